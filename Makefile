@@ -1,0 +1,39 @@
+# cloudbill — two commands do all set-up on a fresh Debian machine:
+#   make demo   a full month close on a generated district, on the embedded ClickHouse
+#   make test   the tests, against real ClickHouse servers the tests start themselves
+export PATH := /usr/local/go/bin:$(PATH)
+GO      ?= go
+BIN     := bin/cloudbill
+GOFLAGS ?=
+SOURCES := $(shell find . -name '*.go' -o -name '*.sql' -o -name 'go.mod' -o -name 'go.sum' | grep -v '^./var/')
+
+.PHONY: all deps build test bench demo fuzz clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+$(BIN): $(SOURCES)
+	$(GO) build -o $(BIN) ./cmd/cloudbill
+
+build: deps $(BIN)
+
+test: deps
+	$(GO) vet ./...
+	$(GO) test -p 2 -timeout 20m ./...
+	@$(MAKE) --no-print-directory fuzz
+
+# Each fuzz target runs briefly; a longer run: make fuzz FUZZTIME=5m
+FUZZTIME ?= 10s
+fuzz:
+	@bash scripts/fuzz.sh $(FUZZTIME)
+
+bench: build
+	$(GO) run ./cmd/cloudbench
+
+demo: build
+	./$(BIN) demo --out ./out
+
+clean:
+	rm -rf bin out var

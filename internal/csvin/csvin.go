@@ -1,0 +1,309 @@
+// Package csvin reads the CSV input files of cloudbill (FORMATS.md): UTF-8 with or
+// without a byte-order mark, or GB18030/GBK as Excel on a Chinese Windows saves it; a
+// header row that names the columns in any order; unknown columns refused unless they
+// start with "x_". Reading streams: memory does not grow with the file.
+//
+// Every error is an *Error naming the file, the line and the column.
+package csvin
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+)
+
+// Error is an input error at a place in a file. Line is 1-based (the header is line 1,
+// counting a BOM-prefixed first line as 1); Column is the header name, empty when the
+// error concerns the whole line or file.
+type Error struct {
+	File   string
+	Line   int
+	Column string
+	Msg    string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	if e.Column != "" {
+		fmt.Fprintf(&b, ": column %q", e.Column)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// Errorf makes an *Error.
+func Errorf(file string, line int, column, format string, args ...any) *Error {
+	return &Error{File: file, Line: line, Column: column, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Errors is a list of input errors reported together.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	switch len(es) {
+	case 0:
+		return "no errors"
+	case 1:
+		return es[0].Error()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d errors:", len(es))
+	for i, e := range es {
+		if i == 50 {
+			fmt.Fprintf(&b, "\n  … and %d more", len(es)-50)
+			break
+		}
+		b.WriteString("\n  ")
+		b.WriteString(e.Error())
+	}
+	return b.String()
+}
+
+// Err returns es as an error, or nil when empty.
+func (es Errors) Err() error {
+	if len(es) == 0 {
+		return nil
+	}
+	return es
+}
+
+// Spec names the columns of one kind of file.
+type Spec struct {
+	Required []string
+	Optional []string
+}
+
+// Reader reads the rows of one CSV file.
+type Reader struct {
+	file  string
+	csv   *csv.Reader
+	dec   *decoder
+	cols  map[string]int
+	names []string
+}
+
+// Open reads the header of r (named file in errors) and checks it against spec: every
+// required column present, no column twice, no unknown column other than x_*.
+// A file with no header row is an error.
+func Open(file string, r io.Reader, spec Spec) (*Reader, error) {
+	dec := newDecoder(r)
+	cr := csv.NewReader(dec)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, Errorf(file, 0, "", "file is empty: a header row naming the columns is required")
+	}
+	if err != nil {
+		return nil, fromCSV(file, err)
+	}
+	known := map[string]bool{}
+	for _, c := range spec.Required {
+		known[c] = true
+	}
+	for _, c := range spec.Optional {
+		known[c] = true
+	}
+	rd := &Reader{file: file, csv: cr, dec: dec, cols: map[string]int{}}
+	var errs Errors
+	for i, h := range header {
+		name := strings.ToLower(strings.TrimSpace(h))
+		rd.names = append(rd.names, name)
+		switch {
+		case name == "":
+			errs = append(errs, Errorf(file, 1, "", "column %d has an empty name", i+1))
+		case hasIndex(rd.cols, name):
+			errs = append(errs, Errorf(file, 1, name, "column appears twice in the header"))
+		case !known[name] && !strings.HasPrefix(name, "x_"):
+			errs = append(errs, Errorf(file, 1, name, "unknown column (expected %s; extra columns must start with x_)", strings.Join(append(append([]string{}, spec.Required...), spec.Optional...), ", ")))
+		default:
+			rd.cols[name] = i
+		}
+	}
+	for _, c := range spec.Required {
+		if _, ok := rd.cols[c]; !ok {
+			errs = append(errs, Errorf(file, 1, c, "required column is missing from the header"))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return rd, nil
+}
+
+func hasIndex(m map[string]int, k string) bool { _, ok := m[k]; return ok }
+
+// File is the name used in errors.
+func (r *Reader) File() string { return r.file }
+
+// Has reports whether the header names column c.
+func (r *Reader) Has(c string) bool { _, ok := r.cols[c]; return ok }
+
+// Encoding is "UTF-8" or "GB18030", as detected so far.
+func (r *Reader) Encoding() string {
+	if r.dec.gb {
+		return "GB18030"
+	}
+	return "UTF-8"
+}
+
+// Next returns the next non-blank row, io.EOF at the end, or an *Error for a line that is
+// not valid CSV (the reader can go on after it). The Row is valid until the next call.
+func (r *Reader) Next() (Row, error) {
+	for {
+		rec, err := r.csv.Read()
+		if err == io.EOF {
+			return Row{}, io.EOF
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) && !errors.Is(pe.Err, csv.ErrFieldCount) {
+				return Row{}, fromCSV(r.file, err)
+			}
+			if !errors.As(err, &pe) {
+				return Row{}, Errorf(r.file, 0, "", "%v", err)
+			}
+		}
+		line, _ := r.csv.FieldPos(0)
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // blank line
+		}
+		if len(rec) != len(r.names) {
+			return Row{}, Errorf(r.file, line, "", "has %d fields, the header has %d", len(rec), len(r.names))
+		}
+		return Row{Line: line, rec: rec, r: r}, nil
+	}
+}
+
+// InputOffset is the number of bytes of the underlying input consumed so far (for progress).
+func (r *Reader) InputOffset() int64 { return r.dec.consumed }
+
+// Row is one data line.
+type Row struct {
+	Line int
+	rec  []string
+	r    *Reader
+}
+
+// Get is the trimmed value of column c, "" when the column is absent.
+func (row Row) Get(c string) string {
+	i, ok := row.r.cols[c]
+	if !ok {
+		return ""
+	}
+	return strings.TrimSpace(row.rec[i])
+}
+
+// Errorf makes an *Error at this row and column c.
+func (row Row) Errorf(c, format string, args ...any) *Error {
+	return Errorf(row.r.file, row.Line, c, format, args...)
+}
+
+// Raw is the line's fields as read, for reject files.
+func (row Row) Raw() []string { return append([]string(nil), row.rec...) }
+
+func fromCSV(file string, err error) *Error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return Errorf(file, pe.Line, "", "malformed CSV: %v", pe.Err)
+	}
+	return Errorf(file, 0, "", "%v", err)
+}
+
+// decoder turns the input into UTF-8 line by line: a leading UTF-8 BOM is dropped; lines
+// are passed as they are while the input is valid UTF-8, and from the first line that is
+// not, the input is taken as GB18030 (GB18030 never uses the byte '\n' inside a character,
+// so lines split the same way in both encodings).
+type decoder struct {
+	br       *bufio.Reader
+	gb       bool
+	first    bool
+	pending  []byte
+	consumed int64
+}
+
+func newDecoder(r io.Reader) *decoder {
+	d := &decoder{br: bufio.NewReaderSize(r, 256<<10), first: true}
+	if head, _ := d.br.Peek(64 << 10); len(head) > 0 {
+		h := head
+		if bytes.HasPrefix(h, []byte("\xef\xbb\xbf")) {
+			h = h[3:]
+		} else if !validPrefix(h) {
+			d.gb = true
+		}
+	}
+	return d
+}
+
+// validPrefix is utf8.Valid allowing one rune cut at the end of the buffer.
+func validPrefix(b []byte) bool {
+	for i := 0; i < 4 && len(b) > 0; i++ {
+		if utf8.Valid(b) {
+			return true
+		}
+		b = b[:len(b)-1]
+	}
+	return utf8.Valid(b)
+}
+
+func (d *decoder) Read(p []byte) (int, error) {
+	for len(d.pending) == 0 {
+		line, err := d.br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			// a very long line: pass it through in pieces (decoding per piece would risk
+			// cutting a character, so a long GB18030 line is collected whole)
+			buf := append([]byte(nil), line...)
+			for err == bufio.ErrBufferFull {
+				line, err = d.br.ReadSlice('\n')
+				buf = append(buf, line...)
+			}
+			line = buf
+		}
+		d.consumed += int64(len(line))
+		if len(line) == 0 && err != nil {
+			return 0, err
+		}
+		if d.first {
+			d.first = false
+			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+		}
+		if !d.gb && !utf8.Valid(line) {
+			d.gb = true
+		}
+		if d.gb && !isASCII(line) {
+			out, derr := simplifiedchinese.GB18030.NewDecoder().Bytes(line)
+			if derr != nil {
+				return 0, derr
+			}
+			line = out
+		}
+		d.pending = line
+		if err != nil && err != io.EOF {
+			return 0, err
+		}
+	}
+	n := copy(p, d.pending)
+	d.pending = d.pending[n:]
+	return n, nil
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}

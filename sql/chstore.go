@@ -1,0 +1,249 @@
+// Package chstore is cloudbill's ClickHouse adapter: the schema migrations (numbered .sql
+// files under sql/migrations, embedded in the binary), the queries, and the Store that
+// satisfies the small interfaces the domain packages declare.
+//
+// Queries are built as (sql string, args []any) with bound values, never pasted.
+// The schema runs on ClickHouse 18.16 (the Debian package) and unchanged on current
+// ClickHouse: new-style MergeTree syntax only, explicit column lists on every INSERT.
+package chstore
+
+import (
+	"context"
+	"crypto/tls"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Config says how to reach ClickHouse.
+type Config struct {
+	// Addr is host:port of the native protocol.
+	Addr string
+	// Database is created if missing; default "cloudbill".
+	Database string
+	User     string
+	Password string
+	// TLS enables a secure connection (clickhouses:// DSNs).
+	TLS bool
+}
+
+var dbName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
+
+// Validate reports a configuration that cannot work.
+func (c Config) Validate() error {
+	if c.Addr == "" {
+		return errors.New("clickhouse: empty address")
+	}
+	if !dbName.MatchString(c.Database) {
+		return fmt.Errorf("clickhouse: database name %q must be letters, digits and _", c.Database)
+	}
+	return nil
+}
+
+// ParseDSN reads clickhouse://[user[:password]@]host:port[/database].
+func ParseDSN(dsn string) (Config, error) {
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "clickhouse" && u.Scheme != "clickhouses" && u.Scheme != "tcp") || u.Host == "" {
+		return Config{}, fmt.Errorf("clickhouse address %q: want clickhouse://host:9000/database", dsn)
+	}
+	cfg := Config{Addr: u.Host, Database: strings.Trim(u.Path, "/"), TLS: u.Scheme == "clickhouses"}
+	if u.Port() == "" {
+		cfg.Addr += ":9000"
+	}
+	if cfg.Database == "" {
+		cfg.Database = "cloudbill"
+	}
+	if u.User != nil {
+		cfg.User = u.User.Username()
+		cfg.Password, _ = u.User.Password()
+	}
+	return cfg, cfg.Validate()
+}
+
+// Store is a connection to cloudbill's database.
+type Store struct {
+	conn driver.Conn
+	db   string
+}
+
+// Open connects, creates the database if needed and applies the migrations.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.Database == "" {
+		cfg.Database = "cloudbill"
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	opt := &clickhouse.Options{
+		Addr:            []string{cfg.Addr},
+		Auth:            clickhouse.Auth{Database: "default", Username: cfg.User, Password: cfg.Password},
+		DialTimeout:     10 * time.Second,
+		MaxOpenConns:    16,
+		MaxIdleConns:    8,
+		ConnMaxLifetime: time.Hour,
+		Compression:     &clickhouse.Compression{Method: clickhouse.CompressionLZ4},
+	}
+	if cfg.TLS {
+		opt.TLS = &tls.Config{}
+	}
+	boot, err := clickhouse.Open(opt)
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse %s: %w", cfg.Addr, err)
+	}
+	if err := boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+cfg.Database); err != nil {
+		boot.Close()
+		return nil, fmt.Errorf("clickhouse %s: create database: %w", cfg.Addr, err)
+	}
+	boot.Close()
+	opt.Auth.Database = cfg.Database
+	conn, err := clickhouse.Open(opt)
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse %s: %w", cfg.Addr, err)
+	}
+	s := &Store{conn: conn, db: cfg.Database}
+	if err := s.Migrate(ctx); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error { return s.conn.Close() }
+
+// Conn is the underlying clickhouse-go connection, for the adapters in this package and
+// for tests that look at tables directly.
+func (s *Store) Conn() driver.Conn { return s.conn }
+
+// Database is the database name.
+func (s *Store) Database() string { return s.db }
+
+// Ping checks that the server answers.
+func (s *Store) Ping(ctx context.Context) error { return s.conn.Ping(ctx) }
+
+// migration is one numbered file.
+type migration struct {
+	version int
+	name    string
+	stmts   []string
+}
+
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	seen := map[int]string{}
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a number and _", e.Name())
+		}
+		if prev, dup := seen[v]; dup {
+			return nil, fmt.Errorf("migrations %s and %s have the same number", prev, e.Name())
+		}
+		seen[v] = e.Name()
+		b, err := migrationFiles.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), stmts: splitStatements(string(b))})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	return ms, nil
+}
+
+// splitStatements splits a file on semicolons at line ends, dropping -- comments.
+func splitStatements(src string) []string {
+	var out []string
+	var cur strings.Builder
+	for _, line := range strings.Split(src, "\n") {
+		t := strings.TrimSpace(line)
+		if strings.HasPrefix(t, "--") || t == "" {
+			continue
+		}
+		cur.WriteString(line)
+		cur.WriteByte('\n')
+		if strings.HasSuffix(t, ";") {
+			stmt := strings.TrimSuffix(strings.TrimSpace(cur.String()), ";")
+			out = append(out, stmt)
+			cur.Reset()
+		}
+	}
+	if s := strings.TrimSpace(cur.String()); s != "" {
+		out = append(out, s)
+	}
+	return out
+}
+
+// Migrate applies, in order, the migrations not yet recorded in schema_migrations. It is
+// safe to run again; every statement is written to be re-runnable (IF NOT EXISTS).
+func (s *Store) Migrate(ctx context.Context) error {
+	if err := s.conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+    version UInt32, name String, applied_at DateTime
+) ENGINE = MergeTree ORDER BY version`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	applied := map[uint32]bool{}
+	rows, err := s.conn.Query(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for rows.Next() {
+		var v uint32
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("migrate: %w", err)
+		}
+		applied[v] = true
+	}
+	rows.Close()
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if applied[uint32(m.version)] {
+			continue
+		}
+		for _, st := range m.stmts {
+			if err := s.conn.Exec(ctx, st); err != nil {
+				return fmt.Errorf("migration %s: %w", m.name, err)
+			}
+		}
+		if err := s.insertRow(ctx, "INSERT INTO schema_migrations (version, name, applied_at)",
+			uint32(m.version), m.name, time.Now().UTC()); err != nil {
+			return fmt.Errorf("migration %s: record: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+// insertRow inserts one row through a native batch (the form that works on every server
+// version: ClickHouse 18.16 does not take client-bound VALUES).
+func (s *Store) insertRow(ctx context.Context, insert string, values ...any) error {
+	b, err := s.conn.PrepareBatch(ctx, insert)
+	if err != nil {
+		return err
+	}
+	if err := b.Append(values...); err != nil {
+		_ = b.Abort()
+		return err
+	}
+	return b.Send()
+}

@@ -1,0 +1,39 @@
+package chstore_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"cloudbill/sql"
+	"cloudbill/sql/chtest"
+)
+
+func TestMain(m *testing.M) { chtest.Main(m) }
+
+func TestMigrateTwice(t *testing.T) {
+	s := chtest.New(t)
+	ctx := context.Background()
+	require.NoError(t, s.Migrate(ctx), "migrations are re-runnable")
+	var n uint64
+	require.NoError(t, s.Conn().QueryRow(ctx, "SELECT count() FROM schema_migrations").Scan(&n))
+	var files uint64
+	require.NoError(t, s.Conn().QueryRow(ctx, "SELECT uniqExact(version) FROM schema_migrations").Scan(&files))
+	assert.Equal(t, files, n, "each migration recorded once")
+}
+
+func TestParseDSN(t *testing.T) {
+	cfg, err := chstore.ParseDSN("clickhouse://u:p@db.example:9440/bill")
+	require.NoError(t, err)
+	assert.Equal(t, chstore.Config{Addr: "db.example:9440", Database: "bill", User: "u", Password: "p"}, cfg)
+	cfg, err = chstore.ParseDSN("clickhouse://localhost")
+	require.NoError(t, err)
+	assert.Equal(t, "localhost:9000", cfg.Addr)
+	assert.Equal(t, "cloudbill", cfg.Database)
+	for _, bad := range []string{"http://x:8123", "localhost:9000", "clickhouse://h/bad-name"} {
+		_, err := chstore.ParseDSN(bad)
+		assert.Error(t, err, bad)
+	}
+}
