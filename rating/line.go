@@ -7,6 +7,8 @@
 package rating
 
 import (
+	"time"
+
 	"github.com/shopspring/decimal"
 
 	"cloudbill/catalog"
@@ -52,4 +54,71 @@ type Line struct {
 	Corrects calendar.Period
 	// Note explains a line in words (deduction tiers, adjustment reason, …).
 	Note string
+}
+
+// Day is the unrounded amount of one line on one day: the daily detail behind a line.
+// The Days of a line add up exactly to its Unrounded amount.
+type Day struct {
+	Period     calendar.Period
+	Date       calendar.Date
+	Department catalog.DepartmentID
+	Vendor     catalog.VendorID
+	Project    catalog.ProjectID
+	Order      catalog.OrderID
+	Item       catalog.ItemCode
+	Kind       Kind
+	Quantity   decimal.Decimal
+	UnitPrice  decimal.Decimal
+	Amount     decimal.Decimal // unrounded
+}
+
+// VendorDeduction is how a vendor's acceptance record became its deduction for a month.
+type VendorDeduction struct {
+	Period calendar.Period
+	Vendor catalog.VendorID
+	// Pending: no acceptance record; no deduction is applied and the month cannot be
+	// closed without --allow-pending.
+	Pending    bool
+	Acceptance *catalog.Acceptance
+	// SecurityValid: the security assessment is valid on the month's last day; when not,
+	// the result counts as failed.
+	SecurityValid bool
+	// EffectiveResult is the result after the security rule.
+	EffectiveResult catalog.AcceptanceResult
+	// Tiers lists each rule group's rate (result, score, availability).
+	Tiers []Tier
+	// RateUncapped is the sum of the tiers; Rate is that capped at Cap.
+	RateUncapped decimal.Decimal
+	Cap          decimal.Decimal
+	Rate         decimal.Decimal
+	// Gross is the sum of the vendor's rounded lines of the month (charge, metered,
+	// unfunded); Deduction = −round(Gross × Rate), spread over departments; Net = Gross +
+	// Deduction.
+	Gross     decimal.Decimal
+	Deduction decimal.Decimal
+	Net       decimal.Decimal
+	// RulesVersion names the rules that applied (e.g. "default" or "2026-01 rules.csv").
+	RulesVersion string
+}
+
+// Tier is the rate one rule group gave.
+type Tier struct {
+	Group string // "result", "score", "availability"
+	Label string // the tier that matched, in words (e.g. "80 ≤ score < 90")
+	Rate  decimal.Decimal
+}
+
+// Run records one rating of a month.
+type Run struct {
+	ID     string
+	Period calendar.Period
+	// RatedAt is the run's clock time; Fingerprint hashes every input it read.
+	RatedAt     time.Time
+	Fingerprint string
+	Lines       int
+	Total       decimal.Decimal
+	// Pending lists vendors without an acceptance record.
+	Pending []catalog.VendorID
+	// Exceptions are findings to report (unfunded orders, prices missing, …).
+	Exceptions []string
 }
