@@ -122,3 +122,18 @@ type Run struct {
 	// Exceptions are findings to report (unfunded orders, prices missing, …).
 	Exceptions []string
 }
+
+// Close records a closed (frozen) month: the run whose lines were frozen, the hash of
+// their content, and when. A closed month is never re-rated; later news about it is rated
+// as adjustments in the first open month.
+type Close struct {
+	Period       calendar.Period
+	ClosedAt     time.Time
+	RunID        string
+	ContentHash  string
+	AllowPending bool
+	Pending      []catalog.VendorID
+	Lines        int
+	Total        decimal.Decimal
+	ClosedBy     string
+}

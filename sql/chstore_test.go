@@ -3,10 +3,16 @@ package chstore_test
 import (
 	"context"
 	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"cloudbill/catalog"
+	"cloudbill/internal/calendar"
+	"cloudbill/rating"
 	"cloudbill/sql"
 	"cloudbill/sql/chtest"
 )
@@ -36,4 +42,26 @@ func TestParseDSN(t *testing.T) {
 		_, err := chstore.ParseDSN(bad)
 		assert.Error(t, err, bad)
 	}
+}
+
+func TestCloses(t *testing.T) {
+	s := chtest.New(t)
+	ctx := context.Background()
+	p := calendar.MustPeriod("2026-11")
+	_, ok, err := s.CloseOf(ctx, p)
+	require.NoError(t, err)
+	assert.False(t, ok)
+	c := rating.Close{
+		Period: p, ClosedAt: time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC), RunID: "r1", ContentHash: "h",
+		Pending: []catalog.VendorID{"V2"}, AllowPending: true, Lines: 3, Total: decimal.RequireFromString("1234.56"), ClosedBy: "test",
+	}
+	require.NoError(t, s.InsertClose(ctx, c))
+	got, ok, err := s.CloseOf(ctx, p)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.True(t, got.Total.Equal(c.Total), "got %s want %s", got.Total, c.Total)
+	got.Total = c.Total
+	assert.Equal(t, c.ClosedAt.Unix(), got.ClosedAt.Unix())
+	got.ClosedAt = c.ClosedAt
+	assert.Equal(t, c, got)
 }

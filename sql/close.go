@@ -1,0 +1,79 @@
+package chstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/shopspring/decimal"
+
+	"cloudbill/catalog"
+	"cloudbill/internal/calendar"
+	"cloudbill/rating"
+)
+
+// InsertClose records a month as closed. The caller checks first that it is not closed
+// already (period_closes is a ReplacingMergeTree keyed by period: a second row for the
+// same month would replace the first, so never write one).
+func (s *Store) InsertClose(ctx context.Context, c rating.Close) error {
+	pending := make([]string, len(c.Pending))
+	for i, v := range c.Pending {
+		pending[i] = string(v)
+	}
+	allow := uint8(0)
+	if c.AllowPending {
+		allow = 1
+	}
+	err := s.insertRow(ctx, "INSERT INTO period_closes (period, closed_at, run_id, content_hash, allow_pending, pending, lines, total, closed_by)",
+		c.Period.Key(), c.ClosedAt.UTC(), c.RunID, c.ContentHash, allow, pending, uint64(c.Lines), c.Total, c.ClosedBy)
+	if err != nil {
+		return fmt.Errorf("record close of %s: %w", c.Period, err)
+	}
+	return nil
+}
+
+// Closes returns every closed month, oldest first.
+func (s *Store) Closes(ctx context.Context) ([]rating.Close, error) {
+	rows, err := s.conn.Query(ctx, `SELECT period, closed_at, run_id, content_hash, allow_pending, pending, lines, total, closed_by
+FROM period_closes FINAL ORDER BY period`)
+	if err != nil {
+		return nil, fmt.Errorf("read closes: %w", err)
+	}
+	defer rows.Close()
+	var out []rating.Close
+	for rows.Next() {
+		var (
+			key     uint32
+			c       rating.Close
+			allow   uint8
+			pending []string
+			lines   uint64
+			total   decimal.Decimal
+		)
+		if err := rows.Scan(&key, &c.ClosedAt, &c.RunID, &c.ContentHash, &allow, &pending, &lines, &total, &c.ClosedBy); err != nil {
+			return nil, fmt.Errorf("read closes: %w", err)
+		}
+		c.Period = calendar.PeriodOfKey(key)
+		c.AllowPending = allow == 1
+		for _, p := range pending {
+			c.Pending = append(c.Pending, catalog.VendorID(p))
+		}
+		c.Lines = int(lines)
+		c.Total = total
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// CloseOf returns the close of month p; ok is false when p is open.
+func (s *Store) CloseOf(ctx context.Context, p calendar.Period) (c rating.Close, ok bool, err error) {
+	all, err := s.Closes(ctx)
+	if err != nil {
+		return rating.Close{}, false, err
+	}
+	for _, c := range all {
+		if c.Period == p {
+			return c, true, nil
+		}
+	}
+	return rating.Close{}, false, nil
+}
