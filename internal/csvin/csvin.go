@@ -109,6 +109,18 @@ func Open(file string, r io.Reader, spec Spec) (*Reader, error) {
 	if err != nil {
 		return nil, fromCSV(file, err)
 	}
+	cols, names, herr := CheckHeader(file, header, spec)
+	if herr != nil {
+		return nil, herr
+	}
+	return &Reader{file: file, csv: cr, dec: dec, cols: cols, names: names}, nil
+}
+
+// CheckHeader checks a header row (line 1 of file) against spec: every required column
+// present, no column twice, no unknown column other than x_*. Names are trimmed and
+// lower-cased. It returns each known column's index and the names in order; the error is
+// an Errors listing every problem.
+func CheckHeader(file string, header []string, spec Spec) (cols map[string]int, names []string, err error) {
 	known := map[string]bool{}
 	for _, c := range spec.Required {
 		known[c] = true
@@ -116,31 +128,31 @@ func Open(file string, r io.Reader, spec Spec) (*Reader, error) {
 	for _, c := range spec.Optional {
 		known[c] = true
 	}
-	rd := &Reader{file: file, csv: cr, dec: dec, cols: map[string]int{}}
+	cols = map[string]int{}
 	var errs Errors
 	for i, h := range header {
 		name := strings.ToLower(strings.TrimSpace(h))
-		rd.names = append(rd.names, name)
+		names = append(names, name)
 		switch {
 		case name == "":
 			errs = append(errs, Errorf(file, 1, "", "column %d has an empty name", i+1))
-		case hasIndex(rd.cols, name):
+		case hasIndex(cols, name):
 			errs = append(errs, Errorf(file, 1, name, "column appears twice in the header"))
 		case !known[name] && !strings.HasPrefix(name, "x_"):
 			errs = append(errs, Errorf(file, 1, name, "unknown column (expected %s; extra columns must start with x_)", strings.Join(append(append([]string{}, spec.Required...), spec.Optional...), ", ")))
 		default:
-			rd.cols[name] = i
+			cols[name] = i
 		}
 	}
 	for _, c := range spec.Required {
-		if _, ok := rd.cols[c]; !ok {
+		if _, ok := cols[c]; !ok {
 			errs = append(errs, Errorf(file, 1, c, "required column is missing from the header"))
 		}
 	}
 	if len(errs) > 0 {
-		return nil, errs
+		return nil, nil, errs
 	}
-	return rd, nil
+	return cols, names, nil
 }
 
 func hasIndex(m map[string]int, k string) bool { _, ok := m[k]; return ok }
