@@ -74,6 +74,7 @@ type Item struct {
 	MeterMetric string // metered items: the usage_samples metric
 	MeterAgg    Agg    // metered items: how samples aggregate into the quantity
 	Mode        Mode
+	Source      Source // where the item was read (file, line, import)
 }
 
 // Price is the item's price in zone z; ok is false when the item is not offered there.
@@ -139,6 +140,7 @@ type Adaptation struct {
 	ResourceType string
 	Item         ItemCode
 	Note         string
+	Source       Source
 }
 
 // Department is a 政务部门 or a subordinate unit (Parent set: its 主管部门).
@@ -146,6 +148,7 @@ type Department struct {
 	ID     DepartmentID
 	Name   string
 	Parent DepartmentID
+	Source Source
 }
 
 // ProjectCategory is a project's funding category (§18).
@@ -165,12 +168,14 @@ type Project struct {
 	Year       int
 	Category   ProjectCategory
 	Approved   bool
+	Source     Source
 }
 
 // Vendor is a 政务云服务商.
 type Vendor struct {
-	ID   VendorID
-	Name string
+	ID     VendorID
+	Name   string
+	Source Source
 }
 
 // Org is the organisation master data.
@@ -232,7 +237,7 @@ type Event struct {
 	Order     OrderID
 	Kind      EventKind
 	Effective calendar.Date // the department-confirmed date
-	Config               // the configuration from Effective on (for terminate: as before)
+	Config                  // the configuration from Effective on (for terminate: as before)
 	// Late marks a terminate (or change) whose date falls in a month already closed when
 	// it was imported; rating books its effect as an adjustment.
 	Late   bool

@@ -1,0 +1,211 @@
+package catalog
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"cloudbill/internal/calendar"
+	"cloudbill/internal/csvin"
+)
+
+// File is one input file: the name used in error messages and provenance, and its bytes.
+type File struct {
+	Name string
+	R    io.Reader
+}
+
+// Import records one accepted input file (a row of the imports table).
+type Import struct {
+	ID     string
+	Kind   string // "catalog", "adaptations", "org", "orders", "acceptance"
+	File   string // for org imports: the files, comma separated
+	SHA256 string
+	Rows   int // facts stored by this import
+	At     time.Time
+	Note   string
+}
+
+// Seq orders imports: the later import has the larger Seq (nanoseconds of At).
+func (im Import) Seq() uint64 { return uint64(im.At.UnixNano()) }
+
+// newImport names an import of kind made at now from files with the given digest.
+func newImport(kind, file, sum string, now time.Time) Import {
+	short := sum
+	if len(short) > 8 {
+		short = short[:8]
+	}
+	return Import{
+		ID:     fmt.Sprintf("%s-%s-%s", kind, now.UTC().Format("20060102T150405.000000000"), short),
+		Kind:   kind,
+		File:   file,
+		SHA256: sum,
+		At:     now.UTC(),
+	}
+}
+
+// Report says what an import did. A refused file returns csvin.Errors and no Report.
+type Report struct {
+	Import Import
+	// Read is the number of data rows read.
+	Read int
+	// Accepted facts were stored by this import; Present ones were already stored
+	// (identical) and skipped; Replaced counts accepted facts that supersede a stored
+	// one with the same key (org entries, adaptations, acceptance records, a catalog
+	// version of the same effective date).
+	Accepted, Present, Replaced int
+	// Late counts accepted events dated in a month already closed.
+	Late int
+}
+
+// Stored reports whether the import stored anything (an import that stores nothing is not
+// recorded: importing the same file twice changes nothing).
+func (r Report) Stored() bool { return r.Accepted > 0 }
+
+// rowReader walks the rows of one file, collecting every error.
+type rowReader struct {
+	file string
+	errs csvin.Errors
+	sum  hash.Hash
+	rows int
+}
+
+// read opens f with spec and calls each for every row; every error (header, malformed
+// lines, and those each appends) is collected in rr.errs.
+func (rr *rowReader) read(f File, spec csvin.Spec, each func(row csvin.Row)) {
+	rr.file = f.Name
+	rr.sum = sha256.New()
+	r, err := csvin.Open(f.Name, io.TeeReader(f.R, rr.sum), spec)
+	if err != nil {
+		rr.add(err)
+		return
+	}
+	for {
+		row, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			rr.add(err)
+			continue
+		}
+		rr.rows++
+		each(row)
+	}
+	_, _ = io.Copy(io.Discard, io.TeeReader(f.R, rr.sum))
+}
+
+func (rr *rowReader) digest() string { return hex.EncodeToString(rr.sum.Sum(nil)) }
+
+// add collects err: an *csvin.Error, csvin.Errors, or another error (reported against the file).
+func (rr *rowReader) add(err error) {
+	var one *csvin.Error
+	var many csvin.Errors
+	switch {
+	case err == nil:
+	case errors.As(err, &many):
+		rr.errs = append(rr.errs, many...)
+	case errors.As(err, &one):
+		rr.errs = append(rr.errs, one)
+	default:
+		rr.errs = append(rr.errs, csvin.Errorf(rr.file, 0, "", "%v", err))
+	}
+}
+
+func (rr *rowReader) errorf(row csvin.Row, col, format string, args ...any) {
+	rr.errs = append(rr.errs, row.Errorf(col, format, args...))
+}
+
+// required is the value of a column that must not be empty.
+func (rr *rowReader) required(row csvin.Row, col string) (string, bool) {
+	v := row.Get(col)
+	if v == "" {
+		rr.errorf(row, col, "is empty")
+		return "", false
+	}
+	return v, true
+}
+
+var plainDecimal = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
+
+// maxScale is the number of decimal places stored for prices and quantities.
+const maxScale = 6
+
+// decimalValue reads a non-negative plain decimal (1234.5; never 1,234.5, 1e3 or −1).
+func (rr *rowReader) decimalValue(row csvin.Row, col, v string) (decimal.Decimal, bool) {
+	if !plainDecimal.MatchString(v) {
+		hint := ""
+		if strings.Contains(v, ",") {
+			hint = " (no thousands separators)"
+		}
+		rr.errorf(row, col, "%q is not a plain non-negative decimal like 1234.5%s", v, hint)
+		return decimal.Decimal{}, false
+	}
+	if _, frac, ok := strings.Cut(v, "."); ok && len(frac) > maxScale {
+		rr.errorf(row, col, "%q has more than %d decimal places", v, maxScale)
+		return decimal.Decimal{}, false
+	}
+	return decimal.RequireFromString(v), true
+}
+
+func (rr *rowReader) date(row csvin.Row, col, v string) (calendar.Date, bool) {
+	d, err := calendar.ParseDate(v)
+	if err != nil {
+		rr.errorf(row, col, "%v", err)
+		return calendar.Date{}, false
+	}
+	if d.Year < 1971 || d.Year > 2105 {
+		rr.errorf(row, col, "date %s is outside 1971–2105", v)
+		return calendar.Date{}, false
+	}
+	return d, true
+}
+
+// oneOf checks v against the allowed values.
+func (rr *rowReader) oneOf(row csvin.Row, col, v string, allowed ...string) bool {
+	for _, a := range allowed {
+		if v == a {
+			return true
+		}
+	}
+	rr.errorf(row, col, "%q is not one of %s", v, strings.Join(allowed, ", "))
+	return false
+}
+
+var identifier = regexp.MustCompile(`^[^\s,]+$`)
+
+// id reads a required identifier: non-empty, no spaces or commas.
+func (rr *rowReader) id(row csvin.Row, col string) (string, bool) {
+	v, ok := rr.required(row, col)
+	if !ok {
+		return "", false
+	}
+	if !identifier.MatchString(v) {
+		rr.errorf(row, col, "identifier %q contains spaces or commas", v)
+		return "", false
+	}
+	return v, true
+}
+
+func (rr *rowReader) source(row csvin.Row) Source { return Source{File: rr.file, Line: row.Line} }
+
+// where names a place for messages: "line 7" in the same file, "file.csv:7" elsewhere.
+func where(s Source, file string) string {
+	if s.File == file || s.File == "" {
+		return fmt.Sprintf("line %d", s.Line)
+	}
+	if s.Line == 0 {
+		return s.File
+	}
+	return fmt.Sprintf("%s:%d", s.File, s.Line)
+}
+
+func setImport(s *Source, id string) { s.ImportID = id }
