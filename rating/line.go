@@ -52,6 +52,9 @@ type Line struct {
 	CatalogVersion calendar.Date
 	// Corrects is the closed month an adjustment line corrects (zero otherwise).
 	Corrects calendar.Period
+	// CorrectsKind is the kind of the corrected month's lines an adjustment line changes
+	// (charge, metered, unfunded or deduction); empty otherwise.
+	CorrectsKind Kind
 	// Note explains a line in words (deduction tiers, adjustment reason, …).
 	Note string
 }

@@ -1,0 +1,437 @@
+package rating
+
+import (
+	"fmt"
+	"math/big"
+	"sort"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"cloudbill/catalog"
+	"cloudbill/internal/calendar"
+	"cloudbill/internal/money"
+)
+
+// Places is the number of decimal places of unrounded amounts (lines and days). The
+// prorated amount price × quantity × days ÷ days_in_month is rounded half up to this many
+// places; a whole month is exactly price × quantity.
+const Places = 18
+
+// QuantityPlaces is the precision of metered quantities: each sample value counts to the
+// nearest millionth; avg and avg_daily_max are rounded half up to millionths.
+const QuantityPlaces = 6
+
+// UsageWindow names the quantity of one metered line: the aggregation Agg of metric Metric
+// of resource Resource over the local days [From, To].
+type UsageWindow struct {
+	Resource catalog.ResourceID
+	Metric   string
+	Agg      catalog.Agg
+	From, To calendar.Date
+}
+
+func (w UsageWindow) String() string {
+	return fmt.Sprintf("%s of %s/%s %s..%s", w.Agg, w.Resource, w.Metric, w.From, w.To)
+}
+
+// Usage holds the quantities of usage windows. A window absent from the map had no
+// samples: its quantity is 0.
+type Usage map[UsageWindow]decimal.Decimal
+
+// Input is everything that prices one month. It is read, never modified.
+type Input struct {
+	Period      calendar.Period
+	Catalog     catalog.Catalog
+	Org         catalog.Org
+	Events      []catalog.Event // every order's events, each order's in confirmation order
+	Acceptances []catalog.Acceptance
+	Rules       Rules
+	Usage       Usage
+}
+
+// Priced is the result of pricing one month.
+type Priced struct {
+	Lines      []Line // sorted (SortLines)
+	Deductions []VendorDeduction
+	Pending    []catalog.VendorID
+	Exceptions []string
+}
+
+// piece is one stretch of an order's segment inside the month priced by one catalog
+// version.
+type piece struct {
+	seg     catalog.Segment
+	from    calendar.Date
+	to      calendar.Date
+	version calendar.Date
+	item    catalog.Item
+	price   decimal.Decimal
+}
+
+// pieces cuts every order's timeline at the month's bounds and at catalog versions.
+// Problems that leave days unpriced are returned as exceptions (sorted).
+func pieces(p calendar.Period, cat catalog.Catalog, events []catalog.Event) ([]piece, []string) {
+	var out []piece
+	var exc []string
+	for _, evs := range byOrder(events) {
+		order := evs[0].Order
+		segs, err := catalog.Timeline(evs, p.Last())
+		if err != nil {
+			exc = append(exc, fmt.Sprintf("order %s not rated: %v", order, err))
+			continue
+		}
+		for _, s := range segs {
+			if s.To.Before(p.First()) {
+				continue
+			}
+			from := calendar.MaxDate(s.From, p.First())
+			stretches := cat.Split(from, s.To)
+			if len(stretches) == 0 || stretches[0].From.After(from) {
+				exc = append(exc, fmt.Sprintf("order %s: days from %s have no catalog version in force, not rated", order, from))
+			}
+			for _, st := range stretches {
+				it, ok := st.Version.Items[s.Item]
+				if !ok {
+					exc = append(exc, fmt.Sprintf("order %s: item %s is not in the catalog version of %s, days %s..%s not rated", order, s.Item, st.Version.Effective, st.From, st.To))
+					continue
+				}
+				price, ok := it.Price(s.Zone)
+				if !ok {
+					exc = append(exc, fmt.Sprintf("order %s: item %s is not offered in zone %s (catalog version of %s), days %s..%s not rated", order, s.Item, s.Zone, st.Version.Effective, st.From, st.To))
+					continue
+				}
+				out = append(out, piece{seg: s, from: st.From, to: st.To, version: st.Version.Effective, item: it, price: price})
+			}
+		}
+	}
+	sort.Strings(exc)
+	return out, exc
+}
+
+// byOrder groups events by order, keeping each order's events in their given order.
+func byOrder(events []catalog.Event) [][]catalog.Event {
+	idx := make([]int, len(events))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return events[idx[a]].Order < events[idx[b]].Order })
+	var out [][]catalog.Event
+	for i, k := range idx {
+		if i == 0 || events[k].Order != events[idx[i-1]].Order {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], events[k])
+	}
+	return out
+}
+
+// window is the usage window of a metered piece; ok is false for an allocated one.
+func (pc piece) window() (UsageWindow, bool) {
+	if pc.item.Billing != catalog.Metered {
+		return UsageWindow{}, false
+	}
+	return UsageWindow{Resource: pc.seg.ResourceID, Metric: pc.item.MeterMetric, Agg: pc.item.MeterAgg, From: pc.from, To: pc.to}, true
+}
+
+// Windows lists the usage windows that pricing month p needs, sorted and without
+// duplicates: one per metered (order segment, catalog version) inside the month.
+func Windows(p calendar.Period, cat catalog.Catalog, events []catalog.Event) []UsageWindow {
+	ps, _ := pieces(p, cat, events)
+	seen := map[UsageWindow]bool{}
+	var out []UsageWindow
+	for _, pc := range ps {
+		if w, ok := pc.window(); ok && w.Resource != "" && !seen[w] {
+			seen[w] = true
+			out = append(out, w)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return windowLess(out[i], out[j]) })
+	return out
+}
+
+func windowLess(a, b UsageWindow) bool {
+	switch {
+	case a.Resource != b.Resource:
+		return a.Resource < b.Resource
+	case a.Metric != b.Metric:
+		return a.Metric < b.Metric
+	case a.Agg != b.Agg:
+		return a.Agg < b.Agg
+	case a.From != b.From:
+		return a.From.Before(b.From)
+	}
+	return a.To.Before(b.To)
+}
+
+// Price rates one month from its inputs: a line per (order segment, catalog version) in
+// the month, the vendors' deductions and their department lines. It is pure and
+// deterministic: the same Input gives the same Priced.
+func Price(in Input) Priced {
+	p := in.Period
+	dim := decimal.NewFromInt(int64(p.Days()))
+	ps, exc := pieces(p, in.Catalog, in.Events)
+	var out Priced
+	unfunded := map[catalog.OrderID]string{}
+	for _, pc := range ps {
+		cfg := pc.seg.Config
+		days := pc.from.DaysUntil(pc.to) + 1
+		l := Line{
+			Period: p, Kind: KindCharge, Department: cfg.Department, Vendor: cfg.Vendor, Project: cfg.Project,
+			Order: pc.seg.Order, Item: cfg.Item, Zone: cfg.Zone, Mode: pc.item.Mode,
+			From: pc.from, To: pc.to, Days: days, DaysInMonth: p.Days(),
+			UnitPrice: pc.price, CatalogVersion: pc.version,
+		}
+		if l.Mode == "" {
+			l.Mode = catalog.ModeShared
+		}
+		var notes []string
+		if cfg.ResourceType != "" {
+			notes = append(notes, "adapted from resource type "+cfg.ResourceType)
+		}
+		if w, ok := pc.window(); ok {
+			l.Kind = KindMetered
+			if w.Resource == "" {
+				exc = append(exc, fmt.Sprintf("order %s: metered item %s but no resource_id: quantity 0", l.Order, l.Item))
+			}
+			l.Quantity = in.Usage[w]
+			l.Unrounded = pc.price.Mul(l.Quantity).Round(Places)
+			notes = append(notes, fmt.Sprintf("%s of %s over %s..%s", w.Agg, w.Metric, w.From, w.To))
+		} else {
+			l.Quantity = cfg.Quantity
+			l.Unrounded = pc.price.Mul(cfg.Quantity).Mul(decimal.NewFromInt(int64(days))).DivRound(dim, Places)
+		}
+		l.Amount = money.Round(l.Unrounded)
+		proj, ok := in.Org.Projects[catalog.ProjectKey{ID: cfg.Project, Year: p.Year}]
+		l.Category = catalog.FundingCategory(proj.Category, cfg.Portion)
+		if !ok || !proj.Approved {
+			why := fmt.Sprintf("project %s is not on the %d list", cfg.Project, p.Year)
+			if ok {
+				why = fmt.Sprintf("project %s is not approved for %d", cfg.Project, p.Year)
+			}
+			notes = append(notes, "unfunded ("+string(l.Kind)+"): "+why)
+			unfunded[l.Order] = why
+			l.Kind = KindUnfunded
+		}
+		l.Note = strings.Join(notes, "; ")
+		out.Lines = append(out.Lines, l)
+	}
+	for o, why := range unfunded {
+		exc = append(exc, fmt.Sprintf("order %s unfunded: %s", o, why))
+	}
+	ded, dlines, pending := deductions(in, out.Lines)
+	out.Lines = append(out.Lines, dlines...)
+	out.Deductions, out.Pending = ded, pending
+	for _, v := range pending {
+		exc = append(exc, fmt.Sprintf("vendor %s: no acceptance record for %s, deduction pending", v, p))
+	}
+	sort.Strings(exc)
+	out.Exceptions = exc
+	SortLines(out.Lines)
+	return out
+}
+
+// grossKind reports the kinds that make up a vendor's gross: the month's own charges.
+func grossKind(k Kind) bool { return k == KindCharge || k == KindMetered || k == KindUnfunded }
+
+type depCat struct {
+	dep catalog.DepartmentID
+	cat catalog.ProjectCategory
+}
+
+// deductions assesses every vendor with lines or an acceptance record in the month and
+// allocates each deduction over the vendor's (department, funding category) pairs by
+// their share of its gross, the fen residue by largest remainder.
+func deductions(in Input, lines []Line) ([]VendorDeduction, []Line, []catalog.VendorID) {
+	p := in.Period
+	gross := map[catalog.VendorID]map[depCat]decimal.Decimal{}
+	for _, l := range lines {
+		if !grossKind(l.Kind) {
+			continue
+		}
+		m := gross[l.Vendor]
+		if m == nil {
+			m = map[depCat]decimal.Decimal{}
+			gross[l.Vendor] = m
+		}
+		k := depCat{l.Department, l.Category}
+		m[k] = m[k].Add(l.Amount)
+	}
+	acc := map[catalog.VendorID]*catalog.Acceptance{}
+	for i := range in.Acceptances {
+		a := in.Acceptances[i]
+		if a.Period == p {
+			acc[a.Vendor] = &a
+		}
+	}
+	vendors := map[catalog.VendorID]bool{}
+	for v := range gross {
+		vendors[v] = true
+	}
+	for v := range acc {
+		vendors[v] = true
+	}
+	ids := make([]catalog.VendorID, 0, len(vendors))
+	for v := range vendors {
+		ids = append(ids, v)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	var out []VendorDeduction
+	var dl []Line
+	var pending []catalog.VendorID
+	for _, v := range ids {
+		total := decimal.Zero
+		for _, g := range gross[v] {
+			total = total.Add(g)
+		}
+		vd := in.Rules.Assess(p, v, acc[v], total)
+		out = append(out, vd)
+		if vd.Pending {
+			if total.Sign() != 0 {
+				pending = append(pending, v)
+			}
+			continue
+		}
+		if vd.Deduction.IsZero() {
+			continue
+		}
+		dl = append(dl, allocate(p, vd, gross[v])...)
+	}
+	return out, dl, pending
+}
+
+// allocate spreads vd.Deduction over the groups by their share of vd.Gross: each group
+// gets its share truncated to the fen, and the remaining fen go one each to the groups
+// with the largest remainders (ties: department, then category). The lines sum to
+// vd.Deduction exactly.
+func allocate(p calendar.Period, vd VendorDeduction, groups map[depCat]decimal.Decimal) []Line {
+	keys := make([]depCat, 0, len(groups))
+	for k, g := range groups {
+		if g.Sign() > 0 {
+			keys = append(keys, k)
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].dep != keys[j].dep {
+			return keys[i].dep < keys[j].dep
+		}
+		return keys[i].cat < keys[j].cat
+	})
+	fen := func(d decimal.Decimal) *big.Int { return d.Shift(2).Abs().BigInt() }
+	n := fen(vd.Deduction) // fen to spread
+	G := big.NewInt(0)
+	for _, k := range keys {
+		G.Add(G, fen(groups[k]))
+	}
+	if G.Sign() == 0 {
+		return nil
+	}
+	type share struct {
+		q, r *big.Int
+	}
+	shares := make([]share, len(keys))
+	left := new(big.Int).Set(n)
+	for i, k := range keys {
+		num := new(big.Int).Mul(n, fen(groups[k]))
+		q, r := new(big.Int).QuoRem(num, G, new(big.Int))
+		shares[i] = share{q, r}
+		left.Sub(left, q)
+	}
+	order := make([]int, len(keys))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return shares[order[a]].r.Cmp(shares[order[b]].r) > 0 })
+	for i := 0; left.Sign() > 0; i++ {
+		shares[order[i]].q.Add(shares[order[i]].q, big.NewInt(1))
+		left.Sub(left, big.NewInt(1))
+	}
+	var out []Line
+	for i, k := range keys {
+		amount := decimal.NewFromBigInt(shares[i].q, -2).Neg()
+		exact := vd.Deduction.Mul(groups[k]).DivRound(vd.Gross, Places)
+		out = append(out, Line{
+			Period: p, Kind: KindDeduction, Department: k.dep, Vendor: vd.Vendor, Category: k.cat,
+			From: p.First(), To: p.Last(), DaysInMonth: p.Days(),
+			Quantity: groups[k], UnitPrice: vd.Rate.Neg(), Unrounded: exact, Amount: amount,
+			Note: fmt.Sprintf("deduction %s%% of %s (share of vendor gross %s): %s", vd.Rate.Shift(2), money.Plain(groups[k]), money.Plain(vd.Gross), tierNote(vd)),
+		})
+	}
+	return out
+}
+
+func tierNote(vd VendorDeduction) string {
+	var parts []string
+	for _, t := range vd.Tiers {
+		parts = append(parts, fmt.Sprintf("%s %s%%", t.Label, t.Rate.Shift(2)))
+	}
+	s := strings.Join(parts, ", ")
+	if vd.RateUncapped.GreaterThan(vd.Cap) {
+		s += fmt.Sprintf("; total %s%% capped at %s%%", vd.RateUncapped.Shift(2), vd.Cap.Shift(2))
+	}
+	return s
+}
+
+// SortLines orders lines deterministically: department, vendor, kind, order, item,
+// from, catalog version, corrected month, category, note.
+func SortLines(ls []Line) {
+	sort.SliceStable(ls, func(i, j int) bool { return lineLess(ls[i], ls[j]) })
+}
+
+func lineLess(a, b Line) bool {
+	switch {
+	case a.Department != b.Department:
+		return a.Department < b.Department
+	case a.Vendor != b.Vendor:
+		return a.Vendor < b.Vendor
+	case a.Kind != b.Kind:
+		return a.Kind < b.Kind
+	case a.Order != b.Order:
+		return a.Order < b.Order
+	case a.Item != b.Item:
+		return a.Item < b.Item
+	case a.From != b.From:
+		return a.From.Before(b.From)
+	case a.CatalogVersion != b.CatalogVersion:
+		return a.CatalogVersion.Before(b.CatalogVersion)
+	case a.Corrects != b.Corrects:
+		return a.Corrects.Before(b.Corrects)
+	case a.CorrectsKind != b.CorrectsKind:
+		return a.CorrectsKind < b.CorrectsKind
+	case a.Category != b.Category:
+		return a.Category < b.Category
+	case a.Project != b.Project:
+		return a.Project < b.Project
+	}
+	return a.Note < b.Note
+}
+
+// Daily is the per-day detail of a priced line (charge, metered, unfunded; none for
+// deductions and adjustments): every day but the last gets Unrounded ÷ Days truncated to
+// Places decimals, the last day the rest, so the days add up to Unrounded exactly.
+func (l Line) Daily() []Day {
+	if !grossKind(l.Kind) || l.Days <= 0 {
+		return nil
+	}
+	each := l.DailyAmount()
+	out := make([]Day, l.Days)
+	for i := range out {
+		amt := each
+		if i == l.Days-1 {
+			amt = l.Unrounded.Sub(each.Mul(decimal.NewFromInt(int64(l.Days - 1))))
+		}
+		out[i] = Day{Period: l.Period, Date: l.From.AddDays(i), Department: l.Department, Vendor: l.Vendor,
+			Project: l.Project, Order: l.Order, Item: l.Item, Kind: l.Kind, Quantity: l.Quantity,
+			UnitPrice: l.UnitPrice, Amount: amt}
+	}
+	return out
+}
+
+// DailyAmount is the amount of each day of the line but the last (see Daily).
+func (l Line) DailyAmount() decimal.Decimal {
+	if l.Days <= 0 {
+		return decimal.Zero
+	}
+	q, _ := l.Unrounded.QuoRem(decimal.NewFromInt(int64(l.Days)), Places)
+	return q
+}

@@ -1,0 +1,269 @@
+package rating
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"cloudbill/catalog"
+	"cloudbill/internal/calendar"
+	"cloudbill/internal/csvin"
+	"cloudbill/internal/money"
+)
+
+// Rules turn an acceptance record into a deduction rate (deduction-rules.md): each group
+// (result, score, availability) gives at most one rate, the first tier that matches; the
+// rates add up; Cap bounds the total.
+type Rules struct {
+	// Effective is the first month the rules apply to (zero for the built-in defaults).
+	Effective calendar.Period
+	// Name says where the rules came from: "default" or "FILE effective YYYY-MM".
+	Name   string
+	Result map[catalog.AcceptanceResult]decimal.Decimal
+	// Score and Availability tiers, highest Min first: a value v matches the first tier
+	// with v ≥ Min. A value below every tier, or a missing value, gives 0.
+	Score        []Threshold
+	Availability []Threshold
+	Cap          decimal.Decimal
+}
+
+// Threshold is one tier of a numeric group: values ≥ Min get Rate.
+type Threshold struct {
+	Min  decimal.Decimal
+	Rate decimal.Decimal
+}
+
+func pct(s string) decimal.Decimal { return decimal.RequireFromString(s).Shift(-2) }
+
+// DefaultRules are the district's defaults (deduction-rules.md), built into the binary.
+func DefaultRules() Rules {
+	return Rules{
+		Name: "default",
+		Result: map[catalog.AcceptanceResult]decimal.Decimal{
+			catalog.Passed: pct("0"), catalog.Deferred: pct("10"), catalog.Failed: pct("30"),
+		},
+		Score: []Threshold{
+			{decimal.RequireFromString("90"), pct("0")},
+			{decimal.RequireFromString("80"), pct("2")},
+			{decimal.RequireFromString("70"), pct("5")},
+			{decimal.RequireFromString("60"), pct("10")},
+			{decimal.RequireFromString("0"), pct("20")},
+		},
+		Availability: []Threshold{
+			{decimal.RequireFromString("99.95"), pct("0")},
+			{decimal.RequireFromString("99.9"), pct("5")},
+			{decimal.RequireFromString("99"), pct("10")},
+			{decimal.RequireFromString("95"), pct("20")},
+			{decimal.RequireFromString("0"), pct("30")},
+		},
+		Cap: pct("50"),
+	}
+}
+
+// RuleBook is every version of the rules, by effective month.
+type RuleBook struct {
+	Versions []Rules // ascending by Effective
+}
+
+// DefaultRuleBook holds only the built-in defaults, in force for every month.
+func DefaultRuleBook() RuleBook { return RuleBook{Versions: []Rules{DefaultRules()}} }
+
+// For returns the rules in force for month p: the version with the latest Effective not
+// after p. A book whose first version starts after p has none for p: an error.
+func (b RuleBook) For(p calendar.Period) (Rules, error) {
+	var found *Rules
+	for i := range b.Versions {
+		v := &b.Versions[i]
+		if v.Effective == (calendar.Period{}) || !p.Before(v.Effective) {
+			found = v
+		}
+	}
+	if found == nil {
+		if len(b.Versions) == 0 {
+			return Rules{}, fmt.Errorf("no deduction rules")
+		}
+		return Rules{}, fmt.Errorf("no deduction rules in force for %s (the earliest are effective %s)", p, b.Versions[0].Effective)
+	}
+	return *found, nil
+}
+
+// ReadRules reads a rules file (named file in errors). Format, CSV (csvin: UTF-8 or
+// GB18030, header in any order):
+//
+//	effective,group,threshold,rate_percent
+//	2026-01,result,passed,0
+//	2026-01,result,deferred,10
+//	2026-01,result,failed,30
+//	2026-01,score,90,0           score ≥ 90 → 0 %
+//	2026-01,score,0,20           score ≥ 0 (so < 60 with the tiers above) → 20 %
+//	2026-01,availability,99.95,0
+//	2026-01,cap,,50
+//
+// effective is the first month (YYYY-MM) a version applies to; the rows of one effective
+// month form one complete version (every result, a cap; score and availability tiers may
+// be empty, which makes those groups give 0). Numeric tiers match the highest threshold
+// not above the value. Errors name file, line and column; all are reported together.
+func ReadRules(file string, r io.Reader) (RuleBook, error) {
+	rd, err := csvin.Open(file, r, csvin.Spec{Required: []string{"effective", "group", "threshold", "rate_percent"}})
+	if err != nil {
+		return RuleBook{}, err
+	}
+	type acc struct {
+		rules   Rules
+		hasCap  bool
+		line    int
+		seenMin map[string]bool
+	}
+	byMonth := map[calendar.Period]*acc{}
+	var errs csvin.Errors
+	for {
+		row, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return RuleBook{}, err
+		}
+		p, err := calendar.ParsePeriod(row.Get("effective"))
+		if err != nil {
+			errs = append(errs, row.Errorf("effective", "%v", err))
+			continue
+		}
+		rate, err := decimal.NewFromString(row.Get("rate_percent"))
+		if err != nil || rate.IsNegative() || rate.GreaterThan(decimal.NewFromInt(100)) {
+			errs = append(errs, row.Errorf("rate_percent", "rate %q is not a percentage between 0 and 100", row.Get("rate_percent")))
+			continue
+		}
+		rate = rate.Shift(-2)
+		a := byMonth[p]
+		if a == nil {
+			a = &acc{line: row.Line, seenMin: map[string]bool{}, rules: Rules{
+				Effective: p, Name: fmt.Sprintf("%s effective %s", file, p),
+				Result: map[catalog.AcceptanceResult]decimal.Decimal{},
+			}}
+			byMonth[p] = a
+		}
+		group, th := strings.ToLower(row.Get("group")), row.Get("threshold")
+		switch group {
+		case "result":
+			res := catalog.AcceptanceResult(strings.ToLower(th))
+			if res != catalog.Passed && res != catalog.Deferred && res != catalog.Failed {
+				errs = append(errs, row.Errorf("threshold", "result %q is not passed, deferred or failed", th))
+				continue
+			}
+			if _, dup := a.rules.Result[res]; dup {
+				errs = append(errs, row.Errorf("threshold", "result %s given twice for %s", res, p))
+				continue
+			}
+			a.rules.Result[res] = rate
+		case "score", "availability":
+			min, err := decimal.NewFromString(th)
+			if err != nil || min.IsNegative() || min.GreaterThan(decimal.NewFromInt(100)) {
+				errs = append(errs, row.Errorf("threshold", "%s threshold %q is not a number between 0 and 100", group, th))
+				continue
+			}
+			key := group + " " + min.String()
+			if a.seenMin[key] {
+				errs = append(errs, row.Errorf("threshold", "%s threshold %s given twice for %s", group, min, p))
+				continue
+			}
+			a.seenMin[key] = true
+			t := Threshold{Min: min, Rate: rate}
+			if group == "score" {
+				a.rules.Score = append(a.rules.Score, t)
+			} else {
+				a.rules.Availability = append(a.rules.Availability, t)
+			}
+		case "cap":
+			if th != "" {
+				errs = append(errs, row.Errorf("threshold", "the cap takes no threshold (got %q)", th))
+				continue
+			}
+			if a.hasCap {
+				errs = append(errs, row.Errorf("group", "cap given twice for %s", p))
+				continue
+			}
+			a.rules.Cap, a.hasCap = rate, true
+		default:
+			errs = append(errs, row.Errorf("group", "group %q is not result, score, availability or cap", row.Get("group")))
+		}
+	}
+	var book RuleBook
+	for p, a := range byMonth {
+		for _, res := range []catalog.AcceptanceResult{catalog.Passed, catalog.Deferred, catalog.Failed} {
+			if _, ok := a.rules.Result[res]; !ok {
+				errs = append(errs, csvin.Errorf(file, a.line, "threshold", "rules effective %s give no rate for result %s", p, res))
+			}
+		}
+		if !a.hasCap {
+			errs = append(errs, csvin.Errorf(file, a.line, "group", "rules effective %s have no cap", p))
+		}
+		for _, ts := range [][]Threshold{a.rules.Score, a.rules.Availability} {
+			sort.Slice(ts, func(i, j int) bool { return ts[i].Min.GreaterThan(ts[j].Min) })
+		}
+		book.Versions = append(book.Versions, a.rules)
+	}
+	if len(errs) > 0 {
+		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
+		return RuleBook{}, errs
+	}
+	if len(book.Versions) == 0 {
+		return RuleBook{}, csvin.Errorf(file, 0, "", "no rules: the file has a header but no rows")
+	}
+	sort.Slice(book.Versions, func(i, j int) bool { return book.Versions[i].Effective.Before(book.Versions[j].Effective) })
+	return book, nil
+}
+
+// Assess turns vendor v's acceptance record for month p (nil: missing) into its
+// deduction: tiers, capped rate, gross, deduction and net. gross is the sum of the
+// vendor's rounded lines of the month.
+func (r Rules) Assess(p calendar.Period, v catalog.VendorID, acc *catalog.Acceptance, gross decimal.Decimal) VendorDeduction {
+	vd := VendorDeduction{Period: p, Vendor: v, Acceptance: acc, Cap: r.Cap, Gross: gross,
+		RateUncapped: decimal.Zero, Rate: decimal.Zero, Deduction: decimal.Zero, Net: gross, RulesVersion: r.Name}
+	if acc == nil {
+		vd.Pending = true
+		return vd
+	}
+	vd.SecurityValid = acc.SecurityValidUntil != nil && !acc.SecurityValidUntil.Before(p.Last())
+	vd.EffectiveResult = acc.Result
+	label := string(acc.Result)
+	if !vd.SecurityValid {
+		vd.EffectiveResult = catalog.Failed
+		if acc.SecurityValidUntil == nil {
+			label = fmt.Sprintf("%s, security assessment missing: counts as failed", acc.Result)
+		} else {
+			label = fmt.Sprintf("%s, security assessment expired %s: counts as failed", acc.Result, *acc.SecurityValidUntil)
+		}
+	}
+	vd.Tiers = append(vd.Tiers, Tier{Group: "result", Label: label, Rate: r.Result[vd.EffectiveResult]})
+	vd.Tiers = append(vd.Tiers, tierOf("score", "score", acc.Score, r.Score))
+	vd.Tiers = append(vd.Tiers, tierOf("availability", "availability %", acc.Availability, r.Availability))
+	sum := decimal.Zero
+	for _, t := range vd.Tiers {
+		sum = sum.Add(t.Rate)
+	}
+	vd.RateUncapped = sum
+	vd.Rate = decimal.Min(sum, r.Cap)
+	vd.Deduction = money.Round(gross.Mul(vd.Rate)).Neg()
+	vd.Net = gross.Add(vd.Deduction)
+	return vd
+}
+
+func tierOf(group, what string, v *decimal.Decimal, ts []Threshold) Tier {
+	if v == nil {
+		return Tier{Group: group, Label: what + " missing", Rate: decimal.Zero}
+	}
+	for i, t := range ts {
+		if v.GreaterThanOrEqual(t.Min) {
+			label := fmt.Sprintf("%s %s ≥ %s", what, v, t.Min)
+			if i > 0 {
+				label = fmt.Sprintf("%s ≤ %s %s < %s", t.Min, what, v, ts[i-1].Min)
+			}
+			return Tier{Group: group, Label: label, Rate: t.Rate}
+		}
+	}
+	return Tier{Group: group, Label: fmt.Sprintf("%s %s below every tier", what, v), Rate: decimal.Zero}
+}

@@ -1,0 +1,99 @@
+package rating
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"cloudbill/catalog"
+	"cloudbill/internal/calendar"
+)
+
+func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+func TestReadRulesVersions(t *testing.T) {
+	f, err := os.Open("testdata/rules-2027.csv")
+	require.NoError(t, err)
+	defer f.Close()
+	book, err := ReadRules("rules-2027.csv", f)
+	require.NoError(t, err)
+	require.Len(t, book.Versions, 2)
+
+	_, err = book.For(calendar.MustPeriod("2025-12"))
+	assert.ErrorContains(t, err, "no deduction rules in force for 2025-12 (the earliest are effective 2026-01)")
+
+	score, avail := d("85"), d("99.5")
+	acc := &catalog.Acceptance{Vendor: "V1", Result: catalog.Deferred, Score: &score, Availability: &avail,
+		SecurityValidUntil: &calendar.Date{Year: 2030, Month: 1, Day: 1}}
+	tests := []struct {
+		period string
+		name   string
+		rate   string // deferred + score 85 + availability 99.5
+	}{
+		// 2026 rules: deferred 10 + score < 90 → 5, no availability tiers: 15 %
+		{"2026-11", "rules-2027.csv effective 2026-01", "0.15"},
+		// 2027 rules: deferred 15, no score tiers, availability < 99.9 → 25: 40 %
+		{"2027-03", "rules-2027.csv effective 2027-01", "0.40"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.period, func(t *testing.T) {
+			r, err := book.For(calendar.MustPeriod(tt.period))
+			require.NoError(t, err)
+			assert.Equal(t, tt.name, r.Name)
+			vd := r.Assess(calendar.MustPeriod(tt.period), "V1", acc, d("1000"))
+			assert.True(t, vd.Rate.Equal(d(tt.rate)), "rate %s, want %s", vd.Rate, tt.rate)
+		})
+	}
+}
+
+func TestReadRulesErrors(t *testing.T) {
+	tests := []struct {
+		name, csv, want string
+	}{
+		{"bad period", "effective,group,threshold,rate_percent\n2026-13,cap,,50\n",
+			`r.csv:2: column "effective": period "2026-13" is not YYYY-MM`},
+		{"bad rate", "effective,group,threshold,rate_percent\n2026-01,cap,,150\n",
+			`r.csv:2: column "rate_percent": rate "150" is not a percentage between 0 and 100`},
+		{"bad group", "effective,group,threshold,rate_percent\n2026-01,bonus,,5\n",
+			`r.csv:2: column "group": group "bonus" is not result, score, availability or cap`},
+		{"bad result", "effective,group,threshold,rate_percent\n2026-01,result,ok,5\n",
+			`r.csv:2: column "threshold": result "ok" is not passed, deferred or failed`},
+		{"bad threshold", "effective,group,threshold,rate_percent\n2026-01,score,high,5\n",
+			`r.csv:2: column "threshold": score threshold "high" is not a number between 0 and 100`},
+		{"incomplete version", "effective,group,threshold,rate_percent\n2026-01,result,passed,0\n",
+			`r.csv:2: column "group": rules effective 2026-01 have no cap`},
+		{"missing result", "effective,group,threshold,rate_percent\n2026-01,result,passed,0\n2026-01,cap,,50\n",
+			`r.csv:2: column "threshold": rules effective 2026-01 give no rate for result deferred`},
+		{"duplicate tier", "effective,group,threshold,rate_percent\n2026-01,score,90,0\n2026-01,score,90.0,1\n",
+			`r.csv:3: column "threshold": score threshold 90 given twice for 2026-01`},
+		{"unknown column", "effective,group,threshold,rate\n", `r.csv:1: column "rate": unknown column`},
+		{"no rows", "effective,group,threshold,rate_percent\n", "r.csv: no rules"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ReadRules("r.csv", strings.NewReader(tt.csv))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+func TestDefaultRulesTierLabels(t *testing.T) {
+	score, avail := d("85"), d("99.92")
+	acc := &catalog.Acceptance{Vendor: "V1", Result: catalog.Passed, Score: &score, Availability: &avail,
+		SecurityValidUntil: &calendar.Date{Year: 2026, Month: 11, Day: 29}}
+	vd := DefaultRules().Assess(calendar.MustPeriod("2026-11"), "V1", acc, d("200"))
+	require.Len(t, vd.Tiers, 3)
+	assert.False(t, vd.SecurityValid)
+	assert.Equal(t, catalog.Failed, vd.EffectiveResult)
+	assert.Equal(t, "passed, security assessment expired 2026-11-29: counts as failed", vd.Tiers[0].Label)
+	assert.Equal(t, "80 ≤ score 85 < 90", vd.Tiers[1].Label)
+	assert.Equal(t, "99.9 ≤ availability % 99.92 < 99.95", vd.Tiers[2].Label)
+	// 30 + 2 + 5 = 37 %; 200 × 0.37 = 74.00
+	assert.True(t, vd.Deduction.Equal(d("-74")), "deduction %s", vd.Deduction)
+	assert.True(t, vd.Net.Equal(d("126")), "net %s", vd.Net)
+}
