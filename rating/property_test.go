@@ -54,7 +54,7 @@ func genMonth(seed int64) Input {
 		sec := p.Last().AddDays(rng.Intn(5) - 2)
 		in.Acceptances = append(in.Acceptances, catalog.Acceptance{Vendor: catalog.VendorID(fmt.Sprintf("V%d", v)), Period: p,
 			Result: []catalog.AcceptanceResult{catalog.Passed, catalog.Deferred, catalog.Failed}[rng.Intn(3)],
-			Score: &score, Availability: &avail, SecurityValidUntil: &sec})
+			Score:  &score, Availability: &avail, SecurityValidUntil: &sec})
 	}
 	for o := 0; o < 60; o++ {
 		order := catalog.OrderID(fmt.Sprintf("O%03d", o))
