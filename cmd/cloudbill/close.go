@@ -2,14 +2,77 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"strings"
+
+	"cloudbill/internal/calendar"
+	"cloudbill/internal/money"
+	"cloudbill/invoicing/monthclose"
 )
 
 func init() {
 	register("close", "close (freeze) a rated month", cmdClose)
 }
 
-// cmdClose is not built yet.
+const closeHelp = `
+Closes (freezes) a rated month: its rated lines are frozen with a SHA-256 content hash,
+recorded in period_closes with the rating run and the close time. A closed month is never
+re-rated; anything learnt later about it is rated as an adjustment in the first open month,
+and its statements re-issue byte-identical.
+
+Refused (exit 1, nothing written) when the month has not ended yet, was never rated
+(run cloudbill rate first), or a vendor's acceptance is pending (import the acceptance
+records and re-rate, or close anyway with --allow-pending, which the close records).
+Closing a closed month is a no-op (exit 0) that checks the frozen lines against the hash.
+An earlier month rated but still open is reported as a warning: close months in order.`
+
 func cmdClose(ctx context.Context, a *app, args []string) error {
-	return errors.New("close: not built yet")
+	fs := a.flags("close", "--period YYYY-MM [--allow-pending]", closeHelp)
+	period := fs.String("period", "", "the `month` to close, YYYY-MM (required)")
+	allowPending := fs.Bool("allow-pending", false, "close even though some vendors' acceptance is pending (recorded in the close)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("close: unexpected argument %q", fs.Arg(0))
+	}
+	if *period == "" {
+		return usagef("close: --period is required")
+	}
+	p, err := calendar.ParsePeriod(*period)
+	if err != nil {
+		return usagef("close: --period: %v", err)
+	}
+	s, err := a.monthStore(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := monthclose.Close(ctx, s, p, monthclose.Options{AllowPending: *allowPending, Now: a.now, ClosedBy: "cli"})
+	if err != nil {
+		return err
+	}
+	printClose(a, res)
+	return nil
+}
+
+func printClose(a *app, res monthclose.Result) {
+	c := res.Close
+	at := c.ClosedAt.In(calendar.Shanghai).Format("2006-01-02 15:04:05")
+	if res.Already {
+		fmt.Fprintf(a.stdout, "%s is already closed (closed %s Asia/Shanghai, run %s, %d lines, content hash %s, lines verified): nothing done\n",
+			c.Period, at, c.RunID, c.Lines, c.ContentHash)
+		return
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(a.stderr, "warning: %s\n", w)
+	}
+	fmt.Fprintf(a.stdout, "closed %s at %s Asia/Shanghai: run %s, %d lines, total %s, content hash %s\n",
+		c.Period, at, c.RunID, c.Lines, money.Grouped(c.Total), c.ContentHash)
+	if c.AllowPending {
+		vs := make([]string, len(c.Pending))
+		for i, v := range c.Pending {
+			vs[i] = string(v)
+		}
+		fmt.Fprintf(a.stdout, "closed with acceptance pending for %s (--allow-pending, recorded)\n", strings.Join(vs, ", "))
+	}
 }

@@ -1,0 +1,382 @@
+// Package schedule runs cloudbill's jobs inside `cloudbill serve`, in Asia/Shanghai time,
+// with github.com/robfig/cron/v3:
+//
+//   - "rate": the provisional rating of the current month (default daily at 03:00), so that
+//     breakdowns are fresh;
+//   - "close": the close of the previous month and its statements (default at 02:00 on the
+//     1st), preceded by a final rating of that month.
+//
+// Jobs never overlap: each cron entry is wrapped with cron.SkipIfStillRunning, and every job
+// body (cron tick or catch-up) holds one per-process mutex. Every completed job is recorded
+// (table job_runs). Cron drops ticks missed while the process was down, so on Start the
+// scheduler catches up: every month after the last closed one and before the current
+// month is closed, in order, once each (see CatchUp).
+//
+// It is an adapter: the work itself (rating, closing, statements) comes in as functions,
+// the store as a small interface.
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"cloudbill/internal/calendar"
+	"cloudbill/invoicing/monthclose"
+	"cloudbill/rating"
+	"cloudbill/sql"
+)
+
+// Default schedules (standard five-field cron specs, Asia/Shanghai).
+const (
+	DefaultRateSpec  = "0 3 * * *" // every day at 03:00
+	DefaultCloseSpec = "0 2 1 * *" // the 1st of every month at 02:00
+)
+
+// Job names, as recorded in job_runs.
+const (
+	JobRate  = "rate"
+	JobClose = "close"
+)
+
+// Triggers, as recorded in job_runs.
+const (
+	TriggerSchedule = "schedule"
+	TriggerCatchUp  = "catch-up"
+)
+
+// Config is the schedule.
+type Config struct {
+	// RateSpec and CloseSpec are cron specs: five fields (minute hour day-of-month month
+	// day-of-week) or a descriptor such as @daily, read in Asia/Shanghai. Empty: the
+	// default. "off" disables the job.
+	RateSpec  string
+	CloseSpec string
+}
+
+// Off disables a job.
+const Off = "off"
+
+// Validate reports a spec that cannot be used, naming the setting.
+func (c Config) Validate() error {
+	var errs []error
+	if _, err := parseSpec(c.rateSpec()); err != nil {
+		errs = append(errs, fmt.Errorf("rate schedule: %w", err))
+	}
+	if _, err := parseSpec(c.closeSpec()); err != nil {
+		errs = append(errs, fmt.Errorf("close schedule: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+func (c Config) rateSpec() string  { return orDefault(c.RateSpec, DefaultRateSpec) }
+func (c Config) closeSpec() string { return orDefault(c.CloseSpec, DefaultCloseSpec) }
+
+func orDefault(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
+	}
+	return strings.TrimSpace(s)
+}
+
+// parser reads standard five-field specs and descriptors.
+var parser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// parseSpec parses a cron spec; a bad one is an error, never a panic. It returns nil for
+// "off". A spec that never fires (e.g. 30 February) is an error too.
+func parseSpec(spec string) (sched cron.Schedule, err error) {
+	if spec == Off {
+		return nil, nil
+	}
+	if strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
+		return nil, fmt.Errorf("cron spec %q: no time zone prefix, please: schedules are read in Asia/Shanghai", spec)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			sched, err = nil, fmt.Errorf("cron spec %q: cannot be read: %v", spec, r)
+		}
+	}()
+	sched, err = parser.Parse(spec)
+	if err != nil {
+		return nil, fmt.Errorf("cron spec %q: %v (want five fields: minute hour day-of-month month day-of-week, e.g. %q)", spec, err, DefaultCloseSpec)
+	}
+	if sched.Next(time.Date(2000, 1, 1, 0, 0, 0, 0, calendar.Shanghai)).IsZero() {
+		return nil, fmt.Errorf("cron spec %q never fires", spec)
+	}
+	return sched, nil
+}
+
+// Store is what the scheduler reads and records.
+type Store interface {
+	// Closes lists the closed months, oldest first.
+	Closes(ctx context.Context) ([]rating.Close, error)
+	// LatestRun tells whether a month was rated (an error wrapping rating.ErrNotRated if
+	// not).
+	LatestRun(ctx context.Context, p calendar.Period) (rating.Run, error)
+	// InsertJobRun records a completed job.
+	InsertJobRun(ctx context.Context, r chstore.JobRun) error
+}
+
+// Params are the scheduler's collaborators.
+type Params struct {
+	Config
+	Store Store
+	// Rate rates month p (provisional while it is open); a closed month gives an error
+	// wrapping rating.ErrPeriodClosed.
+	Rate func(ctx context.Context, p calendar.Period) error
+	// Close closes month p (monthclose.Close with the store).
+	Close func(ctx context.Context, p calendar.Period) (monthclose.Result, error)
+	// Issue writes the statements of closed month p; nil: no statements.
+	Issue func(ctx context.Context, p calendar.Period) error
+	// Now is the clock that picks the months (cron itself ticks on the system clock).
+	Now func() time.Time
+	// Log receives what the jobs do; nil: discarded.
+	Log *slog.Logger
+}
+
+// Validate reports missing collaborators and bad specs.
+func (p Params) Validate() error {
+	switch {
+	case p.Store == nil:
+		return errors.New("schedule: no store")
+	case p.Rate == nil:
+		return errors.New("schedule: no rating")
+	case p.Close == nil:
+		return errors.New("schedule: no close")
+	case p.Now == nil:
+		return errors.New("schedule: no clock")
+	}
+	return p.Config.Validate()
+}
+
+// Scheduler runs the jobs. Create it with New.
+type Scheduler struct {
+	p          Params
+	log        *slog.Logger
+	rateSched  cron.Schedule
+	closeSched cron.Schedule
+
+	// mu is held by every job body: a catch-up and a tick never overlap, nor do the rating
+	// and the close.
+	mu sync.Mutex
+
+	// rateEntry and closeEntry are the jobs as cron runs them (SkipIfStillRunning).
+	rateEntry, closeEntry cron.Job
+
+	cron     *cron.Cron
+	ctx      context.Context
+	cancel   context.CancelFunc
+	caughtUp chan struct{}
+}
+
+// New checks the parameters and prepares a scheduler; nothing runs before Start.
+func New(p Params) (*Scheduler, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Scheduler{p: p, log: p.Log}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.rateSched, _ = parseSpec(p.rateSpec())
+	s.closeSched, _ = parseSpec(p.closeSpec())
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	logger := cronLogger{s.log}
+	chain := cron.NewChain(cron.Recover(logger), cron.SkipIfStillRunning(logger))
+	s.rateEntry = chain.Then(cron.FuncJob(func() { s.RateJob(s.ctx, TriggerSchedule) }))
+	s.closeEntry = chain.Then(cron.FuncJob(func() { s.CloseJob(s.ctx, TriggerSchedule) }))
+	return s, nil
+}
+
+// Start catches up missed closes in the background (CatchUp) and starts the cron
+// schedule. Ticks that come during the catch-up wait for it. CaughtUp is closed when the
+// catch-up has ended.
+func (s *Scheduler) Start(ctx context.Context) {
+	s.cancel()
+	s.ctx, s.cancel = context.WithCancel(ctx)
+	s.cron = cron.New(cron.WithLocation(calendar.Shanghai), cron.WithLogger(cronLogger{s.log}))
+	if s.rateSched != nil {
+		s.cron.Schedule(s.rateSched, s.rateEntry)
+	}
+	if s.closeSched != nil {
+		s.cron.Schedule(s.closeSched, s.closeEntry)
+	}
+	s.caughtUp = make(chan struct{})
+	go func() {
+		defer close(s.caughtUp)
+		if err := s.CatchUp(s.ctx); err != nil {
+			s.log.Error("catch-up", "error", err)
+		}
+	}()
+	s.cron.Start()
+	s.log.Info("schedule started", "rate", s.p.rateSpec(), "close", s.p.closeSpec(), "zone", "Asia/Shanghai")
+}
+
+// CaughtUp is closed once the catch-up begun by Start has ended.
+func (s *Scheduler) CaughtUp() <-chan struct{} { return s.caughtUp }
+
+// Stop stops the schedule: no new job starts, the catch-up stops between months, and Stop
+// waits for a running job to end.
+func (s *Scheduler) Stop() {
+	if s.cron == nil {
+		return
+	}
+	s.cancel()
+	<-s.cron.Stop().Done()
+	<-s.caughtUp
+}
+
+// RateJob rates the current month (by the clock) and records the run.
+func (s *Scheduler) RateJob(ctx context.Context, trigger string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := calendar.LocalDate(s.p.Now()).Period()
+	started := s.p.Now()
+	err := s.p.Rate(context.WithoutCancel(ctx), p)
+	detail := "rated"
+	if errors.Is(err, rating.ErrPeriodClosed) {
+		detail, err = "closed; not re-rated", nil
+	}
+	s.record(ctx, JobRate, p, trigger, started, detail, err)
+}
+
+// CloseJob closes the previous month (by the clock) together with any earlier month left
+// open since the last close, oldest first, and records each. It stops at the first month
+// that cannot be closed: that month and the later ones stay open for the next attempt.
+func (s *Scheduler) CloseJob(ctx context.Context, trigger string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.closeThrough(ctx, trigger, false); err != nil {
+		s.log.Error("close job", "error", err)
+	}
+}
+
+// CatchUp closes the months whose close was missed while the process was down: every
+// month after the last closed one and before the current month (by the clock), in order,
+// once each. With no month closed yet, only the previous month is considered, and only if
+// it has been rated (a fresh installation does not close an empty month). It stops at the
+// first month that cannot be closed.
+func (s *Scheduler) CatchUp(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closeThrough(ctx, TriggerCatchUp, true)
+}
+
+// Due lists the months a close job would close now, oldest first (see CatchUp for
+// catchUp).
+func (s *Scheduler) Due(ctx context.Context, catchUp bool) ([]calendar.Period, error) {
+	current := calendar.LocalDate(s.p.Now()).Period()
+	last := current.Prev()
+	closes, err := s.p.Store.Closes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	closed := map[calendar.Period]bool{}
+	var latest calendar.Period
+	for _, c := range closes {
+		closed[c.Period] = true
+		if latest.Before(c.Period) {
+			latest = c.Period
+		}
+	}
+	if len(closes) == 0 {
+		if catchUp {
+			if _, err := s.p.Store.LatestRun(ctx, last); err != nil {
+				if errors.Is(err, rating.ErrNotRated) {
+					return nil, nil
+				}
+				return nil, err
+			}
+		}
+		return []calendar.Period{last}, nil
+	}
+	var due []calendar.Period
+	for p := latest.Next(); !last.Before(p); p = p.Next() {
+		if !closed[p] {
+			due = append(due, p)
+		}
+	}
+	if !catchUp && len(due) == 0 {
+		// A tick whose month is closed already (by hand): record that it had nothing to do.
+		due = append(due, last)
+	}
+	return due, nil
+}
+
+func (s *Scheduler) closeThrough(ctx context.Context, trigger string, catchUp bool) error {
+	due, err := s.Due(ctx, catchUp)
+	if err != nil {
+		return fmt.Errorf("months to close: %w", err)
+	}
+	if catchUp && len(due) > 0 {
+		s.log.Info("catching up missed closes", "months", fmt.Sprint(due))
+	}
+	for _, p := range due {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := s.closeMonth(ctx, p, trigger); err != nil {
+			return fmt.Errorf("stopped at %s (later months stay open): %w", p, err)
+		}
+	}
+	return nil
+}
+
+// closeMonth rates month p one last time, closes it and issues its statements.
+func (s *Scheduler) closeMonth(ctx context.Context, p calendar.Period, trigger string) (err error) {
+	started := s.p.Now()
+	work := context.WithoutCancel(ctx) // a close and its statements are not left half done
+	detail := ""
+	defer func() { s.record(ctx, JobClose, p, trigger, started, detail, err) }()
+	if err := s.p.Rate(work, p); err != nil && !errors.Is(err, rating.ErrPeriodClosed) {
+		return fmt.Errorf("rate %s: %w", p, err)
+	}
+	res, err := s.p.Close(work, p)
+	if err != nil {
+		return err
+	}
+	if res.Already {
+		detail = "already closed"
+		return nil
+	}
+	for _, w := range res.Warnings {
+		s.log.Warn("close", "period", p.String(), "warning", w)
+	}
+	detail = fmt.Sprintf("closed: %d lines, total %s, hash %s", res.Close.Lines, res.Close.Total.StringFixed(2), res.Close.ContentHash)
+	if s.p.Issue == nil {
+		return nil
+	}
+	if err := s.p.Issue(work, p); err != nil {
+		return fmt.Errorf("%s closed, but statements: %w (issue them with cloudbill statements --period %s)", p, err, p)
+	}
+	detail += "; statements issued"
+	return nil
+}
+
+func (s *Scheduler) record(ctx context.Context, job string, p calendar.Period, trigger string, started time.Time, detail string, err error) {
+	r := chstore.JobRun{Job: job, Period: p, Trigger: trigger, StartedAt: started, FinishedAt: s.p.Now(),
+		Status: chstore.JobOK, Detail: detail}
+	if err != nil {
+		r.Status, r.Error = chstore.JobFailed, err.Error()
+		s.log.Error(job+" job", "period", p.String(), "trigger", trigger, "error", err)
+	} else {
+		s.log.Info(job+" job", "period", p.String(), "trigger", trigger, "detail", detail)
+	}
+	if err := s.p.Store.InsertJobRun(context.WithoutCancel(ctx), r); err != nil {
+		s.log.Error("record job run", "job", job, "period", p.String(), "error", err)
+	}
+}
+
+// cronLogger passes cron's messages to slog.
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...) }
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.l.Error("cron: "+msg, append(kv, "error", err)...)
+}

@@ -1,0 +1,79 @@
+package chstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"cloudbill/internal/calendar"
+)
+
+// JobStatus is how a scheduled job run ended.
+type JobStatus string
+
+const (
+	JobOK     JobStatus = "ok"     // done
+	JobFailed JobStatus = "failed" // stopped on an error (Error says which)
+)
+
+// JobRun records one completed run of a scheduled job (table job_runs).
+type JobRun struct {
+	// Job is the job's name: "rate" (daily provisional rating) or "close" (monthly close
+	// and statements).
+	Job    string
+	Period calendar.Period
+	// Trigger is what started it: "schedule" (a cron tick) or "catch-up" (on start).
+	Trigger    string
+	StartedAt  time.Time
+	FinishedAt time.Time
+	Status     JobStatus
+	// Detail says what the run did in words ("closed", "already closed", …).
+	Detail string
+	Error  string
+}
+
+// InsertJobRun records a completed job run.
+func (s *Store) InsertJobRun(ctx context.Context, r JobRun) error {
+	err := s.insertRow(ctx, "INSERT INTO job_runs (job, period, trigger, started_at, finished_at, status, detail, error)",
+		r.Job, r.Period.Key(), r.Trigger, r.StartedAt.UTC(), r.FinishedAt.UTC(), string(r.Status), r.Detail, r.Error)
+	if err != nil {
+		return fmt.Errorf("record %s job of %s: %w", r.Job, r.Period, err)
+	}
+	return nil
+}
+
+// jobRunsQuery selects the runs of one job ("" for every job), oldest first.
+func jobRunsQuery(job string) (string, []any) {
+	q := "SELECT job, period, trigger, started_at, finished_at, status, detail, error FROM job_runs"
+	var args []any
+	if job != "" {
+		q += " WHERE job = ?"
+		args = append(args, job)
+	}
+	return q + " ORDER BY started_at, job, period", args
+}
+
+// JobRuns returns the recorded runs of job ("" for every job), oldest first.
+func (s *Store) JobRuns(ctx context.Context, job string) ([]JobRun, error) {
+	q, args := jobRunsQuery(job)
+	rows, err := s.conn.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read job runs: %w", err)
+	}
+	defer rows.Close()
+	var out []JobRun
+	for rows.Next() {
+		var (
+			r      JobRun
+			key    uint32
+			status string
+		)
+		if err := rows.Scan(&r.Job, &key, &r.Trigger, &r.StartedAt, &r.FinishedAt, &status, &r.Detail, &r.Error); err != nil {
+			return nil, fmt.Errorf("read job runs: %w", err)
+		}
+		r.Period = calendar.PeriodOfKey(key)
+		r.Status = JobStatus(status)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
