@@ -1,0 +1,244 @@
+package reconcile
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"cloudbill/catalog"
+	"cloudbill/internal/calendar"
+	"cloudbill/internal/csvin"
+	"cloudbill/internal/money"
+)
+
+// Columns of a vendor invoice (FORMATS.md): required and optional.
+var InvoiceSpec = csvin.Spec{
+	Required: []string{"vendor_id", "period", "order_id", "item_code", "amount"},
+	Optional: []string{"quantity", "days"},
+}
+
+// Claim is one line of a vendor's invoice: what the vendor claims for one work order and
+// catalog item in the month.
+type Claim struct {
+	Order  catalog.OrderID
+	Item   catalog.ItemCode
+	Amount decimal.Decimal
+	// Quantity and Days are the vendor's figures when the invoice gives them (nil: not
+	// given).
+	Quantity *decimal.Decimal
+	Days     *int
+	// Line is the claim's line in the invoice file (the header is line 1).
+	Line int
+}
+
+// Invoice is a vendor's invoice for one month.
+type Invoice struct {
+	File   string
+	Vendor catalog.VendorID
+	Period calendar.Period
+	Claims []Claim // in file order
+	// Encoding is what the file was read as ("UTF-8", "GB18030", "XLSX").
+	Encoding string
+}
+
+// Expect is what the invoice being read must be: the vendor and the month reconciled.
+type Expect struct {
+	Vendor catalog.VendorID
+	Period calendar.Period
+}
+
+// maxErrors bounds the errors collected from one file.
+const maxErrors = 200
+
+var plainDecimal = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+
+// ReadInvoice reads a vendor invoice in CSV (UTF-8 with or without BOM, or GB18030) named
+// file in errors. Every line must name the expected vendor and period; amounts are plain
+// decimals ≥ 0 with at most two decimals; quantity is a decimal ≥ 0; days an integer from
+// 1 to the days of the month. A line repeating an earlier line in every column is refused
+// (a copy, not a claim); two different lines for the same order and item are accepted
+// and reconcile as a duplicate claim.
+//
+// On bad input it returns csvin.Errors (every problem found, each naming file, line and
+// column) and no invoice.
+func ReadInvoice(file string, r io.Reader, want Expect) (Invoice, error) {
+	rd, err := csvin.Open(file, r, InvoiceSpec)
+	if err != nil {
+		var ce *csvin.Error
+		if errors.As(err, &ce) {
+			return Invoice{}, csvin.Errors{ce}
+		}
+		return Invoice{}, err
+	}
+	inv := Invoice{File: file, Vendor: want.Vendor, Period: want.Period}
+	var errs csvin.Errors
+	add := func(e *csvin.Error) bool {
+		errs = append(errs, e)
+		return len(errs) < maxErrors
+	}
+	seen := map[string]int{}
+	for {
+		row, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var ce *csvin.Error
+			if !errors.As(err, &ce) {
+				return Invoice{}, err
+			}
+			if !add(ce) {
+				break
+			}
+			continue
+		}
+		c, rowErrs := parseClaim(row, want)
+		stop := false
+		for _, e := range rowErrs {
+			if !add(e) {
+				stop = true
+				break
+			}
+		}
+		if stop {
+			break
+		}
+		if len(rowErrs) > 0 {
+			continue
+		}
+		key := strings.Join([]string{string(c.Order), string(c.Item), c.Amount.String(), row.Get("quantity"), row.Get("days")}, "\x00")
+		if first, ok := seen[key]; ok {
+			if !add(row.Errorf("", "repeats line %d exactly (same order_id, item_code, amount, quantity and days): remove the copy; a second claim for the same order and item must differ from the first", first)) {
+				break
+			}
+			continue
+		}
+		seen[key] = row.Line
+		inv.Claims = append(inv.Claims, c)
+	}
+	if len(errs) > 0 {
+		return Invoice{}, errs
+	}
+	inv.Encoding = rd.Encoding()
+	return inv, nil
+}
+
+func parseClaim(row csvin.Row, want Expect) (Claim, []*csvin.Error) {
+	var errs []*csvin.Error
+	c := Claim{Line: row.Line}
+	switch v := row.Get("vendor_id"); {
+	case v == "":
+		errs = append(errs, row.Errorf("vendor_id", "is empty: every line names the vendor"))
+	case catalog.VendorID(v) != want.Vendor:
+		errs = append(errs, row.Errorf("vendor_id", "vendor %q is not the vendor being reconciled (%q): an invoice holds one vendor's claims", v, want.Vendor))
+	}
+	switch v := row.Get("period"); {
+	case v == "":
+		errs = append(errs, row.Errorf("period", "is empty: every line names the month (YYYY-MM)"))
+	default:
+		p, err := calendar.ParsePeriod(v)
+		if err != nil {
+			errs = append(errs, row.Errorf("period", "%q is not a month YYYY-MM", v))
+		} else if p != want.Period {
+			errs = append(errs, row.Errorf("period", "month %s is not the month being reconciled (%s)", p, want.Period))
+		}
+	}
+	c.Order = catalog.OrderID(row.Get("order_id"))
+	if c.Order == "" {
+		errs = append(errs, row.Errorf("order_id", "is empty: every claim names its work order"))
+	}
+	c.Item = catalog.ItemCode(row.Get("item_code"))
+	if c.Item == "" {
+		errs = append(errs, row.Errorf("item_code", "is empty: every claim names its catalog item"))
+	}
+	amount, err := parseAmount(row.Get("amount"))
+	if err != "" {
+		errs = append(errs, row.Errorf("amount", "%s", err))
+	}
+	c.Amount = amount
+	if s := row.Get("quantity"); s != "" {
+		q, err := parseDecimal(s)
+		switch {
+		case err != "":
+			errs = append(errs, row.Errorf("quantity", "%s", err))
+		case q.IsNegative():
+			errs = append(errs, row.Errorf("quantity", "%s is negative", s))
+		default:
+			c.Quantity = &q
+		}
+	}
+	if s := row.Get("days"); s != "" {
+		d, err := strconv.Atoi(s)
+		switch {
+		case err != nil:
+			errs = append(errs, row.Errorf("days", "%q is not a whole number of days", s))
+		case d < 1 || d > want.Period.Days():
+			errs = append(errs, row.Errorf("days", "%d is outside 1…%d (the days of %s)", d, want.Period.Days(), want.Period))
+		default:
+			c.Days = &d
+		}
+	}
+	return c, errs
+}
+
+// parseAmount reads a claimed amount: a plain decimal ≥ 0 with at most two decimals.
+// The second result is the problem in words, "" when none.
+func parseAmount(s string) (decimal.Decimal, string) {
+	if s == "" {
+		return decimal.Zero, "is empty: every claim has an amount (write 0 for none)"
+	}
+	d, msg := parseDecimal(s)
+	if msg != "" {
+		return d, msg
+	}
+	if d.IsNegative() {
+		return d, fmt.Sprintf("%s is negative: an invoice claims amounts of 0 or more", s)
+	}
+	if !money.Round(d).Equal(d) {
+		return d, fmt.Sprintf("%s has more than two decimals: amounts are in fen (0.01)", s)
+	}
+	return d, ""
+}
+
+// parseDecimal reads a plain decimal string ("1234.5"), naming the usual mistakes.
+func parseDecimal(s string) (decimal.Decimal, string) {
+	if !plainDecimal.MatchString(s) {
+		switch {
+		case strings.Contains(s, ","):
+			return decimal.Zero, fmt.Sprintf("%q has a thousands separator or decimal comma: write a plain decimal such as 1234.5", s)
+		case strings.ContainsAny(s, "¥￥$元 "):
+			return decimal.Zero, fmt.Sprintf("%q carries a currency sign or unit: write a plain decimal such as 1234.5", s)
+		}
+		return decimal.Zero, fmt.Sprintf("%q is not a decimal number", s)
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return decimal.Zero, fmt.Sprintf("%q is not a decimal number", s)
+	}
+	return d, ""
+}
+
+// WriteInvoiceCSV writes inv in the vendor invoice format (UTF-8, no BOM), the claims in
+// their order; quantity and days are left empty where not given.
+func WriteInvoiceCSV(w io.Writer, inv Invoice) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"vendor_id", "period", "order_id", "item_code", "amount", "quantity", "days"})
+	for _, c := range inv.Claims {
+		q, d := "", ""
+		if c.Quantity != nil {
+			q = c.Quantity.String()
+		}
+		if c.Days != nil {
+			d = strconv.Itoa(*c.Days)
+		}
+		_ = cw.Write([]string{string(inv.Vendor), inv.Period.String(), string(c.Order), string(c.Item), money.Plain(c.Amount), q, d})
+	}
+	cw.Flush()
+	return cw.Error()
+}
