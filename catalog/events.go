@@ -235,7 +235,9 @@ func (c *eventChecker) config(row csvin.Row, eff calendar.Date, okDate, terminat
 		}
 	}
 	if v, ok := get("quantity"); ok {
-		if q, okQ := rr.decimalValue(row, "quantity", v); okQ {
+		if strings.HasPrefix(v, "-") {
+			rr.errorf(row, "quantity", "quantity must be positive, got %s", v)
+		} else if q, okQ := rr.decimalValue(row, "quantity", v); okQ {
 			if q.Sign() <= 0 {
 				rr.errorf(row, "quantity", "quantity must be positive, got %s", v)
 			}

@@ -2,14 +2,51 @@ package main
 
 import (
 	"context"
-	"errors"
+
+	"cloudbill/catalog"
 )
 
 func init() {
 	register("acceptance", "import acceptance records", cmdAcceptance)
 }
 
-// cmdAcceptance is not built yet.
+const acceptanceExplain = `
+Imports acceptance and evaluation records (§22, §25): one per vendor and month, with the
+result (passed, deferred, failed), the evaluation score (0–100), the measured availability
+in percent and the last day the platform's security assessment is valid. The vendor must
+exist. A record identical to the stored one is skipped; a different one for the same vendor
+and month replaces it (rating uses the latest). A refused file lists every error, stores
+nothing, and exits with status 2.`
+
 func cmdAcceptance(ctx context.Context, a *app, args []string) error {
-	return errors.New("acceptance: not built yet")
+	if len(args) == 0 || args[0] != "import" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			a.flags("acceptance", "import FILE", acceptanceExplain).Usage()
+			return errHelpShown
+		}
+		return usagef("acceptance: want `acceptance import FILE`")
+	}
+	fs := a.flags("acceptance import", "FILE", acceptanceExplain)
+	files, err := parseArgs(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if len(files) != 1 {
+		return usagef("acceptance import: want exactly one FILE, got %d", len(files))
+	}
+	f, closeFile, err := openInput(files[0])
+	if err != nil {
+		return err
+	}
+	defer closeFile()
+	s, err := a.Store(ctx)
+	if err != nil {
+		return err
+	}
+	rep, err := catalog.ImportAcceptance(ctx, s, f, a.now())
+	if err != nil {
+		return a.refused(files[0], err)
+	}
+	a.printReport(files[0], rep, "records")
+	return nil
 }

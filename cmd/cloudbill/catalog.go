@@ -2,14 +2,346 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"cloudbill/catalog"
+	"cloudbill/internal/calendar"
+	"cloudbill/internal/csvin"
 )
 
 func init() {
 	register("catalog", "import a catalog version, adaptations, or show prices in force", cmdCatalog)
 }
 
-// cmdCatalog is not built yet.
+const catalogUsage = "import FILE --effective DATE | adapt FILE | show [--date DATE] [--format table|csv]"
+
 func cmdCatalog(ctx context.Context, a *app, args []string) error {
-	return errors.New("catalog: not built yet")
+	if len(args) == 0 {
+		return usagef("catalog: want a subcommand: %s", catalogUsage)
+	}
+	switch args[0] {
+	case "import":
+		return catalogImport(ctx, a, args[1:])
+	case "adapt":
+		return catalogAdapt(ctx, a, args[1:])
+	case "show":
+		return catalogShow(ctx, a, args[1:])
+	case "-h", "--help", "help":
+		fmt.Fprintf(a.stderr, "usage: cloudbill catalog %s\n\n%s\n", catalogUsage, strings.TrimSpace(catalogExplain))
+		return errHelpShown
+	}
+	return usagef("catalog: unknown subcommand %q (want import, adapt or show)", args[0])
+}
+
+const catalogExplain = `
+The service catalog (服务目录): items with a code, name, category, unit, billing
+(allocated or metered) and a monthly price per zone (an empty price: not offered in that
+zone). Each import makes a version in force from its effective date; a day is priced by the
+version in force that day. Importing the same file for the same date again changes
+nothing; other content for a date that already has a version replaces it (a correction).
+'catalog adapt' loads the adaptation table (resource_type → item_code) for resource types
+not in the catalog (§17). 'catalog show' prints the items and prices in force on a day.
+A refused file is listed with every error (file:line: column: message), nothing of it is
+stored, and the exit status is 2.`
+
+func catalogImport(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("catalog import", "FILE --effective YYYY-MM-DD", catalogExplain)
+	eff := fs.String("effective", "", "the `date` (YYYY-MM-DD) from which the version is in force (required)")
+	files, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) != 1 {
+		return usagef("catalog import: want exactly one FILE, got %d", len(files))
+	}
+	if *eff == "" {
+		return usagef("catalog import: --effective YYYY-MM-DD is required")
+	}
+	d, err := calendar.ParseDate(*eff)
+	if err != nil {
+		return usagef("catalog import: --effective: %v", err)
+	}
+	f, closeFile, err := openInput(files[0])
+	if err != nil {
+		return err
+	}
+	defer closeFile()
+	s, err := a.Store(ctx)
+	if err != nil {
+		return err
+	}
+	rep, err := catalog.ImportVersion(ctx, s, catalog.VersionInput{File: f, Effective: d, Now: a.now()})
+	if err != nil {
+		return a.refused(files[0], err)
+	}
+	a.printReport(files[0], rep, "items")
+	return nil
+}
+
+func catalogAdapt(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("catalog adapt", "FILE", catalogExplain)
+	files, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) != 1 {
+		return usagef("catalog adapt: want exactly one FILE, got %d", len(files))
+	}
+	f, closeFile, err := openInput(files[0])
+	if err != nil {
+		return err
+	}
+	defer closeFile()
+	s, err := a.Store(ctx)
+	if err != nil {
+		return err
+	}
+	rep, err := catalog.ImportAdaptations(ctx, s, f, a.now())
+	if err != nil {
+		return a.refused(files[0], err)
+	}
+	a.printReport(files[0], rep, "adaptations")
+	return nil
+}
+
+func catalogShow(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("catalog show", "[--date YYYY-MM-DD] [--format table|csv]", catalogExplain)
+	date := fs.String("date", "", "the `day` whose prices to show (default: today, Asia/Shanghai)")
+	format := fs.String("format", "table", "`table` for people, csv for the catalog file format (re-importable)")
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("catalog show: unexpected argument %q", rest[0])
+	}
+	day := calendar.LocalDate(a.now())
+	if *date != "" {
+		if day, err = calendar.ParseDate(*date); err != nil {
+			return usagef("catalog show: --date: %v", err)
+		}
+	}
+	if *format != "table" && *format != "csv" {
+		return usagef("catalog show: --format %q: want table or csv", *format)
+	}
+	s, err := a.Store(ctx)
+	if err != nil {
+		return err
+	}
+	cat, err := s.Catalog(ctx)
+	if err != nil {
+		return err
+	}
+	v, ok := cat.InForce(day)
+	if !ok {
+		return &exitError{exitFailed, fmt.Errorf("catalog show: no catalog version is in force on %s (import one with `catalog import FILE --effective DATE`)", day)}
+	}
+	if *format == "csv" {
+		return writeCatalogCSV(a.stdout, v)
+	}
+	writeCatalogTable(a.stdout, cat, v, day)
+	return nil
+}
+
+// catalogColumns are the columns of the catalog file (FORMATS.md).
+var catalogColumns = []string{"code", "name", "category", "unit", "billing", "price_internet", "price_extranet", "meter_metric", "meter_agg", "mode"}
+
+func sortedItems(v catalog.Version) []catalog.Item {
+	items := make([]catalog.Item, 0, len(v.Items))
+	for _, it := range v.Items {
+		items = append(items, it)
+	}
+	sort.Slice(items, func(i, j int) bool { return items[i].Code < items[j].Code })
+	return items
+}
+
+func itemFields(it catalog.Item) []string {
+	price := func(z catalog.Zone) string {
+		if p, ok := it.Price(z); ok {
+			return p.String()
+		}
+		return ""
+	}
+	return []string{string(it.Code), it.Name, it.Category, it.Unit, string(it.Billing), price(catalog.ZoneInternet),
+		price(catalog.ZoneExtranet), it.MeterMetric, string(it.MeterAgg), string(it.Mode)}
+}
+
+func writeCatalogCSV(w io.Writer, v catalog.Version) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write(catalogColumns)
+	for _, it := range sortedItems(v) {
+		_ = cw.Write(itemFields(it))
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func writeCatalogTable(w io.Writer, cat catalog.Catalog, v catalog.Version, day calendar.Date) {
+	fmt.Fprintf(w, "catalog in force on %s: version effective %s (import %s), %d items\n\n", day, v.Effective, v.ImportID, len(v.Items))
+	rows := [][]string{{"code", "name", "category", "unit", "billing", "internet", "extranet", "meter", "mode"}}
+	for _, it := range sortedItems(v) {
+		f := itemFields(it)
+		meter := ""
+		if it.Billing == catalog.Metered {
+			meter = string(it.MeterAgg) + "(" + it.MeterMetric + ")"
+		}
+		for i := 5; i <= 6; i++ {
+			if f[i] == "" {
+				f[i] = "-"
+			}
+		}
+		rows = append(rows, []string{f[0], f[1], f[2], f[3], f[4], f[5], f[6], meter, f[9]})
+	}
+	writeTable(w, rows, map[int]bool{5: true, 6: true})
+	if len(cat.Adaptations) > 0 {
+		fmt.Fprintf(w, "\nadaptations (resource types not in the catalog):\n\n")
+		types := make([]string, 0, len(cat.Adaptations))
+		for t := range cat.Adaptations {
+			types = append(types, t)
+		}
+		sort.Strings(types)
+		rows := [][]string{{"resource_type", "item", "note"}}
+		for _, t := range types {
+			ad := cat.Adaptations[t]
+			note := ad.Note
+			if _, ok := v.Items[ad.Item]; !ok {
+				note = strings.TrimSpace(note + " (item not in this version)")
+			}
+			rows = append(rows, []string{t, string(ad.Item), note})
+		}
+		writeTable(w, rows, nil)
+	}
+	if next := nextVersion(cat, v); next != nil {
+		fmt.Fprintf(w, "\nnext version effective %s\n", next.Effective)
+	}
+}
+
+func nextVersion(cat catalog.Catalog, v catalog.Version) *catalog.Version {
+	for i := range cat.Versions {
+		if cat.Versions[i].Effective.After(v.Effective) {
+			return &cat.Versions[i]
+		}
+	}
+	return nil
+}
+
+// writeTable writes aligned columns, counting CJK characters as two cells wide; columns
+// in right are right-aligned.
+func writeTable(w io.Writer, rows [][]string, right map[int]bool) {
+	widths := map[int]int{}
+	for _, r := range rows {
+		for i, c := range r {
+			if n := displayWidth(c); n > widths[i] {
+				widths[i] = n
+			}
+		}
+	}
+	for _, r := range rows {
+		var b strings.Builder
+		for i, c := range r {
+			pad := strings.Repeat(" ", widths[i]-displayWidth(c))
+			if right[i] {
+				b.WriteString(pad + c)
+			} else if i < len(r)-1 {
+				b.WriteString(c + pad)
+			} else {
+				b.WriteString(c)
+			}
+			if i < len(r)-1 {
+				b.WriteString("  ")
+			}
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
+}
+
+// displayWidth is the number of terminal cells s takes: East Asian wide characters count two.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch {
+		case r >= 0x1100 && r <= 0x115F, r >= 0x2E80 && r <= 0xA4CF, r >= 0xAC00 && r <= 0xD7A3,
+			r >= 0xF900 && r <= 0xFAFF, r >= 0xFE30 && r <= 0xFE4F, r >= 0xFF00 && r <= 0xFF60, r >= 0xFFE0 && r <= 0xFFE6:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+// parseArgs parses flags that may come before, between or after the positional
+// arguments (`catalog import FILE --effective DATE`) and returns the positional ones.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := parse(fs, args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// openInput opens an input file; its name in errors is the path as given.
+func openInput(path string) (catalog.File, func(), error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return catalog.File{}, nil, &exitError{exitBadInput, err}
+	}
+	return catalog.File{Name: path, R: f}, func() { f.Close() }, nil
+}
+
+// refused reports a refused input: every error on stderr, one a line, and exit status 2
+// (nothing of the file was stored). Other errors pass through.
+func (a *app) refused(name string, err error) error {
+	var many csvin.Errors
+	var one *csvin.Error
+	switch {
+	case errors.As(err, &many):
+	case errors.As(err, &one):
+		many = csvin.Errors{one}
+	default:
+		return err
+	}
+	fmt.Fprintf(a.stderr, "%s: refused, nothing stored: %d %s\n", name, len(many), plural(len(many), "error", "errors"))
+	for _, e := range many {
+		fmt.Fprintln(a.stderr, "  "+e.Error())
+	}
+	return &exitError{exitBadInput, fmt.Errorf("%w: %s refused", errQuiet, name)}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// printReport prints the short report of an import.
+func (a *app) printReport(name string, rep catalog.Report, what string) {
+	fmt.Fprintf(a.stdout, "%s: %d rows read, %d %s accepted, %d already present", name, rep.Read, rep.Accepted, what, rep.Present)
+	if rep.Replaced > 0 {
+		fmt.Fprintf(a.stdout, " (%d replace earlier entries)", rep.Replaced)
+	}
+	if rep.Late > 0 {
+		fmt.Fprintf(a.stdout, ", %d late (in a closed month: rated as adjustments)", rep.Late)
+	}
+	fmt.Fprintln(a.stdout, ", 0 errors")
+	if rep.Stored() {
+		fmt.Fprintf(a.stdout, "  import %s\n", rep.Import.ID)
+	} else {
+		fmt.Fprintln(a.stdout, "  nothing new: nothing stored")
+	}
 }

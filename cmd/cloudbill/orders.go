@@ -2,14 +2,67 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+
+	"cloudbill/catalog"
 )
 
 func init() {
 	register("orders", "import work-order events", cmdOrders)
 }
 
-// cmdOrders is not built yet.
+const ordersExplain = `
+Imports work-order events (open, change, terminate) exported by the multi-cloud
+management system, with their department-confirmed effective dates. Each file is checked
+against the stored catalog, organisation and events (references exist, the item is offered
+in the order's zone on the effective date, quantity positive, change and terminate only
+after open, nothing after terminate, no date before the order's previous event, no second
+open with other content, the project belongs to the order's department or its parent) and
+accepted whole or refused whole. A terminate may leave the configuration columns empty: it
+keeps the configuration in force. A terminate (or change) dated in a closed month is
+accepted and marked late: rating books it as an adjustment. Events already stored are
+skipped: importing a file again changes nothing. Files are imported in the order given;
+with a refused file the others are still imported, and the exit status is 2.`
+
 func cmdOrders(ctx context.Context, a *app, args []string) error {
-	return errors.New("orders: not built yet")
+	if len(args) == 0 || args[0] != "import" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			a.flags("orders", "import FILE...", ordersExplain).Usage()
+			return errHelpShown
+		}
+		return usagef("orders: want `orders import FILE...`")
+	}
+	fs := a.flags("orders import", "FILE...", ordersExplain)
+	files, err := parseArgs(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return usagef("orders import: no FILE given")
+	}
+	s, err := a.Store(ctx)
+	if err != nil {
+		return err
+	}
+	var refused []string
+	for _, path := range files {
+		f, closeFile, err := openInput(path)
+		if err != nil {
+			return err
+		}
+		rep, err := catalog.ImportEvents(ctx, s, f, a.now())
+		closeFile()
+		if err != nil {
+			if rerr := a.refused(path, err); rerr != nil && exitCode(rerr) != exitBadInput {
+				return rerr
+			}
+			refused = append(refused, path)
+			continue
+		}
+		a.printReport(path, rep, "events")
+	}
+	if len(refused) > 0 {
+		return &exitError{exitBadInput, fmt.Errorf("%w: %d of %d files refused", errQuiet, len(refused), len(files))}
+	}
+	return nil
 }
