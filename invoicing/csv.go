@@ -1,0 +1,68 @@
+package invoicing
+
+import (
+	"encoding/csv"
+	"io"
+	"strconv"
+
+	"github.com/shopspring/decimal"
+
+	"cloudbill/internal/money"
+	"cloudbill/rating"
+)
+
+// CSVColumns are the columns every statement CSV starts with (FORMATS.md, "Statement
+// files"), one row per statement line.
+var CSVColumns = []string{"period", "department_id", "vendor_id", "project_id", "category", "order_id",
+	"item_code", "zone", "from", "to", "days", "days_in_month", "quantity", "unit_price", "amount", "kind"}
+
+// CSVExtra are the columns after them: the item's name and unit, the service mode, the
+// month an adjustment corrects, and the line's note.
+var CSVExtra = []string{"item_name", "unit", "mode", "corrects", "note"}
+
+// WriteCSV writes lines as a statement CSV: UTF-8 without BOM, a header row, one row a
+// line, amounts rounded to the fen with a dot and no separators. There is no total row:
+// the statement's total is the sum of the amount column.
+func (m Month) WriteCSV(w io.Writer, ls []rating.Line) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(append(append([]string(nil), CSVColumns...), CSVExtra...)); err != nil {
+		return err
+	}
+	row := make([]string, 0, len(CSVColumns)+len(CSVExtra))
+	for _, l := range ls {
+		row = row[:0]
+		var from, to, days, dim string
+		if !l.From.IsZero() {
+			from, to = l.From.String(), l.To.String()
+			days = strconv.Itoa(l.Days)
+		}
+		if l.DaysInMonth > 0 {
+			dim = strconv.Itoa(l.DaysInMonth)
+		}
+		var corrects string
+		if l.Corrects.Year != 0 {
+			corrects = l.Corrects.String()
+		}
+		qty, unitPrice := l.Quantity.String(), price(l.UnitPrice)
+		if l.Kind == rating.KindDeduction && l.Quantity.IsZero() && l.UnitPrice.IsZero() {
+			qty, unitPrice = "", ""
+		}
+		row = append(row, l.Period.String(), string(l.Department), string(l.Vendor), string(l.Project),
+			string(l.Category), string(l.Order), string(l.Item), string(l.Zone), from, to, days, dim,
+			qty, unitPrice, money.Plain(l.Amount), string(l.Kind),
+			m.itemName(l), m.itemUnit(l), string(l.Mode), corrects, l.Note)
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// price prints a unit price with at least two decimals (150.00, 0.0008).
+func price(d decimal.Decimal) string {
+	if d.Exponent() >= -2 {
+		return d.StringFixed(2)
+	}
+	return d.String()
+}

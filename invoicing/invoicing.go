@@ -1,0 +1,154 @@
+// Package invoicing owns the statements of a rated month: the department statement
+// (部门月度账单), the vendor settlement (服务商结算单) and the finance summary (财政月度汇总),
+// built from the month's rated lines, the organisation, the catalog, the vendors'
+// deductions and the month's close; their CSV files (FORMATS.md "Statement files"); and
+// their printed layout as sheet.Docs, which a Typesetter (package invoicing/pdf) turns
+// into PDF.
+//
+// Every total a statement shows is the sum of the rounded lines it shows; the three
+// views are built from the same lines and agree to the fen. A closed month's statements
+// are final and dated by the close; an open month's are provisional (临时).
+//
+// The package imports no driver: it reads through Source, which chstore.Store satisfies.
+package invoicing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"cloudbill/catalog"
+	"cloudbill/internal/calendar"
+	"cloudbill/internal/money"
+	"cloudbill/rating"
+)
+
+// Source is what statements read from the store.
+type Source interface {
+	// RatedLines are the month's lines: the frozen run of a closed month, else the latest
+	// run; an error wrapping rating.ErrNotRated when the month was never rated.
+	RatedLines(ctx context.Context, p calendar.Period) ([]rating.Line, error)
+	// VendorDeductions are how each vendor's acceptance record became its deduction.
+	VendorDeductions(ctx context.Context, p calendar.Period) ([]rating.VendorDeduction, error)
+	// LatestRun is the month's latest rating run (rating.ErrNotRated when none).
+	LatestRun(ctx context.Context, p calendar.Period) (rating.Run, error)
+	// CloseOf is the month's close; ok is false for an open month.
+	CloseOf(ctx context.Context, p calendar.Period) (c rating.Close, ok bool, err error)
+	Catalog(ctx context.Context) (catalog.Catalog, error)
+	Org(ctx context.Context) (catalog.Org, error)
+}
+
+// ErrNotRated: the month has never been rated; statements need a rated month.
+var ErrNotRated = rating.ErrNotRated
+
+// Month is everything the statements of one month are made of, as plain values.
+type Month struct {
+	Period     calendar.Period
+	Lines      []rating.Line
+	Deductions []rating.VendorDeduction
+	Run        rating.Run
+	// Close is the month's close; nil for an open month (provisional statements).
+	Close   *rating.Close
+	Org     catalog.Org
+	Catalog catalog.Catalog
+	// Previous holds the previous month's lines when that month was rated
+	// (PreviousRated), for the month-on-month change.
+	Previous      []rating.Line
+	PreviousRated bool
+	// Earlier holds the lines of the year's earlier months that were rated, for the
+	// year-to-date payable (§21).
+	Earlier map[calendar.Period][]rating.Line
+	// IssuedAt dates the statements: the close time of a closed month, else the clock.
+	IssuedAt time.Time
+}
+
+// Final reports a closed month: its statements are final and re-issue byte-identical.
+func (m Month) Final() bool { return m.Close != nil }
+
+// IssueDate is the statements' issue date (Asia/Shanghai).
+func (m Month) IssueDate() calendar.Date { return calendar.LocalDate(m.IssuedAt) }
+
+// Load reads month p from src. now dates the statements of an open month; a closed
+// month's are dated by its close. It fails with ErrNotRated when p was never rated.
+func Load(ctx context.Context, src Source, p calendar.Period, now func() time.Time) (Month, error) {
+	m := Month{Period: p, Earlier: map[calendar.Period][]rating.Line{}}
+	var err error
+	if m.Lines, err = src.RatedLines(ctx, p); err != nil {
+		return Month{}, fmt.Errorf("statements of %s: %w", p, err)
+	}
+	if m.Run, err = src.LatestRun(ctx, p); err != nil {
+		return Month{}, fmt.Errorf("statements of %s: %w", p, err)
+	}
+	if m.Deductions, err = src.VendorDeductions(ctx, p); err != nil {
+		return Month{}, fmt.Errorf("statements of %s: deductions: %w", p, err)
+	}
+	c, closed, err := src.CloseOf(ctx, p)
+	if err != nil {
+		return Month{}, fmt.Errorf("statements of %s: %w", p, err)
+	}
+	if closed {
+		m.Close = &c
+		m.IssuedAt = c.ClosedAt
+	} else {
+		m.IssuedAt = now()
+	}
+	if m.Org, err = src.Org(ctx); err != nil {
+		return Month{}, fmt.Errorf("statements of %s: %w", p, err)
+	}
+	if m.Catalog, err = src.Catalog(ctx); err != nil {
+		return Month{}, fmt.Errorf("statements of %s: %w", p, err)
+	}
+	prev, err := src.RatedLines(ctx, p.Prev())
+	switch {
+	case errors.Is(err, rating.ErrNotRated):
+	case err != nil:
+		return Month{}, fmt.Errorf("statements of %s: previous month: %w", p, err)
+	default:
+		m.Previous, m.PreviousRated = prev, true
+	}
+	for q := (calendar.Period{Year: p.Year, Month: time.January}); q.Before(p); q = q.Next() {
+		var ls []rating.Line
+		if q == p.Prev() {
+			if !m.PreviousRated {
+				continue
+			}
+			ls = m.Previous
+		} else {
+			ls, err = src.RatedLines(ctx, q)
+			if errors.Is(err, rating.ErrNotRated) {
+				continue
+			}
+			if err != nil {
+				return Month{}, fmt.Errorf("statements of %s: year to date, %s: %w", p, q, err)
+			}
+		}
+		m.Earlier[q] = ls
+	}
+	return m, m.Check()
+}
+
+// Check refuses lines that do not belong to the month or are not rounded to the fen:
+// a statement total must be a sum of rounded amounts.
+func (m Month) Check() error {
+	for i, l := range m.Lines {
+		if l.Period != m.Period {
+			return fmt.Errorf("statements of %s: line %d (order %s) belongs to %s", m.Period, i+1, l.Order, l.Period)
+		}
+		if !money.Round(l.Amount).Equal(l.Amount) {
+			return fmt.Errorf("statements of %s: line %d (order %s) amount %s is not rounded to the fen", m.Period, i+1, l.Order, l.Amount)
+		}
+	}
+	return nil
+}
+
+// sum adds the amounts of lines.
+func sum(ls []rating.Line) decimal.Decimal {
+	s := decimal.Zero
+	for _, l := range ls {
+		s = s.Add(l.Amount)
+	}
+	return s
+}

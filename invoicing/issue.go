@@ -1,0 +1,208 @@
+package invoicing
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"cloudbill/internal/calendar"
+	"cloudbill/invoicing/sheet"
+	"cloudbill/rating"
+)
+
+// Typesetter turns documents into PDF (package invoicing/pdf provides one). emit may be
+// called from several goroutines at once, once per document index.
+type Typesetter interface {
+	Typeset(ctx context.Context, docs []sheet.Doc, emit func(i int, pdf []byte) error) error
+}
+
+// Options are the collaborators of Issue.
+type Options struct {
+	// Now dates an open month's (provisional) statements; required.
+	Now func() time.Time
+	// PDF typesets the PDF files; nil writes the CSV files only.
+	PDF Typesetter
+}
+
+// Summary says what Issue wrote.
+type Summary struct {
+	Period calendar.Period
+	// Dir is DIR/<period>, holding summary.*, departments/ and vendors/.
+	Dir      string
+	Final    bool
+	IssuedAt time.Time
+	// Departments and Vendors count the statements; Lines the month's lines.
+	Departments, Vendors, Lines int
+	// Gross (charge, metered, unfunded) + Adjustments + Deductions = Net, the month's
+	// total, equal to the sum of the top-level departments' statements and of the
+	// vendors' settlements.
+	Gross, Adjustments, Deductions, Net decimal.Decimal
+	// Files is the number of files written.
+	Files int
+}
+
+// Issue writes the statements of month p under outDir/<p>, per FORMATS.md: summary.pdf
+// and .csv, departments/<id>.pdf and .csv, vendors/<id>.pdf and .csv. The month's folder
+// is written aside and then put in place, replacing an earlier issue whole. A closed
+// month's files are final and the same bytes at every re-issue; an open month's are
+// provisional. It fails with ErrNotRated on a month never rated.
+func Issue(ctx context.Context, src Source, p calendar.Period, outDir string, opts Options) (Summary, error) {
+	if opts.Now == nil {
+		return Summary{}, errors.New("statements: no clock (Options.Now)")
+	}
+	m, err := Load(ctx, src, p, opts.Now)
+	if err != nil {
+		return Summary{}, err
+	}
+	return Write(ctx, Build(m), outDir, opts.PDF)
+}
+
+// Check verifies that the three views agree to the fen: the top-level departments'
+// statements, the vendors' settlements and the finance summary have the same total, and
+// each statement's total is the sum of its lines.
+func (st Statements) Check() error {
+	depSum := decimal.Zero
+	for _, d := range st.Departments {
+		if !sum(d.Lines).Equal(d.Total) {
+			return fmt.Errorf("department %s: total %s is not the sum of its lines %s", d.Department.ID, d.Total, sum(d.Lines))
+		}
+		if d.Parent == nil {
+			depSum = depSum.Add(d.Total)
+		}
+	}
+	venSum := decimal.Zero
+	for _, v := range st.Vendors {
+		if !sum(v.Lines).Equal(v.Net) || !v.Gross.Add(v.Adjustments).Add(v.Deduction).Equal(v.Net) {
+			return fmt.Errorf("vendor %s: net %s does not add up", v.Vendor.ID, v.Net)
+		}
+		venSum = venSum.Add(v.Net)
+	}
+	total := st.Summary.Total
+	if !sum(st.Summary.Lines).Equal(total) || !st.Summary.Totals.Total.Equal(total) {
+		return fmt.Errorf("summary: total %s does not add up", total)
+	}
+	if !depSum.Equal(total) || !venSum.Equal(total) {
+		return fmt.Errorf("statements disagree: departments %s, vendors %s, summary %s", depSum, venSum, total)
+	}
+	return nil
+}
+
+// Docs lays out every statement: the summary first, then the departments, then the
+// vendors, with the relative path (without extension) of each.
+func (st Statements) Docs() ([]sheet.Doc, []string) {
+	m := st.Month
+	docs := []sheet.Doc{m.SummaryDoc(st.Summary, len(st.Departments), len(st.Vendors))}
+	names := []string{"summary"}
+	for _, d := range st.Departments {
+		docs = append(docs, m.DepartmentDoc(d))
+		names = append(names, filepath.Join("departments", FileName(string(d.Department.ID))))
+	}
+	for _, v := range st.Vendors {
+		docs = append(docs, m.VendorDoc(v))
+		names = append(names, filepath.Join("vendors", FileName(string(v.Vendor.ID))))
+	}
+	return docs, names
+}
+
+// Write writes built statements under outDir/<period> (see Issue).
+func Write(ctx context.Context, st Statements, outDir string, ts Typesetter) (Summary, error) {
+	m := st.Month
+	if err := st.Check(); err != nil {
+		return Summary{}, fmt.Errorf("statements of %s: %w", m.Period, err)
+	}
+	dir := filepath.Join(outDir, m.Period.String())
+	tmp := filepath.Join(outDir, "."+m.Period.String()+".writing")
+	if err := os.RemoveAll(tmp); err != nil {
+		return Summary{}, err
+	}
+	for _, sub := range []string{"departments", "vendors"} {
+		if err := os.MkdirAll(filepath.Join(tmp, sub), 0o755); err != nil {
+			return Summary{}, fmt.Errorf("statements of %s: %w", m.Period, err)
+		}
+	}
+	sm := Summary{Period: m.Period, Dir: dir, Final: m.Final(), IssuedAt: m.IssuedAt,
+		Departments: len(st.Departments), Vendors: len(st.Vendors), Lines: len(m.Lines),
+		Gross: decimal.Zero, Adjustments: decimal.Zero, Deductions: decimal.Zero, Net: st.Summary.Total}
+	for _, l := range m.Lines {
+		switch {
+		case isGross(l.Kind):
+			sm.Gross = sm.Gross.Add(l.Amount)
+		case l.Kind == rating.KindDeduction:
+			sm.Deductions = sm.Deductions.Add(l.Amount)
+		default:
+			sm.Adjustments = sm.Adjustments.Add(l.Amount)
+		}
+	}
+	writeCSV := func(name string, ls []rating.Line) error {
+		f, err := os.Create(filepath.Join(tmp, name+".csv"))
+		if err != nil {
+			return err
+		}
+		w := bufio.NewWriterSize(f, 64<<10)
+		err = m.WriteCSV(w, ls)
+		if err == nil {
+			err = w.Flush()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("write %s.csv: %w", name, err)
+		}
+		sm.Files++
+		return nil
+	}
+	if err := writeCSV("summary", st.Summary.Lines); err != nil {
+		return Summary{}, err
+	}
+	for _, d := range st.Departments {
+		if err := writeCSV(filepath.Join("departments", FileName(string(d.Department.ID))), d.Lines); err != nil {
+			return Summary{}, err
+		}
+	}
+	for _, v := range st.Vendors {
+		if err := writeCSV(filepath.Join("vendors", FileName(string(v.Vendor.ID))), v.Lines); err != nil {
+			return Summary{}, err
+		}
+	}
+	if ts != nil {
+		docs, names := st.Docs()
+		err := ts.Typeset(ctx, docs, func(i int, pdf []byte) error {
+			return os.WriteFile(filepath.Join(tmp, names[i]+".pdf"), pdf, 0o644)
+		})
+		if err != nil {
+			return Summary{}, fmt.Errorf("statements of %s: %w", m.Period, err)
+		}
+		sm.Files += len(docs)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return Summary{}, err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return Summary{}, fmt.Errorf("statements of %s: %w", m.Period, err)
+	}
+	return sm, nil
+}
+
+// FileName is the file name (without extension) of a statement for an id: the id, with
+// path separators and other characters unsafe in file names replaced by "_".
+func FileName(id string) string {
+	b := []rune(id)
+	for i, r := range b {
+		switch {
+		case r == '/' || r == '\\' || r == ':' || r == 0 || r < 32:
+			b[i] = '_'
+		}
+	}
+	s := string(b)
+	if s == "" || s == "." || s == ".." {
+		s = "_" + s
+	}
+	return s
+}

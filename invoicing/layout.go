@@ -1,0 +1,368 @@
+package invoicing
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"cloudbill/catalog"
+	"cloudbill/internal/calendar"
+	"cloudbill/internal/money"
+	"cloudbill/invoicing/sheet"
+	"cloudbill/rating"
+)
+
+// ProvisionalMark is printed on every page of an open month's statements.
+const ProvisionalMark = "临时 / PROVISIONAL"
+
+var zoneShort = map[catalog.Zone]string{catalog.ZoneInternet: "互联网区", catalog.ZoneExtranet: "政务外网区"}
+
+func amt(d decimal.Decimal) string { return money.Grouped(d) }
+
+func monthText(p calendar.Period) string { return fmt.Sprintf("%d年%d月", p.Year, int(p.Month)) }
+
+func status(h Header) string {
+	if h.Final {
+		return "正式（已结账）"
+	}
+	return "临时（账期未结账，金额可能变化）"
+}
+
+func newDoc(m Month, h Header, title, subject string) sheet.Doc {
+	d := sheet.Doc{
+		Title:   title,
+		Header:  fmt.Sprintf("%s · %s · %s", title, subject, h.Number),
+		Created: m.IssuedAt,
+	}
+	if !h.Final {
+		d.Mark = ProvisionalMark
+	}
+	return d
+}
+
+func totalParas(label string, total decimal.Decimal) []sheet.Block {
+	return []sheet.Block{
+		sheet.Para{Text: fmt.Sprintf("%s（小写）：¥ %s", label, amt(total)), Emphasis: true},
+		sheet.Para{Text: fmt.Sprintf("%s（大写）：%s", label, money.Capitals(total)), Emphasis: true},
+	}
+}
+
+func (m Month) dates(l rating.Line) string {
+	if l.From.IsZero() {
+		return ""
+	}
+	if m.Period.Contains(l.From) && m.Period.Contains(l.To) {
+		return fmt.Sprintf("%02d-%02d~%02d-%02d", int(l.From.Month), l.From.Day, int(l.To.Month), l.To.Day)
+	}
+	return l.From.String() + "~" + l.To.String()
+}
+
+func daysText(l rating.Line) string {
+	if l.From.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%d/%d", l.Days, l.DaysInMonth)
+}
+
+func qtyText(d decimal.Decimal) string { return d.String() }
+
+func breakdownTable(title string, rows []Subtotal, total decimal.Decimal) sheet.Table {
+	t := sheet.Table{Columns: []sheet.Column{{Title: title, Width: 70}, {Title: "金额（元）", Width: 30, Align: sheet.Right}}}
+	for _, r := range rows {
+		t.Rows = append(t.Rows, sheet.Row{Cells: []string{r.Label, amt(r.Amount)}})
+	}
+	t.Rows = append(t.Rows, sheet.Row{Cells: []string{"合计", amt(total)}, Style: sheet.Total})
+	return t
+}
+
+// lineColumns are the columns of a department's lines; widths in millimetres of the
+// 186 mm of an A4 page between margins.
+var lineColumns = []sheet.Column{
+	{Title: "工单号", Width: 18}, {Title: "品目编码", Width: 19}, {Title: "品目名称", Width: 42},
+	{Title: "区域", Width: 16}, {Title: "模式", Width: 11}, {Title: "计费起止", Width: 21},
+	{Title: "天数", Width: 10, Align: sheet.Center}, {Title: "数量", Width: 13, Align: sheet.Right},
+	{Title: "单价（元）", Width: 16, Align: sheet.Right}, {Title: "金额（元）", Width: 20, Align: sheet.Right},
+}
+
+func (m Month) lineRow(l rating.Line) sheet.Row {
+	zone := zoneShort[l.Zone]
+	if zone == "" {
+		zone = ZoneName(l.Zone)
+	}
+	name := m.itemName(l)
+	if u := m.itemUnit(l); u != "" {
+		name += "（" + u + "）"
+	}
+	return sheet.Row{Cells: []string{string(l.Order), string(l.Item), name, zone, ModeName(l.Mode), m.dates(l),
+		daysText(l), qtyText(l.Quantity), price(l.UnitPrice), amt(l.Amount)}}
+}
+
+// DepartmentDoc lays out a department statement.
+func (m Month) DepartmentDoc(ds DepartmentStatement) sheet.Doc {
+	d := newDoc(m, ds.Header, "部门月度账单", ds.Department.Name)
+	parent := "—（一级部门）"
+	if ds.Parent != nil {
+		parent = fmt.Sprintf("%s（%s）", ds.Parent.Name, ds.Parent.ID)
+	}
+	d.Add(sheet.Fields{Pairs: []sheet.Field{
+		{Label: "部门", Value: ds.Department.Name}, {Label: "部门编号", Value: string(ds.Department.ID)},
+		{Label: "主管部门", Value: parent}, {Label: "账期", Value: monthText(m.Period)},
+		{Label: "出具日期", Value: ds.IssueDate.String()}, {Label: "账单编号", Value: ds.Number},
+		{Label: "状态", Value: status(ds.Header)}, {Label: "本期合计（元）", Value: amt(ds.Total)},
+	}})
+	for i, u := range ds.Units {
+		kind := "本级"
+		if i > 0 || u.Department.ID != ds.Department.ID {
+			kind = "下属单位"
+		}
+		d.Add(sheet.Heading{Text: fmt.Sprintf("%s：%s（%s）", kind, u.Department.Name, u.Department.ID)})
+		if len(u.Projects) > 0 {
+			t := sheet.Table{Columns: lineColumns}
+			for _, pg := range u.Projects {
+				t.Rows = append(t.Rows, sheet.Row{Cells: []string{fmt.Sprintf("项目 %s %s", pg.Project, pg.Name)}, Style: sheet.Group})
+				for _, og := range pg.Orders {
+					for _, l := range og.Lines {
+						t.Rows = append(t.Rows, m.lineRow(l))
+					}
+					if len(og.Lines) > 1 {
+						t.Rows = append(t.Rows, sheet.Row{Cells: []string{string(og.Order), "工单小计", "", "", "", "", "", "", "", amt(og.Subtotal)}, Style: sheet.Subtotal})
+					}
+				}
+				t.Rows = append(t.Rows, sheet.Row{Cells: []string{"", "项目小计", pg.Name, "", "", "", "", "", "", amt(pg.Subtotal)}, Style: sheet.Subtotal})
+			}
+			d.Add(t)
+		}
+		if len(u.Adjustments) > 0 {
+			d.Add(sheet.Heading{Text: "调整（更正已结账月份）", Level: 2})
+			t := sheet.Table{Columns: []sheet.Column{{Title: "工单号", Width: 17}, {Title: "品目", Width: 30}, {Title: "更正月份", Width: 13},
+				{Title: "更正类别", Width: 13}, {Title: "说明", Width: 50}, {Title: "金额（元）", Width: 18, Align: sheet.Right}}}
+			sub := decimal.Zero
+			for _, l := range u.Adjustments {
+				t.Rows = append(t.Rows, sheet.Row{Cells: []string{string(l.Order), string(l.Item) + " " + m.itemName(l),
+					monthText(l.Corrects), KindName(l.CorrectsKind), l.Note, amt(l.Amount)}})
+				sub = sub.Add(l.Amount)
+			}
+			t.Rows = append(t.Rows, sheet.Row{Cells: []string{"", "调整小计", "", "", "", amt(sub)}, Style: sheet.Subtotal})
+			d.Add(t)
+		}
+		if len(u.Unfunded) > 0 {
+			d.Add(sheet.Heading{Text: "未列入年度项目清单的费用（例外，另行报告）", Level: 2})
+			t := sheet.Table{Columns: lineColumns}
+			sub := decimal.Zero
+			for i, l := range u.Unfunded {
+				if i == 0 || u.Unfunded[i-1].Project != l.Project {
+					t.Rows = append(t.Rows, sheet.Row{Cells: []string{fmt.Sprintf("项目 %s %s（未列入 %d 年项目清单）", l.Project, m.projectName(l.Project), m.Period.Year)}, Style: sheet.Group})
+				}
+				t.Rows = append(t.Rows, m.lineRow(l))
+				sub = sub.Add(l.Amount)
+			}
+			t.Rows = append(t.Rows, sheet.Row{Cells: []string{"", "未列入清单小计", "", "", "", "", "", "", "", amt(sub)}, Style: sheet.Subtotal})
+			d.Add(t)
+		}
+		if len(u.Deductions) > 0 {
+			d.Add(sheet.Heading{Text: "验收扣减（按服务商验收结果）", Level: 2})
+			t := sheet.Table{Columns: []sheet.Column{{Title: "服务商", Width: 30}, {Title: "验收结果", Width: 25}, {Title: "扣减比例", Width: 12, Align: sheet.Right},
+				{Title: "说明", Width: 45}, {Title: "金额（元）", Width: 18, Align: sheet.Right}}}
+			sub := decimal.Zero
+			for _, dl := range u.Deductions {
+				rate := ""
+				if dl.Known && !dl.Vendor.Pending {
+					rate = percent(dl.Vendor.Rate)
+				}
+				t.Rows = append(t.Rows, sheet.Row{Cells: []string{m.vendorName(dl.Line.Vendor), resultName(dl.Vendor, dl.Known), rate, dl.Line.Note, amt(dl.Line.Amount)}})
+				sub = sub.Add(dl.Line.Amount)
+			}
+			t.Rows = append(t.Rows, sheet.Row{Cells: []string{"扣减小计", "", "", "", amt(sub)}, Style: sheet.Subtotal})
+			d.Add(t)
+		}
+		d.Add(sheet.Para{Text: fmt.Sprintf("%s小计：¥ %s", u.Department.Name, amt(u.Subtotal)), Emphasis: true})
+	}
+	d.Add(sheet.Heading{Text: "汇总"})
+	if len(ds.Units) > 1 {
+		t := sheet.Table{Columns: []sheet.Column{{Title: "单位", Width: 70}, {Title: "金额（元）", Width: 30, Align: sheet.Right}}}
+		for _, u := range ds.Units {
+			t.Rows = append(t.Rows, sheet.Row{Cells: []string{fmt.Sprintf("%s（%s）", u.Department.Name, u.Department.ID), amt(u.Subtotal)}})
+		}
+		t.Rows = append(t.Rows, sheet.Row{Cells: []string{"合计", amt(ds.Total)}, Style: sheet.Total})
+		d.Add(t)
+	}
+	d.Add(breakdownTable("按项目", ds.ByProject, ds.Total), breakdownTable("按区域", ds.ByZone, ds.Total),
+		breakdownTable("按资金类别（运维/新建）", ds.ByCategory, ds.Total))
+	d.Add(totalParas("本期应付合计", ds.Total)...)
+	return d
+}
+
+// tierWords puts the rating engine's tier labels into Chinese.
+var tierWords = strings.NewReplacer(
+	"security assessment missing: counts as failed", "安全评估缺失，视为不通过",
+	"security assessment expired", "安全评估已过期于",
+	": counts as failed", "，视为不通过",
+	"availability %", "可用率(%)", "score", "得分", "below every tier", "低于各档", "missing", "未提供",
+	"passed", "通过", "deferred", "暂缓通过", "failed", "不通过",
+)
+
+// percent prints a rate (0.1) as a percentage (10%).
+func percent(rate decimal.Decimal) string {
+	s := rate.Mul(decimal.NewFromInt(100)).String()
+	return s + "%"
+}
+
+func optional(d *decimal.Decimal, suffix string) string {
+	if d == nil {
+		return "未提供"
+	}
+	return d.String() + suffix
+}
+
+// VendorDoc lays out a vendor settlement.
+func (m Month) VendorDoc(vs VendorSettlement) sheet.Doc {
+	d := newDoc(m, vs.Header, "服务商结算单", vs.Vendor.Name)
+	d.Add(sheet.Fields{Pairs: []sheet.Field{
+		{Label: "服务商", Value: vs.Vendor.Name}, {Label: "服务商编号", Value: string(vs.Vendor.ID)},
+		{Label: "账期", Value: monthText(m.Period)}, {Label: "出具日期", Value: vs.IssueDate.String()},
+		{Label: "结算单编号", Value: vs.Number}, {Label: "状态", Value: status(vs.Header)},
+	}})
+	d.Add(sheet.Heading{Text: "一、按部门"})
+	t := sheet.Table{Columns: []sheet.Column{{Title: "部门", Width: 40}, {Title: "应收（元）", Width: 18, Align: sheet.Right},
+		{Title: "调整（元）", Width: 16, Align: sheet.Right}, {Title: "验收扣减（元）", Width: 18, Align: sheet.Right}, {Title: "应付（元）", Width: 18, Align: sheet.Right}}}
+	for _, r := range vs.ByDepartment {
+		t.Rows = append(t.Rows, sheet.Row{Cells: []string{fmt.Sprintf("%s（%s）", r.Name, r.Department), amt(r.Gross), amt(r.Adjustments), amt(r.Deduction), amt(r.Net)}})
+	}
+	t.Rows = append(t.Rows, sheet.Row{Cells: []string{"合计", amt(vs.Gross), amt(vs.Adjustments), amt(vs.Deduction), amt(vs.Net)}, Style: sheet.Total})
+	d.Add(t)
+	d.Add(sheet.Heading{Text: "二、按服务目录品目（应收）"})
+	t = sheet.Table{Columns: []sheet.Column{{Title: "品目编码", Width: 16}, {Title: "品目名称", Width: 40}, {Title: "单位", Width: 14},
+		{Title: "明细行数", Width: 12, Align: sheet.Right}, {Title: "金额（元）", Width: 18, Align: sheet.Right}}}
+	for _, r := range vs.ByItem {
+		t.Rows = append(t.Rows, sheet.Row{Cells: []string{string(r.Item), r.Name, r.Unit, strconv.Itoa(r.Lines), amt(r.Amount)}})
+	}
+	t.Rows = append(t.Rows, sheet.Row{Cells: []string{"合计", "", "", "", amt(vs.Gross)}, Style: sheet.Total})
+	d.Add(t)
+	d.Add(sheet.Heading{Text: "三、验收与评价扣减"})
+	a := vs.Acceptance
+	if !vs.Known || a.Pending || a.Acceptance == nil {
+		d.Add(sheet.Para{Text: "验收结果：待验收（本月无验收记录）。暂不扣减；结账需经财政确认（--allow-pending）。"})
+	} else {
+		sec := "未提供（视为不通过）"
+		if a.Acceptance.SecurityValidUntil != nil {
+			sec = a.Acceptance.SecurityValidUntil.String()
+			if !a.SecurityValid {
+				sec += "（已过期，视为不通过）"
+			}
+		}
+		d.Add(sheet.Fields{Pairs: []sheet.Field{
+			{Label: "验收结果", Value: resultName(a, true)}, {Label: "评价得分", Value: optional(a.Acceptance.Score, " 分")},
+			{Label: "月度可用率", Value: optional(a.Acceptance.Availability, "%")}, {Label: "安全评估有效期至", Value: sec},
+			{Label: "扣减规则", Value: a.RulesVersion},
+		}})
+		t = sheet.Table{Columns: []sheet.Column{{Title: "规则组", Width: 20}, {Title: "适用档位", Width: 60}, {Title: "扣减比例", Width: 20, Align: sheet.Right}}}
+		for _, tier := range a.Tiers {
+			t.Rows = append(t.Rows, sheet.Row{Cells: []string{label(groupNames, tier.Group), tierWords.Replace(tier.Label), percent(tier.Rate)}})
+		}
+		t.Rows = append(t.Rows, sheet.Row{Cells: []string{"各项合计", "", percent(a.RateUncapped)}, Style: sheet.Subtotal})
+		t.Rows = append(t.Rows, sheet.Row{Cells: []string{"封顶", "", percent(a.Cap)}, Style: sheet.Subtotal})
+		t.Rows = append(t.Rows, sheet.Row{Cells: []string{"适用扣减比例", "", percent(a.Rate)}, Style: sheet.Total})
+		d.Add(t)
+		check := fmt.Sprintf("封顶检查：各项合计 %s，未超过封顶 %s，按 %s 扣减。", percent(a.RateUncapped), percent(a.Cap), percent(a.Rate))
+		if vs.CapApplied {
+			check = fmt.Sprintf("封顶检查：各项合计 %s 超过封顶 %s，按封顶 %s 扣减。", percent(a.RateUncapped), percent(a.Cap), percent(a.Rate))
+		}
+		d.Add(sheet.Para{Text: check})
+		d.Add(sheet.Para{Text: fmt.Sprintf("扣减金额 = 应收 %s × %s，四舍五入到分，按各部门明细分摊：%s 元。", amt(vs.Gross), percent(a.Rate), amt(vs.Deduction))})
+	}
+	d.Add(sheet.Heading{Text: "四、结算"})
+	t = sheet.Table{Columns: []sheet.Column{{Title: "项目", Width: 60}, {Title: "金额（元）", Width: 30, Align: sheet.Right}}}
+	t.Rows = []sheet.Row{
+		{Cells: []string{"应收（资源费用、计量费用、未列入清单费用）", amt(vs.Gross)}},
+		{Cells: []string{"调整（更正已结账月份）", amt(vs.Adjustments)}},
+		{Cells: []string{"验收扣减", amt(vs.Deduction)}},
+		{Cells: []string{"本期应付净额", amt(vs.Net)}, Style: sheet.Total},
+	}
+	d.Add(t)
+	d.Add(totalParas("本期应付净额", vs.Net)...)
+	d.Add(sheet.Heading{Text: "五、本年累计应付（年度费用年内支付）"})
+	t = sheet.Table{Columns: []sheet.Column{{Title: "账期", Width: 50}, {Title: "应付净额（元）", Width: 30, Align: sheet.Right}}}
+	for _, r := range vs.YearToDate {
+		t.Rows = append(t.Rows, sheet.Row{Cells: []string{monthText(r.Period), amt(r.Net)}})
+	}
+	t.Rows = append(t.Rows, sheet.Row{Cells: []string{"本年累计", amt(vs.YearToDateNet)}, Style: sheet.Total})
+	d.Add(t)
+	return d
+}
+
+// SummaryDoc lays out the finance summary.
+func (m Month) SummaryDoc(fs FinanceSummary, departments, vendors int) sheet.Doc {
+	d := newDoc(m, fs.Header, "财政月度汇总", "全区")
+	d.Add(sheet.Fields{Pairs: []sheet.Field{
+		{Label: "账期", Value: monthText(m.Period)}, {Label: "出具日期", Value: fs.IssueDate.String()},
+		{Label: "汇总编号", Value: fs.Number}, {Label: "状态", Value: status(fs.Header)},
+		{Label: "部门账单数", Value: strconv.Itoa(departments)}, {Label: "服务商数", Value: strconv.Itoa(vendors)},
+		{Label: "明细行数", Value: strconv.Itoa(len(fs.Lines))}, {Label: "本期合计（元）", Value: amt(fs.Total)},
+	}})
+	d.Add(sheet.Heading{Text: "一、部门 × 服务商 × 资金类别"})
+	t := sheet.Table{Columns: []sheet.Column{{Title: "部门", Width: 34}, {Title: "服务商", Width: 24}, {Title: "运维（元）", Width: 17, Align: sheet.Right},
+		{Title: "新建（元）", Width: 17, Align: sheet.Right}, {Title: "未分类（元）", Width: 14, Align: sheet.Right},
+		{Title: "验收扣减（元）", Width: 16, Align: sheet.Right}, {Title: "合计（元）", Width: 18, Align: sheet.Right}}}
+	row := func(r MatrixRow, dep, ven string, style sheet.Style) sheet.Row {
+		return sheet.Row{Cells: []string{dep, ven, amt(r.OM), amt(r.New), amt(r.Other), amt(r.Deduction), amt(r.Total)}, Style: style}
+	}
+	for _, r := range fs.Matrix {
+		t.Rows = append(t.Rows, row(r, fmt.Sprintf("%s（%s）", r.DepartmentName, r.Department), r.VendorName, sheet.Plain))
+	}
+	t.Rows = append(t.Rows, row(fs.Totals, "合计", "", sheet.Total))
+	d.Add(t)
+	d.Add(sheet.Para{Text: fmt.Sprintf("其中调整（更正已结账月份）：%s 元，按其资金类别计入各列。", amt(fs.Totals.Adjusted))})
+	d.Add(sheet.Heading{Text: "二、按服务商"})
+	d.Add(breakdownTable("服务商", fs.ByVendor, fs.Total))
+	d.Add(sheet.Heading{Text: "三、按资金类别"})
+	d.Add(breakdownTable("资金类别", fs.ByCategory, fs.Total))
+	d.Add(sheet.Heading{Text: "四、未列入年度项目清单的费用（例外）"})
+	if len(fs.Unfunded) == 0 {
+		d.Add(sheet.Para{Text: "无。"})
+	} else {
+		t = sheet.Table{Columns: []sheet.Column{{Title: "单位", Width: 34}, {Title: "项目", Width: 18}, {Title: "工单号", Width: 18},
+			{Title: "服务商", Width: 24}, {Title: "金额（元）", Width: 18, Align: sheet.Right}}}
+		for _, u := range fs.Unfunded {
+			t.Rows = append(t.Rows, sheet.Row{Cells: []string{fmt.Sprintf("%s（%s）", m.departmentName(u.Department), u.Department),
+				string(u.Project), string(u.Order), m.vendorName(u.Vendor), amt(u.Amount)}})
+		}
+		t.Rows = append(t.Rows, sheet.Row{Cells: []string{"合计", "", "", "", amt(fs.UnfundedTotal)}, Style: sheet.Total})
+		d.Add(t)
+	}
+	d.Add(sheet.Heading{Text: "五、验收待定的服务商"})
+	if len(fs.Pending) == 0 {
+		d.Add(sheet.Para{Text: "无：所有服务商均有本月验收记录。"})
+	} else {
+		for _, v := range fs.Pending {
+			d.Add(sheet.Para{Text: fmt.Sprintf("%s（%s）：本月无验收记录，扣减待定。", v.Name, v.ID)})
+		}
+	}
+	d.Add(sheet.Heading{Text: "六、部门环比变化"})
+	if !fs.PreviousRated {
+		d.Add(sheet.Para{Text: fmt.Sprintf("上月（%s）未计费，无环比。", monthText(m.Period.Prev()))})
+	} else {
+		t = sheet.Table{Columns: []sheet.Column{{Title: "部门", Width: 40}, {Title: "上月（元）", Width: 18, Align: sheet.Right},
+			{Title: "本月（元）", Width: 18, Align: sheet.Right}, {Title: "变化（元）", Width: 18, Align: sheet.Right}, {Title: "变化率", Width: 12, Align: sheet.Right}}}
+		for _, c := range fs.MonthOnMonth {
+			pct := c.Percent
+			if pct == "" {
+				pct = "—"
+			}
+			t.Rows = append(t.Rows, sheet.Row{Cells: []string{fmt.Sprintf("%s（%s）", c.Name, c.Department), amt(c.Previous), amt(c.Current), amt(c.Change), pct}})
+		}
+		d.Add(t)
+	}
+	if len(fs.Exceptions) > 0 {
+		d.Add(sheet.Heading{Text: "七、计费异常"})
+		t = sheet.Table{Columns: []sheet.Column{{Title: "说明", Width: 100}}}
+		for _, e := range fs.Exceptions {
+			t.Rows = append(t.Rows, sheet.Row{Cells: []string{e}})
+		}
+		d.Add(t)
+	}
+	d.Add(sheet.Heading{Text: "合计"})
+	d.Add(totalParas("全区本期合计", fs.Total)...)
+	return d
+}
