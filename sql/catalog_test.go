@@ -5,15 +5,18 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
+	"cloudbill/internal/csvin"
 	"cloudbill/rating"
 	"cloudbill/sql"
 	"cloudbill/sql/chtest"
@@ -235,4 +238,185 @@ func TestImportLateTerminate(t *testing.T) {
 
 func closeOf(p string) rating.Close {
 	return rating.Close{Period: calendar.MustPeriod(p), ClosedAt: time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC), RunID: "r", ContentHash: "h", Total: decimal.Zero, ClosedBy: "test"}
+}
+
+// badCase is an input that must be refused with the given messages, storing nothing.
+type badCase struct {
+	name string
+	kind string // catalog, adapt, departments, projects, vendors, orders, acceptance, org (departments+projects)
+	body string
+	// second file of an org import (projects), when kind is "org"
+	body2 string
+	want  []string
+}
+
+func runImport(ctx context.Context, s *chstore.Store, c badCase, now time.Time) error {
+	f := catalog.File{Name: "in.csv", R: bytes.NewBufferString(c.body)}
+	var err error
+	switch c.kind {
+	case "catalog":
+		_, err = catalog.ImportVersion(ctx, s, catalog.VersionInput{File: f, Effective: calendar.MustDate("2026-12-01"), Now: now})
+	case "adapt":
+		_, err = catalog.ImportAdaptations(ctx, s, f, now)
+	case "departments":
+		_, err = catalog.ImportOrg(ctx, s, catalog.OrgFiles{Departments: &f}, now)
+	case "projects":
+		_, err = catalog.ImportOrg(ctx, s, catalog.OrgFiles{Projects: &f}, now)
+	case "vendors":
+		_, err = catalog.ImportOrg(ctx, s, catalog.OrgFiles{Vendors: &f}, now)
+	case "org":
+		p := catalog.File{Name: "projects.csv", R: bytes.NewBufferString(c.body2)}
+		_, err = catalog.ImportOrg(ctx, s, catalog.OrgFiles{Departments: &f, Projects: &p}, now)
+	case "orders":
+		_, err = catalog.ImportEvents(ctx, s, f, now)
+	case "acceptance":
+		_, err = catalog.ImportAcceptance(ctx, s, f, now)
+	default:
+		panic(c.kind)
+	}
+	return err
+}
+
+const (
+	catHeader    = "code,name,category,unit,billing,price_internet,price_extranet,meter_metric,meter_agg,mode\n"
+	orderHeader  = "order_id,event,effective_date,department_id,project_id,vendor_id,zone,item_code,quantity,resource_id,resource_type,portion\n"
+	accHeader    = "vendor_id,period,result,score,availability,security_valid_until\n"
+	projHeader   = "id,name,department_id,year,category,approved\n"
+	goodCatalog  = "C01,云服务器 vCPU,compute,vCPU·月,allocated,40,40,,,shared\n"
+	goodProjects = projHeader + "P09,新项目,D01,2026,om,true\n"
+)
+
+func gb18030(t *testing.T, s string) string {
+	t.Helper()
+	out, err := simplifiedchinese.GB18030.NewEncoder().String(s)
+	require.NoError(t, err)
+	return out
+}
+
+// TestImportRefused: every case is refused with its messages (file, line, column), and
+// nothing of the refused file is stored.
+func TestImportRefused(t *testing.T) {
+	cases := []badCase{
+		// catalog versions
+		{name: "price with thousands separator", kind: "catalog", body: catHeader + "C01,x,compute,台·月,allocated,\"1,234.5\",40,,,\n",
+			want: []string{`in.csv:2: column "price_internet": "1,234.5" is not a plain non-negative decimal like 1234.5 (no thousands separators)`}},
+		{name: "price not a decimal", kind: "catalog", body: catHeader + "C01,x,compute,台·月,allocated,1e3,四十,,,\n",
+			want: []string{`in.csv:2: column "price_internet": "1e3" is not a plain non-negative decimal`, `in.csv:2: column "price_extranet": "四十" is not a plain non-negative decimal`}},
+		{name: "negative price", kind: "catalog", body: catHeader + "C01,x,compute,台·月,allocated,-40,40,,,\n",
+			want: []string{`in.csv:2: column "price_internet": "-40" is not a plain non-negative decimal`}},
+		{name: "item code twice", kind: "catalog", body: catHeader + goodCatalog + goodCatalog,
+			want: []string{`in.csv:3: column "code": item C01 appears twice (also line 2)`}},
+		{name: "unknown billing", kind: "catalog", body: catHeader + "C01,x,compute,台·月,monthly,40,40,,,\n",
+			want: []string{`in.csv:2: column "billing": "monthly" is not one of allocated, metered`}},
+		{name: "metered without aggregation", kind: "catalog", body: catHeader + "N04,公网流量,network,GB,metered,0.8,,net_out_gb,,\n",
+			want: []string{`in.csv:2: column "meter_agg": a metered item names its aggregation`}},
+		{name: "unknown aggregation and mode", kind: "catalog", body: catHeader + "N04,公网流量,network,GB,metered,0.8,,net_out_gb,median,cloud\n",
+			want: []string{`in.csv:2: column "meter_agg": "median" is not one of sum, max, avg, p95, avg_daily_max`, `in.csv:2: column "mode": "cloud" is not one of shared, dedicated, hosting, baremetal`}},
+		{name: "no price in any zone", kind: "catalog", body: catHeader + "C01,x,compute,台·月,allocated,,,,,\n",
+			want: []string{`in.csv:2: column "price_internet": item C01 has no price in any zone`}},
+		{name: "missing and unknown columns", kind: "catalog", body: "code,name,category,billing,price_internet,price_extranet,colour\n",
+			want: []string{`in.csv:1: column "colour": unknown column`, `in.csv:1: column "unit": required column is missing from the header`}},
+		{name: "empty catalog", kind: "catalog", body: catHeader, want: []string{"in.csv: the catalog has no items"}},
+		{name: "bad category name", kind: "catalog", body: catHeader + "C01,x,计算,台·月,allocated,40,40,,,\n",
+			want: []string{`in.csv:2: column "category": "计算" is not a category name`}},
+		// adaptations
+		{name: "adaptation to an unknown item", kind: "adapt", body: "resource_type,item_code\necs.c7.xlarge,C99\n",
+			want: []string{`in.csv:2: column "item_code": unknown catalog item C99 (not in any catalog version)`}},
+		{name: "adaptation twice", kind: "adapt", body: "resource_type,item_code\nt1,C01\nt1,C02\n",
+			want: []string{`in.csv:3: column "resource_type": resource type t1 appears twice (also line 2)`}},
+		// departments, projects, vendors
+		{name: "dangling parent", kind: "departments", body: "id,name,parent_id\nD05,区民政局,D99\n",
+			want: []string{`in.csv:2: column "parent_id": unknown parent department D99 of D05 (区民政局)`}},
+		{name: "cycle in the file", kind: "departments", body: "id,name,parent_id\nD05,甲,D06\nD06,乙,D05\n",
+			want: []string{`in.csv:2: column "parent_id": department D05 (甲) is in a cycle of parents: D05 → D06 → D05`, `in.csv:3: column "parent_id": department D06 (乙) is in a cycle of parents: D06 → D05 → D06`}},
+		{name: "cycle through stored departments", kind: "departments", body: "id,name,parent_id\nD03,区教育局,D0301\n",
+			want: []string{`in.csv:2: column "parent_id": department D03 (区教育局) is in a cycle of parents: D03 → D0301 → D03`}},
+		{name: "own parent", kind: "departments", body: "id,name,parent_id\nD07,区司法局,D07\n",
+			want: []string{`in.csv:2: column "parent_id": department D07 (区司法局) is in a cycle of parents: D07 → D07`}},
+		{name: "GB18030 file with Chinese names", kind: "departments", body: gb18030(t, "id,name,parent_id\nD05,区民政局,D06\nD06,区民政局 社会救助中心,D05\nD08,区审计局,D98\n"),
+			want: []string{`in.csv:2: column "parent_id": department D05 (区民政局) is in a cycle of parents: D05 → D06 → D05`,
+				`in.csv:3: column "parent_id": department D06 (区民政局 社会救助中心) is in a cycle of parents: D06 → D05 → D06`,
+				`in.csv:4: column "parent_id": unknown parent department D98 of D08 (区审计局)`}},
+		{name: "department twice", kind: "departments", body: "id,name,parent_id\nD05,甲,\nD05,乙,\n",
+			want: []string{`in.csv:3: column "id": department D05 appears twice (also line 2)`}},
+		{name: "unknown project category", kind: "projects", body: projHeader + "P09,新项目,D01,2026,maintenance,true\n",
+			want: []string{`in.csv:2: column "category": "maintenance" is not one of om, new, renovation`}},
+		{name: "project of an unknown department", kind: "projects", body: projHeader + "P09,新项目,D99,2026,om,true\n",
+			want: []string{`in.csv:2: column "department_id": unknown department D99`}},
+		{name: "project year and approval", kind: "projects", body: projHeader + "P09,新项目,D01,26,om,yes\n",
+			want: []string{`in.csv:2: column "year": "26" is not a year (2000–2100)`, `in.csv:2: column "approved": "yes" is not true or false`}},
+		{name: "project twice in a year", kind: "projects", body: projHeader + "P09,a,D01,2026,om,true\nP09,b,D01,2026,new,true\n",
+			want: []string{`in.csv:3: column "id": project P09 of 2026 appears twice (also line 2)`}},
+		{name: "vendor without name", kind: "vendors", body: "id,name\nV3,\n", want: []string{`in.csv:2: column "name": is empty`}},
+		{name: "org refused whole: good departments, bad projects", kind: "org", body: "id,name,parent_id\nD05,区民政局,\n",
+			body2: projHeader + "P09,新项目,D05,2026,om,maybe\n",
+			want:  []string{`projects.csv:2: column "approved": "maybe" is not true or false`}},
+		// work-order events
+		{name: "dangling references", kind: "orders", body: orderHeader + "WO-9,open,2026-11-02,D99,P99,V9,extranet,C99,1,,,\n",
+			want: []string{`in.csv:2: column "department_id": unknown department D99`, `in.csv:2: column "vendor_id": unknown vendor V9`,
+				`in.csv:2: column "project_id": unknown project P99 (not on any year's project list)`, `in.csv:2: column "item_code": unknown catalog item C99`}},
+		{name: "item not offered in the zone", kind: "orders", body: orderHeader + "WO-9,open,2026-11-02,D02,P02,V1,extranet,N01,1,,,\n",
+			want: []string{`in.csv:2: column "zone": item N01 (弹性公网IP) is not offered in zone extranet on 2026-11-02 (no extranet price in the catalog version effective 2026-01-01)`}},
+		{name: "no catalog in force", kind: "orders", body: orderHeader + "WO-9,open,2025-12-31,D02,P02,V1,internet,N01,1,,,\n",
+			want: []string{`in.csv:2: column "effective_date": no catalog version is in force on 2025-12-31`}},
+		{name: "change before open", kind: "orders", body: orderHeader + "WO-9,change,2026-11-02,D02,P02,V1,internet,N01,2,,,\nWO-9,open,2026-11-03,D02,P02,V1,internet,N01,1,,,\n",
+			want: []string{`in.csv:2: column "event": change before open: order WO-9 has no open event`}},
+		{name: "change dated before the open", kind: "orders", body: orderHeader + "WO-1,change,2026-10-20,D01,P01,V1,extranet,C01,4,ecs-001,,\n",
+			want: []string{`in.csv:2: column "effective_date": change before open: order WO-1 opens on 2026-11-01 (orders.csv:2), this change is dated 2026-10-20`}},
+		{name: "event after terminate", kind: "orders", body: orderHeader + "WO-2,change,2026-11-25,D02,P02,V2,internet,N01,3,eip-9,,\n",
+			want: []string{`in.csv:2: column "event": event after terminate: order WO-2 was terminated on 2026-11-20 (orders.csv:5)`}},
+		{name: "backward date", kind: "orders", body: orderHeader + "WO-1,change,2026-11-05,D01,P01,V1,extranet,C01,4,ecs-001,,\n",
+			want: []string{`in.csv:2: column "effective_date": effective date 2026-11-05 goes back before 2026-11-10, the date of order WO-1's previous event (orders.csv:3)`}},
+		{name: "backward date in the file", kind: "orders", body: orderHeader + "WO-9,open,2026-11-02,D02,P02,V1,internet,N01,1,,,\nWO-9,change,2026-11-12,D02,P02,V1,internet,N01,2,,,\nWO-9,change,2026-11-11,D02,P02,V1,internet,N01,3,,,\n",
+			want: []string{`in.csv:4: column "effective_date": effective date 2026-11-11 goes back before 2026-11-12, the date of order WO-9's previous event (line 3)`}},
+		{name: "duplicate order id with other content", kind: "orders", body: orderHeader + "WO-1,open,2026-11-01,D01,P01,V1,extranet,C01,9,ecs-001,,\n",
+			want: []string{`in.csv:2: column "order_id": duplicate order id: order WO-1 is already opened on 2026-11-01 (orders.csv:2) with different content`}},
+		{name: "duplicate order id in the file", kind: "orders", body: orderHeader + "WO-9,open,2026-11-02,D02,P02,V1,internet,N01,1,,,\nWO-9,open,2026-11-04,D02,P02,V1,internet,N01,1,,,\n",
+			want: []string{`in.csv:3: column "order_id": duplicate order id: order WO-9 is already opened on 2026-11-02 (line 2) with different content`}},
+		{name: "quantity not positive", kind: "orders", body: orderHeader + "WO-9,open,2026-11-02,D02,P02,V1,internet,N01,0,,,\nWO-8,open,2026-11-02,D02,P02,V1,internet,N01,-2,,,\nWO-7,open,2026-11-02,D02,P02,V1,internet,N01,两个,,,\n",
+			want: []string{`in.csv:2: column "quantity": quantity must be positive, got 0`, `in.csv:3: column "quantity": quantity must be positive, got -2`, `in.csv:4: column "quantity": "两个" is not a plain non-negative decimal`}},
+		{name: "project of another department", kind: "orders", body: orderHeader + "WO-9,open,2026-11-02,D01,P02,V1,internet,N01,1,,,\n",
+			want: []string{`in.csv:2: column "project_id": project P02 belongs to department D02, which is neither the order's department D01 nor its parent`}},
+		{name: "resource type without adaptation", kind: "orders", body: orderHeader + "WO-9,open,2026-11-02,D02,P02,V1,internet,,1,x-1,ecs.unknown,\n",
+			want: []string{`in.csv:2: column "resource_type": resource type ecs.unknown is not in the catalog and has no adaptation`}},
+		{name: "terminate changing the configuration", kind: "orders", body: orderHeader + "WO-1,terminate,2026-11-25,,,,,,4,,,\n",
+			want: []string{`in.csv:2: column "quantity": a terminate keeps the configuration in force (16), got 4`}},
+		{name: "impossible date and unknown event", kind: "orders", body: orderHeader + "WO-9,open,2026-02-30,D02,P02,V1,internet,N01,1,,,\nWO-8,suspend,2026-11-02,D02,P02,V1,internet,N01,1,,,\n",
+			want: []string{`in.csv:2: column "effective_date": date "2026-02-30" is not YYYY-MM-DD`, `in.csv:3: column "event": "suspend" is not one of open, change, terminate`}},
+		{name: "portion on a project that is not renovation", kind: "orders", body: orderHeader + "WO-9,open,2026-11-02,D02,P02,V1,internet,N01,1,,,stock\n",
+			want: []string{`in.csv:2: column "portion": portion stock is only for renovation projects; project P02 is new`}},
+		{name: "missing columns in a row", kind: "orders", body: orderHeader + "WO-9,open,2026-11-02\n",
+			want: []string{`in.csv:2: has 3 fields, the header has 12`}},
+		// acceptance records
+		{name: "acceptance of an unknown vendor", kind: "acceptance", body: accHeader + "V9,2026-11,passed,90,99.9,2027-01-01\n",
+			want: []string{`in.csv:2: column "vendor_id": unknown vendor V9`}},
+		{name: "acceptance values out of range", kind: "acceptance", body: accHeader + "V1,2026-13,ok,120,99.9%,2027-02-30\n",
+			want: []string{`in.csv:2: column "period": period "2026-13" is not YYYY-MM`, `in.csv:2: column "result": "ok" is not one of passed, deferred, failed`,
+				`in.csv:2: column "score": 120 is above 100`, `in.csv:2: column "availability": "99.9%" is not a plain non-negative decimal`,
+				`in.csv:2: column "security_valid_until": date "2027-02-30" is not YYYY-MM-DD`}},
+		{name: "two records for one vendor and month", kind: "acceptance", body: accHeader + "V1,2026-12,passed,,,\nV1,2026-12,failed,,,\n",
+			want: []string{`in.csv:3: column "period": a second record for vendor V1 and 2026-12 (also line 2)`}},
+	}
+	s := chtest.New(t)
+	ctx := context.Background()
+	clk := newClock()
+	importFixtures(t, s, clk)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := tableCounts(t, s)
+			err := runImport(ctx, s, c, clk.now())
+			require.Error(t, err)
+			var errs csvin.Errors
+			require.ErrorAs(t, err, &errs)
+			var got []string
+			for _, e := range errs {
+				got = append(got, e.Error())
+			}
+			require.Len(t, got, len(c.want), "got errors:\n%s", strings.Join(got, "\n"))
+			for i, w := range c.want {
+				assert.True(t, strings.HasPrefix(got[i], w), "error %d:\n got %s\nwant %s…", i, got[i], w)
+			}
+			assert.Equal(t, before, tableCounts(t, s), "nothing of the refused file is stored")
+		})
+	}
 }
