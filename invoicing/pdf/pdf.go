@@ -4,8 +4,8 @@
 // and numbers right-aligned where the column says so.
 //
 // The big font is read and parsed once per run: Font.Face cuts it down to the runes a
-// batch of documents prints, and every document of the batch embeds (and parses) only
-// that small cut. Output is deterministic: catalogs are sorted, the creation date is the
+// batch of documents prints, and every document of the batch is typeset with a cut of
+// that small face to its own runes (cheap to make and to parse). Output is deterministic: catalogs are sorted, the creation date is the
 // document's Created time, and nothing random is written, so the same Doc gives the same
 // bytes whether typeset alone or within a batch.
 package pdf
@@ -72,8 +72,13 @@ type Face struct {
 
 // Face cuts the font to the given runes (plus printable ASCII and the page furniture).
 // Parsing the full font happens here, once; documents typeset with the face parse only
-// the cut.
+// small cuts of it.
 func (f *Font) Face(runes string) *Face {
+	set := runeSet(runes)
+	return &Face{ttf: gofpdf.UTF8CutFont(f.ttf, setString(set)), runes: set}
+}
+
+func runeSet(runes string) map[rune]bool {
 	set := map[rune]bool{}
 	for r := rune(32); r < 127; r++ {
 		set[r] = true
@@ -81,12 +86,16 @@ func (f *Font) Face(runes string) *Face {
 	for _, r := range baseRunes + runes {
 		set[r] = true
 	}
+	return set
+}
+
+func setString(set map[rune]bool) string {
 	rs := make([]rune, 0, len(set))
 	for r := range set {
 		rs = append(rs, r)
 	}
 	sort.Slice(rs, func(i, j int) bool { return rs[i] < rs[j] })
-	return &Face{ttf: gofpdf.UTF8CutFont(f.ttf, string(rs)), runes: set}
+	return string(rs)
 }
 
 // Render typesets one document with its own cut of the font: the convenient call for a
@@ -188,8 +197,17 @@ func (fc *Face) Render(d sheet.Doc) ([]byte, error) {
 	}
 	f.SetProducer("cloudbill", false)
 	f.SetTitle(d.Title, true)
+	// The document embeds a cut of the face to its own runes: cutting is exact (a cut of
+	// a cut is the cut of the full font), so a document's bytes do not depend on which
+	// other documents shared the face.
+	docRunes := runeSet(sheet.Runes(d))
+	for r := range docRunes {
+		if !fc.runes[r] {
+			return nil, fmt.Errorf("character %q is not in the font face (make the face from every document's runes)", r)
+		}
+	}
 	f.AliasNbPages("{nb}") // before the font: gofpdf sizes the font's subset by it
-	f.AddUTF8FontFromBytes("song", "", fc.ttf)
+	f.AddUTF8FontFromBytes("song", "", gofpdf.UTF8CutFont(fc.ttf, setString(docRunes)))
 	if err := f.Error(); err != nil {
 		return nil, fmt.Errorf("font: %w", err)
 	}
