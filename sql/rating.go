@@ -1,0 +1,357 @@
+package chstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/ext"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/shopspring/decimal"
+
+	"cloudbill/catalog"
+	"cloudbill/internal/calendar"
+	"cloudbill/rating"
+)
+
+// The Store gives rating its inputs and keeps its results.
+var (
+	_ rating.MasterData  = (*Store)(nil)
+	_ rating.UsageReader = (*Store)(nil)
+	_ rating.Results     = (*Store)(nil)
+)
+
+// usageAggregatesQuery aggregates the month's samples of the windows in the external
+// table usage_windows (wid, resource_id, metric, agg, from_date, to_date): one row per
+// window with samples. Each sample identity (resource_id, metric, ts) counts once at its
+// latest value (argMax by version), taken in micro-units as an exact Decimal128; days are
+// Asia/Shanghai dates. Per window: the sum and count of samples, the maximum, the sum
+// and number of daily maxima, and the 95th percentile (quantileExact) of p95 windows.
+func usageAggregatesQuery(p calendar.Period) (string, []any) {
+	return `SELECT wid, sum(dsum), sum(dcnt), max(dmax), sum(dmax), count(), quantileExactIfMerge(0.95)(qs)
+FROM (
+    SELECT wid, agg, day, sum(micro) AS dsum, count() AS dcnt, max(micro) AS dmax, quantileExactIfState(0.95)(micro, agg = 'p95') AS qs
+    FROM (
+        SELECT resource_id, metric, toDate(ts, 'Asia/Shanghai') AS day,
+               toDecimal128(round(argMax(value, version) * 1000000), 0) AS micro
+        FROM usage_samples
+        WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
+          AND (resource_id, metric) IN (SELECT resource_id, metric FROM usage_windows)
+        GROUP BY resource_id, metric, ts
+    ) ALL INNER JOIN usage_windows USING (resource_id, metric)
+    WHERE day >= from_date AND day <= to_date
+    GROUP BY wid, agg, day
+)
+GROUP BY wid`, []any{p.Start().Unix(), p.End().Unix()}
+}
+
+// UsageAggregates computes the quantity of every window in ClickHouse with one grouped
+// query (samples never come to Go): sum, max and p95 exactly to the micro-unit; avg (sum ÷
+// count) and avg_daily_max (mean of the daily maxima of the days with samples) rounded
+// half up to 6 decimals. Windows without samples are absent from the result (quantity 0).
+func (s *Store) UsageAggregates(ctx context.Context, p calendar.Period, ws []rating.UsageWindow) (rating.Usage, error) {
+	out := rating.Usage{}
+	if len(ws) == 0 {
+		return out, nil
+	}
+	tbl, err := ext.NewTable("usage_windows",
+		ext.Column("wid", "UInt32"), ext.Column("resource_id", "String"), ext.Column("metric", "String"),
+		ext.Column("agg", "String"), ext.Column("from_date", "Date"), ext.Column("to_date", "Date"))
+	if err != nil {
+		return nil, err
+	}
+	for i, w := range ws {
+		if err := tbl.Append(uint32(i), string(w.Resource), w.Metric, string(w.Agg), w.From.Time(), w.To.Time()); err != nil {
+			return nil, fmt.Errorf("usage windows: %w", err)
+		}
+	}
+	q, args := usageAggregatesQuery(p)
+	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("aggregate usage of %s: %w", p, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			wid                   uint32
+			sum, max, sumMax, p95 decimal.Decimal
+			count, days           uint64
+		)
+		if err := rows.Scan(&wid, &sum, &count, &max, &sumMax, &days, &p95); err != nil {
+			return nil, fmt.Errorf("aggregate usage of %s: %w", p, err)
+		}
+		if int(wid) >= len(ws) {
+			return nil, fmt.Errorf("aggregate usage of %s: unknown window %d", p, wid)
+		}
+		w := ws[wid]
+		var qty decimal.Decimal
+		switch w.Agg {
+		case catalog.AggSum:
+			qty = sum
+		case catalog.AggMax:
+			qty = max
+		case catalog.AggAvg:
+			qty = sum.DivRound(decimal.NewFromInt(int64(count)), rating.QuantityPlaces+6)
+		case catalog.AggP95:
+			qty = p95
+		case catalog.AggAvgDailyMax:
+			qty = sumMax.DivRound(decimal.NewFromInt(int64(days)), rating.QuantityPlaces+6)
+		default:
+			return nil, fmt.Errorf("aggregate usage of %s: window %s: unknown aggregation %q", p, w, w.Agg)
+		}
+		out[w] = qty.Shift(-6).Round(rating.QuantityPlaces)
+	}
+	return out, rows.Err()
+}
+
+// chDate is d as a ClickHouse Date (the zero Date as 1970-01-01).
+func chDate(d calendar.Date) time.Time {
+	if d.IsZero() {
+		return time.Unix(0, 0).UTC()
+	}
+	return d.Time()
+}
+
+func fromCHDate(t time.Time) calendar.Date {
+	if t.Unix() <= 0 {
+		return calendar.Date{}
+	}
+	return calendar.DateOf(t)
+}
+
+func periodKey(p calendar.Period) uint32 {
+	if p == (calendar.Period{}) {
+		return 0
+	}
+	return p.Key()
+}
+
+// SaveRun stores a run: its lines, their daily detail (computed in ClickHouse from the
+// lines: every day Line.DailyAmount, the last day the rest, as rating.Line.Daily does),
+// its vendor deductions, and last the rating_runs row that commits it. Then the month's
+// superseded runs are deleted. The month must be open (the rater checks).
+func (s *Store) SaveRun(ctx context.Context, r rating.Run, lines []rating.Line, ded []rating.VendorDeduction) error {
+	key := r.Period.Key()
+	var runNo uint32
+	if err := s.conn.QueryRow(ctx, "SELECT toUInt32(count()) FROM rating_runs WHERE period = ?", key).Scan(&runNo); err != nil {
+		return fmt.Errorf("number run: %w", err)
+	}
+	err := s.batch(ctx, `INSERT INTO rated_lines (period, run_id, seq, kind, department_id, vendor_id, project_id, category, order_id,
+item_code, zone, mode, from_date, to_date, days, days_in_month, quantity, unit_price, unrounded, amount, daily_amount,
+catalog_version, corrects, corrects_kind, note)`, len(lines), func(i int) []any {
+		l := lines[i]
+		return []any{key, r.ID, uint32(i), string(l.Kind), string(l.Department), string(l.Vendor), string(l.Project), string(l.Category),
+			string(l.Order), string(l.Item), string(l.Zone), string(l.Mode), chDate(l.From), chDate(l.To), int32(l.Days), uint8(l.DaysInMonth),
+			l.Quantity, l.UnitPrice, l.Unrounded, l.Amount, l.DailyAmount(), chDate(l.CatalogVersion), periodKey(l.Corrects),
+			string(l.CorrectsKind), l.Note}
+	})
+	if err != nil {
+		return fmt.Errorf("insert rated lines: %w", err)
+	}
+	if err := s.conn.Exec(ctx, `INSERT INTO rated_days (period, run_id, date, department_id, vendor_id, project_id, order_id, item_code,
+kind, quantity, unit_price, amount, line_seq)
+SELECT period, run_id, from_date + i, department_id, vendor_id, project_id, order_id, item_code, kind, quantity, unit_price,
+       if(i + 1 = days, unrounded - daily_amount * (days - 1), daily_amount), seq
+FROM rated_lines ARRAY JOIN range(toUInt32(days)) AS i
+WHERE period = ? AND run_id = ? AND kind IN ('charge', 'metered', 'unfunded') AND days > 0`, key, r.ID); err != nil {
+		return fmt.Errorf("insert daily detail: %w", err)
+	}
+	err = s.batch(ctx, `INSERT INTO vendor_deductions (period, run_id, vendor_id, pending, effective_result, security_valid, rate, gross,
+deduction, net, rules_version, detail)`, len(ded), func(i int) []any {
+		d := ded[i]
+		detail, _ := json.Marshal(d)
+		return []any{key, r.ID, string(d.Vendor), flag(d.Pending), string(d.EffectiveResult), flag(d.SecurityValid), d.Rate.Round(6),
+			d.Gross, d.Deduction, d.Net, d.RulesVersion, string(detail)}
+	})
+	if err != nil {
+		return fmt.Errorf("insert vendor deductions: %w", err)
+	}
+	gross, deductions, adjustments := decimal.Zero, decimal.Zero, decimal.Zero
+	for _, l := range lines {
+		switch l.Kind {
+		case rating.KindDeduction:
+			deductions = deductions.Add(l.Amount)
+		case rating.KindAdjustment:
+			adjustments = adjustments.Add(l.Amount)
+		default:
+			gross = gross.Add(l.Amount)
+		}
+	}
+	pending := make([]string, len(r.Pending))
+	for i, v := range r.Pending {
+		pending[i] = string(v)
+	}
+	exceptions := append([]string{}, r.Exceptions...)
+	if err := s.insertRow(ctx, `INSERT INTO rating_runs (run_id, period, run_no, rated_at, fingerprint, lines, total, gross, deductions,
+adjustments, pending, exceptions)`, r.ID, key, runNo+1, r.RatedAt.UTC(), r.Fingerprint, uint64(r.Lines), r.Total, gross, deductions,
+		adjustments, pending, exceptions); err != nil {
+		return fmt.Errorf("commit run: %w", err)
+	}
+	for _, t := range []string{"rated_lines", "rated_days", "vendor_deductions"} {
+		if err := s.conn.Exec(ctx, "ALTER TABLE "+t+" DELETE WHERE period = ? AND run_id != ?", key, r.ID); err != nil {
+			return fmt.Errorf("delete superseded runs of %s from %s: %w", r.Period, t, err)
+		}
+	}
+	return nil
+}
+
+// LatestRun is month p's latest committed run; rating.ErrNotRated when it has none.
+func (s *Store) LatestRun(ctx context.Context, p calendar.Period) (rating.Run, error) {
+	runs, err := s.runs(ctx, p, 1)
+	if err != nil {
+		return rating.Run{}, err
+	}
+	if len(runs) == 0 {
+		return rating.Run{}, fmt.Errorf("%s: %w", p, rating.ErrNotRated)
+	}
+	return runs[0], nil
+}
+
+// Runs lists month p's runs, latest first.
+func (s *Store) Runs(ctx context.Context, p calendar.Period) ([]rating.Run, error) {
+	return s.runs(ctx, p, 0)
+}
+
+func (s *Store) runs(ctx context.Context, p calendar.Period, limit int) ([]rating.Run, error) {
+	q := `SELECT run_id, rated_at, fingerprint, lines, total, pending, exceptions FROM rating_runs
+WHERE period = ? ORDER BY run_no DESC, run_id`
+	args := []any{p.Key()}
+	if limit > 0 {
+		q += " LIMIT ?"
+		args = append(args, limit)
+	}
+	var out []rating.Run
+	err := s.scan(ctx, q, func(rows driver.Rows) error {
+		r := rating.Run{Period: p}
+		var lines uint64
+		var pending []string
+		if err := rows.Scan(&r.ID, &r.RatedAt, &r.Fingerprint, &lines, &r.Total, &pending, &r.Exceptions); err != nil {
+			return err
+		}
+		r.Lines = int(lines)
+		for _, v := range pending {
+			r.Pending = append(r.Pending, catalog.VendorID(v))
+		}
+		out = append(out, r)
+		return nil
+	}, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read rating runs of %s: %w", p, err)
+	}
+	return out, nil
+}
+
+// runOf is the run whose results are month p's: the frozen one when p is closed, else
+// the latest.
+func (s *Store) runOf(ctx context.Context, p calendar.Period) (string, error) {
+	c, closed, err := s.CloseOf(ctx, p)
+	if err != nil {
+		return "", err
+	}
+	if closed && c.RunID != "" {
+		return c.RunID, nil
+	}
+	r, err := s.LatestRun(ctx, p)
+	if err != nil {
+		return "", err
+	}
+	return r.ID, nil
+}
+
+// RatedLines is month p's lines in the order the run wrote them (rating.SortLines): the
+// frozen run's if p is closed, else the latest run's; rating.ErrNotRated if never rated.
+func (s *Store) RatedLines(ctx context.Context, p calendar.Period) ([]rating.Line, error) {
+	run, err := s.runOf(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	var out []rating.Line
+	err = s.scan(ctx, `SELECT kind, department_id, vendor_id, project_id, category, order_id, item_code, zone, mode, from_date, to_date,
+days, days_in_month, quantity, unit_price, unrounded, amount, catalog_version, corrects, corrects_kind, note
+FROM rated_lines WHERE period = ? AND run_id = ? ORDER BY seq`, func(rows driver.Rows) error {
+		var (
+			l                                                            rating.Line
+			kind, dep, vendor, proj, cat, order, item, zone, mode, ckind string
+			from, to, version                                            time.Time
+			days                                                         int32
+			dim                                                          uint8
+			corrects                                                     uint32
+		)
+		if err := rows.Scan(&kind, &dep, &vendor, &proj, &cat, &order, &item, &zone, &mode, &from, &to, &days, &dim,
+			&l.Quantity, &l.UnitPrice, &l.Unrounded, &l.Amount, &version, &corrects, &ckind, &l.Note); err != nil {
+			return err
+		}
+		l.Period, l.Kind = p, rating.Kind(kind)
+		l.Department, l.Vendor, l.Project = catalog.DepartmentID(dep), catalog.VendorID(vendor), catalog.ProjectID(proj)
+		l.Category, l.Order, l.Item = catalog.ProjectCategory(cat), catalog.OrderID(order), catalog.ItemCode(item)
+		l.Zone, l.Mode = catalog.Zone(zone), catalog.Mode(mode)
+		l.From, l.To, l.CatalogVersion = fromCHDate(from), fromCHDate(to), fromCHDate(version)
+		l.Days, l.DaysInMonth = int(days), int(dim)
+		if corrects != 0 {
+			l.Corrects = calendar.PeriodOfKey(corrects)
+		}
+		l.CorrectsKind = rating.Kind(ckind)
+		out = append(out, l)
+		return nil
+	}, p.Key(), run)
+	if err != nil {
+		return nil, fmt.Errorf("read rated lines of %s: %w", p, err)
+	}
+	return out, nil
+}
+
+// DailyAmounts is the daily detail of department dep (that department only, not its
+// subordinate units) in month p, by date, order and line; unrounded amounts.
+func (s *Store) DailyAmounts(ctx context.Context, p calendar.Period, dep catalog.DepartmentID) ([]rating.Day, error) {
+	run, err := s.runOf(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	var out []rating.Day
+	err = s.scan(ctx, `SELECT date, vendor_id, project_id, order_id, item_code, kind, quantity, unit_price, amount
+FROM rated_days WHERE period = ? AND run_id = ? AND department_id = ? ORDER BY date, order_id, line_seq`, func(rows driver.Rows) error {
+		d := rating.Day{Period: p, Department: dep}
+		var date time.Time
+		var vendor, proj, order, item, kind string
+		if err := rows.Scan(&date, &vendor, &proj, &order, &item, &kind, &d.Quantity, &d.UnitPrice, &d.Amount); err != nil {
+			return err
+		}
+		d.Date = fromCHDate(date)
+		d.Vendor, d.Project, d.Order, d.Item, d.Kind = catalog.VendorID(vendor), catalog.ProjectID(proj), catalog.OrderID(order), catalog.ItemCode(item), rating.Kind(kind)
+		out = append(out, d)
+		return nil
+	}, p.Key(), run, string(dep))
+	if err != nil {
+		return nil, fmt.Errorf("read daily amounts of %s: %w", p, err)
+	}
+	return out, nil
+}
+
+// VendorDeductions is how each vendor's acceptance became its deduction in month p (the
+// frozen run's if closed, else the latest run's), by vendor.
+func (s *Store) VendorDeductions(ctx context.Context, p calendar.Period) ([]rating.VendorDeduction, error) {
+	run, err := s.runOf(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	var out []rating.VendorDeduction
+	err = s.scan(ctx, `SELECT detail FROM vendor_deductions WHERE period = ? AND run_id = ? ORDER BY vendor_id`, func(rows driver.Rows) error {
+		var detail string
+		if err := rows.Scan(&detail); err != nil {
+			return err
+		}
+		var d rating.VendorDeduction
+		if err := json.Unmarshal([]byte(detail), &d); err != nil {
+			return err
+		}
+		out = append(out, d)
+		return nil
+	}, p.Key(), run)
+	if err != nil {
+		return nil, fmt.Errorf("read vendor deductions of %s: %w", p, err)
+	}
+	return out, nil
+}
+

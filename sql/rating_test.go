@@ -1,0 +1,382 @@
+package chstore_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"cloudbill/catalog"
+	"cloudbill/internal/calendar"
+	"cloudbill/rating"
+	"cloudbill/sql"
+	"cloudbill/sql/chtest"
+)
+
+// sample is one usage sample as a collector sends it.
+type sample struct {
+	res, metric string
+	ts          string // RFC 3339
+	value       float64
+}
+
+// insertSamples writes samples straight into usage_samples with ingest version v (what
+// the ingest path does after validation).
+func insertSamples(t *testing.T, s *chstore.Store, v uint64, ss []sample) {
+	t.Helper()
+	ctx := context.Background()
+	b, err := s.Conn().PrepareBatch(ctx, "INSERT INTO usage_samples (resource_id, metric, ts, value, source, ingested_at, version)")
+	require.NoError(t, err)
+	for _, x := range ss {
+		ts, err := time.Parse(time.RFC3339, x.ts)
+		require.NoError(t, err)
+		require.NoError(t, b.Append(x.res, x.metric, ts, x.value, "test", time.Unix(1700000000, 0), v))
+	}
+	require.NoError(t, b.Send())
+}
+
+func win(res, metric string, agg catalog.Agg, from, to string) rating.UsageWindow {
+	return rating.UsageWindow{Resource: catalog.ResourceID(res), Metric: metric, Agg: agg, From: calendar.MustDate(from), To: calendar.MustDate(to)}
+}
+
+// Hand-computed aggregations. Samples of r1/m in November 2026 (local time, +08:00):
+//
+//	31 Oct 23:30  100    October: not counted
+//	 1 Nov 00:30  1.5    (31 Oct 16:30 UTC, but 1 Nov in Shanghai)
+//	 1 Nov 12:00  2.25
+//	 2 Nov 08:00  4 → corrected to 3 (a later version of the same identity)
+//	 2 Nov 09:00  0.1    sent twice: counts once
+//	30 Nov 23:59  5
+//	 1 Dec 00:00  50     December: not counted
+//
+// counted: 1.5, 2.25, 3, 0.1, 5
+//
+//	sum = 11.85; max = 5; avg = 11.85 ÷ 5 = 2.37
+//	daily maxima: 1 Nov 2.25, 2 Nov 3, 30 Nov 5: avg_daily_max = 10.25 ÷ 3 = 3.416666… → 3.416667
+//	window 2..30 Nov: sum = 3 + 0.1 + 5 = 8.1
+//
+// r2/bw: 40 samples valued 1, 2, …, 40 on 10 Nov; p95 = quantileExact(0.95): the value at
+// 0-based index ⌊0.95 × 40⌋ = 38 of the sorted values = 39.
+func TestUsageAggregatesHandComputed(t *testing.T) {
+	s := chtest.New(t)
+	ctx := context.Background()
+	insertSamples(t, s, 1, []sample{
+		{"r1", "m", "2026-10-31T23:30:00+08:00", 100},
+		{"r1", "m", "2026-11-01T00:30:00+08:00", 1.5},
+		{"r1", "m", "2026-11-01T12:00:00+08:00", 2.25},
+		{"r1", "m", "2026-11-02T08:00:00+08:00", 4},
+		{"r1", "m", "2026-11-02T09:00:00+08:00", 0.1},
+		{"r1", "m", "2026-11-30T23:59:00+08:00", 5},
+		{"r1", "m", "2026-12-01T00:00:00+08:00", 50},
+		{"r1", "other", "2026-11-05T00:00:00+08:00", 1000},
+	})
+	insertSamples(t, s, 2, []sample{{"r1", "m", "2026-11-02T08:00:00+08:00", 3}})
+	insertSamples(t, s, 3, []sample{{"r1", "m", "2026-11-02T09:00:00+08:00", 0.1}})
+	var bw []sample
+	for i := 40; i >= 1; i-- {
+		bw = append(bw, sample{"r2", "bw", fmt.Sprintf("2026-11-10T%02d:%02d:00+08:00", i/60, i%60), float64(i)})
+	}
+	insertSamples(t, s, 1, bw)
+
+	p := calendar.MustPeriod("2026-11")
+	ws := []rating.UsageWindow{
+		win("r1", "m", catalog.AggSum, "2026-11-01", "2026-11-30"),
+		win("r1", "m", catalog.AggMax, "2026-11-01", "2026-11-30"),
+		win("r1", "m", catalog.AggAvg, "2026-11-01", "2026-11-30"),
+		win("r1", "m", catalog.AggAvgDailyMax, "2026-11-01", "2026-11-30"),
+		win("r1", "m", catalog.AggSum, "2026-11-02", "2026-11-30"),
+		win("r2", "bw", catalog.AggP95, "2026-11-01", "2026-11-30"),
+		win("r9", "m", catalog.AggSum, "2026-11-01", "2026-11-30"),
+	}
+	want := []string{"11.85", "5", "2.37", "3.416667", "8.1", "39", ""}
+	check := func(t *testing.T) {
+		got, err := s.UsageAggregates(ctx, p, ws)
+		require.NoError(t, err)
+		for i, w := range ws {
+			q, ok := got[w]
+			if want[i] == "" {
+				assert.False(t, ok, "%s: no samples, got %s", w, q)
+				continue
+			}
+			require.True(t, ok, "%s missing", w)
+			assert.True(t, q.Equal(decimal.RequireFromString(want[i])), "%s = %s, want %s", w, q, want[i])
+		}
+	}
+	t.Run("as ingested", check)
+	// ingesting the same samples twice changes nothing (before and after merges)
+	insertSamples(t, s, 4, []sample{
+		{"r1", "m", "2026-11-01T00:30:00+08:00", 1.5},
+		{"r1", "m", "2026-11-01T12:00:00+08:00", 2.25},
+		{"r1", "m", "2026-11-02T08:00:00+08:00", 3},
+		{"r1", "m", "2026-11-30T23:59:00+08:00", 5},
+	})
+	insertSamples(t, s, 5, bw)
+	t.Run("ingested twice", check)
+	require.NoError(t, s.Conn().Exec(ctx, "OPTIMIZE TABLE usage_samples FINAL"))
+	t.Run("after merge", check)
+}
+
+func file(name, body string) catalog.File {
+	return catalog.File{Name: name, R: strings.NewReader(body)}
+}
+
+// setup imports a small district through the real import paths.
+func setupDistrict(t *testing.T, s *chstore.Store, now time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	_, err := catalog.ImportVersion(ctx, s, catalog.VersionInput{Now: now, Effective: calendar.MustDate("2026-01-01"), File: file("catalog.csv",
+		`code,name,category,unit,billing,price_internet,price_extranet,meter_metric,meter_agg,mode
+C01,vCPU,compute,vCPU·月,allocated,40,40,,,shared
+S01,disk,storage,GB·月,allocated,0.39,0.39,,,shared
+N04,traffic,network,GB,metered,0.8,,net_out_gb,sum,shared
+`)})
+	require.NoError(t, err)
+	_, err = catalog.ImportOrg(ctx, s, catalog.OrgFiles{
+		Departments: &catalog.File{Name: "departments.csv", R: strings.NewReader("id,name,parent_id\nD1,Health,\nD2,Education,\n")},
+		Projects: &catalog.File{Name: "projects.csv", R: strings.NewReader(
+			"id,name,department_id,year,category,approved\nP1,Clinic,D1,2026,om,true\nP2,Schools,D2,2026,renovation,true\nP3,Unlisted,D2,2026,new,false\n")},
+		Vendors: &catalog.File{Name: "vendors.csv", R: strings.NewReader("id,name\nV1,Cloud One\nV2,Cloud Two\n")},
+	}, now)
+	require.NoError(t, err)
+	_, err = catalog.ImportEvents(ctx, s, file("orders.csv",
+		`order_id,event,effective_date,department_id,project_id,vendor_id,zone,item_code,quantity,resource_id,resource_type,portion
+O1,open,2026-10-01,D1,P1,V1,internet,C01,4,,,
+O2,open,2026-11-11,D2,P2,V1,extranet,S01,1000,,,stock
+O3,open,2026-10-15,D2,P3,V2,internet,C01,2,,,
+O4,open,2026-10-01,D1,P1,V2,internet,N04,1,vm-4,,
+`), now)
+	require.NoError(t, err)
+	_, err = catalog.ImportAcceptance(ctx, s, file("acceptance.csv",
+		"vendor_id,period,result,score,availability,security_valid_until\nV1,2026-11,deferred,85,99.99,2027-06-30\nV1,2026-12,passed,95,99.99,2027-06-30\n"), now)
+	require.NoError(t, err)
+	insertSamples(t, s, 1, []sample{
+		{"vm-4", "net_out_gb", "2026-11-03T10:00:00+08:00", 100},
+		{"vm-4", "net_out_gb", "2026-11-20T10:00:00+08:00", 25.5},
+		{"vm-4", "net_out_gb", "2026-12-03T10:00:00+08:00", 10},
+	})
+}
+
+func newRater(t *testing.T, s *chstore.Store, now *time.Time) *rating.Rater {
+	t.Helper()
+	r, err := rating.New(rating.Config{Master: s, Usage: s, Results: s, Now: func() time.Time { return *now }})
+	require.NoError(t, err)
+	return r
+}
+
+func amounts(ls []rating.Line) map[string]string {
+	out := map[string]string{}
+	for _, l := range ls {
+		k := fmt.Sprintf("%s %s %s %s %s", l.Kind, l.Department, l.Vendor, l.Order, l.Corrects)
+		out[k] = decimal.RequireFromString(out[k] + "0").Add(l.Amount).StringFixed(2)
+	}
+	return out
+}
+
+// The district of setupDistrict, November 2026 (30 days):
+//
+//	O1 D1/P1/V1 C01 4 vCPU full month: 40 × 4 = 160.00 (charge, om)
+//	O2 D2/P2/V1 S01 1000 GB from 11 Nov, 20 days: 0.39 × 1000 × 20 ÷ 30 = 260.00 (charge; renovation stock → om)
+//	O3 D2/P3/V2 C01 2 vCPU full month: 80.00 (unfunded: P3 not approved)
+//	O4 D1/P1/V2 N04 traffic: sum 100 + 25.5 = 125.5 GB × 0.8 = 100.40 (metered)
+//	V1: deferred 10 % + score 85 → 2 % + availability 99.99 → 0 = 12 % of 420.00 = 50.40,
+//	    D1 share 160/420 × 50.40 = 19.20, D2 share 260/420 × 50.40 = 31.20
+//	V2: no acceptance record: pending
+//	total 160 + 260 + 80 + 100.40 − 50.40 = 550.00
+func TestRateStoreAndReadBack(t *testing.T) {
+	s := chtest.New(t)
+	ctx := context.Background()
+	now := time.Date(2026, 12, 2, 1, 0, 0, 0, time.UTC)
+	setupDistrict(t, s, now)
+	r := newRater(t, s, &now)
+	p := calendar.MustPeriod("2026-11")
+
+	_, err := s.RatedLines(ctx, p)
+	require.ErrorIs(t, err, rating.ErrNotRated)
+	_, err = s.LatestRun(ctx, p)
+	require.ErrorIs(t, err, rating.ErrNotRated)
+
+	out, err := r.Rate(ctx, p)
+	require.NoError(t, err)
+	assert.False(t, out.Unchanged)
+	assert.Equal(t, map[string]string{
+		"charge D1 V1 O1 0000-00":   "160.00",
+		"charge D2 V1 O2 0000-00":   "260.00",
+		"unfunded D2 V2 O3 0000-00": "80.00",
+		"metered D1 V2 O4 0000-00":  "100.40",
+		"deduction D1 V1  0000-00":  "-19.20",
+		"deduction D2 V1  0000-00":  "-31.20",
+	}, amounts(out.Lines))
+	assert.Equal(t, []catalog.VendorID{"V2"}, out.Run.Pending)
+	assert.True(t, out.Run.Total.Equal(decimal.RequireFromString("550.00")), "total %s", out.Run.Total)
+
+	got, err := s.RatedLines(ctx, p)
+	require.NoError(t, err)
+	require.Len(t, got, len(out.Lines))
+	for i := range got {
+		assert.Equal(t, lineText(out.Lines[i]), lineText(got[i]), "stored line %d", i)
+	}
+	run, err := s.LatestRun(ctx, p)
+	require.NoError(t, err)
+	assert.Equal(t, out.Run.ID, run.ID)
+	assert.Equal(t, out.Run.Fingerprint, run.Fingerprint)
+	assert.Equal(t, len(out.Lines), run.Lines)
+
+	// daily detail: stored days equal the engine's, and add up to each line exactly
+	for _, dep := range []catalog.DepartmentID{"D1", "D2"} {
+		days, err := s.DailyAmounts(ctx, p, dep)
+		require.NoError(t, err)
+		var want []rating.Day
+		sums := map[catalog.OrderID]decimal.Decimal{}
+		for _, l := range out.Lines {
+			if l.Department == dep {
+				want = append(want, l.Daily()...)
+			}
+		}
+		require.Len(t, days, len(want))
+		for _, d := range days {
+			sums[d.Order] = sums[d.Order].Add(d.Amount)
+		}
+		for _, l := range out.Lines {
+			if l.Department == dep && l.Kind != rating.KindDeduction {
+				assert.True(t, sums[l.Order].Equal(l.Unrounded), "%s: days %s, line %s", l.Order, sums[l.Order], l.Unrounded)
+			}
+		}
+	}
+	ded, err := s.VendorDeductions(ctx, p)
+	require.NoError(t, err)
+	require.Len(t, ded, 2)
+	assert.Equal(t, catalog.VendorID("V1"), ded[0].Vendor)
+	assert.True(t, ded[0].Rate.Equal(decimal.RequireFromString("0.12")), "rate %s", ded[0].Rate)
+	assert.True(t, ded[0].Deduction.Equal(decimal.RequireFromString("-50.40")))
+	assert.Len(t, ded[0].Tiers, 3)
+	assert.True(t, ded[1].Pending)
+
+	// re-rating unchanged inputs is a no-op: same fingerprint, nothing written
+	now = now.Add(time.Hour)
+	again, err := r.Rate(ctx, p)
+	require.NoError(t, err)
+	assert.True(t, again.Unchanged)
+	assert.Equal(t, out.Run.ID, again.Run.ID)
+	// ingesting the same samples again changes nothing either
+	insertSamples(t, s, 9, []sample{{"vm-4", "net_out_gb", "2026-11-03T10:00:00+08:00", 100}})
+	again, err = r.Rate(ctx, p)
+	require.NoError(t, err)
+	assert.True(t, again.Unchanged, "same samples again: fingerprint changed")
+
+	// a late sample changes the month: a new run replaces the lines atomically
+	insertSamples(t, s, 10, []sample{{"vm-4", "net_out_gb", "2026-11-25T10:00:00+08:00", 10}})
+	third, err := r.Rate(ctx, p)
+	require.NoError(t, err)
+	assert.False(t, third.Unchanged)
+	assert.NotEqual(t, out.Run.ID, third.Run.ID)
+	got, err = s.RatedLines(ctx, p)
+	require.NoError(t, err)
+	assert.Equal(t, "108.40", amounts(got)["metered D1 V2 O4 0000-00"], "135.5 GB × 0.8")
+	runs, err := s.Runs(ctx, p)
+	require.NoError(t, err)
+	assert.Len(t, runs, 2)
+}
+
+// lineText is a line with its decimals in canonical form, for comparison.
+func lineText(l rating.Line) string {
+	return fmt.Sprintf("%s|%s|%s|%s|%s|%s|%s|%s|%s|%s..%s|%d/%d|%s|%s|%s|%s|%s|%s|%s|%s", l.Period, l.Kind, l.Department, l.Vendor, l.Project,
+		l.Category, l.Order, l.Item, l.Zone, l.From, l.To, l.Days, l.DaysInMonth, l.Quantity.String(), l.UnitPrice.String(),
+		l.Unrounded.String(), l.Amount.StringFixed(2), l.CatalogVersion, l.Corrects, l.CorrectsKind, l.Note)
+}
+
+// rawLines is the month's stored rows exactly as ClickHouse holds them.
+func rawLines(t *testing.T, s *chstore.Store, p calendar.Period) []string {
+	t.Helper()
+	rows, err := s.Conn().Query(context.Background(), `SELECT toString(tuple(*)) FROM rated_lines WHERE period = ? ORDER BY run_id, seq`, p.Key())
+	require.NoError(t, err)
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var r string
+		require.NoError(t, rows.Scan(&r))
+		out = append(out, r)
+	}
+	require.NoError(t, rows.Err())
+	return out
+}
+
+// The adjustment flow: rate November, close it, learn of a late terminate (O1 ended
+// on 20 Nov) and a late sample, rate December.
+//
+//	O1 booked 160.00 for 30 days; now 1..20 Nov: 40 × 4 × 20 ÷ 30 = 106.67: −53.33
+//	V1's deduction: 12 % of (106.67 + 260.00 = 366.67) = 44.00 (booked 50.40): +6.40,
+//	    D1 160/420 → 106.67/366.67 of 44.00 = 12.80 (was 19.20): +6.40; D2 31.20 unchanged
+//	O4 late sample of 10 GB on 25 Nov: 135.5 × 0.8 = 108.40 (booked 100.40): +8.00
+func TestAdjustmentFlow(t *testing.T) {
+	s := chtest.New(t)
+	ctx := context.Background()
+	now := time.Date(2026, 12, 2, 1, 0, 0, 0, time.UTC)
+	setupDistrict(t, s, now)
+	r := newRater(t, s, &now)
+	nov, dec := calendar.MustPeriod("2026-11"), calendar.MustPeriod("2026-12")
+
+	out, err := r.Rate(ctx, nov)
+	require.NoError(t, err)
+	require.NoError(t, s.InsertClose(ctx, rating.Close{Period: nov, ClosedAt: now, RunID: out.Run.ID, Lines: out.Run.Lines, Total: out.Run.Total, ClosedBy: "test"}))
+	frozen := rawLines(t, s, nov)
+	require.NotEmpty(t, frozen)
+
+	_, err = r.Rate(ctx, nov)
+	require.ErrorIs(t, err, rating.ErrPeriodClosed)
+
+	now = now.Add(24 * time.Hour)
+	rep, err := catalog.ImportEvents(ctx, s, file("late.csv",
+		"order_id,event,effective_date,department_id,project_id,vendor_id,zone,item_code,quantity\nO1,terminate,2026-11-20,D1,P1,V1,internet,C01,4\n"), now)
+	require.NoError(t, err)
+	require.Equal(t, 1, rep.Late)
+	insertSamples(t, s, 10, []sample{{"vm-4", "net_out_gb", "2026-11-25T10:00:00+08:00", 10}})
+
+	decOut, err := r.Rate(ctx, dec)
+	require.NoError(t, err)
+	var adj []rating.Line
+	for _, l := range decOut.Lines {
+		if l.Kind == rating.KindAdjustment {
+			adj = append(adj, l)
+			assert.Equal(t, nov, l.Corrects)
+		}
+	}
+	got := map[string]string{}
+	for _, l := range adj {
+		got[fmt.Sprintf("%s %s %s %s", l.CorrectsKind, l.Department, l.Vendor, l.Order)] = l.Amount.StringFixed(2)
+	}
+	assert.Equal(t, map[string]string{
+		"charge D1 V1 O1":  "-53.33",
+		"deduction D1 V1 ": "6.40",
+		"metered D1 V2 O4": "8.00",
+	}, got)
+	// December itself: O1 terminated, so no December charge for it
+	for _, l := range decOut.Lines {
+		assert.False(t, l.Order == "O1" && l.Kind == rating.KindCharge, "O1 charged in December: %+v", l)
+	}
+
+	// the closed month's stored lines are byte-for-byte unchanged
+	assert.Equal(t, frozen, rawLines(t, s, nov))
+	novLines, err := s.RatedLines(ctx, nov)
+	require.NoError(t, err)
+	assert.Equal(t, out.Run.ID, mustRunOf(t, s, nov))
+	assert.Len(t, novLines, len(out.Lines))
+
+	// re-rating December again books nothing twice
+	now = now.Add(time.Hour)
+	again, err := r.Rate(ctx, dec)
+	require.NoError(t, err)
+	assert.True(t, again.Unchanged)
+}
+
+func mustRunOf(t *testing.T, s *chstore.Store, p calendar.Period) string {
+	t.Helper()
+	c, ok, err := s.CloseOf(context.Background(), p)
+	require.NoError(t, err)
+	require.True(t, ok)
+	return c.RunID
+}
