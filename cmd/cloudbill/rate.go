@@ -2,14 +2,122 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"cloudbill/internal/calendar"
+	"cloudbill/internal/money"
+	"cloudbill/rating"
 )
 
 func init() {
-	register("rate", "rate a month", cmdRate)
+	register("rate", "rate a month: prorated charges, metered usage, deductions, adjustments", cmdRate)
 }
 
-// cmdRate is not built yet.
 func cmdRate(ctx context.Context, a *app, args []string) error {
-	return errors.New("rate: not built yet")
+	fs := a.flags("rate", "--period YYYY-MM [--rules FILE]", `
+Rates a month from the stored catalog versions, work orders, usage samples and acceptance
+records, and stores the result as a new run (the month's lines are replaced at once).
+Running it again on unchanged inputs changes nothing. A closed month is refused; news
+about a closed month is booked as adjustment lines in the first open month.
+
+--rules replaces the built-in deduction rules with a CSV file of versions by effective
+month (columns effective, group, threshold, rate_percent; see the README).`)
+	period := fs.String("period", "", "the `month` to rate, YYYY-MM")
+	rulesFile := fs.String("rules", "", "deduction rules `file` (CSV) replacing the built-in defaults")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *period == "" {
+		return usagef("rate: --period is required")
+	}
+	p, err := calendar.ParsePeriod(*period)
+	if err != nil {
+		return usagef("rate: %v", err)
+	}
+	var book rating.RuleBook
+	if *rulesFile != "" {
+		if book, err = readRulesFile(*rulesFile); err != nil {
+			return err
+		}
+	}
+	start := a.now()
+	s, err := a.Store(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := rating.New(rating.Config{Master: s, Usage: s, Results: s, Rules: book, Now: a.now})
+	if err != nil {
+		return err
+	}
+	out, err := r.Rate(ctx, p)
+	if err != nil {
+		return err
+	}
+	printRateSummary(a.stdout, out)
+	fmt.Fprintf(a.stdout, "elapsed     %s\n", a.now().Sub(start).Round(1e6))
+	return nil
+}
+
+func readRulesFile(name string) (rating.RuleBook, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return rating.RuleBook{}, usagef("rate: --rules: %v", err)
+	}
+	defer f.Close()
+	return rating.ReadRules(name, f)
+}
+
+// printRateSummary prints lines per kind, gross, deductions, adjustments, net, pending
+// vendors and exceptions.
+func printRateSummary(w io.Writer, out rating.Outcome) {
+	run := out.Run
+	state := "stored"
+	if out.Unchanged {
+		state = "unchanged: same inputs as the latest run, nothing written"
+	}
+	fmt.Fprintf(w, "rated %s: run %s (%s)\n", run.Period, run.ID, state)
+	count := map[rating.Kind]int{}
+	sum := map[rating.Kind]decimal.Decimal{}
+	for _, l := range out.Lines {
+		count[l.Kind]++
+		sum[l.Kind] = sum[l.Kind].Add(l.Amount)
+	}
+	var parts []string
+	for _, k := range []rating.Kind{rating.KindCharge, rating.KindMetered, rating.KindUnfunded, rating.KindDeduction, rating.KindAdjustment} {
+		parts = append(parts, fmt.Sprintf("%s %d", k, count[k]))
+	}
+	fmt.Fprintf(w, "lines       %d (%s)\n", len(out.Lines), strings.Join(parts, ", "))
+	gross := sum[rating.KindCharge].Add(sum[rating.KindMetered]).Add(sum[rating.KindUnfunded])
+	net := gross.Add(sum[rating.KindDeduction]).Add(sum[rating.KindAdjustment])
+	fmt.Fprintf(w, "gross       %15s  (charge %s, metered %s, unfunded %s)\n", money.Grouped(gross),
+		money.Grouped(sum[rating.KindCharge]), money.Grouped(sum[rating.KindMetered]), money.Grouped(sum[rating.KindUnfunded]))
+	fmt.Fprintf(w, "deductions  %15s\n", money.Grouped(sum[rating.KindDeduction]))
+	fmt.Fprintf(w, "adjustments %15s\n", money.Grouped(sum[rating.KindAdjustment]))
+	fmt.Fprintf(w, "net         %15s\n", money.Grouped(net))
+	var pending []string
+	for _, d := range out.Deductions {
+		if d.Pending && d.Gross.Sign() != 0 {
+			pending = append(pending, string(d.Vendor))
+		}
+	}
+	sort.Strings(pending)
+	if len(pending) > 0 {
+		fmt.Fprintf(w, "pending     %d vendors without an acceptance record: %s\n", len(pending), strings.Join(pending, ", "))
+	}
+	if len(run.Exceptions) > 0 {
+		fmt.Fprintf(w, "exceptions  %d\n", len(run.Exceptions))
+		for i, e := range run.Exceptions {
+			if i == 50 {
+				fmt.Fprintf(w, "  … and %d more (rating_runs.exceptions)\n", len(run.Exceptions)-50)
+				break
+			}
+			fmt.Fprintf(w, "  %s\n", e)
+		}
+	}
 }
