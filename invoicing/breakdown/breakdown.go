@@ -1,0 +1,371 @@
+// Package breakdown builds a department's charge breakdown for a month (the
+// `cloudbill breakdown` report): its rated lines, subordinate units included, by unit,
+// project, work order and catalog item, each line with its daily amounts; for an open
+// month, month to date. It prints the report as a table, CSV or JSON.
+//
+// It reads through the Reader interface, which the ClickHouse store satisfies.
+package breakdown
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/shopspring/decimal"
+
+	"cloudbill/catalog"
+	"cloudbill/internal/calendar"
+	"cloudbill/internal/money"
+	"cloudbill/rating"
+)
+
+// Reader is what a breakdown reads.
+type Reader interface {
+	RatedLines(ctx context.Context, p calendar.Period) ([]rating.Line, error)
+	DailyAmounts(ctx context.Context, p calendar.Period, dep catalog.DepartmentID) ([]rating.Day, error)
+	LatestRun(ctx context.Context, p calendar.Period) (rating.Run, error)
+	CloseOf(ctx context.Context, p calendar.Period) (rating.Close, bool, error)
+	Org(ctx context.Context) (catalog.Org, error)
+}
+
+// Input is everything a breakdown is built from (Load reads it).
+type Input struct {
+	Period     calendar.Period
+	Department catalog.DepartmentID
+	Org        catalog.Org
+	Lines      []rating.Line // the month's lines (every department)
+	Days       []rating.Day  // daily detail of the department and its units
+	Closed     bool
+	RunID      string
+	Today      calendar.Date
+}
+
+// ErrUnknownDepartment: the organisation does not list the department asked for.
+var ErrUnknownDepartment = errors.New("unknown department")
+
+// Load reads the Input of department dep's breakdown of month p; today is the local
+// date that an open month is counted up to. A month never rated gives an error wrapping
+// rating.ErrNotRated; an unknown department ErrUnknownDepartment.
+func Load(ctx context.Context, s Reader, p calendar.Period, dep catalog.DepartmentID, today calendar.Date) (Input, error) {
+	in := Input{Period: p, Department: dep, Today: today}
+	org, err := s.Org(ctx)
+	if err != nil {
+		return in, err
+	}
+	if _, ok := org.Departments[dep]; !ok {
+		return in, fmt.Errorf("breakdown: department %s: %w (import it with cloudbill org import)", dep, ErrUnknownDepartment)
+	}
+	in.Org = org
+	c, closed, err := s.CloseOf(ctx, p)
+	if err != nil {
+		return in, err
+	}
+	in.Closed = closed
+	if closed {
+		in.RunID = c.RunID
+	} else {
+		run, err := s.LatestRun(ctx, p)
+		if errors.Is(err, rating.ErrNotRated) {
+			return in, fmt.Errorf("breakdown %s: %w: rate it first (cloudbill rate --period %s)", p, rating.ErrNotRated, p)
+		}
+		if err != nil {
+			return in, err
+		}
+		in.RunID = run.ID
+	}
+	if in.Lines, err = s.RatedLines(ctx, p); err != nil {
+		return in, fmt.Errorf("breakdown %s: %w", p, err)
+	}
+	for _, d := range Units(org, dep) {
+		days, err := s.DailyAmounts(ctx, p, d)
+		if err != nil {
+			return in, fmt.Errorf("breakdown %s: daily amounts of %s: %w", p, d, err)
+		}
+		in.Days = append(in.Days, days...)
+	}
+	return in, nil
+}
+
+// Units is dep followed by its subordinate units (at any depth), each level sorted by id.
+func Units(org catalog.Org, dep catalog.DepartmentID) []catalog.DepartmentID {
+	children := map[catalog.DepartmentID][]catalog.DepartmentID{}
+	for id, d := range org.Departments {
+		if d.Parent != "" && d.Parent != id {
+			children[d.Parent] = append(children[d.Parent], id)
+		}
+	}
+	seen := map[catalog.DepartmentID]bool{}
+	var out []catalog.DepartmentID
+	var walk func(catalog.DepartmentID)
+	walk = func(id catalog.DepartmentID) {
+		if seen[id] {
+			return
+		}
+		seen[id] = true
+		out = append(out, id)
+		kids := children[id]
+		sort.Slice(kids, func(i, j int) bool { return kids[i] < kids[j] })
+		for _, k := range kids {
+			walk(k)
+		}
+	}
+	walk(dep)
+	return out
+}
+
+// Report is the breakdown: the tree the three formats print.
+type Report struct {
+	Period     string `json:"period"`
+	Department string `json:"department_id"`
+	Name       string `json:"department_name"`
+	// Status: "closed" (final) or "provisional".
+	Status string `json:"status"`
+	// Through is the last day counted: the month's last day, or today for an open month
+	// (month to date).
+	Through     string `json:"through"`
+	MonthToDate bool   `json:"month_to_date"`
+	RunID       string `json:"run_id"`
+	Units       []Unit `json:"units"`
+	Total       Yuan   `json:"total"`
+}
+
+type Unit struct {
+	ID       string    `json:"department_id"`
+	Name     string    `json:"name"`
+	Parent   string    `json:"parent_id,omitempty"`
+	Projects []Project `json:"projects"`
+	Total    Yuan      `json:"total"`
+}
+
+type Project struct {
+	ID       string  `json:"project_id"`
+	Name     string  `json:"name"`
+	Category string  `json:"category"`
+	Orders   []Order `json:"orders"`
+	Total    Yuan    `json:"total"`
+}
+
+type Order struct {
+	ID     string `json:"order_id"`
+	Vendor string `json:"vendor_id"`
+	Lines  []Line `json:"lines"`
+	Total  Yuan   `json:"total"`
+}
+
+type Line struct {
+	Item        string          `json:"item_code,omitempty"`
+	Kind        string          `json:"kind"`
+	Zone        string          `json:"zone,omitempty"`
+	Mode        string          `json:"mode,omitempty"`
+	From        string          `json:"from,omitempty"`
+	To          string          `json:"to,omitempty"`
+	Days        int             `json:"days"`
+	DaysInMonth int             `json:"days_in_month"`
+	Quantity    decimal.Decimal `json:"quantity"`
+	UnitPrice   decimal.Decimal `json:"unit_price"`
+	// Amount is rounded to the fen: the line's amount, or for a line cut at today the
+	// sum of its days up to today, rounded once.
+	Amount   Yuan   `json:"amount"`
+	Corrects string `json:"corrects,omitempty"`
+	Note     string `json:"note,omitempty"`
+	// Daily are the unrounded amounts of the line's days (none for deductions and
+	// adjustments).
+	Daily []Day `json:"daily,omitempty"`
+}
+
+type Day struct {
+	Date   string          `json:"date"`
+	Amount decimal.Decimal `json:"amount"`
+}
+
+// dayKey ties a day of rated_days to its line.
+type dayKey struct {
+	dep     catalog.DepartmentID
+	vendor  catalog.VendorID
+	project catalog.ProjectID
+	order   catalog.OrderID
+	item    catalog.ItemCode
+	kind    rating.Kind
+}
+
+// Build makes the report. For a closed month it shows the frozen lines; for an open one
+// the latest rating cut at in.Today (month to date): a line running past today counts its
+// days up to today, its amount the sum of those days rounded once; a line beginning after
+// today is left out; deductions and adjustments count in full. Every total is the sum of
+// the rounded line amounts below it. Daily detail that does not match the lines is an
+// error, never dropped.
+func Build(in Input) (Report, error) {
+	p := in.Period
+	through := p.Last()
+	mtd := false
+	if !in.Closed && p.Contains(in.Today) {
+		through, mtd = in.Today, true
+	}
+	if !in.Closed && in.Today.Before(p.First()) {
+		return Report{}, fmt.Errorf("breakdown %s: the month has not begun (today is %s)", p, in.Today)
+	}
+	units := Units(in.Org, in.Department)
+	inUnits := map[catalog.DepartmentID]bool{}
+	for _, u := range units {
+		inUnits[u] = true
+	}
+	b := Report{
+		Period: p.String(), Department: string(in.Department), Name: in.Org.Departments[in.Department].Name,
+		Status: "provisional", Through: through.String(), MonthToDate: mtd, RunID: in.RunID, Total: Yuan{decimal.Zero},
+	}
+	if in.Closed {
+		b.Status = "closed"
+	}
+
+	// Days by line key, to hand each line the days inside its billed range.
+	days := map[dayKey][]rating.Day{}
+	for _, d := range in.Days {
+		if !inUnits[d.Department] {
+			continue
+		}
+		k := dayKey{d.Department, d.Vendor, d.Project, d.Order, d.Item, d.Kind}
+		days[k] = append(days[k], d)
+	}
+	used := map[dayKey]int{}
+
+	type lineAt struct {
+		unit    catalog.DepartmentID
+		project catalog.ProjectID
+		cat     catalog.ProjectCategory
+		order   catalog.OrderID
+		vendor  catalog.VendorID
+		line    Line
+	}
+	var rows []lineAt
+	for _, l := range in.Lines {
+		if !inUnits[l.Department] {
+			continue
+		}
+		bl := Line{Item: string(l.Item), Kind: string(l.Kind), Zone: string(l.Zone), Mode: string(l.Mode),
+			Days: l.Days, DaysInMonth: l.DaysInMonth, Quantity: l.Quantity, UnitPrice: l.UnitPrice,
+			Amount: Yuan{l.Amount}, Note: l.Note}
+		if !l.From.IsZero() {
+			bl.From, bl.To = l.From.String(), l.To.String()
+		}
+		if l.Corrects != (calendar.Period{}) {
+			bl.Corrects = l.Corrects.String()
+		}
+		k := dayKey{l.Department, l.Vendor, l.Project, l.Order, l.Item, l.Kind}
+		if hasDays(l) {
+			var mine []rating.Day
+			for _, d := range days[k] {
+				if !d.Date.Before(l.From) && !d.Date.After(l.To) {
+					mine = append(mine, d)
+				}
+			}
+			used[k] += len(mine)
+			if len(mine) != l.Days {
+				return Report{}, fmt.Errorf("breakdown %s: order %s item %s (%s) from %s: %d days rated, %d days of daily detail",
+					p, l.Order, l.Item, l.Kind, l.From, l.Days, len(mine))
+			}
+			if l.From.After(through) {
+				continue // begins after the day counted up to: not part of month to date
+			}
+			sort.Slice(mine, func(i, j int) bool { return mine[i].Date.Before(mine[j].Date) })
+			sum := decimal.Zero
+			for _, d := range mine {
+				if d.Date.After(through) {
+					break
+				}
+				bl.Daily = append(bl.Daily, Day{Date: d.Date.String(), Amount: d.Amount})
+				sum = sum.Add(d.Amount)
+			}
+			if l.To.After(through) {
+				bl.To = through.String()
+				bl.Days = len(bl.Daily)
+				bl.Amount = Yuan{money.Round(sum)}
+			}
+		}
+		rows = append(rows, lineAt{l.Department, l.Project, l.Category, l.Order, l.Vendor, bl})
+	}
+	for k, ds := range days {
+		if used[k] != len(ds) {
+			return Report{}, fmt.Errorf("breakdown %s: daily detail of order %s item %s (%s) does not match its rated lines (%d days, %d matched)",
+				p, k.order, k.item, k.kind, len(ds), used[k])
+		}
+	}
+
+	// Assemble the tree: units in Units order, then projects, orders by id; lines in
+	// the rating's order (rating.SortLines) within an order.
+	for _, u := range units {
+		unit := Unit{ID: string(u), Name: in.Org.Departments[u].Name, Parent: string(in.Org.Departments[u].Parent), Total: Yuan{decimal.Zero}}
+		projIdx := map[catalog.ProjectID]int{}
+		for _, r := range rows {
+			if r.unit != u {
+				continue
+			}
+			pi, ok := projIdx[r.project]
+			if !ok {
+				pi = len(unit.Projects)
+				projIdx[r.project] = pi
+				unit.Projects = append(unit.Projects, Project{ID: string(r.project),
+					Name: projectName(in.Org, r.project, p.Year), Category: string(r.cat), Total: Yuan{decimal.Zero}})
+			}
+			pr := &unit.Projects[pi]
+			oi := -1
+			for i := range pr.Orders {
+				if pr.Orders[i].ID == string(r.order) && pr.Orders[i].Vendor == string(r.vendor) {
+					oi = i
+				}
+			}
+			if oi < 0 {
+				oi = len(pr.Orders)
+				pr.Orders = append(pr.Orders, Order{ID: string(r.order), Vendor: string(r.vendor), Total: Yuan{decimal.Zero}})
+			}
+			o := &pr.Orders[oi]
+			o.Lines = append(o.Lines, r.line)
+			o.Total = Yuan{o.Total.Add(r.line.Amount.Decimal)}
+			pr.Total = Yuan{pr.Total.Add(r.line.Amount.Decimal)}
+			unit.Total = Yuan{unit.Total.Add(r.line.Amount.Decimal)}
+		}
+		// Projects by id; lines without a project (deductions) last.
+		sort.SliceStable(unit.Projects, func(i, j int) bool {
+			a, b := unit.Projects[i].ID, unit.Projects[j].ID
+			if (a == "") != (b == "") {
+				return b == ""
+			}
+			return a < b
+		})
+		for i := range unit.Projects {
+			os := unit.Projects[i].Orders
+			sort.SliceStable(os, func(a, b int) bool {
+				if os[a].ID != os[b].ID {
+					return os[a].ID < os[b].ID
+				}
+				return os[a].Vendor < os[b].Vendor
+			})
+		}
+		b.Units = append(b.Units, unit)
+		b.Total = Yuan{b.Total.Add(unit.Total.Decimal)}
+	}
+	return b, nil
+}
+
+// hasDays reports a line with daily detail: charge, metered and unfunded lines.
+func hasDays(l rating.Line) bool {
+	switch l.Kind {
+	case rating.KindCharge, rating.KindMetered, rating.KindUnfunded:
+		return l.Days > 0
+	}
+	return false
+}
+
+// projectName is the project's name on year's list (or any year's, or "").
+func projectName(org catalog.Org, id catalog.ProjectID, year int) string {
+	if pr, ok := org.Projects[catalog.ProjectKey{ID: id, Year: year}]; ok {
+		return pr.Name
+	}
+	best := catalog.Project{}
+	for k, pr := range org.Projects {
+		if k.ID == id && pr.Year > best.Year {
+			best = pr
+		}
+	}
+	return best.Name
+}

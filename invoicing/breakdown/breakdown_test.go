@@ -1,0 +1,277 @@
+package breakdown
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"cloudbill/catalog"
+	"cloudbill/internal/calendar"
+	"cloudbill/rating"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+var nov = calendar.MustPeriod("2026-11")
+
+func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+// sample is a small rated November: department d1 with a subordinate unit d1a (and its
+// own unit d1a1), and an unrelated department d2.
+//
+//	d1  p1 o1 ECS-2C4G charge   1–30 Nov, 2 × 100.00          = 200.00
+//	d1  p1 o2 OSS-GB   metered  1–30 Nov, 150 GB × 0.12        =  18.00
+//	d1  –  –  v1       deduction (no project, no order)        = −13.50
+//	d1a p2 o3 ECS-2C4G charge  10–30 Nov, 1 × 100.00 × 21/30   =  70.00
+//	d1a p2 o3 ECS-2C4G adjustment of October                   =   5.00
+//	d1a1 p3 o4 RDS     unfunded 20–30 Nov, 1 × 300.00 × 11/30  = 110.00
+//	d2  p9 o9 ECS-2C4G charge   1–30 Nov                       = 999.00 (not shown)
+func sample() (catalog.Org, []rating.Line) {
+	org := catalog.Org{
+		Departments: map[catalog.DepartmentID]catalog.Department{
+			"d1":   {ID: "d1", Name: "区大数据发展局"},
+			"d1a":  {ID: "d1a", Name: "区大数据中心", Parent: "d1"},
+			"d1a1": {ID: "d1a1", Name: "区大数据中心机房", Parent: "d1a"},
+			"d2":   {ID: "d2", Name: "区财政局"},
+		},
+		Projects: map[catalog.ProjectKey]catalog.Project{
+			{ID: "p1", Year: 2026}: {ID: "p1", Name: "政务云运维", Department: "d1", Year: 2026, Category: catalog.CategoryOM, Approved: true},
+			{ID: "p2", Year: 2026}: {ID: "p2", Name: "数据中台新建", Department: "d1a", Year: 2026, Category: catalog.CategoryNew, Approved: true},
+			{ID: "p3", Year: 2025}: {ID: "p3", Name: "机房改造", Department: "d1a1", Year: 2025, Category: catalog.CategoryRenovation},
+		},
+	}
+	charge := func(dep, proj, order, item string, kind rating.Kind, cat catalog.ProjectCategory, from, to, qty, price string) rating.Line {
+		f, t := calendar.MustDate(from), calendar.MustDate(to)
+		days := f.DaysUntil(t) + 1
+		unr := dec(qty).Mul(dec(price)).Mul(decimal.NewFromInt(int64(days))).DivRound(decimal.NewFromInt(30), rating.Places)
+		if kind == rating.KindMetered {
+			unr = dec(qty).Mul(dec(price))
+		}
+		return rating.Line{Period: nov, Kind: kind, Department: catalog.DepartmentID(dep), Vendor: "v1",
+			Project: catalog.ProjectID(proj), Category: cat, Order: catalog.OrderID(order), Item: catalog.ItemCode(item),
+			Zone: catalog.ZoneInternet, Mode: catalog.ModeShared, From: f, To: t, Days: days, DaysInMonth: 30,
+			Quantity: dec(qty), UnitPrice: dec(price), Unrounded: unr, Amount: unr.Round(2)}
+	}
+	lines := []rating.Line{
+		charge("d1", "p1", "o1", "ECS-2C4G", rating.KindCharge, catalog.CategoryOM, "2026-11-01", "2026-11-30", "2", "100"),
+		charge("d1", "p1", "o2", "OSS-GB", rating.KindMetered, catalog.CategoryOM, "2026-11-01", "2026-11-30", "150", "0.12"),
+		{Period: nov, Kind: rating.KindDeduction, Department: "d1", Vendor: "v1", Category: catalog.CategoryOM,
+			From: nov.First(), To: nov.Last(), DaysInMonth: 30, Quantity: dec("218"), UnitPrice: dec("-0.0619266"),
+			Unrounded: dec("-13.5"), Amount: dec("-13.50"), Note: "deduction 5% of 218.00: deferred"},
+		charge("d1a", "p2", "o3", "ECS-2C4G", rating.KindCharge, catalog.CategoryNew, "2026-11-10", "2026-11-30", "1", "100"),
+		{Period: nov, Kind: rating.KindAdjustment, Department: "d1a", Vendor: "v1", Project: "p2", Category: catalog.CategoryNew,
+			Order: "o3", Item: "ECS-2C4G", Unrounded: dec("5"), Amount: dec("5.00"), Corrects: calendar.MustPeriod("2026-10"),
+			CorrectsKind: rating.KindCharge, Note: "late change"},
+		charge("d1a1", "p3", "o4", "RDS", rating.KindUnfunded, catalog.CategoryNew, "2026-11-20", "2026-11-30", "1", "300"),
+		charge("d2", "p9", "o9", "ECS-2C4G", rating.KindCharge, catalog.CategoryOM, "2026-11-01", "2026-11-30", "9.99", "100"),
+	}
+	return org, lines
+}
+
+// fakeReader serves the sample; its days come from rating.Line.Daily, as the rating
+// engine stores them.
+type fakeReader struct {
+	org    catalog.Org
+	lines  []rating.Line
+	closed bool
+}
+
+func (f fakeReader) RatedLines(context.Context, calendar.Period) ([]rating.Line, error) {
+	return f.lines, nil
+}
+
+func (f fakeReader) DailyAmounts(_ context.Context, _ calendar.Period, dep catalog.DepartmentID) ([]rating.Day, error) {
+	var out []rating.Day
+	for _, l := range f.lines {
+		if l.Department == dep {
+			out = append(out, l.Daily()...)
+		}
+	}
+	return out, nil
+}
+
+func (f fakeReader) LatestRun(_ context.Context, p calendar.Period) (rating.Run, error) {
+	if f.lines == nil {
+		return rating.Run{}, fmt.Errorf("latest run: %w", rating.ErrNotRated)
+	}
+	return rating.Run{ID: "2026-11-latest", Period: p}, nil
+}
+
+func (f fakeReader) CloseOf(_ context.Context, p calendar.Period) (rating.Close, bool, error) {
+	if !f.closed {
+		return rating.Close{}, false, nil
+	}
+	return rating.Close{Period: p, RunID: "2026-11-frozen"}, true, nil
+}
+
+func (f fakeReader) Org(context.Context) (catalog.Org, error) { return f.org, nil }
+
+func build(t *testing.T, closed bool, today string) Report {
+	t.Helper()
+	org, lines := sample()
+	in, err := Load(context.Background(), fakeReader{org: org, lines: lines, closed: closed}, nov, "d1", calendar.MustDate(today))
+	require.NoError(t, err)
+	r, err := Build(in)
+	require.NoError(t, err)
+	return r
+}
+
+func TestUnits(t *testing.T) {
+	org, _ := sample()
+	assert.Equal(t, []catalog.DepartmentID{"d1", "d1a", "d1a1"}, Units(org, "d1"))
+	assert.Equal(t, []catalog.DepartmentID{"d1a", "d1a1"}, Units(org, "d1a"))
+	assert.Equal(t, []catalog.DepartmentID{"d2"}, Units(org, "d2"))
+	org.Departments["d1"] = catalog.Department{ID: "d1", Parent: "d1a1"} // a cycle ends
+	assert.Equal(t, []catalog.DepartmentID{"d1", "d1a", "d1a1"}, Units(org, "d1"))
+}
+
+func TestBuildTotals(t *testing.T) {
+	tests := []struct {
+		name      string
+		closed    bool
+		today     string
+		wantTotal string
+		wantUnits []string
+		wantMTD   bool
+	}{
+		{name: "closed month: the frozen lines", closed: true, today: "2026-12-05", wantTotal: "389.50",
+			wantUnits: []string{"204.50", "75.00", "110.00"}},
+		{name: "open month after its end: provisional, whole month", today: "2026-12-05", wantTotal: "389.50",
+			wantUnits: []string{"204.50", "75.00", "110.00"}},
+		// 15 November: o1 15/30 of 200 = 100.00; o2 15/30 of 18 = 9.00; deduction −13.50;
+		// o3 6 days (10–15) of 100/30 = 20.00; adjustment 5.00; o4 begins on the 20th: out.
+		{name: "open month: month to date", today: "2026-11-15", wantTotal: "120.50", wantMTD: true,
+			wantUnits: []string{"95.50", "25.00", "0.00"}},
+		// 1 November: o1 one day of 200/30 = 6.67; o2 0.60; deduction −13.50; o3 and o4
+		// not begun; the adjustment 5.00.
+		{name: "open month, first day", today: "2026-11-01", wantTotal: "-1.23", wantMTD: true,
+			wantUnits: []string{"-6.23", "5.00", "0.00"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := build(t, tt.closed, tt.today)
+			var units []string
+			sum := decimal.Zero
+			for _, u := range r.Units {
+				units = append(units, u.Total.StringFixed(2))
+				sum = sum.Add(u.Total.Decimal)
+				// every total is the sum of the lines below it
+				us := decimal.Zero
+				for _, p := range u.Projects {
+					ps := decimal.Zero
+					for _, o := range p.Orders {
+						os := decimal.Zero
+						for _, l := range o.Lines {
+							os = os.Add(l.Amount.Decimal)
+						}
+						assert.True(t, os.Equal(o.Total.Decimal), "order %s total %s, lines add to %s", o.ID, o.Total, os)
+						ps = ps.Add(os)
+					}
+					assert.True(t, ps.Equal(p.Total.Decimal), "project %s total %s, orders add to %s", p.ID, p.Total, ps)
+					us = us.Add(ps)
+				}
+				assert.True(t, us.Equal(u.Total.Decimal), "unit %s total %s, projects add to %s", u.ID, u.Total, us)
+			}
+			assert.Equal(t, tt.wantUnits, units)
+			assert.Equal(t, tt.wantTotal, r.Total.StringFixed(2))
+			assert.True(t, sum.Equal(r.Total.Decimal))
+			assert.Equal(t, tt.wantMTD, r.MonthToDate)
+		})
+	}
+}
+
+func TestBuildMonthToDateCutsLines(t *testing.T) {
+	r := build(t, false, "2026-11-15")
+	require.Len(t, r.Units, 3)
+	o1 := r.Units[0].Projects[0].Orders[0]
+	require.Equal(t, "o1", o1.ID)
+	require.Len(t, o1.Lines, 1)
+	charge := o1.Lines[0]
+	assert.Equal(t, "2026-11-01", charge.From)
+	assert.Equal(t, "2026-11-15", charge.To, "cut at today")
+	assert.Equal(t, 15, charge.Days)
+	assert.Len(t, charge.Daily, 15)
+	assert.Equal(t, "100.00", charge.Amount.StringFixed(2))
+	ded := r.Units[0].Projects[1]
+	require.Equal(t, "", ded.ID, "deductions have no project; they come last")
+	require.Len(t, ded.Orders, 1)
+	assert.Equal(t, "deduction", ded.Orders[0].Lines[0].Kind)
+	assert.Equal(t, "-13.50", ded.Orders[0].Lines[0].Amount.StringFixed(2), "counted in full")
+	assert.Empty(t, ded.Orders[0].Lines[0].Daily)
+	assert.Empty(t, r.Units[2].Projects, "o4 begins after today")
+}
+
+func TestLoadErrors(t *testing.T) {
+	org, lines := sample()
+	ctx := context.Background()
+	t.Run("unknown department", func(t *testing.T) {
+		_, err := Load(ctx, fakeReader{org: org, lines: lines}, nov, "d404", calendar.MustDate("2026-11-15"))
+		require.Error(t, err)
+		assert.ErrorIs(t, err, ErrUnknownDepartment)
+		assert.Equal(t, "breakdown: department d404: unknown department (import it with cloudbill org import)", err.Error())
+	})
+	t.Run("month not rated", func(t *testing.T) {
+		_, err := Load(ctx, fakeReader{org: org}, nov, "d1", calendar.MustDate("2026-11-15"))
+		require.Error(t, err)
+		assert.ErrorIs(t, err, rating.ErrNotRated)
+		assert.Equal(t, "breakdown 2026-11: month not rated: rate it first (cloudbill rate --period 2026-11)", err.Error())
+	})
+	t.Run("month not begun", func(t *testing.T) {
+		in, err := Load(ctx, fakeReader{org: org, lines: lines}, nov, "d1", calendar.MustDate("2026-10-31"))
+		require.NoError(t, err)
+		_, err = Build(in)
+		assert.EqualError(t, err, "breakdown 2026-11: the month has not begun (today is 2026-10-31)")
+	})
+	t.Run("daily detail missing", func(t *testing.T) {
+		in, err := Load(ctx, fakeReader{org: org, lines: lines}, nov, "d1", calendar.MustDate("2026-11-15"))
+		require.NoError(t, err)
+		in.Days = in.Days[1:]
+		_, err = Build(in)
+		assert.EqualError(t, err, "breakdown 2026-11: order o1 item ECS-2C4G (charge) from 2026-11-01: 30 days rated, 29 days of daily detail")
+	})
+	t.Run("daily detail without a line", func(t *testing.T) {
+		in, err := Load(ctx, fakeReader{org: org, lines: lines}, nov, "d1", calendar.MustDate("2026-11-15"))
+		require.NoError(t, err)
+		stray := in.Days[0]
+		stray.Order = "o77"
+		in.Days = append(in.Days, stray)
+		_, err = Build(in)
+		assert.EqualError(t, err, "breakdown 2026-11: daily detail of order o77 item ECS-2C4G (charge) does not match its rated lines (1 days, 0 matched)")
+	})
+}
+
+func TestFormatsGolden(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		closed bool
+		today  string
+	}{{"closed", true, "2026-12-05"}, {"mtd", false, "2026-11-03"}} {
+		r := build(t, c.closed, c.today)
+		for _, format := range []string{"table", "csv", "json"} {
+			t.Run(c.name+"/"+format, func(t *testing.T) {
+				var buf bytes.Buffer
+				require.NoError(t, Writers[format](&buf, r))
+				golden(t, filepath.Join("testdata", c.name+"."+format), buf.Bytes())
+			})
+		}
+	}
+}
+
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "golden file (go test -update writes it)")
+	assert.Equal(t, string(want), string(got), "output differs from %s (go test -update rewrites it)", path)
+}
