@@ -118,7 +118,9 @@ func TestReadXLSXBadInput(t *testing.T) {
 		{"missing column", func(t *testing.T) []byte {
 			return workbook(t, [][]any{{"vendor_id", "period", "order_id", "item_code"}, {"V1", "2026-11", "O1", "ECS"}}, nil)
 		}, []string{`inv.xlsx:1: column "amount": required column is missing from the header`}},
-		{"old xls", func(t *testing.T) []byte { return append([]byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), make([]byte, 512)...) },
+		{"old xls", func(t *testing.T) []byte {
+			return append([]byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), make([]byte, 512)...)
+		},
 			[]string{`inv.xlsx: is an old Excel .xls workbook: save it as .xlsx or CSV`}},
 		{"broken workbook", func(t *testing.T) []byte { return []byte("PK\x03\x04 not really a zip") },
 			nil},
