@@ -1,15 +1,333 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/term"
+
+	"cloudbill/internal/csvin"
+	"cloudbill/metering"
+	"cloudbill/sql"
 )
 
 func init() {
 	register("ingest", "load usage samples from CSV or NDJSON files", cmdIngest)
 }
 
-// cmdIngest is not built yet.
+const ingestExplain = `
+Loads usage samples (FORMATS.md) from CSV files (header: resource_id, metric, ts, value,
+source; UTF-8 with or without BOM, or GB18030) and NDJSON files (one JSON object a line,
+value a number or a decimal string). The format is taken from the extension (.csv;
+.ndjson, .jsonl, .json) or else from the content. Files are streamed: memory stays flat
+whatever their size.
+
+A sample's identity is (resource_id, metric, ts): loading the same file again changes no
+figure, and a new value for an identity replaces the old one (the latest loaded wins).
+Lines that are not valid samples are refused with an error naming file, line and column;
+the other lines are kept. The report (also written to --report) counts accepted,
+duplicate and rejected lines per file; refused lines are copied, with the CSV header, to
+a reject file beside the report, ready to be corrected and loaded again. If ClickHouse
+cannot take the samples they are kept in the spool (--data-dir/spool, fsync'd before a
+file is reported done) and written by the next ingest or by serve.
+
+On a terminal a progress line shows percent of bytes and rows/s.
+Exit status: 0 all lines loaded, 2 some lines or files refused, 1 failure.`
+
+// ingestReport is the outcome of one file.
+type ingestReport struct {
+	file       string
+	format     metering.Format
+	encoding   string
+	accepted   int
+	duplicates int
+	spooled    int
+	rejected   int
+	errors     []string // the first few messages, for the report
+	refused    string   // the whole file was refused (header, empty file, unreadable)
+	rejectFile string
+}
+
 func cmdIngest(ctx context.Context, a *app, args []string) error {
-	return errors.New("ingest: not built yet")
+	fs := a.flags("ingest", "[--report FILE] FILE...", ingestExplain)
+	report := fs.String("report", "", "report `file` (default DATA-DIR/reports/ingest-<time>.txt); reject files are written beside it")
+	summary := fs.Bool("summary", true, "end the report with the distinct samples and sum stored in the files' time range (a ClickHouse query over that range)")
+	batchRows := fs.Int("batch", 100_000, "samples per insert")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usagef("ingest: no file given")
+	}
+	for _, f := range fs.Args() {
+		if _, err := os.Stat(f); err != nil {
+			return usagef("ingest: %v", err)
+		}
+	}
+	if *report == "" {
+		*report = filepath.Join(a.dataDir, "reports", "ingest-"+a.now().UTC().Format("20060102-150405")+".txt")
+	}
+	if err := os.MkdirAll(filepath.Dir(*report), 0o755); err != nil {
+		return err
+	}
+	store, err := a.Store(ctx)
+	if err != nil {
+		return err
+	}
+	spool, err := metering.OpenSpool(filepath.Join(a.dataDir, "spool"))
+	if err != nil {
+		return err
+	}
+	b, err := metering.NewBatcher(metering.BatcherConfig{
+		Sink: store, Spool: spool, MaxRows: *batchRows, MaxDelay: time.Second,
+		Logf: func(f string, args ...any) { fmt.Fprintf(a.stderr, "ingest: "+f+"\n", args...) },
+	})
+	if err != nil {
+		return err
+	}
+	b.ReplaySpool(ctx)
+	defer b.Close(context.Background())
+
+	var progress io.Writer
+	if f, ok := a.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		progress = a.stderr
+	}
+	var reports []*ingestReport
+	var minTS, maxTS int64
+	start := time.Now()
+	for i, name := range fs.Args() {
+		r, lo, hi, err := ingestFile(ctx, b, name, rejectPath(*report, i, name), progress, *batchRows)
+		if err != nil {
+			return err
+		}
+		if r.accepted > 0 {
+			if minTS == 0 || lo < minTS {
+				minTS = lo
+			}
+			if hi > maxTS {
+				maxTS = hi
+			}
+		}
+		reports = append(reports, r)
+	}
+	if err := b.Close(ctx); err != nil {
+		return err
+	}
+	elapsed := time.Since(start)
+
+	var text strings.Builder
+	var tot ingestReport
+	for _, r := range reports {
+		fmt.Fprintf(&text, "%s (%s", r.file, r.format)
+		if r.encoding != "" {
+			fmt.Fprintf(&text, ", %s", r.encoding)
+		}
+		fmt.Fprintf(&text, "): ")
+		if r.refused != "" {
+			fmt.Fprintf(&text, "refused: %s\n", r.refused)
+			tot.rejected++
+			continue
+		}
+		fmt.Fprintf(&text, "accepted %d, duplicates %d, rejected %d", r.accepted, r.duplicates, r.rejected)
+		if r.spooled > 0 {
+			fmt.Fprintf(&text, ", spooled %d (ClickHouse unavailable; written when it is back)", r.spooled)
+		}
+		text.WriteString("\n")
+		for _, e := range r.errors {
+			fmt.Fprintf(&text, "  %s\n", e)
+		}
+		if r.rejected > len(r.errors) {
+			fmt.Fprintf(&text, "  … and %d more\n", r.rejected-len(r.errors))
+		}
+		if r.rejectFile != "" {
+			fmt.Fprintf(&text, "  rejected lines: %s\n", r.rejectFile)
+		}
+		tot.accepted += r.accepted
+		tot.duplicates += r.duplicates
+		tot.rejected += r.rejected
+		tot.spooled += r.spooled
+	}
+	rate := float64(tot.accepted) / max(elapsed.Seconds(), 1e-9)
+	fmt.Fprintf(&text, "total: accepted %d, duplicates %d, rejected %d, spooled %d in %s (%.0f rows/s)\n",
+		tot.accepted, tot.duplicates, tot.rejected, tot.spooled, elapsed.Round(time.Millisecond), rate)
+	if *summary && tot.accepted > 0 && tot.spooled == 0 {
+		st, err := store.SampleStats(ctx, chstore.SampleFilter{From: time.Unix(minTS, 0), To: time.Unix(maxTS+1, 0)})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&text, "stored in %s … %s: %d distinct samples of %d resources, sum of values %g\n",
+			time.Unix(minTS, 0).UTC().Format(time.RFC3339), time.Unix(maxTS, 0).UTC().Format(time.RFC3339), st.Samples, st.Resources, st.Sum)
+	}
+	fmt.Fprintf(&text, "report: %s\n", *report)
+	if err := os.WriteFile(*report, []byte(text.String()), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprint(a.stdout, text.String())
+	if tot.rejected > 0 {
+		return &exitError{exitBadInput, fmt.Errorf("%d lines or files rejected (see %s)", tot.rejected, *report)}
+	}
+	return nil
+}
+
+// rejectPath is the reject file of the i-th input, beside the report.
+func rejectPath(report string, i int, name string) string {
+	base := strings.TrimSuffix(report, filepath.Ext(report))
+	return fmt.Sprintf("%s.%d-%s.rejected", base, i+1, filepath.Base(name))
+}
+
+// ingestFile streams one file into the batcher and waits until its samples are durable.
+// It returns the file's report and the range of its timestamps.
+func ingestFile(ctx context.Context, b *metering.Batcher, name, rejects string, progress io.Writer, chunk int) (r *ingestReport, minTS, maxTS int64, err error) {
+	r = &ingestReport{file: name}
+	f, err := os.Open(name)
+	if err != nil {
+		r.refused = err.Error()
+		return r, 0, 0, nil
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	head := make([]byte, 512)
+	n, _ := f.ReadAt(head, 0)
+	r.format = metering.FormatOf(name, head[:n])
+	p, err := metering.NewParser(f, metering.ParserConfig{Name: name, Format: r.format, Source: filepath.Base(name)})
+	if err != nil {
+		var ce *csvin.Error
+		var ces csvin.Errors
+		if errors.As(err, &ce) || errors.As(err, &ces) {
+			r.refused = err.Error()
+			return r, 0, 0, nil
+		}
+		return nil, 0, 0, err
+	}
+	var rw *bufio.Writer
+	var rf *os.File
+	defer func() {
+		if rw != nil {
+			if ferr := rw.Flush(); err == nil && ferr != nil {
+				err = ferr
+			}
+			if cerr := rf.Close(); err == nil && cerr != nil {
+				err = cerr
+			}
+		}
+	}()
+	var werr error
+	onReject := func(rj metering.Reject) {
+		r.rejected++
+		if len(r.errors) < 20 {
+			r.errors = append(r.errors, rj.Err.Error())
+		}
+		if rw == nil {
+			rf, werr = os.Create(rejects)
+			if werr != nil {
+				return
+			}
+			rw = bufio.NewWriter(rf)
+			r.rejectFile = rejects
+			if h := p.Header(); h != nil {
+				rw.Write(h)
+				rw.WriteByte('\n')
+			}
+		}
+		rw.Write(rj.Raw)
+		rw.WriteByte('\n')
+	}
+
+	var rows atomic.Int64
+	done := make(chan struct{})
+	if progress != nil {
+		go showProgress(progress, name, st.Size(), p, &rows, done)
+	}
+	defer close(done)
+
+	var batch metering.Batch
+	var tickets []*metering.Ticket
+	collect := func(all bool) error {
+		for len(tickets) > 0 && (all || tickets[0].Done()) {
+			res, err := tickets[0].Wait(ctx)
+			if err != nil {
+				return err
+			}
+			r.accepted += res.Accepted
+			r.duplicates += res.Duplicates
+			r.spooled += res.Spooled
+			tickets = tickets[1:]
+		}
+		return nil
+	}
+	step := min(chunk, 10_000)
+	for {
+		batch.Reset()
+		n, err := p.Next(&batch, step, onReject)
+		if werr != nil {
+			return nil, 0, 0, fmt.Errorf("reject file: %w", werr)
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, 0, 0, fmt.Errorf("read %s: %w", name, err)
+		}
+		for _, ts := range batch.TS[:n] {
+			if minTS == 0 || ts < minTS {
+				minTS = ts
+			}
+			if ts > maxTS {
+				maxTS = ts
+			}
+		}
+		t, err := b.Add(ctx, &batch)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		tickets = append(tickets, t)
+		rows.Add(int64(n))
+		if err := collect(false); err != nil {
+			return nil, 0, 0, err
+		}
+	}
+	b.Flush()
+	if err := collect(true); err != nil {
+		return nil, 0, 0, err
+	}
+	r.encoding = p.Encoding()
+	if progress != nil {
+		fmt.Fprintf(progress, "\r\033[K")
+	}
+	return r, minTS, maxTS, nil
+}
+
+// showProgress draws a progress line until done is closed.
+func showProgress(w io.Writer, name string, size int64, p *metering.Parser, rows *atomic.Int64, done chan struct{}) {
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	start := time.Now()
+	for {
+		select {
+		case <-done:
+			return
+		case <-tick.C:
+		}
+		pct := 100.0
+		if size > 0 {
+			pct = float64(p.Offset()) * 100 / float64(size)
+		}
+		const width = 30
+		filled := int(pct / 100 * width)
+		filled = max(0, min(width, filled))
+		rate := float64(rows.Load()) / time.Since(start).Seconds()
+		fmt.Fprintf(w, "\r\033[K%s [%s%s] %5.1f%%  %d rows  %.0f rows/s", filepath.Base(name),
+			strings.Repeat("#", filled), strings.Repeat(".", width-filled), pct, rows.Load(), rate)
+	}
 }

@@ -2,14 +2,117 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"cloudbill/metering"
 )
 
 func init() {
 	register("serve", "run the ingest API and the scheduler", cmdServe)
 }
 
-// cmdServe is not built yet.
+const serveExplain = `
+Runs the ingest API and the month-close scheduler until SIGTERM or SIGINT.
+
+  POST /v1/samples   Content-Type application/x-ndjson (one JSON object a line) or
+                     text/csv (header row first); answers, once the valid samples are
+                     durable, 200 {"accepted": N, "duplicates": D, "rejected": [{"line": L,
+                     "error": "…"}]}; 413 past --max-body; 415 for another content type;
+                     503 when the samples could be neither stored nor spooled (send again).
+  GET  /healthz      200 {"status": "ok"|"degraded", "clickhouse": "up"|"down", "spooled_batches": N}
+
+Samples are gathered into large batches (flushed at --batch samples or --flush after the
+first). When ClickHouse cannot take a batch it is written, fsync'd, to the spool in
+--data-dir/spool before any sender gets its 200, and replayed in order when ClickHouse
+answers again. On SIGTERM serve stops taking requests, answers those in progress once
+their samples are durable, flushes and exits: nothing acknowledged is lost.`
+
 func cmdServe(ctx context.Context, a *app, args []string) error {
-	return errors.New("serve: not built yet")
+	fs := a.flags("serve", "[--listen ADDR]", serveExplain)
+	listen := fs.String("listen", "127.0.0.1:8080", "`address` of the HTTP API")
+	maxBody := fs.Int64("max-body", 64<<20, "largest request body taken, in `bytes` (larger: 413)")
+	batchRows := fs.Int("batch", 100_000, "samples per insert")
+	flush := fs.Duration("flush", 200*time.Millisecond, "longest wait before a batch is written")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return usagef("serve: unexpected arguments %v", fs.Args())
+	}
+	store, err := a.Store(ctx)
+	if err != nil {
+		return err
+	}
+	spool, err := metering.OpenSpool(filepath.Join(a.dataDir, "spool"))
+	if err != nil {
+		return err
+	}
+	logf := func(f string, args ...any) {
+		fmt.Fprintf(a.stderr, "%s serve: %s\n", a.now().Format(time.RFC3339), fmt.Sprintf(f, args...))
+	}
+	b, err := metering.NewBatcher(metering.BatcherConfig{Sink: store, Spool: spool, MaxRows: *batchRows, MaxDelay: *flush, Logf: logf})
+	if err != nil {
+		return err
+	}
+	h, err := metering.NewHandler(metering.HandlerConfig{Batcher: b, MaxBody: *maxBody})
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/v1/samples", h)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		pctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		ans := map[string]any{"status": "ok", "clickhouse": "up"}
+		if err := store.Ping(pctx); err != nil {
+			ans["status"], ans["clickhouse"] = "degraded", "down"
+		}
+		files, _ := spool.Files()
+		ans["spooled_batches"] = len(files)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(ans)
+	})
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		_ = b.Close(context.Background())
+		return fmt.Errorf("serve: %w", err)
+	}
+	stopScheduler, err := startScheduler(ctx, a)
+	if err != nil {
+		ln.Close()
+		_ = b.Close(context.Background())
+		return fmt.Errorf("serve: scheduler: %w", err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Fprintf(a.stdout, "cloudbill serve: listening on http://%s (spool %s)\n", ln.Addr(), spool.Dir())
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-served:
+	}
+	logf("stopping: answering requests in progress, flushing samples")
+	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		logf("shutdown: %v", err)
+	}
+	if err := b.Close(sctx); err != nil {
+		logf("flush: %v", err)
+	}
+	stopScheduler()
+	st := b.Stats()
+	logf("stopped: %d samples stored, %d spooled, %d replayed; %d spool batches left", st.Stored, st.Spooled, st.Replayed, st.SpoolFiles)
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", serveErr)
+	}
+	return nil
 }

@@ -1,0 +1,417 @@
+package metering
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// BatcherConfig configures the Batcher.
+type BatcherConfig struct {
+	Sink Sink
+	// Spool takes the batches the Sink cannot; nil: such batches fail.
+	Spool *Spool
+	// MaxRows flushes a batch at this many samples; default 100,000.
+	MaxRows int
+	// MaxDelay flushes a batch this long after its first sample; default 200ms.
+	MaxDelay time.Duration
+	// Inserters is how many batches are written at once; default 2.
+	Inserters int
+	// InsertTimeout bounds one write to the Sink; default 60s.
+	InsertTimeout time.Duration
+	// RetryEvery is how often the spool is replayed while it holds batches; default 2s.
+	RetryEvery time.Duration
+	// Now is the clock versions are taken from; default time.Now.
+	Now func() time.Time
+	// Logf reports outages and replays; default: silent.
+	Logf func(format string, args ...any)
+}
+
+// Validate reports a configuration that cannot work.
+func (c BatcherConfig) Validate() error {
+	if c.Sink == nil {
+		return errors.New("batcher: no sink")
+	}
+	if c.MaxRows < 0 || c.MaxDelay < 0 || c.Inserters < 0 {
+		return errors.New("batcher: negative limit")
+	}
+	return nil
+}
+
+// Batcher is the one path by which samples reach the store: it gathers them into large
+// batches, flushed by size and by time, writes each batch to the Sink, and when the
+// Sink fails puts the batch in the Spool, from which it is replayed, in order, once the
+// Sink takes batches again. While the spool holds batches, new ones join it, so that
+// samples reach the store in the order they were accepted.
+//
+// Every sample gets its version when it is added: a number above every version given
+// before by this process (nanoseconds of the clock, or the last version plus one), so
+// the store can keep the latest value of each identity whatever the order of writes.
+type Batcher struct {
+	cfg    BatcherConfig
+	sealed chan *pending
+	wg     sync.WaitGroup
+
+	mu      sync.Mutex
+	cur     *pending
+	closed  bool
+	lastVer uint64
+
+	spooled atomic.Int64 // spool files known to this process not yet replayed
+	kick    chan struct{}
+	stop    chan struct{}
+	replay  sync.WaitGroup
+	replayM sync.Mutex
+
+	stats struct {
+		stored, spooledRows, replayedRows atomic.Int64
+	}
+}
+
+// pending is a batch being gathered or written.
+type pending struct {
+	Batch
+	started time.Time
+	done    chan struct{}
+	dup     []bool
+	spooled bool
+	err     error
+}
+
+// Result is what became of the samples of one Add.
+type Result struct {
+	// Accepted samples were stored or spooled.
+	Accepted int
+	// Duplicates of them were already stored with the same value (known only for
+	// samples stored directly, when the Sink can tell).
+	Duplicates int
+	// Spooled of them wait in the spool for ClickHouse.
+	Spooled int
+}
+
+// Ticket follows the samples of one Add until they are durable.
+type Ticket struct {
+	parts []part
+}
+
+type part struct {
+	p      *pending
+	lo, hi int
+}
+
+// NewBatcher starts a Batcher; Close stops it.
+func NewBatcher(cfg BatcherConfig) (*Batcher, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.MaxRows == 0 {
+		cfg.MaxRows = 100_000
+	}
+	if cfg.MaxDelay == 0 {
+		cfg.MaxDelay = 200 * time.Millisecond
+	}
+	if cfg.Inserters == 0 {
+		cfg.Inserters = 2
+	}
+	if cfg.InsertTimeout == 0 {
+		cfg.InsertTimeout = 60 * time.Second
+	}
+	if cfg.RetryEvery == 0 {
+		cfg.RetryEvery = 2 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+	b := &Batcher{cfg: cfg, sealed: make(chan *pending, cfg.Inserters), kick: make(chan struct{}, 1), stop: make(chan struct{})}
+	if cfg.Spool != nil {
+		files, err := cfg.Spool.Files()
+		if err != nil {
+			return nil, err
+		}
+		b.spooled.Store(int64(len(files)))
+	}
+	for i := 0; i < cfg.Inserters; i++ {
+		b.wg.Add(1)
+		go b.inserter()
+	}
+	b.wg.Add(1)
+	go b.timer()
+	if cfg.Spool != nil {
+		b.replay.Add(1)
+		go b.replayer()
+	}
+	return b, nil
+}
+
+// ErrClosed is returned by Add after Close.
+var ErrClosed = errors.New("batcher closed")
+
+// Add accepts the samples of rows (copied; rows may be reused at once), gives them their
+// versions and returns a Ticket that tells when they are durable. Add blocks while the
+// inserters are busy and the next batch is full, so memory stays bounded.
+func (b *Batcher) Add(ctx context.Context, rows *Batch) (*Ticket, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil, ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	t := &Ticket{}
+	n := rows.Len()
+	base := b.versions(n)
+	for off := 0; off < n; {
+		if b.cur == nil {
+			b.cur = &pending{started: b.cfg.Now(), done: make(chan struct{})}
+		}
+		k := min(n-off, b.cfg.MaxRows-b.cur.Len())
+		lo := b.cur.Len()
+		b.cur.ResourceID = append(b.cur.ResourceID, rows.ResourceID[off:off+k]...)
+		b.cur.Metric = append(b.cur.Metric, rows.Metric[off:off+k]...)
+		b.cur.TS = append(b.cur.TS, rows.TS[off:off+k]...)
+		b.cur.Value = append(b.cur.Value, rows.Value[off:off+k]...)
+		b.cur.Source = append(b.cur.Source, rows.Source[off:off+k]...)
+		for i := 0; i < k; i++ {
+			b.cur.Version = append(b.cur.Version, base+uint64(off+i))
+		}
+		t.parts = append(t.parts, part{p: b.cur, lo: lo, hi: lo + k})
+		off += k
+		if b.cur.Len() >= b.cfg.MaxRows {
+			b.sealLocked()
+		}
+	}
+	return t, nil
+}
+
+// versions reserves n consecutive versions above every earlier one.
+func (b *Batcher) versions(n int) uint64 {
+	v := uint64(b.cfg.Now().UnixNano())
+	if v <= b.lastVer {
+		v = b.lastVer + 1
+	}
+	b.lastVer = v + uint64(n) - 1
+	return v
+}
+
+// sealLocked hands the current batch to the inserters, waiting for room (they always
+// make progress: a write that does not end in InsertTimeout goes to the spool).
+func (b *Batcher) sealLocked() {
+	p := b.cur
+	if p == nil || p.Len() == 0 {
+		return
+	}
+	b.cur = nil
+	b.sealed <- p
+}
+
+// Flush hands the samples gathered so far to the inserters without waiting for the
+// batch to fill.
+func (b *Batcher) Flush() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.closed {
+		b.sealLocked()
+	}
+}
+
+func (b *Batcher) timer() {
+	defer b.wg.Done()
+	tick := time.NewTicker(max(b.cfg.MaxDelay/4, time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-tick.C:
+		}
+		b.mu.Lock()
+		if b.cur != nil && b.cur.Len() > 0 && b.cfg.Now().Sub(b.cur.started) >= b.cfg.MaxDelay {
+			b.sealLocked()
+		}
+		b.mu.Unlock()
+	}
+}
+
+func (b *Batcher) inserter() {
+	defer b.wg.Done()
+	for p := range b.sealed {
+		b.write(p)
+		close(p.done)
+	}
+}
+
+// write stores p, or spools it.
+func (b *Batcher) write(p *pending) {
+	if b.cfg.Spool == nil || b.spooled.Load() == 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), b.cfg.InsertTimeout)
+		if df, ok := b.cfg.Sink.(DuplicateFinder); ok {
+			dup := make([]bool, p.Len())
+			if df.StoredDuplicates(ctx, &p.Batch, dup) == nil {
+				p.dup = dup
+			}
+		}
+		err := b.cfg.Sink.InsertSamples(ctx, &p.Batch)
+		cancel()
+		if err == nil {
+			b.stats.stored.Add(int64(p.Len()))
+			return
+		}
+		p.dup = nil
+		if b.cfg.Spool == nil {
+			p.err = fmt.Errorf("store samples: %w", err)
+			return
+		}
+		b.cfg.Logf("clickhouse cannot take a batch of %d samples, spooling: %v", p.Len(), err)
+	}
+	if err := b.cfg.Spool.Write(&p.Batch); err != nil {
+		p.err = fmt.Errorf("samples neither stored nor spooled: %w", err)
+		return
+	}
+	p.spooled = true
+	b.stats.spooledRows.Add(int64(p.Len()))
+	b.spooled.Add(1)
+	select {
+	case b.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (b *Batcher) replayer() {
+	defer b.replay.Done()
+	tick := time.NewTicker(b.cfg.RetryEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-tick.C:
+		}
+		b.ReplaySpool(context.Background())
+	}
+}
+
+// ReplaySpool writes the spooled batches to the Sink, oldest first, removing each once
+// stored; it stops at the first that fails. It returns how many batches remain.
+func (b *Batcher) ReplaySpool(ctx context.Context) int {
+	if b.cfg.Spool == nil {
+		return 0
+	}
+	b.replayM.Lock()
+	defer b.replayM.Unlock()
+	files, err := b.cfg.Spool.Files()
+	if err != nil {
+		b.cfg.Logf("%v", err)
+		return -1
+	}
+	var batch Batch
+	for i, f := range files {
+		if err := b.cfg.Spool.Read(f, &batch); err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			b.cfg.Logf("%v; moved aside as %s.bad", err, f)
+			_ = b.cfg.Spool.Quarantine(f)
+			continue
+		}
+		ictx, cancel := context.WithTimeout(ctx, b.cfg.InsertTimeout)
+		err := b.cfg.Sink.InsertSamples(ictx, &batch)
+		cancel()
+		if err != nil {
+			b.spooled.Store(int64(len(files) - i))
+			return len(files) - i
+		}
+		if err := b.cfg.Spool.Remove(f); err != nil {
+			b.cfg.Logf("%v", err)
+		}
+		b.stats.replayedRows.Add(int64(batch.Len()))
+		b.cfg.Logf("replayed spooled batch %s (%d samples)", f, batch.Len())
+	}
+	// batches spooled meanwhile are picked up by the next round
+	rest, _ := b.cfg.Spool.Files()
+	b.spooled.Store(int64(len(rest)))
+	return len(rest)
+}
+
+// Close flushes what is gathered, waits until every batch is stored or spooled, tries
+// once more to replay the spool, and stops the Batcher.
+func (b *Batcher) Close(ctx context.Context) error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.sealLocked()
+	b.closed = true
+	b.mu.Unlock()
+	close(b.sealed)
+	close(b.stop)
+	b.wg.Wait()
+	b.replay.Wait()
+	if b.cfg.Spool != nil {
+		if n := b.ReplaySpool(ctx); n > 0 {
+			b.cfg.Logf("%d spooled batches wait in %s for ClickHouse; the next cloudbill serve or ingest replays them", n, b.cfg.Spool.Dir())
+		}
+	}
+	return nil
+}
+
+// Stats are running totals of a Batcher.
+type Stats struct {
+	Stored, Spooled, Replayed int64
+	SpoolFiles                int64
+}
+
+// Stats returns the totals so far.
+func (b *Batcher) Stats() Stats {
+	return Stats{Stored: b.stats.stored.Load(), Spooled: b.stats.spooledRows.Load(), Replayed: b.stats.replayedRows.Load(), SpoolFiles: b.spooled.Load()}
+}
+
+// Wait blocks until every sample of the ticket is stored or spooled; the error says
+// they could be neither (the caller must not acknowledge them).
+func (t *Ticket) Wait(ctx context.Context) (Result, error) {
+	var r Result
+	for _, pt := range t.parts {
+		select {
+		case <-pt.p.done:
+		case <-ctx.Done():
+			return r, ctx.Err()
+		}
+		if pt.p.err != nil {
+			return r, pt.p.err
+		}
+		n := pt.hi - pt.lo
+		r.Accepted += n
+		if pt.p.spooled {
+			r.Spooled += n
+		}
+		if pt.p.dup != nil {
+			for _, d := range pt.p.dup[pt.lo:pt.hi] {
+				if d {
+					r.Duplicates++
+				}
+			}
+		}
+	}
+	return r, nil
+}
+
+// Done reports, without waiting, whether every sample of the ticket is stored or spooled
+// (or failed).
+func (t *Ticket) Done() bool {
+	for _, pt := range t.parts {
+		select {
+		case <-pt.p.done:
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,166 @@
+// Package metering owns usage samples from the moment they arrive until they are stored:
+// the Sample type, the streaming CSV and NDJSON parsers with their validation, the one
+// Batcher behind both file ingest and the HTTP API, the durable Spool that keeps samples
+// on local disk while ClickHouse cannot take them, and the HTTP handler of
+// POST /v1/samples.
+//
+// Identity and idempotence: a sample is identified by (resource_id, metric, ts). Every
+// accepted sample gets a Version, a number that grows with ingest order; the store keeps
+// every row and readers take, per identity, the value of the highest version. So the same
+// sample sent twice changes no figure, and a new value for an identity replaces the old
+// one (the latest ingested wins), however often ClickHouse or cloudbill restart.
+//
+// Storage sits behind the Sink interface declared here; package chstore satisfies it.
+package metering
+
+import (
+	"context"
+	"math"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits on the text fields of a sample, in bytes.
+const (
+	MaxResourceIDLen = 256
+	MaxMetricLen     = 128
+	MaxSourceLen     = 256
+	// MaxLineLen bounds one input line (CSV record or NDJSON object); a longer line is
+	// rejected whole and reading goes on with the next one.
+	MaxLineLen = 1 << 20
+)
+
+// Sample is one measurement of one metric of one resource at one instant.
+type Sample struct {
+	ResourceID string
+	Metric     string
+	// TS is stored to the second (ClickHouse DateTime); sub-second parts are dropped.
+	TS    time.Time
+	Value float64
+	// Source says where the sample came from (a file name, an HTTP client, or what the
+	// sender put in its source field).
+	Source string
+}
+
+// Batch is a run of samples held column by column, the shape the store inserts.
+// Version is filled by the Batcher when samples are accepted.
+type Batch struct {
+	ResourceID []string
+	Metric     []string
+	TS         []int64 // Unix seconds
+	Value      []float64
+	Source     []string
+	Version    []uint64
+}
+
+// Len is the number of samples in b.
+func (b *Batch) Len() int { return len(b.ResourceID) }
+
+// Reset empties b, keeping its capacity.
+func (b *Batch) Reset() {
+	b.ResourceID = b.ResourceID[:0]
+	b.Metric = b.Metric[:0]
+	b.TS = b.TS[:0]
+	b.Value = b.Value[:0]
+	b.Source = b.Source[:0]
+	b.Version = b.Version[:0]
+}
+
+// Append adds one sample (with version 0).
+func (b *Batch) Append(s Sample) {
+	b.add(s.ResourceID, s.Metric, s.TS.Unix(), s.Value, s.Source)
+}
+
+func (b *Batch) add(resource, metric string, ts int64, value float64, source string) {
+	b.ResourceID = append(b.ResourceID, resource)
+	b.Metric = append(b.Metric, metric)
+	b.TS = append(b.TS, ts)
+	b.Value = append(b.Value, value)
+	b.Source = append(b.Source, source)
+	b.Version = append(b.Version, 0)
+}
+
+// appendBatch appends every row of o.
+func (b *Batch) appendBatch(o *Batch) {
+	b.ResourceID = append(b.ResourceID, o.ResourceID...)
+	b.Metric = append(b.Metric, o.Metric...)
+	b.TS = append(b.TS, o.TS...)
+	b.Value = append(b.Value, o.Value...)
+	b.Source = append(b.Source, o.Source...)
+	b.Version = append(b.Version, o.Version...)
+}
+
+// Sample returns row i.
+func (b *Batch) Sample(i int) Sample {
+	return Sample{ResourceID: b.ResourceID[i], Metric: b.Metric[i], TS: time.Unix(b.TS[i], 0).UTC(), Value: b.Value[i], Source: b.Source[i]}
+}
+
+// Sink stores batches of samples. InsertSamples either stores every row of b or returns
+// an error (rows of a failed call may have been stored in part; the caller sends the
+// same rows, with the same versions, again, which changes no figure).
+type Sink interface {
+	InsertSamples(ctx context.Context, b *Batch) error
+}
+
+// DuplicateFinder is what a Sink may also do: mark the rows of b whose identity is
+// already stored with the same value as its latest version (dup[i] = true).
+type DuplicateFinder interface {
+	StoredDuplicates(ctx context.Context, b *Batch, dup []bool) error
+}
+
+// Validation of the fields of a sample. Each returns "" when the field is fine, or the
+// message that names what is wrong.
+
+func checkID(v []byte, max int) string {
+	if len(v) == 0 {
+		return "is empty"
+	}
+	if len(v) > max {
+		return "is longer than " + itoa(max) + " bytes"
+	}
+	for _, c := range v {
+		if c < 0x20 || c == 0x7f {
+			return "contains a control character"
+		}
+	}
+	if !utf8.Valid(v) {
+		return "is not valid UTF-8"
+	}
+	return ""
+}
+
+func checkValue(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "value is not a finite number"
+	}
+	return ""
+}
+
+// The range ClickHouse DateTime holds (UInt32 seconds); the first and last day are kept
+// out so that any time zone shift stays inside.
+const (
+	minTS = 86400
+	maxTS = 1<<32 - 1 - 86400
+)
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
