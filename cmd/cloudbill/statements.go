@@ -3,13 +3,111 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+
+	"cloudbill/internal/calendar"
+	"cloudbill/internal/money"
+	"cloudbill/invoicing"
+	"cloudbill/invoicing/pdf"
+	"cloudbill/sql"
 )
+
+// The store is what statements read.
+var _ invoicing.Source = (*chstore.Store)(nil)
 
 func init() {
 	register("statements", "write the statements of a month as PDF and CSV", cmdStatements)
 }
 
-// cmdStatements is not built yet.
+const statementsHelp = `
+Writes the statements of a rated month under DIR/YYYY-MM/ (FORMATS.md "Statement files"):
+
+  summary.pdf, summary.csv                  finance summary (财政月度汇总): department × vendor
+                                            × category, unfunded exceptions, pending acceptance,
+                                            month-on-month change per department
+  departments/<department_id>.pdf, .csv     department statement (部门月度账单), its subordinate
+                                            units included as sections
+  vendors/<vendor_id>.pdf, .csv             vendor settlement (服务商结算单): gross, acceptance,
+                                            deduction tiers, cap check, net payable, year to date
+
+Every CSV has one row per statement line with the columns period, department_id, vendor_id,
+project_id, category, order_id, item_code, zone, from, to, days, days_in_month, quantity,
+unit_price, amount, kind (then item_name, unit, mode, corrects, note); a statement's total is
+the sum of its amount column. The three views agree to the fen.
+
+A closed month's statements are final, dated by the close and re-issue byte-identical; an
+open month's are provisional, marked 临时 / PROVISIONAL and dated today. The month's folder
+is replaced whole. A month never rated is refused (run cloudbill rate first).`
+
 func cmdStatements(ctx context.Context, a *app, args []string) error {
-	return errors.New("statements: not built yet")
+	fs := a.flags("statements", "--period YYYY-MM --out DIR", statementsHelp)
+	period := fs.String("period", "", "the `month`, YYYY-MM (required)")
+	out := fs.String("out", "", "output `directory`; the files go to DIR/YYYY-MM/ (required)")
+	font := fs.String("font", "", "TrueType CJK font `file` for the PDFs (default: the fonts-arphic-gbsn00lp font)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("statements: unexpected argument %q", fs.Arg(0))
+	}
+	if *period == "" || *out == "" {
+		return usagef("statements: --period and --out are required")
+	}
+	p, err := calendar.ParsePeriod(*period)
+	if err != nil {
+		return usagef("statements: --period: %v", err)
+	}
+	start := a.now()
+	sm, err := a.issueStatements(ctx, p, *out, *font)
+	if err != nil {
+		return err
+	}
+	printStatements(a, sm, a.now().Sub(start).Seconds())
+	return nil
+}
+
+var (
+	fontOnce   sync.Once
+	loadedFont *pdf.Font
+	fontErr    error
+)
+
+// statementFont reads the PDF font once per process (the scheduler issues month after
+// month with it).
+func statementFont(path string) (*pdf.Font, error) {
+	fontOnce.Do(func() { loadedFont, fontErr = pdf.LoadFont(path) })
+	return loadedFont, fontErr
+}
+
+// issueStatements writes the statements of month p under outDir/<p>; the scheduler
+// calls it after closing a month. fontPath "" is the default font.
+func (a *app) issueStatements(ctx context.Context, p calendar.Period, outDir, fontPath string) (invoicing.Summary, error) {
+	font, err := statementFont(fontPath)
+	if err != nil {
+		return invoicing.Summary{}, err
+	}
+	s, err := a.Store(ctx)
+	if err != nil {
+		return invoicing.Summary{}, err
+	}
+	sm, err := invoicing.Issue(ctx, s, p, outDir, invoicing.Options{Now: a.now, PDF: pdf.Typesetter{Font: font}})
+	if errors.Is(err, invoicing.ErrNotRated) {
+		return sm, fmt.Errorf("%w: rate it first (cloudbill rate --period %s)", err, p)
+	}
+	return sm, err
+}
+
+func printStatements(a *app, sm invoicing.Summary, seconds float64) {
+	state := "final (closed " + sm.IssuedAt.In(calendar.Shanghai).Format("2006-01-02 15:04") + " Asia/Shanghai)"
+	if !sm.Final {
+		state = "provisional (临时: the month is not closed)"
+	}
+	fmt.Fprintf(a.stdout, "statements of %s, %s: %d files in %s (%.1fs)\n", sm.Period, state, sm.Files, sm.Dir, seconds)
+	fmt.Fprintf(a.stdout, "  %-28s %s\n", "summary", filepath.Join(sm.Dir, "summary.pdf")+", summary.csv")
+	fmt.Fprintf(a.stdout, "  %-28s %s\n", fmt.Sprintf("departments (%d)", sm.Departments), filepath.Join(sm.Dir, "departments")+"/<department_id>.pdf, .csv")
+	fmt.Fprintf(a.stdout, "  %-28s %s\n", fmt.Sprintf("vendors (%d)", sm.Vendors), filepath.Join(sm.Dir, "vendors")+"/<vendor_id>.pdf, .csv")
+	fmt.Fprintf(a.stdout, "lines %d  gross %s  adjustments %s  deductions %s  net %s\n", sm.Lines,
+		money.Grouped(sm.Gross), money.Grouped(sm.Adjustments), money.Grouped(sm.Deductions), money.Grouped(sm.Net))
 }
