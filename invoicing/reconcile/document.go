@@ -59,7 +59,7 @@ func Document(r Result, m DocMeta) sheet.Doc {
 		Rows: []sheet.Row{
 			{Cells: []string{"服务商申报合计", money.Grouped(r.Claimed)}},
 			{Cells: []string{"我方核定合计（本月费用，不含未纳入项目清单的费用）", money.Grouped(r.Ours)}},
-			{Cells: []string{"差额（申报 − 核定）", money.Grouped(r.Difference)}, Style: sheet.Total},
+			{Cells: []string{"差额（申报 - 核定）", money.Grouped(r.Difference)}, Style: sheet.Total},
 		},
 	})
 
@@ -93,7 +93,7 @@ func Document(r Result, m DocMeta) sheet.Doc {
 			{Cells: []string{"应付净额", money.Grouped(r.Net)}, Style: sheet.Total},
 		},
 	})
-	d.Add(sheet.Para{Text: "应付净额 = 本月计费总额 − 验收扣减 + 调整，以我方计费为准，与服务商申报金额无关。"})
+	d.Add(sheet.Para{Text: "应付净额为以上三项之和（即本月计费总额减去验收扣减，加上调整），以我方计费为准，与服务商申报金额无关。"})
 	for _, w := range r.Warnings {
 		d.Add(sheet.Para{Text: "注意：" + w})
 	}
