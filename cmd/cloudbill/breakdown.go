@@ -52,7 +52,7 @@ func cmdBreakdown(ctx context.Context, a *app, args []string) error {
 	if !ok {
 		return usagef("breakdown: --format %q: want table, csv or json", *format)
 	}
-	s, err := a.breakdownStore(ctx)
+	s, err := a.Store(ctx)
 	if err != nil {
 		return err
 	}
@@ -68,18 +68,4 @@ func cmdBreakdown(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	return write(a.stdout, b)
-}
-
-// breakdownStore opens the store as the breakdown's reader (see monthStore).
-func (a *app) breakdownStore(ctx context.Context) (breakdown.Reader, error) {
-	s, err := a.Store(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var st any = s
-	bs, ok := st.(breakdown.Reader)
-	if !ok {
-		return nil, errors.New("rated months are not stored yet (rating storage not built)")
-	}
-	return bs, nil
 }

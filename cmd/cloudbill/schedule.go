@@ -1,9 +1,88 @@
 package main
 
-import "context"
+import (
+	"context"
+	"flag"
+	"log/slog"
+	"path/filepath"
+
+	"cloudbill/internal/calendar"
+	"cloudbill/invoicing/monthclose"
+	"cloudbill/invoicing/schedule"
+	"cloudbill/rating"
+)
+
+// scheduleSettings are serve's schedule flags.
+type scheduleSettings struct {
+	rate, close   string // cron specs
+	statementsOut string // "" → <data-dir>/statements
+	rules         string // deduction rules file; "" → built-in defaults
+}
+
+// schedSettings holds what scheduleFlags declared, read by startScheduler once serve has
+// parsed its flags. Without scheduleFlags: the defaults.
+var schedSettings = scheduleSettings{rate: schedule.DefaultRateSpec, close: schedule.DefaultCloseSpec}
+
+// scheduleFlags declares serve's schedule flags on fs.
+func scheduleFlags(fs *flag.FlagSet) {
+	schedSettings = scheduleSettings{}
+	fs.StringVar(&schedSettings.close, "close-schedule", schedule.DefaultCloseSpec,
+		"cron `spec` (Asia/Shanghai) of the close of the previous month and its statements; \"off\": none")
+	fs.StringVar(&schedSettings.rate, "rate-schedule", schedule.DefaultRateSpec,
+		"cron `spec` (Asia/Shanghai) of the provisional rating of the current month; \"off\": none")
+	fs.StringVar(&schedSettings.statementsOut, "statements-out", "",
+		"`directory` for the statements of the months the schedule closes (default: <data-dir>/statements)")
+	fs.StringVar(&schedSettings.rules, "rules", "",
+		"deduction rules `file` (CSV) for the scheduled ratings, as for cloudbill rate --rules (default: built-in rules)")
+}
 
 // startScheduler starts the month-close schedule inside `serve` and returns a function
-// that stops it and waits for a running job to end. (Built by the schedule work.)
+// that stops it and waits for a running job to end. A bad cron spec or rules file is a
+// usage error (exit 2). Catching up missed closes runs in the background.
 func startScheduler(ctx context.Context, a *app) (stop func(), err error) {
-	return func() {}, nil
+	set := schedSettings
+	cfg := schedule.Config{RateSpec: set.rate, CloseSpec: set.close}
+	if err := cfg.Validate(); err != nil {
+		return nil, usagef("%v", err)
+	}
+	var book rating.RuleBook
+	if set.rules != "" {
+		if book, err = readRulesFile(set.rules); err != nil {
+			return nil, err
+		}
+	}
+	s, err := a.Store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := set.statementsOut
+	if out == "" {
+		out = filepath.Join(a.dataDir, "statements")
+	}
+	sched, err := schedule.New(schedule.Params{
+		Config: cfg,
+		Store:  s,
+		Rate: func(ctx context.Context, p calendar.Period) error {
+			r, err := rating.New(rating.Config{Master: s, Usage: s, Results: s, Rules: book, Now: a.now})
+			if err != nil {
+				return err
+			}
+			_, err = r.Rate(ctx, p)
+			return err
+		},
+		Close: func(ctx context.Context, p calendar.Period) (monthclose.Result, error) {
+			return monthclose.Close(ctx, s, p, monthclose.Options{Now: a.now, ClosedBy: "schedule"})
+		},
+		Issue: func(ctx context.Context, p calendar.Period) error {
+			_, err := a.issueStatements(ctx, p, out, "")
+			return err
+		},
+		Now: a.now,
+		Log: slog.New(slog.NewTextHandler(a.stderr, nil)).With("component", "schedule"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	sched.Start(ctx)
+	return sched.Stop, nil
 }
