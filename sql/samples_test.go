@@ -66,3 +66,17 @@ func TestSamplesIdempotent(t *testing.T) {
 	assert.Equal(t, got.Sum, merged.Sum)
 	assert.Equal(t, uint64(3), merged.Rows)
 }
+
+func TestStoredDuplicates(t *testing.T) {
+	s := chtest.New(t)
+	ctx := context.Background()
+	dup := make([]bool, 3)
+	require.NoError(t, s.StoredDuplicates(ctx, sampleBatch(10, 1, 2, 3), dup))
+	assert.Equal(t, []bool{false, false, false}, dup, "nothing stored yet")
+	require.NoError(t, s.InsertSamples(ctx, sampleBatch(10, 1, 2, 3)))
+	// same values, a corrected value, and a sample after the stored range
+	b := sampleBatch(20, 1, 5, 3, 4)
+	dup = make([]bool, 4)
+	require.NoError(t, s.StoredDuplicates(ctx, b, dup))
+	assert.Equal(t, []bool{true, false, true, false}, dup)
+}
