@@ -96,6 +96,23 @@ func TestReconcileCommand(t *testing.T) {
 		})
 	}
 
+	t.Run("same inputs, same bytes", func(t *testing.T) {
+		inv := filepath.Join(dir, "invoices", "V2-2026-11.csv")
+		read := func() (string, string) {
+			_, err := cli("reconcile", "--period", "2026-11", "--vendor", "V2", "--invoice", inv, "--out", out, "--provisional")
+			require.Equal(t, exitDifferences, exitCode(err))
+			c, err := os.ReadFile(filepath.Join(out, "reconcile-V2-2026-11.csv"))
+			require.NoError(t, err)
+			p, err := os.ReadFile(filepath.Join(out, "reconcile-V2-2026-11.pdf"))
+			require.NoError(t, err)
+			return string(c), string(p)
+		}
+		c1, p1 := read()
+		c2, p2 := read()
+		assert.Equal(t, c1, c2)
+		assert.True(t, p1 == p2, "the PDF is dated by the rating run: re-running gives the same bytes")
+	})
+
 	t.Run("matching invoice", func(t *testing.T) {
 		inv := writeInvoice(t, dir, "V1", ratedClaims(t, dsn, "V1"))
 		o, err := cli("reconcile", "--period", "2026-11", "--vendor", "V1", "--invoice", inv, "--out", out, "--provisional")

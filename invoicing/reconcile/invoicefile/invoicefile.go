@@ -13,6 +13,7 @@
 package invoicefile
 
 import (
+	"archive/zip"
 	"bufio"
 	"bytes"
 	"encoding/csv"
@@ -64,7 +65,11 @@ func ReadXLSX(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoic
 	bad := func(row int, col, format string, args ...any) (reconcile.Invoice, error) {
 		return reconcile.Invoice{}, csvin.Errors{csvin.Errorf(name, row, col, format, args...)}
 	}
-	f, err := excelize.OpenReader(r)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return reconcile.Invoice{}, fmt.Errorf("read %s: %w", name, err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data))
 	if err != nil {
 		return bad(0, "", "is not a readable .xlsx workbook: %v", err)
 	}
@@ -81,9 +86,11 @@ func ReadXLSX(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoic
 	if len(rows) == 0 {
 		return bad(0, "", "the first sheet %q is empty: row 1 must name the columns (%s)", sheet, strings.Join(reconcile.InvoiceSpec.Required, ", "))
 	}
-	merged, err := f.GetMergeCells(sheet, true)
-	if err != nil {
-		return bad(0, "", "sheet %q: %v", sheet, err)
+	var merged []excelize.MergeCell
+	if mayMerge(data) { // GetMergeCells parses the whole sheet: only when there may be some
+		if merged, err = f.GetMergeCells(sheet, true); err != nil {
+			return bad(0, "", "sheet %q: %v", sheet, err)
+		}
 	}
 	var errs csvin.Errors
 	for _, m := range merged {
@@ -140,6 +147,30 @@ func ReadXLSX(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoic
 	inv, err := reconcile.ReadInvoice(name, &buf, want)
 	inv.Encoding = "XLSX"
 	return inv, err
+}
+
+// mayMerge reports whether any worksheet of the workbook may hold merged cells: a cheap
+// scan of the sheets' XML for a mergeCell element.
+func mayMerge(xlsx []byte) bool {
+	zr, err := zip.NewReader(bytes.NewReader(xlsx), int64(len(xlsx)))
+	if err != nil {
+		return true
+	}
+	for _, zf := range zr.File {
+		if !strings.HasPrefix(zf.Name, "xl/worksheets/") {
+			continue
+		}
+		rc, err := zf.Open()
+		if err != nil {
+			return true
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || bytes.Contains(b, []byte("<mergeCell")) || bytes.Contains(b, []byte(":mergeCell")) {
+			return true
+		}
+	}
+	return false
 }
 
 func allBlank(rec []string) bool {
