@@ -128,3 +128,38 @@ func TestReadInvoiceBadInput(t *testing.T) {
 		})
 	}
 }
+
+// FuzzReadInvoice: any input either reads, with claims that obey the format's rules and
+// survive a write and a re-read, or fails with input errors naming the file.
+func FuzzReadInvoice(f *testing.F) {
+	f.Add(header + "V1,2026-11,O1,ECS,1000.00,2,30\n")
+	f.Add(header + "V1,2026-11,O1,ECS,\"1,234.5\",,\n")
+	f.Add("\xef\xbb\xbfvendor_id,period,order_id,item_code,amount\nV1,2026-11,O,I,0\n")
+	f.Add(header + "V1,2026-11,O1,ECS,10,1,30\nV1,2026-11,O1,ECS,10,1,30\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		inv, err := ReadInvoice("f.csv", strings.NewReader(in), want)
+		if err != nil {
+			var errs csvin.Errors
+			require.ErrorAs(t, err, &errs)
+			for _, e := range errs {
+				assert.Equal(t, "f.csv", e.File)
+			}
+			return
+		}
+		for _, c := range inv.Claims {
+			assert.False(t, c.Amount.IsNegative())
+			assert.True(t, c.Amount.Equal(c.Amount.Round(2)))
+			assert.NotEmpty(t, c.Order)
+			assert.NotEmpty(t, c.Item)
+		}
+		var buf bytes.Buffer
+		require.NoError(t, WriteInvoiceCSV(&buf, inv))
+		again, err := ReadInvoice("again.csv", &buf, want)
+		require.NoError(t, err, "a written invoice reads back")
+		require.Len(t, again.Claims, len(inv.Claims))
+		for i := range inv.Claims {
+			assert.True(t, inv.Claims[i].Amount.Equal(again.Claims[i].Amount))
+			assert.Equal(t, inv.Claims[i].Order, again.Claims[i].Order)
+		}
+	})
+}
