@@ -94,7 +94,7 @@ func printGenSummary(a *app, cfg gen.Config, m gen.Manifest, took time.Duration)
 		fmt.Fprintf(w, "  %-12s %10s  (--samples=false)\n", "samples", "none")
 	}
 	for _, cf := range m.Catalogs {
-		fmt.Fprintf(w, "  %-12s %10s  %s\n", "catalog", "from "+cf.Effective.String(), cf.File)
+		fmt.Fprintf(w, "  %-12s %10s  %s (in force from %s)\n", "catalog", "", cf.File, cf.Effective)
 	}
 	fmt.Fprintf(w, "  also %s, %s, %s\n", m.Adaptations, m.Acceptance, gen.ManifestFile)
 	dir := cfg.Out

@@ -24,8 +24,8 @@
 //     the month end, and scores and availabilities over the deduction tiers;
 //   - with Samples, usage samples for every resource for the days it is in service in the
 //     period: cpu_util and mem_util (percent) for compute and database items, disk_used_gb
-//     for disks,
-//     net_out_gb (traffic per interval) for N04, objstore_gb (a growing level) for S03.
+//     for disks, net_out_gb (traffic per interval) for N04, objstore_gb (a growing level)
+//     for S03.
 //     The samples of one vendor are in files of about ten days each; the second vendor's
 //     files are NDJSON, the others CSV.
 package gen

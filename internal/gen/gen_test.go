@@ -253,6 +253,7 @@ func TestPlannedSizes(t *testing.T) {
 			w, err := build(Config{Out: "unused", Scale: c.scale, Period: calendar.MustPeriod("2026-11"), Seed: 1})
 			require.NoError(t, err)
 			plan := w.samplePlan()
+			t.Logf("%s: %d resources, %d samples planned in %d files", c.scale, plan.resources, plan.total, len(plan.files))
 			assert.True(t, plan.total >= c.lo && plan.total <= c.hi, "%s: %d samples planned, want %d–%d", c.scale, plan.total, c.lo, c.hi)
 			assert.GreaterOrEqual(t, len(plan.files), c.minFiles)
 			sp, _ := c.scale.params()
