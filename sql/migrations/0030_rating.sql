@@ -77,7 +77,7 @@ CREATE TABLE IF NOT EXISTS rated_days (
     line_seq      UInt32
 ) ENGINE = MergeTree
 PARTITION BY period
-ORDER BY (period, run_id, department_id, date, line_seq);
+ORDER BY (period, run_id, line_seq, date);
 
 -- How each vendor's acceptance record became its deduction (detail: the full record as
 -- JSON, with the tiers that matched).
