@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -47,7 +48,7 @@ func Document(r Result, m DocMeta) sheet.Doc {
 	d.Add(sheet.Fields{Pairs: []sheet.Field{
 		{Label: "服务商", Value: vendor},
 		{Label: "账期", Value: fmt.Sprintf("%d 年 %d 月", r.Period.Year, int(r.Period.Month))},
-		{Label: "服务商账单", Value: r.InvoiceFile},
+		{Label: "服务商账单", Value: filepath.Base(r.InvoiceFile)}, // the name, not the path: re-issues are identical
 		{Label: "核对依据", Value: r.Source},
 		{Label: "容差", Value: tol},
 		{Label: "结论", Value: verdict(r)},
@@ -106,8 +107,8 @@ func Document(r Result, m DocMeta) sheet.Doc {
 	}
 	t := sheet.Table{Columns: []sheet.Column{
 		{Title: "工单", Width: 2.4}, {Title: "目录项", Width: 2}, {Title: "行号", Width: 0.8, Align: sheet.Right},
-		{Title: "核对结果", Width: 1.6}, {Title: "申报", Width: 1.7, Align: sheet.Right}, {Title: "我方", Width: 1.7, Align: sheet.Right},
-		{Title: "差额", Width: 1.7, Align: sheet.Right}, {Title: "说明", Width: 5},
+		{Title: "核对结果", Width: 2.1}, {Title: "申报", Width: 1.7, Align: sheet.Right}, {Title: "我方", Width: 1.7, Align: sheet.Right},
+		{Title: "差额", Width: 1.7, Align: sheet.Right}, {Title: "说明", Width: 4.6},
 	}}
 	for i, row := range diffs {
 		if i == MaxPrintedDifferences {

@@ -50,6 +50,8 @@ func TestInjectedDiscrepancies(t *testing.T) {
 				sort.Strings(got)
 				sort.Strings(want)
 				assert.Equal(t, want, got, "vendor %s: differences found vs injected", v)
+				assert.True(t, res.Ours.Equal(res.Gross.Sub(res.Unfunded)), "ours %s = gross %s − unfunded %s", res.Ours, res.Gross, res.Unfunded)
+				assert.True(t, res.Difference.Equal(res.Claimed.Sub(res.Ours)))
 			}
 			for _, k := range []reconcile.InjectionKind{reconcile.InjectTrialDays, reconcile.InjectQuantity, reconcile.InjectUnitPrice,
 				reconcile.InjectExtraClaim, reconcile.InjectOtherVendor, reconcile.InjectMissing, reconcile.InjectDuplicate, reconcile.InjectUnfunded} {
