@@ -176,8 +176,10 @@ const (
 )
 
 // Generate writes the dataset that cfg describes into cfg.Out (created if missing; files
-// of the same names are overwritten) and returns its manifest. It stops early with the
-// context's error when ctx is done.
+// of the same names are overwritten, and sample files left in cfg.Out/samples by an
+// earlier run are removed) and returns its manifest. It stops early with the context's
+// error when ctx is done; manifest.json is written last, so a dataset without one is
+// incomplete.
 func Generate(ctx context.Context, cfg Config) (Manifest, error) {
 	if err := cfg.Validate(); err != nil {
 		return Manifest{}, fmt.Errorf("generator config: %w", err)
@@ -211,6 +213,9 @@ func Generate(ctx context.Context, cfg Config) (Manifest, error) {
 		cfg.Scale, cfg.Period, cfg.Seed, m.Counts.Departments, m.Counts.Projects, m.Counts.Vendors, m.Counts.Orders, m.Counts.Events,
 		time.Since(started).Seconds())
 	m.Samples = []string{}
+	if err := clearSamples(cfg.Out); err != nil {
+		return Manifest{}, err
+	}
 	if cfg.Samples {
 		files, n, err := w.writeSamples(ctx, cfg, plan)
 		if err != nil {

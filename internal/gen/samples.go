@@ -230,6 +230,23 @@ func (w *world) writeSamples(ctx context.Context, cfg Config, p *samplePlan) ([]
 	return names, p.total, nil
 }
 
+// clearSamples removes the sample files (*.csv, *.ndjson) a previous run left in
+// dir/samples, so that `cloudbill ingest DIR/samples/*` reads this dataset's only.
+func clearSamples(dir string) error {
+	for _, pat := range []string{"*.csv", "*.ndjson"} {
+		old, err := filepath.Glob(filepath.Join(dir, samplesDir, pat))
+		if err != nil {
+			return err
+		}
+		for _, f := range old {
+			if err := os.Remove(f); err != nil {
+				return fmt.Errorf("remove old samples: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
 func (w *world) writeSampleFile(ctx context.Context, cfg Config, p *samplePlan, i int, done *atomic.Int64) error {
 	f := p.files[i]
 	name := filepath.Join(cfg.Out, filepath.FromSlash(f.name))
