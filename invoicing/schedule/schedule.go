@@ -2,7 +2,7 @@
 // with github.com/robfig/cron/v3:
 //
 //   - "rate": the provisional rating of the current month (default daily at 03:00), so that
-//     breakdowns are fresh;
+//     breakdowns are fresh; it first retries any close still due (see RateJob);
 //   - "close": the close of the previous month and its statements (default at 02:00 on the
 //     1st), preceded by a final rating of that month.
 //
@@ -49,6 +49,7 @@ const (
 const (
 	TriggerSchedule = "schedule"
 	TriggerCatchUp  = "catch-up"
+	TriggerRetry    = "retry" // a due close retried by the daily rating job
 )
 
 // Config is the schedule.
@@ -232,10 +233,16 @@ func (s *Scheduler) Stop() {
 	<-s.caughtUp
 }
 
-// RateJob rates the current month (by the clock) and records the run.
+// RateJob rates the current month (by the clock) and records the run. Before that it
+// retries the closes still due (as CatchUp does, recorded with trigger "retry"): a month
+// whose close failed (say, acceptance pending) closes on the first day it can, not a
+// month later.
 func (s *Scheduler) RateJob(ctx context.Context, trigger string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.closeThrough(ctx, TriggerRetry, true); err != nil {
+		s.log.Error("close retry", "error", err)
+	}
 	p := calendar.LocalDate(s.p.Now()).Period()
 	started := s.p.Now()
 	err := s.p.Rate(context.WithoutCancel(ctx), p)

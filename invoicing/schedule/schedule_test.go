@@ -263,6 +263,35 @@ func TestRateJobRatesTheCurrentMonth(t *testing.T) {
 	assert.Equal(t, []string{"2026-11 schedule ok rated"}, w.jobs(t, JobRate))
 }
 
+func TestRateJobRetriesDueCloses(t *testing.T) {
+	w := newWorld(t, "2026-12-01 02:00")
+	w.closeMonths(t, "2026-10")
+	w.pending[calendar.MustPeriod("2026-11")] = []catalog.VendorID{"v2"}
+	s := w.scheduler(t, Config{})
+	s.CloseJob(context.Background(), TriggerSchedule)
+	assert.Empty(t, w.closed, "acceptance pending on the 1st")
+
+	w.now = time.Date(2026, 12, 2, 3, 0, 0, 0, calendar.Shanghai)
+	s.RateJob(context.Background(), TriggerSchedule)
+	assert.Empty(t, w.closed, "still pending on the 2nd")
+
+	delete(w.pending, calendar.MustPeriod("2026-11")) // the acceptance records came in
+	w.now = time.Date(2026, 12, 5, 3, 0, 0, 0, calendar.Shanghai)
+	s.RateJob(context.Background(), TriggerSchedule)
+	assert.Equal(t, periods("2026-11"), w.closed, "closed on the first day it could")
+	assert.Equal(t, periods("2026-11"), w.issued)
+
+	w.now = time.Date(2026, 12, 6, 3, 0, 0, 0, calendar.Shanghai)
+	s.RateJob(context.Background(), TriggerSchedule)
+	assert.Equal(t, periods("2026-11"), w.closed, "once")
+	assert.Equal(t, []string{
+		"2026-11 schedule failed close 2026-11",
+		"2026-11 retry failed close 2026-11",
+		"2026-11 retry ok closed",
+	}, w.jobs(t, JobClose))
+	assert.Equal(t, []string{"2026-12 schedule ok rated", "2026-12 schedule ok rated", "2026-12 schedule ok rated"}, w.jobs(t, JobRate))
+}
+
 func TestTickForAMonthClosedByHand(t *testing.T) {
 	w := newWorld(t, "2026-12-01 02:00")
 	w.closeMonths(t, "2026-10", "2026-11")
