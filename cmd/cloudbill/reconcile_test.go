@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
@@ -18,6 +19,7 @@ import (
 
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
+	"cloudbill/invoicing/reconcile/reconciletest"
 	"cloudbill/rating"
 	chstore "cloudbill/sql"
 )
@@ -144,6 +146,77 @@ func TestReconcileCommand(t *testing.T) {
 			assert.Equal(t, exitBadInput, exitCode(err))
 		})
 	}
+}
+
+// TestReconcileClosedMonth reconciles a closed month stored in ClickHouse (a synthetic
+// rated month, its deductions and its close): frozen lines, no provisional mark, net
+// payable from the acceptance deduction.
+func TestReconcileClosedMonth(t *testing.T) {
+	dsn := catalogDSN(t)
+	ctx := context.Background()
+	cfg, err := chstore.ParseDSN(dsn)
+	require.NoError(t, err)
+	s, err := chstore.Open(ctx, cfg)
+	require.NoError(t, err)
+	defer s.Close()
+
+	p := calendar.MustPeriod("2026-10")
+	lines := reconciletest.Month(reconciletest.Config{Period: p, Vendors: 2, Orders: 40, Seed: 4})
+	var gross decimal.Decimal
+	for _, l := range lines {
+		if l.Vendor == "V01" && l.Kind != rating.KindAdjustment {
+			gross = gross.Add(l.Amount)
+		}
+	}
+	ded := money.Round(gross.Mul(decimal.RequireFromString("0.1"))).Neg()
+	deds := []rating.VendorDeduction{
+		{Period: p, Vendor: "V01", EffectiveResult: "deferred", Rate: decimal.RequireFromString("0.1"), Gross: gross, Deduction: ded, Net: gross.Add(ded)},
+		{Period: p, Vendor: "V02", Pending: true},
+	}
+	rr := rating.Run{ID: "2026-10-test", Period: p, RatedAt: time.Date(2026, 11, 1, 2, 0, 0, 0, time.UTC), Fingerprint: "test", Lines: len(lines)}
+	require.NoError(t, s.SaveRun(ctx, rr, lines, deds))
+	require.NoError(t, s.InsertClose(ctx, rating.Close{Period: p, ClosedAt: time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC), RunID: rr.ID, ContentHash: "0123456789abcdef", Lines: len(lines)}))
+
+	cli := func(args ...string) (string, error) {
+		var stdout, stderr bytes.Buffer
+		err := run(ctx, append([]string{"--clickhouse", dsn}, args...), &stdout, &stderr)
+		return stdout.String() + stderr.String(), err
+	}
+	dir := t.TempDir()
+	o, err := cli("gen", "--vendor-invoices", "--period", "2026-10", "--seed", "2", "--out", dir)
+	require.NoError(t, err, o)
+
+	out := filepath.Join(dir, "out")
+	o, err = cli("reconcile", "--period", "2026-10", "--vendor", "V01", "--invoice", filepath.Join(dir, "invoices", "V01-2026-10.csv"), "--out", out)
+	require.Error(t, err)
+	assert.Equal(t, exitDifferences, exitCode(err), o)
+	assert.Contains(t, o, "reconciled V01 2026-10 (closed month, frozen lines)")
+	assert.Contains(t, o, "deduction "+money.Grouped(ded))
+	assert.Contains(t, o, "net payable "+money.Grouped(gross.Add(ded)))
+
+	var want, got []string
+	for _, r := range readCSV(t, filepath.Join(dir, "invoices", "injected-V01-2026-10.csv"))[1:] {
+		want = append(want, r[2]+"/"+r[3]+" "+r[5])
+	}
+	for _, r := range readCSV(t, filepath.Join(out, "reconcile-V01-2026-10.csv"))[1:] {
+		if r[5] != "match" {
+			got = append(got, r[2]+"/"+r[3]+" "+r[5])
+		}
+	}
+	sort.Strings(want)
+	sort.Strings(got)
+	assert.Equal(t, want, got, "exactly the injected discrepancies")
+	if _, err := exec.LookPath("pdftotext"); err == nil {
+		text, err := exec.Command("pdftotext", "-layout", filepath.Join(out, "reconcile-V01-2026-10.pdf"), "-").Output()
+		require.NoError(t, err)
+		assert.NotContains(t, string(text), "临时", "a closed month's report is final")
+		assert.Contains(t, string(text), "已结账月份的冻结计费")
+		assert.Contains(t, string(text), "扣减比例 10%")
+	}
+
+	o, err = cli("reconcile", "--period", "2026-10", "--vendor", "V02", "--invoice", filepath.Join(dir, "invoices", "V02-2026-10.csv"), "--out", out)
+	assert.Equal(t, exitDifferences, exitCode(err), o)
+	assert.Contains(t, o, "no acceptance deduction: acceptance pending")
 }
 
 // ratedClaims are vendor v's rated charge and metered amounts per order and item, as an
