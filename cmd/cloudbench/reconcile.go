@@ -8,11 +8,13 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/chserver"
+	"cloudbill/internal/money"
 	"cloudbill/invoicing/pdf"
 	"cloudbill/invoicing/reconcile"
 	"cloudbill/invoicing/reconcile/invoicefile"
@@ -96,6 +98,37 @@ func benchReconcile(ctx context.Context) error {
 	}
 	fmt.Printf("  %-28s %8.3f s  (goal ≤ %s: %s; %d differences found = injected; CSV %d KB, PDF %d KB)\n",
 		"total, CSV invoice", total.Seconds(), reconcileGoal, verdictOf(total), len(res.Differences()), csvOut.Len()/1024, len(pdfOut)/1024)
+	// the same invoice with one claim in ten 1 % too high: thousands of differences to
+	// explain, sort and print
+	noisy := inv
+	noisy.Claims = append([]reconcile.Claim(nil), inv.Claims...)
+	for i := 0; i < len(noisy.Claims); i += 10 {
+		c := &noisy.Claims[i]
+		c.Amount = money.Round(c.Amount.Mul(decimal.RequireFromString("1.01"))).Add(decimal.RequireFromString("0.01"))
+	}
+	var noisyCSV bytes.Buffer
+	if err := reconcile.WriteInvoiceCSV(&noisyCSV, noisy); err != nil {
+		return err
+	}
+	t2 := time.Now()
+	nr, err := invoicefile.ReadFrom("noisy.csv", bytes.NewReader(noisyCSV.Bytes()), want)
+	if err != nil {
+		return err
+	}
+	nres, err := reconcile.Reconcile(nr, params)
+	if err != nil {
+		return err
+	}
+	var nout bytes.Buffer
+	if err := reconcile.WriteCSV(&nout, nres); err != nil {
+		return err
+	}
+	if _, err := pdf.Render(font, reconcile.Document(nres, reconcile.DocMeta{})); err != nil {
+		return err
+	}
+	nd := time.Since(t2)
+	fmt.Printf("  %-28s %8.3f s  (%d differences; goal ≤ %s: %s)\n", "total, one claim in ten off", nd.Seconds(), len(nres.Differences()), reconcileGoal, verdictOf(nd))
+
 	if _, err := step("read invoice (.xlsx)", func() error {
 		x, err := invoicefile.ReadFrom("invoice.xlsx", bytes.NewReader(xlsxIn), want)
 		if err == nil && len(x.Claims) != len(inv.Claims) {
