@@ -238,13 +238,15 @@ func aggregate(lines []rating.Line, v catalog.VendorID) (map[key]*ours, []key) {
 		if o.lines == 0 {
 			q, p := l.Quantity, l.UnitPrice
 			o.quantity, o.unitPrice, o.zone, o.version = &q, &p, l.Zone, l.CatalogVersion
-		} else if !o.mixed && (!o.quantity.Equal(l.Quantity) || !o.unitPrice.Equal(l.UnitPrice) || o.zone != l.Zone || o.version != l.CatalogVersion) {
-			o.mixed = true
-			if !o.quantity.Equal(l.Quantity) {
-				o.quantity = nil
+		} else {
+			if o.quantity != nil && !o.quantity.Equal(l.Quantity) {
+				o.quantity, o.mixed = nil, true
 			}
 			if o.unitPrice != nil && !o.unitPrice.Equal(l.UnitPrice) {
-				o.unitPrice = nil
+				o.unitPrice, o.mixed = nil, true
+			}
+			if o.zone != l.Zone || o.version != l.CatalogVersion {
+				o.mixed = true
 			}
 		}
 		o.lines++

@@ -253,3 +253,42 @@ func golden(t *testing.T, name string, got []byte) {
 	require.NoError(t, err, "golden file missing: run go test -update")
 	assert.Equal(t, string(want), string(got), "got differs from %s (go test -update rewrites it)", path)
 }
+
+func TestAggregateSegments(t *testing.T) {
+	v1 := ln(rating.KindCharge, "O1", "ECS", "1", "300", 1, 10)
+	v2 := ln(rating.KindCharge, "O1", "ECS", "1", "300", 11, 20)
+	v2.CatalogVersion = calendar.MustDate("2026-11-11") // a new version, same price
+	v3 := ln(rating.KindCharge, "O1", "ECS", "2", "300", 21, 30)
+	cases := []struct {
+		name     string
+		lines    []rating.Line
+		quantity string // "" when it varies
+		price    string
+		days     int
+	}{
+		{"one line", []rating.Line{v1}, "1", "300", 10},
+		{"version change, same figures", []rating.Line{v1, v2}, "1", "300", 20},
+		{"then a change of quantity", []rating.Line{v1, v2, v3}, "", "300", 30},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m, keys := aggregate(c.lines, "V1")
+			require.Len(t, keys, 1)
+			o := m[keys[0]]
+			assert.Equal(t, c.days, o.days)
+			if c.quantity == "" {
+				assert.Nil(t, o.quantity)
+			} else {
+				require.NotNil(t, o.quantity)
+				assert.Equal(t, c.quantity, o.quantity.String())
+			}
+			require.NotNil(t, o.unitPrice)
+			assert.Equal(t, c.price, o.unitPrice.String())
+			var sum decimal.Decimal
+			for _, l := range c.lines {
+				sum = sum.Add(l.Amount)
+			}
+			assert.Equal(t, sum.String(), o.payable.String(), "segments add up")
+		})
+	}
+}
