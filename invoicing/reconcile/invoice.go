@@ -112,7 +112,14 @@ func ReadInvoice(file string, r io.Reader, want Expect) (Invoice, error) {
 		if len(rowErrs) > 0 {
 			continue
 		}
-		key := strings.Join([]string{string(c.Order), string(c.Item), c.Amount.String(), row.Get("quantity"), row.Get("days")}, "\x00")
+		q, d := "", ""
+		if c.Quantity != nil {
+			q = c.Quantity.String()
+		}
+		if c.Days != nil {
+			d = strconv.Itoa(*c.Days)
+		}
+		key := strings.Join([]string{string(c.Order), string(c.Item), c.Amount.String(), q, d}, "\x00")
 		if first, ok := seen[key]; ok {
 			if !add(row.Errorf("", "repeats line %d exactly (same order_id, item_code, amount, quantity and days): remove the copy; a second claim for the same order and item must differ from the first", first)) {
 				break

@@ -79,7 +79,7 @@ func TestReadInvoiceBadInput(t *testing.T) {
 			[]string{`inv.csv:2: column "period": month 2026-10 is not the month being reconciled (2026-11)`}},
 		{"period not a month", header + "V1,2026/11,O1,ECS,10,,\n",
 			[]string{`inv.csv:2: column "period": "2026/11" is not a month YYYY-MM`}},
-		{"duplicate lines", header + "V1,2026-11,O1,ECS,10,1,30\nV1,2026-11,O2,ECS,10,1,30\nV1,2026-11,O1,ECS,10.00,1,30\n",
+		{"duplicate lines", header + "V1,2026-11,O1,ECS,10,1,30\nV1,2026-11,O2,ECS,10,1,30\nV1,2026-11,O1,ECS,10.00,1.0,30\n",
 			[]string{`inv.csv:4: repeats line 2 exactly (same order_id, item_code, amount, quantity and days): remove the copy; a second claim for the same order and item must differ from the first`}},
 		{"non-decimal amount", header + "V1,2026-11,O1,ECS,abc,,\n",
 			[]string{`inv.csv:2: column "amount": "abc" is not a decimal number`}},
