@@ -27,7 +27,7 @@ DIR/manifest.json lists the files and counts.
 The same --scale, --period, --seed and --interval always write the same bytes.
 
 Sizes: small ≈ 5 departments, 30 orders, a few thousand samples (every 4h);
-district ≈ 60 departments, 2,000 orders, about 6 million samples (every 15m, ~400 MB);
+district ≈ 60 departments, 2,000 orders, about 6 million samples (every 15m, ~500 MB);
 city ≈ 1,000 departments, 50,000 orders, about 100 million samples (every 24m, ~8 GB).
 
 With --vendor-invoices, writes only the vendors' invoices of the already rated --period
