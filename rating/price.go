@@ -375,10 +375,19 @@ func tierNote(vd VendorDeduction) string {
 // SortLines orders lines deterministically: department, vendor, kind, order, item,
 // from, catalog version, corrected month, category, note.
 func SortLines(ls []Line) {
-	sort.SliceStable(ls, func(i, j int) bool { return lineLess(ls[i], ls[j]) })
+	idx := make([]int, len(ls))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(i, j int) bool { return lineLess(&ls[idx[i]], &ls[idx[j]]) })
+	sorted := make([]Line, len(ls))
+	for i, k := range idx {
+		sorted[i] = ls[k]
+	}
+	copy(ls, sorted)
 }
 
-func lineLess(a, b Line) bool {
+func lineLess(a, b *Line) bool {
 	switch {
 	case a.Department != b.Department:
 		return a.Department < b.Department
