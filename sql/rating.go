@@ -354,4 +354,3 @@ func (s *Store) VendorDeductions(ctx context.Context, p calendar.Period) ([]rati
 	}
 	return out, nil
 }
-
