@@ -240,7 +240,7 @@ func (s *Scheduler) Stop() {
 func (s *Scheduler) RateJob(ctx context.Context, trigger string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.closeThrough(ctx, TriggerRetry, true); err != nil {
+	if err := s.closeThrough(ctx, TriggerRetry, false); err != nil {
 		s.log.Error("close retry", "error", err)
 	}
 	p := calendar.LocalDate(s.p.Now()).Period()
@@ -254,12 +254,13 @@ func (s *Scheduler) RateJob(ctx context.Context, trigger string) {
 }
 
 // CloseJob closes the previous month (by the clock) together with any earlier month left
-// open since the last close, oldest first, and records each. It stops at the first month
-// that cannot be closed: that month and the later ones stay open for the next attempt.
+// open since the last close, oldest first (the months CatchUp would close), and records
+// each. It stops at the first month that cannot be closed: that month and the later ones
+// stay open for the next attempt. With nothing to close it records why.
 func (s *Scheduler) CloseJob(ctx context.Context, trigger string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.closeThrough(ctx, trigger, false); err != nil {
+	if err := s.closeThrough(ctx, trigger, true); err != nil {
 		s.log.Error("close job", "error", err)
 	}
 }
@@ -267,22 +268,30 @@ func (s *Scheduler) CloseJob(ctx context.Context, trigger string) {
 // CatchUp closes the months whose close was missed while the process was down: every
 // month after the last closed one and before the current month (by the clock), in order,
 // once each. With no month closed yet, only the previous month is considered, and only if
-// it has been rated (a fresh installation does not close an empty month). It stops at the
-// first month that cannot be closed.
+// its latest rating has lines (a fresh installation does not freeze a month nobody
+// rated). It stops at the first month that cannot be closed.
 func (s *Scheduler) CatchUp(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.closeThrough(ctx, TriggerCatchUp, true)
+	return s.closeThrough(ctx, TriggerCatchUp, false)
 }
 
-// Due lists the months a close job would close now, oldest first (see CatchUp for
-// catchUp).
-func (s *Scheduler) Due(ctx context.Context, catchUp bool) ([]calendar.Period, error) {
-	current := calendar.LocalDate(s.p.Now()).Period()
-	last := current.Prev()
+// Due lists the months to close now, oldest first (see CatchUp).
+func (s *Scheduler) Due(ctx context.Context) ([]calendar.Period, error) {
+	last := calendar.LocalDate(s.p.Now()).Period().Prev()
 	closes, err := s.p.Store.Closes(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if len(closes) == 0 {
+		run, err := s.p.Store.LatestRun(ctx, last)
+		if errors.Is(err, rating.ErrNotRated) || err == nil && run.Lines == 0 {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return []calendar.Period{last}, nil
 	}
 	closed := map[calendar.Period]bool{}
 	var latest calendar.Period
@@ -292,37 +301,34 @@ func (s *Scheduler) Due(ctx context.Context, catchUp bool) ([]calendar.Period, e
 			latest = c.Period
 		}
 	}
-	if len(closes) == 0 {
-		if catchUp {
-			if _, err := s.p.Store.LatestRun(ctx, last); err != nil {
-				if errors.Is(err, rating.ErrNotRated) {
-					return nil, nil
-				}
-				return nil, err
-			}
-		}
-		return []calendar.Period{last}, nil
-	}
 	var due []calendar.Period
 	for p := latest.Next(); !last.Before(p); p = p.Next() {
 		if !closed[p] {
 			due = append(due, p)
 		}
 	}
-	if !catchUp && len(due) == 0 {
-		// A tick whose month is closed already (by hand): record that it had nothing to do.
-		due = append(due, last)
-	}
 	return due, nil
 }
 
-func (s *Scheduler) closeThrough(ctx context.Context, trigger string, catchUp bool) error {
-	due, err := s.Due(ctx, catchUp)
+// closeThrough closes the due months in order, stopping at the first failure. tick: a
+// run of the close schedule, which records that it had nothing to do when nothing is due.
+func (s *Scheduler) closeThrough(ctx context.Context, trigger string, tick bool) error {
+	due, err := s.Due(ctx)
 	if err != nil {
-		return fmt.Errorf("months to close: %w", err)
+		err = fmt.Errorf("months to close: %w", err)
+		if tick {
+			s.record(ctx, JobClose, calendar.LocalDate(s.p.Now()).Period().Prev(), trigger, s.p.Now(), "", err)
+		}
+		return err
 	}
-	if catchUp && len(due) > 0 {
-		s.log.Info("catching up missed closes", "months", fmt.Sprint(due))
+	if len(due) == 0 {
+		if tick {
+			s.record(ctx, JobClose, calendar.LocalDate(s.p.Now()).Period().Prev(), trigger, s.p.Now(), s.nothingDue(ctx), nil)
+		}
+		return nil
+	}
+	if trigger != TriggerSchedule {
+		s.log.Info("closes due", "trigger", trigger, "months", fmt.Sprint(due))
 	}
 	for _, p := range due {
 		if err := ctx.Err(); err != nil {
@@ -333,6 +339,20 @@ func (s *Scheduler) closeThrough(ctx context.Context, trigger string, catchUp bo
 		}
 	}
 	return nil
+}
+
+// nothingDue says why a close tick had nothing to close.
+func (s *Scheduler) nothingDue(ctx context.Context) string {
+	last := calendar.LocalDate(s.p.Now()).Period().Prev()
+	closes, err := s.p.Store.Closes(ctx)
+	if err == nil {
+		for _, c := range closes {
+			if c.Period == last {
+				return "already closed"
+			}
+		}
+	}
+	return fmt.Sprintf("nothing closed: no month has been closed yet and %s has no rated lines (close it by hand: cloudbill close --period %s)", last, last)
 }
 
 // closeMonth rates month p one last time, closes it and issues its statements.

@@ -88,7 +88,7 @@ func (w *world) rate(ctx context.Context, p calendar.Period) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.rated = append(w.rated, p)
-	w.runs[p] = rating.Run{ID: fmt.Sprintf("%s-run%d", p, len(w.rated)), Period: p, Pending: w.pending[p]}
+	w.runs[p] = rating.Run{ID: fmt.Sprintf("%s-run%d", p, len(w.rated)), Period: p, Pending: w.pending[p], Lines: 1}
 	return nil
 }
 
@@ -252,6 +252,22 @@ func TestCatchUpOnFreshInstallation(t *testing.T) {
 		w.rateMonths(t, "2026-09", "2026-10")
 		w.start(t, w.scheduler(t, Config{}))
 		assert.Equal(t, periods("2026-10"), w.closed, "only the previous month: earlier ones may never have been meant to close")
+	})
+	t.Run("previous month rated without lines: nothing closed", func(t *testing.T) {
+		w := newWorld(t, "2026-11-03 10:00")
+		w.runs[calendar.MustPeriod("2026-10")] = rating.Run{ID: "empty", Period: calendar.MustPeriod("2026-10")}
+		w.start(t, w.scheduler(t, Config{}))
+		assert.Empty(t, w.closed)
+	})
+	t.Run("a close tick records why it closed nothing", func(t *testing.T) {
+		w := newWorld(t, "2026-12-01 02:00")
+		w.scheduler(t, Config{}).CloseJob(context.Background(), TriggerSchedule)
+		assert.Empty(t, w.closed)
+		runs, err := w.JobRuns(context.Background(), JobClose)
+		require.NoError(t, err)
+		require.Len(t, runs, 1)
+		assert.Equal(t, "nothing closed: no month has been closed yet and 2026-11 has no rated lines (close it by hand: cloudbill close --period 2026-11)", runs[0].Detail)
+		assert.Equal(t, chstore.JobOK, runs[0].Status)
 	})
 }
 
