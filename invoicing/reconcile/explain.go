@@ -100,6 +100,9 @@ func (e *explainer) explainAmount(row *Row, c Claim, o *ours) {
 			return
 		}
 	}
+	if len(row.Reasons) == 0 && e.inferFigures(row, c, o, dim) {
+		return
+	}
 	base := *qty
 	if !o.metered {
 		base = base.Mul(decimal.NewFromInt(int64(days))).Div(decimal.NewFromInt(int64(dim)))
@@ -117,6 +120,46 @@ func (e *explainer) explainAmount(row *Row, c Claim, o *ours) {
 		text += "；" + hit
 	}
 	e.add(row, ReasonUnitPrice, text)
+}
+
+// inferFigures explains a claim that gives neither days nor quantity when its amount is
+// exactly our unit price for another whole number of days (allocated items) or another
+// whole quantity, the rest being ours.
+func (e *explainer) inferFigures(row *Row, c Claim, o *ours, dim int) bool {
+	if o.unitPrice == nil || o.quantity == nil || c.Days != nil || c.Quantity != nil || !o.unitPrice.IsPositive() {
+		return false
+	}
+	if !o.metered {
+		for n := 1; n <= dim; n++ {
+			if n != o.days && e.within(c.Amount, amountFor(false, *o.unitPrice, *o.quantity, n, dim)) {
+				more := "多"
+				hint := "可能计入了试用期或更晚的终止日期"
+				if n < o.days {
+					more, hint = "少", "可能按更早的终止日期或更晚的开通日期计算"
+				}
+				e.add(row, ReasonDays, fmt.Sprintf("申报金额相当于 %d 天的费用，我方 %d 天（%s %d 天：%s）", n, o.days, more, abs(n-o.days), hint))
+				return true
+			}
+		}
+	}
+	if o.quantity.IsInteger() {
+		limit := o.quantity.IntPart()*10 + 10
+		for q := int64(1); q <= limit; q++ {
+			dq := decimal.NewFromInt(q)
+			if !dq.Equal(*o.quantity) && e.within(c.Amount, amountFor(o.metered, *o.unitPrice, dq, o.days, dim)) {
+				e.add(row, ReasonQuantity, fmt.Sprintf("申报金额相当于数量 %d 的费用，我方数量 %s", q, o.quantity.String()))
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 // catalogPrice names a catalog version and zone whose price of item gives the claimed

@@ -117,8 +117,8 @@ func TestDocument(t *testing.T) {
 	text := docText(doc)
 	for _, want := range []string{
 		"V1 城市云服务有限公司", "2026 年 11 月", "容差", "0.05 元",
-		"服务商申报合计", "9,641.26", "验收扣减（验收结果 暂缓通过，扣减比例 5%）",
-		"应付净额", "四、差异明细（15 行，按差额绝对值从大到小）",
+		"服务商申报合计", "10,924.59", "验收扣减（验收结果 暂缓通过，扣减比例 5%）",
+		"应付净额", "四、差异明细（17 行，按差额绝对值从大到小）",
 		"金额不一致 amount_differs", "仅服务商申报 only_vendor", "仅我方计费 only_ours", "重复申报 duplicate_claim",
 	} {
 		assert.Contains(t, text, want)
@@ -129,7 +129,7 @@ func TestDocument(t *testing.T) {
 			diffs = t
 		}
 	}
-	require.Len(t, diffs.Rows, 15)
+	require.Len(t, diffs.Rows, 17)
 	assert.Equal(t, "O-QTY", diffs.Rows[0].Cells[0], "largest difference first")
 
 	res.Provisional = true

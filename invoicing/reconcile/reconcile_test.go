@@ -87,6 +87,8 @@ func handBuilt() (Invoice, Params) {
 		ln(rating.KindCharge, "O-DUP", "EVS-SSD", "100", "0.5", 1, 30),
 		ln(rating.KindMetered, "O-METER", "NET-TRAFFIC", "1234", "0.8", 1, 30),
 		ln(rating.KindMetered, "O-ZERO", "NET-TRAFFIC", "0", "0.8", 1, 30),
+		ln(rating.KindCharge, "O-INFER-DAYS", "ECS-4C8G", "1", "500", 11, 30),
+		ln(rating.KindCharge, "O-INFER-QTY", "ECS-2C4G", "1", "300", 1, 30),
 	}
 	other := ln(rating.KindCharge, "O-OTHER", "ECS-4C8G", "1", "500", 1, 30)
 	other.Vendor = "V2"
@@ -183,6 +185,8 @@ func TestReconcileHandBuilt(t *testing.T) {
 		{"not claimed", "O-MISSING", 0, OnlyOurs, []Reason{ReasonNotClaimed}, "服务商未申报"},
 		{"unfunded not claimed", "O-UNF-QUIET", 0, Match, []Reason{ReasonUnfundedQuiet}, "已计费 24.00 元"},
 		{"zero not claimed", "O-ZERO", 0, Match, nil, ""},
+		{"days inferred", "O-INFER-DAYS", 19, AmountDiffers, []Reason{ReasonDays}, "申报金额相当于 23 天的费用，我方 20 天（多 3 天"},
+		{"quantity inferred", "O-INFER-QTY", 20, AmountDiffers, []Reason{ReasonQuantity}, "申报金额相当于数量 3 的费用，我方数量 1"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -196,7 +200,7 @@ func TestReconcileHandBuilt(t *testing.T) {
 	}
 
 	// totals are sums of the rows; net payable follows the rated gross, not the claims
-	assert.Equal(t, "9641.26", money.Plain(res.Claimed), "claimed")
+	assert.Equal(t, "10924.59", money.Plain(res.Claimed), "claimed")
 	var claimed, ours decimal.Decimal
 	for _, c := range inv.Claims {
 		claimed = claimed.Add(c.Amount)
