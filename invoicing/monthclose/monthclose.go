@@ -88,8 +88,10 @@ const lookBack = 12
 //   - refuses a month that has not ended by opts.Now (ErrNotEnded), that was never rated
 //     (ErrNotRated), or whose run lists vendors with pending acceptance unless
 //     opts.AllowPending (ErrPending);
-//   - hashes the run's lines (ContentHash) and records the close with the run id, the
-//     hash, the number of lines, their total, the pending vendors and opts.Now().
+//   - reads the run's lines (refusing if the month was re-rated meanwhile, ErrRerated, or
+//     if fewer or more lines are read than the run holds), hashes them (ContentHash) and
+//     records the close with the run id, the hash, the number of lines, their total, the
+//     pending vendors and opts.Now().
 //
 // Months should close in order. An earlier month that is rated but still open, or a later
 // month already closed, does not stop the close (one stuck month must not hold up the
@@ -133,6 +135,9 @@ func Close(ctx context.Context, s Store, p calendar.Period, opts Options) (Resul
 	}
 	if again.ID != run.ID {
 		return Result{}, fmt.Errorf("close %s: %w (run %s, then %s); nothing written, close again", p, ErrRerated, run.ID, again.ID)
+	}
+	if len(lines) != run.Lines {
+		return Result{}, fmt.Errorf("close %s: run %s has %d lines but %d were read; nothing written", p, run.ID, run.Lines, len(lines))
 	}
 	res := Result{Warnings: orderWarnings(ctx, s, p, closes)}
 	total := decimal.Zero

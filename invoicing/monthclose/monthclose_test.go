@@ -193,6 +193,15 @@ func TestCloseRefusedWhenReratedMeanwhile(t *testing.T) {
 	assert.Empty(t, f.closes)
 }
 
+func TestCloseRefusesAPartialRead(t *testing.T) {
+	f := newFake()
+	rated(f)
+	f.lines[nov] = f.lines[nov][:1]
+	_, err := Close(context.Background(), f, nov, Options{Now: december})
+	assert.EqualError(t, err, "close 2026-11: run run-1 has 2 lines but 1 were read; nothing written")
+	assert.Empty(t, f.closes)
+}
+
 func TestCloseWarnsAboutOrder(t *testing.T) {
 	sep, oct, dec26 := calendar.MustPeriod("2026-09"), calendar.MustPeriod("2026-10"), calendar.MustPeriod("2026-12")
 	tests := []struct {
@@ -225,7 +234,9 @@ func TestCloseWarnsAboutOrder(t *testing.T) {
 			f := newFake()
 			rated(f)
 			for _, p := range tt.rated {
-				f.runs[p] = rating.Run{ID: "run-" + p.String(), Period: p}
+				if p != nov {
+					f.runs[p] = rating.Run{ID: "run-" + p.String(), Period: p}
+				}
 			}
 			for _, p := range tt.closed {
 				f.closes = append(f.closes, rating.Close{Period: p, ContentHash: ContentHash(nil)})
