@@ -70,7 +70,7 @@ func cmdReconcile(ctx context.Context, a *app, args []string) error {
 	period := fs.String("period", "", "the `month` invoiced, YYYY-MM (required)")
 	vendor := fs.String("vendor", "", "the vendor `id` (required)")
 	invoice := fs.String("invoice", "", "the vendor's invoice `file`, .csv or .xlsx (required)")
-	out := fs.String("out", "", "`directory` for the CSV and PDF (created if missing)")
+	out := fs.String("out", "", "`directory` for the CSV and PDF, created if missing (required)")
 	tolerance := fs.String("tolerance", "0.00", "an `amount` in CNY: a claim within this much of ours matches")
 	provisional := fs.Bool("provisional", false, "reconcile an open month against its latest rating (the report is marked provisional)")
 	if err := parse(fs, args); err != nil {
