@@ -63,6 +63,26 @@ type Month struct {
 	Earlier map[calendar.Period][]rating.Line
 	// IssuedAt dates the statements: the close time of a closed month, else the clock.
 	IssuedAt time.Time
+
+	// projectNames caches the names of the year's projects (Build fills it).
+	projectNames map[catalog.ProjectID]string
+}
+
+// index fills the lookup caches: a project's name is looked up for every line shown.
+func (m *Month) index() {
+	byID := map[catalog.ProjectID]map[catalog.ProjectKey]catalog.Project{}
+	for k, p := range m.Org.Projects {
+		if byID[k.ID] == nil {
+			byID[k.ID] = map[catalog.ProjectKey]catalog.Project{}
+		}
+		byID[k.ID][k] = p
+	}
+	m.projectNames = make(map[catalog.ProjectID]string, len(byID))
+	for id, entries := range byID {
+		if p, ok := (catalog.Org{Projects: entries}).ProjectFor(id, m.Period.Year); ok && p.Name != "" {
+			m.projectNames[id] = p.Name
+		}
+	}
 }
 
 // Final reports a closed month: its statements are final and re-issue byte-identical.

@@ -16,10 +16,11 @@ import (
 	"cloudbill/rating"
 )
 
-// Typesetter turns documents into PDF (package invoicing/pdf provides one). emit may be
-// called from several goroutines at once, once per document index.
+// Typesetter turns documents 0…n−1 into PDF (package invoicing/pdf provides one). doc
+// lays out document i and may be called more than once per index, from several
+// goroutines; emit may be called from several goroutines at once, once per index.
 type Typesetter interface {
-	Typeset(ctx context.Context, docs []sheet.Doc, emit func(i int, pdf []byte) error) error
+	Typeset(ctx context.Context, n int, doc func(i int) sheet.Doc, emit func(i int, pdf []byte) error) error
 }
 
 // Options are the collaborators of Issue.
@@ -93,22 +94,34 @@ func (st Statements) Check() error {
 	return nil
 }
 
-// Docs lays out every statement: the summary first, then the departments, then the
-// vendors, with the relative path (without extension) of each.
-func (st Statements) Docs() ([]sheet.Doc, []string) {
+// Doc lays out statement i of the month: 0 is the finance summary, then the
+// departments, then the vendors (NumDocs in all).
+func (st Statements) Doc(i int) sheet.Doc {
 	m := st.Month
-	docs := []sheet.Doc{m.SummaryDoc(st.Summary, len(st.Departments), len(st.Vendors))}
-	names := []string{"summary"}
-	for _, d := range st.Departments {
-		docs = append(docs, m.DepartmentDoc(d))
-		names = append(names, filepath.Join("departments", FileName(string(d.Department.ID))))
+	switch {
+	case i == 0:
+		return m.SummaryDoc(st.Summary, len(st.Departments), len(st.Vendors))
+	case i <= len(st.Departments):
+		return m.DepartmentDoc(st.Departments[i-1])
+	default:
+		return m.VendorDoc(st.Vendors[i-1-len(st.Departments)])
 	}
-	for _, v := range st.Vendors {
-		docs = append(docs, m.VendorDoc(v))
-		names = append(names, filepath.Join("vendors", FileName(string(v.Vendor.ID))))
-	}
-	return docs, names
 }
+
+// DocName is the path of statement i under the month's folder, without extension.
+func (st Statements) DocName(i int) string {
+	switch {
+	case i == 0:
+		return "summary"
+	case i <= len(st.Departments):
+		return filepath.Join("departments", FileName(string(st.Departments[i-1].Department.ID)))
+	default:
+		return filepath.Join("vendors", FileName(string(st.Vendors[i-1-len(st.Departments)].Vendor.ID)))
+	}
+}
+
+// NumDocs is the number of statements: the summary, the departments, the vendors.
+func (st Statements) NumDocs() int { return 1 + len(st.Departments) + len(st.Vendors) }
 
 // Write writes built statements under outDir/<period> (see Issue).
 func Write(ctx context.Context, st Statements, outDir string, ts Typesetter) (Summary, error) {
@@ -158,28 +171,28 @@ func Write(ctx context.Context, st Statements, outDir string, ts Typesetter) (Su
 		sm.Files++
 		return nil
 	}
-	if err := writeCSV("summary", st.Summary.Lines); err != nil {
-		return Summary{}, err
-	}
-	for _, d := range st.Departments {
-		if err := writeCSV(filepath.Join("departments", FileName(string(d.Department.ID))), d.Lines); err != nil {
-			return Summary{}, err
+	for i := 0; i < st.NumDocs(); i++ {
+		ls := st.Summary.Lines
+		switch {
+		case i == 0:
+		case i <= len(st.Departments):
+			ls = st.Departments[i-1].Lines
+		default:
+			ls = st.Vendors[i-1-len(st.Departments)].Lines
 		}
-	}
-	for _, v := range st.Vendors {
-		if err := writeCSV(filepath.Join("vendors", FileName(string(v.Vendor.ID))), v.Lines); err != nil {
+		if err := writeCSV(st.DocName(i), ls); err != nil {
 			return Summary{}, err
 		}
 	}
 	if ts != nil {
-		docs, names := st.Docs()
-		err := ts.Typeset(ctx, docs, func(i int, pdf []byte) error {
-			return os.WriteFile(filepath.Join(tmp, names[i]+".pdf"), pdf, 0o644)
+		n := st.NumDocs()
+		err := ts.Typeset(ctx, n, st.Doc, func(i int, pdf []byte) error {
+			return os.WriteFile(filepath.Join(tmp, st.DocName(i)+".pdf"), pdf, 0o644)
 		})
 		if err != nil {
 			return Summary{}, fmt.Errorf("statements of %s: %w", m.Period, err)
 		}
-		sm.Files += len(docs)
+		sm.Files += n
 	}
 	if err := os.RemoveAll(dir); err != nil {
 		return Summary{}, err

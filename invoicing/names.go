@@ -87,6 +87,12 @@ func (m Month) projectName(id catalog.ProjectID) string {
 	if id == "" {
 		return "—"
 	}
+	if m.projectNames != nil {
+		if n, ok := m.projectNames[id]; ok {
+			return n
+		}
+		return string(id)
+	}
 	if p, ok := m.Org.ProjectFor(id, m.Period.Year); ok && p.Name != "" {
 		return p.Name
 	}

@@ -229,6 +229,7 @@ func Build(m Month) Statements {
 	lines := append([]rating.Line(nil), m.Lines...)
 	SortLines(lines)
 	m.Lines = lines
+	m.index()
 	tree := newOrgTree(m)
 	st := Statements{Month: m}
 	for _, id := range tree.withLines() {

@@ -111,13 +111,22 @@ type Typesetter struct {
 	Workers int
 }
 
-// Typeset renders every document and hands each PDF to emit, which may be called from
-// several goroutines at once (each index once). The first error stops the batch.
-func (t Typesetter) Typeset(ctx context.Context, docs []sheet.Doc, emit func(i int, pdf []byte) error) error {
-	if len(docs) == 0 {
+// Typeset renders documents 0…n−1 and hands each PDF to emit, which may be called from
+// several goroutines at once (each index once). doc lays out document i; it is called
+// twice per document — once to gather the runes of the batch's font face, once to
+// typeset — so that no more than a few documents are held at a time. The first error
+// stops the batch.
+func (t Typesetter) Typeset(ctx context.Context, n int, doc func(i int) sheet.Doc, emit func(i int, pdf []byte) error) error {
+	if n == 0 {
 		return nil
 	}
-	face := t.Font.Face(sheet.Runes(docs...))
+	set := map[rune]bool{}
+	for i := 0; i < n; i++ {
+		for _, r := range sheet.Runes(doc(i)) {
+			set[r] = true
+		}
+	}
+	face := t.Font.Face(setString(set))
 	workers := t.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -138,18 +147,19 @@ func (t Typesetter) Typeset(ctx context.Context, docs []sheet.Doc, emit func(i i
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				b, err := face.Render(docs[i])
+				d := doc(i)
+				b, err := face.Render(d)
 				if err == nil {
 					err = emit(i, b)
 				}
 				if err != nil {
-					fail(fmt.Errorf("typeset %q: %w", docs[i].Title+" "+docs[i].Header, err))
+					fail(fmt.Errorf("typeset %s: %w", d.Header, err))
 				}
 			}
 		}()
 	}
 feed:
-	for i := range docs {
+	for i := 0; i < n; i++ {
 		select {
 		case next <- i:
 		case <-ctx.Done():
@@ -462,6 +472,9 @@ func (r *renderer) drawRow(row sheet.Row, lines [][]string, ws []float64, h, lh 
 			align = "C"
 		}
 		for li, l := range lines[i] {
+			if l == "" {
+				continue
+			}
 			f.SetXY(x+cellPadX, y+cellPadY+float64(li)*lh)
 			f.CellFormat(w-2*cellPadX, lh, l, "", 0, align, false, 0, "")
 		}

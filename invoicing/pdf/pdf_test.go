@@ -114,7 +114,7 @@ func TestDeterministic(t *testing.T) {
 	other := sheet.Doc{Title: "另一份：服务商结算单", Blocks: []sheet.Block{sheet.Para{Text: "天翼政务云 壹仟陆佰叁拾柒元捌角整 ÷×"}}}
 	docs := []sheet.Doc{other, d, other}
 	out := make([][]byte, len(docs))
-	err = Typesetter{Font: f, Workers: 2}.Typeset(context.Background(), docs, func(i int, b []byte) error {
+	err = Typesetter{Font: f, Workers: 2}.Typeset(context.Background(), len(docs), func(i int) sheet.Doc { return docs[i] }, func(i int, b []byte) error {
 		out[i] = b
 		return nil
 	})
@@ -135,7 +135,7 @@ func TestLoadFontRefusesNonTrueType(t *testing.T) {
 
 func TestTypesetStopsOnError(t *testing.T) {
 	docs := []sheet.Doc{longDoc(), longDoc(), longDoc()}
-	err := Typesetter{Font: loadFont(t), Workers: 2}.Typeset(context.Background(), docs, func(i int, b []byte) error {
+	err := Typesetter{Font: loadFont(t), Workers: 2}.Typeset(context.Background(), len(docs), func(i int) sheet.Doc { return docs[i] }, func(i int, b []byte) error {
 		return fmt.Errorf("disk full")
 	})
 	assert.ErrorContains(t, err, "disk full")

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"cloudbill/internal/calendar"
+	"cloudbill/internal/money"
+	"cloudbill/invoicing"
+	"cloudbill/invoicing/pdf"
+	"cloudbill/invoicing/sheet"
+	"cloudbill/invoicing/synth"
+)
+
+func init() {
+	register("statements", 60, benchStatements)
+}
+
+// statementsChild marks the child process that does the work, so that its peak RSS is
+// the statements' alone.
+const statementsChild = "CLOUDBENCH_STATEMENTS_CHILD"
+
+// benchStatements issues the statements of a city-scale closed month (1,000
+// departments, 4 vendors, 50,000 work orders' lines, synthesized in Go) and prints the
+// department PDFs per second (goal ≥ 100/s) and the peak RSS (goal ≤ 1 GB). It runs in a
+// child process so the RSS is its own.
+func benchStatements(ctx context.Context) error {
+	if os.Getenv(statementsChild) == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		cmd := exec.CommandContext(ctx, exe, "statements")
+		cmd.Env = append(os.Environ(), statementsChild+"=1")
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		return cmd.Run()
+	}
+	font, err := pdf.LoadFont("")
+	if err != nil {
+		return err
+	}
+	out, err := os.MkdirTemp("", "cloudbench-statements-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(out)
+
+	t0 := time.Now()
+	m := synth.Month(synth.Config{Period: calendar.MustPeriod("2026-11"), Departments: 1000, Vendors: 4, Orders: 50_000, Seed: 1, Closed: true})
+	synthTime := time.Since(t0)
+	t0 = time.Now()
+	st := invoicing.Build(m)
+	build := time.Since(t0)
+
+	// Department PDFs alone: layout, one font face for the batch, typesetting, files.
+	cpu0 := cpuTime()
+	t1 := time.Now()
+	depDir := filepath.Join(out, "departments")
+	if err := os.MkdirAll(depDir, 0o755); err != nil {
+		return err
+	}
+	var size atomic.Int64
+	n := len(st.Departments)
+	err = pdf.Typesetter{Font: font}.Typeset(ctx, n, func(i int) sheet.Doc { return st.Month.DepartmentDoc(st.Departments[i]) }, func(i int, b []byte) error {
+		size.Add(int64(len(b)))
+		return os.WriteFile(filepath.Join(depDir, string(st.Departments[i].Department.ID)+".pdf"), b, 0o644)
+	})
+	if err != nil {
+		return err
+	}
+	depTime := time.Since(t1)
+	depCPU := cpuTime() - cpu0
+
+	// The whole issue: every CSV and PDF (summary, departments, vendors).
+	t2 := time.Now()
+	sm, err := invoicing.Write(ctx, st, out, pdf.Typesetter{Font: font})
+	if err != nil {
+		return err
+	}
+	whole := time.Since(t2)
+
+	// What parsing the font once per run saves: 50 department documents typeset each
+	// with a face cut from the full font (the full font parsed per document) against
+	// the batch's face (parsed once).
+	sample := make([]sheet.Doc, 50)
+	for i := range sample {
+		sample[i] = st.Month.DepartmentDoc(st.Departments[i])
+	}
+	t3 := time.Now()
+	for _, d := range sample {
+		if _, err := pdf.Render(font, d); err != nil {
+			return err
+		}
+	}
+	perDocFull := time.Since(t3) / time.Duration(len(sample))
+	face := font.Face(sheet.Runes(sample...))
+	t4 := time.Now()
+	for _, d := range sample {
+		if _, err := face.Render(d); err != nil {
+			return err
+		}
+	}
+	perDocFace := time.Since(t4) / time.Duration(len(sample))
+
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	rate := float64(n) / depTime.Seconds()
+	fmt.Printf("statements (city: %d departments, %d vendors, %d lines, GOMAXPROCS %d)\n", sm.Departments, sm.Vendors, sm.Lines, runtime.GOMAXPROCS(0))
+	fmt.Printf("  synthesize lines         %.2f s\n", synthTime.Seconds())
+	fmt.Printf("  build statements         %.2f s\n", build.Seconds())
+	fmt.Printf("  department PDFs          %d in %.2f s: %.0f PDFs/s (target ≥ 100/s), %.1f MB\n", n, depTime.Seconds(), rate, float64(size.Load())/1e6)
+	fmt.Printf("  CPU per department PDF   %.1f ms (user+system; %.0f PDFs/s per core)\n",
+		depCPU.Seconds()*1000/float64(n), float64(n)/depCPU.Seconds())
+	fmt.Printf("  whole issue              %d files in %.2f s (summary, departments, vendors; CSV and PDF)\n", sm.Files, whole.Seconds())
+	fmt.Printf("  per document, 1 core     %.1f ms with the run's font face, %.1f ms parsing the full font each time\n",
+		perDocFace.Seconds()*1000, perDocFull.Seconds()*1000)
+	fmt.Printf("  net %s; peak RSS %.0f MB (target ≤ 1024 MB)\n", money.Grouped(sm.Net), float64(ru.Maxrss)/1024)
+	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Printf("  machine load average     %s", load)
+	}
+	return nil
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
