@@ -110,11 +110,9 @@ func ReadXLSX(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoic
 	}
 
 	header := rows[0]
-	periodCol := -1
+	names := make([]string, len(header))
 	for i, h := range header {
-		if strings.EqualFold(strings.TrimSpace(h), "period") {
-			periodCol = i
-		}
+		names[i] = strings.ToLower(strings.TrimSpace(h))
 	}
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
@@ -126,8 +124,8 @@ func ReadXLSX(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoic
 		}
 		rec := make([]string, 0, max(len(row), len(header)))
 		for j, v := range row {
-			if i > 0 {
-				v = cellValue(v, j == periodCol)
+			if i > 0 && j < len(names) {
+				v = cellValue(v, names[j])
 			}
 			rec = append(rec, v)
 		}
@@ -184,20 +182,25 @@ func allBlank(rec []string) bool {
 
 var rawNumber = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
 
-// cellValue turns a raw cell value into the text the CSV rules read: a date serial in
-// the period column becomes YYYY-MM; a number in exponent form or with binary noise is
-// read to 15 significant digits, as Excel shows it.
-func cellValue(v string, period bool) string {
+// cellValue turns a raw cell value of column col into the text the CSV rules read: a
+// date serial in the period column becomes YYYY-MM; in the number columns (amount,
+// quantity, days) a number in exponent form or with binary noise is read to 15
+// significant digits, as Excel shows it. Other columns (ids) are left as stored.
+func cellValue(v string, col string) string {
 	s := strings.TrimSpace(v)
 	if !rawNumber.MatchString(s) {
 		return v
 	}
-	if period {
+	switch col {
+	case "amount", "quantity", "days":
+	case "period":
 		if f, err := strconv.ParseFloat(s, 64); err == nil && f > 1 && f < 2958466 && !strings.ContainsAny(s, "-") {
 			if t, err := excelize.ExcelDateToTime(f, false); err == nil {
 				return fmt.Sprintf("%04d-%02d", t.Year(), int(t.Month()))
 			}
 		}
+		return v
+	default:
 		return v
 	}
 	if strings.ContainsAny(s, "eE") || significant(s) > 15 {

@@ -49,6 +49,8 @@ func TestReadXLSX(t *testing.T) {
 	}, func(f *excelize.File, sheet string) {
 		// a number as Excel stores a sum with binary noise (17 digits)
 		require.NoError(t, f.SetCellDefault(sheet, "E4", "1234.4999999999998"))
+		// an order id typed as a number is taken as stored, never rounded
+		require.NoError(t, f.SetCellDefault(sheet, "C5", "20260000000000123"))
 		style, err := f.NewStyle(&excelize.Style{NumFmt: 4}) // #,##0.00: displayed 1,234.50
 		require.NoError(t, err)
 		require.NoError(t, f.SetCellStyle(sheet, "E2", "E4", style))
@@ -67,7 +69,7 @@ func TestReadXLSX(t *testing.T) {
 	for i, c := range inv.Claims {
 		got[i] = strings.Join([]string{string(c.Order), c.Amount.String()}, " ")
 	}
-	assert.Equal(t, []string{"工单-001 1234.5", "工单-002 1234.5", "工单-003 99.9"}, got)
+	assert.Equal(t, []string{"工单-001 1234.5", "工单-002 1234.5", "20260000000000123 99.9"}, got)
 	assert.Equal(t, []int{2, 4, 5}, []int{inv.Claims[0].Line, inv.Claims[1].Line, inv.Claims[2].Line}, "row numbers are line numbers")
 	require.NotNil(t, inv.Claims[0].Days)
 	assert.Equal(t, 30, *inv.Claims[0].Days)
