@@ -95,6 +95,9 @@ func Document(r Result, m DocMeta) sheet.Doc {
 		},
 	})
 	d.Add(sheet.Para{Text: "应付净额为以上三项之和（即本月计费总额减去验收扣减，加上调整），以我方计费为准，与服务商申报金额无关。"})
+	if !r.Unfunded.IsZero() {
+		d.Add(sheet.Para{Text: fmt.Sprintf("应付净额中含未纳入项目清单的费用 %s 元：项目列入清单、资金落实前暂缓支付。", money.Grouped(r.Unfunded))})
+	}
 	for _, w := range r.Warnings {
 		d.Add(sheet.Para{Text: "注意：" + w})
 	}

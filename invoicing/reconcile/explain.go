@@ -47,7 +47,7 @@ func (e *explainer) classifyClaim(row *Row, c Claim, o *ours) {
 	row.Ours = o.payable
 	if o.payable.IsZero() && !o.unfunded.IsZero() {
 		row.Class = OnlyVendor
-		e.add(row, ReasonUnfunded, fmt.Sprintf("申报了未纳入项目清单的费用：项目 %s 不在已批准的项目清单上（已计费 %s 元，资金落实前不支付）", joinProjects(o.projects), money.Plain(o.unfunded)))
+		e.add(row, ReasonUnfunded, fmt.Sprintf("申报了未纳入项目清单的费用：项目 %s 不在已批准的项目清单上（已计费 %s 元，资金落实前暂缓支付）", joinProjects(o.projects), money.Plain(o.unfunded)))
 		return
 	}
 	if e.within(c.Amount, o.payable) {

@@ -346,7 +346,7 @@ func Reconcile(inv Invoice, p Params) (Result, error) {
 		switch {
 		case o.payable.IsZero() && !o.unfunded.IsZero():
 			row.Class = Match
-			e.add(&row, ReasonUnfundedQuiet, fmt.Sprintf("未申报，正确：项目 %s 不在已批准的项目清单上，已计费 %s 元（未纳入项目清单，暂不支付）", joinProjects(o.projects), money.Plain(o.unfunded)))
+			e.add(&row, ReasonUnfundedQuiet, fmt.Sprintf("未申报，正确：项目 %s 不在已批准的项目清单上，已计费 %s 元（资金落实前暂缓支付）", joinProjects(o.projects), money.Plain(o.unfunded)))
 		case o.payable.IsZero():
 			row.Class = Match
 		default:
