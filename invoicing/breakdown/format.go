@@ -140,9 +140,9 @@ func writeDays(sb *strings.Builder, days []Day) {
 			j++
 		}
 		if j-i == 1 {
-			fmt.Fprintf(sb, "        %s %26s\n", days[i].Date, days[i].Amount.StringFixed(6))
+			fmt.Fprintf(sb, "        %s %37s\n", days[i].Date, days[i].Amount.StringFixed(6))
 		} else {
-			fmt.Fprintf(sb, "        %s … %s %9s %s\n", days[i].Date, days[j-1].Date, fmt.Sprintf("%d ×", j-i), days[i].Amount.StringFixed(6))
+			fmt.Fprintf(sb, "        %s … %s %9s %14s\n", days[i].Date, days[j-1].Date, fmt.Sprintf("%d ×", j-i), days[i].Amount.StringFixed(6))
 		}
 		i = j
 	}
