@@ -59,9 +59,10 @@ func (m Month) WriteCSV(w io.Writer, ls []rating.Line) error {
 	return cw.Error()
 }
 
-// price prints a unit price with at least two decimals (150.00, 0.0008).
+// price prints a unit price with at least two decimals and no trailing zeros beyond
+// them (150.00, 109.90, 0.0008), whatever the scale it was stored with.
 func price(d decimal.Decimal) string {
-	if d.Exponent() >= -2 {
+	if d.Equal(d.Round(2)) {
 		return d.StringFixed(2)
 	}
 	return d.String()

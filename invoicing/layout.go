@@ -166,12 +166,25 @@ func (m Month) DepartmentDoc(ds DepartmentStatement) sheet.Doc {
 			t := sheet.Table{Columns: []sheet.Column{{Title: "服务商", Width: 30}, {Title: "验收结果", Width: 25}, {Title: "扣减比例", Width: 12, Align: sheet.Right},
 				{Title: "说明", Width: 45}, {Title: "金额（元）", Width: 18, Align: sheet.Right}}}
 			sub := decimal.Zero
+			base := map[catalog.VendorID]decimal.Decimal{}
+			for _, pg := range u.Projects {
+				for _, og := range pg.Orders {
+					for _, l := range og.Lines {
+						base[l.Vendor] = base[l.Vendor].Add(l.Amount)
+					}
+				}
+			}
+			for _, l := range u.Unfunded {
+				base[l.Vendor] = base[l.Vendor].Add(l.Amount)
+			}
 			for _, dl := range u.Deductions {
-				rate := ""
+				rate, note := "", "验收待定，暂不扣减"
 				if dl.Known && !dl.Vendor.Pending {
 					rate = percent(dl.Vendor.Rate)
+					note = fmt.Sprintf("按本单位应收 %s 元分摊；服务商合计应收 %s 元，扣减 %s 元",
+						amt(base[dl.Line.Vendor]), amt(dl.Vendor.Gross), amt(dl.Vendor.Deduction))
 				}
-				t.Rows = append(t.Rows, sheet.Row{Cells: []string{m.vendorName(dl.Line.Vendor), resultName(dl.Vendor, dl.Known), rate, dl.Line.Note, amt(dl.Line.Amount)}})
+				t.Rows = append(t.Rows, sheet.Row{Cells: []string{m.vendorName(dl.Line.Vendor), resultName(dl.Vendor, dl.Known), rate, note, amt(dl.Line.Amount)}})
 				sub = sub.Add(dl.Line.Amount)
 			}
 			t.Rows = append(t.Rows, sheet.Row{Cells: []string{"扣减小计", "", "", "", amt(sub)}, Style: sheet.Subtotal})
