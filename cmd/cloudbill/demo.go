@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -230,27 +232,25 @@ func (s *demoSteps) reconcile(ctx context.Context, p calendar.Period, seed int64
 
 // countDifferences counts the rows of a reconciliation CSV whose class is not match.
 func countDifferences(file string) (int, error) {
-	b, err := os.ReadFile(file)
+	f, err := os.Open(file)
 	if err != nil {
 		return 0, err
 	}
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	if len(lines) == 0 {
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", file, err)
+	}
+	if len(rows) == 0 {
 		return 0, nil
 	}
-	col := -1
-	for i, h := range strings.Split(lines[0], ",") {
-		if h == "class" {
-			col = i
-		}
-	}
+	col := slices.Index(rows[0], "class")
 	if col < 0 {
 		return 0, fmt.Errorf("%s: no class column", file)
 	}
 	n := 0
-	for _, l := range lines[1:] {
-		f := strings.Split(l, ",")
-		if col < len(f) && f[col] != "match" {
+	for _, r := range rows[1:] {
+		if col < len(r) && r[col] != "match" {
 			n++
 		}
 	}
