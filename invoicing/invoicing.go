@@ -58,9 +58,9 @@ type Month struct {
 	// (PreviousRated), for the month-on-month change.
 	Previous      []rating.Line
 	PreviousRated bool
-	// Earlier holds the lines of the year's earlier months that were rated, for the
-	// year-to-date payable (§21).
-	Earlier map[calendar.Period][]rating.Line
+	// EarlierNet holds, for each of the year's earlier months that was rated, each
+	// vendor's net payable (the sum of its lines), for the year-to-date payable (§21).
+	EarlierNet map[calendar.Period]map[catalog.VendorID]decimal.Decimal
 	// IssuedAt dates the statements: the close time of a closed month, else the clock.
 	IssuedAt time.Time
 
@@ -94,7 +94,7 @@ func (m Month) IssueDate() calendar.Date { return calendar.LocalDate(m.IssuedAt)
 // Load reads month p from src. now dates the statements of an open month; a closed
 // month's are dated by its close. It fails with ErrNotRated when p was never rated.
 func Load(ctx context.Context, src Source, p calendar.Period, now func() time.Time) (Month, error) {
-	m := Month{Period: p, Earlier: map[calendar.Period][]rating.Line{}}
+	m := Month{Period: p, EarlierNet: map[calendar.Period]map[catalog.VendorID]decimal.Decimal{}}
 	var err error
 	if m.Lines, err = src.RatedLines(ctx, p); err != nil {
 		return Month{}, fmt.Errorf("statements of %s: %w", p, err)
@@ -145,7 +145,7 @@ func Load(ctx context.Context, src Source, p calendar.Period, now func() time.Ti
 				return Month{}, fmt.Errorf("statements of %s: year to date, %s: %w", p, q, err)
 			}
 		}
-		m.Earlier[q] = ls
+		m.EarlierNet[q] = NetByVendor(ls)
 	}
 	return m, m.Check()
 }
@@ -162,6 +162,15 @@ func (m Month) Check() error {
 		}
 	}
 	return nil
+}
+
+// NetByVendor sums lines by vendor.
+func NetByVendor(ls []rating.Line) map[catalog.VendorID]decimal.Decimal {
+	out := map[catalog.VendorID]decimal.Decimal{}
+	for _, l := range ls {
+		out[l.Vendor] = out[l.Vendor].Add(l.Amount)
+	}
+	return out
 }
 
 // sum adds the amounts of lines.

@@ -504,16 +504,11 @@ func buildVendors(m Month, t *orgTree) []VendorSettlement {
 			if q == m.Period {
 				net = vs.Net
 			} else {
-				earlier, ok := m.Earlier[q]
+				nets, ok := m.EarlierNet[q]
 				if !ok {
 					continue
 				}
-				net = decimal.Zero
-				for _, l := range earlier {
-					if l.Vendor == v {
-						net = net.Add(l.Amount)
-					}
-				}
+				net = nets[v] // zero when the vendor had no lines that month
 			}
 			vs.YearToDate = append(vs.YearToDate, MonthNet{Period: q, Net: net})
 			vs.YearToDateNet = vs.YearToDateNet.Add(net)

@@ -96,7 +96,7 @@ func Month(cfg Config) invoicing.Month {
 		vendors = append(vendors, id)
 	}
 	m := invoicing.Month{Period: p, Org: org, Catalog: catalog.Catalog{Versions: []catalog.Version{version}},
-		Earlier: map[calendar.Period][]rating.Line{}, IssuedAt: p.Next().First().Start().Add(2 * time.Hour)}
+		EarlierNet: map[calendar.Period]map[catalog.VendorID]decimal.Decimal{}, IssuedAt: p.Next().First().Start().Add(2 * time.Hour)}
 	m.Lines = lines(r, cfg, p, org, deps, vendors, version)
 	m.Deductions, m.Lines = deduct(r, p, m.Lines, vendors)
 	m.Run = rating.Run{ID: "synth", Period: p, Lines: len(m.Lines)}
@@ -111,7 +111,7 @@ func Month(cfg Config) invoicing.Month {
 		pr := rand.New(rand.NewPCG(prev.Seed, 0x5eed))
 		m.Previous = lines(pr, prev, prev.Period, org, deps, vendors, version)
 		m.PreviousRated = true
-		m.Earlier[prev.Period] = m.Previous
+		m.EarlierNet[prev.Period] = invoicing.NetByVendor(m.Previous)
 	}
 	return m
 }
