@@ -146,11 +146,12 @@ func (r *Rater) Rate(ctx context.Context, p calendar.Period) (Outcome, error) {
 	}
 	lines, exc := priced.Lines, priced.Exceptions
 	if (latest != calendar.Period{}) && latest.Next() == p {
-		adj, err := r.adjustments(ctx, p, closes, cat, org, events, fp)
+		adj, late, err := r.adjustments(ctx, p, closes, cat, org, events, fp)
 		if err != nil {
 			return Outcome{}, err
 		}
 		lines = append(lines, adj...)
+		exc = append(exc, late...)
 		SortLines(lines)
 	} else if (latest != calendar.Period{}) && latest.Next().Before(p) {
 		exc = append(exc, fmt.Sprintf("adjustments for closed months are booked in the first open month %s, not here", latest.Next()))
@@ -206,7 +207,7 @@ func (r *Rater) month(ctx context.Context, p calendar.Period, cat catalog.Catalo
 
 // adjustments re-rates the closed months of the lookback and returns p's adjustment
 // lines.
-func (r *Rater) adjustments(ctx context.Context, p calendar.Period, closes []Close, cat catalog.Catalog, org catalog.Org, events []catalog.Event, fp *fingerprint) ([]Line, error) {
+func (r *Rater) adjustments(ctx context.Context, p calendar.Period, closes []Close, cat catalog.Catalog, org catalog.Org, events []catalog.Event, fp *fingerprint) (out []Line, exc []string, err error) {
 	sort.Slice(closes, func(i, j int) bool { return closes[i].Period.Before(closes[j].Period) })
 	if len(closes) > r.cfg.Lookback {
 		closes = closes[len(closes)-r.cfg.Lookback:]
@@ -215,16 +216,24 @@ func (r *Rater) adjustments(ctx context.Context, p calendar.Period, closes []Clo
 	for i, c := range closes {
 		ls, err := r.cfg.Results.RatedLines(ctx, c.Period)
 		if err != nil && !errors.Is(err, ErrNotRated) {
-			return nil, fmt.Errorf("rate %s: read closed %s: %w", p, c.Period, err)
+			return nil, nil, fmt.Errorf("rate %s: read closed %s: %w", p, c.Period, err)
 		}
 		frozen[i] = ls
 		fp.add("closed", c.Period.String()+" "+c.RunID+" "+c.ContentHash)
 	}
-	var out []Line
+	if len(closes) > 0 {
+		oldest := closes[0].Period
+		for _, e := range events {
+			if e.Late && e.Effective.Period().Before(oldest) {
+				exc = append(exc, fmt.Sprintf("order %s: late %s of %s is in a closed month older than the %d re-rated (from %s): not adjusted",
+					e.Order, e.Kind, e.Effective, r.cfg.Lookback, oldest))
+			}
+		}
+	}
 	for i, c := range closes {
 		again, err := r.month(ctx, c.Period, cat, org, events, fp)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		var booked []Line
 		for _, ls := range frozen[i:] {
@@ -232,7 +241,7 @@ func (r *Rater) adjustments(ctx context.Context, p calendar.Period, closes []Clo
 		}
 		out = append(out, Adjustments(p, c.Period, again.Lines, booked)...)
 	}
-	return out, nil
+	return out, exc, nil
 }
 
 // fingerprint hashes canonical JSON of the inputs, in the order they are added.

@@ -3,6 +3,7 @@ package chstore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"cloudbill/internal/calendar"
 )
@@ -51,4 +52,25 @@ ALL INNER JOIN bench_resources USING idx`, p.Start().Unix(), seconds, per, per, 
 		}
 	}
 	return s.conn.Exec(ctx, `DROP TABLE IF EXISTS bench_resources`)
+}
+
+// SettleMerges waits until ClickHouse has no merge running on usage_samples (the state of
+// a month ingested over weeks, not seconds), at most for limit.
+func (s *Store) SettleMerges(ctx context.Context, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		var n uint64
+		if err := s.conn.QueryRow(ctx, "SELECT count() FROM system.merges WHERE database = ? AND table = 'usage_samples'", s.db).Scan(&n); err != nil {
+			return fmt.Errorf("watch merges: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+	return nil
 }

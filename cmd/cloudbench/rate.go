@@ -84,6 +84,15 @@ func benchRate(ctx context.Context) error {
 		return err
 	}
 	fmt.Printf("samples: %d synthesized in ClickHouse in %.1f s (CLOUDBENCH_RATE_SAMPLES=%d)\n", stored, time.Since(t1).Seconds(), n)
+	t3 := time.Now()
+	if err := s.SettleMerges(ctx, 10*time.Minute); err != nil {
+		return err
+	}
+	var parts uint64
+	if err := s.Conn().QueryRow(ctx, "SELECT count() FROM system.parts WHERE database = 'bench' AND table = 'usage_samples' AND active").Scan(&parts); err != nil {
+		return err
+	}
+	fmt.Printf("background merges settled in %.1f s (%d active parts)\n", time.Since(t3).Seconds(), parts)
 
 	ws := rating.Windows(p, cat, events)
 	chAlone := func() (time.Duration, int, error) {
