@@ -224,7 +224,8 @@ func SortLines(ls []rating.Line) {
 	})
 }
 
-// Build makes every statement of the month.
+// Build makes every statement of the month. Statements.Month is m with its lines in
+// statement order and without the previous month's lines.
 func Build(m Month) Statements {
 	lines := append([]rating.Line(nil), m.Lines...)
 	SortLines(lines)
@@ -237,6 +238,9 @@ func Build(m Month) Statements {
 	}
 	st.Vendors = buildVendors(m, tree)
 	st.Summary = buildSummary(m, tree)
+	// The previous month's lines served the month-on-month change; the statements do not
+	// hold on to them (less for the garbage collector to scan while typesetting).
+	st.Month.Previous = nil
 	return st
 }
 
