@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -19,6 +20,10 @@ type BatcherConfig struct {
 	MaxRows int
 	// MaxDelay flushes a batch this long after its first sample; default 200ms.
 	MaxDelay time.Duration
+	// Linger, when set, also flushes a batch this long after its first sample if an
+	// inserter is idle (group commit: light load gets short waits, heavy load large
+	// batches). 0: only MaxRows and MaxDelay flush.
+	Linger time.Duration
 	// Inserters is how many batches are written at once; default 2.
 	Inserters int
 	// InsertTimeout bounds one write to the Sink; default 60s.
@@ -61,11 +66,15 @@ type Batcher struct {
 	closed  bool
 	lastVer uint64
 
+	busy    atomic.Int64 // inserters writing a batch
 	spooled atomic.Int64 // spool files known to this process not yet replayed
 	kick    chan struct{}
 	stop    chan struct{}
 	replay  sync.WaitGroup
 	replayM sync.Mutex
+
+	rangesMu sync.Mutex
+	ranges   map[Series]TSRange // what is stored per series, as far as this process knows
 
 	stats struct {
 		stored, spooledRows, replayedRows atomic.Int64
@@ -80,6 +89,17 @@ type pending struct {
 	dup     []bool
 	spooled bool
 	err     error
+}
+
+func newPending(capacity int, now time.Time) *pending {
+	p := &pending{started: now, done: make(chan struct{})}
+	p.ResourceID = make([]string, 0, capacity)
+	p.Metric = make([]string, 0, capacity)
+	p.TS = make([]int64, 0, capacity)
+	p.Value = make([]float64, 0, capacity)
+	p.Source = make([]string, 0, capacity)
+	p.Version = make([]uint64, 0, capacity)
+	return p
 }
 
 // Result is what became of the samples of one Add.
@@ -170,7 +190,7 @@ func (b *Batcher) Add(ctx context.Context, rows *Batch) (*Ticket, error) {
 	base := b.versions(n)
 	for off := 0; off < n; {
 		if b.cur == nil {
-			b.cur = &pending{started: b.cfg.Now(), done: make(chan struct{})}
+			b.cur = newPending(b.cfg.MaxRows, b.cfg.Now())
 		}
 		k := min(n-off, b.cfg.MaxRows-b.cur.Len())
 		lo := b.cur.Len()
@@ -224,7 +244,11 @@ func (b *Batcher) Flush() {
 
 func (b *Batcher) timer() {
 	defer b.wg.Done()
-	tick := time.NewTicker(max(b.cfg.MaxDelay/4, time.Millisecond))
+	every := b.cfg.MaxDelay / 4
+	if b.cfg.Linger > 0 {
+		every = min(every, b.cfg.Linger/2)
+	}
+	tick := time.NewTicker(max(every, time.Millisecond))
 	defer tick.Stop()
 	for {
 		select {
@@ -233,8 +257,12 @@ func (b *Batcher) timer() {
 		case <-tick.C:
 		}
 		b.mu.Lock()
-		if b.cur != nil && b.cur.Len() > 0 && b.cfg.Now().Sub(b.cur.started) >= b.cfg.MaxDelay {
-			b.sealLocked()
+		if b.cur != nil && b.cur.Len() > 0 {
+			age := b.cfg.Now().Sub(b.cur.started)
+			idle := int64(b.cfg.Inserters) - b.busy.Load() - int64(len(b.sealed))
+			if age >= b.cfg.MaxDelay || (b.cfg.Linger > 0 && age >= b.cfg.Linger && idle > 0) {
+				b.sealLocked()
+			}
 		}
 		b.mu.Unlock()
 	}
@@ -243,7 +271,9 @@ func (b *Batcher) timer() {
 func (b *Batcher) inserter() {
 	defer b.wg.Done()
 	for p := range b.sealed {
+		b.busy.Add(1)
 		b.write(p)
+		b.busy.Add(-1)
 		close(p.done)
 	}
 }
@@ -252,16 +282,18 @@ func (b *Batcher) inserter() {
 func (b *Batcher) write(p *pending) {
 	if b.cfg.Spool == nil || b.spooled.Load() == 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), b.cfg.InsertTimeout)
+		var bs *batchSeries
 		if df, ok := b.cfg.Sink.(DuplicateFinder); ok {
-			dup := make([]bool, p.Len())
-			if df.StoredDuplicates(ctx, &p.Batch, dup) == nil {
-				p.dup = dup
-			}
+			bs = seriesOf(&p.Batch)
+			p.dup = b.duplicates(ctx, df, &p.Batch, bs)
 		}
 		err := b.cfg.Sink.InsertSamples(ctx, &p.Batch)
 		cancel()
 		if err == nil {
 			b.stats.stored.Add(int64(p.Len()))
+			if bs != nil {
+				b.learn(bs)
+			}
 			return
 		}
 		p.dup = nil
@@ -281,6 +313,118 @@ func (b *Batcher) write(p *pending) {
 	select {
 	case b.kick <- struct{}{}:
 	default:
+	}
+}
+
+// maxRanges bounds the series whose stored range the Batcher remembers.
+const maxRanges = 1 << 20
+
+// batchSeries is the series of a batch: each row's series, and each series' ts range in
+// the batch.
+type batchSeries struct {
+	keys  []Series
+	span  []TSRange
+	ofRow []int32
+}
+
+func seriesOf(p *Batch) *batchSeries {
+	bs := &batchSeries{ofRow: make([]int32, p.Len())}
+	idx := map[Series]int32{}
+	last := int32(-1)
+	for i := 0; i < p.Len(); i++ {
+		k := Series{p.ResourceID[i], p.Metric[i]}
+		j := last
+		if j < 0 || bs.keys[j] != k {
+			var ok bool
+			if j, ok = idx[k]; !ok {
+				j = int32(len(bs.keys))
+				idx[k] = j
+				bs.keys = append(bs.keys, k)
+				bs.span = append(bs.span, TSRange{First: p.TS[i], Last: p.TS[i]})
+			}
+			last = j
+		}
+		bs.ofRow[i] = j
+		if r := &bs.span[j]; p.TS[i] < r.First {
+			r.First = p.TS[i]
+		} else if p.TS[i] > r.Last {
+			r.Last = p.TS[i]
+		}
+	}
+	return bs
+}
+
+// duplicates marks the rows of p already stored with the same value, or returns nil
+// when that cannot be told (the count is then unknown, reported as 0). Only rows inside
+// the stored range of their series are looked up.
+func (b *Batcher) duplicates(ctx context.Context, df DuplicateFinder, p *Batch, bs *batchSeries) []bool {
+	b.rangesMu.Lock()
+	if b.ranges == nil || len(b.ranges) > maxRanges {
+		b.ranges = map[Series]TSRange{}
+	}
+	var unknown []Series
+	for _, k := range bs.keys {
+		if _, ok := b.ranges[k]; !ok {
+			unknown = append(unknown, k)
+		}
+	}
+	b.rangesMu.Unlock()
+	if len(unknown) > 0 {
+		got, err := df.StoredRanges(ctx, unknown)
+		if err != nil {
+			return nil
+		}
+		b.rangesMu.Lock()
+		for _, k := range unknown {
+			r, ok := got[k]
+			if !ok {
+				r = TSRange{First: math.MaxInt64, Last: math.MinInt64} // nothing stored
+			}
+			b.ranges[k] = r
+		}
+		b.rangesMu.Unlock()
+	}
+	stored := make([]TSRange, len(bs.keys))
+	overlap := false
+	b.rangesMu.Lock()
+	for j, k := range bs.keys {
+		stored[j] = b.ranges[k]
+		if bs.span[j].First <= stored[j].Last && bs.span[j].Last >= stored[j].First {
+			overlap = true
+		}
+	}
+	b.rangesMu.Unlock()
+	dup := make([]bool, p.Len())
+	if !overlap {
+		return dup
+	}
+	var cand []int
+	for i := 0; i < p.Len(); i++ {
+		if r := stored[bs.ofRow[i]]; p.TS[i] >= r.First && p.TS[i] <= r.Last {
+			cand = append(cand, i)
+		}
+	}
+	if len(cand) > 0 && df.StoredDuplicates(ctx, p, cand, dup) != nil {
+		return nil
+	}
+	return dup
+}
+
+// learn extends the known stored ranges with a batch just stored.
+func (b *Batcher) learn(bs *batchSeries) {
+	b.rangesMu.Lock()
+	defer b.rangesMu.Unlock()
+	if b.ranges == nil {
+		return
+	}
+	for j, k := range bs.keys {
+		r, ok := b.ranges[k]
+		if !ok {
+			continue // not asked yet: StoredRanges will tell
+		}
+		r.First = min(r.First, bs.span[j].First)
+		r.Last = max(r.Last, bs.span[j].Last)
+		b.ranges[k] = r
 	}
 }
 

@@ -23,6 +23,7 @@ type lineReader struct {
 	offset  int64 // bytes of input consumed
 	max     int
 	scratch []byte
+	long    []byte
 }
 
 // errLineTooLong is returned (with the line's number in lineReader.line) for a line longer
@@ -30,11 +31,7 @@ type lineReader struct {
 var errLineTooLong = errors.New("line too long")
 
 func newLineReader(r io.Reader, max int) *lineReader {
-	size := max + 1
-	if size < 64<<10 {
-		size = 64 << 10
-	}
-	lr := &lineReader{br: bufio.NewReaderSize(r, size), first: true, max: max}
+	lr := &lineReader{br: bufio.NewReaderSize(r, 64<<10), first: true, max: max}
 	if head, _ := lr.br.Peek(64 << 10); len(head) > 0 {
 		h := bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
 		if !validPrefix(h) {
@@ -64,24 +61,36 @@ func (lr *lineReader) Encoding() string {
 }
 
 // next returns the next line without its line ending, io.EOF at the end, or
-// errLineTooLong for a line over the maximum (skipped; raw holds its first bytes).
+// errLineTooLong for a line over the maximum (skipped; the returned bytes are its start).
 func (lr *lineReader) next() (line []byte, err error) {
 	line, err = lr.br.ReadSlice('\n')
 	lr.line++
-	if err == bufio.ErrBufferFull || len(line) > lr.max+1 {
+	lr.offset += int64(len(line))
+	if err == bufio.ErrBufferFull {
+		// longer than the buffer: gather it, up to the maximum
+		lr.long = append(lr.long[:0], line...)
+		for err == bufio.ErrBufferFull && len(lr.long) <= lr.max {
+			line, err = lr.br.ReadSlice('\n')
+			lr.offset += int64(len(line))
+			lr.long = append(lr.long, line...)
+		}
+		line = lr.long
+	}
+	if len(line) > lr.max+1 || (len(line) == lr.max+1 && line[lr.max] != '\n') {
 		head := append(lr.scratch[:0], line[:min(len(line), 200)]...)
 		lr.scratch = head
-		lr.offset += int64(len(line))
 		for err == bufio.ErrBufferFull {
 			line, err = lr.br.ReadSlice('\n')
 			lr.offset += int64(len(line))
+		}
+		if len(lr.long) > 4<<20 {
+			lr.long = nil // do not keep a huge buffer
 		}
 		if err != nil && err != io.EOF {
 			return nil, err
 		}
 		return head, errLineTooLong
 	}
-	lr.offset += int64(len(line))
 	if len(line) == 0 {
 		if err == nil {
 			err = io.EOF

@@ -99,9 +99,10 @@ type Parser struct {
 	// NDJSON
 	js jsonLine
 
-	strs map[string]string
-	rows int
-	off  atomic.Int64 // lr.offset as of the end of the last Next, for other goroutines
+	strs                   map[string]string
+	lastMetric, lastSource string
+	rows                   int
+	off                    atomic.Int64 // lr.offset as of the end of the last Next, for other goroutines
 }
 
 // NewParser reads the start of r: for CSV the header, checked against SampleColumns (the
@@ -401,9 +402,9 @@ func (p *Parser) sample(dst *Batch, resource, metric, ts, value, source []byte) 
 		if m := checkID(source, MaxSourceLen); m != "" {
 			return colSource, m
 		}
-		src = p.intern(source)
+		src = p.internLast(&p.lastSource, source)
 	}
-	dst.add(p.intern(resource), p.intern(metric), unix, v, src)
+	dst.add(p.intern(resource), p.internLast(&p.lastMetric, metric), unix, v, src)
 	return "", ""
 }
 
@@ -444,6 +445,15 @@ func quote(b []byte) string {
 		return strconv.Quote(string(b[:64])) + "…"
 	}
 	return strconv.Quote(string(b))
+}
+
+// internLast is intern for a field that is mostly the same as on the line before.
+func (p *Parser) internLast(last *string, b []byte) string {
+	if string(b) == *last {
+		return *last
+	}
+	*last = p.intern(b)
+	return *last
 }
 
 // intern returns a string equal to b, shared with earlier equal ones: resource ids,

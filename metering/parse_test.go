@@ -3,6 +3,7 @@ package metering
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"strings"
@@ -274,4 +275,33 @@ func checkFuzz(t *testing.T, name string, f Format, in string) []Sample {
 		out = append(out, s)
 	}
 	return out
+}
+
+func TestLongLines(t *testing.T) {
+	// lines around the limit and around the read buffer's size
+	for _, n := range []int{100, 64<<10 - 1, 64 << 10, 64<<10 + 1, 200 << 10} {
+		for _, max := range []int{n - 1, n, n + 1} {
+			line := strings.Repeat("a", n)
+			in := "resource_id,metric,ts,value,x_pad\nr1,cpu,2026-11-01T00:00:00Z,1," + line + "\nr2,cpu,2026-11-01T00:00:00Z,1,\n"
+			p, err := NewParser(strings.NewReader(in), ParserConfig{Name: "f", Format: CSV, MaxLineLen: max + 30})
+			require.NoError(t, err)
+			var b Batch
+			var rejected []string
+			for {
+				_, err := p.Next(&b, 10, func(r Reject) { rejected = append(rejected, r.Err.Error()) })
+				if err == io.EOF {
+					break
+				}
+				require.NoError(t, err)
+			}
+			if len("r1,cpu,2026-11-01T00:00:00Z,1,")+n > max+30 {
+				assert.Equal(t, []string{fmt.Sprintf("f:2: line is longer than %d bytes", max+30)}, rejected, "n=%d max=%d", n, max)
+				assert.Equal(t, []string{"r2"}, b.ResourceID)
+			} else {
+				assert.Empty(t, rejected, "n=%d max=%d", n, max)
+				assert.Equal(t, []string{"r1", "r2"}, b.ResourceID)
+			}
+			assert.Equal(t, int64(len(in)), p.Offset())
+		}
+	}
 }

@@ -102,11 +102,24 @@ type Sink interface {
 	InsertSamples(ctx context.Context, b *Batch) error
 }
 
-// DuplicateFinder is what a Sink may also do: mark the rows of b whose identity is
-// already stored with the same value as its latest version (dup[i] = true).
+// DuplicateFinder is what a Sink may also do, so that answers and reports can count
+// duplicates (samples already stored with the same value). The Batcher remembers the
+// ranges it learns and extends them with what it stores, so a stream of new samples
+// costs one StoredRanges call per series and no lookups after that.
 type DuplicateFinder interface {
-	StoredDuplicates(ctx context.Context, b *Batch, dup []bool) error
+	// StoredRanges returns the first and last ts stored for each of the series asked;
+	// a series with nothing stored is absent from the answer.
+	StoredRanges(ctx context.Context, series []Series) (map[Series]TSRange, error)
+	// StoredDuplicates sets dup[i] for each i of rows whose identity is stored with
+	// the same value as its latest version.
+	StoredDuplicates(ctx context.Context, b *Batch, rows []int, dup []bool) error
 }
+
+// Series is (resource_id, metric).
+type Series struct{ ResourceID, Metric string }
+
+// TSRange is a closed range of Unix seconds.
+type TSRange struct{ First, Last int64 }
 
 // Validation of the fields of a sample. Each returns "" when the field is fine, or the
 // message that names what is wrong.

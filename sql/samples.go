@@ -130,78 +130,60 @@ ORDER BY resource_id, metric, ts`
 	return out, rows.Err()
 }
 
-// sampleKey is (resource_id, metric).
-type sampleKey struct{ resource, metric string }
+// StoredRanges returns the first and last ts stored of each series asked (absent: none
+// stored). It reads the rows of those series, once per series and process: the Batcher
+// remembers the answer.
+func (s *Store) StoredRanges(ctx context.Context, series []metering.Series) (map[metering.Series]metering.TSRange, error) {
+	kt, err := ext.NewTable("batch_series", ext.Column("resource_id", "String"), ext.Column("metric", "String"))
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range series {
+		if err := kt.Append(k.ResourceID, k.Metric); err != nil {
+			return nil, err
+		}
+	}
+	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(kt)), storedRangesQuery)
+	if err != nil {
+		return nil, fmt.Errorf("stored ranges: %w", err)
+	}
+	defer rows.Close()
+	out := map[metering.Series]metering.TSRange{}
+	for rows.Next() {
+		var k metering.Series
+		var lo, hi uint32
+		if err := rows.Scan(&k.ResourceID, &k.Metric, &lo, &hi); err != nil {
+			return nil, fmt.Errorf("stored ranges: %w", err)
+		}
+		out[k] = metering.TSRange{First: int64(lo), Last: int64(hi)}
+	}
+	return out, rows.Err()
+}
 
-// identity is (resource_id, metric, ts).
+const storedRangesQuery = `SELECT resource_id, metric, toUInt32(min(ts)), toUInt32(max(ts))
+FROM usage_samples
+WHERE resource_id IN (SELECT resource_id FROM batch_series)
+  AND (resource_id, metric) IN (SELECT resource_id, metric FROM batch_series)
+GROUP BY resource_id, metric`
+
 type identity struct {
-	sampleKey
+	metering.Series
 	ts int64
 }
 
-// StoredDuplicates marks the rows of b whose identity is stored with the same value as
-// its latest version. It first reads the stored ts range of each (resource_id, metric)
-// of the batch from usage_sample_ranges (a small table), so a batch of samples newer
-// than what is stored costs one small query; only rows inside a stored range are
-// looked up in usage_samples.
-func (s *Store) StoredDuplicates(ctx context.Context, b *metering.Batch, dup []bool) error {
-	keys := map[sampleKey]struct{}{}
-	kt, err := ext.NewTable("batch_keys", ext.Column("resource_id", "String"), ext.Column("metric", "String"))
-	if err != nil {
-		return err
-	}
-	for i := 0; i < b.Len(); i++ {
-		k := sampleKey{b.ResourceID[i], b.Metric[i]}
-		if _, ok := keys[k]; !ok {
-			keys[k] = struct{}{}
-			if err := kt.Append(k.resource, k.metric); err != nil {
-				return err
-			}
-		}
-	}
-	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(kt)),
-		`SELECT resource_id, metric, toUInt32(minMerge(first_ts)), toUInt32(maxMerge(last_ts))
-FROM usage_sample_ranges
-WHERE (resource_id, metric) IN (SELECT resource_id, metric FROM batch_keys)
-GROUP BY resource_id, metric`)
-	if err != nil {
-		return fmt.Errorf("find duplicates: %w", err)
-	}
-	ranges := map[sampleKey][2]int64{}
-	for rows.Next() {
-		var k sampleKey
-		var lo, hi uint32
-		if err := rows.Scan(&k.resource, &k.metric, &lo, &hi); err != nil {
-			rows.Close()
-			return fmt.Errorf("find duplicates: %w", err)
-		}
-		ranges[k] = [2]int64{int64(lo), int64(hi)}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("find duplicates: %w", err)
-	}
-	if len(ranges) == 0 {
-		return nil
-	}
+// StoredDuplicates sets dup[i], for i in rows, when row i's identity is stored with the
+// same value as its latest version.
+func (s *Store) StoredDuplicates(ctx context.Context, b *metering.Batch, rowIdx []int, dup []bool) error {
 	ct, err := ext.NewTable("batch_ids", ext.Column("resource_id", "String"), ext.Column("metric", "String"), ext.Column("ts", "DateTime"))
 	if err != nil {
 		return err
 	}
-	var cand []int
-	for i := 0; i < b.Len(); i++ {
-		r, ok := ranges[sampleKey{b.ResourceID[i], b.Metric[i]}]
-		if ok && b.TS[i] >= r[0] && b.TS[i] <= r[1] {
-			cand = append(cand, i)
-			if err := ct.Append(b.ResourceID[i], b.Metric[i], time.Unix(b.TS[i], 0)); err != nil {
-				return err
-			}
+	for _, i := range rowIdx {
+		if err := ct.Append(b.ResourceID[i], b.Metric[i], time.Unix(b.TS[i], 0)); err != nil {
+			return err
 		}
 	}
-	if len(cand) == 0 {
-		return nil
-	}
-	rows, err = s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(ct)),
+	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(ct)),
 		`SELECT resource_id, metric, toUInt32(ts), argMax(value, version)
 FROM usage_samples
 WHERE resource_id IN (SELECT resource_id FROM batch_ids)
@@ -211,12 +193,12 @@ GROUP BY resource_id, metric, ts`)
 		return fmt.Errorf("find duplicates: %w", err)
 	}
 	defer rows.Close()
-	stored := make(map[identity]float64, len(cand))
+	stored := make(map[identity]float64, len(rowIdx))
 	for rows.Next() {
 		var id identity
 		var ts uint32
 		var v float64
-		if err := rows.Scan(&id.resource, &id.metric, &ts, &v); err != nil {
+		if err := rows.Scan(&id.ResourceID, &id.Metric, &ts, &v); err != nil {
 			return fmt.Errorf("find duplicates: %w", err)
 		}
 		id.ts = int64(ts)
@@ -225,8 +207,8 @@ GROUP BY resource_id, metric, ts`)
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("find duplicates: %w", err)
 	}
-	for _, i := range cand {
-		if v, ok := stored[identity{sampleKey{b.ResourceID[i], b.Metric[i]}, b.TS[i]}]; ok && v == b.Value[i] {
+	for _, i := range rowIdx {
+		if v, ok := stored[identity{metering.Series{ResourceID: b.ResourceID[i], Metric: b.Metric[i]}, b.TS[i]}]; ok && v == b.Value[i] {
 			dup[i] = true
 		}
 	}

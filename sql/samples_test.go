@@ -70,13 +70,19 @@ func TestSamplesIdempotent(t *testing.T) {
 func TestStoredDuplicates(t *testing.T) {
 	s := chtest.New(t)
 	ctx := context.Background()
-	dup := make([]bool, 3)
-	require.NoError(t, s.StoredDuplicates(ctx, sampleBatch(10, 1, 2, 3), dup))
-	assert.Equal(t, []bool{false, false, false}, dup, "nothing stored yet")
+	series := []metering.Series{{ResourceID: "vm-1", Metric: "cpu"}, {ResourceID: "vm-2", Metric: "cpu"}}
+	got, err := s.StoredRanges(ctx, series)
+	require.NoError(t, err)
+	assert.Empty(t, got, "nothing stored yet")
 	require.NoError(t, s.InsertSamples(ctx, sampleBatch(10, 1, 2, 3)))
+	got, err = s.StoredRanges(ctx, series)
+	require.NoError(t, err)
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Unix()
+	assert.Equal(t, map[metering.Series]metering.TSRange{series[0]: {First: t0, Last: t0 + 120}}, got)
+
 	// same values, a corrected value, and a sample after the stored range
 	b := sampleBatch(20, 1, 5, 3, 4)
-	dup = make([]bool, 4)
-	require.NoError(t, s.StoredDuplicates(ctx, b, dup))
+	dup := make([]bool, 4)
+	require.NoError(t, s.StoredDuplicates(ctx, b, []int{0, 1, 2, 3}, dup))
 	assert.Equal(t, []bool{true, false, true, false}, dup)
 }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -78,6 +80,18 @@ func cmdIngest(ctx context.Context, a *app, args []string) error {
 	if err := os.MkdirAll(filepath.Dir(*report), 0o755); err != nil {
 		return err
 	}
+	if os.Getenv("GOMEMLIMIT") == "" && os.Getenv("GOGC") == "" {
+		// Memory stays flat whatever the file size: a few batches are in flight. Let the
+		// heap grow to a fixed limit before collecting, instead of collecting each time
+		// it doubles: far less garbage-collector work on a stream of batches.
+		debug.SetGCPercent(800)
+		debug.SetMemoryLimit(220 << 20)
+	}
+	stopProfile, err := cpuProfile()
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	store, err := a.Store(ctx)
 	if err != nil {
 		return err
@@ -330,4 +344,22 @@ func showProgress(w io.Writer, name string, size int64, p *metering.Parser, rows
 		fmt.Fprintf(w, "\r\033[K%s [%s%s] %5.1f%%  %d rows  %.0f rows/s", filepath.Base(name),
 			strings.Repeat("#", filled), strings.Repeat(".", width-filled), pct, rows.Load(), rate)
 	}
+}
+
+// cpuProfile writes a CPU profile to $CLOUDBILL_CPUPROFILE, if set, until the returned
+// function is called (for finding where ingest and serve spend their time).
+func cpuProfile() (stop func(), err error) {
+	path := os.Getenv("CLOUDBILL_CPUPROFILE")
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"cloudbill/metering"
@@ -45,6 +47,16 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	if fs.NArg() != 0 {
 		return usagef("serve: unexpected arguments %v", fs.Args())
 	}
+	if os.Getenv("GOMEMLIMIT") == "" && os.Getenv("GOGC") == "" {
+		// batches in flight make the heap; collect less often, within a fixed limit
+		debug.SetGCPercent(400)
+		debug.SetMemoryLimit(1 << 30)
+	}
+	stopProfile, err := cpuProfile()
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	store, err := a.Store(ctx)
 	if err != nil {
 		return err
@@ -56,7 +68,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	logf := func(f string, args ...any) {
 		fmt.Fprintf(a.stderr, "%s serve: %s\n", a.now().Format(time.RFC3339), fmt.Sprintf(f, args...))
 	}
-	b, err := metering.NewBatcher(metering.BatcherConfig{Sink: store, Spool: spool, MaxRows: *batchRows, MaxDelay: *flush, Logf: logf})
+	b, err := metering.NewBatcher(metering.BatcherConfig{Sink: store, Spool: spool, MaxRows: *batchRows, MaxDelay: *flush, Linger: 20 * time.Millisecond, Logf: logf})
 	if err != nil {
 		return err
 	}

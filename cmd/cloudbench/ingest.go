@@ -1,0 +1,410 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"cloudbill/internal/chserver"
+	"cloudbill/sql"
+)
+
+func init() {
+	register("ingest", 20, benchIngest)
+}
+
+// benchIngest measures the figures of the metering issue on an embedded ClickHouse
+// started in a temporary directory:
+//
+//   - the baseline: clickhouse-client INSERT … FORMAT TSV of N rows;
+//   - `cloudbill ingest` of the same rows as CSV, into a fresh database of the same server;
+//   - HTTP: `cloudbill serve`, with 8 senders on loopback posting the same rows as NDJSON
+//     (10,000 lines a request);
+//   - the peak RSS of `cloudbill ingest` on a 2 GB CSV file.
+//
+// N is CLOUDBENCH_INGEST_ROWS (default 5,000,000); CLOUDBENCH_RSS_BYTES sets the size of
+// the RSS file (default 2 GB; 0 skips it). Files go to a temporary directory, removed
+// afterwards.
+func benchIngest(ctx context.Context) error {
+	rows := envInt("CLOUDBENCH_INGEST_ROWS", 5_000_000)
+	rssBytes := envInt("CLOUDBENCH_RSS_BYTES", 2<<30)
+	tmp, err := os.MkdirTemp("", "cloudbench-ingest-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	client, err := exec.LookPath("clickhouse-client")
+	if err != nil {
+		return fmt.Errorf("clickhouse-client is needed for the baseline (make deps): %w", err)
+	}
+
+	bin := filepath.Join(tmp, "cloudbill")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/cloudbill")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("build cloudbill: %w", err)
+	}
+	srv, err := chserver.Start(ctx, chserver.Config{Dir: filepath.Join(tmp, "clickhouse"), KillWithParent: true})
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+	host, port, _ := net.SplitHostPort(srv.Addr)
+	fmt.Printf("clickhouse-server %s on %s; %d rows\n", serverVersion(ctx, client, host, port), srv.Addr, rows)
+
+	csvFile, tsvFile, ndFile := filepath.Join(tmp, "s.csv"), filepath.Join(tmp, "s.tsv"), filepath.Join(tmp, "s.ndjson")
+	if err := writeSamples(csvFile, tsvFile, ndFile, rows, 0); err != nil {
+		return err
+	}
+
+	// baseline
+	base, err := openDB(ctx, srv.Addr, "bench_baseline")
+	if err != nil {
+		return err
+	}
+	defer base.Close()
+	in, err := os.Open(tsvFile)
+	if err != nil {
+		return err
+	}
+	quiesce(ctx, base)
+	cmd := exec.CommandContext(ctx, client, "--host", host, "--port", port, "--database", "bench_baseline",
+		"--query", "INSERT INTO usage_samples (resource_id, metric, ts, value, source, ingested_at, version) FORMAT TSV")
+	cmd.Stdin, cmd.Stderr = in, os.Stderr
+	start := time.Now()
+	err = cmd.Run()
+	baseSecs := time.Since(start).Seconds()
+	in.Close()
+	if err != nil {
+		return fmt.Errorf("clickhouse-client: %w", err)
+	}
+	if err := expectRows(ctx, base, rows); err != nil {
+		return fmt.Errorf("baseline: %w", err)
+	}
+	baseRate := float64(rows) / baseSecs
+	fmt.Printf("baseline  clickhouse-client INSERT FORMAT TSV   %8.2f s  %10.0f rows/s\n", baseSecs, baseRate)
+
+	// file ingest
+	fileDB, err := openDB(ctx, srv.Addr, "bench_file")
+	if err != nil {
+		return err
+	}
+	defer fileDB.Close()
+	quiesce(ctx, fileDB)
+	secs, _, err := runIngest(ctx, bin, srv.Addr, "bench_file", tmp, csvFile)
+	if err != nil {
+		return err
+	}
+	if err := expectRows(ctx, fileDB, rows); err != nil {
+		return fmt.Errorf("cloudbill ingest: %w", err)
+	}
+	fileRate := float64(rows) / secs
+	fmt.Printf("cloudbill ingest FILE.csv                     %8.2f s  %10.0f rows/s\n", secs, fileRate)
+
+	// HTTP
+	httpDB, err := openDB(ctx, srv.Addr, "bench_http")
+	if err != nil {
+		return err
+	}
+	defer httpDB.Close()
+	quiesce(ctx, httpDB)
+	secs, err = runHTTP(ctx, bin, srv.Addr, "bench_http", tmp, ndFile, 8, 10_000)
+	if err != nil {
+		return err
+	}
+	if err := expectRows(ctx, httpDB, rows); err != nil {
+		return fmt.Errorf("cloudbill serve: %w", err)
+	}
+	httpRate := float64(rows) / secs
+	fmt.Printf("cloudbill serve, 8 senders NDJSON over HTTP   %8.2f s  %10.0f rows/s\n", secs, httpRate)
+	fmt.Printf("ratio file ingest / baseline: %.2f (target >= 0.8)\n", fileRate/baseRate)
+	fmt.Printf("ratio HTTP ingest / baseline: %.2f (target >= 0.5)\n", httpRate/baseRate)
+	for _, f := range []string{csvFile, tsvFile, ndFile} {
+		_ = os.Remove(f)
+	}
+
+	if rssBytes > 0 {
+		big := filepath.Join(tmp, "big.csv")
+		n, err := writeSamplesBytes(big, int64(rssBytes))
+		if err != nil {
+			return err
+		}
+		fi, _ := os.Stat(big)
+		rssDB, err := openDB(ctx, srv.Addr, "bench_rss")
+		if err != nil {
+			return err
+		}
+		defer rssDB.Close()
+		quiesce(ctx, rssDB)
+		secs, rss, err := runIngest(ctx, bin, srv.Addr, "bench_rss", tmp, big)
+		_ = os.Remove(big)
+		if err != nil {
+			return err
+		}
+		if err := expectRows(ctx, rssDB, n); err != nil {
+			return fmt.Errorf("cloudbill ingest (RSS): %w", err)
+		}
+		fmt.Printf("cloudbill ingest of a %.2f GB file (%d rows): %.1f s, %.0f rows/s, peak RSS %.1f MB (target <= 300 MB)\n",
+			float64(fi.Size())/(1<<30), n, secs, float64(n)/secs, float64(rss)/(1<<20))
+	}
+	return nil
+}
+
+// quiesce waits (up to a minute) until the server merges no parts, so that the merges
+// of one run do not slow the next.
+func quiesce(ctx context.Context, s *chstore.Store) {
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		var n uint64
+		if err := s.Conn().QueryRow(ctx, "SELECT count() FROM system.merges").Scan(&n); err != nil || n == 0 {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func envInt(name string, def int) int {
+	if v := os.Getenv(name); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+	}
+	return def
+}
+
+func serverVersion(ctx context.Context, client, host, port string) string {
+	out, err := exec.CommandContext(ctx, client, "--host", host, "--port", port, "--query", "SELECT version()").Output()
+	if err != nil {
+		return "?"
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func openDB(ctx context.Context, addr, db string) (*chstore.Store, error) {
+	return chstore.Open(ctx, chstore.Config{Addr: addr, Database: db})
+}
+
+func expectRows(ctx context.Context, s *chstore.Store, want int) error {
+	st, err := s.SampleStats(ctx, chstore.SampleFilter{})
+	if err != nil {
+		return err
+	}
+	if st.Samples != uint64(want) {
+		return fmt.Errorf("stored %d distinct samples, want %d", st.Samples, want)
+	}
+	return nil
+}
+
+// runIngest runs `cloudbill ingest` on one file and returns its wall time and peak RSS
+// in bytes (from the child's rusage).
+func runIngest(ctx context.Context, bin, addr, db, tmp, file string) (secs float64, rss int64, err error) {
+	cmd := exec.CommandContext(ctx, bin, "--clickhouse", "clickhouse://"+addr+"/"+db, "--data-dir", filepath.Join(tmp, "var-"+db),
+		"ingest", "--summary=false", "--report", filepath.Join(tmp, db+"-report.txt"), file)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err = cmd.Run()
+	secs = time.Since(start).Seconds()
+	if err != nil {
+		return 0, 0, fmt.Errorf("cloudbill ingest: %w\n%s", err, out.String())
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = ru.Maxrss * 1024 // kilobytes on Linux
+	}
+	return secs, rss, nil
+}
+
+// runHTTP starts `cloudbill serve` and posts the NDJSON file from several senders, each
+// request a run of lines; it returns the time from the first request to the last answer.
+func runHTTP(ctx context.Context, bin, addr, db, tmp, file string, senders, perRequest int) (float64, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	listen := l.Addr().String()
+	l.Close()
+	var logs bytes.Buffer
+	cmd := exec.CommandContext(ctx, bin, "--clickhouse", "clickhouse://"+addr+"/"+db, "--data-dir", filepath.Join(tmp, "var-"+db),
+		"serve", "--listen", listen)
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get("http://" + listen + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			return 0, fmt.Errorf("serve did not start: %s", logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 1<<20)
+	var mu sync.Mutex
+	next := func(buf []byte) ([]byte, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		buf = buf[:0]
+		for i := 0; i < perRequest; i++ {
+			line, err := br.ReadSlice('\n')
+			buf = append(buf, line...)
+			if err == io.EOF {
+				if len(buf) == 0 {
+					return nil, io.EOF
+				}
+				return buf, nil
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		return buf, nil
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: senders}}
+	url := "http://" + listen + "/v1/samples"
+	errs := make(chan error, senders)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for g := 0; g < senders; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf []byte
+			for {
+				body, err := next(buf)
+				if err == io.EOF {
+					return
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				buf = body
+				resp, err := client.Post(url, "application/x-ndjson", bytes.NewReader(body))
+				if err != nil {
+					errs <- err
+					return
+				}
+				data, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					errs <- fmt.Errorf("serve answered %d: %s", resp.StatusCode, data)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	secs := time.Since(start).Seconds()
+	close(errs)
+	if err := <-errs; err != nil {
+		return 0, err
+	}
+	return secs, nil
+}
+
+// sampleRow is row i of the deterministic bench data: 2,000 resources × 2 metrics, one
+// sample every 5 minutes from 2026-11-01, time-major, values from a fixed xorshift.
+type sampleGen struct {
+	i     int
+	state uint64
+}
+
+var benchMetrics = [2]string{"cpu_util", "net_out_gb"}
+
+func (g *sampleGen) next() (resource int, metric string, ts int64, value float64) {
+	const resources = 2000
+	resource = g.i % resources
+	metric = benchMetrics[(g.i/resources)%2]
+	ts = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Unix() + int64(g.i/(resources*2))*300
+	g.state ^= g.state << 13
+	g.state ^= g.state >> 7
+	g.state ^= g.state << 17
+	value = float64(g.state%10_000_000) / 1000
+	g.i++
+	return
+}
+
+// writeSamples writes n rows as CSV, TSV (the columns of usage_samples) and NDJSON.
+func writeSamples(csvPath, tsvPath, ndPath string, n int, _ int) error {
+	var files []*os.File
+	var ws []*bufio.Writer
+	for _, p := range []string{csvPath, tsvPath, ndPath} {
+		f, err := os.Create(p)
+		if err != nil {
+			return err
+		}
+		files = append(files, f)
+		ws = append(ws, bufio.NewWriterSize(f, 1<<20))
+	}
+	c, t, nd := ws[0], ws[1], ws[2]
+	c.WriteString("resource_id,metric,ts,value,source\n")
+	g := sampleGen{state: 88172645463325252}
+	ingested := time.Now().Unix()
+	var b []byte
+	for i := 0; i < n; i++ {
+		r, m, ts, v := g.next()
+		stamp := time.Unix(ts, 0).UTC().Format(time.RFC3339)
+		b = fmt.Appendf(b[:0], "vm-%05d,%s,%s,%s,bench\n", r, m, stamp, strconv.FormatFloat(v, 'f', -1, 64))
+		c.Write(b)
+		b = fmt.Appendf(b[:0], "vm-%05d\t%s\t%d\t%s\tbench\t%d\t%d\n", r, m, ts, strconv.FormatFloat(v, 'f', -1, 64), ingested, i+1)
+		t.Write(b)
+		b = fmt.Appendf(b[:0], `{"resource_id":"vm-%05d","metric":"%s","ts":"%s","value":%s,"source":"bench"}`+"\n", r, m, stamp, strconv.FormatFloat(v, 'f', -1, 64))
+		nd.Write(b)
+	}
+	var errs []error
+	for i := range files {
+		errs = append(errs, ws[i].Flush(), files[i].Close())
+	}
+	return errors.Join(errs...)
+}
+
+// writeSamplesBytes writes a CSV file of about size bytes and returns its row count.
+func writeSamplesBytes(path string, size int64) (int, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	w.WriteString("resource_id,metric,ts,value,source\n")
+	g := sampleGen{state: 88172645463325252}
+	var written int64
+	var b []byte
+	n := 0
+	for written < size {
+		r, m, ts, v := g.next()
+		b = fmt.Appendf(b[:0], "vm-%05d,%s,%s,%s,bench\n", r, m, time.Unix(ts, 0).UTC().Format(time.RFC3339), strconv.FormatFloat(v, 'f', -1, 64))
+		w.Write(b)
+		written += int64(len(b))
+		n++
+	}
+	if err := w.Flush(); err != nil {
+		return 0, err
+	}
+	return n, f.Close()
+}
