@@ -83,27 +83,8 @@ func TestStatementsCommand(t *testing.T) {
 	assert.Contains(t, msg, dir)
 
 	agree := func(t *testing.T) {
-		summary := csvTotal(t, filepath.Join(dir, "summary.csv"))
-		vendors := money.Sum()
-		vs, _ := filepath.Glob(filepath.Join(dir, "vendors", "*.csv"))
-		require.NotEmpty(t, vs)
-		for _, f := range vs {
-			vendors = vendors.Add(csvTotal(t, f))
-		}
-		// The top-level departments' statements hold their units: sum those whose
-		// department has no parent in the org (the subordinate units' files repeat them).
-		deps := money.Sum()
-		ds, _ := filepath.Glob(filepath.Join(dir, "departments", "*.csv"))
-		require.NotEmpty(t, ds)
-		parents := orgParents(t, fx("departments.csv"))
-		for _, f := range ds {
-			if parents[strings.TrimSuffix(filepath.Base(f), ".csv")] == "" {
-				deps = deps.Add(csvTotal(t, f))
-			}
-		}
-		assert.Equal(t, money.Plain(summary), money.Plain(vendors), "vendors vs summary")
-		assert.Equal(t, money.Plain(summary), money.Plain(deps), "departments vs summary")
-		assert.Contains(t, msg, "net "+money.Grouped(summary))
+		total := viewsAgree(t, dir, orgParents(t, fx("departments.csv")))
+		assert.Contains(t, msg, "net "+money.Grouped(total))
 	}
 	t.Run("provisional views agree", agree)
 
@@ -140,6 +121,91 @@ func TestStatementsCommand(t *testing.T) {
 			assert.True(t, bytes.Equal(want, got), "%s changed at re-issue", p)
 		}
 	})
+}
+
+// viewsAgree checks that the statement CSVs under dir agree to the fen: Σ vendors =
+// Σ top-level departments = the summary; it returns the summary's total.
+func viewsAgree(t *testing.T, dir string, parents map[string]string) decimal.Decimal {
+	t.Helper()
+	summary := csvTotal(t, filepath.Join(dir, "summary.csv"))
+	vendors := money.Sum()
+	vs, _ := filepath.Glob(filepath.Join(dir, "vendors", "*.csv"))
+	require.NotEmpty(t, vs)
+	for _, f := range vs {
+		vendors = vendors.Add(csvTotal(t, f))
+	}
+	// The top-level departments' statements hold their units: sum those whose
+	// department has no parent in the org (the subordinate units' files repeat them).
+	deps := money.Sum()
+	ds, _ := filepath.Glob(filepath.Join(dir, "departments", "*.csv"))
+	require.NotEmpty(t, ds)
+	for _, f := range ds {
+		if parents[strings.TrimSuffix(filepath.Base(f), ".csv")] == "" {
+			deps = deps.Add(csvTotal(t, f))
+		}
+	}
+	assert.Equal(t, money.Plain(summary), money.Plain(vendors), "vendors vs summary")
+	assert.Equal(t, money.Plain(summary), money.Plain(deps), "departments vs summary")
+	return summary
+}
+
+// TestStatementsGeneratedDistrict runs a generated district month (60 departments with
+// subordinate units, 2,000 work orders, 4 vendors; no usage samples) through import,
+// rating, close and statements: the views agree to the fen and a re-issue of the closed
+// month gives the same bytes.
+func TestStatementsGeneratedDistrict(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports and rates a district month")
+	}
+	dsn := catalogDSN(t)
+	data := t.TempDir()
+	cli := func(args ...string) (string, error) {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), append([]string{"--clickhouse", dsn}, args...), &stdout, &stderr)
+		return stdout.String() + stderr.String(), err
+	}
+	f := func(name string) string { return filepath.Join(data, name) }
+	for _, args := range [][]string{
+		{"gen", "--out", data, "--scale", "district", "--period", "2026-10", "--seed", "3", "--samples=false"},
+		{"catalog", "import", f("catalog-2026-01-01.csv"), "--effective", "2026-01-01"},
+		{"catalog", "import", f("catalog-2026-10-16.csv"), "--effective", "2026-10-16"},
+		{"catalog", "adapt", f("adaptations.csv")},
+		{"org", "import", "--departments", f("departments.csv"), "--projects", f("projects.csv"), "--vendors", f("vendors.csv")},
+		{"orders", "import", f("orders.csv")},
+		{"acceptance", "import", f("acceptance.csv")},
+		{"rate", "--period", "2026-10"},
+		{"close", "--period", "2026-10", "--allow-pending"},
+	} {
+		out, err := cli(args...)
+		require.NoError(t, err, "%v: %s", args, out)
+	}
+	out := t.TempDir()
+	msg, err := cli("statements", "--period", "2026-10", "--out", out)
+	require.NoError(t, err, msg)
+	assert.Contains(t, msg, "final (closed")
+	dir := filepath.Join(out, "2026-10")
+	total := viewsAgree(t, dir, orgParents(t, f("departments.csv")))
+	assert.Contains(t, msg, "net "+money.Grouped(total))
+	assert.True(t, total.IsPositive())
+
+	again := t.TempDir()
+	msg, err = cli("statements", "--period", "2026-10", "--out", again)
+	require.NoError(t, err, msg)
+	n := 0
+	require.NoError(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		x, err := os.ReadFile(p)
+		require.NoError(t, err)
+		y, err := os.ReadFile(filepath.Join(again, "2026-10", rel))
+		require.NoError(t, err)
+		assert.True(t, bytes.Equal(x, y), "%s differs between two issues of the closed month", rel)
+		n++
+		return nil
+	}))
+	assert.Greater(t, n, 100)
 }
 
 // orgParents reads id → parent_id from a departments file.
