@@ -134,7 +134,7 @@ func lines(r *rand.Rand, cfg Config, p calendar.Period, org catalog.Org, deps []
 			portion = catalog.PortionStock
 		}
 		base := rating.Line{Period: p, Department: dep, Vendor: vendors[r.IntN(len(vendors))], Project: pid,
-			Category: catalog.FundingCategory(proj.Category, portion), Order: catalog.OrderID(fmt.Sprintf("WO-%d%02d-%06d", p.Year, int(p.Month), o)),
+			Category: catalog.FundingCategory(proj.Category, portion), Order: catalog.OrderID(fmt.Sprintf("WO%d%06d", p.Year, o)),
 			Item: item.Code, Zone: zone, Mode: catalog.ModeShared, UnitPrice: item.Prices[zone], CatalogVersion: v.Effective, DaysInMonth: dim}
 		base.Kind = rating.KindCharge
 		if it.metered {
