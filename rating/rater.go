@@ -24,6 +24,10 @@ var (
 	ErrPeriodClosed = errors.New("month is closed")
 )
 
+// EngineVersion names the rating rules of this code; it is part of every run's
+// fingerprint, so a changed engine re-rates a month whose inputs did not change.
+const EngineVersion = "cloudbill-rating/1"
+
 // MasterData reads the catalog, the organisation, work orders and acceptance records.
 type MasterData interface {
 	Catalog(ctx context.Context) (catalog.Catalog, error)
@@ -136,6 +140,7 @@ func (r *Rater) Rate(ctx context.Context, p calendar.Period) (Outcome, error) {
 		return Outcome{}, fmt.Errorf("rate %s: %w", p, err)
 	}
 	fp := newFingerprint()
+	fp.add("engine", EngineVersion)
 	fp.add("period", p.String())
 	fp.add("catalog", cat)
 	fp.add("org", orgCanon(org))

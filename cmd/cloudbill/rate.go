@@ -7,6 +7,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -51,7 +52,8 @@ month (columns effective, group, threshold, rate_percent; see the README).`)
 	if err != nil {
 		return err
 	}
-	r, err := rating.New(rating.Config{Master: s, Usage: s, Results: s, Rules: book, Now: a.now})
+	usage := &timedUsage{UsageReader: s, now: a.now}
+	r, err := rating.New(rating.Config{Master: s, Usage: usage, Results: s, Rules: book, Now: a.now})
 	if err != nil {
 		return err
 	}
@@ -60,8 +62,24 @@ month (columns effective, group, threshold, rate_percent; see the README).`)
 		return err
 	}
 	printRateSummary(a.stdout, out)
+	fmt.Fprintf(a.stdout, "usage       %d windows aggregated in ClickHouse in %s\n", usage.windows, usage.took.Round(1e6))
 	fmt.Fprintf(a.stdout, "elapsed     %s\n", a.now().Sub(start).Round(1e6))
 	return nil
+}
+
+// timedUsage measures the time ClickHouse takes to aggregate usage.
+type timedUsage struct {
+	rating.UsageReader
+	now     func() time.Time
+	windows int
+	took    time.Duration
+}
+
+func (u *timedUsage) UsageAggregates(ctx context.Context, p calendar.Period, ws []rating.UsageWindow) (rating.Usage, error) {
+	start := u.now()
+	defer func() { u.took += u.now().Sub(start) }()
+	u.windows += len(ws)
+	return u.UsageReader.UsageAggregates(ctx, p, ws)
 }
 
 func readRulesFile(name string) (rating.RuleBook, error) {
