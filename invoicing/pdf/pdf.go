@@ -75,7 +75,14 @@ type Face struct {
 // small cuts of it.
 func (f *Font) Face(runes string) *Face {
 	set := runeSet(runes)
-	return &Face{ttf: gofpdf.UTF8CutFont(f.ttf, setString(set)), runes: set}
+	return &Face{ttf: cut(f.ttf, setString(set)), runes: set}
+}
+
+// cut is gofpdf.UTF8CutFont on a private copy of ttf: gofpdf pads the tables of the font
+// it reads in place (append on a sub-slice), which would race between goroutines sharing
+// the bytes.
+func cut(ttf []byte, runes string) []byte {
+	return gofpdf.UTF8CutFont(append([]byte(nil), ttf...), runes)
 }
 
 func runeSet(runes string) map[rune]bool {
@@ -217,7 +224,7 @@ func (fc *Face) Render(d sheet.Doc) ([]byte, error) {
 		}
 	}
 	f.AliasNbPages("{nb}") // before the font: gofpdf sizes the font's subset by it
-	f.AddUTF8FontFromBytes("song", "", gofpdf.UTF8CutFont(fc.ttf, setString(docRunes)))
+	f.AddUTF8FontFromBytes("song", "", cut(fc.ttf, setString(docRunes)))
 	if err := f.Error(); err != nil {
 		return nil, fmt.Errorf("font: %w", err)
 	}
