@@ -185,18 +185,35 @@ type Statements struct {
 }
 
 var kindOrder = map[rating.Kind]int{
-	rating.KindCharge: 0, rating.KindMetered: 1, rating.KindUnfunded: 2, rating.KindAdjustment: 3, rating.KindDeduction: 4,
+	rating.KindCharge: 0, rating.KindMetered: 1, rating.KindAdjustment: 2, rating.KindUnfunded: 3, rating.KindDeduction: 4,
 }
 
-// SortLines puts lines in statement order: department, project, order, kind, item,
-// dates, vendor, zone. The order is total on the line content, so a month's
-// statements come out the same whatever order the store returned its lines in.
+// kindClass is the section of a department statement a line is shown in: the project
+// groups (charge and metered), adjustments, unfunded, deductions.
+func kindClass(k rating.Kind) int {
+	switch k {
+	case rating.KindAdjustment:
+		return 1
+	case rating.KindUnfunded:
+		return 2
+	case rating.KindDeduction:
+		return 3
+	}
+	return 0
+}
+
+// SortLines puts lines in statement order: department; its charge and metered lines,
+// then adjustments, unfunded lines and deductions; each by project, order, kind, item,
+// dates, vendor, zone. The order is total on the line content, so a month's statements
+// come out the same whatever order the store returned its lines in.
 func SortLines(ls []rating.Line) {
 	sort.SliceStable(ls, func(i, j int) bool {
 		a, b := ls[i], ls[j]
 		switch {
 		case a.Department != b.Department:
 			return a.Department < b.Department
+		case kindClass(a.Kind) != kindClass(b.Kind):
+			return kindClass(a.Kind) < kindClass(b.Kind)
 		case a.Project != b.Project:
 			return a.Project < b.Project
 		case a.Order != b.Order:
@@ -267,8 +284,14 @@ func newOrgTree(m Month) *orgTree {
 	for _, cs := range t.children {
 		sort.Slice(cs, func(i, j int) bool { return cs[i] < cs[j] })
 	}
-	for _, l := range m.Lines {
-		t.byDept[l.Department] = append(t.byDept[l.Department], l)
+	// m.Lines is in statement order: each department's lines are one run of it.
+	for i := 0; i < len(m.Lines); {
+		j := i + 1
+		for j < len(m.Lines) && m.Lines[j].Department == m.Lines[i].Department {
+			j++
+		}
+		t.byDept[m.Lines[i].Department] = m.Lines[i:j:j]
+		i = j
 	}
 	return t
 }
@@ -362,15 +385,26 @@ func buildDepartment(m Month, t *orgTree, id catalog.DepartmentID) DepartmentSta
 			continue
 		}
 		sec := UnitSection{Department: t.department(u), Subtotal: sum(own)}
-		for _, l := range own {
-			switch l.Kind {
-			case rating.KindAdjustment:
-				sec.Adjustments = append(sec.Adjustments, l)
-			case rating.KindUnfunded:
-				sec.Unfunded = append(sec.Unfunded, l)
-			case rating.KindDeduction:
-				vd, ok := vds[l.Vendor]
-				sec.Deductions = append(sec.Deductions, DeductionLine{Line: l, Vendor: vd, Known: ok})
+		// own is in statement order: project lines, adjustments, unfunded, deductions;
+		// the sections and groups are sub-slices of it.
+		for start := 0; start < len(own); {
+			l := own[start]
+			end := start + 1
+			for end < len(own) && kindClass(own[end].Kind) == kindClass(l.Kind) &&
+				(kindClass(l.Kind) != 0 || (own[end].Project == l.Project && own[end].Order == l.Order)) {
+				end++
+			}
+			run := own[start:end:end]
+			switch kindClass(l.Kind) {
+			case 1:
+				sec.Adjustments = run
+			case 2:
+				sec.Unfunded = run
+			case 3:
+				for _, d := range run {
+					vd, ok := vds[d.Vendor]
+					sec.Deductions = append(sec.Deductions, DeductionLine{Line: d, Vendor: vd, Known: ok})
+				}
 			default:
 				n := len(sec.Projects)
 				if n == 0 || sec.Projects[n-1].Project != l.Project {
@@ -378,20 +412,19 @@ func buildDepartment(m Month, t *orgTree, id catalog.DepartmentID) DepartmentSta
 					n++
 				}
 				pg := &sec.Projects[n-1]
-				k := len(pg.Orders)
-				if k == 0 || pg.Orders[k-1].Order != l.Order {
-					pg.Orders = append(pg.Orders, OrderGroup{Order: l.Order, Subtotal: decimal.Zero})
-					k++
-				}
-				og := &pg.Orders[k-1]
-				og.Lines = append(og.Lines, l)
-				og.Subtotal = og.Subtotal.Add(l.Amount)
-				pg.Subtotal = pg.Subtotal.Add(l.Amount)
+				og := OrderGroup{Order: l.Order, Lines: run, Subtotal: sum(run)}
+				pg.Orders = append(pg.Orders, og)
+				pg.Subtotal = pg.Subtotal.Add(og.Subtotal)
 			}
+			start = end
 		}
 		ds.Units = append(ds.Units, sec)
-		ds.Lines = append(ds.Lines, own...)
 		ds.Total = ds.Total.Add(sec.Subtotal)
+		if ds.Lines == nil {
+			ds.Lines = own // a statement of one unit shares the month's lines
+		} else {
+			ds.Lines = append(ds.Lines, own...)
+		}
 	}
 	ds.ByProject = breakdown(ds.Lines, func(l rating.Line) (string, string) {
 		return string(l.Project), string(l.Project) + " " + m.projectName(l.Project)
