@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // BatcherConfig configures the Batcher.
@@ -329,20 +330,21 @@ type batchSeries struct {
 
 func seriesOf(p *Batch) *batchSeries {
 	bs := &batchSeries{ofRow: make([]int32, p.Len())}
-	idx := map[Series]int32{}
-	last := int32(-1)
+	// keyed by where the strings lie: the parser shares equal strings, so this is
+	// cheaper than hashing them; equal strings elsewhere just make a second entry
+	type at struct {
+		r, m   *byte
+		rn, mn int
+	}
+	idx := map[at]int32{}
 	for i := 0; i < p.Len(); i++ {
-		k := Series{p.ResourceID[i], p.Metric[i]}
-		j := last
-		if j < 0 || bs.keys[j] != k {
-			var ok bool
-			if j, ok = idx[k]; !ok {
-				j = int32(len(bs.keys))
-				idx[k] = j
-				bs.keys = append(bs.keys, k)
-				bs.span = append(bs.span, TSRange{First: p.TS[i], Last: p.TS[i]})
-			}
-			last = j
+		a := at{unsafe.StringData(p.ResourceID[i]), unsafe.StringData(p.Metric[i]), len(p.ResourceID[i]), len(p.Metric[i])}
+		j, ok := idx[a]
+		if !ok {
+			j = int32(len(bs.keys))
+			idx[a] = j
+			bs.keys = append(bs.keys, Series{p.ResourceID[i], p.Metric[i]})
+			bs.span = append(bs.span, TSRange{First: p.TS[i], Last: p.TS[i]})
 		}
 		bs.ofRow[i] = j
 		if r := &bs.span[j]; p.TS[i] < r.First {

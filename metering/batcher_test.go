@@ -222,3 +222,18 @@ func TestSpoolRoundTripAndCorruption(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, data, 0o644))
 	assert.ErrorContains(t, s.Read(files[0], &out), "checksum mismatch")
 }
+
+func TestBatcherLingerCommitsWhenIdle(t *testing.T) {
+	sink := newMemSink()
+	b, err := NewBatcher(BatcherConfig{Sink: sink, MaxDelay: time.Hour, Linger: 5 * time.Millisecond})
+	require.NoError(t, err)
+	ctx := context.Background()
+	start := time.Now()
+	tk, err := b.Add(ctx, rowsOf(10, 1))
+	require.NoError(t, err)
+	res, err := tk.Wait(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 10, res.Accepted)
+	assert.Less(t, time.Since(start), 10*time.Second, "an idle inserter takes the batch without waiting for MaxDelay")
+	require.NoError(t, b.Close(ctx))
+}

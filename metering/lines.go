@@ -26,6 +26,9 @@ type lineReader struct {
 	long    []byte
 }
 
+// errBadText is returned (with the line) for a line that is neither UTF-8 nor GB18030.
+var errBadText = errors.New("line is neither UTF-8 nor GB18030 text")
+
 // errLineTooLong is returned (with the line's number in lineReader.line) for a line longer
 // than the maximum; the line has been skipped.
 var errLineTooLong = errors.New("line too long")
@@ -113,8 +116,8 @@ func (lr *lineReader) next() (line []byte, err error) {
 	if (lr.gb && !isASCII(line)) || (!lr.gb && !utf8.Valid(line)) {
 		lr.gb = true
 		out, derr := simplifiedchinese.GB18030.NewDecoder().Bytes(line)
-		if derr != nil {
-			return line, nil // left as is; the field checks reject invalid text
+		if derr != nil || !utf8.Valid(out) {
+			return line, errBadText
 		}
 		lr.scratch = append(lr.scratch[:0], out...)
 		line = lr.scratch

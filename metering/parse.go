@@ -223,6 +223,9 @@ func (p *Parser) record() ([]byte, int, error) {
 	if err == errLineTooLong {
 		return line, start, csvin.Errorf(p.cfg.Name, start, "", "line is longer than %d bytes", p.cfg.MaxLineLen)
 	}
+	if err == errBadText {
+		return line, start, csvin.Errorf(p.cfg.Name, start, "", "%v", err)
+	}
 	if err != nil {
 		return nil, start, err
 	}
@@ -236,7 +239,7 @@ func (p *Parser) record() ([]byte, int, error) {
 		if err == io.EOF {
 			return p.rec, start, csvin.Errorf(p.cfg.Name, start, "", "malformed CSV: a quoted field is not closed before the end of the file")
 		}
-		if err == errLineTooLong || len(p.rec)+len(line) > p.cfg.MaxLineLen {
+		if err == errLineTooLong || err == errBadText || len(p.rec)+len(line) > p.cfg.MaxLineLen {
 			return p.rec, start, csvin.Errorf(p.cfg.Name, start, "", "line is longer than %d bytes (a quoted field is not closed?)", p.cfg.MaxLineLen)
 		}
 		if err != nil {
