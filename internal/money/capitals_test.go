@@ -1,6 +1,7 @@
 package money
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -46,4 +47,91 @@ func TestCapitals(t *testing.T) {
 			assert.Equal(t, tt.want, got, "Capitals(%s): got %s, want %s", tt.in, got, tt.want)
 		})
 	}
+}
+
+// parseCapitals reads an amount written by Capitals back, in fen; it is strict enough to
+// catch a misplaced or missing unit.
+func parseCapitals(t testing.TB, s string) int64 {
+	t.Helper()
+	neg := strings.HasPrefix(s, "负")
+	s = strings.TrimPrefix(s, "负")
+	digit := map[rune]int64{'零': 0, '壹': 1, '贰': 2, '叁': 3, '肆': 4, '伍': 5, '陆': 6, '柒': 7, '捌': 8, '玖': 9}
+	small := map[rune]int64{'拾': 10, '佰': 100, '仟': 1000}
+	var total, section, group, cur int64 // total: done ×亿 groups; section: ×万; group: < 10⁴
+	var fen int64
+	yuanSeen := false
+	for _, r := range s {
+		switch {
+		case r == '整':
+		case r == '元':
+			yuanSeen = true
+			group += cur
+			total += section + group
+			section, group, cur = 0, 0, 0
+		case r == '角' || r == '分':
+			f := int64(10)
+			if r == '分' {
+				f = 1
+			}
+			fen += cur * f
+			cur = 0
+		case r == '亿':
+			group += cur
+			total = (total + section + group) * 100_000_000
+			section, group, cur = 0, 0, 0
+		case r == '万':
+			group += cur
+			section = (section + group) * 10_000
+			group, cur = 0, 0
+		case small[r] > 0:
+			group += cur * small[r]
+			cur = 0
+		default:
+			d, ok := digit[r]
+			if !ok {
+				t.Fatalf("unexpected %q in %s", r, s)
+			}
+			cur = d
+		}
+	}
+	if !yuanSeen && cur != 0 {
+		t.Fatalf("digits left over in %s", s)
+	}
+	v := total*100 + fen
+	if neg {
+		v = -v
+	}
+	return v
+}
+
+func checkRoundTrip(t testing.TB, fen int64) {
+	d := decimal.New(fen, -2)
+	s := Capitals(d)
+	if got := parseCapitals(t, s); got != fen {
+		t.Fatalf("Capitals(%s) = %s, which reads back as %d fen", d, s, got)
+	}
+	if strings.Contains(s, "零零") || strings.HasSuffix(s, "零元整") && fen != 0 {
+		t.Fatalf("Capitals(%s) = %s: a doubled or dangling 零", d, s)
+	}
+}
+
+func TestCapitalsRoundTrip(t *testing.T) {
+	for _, base := range []int64{0, 1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 100_000_000_000} {
+		for _, add := range []int64{0, 1, 5, 10, 50, 100, 101, 1_000, 1_005, 10_000, 100_001, 1_000_000, 10_000_000, 100_000_100} {
+			checkRoundTrip(t, base*100+add)
+			checkRoundTrip(t, -(base*100 + add))
+		}
+	}
+}
+
+func FuzzCapitals(f *testing.F) {
+	for _, seed := range []int64{0, 123456, 1000500, 10005, -99, 1_000_000_000_001} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, fen int64) {
+		if fen > 1e17 || fen < -1e17 {
+			t.Skip()
+		}
+		checkRoundTrip(t, fen)
+	})
 }
