@@ -158,7 +158,11 @@ func handMonth() *fakeSource {
 	}
 }
 
-// closeHand marks the hand month closed.
-func closeHand(s *fakeSource) {
+// closeHand marks the hand month closed, and October before it unless openOctober.
+func closeHand(s *fakeSource, openOctober ...bool) {
 	s.closes[nov] = rating.Close{Period: nov, ClosedAt: closedAt, RunID: "run-2026-11", ContentHash: "h", Lines: len(s.lines[nov])}
+	if len(openOctober) == 0 || !openOctober[0] {
+		oct := calendar.MustPeriod("2026-10")
+		s.closes[oct] = rating.Close{Period: oct, ClosedAt: closedAt.AddDate(0, -1, 0), RunID: "run-2026-10", ContentHash: "o", Lines: len(s.lines[oct])}
+	}
 }

@@ -89,3 +89,24 @@ func TestHandMonth(t *testing.T) {
 		assert.False(t, v1.CapApplied)
 	})
 }
+
+// TestFinalUsesClosedMonthsOnly: a closed month's year to date and month-on-month change
+// count only closed earlier months (frozen), so that a re-issue reads the same figures;
+// an open month's count every rated one.
+func TestFinalUsesClosedMonthsOnly(t *testing.T) {
+	src := handMonth()
+	closeHand(src, true) // November closed, October rated but open
+	m, err := invoicing.Load(context.Background(), src, nov, fixedNow)
+	require.NoError(t, err)
+	st := invoicing.Build(m)
+	require.Len(t, st.Vendors[0].YearToDate, 1)
+	assert.Equal(t, "1441.46", money.Plain(st.Vendors[0].YearToDateNet))
+	assert.False(t, st.Summary.PreviousRated)
+
+	open := handMonth()
+	m, err = invoicing.Load(context.Background(), open, nov, fixedNow)
+	require.NoError(t, err)
+	st = invoicing.Build(m)
+	require.Len(t, st.Vendors[0].YearToDate, 2)
+	assert.True(t, st.Summary.PreviousRated)
+}

@@ -55,11 +55,13 @@ type Month struct {
 	Org     catalog.Org
 	Catalog catalog.Catalog
 	// Previous holds the previous month's lines when that month was rated
-	// (PreviousRated), for the month-on-month change.
+	// (PreviousRated), for the month-on-month change; for a closed month, only when the
+	// previous month is closed too.
 	Previous      []rating.Line
 	PreviousRated bool
-	// EarlierNet holds, for each of the year's earlier months that was rated, each
-	// vendor's net payable (the sum of its lines), for the year-to-date payable (§21).
+	// EarlierNet holds, for each of the year's earlier months that was rated (for a
+	// closed month: that is closed), each vendor's net payable (the sum of its lines),
+	// for the year-to-date payable (§21).
 	EarlierNet map[calendar.Period]map[catalog.VendorID]decimal.Decimal
 	// IssuedAt dates the statements: the close time of a closed month, else the clock.
 	IssuedAt time.Time
@@ -121,31 +123,49 @@ func Load(ctx context.Context, src Source, p calendar.Period, now func() time.Ti
 	if m.Catalog, err = src.Catalog(ctx); err != nil {
 		return Month{}, fmt.Errorf("statements of %s: %w", p, err)
 	}
-	prev, err := src.RatedLines(ctx, p.Prev())
-	switch {
-	case errors.Is(err, rating.ErrNotRated):
-	case err != nil:
-		return Month{}, fmt.Errorf("statements of %s: previous month: %w", p, err)
-	default:
-		m.Previous, m.PreviousRated = prev, true
-	}
+	// The earlier months of the year (the previous one for the month-on-month change,
+	// all for the year to date): those rated so far; for a final statement only the
+	// closed ones, whose lines are frozen, so that a re-issue reads the same figures.
 	for q := (calendar.Period{Year: p.Year, Month: time.January}); q.Before(p); q = q.Next() {
-		var ls []rating.Line
-		if q == p.Prev() {
-			if !m.PreviousRated {
-				continue
-			}
-			ls = m.Previous
-		} else {
-			ls, err = src.RatedLines(ctx, q)
-			if errors.Is(err, rating.ErrNotRated) {
-				continue
-			}
+		if m.Final() {
+			_, closed, err := src.CloseOf(ctx, q)
 			if err != nil {
-				return Month{}, fmt.Errorf("statements of %s: year to date, %s: %w", p, q, err)
+				return Month{}, fmt.Errorf("statements of %s: %w", p, err)
+			}
+			if !closed {
+				continue
 			}
 		}
+		ls, err := src.RatedLines(ctx, q)
+		if errors.Is(err, rating.ErrNotRated) {
+			continue
+		}
+		if err != nil {
+			return Month{}, fmt.Errorf("statements of %s: earlier month %s: %w", p, q, err)
+		}
+		if q == p.Prev() {
+			m.Previous, m.PreviousRated = ls, true
+		}
 		m.EarlierNet[q] = NetByVendor(ls)
+	}
+	if p.Month == time.January && !m.PreviousRated { // December of the year before: month on month only
+		q := p.Prev()
+		closed := true
+		if m.Final() {
+			if _, closed, err = src.CloseOf(ctx, q); err != nil {
+				return Month{}, fmt.Errorf("statements of %s: %w", p, err)
+			}
+		}
+		if closed {
+			ls, err := src.RatedLines(ctx, q)
+			switch {
+			case errors.Is(err, rating.ErrNotRated):
+			case err != nil:
+				return Month{}, fmt.Errorf("statements of %s: previous month: %w", p, err)
+			default:
+				m.Previous, m.PreviousRated = ls, true
+			}
+		}
 	}
 	return m, m.Check()
 }

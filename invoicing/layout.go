@@ -354,7 +354,11 @@ func (m Month) SummaryDoc(fs FinanceSummary, departments, vendors int) sheet.Doc
 	}
 	d.Add(sheet.Heading{Text: "六、部门环比变化"})
 	if !fs.PreviousRated {
-		d.Add(sheet.Para{Text: fmt.Sprintf("上月（%s）未计费，无环比。", monthText(m.Period.Prev()))})
+		why := "未计费"
+		if fs.Final {
+			why = "未结账"
+		}
+		d.Add(sheet.Para{Text: fmt.Sprintf("上月（%s）%s，无环比。", monthText(m.Period.Prev()), why)})
 	} else {
 		t = sheet.Table{Columns: []sheet.Column{{Title: "部门", Width: 40}, {Title: "上月（元）", Width: 18, Align: sheet.Right},
 			{Title: "本月（元）", Width: 18, Align: sheet.Right}, {Title: "变化（元）", Width: 18, Align: sheet.Right}, {Title: "变化率", Width: 12, Align: sheet.Right}}}
