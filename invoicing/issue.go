@@ -130,8 +130,15 @@ func Write(ctx context.Context, st Statements, outDir string, ts Typesetter) (Su
 		return Summary{}, fmt.Errorf("statements of %s: %w", m.Period, err)
 	}
 	dir := filepath.Join(outDir, m.Period.String())
-	tmp := filepath.Join(outDir, "."+m.Period.String()+".writing")
-	if err := os.RemoveAll(tmp); err != nil {
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return Summary{}, fmt.Errorf("statements of %s: %w", m.Period, err)
+	}
+	tmp, err := os.MkdirTemp(outDir, "."+m.Period.String()+".writing-")
+	if err != nil {
+		return Summary{}, fmt.Errorf("statements of %s: %w", m.Period, err)
+	}
+	defer os.RemoveAll(tmp) // gone once renamed; left-overs of a failed issue otherwise
+	if err := os.Chmod(tmp, 0o755); err != nil {
 		return Summary{}, err
 	}
 	for _, sub := range []string{"departments", "vendors"} {
@@ -197,7 +204,13 @@ func Write(ctx context.Context, st Statements, outDir string, ts Typesetter) (Su
 	if err := os.RemoveAll(dir); err != nil {
 		return Summary{}, err
 	}
-	if err := os.Rename(tmp, dir); err != nil {
+	err = os.Rename(tmp, dir)
+	if err != nil { // another issue of the month finished in between: replace it
+		if rmErr := os.RemoveAll(dir); rmErr == nil {
+			err = os.Rename(tmp, dir)
+		}
+	}
+	if err != nil {
 		return Summary{}, fmt.Errorf("statements of %s: %w", m.Period, err)
 	}
 	return sm, nil

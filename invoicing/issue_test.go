@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"flag"
 	"io/fs"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"cloudbill/internal/money"
 	"cloudbill/invoicing"
 	"cloudbill/invoicing/pdf"
+	"cloudbill/invoicing/sheet"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -175,4 +177,34 @@ func TestReissueClosedMonth(t *testing.T) {
 		return nil
 	}))
 	assert.Equal(t, 12, n)
+}
+
+// failingTypesetter fails after laying out the documents.
+type failingTypesetter struct{}
+
+func (failingTypesetter) Typeset(_ context.Context, n int, doc func(int) sheet.Doc, _ func(int, []byte) error) error {
+	for i := 0; i < n; i++ {
+		doc(i)
+	}
+	return errors.New("disk full")
+}
+
+// TestFailedIssueKeepsEarlierOne: an issue that fails leaves the month's earlier folder
+// as it was and no temporary folder behind.
+func TestFailedIssueKeepsEarlierOne(t *testing.T) {
+	out := t.TempDir()
+	first := issue(t, handMonth(), out)
+	before, err := os.ReadFile(filepath.Join(first.Dir, "summary.pdf"))
+	require.NoError(t, err)
+
+	_, err = invoicing.Issue(context.Background(), handMonth(), nov, out, invoicing.Options{Now: fixedNow, PDF: failingTypesetter{}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "statements of 2026-11: disk full")
+	after, err := os.ReadFile(filepath.Join(first.Dir, "summary.pdf"))
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(before, after))
+	entries, err := os.ReadDir(out)
+	require.NoError(t, err)
+	require.Len(t, entries, 1, "only the month's folder, no temporary one")
+	assert.Equal(t, "2026-11", entries[0].Name())
 }
