@@ -29,23 +29,40 @@ var (
 // latest value (argMax by version), taken in micro-units as an exact Decimal128; days are
 // Asia/Shanghai dates. Per window: the sum and count of samples, the maximum, the sum
 // and number of daily maxima, and the 95th percentile (quantileExact) of p95 windows.
-func usageAggregatesQuery(p calendar.Period) (string, []any) {
+//
+// The identity is grouped by (cityHash64(resource_id, metric), ts), a fixed-size key
+// that ClickHouse groups much faster than two strings; UsageAggregates first checks that
+// the windows' (resource_id, metric) pairs have distinct hashes (else byName is used).
+func usageAggregatesQuery(p calendar.Period, byName bool) (string, []any) {
+	key, wkey, using := "cityHash64(resource_id, metric) AS h", "cityHash64(resource_id, metric) AS h", "h"
+	if byName {
+		key, wkey, using = "resource_id, metric", "resource_id, metric", "resource_id, metric"
+	}
 	return `SELECT wid, sum(dsum), sum(dcnt), max(dmax), sum(dmax), count(), quantileExactIfMerge(0.95)(qs)
 FROM (
     SELECT wid, agg, day, sum(micro) AS dsum, count() AS dcnt, max(micro) AS dmax, quantileExactIfState(0.95)(micro, agg = 'p95') AS qs
     FROM (
-        SELECT resource_id, metric, toDate(ts, 'Asia/Shanghai') AS day,
+        SELECT ` + key + `, ts, toDate(ts, 'Asia/Shanghai') AS day,
                toDecimal128(round(argMax(value, version) * 1000000), 0) AS micro
         FROM usage_samples
         WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
           AND (resource_id, metric) IN (SELECT resource_id, metric FROM usage_windows)
-        GROUP BY resource_id, metric, ts
-    ) ALL INNER JOIN usage_windows USING (resource_id, metric)
+        GROUP BY ` + using + `, ts
+    ) ALL INNER JOIN (
+        SELECT ` + wkey + `, wid, agg, from_date, to_date FROM usage_windows
+    ) USING (` + using + `)
     WHERE day >= from_date AND day <= to_date
     GROUP BY wid, agg, day
 )
 GROUP BY wid`, []any{p.Start().Unix(), p.End().Unix()}
 }
+
+// usageByName forces grouping by (resource_id, metric) (tests of the fallback).
+var usageByName = false
+
+// windowHashesDistinct reports whether the windows' (resource_id, metric) pairs have
+// distinct cityHash64 values (so grouping by the hash is grouping by the pair).
+const windowHashesDistinct = `SELECT uniqExact(resource_id, metric) = uniqExact(cityHash64(resource_id, metric)) FROM usage_windows`
 
 // UsageAggregates computes the quantity of every window in ClickHouse with one grouped
 // query (samples never come to Go): sum, max and p95 exactly to the micro-unit; avg (sum ÷
@@ -67,7 +84,11 @@ func (s *Store) UsageAggregates(ctx context.Context, p calendar.Period, ws []rat
 			return nil, fmt.Errorf("usage windows: %w", err)
 		}
 	}
-	q, args := usageAggregatesQuery(p)
+	var distinct uint8
+	if err := s.conn.QueryRow(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), windowHashesDistinct).Scan(&distinct); err != nil {
+		return nil, fmt.Errorf("aggregate usage of %s: %w", p, err)
+	}
+	q, args := usageAggregatesQuery(p, distinct != 1 || usageByName)
 	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("aggregate usage of %s: %w", p, err)

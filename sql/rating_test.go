@@ -108,6 +108,9 @@ func TestUsageAggregatesHandComputed(t *testing.T) {
 		}
 	}
 	t.Run("as ingested", check)
+	chstore.SetUsageByName(true)
+	t.Run("grouped by name", check)
+	chstore.SetUsageByName(false)
 	// ingesting the same samples twice changes nothing (before and after merges)
 	insertSamples(t, s, 4, []sample{
 		{"r1", "m", "2026-11-01T00:30:00+08:00", 1.5},
