@@ -42,7 +42,7 @@ open month's are provisional, marked 临时 / PROVISIONAL and dated today. The m
 is replaced whole. A month never rated is refused (run cloudbill rate first).`
 
 func cmdStatements(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("statements", "--period YYYY-MM --out DIR", statementsHelp)
+	fs := a.flags("statements", "--period YYYY-MM --out DIR [--font FILE]", statementsHelp)
 	period := fs.String("period", "", "the `month`, YYYY-MM (required)")
 	out := fs.String("out", "", "output `directory`; the files go to DIR/YYYY-MM/ (required)")
 	font := fs.String("font", "", "TrueType CJK font `file` for the PDFs (default: the fonts-arphic-gbsn00lp font)")
