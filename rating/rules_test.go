@@ -97,3 +97,31 @@ func TestDefaultRulesTierLabels(t *testing.T) {
 	assert.True(t, vd.Deduction.Equal(d("-74")), "deduction %s", vd.Deduction)
 	assert.True(t, vd.Net.Equal(d("126")), "net %s", vd.Net)
 }
+
+// FuzzReadRules: any input gives rules or an error, never a panic; rules read back give a
+// capped rate within [0, cap] for any acceptance record.
+func FuzzReadRules(f *testing.F) {
+	b, err := os.ReadFile("testdata/rules-2027.csv")
+	require.NoError(f, err)
+	f.Add(string(b), "85", "99.5")
+	f.Add("effective,group,threshold,rate_percent\n2026-01,cap,,50\n", "", "")
+	f.Fuzz(func(t *testing.T, src, score, avail string) {
+		book, err := ReadRules("fuzz.csv", strings.NewReader(src))
+		if err != nil {
+			return
+		}
+		for _, r := range book.Versions {
+			acc := &catalog.Acceptance{Vendor: "V", Result: catalog.Deferred}
+			if s, err := decimal.NewFromString(score); err == nil {
+				acc.Score = &s
+			}
+			if a, err := decimal.NewFromString(avail); err == nil {
+				acc.Availability = &a
+			}
+			vd := r.Assess(r.Effective, "V", acc, d("1000"))
+			if vd.Rate.IsNegative() || vd.Rate.GreaterThan(r.Cap) {
+				t.Fatalf("rate %s outside [0, %s]", vd.Rate, r.Cap)
+			}
+		}
+	})
+}
