@@ -383,3 +383,32 @@ func mustRunOf(t *testing.T, s *chstore.Store, p calendar.Period) string {
 	require.True(t, ok)
 	return c.RunID
 }
+
+// An order naming a vendor resource type instead of an item is adapted at import (§17)
+// and rated at the adapted item's price:
+//
+//	ecs.g6.large → C01 (40 a month); 2 from 21 Nov: 40 × 2 × 10 ÷ 30 = 26.666… → 26.67
+func TestRateAdaptedResourceType(t *testing.T) {
+	s := chtest.New(t)
+	ctx := context.Background()
+	now := time.Date(2026, 12, 2, 1, 0, 0, 0, time.UTC)
+	setupDistrict(t, s, now)
+	_, err := catalog.ImportAdaptations(ctx, s, file("adaptations.csv", "resource_type,item_code,note\necs.g6.large,C01,2 vCPU general purpose\n"), now)
+	require.NoError(t, err)
+	_, err = catalog.ImportEvents(ctx, s, file("adapted.csv",
+		"order_id,event,effective_date,department_id,project_id,vendor_id,zone,item_code,quantity,resource_id,resource_type\nO9,open,2026-11-21,D1,P1,V1,internet,,2,vm-9,ecs.g6.large\n"), now)
+	require.NoError(t, err)
+	out, err := newRater(t, s, &now).Rate(ctx, calendar.MustPeriod("2026-11"))
+	require.NoError(t, err)
+	var got []rating.Line
+	for _, l := range out.Lines {
+		if l.Order == "O9" {
+			got = append(got, l)
+		}
+	}
+	require.Len(t, got, 1)
+	assert.Equal(t, catalog.ItemCode("C01"), got[0].Item)
+	assert.Equal(t, 10, got[0].Days)
+	assert.Equal(t, "26.67", got[0].Amount.StringFixed(2))
+	assert.Contains(t, got[0].Note, "adapted from resource type ecs.g6.large")
+}
