@@ -412,3 +412,46 @@ func TestRateAdaptedResourceType(t *testing.T) {
 	assert.Equal(t, "26.67", got[0].Amount.StringFixed(2))
 	assert.Contains(t, got[0].Note, "adapted from resource type ecs.g6.large")
 }
+
+// A corrected price for a closed month: the catalog version of 1 January is imported
+// again with C01 at 44 instead of 40 after November was closed.
+//
+//	O1 4 vCPU: 44 × 4 = 176.00 (booked 160.00): +16.00
+//	O3 2 vCPU unfunded: 88.00 (booked 80.00): +8.00
+//	V1 deduction 12 % of (176 + 260 = 436.00) = 52.32 (booked 50.40):
+//	    D1 176 × 0.12 = 21.12 (booked 19.20): −1.92; D2 31.20 unchanged
+func TestAdjustmentOfCorrectedPrice(t *testing.T) {
+	s := chtest.New(t)
+	ctx := context.Background()
+	now := time.Date(2026, 12, 2, 1, 0, 0, 0, time.UTC)
+	setupDistrict(t, s, now)
+	r := newRater(t, s, &now)
+	nov, dec := calendar.MustPeriod("2026-11"), calendar.MustPeriod("2026-12")
+	out, err := r.Rate(ctx, nov)
+	require.NoError(t, err)
+	require.NoError(t, s.InsertClose(ctx, rating.Close{Period: nov, ClosedAt: now, RunID: out.Run.ID, Lines: out.Run.Lines, Total: out.Run.Total}))
+	frozen := rawLines(t, s, nov)
+
+	now = now.Add(time.Hour)
+	_, err = catalog.ImportVersion(ctx, s, catalog.VersionInput{Now: now, Effective: calendar.MustDate("2026-01-01"), File: file("catalog-fixed.csv",
+		`code,name,category,unit,billing,price_internet,price_extranet,meter_metric,meter_agg,mode
+C01,vCPU,compute,vCPU·月,allocated,44,44,,,shared
+S01,disk,storage,GB·月,allocated,0.39,0.39,,,shared
+N04,traffic,network,GB,metered,0.8,,net_out_gb,sum,shared
+`)})
+	require.NoError(t, err)
+	decOut, err := r.Rate(ctx, dec)
+	require.NoError(t, err)
+	got := map[string]string{}
+	for _, l := range decOut.Lines {
+		if l.Kind == rating.KindAdjustment {
+			got[fmt.Sprintf("%s %s %s %s", l.CorrectsKind, l.Department, l.Vendor, l.Order)] = l.Amount.StringFixed(2)
+		}
+	}
+	assert.Equal(t, map[string]string{
+		"charge D1 V1 O1":   "16.00",
+		"unfunded D2 V2 O3": "8.00",
+		"deduction D1 V1 ":  "-1.92",
+	}, got)
+	assert.Equal(t, frozen, rawLines(t, s, nov), "closed month's stored lines unchanged")
+}
