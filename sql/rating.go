@@ -210,6 +210,11 @@ adjustments, pending, exceptions)`, r.ID, key, runNo+1, r.RatedAt.UTC(), r.Finge
 		adjustments, pending, exceptions); err != nil {
 		return fmt.Errorf("commit run: %w", err)
 	}
+	// A month closed while this run was computed keeps every run (its frozen one above
+	// all); readers of a closed month use period_closes.run_id.
+	if _, closed, err := s.CloseOf(ctx, r.Period); err != nil || closed {
+		return err
+	}
 	for _, t := range []string{"rated_lines", "rated_days", "vendor_deductions"} {
 		if err := s.conn.Exec(ctx, "ALTER TABLE "+t+" DELETE WHERE period = ? AND run_id != ?", key, r.ID); err != nil {
 			return fmt.Errorf("delete superseded runs of %s from %s: %w", r.Period, t, err)
