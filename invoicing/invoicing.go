@@ -66,8 +66,15 @@ type Month struct {
 	// IssuedAt dates the statements: the close time of a closed month, else the clock.
 	IssuedAt time.Time
 
-	// projectNames caches the names of the year's projects (Build fills it).
+	// projectNames caches the names of the year's projects and items the catalog items
+	// by version (Build fills them; read-only afterwards).
 	projectNames map[catalog.ProjectID]string
+	items        map[itemKey]catalog.Item
+}
+
+type itemKey struct {
+	version calendar.Date
+	code    catalog.ItemCode
 }
 
 // index fills the lookup caches: a project's name is looked up for every line shown.
@@ -78,6 +85,12 @@ func (m *Month) index() {
 			byID[k.ID] = map[catalog.ProjectKey]catalog.Project{}
 		}
 		byID[k.ID][k] = p
+	}
+	m.items = map[itemKey]catalog.Item{}
+	for _, v := range m.Catalog.Versions {
+		for code, it := range v.Items {
+			m.items[itemKey{v.Effective, code}] = it
+		}
 	}
 	m.projectNames = make(map[catalog.ProjectID]string, len(byID))
 	for id, entries := range byID {

@@ -105,6 +105,9 @@ func (m Month) item(l rating.Line) (catalog.Item, bool) {
 	if l.Item == "" {
 		return catalog.Item{}, false
 	}
+	if it, ok := m.items[itemKey{l.CatalogVersion, l.Item}]; ok {
+		return it, true
+	}
 	for _, d := range []calendar.Date{l.CatalogVersion, l.From} {
 		if d.IsZero() {
 			continue
