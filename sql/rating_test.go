@@ -283,6 +283,12 @@ func TestRateStoreAndReadBack(t *testing.T) {
 	runs, err := s.Runs(ctx, p)
 	require.NoError(t, err)
 	assert.Len(t, runs, 2)
+	// the superseded run's rows are deleted (a mutation: give it a few seconds)
+	assert.Eventually(t, func() bool {
+		var n uint64
+		err := s.Conn().QueryRow(ctx, "SELECT uniqExact(run_id) FROM rated_lines WHERE period = ?", p.Key()).Scan(&n)
+		return err == nil && n == 1
+	}, 20*time.Second, 200*time.Millisecond, "superseded run's lines left in rated_lines")
 }
 
 // lineText is a line with its decimals in canonical form, for comparison.
