@@ -8,8 +8,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/invoicing"
+	"cloudbill/rating"
 )
 
 func fixedNow() time.Time { return time.Date(2026, 11, 20, 9, 30, 0, 0, calendar8) }
@@ -109,4 +111,29 @@ func TestFinalUsesClosedMonthsOnly(t *testing.T) {
 	st = invoicing.Build(m)
 	require.Len(t, st.Vendors[0].YearToDate, 2)
 	assert.True(t, st.Summary.PreviousRated)
+}
+
+// TestJanuary: the month-on-month change of January compares with December of the year
+// before; its year to date is January alone.
+func TestJanuary(t *testing.T) {
+	jan, dec := calendar.MustPeriod("2027-01"), calendar.MustPeriod("2026-12")
+	src := handMonth()
+	relabel := func(ls []rating.Line, p calendar.Period) []rating.Line {
+		out := make([]rating.Line, len(ls))
+		for i, l := range ls {
+			l.Period = p
+			out[i] = l
+		}
+		return out
+	}
+	src.lines = map[calendar.Period][]rating.Line{jan: relabel(src.lines[nov], jan), dec: relabel(src.lines[calendar.MustPeriod("2026-10")], dec)}
+	src.deductions = map[calendar.Period][]rating.VendorDeduction{}
+	m, err := invoicing.Load(context.Background(), src, jan, fixedNow)
+	require.NoError(t, err)
+	st := invoicing.Build(m)
+	require.True(t, st.Summary.PreviousRated)
+	require.Len(t, st.Summary.MonthOnMonth, 2)
+	assert.Equal(t, "88.66", money.Plain(st.Summary.MonthOnMonth[0].Change))
+	require.Len(t, st.Vendors[0].YearToDate, 1)
+	assert.Equal(t, jan, st.Vendors[0].YearToDate[0].Period)
 }
