@@ -28,6 +28,13 @@ const (
 
 // Line is one rated statement line. Amount is Unrounded rounded once, half up, to the fen
 // (money.Round); every total is a sum of Amounts.
+//
+// A deduction line (one per vendor, department and funding category) has no project,
+// order or item; Quantity is the department's share of the vendor's gross, UnitPrice the
+// negated rate, Unrounded the exact share of the deduction and Amount its allocation to
+// the fen (largest remainder, so it can differ from Unrounded rounded by a fen). An
+// adjustment line has Corrects and CorrectsKind set, From/To spanning the corrected
+// month, Days 0 and Amount = Unrounded = the difference.
 type Line struct {
 	Period     calendar.Period
 	Kind       Kind
