@@ -513,10 +513,16 @@ func (r *renderer) wrapLine(text string, w, size float64) []string {
 	for _, c := range text {
 		cw := r.runeWidth(c) * scale
 		if width+cw > w && len(line) > 0 {
-			if lastSpace > 0 && c != ' ' && isLatin(c) {
+			switch {
+			case lastSpace > 0 && c != ' ' && isLatin(c):
 				out = append(out, strings.TrimRight(string(line[:lastSpace]), " "))
 				line = append([]rune(nil), line[lastSpace+1:]...)
-			} else {
+			case noLineStart(c) && len(line) > 1:
+				// Closing punctuation never starts a line: the character before it goes
+				// down with it.
+				out = append(out, strings.TrimRight(string(line[:len(line)-1]), " "))
+				line = append([]rune(nil), line[len(line)-1])
+			default:
 				out = append(out, strings.TrimRight(string(line), " "))
 				line = line[:0]
 			}
@@ -539,6 +545,11 @@ func (r *renderer) wrapLine(text string, w, size float64) []string {
 }
 
 func isLatin(c rune) bool { return c < 0x2E80 }
+
+// noLineStart reports the punctuation that must not begin a line (行首禁则).
+func noLineStart(c rune) bool {
+	return strings.ContainsRune("）】」』》〉，。、；：！？%)],.;:!?", c)
+}
 
 // runeWidth is the advance width of c in ems (multiply by the font size).
 func (r *renderer) runeWidth(c rune) float64 {
