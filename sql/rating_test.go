@@ -3,6 +3,8 @@ package chstore_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -44,62 +46,59 @@ func win(res, metric string, agg catalog.Agg, from, to string) rating.UsageWindo
 	return rating.UsageWindow{Resource: catalog.ResourceID(res), Metric: metric, Agg: agg, From: calendar.MustDate(from), To: calendar.MustDate(to)}
 }
 
-// Hand-computed aggregations. Samples of r1/m in November 2026 (local time, +08:00):
-//
-//	31 Oct 23:30  100    October: not counted
-//	 1 Nov 00:30  1.5    (31 Oct 16:30 UTC, but 1 Nov in Shanghai)
-//	 1 Nov 12:00  2.25
-//	 2 Nov 08:00  4 → corrected to 3 (a later version of the same identity)
-//	 2 Nov 09:00  0.1    sent twice: counts once
-//	30 Nov 23:59  5
-//	 1 Dec 00:00  50     December: not counted
-//
-// counted: 1.5, 2.25, 3, 0.1, 5
-//
-//	sum = 11.85; max = 5; avg = 11.85 ÷ 5 = 2.37
-//	daily maxima: 1 Nov 2.25, 2 Nov 3, 30 Nov 5: avg_daily_max = 10.25 ÷ 3 = 3.416666… → 3.416667
-//	window 2..30 Nov: sum = 3 + 0.1 + 5 = 8.1
-//
-// r2/bw: 40 samples valued 1, 2, …, 40 on 10 Nov; p95 = quantileExact(0.95): the value at
-// 0-based index ⌊0.95 × 40⌋ = 38 of the sorted values = 39.
+// TestUsageAggregatesHandComputed runs the hand-computed cases of
+// testdata/rating/usage.case (the arithmetic is written out there).
 func TestUsageAggregatesHandComputed(t *testing.T) {
 	s := chtest.New(t)
 	ctx := context.Background()
-	insertSamples(t, s, 1, []sample{
-		{"r1", "m", "2026-10-31T23:30:00+08:00", 100},
-		{"r1", "m", "2026-11-01T00:30:00+08:00", 1.5},
-		{"r1", "m", "2026-11-01T12:00:00+08:00", 2.25},
-		{"r1", "m", "2026-11-02T08:00:00+08:00", 4},
-		{"r1", "m", "2026-11-02T09:00:00+08:00", 0.1},
-		{"r1", "m", "2026-11-30T23:59:00+08:00", 5},
-		{"r1", "m", "2026-12-01T00:00:00+08:00", 50},
-		{"r1", "other", "2026-11-05T00:00:00+08:00", 1000},
-	})
-	insertSamples(t, s, 2, []sample{{"r1", "m", "2026-11-02T08:00:00+08:00", 3}})
-	insertSamples(t, s, 3, []sample{{"r1", "m", "2026-11-02T09:00:00+08:00", 0.1}})
-	var bw []sample
-	for i := 40; i >= 1; i-- {
-		bw = append(bw, sample{"r2", "bw", fmt.Sprintf("2026-11-10T%02d:%02d:00+08:00", i/60, i%60), float64(i)})
+	b, err := os.ReadFile("testdata/rating/usage.case")
+	require.NoError(t, err)
+	byVersion := map[uint64][]sample{}
+	var ws []rating.UsageWindow
+	var want []string
+	for n, line := range strings.Split(string(b), "\n") {
+		if i := strings.Index(line, "#"); i >= 0 {
+			line = line[:i]
+		}
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		where := fmt.Sprintf("usage.case:%d", n+1)
+		switch f[0] {
+		case "sample":
+			require.Len(t, f, 6, where)
+			v, err := strconv.ParseFloat(f[4], 64)
+			require.NoError(t, err, where)
+			ver, err := strconv.ParseUint(f[5], 10, 64)
+			require.NoError(t, err, where)
+			byVersion[ver] = append(byVersion[ver], sample{f[1], f[2], f[3], v})
+		case "samples":
+			require.Len(t, f, 5, where)
+			k, err := strconv.Atoi(f[4])
+			require.NoError(t, err, where)
+			for i := 1; i <= k; i++ {
+				byVersion[1] = append(byVersion[1], sample{f[1], f[2], fmt.Sprintf("%sT%02d:%02d:00+08:00", f[3], i/60, i%60), float64(i)})
+			}
+		case "window":
+			require.Len(t, f, 7, where)
+			ws = append(ws, win(f[1], f[2], catalog.Agg(f[3]), f[4], f[5]))
+			want = append(want, f[6])
+		default:
+			t.Fatalf("%s: unknown directive %q", where, f[0])
+		}
 	}
-	insertSamples(t, s, 1, bw)
-
+	require.NotEmpty(t, ws)
+	for v := uint64(1); v <= 3; v++ {
+		insertSamples(t, s, v, byVersion[v])
+	}
 	p := calendar.MustPeriod("2026-11")
-	ws := []rating.UsageWindow{
-		win("r1", "m", catalog.AggSum, "2026-11-01", "2026-11-30"),
-		win("r1", "m", catalog.AggMax, "2026-11-01", "2026-11-30"),
-		win("r1", "m", catalog.AggAvg, "2026-11-01", "2026-11-30"),
-		win("r1", "m", catalog.AggAvgDailyMax, "2026-11-01", "2026-11-30"),
-		win("r1", "m", catalog.AggSum, "2026-11-02", "2026-11-30"),
-		win("r2", "bw", catalog.AggP95, "2026-11-01", "2026-11-30"),
-		win("r9", "m", catalog.AggSum, "2026-11-01", "2026-11-30"),
-	}
-	want := []string{"11.85", "5", "2.37", "3.416667", "8.1", "39", ""}
 	check := func(t *testing.T) {
 		got, err := s.UsageAggregates(ctx, p, ws)
 		require.NoError(t, err)
 		for i, w := range ws {
 			q, ok := got[w]
-			if want[i] == "" {
+			if want[i] == "none" {
 				assert.False(t, ok, "%s: no samples, got %s", w, q)
 				continue
 			}
@@ -111,14 +110,10 @@ func TestUsageAggregatesHandComputed(t *testing.T) {
 	chstore.SetUsageByName(true)
 	t.Run("grouped by name", check)
 	chstore.SetUsageByName(false)
-	// ingesting the same samples twice changes nothing (before and after merges)
-	insertSamples(t, s, 4, []sample{
-		{"r1", "m", "2026-11-01T00:30:00+08:00", 1.5},
-		{"r1", "m", "2026-11-01T12:00:00+08:00", 2.25},
-		{"r1", "m", "2026-11-02T08:00:00+08:00", 3},
-		{"r1", "m", "2026-11-30T23:59:00+08:00", 5},
-	})
-	insertSamples(t, s, 5, bw)
+	// ingesting the same samples again, in the same order, changes nothing
+	for i, v := range []uint64{1, 2, 3} {
+		insertSamples(t, s, uint64(10+i), byVersion[v])
+	}
 	t.Run("ingested twice", check)
 	require.NoError(t, s.Conn().Exec(ctx, "OPTIMIZE TABLE usage_samples FINAL"))
 	t.Run("after merge", check)
