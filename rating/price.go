@@ -373,7 +373,8 @@ func tierNote(vd VendorDeduction) string {
 }
 
 // SortLines orders lines deterministically: department, vendor, kind, order, item,
-// from, catalog version, corrected month, category, note.
+// from, catalog version, corrected month and kind, category, project, zone, mode, note,
+// amount.
 func SortLines(ls []Line) {
 	idx := make([]int, len(ls))
 	for i := range idx {
@@ -411,8 +412,14 @@ func lineLess(a, b *Line) bool {
 		return a.Category < b.Category
 	case a.Project != b.Project:
 		return a.Project < b.Project
+	case a.Zone != b.Zone:
+		return a.Zone < b.Zone
+	case a.Mode != b.Mode:
+		return a.Mode < b.Mode
+	case a.Note != b.Note:
+		return a.Note < b.Note
 	}
-	return a.Note < b.Note
+	return a.Amount.LessThan(b.Amount)
 }
 
 // Daily is the per-day detail of a priced line (charge, metered, unfunded; none for
