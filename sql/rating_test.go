@@ -456,3 +456,57 @@ N04,traffic,network,GB,metered,0.8,,net_out_gb,sum,shared
 	}, got)
 	assert.Equal(t, frozen, rawLines(t, s, nov), "closed month's stored lines unchanged")
 }
+
+// Readers never see half a month: while the month is re-rated (a late sample each time),
+// every read of its lines is exactly one committed run's lines.
+func TestReadersSeeWholeRuns(t *testing.T) {
+	s := chtest.New(t)
+	ctx := context.Background()
+	now := time.Date(2026, 12, 2, 1, 0, 0, 0, time.UTC)
+	setupDistrict(t, s, now)
+	r := newRater(t, s, &now)
+	p := calendar.MustPeriod("2026-11")
+	first, err := r.Rate(ctx, p)
+	require.NoError(t, err)
+
+	total := func(ls []rating.Line) string {
+		sum := decimal.Zero
+		for _, l := range ls {
+			sum = sum.Add(l.Amount)
+		}
+		return fmt.Sprintf("%d lines %s", len(ls), sum.StringFixed(2))
+	}
+	committed := map[string]bool{total(first.Lines): true}
+	var seen []string
+	done := make(chan struct{})
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(readErr)
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			ls, err := s.RatedLines(ctx, p)
+			if err != nil {
+				readErr <- err
+				return
+			}
+			seen = append(seen, total(ls))
+		}
+	}()
+	for i := 1; i <= 3; i++ {
+		insertSamples(t, s, uint64(100+i), []sample{{"vm-4", "net_out_gb", fmt.Sprintf("2026-11-%02dT10:00:00+08:00", 20+i), 10}})
+		now = now.Add(time.Minute)
+		in, err := r.Rate(ctx, p)
+		require.NoError(t, err)
+		committed[total(in.Lines)] = true
+	}
+	close(done)
+	require.NoError(t, <-readErr)
+	require.Greater(t, len(seen), 3, "the reader read during the runs")
+	for _, s := range seen {
+		assert.True(t, committed[s], "a reader saw %s, not a committed run (%v)", s, committed)
+	}
+}
