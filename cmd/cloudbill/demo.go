@@ -62,7 +62,7 @@ is recreated on every run; with --clickhouse, the database cloudbill_demo is.`)
 	steps := &demoSteps{a: a, start: start}
 
 	var m gen.Manifest
-	err := steps.do("generate a "+*scale+" district for "+p.String(), func() error {
+	err := steps.do("cloudbill gen --scale "+*scale+" --period "+p.String(), func() error {
 		var err error
 		m, err = gen.Generate(ctx, gen.Config{Out: input, Scale: gen.Scale(*scale), Period: p, Seed: *seed, Samples: true})
 		return err
