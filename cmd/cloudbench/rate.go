@@ -138,6 +138,17 @@ func benchRate(ctx context.Context) error {
 		p, stored, elapsed.Seconds(), float64(rss)/1024)
 	fmt.Printf("ClickHouse alone, the month's usage aggregation (%d windows, %d with samples): %.2f s before, %.2f and %.2f s after; ratio rate ÷ median %.2f× (goal ≤ 2×)\n",
 		len(ws), nq, before.Seconds(), after.Seconds(), third.Seconds(), elapsed.Seconds()/alone.Seconds())
+
+	// the same month again: inputs unchanged, nothing is written
+	t4 := time.Now()
+	again, err := exec.CommandContext(ctx, bin, "--clickhouse", dsn, "rate", "--period", p.String()).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("cloudbill rate again: %v\n%s", err, again)
+	}
+	if !strings.Contains(string(again), "unchanged") {
+		return fmt.Errorf("rate again on unchanged inputs wrote a new run:\n%s", again)
+	}
+	fmt.Printf("rate again, inputs unchanged (nothing written): %.2f s\n", time.Since(t4).Seconds())
 	return nil
 }
 
