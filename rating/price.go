@@ -138,6 +138,10 @@ func (pc piece) window() (UsageWindow, bool) {
 // duplicates: one per metered (order segment, catalog version) inside the month.
 func Windows(p calendar.Period, cat catalog.Catalog, events []catalog.Event) []UsageWindow {
 	ps, _ := pieces(p, cat, events)
+	return windowsOf(ps)
+}
+
+func windowsOf(ps []piece) []UsageWindow {
 	seen := map[UsageWindow]bool{}
 	var out []UsageWindow
 	for _, pc := range ps {
@@ -168,9 +172,15 @@ func windowLess(a, b UsageWindow) bool {
 // the month, the vendors' deductions and their department lines. It is pure and
 // deterministic: the same Input gives the same Priced.
 func Price(in Input) Priced {
+	ps, exc := pieces(in.Period, in.Catalog, in.Events)
+	return price(in, ps, exc)
+}
+
+// price is Price on pieces already cut (and their exceptions, which it extends).
+func price(in Input, ps []piece, exc []string) Priced {
 	p := in.Period
 	dim := decimal.NewFromInt(int64(p.Days()))
-	ps, exc := pieces(p, in.Catalog, in.Events)
+	exc = append([]string(nil), exc...)
 	var out Priced
 	unfunded := map[catalog.OrderID]string{}
 	for _, pc := range ps {

@@ -193,7 +193,8 @@ func (r *Rater) month(ctx context.Context, p calendar.Period, cat catalog.Catalo
 		return Priced{}, fmt.Errorf("rate %s: %w", p, err)
 	}
 	var usage Usage
-	if ws := Windows(p, cat, events); len(ws) > 0 {
+	ps, exc := pieces(p, cat, events)
+	if ws := windowsOf(ps); len(ws) > 0 {
 		if usage, err = r.cfg.Usage.UsageAggregates(ctx, p, ws); err != nil {
 			return Priced{}, fmt.Errorf("rate %s: usage: %w", p, err)
 		}
@@ -207,7 +208,7 @@ func (r *Rater) month(ctx context.Context, p calendar.Period, cat catalog.Catalo
 		q[i] = w.String() + "=" + usage[w].String()
 	}
 	fp.add("usage", q)
-	return Price(Input{Period: p, Catalog: cat, Org: org, Events: events, Acceptances: accs, Rules: rules, Usage: usage}), nil
+	return price(Input{Period: p, Catalog: cat, Org: org, Events: events, Acceptances: accs, Rules: rules, Usage: usage}, ps, exc), nil
 }
 
 // adjustments re-rates the closed months of the lookback and returns p's adjustment
