@@ -52,10 +52,17 @@ func (p *Parser) jsonRow(dst *Batch, rec []byte) (col, msg string) {
 			}
 			js.ws()
 			k := -1
-			for j, name := range jsonKeys {
-				if string(key) == name {
-					k = j
-				}
+			switch string(key) {
+			case colResource:
+				k = 0
+			case colMetric:
+				k = 1
+			case colTS:
+				k = 2
+			case colValue:
+				k = 3
+			case colSource:
+				k = 4
 			}
 			switch {
 			case k >= 0:
@@ -178,6 +185,19 @@ func (js *jsonLine) str() ([]byte, bool) {
 		return nil, false
 	}
 	start := js.i
+	// fast path: up to the next quote there is no escape
+	if k := bytes.IndexByte(js.b[start:], '"'); k >= 0 {
+		seg := js.b[start : start+k]
+		if bytes.IndexByte(seg, '\\') < 0 {
+			for _, c := range seg {
+				if c < 0x20 {
+					return nil, false
+				}
+			}
+			js.i = start + k + 1
+			return seg, true
+		}
+	}
 	esc := false
 	for js.i < len(js.b) {
 		c := js.b[js.i]

@@ -41,6 +41,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	maxBody := fs.Int64("max-body", 64<<20, "largest request body taken, in `bytes` (larger: 413)")
 	batchRows := fs.Int("batch", 100_000, "samples per insert")
 	flush := fs.Duration("flush", 200*time.Millisecond, "longest wait before a batch is written")
+	scheduleFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
