@@ -150,7 +150,7 @@ func NewBatcher(cfg BatcherConfig) (*Batcher, error) {
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
 	}
-	b := &Batcher{cfg: cfg, sealed: make(chan *pending, cfg.Inserters), kick: make(chan struct{}, 1), stop: make(chan struct{})}
+	b := &Batcher{cfg: cfg, sealed: make(chan *pending, 1), kick: make(chan struct{}, 1), stop: make(chan struct{})}
 	if cfg.Spool != nil {
 		files, err := cfg.Spool.Files()
 		if err != nil {
@@ -284,7 +284,8 @@ func (b *Batcher) write(p *pending) {
 	if b.cfg.Spool == nil || b.spooled.Load() == 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), b.cfg.InsertTimeout)
 		var bs *batchSeries
-		if df, ok := b.cfg.Sink.(DuplicateFinder); ok {
+		df, findDups := b.cfg.Sink.(DuplicateFinder)
+		if findDups {
 			bs = seriesOf(&p.Batch)
 			p.dup = b.duplicates(ctx, df, &p.Batch, bs)
 		}
@@ -292,7 +293,7 @@ func (b *Batcher) write(p *pending) {
 		cancel()
 		if err == nil {
 			b.stats.stored.Add(int64(p.Len()))
-			if bs != nil {
+			if findDups {
 				b.learn(bs)
 			}
 			return

@@ -85,7 +85,7 @@ func cmdIngest(ctx context.Context, a *app, args []string) error {
 		// heap grow to a fixed limit before collecting, instead of collecting each time
 		// it doubles: far less garbage-collector work on a stream of batches.
 		debug.SetGCPercent(800)
-		debug.SetMemoryLimit(220 << 20)
+		debug.SetMemoryLimit(180 << 20)
 	}
 	stopProfile, err := cpuProfile()
 	if err != nil {
