@@ -4,20 +4,16 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/shopspring/decimal"
 
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
-	"cloudbill/internal/chserver"
 	"cloudbill/internal/money"
 	"cloudbill/invoicing/breakdown"
 	"cloudbill/invoicing/monthclose"
 	"cloudbill/rating"
-	"cloudbill/sql"
 )
 
 func init() {
@@ -33,21 +29,12 @@ func init() {
 // department with its units (lines and daily detail read, tree built, CSV written).
 func benchClose(ctx context.Context) error {
 	p := benchPeriod()
-	dir, err := os.MkdirTemp("", "cloudbench-close-")
+	sc, err := newScratch(ctx, "close")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	srv, err := chserver.Start(ctx, chserver.Config{Dir: filepath.Join(dir, "clickhouse"), KillWithParent: true})
-	if err != nil {
-		return err
-	}
-	defer srv.Stop()
-	s, err := chstore.Open(ctx, chstore.Config{Addr: srv.Addr, Database: "bench"})
-	if err != nil {
-		return err
-	}
-	defer s.Close()
+	defer sc.Close()
+	s := sc.Store
 
 	org, lines := closeBenchMonth(p)
 	run := rating.Run{ID: p.String() + "-bench", Period: p, RatedAt: p.End(), Fingerprint: "bench", Lines: len(lines), Total: decimal.Zero}

@@ -3,15 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
-	"cloudbill/internal/chserver"
 	"cloudbill/internal/gen"
-	"cloudbill/sql"
 )
 
 func init() {
@@ -23,11 +20,12 @@ func init() {
 // into an embedded ClickHouse; the issue asks for ≤ 10 s. A second import of the same
 // files is timed too (it must store nothing).
 func benchImport(ctx context.Context) error {
-	dir, err := os.MkdirTemp("", "cloudbench-import-")
+	sc, err := newScratch(ctx, "import")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer sc.Close()
+	dir, s := sc.Dir, sc.Store
 	data := filepath.Join(dir, "data")
 	t0 := time.Now()
 	m, err := gen.Generate(ctx, gen.Config{Out: data, Scale: gen.City, Period: benchPeriod(), Seed: 1, Samples: false})
@@ -36,17 +34,6 @@ func benchImport(ctx context.Context) error {
 	}
 	fmt.Printf("generated city master data in %.1f s: %d departments, %d projects, %d vendors, %d orders, %d events\n",
 		time.Since(t0).Seconds(), m.Counts.Departments, m.Counts.Projects, m.Counts.Vendors, m.Counts.Orders, m.Counts.Events)
-
-	srv, err := chserver.Start(ctx, chserver.Config{Dir: filepath.Join(dir, "clickhouse"), KillWithParent: true})
-	if err != nil {
-		return err
-	}
-	defer srv.Stop()
-	s, err := chstore.Open(ctx, chstore.Config{Addr: srv.Addr, Database: "bench"})
-	if err != nil {
-		return err
-	}
-	defer s.Close()
 
 	ds := datasetOf(data, m)
 	for _, round := range []string{"first import", "same files again"} {

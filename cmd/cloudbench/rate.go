@@ -13,10 +13,9 @@ import (
 	"time"
 
 	"cloudbill/catalog"
-	"cloudbill/internal/chserver"
 	"cloudbill/internal/gen"
 	"cloudbill/rating"
-	"cloudbill/sql"
+	chstore "cloudbill/sql"
 )
 
 func init() {
@@ -40,26 +39,17 @@ func benchRate(ctx context.Context) error {
 		}
 	}
 	p := benchPeriod()
-	dir, err := os.MkdirTemp("", "cloudbench-rate-")
+	sc, err := newScratch(ctx, "rate")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer sc.Close()
+	dir, s := sc.Dir, sc.Store
 	data := filepath.Join(dir, "data")
 	m, err := gen.Generate(ctx, gen.Config{Out: data, Scale: gen.City, Period: p, Seed: 1})
 	if err != nil {
 		return err
 	}
-	srv, err := chserver.Start(ctx, chserver.Config{Dir: filepath.Join(dir, "clickhouse"), KillWithParent: true})
-	if err != nil {
-		return err
-	}
-	defer srv.Stop()
-	s, err := chstore.Open(ctx, chstore.Config{Addr: srv.Addr, Database: "bench"})
-	if err != nil {
-		return err
-	}
-	defer s.Close()
 	t0 := time.Now()
 	if _, err := catalog.ImportDataset(ctx, s, datasetOf(data, m), time.Now); err != nil {
 		return err
@@ -109,7 +99,7 @@ func benchRate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	dsn := "clickhouse://" + srv.Addr + "/bench"
+	dsn := "clickhouse://" + sc.Server.Addr + "/bench"
 	cmd := exec.CommandContext(ctx, bin, "--clickhouse", dsn, "rate", "--period", p.String())
 	t2 := time.Now()
 	out, err := cmd.CombinedOutput()

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -13,14 +11,12 @@ import (
 
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
-	"cloudbill/internal/chserver"
 	"cloudbill/internal/money"
 	"cloudbill/invoicing/pdf"
 	"cloudbill/invoicing/reconcile"
 	"cloudbill/invoicing/reconcile/invoicefile"
 	"cloudbill/invoicing/reconcile/reconciletest"
 	"cloudbill/rating"
-	chstore "cloudbill/sql"
 )
 
 func init() {
@@ -146,21 +142,12 @@ func benchReconcile(ctx context.Context) error {
 // in ClickHouse: load (close, run, lines, deductions, organisation, catalog), read the
 // invoice, reconcile, write both reports.
 func benchReconcileStore(ctx context.Context, p calendar.Period, vendor catalog.VendorID, lines []rating.Line, invoice []byte, font *pdf.Font) error {
-	dir, err := os.MkdirTemp("", "cloudbench-reconcile-")
+	sc, err := newScratch(ctx, "reconcile")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	srv, err := chserver.Start(ctx, chserver.Config{Dir: filepath.Join(dir, "clickhouse"), KillWithParent: true})
-	if err != nil {
-		return err
-	}
-	defer srv.Stop()
-	s, err := chstore.Open(ctx, chstore.Config{Addr: srv.Addr, Database: "bench"})
-	if err != nil {
-		return err
-	}
-	defer s.Close()
+	defer sc.Close()
+	s := sc.Store
 	run := rating.Run{ID: "bench-run", Period: p, RatedAt: time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC), Fingerprint: "bench", Lines: len(lines)}
 	t0 := time.Now()
 	if err := s.SaveRun(ctx, run, lines, nil); err != nil {
