@@ -337,7 +337,7 @@ func seriesOf(p *Batch) *batchSeries {
 		r, m   *byte
 		rn, mn int
 	}
-	idx := map[at]int32{}
+	idx := make(map[at]int32, min(p.Len(), 4096))
 	for i := 0; i < p.Len(); i++ {
 		a := at{unsafe.StringData(p.ResourceID[i]), unsafe.StringData(p.Metric[i]), len(p.ResourceID[i]), len(p.Metric[i])}
 		j, ok := idx[a]

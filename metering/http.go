@@ -49,8 +49,9 @@ type Rejected struct {
 // the request is kept); 415 for another content type; 503 when the samples could be
 // neither stored nor spooled (nothing acknowledged; the sender retries).
 type Handler struct {
-	cfg  HandlerConfig
-	pool sync.Pool
+	cfg     HandlerConfig
+	pool    sync.Pool
+	strings *Strings
 }
 
 // NewHandler makes the handler.
@@ -64,7 +65,7 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	if cfg.MaxListed <= 0 {
 		cfg.MaxListed = 1000
 	}
-	return &Handler{cfg: cfg, pool: sync.Pool{New: func() any { return new(Batch) }}}, nil
+	return &Handler{cfg: cfg, pool: sync.Pool{New: func() any { return new(Batch) }}, strings: NewStrings()}, nil
 }
 
 // contentFormat maps a Content-Type to a Format (0: not taken).
@@ -108,7 +109,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	var ans Answer
 	ans.Rejected = []Rejected{}
-	p, err := NewParser(body, ParserConfig{Name: "request", Format: format, Source: source})
+	p, err := NewParser(body, ParserConfig{Name: "request", Format: format, Source: source, Strings: h.strings})
 	if err == nil {
 		for {
 			_, err = p.Next(batch, 1<<30, func(rj Reject) {

@@ -72,6 +72,8 @@ type ParserConfig struct {
 	Source string
 	// MaxLineLen bounds a line; default MaxLineLen.
 	MaxLineLen int
+	// Strings, if set, is a string table shared with other parsers.
+	Strings *Strings
 }
 
 // Reject is one input line refused, with why.
@@ -115,7 +117,10 @@ func NewParser(r io.Reader, cfg ParserConfig) (*Parser, error) {
 	if cfg.Format == 0 {
 		cfg.Format = CSV
 	}
-	p := &Parser{cfg: cfg, lr: newLineReader(r, cfg.MaxLineLen), strs: map[string]string{}}
+	p := &Parser{cfg: cfg, lr: newLineReader(r, cfg.MaxLineLen)}
+	if cfg.Strings == nil {
+		p.strs = map[string]string{}
+	}
 	if cfg.Format == NDJSON {
 		if blankInput(p.lr) {
 			return nil, csvin.Errorf(cfg.Name, 0, "", "file is empty: one JSON object a line was expected")
@@ -462,6 +467,9 @@ func (p *Parser) internLast(last *string, b []byte) string {
 // intern returns a string equal to b, shared with earlier equal ones: resource ids,
 // metrics and sources repeat from line to line, so most lines allocate nothing.
 func (p *Parser) intern(b []byte) string {
+	if p.cfg.Strings != nil {
+		return p.cfg.Strings.get(b)
+	}
 	if s, ok := p.strs[string(b)]; ok {
 		return s
 	}
