@@ -3,11 +3,13 @@ package metering
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -118,4 +120,26 @@ func TestHandler503WhenNotDurable(t *testing.T) {
 	h.ServeHTTP(rec, req)
 	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
 	assert.Contains(t, rec.Body.String(), "samples not kept, send them again")
+}
+
+func TestStringsShared(t *testing.T) {
+	s := NewStrings()
+	done := make(chan []string)
+	for g := 0; g < 4; g++ {
+		go func() {
+			var got []string
+			for i := 0; i < 1000; i++ {
+				got = append(got, s.get([]byte(fmt.Sprintf("vm-%d", i%50))))
+			}
+			done <- got
+		}()
+	}
+	first := <-done
+	for g := 1; g < 4; g++ {
+		other := <-done
+		for i := range other {
+			require.Equal(t, first[i], other[i])
+			assert.True(t, unsafe.StringData(first[i]) == unsafe.StringData(other[i]), "one string for equal strings")
+		}
+	}
 }

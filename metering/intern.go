@@ -29,7 +29,7 @@ func NewStrings() *Strings {
 	return s
 }
 
-const maxShardStrings = 1 << 16
+const maxShardStrings = 1 << 14
 
 func (s *Strings) get(b []byte) string {
 	sh := &s.shards[maphash.Bytes(s.seed, b)%uint64(len(s.shards))]
