@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"cloudbill/internal/chserver"
-	"cloudbill/sql"
+	chstore "cloudbill/sql"
 )
 
 func init() {
