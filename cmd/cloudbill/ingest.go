@@ -84,8 +84,9 @@ func cmdIngest(ctx context.Context, a *app, args []string) error {
 		// Memory stays flat whatever the file size: a few batches are in flight. Let the
 		// heap grow to a fixed limit before collecting, instead of collecting each time
 		// it doubles: far less garbage-collector work on a stream of batches.
-		debug.SetGCPercent(800)
-		debug.SetMemoryLimit(180 << 20)
+		// Restored on return: ingest may run inside another command (demo).
+		defer debug.SetGCPercent(debug.SetGCPercent(800))
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(180 << 20))
 	}
 	stopProfile, err := cpuProfile()
 	if err != nil {

@@ -50,8 +50,8 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	}
 	if os.Getenv("GOMEMLIMIT") == "" && os.Getenv("GOGC") == "" {
 		// batches in flight make the heap; collect less often, within a fixed limit
-		debug.SetGCPercent(400)
-		debug.SetMemoryLimit(1 << 30)
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(1 << 30))
 	}
 	stopProfile, err := cpuProfile()
 	if err != nil {
