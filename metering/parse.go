@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"unicode/utf8"
 	"unsafe"
 
 	"cloudbill/internal/csvin"
@@ -288,18 +289,23 @@ func openQuote(rec []byte) bool {
 // p.bounds holding start and end of each, or what is malformed.
 func (p *Parser) splitCSV(rec []byte) ([]byte, string) {
 	p.bounds = p.bounds[:0]
-	if bytes.IndexByte(rec, '"') < 0 {
-		start := 0
-		for {
-			i := bytes.IndexByte(rec[start:], ',')
-			if i < 0 {
-				p.bounds = append(p.bounds, start, len(rec))
-				return rec, ""
-			}
-			p.bounds = append(p.bounds, start, start+i)
-			start += i + 1
+	// one pass for the usual record without quotes (fields are short: a loop beats
+	// searching for each comma)
+	start, quoted := 0, false
+	for i, c := range rec {
+		if c == ',' {
+			p.bounds = append(p.bounds, start, i)
+			start = i + 1
+		} else if c == '"' {
+			quoted = true
+			break
 		}
 	}
+	if !quoted {
+		p.bounds = append(p.bounds, start, len(rec))
+		return rec, ""
+	}
+	p.bounds = p.bounds[:0]
 	p.unq = p.unq[:0]
 	i := 0
 	for {
@@ -355,6 +361,14 @@ func (p *Parser) splitCSV(rec []byte) ([]byte, string) {
 	}
 }
 
+// trimSpace is bytes.TrimSpace, quick when there is nothing to trim.
+func trimSpace(b []byte) []byte {
+	if len(b) == 0 || (b[0] > ' ' && b[0] < utf8.RuneSelf && b[len(b)-1] > ' ' && b[len(b)-1] < utf8.RuneSelf) {
+		return b
+	}
+	return bytes.TrimSpace(b)
+}
+
 // csvRow parses one CSV record into dst; it returns "", "blank" for a blank line, or the
 // column and message of what is wrong.
 func (p *Parser) csvRow(dst *Batch, rec []byte) (col, msg string) {
@@ -374,7 +388,7 @@ func (p *Parser) csvRow(dst *Batch, rec []byte) (col, msg string) {
 		if j < 0 {
 			return nil
 		}
-		return bytes.TrimSpace(buf[p.bounds[2*j]:p.bounds[2*j+1]])
+		return trimSpace(buf[p.bounds[2*j]:p.bounds[2*j+1]])
 	}
 	var src []byte
 	if p.idx[4] >= 0 {
