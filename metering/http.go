@@ -23,6 +23,9 @@ type HandlerConfig struct {
 	// MaxListed bounds the rejected lines listed in one answer (all are counted);
 	// default 1000.
 	MaxListed int
+	// MaxConcurrent bounds the requests read at once (each holds its samples until
+	// they are durable); others wait their turn. Default 16.
+	MaxConcurrent int
 }
 
 // Answer is the body of a 200 answer (FORMATS.md).
@@ -52,6 +55,7 @@ type Handler struct {
 	cfg     HandlerConfig
 	pool    sync.Pool
 	strings *Strings
+	slots   chan struct{}
 }
 
 // NewHandler makes the handler.
@@ -65,7 +69,11 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	if cfg.MaxListed <= 0 {
 		cfg.MaxListed = 1000
 	}
-	return &Handler{cfg: cfg, pool: sync.Pool{New: func() any { return new(Batch) }}, strings: NewStrings()}, nil
+	if cfg.MaxConcurrent <= 0 {
+		cfg.MaxConcurrent = 16
+	}
+	return &Handler{cfg: cfg, pool: sync.Pool{New: func() any { return new(Batch) }}, strings: NewStrings(),
+		slots: make(chan struct{}, cfg.MaxConcurrent)}, nil
 }
 
 // contentFormat maps a Content-Type to a Format (0: not taken).
@@ -97,6 +105,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.ContentLength > h.cfg.MaxBody {
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body of %d bytes is over the limit of %d bytes: send smaller requests", r.ContentLength, h.cfg.MaxBody))
 		return
+	}
+	select {
+	case h.slots <- struct{}{}:
+		defer func() { <-h.slots }()
+	case <-r.Context().Done():
+		return // the sender is gone
 	}
 	body := http.MaxBytesReader(w, r.Body, h.cfg.MaxBody)
 	source := "http"
