@@ -124,12 +124,18 @@ func TestServeSurvivesClickHouseKill(t *testing.T) {
 		wg.Add(1)
 		go func(g int) {
 			defer wg.Done()
-			for r := g; r < resources; r += senders {
-				if a, ok := post(ctx, url, sampleLines(r, 0, minutes, 0), time.Minute); !ok || a.Accepted != minutes {
-					failed <- fmt.Sprintf("resource %d not acknowledged: %+v", r, a)
+			// requests of 5 resources (5,000 samples)
+			const per = 5
+			for r0 := g * per; r0 < resources; r0 += senders * per {
+				var body []byte
+				for r := r0; r < r0+per; r++ {
+					body = append(body, sampleLines(r, 0, minutes, 0)...)
+				}
+				if a, ok := post(ctx, url, body, time.Minute); !ok || a.Accepted != per*minutes {
+					failed <- fmt.Sprintf("resources %d… not acknowledged: %+v", r0, a)
 					return
 				}
-				acked.Add(1)
+				acked.Add(per)
 			}
 			for r := g; r < resources; r += senders {
 				if r%10 != 0 {
@@ -146,13 +152,16 @@ func TestServeSurvivesClickHouseKill(t *testing.T) {
 	for acked.Load() < resources/3 {
 		time.Sleep(10 * time.Millisecond)
 	}
+	began := time.Now()
 	require.NoError(t, srv.Kill())
 	killedAt := acked.Load()
 	time.Sleep(3 * time.Second)
 	rctx, rcancel := context.WithTimeout(ctx, 90*time.Second)
 	require.NoError(t, srv.Restart(rctx))
 	rcancel()
+	t.Logf("ClickHouse killed after %d of %d resources acknowledged, back after %s", killedAt, resources, time.Since(began).Round(time.Millisecond))
 	wg.Wait()
+	t.Logf("every sample acknowledged %s after the kill", time.Since(began).Round(time.Millisecond))
 	close(failed)
 	for f := range failed {
 		t.Error(f)
@@ -165,6 +174,7 @@ func TestServeSurvivesClickHouseKill(t *testing.T) {
 	case <-time.After(2 * time.Minute):
 		t.Fatal("serve did not stop")
 	}
+	t.Logf("serve stopped %s after the kill", time.Since(began).Round(time.Millisecond))
 	assert.Contains(t, errs.String(), "spooling", "batches went to the spool while ClickHouse was down")
 	left, err := os.ReadDir(filepath.Join(dataDir, "spool"))
 	require.NoError(t, err)
