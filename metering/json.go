@@ -185,17 +185,16 @@ func (js *jsonLine) str() ([]byte, bool) {
 		return nil, false
 	}
 	start := js.i
-	// fast path: up to the next quote there is no escape
-	if k := bytes.IndexByte(js.b[start:], '"'); k >= 0 {
-		seg := js.b[start : start+k]
-		if bytes.IndexByte(seg, '\\') < 0 {
-			for _, c := range seg {
-				if c < 0x20 {
-					return nil, false
-				}
-			}
-			js.i = start + k + 1
-			return seg, true
+	// fast path: no escape before the closing quote (strings are short: a loop beats
+	// searching)
+	for i := start; i < len(js.b); i++ {
+		c := js.b[i]
+		if c == '"' {
+			js.i = i + 1
+			return js.b[start:i], true
+		}
+		if c == '\\' || c < 0x20 {
+			break
 		}
 	}
 	esc := false
