@@ -104,7 +104,6 @@ type Parser struct {
 
 	strs                   map[string]string
 	lastMetric, lastSource string
-	rows                   int
 	off                    atomic.Int64 // lr.offset as of the end of the last Next, for other goroutines
 }
 
@@ -212,7 +211,6 @@ func (p *Parser) Next(dst *Batch, max int, reject func(Reject)) (n int, err erro
 		switch msg {
 		case "":
 			n++
-			p.rows++
 		case "blank":
 		default:
 			reject(Reject{Line: line, Err: &csvin.Error{File: p.cfg.Name, Line: line, Column: col, Msg: msg}, Raw: rec})

@@ -79,16 +79,6 @@ func (b *Batch) add(resource, metric string, ts int64, value float64, source str
 	b.Version = append(b.Version, 0)
 }
 
-// appendBatch appends every row of o.
-func (b *Batch) appendBatch(o *Batch) {
-	b.ResourceID = append(b.ResourceID, o.ResourceID...)
-	b.Metric = append(b.Metric, o.Metric...)
-	b.TS = append(b.TS, o.TS...)
-	b.Value = append(b.Value, o.Value...)
-	b.Source = append(b.Source, o.Source...)
-	b.Version = append(b.Version, o.Version...)
-}
-
 // Sample returns row i.
 func (b *Batch) Sample(i int) Sample {
 	return Sample{ResourceID: b.ResourceID[i], Metric: b.Metric[i], TS: time.Unix(b.TS[i], 0).UTC(), Value: b.Value[i], Source: b.Source[i]}
