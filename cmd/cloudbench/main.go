@@ -40,7 +40,9 @@ func main() {
 			fmt.Fprintf(os.Stderr, "cloudbench: unknown benchmark %q\n", n)
 			os.Exit(2)
 		}
-		fmt.Printf("== %s\n", n)
+		if os.Getenv(statementsChild) == "" { // a benchmark's child process prints no header
+			fmt.Printf("== %s\n", n)
+		}
 		if err := b.run(ctx); err != nil {
 			fmt.Fprintf(os.Stderr, "cloudbench %s: %v\n", n, err)
 			failed = true
