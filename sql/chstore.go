@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/url"
 	"regexp"
 	"sort"
@@ -38,6 +39,9 @@ type Config struct {
 	Password string
 	// TLS enables a secure connection (clickhouses:// DSNs).
 	TLS bool
+	// Compression of the native protocol: "lz4" or "none". Empty: none on a loopback
+	// address (compressing there only costs CPU on both sides), lz4 otherwise.
+	Compression string
 }
 
 var dbName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
@@ -47,19 +51,22 @@ func (c Config) Validate() error {
 	if c.Addr == "" {
 		return errors.New("clickhouse: empty address")
 	}
+	if c.Compression != "" && c.Compression != "lz4" && c.Compression != "none" {
+		return fmt.Errorf("clickhouse: compression %q: want lz4 or none", c.Compression)
+	}
 	if !dbName.MatchString(c.Database) {
 		return fmt.Errorf("clickhouse: database name %q must be letters, digits and _", c.Database)
 	}
 	return nil
 }
 
-// ParseDSN reads clickhouse://[user[:password]@]host:port[/database].
+// ParseDSN reads clickhouse://[user[:password]@]host:port[/database][?compress=lz4|none].
 func ParseDSN(dsn string) (Config, error) {
 	u, err := url.Parse(dsn)
 	if err != nil || (u.Scheme != "clickhouse" && u.Scheme != "clickhouses" && u.Scheme != "tcp") || u.Host == "" {
 		return Config{}, fmt.Errorf("clickhouse address %q: want clickhouse://host:9000/database", dsn)
 	}
-	cfg := Config{Addr: u.Host, Database: strings.Trim(u.Path, "/"), TLS: u.Scheme == "clickhouses"}
+	cfg := Config{Addr: u.Host, Database: strings.Trim(u.Path, "/"), TLS: u.Scheme == "clickhouses", Compression: u.Query().Get("compress")}
 	if u.Port() == "" {
 		cfg.Addr += ":9000"
 	}
@@ -95,6 +102,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		MaxIdleConns:    8,
 		ConnMaxLifetime: time.Hour,
 		Compression:     &clickhouse.Compression{Method: clickhouse.CompressionLZ4},
+	}
+	if cfg.Compression == "none" || (cfg.Compression == "" && isLoopback(cfg.Addr)) {
+		opt.Compression = &clickhouse.Compression{Method: clickhouse.CompressionNone}
 	}
 	if cfg.TLS {
 		opt.TLS = &tls.Config{}
@@ -246,4 +256,17 @@ func (s *Store) insertRow(ctx context.Context, insert string, values ...any) err
 		return err
 	}
 	return b.Send()
+}
+
+// isLoopback reports whether addr (host:port) names this machine.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -38,7 +38,10 @@ func TestParseDSN(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "localhost:9000", cfg.Addr)
 	assert.Equal(t, "cloudbill", cfg.Database)
-	for _, bad := range []string{"http://x:8123", "localhost:9000", "clickhouse://h/bad-name"} {
+	cfg, err = chstore.ParseDSN("clickhouse://127.0.0.1:9000/db?compress=lz4")
+	require.NoError(t, err)
+	assert.Equal(t, "lz4", cfg.Compression)
+	for _, bad := range []string{"http://x:8123", "localhost:9000", "clickhouse://h/bad-name", "clickhouse://h:9000/db?compress=zstd"} {
 		_, err := chstore.ParseDSN(bad)
 		assert.Error(t, err, bad)
 	}
