@@ -80,9 +80,9 @@ func breakdownTable(title string, rows []Subtotal, total decimal.Decimal) sheet.
 // lineColumns are the columns of a department's lines; widths in millimetres of the
 // 186 mm of an A4 page between margins.
 var lineColumns = []sheet.Column{
-	{Title: "工单号", Width: 22}, {Title: "品目编码", Width: 18}, {Title: "品目名称", Width: 39},
+	{Title: "工单号", Width: 22}, {Title: "品目编码", Width: 15}, {Title: "品目名称", Width: 36},
 	{Title: "区域", Width: 16}, {Title: "模式", Width: 11}, {Title: "计费起止", Width: 20},
-	{Title: "天数", Width: 10, Align: sheet.Center}, {Title: "数量", Width: 13, Align: sheet.Right},
+	{Title: "天数", Width: 10, Align: sheet.Center}, {Title: "数量", Width: 19, Align: sheet.Right},
 	{Title: "单价（元）", Width: 16, Align: sheet.Right}, {Title: "金额（元）", Width: 21, Align: sheet.Right},
 }
 
