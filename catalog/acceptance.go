@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -127,24 +126,8 @@ func ImportAcceptance(ctx context.Context, st AcceptanceStore, f File, now time.
 		}
 		out = append(out, a)
 	})
-	rep.Read = rr.rows
-	if len(rr.errs) > 0 {
-		return Report{}, rr.errs
-	}
-	if len(out) == 0 {
-		return rep, nil
-	}
-	imp := newImport("acceptance", f.Name, rr.digest(), now)
-	imp.Rows = len(out)
-	for i := range out {
-		setImport(&out[i].Source, imp.ID)
-	}
-	if err := st.InsertAcceptances(ctx, imp, out); err != nil {
-		return Report{}, fmt.Errorf("store acceptance records: %w", err)
-	}
-	rep.Import = imp
-	rep.Accepted = len(out)
-	return rep, nil
+	return commit(rr, rep, "acceptance", f.Name, now, out, func(a *Acceptance) *Source { return &a.Source },
+		func(imp Import, rows []Acceptance) error { return st.InsertAcceptances(ctx, imp, rows) })
 }
 
 func sameAcceptance(a, b Acceptance) bool {

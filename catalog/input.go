@@ -209,3 +209,29 @@ func where(s Source, file string) string {
 }
 
 func setImport(s *Source, id string) { s.ImportID = id }
+
+// commit ends the import of one file of rows of kind: it refuses the file when any row was
+// in error (nothing stored), records nothing when no row is new (importing the same file
+// again changes nothing), and otherwise stamps the new rows with a fresh import and stores
+// them with insert.
+func commit[T any](rr *rowReader, rep Report, kind, file string, now time.Time, rows []T,
+	source func(*T) *Source, insert func(Import, []T) error) (Report, error) {
+	rep.Read = rr.rows
+	if len(rr.errs) > 0 {
+		return Report{}, rr.errs
+	}
+	if len(rows) == 0 {
+		return rep, nil
+	}
+	imp := newImport(kind, file, rr.digest(), now)
+	imp.Rows = len(rows)
+	for i := range rows {
+		setImport(source(&rows[i]), imp.ID)
+	}
+	if err := insert(imp, rows); err != nil {
+		return Report{}, fmt.Errorf("store %s: %w", kind, err)
+	}
+	rep.Import = imp
+	rep.Accepted = len(rows)
+	return rep, nil
+}

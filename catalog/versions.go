@@ -270,22 +270,6 @@ func ImportAdaptations(ctx context.Context, st AdaptationStore, f File, now time
 		}
 		out = append(out, a)
 	})
-	rep.Read = rr.rows
-	if len(rr.errs) > 0 {
-		return Report{}, rr.errs
-	}
-	if len(out) == 0 {
-		return rep, nil
-	}
-	imp := newImport("adaptations", f.Name, rr.digest(), now)
-	imp.Rows = len(out)
-	for i := range out {
-		setImport(&out[i].Source, imp.ID)
-	}
-	if err := st.InsertAdaptations(ctx, imp, out); err != nil {
-		return Report{}, fmt.Errorf("store adaptations: %w", err)
-	}
-	rep.Import = imp
-	rep.Accepted = len(out)
-	return rep, nil
+	return commit(rr, rep, "adaptations", f.Name, now, out, func(a *Adaptation) *Source { return &a.Source },
+		func(imp Import, rows []Adaptation) error { return st.InsertAdaptations(ctx, imp, rows) })
 }
