@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"cloudbill/catalog"
+	chstore "cloudbill/sql"
 )
 
 func init() {
@@ -26,27 +27,8 @@ func cmdAcceptance(ctx context.Context, a *app, args []string) error {
 		}
 		return usagef("acceptance: want `acceptance import FILE`")
 	}
-	fs := a.flags("acceptance import", "FILE", acceptanceExplain)
-	files, err := parseArgs(fs, args[1:])
-	if err != nil {
-		return err
-	}
-	if len(files) != 1 {
-		return usagef("acceptance import: want exactly one FILE, got %d", len(files))
-	}
-	f, closeFile, err := openInput(files[0])
-	if err != nil {
-		return err
-	}
-	defer closeFile()
-	s, err := a.Store(ctx)
-	if err != nil {
-		return err
-	}
-	rep, err := catalog.ImportAcceptance(ctx, s, f, a.now())
-	if err != nil {
-		return a.refused(files[0], err)
-	}
-	a.printReport(files[0], rep, "records")
-	return nil
+	return a.importOne(ctx, "acceptance import", acceptanceExplain, args[1:], "records",
+		func(ctx context.Context, s *chstore.Store, f catalog.File) (catalog.Report, error) {
+			return catalog.ImportAcceptance(ctx, s, f, a.now())
+		})
 }

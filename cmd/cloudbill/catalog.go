@@ -14,6 +14,7 @@ import (
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/csvin"
+	chstore "cloudbill/sql"
 )
 
 func init() {
@@ -86,13 +87,24 @@ func catalogImport(ctx context.Context, a *app, args []string) error {
 }
 
 func catalogAdapt(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("catalog adapt", "FILE", catalogExplain)
+	return a.importOne(ctx, "catalog adapt", catalogExplain, args, "adaptations",
+		func(ctx context.Context, s *chstore.Store, f catalog.File) (catalog.Report, error) {
+			return catalog.ImportAdaptations(ctx, s, f, a.now())
+		})
+}
+
+// importOne runs an import command that takes exactly one FILE: it parses the flags,
+// opens the file, imports it with imp and prints the report (noun names the rows), or
+// lists every error of a refused file.
+func (a *app) importOne(ctx context.Context, name, explain string, args []string, noun string,
+	imp func(context.Context, *chstore.Store, catalog.File) (catalog.Report, error)) error {
+	fs := a.flags(name, "FILE", explain)
 	files, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(files) != 1 {
-		return usagef("catalog adapt: want exactly one FILE, got %d", len(files))
+		return usagef("%s: want exactly one FILE, got %d", name, len(files))
 	}
 	f, closeFile, err := openInput(files[0])
 	if err != nil {
@@ -103,11 +115,11 @@ func catalogAdapt(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := catalog.ImportAdaptations(ctx, s, f, a.now())
+	rep, err := imp(ctx, s, f)
 	if err != nil {
 		return a.refused(files[0], err)
 	}
-	a.printReport(files[0], rep, "adaptations")
+	a.printReport(files[0], rep, noun)
 	return nil
 }
 
