@@ -35,6 +35,9 @@ type Claim struct {
 	Days     *int
 	// Line is the claim's line in the invoice file (the header is line 1).
 	Line int
+	// Repeats is the line of an earlier claim this one repeats in every column (0: none):
+	// the vendor claimed the same thing twice.
+	Repeats int
 }
 
 // Invoice is a vendor's invoice for one month.
@@ -61,9 +64,10 @@ var plainDecimal = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 // ReadInvoice reads a vendor invoice in CSV (UTF-8 with or without BOM, or GB18030) named
 // file in errors. Every line must name the expected vendor and period; amounts are plain
 // decimals ≥ 0 with at most two decimals; quantity is a decimal ≥ 0; days an integer from
-// 1 to the days of the month. A line repeating an earlier line in every column is refused
-// (a copy, not a claim); two different lines for the same order and item are accepted
-// and reconcile as a duplicate claim.
+// 1 to the days of the month. A line repeating an earlier line in every column is kept
+// with Repeats naming that line (the vendor claimed it twice), and so is a second,
+// different line for the same order and item: both reconcile as a duplicate claim. Only
+// structural errors (columns, encoding, values, another vendor or month) refuse the file.
 //
 // On bad input it returns csvin.Errors (every problem found, each naming file, line and
 // column) and no invoice.
@@ -121,12 +125,10 @@ func ReadInvoice(file string, r io.Reader, want Expect) (Invoice, error) {
 		}
 		key := strings.Join([]string{string(c.Order), string(c.Item), c.Amount.String(), q, d}, "\x00")
 		if first, ok := seen[key]; ok {
-			if !add(row.Errorf("", "repeats line %d exactly (same order_id, item_code, amount, quantity and days): remove the copy; a second claim for the same order and item must differ from the first", first)) {
-				break
-			}
-			continue
+			c.Repeats = first
+		} else {
+			seen[key] = row.Line
 		}
-		seen[key] = row.Line
 		inv.Claims = append(inv.Claims, c)
 	}
 	if len(errs) > 0 {

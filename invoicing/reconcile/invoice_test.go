@@ -10,6 +10,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"cloudbill/internal/csvin"
+	"cloudbill/rating"
 )
 
 var want = Expect{Vendor: "V1", Period: nov}
@@ -79,8 +80,6 @@ func TestReadInvoiceBadInput(t *testing.T) {
 			[]string{`inv.csv:2: column "period": month 2026-10 is not the month being reconciled (2026-11)`}},
 		{"period not a month", header + "V1,2026/11,O1,ECS,10,,\n",
 			[]string{`inv.csv:2: column "period": "2026/11" is not a month YYYY-MM`}},
-		{"duplicate lines", header + "V1,2026-11,O1,ECS,10,1,30\nV1,2026-11,O2,ECS,10,1,30\nV1,2026-11,O1,ECS,10.00,1.0,30\n",
-			[]string{`inv.csv:4: repeats line 2 exactly (same order_id, item_code, amount, quantity and days): remove the copy; a second claim for the same order and item must differ from the first`}},
 		{"non-decimal amount", header + "V1,2026-11,O1,ECS,abc,,\n",
 			[]string{`inv.csv:2: column "amount": "abc" is not a decimal number`}},
 		{"thousands separator", header + "V1,2026-11,O1,ECS,\"1,234.5\",,\n",
@@ -162,4 +161,39 @@ func FuzzReadInvoice(f *testing.F) {
 			assert.Equal(t, inv.Claims[i].Order, again.Claims[i].Order)
 		}
 	})
+}
+
+// A vendor that repeats a line exactly has claimed it twice: the invoice is read (the
+// bureau cannot edit it), the copy names the line it repeats, and reconciliation counts
+// it in what is claimed as a duplicate claim, never in what is payable.
+func TestRepeatedInvoiceLineIsADuplicateClaim(t *testing.T) {
+	in := header + "V1,2026-11,O1,ECS,10,1,30\nV1,2026-11,O2,ECS,10,1,30\nV1,2026-11,O1,ECS,10.00,1.0,30\n"
+	inv, err := ReadInvoice("inv.csv", strings.NewReader(in), want)
+	require.NoError(t, err, "an exact repeat is a claim, not a structural error")
+	require.Len(t, inv.Claims, 3)
+	assert.Equal(t, []int{0, 0, 2}, []int{inv.Claims[0].Repeats, inv.Claims[1].Repeats, inv.Claims[2].Repeats})
+
+	lines := []rating.Line{
+		ln(rating.KindCharge, "O1", "ECS", "1", "10", 1, 30),
+		ln(rating.KindCharge, "O2", "ECS", "1", "10", 1, 30),
+	}
+	res, err := Reconcile(inv, Params{Vendor: "V1", Period: nov, Lines: lines})
+	require.NoError(t, err)
+	var dups []Row
+	for _, r := range res.Rows {
+		if r.Class == DuplicateClaim {
+			dups = append(dups, r)
+		} else {
+			assert.Equal(t, Match, r.Class, "line %d", r.InvoiceLine)
+		}
+	}
+	require.Len(t, dups, 1)
+	assert.Equal(t, 4, dups[0].InvoiceLine)
+	assert.Equal(t, []Reason{ReasonDuplicate}, dups[0].Reasons)
+	assert.Contains(t, strings.Join(dups[0].Explanation, "；"), "claimed twice")
+	assert.Contains(t, strings.Join(dups[0].Explanation, "；"), "第 2 行")
+	assert.Equal(t, "30", res.Claimed.String(), "claimed counts the copy")
+	assert.Equal(t, "20", res.Ours.String(), "accepted excludes the copy")
+	assert.Equal(t, "10", res.Difference.String())
+	assert.Equal(t, "20", res.Net.String(), "payable excludes the copy")
 }

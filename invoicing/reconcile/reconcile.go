@@ -327,7 +327,11 @@ func Reconcile(inv Invoice, p Params) (Result, error) {
 		}
 		if line, dup := first[k]; dup {
 			row.Class = DuplicateClaim
-			e.add(&row, ReasonDuplicate, fmt.Sprintf("重复申报：第 %d 行已申报同一工单和目录项", line))
+			if c.Repeats > 0 {
+				e.add(&row, ReasonDuplicate, fmt.Sprintf("重复申报（claimed twice）：与第 %d 行完全相同，不予支付", c.Repeats))
+			} else {
+				e.add(&row, ReasonDuplicate, fmt.Sprintf("重复申报：第 %d 行已申报同一工单和目录项", line))
+			}
 		} else {
 			first[k] = c.Line
 			claimed[k] = true
