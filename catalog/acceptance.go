@@ -49,7 +49,16 @@ func ImportAcceptance(ctx context.Context, st AcceptanceStore, f File, now time.
 	for _, a := range all {
 		stored[key{a.Vendor, a.Period}] = a
 	}
-	rr := &rowReader{}
+	rr := &rowReader{key: func(row csvin.Row) string {
+		v, p := row.Get("vendor_id"), row.Get("period")
+		switch {
+		case v != "" && p != "":
+			return "vendor " + v + ", period " + p
+		case v != "":
+			return "vendor " + v
+		}
+		return ""
+	}}
 	seen := map[key]Source{}
 	var out []Acceptance
 	var rep Report

@@ -64,7 +64,7 @@ type eventChecker struct {
 }
 
 func newEventChecker(cat Catalog, org Org, stored []Event, closed []calendar.Period) *eventChecker {
-	c := &eventChecker{rr: &rowReader{}, cat: cat, org: org, projects: map[ProjectID][]Project{},
+	c := &eventChecker{rr: &rowReader{key: keyOf("order", "order_id")}, cat: cat, org: org, projects: map[ProjectID][]Project{},
 		closed: map[calendar.Period]bool{}, orders: map[OrderID]*orderState{}}
 	for _, p := range org.Projects {
 		c.projects[p.ID] = append(c.projects[p.ID], p)

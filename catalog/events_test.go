@@ -86,9 +86,9 @@ func TestCheckEventsAllErrors(t *testing.T) {
 		got = append(got, e.Error())
 	}
 	assert.Equal(t, []string{
-		`o.csv:2: column "quantity": "1.0000001" has more than 6 decimal places`,
-		`o.csv:3: column "item_code": item N01 is not offered on 2026-11-20 (not in the catalog version effective 2026-11-16)`,
-		`o.csv:4: column "item_code": is empty: give a catalog item code, or a resource_type that has an adaptation`,
+		`o.csv:2: order A: column "quantity": "1.0000001" has more than 6 decimal places`,
+		`o.csv:3: order A: column "item_code": item N01 is not offered on 2026-11-20 (not in the catalog version effective 2026-11-16)`,
+		`o.csv:4: order C: column "item_code": is empty: give a catalog item code, or a resource_type that has an adaptation`,
 	}, got)
 }
 

@@ -73,6 +73,8 @@ func (r Report) Stored() bool { return r.Accepted > 0 }
 // rowReader walks the rows of one file, collecting every error.
 type rowReader struct {
 	file string
+	// key names a row's record in its errors ("order O-1"); "" when the key is missing.
+	key  func(row csvin.Row) string
 	errs csvin.Errors
 	sum  hash.Hash
 	rows int
@@ -121,7 +123,27 @@ func (rr *rowReader) add(err error) {
 }
 
 func (rr *rowReader) errorf(row csvin.Row, col, format string, args ...any) {
-	rr.errs = append(rr.errs, row.Errorf(col, format, args...))
+	e := row.Errorf(col, format, args...)
+	if rr.key != nil {
+		e.Record = rr.key(row)
+	}
+	rr.errs = append(rr.errs, e)
+}
+
+// recordErr sets the record e concerns.
+func recordErr(e *csvin.Error, record string) *csvin.Error {
+	e.Record = record
+	return e
+}
+
+// keyOf names a record by one key column ("order O-1"), "" when the column is empty.
+func keyOf(noun, col string) func(row csvin.Row) string {
+	return func(row csvin.Row) string {
+		if v := row.Get(col); v != "" {
+			return noun + " " + v
+		}
+		return ""
+	}
 }
 
 // required is the value of a column that must not be empty.

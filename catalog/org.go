@@ -77,7 +77,7 @@ func ImportOrg(ctx context.Context, st OrgStore, files OrgFiles, now time.Time) 
 	var deptRR *rowReader
 	var fileDepts []Department
 	if f := files.Departments; f != nil {
-		deptRR = &rowReader{}
+		deptRR = &rowReader{key: keyOf("department", "id")}
 		seen := map[DepartmentID]Source{}
 		deptRR.read(*f, departmentSpec, func(row csvin.Row) {
 			id, ok := deptRR.id(row, "id")
@@ -103,17 +103,26 @@ func ImportOrg(ctx context.Context, st OrgStore, files OrgFiles, now time.Time) 
 				continue
 			}
 			if _, ok := merged.Departments[d.Parent]; !ok {
-				deptRR.errs = append(deptRR.errs, csvin.Errorf(deptRR.file, d.Source.Line, "parent_id", "unknown parent department %s of %s (%s)", d.Parent, d.ID, d.Name))
+				deptRR.errs = append(deptRR.errs, recordErr(csvin.Errorf(deptRR.file, d.Source.Line, "parent_id", "unknown parent department %s of %s (%s)", d.Parent, d.ID, d.Name), "department "+string(d.ID)))
 				continue
 			}
 			if cycle := parentCycle(merged.Departments, d.ID); cycle != nil {
-				deptRR.errs = append(deptRR.errs, csvin.Errorf(deptRR.file, d.Source.Line, "parent_id", "department %s (%s) is in a cycle of parents: %s", d.ID, d.Name, strings.Join(cycle, " → ")))
+				deptRR.errs = append(deptRR.errs, recordErr(csvin.Errorf(deptRR.file, d.Source.Line, "parent_id", "department %s (%s) is in a cycle of parents: %s", d.ID, d.Name, strings.Join(cycle, " → ")), "department "+string(d.ID)))
 			}
 		}
 		errs = append(errs, deptRR.errs...)
 	}
 	if f := files.Projects; f != nil {
-		rr := &rowReader{}
+		rr := &rowReader{key: func(row csvin.Row) string {
+			id, y := row.Get("id"), row.Get("year")
+			switch {
+			case id != "" && y != "":
+				return "project " + id + ", year " + y
+			case id != "":
+				return "project " + id
+			}
+			return ""
+		}}
 		seen := map[ProjectKey]Source{}
 		rr.read(*f, projectSpec, func(row csvin.Row) {
 			id, ok := rr.id(row, "id")
@@ -179,7 +188,7 @@ func ImportOrg(ctx context.Context, st OrgStore, files OrgFiles, now time.Time) 
 		errs = append(errs, rr.errs...)
 	}
 	if f := files.Vendors; f != nil {
-		rr := &rowReader{}
+		rr := &rowReader{key: keyOf("vendor", "id")}
 		seen := map[VendorID]Source{}
 		rr.read(*f, vendorSpec, func(row csvin.Row) {
 			id, ok := rr.id(row, "id")

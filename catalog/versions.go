@@ -39,7 +39,7 @@ func ParseVersion(f File, effective calendar.Date) (Version, error) {
 }
 
 func parseVersion(f File, effective calendar.Date) (Version, *rowReader, error) {
-	rr := &rowReader{}
+	rr := &rowReader{key: keyOf("item", "code")}
 	v := Version{Effective: effective, Items: map[ItemCode]Item{}}
 	rr.read(f, catalogSpec, func(row csvin.Row) {
 		code, okCode := rr.id(row, "code")
@@ -235,7 +235,7 @@ func ImportAdaptations(ctx context.Context, st AdaptationStore, f File, now time
 			known[c] = true
 		}
 	}
-	rr := &rowReader{}
+	rr := &rowReader{key: keyOf("resource type", "resource_type")}
 	var out []Adaptation
 	seen := map[string]Source{}
 	rep := Report{}

@@ -100,8 +100,8 @@ func TestMasterDataCommands(t *testing.T) {
 		assert.Equal(t, exitBadInput, exitCode(err))
 		assert.Contains(t, out, "8 already present")
 		assert.Contains(t, errOut, bad+": refused, nothing stored: 2 errors\n")
-		assert.Contains(t, errOut, bad+`:2: column "event": change before open: order WO-9 has no open event`)
-		assert.Contains(t, errOut, bad+`:3: column "zone": item N01 (弹性公网IP) is not offered in zone extranet on 2026-11-02`)
+		assert.Contains(t, errOut, bad+`:2: order WO-9: column "event": change before open: order WO-9 has no open event`)
+		assert.Contains(t, errOut, bad+`:3: order WO-8: column "zone": item N01 (弹性公网IP) is not offered in zone extranet on 2026-11-02`)
 	})
 	t.Run("usage errors", func(t *testing.T) {
 		for _, args := range [][]string{

@@ -27,6 +27,9 @@ type Error struct {
 	Line   int
 	Column string
 	Msg    string
+	// Record names the record of the line by its key when the error concerns one
+	// (e.g. "order O-1", "vendor V1, period 2026-11"); empty otherwise.
+	Record string
 }
 
 func (e *Error) Error() string {
@@ -34,6 +37,10 @@ func (e *Error) Error() string {
 	b.WriteString(e.File)
 	if e.Line > 0 {
 		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	if e.Record != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Record)
 	}
 	if e.Column != "" {
 		fmt.Fprintf(&b, ": column %q", e.Column)
