@@ -1,0 +1,205 @@
+package access
+
+import (
+	"fmt"
+
+	"cloudbill/catalog"
+)
+
+// Via says how an identity proved itself.
+type Via string
+
+const (
+	ViaSession   Via = "session"   // the portal's session cookie
+	ViaPersonal  Via = "personal"  // a personal token (Authorization: Bearer)
+	ViaCollector Via = "collector" // a vendor's collector token
+	ViaLocal     Via = "local"     // the operator's shell (CLI commands)
+)
+
+// Identity is who a request (or a command) acts as.
+type Identity struct {
+	Login Login
+	// Role is empty for a collector token.
+	Role       Role
+	Department catalog.DepartmentID
+	Vendor     catalog.VendorID
+	Via        Via
+	// TokenID is the token used (personal or collector), SessionHash the session.
+	TokenID     string
+	SessionHash string
+}
+
+// Name is how the identity appears in the audit log: the login, or "collector:<vendor>"
+// for a collector token.
+func (id Identity) Name() string {
+	if id.Via == ViaCollector {
+		return "collector:" + string(id.Vendor)
+	}
+	return string(id.Login)
+}
+
+// Action is what an identity wants to do with an Object.
+type Action string
+
+const (
+	// View reads figures, files or records.
+	View Action = "view"
+	// Close closes a month.
+	Close Action = "close"
+	// Upload sends an invoice (a vendor's, for reconciliation).
+	Upload Action = "upload"
+	// Manage changes accounts and tokens.
+	Manage Action = "manage"
+	// Ingest sends usage samples.
+	Ingest Action = "ingest"
+)
+
+// ObjectKind names the kinds of things scope is decided on.
+type ObjectKind string
+
+const (
+	// ObjDepartment: one department's figures and statements (ID: department id).
+	ObjDepartment ObjectKind = "department"
+	// ObjVendor: one vendor's settlement, deductions, acceptance record, invoices and
+	// reconciliations (ID: vendor id).
+	ObjVendor ObjectKind = "vendor"
+	// ObjDistrict: figures of the whole district (finance summary, every department and
+	// vendor at once, the month overview of all).
+	ObjDistrict ObjectKind = "district"
+	// ObjMonths: the months and their state (open, rated, closed); closing one.
+	ObjMonths ObjectKind = "months"
+	// ObjOperations: job runs, imports.
+	ObjOperations ObjectKind = "operations"
+	// ObjAudit: the audit log.
+	ObjAudit ObjectKind = "audit"
+	// ObjAccounts: users and tokens.
+	ObjAccounts ObjectKind = "accounts"
+	// ObjSelf: the identity's own account (who am I, sign out).
+	ObjSelf ObjectKind = "self"
+)
+
+// Object is a thing scope is decided on.
+type Object struct {
+	Kind ObjectKind
+	ID   string
+}
+
+func (o Object) String() string {
+	if o.ID == "" {
+		return string(o.Kind)
+	}
+	return string(o.Kind) + " " + o.ID
+}
+
+// Objects, for readability at call sites.
+func Department(id catalog.DepartmentID) Object { return Object{ObjDepartment, string(id)} }
+func Vendor(id catalog.VendorID) Object         { return Object{ObjVendor, string(id)} }
+
+var (
+	District   = Object{Kind: ObjDistrict}
+	Months     = Object{Kind: ObjMonths}
+	Operations = Object{Kind: ObjOperations}
+	Audit      = Object{Kind: ObjAudit}
+	Accounts   = Object{Kind: ObjAccounts}
+	Self       = Object{Kind: ObjSelf}
+)
+
+// Parents tells a department's 主管部门 ("" for a top-level department). A
+// catalog.Org answers it through OrgParents.
+type Parents interface {
+	Parent(catalog.DepartmentID) catalog.DepartmentID
+}
+
+// OrgParents reads parents from the organisation master data.
+type OrgParents catalog.Org
+
+func (o OrgParents) Parent(id catalog.DepartmentID) catalog.DepartmentID {
+	return o.Departments[id].Parent
+}
+
+// NoParents is for callers that decide on objects other than departments.
+var NoParents Parents = OrgParents{}
+
+// May is THE scope rule of cloudbill: it returns nil when id may do act on obj, and an
+// error wrapping ErrForbidden otherwise. Every handler of the portal and its API, every
+// file served and the sample ingest ask it; nothing else decides access.
+//
+//   - department: views its department and the department's subordinate units (at any
+//     depth, through parents); views the months list and itself.
+//   - vendor: views its own vendor (settlement, deductions, acceptance, reconciliations)
+//     and uploads that vendor's invoice; views the months list and itself.
+//   - finance: views everything; closes months; no account management.
+//   - bureau: everything.
+//   - a collector token: ingests samples of its vendor, nothing else.
+func (id Identity) May(act Action, obj Object, parents Parents) error {
+	if ok := id.may(act, obj, parents); !ok {
+		return fmt.Errorf("%s may not %s %s: %w", id.Name(), act, obj, ErrForbidden)
+	}
+	return nil
+}
+
+func (id Identity) may(act Action, obj Object, parents Parents) bool {
+	if id.Via == ViaCollector {
+		return act == Ingest && obj.Kind == ObjVendor && id.Vendor != "" && obj.ID == string(id.Vendor)
+	}
+	if act == Ingest {
+		return false // samples come from collectors (or the operator's shell, not through here)
+	}
+	if obj.Kind == ObjSelf {
+		return act == View
+	}
+	switch id.Role {
+	case RoleBureau:
+		return true
+	case RoleFinance:
+		switch act {
+		case View:
+			return true
+		case Close:
+			return obj.Kind == ObjMonths
+		}
+		return false
+	case RoleDepartment:
+		if act != View || id.Department == "" {
+			return false
+		}
+		switch obj.Kind {
+		case ObjMonths:
+			return true
+		case ObjDepartment:
+			return within(catalog.DepartmentID(obj.ID), id.Department, parents)
+		}
+		return false
+	case RoleVendor:
+		if id.Vendor == "" {
+			return false
+		}
+		switch obj.Kind {
+		case ObjMonths:
+			return act == View
+		case ObjVendor:
+			return obj.ID == string(id.Vendor) && (act == View || act == Upload)
+		}
+		return false
+	}
+	return false
+}
+
+// within reports whether dep is root or one of its subordinate units.
+func within(dep, root catalog.DepartmentID, parents Parents) bool {
+	if dep == "" {
+		return false
+	}
+	seen := map[catalog.DepartmentID]bool{}
+	for d := dep; d != "" && !seen[d]; {
+		if d == root {
+			return true
+		}
+		seen[d] = true
+		if parents == nil {
+			break
+		}
+		d = parents.Parent(d)
+	}
+	return false
+}

@@ -1,0 +1,98 @@
+package access_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"cloudbill/access"
+	"cloudbill/catalog"
+)
+
+// org: D1 has units D1a (which has D1a1) and D1b; D2 stands alone.
+func testOrg() access.OrgParents {
+	deps := map[catalog.DepartmentID]catalog.Department{
+		"D1": {ID: "D1"}, "D1a": {ID: "D1a", Parent: "D1"}, "D1a1": {ID: "D1a1", Parent: "D1a"},
+		"D1b": {ID: "D1b", Parent: "D1"}, "D2": {ID: "D2"},
+		"LOOP1": {ID: "LOOP1", Parent: "LOOP2"}, "LOOP2": {ID: "LOOP2", Parent: "LOOP1"},
+	}
+	return access.OrgParents{Departments: deps}
+}
+
+func TestMay(t *testing.T) {
+	org := testOrg()
+	dep := access.Identity{Login: "d", Role: access.RoleDepartment, Department: "D1", Via: access.ViaSession}
+	unit := access.Identity{Login: "u", Role: access.RoleDepartment, Department: "D1a", Via: access.ViaSession}
+	ven := access.Identity{Login: "v", Role: access.RoleVendor, Vendor: "V1", Via: access.ViaPersonal}
+	fin := access.Identity{Login: "f", Role: access.RoleFinance, Via: access.ViaSession}
+	bur := access.Identity{Login: "b", Role: access.RoleBureau, Via: access.ViaSession}
+	col := access.Identity{Vendor: "V1", Via: access.ViaCollector}
+	noDep := access.Identity{Login: "x", Role: access.RoleDepartment, Via: access.ViaSession}
+	tests := []struct {
+		name string
+		id   access.Identity
+		act  access.Action
+		obj  access.Object
+		want bool
+	}{
+		{"department sees itself", dep, access.View, access.Department("D1"), true},
+		{"department sees its unit", dep, access.View, access.Department("D1a"), true},
+		{"department sees its unit's unit", dep, access.View, access.Department("D1a1"), true},
+		{"department not another", dep, access.View, access.Department("D2"), false},
+		{"department not unknown", dep, access.View, access.Department("NOPE"), false},
+		{"department not empty id", dep, access.View, access.Department(""), false},
+		{"unit sees itself", unit, access.View, access.Department("D1a"), true},
+		{"unit not its parent", unit, access.View, access.Department("D1"), false},
+		{"unit not its sibling", unit, access.View, access.Department("D1b"), false},
+		{"department no district", dep, access.View, access.District, false},
+		{"department no vendor", dep, access.View, access.Vendor("V1"), false},
+		{"department months list", dep, access.View, access.Months, true},
+		{"department no close", dep, access.Close, access.Months, false},
+		{"department no audit", dep, access.View, access.Audit, false},
+		{"department without binding", noDep, access.View, access.Department(""), false},
+		{"parent loop ends", dep, access.View, access.Department("LOOP1"), false},
+		{"vendor sees itself", ven, access.View, access.Vendor("V1"), true},
+		{"vendor uploads its invoice", ven, access.Upload, access.Vendor("V1"), true},
+		{"vendor not another", ven, access.View, access.Vendor("V2"), false},
+		{"vendor no upload for another", ven, access.Upload, access.Vendor("V2"), false},
+		{"vendor no department", ven, access.View, access.Department("D1"), false},
+		{"vendor no district", ven, access.View, access.District, false},
+		{"vendor no ingest", ven, access.Ingest, access.Vendor("V1"), false},
+		{"finance sees district", fin, access.View, access.District, true},
+		{"finance sees any department", fin, access.View, access.Department("D2"), true},
+		{"finance closes", fin, access.Close, access.Months, true},
+		{"finance no account management", fin, access.Manage, access.Accounts, false},
+		{"finance no upload", fin, access.Upload, access.Vendor("V1"), false},
+		{"finance reads audit", fin, access.View, access.Audit, true},
+		{"bureau manages", bur, access.Manage, access.Accounts, true},
+		{"bureau closes", bur, access.Close, access.Months, true},
+		{"bureau no ingest", bur, access.Ingest, access.Vendor("V1"), false},
+		{"collector ingests its vendor", col, access.Ingest, access.Vendor("V1"), true},
+		{"collector not another vendor", col, access.Ingest, access.Vendor("V2"), false},
+		{"collector reads nothing", col, access.View, access.Vendor("V1"), false},
+		{"collector no self", col, access.View, access.Self, false},
+		{"everyone sees self", dep, access.View, access.Self, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.id.May(tc.act, tc.obj, org)
+			assert.Equal(t, tc.want, err == nil, "May(%s, %s) = %v", tc.act, tc.obj, err)
+			if err != nil {
+				assert.True(t, errors.Is(err, access.ErrForbidden))
+			}
+		})
+	}
+}
+
+func TestPassword(t *testing.T) {
+	h, err := access.HashPassword("correct horse battery")
+	assert.NoError(t, err)
+	assert.Contains(t, h, "$argon2id$")
+	assert.NotContains(t, h, "correct horse")
+	assert.True(t, access.CheckPassword(h, "correct horse battery"))
+	assert.False(t, access.CheckPassword(h, "correct horse batterY"))
+	assert.False(t, access.CheckPassword("garbage", "x"))
+	_, err = access.HashPassword("short")
+	assert.Error(t, err)
+}

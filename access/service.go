@@ -1,0 +1,501 @@
+package access
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"cloudbill/catalog"
+)
+
+// Store is what the access service reads and writes. Every Put writes a new version of
+// the record (the store keeps the latest by UpdatedAt / LastSeen); nothing is deleted.
+type Store interface {
+	PutUser(ctx context.Context, u User) error
+	// User is the latest version of an account; ErrNotFound if none.
+	User(ctx context.Context, login Login) (User, error)
+	Users(ctx context.Context) ([]User, error)
+
+	PutToken(ctx context.Context, t Token) error
+	// Token is the latest version of a token by id; ErrNotFound if none.
+	Token(ctx context.Context, id string) (Token, error)
+	// Tokens lists every token, oldest first.
+	Tokens(ctx context.Context) ([]Token, error)
+
+	PutSession(ctx context.Context, s Session) error
+	// Session is the latest version of a session by hash; ErrNotFound if none.
+	Session(ctx context.Context, hash string) (Session, error)
+	// OpenSessions lists the sessions of login not ended.
+	OpenSessions(ctx context.Context, login Login) ([]Session, error)
+
+	AppendAudit(ctx context.Context, e Event) error
+	Audit(ctx context.Context, f AuditFilter) ([]Event, error)
+}
+
+// Event is one audited action: who, what, when, from where, and how it ended.
+type Event struct {
+	At time.Time
+	// Actor is Identity.Name() (or the login tried, for a failed sign-in); Role its role.
+	Actor string
+	Role  Role
+	// Action: sign-in, sign-in-failed, sign-in-throttled, sign-out, download, close,
+	// upload, user-add, user-disable, token-create, token-revoke, denied.
+	Action string
+	// Target is what was acted on (a file, a month, a login, a token id).
+	Target string
+	// Outcome: ok, refused, failed.
+	Outcome string
+	Remote  string
+	Detail  string
+}
+
+// AuditFilter selects audit events, newest first.
+type AuditFilter struct {
+	Actor  string // "" any
+	Action string // "" any
+	Limit  int    // 0: 500
+}
+
+// Config configures the Service.
+type Config struct {
+	Store Store
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// IdleTimeout ends a session without a request for that long; default 30 minutes.
+	IdleTimeout time.Duration
+	// MaxSessionAge ends any session that old; default 12 hours.
+	MaxSessionAge time.Duration
+	// MaxFailures failed sign-ins (per login, and per address) within FailureWindow lock
+	// sign-in for Lockout; defaults 5, 15 minutes, 15 minutes.
+	MaxFailures   int
+	FailureWindow time.Duration
+	Lockout       time.Duration
+}
+
+// Validate reports a configuration that cannot work.
+func (c Config) Validate() error {
+	if c.Store == nil {
+		return errors.New("access: no store")
+	}
+	return nil
+}
+
+// Service is the access service: accounts, sign-in, sessions, tokens and audit.
+type Service struct {
+	cfg      Config
+	now      func() time.Time
+	mu       sync.Mutex
+	failures map[string][]time.Time // "login:x" / "addr:y" → recent failures
+}
+
+// New makes the service.
+func New(cfg Config) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 30 * time.Minute
+	}
+	if cfg.MaxSessionAge <= 0 {
+		cfg.MaxSessionAge = 12 * time.Hour
+	}
+	if cfg.MaxFailures <= 0 {
+		cfg.MaxFailures = 5
+	}
+	if cfg.FailureWindow <= 0 {
+		cfg.FailureWindow = 15 * time.Minute
+	}
+	if cfg.Lockout <= 0 {
+		cfg.Lockout = 15 * time.Minute
+	}
+	return &Service{cfg: cfg, now: cfg.Now, failures: map[string][]time.Time{}}, nil
+}
+
+// IdleTimeout is the configured idle expiry of sessions.
+func (s *Service) IdleTimeout() time.Duration { return s.cfg.IdleTimeout }
+
+// Record appends an audit event (its time defaults to now).
+func (s *Service) Record(ctx context.Context, e Event) error {
+	if e.At.IsZero() {
+		e.At = s.now()
+	}
+	if e.Outcome == "" {
+		e.Outcome = "ok"
+	}
+	if err := s.cfg.Store.AppendAudit(ctx, e); err != nil {
+		return fmt.Errorf("audit %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// Audit reads audit events, newest first.
+func (s *Service) Audit(ctx context.Context, f AuditFilter) ([]Event, error) {
+	if f.Limit <= 0 {
+		f.Limit = 500
+	}
+	return s.cfg.Store.Audit(ctx, f)
+}
+
+// AddUserParams is a new account.
+type AddUserParams struct {
+	Login      Login
+	Role       Role
+	Department catalog.DepartmentID
+	Vendor     catalog.VendorID
+	Password   string
+	// By is who adds it (audited).
+	By     Identity
+	Remote string
+}
+
+// AddUser creates an account (ErrExists if the login is taken). The password is hashed
+// with argon2id; it is never stored or logged.
+func (s *Service) AddUser(ctx context.Context, p AddUserParams) (User, error) {
+	now := s.now().UTC()
+	u := User{Login: p.Login, Role: p.Role, Department: p.Department, Vendor: p.Vendor, CreatedAt: now, UpdatedAt: now}
+	if err := u.Validate(); err != nil {
+		return User{}, err
+	}
+	if _, err := s.cfg.Store.User(ctx, p.Login); err == nil {
+		return User{}, fmt.Errorf("user %s: %w", p.Login, ErrExists)
+	} else if !errors.Is(err, ErrNotFound) {
+		return User{}, err
+	}
+	h, err := HashPassword(p.Password)
+	if err != nil {
+		return User{}, fmt.Errorf("user %s: %w", p.Login, err)
+	}
+	u.PasswordHash = h
+	if err := s.cfg.Store.PutUser(ctx, u); err != nil {
+		return User{}, fmt.Errorf("user %s: %w", p.Login, err)
+	}
+	detail := "role " + string(u.Role)
+	if u.Department != "" {
+		detail += " department " + string(u.Department)
+	}
+	if u.Vendor != "" {
+		detail += " vendor " + string(u.Vendor)
+	}
+	return u, s.Record(ctx, Event{Actor: p.By.Name(), Role: p.By.Role, Action: "user-add", Target: string(u.Login), Remote: p.Remote, Detail: detail})
+}
+
+// Users lists the accounts (latest versions), by login.
+func (s *Service) Users(ctx context.Context) ([]User, error) { return s.cfg.Store.Users(ctx) }
+
+// DisableUser disables an account: its sessions end at once and its personal tokens stop
+// working (they are revoked). Disabling a disabled account is a no-op.
+func (s *Service) DisableUser(ctx context.Context, login Login, by Identity, remote string) error {
+	u, err := s.cfg.Store.User(ctx, login)
+	if err != nil {
+		return fmt.Errorf("user %s: %w", login, err)
+	}
+	now := s.now().UTC()
+	if !u.Disabled {
+		u.Disabled = true
+		u.UpdatedAt = later(now, u.UpdatedAt)
+		if err := s.cfg.Store.PutUser(ctx, u); err != nil {
+			return fmt.Errorf("disable %s: %w", login, err)
+		}
+	}
+	sessions, err := s.cfg.Store.OpenSessions(ctx, login)
+	if err != nil {
+		return fmt.Errorf("disable %s: sessions: %w", login, err)
+	}
+	for _, se := range sessions {
+		se.EndedAt = now
+		se.LastSeen = later(now, se.LastSeen)
+		if err := s.cfg.Store.PutSession(ctx, se); err != nil {
+			return fmt.Errorf("disable %s: end session: %w", login, err)
+		}
+	}
+	toks, err := s.cfg.Store.Tokens(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range toks {
+		if t.Kind == TokenPersonal && t.Login == login && t.RevokedAt.IsZero() {
+			t.RevokedAt = now
+			if err := s.cfg.Store.PutToken(ctx, t); err != nil {
+				return fmt.Errorf("disable %s: revoke token %s: %w", login, t.ID, err)
+			}
+		}
+	}
+	return s.Record(ctx, Event{Actor: by.Name(), Role: by.Role, Action: "user-disable", Target: string(login), Remote: remote,
+		Detail: fmt.Sprintf("%d sessions ended", len(sessions))})
+}
+
+// later is a, or just after b when a is not after b (versions must increase).
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b.Add(time.Millisecond)
+}
+
+// SignInResult is a new session: Cookie is the value for the browser (never stored).
+type SignInResult struct {
+	Session Session
+	Cookie  string
+	User    User
+}
+
+// SignIn checks a login and password and opens a session. Wrong login and wrong password
+// both give ErrBadCredentials (and take the same time); a disabled account too. After
+// MaxFailures failures within FailureWindow, from the login or the address, sign-in is
+// refused with ErrThrottled for Lockout, whatever the password. Every attempt is audited.
+func (s *Service) SignIn(ctx context.Context, login, password, remote string) (SignInResult, error) {
+	now := s.now()
+	if s.throttled(now, login, remote) {
+		_ = s.Record(ctx, Event{Actor: login, Action: "sign-in-throttled", Outcome: "refused", Remote: remote})
+		return SignInResult{}, ErrThrottled
+	}
+	l, lerr := ParseLogin(login)
+	var u User
+	var err error
+	if lerr == nil {
+		u, err = s.cfg.Store.User(ctx, l)
+	}
+	if lerr != nil || err != nil {
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return SignInResult{}, err
+		}
+		CheckPassword(dummyHash, password)
+		s.fail(now, login, remote)
+		_ = s.Record(ctx, Event{Actor: login, Action: "sign-in-failed", Outcome: "refused", Remote: remote, Detail: "unknown login"})
+		return SignInResult{}, ErrBadCredentials
+	}
+	if !CheckPassword(u.PasswordHash, password) || u.Disabled {
+		s.fail(now, login, remote)
+		why := "wrong password"
+		if u.Disabled {
+			why = "account disabled"
+		}
+		_ = s.Record(ctx, Event{Actor: login, Role: u.Role, Action: "sign-in-failed", Outcome: "refused", Remote: remote, Detail: why})
+		return SignInResult{}, ErrBadCredentials
+	}
+	s.clearFailures(login)
+	cookie := randomString(32)
+	se := Session{Hash: HashSecret(cookie), Login: u.Login, CSRF: randomString(32), CreatedAt: now.UTC(), LastSeen: now.UTC(), Remote: remote}
+	if err := s.cfg.Store.PutSession(ctx, se); err != nil {
+		return SignInResult{}, fmt.Errorf("sign in %s: %w", login, err)
+	}
+	if err := s.Record(ctx, Event{Actor: login, Role: u.Role, Action: "sign-in", Remote: remote}); err != nil {
+		return SignInResult{}, err
+	}
+	return SignInResult{Session: se, Cookie: cookie, User: u}, nil
+}
+
+// touchEvery bounds how often a session's LastSeen is written.
+const touchEvery = time.Minute
+
+// SessionIdentity authenticates a session cookie: the session must exist, not be ended,
+// idle no longer than IdleTimeout, younger than MaxSessionAge, and its account enabled.
+// Otherwise ErrUnauthenticated. It records the request (LastSeen, at most once a minute).
+func (s *Service) SessionIdentity(ctx context.Context, cookie string) (Identity, Session, error) {
+	if cookie == "" || len(cookie) > 100 {
+		return Identity{}, Session{}, ErrUnauthenticated
+	}
+	se, err := s.cfg.Store.Session(ctx, HashSecret(cookie))
+	if errors.Is(err, ErrNotFound) {
+		return Identity{}, Session{}, ErrUnauthenticated
+	}
+	if err != nil {
+		return Identity{}, Session{}, err
+	}
+	now := s.now()
+	if !se.EndedAt.IsZero() || now.Sub(se.LastSeen) > s.cfg.IdleTimeout || now.Sub(se.CreatedAt) > s.cfg.MaxSessionAge {
+		return Identity{}, Session{}, ErrUnauthenticated
+	}
+	u, err := s.cfg.Store.User(ctx, se.Login)
+	if errors.Is(err, ErrNotFound) || (err == nil && u.Disabled) {
+		return Identity{}, Session{}, ErrUnauthenticated
+	}
+	if err != nil {
+		return Identity{}, Session{}, err
+	}
+	if now.Sub(se.LastSeen) >= touchEvery {
+		se.LastSeen = later(now.UTC(), se.LastSeen)
+		if err := s.cfg.Store.PutSession(ctx, se); err != nil {
+			return Identity{}, Session{}, err
+		}
+	}
+	id := Identity{Login: u.Login, Role: u.Role, Department: u.Department, Vendor: u.Vendor, Via: ViaSession, SessionHash: se.Hash}
+	return id, se, nil
+}
+
+// SignOut ends the session of a cookie (no error if there is none).
+func (s *Service) SignOut(ctx context.Context, cookie, remote string) error {
+	se, err := s.cfg.Store.Session(ctx, HashSecret(cookie))
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if se.EndedAt.IsZero() {
+		now := s.now().UTC()
+		se.EndedAt = now
+		se.LastSeen = later(now, se.LastSeen)
+		if err := s.cfg.Store.PutSession(ctx, se); err != nil {
+			return err
+		}
+	}
+	return s.Record(ctx, Event{Actor: string(se.Login), Action: "sign-out", Remote: remote})
+}
+
+// NewToken is a token just created: Secret is the token string, shown once.
+type NewToken struct {
+	Token  Token
+	Secret string
+}
+
+// CreatePersonalToken makes a personal token of an enabled user; expires 0: never.
+func (s *Service) CreatePersonalToken(ctx context.Context, login Login, expires time.Duration, by Identity) (NewToken, error) {
+	u, err := s.cfg.Store.User(ctx, login)
+	if err != nil {
+		return NewToken{}, fmt.Errorf("user %s: %w", login, err)
+	}
+	if u.Disabled {
+		return NewToken{}, fmt.Errorf("user %s is disabled", login)
+	}
+	return s.createToken(ctx, Token{Kind: TokenPersonal, Login: login}, expires, by)
+}
+
+// CreateCollectorToken makes a collector token of a vendor; expires 0: never.
+func (s *Service) CreateCollectorToken(ctx context.Context, vendor catalog.VendorID, expires time.Duration, by Identity) (NewToken, error) {
+	if vendor == "" {
+		return NewToken{}, errors.New("collector token: no vendor")
+	}
+	return s.createToken(ctx, Token{Kind: TokenCollector, Vendor: vendor}, expires, by)
+}
+
+func (s *Service) createToken(ctx context.Context, t Token, expires time.Duration, by Identity) (NewToken, error) {
+	if expires < 0 {
+		return NewToken{}, fmt.Errorf("token expiry %s: want a positive duration (or none)", expires)
+	}
+	now := s.now().UTC()
+	id, secret := newTokenString(t.Kind)
+	t.ID, t.Hash, t.CreatedAt = id, HashSecret(secret), now
+	if expires > 0 {
+		t.ExpiresAt = now.Add(expires)
+	}
+	if err := s.cfg.Store.PutToken(ctx, t); err != nil {
+		return NewToken{}, fmt.Errorf("store token: %w", err)
+	}
+	target := string(t.Login)
+	if t.Kind == TokenCollector {
+		target = "vendor " + string(t.Vendor)
+	}
+	err := s.Record(ctx, Event{Actor: by.Name(), Role: by.Role, Action: "token-create", Target: t.ID,
+		Detail: string(t.Kind) + " token of " + target})
+	return NewToken{Token: t, Secret: secret}, err
+}
+
+// RevokeToken revokes a token at once (ErrNotFound for an unknown id; revoking a revoked
+// token is a no-op).
+func (s *Service) RevokeToken(ctx context.Context, id string, by Identity) error {
+	t, err := s.cfg.Store.Token(ctx, id)
+	if err != nil {
+		return fmt.Errorf("token %s: %w", id, err)
+	}
+	if !t.RevokedAt.IsZero() {
+		return nil
+	}
+	t.RevokedAt = s.now().UTC()
+	if err := s.cfg.Store.PutToken(ctx, t); err != nil {
+		return fmt.Errorf("revoke token %s: %w", id, err)
+	}
+	return s.Record(ctx, Event{Actor: by.Name(), Role: by.Role, Action: "token-revoke", Target: id})
+}
+
+// ListTokens lists every token (never the secret), oldest first.
+func (s *Service) ListTokens(ctx context.Context) ([]Token, error) { return s.cfg.Store.Tokens(ctx) }
+
+// Authenticate checks a bearer token (personal or collector). A token that is unknown,
+// malformed, revoked or expired, or a personal token of a disabled account, gives
+// ErrUnauthenticated.
+func (s *Service) Authenticate(ctx context.Context, bearer string) (Identity, error) {
+	kind, id, err := parseToken(bearer)
+	if err != nil {
+		return Identity{}, ErrUnauthenticated
+	}
+	t, err := s.cfg.Store.Token(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return Identity{}, ErrUnauthenticated
+	}
+	if err != nil {
+		return Identity{}, err
+	}
+	if t.Kind != kind || !sameHash(t.Hash, HashSecret(bearer)) || !t.Active(s.now()) {
+		return Identity{}, ErrUnauthenticated
+	}
+	if t.Kind == TokenCollector {
+		return Identity{Vendor: t.Vendor, Via: ViaCollector, TokenID: t.ID}, nil
+	}
+	u, err := s.cfg.Store.User(ctx, t.Login)
+	if errors.Is(err, ErrNotFound) || (err == nil && u.Disabled) {
+		return Identity{}, ErrUnauthenticated
+	}
+	if err != nil {
+		return Identity{}, err
+	}
+	return Identity{Login: u.Login, Role: u.Role, Department: u.Department, Vendor: u.Vendor, Via: ViaPersonal, TokenID: t.ID}, nil
+}
+
+// throttled reports whether login or remote has MaxFailures failures within
+// FailureWindow, the last less than Lockout ago.
+func (s *Service) throttled(now time.Time, login, remote string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range []string{"login:" + login, "addr:" + remote} {
+		fs := s.prune(k, now)
+		if len(fs) >= s.cfg.MaxFailures && now.Sub(fs[len(fs)-1]) < s.cfg.Lockout {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Service) prune(k string, now time.Time) []time.Time {
+	fs := s.failures[k]
+	keep := fs[:0]
+	for _, t := range fs {
+		if now.Sub(t) < s.cfg.FailureWindow+s.cfg.Lockout {
+			keep = append(keep, t)
+		}
+	}
+	if len(keep) == 0 {
+		delete(s.failures, k)
+		return nil
+	}
+	s.failures[k] = keep
+	return keep
+}
+
+func (s *Service) fail(now time.Time, login, remote string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range []string{"login:" + login, "addr:" + remote} {
+		s.failures[k] = append(s.prune(k, now), now)
+	}
+}
+
+func (s *Service) clearFailures(login string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.failures, "login:"+login)
+}
+
+// Local is the identity of the operator at the server's shell (CLI commands): audited
+// as "local:<user>".
+func Local(osUser string) Identity {
+	if osUser == "" {
+		osUser = "operator"
+	}
+	return Identity{Login: Login("local:" + osUser), Role: RoleBureau, Via: ViaLocal}
+}
