@@ -21,6 +21,8 @@ import (
 type File struct {
 	Name string
 	R    io.Reader
+	// Encoding of the file: csvin.Auto (the default) decides from the text.
+	Encoding csvin.Encoding
 }
 
 // Import records one accepted input file (a row of the imports table).
@@ -85,7 +87,7 @@ type rowReader struct {
 func (rr *rowReader) read(f File, spec csvin.Spec, each func(row csvin.Row)) {
 	rr.file = f.Name
 	rr.sum = sha256.New()
-	r, err := csvin.Open(f.Name, io.TeeReader(f.R, rr.sum), spec)
+	r, err := csvin.OpenEncoding(f.Name, io.TeeReader(f.R, rr.sum), spec, f.Encoding)
 	if err != nil {
 		rr.add(err)
 		return

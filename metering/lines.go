@@ -2,23 +2,22 @@ package metering
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"io"
-	"unicode/utf8"
 
-	"golang.org/x/text/encoding/simplifiedchinese"
+	"cloudbill/internal/csvin"
 )
 
 // lineReader splits the input into lines without copying them (a line is valid until the
 // next call). It drops a leading UTF-8 byte-order mark and decodes GB18030 (GBK) input to
-// UTF-8: the encoding is taken as GB18030 when the first 64 KiB are not valid UTF-8, and any
-// later line that is not valid UTF-8 is decoded as GB18030 too (GB18030 never uses the byte
-// '\n' inside a character, so lines split the same way in both encodings).
+// UTF-8 with csvin.TextDecoder: the file is one encoding as a whole, decided with evidence
+// by csvin.Detect (or given); a line that is not valid in it is refused with the byte named
+// (GB18030 never uses the byte '\n' inside a character, so lines split the same way in both
+// encodings).
 type lineReader struct {
 	br      *bufio.Reader
-	gb      bool
-	first   bool
+	text    *csvin.TextDecoder
+	badText *csvin.Error // why the line last returned with errBadText is refused
 	line    int   // number of the line last returned (1-based)
 	offset  int64 // bytes of input consumed
 	max     int
@@ -33,35 +32,12 @@ var errBadText = errors.New("line is neither UTF-8 nor GB18030 text")
 // than the maximum; the line has been skipped.
 var errLineTooLong = errors.New("line too long")
 
-func newLineReader(r io.Reader, max int) *lineReader {
-	lr := &lineReader{br: bufio.NewReaderSize(r, 64<<10), first: true, max: max}
-	if head, _ := lr.br.Peek(64 << 10); len(head) > 0 {
-		h := bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
-		if !validPrefix(h) {
-			lr.gb = true
-		}
-	}
-	return lr
-}
-
-// validPrefix is utf8.Valid allowing one character cut at the end of the buffer.
-func validPrefix(b []byte) bool {
-	for i := 0; i < 4 && len(b) > 0; i++ {
-		if utf8.Valid(b) {
-			return true
-		}
-		b = b[:len(b)-1]
-	}
-	return utf8.Valid(b)
+func newLineReader(name string, r io.Reader, max int, enc csvin.Encoding) *lineReader {
+	return &lineReader{br: bufio.NewReaderSize(r, 64<<10), text: csvin.NewTextDecoder(name, enc), max: max}
 }
 
 // Encoding is "UTF-8" or "GB18030", as seen so far.
-func (lr *lineReader) Encoding() string {
-	if lr.gb {
-		return "GB18030"
-	}
-	return "UTF-8"
-}
+func (lr *lineReader) Encoding() string { return lr.text.Encoding() }
 
 // next returns the next line without its line ending, io.EOF at the end, or
 // errLineTooLong for a line over the maximum (skipped; the returned bytes are its start).
@@ -109,20 +85,22 @@ func (lr *lineReader) next() (line []byte, err error) {
 			line = line[:n-1]
 		}
 	}
-	if lr.first {
-		lr.first = false
-		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+	if isASCII(line) {
+		return line, nil // the usual line: nothing to decode
 	}
-	if (lr.gb && !isASCII(line)) || (!lr.gb && !utf8.Valid(line)) {
-		lr.gb = true
-		out, derr := simplifiedchinese.GB18030.NewDecoder().Bytes(line)
-		if derr != nil || !utf8.Valid(out) {
-			return line, errBadText
-		}
-		lr.scratch = append(lr.scratch[:0], out...)
-		line = lr.scratch
+	if !lr.text.Decided() {
+		line = append(lr.scratch[:0], line...) // Peek may move the buffer under line
+		lr.scratch = line
 	}
-	return line, nil
+	out, terr := lr.text.Line(lr.line, line, func() []byte {
+		ahead, _ := lr.br.Peek(64 << 10)
+		return ahead
+	})
+	if terr != nil {
+		lr.badText = terr
+		return line, errBadText
+	}
+	return out, nil
 }
 
 func isASCII(b []byte) bool {

@@ -73,6 +73,8 @@ type ParserConfig struct {
 	Source string
 	// MaxLineLen bounds a line; default MaxLineLen.
 	MaxLineLen int
+	// Encoding of the input: csvin.Auto (the default) decides from the text.
+	Encoding csvin.Encoding
 	// Strings, if set, is a string table shared with other parsers.
 	Strings *Strings
 }
@@ -117,7 +119,7 @@ func NewParser(r io.Reader, cfg ParserConfig) (*Parser, error) {
 	if cfg.Format == 0 {
 		cfg.Format = CSV
 	}
-	p := &Parser{cfg: cfg, lr: newLineReader(r, cfg.MaxLineLen)}
+	p := &Parser{cfg: cfg, lr: newLineReader(cfg.Name, r, cfg.MaxLineLen, cfg.Encoding)}
 	if cfg.Strings == nil {
 		p.strs = map[string]string{}
 	}
@@ -228,7 +230,7 @@ func (p *Parser) record() ([]byte, int, error) {
 		return line, start, csvin.Errorf(p.cfg.Name, start, "", "line is longer than %d bytes", p.cfg.MaxLineLen)
 	}
 	if err == errBadText {
-		return line, start, csvin.Errorf(p.cfg.Name, start, "", "%v", err)
+		return line, start, p.lr.badText
 	}
 	if err != nil {
 		return nil, start, err
@@ -243,7 +245,10 @@ func (p *Parser) record() ([]byte, int, error) {
 		if err == io.EOF {
 			return p.rec, start, csvin.Errorf(p.cfg.Name, start, "", "malformed CSV: a quoted field is not closed before the end of the file")
 		}
-		if err == errLineTooLong || err == errBadText || len(p.rec)+len(line) > p.cfg.MaxLineLen {
+		if err == errBadText {
+			return p.rec, start, p.lr.badText
+		}
+		if err == errLineTooLong || len(p.rec)+len(line) > p.cfg.MaxLineLen {
 			return p.rec, start, csvin.Errorf(p.cfg.Name, start, "", "line is longer than %d bytes (a quoted field is not closed?)", p.cfg.MaxLineLen)
 		}
 		if err != nil {

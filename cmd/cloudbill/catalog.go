@@ -55,6 +55,7 @@ stored, and the exit status is 2.`
 func catalogImport(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("catalog import", "FILE --effective YYYY-MM-DD", catalogExplain)
 	eff := fs.String("effective", "", "the `date` (YYYY-MM-DD) from which the version is in force (required)")
+	a.addEncodingFlag(fs)
 	files, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -69,7 +70,7 @@ func catalogImport(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return usagef("catalog import: --effective: %v", err)
 	}
-	f, closeFile, err := openInput(files[0])
+	f, closeFile, err := a.openInput(files[0])
 	if err != nil {
 		return err
 	}
@@ -99,6 +100,7 @@ func catalogAdapt(ctx context.Context, a *app, args []string) error {
 func (a *app) importOne(ctx context.Context, name, explain string, args []string, noun string,
 	imp func(context.Context, *chstore.Store, catalog.File) (catalog.Report, error)) error {
 	fs := a.flags(name, "FILE", explain)
+	a.addEncodingFlag(fs)
 	files, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -106,7 +108,7 @@ func (a *app) importOne(ctx context.Context, name, explain string, args []string
 	if len(files) != 1 {
 		return usagef("%s: want exactly one FILE, got %d", name, len(files))
 	}
-	f, closeFile, err := openInput(files[0])
+	f, closeFile, err := a.openInput(files[0])
 	if err != nil {
 		return err
 	}
@@ -307,12 +309,12 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 // openInput opens an input file; its name in errors is the path as given.
-func openInput(path string) (catalog.File, func(), error) {
+func (a *app) openInput(path string) (catalog.File, func(), error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return catalog.File{}, nil, &exitError{exitBadInput, err}
 	}
-	return catalog.File{Name: path, R: f}, func() { f.Close() }, nil
+	return catalog.File{Name: path, R: f, Encoding: a.encoding}, func() { f.Close() }, nil
 }
 
 // refused reports a refused input: every error on stderr, one a line, and exit status 2

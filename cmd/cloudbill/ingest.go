@@ -63,6 +63,7 @@ func cmdIngest(ctx context.Context, a *app, args []string) error {
 	report := fs.String("report", "", "report `file` (default DATA-DIR/reports/ingest-<time>.txt); reject files are written beside it")
 	summary := fs.Bool("summary", true, "end the report with the distinct samples and sum stored in the files' time range (a ClickHouse query over that range)")
 	batchRows := fs.Int("batch", 100_000, "samples per insert")
+	a.addEncodingFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -119,7 +120,7 @@ func cmdIngest(ctx context.Context, a *app, args []string) error {
 	var minTS, maxTS int64
 	start := time.Now()
 	for i, name := range fs.Args() {
-		r, lo, hi, err := ingestFile(ctx, b, name, rejectPath(*report, i, name), progress, *batchRows)
+		r, lo, hi, err := ingestFile(ctx, b, name, rejectPath(*report, i, name), progress, *batchRows, a.encoding)
 		if err != nil {
 			return err
 		}
@@ -200,7 +201,7 @@ func rejectPath(report string, i int, name string) string {
 
 // ingestFile streams one file into the batcher and waits until its samples are durable.
 // It returns the file's report and the range of its timestamps.
-func ingestFile(ctx context.Context, b *metering.Batcher, name, rejects string, progress io.Writer, chunk int) (r *ingestReport, minTS, maxTS int64, err error) {
+func ingestFile(ctx context.Context, b *metering.Batcher, name, rejects string, progress io.Writer, chunk int, enc csvin.Encoding) (r *ingestReport, minTS, maxTS int64, err error) {
 	r = &ingestReport{file: name}
 	f, err := os.Open(name)
 	if err != nil {
@@ -215,7 +216,7 @@ func ingestFile(ctx context.Context, b *metering.Batcher, name, rejects string, 
 	head := make([]byte, 512)
 	n, _ := f.ReadAt(head, 0)
 	r.format = metering.FormatOf(name, head[:n])
-	p, err := metering.NewParser(f, metering.ParserConfig{Name: name, Format: r.format, Source: filepath.Base(name)})
+	p, err := metering.NewParser(f, metering.ParserConfig{Name: name, Format: r.format, Source: filepath.Base(name), Encoding: enc})
 	if err != nil {
 		var ce *csvin.Error
 		var ces csvin.Errors

@@ -94,6 +94,8 @@ type app struct {
 	stdout  io.Writer
 	stderr  io.Writer
 	now     func() time.Time
+	// encoding of input files, set by a command's --encoding flag (default: auto)
+	encoding csvin.Encoding
 
 	store  *chstore.Store
 	server *chserver.Server

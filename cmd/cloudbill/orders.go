@@ -33,6 +33,7 @@ func cmdOrders(ctx context.Context, a *app, args []string) error {
 		return usagef("orders: want `orders import FILE...`")
 	}
 	fs := a.flags("orders import", "FILE...", ordersExplain)
+	a.addEncodingFlag(fs)
 	files, err := parseArgs(fs, args[1:])
 	if err != nil {
 		return err
@@ -46,7 +47,7 @@ func cmdOrders(ctx context.Context, a *app, args []string) error {
 	}
 	var refused []string
 	for _, path := range files {
-		f, closeFile, err := openInput(path)
+		f, closeFile, err := a.openInput(path)
 		if err != nil {
 			return err
 		}

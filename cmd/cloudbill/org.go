@@ -33,6 +33,7 @@ func cmdOrg(ctx context.Context, a *app, args []string) error {
 	deps := fs.String("departments", "", "departments `file` (CSV)")
 	projs := fs.String("projects", "", "projects `file` (CSV)")
 	vends := fs.String("vendors", "", "vendors `file` (CSV)")
+	a.addEncodingFlag(fs)
 	rest, err := parseArgs(fs, args[1:])
 	if err != nil {
 		return err
@@ -52,7 +53,7 @@ func cmdOrg(ctx context.Context, a *app, args []string) error {
 		if x.path == "" {
 			continue
 		}
-		f, closeFile, err := openInput(x.path)
+		f, closeFile, err := a.openInput(x.path)
 		if err != nil {
 			return err
 		}

@@ -8,15 +8,11 @@ package csvin
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
-
-	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // Error is an input error at a place in a file. Line is 1-based (the header is line 1,
@@ -99,13 +95,21 @@ type Reader struct {
 	dec   *decoder
 	cols  map[string]int
 	names []string
+	done  bool // a text error ended the file
 }
 
 // Open reads the header of r (named file in errors) and checks it against spec: every
 // required column present, no column twice, no unknown column other than x_*.
 // A file with no header row is an error.
 func Open(file string, r io.Reader, spec Spec) (*Reader, error) {
-	dec := newDecoder(r)
+	return OpenEncoding(file, r, spec, Auto)
+}
+
+// OpenEncoding is Open reading the file in enc (Auto: decided from the text, see
+// TextDecoder). A line that is not valid in the file's encoding is an *Error naming the
+// line and the byte; the reader cannot go on after it.
+func OpenEncoding(file string, r io.Reader, spec Spec, enc Encoding) (*Reader, error) {
+	dec := newDecoder(file, r, enc)
 	cr := csv.NewReader(dec)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
@@ -172,16 +176,17 @@ func (r *Reader) Has(c string) bool { _, ok := r.cols[c]; return ok }
 
 // Encoding is "UTF-8" or "GB18030", as detected so far.
 func (r *Reader) Encoding() string {
-	if r.dec.gb {
-		return "GB18030"
-	}
-	return "UTF-8"
+	return r.dec.text.Encoding()
 }
 
 // Next returns the next non-blank row, io.EOF at the end, or an *Error for a line that is
-// not valid CSV (the reader can go on after it). The Row is valid until the next call.
+// not valid CSV (the reader can go on after it) or not valid text in the file's encoding
+// (the reader ends there: io.EOF follows). The Row is valid until the next call.
 func (r *Reader) Next() (Row, error) {
 	for {
+		if r.done {
+			return Row{}, io.EOF
+		}
 		rec, err := r.csv.Read()
 		if err == io.EOF {
 			return Row{}, io.EOF
@@ -190,6 +195,11 @@ func (r *Reader) Next() (Row, error) {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) && !errors.Is(pe.Err, csv.ErrFieldCount) {
 				return Row{}, fromCSV(r.file, err)
+			}
+			var te *Error
+			if errors.As(err, &te) {
+				r.done = true // the file's encoding is broken from here on
+				return Row{}, te
 			}
 			if !errors.As(err, &pe) {
 				return Row{}, Errorf(r.file, 0, "", "%v", err)
@@ -234,6 +244,10 @@ func (row Row) Errorf(c, format string, args ...any) *Error {
 func (row Row) Raw() []string { return append([]string(nil), row.rec...) }
 
 func fromCSV(file string, err error) *Error {
+	var te *Error
+	if errors.As(err, &te) {
+		return te
+	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		return Errorf(file, pe.Line, "", "malformed CSV: %v", pe.Err)
@@ -241,48 +255,31 @@ func fromCSV(file string, err error) *Error {
 	return Errorf(file, 0, "", "%v", err)
 }
 
-// decoder turns the input into UTF-8 line by line: a leading UTF-8 BOM is dropped; lines
-// are passed as they are while the input is valid UTF-8, and from the first line that is
-// not, the input is taken as GB18030 (GB18030 never uses the byte '\n' inside a character,
-// so lines split the same way in both encodings).
+// decoder turns the input into UTF-8 line by line with a TextDecoder (one encoding for
+// the whole file, decided with evidence); lines split the same way in UTF-8 and GB18030,
+// which never uses the byte '\n' inside a character.
 type decoder struct {
 	br       *bufio.Reader
-	gb       bool
-	first    bool
+	text     *TextDecoder
+	line     int
 	pending  []byte
 	consumed int64
+	err      error
 }
 
-func newDecoder(r io.Reader) *decoder {
-	d := &decoder{br: bufio.NewReaderSize(r, 256<<10), first: true}
-	if head, _ := d.br.Peek(64 << 10); len(head) > 0 {
-		h := head
-		if bytes.HasPrefix(h, []byte("\xef\xbb\xbf")) {
-			h = h[3:]
-		} else if !validPrefix(h) {
-			d.gb = true
-		}
-	}
-	return d
-}
-
-// validPrefix is utf8.Valid allowing one rune cut at the end of the buffer.
-func validPrefix(b []byte) bool {
-	for i := 0; i < 4 && len(b) > 0; i++ {
-		if utf8.Valid(b) {
-			return true
-		}
-		b = b[:len(b)-1]
-	}
-	return utf8.Valid(b)
+func newDecoder(file string, r io.Reader, enc Encoding) *decoder {
+	return &decoder{br: bufio.NewReaderSize(r, 256<<10), text: NewTextDecoder(file, enc)}
 }
 
 func (d *decoder) Read(p []byte) (int, error) {
 	for len(d.pending) == 0 {
+		if d.err != nil {
+			return 0, d.err
+		}
 		line, err := d.br.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
-			// a very long line: pass it through in pieces (decoding per piece would risk
-			// cutting a character, so a long GB18030 line is collected whole)
+			// a very long line: collect it whole (decoding per piece would risk cutting a
+			// character)
 			buf := append([]byte(nil), line...)
 			for err == bufio.ErrBufferFull {
 				line, err = d.br.ReadSlice('\n')
@@ -294,35 +291,32 @@ func (d *decoder) Read(p []byte) (int, error) {
 		if len(line) == 0 && err != nil {
 			return 0, err
 		}
-		if d.first {
-			d.first = false
-			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
-		}
-		if !d.gb && !utf8.Valid(line) {
-			d.gb = true
-		}
-		if d.gb && !isASCII(line) {
-			out, derr := simplifiedchinese.GB18030.NewDecoder().Bytes(line)
-			if derr != nil {
-				return 0, derr
+		d.line++
+		body, end := line, []byte(nil)
+		if n := len(body); n > 0 && body[n-1] == '\n' {
+			body, end = body[:n-1], body[n-1:]
+			if n := len(body); n > 0 && body[n-1] == '\r' {
+				body, end = body[:n-1], line[n-1:]
 			}
-			line = out
 		}
-		d.pending = line
+		if !d.text.Decided() && firstNonASCII(body) >= 0 {
+			body = append([]byte(nil), body...) // Peek may move the buffer under line
+			end = append([]byte(nil), end...)
+		}
+		out, terr := d.text.Line(d.line, body, func() []byte {
+			ahead, _ := d.br.Peek(64 << 10)
+			return ahead
+		})
+		if terr != nil {
+			d.err = terr
+			return 0, terr
+		}
+		d.pending = append(append(d.pending[:0:0], out...), end...)
 		if err != nil && err != io.EOF {
-			return 0, err
+			d.err = err
 		}
 	}
 	n := copy(p, d.pending)
 	d.pending = d.pending[n:]
 	return n, nil
-}
-
-func isASCII(b []byte) bool {
-	for _, c := range b {
-		if c >= 0x80 {
-			return false
-		}
-	}
-	return true
 }
