@@ -18,8 +18,8 @@ type lineReader struct {
 	br      *bufio.Reader
 	text    *csvin.TextDecoder
 	badText *csvin.Error // why the line last returned with errBadText is refused
-	line    int   // number of the line last returned (1-based)
-	offset  int64 // bytes of input consumed
+	line    int          // number of the line last returned (1-based)
+	offset  int64        // bytes of input consumed
 	max     int
 	scratch []byte
 	long    []byte
