@@ -39,7 +39,12 @@ the sum of its amount column. The three views agree to the fen.
 
 A closed month's statements are final, dated by the close and re-issue byte-identical; an
 open month's are provisional, marked 临时 / PROVISIONAL and dated today. The month's folder
-is replaced whole. A month never rated is refused (run cloudbill rate first).`
+is replaced whole. A month never rated is refused (run cloudbill rate first).
+
+The files are also archived in ClickHouse (statement_issues, statement_files), from where
+the portal serves them byte for byte: a closed month's final issue is archived once and
+never rewritten (issuing it again checks that the bytes are the same); a provisional issue
+replaces the month's previous provisional one.`
 
 func cmdStatements(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("statements", "--period YYYY-MM --out DIR [--font FILE]", statementsHelp)
@@ -96,7 +101,14 @@ func (a *app) issueStatements(ctx context.Context, p calendar.Period, outDir, fo
 	if errors.Is(err, invoicing.ErrNotRated) {
 		return sm, fmt.Errorf("%w: rate it first (cloudbill rate --period %s)", err, p)
 	}
-	return sm, err
+	if err != nil {
+		return sm, err
+	}
+	// The portal serves the archived files (issue 10).
+	if _, err := a.archiveIssued(ctx, sm); err != nil {
+		return sm, err
+	}
+	return sm, nil
 }
 
 func printStatements(a *app, sm invoicing.Summary, seconds float64) {

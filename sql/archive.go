@@ -1,0 +1,240 @@
+package chstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/shopspring/decimal"
+
+	"cloudbill/internal/calendar"
+)
+
+// The statement archive (tables statement_issues and statement_files, migration 0060):
+// every issued statement file of a month, byte for byte, so that any portal instance
+// serves the very files that `statements` wrote.
+
+// ArchivedFile is one issued file: Path under the month's folder ("summary.pdf",
+// "departments/D01.csv", "vendors/V1.pdf").
+type ArchivedFile struct {
+	Path    string
+	Content []byte
+}
+
+// ArchiveIssue is one issue of a month's statements.
+type ArchiveIssue struct {
+	Period calendar.Period
+	// Final: the month was closed (the files never change again).
+	Final    bool
+	IssuedAt time.Time
+	Net      decimal.Decimal
+	Files    []ArchivedFile
+}
+
+// ArchiveResult says what Archive did.
+type ArchiveResult struct {
+	IssueID string
+	// Kept: a final issue was archived before and the files are the same bytes: nothing
+	// was written.
+	Kept  bool
+	Files int
+}
+
+// ErrArchiveDiffers: a closed month's statements were issued again with other bytes
+// than the archived final issue (which is never rewritten).
+var ErrArchiveDiffers = errors.New("closed month's statements differ from the archived final issue")
+
+// IssueInfo is an archived issue.
+type IssueInfo struct {
+	Period     calendar.Period
+	IssueID    string
+	Final      bool
+	IssuedAt   time.Time
+	ArchivedAt time.Time
+	Files      int
+	Net        decimal.Decimal
+}
+
+// Archive stores an issue of a month's statements. A month whose final issue is
+// archived is never rewritten: archiving it again checks that the bytes are the same
+// (ErrArchiveDiffers otherwise) and writes nothing. A provisional issue replaces the
+// month's earlier provisional issue (whose files are then deleted).
+func (s *Store) Archive(ctx context.Context, is ArchiveIssue) (ArchiveResult, error) {
+	cur, ok, err := s.CurrentIssue(ctx, is.Period)
+	if err != nil {
+		return ArchiveResult{}, err
+	}
+	if ok && cur.Final {
+		if !is.Final {
+			return ArchiveResult{}, fmt.Errorf("archive %s: the month's final statements are archived; a provisional issue cannot replace them", is.Period)
+		}
+		have, err := s.issueHashes(ctx, is.Period, cur.IssueID)
+		if err != nil {
+			return ArchiveResult{}, err
+		}
+		if len(have) != len(is.Files) {
+			return ArchiveResult{}, fmt.Errorf("archive %s: %w (%d files archived, %d issued)", is.Period, ErrArchiveDiffers, len(have), len(is.Files))
+		}
+		for _, f := range is.Files {
+			if have[f.Path] != sha(f.Content) {
+				return ArchiveResult{}, fmt.Errorf("archive %s: %w: %s", is.Period, ErrArchiveDiffers, f.Path)
+			}
+		}
+		return ArchiveResult{IssueID: cur.IssueID, Kept: true, Files: len(is.Files)}, nil
+	}
+	id := fmt.Sprintf("%s-%d", is.Period.String(), version())
+	files := append([]ArchivedFile(nil), is.Files...)
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	key := is.Period.Key()
+	// Files first (in blocks of bounded size), then the issue row: the row commits the issue.
+	const blockBytes = 64 << 20
+	for start := 0; start < len(files); {
+		end, size := start, 0
+		for end < len(files) && (end == start || size+len(files[end].Content) <= blockBytes) {
+			size += len(files[end].Content)
+			end++
+		}
+		part := files[start:end]
+		err := s.batch(ctx, "INSERT INTO statement_files (period, issue_id, path, sha256, size, content)", len(part), func(i int) []any {
+			f := part[i]
+			return []any{key, id, f.Path, sha(f.Content), uint64(len(f.Content)), string(f.Content)}
+		})
+		if err != nil {
+			return ArchiveResult{}, fmt.Errorf("archive %s: %w", is.Period, err)
+		}
+		start = end
+	}
+	err = s.insertRow(ctx, "INSERT INTO statement_issues (period, issue_id, final, issued_at, archived_at, files, net)",
+		key, id, flag(is.Final), is.IssuedAt.UTC(), time.Now().UTC(), uint32(len(files)), is.Net)
+	if err != nil {
+		return ArchiveResult{}, fmt.Errorf("archive %s: %w", is.Period, err)
+	}
+	// The superseded provisional issue's files go (a final issue is never deleted).
+	if ok && !cur.Final {
+		if err := s.conn.Exec(ctx, "ALTER TABLE statement_files DELETE WHERE period = ? AND issue_id = ?", key, cur.IssueID); err != nil {
+			return ArchiveResult{}, fmt.Errorf("archive %s: drop superseded provisional files: %w", is.Period, err)
+		}
+	}
+	return ArchiveResult{IssueID: id, Files: len(files)}, nil
+}
+
+func sha(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// Issues lists the archived issues of every month (period 0) or of one, oldest first.
+func (s *Store) Issues(ctx context.Context, p calendar.Period) ([]IssueInfo, error) {
+	q := "SELECT period, issue_id, final, issued_at, archived_at, files, net FROM statement_issues"
+	var args []any
+	if p != (calendar.Period{}) {
+		q += " WHERE period = ?"
+		args = append(args, p.Key())
+	}
+	q += " ORDER BY period, archived_at, issue_id"
+	var out []IssueInfo
+	err := s.scan(ctx, q, func(r driver.Rows) error {
+		var is IssueInfo
+		var key, files uint32
+		var final uint8
+		if err := r.Scan(&key, &is.IssueID, &final, &is.IssuedAt, &is.ArchivedAt, &files, &is.Net); err != nil {
+			return err
+		}
+		is.Period, is.Final, is.Files = calendar.PeriodOfKey(key), final == 1, int(files)
+		out = append(out, is)
+		return nil
+	}, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read statement issues: %w", err)
+	}
+	return out, nil
+}
+
+// CurrentIssue is the issue a month's files are served from: its final issue, else its
+// latest provisional one; ok false when none is archived.
+func (s *Store) CurrentIssue(ctx context.Context, p calendar.Period) (IssueInfo, bool, error) {
+	all, err := s.Issues(ctx, p)
+	if err != nil {
+		return IssueInfo{}, false, err
+	}
+	return currentIssue(all)
+}
+
+func currentIssue(all []IssueInfo) (IssueInfo, bool, error) {
+	var cur IssueInfo
+	ok := false
+	for _, is := range all { // oldest first: the last provisional wins, a final wins for good
+		if is.Final {
+			if !ok || !cur.Final {
+				cur, ok = is, true
+			}
+			continue
+		}
+		if !ok || !cur.Final {
+			cur, ok = is, true
+		}
+	}
+	return cur, ok, nil
+}
+
+// CurrentIssues is the current issue of every archived month, by period.
+func (s *Store) CurrentIssues(ctx context.Context) (map[calendar.Period]IssueInfo, error) {
+	all, err := s.Issues(ctx, calendar.Period{})
+	if err != nil {
+		return nil, err
+	}
+	by := map[calendar.Period][]IssueInfo{}
+	for _, is := range all {
+		by[is.Period] = append(by[is.Period], is)
+	}
+	out := map[calendar.Period]IssueInfo{}
+	for p, iss := range by {
+		if cur, ok, _ := currentIssue(iss); ok {
+			out[p] = cur
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) issueHashes(ctx context.Context, p calendar.Period, id string) (map[string]string, error) {
+	out := map[string]string{}
+	err := s.scan(ctx, "SELECT path, sha256 FROM statement_files WHERE period = ? AND issue_id = ?", func(r driver.Rows) error {
+		var path, h string
+		if err := r.Scan(&path, &h); err != nil {
+			return err
+		}
+		out[path] = h
+		return nil
+	}, p.Key(), id)
+	if err != nil {
+		return nil, fmt.Errorf("read archived files of %s: %w", p, err)
+	}
+	return out, nil
+}
+
+// ArchivedFileOf returns the current issue's file at path of month p (ok false when the
+// month or the file is not archived).
+func (s *Store) ArchivedFileOf(ctx context.Context, p calendar.Period, path string) (content []byte, is IssueInfo, ok bool, err error) {
+	is, ok, err = s.CurrentIssue(ctx, p)
+	if err != nil || !ok {
+		return nil, is, false, err
+	}
+	var found bool
+	err = s.scan(ctx, "SELECT content FROM statement_files WHERE period = ? AND issue_id = ? AND path = ? LIMIT 1", func(r driver.Rows) error {
+		var c string
+		if err := r.Scan(&c); err != nil {
+			return err
+		}
+		content, found = []byte(c), true
+		return nil
+	}, p.Key(), is.IssueID, path)
+	if err != nil {
+		return nil, is, false, fmt.Errorf("read archived %s of %s: %w", path, p, err)
+	}
+	return content, is, found, nil
+}
