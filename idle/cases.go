@@ -181,11 +181,11 @@ func Allocation(c Case, d calendar.Date, events map[catalog.OrderID][]catalog.Ev
 // ChangeRequest is one row of the bureau's downsizing list: a work-order change that the
 // multi-cloud management system can apply (the columns of a work-order event file).
 type ChangeRequest struct {
-	Case     CaseID
-	Deadline calendar.Date
-	Config   catalog.Config // the order's configuration with the new quantity
-	Order    catalog.OrderID
-	Current  decimal.Decimal
+	Case      CaseID
+	Deadline  calendar.Date
+	Config    catalog.Config // the order's configuration with the new quantity
+	Order     catalog.OrderID
+	Current   decimal.Decimal
 	Effective calendar.Date
 }
 

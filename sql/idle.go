@@ -1,0 +1,417 @@
+package chstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/ext"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/shopspring/decimal"
+
+	"cloudbill/catalog"
+	"cloudbill/idle"
+	"cloudbill/internal/calendar"
+)
+
+var (
+	_ idle.Reader    = (*Store)(nil)
+	_ idle.CaseStore = (*Store)(nil)
+)
+
+// InsertIdleVersions stores redundancy ratio versions of one import and records it.
+func (s *Store) InsertIdleVersions(ctx context.Context, imp catalog.Import, vs []idle.Version) error {
+	err := s.batch(ctx, `INSERT INTO idle_ratio_versions (kind, effective, has_until, until, ratio, sizes, note, import_id, import_seq,
+file, line, imported_at)`, len(vs), func(i int) []any {
+		v := vs[i]
+		sizes := make([]string, len(v.Sizes))
+		for k, q := range v.Sizes {
+			sizes[k] = q.String()
+		}
+		return []any{string(v.Kind), v.Effective.Time(), flag(!v.Until.IsZero()), chDate(v.Until), v.Ratio, sizes, v.Note,
+			imp.ID, imp.Seq(), v.File, uint32(v.Line), imp.At}
+	})
+	if err != nil {
+		return fmt.Errorf("insert redundancy ratios: %w", err)
+	}
+	return s.recordImport(ctx, imp)
+}
+
+// IdleConfig is every stored redundancy ratio version (for a kind and effective date, the
+// row of the latest import).
+func (s *Store) IdleConfig(ctx context.Context) (idle.Config, error) {
+	var cfg idle.Config
+	err := s.scan(ctx, `SELECT kind, effective, has_until, until, ratio, sizes, note, import_id, file, line
+FROM idle_ratio_versions ORDER BY kind, effective, import_seq DESC LIMIT 1 BY kind, effective`, func(r driver.Rows) error {
+		var (
+			kind, note, imp, file string
+			eff, until            time.Time
+			hasUntil              uint8
+			ratio                 decimal.Decimal
+			sizes                 []string
+			line                  uint32
+		)
+		if err := r.Scan(&kind, &eff, &hasUntil, &until, &ratio, &sizes, &note, &imp, &file, &line); err != nil {
+			return err
+		}
+		v := idle.Version{Kind: idle.Kind(kind), Effective: dateOf(eff), Ratio: ratio, Note: note, ImportID: imp, File: file, Line: int(line)}
+		if hasUntil == 1 {
+			v.Until = dateOf(until)
+		}
+		for _, q := range sizes {
+			d, err := decimal.NewFromString(q)
+			if err != nil {
+				return fmt.Errorf("size %q of %s line %d: %w", q, file, line, err)
+			}
+			v.Sizes = append(v.Sizes, d)
+		}
+		cfg.Versions = append(cfg.Versions, v)
+		return nil
+	})
+	if err != nil {
+		return cfg, fmt.Errorf("read redundancy ratios: %w", err)
+	}
+	cfg.Sort()
+	return cfg, nil
+}
+
+// IdleMeasureChunk is the number of resources measured by one query: memory is bounded by
+// one chunk's samples, whatever the number of resources.
+var IdleMeasureChunk = 4000
+
+// idleMeasureQuery measures the resources of the external table idle_spans (oid,
+// resource_id, metric, from_date, to_date, qty: the quantity in force on those days) over
+// [from, to). Each sample identity (resource_id, metric, ts) counts once at its latest
+// value (argMax by version). A value is valid when finite and within 0–100; invalid ones
+// are counted (excluded) and not used. Per resource: the days with a valid sample, the
+// valid samples, the excluded ones, and the exact 95th percentile (quantileExact) of the
+// capacity used at each sample, value × qty of its day, in 10⁻⁸ units (value in
+// micro-percent × qty).
+//
+// Identities are grouped by (cityHash64(resource_id, metric), ts) unless byName: MeasureIdle
+// checks first that the spans' pairs have distinct hashes.
+func idleMeasureQuery(from, to calendar.Date, byName bool) (string, []any) {
+	key, skey, using := "cityHash64(resource_id, metric) AS h", "cityHash64(resource_id, metric) AS h", "h"
+	if byName {
+		key, skey, using = "resource_id, metric", "resource_id, metric", "resource_id, metric"
+	}
+	return `SELECT oid, toUInt32(countIf(dcnt > 0)), sumIf(dcnt, dcnt > 0), sum(dexcl), quantileExactIfMerge(0.95)(qs)
+FROM (
+    SELECT oid, day, countIf(ok) AS dcnt, countIf(NOT ok) AS dexcl,
+           quantileExactIfState(0.95)(toDecimal128(round(if(ok, v, 0) * 1000000), 0) * qty, ok) AS qs
+    FROM (
+        SELECT ` + key + `, ts, toDate(ts, 'Asia/Shanghai') AS day, argMax(value, version) AS v,
+               isFinite(v) AND v >= 0 AND v <= 100 AS ok
+        FROM usage_samples
+        WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
+          AND metric IN ('cpu_util', 'mem_util')
+          AND resource_id IN (SELECT resource_id FROM idle_spans)
+          AND (resource_id, metric) IN (SELECT resource_id, metric FROM idle_spans)
+        GROUP BY ` + using + `, ts
+    ) ALL INNER JOIN (
+        SELECT ` + skey + `, oid, from_date, to_date, qty FROM idle_spans
+    ) USING (` + using + `)
+    WHERE day >= from_date AND day <= to_date
+    GROUP BY oid, day
+)
+GROUP BY oid`, []any{from.Start().Unix(), to.AddDays(1).Start().Unix()}
+}
+
+const idleSpanHashesDistinct = `SELECT uniqExact(resource_id, metric) = uniqExact(cityHash64(resource_id, metric)) FROM idle_spans`
+
+// MeasureIdle computes the measures of the resources over [from, to] in ClickHouse, in
+// chunks of IdleMeasureChunk resources (samples never come to Go). A resource without a
+// valid sample in the window is absent from the result.
+func (s *Store) MeasureIdle(ctx context.Context, from, to calendar.Date, rs []idle.Resource) (map[catalog.OrderID]idle.Measure, error) {
+	out := make(map[catalog.OrderID]idle.Measure, len(rs))
+	for lo := 0; lo < len(rs); lo += IdleMeasureChunk {
+		hi := min(len(rs), lo+IdleMeasureChunk)
+		if err := s.measureIdle(ctx, from, to, rs[lo:hi], out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) measureIdle(ctx context.Context, from, to calendar.Date, rs []idle.Resource, out map[catalog.OrderID]idle.Measure) error {
+	spans := func() (*ext.Table, error) {
+		t, err := ext.NewTable("idle_spans", ext.Column("oid", "UInt32"), ext.Column("resource_id", "String"), ext.Column("metric", "String"),
+			ext.Column("from_date", "Date"), ext.Column("to_date", "Date"), ext.Column("qty", "Decimal(38, 6)"))
+		if err != nil {
+			return nil, err
+		}
+		for i, r := range rs {
+			for _, sp := range r.Spans {
+				if err := t.Append(uint32(i), string(r.Resource), r.Kind.Metric(), sp.From.Time(), sp.To.Time(), sp.Quantity); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return t, nil
+	}
+	t, err := spans()
+	if err != nil {
+		return fmt.Errorf("measure idle resources: %w", err)
+	}
+	var distinct uint8
+	if err := s.conn.QueryRow(clickhouse.Context(ctx, clickhouse.WithExternalTable(t)), idleSpanHashesDistinct).Scan(&distinct); err != nil {
+		return fmt.Errorf("measure idle resources: %w", err)
+	}
+	if t, err = spans(); err != nil { // an external table is sent once
+		return fmt.Errorf("measure idle resources: %w", err)
+	}
+	q, args := idleMeasureQuery(from, to, distinct != 1)
+	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(t)), q, args...)
+	if err != nil {
+		return fmt.Errorf("measure idle resources: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			oid, days     uint32
+			samples, excl uint64
+			p95           decimal.Decimal
+		)
+		if err := rows.Scan(&oid, &days, &samples, &excl, &p95); err != nil {
+			return fmt.Errorf("measure idle resources: %w", err)
+		}
+		if int(oid) >= len(rs) {
+			return fmt.Errorf("measure idle resources: unknown resource %d", oid)
+		}
+		out[rs[oid].Order] = idle.Measure{Days: int(days), Samples: int(samples), Excluded: int(excl), P95Used: p95.Shift(-8)}
+	}
+	return rows.Err()
+}
+
+// caseOrderJSON is a case order as stored in idle_cases.orders.
+type caseOrderJSON struct {
+	Order       string          `json:"order_id"`
+	Resource    string          `json:"resource_id"`
+	Item        string          `json:"item_code"`
+	Zone        string          `json:"zone"`
+	Allocated   decimal.Decimal `json:"allocated"`
+	Recommended decimal.Decimal `json:"recommended"`
+	Saving      decimal.Decimal `json:"saving"`
+}
+
+// SaveCases writes newly opened cases and their open state.
+func (s *Store) SaveCases(ctx context.Context, cs []idle.Case, at time.Time) error {
+	err := s.batch(ctx, `INSERT INTO idle_cases (case_id, department_id, parent_id, kind, reminder_date, deadline, ratio, idle_ratio,
+allocated, target, saving, orders, created_at)`, len(cs), func(i int) []any {
+		c := cs[i]
+		os := make([]caseOrderJSON, len(c.Orders))
+		for k, o := range c.Orders {
+			os[k] = caseOrderJSON{string(o.Order), string(o.Resource), string(o.Item), string(o.Zone), o.Allocated, o.Recommended, o.Saving}
+		}
+		b, _ := json.Marshal(os)
+		return []any{string(c.ID), string(c.Department), string(c.Parent), string(c.Kind), c.Reminder.Time(), c.Deadline.Time(),
+			c.Ratio, c.IdleRatio.Round(12), c.Allocated, c.Target, c.Saving, string(b), at.UTC()}
+	})
+	if err != nil {
+		return fmt.Errorf("insert idle cases: %w", err)
+	}
+	return s.SaveStates(ctx, cs, at)
+}
+
+// SaveStates records the state of each case (open: seq 0; resolved or overdue: seq 1).
+func (s *Store) SaveStates(ctx context.Context, cs []idle.Case, at time.Time) error {
+	err := s.batch(ctx, "INSERT INTO idle_case_states (case_id, seq, state, on_date, recorded_at, detail)", len(cs), func(i int) []any {
+		c := cs[i]
+		return []any{string(c.ID), stateSeq(c.State), string(c.State), c.StateOn.Time(), at.UTC(), ""}
+	})
+	if err != nil {
+		return fmt.Errorf("insert idle case states: %w", err)
+	}
+	return nil
+}
+
+func stateSeq(st idle.State) uint32 {
+	if st == idle.StateOpen {
+		return 0
+	}
+	return 1
+}
+
+// SaveEvidence records evidence; an analysis date already recorded for a case is skipped
+// (evidence is frozen).
+func (s *Store) SaveEvidence(ctx context.Context, es []idle.Evidence, at time.Time) error {
+	have := map[string]bool{}
+	err := s.scan(ctx, "SELECT DISTINCT case_id, analysis_date FROM idle_evidence", func(r driver.Rows) error {
+		var id string
+		var d time.Time
+		if err := r.Scan(&id, &d); err != nil {
+			return err
+		}
+		have[id+"|"+dateOf(d).String()] = true
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read idle evidence: %w", err)
+	}
+	type row struct {
+		e idle.Evidence
+		r idle.Row
+	}
+	var rows []row
+	for _, e := range es {
+		if have[string(e.Case)+"|"+e.Analysis.String()] {
+			continue
+		}
+		for _, r := range e.Rows {
+			rows = append(rows, row{e, r})
+		}
+	}
+	err = s.batch(ctx, `INSERT INTO idle_evidence (case_id, analysis_date, department_id, kind, ratio, group_idle, group_allocated, group_used,
+order_id, resource_id, item_code, zone, allocated, p95_util, used, days, samples, expected, excluded, status, recommended, saving, recorded_at)`,
+		len(rows), func(i int) []any {
+			e, r := rows[i].e, rows[i].r
+			return []any{string(e.Case), e.Analysis.Time(), string(e.Group.Department), string(e.Group.Kind), e.Group.Ratio, e.Group.IdleRatio.Round(12),
+				e.Group.Allocated, e.Group.Used.Round(8), string(r.Order), string(r.Resource.Resource), string(r.Item), string(r.Zone), r.Allocated,
+				r.P95Util.Round(6), r.Used.Round(8), uint32(r.Days), uint64(r.Samples), uint64(r.Expected), uint64(r.Excluded), string(r.Status),
+				r.Recommended, r.Saving, at.UTC()}
+		})
+	if err != nil {
+		return fmt.Errorf("insert idle evidence: %w", err)
+	}
+	return nil
+}
+
+// Cases returns every case with its current state, by case id.
+func (s *Store) Cases(ctx context.Context) ([]idle.Case, error) {
+	var out []idle.Case
+	err := s.scan(ctx, `SELECT c.case_id, department_id, parent_id, kind, reminder_date, deadline, ratio, idle_ratio, allocated, target, saving,
+orders, st.state, st.on_date
+FROM (SELECT * FROM idle_cases ORDER BY case_id, created_at LIMIT 1 BY case_id) AS c
+ALL INNER JOIN (
+    SELECT case_id, argMax(state, seq) AS state, argMax(on_date, seq) AS on_date FROM idle_case_states GROUP BY case_id
+) AS st USING (case_id)
+ORDER BY case_id`, func(r driver.Rows) error {
+		var (
+			c                            idle.Case
+			id, dep, parent, kind, state string
+			orders                       string
+			rem, dl, on                  time.Time
+		)
+		if err := r.Scan(&id, &dep, &parent, &kind, &rem, &dl, &c.Ratio, &c.IdleRatio, &c.Allocated, &c.Target, &c.Saving, &orders, &state, &on); err != nil {
+			return err
+		}
+		var os []caseOrderJSON
+		if err := json.Unmarshal([]byte(orders), &os); err != nil {
+			return fmt.Errorf("case %s: orders: %w", id, err)
+		}
+		for _, o := range os {
+			c.Orders = append(c.Orders, idle.CaseOrder{Order: catalog.OrderID(o.Order), Resource: catalog.ResourceID(o.Resource),
+				Item: catalog.ItemCode(o.Item), Zone: catalog.Zone(o.Zone), Allocated: o.Allocated, Recommended: o.Recommended, Saving: o.Saving})
+		}
+		c.ID, c.Department, c.Parent, c.Kind = idle.CaseID(id), catalog.DepartmentID(dep), catalog.DepartmentID(parent), idle.Kind(kind)
+		c.Reminder, c.Deadline, c.State, c.StateOn = dateOf(rem), dateOf(dl), idle.State(state), dateOf(on)
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read idle cases: %w", err)
+	}
+	return out, nil
+}
+
+// Evidence returns the recorded evidence of a case, oldest analysis first.
+func (s *Store) Evidence(ctx context.Context, id idle.CaseID) ([]idle.Evidence, error) {
+	var out []idle.Evidence
+	err := s.scan(ctx, `SELECT analysis_date, department_id, kind, ratio, group_idle, group_allocated, group_used, order_id, resource_id,
+item_code, zone, allocated, p95_util, used, days, samples, expected, excluded, status, recommended, saving
+FROM idle_evidence WHERE case_id = ? ORDER BY analysis_date, order_id`, func(r driver.Rows) error {
+		var (
+			ad                                       time.Time
+			dep, kind, order, res, item, zone, state string
+			g                                        idle.Group
+			row                                      idle.Row
+			days                                     uint32
+			samples, expected, excluded              uint64
+		)
+		if err := r.Scan(&ad, &dep, &kind, &g.Ratio, &g.IdleRatio, &g.Allocated, &g.Used, &order, &res, &item, &zone, &row.Allocated,
+			&row.P95Util, &row.Used, &days, &samples, &expected, &excluded, &state, &row.Recommended, &row.Saving); err != nil {
+			return err
+		}
+		g.Department, g.Kind = catalog.DepartmentID(dep), idle.Kind(kind)
+		g.Over = g.Allocated.IsPositive() && g.Used.LessThan(decimal.NewFromInt(1).Sub(g.Ratio).Mul(g.Allocated))
+		row.Order, row.Resource.Resource, row.Item, row.Zone = catalog.OrderID(order), catalog.ResourceID(res), catalog.ItemCode(item), catalog.Zone(zone)
+		row.Department, row.Kind = g.Department, g.Kind
+		row.Days, row.Samples, row.Expected, row.Excluded, row.Status = int(days), int(samples), int(expected), int(excluded), idle.Status(state)
+		d := dateOf(ad)
+		if n := len(out); n == 0 || out[n-1].Analysis != d {
+			out = append(out, idle.Evidence{Case: id, Analysis: d, Group: g})
+		}
+		out[len(out)-1].Rows = append(out[len(out)-1].Rows, row)
+		return nil
+	}, string(id))
+	if err != nil {
+		return nil, fmt.Errorf("read evidence of %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// PendingDeliveries lists the case events (state rows) not yet delivered, rejected or
+// given up, with the number of attempts made so far, oldest first.
+func (s *Store) PendingDeliveries(ctx context.Context) ([]idle.Pending, error) {
+	var out []idle.Pending
+	err := s.scan(ctx, `SELECT st.case_id, st.seq, st.state, st.on_date, toUInt32(ifNull(d.attempts, 0))
+FROM idle_case_states AS st
+ALL LEFT JOIN (
+    SELECT case_id, seq, count() AS attempts, countIf(outcome IN ('delivered', 'rejected', 'gave_up')) AS final
+    FROM idle_webhook_deliveries GROUP BY case_id, seq
+) AS d USING (case_id, seq)
+WHERE ifNull(d.final, 0) = 0
+ORDER BY st.recorded_at, st.case_id, st.seq`, func(r driver.Rows) error {
+		var p idle.Pending
+		var id, state string
+		var on time.Time
+		if err := r.Scan(&id, &p.Seq, &state, &on, &p.Attempts); err != nil {
+			return err
+		}
+		p.Case, p.State, p.On = idle.CaseID(id), idle.State(state), dateOf(on)
+		out = append(out, p)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read pending webhook deliveries: %w", err)
+	}
+	return out, nil
+}
+
+// SaveDelivery records one delivery attempt.
+func (s *Store) SaveDelivery(ctx context.Context, d idle.Delivery) error {
+	err := s.insertRow(ctx, "INSERT INTO idle_webhook_deliveries (case_id, seq, event, url, attempt, attempted_at, status_code, outcome, error)",
+		string(d.Case), d.Seq, d.Event, d.URL, d.Attempt, d.At.UTC(), uint16(d.StatusCode), string(d.Outcome), d.Error)
+	if err != nil {
+		return fmt.Errorf("record webhook delivery of %s: %w", d.Case, err)
+	}
+	return nil
+}
+
+// Deliveries lists the recorded delivery attempts of a case ("" for all), in order.
+func (s *Store) Deliveries(ctx context.Context, id idle.CaseID) ([]idle.Delivery, error) {
+	q := "SELECT case_id, seq, event, url, attempt, attempted_at, status_code, outcome, error FROM idle_webhook_deliveries"
+	var args []any
+	if id != "" {
+		q += " WHERE case_id = ?"
+		args = append(args, string(id))
+	}
+	var out []idle.Delivery
+	err := s.scan(ctx, q+" ORDER BY case_id, seq, attempt", func(r driver.Rows) error {
+		var d idle.Delivery
+		var cid, outcome string
+		var code uint16
+		if err := r.Scan(&cid, &d.Seq, &d.Event, &d.URL, &d.Attempt, &d.At, &code, &outcome, &d.Error); err != nil {
+			return err
+		}
+		d.Case, d.StatusCode, d.Outcome = idle.CaseID(cid), int(code), idle.Outcome(outcome)
+		out = append(out, d)
+		return nil
+	}, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read webhook deliveries: %w", err)
+	}
+	return out, nil
+}
