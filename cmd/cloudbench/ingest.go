@@ -66,7 +66,9 @@ func benchIngest(ctx context.Context) error {
 	}
 	defer srv.Stop()
 	host, port, _ := net.SplitHostPort(srv.Addr)
-	fmt.Printf("clickhouse-server %s on %s; %d rows\n", serverVersion(ctx, client, host, port), srv.Addr, rows)
+	fmt.Printf("clickhouse-server %s on %s; %d rows\n", serverVersion(ctx, client, host, port, srv.Password), srv.Addr, rows)
+	// where is user:password@host:port, as in a DSN
+	where := srv.User + ":" + srv.Password + "@" + srv.Addr
 
 	csvFile, tsvFile, ndFile := filepath.Join(tmp, "s.csv"), filepath.Join(tmp, "s.tsv"), filepath.Join(tmp, "s.ndjson")
 	if err := writeSamples(csvFile, tsvFile, ndFile, rows, 0); err != nil {
@@ -78,13 +80,13 @@ func benchIngest(ctx context.Context) error {
 	rounds := envInt("CLOUDBENCH_ROUNDS", 3)
 	var baseRates, fileRates, httpRates []float64
 	for r := 1; r <= rounds; r++ {
-		baseSecs, err := measure(ctx, srv.Addr, fmt.Sprintf("bench_baseline_%d", r), rows, func(db string) (float64, error) {
+		baseSecs, err := measure(ctx, where, fmt.Sprintf("bench_baseline_%d", r), rows, func(db string) (float64, error) {
 			in, err := os.Open(tsvFile)
 			if err != nil {
 				return 0, err
 			}
 			defer in.Close()
-			cmd := exec.CommandContext(ctx, client, "--host", host, "--port", port, "--database", db,
+			cmd := exec.CommandContext(ctx, client, "--host", host, "--port", port, "--password", srv.Password, "--database", db,
 				"--query", "INSERT INTO usage_samples (resource_id, metric, ts, value, source, ingested_at, version) FORMAT TSV")
 			cmd.Stdin, cmd.Stderr = in, os.Stderr
 			return 0, cmd.Run()
@@ -92,15 +94,15 @@ func benchIngest(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("baseline: %w", err)
 		}
-		fileSecs, err := measure(ctx, srv.Addr, fmt.Sprintf("bench_file_%d", r), rows, func(db string) (float64, error) {
-			_, _, err := runIngest(ctx, bin, srv.Addr, db, tmp, csvFile)
+		fileSecs, err := measure(ctx, where, fmt.Sprintf("bench_file_%d", r), rows, func(db string) (float64, error) {
+			_, _, err := runIngest(ctx, bin, where, db, tmp, csvFile)
 			return 0, err
 		})
 		if err != nil {
 			return err
 		}
-		httpSecs, err := measure(ctx, srv.Addr, fmt.Sprintf("bench_http_%d", r), rows, func(db string) (float64, error) {
-			return runHTTP(ctx, bin, srv.Addr, db, tmp, ndFile, 8, 10_000)
+		httpSecs, err := measure(ctx, where, fmt.Sprintf("bench_http_%d", r), rows, func(db string) (float64, error) {
+			return runHTTP(ctx, bin, where, db, tmp, ndFile, 8, 10_000)
 		})
 		if err != nil {
 			return err
@@ -127,9 +129,9 @@ func benchIngest(ctx context.Context) error {
 		}
 		fi, _ := os.Stat(big)
 		var rss int64
-		secs, err := measure(ctx, srv.Addr, "bench_rss", n, func(db string) (float64, error) {
+		secs, err := measure(ctx, where, "bench_rss", n, func(db string) (float64, error) {
 			var err error
-			_, rss, err = runIngest(ctx, bin, srv.Addr, db, tmp, big)
+			_, rss, err = runIngest(ctx, bin, where, db, tmp, big)
 			return 0, err
 		})
 		_ = os.Remove(big)
@@ -199,16 +201,21 @@ func envInt(name string, def int) int {
 	return def
 }
 
-func serverVersion(ctx context.Context, client, host, port string) string {
-	out, err := exec.CommandContext(ctx, client, "--host", host, "--port", port, "--query", "SELECT version()").Output()
+func serverVersion(ctx context.Context, client, host, port, password string) string {
+	out, err := exec.CommandContext(ctx, client, "--host", host, "--port", port, "--password", password, "--query", "SELECT version()").Output()
 	if err != nil {
 		return "?"
 	}
 	return strings.TrimSpace(string(out))
 }
 
+// openDB opens database db on addr (user:password@host:port).
 func openDB(ctx context.Context, addr, db string) (*chstore.Store, error) {
-	return chstore.Open(ctx, chstore.Config{Addr: addr, Database: db})
+	cfg, err := chstore.ParseDSN("clickhouse://" + addr + "/" + db)
+	if err != nil {
+		return nil, err
+	}
+	return chstore.Open(ctx, cfg)
 }
 
 func expectRows(ctx context.Context, s *chstore.Store, want int) error {

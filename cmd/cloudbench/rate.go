@@ -99,7 +99,7 @@ func benchRate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	dsn := "clickhouse://" + sc.Server.Addr + "/bench"
+	dsn := sc.Server.DSN("bench")
 	cmd := exec.CommandContext(ctx, bin, "--clickhouse", dsn, "rate", "--period", p.String())
 	t2 := time.Now()
 	out, err := cmd.CombinedOutput()

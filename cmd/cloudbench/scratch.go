@@ -28,7 +28,7 @@ func newScratch(ctx context.Context, name string) (*scratch, error) {
 		sc.Close()
 		return nil, err
 	}
-	if sc.Store, err = chstore.Open(ctx, chstore.Config{Addr: sc.Server.Addr, Database: "bench"}); err != nil {
+	if sc.Store, err = chstore.Open(ctx, chstore.Config{Addr: sc.Server.Addr, Database: "bench", User: sc.Server.User, Password: sc.Server.Password}); err != nil {
 		sc.Close()
 		return nil, err
 	}

@@ -22,23 +22,24 @@ import (
 // test alone.
 func catalogDSN(t *testing.T) string {
 	t.Helper()
-	addr := os.Getenv("CLOUDBILL_TEST_CLICKHOUSE")
-	if addr == "" {
+	cfg := chstore.Config{Addr: os.Getenv("CLOUDBILL_TEST_CLICKHOUSE"), User: os.Getenv("CLOUDBILL_TEST_CLICKHOUSE_USER"), Password: os.Getenv("CLOUDBILL_TEST_CLICKHOUSE_PASSWORD")}
+	if cfg.Addr == "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		defer cancel()
 		srv, err := chserver.Start(ctx, chserver.Config{Dir: t.TempDir(), KillWithParent: true})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = srv.Stop() })
-		addr = srv.Addr
+		cfg = chstore.Config{Addr: srv.Addr, User: srv.User, Password: srv.Password}
 	}
-	db := chtest.Name()
+	cfg.Database = chtest.Name()
+	db := cfg.Database
 	t.Cleanup(func() {
-		if s, err := chstore.Open(context.Background(), chstore.Config{Addr: addr, Database: db}); err == nil {
+		if s, err := chstore.Open(context.Background(), cfg); err == nil {
 			_ = s.Conn().Exec(context.Background(), "DROP DATABASE IF EXISTS "+db)
 			_ = s.Close()
 		}
 	})
-	return "clickhouse://" + addr + "/" + db
+	return dsnOf(cfg)
 }
 
 func TestMasterDataCommands(t *testing.T) {

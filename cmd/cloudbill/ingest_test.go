@@ -21,30 +21,38 @@ import (
 
 // meteringServer is a ClickHouse for the metering command tests: the server of
 // $CLOUDBILL_TEST_CLICKHOUSE, or one started in a temporary directory for this test.
-func meteringServer(t *testing.T) string {
+func meteringServer(t *testing.T) chstore.Config {
 	t.Helper()
 	if addr := os.Getenv("CLOUDBILL_TEST_CLICKHOUSE"); addr != "" {
-		return addr
+		return chstore.Config{Addr: addr, User: os.Getenv("CLOUDBILL_TEST_CLICKHOUSE_USER"), Password: os.Getenv("CLOUDBILL_TEST_CLICKHOUSE_PASSWORD")}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	srv, err := chserver.Start(ctx, chserver.Config{Dir: t.TempDir(), KillWithParent: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = srv.Stop() })
-	return srv.Addr
+	return chstore.Config{Addr: srv.Addr, User: srv.User, Password: srv.Password}
 }
 
-// freshDB opens a new database on addr, dropped when the test ends.
-func freshDB(t *testing.T, addr string) (dsn string, s *chstore.Store) {
+// dsnOf is the clickhouse:// address of cfg, credentials included.
+func dsnOf(cfg chstore.Config) string {
+	if cfg.User == "" && cfg.Password == "" {
+		return "clickhouse://" + cfg.Addr + "/" + cfg.Database
+	}
+	return "clickhouse://" + cfg.User + ":" + cfg.Password + "@" + cfg.Addr + "/" + cfg.Database
+}
+
+// freshDB opens a new database on the server of addr, dropped when the test ends.
+func freshDB(t *testing.T, addr chstore.Config) (dsn string, s *chstore.Store) {
 	t.Helper()
-	db := chtest.Name()
-	s, err := chstore.Open(context.Background(), chstore.Config{Addr: addr, Database: db})
+	addr.Database = chtest.Name()
+	s, err := chstore.Open(context.Background(), addr)
 	require.NoError(t, err)
 	t.Cleanup(func() {
-		_ = s.Conn().Exec(context.Background(), "DROP DATABASE IF EXISTS "+db)
+		_ = s.Conn().Exec(context.Background(), "DROP DATABASE IF EXISTS "+addr.Database)
 		_ = s.Close()
 	})
-	return "clickhouse://" + addr + "/" + db, s
+	return dsnOf(addr), s
 }
 
 func runCmd(t *testing.T, dsn, dataDir string, args ...string) (stdout, stderr string, err error) {

@@ -23,6 +23,15 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// The first SIGTERM/SIGINT asks the command to stop cleanly (and leave the
+		// embedded server to its other users); a second one kills at once.
+		<-ctx.Done()
+		stop()
+	}()
+	// A reader that went away (`cloudbill … | head -1`) makes writes fail with EPIPE
+	// instead of killing the process mid-command: it finishes its work and leaves cleanly.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
@@ -205,7 +214,7 @@ func (a *app) Store(ctx context.Context) (*chstore.Store, error) {
 			return nil, err
 		}
 		a.server = srv
-		cfg = chstore.Config{Addr: srv.Addr, Database: "cloudbill"}
+		cfg = chstore.Config{Addr: srv.Addr, Database: "cloudbill", User: srv.User, Password: srv.Password}
 	}
 	s, err := chstore.Open(ctx, cfg)
 	if err != nil {

@@ -102,7 +102,7 @@ func TestServeSurvivesClickHouseKill(t *testing.T) {
 	require.NoError(t, err)
 	defer srv.Stop()
 	db := chtest.Name()
-	dsn := "clickhouse://" + srv.Addr + "/" + db
+	dsn := srv.DSN(db)
 	dataDir := t.TempDir()
 	addr := freeAddr(t)
 
@@ -180,7 +180,7 @@ func TestServeSurvivesClickHouseKill(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, left, "the spool is replayed")
 
-	s, err := chstore.Open(ctx, chstore.Config{Addr: srv.Addr, Database: db})
+	s, err := chstore.Open(ctx, chstore.Config{Addr: srv.Addr, Database: db, User: srv.User, Password: srv.Password})
 	require.NoError(t, err)
 	defer func() {
 		_ = s.Conn().Exec(ctx, "DROP DATABASE IF EXISTS "+db)

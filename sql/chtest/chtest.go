@@ -1,7 +1,7 @@
 // Package chtest gives tests a fresh database on a real ClickHouse server.
 //
-// The server is the one named by $CLOUDBILL_TEST_CLICKHOUSE (host:port; `make test` starts
-// one and sets it), or else an embedded clickhouse-server started once per test binary in
+// The server is the one named by $CLOUDBILL_TEST_CLICKHOUSE (host:port, with
+// $CLOUDBILL_TEST_CLICKHOUSE_USER and _PASSWORD if it needs them), or else an embedded clickhouse-server started once per test binary in
 // a temporary directory. A package that uses chtest declares
 //
 //	func TestMain(m *testing.M) { chtest.Main(m) }
@@ -25,6 +25,9 @@ import (
 var (
 	once   sync.Once
 	addr   string
+	// user and password of the test server: the embedded server's generated password,
+	// or $CLOUDBILL_TEST_CLICKHOUSE_USER / _PASSWORD for the named one.
+	user, password string
 	server *chserver.Server
 	srvErr error
 )
@@ -47,6 +50,7 @@ func Addr(t testing.TB) string {
 	once.Do(func() {
 		if a := os.Getenv("CLOUDBILL_TEST_CLICKHOUSE"); a != "" {
 			addr = a
+			user, password = os.Getenv("CLOUDBILL_TEST_CLICKHOUSE_USER"), os.Getenv("CLOUDBILL_TEST_CLICKHOUSE_PASSWORD")
 			return
 		}
 		dir, srvErr = os.MkdirTemp("", "cloudbill-chtest-")
@@ -57,7 +61,7 @@ func Addr(t testing.TB) string {
 		defer cancel()
 		server, srvErr = chserver.Start(ctx, chserver.Config{Dir: dir, KillWithParent: true})
 		if srvErr == nil {
-			addr = server.Addr
+			addr, user, password = server.Addr, server.User, server.Password
 		}
 	})
 	if srvErr != nil {
@@ -96,5 +100,15 @@ func New(t testing.TB) *chstore.Store {
 // Config is a connection config for a fresh database name on the test server (not yet
 // created: chstore.Open creates it). The caller drops it, or uses New.
 func Config(t testing.TB) chstore.Config {
-	return chstore.Config{Addr: Addr(t), Database: Name()}
+	return chstore.Config{Addr: Addr(t), Database: Name(), User: user, Password: password}
+}
+
+// DSN is the clickhouse:// address of database db on the test server, credentials
+// included, for tests that run commands.
+func DSN(t testing.TB, db string) string {
+	a := Addr(t)
+	if user == "" && password == "" {
+		return "clickhouse://" + a + "/" + db
+	}
+	return "clickhouse://" + user + ":" + password + "@" + a + "/" + db
 }

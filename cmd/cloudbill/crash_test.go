@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestMain lets a test run this test binary as the cloudbill command itself
+// (CLOUDBILL_TEST_AS_MAIN=1): signals, pipes and SIGKILL act on a real process.
+func TestMain(m *testing.M) {
+	if os.Getenv("CLOUDBILL_TEST_AS_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// cloudbillCmd is the cloudbill command on the embedded server of dataDir.
+func cloudbillCmd(dataDir string, args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], append([]string{"--data-dir", dataDir}, args...)...)
+	cmd.Env = append(os.Environ(), "CLOUDBILL_TEST_AS_MAIN=1", "CLOUDBILL_CLICKHOUSE=")
+	return cmd
+}
+
+// within runs cmd and fails the test unless it ends, successfully, within d.
+func within(t *testing.T, d time.Duration, cmd *exec.Cmd) string {
+	t.Helper()
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(t, cmd.Start())
+	done := make(chan error, 1)
+	began := time.Now()
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		require.NoError(t, err, out.String())
+		t.Logf("%s answered in %s", strings.Join(cmd.Args[3:], " "), time.Since(began).Round(time.Millisecond))
+		return out.String()
+	case <-time.After(d):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("%v did not answer within %s:\n%s", cmd.Args[1:], d, out.String())
+		return ""
+	}
+}
+
+// serverPid is the pid of the embedded server of dataDir (from ClickHouse's status file)
+// if it runs, else 0.
+func serverPid(dataDir string) int {
+	b, err := os.ReadFile(filepath.Join(dataDir, "clickhouse", "data", "status"))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "PID:"); ok {
+			pid, _ := strconv.Atoi(strings.TrimSpace(v))
+			if pid > 0 && syscall.Kill(pid, 0) == nil {
+				st, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+				if i := strings.LastIndexByte(string(st), ')'); i > 0 && i+2 < len(st) && st[i+2] != 'Z' {
+					return pid
+				}
+			}
+		}
+	}
+	return 0
+}
+
+func waitNoServer(t *testing.T, dataDir string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for serverPid(dataDir) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the embedded server of %s still runs (pid %d) after its last user left", dataDir, serverPid(dataDir))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestNextCommandAfterKill: `serve` on the embedded server is SIGKILLed; the next
+// command answers within 10 s, and stops the server when it is done.
+func TestNextCommandAfterKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts servers")
+	}
+	dataDir := t.TempDir()
+	serve := cloudbillCmd(dataDir, "serve", "--listen", freeAddr(t), "--close-schedule", "off", "--rate-schedule", "off")
+	out, err := serve.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, serve.Start())
+	line, err := bufio.NewReader(out).ReadString('\n')
+	require.NoError(t, err, "serve's first line")
+	require.Contains(t, line, "listening")
+	require.NoError(t, serve.Process.Kill())
+	_ = serve.Wait()
+	require.NotZero(t, serverPid(dataDir), "the server outlives the killed serve")
+
+	fixtures := filepath.Join("..", "..", "sql", "testdata", "catalog")
+	within(t, 10*time.Second, cloudbillCmd(dataDir, "catalog", "import", filepath.Join(fixtures, "catalog.csv"), "--effective", "2026-01-01"))
+	waitNoServer(t, dataDir)
+}
+
+// TestNextCommandAfterSIGPIPE: `cloudbill catalog show | head -1` where the reader has
+// gone before the command writes: the command is not killed by SIGPIPE midway (it
+// finishes and leaves the server cleanly), and the next command answers within 10 s.
+func TestNextCommandAfterSIGPIPE(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts servers")
+	}
+	dataDir := t.TempDir()
+	fixtures := filepath.Join("..", "..", "sql", "testdata", "catalog")
+	within(t, 90*time.Second, cloudbillCmd(dataDir, "catalog", "import", filepath.Join(fixtures, "catalog.csv"), "--effective", "2026-01-01"))
+
+	show := cloudbillCmd(dataDir, "catalog", "show", "--date", "2026-11-01")
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	require.NoError(t, r.Close()) // the reader is gone
+	show.Stdout = w
+	require.NoError(t, show.Start())
+	w.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	go func() { <-ctx.Done(); _ = show.Process.Kill() }()
+	_ = show.Wait()
+	require.NoError(t, ctx.Err(), "the command whose reader left ended by itself")
+	ws := show.ProcessState.Sys().(syscall.WaitStatus)
+	assert.False(t, ws.Signaled(), "ended by signal %v", ws.Signal())
+
+	got := within(t, 10*time.Second, cloudbillCmd(dataDir, "catalog", "show", "--date", "2026-11-01"))
+	assert.NotEmpty(t, got)
+	waitNoServer(t, dataDir)
+}
