@@ -240,8 +240,10 @@ func (s *Scheduler) Stop() {
 func (s *Scheduler) RateJob(ctx context.Context, trigger string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.closeThrough(ctx, TriggerRetry, false); err != nil {
-		s.log.Error("close retry", "error", err)
+	if s.closeSched != nil { // with the close job off, nothing ever closes from here
+		if err := s.closeThrough(ctx, TriggerRetry, false); err != nil {
+			s.log.Error("close retry", "error", err)
+		}
 	}
 	p := calendar.LocalDate(s.p.Now()).Period()
 	started := s.p.Now()
@@ -270,9 +272,25 @@ func (s *Scheduler) CloseJob(ctx context.Context, trigger string) {
 // once each. With no month closed yet, only the previous month is considered, and only if
 // its latest rating has lines (a fresh installation does not freeze a month nobody
 // rated). It stops at the first month that cannot be closed.
+//
+// Only jobs that are switched on catch up: with the close job "off" it closes nothing,
+// ever (a close cannot be undone), and logs the months it leaves open. It logs what it
+// is about to do before doing it.
 func (s *Scheduler) CatchUp(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closeSched == nil {
+		due, err := s.Due(ctx)
+		if err != nil {
+			return fmt.Errorf("months to close: %w", err)
+		}
+		if len(due) > 0 {
+			s.log.Info("catch-up: close schedule is off: closing nothing", "months_left_open", fmt.Sprint(due))
+		} else {
+			s.log.Info("catch-up: close schedule is off: closing nothing")
+		}
+		return nil
+	}
 	return s.closeThrough(ctx, TriggerCatchUp, false)
 }
 
@@ -328,7 +346,7 @@ func (s *Scheduler) closeThrough(ctx context.Context, trigger string, tick bool)
 		return nil
 	}
 	if trigger != TriggerSchedule {
-		s.log.Info("closes due", "trigger", trigger, "months", fmt.Sprint(due))
+		s.log.Info("about to close: rate one last time, close, issue statements", "trigger", trigger, "months", fmt.Sprint(due))
 	}
 	for _, p := range due {
 		if err := ctx.Err(); err != nil {

@@ -3,6 +3,8 @@ package schedule
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -432,4 +434,60 @@ func TestDefaultSchedulesInShanghai(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, time.Date(2026, 12, 2, 3, 0, 0, 0, calendar.Shanghai),
 		r.Next(time.Date(2026, 12, 1, 3, 0, 0, 0, calendar.Shanghai)))
+}
+
+// TestCloseScheduleOffNeverCloses: with the close job "off", neither the catch-up at start
+// nor the daily rating closes anything, even with the previous month rated and unclosed;
+// the catch-up says so in the log.
+func TestCloseScheduleOffNeverCloses(t *testing.T) {
+	w := newWorld(t, "2026-11-03 10:00")
+	w.closeMonths(t, "2026-08")
+	w.rateMonths(t, "2026-09", "2026-10")
+	var logs strings.Builder
+	var mu sync.Mutex
+	s, err := New(Params{Config: Config{CloseSpec: Off}, Store: w, Rate: w.rate, Close: w.close, Issue: w.issue, Now: w.clock,
+		Log: slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))})
+	require.NoError(t, err)
+	w.start(t, s)
+	s.RateJob(context.Background(), TriggerSchedule)
+
+	assert.Empty(t, w.closed, "nothing closed")
+	assert.Equal(t, periods("2026-08"), closedMonths(t, w), "only the month closed before")
+	assert.Empty(t, w.issued, "no statements")
+	assert.Equal(t, periods("2026-11"), w.rated, "the daily rating still rates the current month")
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Contains(t, logs.String(), "close schedule is off: closing nothing")
+	assert.Contains(t, logs.String(), "months_left_open=\"[2026-09 2026-10]\"")
+}
+
+// TestCatchUpLogsBeforeClosing: the catch-up names the months it is about to close.
+func TestCatchUpLogsBeforeClosing(t *testing.T) {
+	w := newWorld(t, "2026-11-03 10:00")
+	w.closeMonths(t, "2026-09")
+	w.rateMonths(t, "2026-10")
+	var logs strings.Builder
+	var mu sync.Mutex
+	s, err := New(Params{Store: w, Rate: w.rate, Close: w.close, Issue: w.issue, Now: w.clock,
+		Log: slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))})
+	require.NoError(t, err)
+	w.start(t, s)
+	assert.Equal(t, periods("2026-10"), w.closed)
+	mu.Lock()
+	defer mu.Unlock()
+	before, _, found := strings.Cut(logs.String(), "msg=\"close job\"")
+	require.True(t, found, logs.String())
+	assert.Contains(t, before, "about to close", "said before closing")
+	assert.Contains(t, before, "months=[2026-10]")
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
