@@ -193,4 +193,3 @@ func TestStartObeysContext(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 }
-

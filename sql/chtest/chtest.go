@@ -23,13 +23,13 @@ import (
 )
 
 var (
-	once   sync.Once
-	addr   string
+	once sync.Once
+	addr string
 	// user and password of the test server: the embedded server's generated password,
 	// or $CLOUDBILL_TEST_CLICKHOUSE_USER / _PASSWORD for the named one.
 	user, password string
-	server *chserver.Server
-	srvErr error
+	server         *chserver.Server
+	srvErr         error
 )
 
 // Main runs the tests and stops the embedded server, if one was started.
