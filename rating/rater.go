@@ -58,7 +58,9 @@ type Config struct {
 	Master  MasterData
 	Usage   UsageReader
 	Results Results
-	// Rules: the deduction rules; zero value: the built-in defaults.
+	// Rules: the deduction rules. Zero value: the stored versions when Master is also a
+	// RuleReader (cloudbill rules import), with the built-in defaults before the first
+	// of them; else the built-in defaults.
 	Rules RuleBook
 	// Now is the clock recorded in runs.
 	Now func() time.Time
@@ -85,9 +87,6 @@ type Rater struct{ cfg Config }
 func New(cfg Config) (*Rater, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
-	}
-	if len(cfg.Rules.Versions) == 0 {
-		cfg.Rules = DefaultRuleBook()
 	}
 	if cfg.Lookback <= 0 {
 		cfg.Lookback = 12
@@ -126,6 +125,15 @@ func (r *Rater) Rate(ctx context.Context, p calendar.Period) (Outcome, error) {
 	if _, ok := closed[p]; ok {
 		return Outcome{}, fmt.Errorf("rate %s: %w", p, ErrPeriodClosed)
 	}
+	book := r.cfg.Rules
+	if len(book.Versions) == 0 {
+		book = DefaultRuleBook()
+		if rr, ok := r.cfg.Master.(RuleReader); ok {
+			if book, err = StoredRuleBook(ctx, rr); err != nil {
+				return Outcome{}, fmt.Errorf("rate %s: %w", p, err)
+			}
+		}
+	}
 	m := r.cfg.Master
 	cat, err := m.Catalog(ctx)
 	if err != nil {
@@ -145,13 +153,13 @@ func (r *Rater) Rate(ctx context.Context, p calendar.Period) (Outcome, error) {
 	fp.add("catalog", cat)
 	fp.add("org", orgCanon(org))
 	fp.add("events", events)
-	priced, err := r.month(ctx, p, cat, org, events, fp)
+	priced, err := r.month(ctx, p, cat, org, events, book, fp)
 	if err != nil {
 		return Outcome{}, err
 	}
 	lines, exc := priced.Lines, priced.Exceptions
 	if (latest != calendar.Period{}) && latest.Next() == p {
-		adj, late, err := r.adjustments(ctx, p, closes, cat, org, events, fp)
+		adj, late, err := r.adjustments(ctx, p, closes, cat, org, events, book, fp)
 		if err != nil {
 			return Outcome{}, err
 		}
@@ -183,12 +191,12 @@ func (r *Rater) Rate(ctx context.Context, p calendar.Period) (Outcome, error) {
 
 // month prices month p from the current inputs (its own lines only), feeding the month's
 // acceptance records, rules and usage quantities into fp.
-func (r *Rater) month(ctx context.Context, p calendar.Period, cat catalog.Catalog, org catalog.Org, events []catalog.Event, fp *fingerprint) (Priced, error) {
+func (r *Rater) month(ctx context.Context, p calendar.Period, cat catalog.Catalog, org catalog.Org, events []catalog.Event, book RuleBook, fp *fingerprint) (Priced, error) {
 	accs, err := r.cfg.Master.Acceptances(ctx, p)
 	if err != nil {
 		return Priced{}, fmt.Errorf("rate %s: %w", p, err)
 	}
-	rules, err := r.cfg.Rules.For(p)
+	rules, err := book.For(p)
 	if err != nil {
 		return Priced{}, fmt.Errorf("rate %s: %w", p, err)
 	}
@@ -212,8 +220,9 @@ func (r *Rater) month(ctx context.Context, p calendar.Period, cat catalog.Catalo
 }
 
 // adjustments re-rates the closed months of the lookback and returns p's adjustment
-// lines.
-func (r *Rater) adjustments(ctx context.Context, p calendar.Period, closes []Close, cat catalog.Catalog, org catalog.Org, events []catalog.Event, fp *fingerprint) (out []Line, exc []string, err error) {
+// lines. A closed month is re-rated with the deduction rules as they were when it was
+// closed (book.AsOf): rules imported since never book a deduction difference.
+func (r *Rater) adjustments(ctx context.Context, p calendar.Period, closes []Close, cat catalog.Catalog, org catalog.Org, events []catalog.Event, book RuleBook, fp *fingerprint) (out []Line, exc []string, err error) {
 	sort.Slice(closes, func(i, j int) bool { return closes[i].Period.Before(closes[j].Period) })
 	if len(closes) > r.cfg.Lookback {
 		closes = closes[len(closes)-r.cfg.Lookback:]
@@ -237,7 +246,7 @@ func (r *Rater) adjustments(ctx context.Context, p calendar.Period, closes []Clo
 		}
 	}
 	for i, c := range closes {
-		again, err := r.month(ctx, c.Period, cat, org, events, fp)
+		again, err := r.month(ctx, c.Period, cat, org, events, book.AsOf(c.ClosedAt), fp)
 		if err != nil {
 			return nil, nil, err
 		}

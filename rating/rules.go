@@ -1,10 +1,16 @@
 package rating
 
 import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -21,7 +27,11 @@ type Rules struct {
 	// Effective is the first month the rules apply to (zero for the built-in defaults).
 	Effective calendar.Period
 	// Name says where the rules came from: "default" or "FILE effective YYYY-MM".
-	Name   string
+	Name string
+	// ImportID and ImportedAt identify a stored version (`cloudbill rules import`); zero
+	// for the built-in defaults and for rules read straight from a file.
+	ImportID   string
+	ImportedAt time.Time
 	Result map[catalog.AcceptanceResult]decimal.Decimal
 	// Score and Availability tiers, highest Min first: a value v matches the first tier
 	// with v ≥ Min. A value below every tier, or a missing value, gives 0.
@@ -72,12 +82,17 @@ type RuleBook struct {
 func DefaultRuleBook() RuleBook { return RuleBook{Versions: []Rules{DefaultRules()}} }
 
 // For returns the rules in force for month p: the version with the latest Effective not
-// after p. A book whose first version starts after p has none for p: an error.
+// after p (of two with the same Effective, the later import). A book whose first version
+// starts after p has none for p: an error.
 func (b RuleBook) For(p calendar.Period) (Rules, error) {
 	var found *Rules
 	for i := range b.Versions {
 		v := &b.Versions[i]
-		if v.Effective == (calendar.Period{}) || !p.Before(v.Effective) {
+		if v.Effective != (calendar.Period{}) && p.Before(v.Effective) {
+			continue
+		}
+		if found == nil || found.Effective.Before(v.Effective) ||
+			(found.Effective == v.Effective && !v.ImportedAt.Before(found.ImportedAt)) {
 			found = v
 		}
 	}
@@ -88,6 +103,152 @@ func (b RuleBook) For(p calendar.Period) (Rules, error) {
 		return Rules{}, fmt.Errorf("no deduction rules in force for %s (the earliest are effective %s)", p, b.Versions[0].Effective)
 	}
 	return *found, nil
+}
+
+// AsOf is the book as it was at t: the built-in versions and those imported by t. A
+// closed month is re-rated with the rules as of its close, so rules imported later never
+// change what it deducts.
+func (b RuleBook) AsOf(t time.Time) RuleBook {
+	var out RuleBook
+	for _, v := range b.Versions {
+		// to the second: closes are recorded to the second
+		if v.ImportedAt.IsZero() || !v.ImportedAt.Truncate(time.Second).After(t) {
+			out.Versions = append(out.Versions, v)
+		}
+	}
+	return out
+}
+
+// RuleReader reads the stored versions of the deduction rules, in any order. A Rater
+// whose MasterData is also a RuleReader rates every month with the version in force for
+// it (the built-in defaults before the first stored version, or when none is stored).
+type RuleReader interface {
+	RuleVersions(ctx context.Context) ([]Rules, error)
+}
+
+// StoredRuleBook is the defaults followed by every stored version of rr.
+func StoredRuleBook(ctx context.Context, rr RuleReader) (RuleBook, error) {
+	vs, err := rr.RuleVersions(ctx)
+	if err != nil {
+		return RuleBook{}, fmt.Errorf("read deduction rules: %w", err)
+	}
+	book := DefaultRuleBook()
+	book.Versions = append(book.Versions, vs...)
+	sort.SliceStable(book.Versions, func(i, j int) bool {
+		a, b := book.Versions[i], book.Versions[j]
+		if a.Effective != b.Effective {
+			return a.Effective.Before(b.Effective)
+		}
+		return a.ImportedAt.Before(b.ImportedAt)
+	})
+	return book, nil
+}
+
+// RuleStore keeps the versions of the deduction rules (cloudbill rules import).
+type RuleStore interface {
+	RuleReader
+	Closes(ctx context.Context) ([]Close, error)
+	// SaveRules stores v (with its ImportID, ImportedAt and Name set) read from file
+	// (sha256 of its bytes), its body the rules CSV of the version.
+	SaveRules(ctx context.Context, v Rules, file, sha256 string, body []byte) error
+}
+
+// RulesImport is what ImportRules did.
+type RulesImport struct {
+	Version Rules
+	// Unchanged: the version in force from that month already has these rules; nothing
+	// was stored.
+	Unchanged bool
+}
+
+// ErrRulesOfClosedMonth: a rules version may not take effect in a closed month (its
+// deductions are frozen).
+var ErrRulesOfClosedMonth = errors.New("rules cannot take effect in a closed month")
+
+// ImportRules reads one version of the rules (ReadRulesVersion) and stores it as in force
+// from month effective, unless the version stored for that month is the same (then
+// nothing is written: importing the same file again changes nothing). A month at or before
+// the latest closed month is refused with ErrRulesOfClosedMonth: closed months keep the
+// rules they were closed with.
+func ImportRules(ctx context.Context, st RuleStore, file string, r io.Reader, effective calendar.Period, now time.Time) (RulesImport, error) {
+	var raw bytes.Buffer
+	v, err := ReadRulesVersion(file, io.TeeReader(r, &raw), effective)
+	if err != nil {
+		return RulesImport{}, err
+	}
+	closes, err := st.Closes(ctx)
+	if err != nil {
+		return RulesImport{}, err
+	}
+	var latest calendar.Period
+	for _, c := range closes {
+		if latest.Before(c.Period) {
+			latest = c.Period
+		}
+	}
+	if (latest != calendar.Period{}) && !latest.Before(effective) {
+		return RulesImport{}, fmt.Errorf("rules effective %s: %s is closed, its deductions are frozen; the earliest month new rules can take effect is %s: %w",
+			effective, latest, latest.Next(), ErrRulesOfClosedMonth)
+	}
+	book, err := StoredRuleBook(ctx, st)
+	if err != nil {
+		return RulesImport{}, err
+	}
+	for _, old := range book.Versions {
+		if old.Effective == effective && sameRules(old, v) {
+			cur, _ := book.For(effective)
+			if cur.ImportID == old.ImportID {
+				return RulesImport{Version: old, Unchanged: true}, nil
+			}
+		}
+	}
+	sum := sha256.Sum256(raw.Bytes())
+	v.ImportedAt = now.UTC()
+	v.ImportID = fmt.Sprintf("rules-%s-%s", v.ImportedAt.Format("20060102T150405.000000000"), hex.EncodeToString(sum[:4]))
+	if err := st.SaveRules(ctx, v, file, hex.EncodeToString(sum[:]), v.CSV()); err != nil {
+		return RulesImport{}, fmt.Errorf("store rules effective %s: %w", effective, err)
+	}
+	return RulesImport{Version: v}, nil
+}
+
+// sameRules reports whether a and b deduct alike (their names and provenance aside).
+func sameRules(a, b Rules) bool {
+	return bytes.Equal(a.CSV(), b.CSV())
+}
+
+// CSV is the version as a rules file (effective, group, threshold, rate_percent): every
+// result, the score and availability tiers highest first, the cap. ReadRulesVersion
+// reads it back to the same rules.
+func (r Rules) CSV() []byte {
+	var b bytes.Buffer
+	b.WriteString("effective,group,threshold,rate_percent\n")
+	eff := ""
+	if r.Effective != (calendar.Period{}) {
+		eff = r.Effective.String()
+	}
+	pc := func(d decimal.Decimal) string { return d.Shift(2).String() }
+	for _, res := range []catalog.AcceptanceResult{catalog.Passed, catalog.Deferred, catalog.Failed} {
+		fmt.Fprintf(&b, "%s,result,%s,%s\n", eff, res, pc(r.Result[res]))
+	}
+	for _, t := range r.Score {
+		fmt.Fprintf(&b, "%s,score,%s,%s\n", eff, t.Min, pc(t.Rate))
+	}
+	for _, t := range r.Availability {
+		fmt.Fprintf(&b, "%s,availability,%s,%s\n", eff, t.Min, pc(t.Rate))
+	}
+	fmt.Fprintf(&b, "%s,cap,,%s\n", eff, pc(r.Cap))
+	return b.Bytes()
+}
+
+// ReadRulesVersion reads one version of the rules, in force from month effective, from a
+// rules file (the format of ReadRules) whose effective column may be left out or empty;
+// when given it must name that month on every row. Errors name file, line and column.
+func ReadRulesVersion(file string, r io.Reader, effective calendar.Period) (Rules, error) {
+	book, err := readRules(file, r, &effective)
+	if err != nil {
+		return Rules{}, err
+	}
+	return book.Versions[0], nil
 }
 
 // ReadRules reads a rules file (named file in errors). Format, CSV (csvin: UTF-8 or
@@ -107,7 +268,17 @@ func (b RuleBook) For(p calendar.Period) (Rules, error) {
 // be empty, which makes those groups give 0). Numeric tiers match the highest threshold
 // not above the value. Errors name file, line and column; all are reported together.
 func ReadRules(file string, r io.Reader) (RuleBook, error) {
-	rd, err := csvin.Open(file, r, csvin.Spec{Required: []string{"effective", "group", "threshold", "rate_percent"}})
+	return readRules(file, r, nil)
+}
+
+// readRules reads a rules file; with fixed, every row is of that month (the effective
+// column optional).
+func readRules(file string, r io.Reader, fixed *calendar.Period) (RuleBook, error) {
+	spec := csvin.Spec{Required: []string{"effective", "group", "threshold", "rate_percent"}}
+	if fixed != nil {
+		spec = csvin.Spec{Required: []string{"group", "threshold", "rate_percent"}, Optional: []string{"effective"}}
+	}
+	rd, err := csvin.Open(file, r, spec)
 	if err != nil {
 		return RuleBook{}, err
 	}
@@ -127,9 +298,14 @@ func ReadRules(file string, r io.Reader) (RuleBook, error) {
 		if err != nil {
 			return RuleBook{}, err
 		}
-		p, err := calendar.ParsePeriod(row.Get("effective"))
-		if err != nil {
+		var p calendar.Period
+		if e := row.Get("effective"); fixed != nil && e == "" {
+			p = *fixed
+		} else if p, err = calendar.ParsePeriod(e); err != nil {
 			errs = append(errs, row.Errorf("effective", "%v", err))
+			continue
+		} else if fixed != nil && p != *fixed {
+			errs = append(errs, row.Errorf("effective", "rules of %s in a file imported as effective %s: import one version at a time (leave the column empty or give %s)", p, *fixed, *fixed))
 			continue
 		}
 		rate, err := decimal.NewFromString(row.Get("rate_percent"))

@@ -1,9 +1,11 @@
 package rating
 
 import (
+	"bytes"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
@@ -124,4 +126,40 @@ func FuzzReadRules(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestRuleBookVersionsInForce(t *testing.T) {
+	read := func(eff, body string, at time.Time) Rules {
+		v, err := ReadRulesVersion("r.csv", strings.NewReader(body), calendar.MustPeriod(eff))
+		require.NoError(t, err)
+		v.ImportID, v.ImportedAt = "rules-"+eff+"-"+at.Format("150405"), at
+		return v
+	}
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	nov := read("2026-11", "group,threshold,rate_percent\nresult,passed,1\nresult,deferred,2\nresult,failed,3\ncap,,10\n", t0)
+	novAgain := read("2026-11", "effective,group,threshold,rate_percent\n2026-11,result,passed,4\n,result,deferred,5\n2026-11,result,failed,6\n,cap,,10\n", t0.Add(2*time.Hour))
+	book := DefaultRuleBook()
+	book.Versions = append(book.Versions, novAgain, nov)
+	for _, c := range []struct {
+		name   string
+		book   RuleBook
+		period string
+		want   string // ImportID; "" the defaults
+	}{
+		{"before the first version: defaults", book, "2026-10", ""},
+		{"the later import of the month", book, "2026-11", novAgain.ImportID},
+		{"until the next version", book, "2027-03", novAgain.ImportID},
+		{"as of an hour after the first import", book.AsOf(t0.Add(time.Hour)), "2026-12", nov.ImportID},
+		{"as of before any import", book.AsOf(t0.Add(-time.Second)), "2026-12", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := c.book.For(calendar.MustPeriod(c.period))
+			require.NoError(t, err)
+			assert.Equal(t, c.want, got.ImportID)
+		})
+	}
+	assert.Equal(t, "0.04", novAgain.Result[catalog.Passed].String(), "an empty effective is the month imported")
+	back, err := ReadRulesVersion("back.csv", bytes.NewReader(novAgain.CSV()), calendar.MustPeriod("2026-11"))
+	require.NoError(t, err)
+	assert.Equal(t, string(novAgain.CSV()), string(back.CSV()), "CSV reads back")
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -21,16 +20,17 @@ func init() {
 }
 
 func cmdRate(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("rate", "--period YYYY-MM [--rules FILE]", `
-Rates a month from the stored catalog versions, work orders, usage samples and acceptance
-records, and stores the result as a new run (the month's lines are replaced at once).
-Running it again on unchanged inputs changes nothing. A closed month is refused; news
-about a closed month is booked as adjustment lines in the first open month.
+	fs := a.flags("rate", "--period YYYY-MM", `
+Rates a month from the stored catalog versions, work orders, usage samples, acceptance
+records and deduction rules, and stores the result as a new run (the month's lines are
+replaced at once). Running it again on unchanged inputs changes nothing. A closed month
+is refused; news about a closed month is booked as adjustment lines in the first open
+month.
 
---rules replaces the built-in deduction rules with a CSV file of versions by effective
-month (columns effective, group, threshold, rate_percent; see the README).`)
+The deduction rules are the version in force for the month ('cloudbill rules import FILE
+--effective YYYY-MM'; the built-in defaults when none is); --rules is gone.`)
 	period := fs.String("period", "", "the `month` to rate, YYYY-MM")
-	rulesFile := fs.String("rules", "", "deduction rules `file` (CSV) replacing the built-in defaults")
+	rulesFile := fs.String("rules", "", "no longer taken: import the rules with 'cloudbill rules import FILE --effective YYYY-MM'")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -41,11 +41,8 @@ month (columns effective, group, threshold, rate_percent; see the README).`)
 	if err != nil {
 		return usagef("rate: %v", err)
 	}
-	var book rating.RuleBook
 	if *rulesFile != "" {
-		if book, err = readRulesFile(*rulesFile); err != nil {
-			return err
-		}
+		return errRulesFlag("rate")
 	}
 	start := a.now()
 	s, err := a.Store(ctx)
@@ -53,7 +50,7 @@ month (columns effective, group, threshold, rate_percent; see the README).`)
 		return err
 	}
 	usage := &timedUsage{UsageReader: s, now: a.now}
-	r, err := rating.New(rating.Config{Master: s, Usage: usage, Results: s, Rules: book, Now: a.now})
+	r, err := rating.New(rating.Config{Master: s, Usage: usage, Results: s, Now: a.now})
 	if err != nil {
 		return err
 	}
@@ -82,13 +79,13 @@ func (u *timedUsage) UsageAggregates(ctx context.Context, p calendar.Period, ws 
 	return u.UsageReader.UsageAggregates(ctx, p, ws)
 }
 
-func readRulesFile(name string) (rating.RuleBook, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return rating.RuleBook{}, usagef("rate: --rules: %v", err)
-	}
-	defer f.Close()
-	return rating.ReadRules(name, f)
+// errRulesFlag refuses the --rules flag of earlier releases: a rules file given to each
+// run made a re-rate of a closed month with another file book a spurious deduction
+// difference. Rules are stored configuration now.
+func errRulesFlag(cmd string) error {
+	return usagef("%s: --rules is no longer taken: deduction rules are stored, versioned by month; "+
+		"import the file once with 'cloudbill rules import FILE --effective YYYY-MM' (see 'cloudbill rules --help'), "+
+		"then every rating uses the version in force for its month", cmd)
 }
 
 // printRateSummary prints lines per kind, gross, deductions, adjustments, net, pending

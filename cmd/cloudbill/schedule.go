@@ -16,7 +16,7 @@ import (
 type scheduleSettings struct {
 	rate, close   string // cron specs
 	statementsOut string // "" → <data-dir>/statements
-	rules         string // deduction rules file; "" → built-in defaults
+	rules         string // refused: rules are stored (cloudbill rules import)
 }
 
 // schedSettings holds what scheduleFlags declared, read by startScheduler once serve has
@@ -33,7 +33,7 @@ func scheduleFlags(fs *flag.FlagSet) {
 	fs.StringVar(&schedSettings.statementsOut, "statements-out", "",
 		"`directory` for the statements of the months the schedule closes (default: <data-dir>/statements)")
 	fs.StringVar(&schedSettings.rules, "rules", "",
-		"deduction rules `file` (CSV) for the scheduled ratings, as for cloudbill rate --rules (default: built-in rules)")
+		"no longer taken: the scheduled ratings use the stored rules ('cloudbill rules import FILE --effective YYYY-MM')")
 }
 
 // startScheduler starts the month-close schedule inside `serve` and returns a function
@@ -45,11 +45,8 @@ func startScheduler(ctx context.Context, a *app) (stop func(), err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, usagef("%v", err)
 	}
-	var book rating.RuleBook
 	if set.rules != "" {
-		if book, err = readRulesFile(set.rules); err != nil {
-			return nil, err
-		}
+		return nil, errRulesFlag("serve")
 	}
 	s, err := a.Store(ctx)
 	if err != nil {
@@ -63,7 +60,7 @@ func startScheduler(ctx context.Context, a *app) (stop func(), err error) {
 		Config: cfg,
 		Store:  s,
 		Rate: func(ctx context.Context, p calendar.Period) error {
-			r, err := rating.New(rating.Config{Master: s, Usage: s, Results: s, Rules: book, Now: a.now})
+			r, err := rating.New(rating.Config{Master: s, Usage: s, Results: s, Now: a.now})
 			if err != nil {
 				return err
 			}

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"cloudbill/internal/calendar"
+	"cloudbill/rating"
+)
+
+func init() {
+	register("rules", "deduction rules: import a version in force from a month, or show them", cmdRules)
+}
+
+const rulesUsage = "import FILE --effective YYYY-MM | show [--period YYYY-MM] [--format table|csv]"
+
+const rulesExplain = `
+The acceptance deduction rules (应用规则, §22/§25) are versioned configuration stored in
+ClickHouse. 'rules import FILE --effective YYYY-MM' stores the file as the version in
+force from that month until the next version; 'rate' (and the scheduled ratings of
+serve) rate each month with the version in force for it, and with the built-in defaults
+before the first version or when none was imported.
+
+The file is CSV (UTF-8 or GB18030) with columns group, threshold, rate_percent and an
+optional effective column (empty, or the month given with --effective):
+  group,threshold,rate_percent
+  result,passed,0          every result (passed, deferred, failed) is required
+  result,deferred,10
+  result,failed,30
+  score,90,0               tiers by lower bound: the highest threshold not above the value
+  score,0,20
+  availability,99.95,0
+  availability,0,30
+  cap,,50                  one cap, no threshold
+Importing the same rules for the same month again stores nothing. A month at or before
+the latest closed month is refused: a closed month keeps the rules it was closed with,
+and re-rating it (adjustments) never books a deduction difference from rules imported
+later. 'rules show' prints every version, or with --period the version in force for that
+month (--format csv prints it as a file 'rules import' reads back).
+See docs/rules.md.`
+
+func cmdRules(ctx context.Context, a *app, args []string) error {
+	if len(args) == 0 {
+		return usagef("rules: want a subcommand: %s", rulesUsage)
+	}
+	switch args[0] {
+	case "import":
+		return rulesImport(ctx, a, args[1:])
+	case "show":
+		return rulesShow(ctx, a, args[1:])
+	case "-h", "--help", "help":
+		fmt.Fprintf(a.stderr, "usage: cloudbill rules %s\n\n%s\n", rulesUsage, strings.TrimSpace(rulesExplain))
+		return errHelpShown
+	}
+	return usagef("rules: unknown subcommand %q (want import or show)", args[0])
+}
+
+func rulesImport(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("rules import", "FILE --effective YYYY-MM", rulesExplain)
+	eff := fs.String("effective", "", "the first `month` (YYYY-MM) the rules are in force (required)")
+	files, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) != 1 {
+		return usagef("rules import: want one FILE, got %d", len(files))
+	}
+	if *eff == "" {
+		return usagef("rules import: --effective YYYY-MM is required")
+	}
+	p, err := calendar.ParsePeriod(*eff)
+	if err != nil {
+		return usagef("rules import: --effective: %v", err)
+	}
+	f, err := os.Open(files[0])
+	if err != nil {
+		return &exitError{exitBadInput, err}
+	}
+	defer f.Close()
+	s, err := a.Store(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := rating.ImportRules(ctx, s, files[0], f, p, a.now())
+	if errors.Is(err, rating.ErrRulesOfClosedMonth) {
+		return &exitError{exitBadInput, fmt.Errorf("rules import: %w", err)}
+	}
+	if err != nil {
+		return a.refused(files[0], err)
+	}
+	if res.Unchanged {
+		fmt.Fprintf(a.stdout, "%s: the rules in force from %s are already these (import %s): nothing stored\n", files[0], p, res.Version.ImportID)
+		return nil
+	}
+	fmt.Fprintf(a.stdout, "%s: rules in force from %s stored as import %s\n", files[0], p, res.Version.ImportID)
+	printRules(a.stdout, res.Version)
+	return nil
+}
+
+func rulesShow(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("rules show", "[--period YYYY-MM] [--format table|csv]", rulesExplain)
+	period := fs.String("period", "", "show the version in force for this `month` (YYYY-MM); default: every version")
+	format := fs.String("format", "table", "`table` or csv (csv: the version in force, as a rules file; needs --period)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("rules show: unexpected argument %q", fs.Arg(0))
+	}
+	if *format != "table" && *format != "csv" {
+		return usagef("rules show: --format %q: want table or csv", *format)
+	}
+	if *format == "csv" && *period == "" {
+		return usagef("rules show: --format csv prints one version: give --period")
+	}
+	s, err := a.Store(ctx)
+	if err != nil {
+		return err
+	}
+	book, err := rating.StoredRuleBook(ctx, s)
+	if err != nil {
+		return err
+	}
+	if *period == "" {
+		for i, v := range book.Versions {
+			if i > 0 {
+				fmt.Fprintln(a.stdout)
+			}
+			printRules(a.stdout, v)
+		}
+		return nil
+	}
+	p, err := calendar.ParsePeriod(*period)
+	if err != nil {
+		return usagef("rules show: --period: %v", err)
+	}
+	closes, err := s.Closes(ctx)
+	if err != nil {
+		return err
+	}
+	note := ""
+	for _, c := range closes {
+		if c.Period == p {
+			book = book.AsOf(c.ClosedAt)
+			note = fmt.Sprintf(" (closed %s: the rules as of its close)", c.ClosedAt.UTC().Format("2006-01-02 15:04:05Z"))
+		}
+	}
+	v, err := book.For(p)
+	if err != nil {
+		return err
+	}
+	if *format == "csv" {
+		_, err := a.stdout.Write(v.CSV())
+		return err
+	}
+	fmt.Fprintf(a.stdout, "in force for %s%s:\n", p, note)
+	printRules(a.stdout, v)
+	return nil
+}
+
+// printRules prints one version: where it comes from, then its tiers.
+func printRules(w io.Writer, v rating.Rules) {
+	if v.ImportID == "" {
+		fmt.Fprintf(w, "version %s: built-in defaults, in force before the first imported version\n", v.Name)
+	} else {
+		fmt.Fprintf(w, "version %s: effective %s, import %s, imported %s\n", v.Name, v.Effective, v.ImportID, v.ImportedAt.UTC().Format("2006-01-02 15:04:05Z"))
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  group\tthreshold\trate %")
+	for _, line := range strings.Split(strings.TrimSpace(string(v.CSV())), "\n")[1:] {
+		f := strings.Split(line, ",")
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", f[1], f[2], f[3])
+	}
+	tw.Flush()
+}
