@@ -32,7 +32,7 @@ type Rules struct {
 	// for the built-in defaults and for rules read straight from a file.
 	ImportID   string
 	ImportedAt time.Time
-	Result map[catalog.AcceptanceResult]decimal.Decimal
+	Result     map[catalog.AcceptanceResult]decimal.Decimal
 	// Score and Availability tiers, highest Min first: a value v matches the first tier
 	// with v ≥ Min. A value below every tier, or a missing value, gives 0.
 	Score        []Threshold
