@@ -1,0 +1,26 @@
+package focus
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+)
+
+// WriteCSV writes rows as a FOCUS CSV file: UTF-8 without a byte-order mark, a header row
+// of Columns, one record per row, nulls as empty cells.
+func WriteCSV(w io.Writer, rows []Row) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(Columns); err != nil {
+		return fmt.Errorf("focus csv: %w", err)
+	}
+	for _, r := range rows {
+		if err := cw.Write(r.Values()); err != nil {
+			return fmt.Errorf("focus csv: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("focus csv: %w", err)
+	}
+	return nil
+}
