@@ -335,7 +335,9 @@ func (b builder) row(l rating.Line) (Row, error) {
 		price := l.UnitPrice
 		r.ListUnitPrice, r.ContractedUnitPrice = &price, &price
 		q := l.Quantity
-		if l.Kind == rating.KindMetered {
+		// An unfunded line keeps the pricing of its item: a metered item's quantity is
+		// the measured usage, an allocated one's is prorated.
+		if it.Billing == catalog.Metered {
 			r.ChargeFrequency = FrequencyUsageBased
 		} else {
 			r.ChargeFrequency = FrequencyRecurring
@@ -385,7 +387,7 @@ func describe(l rating.Line, it catalog.Item) string {
 	b.WriteString(it.Unit)
 	b.WriteString("）")
 	b.WriteString(invoicing.ZoneName(l.Zone))
-	if l.Kind == rating.KindMetered {
+	if it.Billing == catalog.Metered {
 		fmt.Fprintf(&b, " 计量 %s %s", l.Quantity, it.Unit)
 	} else {
 		fmt.Fprintf(&b, " %s~%s 计 %d/%d 天", l.From, l.To, l.Days, l.DaysInMonth)

@@ -60,6 +60,9 @@ func edgeMonth() invoicing.Month {
 		Corrects: calendar.MustPeriod("2026-10"), CorrectsKind: rating.KindDeduction, From: calendar.MustDate("2026-10-01"), To: calendar.MustDate("2026-10-31")}
 	unfunded := line(rating.KindUnfunded, "D0201", "V2", "O-4", "X01", "2026-11-07", "2026-11-30", "1", "550", "440.00")
 	unfunded.Project, unfunded.Category = "P09", catalog.CategoryNew
+	// An unfunded metered line keeps its measured quantity (not prorated).
+	unfundedMetered := line(rating.KindUnfunded, "D0201", "V2", "O-6", "N04", "2026-11-01", "2026-11-30", "134.95", "0.8", "107.96")
+	unfundedMetered.Project, unfundedMetered.Category = "P09", catalog.CategoryNew
 	lines := []rating.Line{
 		line(rating.KindCharge, "D01", "V1", "O-1", "C01", "2026-11-01", "2026-11-30", "8", "40", "320.00"),
 		line(rating.KindCharge, "D01", "V1", "O-2", "S01", "2026-11-11", "2026-11-30", "500", "0.39", "130.00"),
@@ -71,6 +74,7 @@ func edgeMonth() invoicing.Month {
 		{Period: nov, Kind: rating.KindDeduction, Department: "D01", Vendor: "V1", Amount: dec("-8.90"), Unrounded: dec("-8.9"), Note: "验收扣减 2%"},
 		{Period: nov, Kind: rating.KindDeduction, Department: "D02", Vendor: "V2", Amount: dec("-495.16"), Unrounded: dec("-495.16"), Note: "验收扣减 50%（封顶）"},
 		{Period: nov, Kind: rating.KindDeduction, Department: "D0201", Vendor: "V2", Amount: dec("-220.00"), Unrounded: dec("-220"), Note: "验收扣减 50%（封顶）"},
+		unfundedMetered,
 	}
 	closedAt := time.Date(2026, 12, 1, 2, 0, 0, 0, calendar.Shanghai)
 	return invoicing.Month{Period: nov, Lines: lines, Org: org, Catalog: cat, IssuedAt: closedAt,
@@ -139,6 +143,9 @@ func TestEdgeMonthConforms(t *testing.T) {
 	assert.Equal(t, "2026-10-28T16:00:00Z", get(5, "ChargePeriodStart"))
 	assert.Equal(t, "Correction", get(6, "ChargeClass"))
 	assert.Equal(t, "Credit", get(6, "ChargeCategory"))
+	assert.Equal(t, "134.95", get(10, "PricingQuantity"), "unfunded metered: the measured quantity")
+	assert.Equal(t, "Usage-Based", get(10, "ChargeFrequency"))
+	assert.Equal(t, "true", get(10, "x_Unfunded"))
 	// Deductions are credits, negative, with no price or quantity.
 	assert.Equal(t, "Credit", get(7, "ChargeCategory"))
 	assert.Equal(t, "-8.9", get(7, "BilledCost"))
