@@ -19,6 +19,7 @@ type fakeSource struct {
 	closes     map[calendar.Period]rating.Close
 	org        catalog.Org
 	cat        catalog.Catalog
+	events     []catalog.Event
 }
 
 func (s *fakeSource) RatedLines(_ context.Context, p calendar.Period) ([]rating.Line, error) {
@@ -166,3 +167,5 @@ func closeHand(s *fakeSource, openOctober ...bool) {
 		s.closes[oct] = rating.Close{Period: oct, ClosedAt: closedAt.AddDate(0, -1, 0), RunID: "run-2026-10", ContentHash: "o", Lines: len(s.lines[oct])}
 	}
 }
+
+func (s *fakeSource) OrderEvents(context.Context) ([]catalog.Event, error) { return s.events, nil }

@@ -39,6 +39,9 @@ type Source interface {
 	CloseOf(ctx context.Context, p calendar.Period) (c rating.Close, ok bool, err error)
 	Catalog(ctx context.Context) (catalog.Catalog, error)
 	Org(ctx context.Context) (catalog.Org, error)
+	// OrderEvents are the work-order events (which departments had orders, for the
+	// zero statements).
+	OrderEvents(ctx context.Context) ([]catalog.Event, error)
 }
 
 // ErrNotRated: the month has never been rated; statements need a rated month.
@@ -65,6 +68,11 @@ type Month struct {
 	EarlierNet map[calendar.Period]map[catalog.VendorID]decimal.Decimal
 	// IssuedAt dates the statements: the close time of a closed month, else the clock.
 	IssuedAt time.Time
+	// Active are the departments that get a statement even without a line this month
+	// (a zero statement): those that had a work order in service, or rated lines, in the
+	// month or the twelve months before (ActiveMonths). Finance files one statement per
+	// department per month.
+	Active map[catalog.DepartmentID]bool
 
 	// projectNames caches the names of the year's projects and items the catalog items
 	// by version (Build fills them; read-only afterwards).
@@ -136,10 +144,16 @@ func Load(ctx context.Context, src Source, p calendar.Period, now func() time.Ti
 	if m.Catalog, err = src.Catalog(ctx); err != nil {
 		return Month{}, fmt.Errorf("statements of %s: %w", p, err)
 	}
-	// The earlier months of the year (the previous one for the month-on-month change,
-	// all for the year to date): those rated so far; for a final statement only the
-	// closed ones, whose lines are frozen, so that a re-issue reads the same figures.
-	for q := (calendar.Period{Year: p.Year, Month: time.January}); q.Before(p); q = q.Next() {
+	// The twelve months before (the previous one for the month-on-month change, those of
+	// the year for the year to date, all for the zero statements): those rated so far;
+	// for a final statement only the closed ones, whose lines are frozen, so that a
+	// re-issue reads the same figures.
+	m.Active = map[catalog.DepartmentID]bool{}
+	first := p
+	for i := 0; i < ActiveMonths; i++ {
+		first = first.Prev()
+	}
+	for q := first; q.Before(p); q = q.Next() {
 		if m.Final() {
 			_, closed, err := src.CloseOf(ctx, q)
 			if err != nil {
@@ -159,28 +173,70 @@ func Load(ctx context.Context, src Source, p calendar.Period, now func() time.Ti
 		if q == p.Prev() {
 			m.Previous, m.PreviousRated = ls, true
 		}
-		m.EarlierNet[q] = NetByVendor(ls)
+		if q.Year == p.Year {
+			m.EarlierNet[q] = NetByVendor(ls)
+		}
+		for _, l := range ls {
+			m.Active[l.Department] = true
+		}
 	}
-	if p.Month == time.January && !m.PreviousRated { // December of the year before: month on month only
-		q := p.Prev()
-		closed := true
-		if m.Final() {
-			if _, closed, err = src.CloseOf(ctx, q); err != nil {
-				return Month{}, fmt.Errorf("statements of %s: %w", p, err)
-			}
-		}
-		if closed {
-			ls, err := src.RatedLines(ctx, q)
-			switch {
-			case errors.Is(err, rating.ErrNotRated):
-			case err != nil:
-				return Month{}, fmt.Errorf("statements of %s: previous month: %w", p, err)
-			default:
-				m.Previous, m.PreviousRated = ls, true
-			}
-		}
+	events, err := src.OrderEvents(ctx)
+	if err != nil {
+		return Month{}, fmt.Errorf("statements of %s: %w", p, err)
+	}
+	for d := range DepartmentsWithOrders(events, first, p, m.Final()) {
+		m.Active[d] = true
 	}
 	return m, m.Check()
+}
+
+// ActiveMonths is how far back a department's orders or statements keep it receiving a
+// (possibly zero) statement every month.
+const ActiveMonths = 12
+
+// DepartmentsWithOrders are the departments of the work orders in service on a day of the
+// months from..to (both included). With final, events imported late (dated in a month
+// closed before their import) are left out, so that a closed month's statements stay the
+// same at every re-issue.
+func DepartmentsWithOrders(events []catalog.Event, from, to calendar.Period, final bool) map[catalog.DepartmentID]bool {
+	type span struct {
+		open, end calendar.Date // end zero: still in service
+		opened    bool
+		deps      []catalog.DepartmentID
+	}
+	orders := map[catalog.OrderID]*span{}
+	for _, e := range events {
+		if final && e.Late {
+			continue
+		}
+		s := orders[e.Order]
+		if s == nil {
+			s = &span{}
+			orders[e.Order] = s
+		}
+		switch e.Kind {
+		case catalog.EventOpen:
+			if !s.opened || e.Effective.Before(s.open) {
+				s.open, s.opened = e.Effective, true
+			}
+		case catalog.EventTerminate:
+			s.end = e.Effective
+		}
+		if e.Department != "" && (len(s.deps) == 0 || s.deps[len(s.deps)-1] != e.Department) {
+			s.deps = append(s.deps, e.Department)
+		}
+	}
+	out := map[catalog.DepartmentID]bool{}
+	start, last := from.First(), to.Last()
+	for _, s := range orders {
+		if !s.opened || last.Before(s.open) || (!s.end.IsZero() && s.end.Before(start)) {
+			continue
+		}
+		for _, d := range s.deps {
+			out[d] = true
+		}
+	}
+	return out
 }
 
 // Check refuses lines that do not belong to the month or are not rounded to the fen:

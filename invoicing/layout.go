@@ -112,6 +112,9 @@ func (m Month) DepartmentDoc(ds DepartmentStatement) sheet.Doc {
 		{Label: "出具日期", Value: ds.IssueDate.String()}, {Label: "账单编号", Value: ds.Number},
 		{Label: "状态", Value: status(ds.Header)}, {Label: "本期合计（元）", Value: amt(ds.Total)},
 	}})
+	if len(ds.Units) == 0 {
+		d.Add(sheet.Para{Text: "本月无计费项目（零账单）。近十二个月内本部门有服务工单或账单，按月出具账单备查。"})
+	}
 	for i, u := range ds.Units {
 		kind := "本级"
 		if i > 0 || u.Department.ID != ds.Department.ID {

@@ -250,7 +250,7 @@ func Build(m Month) Statements {
 	m.index()
 	tree := newOrgTree(m)
 	st := Statements{Month: m}
-	for _, id := range tree.withLines() {
+	for _, id := range tree.withStatement() {
 		st.Departments = append(st.Departments, buildDepartment(m, tree, id))
 	}
 	st.Vendors = buildVendors(m, tree)
@@ -331,10 +331,18 @@ func (t *orgTree) subtree(d catalog.DepartmentID) []catalog.DepartmentID {
 	return out
 }
 
-// withLines lists, by id, every department whose subtree has lines.
-func (t *orgTree) withLines() []catalog.DepartmentID {
+// withStatement lists, by id, every department whose subtree has lines or an active
+// department (Month.Active: a zero statement when it has no line).
+func (t *orgTree) withStatement() []catalog.DepartmentID {
 	set := map[catalog.DepartmentID]bool{}
+	from := make([]catalog.DepartmentID, 0, len(t.byDept)+len(t.m.Active))
 	for d := range t.byDept {
+		from = append(from, d)
+	}
+	for d := range t.m.Active {
+		from = append(from, d)
+	}
+	for _, d := range from {
 		seen := map[catalog.DepartmentID]bool{}
 		for cur := d; !seen[cur]; {
 			seen[cur] = true
