@@ -5,13 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
+
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"time"
 
+	netlisten "cloudbill/internal/listen"
 	"cloudbill/metering"
 )
 
@@ -28,6 +29,12 @@ Runs the ingest API and the month-close scheduler until SIGTERM or SIGINT.
                      "error": "…"}]}; 413 past --max-body; 415 for another content type;
                      503 when the samples could be neither stored nor spooled (send again).
   GET  /healthz      200 {"status": "ok"|"degraded", "clickhouse": "up"|"down", "spooled_batches": N}
+  /                  the portal (sign-in, overview, drill-down, statements, settlement,
+                     invoices, months and close, audit) and its JSON API under /api/v1/
+                     (docs/portal.md); accounts: cloudbill users
+
+Without --tls-cert/--tls-key serve listens only on a loopback address, unless
+--behind-tls-proxy says that TLS ends in front of it.
 
 Samples are gathered into large batches (flushed at --batch samples or --flush after the
 first). When ClickHouse cannot take a batch it is written, fsync'd, to the spool in
@@ -42,11 +49,17 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	batchRows := fs.Int("batch", 100_000, "samples per insert")
 	flush := fs.Duration("flush", 200*time.Millisecond, "longest wait before a batch is written")
 	scheduleFlags(fs)
+	var lc netlisten.Config
+	lc.AddFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 {
 		return usagef("serve: unexpected arguments %v", fs.Args())
+	}
+	lc.Addr = *listen
+	if err := lc.Validate(); err != nil {
+		return usagef("serve: %v", err)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" && os.Getenv("GOGC") == "" {
 		// batches in flight make the heap; collect less often, within a fixed limit
@@ -91,7 +104,13 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(ans)
 	})
-	ln, err := net.Listen("tcp", *listen)
+	ph, err := a.portalHandler(ctx, store, lc.Secure(), logf)
+	if err != nil {
+		_ = b.Close(context.Background())
+		return err
+	}
+	mux.Handle("/", ph)
+	ln, err := lc.Listen()
 	if err != nil {
 		_ = b.Close(context.Background())
 		return fmt.Errorf("serve: %w", err)
@@ -105,7 +124,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	fmt.Fprintf(a.stdout, "cloudbill serve: listening on http://%s (spool %s)\n", ln.Addr(), spool.Dir())
+	fmt.Fprintf(a.stdout, "cloudbill serve: listening on %s (spool %s)\n", lc.URL(ln), spool.Dir())
 
 	var serveErr error
 	select {

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"cloudbill/access"
+	"cloudbill/internal/calendar"
+	"cloudbill/portal"
+	chstore "cloudbill/sql"
+)
+
+// portalHandler makes the portal and its JSON API (issue 10) on the store. secure marks
+// its cookies Secure (TLS here or in front). A month the portal closes gets its final
+// statements issued under DATA-DIR/statements and archived.
+func (a *app) portalHandler(ctx context.Context, store *chstore.Store, secure bool, logf func(string, ...any)) (http.Handler, error) {
+	svc, err := access.New(access.Config{Store: store, Now: a.now, IdleTimeout: 30 * time.Minute})
+	if err != nil {
+		return nil, err
+	}
+	p, err := portal.New(portal.Config{
+		Store: store, Access: svc, Now: a.now, Secure: secure, Logf: logf,
+		Issue: func(ctx context.Context, p calendar.Period) error {
+			_, err := a.issueStatements(ctx, p, filepath.Join(a.dataDir, "statements"), "")
+			return err
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("portal: %w", err)
+	}
+	return p.Handler(), nil
+}

@@ -1,0 +1,299 @@
+package portal
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"cloudbill/access"
+	"cloudbill/catalog"
+	"cloudbill/internal/calendar"
+	"cloudbill/invoicing"
+	"cloudbill/invoicing/breakdown"
+	"cloudbill/rating"
+	chstore "cloudbill/sql"
+)
+
+// MonthState is a month as the portal lists it.
+type MonthState struct {
+	Period calendar.Period
+	// State: "open" (not rated), "rated" (rated, open), "closed".
+	State   string
+	RunID   string
+	RatedAt time.Time
+	Pending []catalog.VendorID
+	Close   *rating.Close
+	// Issue is the archived issue of its statements (nil: none).
+	Issue *chstore.IssueInfo
+}
+
+// months lists the rated and closed months, newest first, with the current month (open,
+// maybe not rated) on top.
+func (s *Server) monthStates(ctx context.Context) ([]MonthState, error) {
+	rated, err := s.cfg.Store.RatedMonths(ctx)
+	if err != nil {
+		return nil, err
+	}
+	closes, err := s.cfg.Store.Closes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	issues, err := s.cfg.Store.CurrentIssues(ctx)
+	if err != nil {
+		return nil, err
+	}
+	by := map[calendar.Period]*MonthState{}
+	get := func(p calendar.Period) *MonthState {
+		if m, ok := by[p]; ok {
+			return m
+		}
+		m := &MonthState{Period: p, State: "open"}
+		by[p] = m
+		return m
+	}
+	for _, r := range rated {
+		m := get(r.Period)
+		m.State, m.RunID, m.RatedAt, m.Pending = "rated", r.RunID, r.RatedAt, r.Pending
+	}
+	for i := range closes {
+		c := closes[i]
+		m := get(c.Period)
+		m.State, m.Close, m.RunID = "closed", &c, c.RunID
+	}
+	for p, is := range issues {
+		is := is
+		get(p).Issue = &is
+	}
+	get(currentPeriod(s.now()))
+	out := make([]MonthState, 0, len(by))
+	for _, m := range by {
+		out = append(out, *m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[j].Period.Before(out[i].Period) })
+	return out, nil
+}
+
+// stateOf is one month's state.
+func (s *Server) stateOf(ctx context.Context, p calendar.Period) (MonthState, error) {
+	ms, err := s.monthStates(ctx)
+	if err != nil {
+		return MonthState{}, err
+	}
+	for _, m := range ms {
+		if m.Period == p {
+			return m, nil
+		}
+	}
+	return MonthState{Period: p, State: "open"}, nil
+}
+
+// monthKey identifies the figures of a month: the run they come from.
+type monthKey struct {
+	period calendar.Period
+	run    string
+	closed bool
+}
+
+// monthData is a month's statements, built once per run and kept.
+type monthData struct {
+	key   monthKey
+	once  sync.Once
+	err   error
+	st    invoicing.Statements
+	mu    sync.Mutex
+	depts map[catalog.DepartmentID]*deptReport
+}
+
+type deptReport struct {
+	once sync.Once
+	rep  breakdown.Report
+	err  error
+}
+
+// errNotRated: the month has no figures yet.
+var errNotRated = errors.New("month not rated")
+
+// month returns the month's statements (invoicing.Build, the statements' own figures),
+// cached by run: a re-rate or a close makes a new entry.
+func (s *Server) month(ctx context.Context, p calendar.Period) (*monthData, error) {
+	st, err := s.stateOf(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if st.State == "open" {
+		return nil, errNotRated
+	}
+	key := monthKey{p, st.RunID, st.State == "closed"}
+	s.cacheMu.Lock()
+	md, ok := s.months[key]
+	if !ok {
+		md = &monthData{key: key, depts: map[catalog.DepartmentID]*deptReport{}}
+		for k := range s.months { // keep the cache small: other runs of the month go
+			if k.period == p {
+				delete(s.months, k)
+			}
+		}
+		s.months[key] = md
+	}
+	s.cacheMu.Unlock()
+	md.once.Do(func() {
+		m, err := invoicing.Load(context.WithoutCancel(ctx), s.cfg.Store, p, s.now)
+		if err != nil {
+			md.err = err
+			return
+		}
+		md.st = invoicing.Build(m)
+	})
+	if md.err != nil {
+		s.cacheMu.Lock()
+		delete(s.months, key)
+		s.cacheMu.Unlock()
+		if errors.Is(md.err, rating.ErrNotRated) {
+			return nil, errNotRated
+		}
+		return nil, md.err
+	}
+	return md, nil
+}
+
+// breakdownOf is department dep's breakdown of the month: the whole rated month (as its
+// statement), built by invoicing/breakdown, cached with the month.
+func (s *Server) breakdownOf(ctx context.Context, md *monthData, dep catalog.DepartmentID) (breakdown.Report, error) {
+	md.mu.Lock()
+	dr, ok := md.depts[dep]
+	if !ok {
+		dr = &deptReport{}
+		md.depts[dep] = dr
+	}
+	md.mu.Unlock()
+	dr.once.Do(func() {
+		p := md.key.period
+		in := breakdown.Input{Period: p, Department: dep, Org: md.st.Month.Org, Lines: md.st.Month.Lines,
+			Closed: md.key.closed, RunID: md.key.run, Today: p.Last()}
+		for _, d := range breakdown.Units(in.Org, dep) {
+			days, err := s.cfg.Store.DailyAmounts(context.WithoutCancel(ctx), p, d)
+			if err != nil {
+				dr.err = err
+				return
+			}
+			in.Days = append(in.Days, days...)
+		}
+		dr.rep, dr.err = breakdown.Build(in)
+	})
+	if dr.err != nil {
+		md.mu.Lock()
+		delete(md.depts, dep)
+		md.mu.Unlock()
+	}
+	return dr.rep, dr.err
+}
+
+// departmentStatement finds dep's statement in the month.
+func (md *monthData) departmentStatement(dep catalog.DepartmentID) (invoicing.DepartmentStatement, bool) {
+	for _, d := range md.st.Departments {
+		if d.Department.ID == dep {
+			return d, true
+		}
+	}
+	return invoicing.DepartmentStatement{}, false
+}
+
+// vendorSettlement finds vendor v's settlement in the month.
+func (md *monthData) vendorSettlement(v catalog.VendorID) (invoicing.VendorSettlement, bool) {
+	for _, vs := range md.st.Vendors {
+		if vs.Vendor.ID == v {
+			return vs, true
+		}
+	}
+	return invoicing.VendorSettlement{}, false
+}
+
+// TrendPoint is one month of a 12-month trend.
+type TrendPoint struct {
+	Period calendar.Period
+	Amount decimal.Decimal
+	// State: closed (final) or rated (provisional, 临时); "" not rated.
+	State string
+}
+
+// trend is the 12 months ending with the current month of what id sees: its department
+// with the subordinate units, its vendor's net, or the district. Amounts are sums of
+// rounded line amounts, as on the statements.
+func (s *Server) trend(ctx context.Context, c *call, ms []MonthState) ([]TrendPoint, error) {
+	cur := currentPeriod(s.now())
+	states := map[calendar.Period]MonthState{}
+	for _, m := range ms {
+		states[m.Period] = m
+	}
+	var units map[catalog.DepartmentID]bool
+	if c.id.Role == access.RoleDepartment {
+		units = map[catalog.DepartmentID]bool{}
+		for _, u := range breakdown.Units(c.org, c.id.Department) {
+			units[u] = true
+		}
+	}
+	var out []TrendPoint
+	p := cur
+	for i := 0; i < 11; i++ {
+		p = p.Prev()
+	}
+	for i := 0; i < 12; i, p = i+1, p.Next() {
+		pt := TrendPoint{Period: p, Amount: decimal.Zero}
+		m, ok := states[p]
+		if ok && m.State != "open" {
+			pt.State = m.State
+			tots, err := s.runTotals(ctx, monthKey{p, m.RunID, m.State == "closed"})
+			if err != nil {
+				return nil, err
+			}
+			for _, t := range tots {
+				switch {
+				case units != nil && units[t.Department],
+					c.id.Role == access.RoleVendor && t.Vendor == c.id.Vendor,
+					units == nil && c.id.Role != access.RoleVendor:
+					pt.Amount = pt.Amount.Add(t.Amount)
+				}
+			}
+		}
+		out = append(out, pt)
+	}
+	return out, nil
+}
+
+func (s *Server) runTotals(ctx context.Context, k monthKey) ([]chstore.PartyTotal, error) {
+	s.cacheMu.Lock()
+	t, ok := s.totals[k]
+	s.cacheMu.Unlock()
+	if ok {
+		return t, nil
+	}
+	t, err := s.cfg.Store.RunTotals(ctx, k.period, k.run)
+	if err != nil {
+		return nil, err
+	}
+	s.cacheMu.Lock()
+	s.totals[k] = t
+	s.cacheMu.Unlock()
+	return t, nil
+}
+
+// forget drops the cached figures of a month (after a close).
+func (s *Server) forget(p calendar.Period) {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	for k := range s.months {
+		if k.period == p {
+			delete(s.months, k)
+		}
+	}
+}
+
+// currentPeriod is the month of now in Asia/Shanghai.
+func currentPeriod(now time.Time) calendar.Period {
+	d := calendar.LocalDate(now)
+	return calendar.Period{Year: d.Year, Month: d.Month}
+}

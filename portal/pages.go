@@ -1,0 +1,978 @@
+package portal
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"net/http"
+	neturl "net/url"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+
+	"cloudbill/access"
+	"cloudbill/catalog"
+	"cloudbill/internal/calendar"
+	"cloudbill/internal/money"
+	"cloudbill/invoicing"
+	"cloudbill/invoicing/breakdown"
+	"cloudbill/invoicing/monthclose"
+	"cloudbill/invoicing/pdf"
+	"cloudbill/invoicing/reconcile"
+	"cloudbill/invoicing/reconcile/invoicefile"
+	chstore "cloudbill/sql"
+)
+
+// pageData is what every page template gets.
+type pageData struct {
+	Title   string
+	ID      access.Identity
+	CSRF    string
+	Nav     []navItem
+	Status  int
+	Message string
+	Data    any
+}
+
+type navItem struct {
+	Label, Href string
+}
+
+var pageNames = []string{"login", "error", "overview", "months", "close", "closed", "statements", "drill", "vendor", "reconciliation", "operations", "audit", "accounts"}
+
+func (s *Server) parseTemplates() error {
+	s.pages = map[string]*template.Template{}
+	for _, n := range pageNames {
+		t, err := template.New("layout").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+n+".html")
+		if err != nil {
+			return fmt.Errorf("portal template %s: %w", n, err)
+		}
+		s.pages[n] = t
+	}
+	return nil
+}
+
+var funcs = template.FuncMap{
+	"yuan":  func(d decimal.Decimal) string { return money.Grouped(money.Round(d)) },
+	"plain": func(d decimal.Decimal) string { return money.Plain(d) },
+	"dec":   func(d decimal.Decimal) string { return d.String() },
+	"ytime": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(calendar.Shanghai).Format("2006-01-02 15:04")
+	},
+	"stateZh":   stateZh,
+	"roleZh":    func(r access.Role) string { return r.Label() },
+	"kindZh":    kindZh,
+	"classZh":   func(c reconcile.Class) string { return reconcile.ClassZh(c) },
+	"chart":     trendSVG,
+	"add":       func(a, b int) int { return a + b },
+	"short":     func(s string) string { return shortHash(s) },
+	"periodStr": func(p calendar.Period) string { return p.String() },
+	"deref":     func(d *decimal.Decimal) decimal.Decimal { return *d },
+}
+
+func stateZh(s string) string {
+	switch s {
+	case "closed":
+		return "已关账"
+	case "rated":
+		return "已计费（临时）"
+	case "open":
+		return "未计费"
+	}
+	return s
+}
+
+func kindZh(k string) string {
+	switch k {
+	case "charge":
+		return "费用"
+	case "metered":
+		return "计量"
+	case "deduction":
+		return "考核扣减"
+	case "adjustment":
+		return "调整"
+	case "unfunded":
+		return "未列入清单"
+	}
+	return k
+}
+
+func shortHash(s string) string {
+	if len(s) > 16 {
+		return s[:16] + "…"
+	}
+	return s
+}
+
+// nav is the menu of what the identity may open.
+func (s *Server) nav(c *call) []navItem {
+	may := func(act access.Action, obj access.Object) bool {
+		return c.id.May(act, obj, access.OrgParents(c.org)) == nil
+	}
+	items := []navItem{{"概览", "/"}}
+	p := s.latestPeriod(c)
+	if c.id.Role == access.RoleDepartment {
+		items = append(items, navItem{"费用明细", "/departments/" + esc(string(c.id.Department)) + "/" + p})
+	}
+	if c.id.Role == access.RoleVendor {
+		items = append(items, navItem{"结算与对账", "/vendors/" + esc(string(c.id.Vendor)) + "/" + p})
+	}
+	items = append(items, navItem{"账单下载", "/statements/" + p})
+	if may(access.View, access.District) {
+		items = append(items, navItem{"月份与关账", "/months"})
+	}
+	if may(access.View, access.Operations) {
+		items = append(items, navItem{"任务与导入", "/operations"})
+	}
+	if may(access.View, access.Audit) {
+		items = append(items, navItem{"审计日志", "/audit"})
+	}
+	if may(access.Manage, access.Accounts) {
+		items = append(items, navItem{"账户", "/accounts"})
+	}
+	return items
+}
+
+// latestPeriod is the latest rated month (else the previous month), for menu links.
+func (s *Server) latestPeriod(c *call) string {
+	if c.org.Departments == nil {
+		return currentPeriod(s.now()).Prev().String()
+	}
+	return currentPeriod(s.now()).Prev().String()
+}
+
+func esc(s string) string { return neturl.PathEscape(s) }
+
+func (s *Server) render(w http.ResponseWriter, c *call, status int, name, title string, data any) {
+	pd := pageData{Title: title, ID: c.id, CSRF: c.session.CSRF, Data: data}
+	if c.id.Login != "" || c.id.Via != "" {
+		pd.Nav = s.nav(c)
+	}
+	var buf bytes.Buffer
+	if err := s.pages[name].ExecuteTemplate(&buf, "layout", pd); err != nil {
+		s.cfg.Logf("portal: render %s: %v", name, err)
+		http.Error(w, "render error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// pageError renders a page-level error for a route (not found, refused, failure).
+func (s *Server) pageError(w http.ResponseWriter, r *http.Request, c *call, status int, msg string, err error) {
+	if err != nil {
+		s.cfg.Logf("portal: %s %s: %v", r.Method, r.URL.Path, err)
+	}
+	s.render(w, c, status, "error", "出错了", nil)
+	_ = msg
+}
+
+// --- sign-in ---------------------------------------------------------------------------
+
+const loginCSRFCookie = "cloudbill_login"
+
+func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, Secure: s.cfg.Secure,
+		SameSite: http.SameSiteStrictMode, MaxAge: maxAge})
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, c *call) {
+	tok := randomToken()
+	s.setCookie(w, loginCSRFCookie, tok, 3600)
+	s.renderLogin(w, http.StatusOK, tok, safeNext(r.URL.Query().Get("next")), "")
+}
+
+func (s *Server) renderLogin(w http.ResponseWriter, status int, csrf, next, msg string) {
+	var buf bytes.Buffer
+	_ = s.pages["login"].ExecuteTemplate(&buf, "layout", pageData{Title: "登录", CSRF: csrf, Message: msg, Data: next})
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request, c *call) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	ck, err := r.Cookie(loginCSRFCookie)
+	form := r.PostFormValue("csrf")
+	next := safeNext(r.PostFormValue("next"))
+	fresh := randomToken()
+	s.setCookie(w, loginCSRFCookie, fresh, 3600)
+	if err != nil || form == "" || !equalSecret(ck.Value, form) {
+		_ = s.cfg.Access.Record(r.Context(), access.Event{Actor: r.PostFormValue("login"), Action: "sign-in-failed", Outcome: "refused", Remote: c.remote, Detail: "missing or wrong CSRF token"})
+		s.renderLogin(w, http.StatusForbidden, fresh, next, "登录页面已过期，请重新输入。")
+		return
+	}
+	res, err := s.cfg.Access.SignIn(r.Context(), r.PostFormValue("login"), r.PostFormValue("password"), c.remote)
+	switch {
+	case errors.Is(err, access.ErrThrottled):
+		w.Header().Set("Retry-After", "900")
+		s.renderLogin(w, http.StatusTooManyRequests, fresh, next, "登录失败次数过多，请 15 分钟后再试。")
+		return
+	case errors.Is(err, access.ErrBadCredentials):
+		s.renderLogin(w, http.StatusUnauthorized, fresh, next, "账号或密码错误，或账号已停用。")
+		return
+	case err != nil:
+		s.cfg.Logf("portal: sign in: %v", err)
+		s.renderLogin(w, http.StatusInternalServerError, fresh, next, "服务暂不可用，请稍后再试。")
+		return
+	}
+	s.setCookie(w, loginCSRFCookie, "", -1)
+	s.setCookie(w, sessionCookie, res.Cookie, 0)
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// safeNext keeps a redirect target inside the portal.
+func safeNext(n string) string {
+	if !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.HasPrefix(n, "/\\") || strings.HasPrefix(n, "/login") || strings.ContainsAny(n, "\r\n") {
+		return "/"
+	}
+	return n
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, c *call) {
+	if ck, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.cfg.Access.SignOut(r.Context(), ck.Value, c.remote); err != nil {
+			s.cfg.Logf("portal: sign out: %v", err)
+		}
+	}
+	s.setCookie(w, sessionCookie, "", -1)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+func (s *Server) static(w http.ResponseWriter, r *http.Request, c *call) {
+	name := r.PathValue("file")
+	b, err := fs.ReadFile(staticFS(), name)
+	if err != nil || strings.Contains(name, "..") {
+		http.NotFound(w, r)
+		return
+	}
+	switch path.Ext(name) {
+	case ".css":
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	case ".js":
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	}
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	_, _ = w.Write(b)
+}
+
+// --- overview --------------------------------------------------------------------------
+
+type overviewData struct {
+	Trend []TrendPoint
+	// Latest is the latest rated or closed month; Open the current month when rated.
+	Latest      *MonthState
+	LatestTotal decimal.Decimal
+	// MonthToDate: the open month's figure so far (临时); Through its last day counted.
+	MonthToDate *decimal.Decimal
+	Through     string
+	OpenPeriod  string
+	// District figures (finance, bureau).
+	Departments []invoicing.Subtotal
+	Vendors     []vendorRow
+	DeptLink    string
+	VendorLink  string
+}
+
+type vendorRow struct {
+	ID, Name              string
+	Gross, Deduction, Net decimal.Decimal
+}
+
+func (s *Server) overview(w http.ResponseWriter, r *http.Request, c *call) {
+	ctx := r.Context()
+	ms, err := s.monthStates(ctx)
+	if err != nil {
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return
+	}
+	d := overviewData{}
+	if d.Trend, err = s.trend(ctx, c, ms); err != nil {
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return
+	}
+	cur := currentPeriod(s.now())
+	for i := range ms {
+		m := ms[i]
+		if m.State == "open" {
+			continue
+		}
+		if m.Period == cur && m.State == "rated" {
+			// the open month to date
+			if c.id.Role == access.RoleDepartment {
+				if md, err := s.month(ctx, m.Period); err == nil {
+					if rep, err := s.monthToDate(ctx, md, c.id.Department); err == nil {
+						t := rep.Total.Decimal
+						d.MonthToDate, d.Through, d.OpenPeriod = &t, rep.Through, m.Period.String()
+					}
+				}
+			} else {
+				for _, tp := range d.Trend {
+					if tp.Period == cur {
+						t := tp.Amount
+						d.MonthToDate, d.Through, d.OpenPeriod = &t, "按最新计费", m.Period.String()
+					}
+				}
+			}
+			continue
+		}
+		if d.Latest == nil {
+			d.Latest = &m
+		}
+	}
+	if d.Latest != nil {
+		for _, tp := range d.Trend {
+			if tp.Period == d.Latest.Period {
+				d.LatestTotal = tp.Amount
+			}
+		}
+		p := d.Latest.Period
+		switch c.id.Role {
+		case access.RoleDepartment:
+			d.DeptLink = "/departments/" + esc(string(c.id.Department)) + "/" + p.String()
+		case access.RoleVendor:
+			d.VendorLink = "/vendors/" + esc(string(c.id.Vendor)) + "/" + p.String()
+		default:
+			if md, err := s.month(ctx, p); err == nil {
+				d.Departments = md.st.Summary.ByDepartment
+				for _, v := range md.st.Vendors {
+					d.Vendors = append(d.Vendors, vendorRow{string(v.Vendor.ID), v.Vendor.Name, v.Gross, v.Deduction, v.Net})
+				}
+			} else if !errors.Is(err, errNotRated) {
+				s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+				return
+			}
+		}
+	}
+	s.render(w, c, 200, "overview", "概览", d)
+}
+
+// monthToDate is dep's breakdown of an open month up to today (the `breakdown` rule).
+func (s *Server) monthToDate(ctx context.Context, md *monthData, dep catalog.DepartmentID) (breakdown.Report, error) {
+	p := md.key.period
+	in := breakdown.Input{Period: p, Department: dep, Org: md.st.Month.Org, Lines: md.st.Month.Lines, Closed: md.key.closed,
+		RunID: md.key.run, Today: calendar.LocalDate(s.now())}
+	for _, u := range breakdown.Units(in.Org, dep) {
+		days, err := s.cfg.Store.DailyAmounts(ctx, p, u)
+		if err != nil {
+			return breakdown.Report{}, err
+		}
+		in.Days = append(in.Days, days...)
+	}
+	return breakdown.Build(in)
+}
+
+// --- months and close ------------------------------------------------------------------
+
+type monthsData struct {
+	Months   []MonthState
+	MayClose bool
+	Now      time.Time
+}
+
+func (s *Server) monthsPage(w http.ResponseWriter, r *http.Request, c *call) {
+	ms, err := s.monthStates(r.Context())
+	if err != nil {
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return
+	}
+	s.render(w, c, 200, "months", "月份与关账", monthsData{Months: ms, MayClose: c.id.May(access.Close, access.Months, access.OrgParents(c.org)) == nil, Now: s.now()})
+}
+
+type closeData struct {
+	Month  MonthState
+	Ended  bool
+	Result *monthclose.Result
+	Issued string
+	Error  string
+}
+
+func (s *Server) closeConfirm(w http.ResponseWriter, r *http.Request, c *call) {
+	p, _ := parsePeriod(r.PathValue("period"))
+	m, err := s.stateOf(r.Context(), p)
+	if err != nil {
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return
+	}
+	s.render(w, c, 200, "close", "关账确认 "+p.String(), closeData{Month: m, Ended: !s.now().Before(p.End())})
+}
+
+func (s *Server) closeMonth(w http.ResponseWriter, r *http.Request, c *call) {
+	ctx := r.Context()
+	p, _ := parsePeriod(r.PathValue("period"))
+	m, err := s.stateOf(ctx, p)
+	if err != nil {
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return
+	}
+	d := closeData{Month: m, Ended: !s.now().Before(p.End())}
+	if r.PostFormValue("confirm") != "yes" {
+		d.Error = "请勾选确认后再关账。"
+		s.render(w, c, http.StatusBadRequest, "close", "关账确认 "+p.String(), d)
+		return
+	}
+	allow := r.PostFormValue("allow_pending") == "yes"
+	res, err := monthclose.Close(ctx, s.cfg.Store, p, monthclose.Options{AllowPending: allow, Now: s.now, ClosedBy: "portal:" + c.id.Name()})
+	if err != nil {
+		status := http.StatusConflict
+		why := err.Error()
+		switch {
+		case errors.Is(err, monthclose.ErrNotEnded):
+			d.Error = "该月尚未结束，不能关账。"
+		case errors.Is(err, monthclose.ErrNotRated):
+			d.Error = "该月尚未计费，请先计费（cloudbill rate）。"
+		case errors.Is(err, monthclose.ErrPending):
+			d.Error = "有服务商的验收结果尚未导入；导入后重新计费，或勾选“验收待定仍关账”（将被记录）。"
+		default:
+			status = http.StatusInternalServerError
+			d.Error = "关账失败。"
+			s.cfg.Logf("portal: close %s: %v", p, err)
+		}
+		_ = s.cfg.Access.Record(ctx, access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "close", Target: p.String(), Outcome: "refused", Remote: c.remote, Detail: why})
+		s.render(w, c, status, "close", "关账确认 "+p.String(), d)
+		return
+	}
+	detail := "already closed"
+	if !res.Already {
+		detail = fmt.Sprintf("run %s, %d lines, total %s, content hash %s", res.Close.RunID, res.Close.Lines, money.Plain(res.Close.Total), res.Close.ContentHash)
+		if res.Close.AllowPending {
+			detail += ", closed with acceptance pending (allowed)"
+		}
+	}
+	_ = s.cfg.Access.Record(ctx, access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "close", Target: p.String(), Remote: c.remote, Detail: detail})
+	s.forget(p)
+	d.Result = &res
+	if s.cfg.Issue != nil {
+		if err := s.cfg.Issue(context.WithoutCancel(ctx), p); err != nil {
+			s.cfg.Logf("portal: issue statements of %s: %v", p, err)
+			d.Issued = "结算单出具失败，请运行 cloudbill statements --period " + p.String()
+		} else {
+			d.Issued = "正式结算单已出具并归档。"
+		}
+	}
+	d.Month, _ = s.stateOf(ctx, p)
+	s.render(w, c, 200, "closed", "已关账 "+p.String(), d)
+}
+
+// --- statements ------------------------------------------------------------------------
+
+type statementFile struct {
+	Label, Kind, ID, Name, Base string
+}
+
+type statementsData struct {
+	Period string
+	Issue  *chstore.IssueInfo
+	Files  []statementFile
+	Prev   string
+	Next   string
+}
+
+func (s *Server) statementsPage(w http.ResponseWriter, r *http.Request, c *call) {
+	ctx := r.Context()
+	p, _ := parsePeriod(r.PathValue("period"))
+	d := statementsData{Period: p.String(), Prev: p.Prev().String(), Next: p.Next().String()}
+	m, err := s.stateOf(ctx, p)
+	if err != nil {
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return
+	}
+	d.Issue = m.Issue
+	par := access.OrgParents(c.org)
+	base := "/api/v1/statements/" + p.String() + "/"
+	if m.Issue != nil {
+		if c.id.May(access.View, access.District, par) == nil {
+			d.Files = append(d.Files, statementFile{"财政月度汇总", "summary", "", "全区", base + "summary"})
+		}
+		ids := make([]catalog.DepartmentID, 0, len(c.org.Departments))
+		for id := range c.org.Departments {
+			ids = append(ids, id)
+		}
+		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+		for _, id := range ids {
+			if c.id.May(access.View, access.Department(id), par) == nil {
+				d.Files = append(d.Files, statementFile{"部门月度账单", "department", string(id), c.org.Departments[id].Name, base + "departments/" + esc(invoicing.FileName(string(id)))})
+			}
+		}
+		vs := make([]catalog.VendorID, 0, len(c.org.Vendors))
+		for id := range c.org.Vendors {
+			vs = append(vs, id)
+		}
+		sort.Slice(vs, func(i, j int) bool { return vs[i] < vs[j] })
+		for _, id := range vs {
+			if c.id.May(access.View, access.Vendor(id), par) == nil {
+				d.Files = append(d.Files, statementFile{"服务商结算单", "vendor", string(id), c.org.Vendors[id].Name, base + "vendors/" + esc(invoicing.FileName(string(id)))})
+			}
+		}
+	}
+	s.render(w, c, 200, "statements", "账单下载 "+p.String(), d)
+}
+
+// --- drill-down ------------------------------------------------------------------------
+
+type drillData struct {
+	Period, Department, Name, Status, Through string
+	Final                                     bool
+	Total                                     decimal.Decimal
+	Base                                      string
+	Crumbs                                    []navItem
+	Level                                     string // department, project, order, item
+	Units                                     []breakdown.Unit
+	UnitIdx, ProjIdx, OrderIdx, LineIdx       int
+	Unit                                      *breakdown.Unit
+	Project                                   *breakdown.Project
+	Order                                     *breakdown.Order
+	Line                                      *breakdown.Line
+	LineTotal                                 decimal.Decimal
+	Prev, Next                                string
+	StatementPDF, StatementCSV                string
+}
+
+func (s *Server) drillPage(w http.ResponseWriter, r *http.Request, c *call) {
+	ctx := r.Context()
+	p, _ := parsePeriod(r.PathValue("period"))
+	dep := catalog.DepartmentID(r.PathValue("department"))
+	if _, ok := c.org.Departments[dep]; !ok {
+		s.fail(w, r, Route{}, http.StatusNotFound, "没有这个部门。", nil)
+		return
+	}
+	md, err := s.month(ctx, p)
+	if errors.Is(err, errNotRated) {
+		s.fail(w, r, Route{}, http.StatusNotFound, p.String()+" 尚未计费。", nil)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return
+	}
+	rep, err := s.breakdownOf(ctx, md, dep)
+	if err != nil {
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return
+	}
+	base := "/departments/" + esc(string(dep)) + "/" + p.String()
+	d := drillData{Period: p.String(), Department: rep.Department, Name: rep.Name, Status: rep.Status, Through: rep.Through,
+		Final: rep.Status == "closed", Total: rep.Total.Decimal, Base: base, Level: "department", Units: rep.Units,
+		UnitIdx: -1, ProjIdx: -1, OrderIdx: -1, LineIdx: -1,
+		Prev: "/departments/" + esc(string(dep)) + "/" + p.Prev().String(), Next: "/departments/" + esc(string(dep)) + "/" + p.Next().String(),
+		StatementPDF: "/api/v1/statements/" + p.String() + "/departments/" + esc(invoicing.FileName(string(dep))) + ".pdf",
+		StatementCSV: "/api/v1/statements/" + p.String() + "/departments/" + esc(invoicing.FileName(string(dep))) + ".csv"}
+	d.Crumbs = []navItem{{rep.Name + "（" + rep.Department + "）", base}}
+	q := r.URL.Query()
+	idx := func(name string, n int) (int, bool, error) {
+		v := q.Get(name)
+		if v == "" {
+			return -1, false, nil
+		}
+		i, err := strconv.Atoi(v)
+		if err != nil || i < 0 || i >= n {
+			return -1, false, badInput("%s=%q out of range", name, truncate(v))
+		}
+		return i, true, nil
+	}
+	bad := func(err error) {
+		s.fail(w, r, Route{}, http.StatusNotFound, "没有这一项："+strings.TrimPrefix(err.Error(), "bad request: "), nil)
+	}
+	u, okU, err := idx("u", len(rep.Units))
+	if err != nil {
+		bad(err)
+		return
+	}
+	if okU {
+		unit := &rep.Units[u]
+		pi, okP, err := idx("p", len(unit.Projects))
+		if err != nil {
+			bad(err)
+			return
+		}
+		if !okP {
+			bad(badInput("p missing"))
+			return
+		}
+		pr := &unit.Projects[pi]
+		d.Unit, d.Project, d.UnitIdx, d.ProjIdx, d.Level = unit, pr, u, pi, "project"
+		label := pr.Name
+		if pr.ID == "" {
+			label = "考核扣减等"
+		}
+		d.Crumbs = append(d.Crumbs, navItem{unit.Name + " · " + label, fmt.Sprintf("%s?u=%d&p=%d", base, u, pi)})
+		oi, okO, err := idx("o", len(pr.Orders))
+		if err != nil {
+			bad(err)
+			return
+		}
+		if okO {
+			o := &pr.Orders[oi]
+			d.Order, d.OrderIdx, d.Level = o, oi, "order"
+			d.Crumbs = append(d.Crumbs, navItem{"工单 " + o.ID, fmt.Sprintf("%s?u=%d&p=%d&o=%d", base, u, pi, oi)})
+			li, okL, err := idx("l", len(o.Lines))
+			if err != nil {
+				bad(err)
+				return
+			}
+			if okL {
+				l := &o.Lines[li]
+				d.Line, d.LineIdx, d.Level = l, li, "item"
+				d.LineTotal = decimal.Zero
+				for _, dd := range l.Daily {
+					d.LineTotal = d.LineTotal.Add(dd.Amount)
+				}
+				d.Crumbs = append(d.Crumbs, navItem{"项目 " + l.Item + " " + l.From + "–" + l.To, fmt.Sprintf("%s?u=%d&p=%d&o=%d&l=%d", base, u, pi, oi, li)})
+			}
+		}
+	}
+	s.render(w, c, 200, "drill", "费用明细 "+rep.Name+" "+p.String(), d)
+}
+
+// --- vendor settlement and invoices ----------------------------------------------------
+
+type vendorData struct {
+	Period, Vendor, Name string
+	Found                bool
+	Final                bool
+	S                    invoicing.VendorSettlement
+	Uploads              []chstore.InvoiceUpload
+	MayUpload            bool
+	MaxUploadMiB         int64
+	Action               string
+	Prev, Next           string
+	StatementPDF         string
+}
+
+func (s *Server) vendorPage(w http.ResponseWriter, r *http.Request, c *call) {
+	ctx := r.Context()
+	p, _ := parsePeriod(r.PathValue("period"))
+	v := catalog.VendorID(r.PathValue("vendor"))
+	ven, ok := c.org.Vendors[v]
+	if !ok {
+		s.fail(w, r, Route{}, http.StatusNotFound, "没有这个服务商。", nil)
+		return
+	}
+	d := vendorData{Period: p.String(), Vendor: string(v), Name: ven.Name, MaxUploadMiB: s.cfg.MaxUpload >> 20,
+		MayUpload: c.id.May(access.Upload, access.Vendor(v), access.OrgParents(c.org)) == nil,
+		Action:    "/vendors/" + esc(string(v)) + "/" + p.String() + "/invoice",
+		Prev:      "/vendors/" + esc(string(v)) + "/" + p.Prev().String(), Next: "/vendors/" + esc(string(v)) + "/" + p.Next().String(),
+		StatementPDF: "/api/v1/statements/" + p.String() + "/vendors/" + esc(invoicing.FileName(string(v))) + ".pdf"}
+	md, err := s.month(ctx, p)
+	switch {
+	case errors.Is(err, errNotRated):
+	case err != nil:
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return
+	default:
+		d.S, d.Found = md.vendorSettlement(v)
+		d.Final = md.key.closed
+	}
+	ups, err := s.cfg.Store.InvoiceUploads(ctx, v)
+	if err != nil {
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return
+	}
+	d.Uploads = ups
+	s.render(w, c, 200, "vendor", "服务商结算 "+ven.Name+" "+p.String(), d)
+}
+
+// sniffInvoice accepts CSV text or an .xlsx workbook, nothing else.
+func sniffInvoice(b []byte) error {
+	if len(b) == 0 {
+		return errors.New("文件为空")
+	}
+	if bytes.HasPrefix(b, []byte("PK\x03\x04")) {
+		return nil // xlsx (a zip); invoicefile reads and checks it
+	}
+	head := b
+	if len(head) > 8192 {
+		head = head[:8192]
+	}
+	if bytes.IndexByte(head, 0) >= 0 || bytes.HasPrefix(b, []byte("%PDF")) || bytes.HasPrefix(b, []byte("\xd0\xcf\x11\xe0")) {
+		return errors.New("只接受 CSV 或 Excel .xlsx 文件")
+	}
+	if !utf8.Valid(head) {
+		// GB18030 text is accepted by the CSV reader; anything with control bytes is not
+		for _, c := range head {
+			if c < 0x09 {
+				return errors.New("只接受 CSV 或 Excel .xlsx 文件")
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Server) uploadInvoice(w http.ResponseWriter, r *http.Request, c *call) {
+	ctx := r.Context()
+	p, _ := parsePeriod(r.PathValue("period"))
+	v := catalog.VendorID(r.PathValue("vendor"))
+	refuse := func(status int, msg string) {
+		_ = s.cfg.Access.Record(ctx, access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "upload", Target: string(v) + " " + p.String(), Outcome: "refused", Remote: c.remote, Detail: msg})
+		s.fail(w, r, Route{}, status, "发票未受理："+msg, nil)
+	}
+	if _, ok := c.org.Vendors[v]; !ok {
+		s.fail(w, r, Route{}, http.StatusNotFound, "没有这个服务商。", nil)
+		return
+	}
+	f, hdr, err := r.FormFile("invoice")
+	if err != nil {
+		refuse(http.StatusBadRequest, "请选择发票文件（CSV 或 xlsx）")
+		return
+	}
+	defer f.Close()
+	if hdr.Size > s.cfg.MaxUpload {
+		refuse(http.StatusRequestEntityTooLarge, fmt.Sprintf("文件过大（上限 %d MiB）", s.cfg.MaxUpload>>20))
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(f, s.cfg.MaxUpload+1))
+	if err != nil || int64(len(body)) > s.cfg.MaxUpload {
+		refuse(http.StatusRequestEntityTooLarge, fmt.Sprintf("文件过大（上限 %d MiB）", s.cfg.MaxUpload>>20))
+		return
+	}
+	if err := sniffInvoice(body); err != nil {
+		refuse(http.StatusUnsupportedMediaType, err.Error())
+		return
+	}
+	name := path.Base(strings.ReplaceAll(hdr.Filename, "\\", "/"))
+	if name == "" || name == "." || name == "/" {
+		name = "invoice.csv"
+	}
+	inv, err := invoicefile.ReadFrom(name, bytes.NewReader(body), reconcile.Expect{Vendor: v, Period: p})
+	if err != nil {
+		refuse(http.StatusBadRequest, err.Error())
+		return
+	}
+	st, err := s.stateOf(ctx, p)
+	if err != nil {
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return
+	}
+	if st.State == "open" {
+		refuse(http.StatusConflict, p.String()+" 尚未计费，暂不能对账")
+		return
+	}
+	ld, err := reconcile.Load(ctx, s.cfg.Store, reconcile.LoadRequest{Vendor: v, Period: p, Tolerance: decimal.Zero, Provisional: st.State != "closed"})
+	if err != nil {
+		if errors.Is(err, reconcile.ErrUnknownVendor) || errors.Is(err, reconcile.ErrPeriodOpen) {
+			refuse(http.StatusConflict, err.Error())
+			return
+		}
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return
+	}
+	res, err := reconcile.Reconcile(inv, ld.Params)
+	if err != nil {
+		refuse(http.StatusBadRequest, err.Error())
+		return
+	}
+	font, err := pdf.LoadFont(s.cfg.FontPath)
+	if err != nil {
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return
+	}
+	doc, err := pdf.Render(font, reconcile.Document(res, ld.Meta))
+	if err != nil {
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return
+	}
+	var csvBuf bytes.Buffer
+	if err := reconcile.WriteCSV(&csvBuf, res); err != nil {
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return
+	}
+	summary, _ := json.Marshal(res)
+	sum := sha256.Sum256(body)
+	up := chstore.InvoiceUpload{ID: randomHex(8), Vendor: v, Period: p, UploadedAt: s.now(), UploadedBy: c.id.Name(), FileName: name,
+		FileSHA256: hex.EncodeToString(sum[:]), File: body, Provisional: res.Provisional, Claimed: res.Claimed, Ours: res.Ours,
+		Difference: res.Difference, Differences: len(res.Differences()), Summary: string(summary), ReportCSV: csvBuf.Bytes(), ReportPDF: doc}
+	if err := s.cfg.Store.InsertInvoiceUpload(ctx, up); err != nil {
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return
+	}
+	_ = s.cfg.Access.Record(ctx, access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "upload", Target: string(v) + " " + p.String(), Remote: c.remote,
+		Detail: fmt.Sprintf("invoice %s (%d lines, sha256 %s): upload %s, %d differences", name, len(inv.Claims), up.FileSHA256[:16], up.ID, up.Differences)})
+	http.Redirect(w, r, "/vendors/"+esc(string(v))+"/reconciliations/"+up.ID, http.StatusSeeOther)
+}
+
+type reconData struct {
+	U           chstore.InvoiceUpload
+	R           reconcile.Result
+	Differences []reconcile.Row
+	More        int
+	Base        string
+	Back        string
+}
+
+func (s *Server) upload(w http.ResponseWriter, r *http.Request) (chstore.InvoiceUpload, bool) {
+	u, ok, err := s.cfg.Store.InvoiceUploadOf(r.Context(), r.PathValue("upload"))
+	if err != nil {
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return u, false
+	}
+	if !ok || string(u.Vendor) != r.PathValue("vendor") {
+		s.fail(w, r, Route{}, http.StatusNotFound, "没有这份对账记录。", nil)
+		return u, false
+	}
+	return u, true
+}
+
+func (s *Server) reconciliationPage(w http.ResponseWriter, r *http.Request, c *call) {
+	u, ok := s.upload(w, r)
+	if !ok {
+		return
+	}
+	d := reconData{U: u, Base: "/vendors/" + esc(string(u.Vendor)) + "/reconciliations/" + u.ID, Back: "/vendors/" + esc(string(u.Vendor)) + "/" + u.Period.String()}
+	if err := json.Unmarshal([]byte(u.Summary), &d.R); err != nil {
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return
+	}
+	d.Differences = d.R.Differences()
+	if len(d.Differences) > 200 {
+		d.More = len(d.Differences) - 200
+		d.Differences = d.Differences[:200]
+	}
+	s.render(w, c, 200, "reconciliation", "对账报告 "+string(u.Vendor)+" "+u.Period.String(), d)
+}
+
+func (s *Server) reconciliationFile(w http.ResponseWriter, r *http.Request, c *call) {
+	u, ok := s.upload(w, r)
+	if !ok {
+		return
+	}
+	var body []byte
+	var ctype, name string
+	base := reconcile.FileName(reconcile.Result{Vendor: u.Vendor, Period: u.Period})
+	switch r.PathValue("file") {
+	case "report.pdf":
+		body, ctype, name = u.ReportPDF, "application/pdf", base+".pdf"
+	case "report.csv":
+		body, ctype, name = u.ReportCSV, "text/csv; charset=utf-8", base+".csv"
+	default:
+		s.fail(w, r, Route{}, http.StatusNotFound, "没有这个文件。", nil)
+		return
+	}
+	_ = s.cfg.Access.Record(r.Context(), access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "download", Target: "reconciliation " + u.ID + " " + name, Remote: c.remote})
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	_, _ = w.Write(body)
+}
+
+// --- operations, audit, accounts -------------------------------------------------------
+
+type opsData struct {
+	Jobs    []chstore.JobRun
+	Imports []catalog.Import
+	Issues  []MonthState
+	Uploads []chstore.InvoiceUpload
+}
+
+func (s *Server) operationsPage(w http.ResponseWriter, r *http.Request, c *call) {
+	ctx := r.Context()
+	jobs, err := s.cfg.Store.JobRuns(ctx, "")
+	if err == nil {
+		var imps []catalog.Import
+		imps, err = s.cfg.Store.Imports(ctx, "")
+		if err == nil {
+			var ups []chstore.InvoiceUpload
+			ups, err = s.cfg.Store.InvoiceUploads(ctx, "")
+			if err == nil {
+				reverse(jobs)
+				reverse(imps)
+				if len(jobs) > 200 {
+					jobs = jobs[:200]
+				}
+				if len(imps) > 200 {
+					imps = imps[:200]
+				}
+				ms, _ := s.monthStates(ctx)
+				s.render(w, c, 200, "operations", "任务与导入", opsData{Jobs: jobs, Imports: imps, Issues: ms, Uploads: ups})
+				return
+			}
+		}
+	}
+	s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+}
+
+func reverse[T any](s []T) {
+	for i, j := 0, len(s)-1; i < j; i, j = i+1, j-1 {
+		s[i], s[j] = s[j], s[i]
+	}
+}
+
+type auditData struct {
+	Events        []access.Event
+	Actor, Action string
+}
+
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c *call) {
+	q := r.URL.Query()
+	f := access.AuditFilter{Actor: q.Get("actor"), Action: q.Get("action"), Limit: 500}
+	if len(f.Actor) > 128 || len(f.Action) > 64 {
+		s.fail(w, r, Route{}, http.StatusBadRequest, "请求有误：筛选条件过长。", nil)
+		return
+	}
+	evs, err := s.cfg.Access.Audit(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return
+	}
+	s.render(w, c, 200, "audit", "审计日志", auditData{Events: evs, Actor: f.Actor, Action: f.Action})
+}
+
+type accountsData struct {
+	Users  []access.User
+	Tokens []tokenRow
+}
+
+type tokenRow struct {
+	access.Token
+	State string
+}
+
+func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request, c *call) {
+	ctx := r.Context()
+	us, err := s.cfg.Access.Users(ctx)
+	if err != nil {
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return
+	}
+	ts, err := s.cfg.Access.ListTokens(ctx)
+	if err != nil {
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return
+	}
+	d := accountsData{Users: us}
+	for _, t := range ts {
+		d.Tokens = append(d.Tokens, tokenRow{t, t.State(s.now())})
+	}
+	s.render(w, c, 200, "accounts", "账户", d)
+}
+
+func (s *Server) disableAccount(w http.ResponseWriter, r *http.Request, c *call) {
+	login := access.Login(r.PathValue("login"))
+	err := s.cfg.Access.DisableUser(r.Context(), login, c.id, c.remote)
+	if errors.Is(err, access.ErrNotFound) {
+		s.fail(w, r, Route{}, http.StatusNotFound, "没有这个账户。", nil)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return
+	}
+	http.Redirect(w, r, "/accounts", http.StatusSeeOther)
+}
