@@ -212,4 +212,3 @@ func sanitizeName(rel string) string {
 	}
 	return string(b)
 }
-

@@ -163,4 +163,3 @@ differences, summary, report_csv, report_pdf FROM invoice_uploads WHERE upload_i
 	}
 	return u, found, nil
 }
-
