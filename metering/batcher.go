@@ -75,7 +75,7 @@ type Batcher struct {
 	replayM sync.Mutex
 
 	rangesMu sync.Mutex
-	ranges   map[Series]TSRange // what is stored per series, as far as this process knows
+	ranges   map[Series]knownRange // what is stored per series, as far as this process knows
 
 	stats struct {
 		stored, spooledRows, replayedRows atomic.Int64
@@ -285,11 +285,16 @@ func (b *Batcher) write(p *pending) {
 		ctx, cancel := context.WithTimeout(context.Background(), b.cfg.InsertTimeout)
 		var bs *batchSeries
 		df, findDups := b.cfg.Sink.(DuplicateFinder)
+		write := &p.Batch
 		if findDups {
 			bs = seriesOf(&p.Batch)
 			p.dup = b.duplicates(ctx, df, &p.Batch, bs)
+			write = withoutDuplicates(&p.Batch, p.dup)
 		}
-		err := b.cfg.Sink.InsertSamples(ctx, &p.Batch)
+		var err error
+		if write.Len() > 0 { // a batch of duplicates only: nothing to write
+			err = b.cfg.Sink.InsertSamples(ctx, write)
+		}
 		cancel()
 		if err == nil {
 			b.stats.stored.Add(int64(p.Len()))
@@ -320,6 +325,50 @@ func (b *Batcher) write(p *pending) {
 
 // maxRanges bounds the series whose stored range the Batcher remembers.
 const maxRanges = 1 << 20
+
+// knownRange is what is stored of a series inside the window asked about.
+type knownRange struct {
+	stored TSRange // empty (First > Last) when nothing is stored in win
+	win    TSRange
+}
+
+// withoutDuplicates is b without the rows dup marks (b itself when none is marked):
+// a duplicate changes no figure, so it is not written again.
+func withoutDuplicates(b *Batch, dup []bool) *Batch {
+	n := 0
+	for _, d := range dup {
+		if d {
+			n++
+		}
+	}
+	if n == 0 {
+		return b
+	}
+	keep := b.Len() - n
+	out := &Batch{ResourceID: make([]string, 0, keep), Metric: make([]string, 0, keep), TS: make([]int64, 0, keep),
+		Value: make([]float64, 0, keep), Source: make([]string, 0, keep), Version: make([]uint64, 0, keep)}
+	for i, d := range dup {
+		if d {
+			continue
+		}
+		out.ResourceID = append(out.ResourceID, b.ResourceID[i])
+		out.Metric = append(out.Metric, b.Metric[i])
+		out.TS = append(out.TS, b.TS[i])
+		out.Value = append(out.Value, b.Value[i])
+		out.Source = append(out.Source, b.Source[i])
+		out.Version = append(out.Version, b.Version[i])
+	}
+	return out
+}
+
+// monthWindow widens r to whole months (UTC): the partitions of usage_samples.
+func monthWindow(r TSRange) TSRange {
+	lo := time.Unix(r.First, 0).UTC()
+	hi := time.Unix(r.Last, 0).UTC()
+	from := time.Date(lo.Year(), lo.Month(), 1, 0, 0, 0, 0, time.UTC)
+	to := time.Date(hi.Year(), hi.Month()+1, 1, 0, 0, 0, 0, time.UTC)
+	return TSRange{First: from.Unix(), Last: to.Unix() - 1}
+}
 
 // batchSeries is the series of a batch: each row's series, and each series' ts range in
 // the batch.
@@ -363,17 +412,23 @@ func seriesOf(p *Batch) *batchSeries {
 func (b *Batcher) duplicates(ctx context.Context, df DuplicateFinder, p *Batch, bs *batchSeries) []bool {
 	b.rangesMu.Lock()
 	if b.ranges == nil || len(b.ranges) > maxRanges {
-		b.ranges = map[Series]TSRange{}
+		b.ranges = map[Series]knownRange{}
 	}
 	var unknown []Series
-	for _, k := range bs.keys {
-		if _, ok := b.ranges[k]; !ok {
+	win := TSRange{First: math.MaxInt64, Last: math.MinInt64}
+	for j, k := range bs.keys {
+		kr, ok := b.ranges[k]
+		if sp := bs.span[j]; !ok || sp.First < kr.win.First || sp.Last > kr.win.Last {
 			unknown = append(unknown, k)
+			win.First, win.Last = min(win.First, sp.First), max(win.Last, sp.Last)
 		}
 	}
 	b.rangesMu.Unlock()
 	if len(unknown) > 0 {
-		got, err := df.StoredRanges(ctx, unknown)
+		// ask about the whole months of the batch: later batches of the same series and
+		// months need no question
+		win = monthWindow(win)
+		got, err := df.StoredRanges(ctx, unknown, win)
 		if err != nil {
 			return nil
 		}
@@ -383,7 +438,7 @@ func (b *Batcher) duplicates(ctx context.Context, df DuplicateFinder, p *Batch, 
 			if !ok {
 				r = TSRange{First: math.MaxInt64, Last: math.MinInt64} // nothing stored
 			}
-			b.ranges[k] = r
+			b.ranges[k] = knownRange{stored: r, win: win}
 		}
 		b.rangesMu.Unlock()
 	}
@@ -391,7 +446,7 @@ func (b *Batcher) duplicates(ctx context.Context, df DuplicateFinder, p *Batch, 
 	overlap := false
 	b.rangesMu.Lock()
 	for j, k := range bs.keys {
-		stored[j] = b.ranges[k]
+		stored[j] = b.ranges[k].stored
 		if bs.span[j].First <= stored[j].Last && bs.span[j].Last >= stored[j].First {
 			overlap = true
 		}
@@ -421,13 +476,13 @@ func (b *Batcher) learn(bs *batchSeries) {
 		return
 	}
 	for j, k := range bs.keys {
-		r, ok := b.ranges[k]
-		if !ok {
+		kr, ok := b.ranges[k]
+		if !ok || bs.span[j].First < kr.win.First || bs.span[j].Last > kr.win.Last {
 			continue // not asked yet: StoredRanges will tell
 		}
-		r.First = min(r.First, bs.span[j].First)
-		r.Last = max(r.Last, bs.span[j].Last)
-		b.ranges[k] = r
+		kr.stored.First = min(kr.stored.First, bs.span[j].First)
+		kr.stored.Last = max(kr.stored.Last, bs.span[j].Last)
+		b.ranges[k] = kr
 	}
 }
 
@@ -548,6 +603,21 @@ func (t *Ticket) Wait(ctx context.Context) (Result, error) {
 		}
 	}
 	return r, nil
+}
+
+// Sum is the sum of the values of the ticket's samples that are not duplicates (new
+// samples and corrections): what the ingest report states of what it wrote, without
+// reading the store again. Call it after Wait.
+func (t *Ticket) Sum() float64 {
+	var s float64
+	for _, pt := range t.parts {
+		for i := pt.lo; i < pt.hi; i++ {
+			if pt.p.dup == nil || !pt.p.dup[i] {
+				s += pt.p.Value[i]
+			}
+		}
+	}
+	return s
 }
 
 // Done reports, without waiting, whether every sample of the ticket is stored or spooled

@@ -91,14 +91,16 @@ type Sink interface {
 	InsertSamples(ctx context.Context, b *Batch) error
 }
 
-// DuplicateFinder is what a Sink may also do, so that answers and reports can count
-// duplicates (samples already stored with the same value). The Batcher remembers the
-// ranges it learns and extends them with what it stores, so a stream of new samples
-// costs one StoredRanges call per series and no lookups after that.
+// DuplicateFinder is what a Sink may also do, so that duplicates (samples already
+// stored with the same value) are counted and not written again. The Batcher remembers
+// the ranges it learns and extends them with what it stores, so a stream of new samples
+// costs one StoredRanges call per series and month and no lookups after that. Both
+// calls read only the rows of the series asked inside the time window given: their cost
+// follows the batch, never the whole table.
 type DuplicateFinder interface {
-	// StoredRanges returns the first and last ts stored for each of the series asked;
-	// a series with nothing stored is absent from the answer.
-	StoredRanges(ctx context.Context, series []Series) (map[Series]TSRange, error)
+	// StoredRanges returns the first and last ts stored inside window for each of the
+	// series asked; a series with nothing stored there is absent from the answer.
+	StoredRanges(ctx context.Context, series []Series, window TSRange) (map[Series]TSRange, error)
 	// StoredDuplicates sets dup[i] for each i of rows whose identity is stored with
 	// the same value as its latest version.
 	StoredDuplicates(ctx context.Context, b *Batch, rows []int, dup []bool) error

@@ -3,6 +3,7 @@ package chstore
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -130,10 +131,11 @@ ORDER BY resource_id, metric, ts`
 	return out, rows.Err()
 }
 
-// StoredRanges returns the first and last ts stored of each series asked (absent: none
-// stored). It reads the rows of those series, once per series and process: the Batcher
-// remembers the answer.
-func (s *Store) StoredRanges(ctx context.Context, series []metering.Series) (map[metering.Series]metering.TSRange, error) {
+// StoredRanges returns the first and last ts stored inside window of each series asked
+// (absent: none stored there). It reads only the rows of those series in that window
+// (the Batcher asks about whole months, the partitions of usage_samples), once per series
+// and month and process: the Batcher remembers the answer.
+func (s *Store) StoredRanges(ctx context.Context, series []metering.Series, window metering.TSRange) (map[metering.Series]metering.TSRange, error) {
 	kt, err := ext.NewTable("batch_series", ext.Column("resource_id", "String"), ext.Column("metric", "String"))
 	if err != nil {
 		return nil, err
@@ -143,7 +145,7 @@ func (s *Store) StoredRanges(ctx context.Context, series []metering.Series) (map
 			return nil, err
 		}
 	}
-	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(kt)), storedRangesQuery)
+	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(kt)), storedRangesQuery, window.First, window.Last)
 	if err != nil {
 		return nil, fmt.Errorf("stored ranges: %w", err)
 	}
@@ -162,53 +164,86 @@ func (s *Store) StoredRanges(ctx context.Context, series []metering.Series) (map
 
 const storedRangesQuery = `SELECT resource_id, metric, toUInt32(min(ts)), toUInt32(max(ts))
 FROM usage_samples
+PREWHERE ts >= toDateTime(?) AND ts <= toDateTime(?)
 WHERE resource_id IN (SELECT resource_id FROM batch_series)
   AND (resource_id, metric) IN (SELECT resource_id, metric FROM batch_series)
 GROUP BY resource_id, metric`
 
-type identity struct {
-	metering.Series
-	ts int64
-}
+// storedDuplicatesQuery reads the latest value of the stored identities of the series in
+// batch_series (sid, resource_id, metric, first, last) with ts in [first, last] of their
+// series: the rows of the batch's series and time span only, answered as fixed-size
+// (sid, ts, value) rows. The identity is grouped after the join, on (sid, ts).
+const storedDuplicatesQuery = `SELECT sid, t, argMax(value, version)
+FROM (
+    SELECT resource_id, metric, toUInt32(ts) AS t, value, version
+    FROM usage_samples
+    PREWHERE ts >= toDateTime(?) AND ts <= toDateTime(?)
+    WHERE resource_id IN (SELECT resource_id FROM batch_series)
+      AND (resource_id, metric) IN (SELECT resource_id, metric FROM batch_series)
+) ANY INNER JOIN (
+    SELECT resource_id, metric, sid, first, last FROM batch_series
+) USING (resource_id, metric)
+WHERE t >= first AND t <= last
+GROUP BY sid, t`
 
 // StoredDuplicates sets dup[i], for i in rows, when row i's identity is stored with the
-// same value as its latest version.
+// same value as its latest version. One query per call reads the stored rows of the
+// rows' series inside each series' ts span in the batch: its work and memory follow the
+// batch, not the table.
 func (s *Store) StoredDuplicates(ctx context.Context, b *metering.Batch, rowIdx []int, dup []bool) error {
-	ct, err := ext.NewTable("batch_ids", ext.Column("resource_id", "String"), ext.Column("metric", "String"), ext.Column("ts", "DateTime"))
+	if len(rowIdx) == 0 {
+		return nil
+	}
+	type sinfo struct {
+		id          uint32
+		first, last int64
+	}
+	sids := map[metering.Series]*sinfo{}
+	var order []metering.Series
+	ofRow := make([]uint32, len(rowIdx))
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	for n, i := range rowIdx {
+		k := metering.Series{ResourceID: b.ResourceID[i], Metric: b.Metric[i]}
+		si := sids[k]
+		if si == nil {
+			si = &sinfo{id: uint32(len(order)), first: b.TS[i], last: b.TS[i]}
+			sids[k] = si
+			order = append(order, k)
+		}
+		si.first, si.last = min(si.first, b.TS[i]), max(si.last, b.TS[i])
+		lo, hi = min(lo, b.TS[i]), max(hi, b.TS[i])
+		ofRow[n] = si.id
+	}
+	st, err := ext.NewTable("batch_series", ext.Column("resource_id", "String"), ext.Column("metric", "String"),
+		ext.Column("sid", "UInt32"), ext.Column("first", "UInt32"), ext.Column("last", "UInt32"))
 	if err != nil {
 		return err
 	}
-	for _, i := range rowIdx {
-		if err := ct.Append(b.ResourceID[i], b.Metric[i], time.Unix(b.TS[i], 0)); err != nil {
+	for _, k := range order {
+		si := sids[k]
+		if err := st.Append(k.ResourceID, k.Metric, si.id, uint32(si.first), uint32(si.last)); err != nil {
 			return err
 		}
 	}
-	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(ct)),
-		`SELECT resource_id, metric, toUInt32(ts), argMax(value, version)
-FROM usage_samples
-WHERE resource_id IN (SELECT resource_id FROM batch_ids)
-  AND (resource_id, metric, ts) IN (SELECT resource_id, metric, ts FROM batch_ids)
-GROUP BY resource_id, metric, ts`)
+	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(st)), storedDuplicatesQuery, lo, hi)
 	if err != nil {
 		return fmt.Errorf("find duplicates: %w", err)
 	}
 	defer rows.Close()
-	stored := make(map[identity]float64, len(rowIdx))
+	stored := make(map[uint64]float64, len(rowIdx))
 	for rows.Next() {
-		var id identity
-		var ts uint32
+		var sid, ts uint32
 		var v float64
-		if err := rows.Scan(&id.ResourceID, &id.Metric, &ts, &v); err != nil {
+		if err := rows.Scan(&sid, &ts, &v); err != nil {
 			return fmt.Errorf("find duplicates: %w", err)
 		}
-		id.ts = int64(ts)
-		stored[id] = v
+		stored[uint64(sid)<<32|uint64(ts)] = v
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("find duplicates: %w", err)
 	}
-	for _, i := range rowIdx {
-		if v, ok := stored[identity{metering.Series{ResourceID: b.ResourceID[i], Metric: b.Metric[i]}, b.TS[i]}]; ok && v == b.Value[i] {
+	for n, i := range rowIdx {
+		if v, ok := stored[uint64(ofRow[n])<<32|uint64(uint32(b.TS[i]))]; ok && v == b.Value[i] {
 			dup[i] = true
 		}
 	}

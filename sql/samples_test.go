@@ -71,14 +71,18 @@ func TestStoredDuplicates(t *testing.T) {
 	s := chtest.New(t)
 	ctx := context.Background()
 	series := []metering.Series{{ResourceID: "vm-1", Metric: "cpu"}, {ResourceID: "vm-2", Metric: "cpu"}}
-	got, err := s.StoredRanges(ctx, series)
+	nov := metering.TSRange{First: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Unix(), Last: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC).Unix() - 1}
+	got, err := s.StoredRanges(ctx, series, nov)
 	require.NoError(t, err)
 	assert.Empty(t, got, "nothing stored yet")
 	require.NoError(t, s.InsertSamples(ctx, sampleBatch(10, 1, 2, 3)))
-	got, err = s.StoredRanges(ctx, series)
+	got, err = s.StoredRanges(ctx, series, nov)
 	require.NoError(t, err)
 	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Unix()
 	assert.Equal(t, map[metering.Series]metering.TSRange{series[0]: {First: t0, Last: t0 + 120}}, got)
+	got, err = s.StoredRanges(ctx, series, metering.TSRange{First: nov.Last + 1, Last: nov.Last + 86400})
+	require.NoError(t, err)
+	assert.Empty(t, got, "only the window asked is read")
 
 	// same values, a corrected value, and a sample after the stored range
 	b := sampleBatch(20, 1, 5, 3, 4)
