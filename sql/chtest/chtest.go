@@ -32,9 +32,13 @@ var (
 	srvErr         error
 )
 
-// Main runs the tests and stops the embedded server, if one was started.
-func Main(m *testing.M) {
+// Main runs the tests and stops the embedded server, if one was started; cleanups run
+// first (other servers a package's tests started).
+func Main(m *testing.M, cleanups ...func()) {
 	code := m.Run()
+	for _, c := range cleanups {
+		c()
+	}
 	if server != nil {
 		_ = server.Stop()
 		_ = os.RemoveAll(dir)

@@ -1,0 +1,462 @@
+package pull
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"cloudbill/internal/calendar"
+	"cloudbill/metering"
+)
+
+// Status is what came of a window.
+type Status string
+
+const (
+	// Collected: every series of the window became a sample.
+	Collected Status = "collected"
+	// Partial: the window was collected but some series were dropped (Error says which
+	// and why: NaN, ±Inf, no resource label, two series for one resource).
+	Partial Status = "partial"
+	// Failed: the window could not be collected (Error says why); it is tried again.
+	Failed Status = "failed"
+)
+
+// Done reports whether a window in this state needs no more collecting.
+func (s Status) Done() bool { return s == Collected || s == Partial }
+
+// Window is the record of one attempt to collect one window of one mapping.
+type Window struct {
+	Vendor, Metric string
+	// Start and End bound the window [Start, End); the samples' ts is Start.
+	Start, End time.Time
+	Status     Status
+	// Series is how many series Prometheus gave for the window, Samples how many
+	// became samples.
+	Series, Samples int
+	Error           string
+	// Trigger: "schedule" (serve), "catch-up" (cloudbill collect), "command" (a
+	// re-collection of a range, with Reason).
+	Trigger string
+	Reason  string
+	At      time.Time
+}
+
+// MappingRecord is a mapping as stored, so that completeness can be computed without the
+// configuration file.
+type MappingRecord struct {
+	Vendor, Metric, Query, ResourceLabel string
+	Window, Lateness                     time.Duration
+	Start                                time.Time
+	File                                 string
+	At                                   time.Time
+}
+
+// WindowStore keeps the record of windows; package chstore satisfies it.
+type WindowStore interface {
+	// SaveMappings stores the mappings of a configuration (a new version each time
+	// they change).
+	SaveMappings(ctx context.Context, ms []MappingRecord) error
+	// WindowStates returns the latest status of each window of (vendor, metric) recorded
+	// with a start in [from, to), by window start (Unix seconds).
+	WindowStates(ctx context.Context, vendor, metric string, from, to time.Time) (map[int64]Status, error)
+	// RecordWindows appends window records.
+	RecordWindows(ctx context.Context, ws []Window) error
+}
+
+// SampleAdder takes samples until they are durable; *metering.Batcher satisfies it.
+type SampleAdder interface {
+	Add(ctx context.Context, b *metering.Batch) (*metering.Ticket, error)
+}
+
+// CollectorConfig configures a Collector.
+type CollectorConfig struct {
+	Config  Config
+	Samples SampleAdder
+	Store   WindowStore
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// HTTP is the client used; default one of its own.
+	HTTP *http.Client
+	// MaxWindowsPerQuery bounds the windows asked in one range query; default 288 (a
+	// day of 5-minute windows).
+	MaxWindowsPerQuery int
+	// Logf reports what the collector does; default silent.
+	Logf func(format string, args ...any)
+}
+
+// Collector collects one vendor's windows.
+type Collector struct {
+	cfg  CollectorConfig
+	prom *promClient
+}
+
+// New makes a Collector.
+func New(cc CollectorConfig) (*Collector, error) {
+	if cc.Samples == nil || cc.Store == nil {
+		return nil, errors.New("collector: no sample adder or window store")
+	}
+	if cc.Config.Vendor == "" || len(cc.Config.Mappings) == 0 {
+		return nil, errors.New("collector: configuration without vendor or mappings")
+	}
+	if cc.Now == nil {
+		cc.Now = time.Now
+	}
+	if cc.HTTP == nil {
+		cc.HTTP = &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute}}
+	}
+	if cc.MaxWindowsPerQuery <= 0 {
+		cc.MaxWindowsPerQuery = 288
+	}
+	if cc.Logf == nil {
+		cc.Logf = func(string, ...any) {}
+	}
+	if cc.Config.Prometheus.Timeout <= 0 {
+		cc.Config.Prometheus.Timeout = 30 * time.Second
+	}
+	return &Collector{cfg: cc, prom: &promClient{ep: cc.Config.Prometheus, http: cc.HTTP}}, nil
+}
+
+// Vendor is the collector's vendor.
+func (c *Collector) Vendor() string { return c.cfg.Config.Vendor }
+
+// SaveMappings records the configuration's mappings (for completeness reports).
+func (c *Collector) SaveMappings(ctx context.Context) error {
+	var ms []MappingRecord
+	for _, m := range c.cfg.Config.Mappings {
+		ms = append(ms, MappingRecord{Vendor: c.cfg.Config.Vendor, Metric: m.Metric, Query: m.Query, ResourceLabel: m.ResourceLabel,
+			Window: m.Window, Lateness: m.Lateness, Start: AlignUp(c.cfg.Config.Start, m.Window), File: c.cfg.Config.File, At: c.cfg.Now()})
+	}
+	return c.cfg.Store.SaveMappings(ctx, ms)
+}
+
+// Report counts what one pass did, per metric and in total.
+type Report struct {
+	Windows, Collected, Partial, Failed int
+	Samples, Duplicates                 int
+	// Errors are the distinct errors met, each with the windows it hit.
+	Errors []string
+}
+
+func (r *Report) add(o Report) {
+	r.Windows += o.Windows
+	r.Collected += o.Collected
+	r.Partial += o.Partial
+	r.Failed += o.Failed
+	r.Samples += o.Samples
+	r.Duplicates += o.Duplicates
+	r.Errors = append(r.Errors, o.Errors...)
+}
+
+func (r Report) String() string {
+	return fmt.Sprintf("%d windows: %d collected, %d partial, %d failed; %d samples (%d already stored with the same value)",
+		r.Windows, r.Collected, r.Partial, r.Failed, r.Samples, r.Duplicates)
+}
+
+// Aligned windows: a window of length w starts at a multiple of w counted from midnight
+// Asia/Shanghai (w divides a day), so that windows never straddle days or months.
+const shanghaiOffset = 8 * 3600
+
+// AlignDown is the start of the window of length w holding t.
+func AlignDown(t time.Time, w time.Duration) time.Time {
+	ws := int64(w / time.Second)
+	u := t.Unix() + shanghaiOffset
+	r := u % ws
+	if r < 0 {
+		r += ws
+	}
+	return time.Unix(u-r-shanghaiOffset, 0).UTC()
+}
+
+// AlignUp is the start of the first window of length w starting at or after t.
+func AlignUp(t time.Time, w time.Duration) time.Time {
+	d := AlignDown(t, w)
+	if d.Before(t) {
+		d = d.Add(w)
+	}
+	return d
+}
+
+// DueUntil is the end of the last window of m that is due at now (collectable: it ended
+// at least Lateness ago).
+func DueUntil(m Mapping, now time.Time) time.Time {
+	return AlignDown(now.Add(-m.Lateness), m.Window)
+}
+
+// CatchUp collects every due window of every mapping that is not recorded as collected
+// (or partial): the first run collects from the configuration's start, later runs what is
+// new and the gaps (failed windows, windows missed while nothing ran). trigger is
+// recorded with each window.
+func (c *Collector) CatchUp(ctx context.Context, trigger string) (Report, error) {
+	var total Report
+	now := c.cfg.Now()
+	for _, m := range c.cfg.Config.Mappings {
+		from := AlignUp(c.cfg.Config.Start, m.Window)
+		to := DueUntil(m, now)
+		if !from.Before(to) {
+			continue
+		}
+		states, err := c.cfg.Store.WindowStates(ctx, c.cfg.Config.Vendor, m.Metric, from, to)
+		if err != nil {
+			return total, err
+		}
+		var todo []time.Time
+		for s := from; s.Before(to); s = s.Add(m.Window) {
+			if !states[s.Unix()].Done() {
+				todo = append(todo, s)
+			}
+		}
+		r, err := c.collect(ctx, m, todo, trigger, "")
+		total.add(r)
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// Recollect collects every window of every mapping that starts in [from, to) and is
+// due, collected before or not, recording reason. Values Prometheus still gives
+// unchanged are duplicates; changed ones are corrections.
+func (c *Collector) Recollect(ctx context.Context, from, to time.Time, reason string) (Report, error) {
+	if strings.TrimSpace(reason) == "" {
+		return Report{}, errors.New("re-collect: a reason is required")
+	}
+	var total Report
+	now := c.cfg.Now()
+	for _, m := range c.cfg.Config.Mappings {
+		lo := AlignUp(from, m.Window)
+		hi := min64t(AlignUp(to, m.Window), DueUntil(m, now))
+		var todo []time.Time
+		for s := lo; s.Before(hi); s = s.Add(m.Window) {
+			todo = append(todo, s)
+		}
+		r, err := c.collect(ctx, m, todo, "command", reason)
+		total.add(r)
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+func min64t(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// NextDue is when the next window of any mapping becomes due after now.
+func (c *Collector) NextDue(now time.Time) time.Time {
+	var next time.Time
+	for _, m := range c.cfg.Config.Mappings {
+		t := DueUntil(m, now).Add(m.Window).Add(m.Lateness)
+		if next.IsZero() || t.Before(next) {
+			next = t
+		}
+	}
+	return next
+}
+
+// collect collects the given window starts of m (ascending), in runs of consecutive
+// windows of at most MaxWindowsPerQuery, one range query each. After a failed query the
+// remaining windows of the pass are recorded as failed with the same error without
+// asking again (they are tried on the next pass).
+func (c *Collector) collect(ctx context.Context, m Mapping, starts []time.Time, trigger, reason string) (Report, error) {
+	var total Report
+	var failErr string
+	for i := 0; i < len(starts); {
+		j := i + 1
+		for j < len(starts) && j-i < c.cfg.MaxWindowsPerQuery && starts[j].Sub(starts[j-1]) == m.Window {
+			j++
+		}
+		run := starts[i:j]
+		i = j
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		var r Report
+		var err error
+		if failErr != "" {
+			r, err = c.record(ctx, m, run, nil, "not asked after an earlier failure in this pass: "+failErr, trigger, reason)
+		} else {
+			r, err = c.collectRun(ctx, m, run, trigger, reason)
+			if r.Failed > 0 && len(r.Errors) > 0 {
+				failErr = r.Errors[len(r.Errors)-1]
+			}
+		}
+		total.add(r)
+		if err != nil {
+			return total, err
+		}
+	}
+	if len(total.Errors) > 3 {
+		n := len(total.Errors)
+		total.Errors = append(total.Errors[:3], fmt.Sprintf("… and %d more", n-3))
+	}
+	return total, nil
+}
+
+// windowResult gathers what one window of a range query gave.
+type windowResult struct {
+	series  int
+	values  map[string]float64 // resource → value
+	labels  map[string]string  // resource → labels of its series (for duplicate reports)
+	dropped []string
+}
+
+// collectRun asks one range query for consecutive windows and stores its samples, then
+// records the windows.
+func (c *Collector) collectRun(ctx context.Context, m Mapping, run []time.Time, trigger, reason string) (Report, error) {
+	first, last := run[0].Add(m.Window), run[len(run)-1].Add(m.Window)
+	result, warnings, err := c.prom.queryRange(ctx, m.Expr(), first, last, m.Window)
+	if err != nil {
+		if ctx.Err() != nil {
+			return Report{}, ctx.Err()
+		}
+		c.cfg.Logf("%s %s: windows %s … %s: %v", c.cfg.Config.Vendor, m.Metric, fmtTime(run[0]), fmtTime(run[len(run)-1]), err)
+		return c.record(ctx, m, run, nil, err.Error(), trigger, reason)
+	}
+	wins := make(map[int64]*windowResult, len(run))
+	for _, s := range run {
+		wins[s.Add(m.Window).UnixMilli()] = &windowResult{values: map[string]float64{}, labels: map[string]string{}}
+	}
+	for _, sr := range result {
+		res, hasRes := sr.Metric[m.ResourceLabel]
+		for _, pt := range sr.Values {
+			w := wins[pt.T]
+			if w == nil {
+				continue // not a window end (cannot happen with step = window)
+			}
+			w.series++
+			switch {
+			case !hasRes || res == "":
+				w.dropped = append(w.dropped, fmt.Sprintf("series %s has no label %s", labelString(sr.Metric), m.ResourceLabel))
+			case math.IsNaN(pt.V) || math.IsInf(pt.V, 0):
+				w.dropped = append(w.dropped, fmt.Sprintf("resource %s: value %v is not a finite number", res, pt.V))
+			default:
+				if prev, dup := w.labels[res]; dup {
+					if prev != "" { // first time: drop the value kept so far too
+						delete(w.values, res)
+						w.dropped = append(w.dropped, fmt.Sprintf("resource %s: several series after relabelling (%s, %s): none kept", res, prev, labelString(sr.Metric)))
+						w.labels[res] = ""
+					}
+					continue
+				}
+				w.labels[res] = labelString(sr.Metric)
+				w.values[res] = pt.V
+			}
+		}
+	}
+	var b metering.Batch
+	for _, s := range run {
+		w := wins[s.Add(m.Window).UnixMilli()]
+		keys := make([]string, 0, len(w.values))
+		for r := range w.values {
+			keys = append(keys, r)
+		}
+		sort.Strings(keys)
+		for _, r := range keys {
+			b.Append(metering.Sample{ResourceID: r, Metric: m.Metric, TS: s, Value: w.values[r], Source: c.cfg.Config.Vendor})
+		}
+	}
+	var res metering.Result
+	if b.Len() > 0 {
+		t, err := c.cfg.Samples.Add(ctx, &b)
+		if err == nil {
+			res, err = t.Wait(ctx)
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return Report{}, ctx.Err()
+			}
+			r, rerr := c.record(ctx, m, run, nil, "samples not stored: "+err.Error(), trigger, reason)
+			if rerr == nil {
+				rerr = err
+			}
+			return r, rerr
+		}
+	}
+	r, err := c.record(ctx, m, run, wins, strings.Join(warnings, "; "), trigger, reason)
+	r.Duplicates = res.Duplicates
+	return r, err
+}
+
+// record writes the records of the windows of run: failed with failure when wins is
+// nil, else as collected or partial.
+func (c *Collector) record(ctx context.Context, m Mapping, run []time.Time, wins map[int64]*windowResult, note, trigger, reason string) (Report, error) {
+	at := c.cfg.Now()
+	rs := make([]Window, 0, len(run))
+	var rep Report
+	for _, s := range run {
+		w := Window{Vendor: c.cfg.Config.Vendor, Metric: m.Metric, Start: s, End: s.Add(m.Window), Trigger: trigger, Reason: reason, At: at}
+		rep.Windows++
+		if wins == nil {
+			w.Status, w.Error = Failed, note
+			rep.Failed++
+		} else {
+			wr := wins[w.End.UnixMilli()]
+			w.Series, w.Samples = wr.series, len(wr.values)
+			rep.Samples += w.Samples
+			w.Status = Collected
+			var msgs []string
+			if note != "" {
+				msgs = append(msgs, "prometheus warned: "+note)
+			}
+			if len(wr.dropped) > 0 {
+				w.Status = Partial
+				if len(wr.dropped) > 5 {
+					msgs = append(msgs, wr.dropped[:5]...)
+					msgs = append(msgs, fmt.Sprintf("… %d series dropped in all", len(wr.dropped)))
+				} else {
+					msgs = append(msgs, wr.dropped...)
+				}
+			}
+			if note != "" {
+				w.Status = Partial
+			}
+			w.Error = strings.Join(msgs, "; ")
+			if w.Status == Partial {
+				rep.Partial++
+			} else {
+				rep.Collected++
+			}
+		}
+		rs = append(rs, w)
+	}
+	if wins == nil {
+		rep.Errors = append(rep.Errors, fmt.Sprintf("%s %s … %s: %s", m.Metric, fmtTime(run[0]), fmtTime(run[len(run)-1].Add(m.Window)), note))
+	}
+	if err := c.cfg.Store.RecordWindows(context.WithoutCancel(ctx), rs); err != nil {
+		return rep, fmt.Errorf("record windows of %s %s: %w", c.cfg.Config.Vendor, m.Metric, err)
+	}
+	return rep, nil
+}
+
+func labelString(l map[string]string) string {
+	keys := make([]string, 0, len(l))
+	for k := range l {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s=%q", k, l[k])
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+func fmtTime(t time.Time) string {
+	return t.In(calendar.Shanghai).Format("2006-01-02T15:04:05-07:00")
+}

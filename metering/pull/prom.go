@@ -1,0 +1,134 @@
+package pull
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// promClient asks one Prometheus HTTP API for range queries.
+type promClient struct {
+	ep   Endpoint
+	http *http.Client
+}
+
+// promSeries is one series of a range-query answer.
+type promSeries struct {
+	Metric map[string]string `json:"metric"`
+	Values []promPoint       `json:"values"`
+}
+
+// promPoint is [unix seconds, "value"].
+type promPoint struct {
+	T int64 // unix milliseconds
+	V float64
+}
+
+func (p *promPoint) UnmarshalJSON(b []byte) error {
+	var raw [2]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	ts, err := strconv.ParseFloat(string(raw[0]), 64)
+	if err != nil {
+		return fmt.Errorf("point time %s: %v", raw[0], err)
+	}
+	p.T = int64(math.Round(ts * 1000))
+	var vs string
+	if err := json.Unmarshal(raw[1], &vs); err != nil {
+		return fmt.Errorf("point value %s: %v", raw[1], err)
+	}
+	// Prometheus writes NaN, +Inf, -Inf as such; ParseFloat reads them
+	v, err := strconv.ParseFloat(vs, 64)
+	if err != nil {
+		return fmt.Errorf("point value %q: %v", vs, err)
+	}
+	p.V = v
+	return nil
+}
+
+type promAnswer struct {
+	Status    string `json:"status"`
+	ErrorType string `json:"errorType"`
+	Error     string `json:"error"`
+	Data      struct {
+		ResultType string       `json:"resultType"`
+		Result     []promSeries `json:"result"`
+	} `json:"data"`
+	Warnings []string `json:"warnings"`
+}
+
+// queryRange evaluates expr at start, start+step, … ≤ end.
+func (c *promClient) queryRange(ctx context.Context, expr string, start, end time.Time, step time.Duration) ([]promSeries, []string, error) {
+	u, err := url.Parse(strings.TrimRight(c.ep.URL, "/") + "/api/v1/query_range")
+	if err != nil {
+		return nil, nil, err
+	}
+	form := url.Values{}
+	form.Set("query", expr)
+	form.Set("start", strconv.FormatInt(start.Unix(), 10))
+	form.Set("end", strconv.FormatInt(end.Unix(), 10))
+	form.Set("step", strconv.FormatInt(int64(step/time.Second), 10))
+	form.Set("timeout", strconv.FormatInt(int64(c.ep.Timeout/time.Second), 10)+"s")
+	ctx, cancel := context.WithTimeout(ctx, c.ep.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	switch c.ep.Auth {
+	case "basic":
+		req.SetBasicAuth(c.ep.Username, c.ep.Password)
+	case "bearer":
+		req.Header.Set("Authorization", "Bearer "+c.ep.Token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, nil, c.describe(ctx, err)
+	}
+	defer resp.Body.Close()
+	var ans promAnswer
+	body := io.LimitReader(resp.Body, 1<<30)
+	dec := json.NewDecoder(body)
+	if derr := dec.Decode(&ans); derr != nil {
+		if resp.StatusCode/100 != 2 {
+			return nil, nil, fmt.Errorf("prometheus answered %s", resp.Status)
+		}
+		return nil, nil, fmt.Errorf("prometheus answer unreadable: %v", c.describe(ctx, derr))
+	}
+	if ans.Status != "success" {
+		msg := ans.Error
+		if ans.ErrorType != "" {
+			msg = ans.ErrorType + ": " + msg
+		}
+		return nil, nil, fmt.Errorf("prometheus answered %s: %s", resp.Status, msg)
+	}
+	if ans.Data.ResultType != "matrix" {
+		return nil, nil, fmt.Errorf("prometheus answered a %q, want a matrix (is the expression a range function over [$window]?)", ans.Data.ResultType)
+	}
+	return ans.Data.Result, ans.Warnings, nil
+}
+
+// describe names a timeout as such.
+func (c *promClient) describe(ctx context.Context, err error) error {
+	var ne net.Error
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return fmt.Errorf("prometheus %s: timeout: no answer within %s", c.ep.URL, c.ep.Timeout)
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return fmt.Errorf("prometheus %s: %v", c.ep.URL, err)
+}
