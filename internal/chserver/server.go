@@ -243,8 +243,9 @@ func (s *Server) launch(ctx context.Context, port int) error {
 	return nil
 }
 
-// Stop ends this process's use of the server. The last user stops the server (SIGTERM,
-// then SIGKILL after 30s). It never waits without bound.
+// Stop ends this process's use of the server. The last user stops the server: SIGTERM,
+// and a wait of at most stopWait for it to exit; a server slower to shut down finishes
+// on its own (the next Start waits for it to exit before starting another).
 func (s *Server) Stop() error {
 	if s.users == nil {
 		return nil
@@ -263,13 +264,17 @@ func (s *Server) Stop() error {
 	last := syscall.Flock(int(s.users.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil
 	if last {
 		if pid := runningPid(s.dir); pid > 0 {
-			_ = terminate(ctx, pid, 30*time.Second)
+			_ = syscall.Kill(pid, syscall.SIGTERM)
+			waitGone(pid, stopWait)
 		}
-		s.waitOwn(5 * time.Second)
+		s.waitOwn(time.Second)
 	}
 	s.leave()
 	return nil
 }
+
+// stopWait bounds the last user's wait for the server to exit.
+const stopWait = 5 * time.Second
 
 // leave drops this process's reference.
 func (s *Server) leave() {

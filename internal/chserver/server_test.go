@@ -133,7 +133,9 @@ func TestLastUserStops(t *testing.T) {
 	pid := runningPid(dir)
 	require.NoError(t, a.Stop())
 	require.NoError(t, hello(b.Addr, b.Password), "the server still answers the remaining user")
+	began := time.Now()
 	require.NoError(t, b.Stop())
+	t.Logf("the last user's Stop took %s", time.Since(began).Round(time.Millisecond))
 	assert.True(t, waitGone(pid, 10*time.Second), "the last user stopped the server")
 }
 
