@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
@@ -24,12 +25,16 @@ Refused (exit 1, nothing written) when the month has not ended yet, was never ra
 (run cloudbill rate first), or a vendor's acceptance is pending (import the acceptance
 records and re-rate, or close anyway with --allow-pending, which the close records).
 Closing a closed month is a no-op (exit 0) that checks the frozen lines against the hash.
+One month is closed by one process at a time, on any host: a close that finds another
+close of the same month under way waits for it (up to --wait) and then reports the month
+as already closed, or fails with "month is being closed" naming the other closer.
 An earlier month rated but still open is reported as a warning: close months in order.`
 
 func cmdClose(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("close", "--period YYYY-MM [--allow-pending]", closeHelp)
 	period := fs.String("period", "", "the `month` to close, YYYY-MM (required)")
 	allowPending := fs.Bool("allow-pending", false, "close even though some vendors' acceptance is pending (recorded in the close)")
+	wait := fs.Duration("wait", 5*time.Minute, "how long to wait while another process closes the same month (0: fail at once)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -47,7 +52,7 @@ func cmdClose(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := monthclose.Close(ctx, s, p, monthclose.Options{AllowPending: *allowPending, Now: a.now, ClosedBy: "cli"})
+	res, err := monthclose.Close(ctx, s, p, monthclose.Options{AllowPending: *allowPending, Now: a.now, ClosedBy: "cli", Wait: *wait})
 	if err != nil {
 		return err
 	}

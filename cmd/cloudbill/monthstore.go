@@ -11,9 +11,10 @@ import (
 
 // The store is what closing, the breakdown and the scheduler read and write.
 var (
-	_ monthclose.Store = (*chstore.Store)(nil)
-	_ breakdown.Reader = (*chstore.Store)(nil)
-	_ schedule.Store   = (*chstore.Store)(nil)
+	_ monthclose.Store   = (*chstore.Store)(nil)
+	_ monthclose.Claimer = (*chstore.Store)(nil)
+	_ breakdown.Reader   = (*chstore.Store)(nil)
+	_ schedule.Store     = (*chstore.Store)(nil)
 )
 
 // monthStore opens the store as the month-close store.

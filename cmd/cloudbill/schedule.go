@@ -5,6 +5,7 @@ import (
 	"flag"
 	"log/slog"
 	"path/filepath"
+	"time"
 
 	"cloudbill/internal/calendar"
 	"cloudbill/invoicing/monthclose"
@@ -68,7 +69,7 @@ func startScheduler(ctx context.Context, a *app) (stop func(), err error) {
 			return err
 		},
 		Close: func(ctx context.Context, p calendar.Period) (monthclose.Result, error) {
-			return monthclose.Close(ctx, s, p, monthclose.Options{Now: a.now, ClosedBy: "schedule"})
+			return monthclose.Close(ctx, s, p, monthclose.Options{Now: a.now, ClosedBy: "schedule", Wait: 10 * time.Minute})
 		},
 		Issue: func(ctx context.Context, p calendar.Period) error {
 			_, err := a.issueStatements(ctx, p, out, "")

@@ -53,7 +53,21 @@ var (
 	ErrRerated = errors.New("month re-rated during close")
 	// ErrTampered: the lines of a closed month no longer hash to the recorded content hash.
 	ErrTampered = errors.New("closed month's lines changed")
+	// ErrBeingClosed: another process (on any host) is closing the month; nothing was
+	// written. The error names who and since when.
+	ErrBeingClosed = errors.New("month is being closed")
 )
+
+// Claimer is a Store that holds a month's close against every other closer, in any
+// process on any host (the ClickHouse adapter keeps claims in ClickHouse). When the Store
+// is one, Close claims the month before it checks and writes anything, so that two
+// closes of one month write exactly one close record: the second waits (up to
+// Options.Wait) and then finds the month closed, or is told ErrBeingClosed.
+type Claimer interface {
+	// ClaimClose returns once this process holds month p's close, or an error wrapping
+	// ErrBeingClosed when another holds it past wait. release ends the claim.
+	ClaimClose(ctx context.Context, p calendar.Period, by string, wait time.Duration) (release func(), err error)
+}
 
 // Options tunes a close.
 type Options struct {
@@ -65,6 +79,9 @@ type Options struct {
 	Now func() time.Time
 	// ClosedBy names who or what closed the month ("cli", "schedule", a user name).
 	ClosedBy string
+	// Wait is how long to wait while another process closes the same month (see
+	// Claimer); 0: do not wait, answer ErrBeingClosed at once.
+	Wait time.Duration
 }
 
 // Result says what Close did.
@@ -85,6 +102,9 @@ const lookBack = 12
 // Close closes month p. In order it:
 //   - returns the existing close (Already, nothing written) when p is closed, after
 //     checking that the frozen lines still hash to the recorded hash (ErrTampered if not);
+//   - claims the month when s is a Claimer (see there), waiting up to opts.Wait while
+//     another process closes it (ErrBeingClosed after that), and looks again whether it
+//     was closed meanwhile; the claim is held until Close returns;
 //   - refuses a month that has not ended by opts.Now (ErrNotEnded), that was never rated
 //     (ErrNotRated), or whose run lists vendors with pending acceptance unless
 //     opts.AllowPending (ErrPending);
@@ -107,6 +127,22 @@ func Close(ctx context.Context, s Store, p calendar.Period, opts Options) (Resul
 	for _, c := range closes {
 		if c.Period == p {
 			return already(ctx, s, c)
+		}
+	}
+	if cl, ok := s.(Claimer); ok {
+		release, err := cl.ClaimClose(ctx, p, opts.ClosedBy, opts.Wait)
+		if err != nil {
+			return Result{}, fmt.Errorf("close %s: %w", p, err)
+		}
+		defer release()
+		// it may have been closed while we waited for the claim
+		if closes, err = s.Closes(ctx); err != nil {
+			return Result{}, fmt.Errorf("close %s: %w", p, err)
+		}
+		for _, c := range closes {
+			if c.Period == p {
+				return already(ctx, s, c)
+			}
 		}
 	}
 	now := opts.Now()
