@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // Spool keeps batches on local disk while ClickHouse cannot take them. Each batch is
@@ -221,4 +222,39 @@ func decodeBatch(data []byte, dst *Batch) error {
 		return errors.New("trailing bytes")
 	}
 	return nil
+}
+
+// Backlog is what waits in a spool directory, read without opening (or cleaning) it.
+type Backlog struct {
+	Batches int
+	Bytes   int64
+	// Oldest is the modification time of the oldest batch file (zero when none).
+	Oldest time.Time
+}
+
+// SpoolBacklog reads the backlog of the spool in dir; a missing directory is empty.
+func SpoolBacklog(dir string) (Backlog, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return Backlog{}, nil
+	}
+	if err != nil {
+		return Backlog{}, fmt.Errorf("spool: %w", err)
+	}
+	var b Backlog
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".spool") {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil {
+			continue // replayed meanwhile
+		}
+		b.Batches++
+		b.Bytes += fi.Size()
+		if b.Oldest.IsZero() || fi.ModTime().Before(b.Oldest) {
+			b.Oldest = fi.ModTime()
+		}
+	}
+	return b, nil
 }
