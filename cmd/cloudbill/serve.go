@@ -28,7 +28,9 @@ Runs the ingest API and the month-close scheduler until SIGTERM or SIGINT.
                      durable, 200 {"accepted": N, "duplicates": D, "rejected": [{"line": L,
                      "error": "…"}]}; 413 past --max-body; 415 for another content type;
                      503 when the samples could be neither stored nor spooled (send again).
-  GET  /healthz      200 {"status": "ok"|"degraded", "clickhouse": "up"|"down", "spooled_batches": N}
+  GET  /healthz      200 {"status": "ok"|"degraded", "clickhouse": "up"|"down", "spooled_batches": N,
+                     and with the embedded ClickHouse "clickhouse_restarts": N,
+                     "clickhouse_last_restart": time}
   /                  the portal (sign-in, overview, drill-down, statements, settlement,
                      invoices, months and close, audit) and its JSON API under /api/v1/
                      (docs/portal.md); accounts: cloudbill users
@@ -39,8 +41,11 @@ Without --tls-cert/--tls-key serve listens only on a loopback address, unless
 Samples are gathered into large batches (flushed at --batch samples or --flush after the
 first). When ClickHouse cannot take a batch it is written, fsync'd, to the spool in
 --data-dir/spool before any sender gets its 200, and replayed in order when ClickHouse
-answers again. On SIGTERM serve stops taking requests, answers those in progress once
-their samples are durable, flushes and exits: nothing acknowledged is lost.`
+answers again. The embedded ClickHouse (no --clickhouse) is supervised: when its process
+dies serve starts it again on the same port (back-off from 1 s to 1 min between failed
+attempts), logs each restart and counts it in /healthz. On SIGTERM serve stops taking
+requests, answers those in progress once their samples are durable, flushes and exits:
+nothing acknowledged is lost.`
 
 func cmdServe(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("serve", "[--listen ADDR]", serveExplain)
@@ -82,6 +87,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	logf := func(f string, args ...any) {
 		fmt.Fprintf(a.stderr, "%s serve: %s\n", a.now().Format(time.RFC3339), fmt.Sprintf(f, args...))
 	}
+	sup := a.superviseClickHouse(ctx, logf) // restarts the embedded server if it dies
 	b, err := metering.NewBatcher(metering.BatcherConfig{Sink: store, Spool: spool, MaxRows: *batchRows, MaxDelay: *flush, Linger: 20 * time.Millisecond, Logf: logf})
 	if err != nil {
 		return err
@@ -101,6 +107,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 		}
 		files, _ := spool.Files()
 		ans["spooled_batches"] = len(files)
+		sup.report(ans)
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(ans)
 	})
