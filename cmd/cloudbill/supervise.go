@@ -21,7 +21,6 @@ type supervisor struct {
 	restarts    int
 	lastRestart time.Time
 	lastError   string
-
 }
 
 // superviseClickHouse starts supervising the embedded server, if this process uses one;
