@@ -1,0 +1,3 @@
+package portal_test
+
+func stopBrowser() {}
