@@ -15,6 +15,7 @@ import (
 
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/csvin"
+	"cloudbill/internal/safeid"
 )
 
 // File is one input file: the name used in error messages and provenance, and its bytes.
@@ -204,16 +205,16 @@ func (rr *rowReader) oneOf(row csvin.Row, col, v string, allowed ...string) bool
 	return false
 }
 
-var identifier = regexp.MustCompile(`^[^\s,]+$`)
-
-// id reads a required identifier: non-empty, no spaces or commas.
+// id reads a required identifier in the safe alphabet (package safeid, docs/security.md):
+// an id becomes a file name, a spreadsheet cell and a URL path element, so "Q/1",
+// "x/../y" and "=cmd|…" are refused here, with the rule named.
 func (rr *rowReader) id(row csvin.Row, col string) (string, bool) {
 	v, ok := rr.required(row, col)
 	if !ok {
 		return "", false
 	}
-	if !identifier.MatchString(v) {
-		rr.errorf(row, col, "identifier %q contains spaces or commas", v)
+	if err := safeid.Check(v); err != nil {
+		rr.errorf(row, col, "%v", err)
 		return "", false
 	}
 	return v, true

@@ -1,12 +1,12 @@
 package invoicing
 
 import (
-	"encoding/csv"
 	"io"
 	"strconv"
 
 	"github.com/shopspring/decimal"
 
+	"cloudbill/internal/csvout"
 	"cloudbill/internal/money"
 	"cloudbill/rating"
 )
@@ -24,7 +24,7 @@ var CSVExtra = []string{"item_name", "unit", "mode", "corrects", "note"}
 // line, amounts rounded to the fen with a dot and no separators. There is no total row:
 // the statement's total is the sum of the amount column.
 func (m Month) WriteCSV(w io.Writer, ls []rating.Line) error {
-	cw := csv.NewWriter(w)
+	cw := csvout.NewWriter(w)
 	if err := cw.Write(append(append([]string(nil), CSVColumns...), CSVExtra...)); err != nil {
 		return err
 	}

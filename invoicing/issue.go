@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"cloudbill/internal/calendar"
+	"cloudbill/internal/safeid"
 	"cloudbill/invoicing/sheet"
 	"cloudbill/rating"
 )
@@ -178,6 +180,13 @@ func Write(ctx context.Context, st Statements, outDir string, ts Typesetter) (Su
 		sm.Files++
 		return nil
 	}
+	names := make(map[string]int, st.NumDocs())
+	for i := 0; i < st.NumDocs(); i++ {
+		if j, dup := names[st.DocName(i)]; dup {
+			return Summary{}, fmt.Errorf("statements of %s: statements %d and %d would both be %s: refusing to lose one", m.Period, j, i, st.DocName(i))
+		}
+		names[st.DocName(i)] = i
+	}
 	for i := 0; i < st.NumDocs(); i++ {
 		ls := st.Summary.Lines
 		switch {
@@ -213,22 +222,25 @@ func Write(ctx context.Context, st Statements, outDir string, ts Typesetter) (Su
 	if err != nil {
 		return Summary{}, fmt.Errorf("statements of %s: %w", m.Period, err)
 	}
+	if n, err := countFiles(dir); err != nil || n != sm.Files {
+		return Summary{}, fmt.Errorf("statements of %s: %d files reported, %d on disk in %s (%v)", m.Period, sm.Files, n, dir, err)
+	}
 	return sm, nil
 }
 
-// FileName is the file name (without extension) of a statement for an id: the id, with
-// path separators and other characters unsafe in file names replaced by "_".
-func FileName(id string) string {
-	b := []rune(id)
-	for i, r := range b {
-		switch {
-		case r == '/' || r == '\\' || r == ':' || r == 0 || r < 32:
-			b[i] = '_'
+// countFiles counts the regular files under dir.
+func countFiles(dir string) (int, error) {
+	n := 0
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			n++
 		}
-	}
-	s := string(b)
-	if s == "" || s == "." || s == ".." {
-		s = "_" + s
-	}
-	return s
+		return err
+	})
+	return n, err
 }
+
+// FileName is the file name (without extension) of a statement for an id: the one
+// injective mapping of package safeid (a safe id is its own name; "Q/1" is "Q%2F1", never
+// the "Q_1" of another department).
+func FileName(id string) string { return safeid.FileName(id) }

@@ -63,7 +63,7 @@ func TestEmptyMonth(t *testing.T) {
 }
 
 func TestFileName(t *testing.T) {
-	for in, want := range map[string]string{"D01": "D01", "a/b": "a_b", `a\b`: "a_b", "..": "_..", "": "_", "x:y": "x_y", "区财政局": "区财政局"} {
+	for in, want := range map[string]string{"D01": "D01", "a/b": "a%2Fb", "a_b": "a_b", `a\b`: "a%5Cb", "..": "%2E.", "": "%", "x:y": "x%3Ay", "区财政局": "%E5%8C%BA%E8%B4%A2%E6%94%BF%E5%B1%80"} {
 		assert.Equal(t, want, invoicing.FileName(in), "FileName(%q)", in)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"cloudbill/internal/csvin"
+	"cloudbill/internal/csvout"
 )
 
 // Format is the encoding of a sample stream.
@@ -391,7 +392,11 @@ func (p *Parser) csvRow(dst *Batch, rec []byte) (col, msg string) {
 		if j < 0 {
 			return nil
 		}
-		return trimSpace(buf[p.bounds[2*j]:p.bounds[2*j+1]])
+		f := trimSpace(buf[p.bounds[2*j]:p.bounds[2*j+1]])
+		if len(f) > 1 && f[0] == '\'' && csvout.Active(string(f[1:])) {
+			f = f[1:] // a cell cloudbill's CSV writer neutralised (package csvout)
+		}
+		return f
 	}
 	var src []byte
 	if p.idx[4] >= 0 {

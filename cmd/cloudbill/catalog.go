@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/csvin"
+	"cloudbill/internal/csvout"
 	chstore "cloudbill/sql"
 )
 
@@ -188,7 +188,7 @@ func itemFields(it catalog.Item) []string {
 }
 
 func writeCatalogCSV(w io.Writer, v catalog.Version) error {
-	cw := csv.NewWriter(w)
+	cw := csvout.NewWriter(w)
 	_ = cw.Write(catalogColumns)
 	for _, it := range sortedItems(v) {
 		_ = cw.Write(itemFields(it))

@@ -10,6 +10,7 @@ import (
 
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
+	"cloudbill/internal/safeid"
 	"cloudbill/invoicing/reconcile"
 	"cloudbill/rating"
 )
@@ -76,8 +77,8 @@ func (a *app) writeVendorInvoices(ctx context.Context, p vendorInvoicesParams) (
 		inv, inj := reconcile.GenerateInvoice(lines, v, p.Period, p.Seed)
 		f := vendorInvoiceFile{
 			Vendor:   v,
-			Invoice:  filepath.Join(dir, fmt.Sprintf("%s-%s.csv", v, p.Period)),
-			Manifest: filepath.Join(dir, fmt.Sprintf("injected-%s-%s.csv", v, p.Period)),
+			Invoice:  filepath.Join(dir, fmt.Sprintf("%s-%s.csv", safeid.FileName(string(v)), p.Period)),
+			Manifest: filepath.Join(dir, fmt.Sprintf("injected-%s-%s.csv", safeid.FileName(string(v)), p.Period)),
 			Claims:   len(inv.Claims), Injected: len(inj),
 		}
 		var b, m bytes.Buffer

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +20,7 @@ import (
 	"golang.org/x/term"
 
 	"cloudbill/internal/csvin"
+	"cloudbill/internal/csvout"
 	"cloudbill/metering"
 )
 
@@ -195,6 +198,28 @@ func cmdIngest(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
+// writeRejectLine copies a refused line to a reject file. A CSV line is written again
+// through the neutralising CSV writer (package csvout: no cell can act as a formula when
+// the file is opened in a spreadsheet; re-ingesting it reads the same values); a CSV line
+// that cannot be split is written as one text cell; NDJSON as it came.
+func writeRejectLine(w io.Writer, raw []byte, isCSV bool) {
+	if !isCSV {
+		w.Write(raw)
+		io.WriteString(w, "\n")
+		return
+	}
+	cr := csv.NewReader(bytes.NewReader(raw))
+	cr.FieldsPerRecord = -1
+	recs, err := cr.ReadAll()
+	cw := csvout.NewWriter(w)
+	if err != nil || len(recs) != 1 {
+		_ = cw.Write([]string{string(raw)})
+	} else {
+		_ = cw.Write(recs[0])
+	}
+	cw.Flush()
+}
+
 // rejectPath is the reject file of the i-th input, beside the report.
 func rejectPath(report string, i int, name string) string {
 	base := strings.TrimSuffix(report, filepath.Ext(report))
@@ -278,12 +303,10 @@ func ingestFile(ctx context.Context, b *metering.Batcher, name, rejects string, 
 			rw = bufio.NewWriter(rf)
 			r.rejectFile = rejects
 			if h := p.Header(); h != nil {
-				rw.Write(h)
-				rw.WriteByte('\n')
+				writeRejectLine(rw, h, true)
 			}
 		}
-		rw.Write(rj.Raw)
-		rw.WriteByte('\n')
+		writeRejectLine(rw, rj.Raw, r.format == metering.CSV)
 	}
 
 	var rows atomic.Int64

@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"cloudbill/internal/csvout"
 )
 
 // Error is an input error at a place in a file. Line is 1-based (the header is line 1,
@@ -226,13 +228,15 @@ type Row struct {
 	r    *Reader
 }
 
-// Get is the trimmed value of column c, "" when the column is absent.
+// Get is the trimmed value of column c, "" when the column is absent. A cell that
+// cloudbill's CSV writer neutralised (an apostrophe before what a spreadsheet would take
+// as a formula, see package csvout) reads as the value it was written from.
 func (row Row) Get(c string) string {
 	i, ok := row.r.cols[c]
 	if !ok {
 		return ""
 	}
-	return strings.TrimSpace(row.rec[i])
+	return csvout.Restore(strings.TrimSpace(row.rec[i]))
 }
 
 // Errorf makes an *Error at this row and column c.

@@ -2,7 +2,6 @@ package gen
 
 import (
 	"bufio"
-	"encoding/csv"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"cloudbill/internal/calendar"
+	"cloudbill/internal/csvout"
 )
 
 // The headers of the files written, in the column names of FORMATS.md.
@@ -157,7 +157,7 @@ func writeCSV(name string, header []string, rows [][]string) error {
 		return fmt.Errorf("write %s: %w", filepath.Base(name), err)
 	}
 	bw := bufio.NewWriterSize(f, 1<<16)
-	cw := csv.NewWriter(bw)
+	cw := csvout.NewWriter(bw)
 	_ = cw.Write(header)
 	_ = cw.WriteAll(rows) // flushes
 	if err := cw.Error(); err != nil {

@@ -1,7 +1,6 @@
 package breakdown
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"cloudbill/internal/csvout"
 	"cloudbill/internal/money"
 )
 
@@ -39,7 +39,7 @@ var Columns = []string{"level", "period", "department_id", "project_id", "catego
 	"amount", "day_amount", "corrects", "note"}
 
 func WriteCSV(w io.Writer, b Report) error {
-	cw := csv.NewWriter(w)
+	cw := csvout.NewWriter(w)
 	_ = cw.Write(Columns)
 	for _, u := range b.Units {
 		for _, p := range u.Projects {

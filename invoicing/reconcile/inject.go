@@ -1,7 +1,6 @@
 package reconcile
 
 import (
-	"encoding/csv"
 	"fmt"
 	"hash/fnv"
 	"io"
@@ -12,6 +11,7 @@ import (
 
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
+	"cloudbill/internal/csvout"
 	"cloudbill/internal/money"
 	"cloudbill/rating"
 )
@@ -222,7 +222,7 @@ func GenerateInvoice(lines []rating.Line, v catalog.VendorID, p calendar.Period,
 
 // WriteInjectionsCSV writes the list of what was injected into vendor v's invoice.
 func WriteInjectionsCSV(w io.Writer, v catalog.VendorID, p calendar.Period, inj []Injection) error {
-	cw := csv.NewWriter(w)
+	cw := csvout.NewWriter(w)
 	_ = cw.Write([]string{"vendor_id", "period", "order_id", "item_code", "injected", "expected_class", "expected_reason", "note"})
 	for _, x := range inj {
 		_ = cw.Write([]string{string(v), p.String(), string(x.Order), string(x.Item), string(x.Kind), string(x.Class), string(x.Reason), x.Note})

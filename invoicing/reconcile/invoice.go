@@ -1,7 +1,6 @@
 package reconcile
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/csvin"
+	"cloudbill/internal/csvout"
 	"cloudbill/internal/money"
 )
 
@@ -236,7 +236,7 @@ func parseDecimal(s string) (decimal.Decimal, string) {
 // WriteInvoiceCSV writes inv in the vendor invoice format (UTF-8, no BOM), the claims in
 // their order; quantity and days are left empty where not given.
 func WriteInvoiceCSV(w io.Writer, inv Invoice) error {
-	cw := csv.NewWriter(w)
+	cw := csvout.NewWriter(w)
 	_ = cw.Write([]string{"vendor_id", "period", "order_id", "item_code", "amount", "quantity", "days"})
 	for _, c := range inv.Claims {
 		q, d := "", ""

@@ -1,7 +1,6 @@
 package reconcile
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
@@ -9,7 +8,9 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"cloudbill/internal/csvout"
 	"cloudbill/internal/money"
+	"cloudbill/internal/safeid"
 )
 
 // ReportColumns are the columns of reconcile-<vendor>-<period>.csv.
@@ -21,14 +22,17 @@ var ReportColumns = []string{
 }
 
 // FileName is the base name of the reconciliation's files without extension:
-// reconcile-<vendor>-<period>.
-func FileName(r Result) string { return fmt.Sprintf("reconcile-%s-%s", r.Vendor, r.Period) }
+// reconcile-<vendor>-<period>, the vendor id mapped by safeid.FileName (one path element,
+// injective: a vendor id such as "x/../../y" cannot lead outside the output folder).
+func FileName(r Result) string {
+	return fmt.Sprintf("reconcile-%s-%s", safeid.FileName(string(r.Vendor)), r.Period)
+}
 
 // WriteCSV writes one row per line of r in r.Rows order (UTF-8, no BOM): amounts with
 // two decimals; reasons are codes separated by ";"; the explanation is Chinese text, its
 // sentences separated by "；". The same result always gives the same bytes.
 func WriteCSV(w io.Writer, r Result) error {
-	cw := csv.NewWriter(w)
+	cw := csvout.NewWriter(w)
 	if err := cw.Write(ReportColumns); err != nil {
 		return err
 	}

@@ -16,7 +16,6 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"os"
@@ -28,6 +27,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"cloudbill/internal/csvin"
+	"cloudbill/internal/csvout"
 	"cloudbill/invoicing/reconcile"
 )
 
@@ -115,7 +115,7 @@ func ReadXLSX(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoic
 		names[i] = strings.ToLower(strings.TrimSpace(h))
 	}
 	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
+	w := csvout.NewWriter(&buf)
 	w.UseCRLF = false
 	for i, row := range rows {
 		if len(row) == 0 {
