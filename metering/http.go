@@ -26,6 +26,9 @@ type HandlerConfig struct {
 	// MaxConcurrent bounds the requests read at once (each holds its samples until
 	// they are durable); others wait their turn. Default 16.
 	MaxConcurrent int
+	// Ranges are the valid values per metric (nil: DefaultRanges); a sample outside is
+	// a rejected line.
+	Ranges *Ranges
 }
 
 // Answer is the body of a 200 answer (FORMATS.md).
@@ -123,7 +126,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	var ans Answer
 	ans.Rejected = []Rejected{}
-	p, err := NewParser(body, ParserConfig{Name: "request", Format: format, Source: source, Strings: h.strings})
+	p, err := NewParser(body, ParserConfig{Name: "request", Format: format, Source: source, Strings: h.strings, Ranges: h.cfg.Ranges})
 	if err == nil {
 		for {
 			_, err = p.Next(batch, 1<<30, func(rj Reject) {

@@ -74,6 +74,8 @@ type ParserConfig struct {
 	Source string
 	// MaxLineLen bounds a line; default MaxLineLen.
 	MaxLineLen int
+	// Ranges are the valid values per metric; nil: DefaultRanges.
+	Ranges *Ranges
 	// Encoding of the input: csvin.Auto (the default) decides from the text.
 	Encoding csvin.Encoding
 	// Strings, if set, is a string table shared with other parsers.
@@ -107,6 +109,9 @@ type Parser struct {
 
 	strs                   map[string]string
 	lastMetric, lastSource string
+	// valid range of rangeMetric's values (cfg.Ranges)
+	rangeMetric      string
+	rangeLo, rangeHi float64
 	off                    atomic.Int64 // lr.offset as of the end of the last Next, for other goroutines
 }
 
@@ -119,6 +124,9 @@ func NewParser(r io.Reader, cfg ParserConfig) (*Parser, error) {
 	}
 	if cfg.Format == 0 {
 		cfg.Format = CSV
+	}
+	if cfg.Ranges == nil {
+		cfg.Ranges = DefaultRanges()
 	}
 	p := &Parser{cfg: cfg, lr: newLineReader(cfg.Name, r, cfg.MaxLineLen, cfg.Encoding)}
 	if cfg.Strings == nil {
@@ -427,6 +435,14 @@ func (p *Parser) sample(dst *Batch, resource, metric, ts, value, source []byte) 
 		}
 		return colValue, quote(value) + ": " + m
 	}
+	met := p.internLast(&p.lastMetric, metric)
+	if met != p.rangeMetric || p.rangeHi == 0 {
+		p.rangeMetric = met
+		p.rangeLo, p.rangeHi = p.cfg.Ranges.Bounds(met)
+	}
+	if v < p.rangeLo || v > p.rangeHi {
+		return colValue, p.cfg.Ranges.Check(met, v)
+	}
 	src := p.cfg.Source
 	if len(source) > 0 {
 		if m := checkID(source, MaxSourceLen); m != "" {
@@ -434,7 +450,7 @@ func (p *Parser) sample(dst *Batch, resource, metric, ts, value, source []byte) 
 		}
 		src = p.internLast(&p.lastSource, source)
 	}
-	dst.add(p.intern(resource), p.internLast(&p.lastMetric, metric), unix, v, src)
+	dst.add(p.intern(resource), met, unix, v, src)
 	return "", ""
 }
 

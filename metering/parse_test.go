@@ -128,7 +128,7 @@ func TestBadInput(t *testing.T) {
 		{name: "ndjson not an object, text after it, duplicate key", file: "u.ndjson", format: NDJSON,
 			in: `[1,2]` + "\n" + `{"resource_id":"r2","metric":"cpu","ts":"2026-11-01T00:00:00Z","value":1} {}` + "\n" +
 				`{"resource_id":"r3","resource_id":"r3","metric":"cpu","ts":"2026-11-01T00:00:00Z","value":1}` + "\n" +
-				"\n" + `{"resource_id":"r\u00e94","metric":"cpu","ts":"2026-11-01 08:00:00","value":-1}` + "\n",
+				"\n" + `{"resource_id":"r\u00e94","metric":"cpu","ts":"2026-11-01 08:00:00","value":1}` + "\n",
 			rejected: []string{`u.ndjson:1: malformed JSON: a line must be one JSON object {…}`, `u.ndjson:2: malformed JSON: text after the object (one object a line)`, `u.ndjson:3: column "resource_id": key appears twice in the object`},
 			kept:     []string{"ré4"}},
 		{name: "ndjson empty file", file: "u.ndjson", format: NDJSON, in: "\n  \n",
@@ -163,7 +163,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestParseValues(t *testing.T) {
-	in := head + "r1,cpu,2026-11-01T00:00:00,1.5,src\nr1,cpu,2026-11-01T00:00:00.75Z,-2e3,\nr1,mem,1990-07-01T12:00:00,0,\n"
+	in := head + "r1,cpu,2026-11-01T00:00:00,1.5,src\nr1,cpu,2026-11-01T00:00:00.75Z,2e3,\nr1,mem,1990-07-01T12:00:00,0,\n"
 	kept, rejected, err := parseAll(t, "u.csv", CSV, in)
 	require.NoError(t, err)
 	require.Empty(t, rejected)
@@ -174,7 +174,7 @@ func TestParseValues(t *testing.T) {
 	assert.Equal(t, 1.5, kept[0].Value)
 	assert.Equal(t, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Unix(), kept[1].TS.Unix(), "fraction dropped")
 	assert.Equal(t, "test", kept[1].Source, "default source")
-	assert.Equal(t, -2000.0, kept[1].Value)
+	assert.Equal(t, 2000.0, kept[1].Value)
 	// 1990 Shanghai kept summer time (UTC+9): 12:00 local was 03:00 UTC
 	assert.Equal(t, time.Date(1990, 7, 1, 3, 0, 0, 0, time.UTC).Unix(), kept[2].TS.Unix())
 }

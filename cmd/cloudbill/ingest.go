@@ -68,6 +68,7 @@ func cmdIngest(ctx context.Context, a *app, args []string) error {
 	summary := fs.Bool("summary", true, "end the report with the samples written, their resources, time range and sum (computed from what was written: no query)")
 	batchRows := fs.Int("batch", 100_000, "samples per insert")
 	a.addEncodingFlag(fs)
+	ranges := addMetricMaxFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -125,7 +126,7 @@ func cmdIngest(ctx context.Context, a *app, args []string) error {
 	resources := newResourceSet()
 	start := time.Now()
 	for i, name := range fs.Args() {
-		r, lo, hi, err := ingestFile(ctx, b, name, rejectPath(*report, i, name), progress, *batchRows, a.encoding, resources)
+		r, lo, hi, err := ingestFile(ctx, b, name, rejectPath(*report, i, name), progress, *batchRows, a.encoding, resources, ranges)
 		if err != nil {
 			return err
 		}
@@ -252,7 +253,7 @@ func (s *resourceSet) add(id string) {
 // ingestFile streams one file into the batcher and waits until its samples are durable.
 // It returns the file's report and the range of its timestamps, and adds the resources
 // of its samples to resources.
-func ingestFile(ctx context.Context, b *metering.Batcher, name, rejects string, progress io.Writer, chunk int, enc csvin.Encoding, resources *resourceSet) (r *ingestReport, minTS, maxTS int64, err error) {
+func ingestFile(ctx context.Context, b *metering.Batcher, name, rejects string, progress io.Writer, chunk int, enc csvin.Encoding, resources *resourceSet, ranges *metering.Ranges) (r *ingestReport, minTS, maxTS int64, err error) {
 	r = &ingestReport{file: name}
 	f, err := os.Open(name)
 	if err != nil {
@@ -267,7 +268,7 @@ func ingestFile(ctx context.Context, b *metering.Batcher, name, rejects string, 
 	head := make([]byte, 512)
 	n, _ := f.ReadAt(head, 0)
 	r.format = metering.FormatOf(name, head[:n])
-	p, err := metering.NewParser(f, metering.ParserConfig{Name: name, Format: r.format, Source: filepath.Base(name), Encoding: enc})
+	p, err := metering.NewParser(f, metering.ParserConfig{Name: name, Format: r.format, Source: filepath.Base(name), Encoding: enc, Ranges: ranges})
 	if err != nil {
 		var ce *csvin.Error
 		var ces csvin.Errors

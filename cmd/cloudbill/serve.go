@@ -51,6 +51,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("serve", "[--listen ADDR]", serveExplain)
 	listen := fs.String("listen", "127.0.0.1:8080", "`address` of the HTTP API")
 	maxBody := fs.Int64("max-body", 64<<20, "largest request body taken, in `bytes` (larger: 413)")
+	ranges := addMetricMaxFlag(fs)
 	batchRows := fs.Int("batch", 100_000, "samples per insert")
 	flush := fs.Duration("flush", 200*time.Millisecond, "longest wait before a batch is written")
 	scheduleFlags(fs)
@@ -92,7 +93,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	h, err := metering.NewHandler(metering.HandlerConfig{Batcher: b, MaxBody: *maxBody})
+	h, err := metering.NewHandler(metering.HandlerConfig{Batcher: b, MaxBody: *maxBody, Ranges: ranges})
 	if err != nil {
 		return err
 	}
