@@ -240,6 +240,8 @@ func (c *eventChecker) config(row csvin.Row, eff calendar.Date, okDate, terminat
 		} else if q, okQ := rr.decimalValue(row, "quantity", v); okQ {
 			if q.Sign() <= 0 {
 				rr.errorf(row, "quantity", "quantity must be positive, got %s", v)
+			} else {
+				rr.atMost(row, "quantity", q, MaxQuantity, "quantity")
 			}
 			cfg.Quantity = q
 		}

@@ -164,6 +164,25 @@ var plainDecimal = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
 // maxScale is the number of decimal places stored for prices and quantities.
 const maxScale = 6
 
+// Bounds of prices and quantities at import (docs/security.md): beyond them a figure is a
+// typing error or an attack, and price × quantity × days would leave the range rating
+// and ClickHouse's Decimal(38, …) columns compute in.
+var (
+	// MaxPrice is the largest monthly unit price of a catalog item, in CNY.
+	MaxPrice = decimal.New(1, 8) // 100,000,000
+	// MaxQuantity is the largest quantity of a work order.
+	MaxQuantity = decimal.New(1, 8) // 100,000,000
+)
+
+// atMost checks v ≤ max for column col, naming the bound.
+func (rr *rowReader) atMost(row csvin.Row, col string, v, max decimal.Decimal, what string) bool {
+	if v.GreaterThan(max) {
+		rr.errorf(row, col, "%s %s is above the largest allowed, %s", what, v.String(), max.String())
+		return false
+	}
+	return true
+}
+
 // decimalValue reads a non-negative plain decimal (1234.5; never 1,234.5, 1e3 or −1).
 func (rr *rowReader) decimalValue(row csvin.Row, col, v string) (decimal.Decimal, bool) {
 	if !plainDecimal.MatchString(v) {

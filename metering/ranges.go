@@ -35,8 +35,8 @@ const DefaultCeiling = 1e9
 
 // Set sets metric's ceiling. A utilisation's ceiling cannot pass 100.
 func (r *Ranges) Set(metric string, max float64) error {
-	if max <= 0 || max != max || max > 1e15 {
-		return fmt.Errorf("ceiling of %s: %v is not a number above 0 and up to 1e15", metric, max)
+	if max <= 0 || max != max || max > 1e12 {
+		return fmt.Errorf("ceiling of %s: %v is not a number above 0 and up to 1e12", metric, max)
 	}
 	if isUtil(metric) && max > 100 {
 		return fmt.Errorf("ceiling of %s: a utilisation is a percentage, at most 100", metric)

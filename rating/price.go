@@ -212,6 +212,12 @@ func price(in Input, ps []piece, exc []string) Priced {
 			l.Unrounded = pc.price.Mul(cfg.Quantity).Mul(decimal.NewFromInt(int64(days))).DivRound(dim, Places)
 		}
 		l.Amount = money.Round(l.Unrounded)
+		if why := outOfBounds(l); why != "" {
+			// one impossible record must not fail the month (nor reach a Decimal column
+			// it would overflow): it is left out, named, for someone to correct
+			exc = append(exc, fmt.Sprintf("order %s: item %s, days %s..%s excluded: %s", l.Order, l.Item, l.From, l.To, why))
+			continue
+		}
 		proj, ok := in.Org.Projects[catalog.ProjectKey{ID: cfg.Project, Year: p.Year}]
 		l.Category = catalog.FundingCategory(proj.Category, cfg.Portion)
 		if !ok || !proj.Approved {
@@ -239,6 +245,28 @@ func price(in Input, ps []piece, exc []string) Priced {
 	out.Exceptions = exc
 	SortLines(out.Lines)
 	return out
+}
+
+// Bounds of one rated line (docs/security.md). Imports refuse prices and quantities that
+// could pass them (catalog.MaxPrice, catalog.MaxQuantity, the metric ranges of
+// metering); a line beyond them comes from data stored before those bounds, and is
+// excluded as an exception instead of failing the month.
+var (
+	MaxLineAmount   = decimal.New(1, 16) // CNY
+	MaxLineQuantity = decimal.New(1, 20)
+)
+
+// outOfBounds says why l cannot be a statement line, or "".
+func outOfBounds(l Line) string {
+	switch {
+	case l.Amount.Abs().GreaterThan(MaxLineAmount):
+		return fmt.Sprintf("amount %s (quantity %s × unit price %s) is beyond the %s a line may hold", l.Amount, l.Quantity, l.UnitPrice, MaxLineAmount)
+	case l.Quantity.Abs().GreaterThan(MaxLineQuantity):
+		return fmt.Sprintf("quantity %s is beyond the %s a line may hold", l.Quantity, MaxLineQuantity)
+	case l.Quantity.IsNegative():
+		return fmt.Sprintf("quantity %s is negative", l.Quantity)
+	}
+	return ""
 }
 
 // grossKind reports the kinds that make up a vendor's gross: the month's own charges.

@@ -43,6 +43,13 @@ type UsageReader interface {
 	UsageAggregates(ctx context.Context, p calendar.Period, ws []UsageWindow) (Usage, error)
 }
 
+// UsageAnomalies is what a UsageReader may also do: name the samples its aggregates
+// leave out as impossible (a value outside the range rating takes), so that the run
+// reports them as exceptions instead of failing the month or billing them.
+type UsageAnomalies interface {
+	UsageOutOfRange(ctx context.Context, p calendar.Period, ws []UsageWindow) ([]string, error)
+}
+
 // Results reads closes and stores rating runs.
 type Results interface {
 	Closes(ctx context.Context) ([]Close, error)
@@ -205,6 +212,13 @@ func (r *Rater) month(ctx context.Context, p calendar.Period, cat catalog.Catalo
 	if ws := windowsOf(ps); len(ws) > 0 {
 		if usage, err = r.cfg.Usage.UsageAggregates(ctx, p, ws); err != nil {
 			return Priced{}, fmt.Errorf("rate %s: usage: %w", p, err)
+		}
+		if ua, ok := r.cfg.Usage.(UsageAnomalies); ok {
+			bad, err := ua.UsageOutOfRange(ctx, p, ws)
+			if err != nil {
+				return Priced{}, fmt.Errorf("rate %s: usage: %w", p, err)
+			}
+			exc = append(exc, bad...)
 		}
 	}
 	fp.add("month", p.String())

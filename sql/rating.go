@@ -42,12 +42,13 @@ func usageAggregatesQuery(p calendar.Period, byName bool) (string, []any) {
 FROM (
     SELECT wid, agg, day, sum(micro) AS dsum, count() AS dcnt, max(micro) AS dmax, quantileExactIfState(0.95)(micro, agg = 'p95') AS qs
     FROM (
-        SELECT ` + key + `, ts, toDate(ts, 'Asia/Shanghai') AS day,
-               toDecimal128(round(argMax(value, version) * 1000000), 0) AS micro
+        SELECT ` + key + `, ts, toDate(ts, 'Asia/Shanghai') AS day, argMax(value, version) AS v,
+               toDecimal128(round(if(v >= 0 AND v <= ` + maxBilledSample + `, v, 0) * 1000000), 0) AS micro
         FROM usage_samples
         WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
           AND (resource_id, metric) IN (SELECT resource_id, metric FROM usage_windows)
         GROUP BY ` + using + `, ts
+        HAVING v >= 0 AND v <= ` + maxBilledSample + `
     ) ALL INNER JOIN (
         SELECT ` + wkey + `, wid, agg, from_date, to_date FROM usage_windows
     ) USING (` + using + `)
@@ -55,6 +56,27 @@ FROM (
     GROUP BY wid, agg, day
 )
 GROUP BY wid`, []any{p.Start().Unix(), p.End().Unix()}
+}
+
+// maxBilledSample is the largest sample value rating takes (the largest ceiling ingest
+// can be configured with, metering.Ranges): samples stored outside 0..1e12 (before the
+// metric ranges existed) are left out of every quantity, and listed by
+// UsageOutOfRange, so that one of them cannot overflow the month's Decimal128 sums.
+const maxBilledSample = "1e12"
+
+// usageOutOfRangeQuery lists the samples of the windows in the month whose latest value
+// is outside 0..maxBilledSample (at most 21: 20 are named, the 21st says there are more).
+func usageOutOfRangeQuery(p calendar.Period) (string, []any) {
+	return `SELECT resource_id, metric, ts, v FROM (
+    SELECT resource_id, metric, ts, argMax(value, version) AS v
+    FROM usage_samples
+    WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
+      AND (resource_id, metric) IN (SELECT resource_id, metric FROM usage_windows)
+    GROUP BY resource_id, metric, ts
+    HAVING NOT (v >= 0 AND v <= ` + maxBilledSample + `)
+)
+ORDER BY resource_id, metric, ts
+LIMIT 21`, []any{p.Start().Unix(), p.End().Unix()}
 }
 
 // usageByName forces grouping by (resource_id, metric) (tests of the fallback).
@@ -73,16 +95,9 @@ func (s *Store) UsageAggregates(ctx context.Context, p calendar.Period, ws []rat
 	if len(ws) == 0 {
 		return out, nil
 	}
-	tbl, err := ext.NewTable("usage_windows",
-		ext.Column("wid", "UInt32"), ext.Column("resource_id", "String"), ext.Column("metric", "String"),
-		ext.Column("agg", "String"), ext.Column("from_date", "Date"), ext.Column("to_date", "Date"))
+	tbl, err := usageWindowsTable(ws)
 	if err != nil {
 		return nil, err
-	}
-	for i, w := range ws {
-		if err := tbl.Append(uint32(i), string(w.Resource), w.Metric, string(w.Agg), w.From.Time(), w.To.Time()); err != nil {
-			return nil, fmt.Errorf("usage windows: %w", err)
-		}
 	}
 	var distinct uint8
 	if err := s.conn.QueryRow(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), windowHashesDistinct).Scan(&distinct); err != nil {
@@ -123,6 +138,61 @@ func (s *Store) UsageAggregates(ctx context.Context, p calendar.Period, ws []rat
 			return nil, fmt.Errorf("aggregate usage of %s: window %s: unknown aggregation %q", p, w, w.Agg)
 		}
 		out[w] = qty.Shift(-6).Round(rating.QuantityPlaces)
+	}
+	return out, rows.Err()
+}
+
+// usageWindowsTable is ws as the external table usage_windows.
+func usageWindowsTable(ws []rating.UsageWindow) (*ext.Table, error) {
+	tbl, err := ext.NewTable("usage_windows",
+		ext.Column("wid", "UInt32"), ext.Column("resource_id", "String"), ext.Column("metric", "String"),
+		ext.Column("agg", "String"), ext.Column("from_date", "Date"), ext.Column("to_date", "Date"))
+	if err != nil {
+		return nil, err
+	}
+	for i, w := range ws {
+		if err := tbl.Append(uint32(i), string(w.Resource), w.Metric, string(w.Agg), w.From.Time(), w.To.Time()); err != nil {
+			return nil, fmt.Errorf("usage windows: %w", err)
+		}
+	}
+	return tbl, nil
+}
+
+var _ rating.UsageAnomalies = (*Store)(nil)
+
+// UsageOutOfRange names the samples of month p, of the windows ws, that UsageAggregates
+// leaves out because their value is outside 0..1e12 (stored before ingest checked metric
+// ranges): one exception each, at most 20 and a last one saying there are more.
+func (s *Store) UsageOutOfRange(ctx context.Context, p calendar.Period, ws []rating.UsageWindow) ([]string, error) {
+	if len(ws) == 0 {
+		return nil, nil
+	}
+	tbl, err := usageWindowsTable(ws)
+	if err != nil {
+		return nil, err
+	}
+	q, args := usageOutOfRangeQuery(p)
+	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("out-of-range samples of %s: %w", p, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var (
+			res, metric string
+			ts          time.Time
+			v           float64
+		)
+		if err := rows.Scan(&res, &metric, &ts, &v); err != nil {
+			return nil, fmt.Errorf("out-of-range samples of %s: %w", p, err)
+		}
+		if len(out) == 20 {
+			out = append(out, "… and more samples out of range")
+			break
+		}
+		out = append(out, fmt.Sprintf("sample %s %s at %s: value %g is outside 0..%s, left out of the month's quantities",
+			res, metric, ts.In(calendar.Shanghai).Format(time.RFC3339), v, maxBilledSample))
 	}
 	return out, rows.Err()
 }
