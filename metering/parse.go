@@ -112,7 +112,7 @@ type Parser struct {
 	// valid range of rangeMetric's values (cfg.Ranges)
 	rangeMetric      string
 	rangeLo, rangeHi float64
-	off                    atomic.Int64 // lr.offset as of the end of the last Next, for other goroutines
+	off              atomic.Int64 // lr.offset as of the end of the last Next, for other goroutines
 }
 
 // NewParser reads the start of r: for CSV the header, checked against SampleColumns (the

@@ -16,12 +16,14 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
@@ -60,16 +62,46 @@ func ReadFrom(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoic
 	return reconcile.ReadInvoice(name, br, want)
 }
 
-// ReadXLSX reads the first sheet of an .xlsx workbook as an invoice.
+// Bounds of a workbook (docs/security.md): a vendor's file is read only when it stays
+// within them, checked before reading (the zip's sizes, which archive/zip holds each entry
+// to while it is read) and while reading (each piece of sheet XML, each row, each cell);
+// beyond them the invoice is refused with the bound named, never truncated.
+const (
+	// MaxXLSXBytes bounds the workbook file.
+	MaxXLSXBytes = 64 << 20
+	// MaxUnzippedBytes bounds the sum of the workbook's parts once decompressed.
+	MaxUnzippedBytes = 256 << 20
+	// MaxXMLRun bounds one piece of text or one tag in the sheet's XML (a cell holds at
+	// most 32,767 characters in Excel: 128 KiB of UTF-8).
+	MaxXMLRun = 1 << 20
+	// MaxRows is Excel's row limit: an invoice with more rows cannot come from Excel.
+	MaxRows = 1_048_576
+	// MaxCellChars is Excel's limit of characters in a cell.
+	MaxCellChars = 32_767
+)
+
+// ReadXLSX reads the first sheet of an .xlsx workbook as an invoice, within the bounds
+// above: the sheet is streamed row by row.
 func ReadXLSX(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoice, error) {
 	bad := func(row int, col, format string, args ...any) (reconcile.Invoice, error) {
 		return reconcile.Invoice{}, csvin.Errors{csvin.Errorf(name, row, col, format, args...)}
 	}
-	data, err := io.ReadAll(r)
+	data, err := io.ReadAll(io.LimitReader(r, MaxXLSXBytes+1))
 	if err != nil {
 		return reconcile.Invoice{}, fmt.Errorf("read %s: %w", name, err)
 	}
-	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if len(data) > MaxXLSXBytes {
+		return bad(0, "", "the workbook is larger than %d MiB: refused (send CSV, or split the invoice)", MaxXLSXBytes>>20)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return bad(0, "", "is not a readable .xlsx workbook: %v", err)
+	}
+	merges, err := checkParts(zr)
+	if err != nil {
+		return bad(0, "", "refused: %v", err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: MaxUnzippedBytes, UnzipXMLSizeLimit: 16 << 20})
 	if err != nil {
 		return bad(0, "", "is not a readable .xlsx workbook: %v", err)
 	}
@@ -79,15 +111,8 @@ func ReadXLSX(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoic
 		return bad(0, "", "the workbook has no sheet")
 	}
 	sheet := sheets[0]
-	rows, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
-	if err != nil {
-		return bad(0, "", "sheet %q: %v", sheet, err)
-	}
-	if len(rows) == 0 {
-		return bad(0, "", "the first sheet %q is empty: row 1 must name the columns (%s)", sheet, strings.Join(reconcile.InvoiceSpec.Required, ", "))
-	}
 	var merged []excelize.MergeCell
-	if mayMerge(data) { // GetMergeCells parses the whole sheet: only when there may be some
+	if merges { // GetMergeCells parses the whole sheet: only when there may be some
 		if merged, err = f.GetMergeCells(sheet, true); err != nil {
 			return bad(0, "", "sheet %q: %v", sheet, err)
 		}
@@ -109,27 +134,60 @@ func ReadXLSX(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoic
 		return reconcile.Invoice{}, errs
 	}
 
-	header := rows[0]
-	names := make([]string, len(header))
-	for i, h := range header {
-		names[i] = strings.ToLower(strings.TrimSpace(h))
+	rows, err := f.Rows(sheet)
+	if err != nil {
+		return bad(0, "", "sheet %q: %v", sheet, err)
 	}
-	var buf bytes.Buffer
+	defer rows.Close()
+	var (
+		names []string
+		buf   bytes.Buffer
+		n     int // rows read, blank ones included: the line number of the row
+		last  int // the last row that was not blank
+	)
 	w := csvout.NewWriter(&buf)
 	w.UseCRLF = false
-	for i, row := range rows {
+	for rows.Next() {
+		n++
+		if n > MaxRows {
+			return bad(MaxRows+1, "", "the sheet has more than %d rows (Excel's limit): refused, not truncated", MaxRows)
+		}
+		row, err := rows.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			if errors.Is(err, excelize.ErrMaxRows) {
+				return bad(MaxRows+1, "", "the sheet has more than %d rows (Excel's limit): refused, not truncated", MaxRows)
+			}
+			return bad(n, "", "sheet %q: %v", sheet, err)
+		}
+		for j, v := range row {
+			if len(v) > MaxCellChars && utf8.RuneCountInString(v) > MaxCellChars {
+				col := ""
+				if j < len(names) {
+					col = names[j]
+				}
+				return bad(n, col, "a cell of more than %d characters (Excel's limit): refused", MaxCellChars)
+			}
+		}
+		if n == 1 {
+			if len(row) == 0 {
+				break
+			}
+			for _, h := range row {
+				names = append(names, strings.ToLower(strings.TrimSpace(h)))
+			}
+		}
 		if len(row) == 0 {
 			buf.WriteString("\n") // keeps the row number as the line number
 			continue
 		}
-		rec := make([]string, 0, max(len(row), len(header)))
+		rec := make([]string, 0, max(len(row), len(names)))
 		for j, v := range row {
-			if i > 0 && j < len(names) {
+			if n > 1 && j < len(names) {
 				v = cellValue(v, names[j])
 			}
 			rec = append(rec, v)
 		}
-		for i > 0 && len(rec) < len(header) {
+		for n > 1 && len(rec) < len(names) {
 			rec = append(rec, "")
 		}
 		if allBlank(rec) {
@@ -137,9 +195,19 @@ func ReadXLSX(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoic
 			continue
 		}
 		if err := w.Write(rec); err != nil {
-			return bad(i+1, "", "%v", err)
+			return bad(n, "", "%v", err)
 		}
 		w.Flush()
+		last = n
+	}
+	if err := rows.Error(); err != nil {
+		if errors.Is(err, excelize.ErrMaxRows) {
+			return bad(MaxRows+1, "", "the sheet has more than %d rows (Excel's limit): refused, not truncated", MaxRows)
+		}
+		return bad(n, "", "sheet %q: %v", sheet, err)
+	}
+	if len(names) == 0 || last == 0 {
+		return bad(0, "", "the first sheet %q is empty: row 1 must name the columns (%s)", sheet, strings.Join(reconcile.InvoiceSpec.Required, ", "))
 	}
 	w.Flush()
 	inv, err := reconcile.ReadInvoice(name, &buf, want)
@@ -147,28 +215,69 @@ func ReadXLSX(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoic
 	return inv, err
 }
 
-// mayMerge reports whether any worksheet of the workbook may hold merged cells: a cheap
-// scan of the sheets' XML for a mergeCell element.
-func mayMerge(xlsx []byte) bool {
-	zr, err := zip.NewReader(bytes.NewReader(xlsx), int64(len(xlsx)))
-	if err != nil {
-		return true
+// checkParts checks the workbook's parts against the bounds before excelize reads them:
+// their decompressed sizes (as the zip declares them; archive/zip refuses an entry that
+// holds more), and in the worksheets and shared strings, streamed, no piece of text or
+// tag longer than MaxXMLRun. It reports whether a worksheet may hold merged cells.
+func checkParts(zr *zip.Reader) (merges bool, err error) {
+	var total uint64
+	for _, zf := range zr.File {
+		total += zf.UncompressedSize64
+		if total > MaxUnzippedBytes {
+			return false, fmt.Errorf("its parts decompress to more than %d MiB (bound of a workbook)", MaxUnzippedBytes>>20)
+		}
 	}
 	for _, zf := range zr.File {
-		if !strings.HasPrefix(zf.Name, "xl/worksheets/") {
+		sheet := strings.HasPrefix(zf.Name, "xl/worksheets/")
+		if !sheet && zf.Name != "xl/sharedStrings.xml" {
 			continue
 		}
-		rc, err := zf.Open()
+		m, err := scanXML(zf)
 		if err != nil {
-			return true
+			return false, fmt.Errorf("%s: %v", zf.Name, err)
 		}
-		b, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil || bytes.Contains(b, []byte("<mergeCell")) || bytes.Contains(b, []byte(":mergeCell")) {
-			return true
+		merges = merges || (sheet && m)
+	}
+	return merges, nil
+}
+
+// scanXML streams one part: it fails on a run of more than MaxXMLRun bytes without '<'
+// or '>', and reports whether the part mentions mergeCell.
+func scanXML(zf *zip.File) (merges bool, err error) {
+	rc, err := zf.Open()
+	if err != nil {
+		return false, err
+	}
+	defer rc.Close()
+	buf := make([]byte, 64<<10)
+	var tail []byte
+	run, off := 0, int64(0)
+	for {
+		n, rerr := rc.Read(buf)
+		chunk := buf[:n]
+		for _, c := range chunk {
+			if c == '<' || c == '>' {
+				run = 0
+				continue
+			}
+			run++
+			if run > MaxXMLRun {
+				return false, fmt.Errorf("more than %d KiB of text without markup near byte %d (bound: a cell holds at most %d characters)", MaxXMLRun>>10, off, MaxCellChars)
+			}
+		}
+		if !merges {
+			look := append(tail, chunk...)
+			merges = bytes.Contains(look, []byte("mergeCell"))
+			tail = append(tail[:0], look[max(0, len(look)-16):]...)
+		}
+		off += int64(n)
+		if rerr == io.EOF {
+			return merges, nil
+		}
+		if rerr != nil {
+			return false, rerr
 		}
 	}
-	return false
 }
 
 func allBlank(rec []string) bool {
