@@ -135,11 +135,11 @@ func Write(ctx context.Context, st Statements, outDir string, ts Typesetter) (Su
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return Summary{}, fmt.Errorf("statements of %s: %w", m.Period, err)
 	}
-	tmp, err := os.MkdirTemp(outDir, "."+m.Period.String()+".writing-")
+	tmp, done, err := writingDir(outDir, m.Period) // left-overs of killed writers are removed
 	if err != nil {
 		return Summary{}, fmt.Errorf("statements of %s: %w", m.Period, err)
 	}
-	defer os.RemoveAll(tmp) // gone once renamed; left-overs of a failed issue otherwise
+	defer done()
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return Summary{}, err
 	}
