@@ -108,4 +108,3 @@ func writerGone(dir string) bool {
 	}
 	return true // (a dead writer's name is never reused: nobody else takes it meanwhile)
 }
-
