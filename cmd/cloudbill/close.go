@@ -22,8 +22,10 @@ re-rated; anything learnt later about it is rated as an adjustment in the first 
 and its statements re-issue byte-identical.
 
 Refused (exit 1, nothing written) when the month has not ended yet, was never rated
-(run cloudbill rate first), or a vendor's acceptance is pending (import the acceptance
-records and re-rate, or close anyway with --allow-pending, which the close records).
+(run cloudbill rate first), a vendor's acceptance is pending (import the acceptance
+records and re-rate, or close anyway with --allow-pending, which the close records), or
+collectors' windows of the month are missing (cloudbill collect status; collect them, or
+close anyway with --allow-incomplete, which is recorded in collect_incomplete_closes).
 Closing a closed month is a no-op (exit 0) that checks the frozen lines against the hash.
 One month is closed by one process at a time, on any host: a close that finds another
 close of the same month under way waits for it (up to --wait) and then reports the month
@@ -35,6 +37,7 @@ func cmdClose(ctx context.Context, a *app, args []string) error {
 	period := fs.String("period", "", "the `month` to close, YYYY-MM (required)")
 	allowPending := fs.Bool("allow-pending", false, "close even though some vendors' acceptance is pending (recorded in the close)")
 	wait := fs.Duration("wait", 5*time.Minute, "how long to wait while another process closes the same month (0: fail at once)")
+	allowIncomplete := fs.Bool("allow-incomplete", false, "close even though collectors' windows of the month are missing (recorded)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -52,11 +55,35 @@ func cmdClose(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	missing, nMissing, err := a.incompleteWindows(ctx, p)
+	if err != nil {
+		return err
+	}
+	if nMissing > 0 && !*allowIncomplete {
+		closed, err := a.alreadyClosed(ctx, p)
+		if err != nil {
+			return err
+		}
+		if !closed {
+			return fmt.Errorf("close %s refused: %d collector windows missing:\n  %s\ncollect them (cloudbill collect), or close anyway with --allow-incomplete (recorded)",
+				p, nMissing, strings.Join(missing, "\n  "))
+		}
+	}
 	res, err := monthclose.Close(ctx, s, p, monthclose.Options{AllowPending: *allowPending, Now: a.now, ClosedBy: "cli", Wait: *wait})
 	if err != nil {
 		return err
 	}
 	printClose(a, res)
+	if nMissing > 0 && !res.Already {
+		store, err := a.Store(ctx)
+		if err != nil {
+			return err
+		}
+		if err := store.RecordIncompleteClose(ctx, p, res.Close.ClosedAt, "cli", nMissing, strings.Join(missing, "\n")); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "closed with %d collector windows missing (--allow-incomplete, recorded)\n", nMissing)
+	}
 	return nil
 }
 

@@ -59,6 +59,13 @@ The deduction rules are the version in force for the month ('cloudbill rules imp
 		return err
 	}
 	printRateSummary(a.stdout, out)
+	if lines, _, err := a.incompleteWindows(ctx, p); err != nil {
+		fmt.Fprintf(a.stderr, "warning: collector windows of %s not checked: %v\n", p, err)
+	} else {
+		for _, l := range lines {
+			fmt.Fprintf(a.stderr, "warning: usage of %s incomplete: %s (cloudbill collect status --period %s)\n", p, l, p)
+		}
+	}
 	fmt.Fprintf(a.stdout, "usage       %d windows aggregated in ClickHouse in %s\n", usage.windows, usage.took.Round(1e6))
 	fmt.Fprintf(a.stdout, "elapsed     %s\n", a.now().Sub(start).Round(1e6))
 	return nil

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"cloudbill/internal/calendar"
@@ -69,6 +71,15 @@ func startScheduler(ctx context.Context, a *app) (stop func(), err error) {
 			return err
 		},
 		Close: func(ctx context.Context, p calendar.Period) (monthclose.Result, error) {
+			// a month with collector windows missing is not closed by the schedule
+			// (close --allow-incomplete by hand)
+			if lines, n, err := a.incompleteWindows(ctx, p); err != nil {
+				return monthclose.Result{}, err
+			} else if n > 0 {
+				if closed, err := a.alreadyClosed(ctx, p); err != nil || !closed {
+					return monthclose.Result{}, fmt.Errorf("close %s: %d collector windows missing: %s", p, n, strings.Join(lines, "; "))
+				}
+			}
 			return monthclose.Close(ctx, s, p, monthclose.Options{Now: a.now, ClosedBy: "schedule", Wait: 10 * time.Minute})
 		},
 		Issue: func(ctx context.Context, p calendar.Period) error {

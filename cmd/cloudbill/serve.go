@@ -55,6 +55,8 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	batchRows := fs.Int("batch", 100_000, "samples per insert")
 	flush := fs.Duration("flush", 200*time.Millisecond, "longest wait before a batch is written")
 	scheduleFlags(fs)
+	var collectConfigs repeated
+	fs.Var(&collectConfigs, "collect-config", "collector configuration `file` of a vendor's Prometheus (repeat for several; docs/collectors.md): its windows are pulled on their schedule")
 	var lc netlisten.Config
 	lc.AddFlags(fs)
 	if err := parse(fs, args); err != nil {
@@ -77,6 +79,10 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer stopProfile()
+	collectCfgs, err := readCollectConfigs(collectConfigs)
+	if err != nil {
+		return err
+	}
 	store, err := a.Store(ctx)
 	if err != nil {
 		return err
@@ -129,6 +135,14 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 		_ = b.Close(context.Background())
 		return fmt.Errorf("serve: scheduler: %w", err)
 	}
+	stopCollectors, err := startCollectors(ctx, a, store, b, collectCfgs, logf)
+	if err != nil {
+		stopScheduler()
+		ln.Close()
+		_ = b.Close(context.Background())
+		return fmt.Errorf("serve: collectors: %w", err)
+	}
+	defer stopCollectors()
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -140,6 +154,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	case serveErr = <-served:
 	}
 	logf("stopping: answering requests in progress, flushing samples")
+	stopCollectors()
 	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {

@@ -1,0 +1,375 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"cloudbill/internal/calendar"
+	"cloudbill/metering"
+	"cloudbill/metering/pull"
+	"cloudbill/sql"
+)
+
+func init() {
+	register("collect", "pull usage windows from vendors' Prometheus; collect status: completeness of a month", cmdCollect)
+}
+
+const collectExplain = `
+Collects usage samples from vendors' Prometheus servers, window by window, as the
+collector configuration files say (one YAML file per vendor; docs/collectors.md):
+
+  cloudbill collect --config V01.yaml [--config V02.yaml …]
+      collects every due window not collected yet: from the configuration's start on the
+      first run, then what is new and the gaps (windows that failed, windows missed while
+      nothing ran). A window [S, E) is due once E + lateness has passed; its sample is the
+      mapping's range expression over exactly the window, evaluated at E, with ts = S.
+
+  cloudbill collect --config V01.yaml --from T --to T --reason TEXT
+      re-collects every window starting in [from, to), collected before or not; the
+      reason is recorded with each window. Values Prometheus still gives unchanged are
+      duplicates (no figure changes); changed ones are corrections.
+
+  cloudbill collect status --period YYYY-MM [--vendor ID] [--format table|json]
+      the completeness of a month: windows expected (due so far) and collected, per
+      vendor and metric, with the missing ranges. Exit status 3 when windows are missing.
+
+Every window tried is recorded in ClickHouse (collect_windows): collected, partial (series
+dropped: NaN, ±Inf, no resource label, two series for one resource; named in the record)
+or failed (with the error). 'cloudbill serve --collect-config F' runs the same pulls on
+their schedule. 'rate' warns and 'close' refuses (unless --allow-incomplete) while a month
+has missing windows.
+Exit status: 0 every window collected, 2 bad configuration or usage, 1 some windows failed.`
+
+// repeated is a flag given any number of times.
+type repeated []string
+
+func (r *repeated) String() string     { return strings.Join(*r, ",") }
+func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
+
+var _ flag.Value = (*repeated)(nil)
+
+// readCollectConfigs reads collector configuration files; a bad one is a usage error
+// naming file, line and field.
+func readCollectConfigs(files []string) ([]pull.Config, error) {
+	var out []pull.Config
+	seen := map[string]string{}
+	for _, f := range files {
+		cfg, err := pull.ReadConfig(f)
+		if err != nil {
+			var ce pull.ConfigErrors
+			if errors.As(err, &ce) {
+				return nil, usagef("collector configuration:\n%v", err)
+			}
+			return nil, usagef("collector configuration %s: %v", f, err)
+		}
+		if prev, ok := seen[cfg.Vendor]; ok {
+			return nil, usagef("collector configuration %s: vendor %s is already configured by %s", f, cfg.Vendor, prev)
+		}
+		seen[cfg.Vendor] = f
+		out = append(out, cfg)
+	}
+	return out, nil
+}
+
+func cmdCollect(ctx context.Context, a *app, args []string) error {
+	if len(args) > 0 && args[0] == "status" {
+		return cmdCollectStatus(ctx, a, args[1:])
+	}
+	fs := a.flags("collect", "--config FILE [--config FILE …] [--from T --to T --reason TEXT] | status --period YYYY-MM", collectExplain)
+	var configs repeated
+	fs.Var(&configs, "config", "collector configuration `file` (YAML; repeat for several vendors)")
+	from := fs.String("from", "", "re-collect windows starting at or after this `time` (RFC 3339, or YYYY-MM-DD)")
+	to := fs.String("to", "", "… and before this `time`")
+	reason := fs.String("reason", "", "why a range is re-collected (required with --from/--to; recorded)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("collect: unexpected argument %q", fs.Arg(0))
+	}
+	if len(configs) == 0 {
+		return usagef("collect: --config is required")
+	}
+	var lo, hi time.Time
+	if *from != "" || *to != "" || *reason != "" {
+		var err error
+		if lo, err = parseTime(*from); err != nil {
+			return usagef("collect: --from: %v", err)
+		}
+		if hi, err = parseTime(*to); err != nil {
+			return usagef("collect: --to: %v", err)
+		}
+		if !lo.Before(hi) {
+			return usagef("collect: --from must be before --to")
+		}
+		if strings.TrimSpace(*reason) == "" {
+			return usagef("collect: --reason is required to re-collect a range (it is recorded)")
+		}
+	}
+	cfgs, err := readCollectConfigs(configs)
+	if err != nil {
+		return err
+	}
+	store, err := a.Store(ctx)
+	if err != nil {
+		return err
+	}
+	b, err := a.collectBatcher(store)
+	if err != nil {
+		return err
+	}
+	defer b.Close(context.Background())
+	var failed int
+	for _, cfg := range cfgs {
+		c, err := pull.New(pull.CollectorConfig{Config: cfg, Samples: b, Store: store, Now: a.now,
+			Logf: func(f string, args ...any) { fmt.Fprintf(a.stderr, "collect: "+f+"\n", args...) }})
+		if err != nil {
+			return err
+		}
+		if err := c.SaveMappings(ctx); err != nil {
+			return err
+		}
+		var rep pull.Report
+		if lo.IsZero() {
+			rep, err = c.CatchUp(ctx, "catch-up")
+		} else {
+			rep, err = c.Recollect(ctx, lo, hi, *reason)
+		}
+		fmt.Fprintf(a.stdout, "%s (%s): %s\n", cfg.Vendor, cfg.File, rep)
+		for _, e := range rep.Errors {
+			fmt.Fprintf(a.stdout, "  failed: %s\n", e)
+		}
+		if err != nil {
+			return err
+		}
+		failed += rep.Failed
+	}
+	if err := b.Close(ctx); err != nil {
+		return err
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d windows failed (recorded; they are tried again on the next run)", failed)
+	}
+	return nil
+}
+
+// collectBatcher is the batcher collected samples go through (the one ingest path,
+// with the spool of the data directory).
+func (a *app) collectBatcher(store *chstore.Store) (*metering.Batcher, error) {
+	spool, err := metering.OpenSpool(filepath.Join(a.dataDir, "spool"))
+	if err != nil {
+		return nil, err
+	}
+	return metering.NewBatcher(metering.BatcherConfig{Sink: store, Spool: spool, MaxDelay: 100 * time.Millisecond,
+		Logf: func(f string, args ...any) { fmt.Fprintf(a.stderr, "collect: "+f+"\n", args...) }})
+}
+
+// parseTime reads RFC 3339, a local time without offset (Asia/Shanghai) or a date.
+func parseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02T15:04:05", s, calendar.Shanghai); err == nil {
+		return t, nil
+	}
+	if d, err := calendar.ParseDate(s); err == nil {
+		return d.Start(), nil
+	}
+	return time.Time{}, fmt.Errorf("%q: want an RFC 3339 time (2026-11-03T10:00:00+08:00) or a date", s)
+}
+
+func cmdCollectStatus(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("collect status", "--period YYYY-MM [--vendor ID] [--format table|json]", `
+Shows, per vendor and metric of the stored collector configurations, the windows of the
+month expected so far (due: ended at least the lateness ago, from the configuration's
+start) and collected, partial, failed and missing, with the missing ranges.
+Exit status 3 when some windows are missing.`)
+	period := fs.String("period", "", "the `month`, YYYY-MM (required)")
+	vendor := fs.String("vendor", "", "only this vendor `ID`")
+	format := fs.String("format", "table", "table or json")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *period == "" {
+		return usagef("collect status: --period is required")
+	}
+	p, err := calendar.ParsePeriod(*period)
+	if err != nil {
+		return usagef("collect status: --period: %v", err)
+	}
+	if *format != "table" && *format != "json" {
+		return usagef("collect status: --format %q: want table or json", *format)
+	}
+	store, err := a.Store(ctx)
+	if err != nil {
+		return err
+	}
+	sts, err := pull.Completeness(ctx, store, p, a.now(), *vendor)
+	if err != nil {
+		return err
+	}
+	missing := 0
+	for _, s := range sts {
+		missing += s.Missing
+	}
+	if *format == "json" {
+		type rng struct {
+			From    time.Time `json:"from"`
+			To      time.Time `json:"to"`
+			Windows int       `json:"windows"`
+		}
+		type row struct {
+			Vendor    string `json:"vendor"`
+			Metric    string `json:"metric"`
+			Window    string `json:"window"`
+			Expected  int    `json:"expected"`
+			Collected int    `json:"collected"`
+			Partial   int    `json:"partial"`
+			Failed    int    `json:"failed"`
+			Missing   int    `json:"missing"`
+			Ranges    []rng  `json:"missing_ranges"`
+		}
+		rows := []row{}
+		for _, s := range sts {
+			r := row{Vendor: s.Vendor, Metric: s.Metric, Window: s.Window.String(), Expected: s.Expected, Collected: s.Collected,
+				Partial: s.Partial, Failed: s.Failed, Missing: s.Missing, Ranges: []rng{}}
+			for _, m := range s.MissingRanges {
+				r.Ranges = append(r.Ranges, rng{m.From.In(calendar.Shanghai), m.To.In(calendar.Shanghai), m.Windows})
+			}
+			rows = append(rows, r)
+		}
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(map[string]any{"period": p.String(), "mappings": rows}); err != nil {
+			return err
+		}
+	} else {
+		tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "vendor\tmetric\twindow\texpected\tcollected\tpartial\tfailed\tmissing\tmissing ranges")
+		for _, s := range sts {
+			var rs []string
+			for i, r := range s.MissingRanges {
+				if i == 5 {
+					rs = append(rs, fmt.Sprintf("… %d ranges", len(s.MissingRanges)))
+					break
+				}
+				rs = append(rs, r.String())
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", s.Vendor, s.Metric, s.Window, s.Expected, s.Collected, s.Partial, s.Failed, s.Missing, strings.Join(rs, "; "))
+		}
+		tw.Flush()
+		if len(sts) == 0 {
+			fmt.Fprintln(a.stdout, "no collector configuration stored (cloudbill collect --config F, or serve --collect-config F)")
+		}
+	}
+	if missing > 0 {
+		return &exitError{3, fmt.Errorf("%s: %d windows missing", p, missing)}
+	}
+	return nil
+}
+
+// incompleteWindows lists the vendors' missing windows of month p (nil: complete or no
+// collector configured).
+func (a *app) incompleteWindows(ctx context.Context, p calendar.Period) ([]string, int, error) {
+	store, err := a.Store(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	sts, err := pull.Completeness(ctx, store, p, a.now(), "")
+	if err != nil {
+		return nil, 0, err
+	}
+	n := 0
+	for _, s := range sts {
+		n += s.Missing
+	}
+	return pull.Incomplete(sts), n, nil
+}
+
+// alreadyClosed reports whether month p is closed (a close of a closed month is a no-op
+// whatever its windows).
+func (a *app) alreadyClosed(ctx context.Context, p calendar.Period) (bool, error) {
+	store, err := a.Store(ctx)
+	if err != nil {
+		return false, err
+	}
+	_, ok, err := store.CloseOf(ctx, p)
+	return ok, err
+}
+
+// startCollectors runs the pulls of the configurations inside serve: one pass over every
+// vendor at a time (never two at once), at start (catching up what was missed while
+// serve was down), then as windows become due, and failed windows again after the
+// configuration's retry delay. Each pass that asked something is a job run (job
+// "collect:<vendor>"). stop waits for a running pass to end.
+func startCollectors(ctx context.Context, a *app, store *chstore.Store, samples pull.SampleAdder, cfgs []pull.Config, logf func(string, ...any)) (stop func(), err error) {
+	if len(cfgs) == 0 {
+		return func() {}, nil
+	}
+	var cs []*pull.Collector
+	for _, cfg := range cfgs {
+		c, err := pull.New(pull.CollectorConfig{Config: cfg, Samples: samples, Store: store, Now: a.now, Logf: logf})
+		if err != nil {
+			return nil, err
+		}
+		if err := c.SaveMappings(ctx); err != nil {
+			return nil, err
+		}
+		cs = append(cs, c)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		trigger := "catch-up"
+		for {
+			var wake time.Time
+			for i, c := range cs {
+				started := a.now()
+				rep, err := c.CatchUp(ctx, trigger)
+				if ctx.Err() != nil {
+					return
+				}
+				next := c.NextDue(a.now())
+				if rep.Failed > 0 || err != nil {
+					if retry := a.now().Add(cfgs[i].Retry); retry.Before(next) {
+						next = retry
+					}
+				}
+				if wake.IsZero() || next.Before(wake) {
+					wake = next
+				}
+				if rep.Windows == 0 && err == nil {
+					continue
+				}
+				run := chstore.JobRun{Job: "collect:" + c.Vendor(), Period: calendar.LocalDate(started).Period(), Trigger: trigger,
+					StartedAt: started, FinishedAt: a.now(), Status: chstore.JobOK, Detail: rep.String()}
+				if err != nil || rep.Failed > 0 {
+					run.Status = chstore.JobFailed
+					run.Error = strings.Join(rep.Errors, "; ")
+					if err != nil {
+						run.Error = err.Error()
+					}
+				}
+				logf("collect %s: %s", c.Vendor(), rep)
+				if err := store.InsertJobRun(context.WithoutCancel(ctx), run); err != nil {
+					logf("collect %s: record job run: %v", c.Vendor(), err)
+				}
+			}
+			trigger = "schedule"
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Until(wake)):
+			}
+		}
+	}()
+	return func() { cancel(); <-done }, nil
+}
