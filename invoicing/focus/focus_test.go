@@ -254,3 +254,19 @@ func TestConformanceCatchesViolations(t *testing.T) {
 		assert.Equal(t, "ColumnHandling", vs[0].Rule)
 	})
 }
+
+// TestFormulaCellsNeutralised: a catalog item name crafted as a formula reaches the FOCUS
+// file as text, and negative costs stay numbers.
+func TestFormulaCellsNeutralised(t *testing.T) {
+	m := edgeMonth()
+	v := m.Catalog.Versions[0]
+	it := v.Items["C01"]
+	it.Name = "=HYPERLINK(\"http://x\")"
+	v.Items["C01"] = it
+	_, b := exportCSV(t, m)
+	assert.Contains(t, string(b), `'=HYPERLINK(""http://x"")`)
+	assert.Contains(t, string(b), ",-8.9,")
+	vs, err := conformance.Check(bytes.NewReader(b))
+	require.NoError(t, err)
+	assert.Empty(t, vs)
+}
