@@ -140,3 +140,75 @@ func TestNextCommandAfterSIGPIPE(t *testing.T) {
 	assert.NotEmpty(t, got)
 	waitNoServer(t, dataDir)
 }
+
+// startServe starts `serve` as its own process on the embedded server of dataDir and
+// returns it with its address once it listens.
+func startServe(t *testing.T, dataDir string) (*exec.Cmd, string) {
+	t.Helper()
+	addr := freeAddr(t)
+	serve := cloudbillCmd(dataDir, "serve", "--listen", addr, "--close-schedule", "off", "--rate-schedule", "off")
+	out, err := serve.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, serve.Start())
+	t.Cleanup(func() { _ = serve.Process.Kill(); _ = serve.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	require.NoError(t, err, "serve's first line")
+	require.Contains(t, line, "listening")
+	return serve, addr
+}
+
+// TestCommandEndingUnderAnother: the process that started the embedded server ends
+// cleanly while another still uses the server; the server keeps serving the other, and
+// stops when that one ends too.
+func TestCommandEndingUnderAnother(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts servers")
+	}
+	dataDir := t.TempDir()
+	first, _ := startServe(t, dataDir) // starts the server
+	pid := serverPid(dataDir)
+	require.NotZero(t, pid)
+	second, addr := startServe(t, dataDir) // uses it
+	require.Equal(t, pid, serverPid(dataDir), "one server for both")
+
+	require.NoError(t, first.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, first.Wait())
+	require.Equal(t, pid, serverPid(dataDir), "the server outlives the process that started it")
+	a, ok := post(context.Background(), "http://"+addr+"/v1/samples", sampleLines(1, 0, 10, 0), 10*time.Second)
+	require.True(t, ok)
+	assert.Equal(t, 10, a.Accepted)
+	assert.Zero(t, a.Spooled, "stored, not spooled: ClickHouse still answers")
+
+	require.NoError(t, second.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, second.Wait())
+	waitNoServer(t, dataDir)
+}
+
+// TestSIGTERMWhileWaiting: a command waiting for the embedded server (another process
+// holds the directory's start lock) ends on SIGTERM, at once and with a message.
+func TestSIGTERMWhileWaiting(t *testing.T) {
+	dataDir := t.TempDir()
+	dir := filepath.Join(dataDir, "clickhouse")
+	require.NoError(t, os.MkdirAll(dir, 0o700))
+	lock, err := os.OpenFile(filepath.Join(dir, "clickhouse.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	require.NoError(t, err)
+	defer lock.Close()
+	require.NoError(t, syscall.Flock(int(lock.Fd()), syscall.LOCK_EX))
+
+	cmd := cloudbillCmd(dataDir, "status")
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(t, cmd.Start())
+	time.Sleep(time.Second)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		require.Error(t, err, "ends with a failure")
+		assert.Contains(t, out.String(), "another process is starting or stopping it: context canceled")
+	case <-time.After(5 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("the command ignored SIGTERM:\n%s", out.String())
+	}
+}
