@@ -18,6 +18,7 @@ import (
 
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
+	"cloudbill/internal/chserver"
 	"cloudbill/internal/gen"
 	"cloudbill/internal/money"
 	"cloudbill/rating"
@@ -130,6 +131,10 @@ func (a *app) freshDemoDatabase(ctx context.Context) error {
 		return nil
 	}
 	a.dataDir = filepath.Join(a.dataDir, "demo")
+	// a server left running there by a killed demo is stopped first
+	if err := chserver.Remove(ctx, filepath.Join(a.dataDir, "clickhouse")); err != nil {
+		return err
+	}
 	return os.RemoveAll(a.dataDir)
 }
 

@@ -50,6 +50,7 @@ func (sv *supervisor) run(ctx context.Context) {
 			continue
 		}
 		sv.logf("embedded ClickHouse is not running: restarting it")
+		was := sv.srv.Addr
 		began := time.Now()
 		rctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 		err := sv.srv.Restart(rctx)
@@ -73,6 +74,10 @@ func (sv *supervisor) run(ctx context.Context) {
 		sv.mu.Unlock()
 		sv.logf("embedded ClickHouse restarted on %s in %s (%d restarts since serve started); spooled samples are replayed now",
 			sv.srv.Addr, time.Since(began).Round(time.Millisecond), n)
+		if sv.srv.Addr != was {
+			// its port was taken meanwhile: this process still dials the old one
+			sv.logf("embedded ClickHouse came back on %s, not %s: restart serve to use it", sv.srv.Addr, was)
+		}
 	}
 }
 

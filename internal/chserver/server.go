@@ -276,6 +276,41 @@ func (s *Server) Stop() error {
 // stopWait bounds the last user's wait for the server to exit.
 const stopWait = 5 * time.Second
 
+// ErrInUse is returned by Remove when a process uses the server of the directory.
+var ErrInUse = errors.New("the embedded clickhouse is in use by another cloudbill process")
+
+// Remove deletes the directory of an embedded server that no process uses, stopping
+// first a server left running there (orphaned by a killed process). A directory in use
+// is left alone (ErrInUse); a missing one is no error.
+func Remove(ctx context.Context, dir string) error {
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	unlock, err := lockState(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	users, err := os.OpenFile(filepath.Join(dir, "clickhouse.users"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return err
+	}
+	defer users.Close()
+	if err := syscall.Flock(int(users.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return fmt.Errorf("%w (%s)", ErrInUse, dir)
+	}
+	if pid := runningPid(dir); pid > 0 {
+		if err := terminate(ctx, pid, 10*time.Second); err != nil {
+			return fmt.Errorf("embedded clickhouse in %s: %w", dir, err)
+		}
+	}
+	return os.RemoveAll(dir)
+}
+
 // leave drops this process's reference.
 func (s *Server) leave() {
 	if s.users != nil {

@@ -195,3 +195,26 @@ func TestStartObeysContext(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 }
+
+// TestRemove: a directory whose server was orphaned by a killed process is removed, the
+// server stopped first; a directory in use is left alone.
+func TestRemove(t *testing.T) {
+	skipWithoutServer(t)
+	dir := t.TempDir()
+	s := startWithin(t, dir, 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	require.ErrorIs(t, Remove(ctx, dir), ErrInUse)
+	require.NoError(t, hello(s.Addr, s.Password), "untouched")
+
+	od := filepath.Join(t.TempDir(), "orphaned")
+	c := child(t, od)
+	require.NoError(t, c.Process.Kill())
+	_ = c.Wait()
+	pid := runningPid(od)
+	require.NotZero(t, pid, "the orphan runs")
+	require.NoError(t, Remove(ctx, od))
+	assert.False(t, alive(pid), "the orphan is stopped")
+	_, err := os.Stat(od)
+	assert.ErrorIs(t, err, os.ErrNotExist)
+}
