@@ -7,8 +7,19 @@ import (
 	chstore "cloudbill/sql"
 )
 
-func init() {
-	register("acceptance", "import acceptance records", cmdAcceptance)
+func acceptanceCommand() *command {
+	return &command{
+		Name:  "acceptance",
+		Usage: "import FILE",
+		Short: "import acceptance records",
+		Long:  acceptanceExplain,
+		Subs: []*command{
+			importOneCommand("import", "import acceptance records", acceptanceExplain, "records",
+				func(ctx context.Context, a *app, s *chstore.Store, f catalog.File) (catalog.Report, error) {
+					return catalog.ImportAcceptance(ctx, s, f, a.now())
+				}),
+		},
+	}
 }
 
 const acceptanceExplain = `
@@ -18,17 +29,3 @@ in percent and the last day the platform's security assessment is valid. The ven
 exist. A record identical to the stored one is skipped; a different one for the same vendor
 and month replaces it (rating uses the latest). A refused file lists every error, stores
 nothing, and exits with status 2.`
-
-func cmdAcceptance(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 || args[0] != "import" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			a.flags("acceptance", "import FILE", acceptanceExplain).Usage()
-			return errHelpShown
-		}
-		return usagef("acceptance: want `acceptance import FILE`")
-	}
-	return a.importOne(ctx, "acceptance import", acceptanceExplain, args[1:], "records",
-		func(ctx context.Context, s *chstore.Store, f catalog.File) (catalog.Report, error) {
-			return catalog.ImportAcceptance(ctx, s, f, a.now())
-		})
-}

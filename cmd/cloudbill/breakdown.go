@@ -3,15 +3,12 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
 	"cloudbill/invoicing/breakdown"
 )
-
-func init() {
-	register("breakdown", "show a department's charges by project, order, item and day", cmdBreakdown)
-}
 
 const breakdownHelp = `
 Shows a department's charges for a month, its subordinate units included: by unit, project,
@@ -27,36 +24,30 @@ Formats: table (for people), csv (one row per line and per day: level=line rows 
 rounded amount and add up to the total, level=day rows carry the unrounded day_amount),
 json (the same tree as the table).`
 
-func cmdBreakdown(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("breakdown", "--period YYYY-MM --department ID [--format table|csv|json]", breakdownHelp)
-	period := fs.String("period", "", "the `month`, YYYY-MM (required)")
-	dep := fs.String("department", "", "the department `id` (required); its subordinate units are included")
-	format := fs.String("format", "table", "output `format`: table, csv or json")
-	if err := parse(fs, args); err != nil {
-		return err
+func breakdownCommand() *command {
+	return &command{
+		Name:  "breakdown",
+		Usage: "--period YYYY-MM --department ID [--format table|csv|json]",
+		Short: "show a department's charges by project, order, item and day",
+		Long:  breakdownHelp,
+		Flags: func(fs *flagSet) runFunc {
+			period := fs.Period("period", "the month")
+			dep := fs.String("department", "", "the department `id`; its subordinate units are included")
+			format := fs.Format("table", "csv", "json")
+			fs.Require("period", "department")
+			return func(ctx context.Context, a *app, _ []string) error {
+				return runBreakdown(ctx, a, period.Get(), catalog.DepartmentID(*dep), breakdown.Writers[*format])
+			}
+		},
 	}
-	if fs.NArg() > 0 {
-		return usagef("breakdown: unexpected argument %q", fs.Arg(0))
-	}
-	switch {
-	case *period == "":
-		return usagef("breakdown: --period is required")
-	case *dep == "":
-		return usagef("breakdown: --department is required")
-	}
-	p, err := calendar.ParsePeriod(*period)
-	if err != nil {
-		return usagef("breakdown: --period: %v", err)
-	}
-	write, ok := breakdown.Writers[*format]
-	if !ok {
-		return usagef("breakdown: --format %q: want table, csv or json", *format)
-	}
+}
+
+func runBreakdown(ctx context.Context, a *app, p calendar.Period, dep catalog.DepartmentID, write func(io.Writer, breakdown.Report) error) error {
 	s, err := a.Store(ctx)
 	if err != nil {
 		return err
 	}
-	in, err := breakdown.Load(ctx, s, p, catalog.DepartmentID(*dep), calendar.LocalDate(a.now()))
+	in, err := breakdown.Load(ctx, s, p, dep, calendar.LocalDate(a.now()))
 	if errors.Is(err, breakdown.ErrUnknownDepartment) {
 		return &exitError{exitBadInput, err}
 	}

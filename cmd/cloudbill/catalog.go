@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,28 +16,49 @@ import (
 	chstore "cloudbill/sql"
 )
 
-func init() {
-	register("catalog", "import a catalog version, adaptations, or show prices in force", cmdCatalog)
-}
-
-const catalogUsage = "import FILE --effective DATE | adapt FILE | show [--date DATE] [--format table|csv]"
-
-func cmdCatalog(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 {
-		return usagef("catalog: want a subcommand: %s", catalogUsage)
+func catalogCommand() *command {
+	return &command{
+		Name:  "catalog",
+		Usage: "import FILE --effective DATE | adapt FILE | show [--date DATE] [--format table|csv]",
+		Short: "import a catalog version, adaptations, or show prices in force",
+		Long:  catalogExplain,
+		Subs: []*command{
+			{
+				Name:  "import",
+				Usage: "FILE --effective YYYY-MM-DD",
+				Short: "import a catalog version in force from a date",
+				Long:  catalogExplain,
+				Args:  "FILE",
+				Flags: func(fs *flagSet) runFunc {
+					eff := fs.Date("effective", "the day from which the version is in force")
+					enc := fs.Encoding()
+					fs.Require("effective")
+					return func(ctx context.Context, a *app, files []string) error {
+						return a.importFile(ctx, files[0], *enc, "items", func(s *chstore.Store, f catalog.File) (catalog.Report, error) {
+							return catalog.ImportVersion(ctx, s, catalog.VersionInput{File: f, Effective: eff.Get(), Now: a.now()})
+						})
+					}
+				},
+			},
+			importOneCommand("adapt", "import the adaptation table (resource_type → item_code)", catalogExplain, "adaptations",
+				func(ctx context.Context, a *app, s *chstore.Store, f catalog.File) (catalog.Report, error) {
+					return catalog.ImportAdaptations(ctx, s, f, a.now())
+				}),
+			{
+				Name:  "show",
+				Usage: "[--date YYYY-MM-DD] [--format table|csv]",
+				Short: "print the items and prices in force on a day",
+				Long:  catalogExplain,
+				Flags: func(fs *flagSet) runFunc {
+					date := fs.Date("date", "the day whose prices to show (default: today, Asia/Shanghai)")
+					format := fs.Choice("format", "`table` for people, csv for the catalog file format (re-importable)", "table", "csv")
+					return func(ctx context.Context, a *app, _ []string) error {
+						return catalogShow(ctx, a, date.Or(calendar.LocalDate(a.now())), *format)
+					}
+				},
+			},
+		},
 	}
-	switch args[0] {
-	case "import":
-		return catalogImport(ctx, a, args[1:])
-	case "adapt":
-		return catalogAdapt(ctx, a, args[1:])
-	case "show":
-		return catalogShow(ctx, a, args[1:])
-	case "-h", "--help", "help":
-		fmt.Fprintf(a.stderr, "usage: cloudbill catalog %s\n\n%s\n", catalogUsage, strings.TrimSpace(catalogExplain))
-		return errHelpShown
-	}
-	return usagef("catalog: unknown subcommand %q (want import, adapt or show)", args[0])
 }
 
 const catalogExplain = `
@@ -52,25 +72,32 @@ not in the catalog (§17). 'catalog show' prints the items and prices in force o
 A refused file is listed with every error (file:line: column: message), nothing of it is
 stored, and the exit status is 2.`
 
-func catalogImport(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("catalog import", "FILE --effective YYYY-MM-DD", catalogExplain)
-	eff := fs.String("effective", "", "the `date` (YYYY-MM-DD) from which the version is in force (required)")
-	a.addEncodingFlag(fs)
-	files, err := parseArgs(fs, args)
-	if err != nil {
-		return err
+// importOneCommand is an import subcommand that takes exactly one FILE: it imports it
+// with imp and prints the report (noun names the rows), or lists every error of a
+// refused file.
+func importOneCommand(name, short, long, noun string,
+	imp func(context.Context, *app, *chstore.Store, catalog.File) (catalog.Report, error)) *command {
+	return &command{
+		Name:  name,
+		Usage: "FILE",
+		Short: short,
+		Long:  long,
+		Args:  "FILE",
+		Flags: func(fs *flagSet) runFunc {
+			enc := fs.Encoding()
+			return func(ctx context.Context, a *app, files []string) error {
+				return a.importFile(ctx, files[0], *enc, noun, func(s *chstore.Store, f catalog.File) (catalog.Report, error) {
+					return imp(ctx, a, s, f)
+				})
+			}
+		},
 	}
-	if len(files) != 1 {
-		return usagef("catalog import: want exactly one FILE, got %d", len(files))
-	}
-	if *eff == "" {
-		return usagef("catalog import: --effective YYYY-MM-DD is required")
-	}
-	d, err := calendar.ParseDate(*eff)
-	if err != nil {
-		return usagef("catalog import: --effective: %v", err)
-	}
-	f, closeFile, err := a.openInput(files[0])
+}
+
+// importFile opens one input file, imports it with imp and prints the report (noun names
+// the rows), or lists every error of a refused file.
+func (a *app) importFile(ctx context.Context, path string, enc csvin.Encoding, noun string, imp func(*chstore.Store, catalog.File) (catalog.Report, error)) error {
+	f, closeFile, err := openInput(path, enc)
 	if err != nil {
 		return err
 	}
@@ -79,72 +106,15 @@ func catalogImport(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := catalog.ImportVersion(ctx, s, catalog.VersionInput{File: f, Effective: d, Now: a.now()})
+	rep, err := imp(s, f)
 	if err != nil {
-		return a.refused(files[0], err)
+		return a.refused(path, err)
 	}
-	a.printReport(files[0], rep, "items")
+	a.printReport(path, rep, noun)
 	return nil
 }
 
-func catalogAdapt(ctx context.Context, a *app, args []string) error {
-	return a.importOne(ctx, "catalog adapt", catalogExplain, args, "adaptations",
-		func(ctx context.Context, s *chstore.Store, f catalog.File) (catalog.Report, error) {
-			return catalog.ImportAdaptations(ctx, s, f, a.now())
-		})
-}
-
-// importOne runs an import command that takes exactly one FILE: it parses the flags,
-// opens the file, imports it with imp and prints the report (noun names the rows), or
-// lists every error of a refused file.
-func (a *app) importOne(ctx context.Context, name, explain string, args []string, noun string,
-	imp func(context.Context, *chstore.Store, catalog.File) (catalog.Report, error)) error {
-	fs := a.flags(name, "FILE", explain)
-	a.addEncodingFlag(fs)
-	files, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(files) != 1 {
-		return usagef("%s: want exactly one FILE, got %d", name, len(files))
-	}
-	f, closeFile, err := a.openInput(files[0])
-	if err != nil {
-		return err
-	}
-	defer closeFile()
-	s, err := a.Store(ctx)
-	if err != nil {
-		return err
-	}
-	rep, err := imp(ctx, s, f)
-	if err != nil {
-		return a.refused(files[0], err)
-	}
-	a.printReport(files[0], rep, noun)
-	return nil
-}
-
-func catalogShow(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("catalog show", "[--date YYYY-MM-DD] [--format table|csv]", catalogExplain)
-	date := fs.String("date", "", "the `day` whose prices to show (default: today, Asia/Shanghai)")
-	format := fs.String("format", "table", "`table` for people, csv for the catalog file format (re-importable)")
-	rest, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(rest) > 0 {
-		return usagef("catalog show: unexpected argument %q", rest[0])
-	}
-	day := calendar.LocalDate(a.now())
-	if *date != "" {
-		if day, err = calendar.ParseDate(*date); err != nil {
-			return usagef("catalog show: --date: %v", err)
-		}
-	}
-	if *format != "table" && *format != "csv" {
-		return usagef("catalog show: --format %q: want table or csv", *format)
-	}
+func catalogShow(ctx context.Context, a *app, day calendar.Date, format string) error {
 	s, err := a.Store(ctx)
 	if err != nil {
 		return err
@@ -157,14 +127,14 @@ func catalogShow(ctx context.Context, a *app, args []string) error {
 	if !ok {
 		return &exitError{exitFailed, fmt.Errorf("catalog show: no catalog version is in force on %s (import one with `catalog import FILE --effective DATE`)", day)}
 	}
-	if *format == "csv" {
+	if format == "csv" {
 		return writeCatalogCSV(a.stdout, v)
 	}
 	writeCatalogTable(a.stdout, cat, v, day)
 	return nil
 }
 
-// catalogColumns are the columns of the catalog file (FORMATS.md).
+// catalogColumns are the columns of the catalog file (docs/formats.md).
 var catalogColumns = []string{"code", "name", "category", "unit", "billing", "price_internet", "price_extranet", "meter_metric", "meter_agg", "mode"}
 
 func sortedItems(v catalog.Version) []catalog.Item {
@@ -291,30 +261,13 @@ func displayWidth(s string) int {
 	return n
 }
 
-// parseArgs parses flags that may come before, between or after the positional
-// arguments (`catalog import FILE --effective DATE`) and returns the positional ones.
-func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := parse(fs, args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-}
-
 // openInput opens an input file; its name in errors is the path as given.
-func (a *app) openInput(path string) (catalog.File, func(), error) {
+func openInput(path string, enc csvin.Encoding) (catalog.File, func(), error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return catalog.File{}, nil, &exitError{exitBadInput, err}
 	}
-	return catalog.File{Name: path, R: f, Encoding: a.encoding}, func() { f.Close() }, nil
+	return catalog.File{Name: path, R: f, Encoding: enc}, func() { f.Close() }, nil
 }
 
 // refused reports a refused input: every error on stderr, one a line, and exit status 2

@@ -11,10 +11,6 @@ import (
 	"cloudbill/invoicing/monthclose"
 )
 
-func init() {
-	register("close", "close (freeze) a rated month", cmdClose)
-}
-
 const closeHelp = `
 Closes (freezes) a rated month: its rated lines are frozen with a SHA-256 content hash,
 recorded in period_closes with the rating run and the close time. A closed month is never
@@ -32,25 +28,32 @@ close of the same month under way waits for it (up to --wait) and then reports t
 as already closed, or fails with "month is being closed" naming the other closer.
 An earlier month rated but still open is reported as a warning: close months in order.`
 
-func cmdClose(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("close", "--period YYYY-MM [--allow-pending]", closeHelp)
-	period := fs.String("period", "", "the `month` to close, YYYY-MM (required)")
-	allowPending := fs.Bool("allow-pending", false, "close even though some vendors' acceptance is pending (recorded in the close)")
-	wait := fs.Duration("wait", 5*time.Minute, "how long to wait while another process closes the same month (0: fail at once)")
-	allowIncomplete := fs.Bool("allow-incomplete", false, "close even though collectors' windows of the month are missing (recorded)")
-	if err := parse(fs, args); err != nil {
-		return err
+func closeCommand() *command {
+	return &command{
+		Name:  "close",
+		Usage: "--period YYYY-MM [--allow-pending] [--allow-incomplete] [--wait DURATION]",
+		Short: "close (freeze) a rated month",
+		Long:  closeHelp,
+		Flags: func(fs *flagSet) runFunc {
+			period := fs.Period("period", "the month to close")
+			allowPending := fs.Bool("allow-pending", false, "close even though some vendors' acceptance is pending (recorded in the close)")
+			wait := fs.Duration("wait", 5*time.Minute, "how long to wait while another process closes the same month (0: fail at once)")
+			allowIncomplete := fs.Bool("allow-incomplete", false, "close even though collectors' windows of the month are missing (recorded)")
+			fs.Require("period")
+			return func(ctx context.Context, a *app, _ []string) error {
+				return runClose(ctx, a, period.Get(), closeOptions{AllowPending: *allowPending, AllowIncomplete: *allowIncomplete, Wait: *wait})
+			}
+		},
 	}
-	if fs.NArg() > 0 {
-		return usagef("close: unexpected argument %q", fs.Arg(0))
-	}
-	if *period == "" {
-		return usagef("close: --period is required")
-	}
-	p, err := calendar.ParsePeriod(*period)
-	if err != nil {
-		return usagef("close: --period: %v", err)
-	}
+}
+
+// closeOptions are close's flags.
+type closeOptions struct {
+	AllowPending, AllowIncomplete bool
+	Wait                          time.Duration
+}
+
+func runClose(ctx context.Context, a *app, p calendar.Period, o closeOptions) error {
 	s, err := a.monthStore(ctx)
 	if err != nil {
 		return err
@@ -59,7 +62,7 @@ func cmdClose(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if nMissing > 0 && !*allowIncomplete {
+	if nMissing > 0 && !o.AllowIncomplete {
 		closed, err := a.alreadyClosed(ctx, p)
 		if err != nil {
 			return err
@@ -69,7 +72,7 @@ func cmdClose(ctx context.Context, a *app, args []string) error {
 				p, nMissing, strings.Join(missing, "\n  "))
 		}
 	}
-	res, err := monthclose.Close(ctx, s, p, monthclose.Options{AllowPending: *allowPending, Now: a.now, ClosedBy: "cli", Wait: *wait})
+	res, err := monthclose.Close(ctx, s, p, monthclose.Options{AllowPending: o.AllowPending, Now: a.now, ClosedBy: "cli", Wait: o.Wait})
 	if err != nil {
 		return err
 	}

@@ -28,9 +28,7 @@ func at(t *testing.T, dsn string, now time.Time, args ...string) (stdout, stderr
 	var o, e bytes.Buffer
 	a := &app{dsn: dsn, dataDir: t.TempDir(), stdout: &o, stderr: &e, now: func() time.Time { return now }}
 	defer a.close()
-	cmd, ok := commands[args[0]]
-	require.True(t, ok, "command %s", args[0])
-	err = cmd.run(context.Background(), a, args[1:])
+	err = a.runArgs(context.Background(), args)
 	return o.String(), e.String(), err
 }
 
@@ -69,7 +67,7 @@ func TestCloseCommand(t *testing.T) {
 			want string
 		}{
 			{[]string{"close"}, "close: --period is required"},
-			{[]string{"close", "--period", "2026/11"}, `close: --period: period "2026/11" is not YYYY-MM`},
+			{[]string{"close", "--period", "2026/11"}, `close: --period "2026/11": want a month YYYY-MM`},
 			{[]string{"close", "--period", "2026-11", "extra"}, `close: unexpected argument "extra"`},
 		} {
 			_, _, err := at(t, dsn, dec1, c.args...)

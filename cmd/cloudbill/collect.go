@@ -17,8 +17,48 @@ import (
 	"cloudbill/sql"
 )
 
-func init() {
-	register("collect", "pull usage windows from vendors' Prometheus; collect status: completeness of a month", cmdCollect)
+func collectCommand() *command {
+	return &command{
+		Name:  "collect",
+		Usage: "--config FILE [--config FILE …] [--from T --to T --reason TEXT] | status --period YYYY-MM",
+		Short: "pull usage windows from vendors' Prometheus; collect status: completeness of a month",
+		Long:  collectExplain,
+		Flags: func(fs *flagSet) runFunc {
+			var p collectParams
+			fs.Var(&p.Configs, "config", "collector configuration `file` (YAML; repeat for several vendors)")
+			fs.StringVar(&p.From, "from", "", "re-collect windows starting at or after this `time` (RFC 3339, or YYYY-MM-DD)")
+			fs.StringVar(&p.To, "to", "", "… and before this `time`")
+			fs.StringVar(&p.Reason, "reason", "", "why a range is re-collected (required with --from/--to; recorded)")
+			fs.Require("config")
+			return func(ctx context.Context, a *app, _ []string) error { return runCollect(ctx, a, p) }
+		},
+		Subs: []*command{{
+			Name:  "status",
+			Usage: "--period YYYY-MM [--vendor ID] [--format table|json]",
+			Short: "the completeness of a month's collector windows",
+			Long: `
+Shows, per vendor and metric of the stored collector configurations, the windows of the
+month expected so far (due: ended at least the lateness ago, from the configuration's
+start) and collected, partial, failed and missing, with the missing ranges.
+Exit status 3 when some windows are missing.`,
+			Flags: func(fs *flagSet) runFunc {
+				period := fs.Period("period", "the month")
+				vendor := fs.String("vendor", "", "only this vendor `ID`")
+				format := fs.Format("table", "json")
+				fs.Require("period")
+				return func(ctx context.Context, a *app, _ []string) error {
+					return collectStatus(ctx, a, period.Get(), *vendor, *format)
+				}
+			},
+		}},
+	}
+}
+
+// collectParams is one collect run, from the command line.
+type collectParams struct {
+	Configs  repeated
+	From, To string
+	Reason   string
 }
 
 const collectExplain = `
@@ -78,42 +118,24 @@ func readCollectConfigs(files []string) ([]pull.Config, error) {
 	return out, nil
 }
 
-func cmdCollect(ctx context.Context, a *app, args []string) error {
-	if len(args) > 0 && args[0] == "status" {
-		return cmdCollectStatus(ctx, a, args[1:])
-	}
-	fs := a.flags("collect", "--config FILE [--config FILE …] [--from T --to T --reason TEXT] | status --period YYYY-MM", collectExplain)
-	var configs repeated
-	fs.Var(&configs, "config", "collector configuration `file` (YAML; repeat for several vendors)")
-	from := fs.String("from", "", "re-collect windows starting at or after this `time` (RFC 3339, or YYYY-MM-DD)")
-	to := fs.String("to", "", "… and before this `time`")
-	reason := fs.String("reason", "", "why a range is re-collected (required with --from/--to; recorded)")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("collect: unexpected argument %q", fs.Arg(0))
-	}
-	if len(configs) == 0 {
-		return usagef("collect: --config is required")
-	}
+func runCollect(ctx context.Context, a *app, p collectParams) error {
 	var lo, hi time.Time
-	if *from != "" || *to != "" || *reason != "" {
+	if p.From != "" || p.To != "" || p.Reason != "" {
 		var err error
-		if lo, err = parseTime(*from); err != nil {
+		if lo, err = parseTime(p.From); err != nil {
 			return usagef("collect: --from: %v", err)
 		}
-		if hi, err = parseTime(*to); err != nil {
+		if hi, err = parseTime(p.To); err != nil {
 			return usagef("collect: --to: %v", err)
 		}
 		if !lo.Before(hi) {
 			return usagef("collect: --from must be before --to")
 		}
-		if strings.TrimSpace(*reason) == "" {
+		if strings.TrimSpace(p.Reason) == "" {
 			return usagef("collect: --reason is required to re-collect a range (it is recorded)")
 		}
 	}
-	cfgs, err := readCollectConfigs(configs)
+	cfgs, err := readCollectConfigs(p.Configs)
 	if err != nil {
 		return err
 	}
@@ -140,7 +162,7 @@ func cmdCollect(ctx context.Context, a *app, args []string) error {
 		if lo.IsZero() {
 			rep, err = c.CatchUp(ctx, "catch-up")
 		} else {
-			rep, err = c.Recollect(ctx, lo, hi, *reason)
+			rep, err = c.Recollect(ctx, lo, hi, p.Reason)
 		}
 		fmt.Fprintf(a.stdout, "%s (%s): %s\n", cfg.Vendor, cfg.File, rep)
 		for _, e := range rep.Errors {
@@ -185,33 +207,12 @@ func parseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q: want an RFC 3339 time (2026-11-03T10:00:00+08:00) or a date", s)
 }
 
-func cmdCollectStatus(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("collect status", "--period YYYY-MM [--vendor ID] [--format table|json]", `
-Shows, per vendor and metric of the stored collector configurations, the windows of the
-month expected so far (due: ended at least the lateness ago, from the configuration's
-start) and collected, partial, failed and missing, with the missing ranges.
-Exit status 3 when some windows are missing.`)
-	period := fs.String("period", "", "the `month`, YYYY-MM (required)")
-	vendor := fs.String("vendor", "", "only this vendor `ID`")
-	format := fs.String("format", "table", "table or json")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if *period == "" {
-		return usagef("collect status: --period is required")
-	}
-	p, err := calendar.ParsePeriod(*period)
-	if err != nil {
-		return usagef("collect status: --period: %v", err)
-	}
-	if *format != "table" && *format != "json" {
-		return usagef("collect status: --format %q: want table or json", *format)
-	}
+func collectStatus(ctx context.Context, a *app, p calendar.Period, vendor, format string) error {
 	store, err := a.Store(ctx)
 	if err != nil {
 		return err
 	}
-	sts, err := pull.Completeness(ctx, store, p, a.now(), *vendor)
+	sts, err := pull.Completeness(ctx, store, p, a.now(), vendor)
 	if err != nil {
 		return err
 	}
@@ -219,7 +220,7 @@ Exit status 3 when some windows are missing.`)
 	for _, s := range sts {
 		missing += s.Missing
 	}
-	if *format == "json" {
+	if format == "json" {
 		type rng struct {
 			From    time.Time `json:"from"`
 			To      time.Time `json:"to"`

@@ -24,48 +24,61 @@ import (
 	"cloudbill/rating"
 )
 
-func init() {
-	register("demo", "run the main job end to end on a generated district", cmdDemo)
-}
-
 // cmdDemo is the main job end to end, through the same commands a user runs: generate a
 // district month, ingest its samples through the collector, import the master data,
 // rate, close, issue the statements, reconcile the vendors' invoices, and print a summary.
-func cmdDemo(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("demo", "[--period YYYY-MM] [--scale small|district|city] [--out DIR] [--seed N]", `
+func demoCommand() *command {
+	return &command{
+		Name:  "demo",
+		Usage: "[--period YYYY-MM] [--scale small|district|city] [--out DIR] [--seed N]",
+		Short: "run the main job end to end on a generated district",
+		Long:  demoHelp,
+		Flags: func(fs *flagSet) runFunc {
+			period := fs.Period("period", "month to close (default: the previous month)")
+			scale := fs.String("scale", "district", "size of the generated district: small, district or city")
+			out := fs.String("out", "./out", "directory for the generated input and the statements")
+			seed := fs.Int64("seed", 1, "generator seed")
+			return func(ctx context.Context, a *app, _ []string) error {
+				return runDemo(ctx, a, demoParams{
+					Period: period.Or(calendar.LocalDate(a.now()).Period().Prev()),
+					Scale:  *scale, Out: *out, Seed: *seed,
+				})
+			}
+		},
+	}
+}
+
+// demoParams is what the demo runs on.
+type demoParams struct {
+	Period calendar.Period
+	Scale  string
+	Out    string
+	Seed   int64
+}
+
+const demoHelp = `
 Runs a full month close on a generated district, on a fresh database: gen → ingest →
 catalog/org/orders/acceptance import → rate → close → statements → reconcile, then prints
 a summary (departments, orders, samples, gross, deductions, net, elapsed) and where the
 files are. With the embedded ClickHouse, the demo's database lives in DATA-DIR/demo and
-is recreated on every run; with --clickhouse, the database cloudbill_demo is.`)
-	period := fs.String("period", "", "month to close (default: the previous month)")
-	scale := fs.String("scale", "district", "size of the generated district: small, district or city")
-	out := fs.String("out", "./out", "directory for the generated input and the statements")
-	seed := fs.Int64("seed", 1, "generator seed")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	p := calendar.LocalDate(a.now()).Period().Prev()
-	if *period != "" {
-		var err error
-		if p, err = calendar.ParsePeriod(*period); err != nil {
-			return usagef("--period: %v", err)
-		}
-	}
+is recreated on every run; with --clickhouse, the database cloudbill_demo is.`
+
+func runDemo(ctx context.Context, a *app, d demoParams) error {
+	p := d.Period
 	start := time.Now()
 	if err := a.freshDemoDatabase(ctx); err != nil {
 		return err
 	}
-	input := filepath.Join(*out, "input")
+	input := filepath.Join(d.Out, "input")
 	if err := os.RemoveAll(input); err != nil {
 		return err
 	}
 	steps := &demoSteps{a: a, start: start}
 
 	var m gen.Manifest
-	err := steps.do("cloudbill gen --scale "+*scale+" --period "+p.String(), func() error {
+	err := steps.do("cloudbill gen --scale "+d.Scale+" --period "+p.String(), func() error {
 		var err error
-		m, err = gen.Generate(ctx, gen.Config{Out: input, Scale: gen.Scale(*scale), Period: p, Seed: *seed, Samples: true})
+		m, err = gen.Generate(ctx, gen.Config{Out: input, Scale: gen.Scale(d.Scale), Period: p, Seed: d.Seed, Samples: true})
 		return err
 	})
 	if err != nil {
@@ -105,14 +118,14 @@ is recreated on every run; with --clickhouse, the database cloudbill_demo is.`)
 	if err := steps.cmd(ctx, "close", "--period", p.String()); err != nil {
 		return err
 	}
-	if err := steps.cmd(ctx, "statements", "--period", p.String(), "--out", *out); err != nil {
+	if err := steps.cmd(ctx, "statements", "--period", p.String(), "--out", d.Out); err != nil {
 		return err
 	}
-	differences, err := steps.reconcile(ctx, p, *seed, *out)
+	differences, err := steps.reconcile(ctx, p, d.Seed, d.Out)
 	if err != nil {
 		return err
 	}
-	return steps.summary(ctx, p, m, differences, *out)
+	return steps.summary(ctx, p, m, differences, d.Out)
 }
 
 // freshDemoDatabase points the app at a database of the demo's own, emptied.
@@ -171,7 +184,7 @@ func (s *demoSteps) do(what string, f func() error) error {
 func (s *demoSteps) cmd(ctx context.Context, name string, args ...string) error {
 	label := "cloudbill " + name + " " + strings.Join(shorten(args), " ")
 	return s.do(label, func() error {
-		return s.quiet(func() error { return commands[name].run(ctx, s.a, args) })
+		return s.quiet(func() error { return s.a.runArgs(ctx, append([]string{name}, args...)) })
 	})
 }
 
@@ -221,7 +234,7 @@ func (s *demoSteps) reconcile(ctx context.Context, p calendar.Period, seed int64
 		vendor := strings.TrimSuffix(filepath.Base(f), "-"+p.String()+".csv")
 		args := []string{"--period", p.String(), "--vendor", vendor, "--invoice", f, "--out", dir}
 		err := s.do("cloudbill reconcile --vendor "+vendor, func() error {
-			return s.quiet(func() error { return commands["reconcile"].run(ctx, s.a, args) })
+			return s.quiet(func() error { return s.a.runArgs(ctx, append([]string{"reconcile"}, args...)) })
 		})
 		if err != nil && exitCode(err) != exitDifferences {
 			return 0, err

@@ -16,8 +16,29 @@ import (
 // The store is what a FOCUS export reads.
 var _ focus.Source = (*chstore.Store)(nil)
 
-func init() {
-	register("export", "export a month's charges in a standard format (FOCUS)", cmdExport)
+func exportCommand() *command {
+	return &command{
+		Name:  "export",
+		Usage: "focus --period YYYY-MM --out DIR [--format csv|parquet] [--provisional]",
+		Short: "export a month's charges in a standard format (FOCUS)",
+		Long:  exportFocusHelp,
+		Subs: []*command{{
+			Name:  "focus",
+			Usage: "--period YYYY-MM --out DIR [--format csv|parquet] [--provisional]",
+			Short: "a month's rated lines as a FOCUS 1.2 dataset",
+			Long:  exportFocusHelp,
+			Flags: func(fs *flagSet) runFunc {
+				period := fs.Period("period", "the month")
+				out := fs.String("out", "", "output `directory`; the file goes to DIR/YYYY-MM/")
+				format := fs.Choice("format", "file `format`", "csv", "parquet")
+				provisional := fs.Bool("provisional", false, "export an open (rated, not closed) month; its figures may still change")
+				fs.Require("period", "out")
+				return func(ctx context.Context, a *app, _ []string) error {
+					return exportFocus(ctx, a, period.Get(), *out, focus.Format(*format), *provisional)
+				}
+			},
+		}},
+	}
 }
 
 const exportFocusHelp = `
@@ -38,42 +59,13 @@ Every file is checked against the specification's conformance rules before it is
 closed month exports the same bytes every time. An open month is refused unless
 --provisional (its figures can still change). A month never rated is refused.`
 
-func cmdExport(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 || (args[0] != "focus" && args[0] != "--help" && args[0] != "-h") {
-		return usagef("export: want `cloudbill export focus --period YYYY-MM --out DIR [--format csv|parquet]`")
-	}
-	if args[0] != "focus" {
-		fs := a.flags("export", "focus --period YYYY-MM --out DIR [--format csv|parquet] [--provisional]", exportFocusHelp)
-		return parse(fs, args)
-	}
-	fs := a.flags("export focus", "--period YYYY-MM --out DIR [--format csv|parquet] [--provisional]", exportFocusHelp)
-	period := fs.String("period", "", "the `month`, YYYY-MM (required)")
-	out := fs.String("out", "", "output `directory`; the file goes to DIR/YYYY-MM/ (required)")
-	format := fs.String("format", "csv", "file `format`: csv or parquet")
-	provisional := fs.Bool("provisional", false, "export an open (rated, not closed) month; its figures may still change")
-	if err := parse(fs, args[1:]); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("export focus: unexpected argument %q", fs.Arg(0))
-	}
-	if *period == "" || *out == "" {
-		return usagef("export focus: --period and --out are required")
-	}
-	p, err := calendar.ParsePeriod(*period)
-	if err != nil {
-		return usagef("export focus: --period: %v", err)
-	}
-	f := focus.Format(*format)
-	if f != focus.FormatCSV && f != focus.FormatParquet {
-		return usagef("export focus: --format %q: want csv or parquet", *format)
-	}
+func exportFocus(ctx context.Context, a *app, p calendar.Period, out string, f focus.Format, provisional bool) error {
 	s, err := a.Store(ctx)
 	if err != nil {
 		return err
 	}
 	start := a.now()
-	res, err := focus.Export(ctx, s, p, *out, focus.Options{Format: f, Provisional: *provisional, Now: a.now, WriteParquet: focusparquet.Write})
+	res, err := focus.Export(ctx, s, p, out, focus.Options{Format: f, Provisional: provisional, Now: a.now, WriteParquet: focusparquet.Write})
 	switch {
 	case errors.Is(err, rating.ErrNotRated):
 		return &exitError{code: exitBadInput, err: fmt.Errorf("%w: rate it first (cloudbill rate --period %s)", err, p)}

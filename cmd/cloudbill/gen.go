@@ -11,13 +11,9 @@ import (
 	"cloudbill/internal/gen"
 )
 
-func init() {
-	register("gen", "generate a consistent district dataset (master data, orders, samples)", cmdGen)
-}
-
 const genExplain = `
 Writes a complete, consistent dataset of the district government cloud for one month, in
-the input formats cloudbill reads (see the README): the service catalog with a mid-month
+the input formats cloudbill reads (docs/formats.md): the service catalog with a mid-month
 price version, adaptations, departments and subordinate units, the year's project list,
 vendors, work-order events (opens, changes, terminations, adapted resource types, both
 zones, renovation portions, unapproved projects), one acceptance record per vendor, and
@@ -34,39 +30,36 @@ With --vendor-invoices, writes only the vendors' invoices of the already rated -
 into DIR (for cloudbill reconcile), derived from the rated lines with injected differences.
 Progress goes to stderr, the summary to stdout.`
 
-func cmdGen(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("gen", "--out DIR [--scale small|district|city] [--period YYYY-MM] [--seed N] [--samples=true] [--interval 15m] [--vendor-invoices]", genExplain)
-	out := fs.String("out", "", "`directory` to write into (created; files of the same names are overwritten)")
-	scale := fs.String("scale", string(gen.Small), "dataset `size`: small, district or city")
-	periodFlag := fs.String("period", "", "the `month` YYYY-MM of the dataset (default: the previous month)")
-	seed := fs.Int64("seed", 1, "random `seed`: the same seed writes the same bytes")
-	samples := fs.Bool("samples", true, "write usage samples too (--samples=false: master data, orders and acceptance only)")
-	interval := fs.Duration("interval", 0, "sample `interval`, 1m to 24h (default: the scale's, small 4h, district 15m, city 24m)")
-	invoices := fs.Bool("vendor-invoices", false, "write only the vendors' invoices of the rated --period (reads the database)")
-	if err := parse(fs, args); err != nil {
-		return err
+func genCommand() *command {
+	return &command{
+		Name:  "gen",
+		Usage: "--out DIR [--scale small|district|city] [--period YYYY-MM] [--seed N] [--samples=true] [--interval 15m] [--vendor-invoices]",
+		Short: "generate a consistent district dataset (master data, orders, samples)",
+		Long:  genExplain,
+		Flags: func(fs *flagSet) runFunc {
+			out := fs.String("out", "", "`directory` to write into (created; files of the same names are overwritten)")
+			scale := fs.String("scale", string(gen.Small), "dataset `size`: small, district or city")
+			period := fs.Period("period", "the month of the dataset (default: the previous month)")
+			seed := fs.Int64("seed", 1, "random `seed`: the same seed writes the same bytes")
+			samples := fs.Bool("samples", true, "write usage samples too (--samples=false: master data, orders and acceptance only)")
+			interval := fs.Duration("interval", 0, "sample `interval`, 1m to 24h (default: the scale's, small 4h, district 15m, city 24m)")
+			invoices := fs.Bool("vendor-invoices", false, "write only the vendors' invoices of the rated --period (reads the database)")
+			fs.Require("out")
+			return func(ctx context.Context, a *app, _ []string) error {
+				p := period.Or(calendar.LocalDate(a.now()).Period().Prev())
+				if *invoices {
+					return genVendorInvoices(ctx, a, vendorInvoicesParams{Period: p, Seed: *seed, Out: *out})
+				}
+				return runGen(ctx, a, gen.Config{
+					Out: *out, Scale: gen.Scale(*scale), Period: p, Seed: *seed,
+					Samples: *samples, Interval: *interval, Progress: a.stderr,
+				})
+			}
+		},
 	}
-	if fs.NArg() > 0 {
-		return usagef("gen: unexpected argument %q (flags only; see cloudbill gen --help)", fs.Arg(0))
-	}
-	if *out == "" {
-		return usagef("gen: --out DIR is required")
-	}
-	period := calendar.LocalDate(a.now()).Period().Prev()
-	if *periodFlag != "" {
-		p, err := calendar.ParsePeriod(*periodFlag)
-		if err != nil {
-			return usagef("gen: --period: %v", err)
-		}
-		period = p
-	}
-	if *invoices {
-		return genVendorInvoices(ctx, a, vendorInvoicesParams{Period: period, Seed: *seed, Out: *out})
-	}
-	cfg := gen.Config{
-		Out: *out, Scale: gen.Scale(*scale), Period: period, Seed: *seed,
-		Samples: *samples, Interval: *interval, Progress: a.stderr,
-	}
+}
+
+func runGen(ctx context.Context, a *app, cfg gen.Config) error {
 	if err := cfg.Validate(); err != nil {
 		return usagef("gen: %s", strings.ReplaceAll(err.Error(), "\n", "; "))
 	}

@@ -55,9 +55,9 @@ func TestGenCommandBadUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"no out", []string{"gen", "--scale", "small"}, "gen: --out DIR is required"},
+		{"no out", []string{"gen", "--scale", "small"}, "gen: --out is required"},
 		{"bad scale", []string{"gen", "--out", "x", "--scale", "town"}, `gen: scale "town" is not one of small, district, city`},
-		{"bad period", []string{"gen", "--out", "x", "--period", "2026-13"}, `gen: --period: period "2026-13" is not YYYY-MM`},
+		{"bad period", []string{"gen", "--out", "x", "--period", "2026-13"}, `gen: --period "2026-13": want a month YYYY-MM, e.g. 2026-11`},
 		{"bad interval", []string{"gen", "--out", "x", "--interval", "5s"}, "sample interval 5s is not between 1m0s and 24h0m0s"},
 		{"argument", []string{"gen", "--out", "x", "extra"}, `unexpected argument "extra"`},
 		{"unknown flag", []string{"gen", "--out", "x", "--size", "big"}, "bad usage"},
@@ -77,6 +77,6 @@ func TestGenHelp(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	require.NoError(t, run(context.Background(), []string{"gen", "--help"}, &stdout, &stderr))
 	for _, want := range []string{"usage: cloudbill gen --out DIR", "same bytes", "--vendor-invoices", "--interval", "district ≈ 60 departments"} {
-		assert.Contains(t, stderr.String(), want)
+		assert.Contains(t, stdout.String(), want)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"sync/atomic"
@@ -24,12 +23,8 @@ import (
 	"cloudbill/metering"
 )
 
-func init() {
-	register("ingest", "load usage samples from CSV or NDJSON files", cmdIngest)
-}
-
 const ingestExplain = `
-Loads usage samples (FORMATS.md) from CSV files (header: resource_id, metric, ts, value,
+Loads usage samples (docs/formats.md) from CSV files (header: resource_id, metric, ts, value,
 source; UTF-8 with or without BOM, or GB18030) and NDJSON files (one JSON object a line,
 value a number or a decimal string). The format is taken from the extension (.csv;
 .ndjson, .jsonl, .json) or else from the content. Files are streamed: memory stays flat
@@ -62,38 +57,50 @@ type ingestReport struct {
 	rejectFile string
 }
 
-func cmdIngest(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("ingest", "[--report FILE] FILE...", ingestExplain)
-	report := fs.String("report", "", "report `file` (default DATA-DIR/reports/ingest-<time>.txt); reject files are written beside it")
-	summary := fs.Bool("summary", true, "end the report with the samples written, their resources, time range and sum (computed from what was written: no query)")
-	batchRows := fs.Int("batch", 100_000, "samples per insert")
-	a.addEncodingFlag(fs)
-	ranges := addMetricMaxFlag(fs)
-	if err := parse(fs, args); err != nil {
-		return err
+func ingestCommand() *command {
+	return &command{
+		Name:  "ingest",
+		Usage: "[--report FILE] FILE...",
+		Short: "load usage samples from CSV or NDJSON files",
+		Long:  ingestExplain,
+		Args:  "FILE...",
+		Flags: func(fs *flagSet) runFunc {
+			report := fs.String("report", "", "report `file` (default DATA-DIR/reports/ingest-<time>.txt); reject files are written beside it")
+			summary := fs.Bool("summary", true, "end the report with the samples written, their resources, time range and sum (computed from what was written: no query)")
+			batchRows := fs.Int("batch", 100_000, "samples per insert")
+			enc := fs.Encoding()
+			ranges := fs.MetricMax()
+			return func(ctx context.Context, a *app, files []string) error {
+				return runIngest(ctx, a, ingestParams{Files: files, Report: *report, Summary: *summary, BatchRows: *batchRows, Encoding: *enc, Ranges: ranges})
+			}
+		},
 	}
-	if fs.NArg() == 0 {
-		return usagef("ingest: no file given")
-	}
-	for _, f := range fs.Args() {
+}
+
+// ingestParams is one ingest asked for.
+type ingestParams struct {
+	Files     []string
+	Report    string // "" → DATA-DIR/reports/ingest-<time>.txt
+	Summary   bool
+	BatchRows int
+	Encoding  csvin.Encoding   // of the CSV files; zero: decided from the text
+	Ranges    *metering.Ranges // ceilings of the metrics' values
+}
+
+func runIngest(ctx context.Context, a *app, in ingestParams) error {
+	for _, f := range in.Files {
 		if _, err := os.Stat(f); err != nil {
 			return usagef("ingest: %v", err)
 		}
 	}
-	if *report == "" {
-		*report = filepath.Join(a.dataDir, "reports", "ingest-"+a.now().UTC().Format("20060102-150405")+".txt")
+	if in.Report == "" {
+		in.Report = filepath.Join(a.dataDir, "reports", "ingest-"+a.now().UTC().Format("20060102-150405")+".txt")
 	}
-	if err := os.MkdirAll(filepath.Dir(*report), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(in.Report), 0o755); err != nil {
 		return err
 	}
-	if os.Getenv("GOMEMLIMIT") == "" && os.Getenv("GOGC") == "" {
-		// Memory stays flat whatever the file size: a few batches are in flight. Let the
-		// heap grow to a fixed limit before collecting, instead of collecting each time
-		// it doubles: far less garbage-collector work on a stream of batches.
-		// Restored on return: ingest may run inside another command (demo).
-		defer debug.SetGCPercent(debug.SetGCPercent(800))
-		defer debug.SetMemoryLimit(debug.SetMemoryLimit(180 << 20))
-	}
+	// Memory stays flat whatever the file size: a few batches are in flight.
+	defer batchGC(800, 180<<20)()
 	stopProfile, err := cpuProfile()
 	if err != nil {
 		return err
@@ -108,7 +115,7 @@ func cmdIngest(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	b, err := metering.NewBatcher(metering.BatcherConfig{
-		Sink: store, Spool: spool, MaxRows: *batchRows, MaxDelay: time.Second,
+		Sink: store, Spool: spool, MaxRows: in.BatchRows, MaxDelay: time.Second,
 		Logf: func(f string, args ...any) { fmt.Fprintf(a.stderr, "ingest: "+f+"\n", args...) },
 	})
 	if err != nil {
@@ -125,8 +132,8 @@ func cmdIngest(ctx context.Context, a *app, args []string) error {
 	var minTS, maxTS int64
 	resources := newResourceSet()
 	start := time.Now()
-	for i, name := range fs.Args() {
-		r, lo, hi, err := ingestFile(ctx, b, name, rejectPath(*report, i, name), progress, *batchRows, a.encoding, resources, ranges)
+	for i, name := range in.Files {
+		r, lo, hi, err := ingestFile(ctx, b, name, rejectPath(in.Report, i, name), progress, in.BatchRows, in.Encoding, resources, in.Ranges)
 		if err != nil {
 			return err
 		}
@@ -181,20 +188,20 @@ func cmdIngest(ctx context.Context, a *app, args []string) error {
 	rate := float64(tot.accepted) / max(elapsed.Seconds(), 1e-9)
 	fmt.Fprintf(&text, "total: accepted %d, duplicates %d, rejected %d, spooled %d in %s (%.0f rows/s)\n",
 		tot.accepted, tot.duplicates, tot.rejected, tot.spooled, elapsed.Round(time.Millisecond), rate)
-	if *summary && tot.accepted > 0 {
+	if in.Summary && tot.accepted > 0 {
 		// From what was just written, never a query over the range: its cost would grow
 		// with the data stored there.
 		fmt.Fprintf(&text, "written: %d new or corrected samples of %d resources in %s … %s, sum of values %g; %d duplicates not written again\n",
 			tot.accepted-tot.duplicates, len(resources.ids), time.Unix(minTS, 0).UTC().Format(time.RFC3339), time.Unix(maxTS, 0).UTC().Format(time.RFC3339),
 			tot.sum, tot.duplicates)
 	}
-	fmt.Fprintf(&text, "report: %s\n", *report)
-	if err := os.WriteFile(*report, []byte(text.String()), 0o644); err != nil {
+	fmt.Fprintf(&text, "report: %s\n", in.Report)
+	if err := os.WriteFile(in.Report, []byte(text.String()), 0o644); err != nil {
 		return err
 	}
 	fmt.Fprint(a.stdout, text.String())
 	if tot.rejected > 0 {
-		return &exitError{exitBadInput, fmt.Errorf("%d lines or files rejected (see %s)", tot.rejected, *report)}
+		return &exitError{exitBadInput, fmt.Errorf("%d lines or files rejected (see %s)", tot.rejected, in.Report)}
 	}
 	return nil
 }

@@ -158,7 +158,7 @@ func TestIngestCommand(t *testing.T) {
 	t.Run("usage", func(t *testing.T) {
 		dsn, _ := freshDB(t, addr)
 		_, _, err := runCmd(t, dsn, t.TempDir(), "ingest")
-		assert.ErrorContains(t, err, "no file given")
+		assert.ErrorContains(t, err, "no FILE given")
 		assert.Equal(t, exitBadInput, exitCode(err))
 		_, _, err = runCmd(t, dsn, t.TempDir(), "ingest", "/nonexistent/x.csv")
 		assert.ErrorContains(t, err, "no such file")

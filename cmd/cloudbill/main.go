@@ -1,5 +1,9 @@
 // Command cloudbill is the billing and metering batch system of the district government
 // cloud: one binary with the CLI subcommands and `serve`.
+//
+// Every command is a value (see command) in the one list that commands returns; a new
+// command is a file of its own with a function returning its *command, and one line in
+// that list.
 package main
 
 import (
@@ -11,8 +15,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sort"
-	"strings"
 	"syscall"
 	"time"
 
@@ -20,6 +22,30 @@ import (
 	"cloudbill/internal/csvin"
 	"cloudbill/sql"
 )
+
+// commands is the CLI, in the order `cloudbill --help` lists it.
+func commands() []*command {
+	return []*command{
+		serveCommand(),
+		ingestCommand(),
+		catalogCommand(),
+		orgCommand(),
+		ordersCommand(),
+		acceptanceCommand(),
+		genCommand(),
+		rateCommand(),
+		closeCommand(),
+		statementsCommand(),
+		breakdownCommand(),
+		reconcileCommand(),
+		rulesCommand(),
+		exportCommand(),
+		statusCommand(),
+		collectCommand(),
+		usersCommand(),
+		demoCommand(),
+	}
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -42,7 +68,7 @@ func main() {
 	}
 }
 
-// Exit statuses (FORMATS.md): 0 done, 1 failed, 2 bad usage or bad input; reconcile
+// Exit statuses (docs/cli.md): 0 done, 1 failed, 2 bad usage or bad input; reconcile
 // adds 3 for differences found.
 const (
 	exitFailed   = 1
@@ -82,20 +108,7 @@ func usagef(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
 }
 
-// command is one subcommand.
-type command struct {
-	summary string
-	run     func(ctx context.Context, a *app, args []string) error
-}
-
-var commands = map[string]command{}
-
-// register adds a subcommand; each lives in a file of its own.
-func register(name, summary string, run func(ctx context.Context, a *app, args []string) error) {
-	commands[name] = command{summary: summary, run: run}
-}
-
-// app is what every subcommand gets: global configuration, output streams, and the
+// app is what every command gets: global configuration, output streams, and the
 // store, opened on first use.
 type app struct {
 	dsn     string
@@ -103,98 +116,69 @@ type app struct {
 	stdout  io.Writer
 	stderr  io.Writer
 	now     func() time.Time
-	// encoding of input files, set by a command's --encoding flag (default: auto)
-	encoding csvin.Encoding
 
 	store  *chstore.Store
 	server *chserver.Server
 }
 
+// run is the whole program: global flags, then the command named by args.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	a := &app{stdout: stdout, stderr: stderr, now: time.Now}
 	fs := flag.NewFlagSet("cloudbill", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard)
 	fs.StringVar(&a.dsn, "clickhouse", os.Getenv("CLOUDBILL_CLICKHOUSE"),
 		"ClickHouse `DSN` clickhouse://host:9000/db (default $CLOUDBILL_CLICKHOUSE; with neither, an embedded server in --data-dir)")
 	fs.StringVar(&a.dataDir, "data-dir", "./var", "`directory` for the embedded ClickHouse, the spool and state")
-	fs.Usage = func() { printUsage(stderr, fs) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			printMainUsage(stdout, fs)
 			return nil
 		}
-		return errUsage
+		printMainUsage(stderr, fs)
+		return usagef("%v", err)
 	}
 	if fs.NArg() == 0 {
-		printUsage(stderr, fs)
+		printMainUsage(stderr, fs)
 		return usagef("no command given")
 	}
-	name := fs.Arg(0)
-	if name == "help" {
-		printUsage(stdout, fs)
-		return nil
-	}
-	cmd, ok := commands[name]
-	if !ok {
-		return usagef("unknown command %q (see cloudbill --help)", name)
+	if fs.Arg(0) == "help" {
+		if fs.NArg() == 1 {
+			printMainUsage(stdout, fs)
+			return nil
+		}
+		return a.runArgs(ctx, append(fs.Args()[1:], "--help"))
 	}
 	defer a.close()
-	if err := cmd.run(ctx, a, fs.Args()[1:]); err != nil && !errors.Is(err, errHelpShown) {
-		return err
-	}
-	return nil
+	return a.runArgs(ctx, fs.Args())
 }
 
-func printUsage(w io.Writer, fs *flag.FlagSet) {
+// runArgs runs the command that args name (args[0] is its name), as on the command line.
+func (a *app) runArgs(ctx context.Context, args []string) error {
+	cmd := lookup(commands(), args[0])
+	if cmd == nil {
+		return usagef("unknown command %q (see cloudbill --help)", args[0])
+	}
+	return cmd.execute(ctx, a, "cloudbill "+cmd.Name, args[1:])
+}
+
+func printMainUsage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprintln(w, "cloudbill: billing and metering of the district government cloud")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "usage: cloudbill [--clickhouse DSN] [--data-dir DIR] <command> [flags]")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "commands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-11s %s\n", n, commands[n].summary)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-11s %s\n", c.Name, c.Short)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "global flags:")
 	fs.SetOutput(w)
 	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "`cloudbill <command> --help` explains a command. Exit status: 0 done, 1 failed, 2 bad usage or bad input.")
+	fmt.Fprintln(w, "`cloudbill <command> --help` explains a command; docs/cli.md is the reference.")
+	fmt.Fprintln(w, "Exit status: 0 done, 1 failed, 2 bad usage or bad input.")
 }
-
-// flags makes a subcommand's flag set with a --help that explains it.
-func (a *app) flags(name, usage, explain string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(a.stderr, "usage: cloudbill %s %s\n\n%s\n", name, usage, strings.TrimSpace(explain))
-		var n int
-		fs.VisitAll(func(*flag.Flag) { n++ })
-		if n > 0 {
-			fmt.Fprintln(a.stderr, "\nflags:")
-			fs.PrintDefaults()
-		}
-	}
-	return fs
-}
-
-// parse parses a subcommand's flags; --help is not an error.
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return errHelpShown
-		}
-		return errUsage
-	}
-	return nil
-}
-
-// errHelpShown ends a command after --help; run maps it to success.
-var errHelpShown = errors.New("help shown")
 
 // Store opens the database on first use: the server named by --clickhouse, or the
 // embedded one in --data-dir (started if not already running there).

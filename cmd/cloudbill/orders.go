@@ -5,10 +5,27 @@ import (
 	"fmt"
 
 	"cloudbill/catalog"
+	"cloudbill/internal/csvin"
 )
 
-func init() {
-	register("orders", "import work-order events", cmdOrders)
+func ordersCommand() *command {
+	return &command{
+		Name:  "orders",
+		Usage: "import FILE...",
+		Short: "import work-order events",
+		Long:  ordersExplain,
+		Subs: []*command{{
+			Name:  "import",
+			Usage: "FILE...",
+			Short: "import work-order event files, in the order given",
+			Long:  ordersExplain,
+			Args:  "FILE...",
+			Flags: func(fs *flagSet) runFunc {
+				enc := fs.Encoding()
+				return func(ctx context.Context, a *app, files []string) error { return ordersImport(ctx, a, files, *enc) }
+			},
+		}},
+	}
 }
 
 const ordersExplain = `
@@ -24,30 +41,14 @@ accepted and marked late: rating books it as an adjustment. Events already store
 skipped: importing a file again changes nothing. Files are imported in the order given;
 with a refused file the others are still imported, and the exit status is 2.`
 
-func cmdOrders(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 || args[0] != "import" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			a.flags("orders", "import FILE...", ordersExplain).Usage()
-			return errHelpShown
-		}
-		return usagef("orders: want `orders import FILE...`")
-	}
-	fs := a.flags("orders import", "FILE...", ordersExplain)
-	a.addEncodingFlag(fs)
-	files, err := parseArgs(fs, args[1:])
-	if err != nil {
-		return err
-	}
-	if len(files) == 0 {
-		return usagef("orders import: no FILE given")
-	}
+func ordersImport(ctx context.Context, a *app, files []string, enc csvin.Encoding) error {
 	s, err := a.Store(ctx)
 	if err != nil {
 		return err
 	}
 	var refused []string
 	for _, path := range files {
-		f, closeFile, err := a.openInput(path)
+		f, closeFile, err := openInput(path, enc)
 		if err != nil {
 			return err
 		}

@@ -5,10 +5,31 @@ import (
 	"strings"
 
 	"cloudbill/catalog"
+	"cloudbill/internal/csvin"
 )
 
-func init() {
-	register("org", "import departments, projects and vendors", cmdOrg)
+func orgCommand() *command {
+	return &command{
+		Name:  "org",
+		Usage: "import --departments F --projects F --vendors F",
+		Short: "import departments, projects and vendors",
+		Long:  orgExplain,
+		Subs: []*command{{
+			Name:  "import",
+			Usage: "[--departments F] [--projects F] [--vendors F]",
+			Short: "import any of the three files, checked together",
+			Long:  orgExplain,
+			Flags: func(fs *flagSet) runFunc {
+				deps := fs.String("departments", "", "departments `file` (CSV)")
+				projs := fs.String("projects", "", "projects `file` (CSV)")
+				vends := fs.String("vendors", "", "vendors `file` (CSV)")
+				enc := fs.Encoding()
+				return func(ctx context.Context, a *app, _ []string) error {
+					return orgImport(ctx, a, *deps, *projs, *vends, *enc)
+				}
+			},
+		}},
+	}
 }
 
 const orgExplain = `
@@ -21,27 +42,8 @@ existing departments, …) and accepted together or refused together: a refused 
 lists every error of every file, stores nothing, and exits with status 2. Importing the
 same files again changes nothing.`
 
-func cmdOrg(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 || args[0] != "import" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			a.flags("org", "import --departments F --projects F --vendors F", orgExplain).Usage()
-			return errHelpShown
-		}
-		return usagef("org: want `org import --departments F --projects F --vendors F`")
-	}
-	fs := a.flags("org import", "[--departments F] [--projects F] [--vendors F]", orgExplain)
-	deps := fs.String("departments", "", "departments `file` (CSV)")
-	projs := fs.String("projects", "", "projects `file` (CSV)")
-	vends := fs.String("vendors", "", "vendors `file` (CSV)")
-	a.addEncodingFlag(fs)
-	rest, err := parseArgs(fs, args[1:])
-	if err != nil {
-		return err
-	}
-	if len(rest) > 0 {
-		return usagef("org import: unexpected argument %q (files are given with --departments, --projects, --vendors)", rest[0])
-	}
-	if *deps == "" && *projs == "" && *vends == "" {
+func orgImport(ctx context.Context, a *app, deps, projs, vends string, enc csvin.Encoding) error {
+	if deps == "" && projs == "" && vends == "" {
 		return usagef("org import: give at least one of --departments, --projects, --vendors")
 	}
 	var files catalog.OrgFiles
@@ -49,11 +51,11 @@ func cmdOrg(ctx context.Context, a *app, args []string) error {
 	for _, x := range []struct {
 		path string
 		dst  **catalog.File
-	}{{*deps, &files.Departments}, {*projs, &files.Projects}, {*vends, &files.Vendors}} {
+	}{{deps, &files.Departments}, {projs, &files.Projects}, {vends, &files.Vendors}} {
 		if x.path == "" {
 			continue
 		}
-		f, closeFile, err := a.openInput(x.path)
+		f, closeFile, err := openInput(x.path, enc)
 		if err != nil {
 			return err
 		}

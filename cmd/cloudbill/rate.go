@@ -15,12 +15,24 @@ import (
 	"cloudbill/rating"
 )
 
-func init() {
-	register("rate", "rate a month: prorated charges, metered usage, deductions, adjustments", cmdRate)
+func rateCommand() *command {
+	return &command{
+		Name:  "rate",
+		Usage: "--period YYYY-MM",
+		Short: "rate a month: prorated charges, metered usage, deductions, adjustments",
+		Long:  rateHelp,
+		Flags: func(fs *flagSet) runFunc {
+			period := fs.Period("period", "the month to rate")
+			rulesFile := fs.String("rules", "", "no longer taken: import the rules with 'cloudbill rules import FILE --effective YYYY-MM'")
+			fs.Require("period")
+			return func(ctx context.Context, a *app, _ []string) error {
+				return runRate(ctx, a, period.Get(), *rulesFile)
+			}
+		},
+	}
 }
 
-func cmdRate(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("rate", "--period YYYY-MM", `
+const rateHelp = `
 Rates a month from the stored catalog versions, work orders, usage samples, acceptance
 records and deduction rules, and stores the result as a new run (the month's lines are
 replaced at once). Running it again on unchanged inputs changes nothing. A closed month
@@ -28,20 +40,10 @@ is refused; news about a closed month is booked as adjustment lines in the first
 month.
 
 The deduction rules are the version in force for the month ('cloudbill rules import FILE
---effective YYYY-MM'; the built-in defaults when none is); --rules is gone.`)
-	period := fs.String("period", "", "the `month` to rate, YYYY-MM")
-	rulesFile := fs.String("rules", "", "no longer taken: import the rules with 'cloudbill rules import FILE --effective YYYY-MM'")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if *period == "" {
-		return usagef("rate: --period is required")
-	}
-	p, err := calendar.ParsePeriod(*period)
-	if err != nil {
-		return usagef("rate: %v", err)
-	}
-	if *rulesFile != "" {
+--effective YYYY-MM'; the built-in defaults when none is); --rules is gone.`
+
+func runRate(ctx context.Context, a *app, p calendar.Period, rulesFile string) error {
+	if rulesFile != "" {
 		return errRulesFlag("rate")
 	}
 	start := a.now()

@@ -51,7 +51,7 @@ func TestRateCommand(t *testing.T) {
 		want string
 	}{
 		{"no period", []string{"rate"}, "rate: --period is required"},
-		{"bad period", []string{"rate", "--period", "2026-13"}, `period "2026-13" is not YYYY-MM`},
+		{"bad period", []string{"rate", "--period", "2026-13"}, `rate: --period "2026-13": want a month YYYY-MM`},
 		{"rules flag refused", []string{"rate", "--period", "2026-11", "--rules", bad}, "--rules is no longer taken"},
 	}
 	for _, tt := range tests {

@@ -21,16 +21,12 @@ import (
 
 var _ reconcile.Store = (*chstore.Store)(nil)
 
-func init() {
-	register("reconcile", "reconcile a vendor's invoice against the rated month", cmdReconcile)
-}
-
 // exitDifferences is reconcile's exit status when lines differ.
 const exitDifferences = 3
 
 const reconcileHelp = `
 Checks a vendor's monthly invoice (对账) against cloudbill's rated lines of that vendor and
-month. The invoice is CSV (FORMATS.md: vendor_id, period, order_id, item_code, amount,
+month. The invoice is CSV (docs/formats.md: vendor_id, period, order_id, item_code, amount,
 optional quantity and days; UTF-8 or GB18030) or an Excel .xlsx workbook (first sheet,
 row 1 the same column names).
 
@@ -65,34 +61,38 @@ type reconcileOutcome struct {
 	Lines    int // invoice lines read
 }
 
-func cmdReconcile(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("reconcile", "--period YYYY-MM --vendor ID --invoice FILE --out DIR [--tolerance 0.00] [--provisional]", reconcileHelp)
-	period := fs.String("period", "", "the `month` invoiced, YYYY-MM (required)")
-	vendor := fs.String("vendor", "", "the vendor `id` (required)")
-	invoice := fs.String("invoice", "", "the vendor's invoice `file`, .csv or .xlsx (required)")
-	out := fs.String("out", "", "`directory` for the CSV and PDF, created if missing (required)")
-	tolerance := fs.String("tolerance", "0.00", "an `amount` in CNY: a claim within this much of ours matches")
-	provisional := fs.Bool("provisional", false, "reconcile an open month against its latest rating (the report is marked provisional)")
-	if err := parse(fs, args); err != nil {
-		return err
+func reconcileCommand() *command {
+	return &command{
+		Name:  "reconcile",
+		Usage: "--period YYYY-MM --vendor ID --invoice FILE --out DIR [--tolerance 0.00] [--provisional]",
+		Short: "reconcile a vendor's invoice against the rated month",
+		Long:  reconcileHelp,
+		Flags: func(fs *flagSet) runFunc {
+			period := fs.Period("period", "the month invoiced")
+			vendor := fs.String("vendor", "", "the vendor `id`")
+			invoice := fs.String("invoice", "", "the vendor's invoice `file`, .csv or .xlsx")
+			out := fs.String("out", "", "`directory` for the CSV and PDF, created if missing")
+			tolerance := fs.String("tolerance", "0.00", "an `amount` in CNY: a claim within this much of ours matches")
+			provisional := fs.Bool("provisional", false, "reconcile an open month against its latest rating (the report is marked provisional)")
+			fs.Require("period", "vendor", "invoice", "out")
+			return func(ctx context.Context, a *app, _ []string) error {
+				for _, f := range []struct{ name, v string }{{"vendor", *vendor}, {"invoice", *invoice}, {"out", *out}} {
+					if strings.TrimSpace(f.v) == "" {
+						return usagef("reconcile: --%s is required", f.name)
+					}
+				}
+				tol, err := decimal.NewFromString(*tolerance)
+				if err != nil || tol.IsNegative() {
+					return usagef("reconcile: --tolerance %q: want an amount of 0 or more, such as 0.05", *tolerance)
+				}
+				return runReconcile(ctx, a, reconcileRequest{Period: period.Get(), Vendor: catalog.VendorID(*vendor), Invoice: *invoice, Out: *out, Tolerance: tol, Provisional: *provisional})
+			}
+		},
 	}
-	if fs.NArg() > 0 {
-		return usagef("reconcile: unexpected argument %q", fs.Arg(0))
-	}
-	for _, f := range []struct{ name, v string }{{"period", *period}, {"vendor", *vendor}, {"invoice", *invoice}, {"out", *out}} {
-		if strings.TrimSpace(f.v) == "" {
-			return usagef("reconcile: --%s is required", f.name)
-		}
-	}
-	p, err := calendar.ParsePeriod(*period)
-	if err != nil {
-		return usagef("reconcile: --period: %v", err)
-	}
-	tol, err := decimal.NewFromString(*tolerance)
-	if err != nil || tol.IsNegative() {
-		return usagef("reconcile: --tolerance %q: want an amount of 0 or more, such as 0.05", *tolerance)
-	}
-	res, err := a.reconcile(ctx, reconcileRequest{Period: p, Vendor: catalog.VendorID(*vendor), Invoice: *invoice, Out: *out, Tolerance: tol, Provisional: *provisional})
+}
+
+func runReconcile(ctx context.Context, a *app, req reconcileRequest) error {
+	res, err := a.reconcile(ctx, req)
 	if err != nil {
 		return err
 	}

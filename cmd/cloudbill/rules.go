@@ -13,11 +13,46 @@ import (
 	"cloudbill/rating"
 )
 
-func init() {
-	register("rules", "deduction rules: import a version in force from a month, or show them", cmdRules)
+func rulesCommand() *command {
+	return &command{
+		Name:  "rules",
+		Usage: "import FILE --effective YYYY-MM | show [--period YYYY-MM] [--format table|csv]",
+		Short: "deduction rules: import a version in force from a month, or show them",
+		Long:  rulesExplain,
+		Subs: []*command{
+			{
+				Name:  "import",
+				Usage: "FILE --effective YYYY-MM",
+				Short: "store a rules file as the version in force from a month",
+				Long:  rulesExplain,
+				Args:  "FILE",
+				Flags: func(fs *flagSet) runFunc {
+					eff := fs.Period("effective", "the first month the rules are in force")
+					fs.Require("effective")
+					return func(ctx context.Context, a *app, files []string) error {
+						return rulesImport(ctx, a, files[0], eff.Get())
+					}
+				},
+			},
+			{
+				Name:  "show",
+				Usage: "[--period YYYY-MM] [--format table|csv]",
+				Short: "print every version, or the one in force for a month",
+				Long:  rulesExplain,
+				Flags: func(fs *flagSet) runFunc {
+					period := fs.Period("period", "show the version in force for this month; default: every version")
+					format := fs.Choice("format", "`table` or csv (csv: the version in force, as a rules file; needs --period)", "table", "csv")
+					return func(ctx context.Context, a *app, _ []string) error {
+						if *format == "csv" && !period.set {
+							return usagef("rules show: --format csv prints one version: give --period")
+						}
+						return rulesShow(ctx, a, period, *format)
+					}
+				},
+			},
+		},
+	}
 }
-
-const rulesUsage = "import FILE --effective YYYY-MM | show [--period YYYY-MM] [--format table|csv]"
 
 const rulesExplain = `
 The acceptance deduction rules (应用规则, §22/§25) are versioned configuration stored in
@@ -44,40 +79,8 @@ later. 'rules show' prints every version, or with --period the version in force 
 month (--format csv prints it as a file 'rules import' reads back).
 See docs/rules.md.`
 
-func cmdRules(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 {
-		return usagef("rules: want a subcommand: %s", rulesUsage)
-	}
-	switch args[0] {
-	case "import":
-		return rulesImport(ctx, a, args[1:])
-	case "show":
-		return rulesShow(ctx, a, args[1:])
-	case "-h", "--help", "help":
-		fmt.Fprintf(a.stderr, "usage: cloudbill rules %s\n\n%s\n", rulesUsage, strings.TrimSpace(rulesExplain))
-		return errHelpShown
-	}
-	return usagef("rules: unknown subcommand %q (want import or show)", args[0])
-}
-
-func rulesImport(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("rules import", "FILE --effective YYYY-MM", rulesExplain)
-	eff := fs.String("effective", "", "the first `month` (YYYY-MM) the rules are in force (required)")
-	files, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(files) != 1 {
-		return usagef("rules import: want one FILE, got %d", len(files))
-	}
-	if *eff == "" {
-		return usagef("rules import: --effective YYYY-MM is required")
-	}
-	p, err := calendar.ParsePeriod(*eff)
-	if err != nil {
-		return usagef("rules import: --effective: %v", err)
-	}
-	f, err := os.Open(files[0])
+func rulesImport(ctx context.Context, a *app, file string, p calendar.Period) error {
+	f, err := os.Open(file)
 	if err != nil {
 		return &exitError{exitBadInput, err}
 	}
@@ -86,38 +89,23 @@ func rulesImport(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := rating.ImportRules(ctx, s, files[0], f, p, a.now())
+	res, err := rating.ImportRules(ctx, s, file, f, p, a.now())
 	if errors.Is(err, rating.ErrRulesOfClosedMonth) {
 		return &exitError{exitBadInput, fmt.Errorf("rules import: %w", err)}
 	}
 	if err != nil {
-		return a.refused(files[0], err)
+		return a.refused(file, err)
 	}
 	if res.Unchanged {
-		fmt.Fprintf(a.stdout, "%s: the rules in force from %s are already these (import %s): nothing stored\n", files[0], p, res.Version.ImportID)
+		fmt.Fprintf(a.stdout, "%s: the rules in force from %s are already these (import %s): nothing stored\n", file, p, res.Version.ImportID)
 		return nil
 	}
-	fmt.Fprintf(a.stdout, "%s: rules in force from %s stored as import %s\n", files[0], p, res.Version.ImportID)
+	fmt.Fprintf(a.stdout, "%s: rules in force from %s stored as import %s\n", file, p, res.Version.ImportID)
 	printRules(a.stdout, res.Version)
 	return nil
 }
 
-func rulesShow(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("rules show", "[--period YYYY-MM] [--format table|csv]", rulesExplain)
-	period := fs.String("period", "", "show the version in force for this `month` (YYYY-MM); default: every version")
-	format := fs.String("format", "table", "`table` or csv (csv: the version in force, as a rules file; needs --period)")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("rules show: unexpected argument %q", fs.Arg(0))
-	}
-	if *format != "table" && *format != "csv" {
-		return usagef("rules show: --format %q: want table or csv", *format)
-	}
-	if *format == "csv" && *period == "" {
-		return usagef("rules show: --format csv prints one version: give --period")
-	}
+func rulesShow(ctx context.Context, a *app, period *periodValue, format string) error {
 	s, err := a.Store(ctx)
 	if err != nil {
 		return err
@@ -126,7 +114,7 @@ func rulesShow(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *period == "" {
+	if !period.set {
 		for i, v := range book.Versions {
 			if i > 0 {
 				fmt.Fprintln(a.stdout)
@@ -135,10 +123,7 @@ func rulesShow(ctx context.Context, a *app, args []string) error {
 		}
 		return nil
 	}
-	p, err := calendar.ParsePeriod(*period)
-	if err != nil {
-		return usagef("rules show: --period: %v", err)
-	}
+	p := period.Get()
 	closes, err := s.Closes(ctx)
 	if err != nil {
 		return err
@@ -154,7 +139,7 @@ func rulesShow(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *format == "csv" {
+	if format == "csv" {
 		_, err := a.stdout.Write(v.CSV())
 		return err
 	}

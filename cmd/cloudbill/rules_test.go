@@ -123,7 +123,7 @@ func TestRulesCommandErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"no effective", []string{"rules", "import", bad}, "--effective YYYY-MM is required"},
+		{"no effective", []string{"rules", "import", bad}, "--effective is required"},
 		{"bad rate", []string{"rules", "import", bad, "--effective", "2027-01"}, "rules.csv: refused, nothing stored"},
 		{"other month in the file", []string{"rules", "import", other, "--effective", "2027-01"}, "other.csv: refused"},
 		{"rate --rules is gone", []string{"rate", "--period", "2026-11", "--rules", bad}, "cloudbill rules import FILE --effective YYYY-MM"},

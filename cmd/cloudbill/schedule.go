@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -22,28 +21,22 @@ type scheduleSettings struct {
 	rules         string // refused: rules are stored (cloudbill rules import)
 }
 
-// schedSettings holds what scheduleFlags declared, read by startScheduler once serve has
-// parsed its flags. Without scheduleFlags: the defaults.
-var schedSettings = scheduleSettings{rate: schedule.DefaultRateSpec, close: schedule.DefaultCloseSpec}
-
-// scheduleFlags declares serve's schedule flags on fs.
-func scheduleFlags(fs *flag.FlagSet) {
-	schedSettings = scheduleSettings{}
-	fs.StringVar(&schedSettings.close, "close-schedule", schedule.DefaultCloseSpec,
+// scheduleFlags declares serve's schedule flags on fs, into set.
+func scheduleFlags(fs *flagSet, set *scheduleSettings) {
+	fs.StringVar(&set.close, "close-schedule", schedule.DefaultCloseSpec,
 		"cron `spec` (Asia/Shanghai) of the close of the previous month and its statements; \"off\": none")
-	fs.StringVar(&schedSettings.rate, "rate-schedule", schedule.DefaultRateSpec,
+	fs.StringVar(&set.rate, "rate-schedule", schedule.DefaultRateSpec,
 		"cron `spec` (Asia/Shanghai) of the provisional rating of the current month; \"off\": none")
-	fs.StringVar(&schedSettings.statementsOut, "statements-out", "",
+	fs.StringVar(&set.statementsOut, "statements-out", "",
 		"`directory` for the statements of the months the schedule closes (default: <data-dir>/statements)")
-	fs.StringVar(&schedSettings.rules, "rules", "",
+	fs.StringVar(&set.rules, "rules", "",
 		"no longer taken: the scheduled ratings use the stored rules ('cloudbill rules import FILE --effective YYYY-MM')")
 }
 
 // startScheduler starts the month-close schedule inside `serve` and returns a function
 // that stops it and waits for a running job to end. A bad cron spec or rules file is a
 // usage error (exit 2). Catching up missed closes runs in the background.
-func startScheduler(ctx context.Context, a *app) (stop func(), err error) {
-	set := schedSettings
+func startScheduler(ctx context.Context, a *app, set scheduleSettings, log *slog.Logger) (stop func(), err error) {
 	cfg := schedule.Config{RateSpec: set.rate, CloseSpec: set.close}
 	if err := cfg.Validate(); err != nil {
 		return nil, usagef("%v", err)
@@ -87,7 +80,7 @@ func startScheduler(ctx context.Context, a *app) (stop func(), err error) {
 			return err
 		},
 		Now: a.now,
-		Log: slog.New(slog.NewTextHandler(a.stderr, nil)).With("component", "schedule"),
+		Log: log.With("component", "schedule"),
 	})
 	if err != nil {
 		return nil, err

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -36,15 +35,15 @@ func TestSchedulerCatchesUpOnStart(t *testing.T) {
 	require.NoError(t, err, errOut)
 
 	out := t.TempDir()
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	scheduleFlags(fs)
+	var set scheduleSettings
+	fs := newFlagSet("serve")
+	scheduleFlags(fs, &set)
 	require.NoError(t, fs.Parse([]string{"--statements-out", out, "--rate-schedule", "off"}))
-	defer scheduleFlags(flag.NewFlagSet("reset", flag.ContinueOnError))
 
 	feb3 := time.Date(2027, 2, 3, 10, 0, 0, 0, calendar.Shanghai)
 	a := &app{dsn: dsn, dataDir: t.TempDir(), stdout: io.Discard, stderr: io.Discard, now: func() time.Time { return feb3 }}
 	defer a.close()
-	stop, err := startScheduler(context.Background(), a)
+	stop, err := startScheduler(context.Background(), a, set, serveLog(io.Discard))
 	require.NoError(t, err)
 	s, err := a.Store(context.Background())
 	require.NoError(t, err)
@@ -80,10 +79,11 @@ func TestSchedulerCatchesUpOnStart(t *testing.T) {
 	assert.NoDirExists(t, filepath.Join(out, "2026-11"), "November was closed by hand before")
 
 	t.Run("a bad cron spec is a usage error", func(t *testing.T) {
-		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-		scheduleFlags(fs)
+		var set scheduleSettings
+		fs := newFlagSet("serve")
+		scheduleFlags(fs, &set)
 		require.NoError(t, fs.Parse([]string{"--close-schedule", "0 2 31 2 *"}))
-		_, err := startScheduler(context.Background(), a)
+		_, err := startScheduler(context.Background(), a, set, serveLog(io.Discard))
 		require.Error(t, err)
 		assert.Equal(t, exitBadInput, exitCode(err))
 		assert.Contains(t, err.Error(), `close schedule: cron spec "0 2 31 2 *" never fires`)

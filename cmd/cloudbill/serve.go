@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-
+	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,10 +16,6 @@ import (
 	netlisten "cloudbill/internal/listen"
 	"cloudbill/metering"
 )
-
-func init() {
-	register("serve", "run the ingest API and the scheduler", cmdServe)
-}
 
 const serveExplain = `
 Runs the ingest API and the month-close scheduler until SIGTERM or SIGINT.
@@ -47,39 +44,71 @@ attempts), logs each restart and counts it in /healthz. On SIGTERM serve stops t
 requests, answers those in progress once their samples are durable, flushes and exits:
 nothing acknowledged is lost.`
 
-func cmdServe(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("serve", "[--listen ADDR]", serveExplain)
-	listen := fs.String("listen", "127.0.0.1:8080", "`address` of the HTTP API")
-	maxBody := fs.Int64("max-body", 64<<20, "largest request body taken, in `bytes` (larger: 413)")
-	ranges := addMetricMaxFlag(fs)
-	batchRows := fs.Int("batch", 100_000, "samples per insert")
-	flush := fs.Duration("flush", 200*time.Millisecond, "longest wait before a batch is written")
-	scheduleFlags(fs)
-	var collectConfigs repeated
-	fs.Var(&collectConfigs, "collect-config", "collector configuration `file` of a vendor's Prometheus (repeat for several; docs/collectors.md): its windows are pulled on their schedule")
-	var lc netlisten.Config
-	lc.AddFlags(fs)
-	if err := parse(fs, args); err != nil {
-		return err
+func serveCommand() *command {
+	return &command{
+		Name:  "serve",
+		Usage: "[--listen ADDR] [--max-body BYTES] [--batch N] [--flush DURATION] [schedule flags]",
+		Short: "run the ingest API and the scheduler",
+		Long:  serveExplain,
+		Flags: func(fs *flagSet) runFunc {
+			var p serveParams
+			fs.StringVar(&p.Listen, "listen", "127.0.0.1:8080", "`address` of the HTTP API")
+			fs.Int64Var(&p.MaxBody, "max-body", 64<<20, "largest request body taken, in `bytes` (larger: 413)")
+			p.Ranges = fs.MetricMax()
+			fs.IntVar(&p.BatchRows, "batch", 100_000, "samples per insert")
+			fs.DurationVar(&p.Flush, "flush", 200*time.Millisecond, "longest wait before a batch is written")
+			scheduleFlags(fs, &p.Schedule)
+			fs.Var(&p.CollectConfigs, "collect-config", "collector configuration `file` of a vendor's Prometheus (repeat for several; docs/collectors.md): its windows are pulled on their schedule")
+			p.Listener.AddFlags(fs.FlagSet)
+			return func(ctx context.Context, a *app, _ []string) error {
+				p.Listener.Addr = p.Listen
+				if err := p.Listener.Validate(); err != nil {
+					return usagef("serve: %v", err)
+				}
+				return runServe(ctx, a, p)
+			}
+		},
 	}
-	if fs.NArg() != 0 {
-		return usagef("serve: unexpected arguments %v", fs.Args())
+}
+
+// serveParams is serve's configuration, from its flags.
+type serveParams struct {
+	Listen    string
+	MaxBody   int64
+	BatchRows int
+	Flush     time.Duration
+	Schedule  scheduleSettings
+	Ranges    *metering.Ranges // ceilings of the metrics' values
+	// CollectConfigs are the vendors' Prometheus collector configurations pulled on
+	// their schedule.
+	CollectConfigs repeated
+	Listener       netlisten.Config // TLS, and who may listen beyond loopback
+}
+
+// batchGC sets the garbage collector for a stream of batches, unless GOGC or GOMEMLIMIT
+// says otherwise: the batches in flight make the heap, so let it grow to a fixed limit
+// before collecting instead of collecting each time it doubles. The returned function
+// restores the settings (ingest may run inside another command: demo).
+func batchGC(percent int, limit int64) (restore func()) {
+	if os.Getenv("GOMEMLIMIT") != "" || os.Getenv("GOGC") != "" {
+		return func() {}
 	}
-	lc.Addr = *listen
-	if err := lc.Validate(); err != nil {
-		return usagef("serve: %v", err)
+	oldPercent := debug.SetGCPercent(percent)
+	oldLimit := debug.SetMemoryLimit(limit)
+	return func() {
+		debug.SetMemoryLimit(oldLimit)
+		debug.SetGCPercent(oldPercent)
 	}
-	if os.Getenv("GOMEMLIMIT") == "" && os.Getenv("GOGC") == "" {
-		// batches in flight make the heap; collect less often, within a fixed limit
-		defer debug.SetGCPercent(debug.SetGCPercent(400))
-		defer debug.SetMemoryLimit(debug.SetMemoryLimit(1 << 30))
-	}
+}
+
+func runServe(ctx context.Context, a *app, p serveParams) error {
+	defer batchGC(400, 1<<30)()
 	stopProfile, err := cpuProfile()
 	if err != nil {
 		return err
 	}
 	defer stopProfile()
-	collectCfgs, err := readCollectConfigs(collectConfigs)
+	collectCfgs, err := readCollectConfigs(p.CollectConfigs)
 	if err != nil {
 		return err
 	}
@@ -91,15 +120,14 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	logf := func(f string, args ...any) {
-		fmt.Fprintf(a.stderr, "%s serve: %s\n", a.now().Format(time.RFC3339), fmt.Sprintf(f, args...))
-	}
+	log := serveLog(a.stderr)
+	logf := func(f string, args ...any) { log.Info(fmt.Sprintf(f, args...), "component", "serve") }
 	sup := a.superviseClickHouse(ctx, logf) // restarts the embedded server if it dies
-	b, err := metering.NewBatcher(metering.BatcherConfig{Sink: store, Spool: spool, MaxRows: *batchRows, MaxDelay: *flush, Linger: 20 * time.Millisecond, Logf: logf})
+	b, err := metering.NewBatcher(metering.BatcherConfig{Sink: store, Spool: spool, MaxRows: p.BatchRows, MaxDelay: p.Flush, Linger: 20 * time.Millisecond, Logf: logf})
 	if err != nil {
 		return err
 	}
-	h, err := metering.NewHandler(metering.HandlerConfig{Batcher: b, MaxBody: *maxBody, Ranges: ranges})
+	h, err := metering.NewHandler(metering.HandlerConfig{Batcher: b, MaxBody: p.MaxBody, Ranges: p.Ranges})
 	if err != nil {
 		return err
 	}
@@ -118,18 +146,18 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(ans)
 	})
-	ph, err := a.portalHandler(ctx, store, lc.Secure(), logf)
+	ph, err := a.portalHandler(ctx, store, p.Listener.Secure(), logf)
 	if err != nil {
 		_ = b.Close(context.Background())
 		return err
 	}
 	mux.Handle("/", ph)
-	ln, err := lc.Listen()
+	ln, err := p.Listener.Listen()
 	if err != nil {
 		_ = b.Close(context.Background())
 		return fmt.Errorf("serve: %w", err)
 	}
-	stopScheduler, err := startScheduler(ctx, a)
+	stopScheduler, err := startScheduler(ctx, a, p.Schedule, log)
 	if err != nil {
 		ln.Close()
 		_ = b.Close(context.Background())
@@ -146,7 +174,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	fmt.Fprintf(a.stdout, "cloudbill serve: listening on %s (spool %s)\n", lc.URL(ln), spool.Dir())
+	fmt.Fprintf(a.stdout, "cloudbill serve: listening on %s (spool %s)\n", p.Listener.URL(ln), spool.Dir())
 
 	var serveErr error
 	select {
@@ -170,4 +198,10 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 		return fmt.Errorf("serve: %w", serveErr)
 	}
 	return nil
+}
+
+// serveLog is serve's one log: key=value lines (log/slog's text format) on stderr, for the
+// HTTP side, the batcher and the scheduler alike.
+func serveLog(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, nil))
 }

@@ -17,12 +17,8 @@ import (
 // The store is what statements read.
 var _ invoicing.Source = (*chstore.Store)(nil)
 
-func init() {
-	register("statements", "write the statements of a month as PDF and CSV", cmdStatements)
-}
-
 const statementsHelp = `
-Writes the statements of a rated month under DIR/YYYY-MM/ (FORMATS.md "Statement files"):
+Writes the statements of a rated month under DIR/YYYY-MM/ (docs/formats.md "Statement files"):
 
   summary.pdf, summary.csv                  finance summary (财政月度汇总): department × vendor
                                             × category, unfunded exceptions, pending acceptance,
@@ -46,31 +42,28 @@ the portal serves them byte for byte: a closed month's final issue is archived o
 never rewritten (issuing it again checks that the bytes are the same); a provisional issue
 replaces the month's previous provisional one.`
 
-func cmdStatements(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("statements", "--period YYYY-MM --out DIR [--font FILE]", statementsHelp)
-	period := fs.String("period", "", "the `month`, YYYY-MM (required)")
-	out := fs.String("out", "", "output `directory`; the files go to DIR/YYYY-MM/ (required)")
-	font := fs.String("font", "", "TrueType CJK font `file` for the PDFs (default: the fonts-arphic-gbsn00lp font)")
-	if err := parse(fs, args); err != nil {
-		return err
+func statementsCommand() *command {
+	return &command{
+		Name:  "statements",
+		Usage: "--period YYYY-MM --out DIR [--font FILE]",
+		Short: "write the statements of a month as PDF and CSV",
+		Long:  statementsHelp,
+		Flags: func(fs *flagSet) runFunc {
+			period := fs.Period("period", "the month")
+			out := fs.String("out", "", "output `directory`; the files go to DIR/YYYY-MM/")
+			font := fs.String("font", "", "TrueType CJK font `file` for the PDFs (default: the fonts-arphic-gbsn00lp font)")
+			fs.Require("period", "out")
+			return func(ctx context.Context, a *app, _ []string) error {
+				start := a.now()
+				sm, err := a.issueStatements(ctx, period.Get(), *out, *font)
+				if err != nil {
+					return err
+				}
+				printStatements(a, sm, a.now().Sub(start).Seconds())
+				return nil
+			}
+		},
 	}
-	if fs.NArg() > 0 {
-		return usagef("statements: unexpected argument %q", fs.Arg(0))
-	}
-	if *period == "" || *out == "" {
-		return usagef("statements: --period and --out are required")
-	}
-	p, err := calendar.ParsePeriod(*period)
-	if err != nil {
-		return usagef("statements: --period: %v", err)
-	}
-	start := a.now()
-	sm, err := a.issueStatements(ctx, p, *out, *font)
-	if err != nil {
-		return err
-	}
-	printStatements(a, sm, a.now().Sub(start).Seconds())
-	return nil
 }
 
 var (

@@ -22,8 +22,20 @@ import (
 	"cloudbill/sql"
 )
 
-func init() {
-	register("status", "show each month's state, the last jobs and imports, the spool backlog", cmdStatus)
+func statusCommand() *command {
+	return &command{
+		Name:  "status",
+		Usage: "[--period YYYY-MM] [--format table|json]",
+		Short: "show each month's state, the last jobs and imports, the spool backlog",
+		Long:  statusHelp,
+		Flags: func(fs *flagSet) runFunc {
+			period := fs.Period("period", "show only this month")
+			format := fs.Format("table", "json")
+			return func(ctx context.Context, a *app, _ []string) error {
+				return runStatus(ctx, a, period.Or(calendar.Period{}), *format)
+			}
+		},
+	}
 }
 
 const statusHelp = `
@@ -118,27 +130,7 @@ type spoolStatus struct {
 // statusLast is how many job runs and imports status shows.
 const statusLast = 10
 
-func cmdStatus(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("status", "[--period YYYY-MM] [--format table|json]", statusHelp)
-	period := fs.String("period", "", "show only this `month`, YYYY-MM")
-	format := fs.String("format", "table", "output `format`: table or json")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("status: unexpected argument %q", fs.Arg(0))
-	}
-	if *format != "table" && *format != "json" {
-		return usagef("status: --format %q: want table or json", *format)
-	}
-	var only calendar.Period
-	if *period != "" {
-		p, err := calendar.ParsePeriod(*period)
-		if err != nil {
-			return usagef("status: --period: %v", err)
-		}
-		only = p
-	}
+func runStatus(ctx context.Context, a *app, only calendar.Period, format string) error {
 	s, err := a.Store(ctx)
 	if err != nil {
 		return err
@@ -147,7 +139,7 @@ func cmdStatus(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("status: %w", err)
 	}
-	if *format == "json" {
+	if format == "json" {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)

@@ -16,8 +16,68 @@ import (
 	"cloudbill/catalog"
 )
 
-func init() {
-	register("users", "portal accounts: add, list, disable, token", cmdUsers)
+func usersCommand() *command {
+	return &command{
+		Name:  "users",
+		Usage: "add|list|disable|token …",
+		Short: "portal accounts: add, list, disable, token",
+		Long:  usersHelp,
+		Subs: []*command{
+			{
+				Name:  "add",
+				Usage: "LOGIN --role ROLE [--department ID | --vendor ID] [--password-file F]",
+				Short: "add an account (password from --password-file or standard input)",
+				Long:  usersHelp,
+				Args:  "LOGIN",
+				Flags: func(fs *flagSet) runFunc {
+					var p usersAddParams
+					fs.StringVar(&p.Role, "role", "", "`role`: department, vendor, finance or bureau")
+					fs.StringVar(&p.Department, "department", "", "department `id` (role department)")
+					fs.StringVar(&p.Vendor, "vendor", "", "vendor `id` (role vendor)")
+					fs.StringVar(&p.PasswordFile, "password-file", "", "read the password from `file` (first line); default: standard input")
+					fs.Require("role")
+					return func(ctx context.Context, a *app, args []string) error {
+						p.Login = args[0]
+						return usersAdd(ctx, a, p)
+					}
+				},
+			},
+			{
+				Name:  "list",
+				Short: "one line an account: login, role, binding, state",
+				Long:  usersHelp,
+				Flags: func(*flagSet) runFunc {
+					return func(ctx context.Context, a *app, _ []string) error { return usersList(ctx, a) }
+				},
+			},
+			{
+				Name:  "disable",
+				Usage: "LOGIN",
+				Short: "end the account's sessions, revoke its tokens, refuse its sign-in",
+				Long:  usersHelp,
+				Args:  "LOGIN",
+				Flags: func(*flagSet) runFunc {
+					return func(ctx context.Context, a *app, args []string) error { return usersDisable(ctx, a, args[0]) }
+				},
+			},
+			{
+				Name:  "token",
+				Usage: "LOGIN [--expires DURATION]",
+				Short: "a personal access token for the API, printed once",
+				Long:  usersHelp,
+				Args:  "LOGIN",
+				Flags: func(fs *flagSet) runFunc {
+					expires := fs.String("expires", "", "the token expires after `DURATION` (720h, 90d); default: never")
+					return func(ctx context.Context, a *app, args []string) error { return usersToken(ctx, a, args[0], *expires) }
+				},
+			},
+		},
+	}
+}
+
+// usersAddParams is one account to add, from the command line.
+type usersAddParams struct {
+	Login, Role, Department, Vendor, PasswordFile string
 }
 
 const usersHelp = `
@@ -38,37 +98,6 @@ settlement, deductions and reconciliations; uploads its invoices), finance (ever
 closes months), bureau (everything, manages accounts). Passwords are stored as argon2id
 hashes, tokens as SHA-256 hashes; neither is ever printed again. Every change is audited.`
 
-func cmdUsers(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fs := a.flags("users", "add|list|disable|token …", usersHelp)
-		fs.Usage()
-		if len(args) == 0 {
-			return usagef("users: add, list, disable or token")
-		}
-		return errHelpShown
-	}
-	switch args[0] {
-	case "add":
-		return usersAdd(ctx, a, args[1:])
-	case "list":
-		return usersList(ctx, a, args[1:])
-	case "disable":
-		return usersDisable(ctx, a, args[1:])
-	case "token":
-		return usersToken(ctx, a, args[1:])
-	}
-	return usagef("users: unknown subcommand %q (add, list, disable, token)", args[0])
-}
-
-// loginFirst moves a leading LOGIN argument behind the flags, so that both
-// `users add LOGIN --role r` and `users add --role r LOGIN` parse.
-func loginFirst(args []string) []string {
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		return append(append([]string{}, args[1:]...), args[0])
-	}
-	return args
-}
-
 // operator is the identity of whoever runs the command, for the audit log.
 func operator() access.Identity {
 	name := os.Getenv("USER")
@@ -87,31 +116,21 @@ func (a *app) accessService(ctx context.Context) (*access.Service, error) {
 	return access.New(access.Config{Store: s, Now: a.now})
 }
 
-func usersAdd(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("users add", "LOGIN --role ROLE [--department ID | --vendor ID] [--password-file F]", usersHelp)
-	role := fs.String("role", "", "`role`: department, vendor, finance or bureau (required)")
-	dep := fs.String("department", "", "department `id` (role department)")
-	ven := fs.String("vendor", "", "vendor `id` (role vendor)")
-	pwFile := fs.String("password-file", "", "read the password from `file` (first line); default: standard input")
-	if err := parse(fs, loginFirst(args)); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return usagef("users add: give one LOGIN")
-	}
-	login, err := access.ParseLogin(fs.Arg(0))
+func usersAdd(ctx context.Context, a *app, p usersAddParams) error {
+
+	login, err := access.ParseLogin(p.Login)
 	if err != nil {
 		return usagef("users add: %v", err)
 	}
-	r, err := access.ParseRole(*role)
+	r, err := access.ParseRole(p.Role)
 	if err != nil {
 		return usagef("users add: --role: %v", err)
 	}
-	u := access.User{Login: login, Role: r, Department: catalog.DepartmentID(*dep), Vendor: catalog.VendorID(*ven)}
+	u := access.User{Login: login, Role: r, Department: catalog.DepartmentID(p.Department), Vendor: catalog.VendorID(p.Vendor)}
 	if err := u.Validate(); err != nil {
 		return usagef("users add: %v", err)
 	}
-	pw, err := readPassword(*pwFile, os.Stdin)
+	pw, err := readPassword(p.PasswordFile, os.Stdin)
 	if err != nil {
 		return usagef("users add: %v", err)
 	}
@@ -183,11 +202,7 @@ func readPassword(file string, stdin io.Reader) (string, error) {
 	return line, nil
 }
 
-func usersList(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("users list", "", usersHelp)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
+func usersList(ctx context.Context, a *app) error {
 	svc, err := a.accessService(ctx)
 	if err != nil {
 		return err
@@ -213,39 +228,24 @@ func usersList(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-func usersDisable(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("users disable", "LOGIN", usersHelp)
-	if err := parse(fs, loginFirst(args)); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return usagef("users disable: give one LOGIN")
-	}
+func usersDisable(ctx context.Context, a *app, login string) error {
 	svc, err := a.accessService(ctx)
 	if err != nil {
 		return err
 	}
-	err = svc.DisableUser(ctx, access.Login(fs.Arg(0)), operator(), "")
+	err = svc.DisableUser(ctx, access.Login(login), operator(), "")
 	if errors.Is(err, access.ErrNotFound) {
 		return &exitError{exitBadInput, err}
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "disabled %s: its sessions ended and its personal tokens revoked\n", fs.Arg(0))
+	fmt.Fprintf(a.stdout, "disabled %s: its sessions ended and its personal tokens revoked\n", login)
 	return nil
 }
 
-func usersToken(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("users token", "LOGIN [--expires DURATION]", usersHelp)
-	expires := fs.String("expires", "", "the token expires after `DURATION` (720h, 90d); default: never")
-	if err := parse(fs, loginFirst(args)); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return usagef("users token: give one LOGIN")
-	}
-	d, err := parseExpiry(*expires)
+func usersToken(ctx context.Context, a *app, login, expires string) error {
+	d, err := parseExpiry(expires)
 	if err != nil {
 		return usagef("users token: --expires: %v", err)
 	}
@@ -253,7 +253,7 @@ func usersToken(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	nt, err := svc.CreatePersonalToken(ctx, access.Login(fs.Arg(0)), d, operator())
+	nt, err := svc.CreatePersonalToken(ctx, access.Login(login), d, operator())
 	if errors.Is(err, access.ErrNotFound) {
 		return &exitError{exitBadInput, err}
 	}
@@ -264,7 +264,7 @@ func usersToken(ctx context.Context, a *app, args []string) error {
 	if !nt.Token.ExpiresAt.IsZero() {
 		exp = "expires " + nt.Token.ExpiresAt.UTC().Format(time.RFC3339)
 	}
-	fmt.Fprintf(a.stdout, "personal token %s of %s (%s); it is shown once:\n%s\n", nt.Token.ID, fs.Arg(0), exp, nt.Secret)
+	fmt.Fprintf(a.stdout, "personal token %s of %s (%s); it is shown once:\n%s\n", nt.Token.ID, login, exp, nt.Secret)
 	return nil
 }
 
