@@ -218,3 +218,23 @@ func TestRemove(t *testing.T) {
 	_, err := os.Stat(od)
 	assert.ErrorIs(t, err, os.ErrNotExist)
 }
+
+// TestOrphanWithAnotherPassword: a server left running with another password (say, by
+// an older cloudbill, password-less) is not adopted: it is stopped and a server with the
+// directory's password started.
+func TestOrphanWithAnotherPassword(t *testing.T) {
+	skipWithoutServer(t)
+	dir := t.TempDir()
+	c := child(t, dir)
+	old := runningPid(dir)
+	require.NotZero(t, old)
+	require.NoError(t, c.Process.Kill())
+	_ = c.Wait()
+	require.NoError(t, os.WriteFile(PasswordFile(dir), []byte("0123456789abcdef0123456789abcdef\n"), 0o600))
+
+	s := startWithin(t, dir, 30*time.Second)
+	assert.Equal(t, "0123456789abcdef0123456789abcdef", s.Password)
+	require.NoError(t, hello(s.Addr, s.Password))
+	assert.False(t, alive(old), "the server with the other password is stopped")
+	assert.NotEqual(t, old, runningPid(dir))
+}
