@@ -42,7 +42,15 @@ type Config struct {
 	// Compression of the native protocol: "lz4" or "none". Empty: none on a loopback
 	// address (compressing there only costs CPU on both sides), lz4 otherwise.
 	Compression string
+	// SampleChunkRows bounds the stored sample rows one per-identity query groups at once
+	// (SampleStats, LatestSamples, UsageAggregates split their work by resource ranges
+	// under it); default DefaultSampleChunkRows.
+	SampleChunkRows int
 }
+
+// DefaultSampleChunkRows: about 4 million sample rows grouped by identity take a few
+// hundred MB in ClickHouse, far below its default per-query limit, whatever the table.
+const DefaultSampleChunkRows = 4_000_000
 
 var dbName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
 
@@ -82,8 +90,9 @@ func ParseDSN(dsn string) (Config, error) {
 
 // Store is a connection to cloudbill's database.
 type Store struct {
-	conn driver.Conn
-	db   string
+	conn      driver.Conn
+	db        string
+	chunkRows int
 }
 
 // Open connects, creates the database if needed and applies the migrations.
@@ -123,7 +132,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse %s: %w", cfg.Addr, err)
 	}
-	s := &Store{conn: conn, db: cfg.Database}
+	s := &Store{conn: conn, db: cfg.Database, chunkRows: cfg.SampleChunkRows}
+	if s.chunkRows <= 0 {
+		s.chunkRows = DefaultSampleChunkRows
+	}
 	if err := s.Migrate(ctx); err != nil {
 		conn.Close()
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -86,27 +87,111 @@ var usageByName = false
 // distinct cityHash64 values (so grouping by the hash is grouping by the pair).
 const windowHashesDistinct = `SELECT uniqExact(resource_id, metric) = uniqExact(cityHash64(resource_id, metric)) FROM usage_windows`
 
-// UsageAggregates computes the quantity of every window in ClickHouse with one grouped
-// query (samples never come to Go): sum, max and p95 exactly to the micro-unit; avg (sum ÷
-// count) and avg_daily_max (mean of the daily maxima of the days with samples) rounded
-// half up to 6 decimals. Windows without samples are absent from the result (quantity 0).
+// monthResourceRowsQuery counts the month's stored rows of each resource of the external
+// table usage_resources (memory follows the resources, not the samples).
+const monthResourceRowsQuery = `SELECT resource_id, count()
+FROM usage_samples
+WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
+  AND resource_id IN (SELECT resource_id FROM usage_resources)
+GROUP BY resource_id`
+
+// UsageAggregates computes the quantity of every window in ClickHouse with grouped
+// queries (samples never come to Go): sum, max and p95 exactly to the micro-unit; avg
+// (sum ÷ count) and avg_daily_max (mean of the daily maxima of the days with samples)
+// rounded half up to 6 decimals. Windows without samples are absent from the result
+// (quantity 0). The windows are taken in chunks of resources whose month holds at most
+// Config.SampleChunkRows stored rows, one query each: memory stays bounded whatever the
+// month's volume.
 func (s *Store) UsageAggregates(ctx context.Context, p calendar.Period, ws []rating.UsageWindow) (rating.Usage, error) {
 	out := rating.Usage{}
 	if len(ws) == 0 {
 		return out, nil
 	}
-	tbl, err := usageWindowsTable(ws)
+	chunks, err := s.windowChunks(ctx, p, ws)
+	if err != nil {
+		return nil, fmt.Errorf("aggregate usage of %s: %w", p, err)
+	}
+	for _, c := range chunks {
+		if err := s.usageAggregates(ctx, p, ws, c, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// windowChunks splits the indexes of ws into chunks by resource, each resource in one
+// chunk, each chunk's resources holding at most s.chunkRows rows in month p (a resource
+// with more is a chunk of its own).
+func (s *Store) windowChunks(ctx context.Context, p calendar.Period, ws []rating.UsageWindow) ([][]int, error) {
+	byRes := map[catalog.ResourceID][]int{}
+	var res []catalog.ResourceID
+	for i, w := range ws {
+		if _, ok := byRes[w.Resource]; !ok {
+			res = append(res, w.Resource)
+		}
+		byRes[w.Resource] = append(byRes[w.Resource], i)
+	}
+	sort.Slice(res, func(i, j int) bool { return res[i] < res[j] })
+	tbl, err := ext.NewTable("usage_resources", ext.Column("resource_id", "String"))
 	if err != nil {
 		return nil, err
 	}
+	for _, r := range res {
+		if err := tbl.Append(string(r)); err != nil {
+			return nil, err
+		}
+	}
+	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), monthResourceRowsQuery, p.Start().Unix(), p.End().Unix())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	count := map[catalog.ResourceID]uint64{}
+	for rows.Next() {
+		var id string
+		var n uint64
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		count[catalog.ResourceID(id)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out [][]int
+	var cur []int
+	var n uint64
+	for _, r := range res {
+		c, ok := count[r]
+		if !ok {
+			continue // no samples: quantity 0, nothing to ask
+		}
+		if len(cur) > 0 && n+c > uint64(s.chunkRows) {
+			out, cur, n = append(out, cur), nil, 0
+		}
+		cur = append(cur, byRes[r]...)
+		n += c
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out, nil
+}
+
+// usageAggregates computes the windows ws[i], i in idx, into out.
+func (s *Store) usageAggregates(ctx context.Context, p calendar.Period, ws []rating.UsageWindow, idx []int, out rating.Usage) error {
+	tbl, err := usageWindowsTable(ws, idx)
+	if err != nil {
+		return err
+	}
 	var distinct uint8
 	if err := s.conn.QueryRow(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), windowHashesDistinct).Scan(&distinct); err != nil {
-		return nil, fmt.Errorf("aggregate usage of %s: %w", p, err)
+		return fmt.Errorf("aggregate usage of %s: %w", p, err)
 	}
 	q, args := usageAggregatesQuery(p, distinct != 1 || usageByName)
 	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("aggregate usage of %s: %w", p, err)
+		return fmt.Errorf("aggregate usage of %s: %w", p, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -116,10 +201,10 @@ func (s *Store) UsageAggregates(ctx context.Context, p calendar.Period, ws []rat
 			count, days           uint64
 		)
 		if err := rows.Scan(&wid, &sum, &count, &max, &sumMax, &days, &p95); err != nil {
-			return nil, fmt.Errorf("aggregate usage of %s: %w", p, err)
+			return fmt.Errorf("aggregate usage of %s: %w", p, err)
 		}
 		if int(wid) >= len(ws) {
-			return nil, fmt.Errorf("aggregate usage of %s: unknown window %d", p, wid)
+			return fmt.Errorf("aggregate usage of %s: unknown window %d", p, wid)
 		}
 		w := ws[wid]
 		var qty decimal.Decimal
@@ -135,22 +220,24 @@ func (s *Store) UsageAggregates(ctx context.Context, p calendar.Period, ws []rat
 		case catalog.AggAvgDailyMax:
 			qty = sumMax.DivRound(decimal.NewFromInt(int64(days)), rating.QuantityPlaces+6)
 		default:
-			return nil, fmt.Errorf("aggregate usage of %s: window %s: unknown aggregation %q", p, w, w.Agg)
+			return fmt.Errorf("aggregate usage of %s: window %s: unknown aggregation %q", p, w, w.Agg)
 		}
 		out[w] = qty.Shift(-6).Round(rating.QuantityPlaces)
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
-// usageWindowsTable is ws as the external table usage_windows.
-func usageWindowsTable(ws []rating.UsageWindow) (*ext.Table, error) {
+// usageWindowsTable is the windows ws[i], i in idx, as the external table usage_windows
+// (wid = i).
+func usageWindowsTable(ws []rating.UsageWindow, idx []int) (*ext.Table, error) {
 	tbl, err := ext.NewTable("usage_windows",
 		ext.Column("wid", "UInt32"), ext.Column("resource_id", "String"), ext.Column("metric", "String"),
 		ext.Column("agg", "String"), ext.Column("from_date", "Date"), ext.Column("to_date", "Date"))
 	if err != nil {
 		return nil, err
 	}
-	for i, w := range ws {
+	for _, i := range idx {
+		w := ws[i]
 		if err := tbl.Append(uint32(i), string(w.Resource), w.Metric, string(w.Agg), w.From.Time(), w.To.Time()); err != nil {
 			return nil, fmt.Errorf("usage windows: %w", err)
 		}
@@ -162,22 +249,38 @@ var _ rating.UsageAnomalies = (*Store)(nil)
 
 // UsageOutOfRange names the samples of month p, of the windows ws, that UsageAggregates
 // leaves out because their value is outside 0..1e12 (stored before ingest checked metric
-// ranges): one exception each, at most 20 and a last one saying there are more.
+// ranges): one exception each, at most 20 and a last one saying there are more. Like
+// UsageAggregates it reads the windows in chunks of bounded rows.
 func (s *Store) UsageOutOfRange(ctx context.Context, p calendar.Period, ws []rating.UsageWindow) ([]string, error) {
 	if len(ws) == 0 {
 		return nil, nil
 	}
-	tbl, err := usageWindowsTable(ws)
+	chunks, err := s.windowChunks(ctx, p, ws)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("out-of-range samples of %s: %w", p, err)
+	}
+	var out []string
+	for _, c := range chunks {
+		if err := s.usageOutOfRange(ctx, p, ws, c, &out); err != nil || len(out) > 20 {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) usageOutOfRange(ctx context.Context, p calendar.Period, ws []rating.UsageWindow, idx []int, outp *[]string) error {
+	tbl, err := usageWindowsTable(ws, idx)
+	if err != nil {
+		return err
 	}
 	q, args := usageOutOfRangeQuery(p)
 	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("out-of-range samples of %s: %w", p, err)
+		return fmt.Errorf("out-of-range samples of %s: %w", p, err)
 	}
 	defer rows.Close()
-	var out []string
+	out := *outp
+	defer func() { *outp = out }()
 	for rows.Next() {
 		var (
 			res, metric string
@@ -185,7 +288,7 @@ func (s *Store) UsageOutOfRange(ctx context.Context, p calendar.Period, ws []rat
 			v           float64
 		)
 		if err := rows.Scan(&res, &metric, &ts, &v); err != nil {
-			return nil, fmt.Errorf("out-of-range samples of %s: %w", p, err)
+			return fmt.Errorf("out-of-range samples of %s: %w", p, err)
 		}
 		if len(out) == 20 {
 			out = append(out, "… and more samples out of range")
@@ -194,7 +297,7 @@ func (s *Store) UsageOutOfRange(ctx context.Context, p calendar.Period, ws []rat
 		out = append(out, fmt.Sprintf("sample %s %s at %s: value %g is outside 0..%s, left out of the month's quantities",
 			res, metric, ts.In(calendar.Shanghai).Format(time.RFC3339), v, maxBilledSample))
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // chDate is d as a ClickHouse Date (the zero Date as 1970-01-01).

@@ -61,19 +61,27 @@ type SampleStats struct {
 	Resources uint64
 }
 
-// sampleStatsQuery is the query of SampleStats.
-func sampleStatsQuery(f SampleFilter) (string, []any) {
-	where, args := f.where()
-	q := `SELECT count(), sum(rows), sum(v), uniqExact(resource_id) FROM (
+// sampleStatsQuery is the query of SampleStats over one resource range.
+func sampleStatsQuery(f SampleFilter, r resourceRange) (string, []any) {
+	where, args := f.where(r)
+	q := `SELECT count(), sum(rows), sum(v) FROM (
     SELECT resource_id, metric, ts, argMax(value, version) AS v, count() AS rows
     FROM usage_samples` + where + `
     GROUP BY resource_id, metric, ts)`
 	return q, args
 }
 
-func (f SampleFilter) where() (string, []any) {
+// resourceRange is the resources from First to Last (both included, in the sort order
+// of usage_samples); the zero range is every resource.
+type resourceRange struct{ First, Last string }
+
+func (f SampleFilter) where(r resourceRange) (string, []any) {
 	var conds []string
 	var args []any
+	if r != (resourceRange{}) {
+		conds = append(conds, "resource_id >= ?", "resource_id <= ?")
+		args = append(args, r.First, r.Last)
+	}
 	if !f.From.IsZero() {
 		conds = append(conds, "ts >= ?")
 		args = append(args, f.From.Unix())
@@ -96,39 +104,111 @@ func (f SampleFilter) where() (string, []any) {
 	return w, args
 }
 
+// resourceCountsQuery counts the stored rows of each resource matching f, in resource
+// order (memory follows the resources, not the samples).
+func resourceCountsQuery(f SampleFilter) (string, []any) {
+	where, args := f.where(resourceRange{})
+	return `SELECT resource_id, count() FROM usage_samples` + where + `
+    GROUP BY resource_id ORDER BY resource_id`, args
+}
+
+// resourceChunks splits the resources of the samples matching f into ranges of at most
+// limit stored rows each (a resource with more rows is a range of its own). The queries
+// that group samples by identity run once per range: each groups at most limit rows,
+// whatever the size of the table or the time range. It returns the number of resources.
+func (s *Store) resourceChunks(ctx context.Context, f SampleFilter, limit int) ([]resourceRange, int, error) {
+	q, args := resourceCountsQuery(f)
+	rows, err := s.conn.Query(ctx, q, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []resourceRange
+	var cur resourceRange
+	var n uint64
+	resources := 0
+	for rows.Next() {
+		var id string
+		var c uint64
+		if err := rows.Scan(&id, &c); err != nil {
+			return nil, 0, err
+		}
+		resources++
+		if n > 0 && n+c > uint64(limit) {
+			out = append(out, cur)
+			n = 0
+		}
+		if n == 0 {
+			cur.First = id
+		}
+		cur.Last = id
+		n += c
+	}
+	if n > 0 {
+		out = append(out, cur)
+	}
+	return out, resources, rows.Err()
+}
+
 // SampleStats counts and sums the stored samples honouring identity: duplicates count
-// once and a corrected value replaces the old one.
+// once and a corrected value replaces the old one. The identities are grouped one
+// resource range at a time (Config.SampleChunkRows): memory is bounded whatever the range.
 func (s *Store) SampleStats(ctx context.Context, f SampleFilter) (SampleStats, error) {
-	q, args := sampleStatsQuery(f)
-	var st SampleStats
-	if err := s.conn.QueryRow(ctx, q, args...).Scan(&st.Samples, &st.Rows, &st.Sum, &st.Resources); err != nil {
+	chunks, resources, err := s.resourceChunks(ctx, f, s.chunkRows)
+	if err != nil {
 		return SampleStats{}, fmt.Errorf("sample stats: %w", err)
+	}
+	st := SampleStats{Resources: uint64(resources)}
+	for _, r := range chunks {
+		q, args := sampleStatsQuery(f, r)
+		var n, rows uint64
+		var sum float64
+		if err := s.conn.QueryRow(ctx, q, args...).Scan(&n, &rows, &sum); err != nil {
+			return SampleStats{}, fmt.Errorf("sample stats: %w", err)
+		}
+		st.Samples += n
+		st.Rows += rows
+		st.Sum += sum
 	}
 	return st, nil
 }
 
 // LatestSamples returns the latest value of every stored identity matching f, ordered by
-// resource_id, metric, ts (for tests and small reports: it reads them all).
+// resource_id, metric, ts (for tests and small reports: the result holds them all; the
+// query groups one resource range at a time).
 func (s *Store) LatestSamples(ctx context.Context, f SampleFilter) ([]metering.Sample, error) {
-	where, args := f.where()
-	q := `SELECT resource_id, metric, ts, argMax(value, version), argMax(source, version)
-FROM usage_samples` + where + `
-GROUP BY resource_id, metric, ts
-ORDER BY resource_id, metric, ts`
-	rows, err := s.conn.Query(ctx, q, args...)
+	chunks, _, err := s.resourceChunks(ctx, f, s.chunkRows)
 	if err != nil {
 		return nil, fmt.Errorf("read samples: %w", err)
 	}
-	defer rows.Close()
 	var out []metering.Sample
+	for _, r := range chunks {
+		where, args := f.where(r)
+		q := `SELECT resource_id, metric, ts, argMax(value, version), argMax(source, version)
+FROM usage_samples` + where + `
+GROUP BY resource_id, metric, ts
+ORDER BY resource_id, metric, ts`
+		if err := s.latestSamples(ctx, q, args, &out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) latestSamples(ctx context.Context, q string, args []any, out *[]metering.Sample) error {
+	rows, err := s.conn.Query(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("read samples: %w", err)
+	}
+	defer rows.Close()
 	for rows.Next() {
 		var sm metering.Sample
 		if err := rows.Scan(&sm.ResourceID, &sm.Metric, &sm.TS, &sm.Value, &sm.Source); err != nil {
-			return nil, fmt.Errorf("read samples: %w", err)
+			return fmt.Errorf("read samples: %w", err)
 		}
-		out = append(out, sm)
+		*out = append(*out, sm)
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // StoredRanges returns the first and last ts stored inside window of each series asked
