@@ -13,7 +13,7 @@ import (
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/invoicing"
-	"cloudbill/invoicing/synth"
+	"cloudbill/fixture/synth"
 	"cloudbill/rating"
 )
 

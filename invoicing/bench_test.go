@@ -7,7 +7,7 @@ import (
 	"cloudbill/invoicing"
 	"cloudbill/invoicing/pdf"
 	"cloudbill/invoicing/sheet"
-	"cloudbill/invoicing/synth"
+	"cloudbill/fixture/synth"
 )
 
 // BenchmarkDepartmentPDF typesets department statements of a generated month (about 60

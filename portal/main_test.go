@@ -28,7 +28,7 @@ import (
 	"cloudbill/access"
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
-	"cloudbill/internal/gen"
+	"cloudbill/fixture/gen"
 	"cloudbill/portal"
 	chstore "cloudbill/sql"
 	"cloudbill/sql/chtest"

@@ -12,7 +12,7 @@ import (
 
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
-	"cloudbill/internal/gen"
+	"cloudbill/fixture/gen"
 	"cloudbill/sql/chtest"
 )
 

@@ -14,7 +14,7 @@ import (
 
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
-	"cloudbill/internal/gen"
+	"cloudbill/fixture/gen"
 	"cloudbill/internal/money"
 	"cloudbill/metering"
 	"cloudbill/rating"
@@ -56,7 +56,7 @@ func ingestFiles(t *testing.T, s *chstore.Store, dir string, files []string, nex
 	}
 }
 
-// Properties on generated months (internal/gen, small scale, with samples), through the
+// Properties on generated months (fixture/gen, small scale, with samples), through the
 // real imports, ingest and storage: the stored days of each line add up to its unrounded
 // amount; a full month is price × quantity; department totals equal vendor settlements
 // to the fen after deductions; re-rating unchanged inputs and ingesting the same samples

@@ -12,7 +12,7 @@ import (
 	"cloudbill/invoicing/focus"
 	"cloudbill/invoicing/focus/conformance"
 	"cloudbill/invoicing/focus/focusparquet"
-	"cloudbill/invoicing/synth"
+	"cloudbill/fixture/synth"
 )
 
 func init() {

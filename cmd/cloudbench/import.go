@@ -8,7 +8,7 @@ import (
 
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
-	"cloudbill/internal/gen"
+	"cloudbill/fixture/gen"
 )
 
 func init() {

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"cloudbill/catalog"
-	"cloudbill/internal/gen"
+	"cloudbill/fixture/gen"
 	"cloudbill/rating"
 	chstore "cloudbill/sql"
 )

@@ -15,7 +15,7 @@ import (
 	"cloudbill/invoicing/pdf"
 	"cloudbill/invoicing/reconcile"
 	"cloudbill/invoicing/reconcile/invoicefile"
-	"cloudbill/invoicing/reconcile/reconciletest"
+	"cloudbill/fixture/reconciletest"
 	"cloudbill/rating"
 )
 

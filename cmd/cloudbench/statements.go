@@ -16,7 +16,7 @@ import (
 	"cloudbill/invoicing"
 	"cloudbill/invoicing/pdf"
 	"cloudbill/invoicing/sheet"
-	"cloudbill/invoicing/synth"
+	"cloudbill/fixture/synth"
 )
 
 func init() {

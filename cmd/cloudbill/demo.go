@@ -19,7 +19,7 @@ import (
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/chserver"
-	"cloudbill/internal/gen"
+	"cloudbill/fixture/gen"
 	"cloudbill/internal/money"
 	"cloudbill/rating"
 )

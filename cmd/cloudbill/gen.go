@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"cloudbill/internal/calendar"
-	"cloudbill/internal/gen"
+	"cloudbill/fixture/gen"
 )
 
 const genExplain = `

@@ -19,7 +19,7 @@ import (
 
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
-	"cloudbill/invoicing/reconcile/reconciletest"
+	"cloudbill/fixture/reconciletest"
 	"cloudbill/rating"
 	chstore "cloudbill/sql"
 )

@@ -12,7 +12,7 @@ import (
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
 	"cloudbill/invoicing/reconcile"
-	"cloudbill/invoicing/reconcile/reconciletest"
+	"cloudbill/fixture/reconciletest"
 )
 
 // TestInjectedDiscrepancies generates every vendor's invoice of a synthetic month with
