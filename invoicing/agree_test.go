@@ -10,10 +10,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cloudbill/catalog"
+	"cloudbill/fixture/synth"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/invoicing"
-	"cloudbill/fixture/synth"
 	"cloudbill/rating"
 )
 

@@ -27,8 +27,8 @@ import (
 
 	"cloudbill/access"
 	"cloudbill/catalog"
-	"cloudbill/internal/calendar"
 	"cloudbill/fixture/gen"
+	"cloudbill/internal/calendar"
 	"cloudbill/portal"
 	chstore "cloudbill/sql"
 	"cloudbill/sql/chtest"

@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cloudbill/catalog"
-	"cloudbill/internal/calendar"
 	"cloudbill/fixture/gen"
+	"cloudbill/internal/calendar"
 	"cloudbill/sql/chtest"
 )
 

@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cloudbill/catalog"
-	"cloudbill/internal/calendar"
 	"cloudbill/fixture/gen"
+	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/metering"
 	"cloudbill/rating"

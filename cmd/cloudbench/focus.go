@@ -7,12 +7,12 @@ import (
 	"time"
 
 	"cloudbill/catalog"
+	"cloudbill/fixture/synth"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/invoicing/focus"
 	"cloudbill/invoicing/focus/conformance"
 	"cloudbill/invoicing/focus/focusparquet"
-	"cloudbill/fixture/synth"
 )
 
 func init() {

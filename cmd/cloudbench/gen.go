@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"cloudbill/internal/calendar"
 	"cloudbill/fixture/gen"
+	"cloudbill/internal/calendar"
 )
 
 func init() {

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"cloudbill/catalog"
-	"cloudbill/internal/calendar"
 	"cloudbill/fixture/gen"
+	"cloudbill/internal/calendar"
 )
 
 func init() {

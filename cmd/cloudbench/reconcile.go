@@ -10,12 +10,12 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"cloudbill/catalog"
+	"cloudbill/fixture/reconciletest"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/invoicing/pdf"
 	"cloudbill/invoicing/reconcile"
 	"cloudbill/invoicing/reconcile/invoicefile"
-	"cloudbill/fixture/reconciletest"
 	"cloudbill/rating"
 )
 

@@ -11,12 +11,12 @@ import (
 	"syscall"
 	"time"
 
+	"cloudbill/fixture/synth"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/invoicing"
 	"cloudbill/invoicing/pdf"
 	"cloudbill/invoicing/sheet"
-	"cloudbill/fixture/synth"
 )
 
 func init() {

@@ -17,9 +17,9 @@ import (
 	"github.com/shopspring/decimal"
 
 	"cloudbill/catalog"
+	"cloudbill/fixture/gen"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/chserver"
-	"cloudbill/fixture/gen"
 	"cloudbill/internal/money"
 	"cloudbill/rating"
 )

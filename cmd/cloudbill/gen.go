@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"cloudbill/internal/calendar"
 	"cloudbill/fixture/gen"
+	"cloudbill/internal/calendar"
 )
 
 const genExplain = `

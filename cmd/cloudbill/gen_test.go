@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"cloudbill/internal/calendar"
 	"cloudbill/fixture/gen"
+	"cloudbill/internal/calendar"
 )
 
 func TestGenCommand(t *testing.T) {

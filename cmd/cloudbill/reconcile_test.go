@@ -17,9 +17,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"cloudbill/fixture/reconciletest"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
-	"cloudbill/fixture/reconciletest"
 	"cloudbill/rating"
 	chstore "cloudbill/sql"
 )

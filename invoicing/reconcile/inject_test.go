@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cloudbill/catalog"
+	"cloudbill/fixture/reconciletest"
 	"cloudbill/internal/calendar"
 	"cloudbill/invoicing/reconcile"
-	"cloudbill/fixture/reconciletest"
 )
 
 // TestInjectedDiscrepancies generates every vendor's invoice of a synthetic month with
