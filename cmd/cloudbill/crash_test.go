@@ -76,6 +76,19 @@ func serverPid(dataDir string) int {
 	return 0
 }
 
+// newDataDir is a data directory for a test whose commands run as processes: when the
+// test ends, a server still running there (the test failed midway) is killed before the
+// directory is removed.
+func newDataDir(t *testing.T) string {
+	dataDir := t.TempDir()
+	t.Cleanup(func() {
+		if pid := serverPid(dataDir); pid != 0 {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	return dataDir
+}
+
 func waitNoServer(t *testing.T, dataDir string) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
@@ -93,7 +106,7 @@ func TestNextCommandAfterKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts servers")
 	}
-	dataDir := t.TempDir()
+	dataDir := newDataDir(t)
 	serve := cloudbillCmd(dataDir, "serve", "--listen", freeAddr(t), "--close-schedule", "off", "--rate-schedule", "off")
 	out, err := serve.StdoutPipe()
 	require.NoError(t, err)
@@ -117,7 +130,7 @@ func TestNextCommandAfterSIGPIPE(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts servers")
 	}
-	dataDir := t.TempDir()
+	dataDir := newDataDir(t)
 	fixtures := filepath.Join("..", "..", "sql", "testdata", "catalog")
 	within(t, 90*time.Second, cloudbillCmd(dataDir, "catalog", "import", filepath.Join(fixtures, "catalog.csv"), "--effective", "2026-01-01"))
 
@@ -164,7 +177,7 @@ func TestCommandEndingUnderAnother(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts servers")
 	}
-	dataDir := t.TempDir()
+	dataDir := newDataDir(t)
 	first, _ := startServe(t, dataDir) // starts the server
 	pid := serverPid(dataDir)
 	require.NotZero(t, pid)
@@ -187,7 +200,7 @@ func TestCommandEndingUnderAnother(t *testing.T) {
 // TestSIGTERMWhileWaiting: a command waiting for the embedded server (another process
 // holds the directory's start lock) ends on SIGTERM, at once and with a message.
 func TestSIGTERMWhileWaiting(t *testing.T) {
-	dataDir := t.TempDir()
+	dataDir := newDataDir(t)
 	dir := filepath.Join(dataDir, "clickhouse")
 	require.NoError(t, os.MkdirAll(dir, 0o700))
 	lock, err := os.OpenFile(filepath.Join(dir, "clickhouse.lock"), os.O_CREATE|os.O_RDWR, 0o600)

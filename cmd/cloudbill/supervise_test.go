@@ -25,7 +25,7 @@ func TestServeRestartsEmbeddedClickHouse(t *testing.T) {
 		t.Skip("starts servers")
 	}
 	ctx := context.Background()
-	dataDir := t.TempDir()
+	dataDir := newDataDir(t)
 	addr := freeAddr(t)
 	serveCtx, stopServe := context.WithCancel(ctx)
 	defer stopServe()

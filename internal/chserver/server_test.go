@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -46,6 +47,11 @@ func skipWithoutServer(t *testing.T) {
 // child starts a user process of dir and returns it once the server answers.
 func child(t *testing.T, dir string) *exec.Cmd {
 	t.Helper()
+	t.Cleanup(func() { // a server left behind by a test that failed midway
+		if pid := runningPid(dir); pid > 0 {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "CHSERVER_TEST_CHILD="+dir)
 	out, err := cmd.StdoutPipe()
