@@ -383,6 +383,9 @@ func (g *sampleGen) next() (resource int, metric string, ts int64, value float64
 	g.state ^= g.state >> 7
 	g.state ^= g.state << 17
 	value = float64(g.state%10_000_000) / 1000
+	if metric == "cpu_util" { // a utilisation in percent: ingest refuses values above 100
+		value = float64(g.state%100_000) / 1000
+	}
 	g.i++
 	return
 }
