@@ -78,6 +78,9 @@ type ParserConfig struct {
 	Ranges *Ranges
 	// Encoding of the input: csvin.Auto (the default) decides from the text.
 	Encoding csvin.Encoding
+	// Admit, when set, is asked last about every valid sample (its resource and source,
+	// the default filled in): a non-empty message rejects the line, naming column col.
+	Admit func(resource, source string) (col, msg string)
 	// Strings, if set, is a string table shared with other parsers.
 	Strings *Strings
 }
@@ -450,7 +453,13 @@ func (p *Parser) sample(dst *Batch, resource, metric, ts, value, source []byte) 
 		}
 		src = p.internLast(&p.lastSource, source)
 	}
-	dst.add(p.intern(resource), met, unix, v, src)
+	res := p.intern(resource)
+	if p.cfg.Admit != nil {
+		if col, msg := p.cfg.Admit(res, src); msg != "" {
+			return col, msg
+		}
+	}
+	dst.add(res, met, unix, v, src)
 	return "", ""
 }
 

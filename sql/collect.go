@@ -3,10 +3,12 @@ package chstore
 import (
 	"context"
 	"fmt"
+	"sort"
 	"sync/atomic"
 	"time"
 
 	"cloudbill/internal/calendar"
+	"cloudbill/metering"
 	"cloudbill/metering/pull"
 )
 
@@ -156,4 +158,41 @@ ORDER BY window_start, version`, vendor, metric, from.UTC(), to.UTC())
 func (s *Store) RecordIncompleteClose(ctx context.Context, p calendar.Period, at time.Time, by string, missing int, detail string) error {
 	return s.insertRow(ctx, "INSERT INTO collect_incomplete_closes (period, closed_at, closed_by, missing, detail)",
 		p.Key(), at.UTC(), by, uint32(missing), detail)
+}
+
+// resourceOwnersQuery selects which vendors' work orders name each resource.
+func resourceOwnersQuery() (string, []any) {
+	return `SELECT resource_id, groupUniqArray(vendor_id) FROM order_events
+WHERE resource_id != '' AND vendor_id != '' GROUP BY resource_id`, nil
+}
+
+// ResourceOwners tells, for every resource a work order names, the vendors of those
+// orders (the scope of a collector token).
+func (s *Store) ResourceOwners(ctx context.Context) (metering.Owners, error) {
+	q, args := resourceOwnersQuery()
+	rows, err := s.conn.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read resource owners: %w", err)
+	}
+	defer rows.Close()
+	out := metering.Owners{}
+	for rows.Next() {
+		var r string
+		var vs []string
+		if err := rows.Scan(&r, &vs); err != nil {
+			return nil, fmt.Errorf("read resource owners: %w", err)
+		}
+		sort.Strings(vs)
+		out[r] = vs
+	}
+	return out, rows.Err()
+}
+
+// VendorExists reports whether a vendor was imported.
+func (s *Store) VendorExists(ctx context.Context, id string) (bool, error) {
+	var n uint64
+	if err := s.conn.QueryRow(ctx, "SELECT count() FROM vendors WHERE id = ?", id).Scan(&n); err != nil {
+		return false, fmt.Errorf("read vendors: %w", err)
+	}
+	return n > 0, nil
 }

@@ -43,6 +43,7 @@ func commands() []*command {
 		statusCommand(),
 		collectCommand(),
 		usersCommand(),
+		tokensCommand(),
 		demoCommand(),
 	}
 }

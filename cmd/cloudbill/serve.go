@@ -25,9 +25,19 @@ Runs the ingest API and the month-close scheduler until SIGTERM or SIGINT.
                      durable, 200 {"accepted": N, "duplicates": D, "rejected": [{"line": L,
                      "error": "…"}]}; 413 past --max-body; 415 for another content type;
                      503 when the samples could be neither stored nor spooled (send again).
+                     Needs Authorization: Bearer <collector token> (cloudbill tokens
+                     create --vendor ID; 401 without a valid one); lines of another vendor's
+                     source or resource are rejected, resources no order names yet counted
+                     as "unassigned". Per token: --rate-limit requests a second (429 with
+                     Retry-After), --per-token requests at once (429); a body slower than
+                     --min-body-rate after 10 s is cut off (408). --no-auth: loopback only.
   GET  /healthz      200 {"status": "ok"|"degraded", "clickhouse": "up"|"down", "spooled_batches": N,
-                     and with the embedded ClickHouse "clickhouse_restarts": N,
-                     "clickhouse_last_restart": time}
+                     "ingest": {"in_progress", "slots", "waiting", "saturated",
+                     "slow_bodies_closed", "throttled"} (saturated: every slot taken and
+                     requests waiting; status degraded), and with the embedded ClickHouse
+                     "clickhouse_restarts": N, "clickhouse_last_restart": time}
+  --collect-config F pulls the vendor's Prometheus windows on their schedule (cloudbill
+                     collect --help, docs/collectors.md).
   /                  the portal (sign-in, overview, drill-down, statements, settlement,
                      invoices, months and close, audit) and its JSON API under /api/v1/
                      (docs/portal.md); accounts: cloudbill users
@@ -58,12 +68,19 @@ func serveCommand() *command {
 			fs.IntVar(&p.BatchRows, "batch", 100_000, "samples per insert")
 			fs.DurationVar(&p.Flush, "flush", 200*time.Millisecond, "longest wait before a batch is written")
 			scheduleFlags(fs, &p.Schedule)
+			fs.BoolVar(&p.NoAuth, "no-auth", false, "take samples without a collector token (only with a loopback --listen address; local tests)")
+			fs.Float64Var(&p.RateLimit, "rate-limit", 200, "requests a `second` one collector token may send to /v1/samples (over it: 429 with Retry-After); 0: no limit")
+			fs.IntVar(&p.PerToken, "per-token", 8, "requests of one collector token read at once (of 16; over it: 429)")
+			fs.IntVar(&p.MinBodyRate, "min-body-rate", 16<<10, "slowest request body taken, in `bytes` a second after a 10 s grace (slower: 408, connection closed)")
 			fs.Var(&p.CollectConfigs, "collect-config", "collector configuration `file` of a vendor's Prometheus (repeat for several; docs/collectors.md): its windows are pulled on their schedule")
 			p.Listener.AddFlags(fs.FlagSet)
 			return func(ctx context.Context, a *app, _ []string) error {
 				p.Listener.Addr = p.Listen
 				if err := p.Listener.Validate(); err != nil {
 					return usagef("serve: %v", err)
+				}
+				if p.NoAuth && !netlisten.IsLoopback(p.Listen) {
+					return usagef("serve: --no-auth only with a loopback --listen address (127.0.0.1:PORT): samples from the network need a collector token")
 				}
 				return runServe(ctx, a, p)
 			}
@@ -82,7 +99,14 @@ type serveParams struct {
 	// CollectConfigs are the vendors' Prometheus collector configurations pulled on
 	// their schedule.
 	CollectConfigs repeated
-	Listener       netlisten.Config // TLS, and who may listen beyond loopback
+	// NoAuth takes samples without a collector token (loopback only).
+	NoAuth bool
+	// RateLimit (requests a second), PerToken (requests at once) per collector token;
+	// MinBodyRate is the slowest body taken (bytes a second).
+	RateLimit   float64
+	PerToken    int
+	MinBodyRate int
+	Listener    netlisten.Config // TLS, and who may listen beyond loopback
 }
 
 // batchGC sets the garbage collector for a stream of batches, unless GOGC or GOMEMLIMIT
@@ -127,7 +151,14 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 	if err != nil {
 		return err
 	}
-	h, err := metering.NewHandler(metering.HandlerConfig{Batcher: b, MaxBody: p.MaxBody, Ranges: p.Ranges})
+	hc := metering.HandlerConfig{Batcher: b, MaxBody: p.MaxBody, Ranges: p.Ranges, RatePerClient: p.RateLimit, PerClient: p.PerToken, MinRate: float64(p.MinBodyRate)}
+	if !p.NoAuth {
+		if hc.Authenticate, err = a.collectorAuth(ctx); err != nil {
+			return err
+		}
+		hc.Owners = store.ResourceOwners
+	}
+	h, err := metering.NewHandler(hc)
 	if err != nil {
 		return err
 	}
@@ -142,6 +173,12 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 		}
 		files, _ := spool.Files()
 		ans["spooled_batches"] = len(files)
+		sat := h.Saturation()
+		ans["ingest"] = map[string]any{"in_progress": sat.InProgress, "slots": sat.Slots, "waiting": sat.Waiting,
+			"saturated": sat.Saturated, "slow_bodies_closed": sat.SlowClosed, "throttled": sat.Throttled}
+		if sat.Saturated {
+			ans["status"] = "degraded"
+		}
 		sup.report(ans)
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(ans)

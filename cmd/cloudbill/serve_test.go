@@ -111,7 +111,7 @@ func TestServeSurvivesClickHouseKill(t *testing.T) {
 	var out, errs bytes.Buffer
 	exited := make(chan error, 1)
 	go func() {
-		exited <- run(serveCtx, []string{"--clickhouse", dsn, "--data-dir", dataDir, "serve", "--listen", addr, "--flush", "100ms"}, &out, &syncWriter{w: &errs})
+		exited <- run(serveCtx, []string{"--clickhouse", dsn, "--data-dir", dataDir, "serve", "--no-auth", "--listen", addr, "--flush", "100ms"}, &out, &syncWriter{w: &errs})
 	}()
 	waitHealthy(t, addr, exited)
 
@@ -242,7 +242,7 @@ func TestServeSIGTERM(t *testing.T) {
 	dsn, s := freshDB(t, addr)
 	listen := freeAddr(t)
 	var stderr bytes.Buffer
-	cmd := exec.Command(bin, "--clickhouse", dsn, "--data-dir", t.TempDir(), "serve", "--listen", listen, "--flush", "300ms")
+	cmd := exec.Command(bin, "--clickhouse", dsn, "--data-dir", t.TempDir(), "serve", "--no-auth", "--listen", listen, "--flush", "300ms")
 	cmd.Stderr = &syncWriter{w: &stderr}
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)

@@ -33,7 +33,7 @@ func TestServeRestartsEmbeddedClickHouse(t *testing.T) {
 	logs := &syncWriter{w: &errs}
 	exited := make(chan error, 1)
 	go func() {
-		exited <- run(serveCtx, []string{"--clickhouse=", "--data-dir", dataDir, "serve", "--listen", addr, "--flush", "100ms",
+		exited <- run(serveCtx, []string{"--clickhouse=", "--data-dir", dataDir, "serve", "--no-auth", "--listen", addr, "--flush", "100ms",
 			"--close-schedule", "off", "--rate-schedule", "off"}, &out, logs)
 	}()
 	waitHealthy(t, addr, exited)
