@@ -159,7 +159,7 @@ func TestNextCommandAfterSIGPIPE(t *testing.T) {
 func startServe(t *testing.T, dataDir string) (*exec.Cmd, string) {
 	t.Helper()
 	addr := freeAddr(t)
-	serve := cloudbillCmd(dataDir, "serve", "--listen", addr, "--close-schedule", "off", "--rate-schedule", "off")
+	serve := cloudbillCmd(dataDir, "serve", "--no-auth", "--listen", addr, "--close-schedule", "off", "--rate-schedule", "off")
 	out, err := serve.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, serve.Start())
