@@ -212,13 +212,14 @@ func TestSIGTERMWhileWaiting(t *testing.T) {
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	require.NoError(t, cmd.Start())
-	time.Sleep(time.Second)
+	time.Sleep(6 * time.Second)
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
 		require.Error(t, err, "ends with a failure")
+		assert.Contains(t, out.String(), "cloudbill: waiting for another cloudbill process starting or stopping the embedded clickhouse in ", "says why it waits")
 		assert.Contains(t, out.String(), "another process is starting or stopping it: context canceled")
 	case <-time.After(5 * time.Second):
 		_ = cmd.Process.Kill()

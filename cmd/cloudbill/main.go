@@ -194,7 +194,8 @@ func (a *app) Store(ctx context.Context) (*chstore.Store, error) {
 			return nil, usagef("%v", err)
 		}
 	} else {
-		srv, err := chserver.Start(ctx, chserver.Config{Dir: filepath.Join(a.dataDir, "clickhouse")})
+		srv, err := chserver.Start(ctx, chserver.Config{Dir: filepath.Join(a.dataDir, "clickhouse"),
+			Logf: func(f string, args ...any) { fmt.Fprintf(a.stderr, "cloudbill: "+f+"\n", args...) }})
 		if err != nil {
 			return nil, err
 		}

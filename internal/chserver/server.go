@@ -62,6 +62,8 @@ type Config struct {
 	// KillWithParent asks the kernel to kill the server when the process that started it
 	// dies (tests and benchmarks, whose directories nobody else uses).
 	KillWithParent bool
+	// Logf, if set, is told when a start or stop waits for another process.
+	Logf func(format string, args ...any)
 }
 
 // Validate reports a configuration that cannot work.
@@ -120,7 +122,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("embedded clickhouse: %w", err)
 	}
 	s := &Server{dir: dir, cfg: cfg, User: User, Password: pw}
-	unlock, err := lockState(ctx, dir)
+	unlock, err := lockState(ctx, dir, cfg.Logf)
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +254,7 @@ func (s *Server) Stop() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
-	unlock, err := lockState(ctx, s.dir)
+	unlock, err := lockState(ctx, s.dir, s.cfg.Logf)
 	if err != nil {
 		s.leave() // we hold no reference any more; the next user finds what is left
 		return err
@@ -290,7 +292,7 @@ func Remove(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
-	unlock, err := lockState(ctx, dir)
+	unlock, err := lockState(ctx, dir, nil)
 	if err != nil {
 		return err
 	}
@@ -345,7 +347,7 @@ func (s *Server) Restart(ctx context.Context) error {
 	if s.users == nil {
 		return errors.New("chserver: Restart after Stop")
 	}
-	unlock, err := lockState(ctx, s.dir)
+	unlock, err := lockState(ctx, s.dir, s.cfg.Logf)
 	if err != nil {
 		return err
 	}
@@ -381,7 +383,7 @@ func (s *Server) waitOwn(d time.Duration) {
 
 // lockState takes the directory's state lock, waiting while another process starts or
 // stops the server, as long as ctx allows.
-func lockState(ctx context.Context, dir string) (unlock func(), err error) {
+func lockState(ctx context.Context, dir string, logf func(string, ...any)) (unlock func(), err error) {
 	f, err := os.OpenFile(filepath.Join(dir, "clickhouse.lock"), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("embedded clickhouse: %w", err)
@@ -396,8 +398,8 @@ func lockState(ctx context.Context, dir string) (unlock func(), err error) {
 			f.Close()
 			return nil, fmt.Errorf("embedded clickhouse: lock %s: %w", f.Name(), err)
 		}
-		if time.Now().After(warned) {
-			fmt.Fprintf(os.Stderr, "cloudbill: waiting for another cloudbill process starting or stopping the embedded clickhouse in %s\n", dir)
+		if logf != nil && time.Now().After(warned) {
+			logf("waiting for another cloudbill process starting or stopping the embedded clickhouse in %s", dir)
 			warned = time.Now().Add(time.Hour)
 		}
 		select {

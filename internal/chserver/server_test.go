@@ -192,7 +192,7 @@ func TestKillRestart(t *testing.T) {
 // its context ends.
 func TestStartObeysContext(t *testing.T) {
 	dir := t.TempDir()
-	unlock, err := lockState(context.Background(), dir)
+	unlock, err := lockState(context.Background(), dir, nil)
 	require.NoError(t, err)
 	defer unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
