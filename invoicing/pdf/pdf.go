@@ -230,12 +230,15 @@ func (fc *Face) Render(d sheet.Doc) ([]byte, error) {
 	}
 	f.SetMargins(marginX, contentTop, marginX)
 	f.SetAutoPageBreak(false, 0)
-	r := &renderer{f: f, widths: map[rune]float64{}}
+	r := &renderer{f: f, widths: map[rune]float64{}, ellipsis: "..."}
+	if docRunes['…'] {
+		r.ellipsis = "…"
+	}
 	f.SetHeaderFunc(func() {
 		f.SetFont("song", "", sizeSmall)
 		f.SetTextColor(90, 90, 90)
 		f.SetXY(marginX, 7)
-		f.CellFormat(usableW*0.75, 5, d.Header, "", 0, "L", false, 0, "")
+		f.CellFormat(usableW*0.75, 5, r.clip(d.Header, usableW*0.75-1, sizeSmall, 1)[0], "", 0, "L", false, 0, "")
 		if d.Mark != "" {
 			f.SetFont("song", "", 10)
 			f.SetTextColor(200, 0, 0)
@@ -285,6 +288,10 @@ func (fc *Face) Render(d sheet.Doc) ([]byte, error) {
 type renderer struct {
 	f      *gofpdf.Fpdf
 	widths map[rune]float64 // in ems
+	// ellipsis marks clipped text: "…" when the document has it already, else "..." (the
+	// font is cut to the document's own characters, and adding one would change the bytes
+	// of statements issued before)
+	ellipsis string
 }
 
 func lineH(size float64) float64 { return size * ptToMM * 1.35 }
@@ -304,7 +311,7 @@ func (r *renderer) heading(h sheet.Heading) {
 	r.room(lineH(size) + 14) // keep a heading with what follows
 	r.f.Ln(1.5)
 	r.f.SetFont("song", "", size)
-	for _, l := range r.wrap(h.Text, usableW, size) {
+	for _, l := range r.clip(h.Text, usableW, size, maxHeadingLines) {
 		r.f.SetX(marginX)
 		r.f.CellFormat(usableW, lineH(size), l, "", 1, "L", false, 0, "")
 	}
@@ -338,8 +345,8 @@ func (r *renderer) fields(fs sheet.Fields) {
 		var cells [][]string
 		n := 1
 		for j := i; j < i+cols && j < len(fs.Pairs); j++ {
-			ls := r.wrap(fs.Pairs[j].Label, lw-cellPadX, size)
-			vs := r.wrap(fs.Pairs[j].Value, cw-lw-cellPadX, size)
+			ls := r.clip(fs.Pairs[j].Label, lw-cellPadX, size, maxCellLines)
+			vs := r.clip(fs.Pairs[j].Value, cw-lw-cellPadX, size, maxCellLines)
 			cells = append(cells, ls, vs)
 			n = max(n, len(ls), len(vs))
 		}
@@ -418,7 +425,7 @@ func (r *renderer) layoutRow(row sheet.Row, ws []float64, size float64) ([][]str
 		if len(row.Cells) > 0 {
 			text = row.Cells[0]
 		}
-		ls := r.wrap(text, total-2*cellPadX, size)
+		ls := r.clip(text, total-2*cellPadX, size, maxCellLines)
 		return [][]string{ls}, float64(len(ls))*lh + 2*cellPadY
 	}
 	out := make([][]string, len(ws))
@@ -428,7 +435,7 @@ func (r *renderer) layoutRow(row sheet.Row, ws []float64, size float64) ([][]str
 		if i < len(row.Cells) {
 			text = row.Cells[i]
 		}
-		out[i] = r.wrap(text, ws[i]-2*cellPadX, size)
+		out[i] = r.clip(text, ws[i]-2*cellPadX, size, maxCellLines)
 		n = max(n, len(out[i]))
 	}
 	return out, float64(n)*lh + 2*cellPadY
@@ -542,6 +549,40 @@ func (r *renderer) wrapLine(text string, w, size float64) []string {
 		width += cw
 	}
 	return append(out, string(line))
+}
+
+// Bounds of a block that must fit on a page (a heading, a field, a table cell): beyond
+// them the text is cut with "…" (statements keep every name in full in their CSV). A
+// department name of 1,651 characters once ran the running header and a field over the
+// page's footer.
+const (
+	maxHeadingLines = 3
+	maxCellLines    = 8
+)
+
+// clip is wrap limited to n lines, the last one ending in an ellipsis when text was cut.
+func (r *renderer) clip(text string, w, size float64, n int) []string {
+	lines := r.wrap(text, w, size)
+	if len(lines) <= n {
+		return lines
+	}
+	lines = lines[:n]
+	last := []rune(lines[n-1])
+	ell := r.textWidth(r.ellipsis, size)
+	for len(last) > 0 && r.textWidth(string(last), size)+ell > w {
+		last = last[:len(last)-1]
+	}
+	lines[n-1] = string(last) + r.ellipsis
+	return lines
+}
+
+// textWidth is the width of s in millimetres at size.
+func (r *renderer) textWidth(s string, size float64) float64 {
+	var em float64
+	for _, c := range s {
+		em += r.runeWidth(c)
+	}
+	return em * size * ptToMM
 }
 
 func isLatin(c rune) bool { return c < 0x2E80 }
