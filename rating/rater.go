@@ -43,9 +43,10 @@ type UsageReader interface {
 	UsageAggregates(ctx context.Context, p calendar.Period, ws []UsageWindow) (Usage, error)
 }
 
-// UsageAnomalies is what a UsageReader may also do: name the samples its aggregates
-// leave out as impossible (a value outside the range rating takes), so that the run
-// reports them as exceptions instead of failing the month or billing them.
+// UsageAnomalies is what a UsageReader (or the MasterData beside it) may also do: name
+// the samples its aggregates leave out as impossible (a value outside the range rating
+// takes), so that the run reports them as exceptions instead of failing the month or
+// billing them.
 type UsageAnomalies interface {
 	UsageOutOfRange(ctx context.Context, p calendar.Period, ws []UsageWindow) ([]string, error)
 }
@@ -213,7 +214,11 @@ func (r *Rater) month(ctx context.Context, p calendar.Period, cat catalog.Catalo
 		if usage, err = r.cfg.Usage.UsageAggregates(ctx, p, ws); err != nil {
 			return Priced{}, fmt.Errorf("rate %s: usage: %w", p, err)
 		}
-		if ua, ok := r.cfg.Usage.(UsageAnomalies); ok {
+		ua, ok := r.cfg.Usage.(UsageAnomalies)
+		if !ok { // a wrapped UsageReader hides it; the store behind Master has it too
+			ua, ok = r.cfg.Master.(UsageAnomalies)
+		}
+		if ok {
 			bad, err := ua.UsageOutOfRange(ctx, p, ws)
 			if err != nil {
 				return Priced{}, fmt.Errorf("rate %s: usage: %w", p, err)

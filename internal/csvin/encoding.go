@@ -338,11 +338,11 @@ func (d *TextDecoder) Line(n int, b []byte, ahead func() []byte) ([]byte, *Error
 		if firstNonASCII(b) < 0 {
 			return b, nil
 		}
-		if off := invalidGB18030(b, false); off >= 0 {
-			return nil, Errorf(d.file, n, "", "byte %d (0x%02X) is not valid GB18030, and the file is GB18030 (%s); a file must be one encoding as a whole", off+1, b[off], d.why())
-		}
 		if !d.forced && looksUTF8(b) {
 			return nil, Errorf(d.file, n, "", "the line is UTF-8 text, and the file is GB18030 (%s); a file must be one encoding as a whole", d.why())
+		}
+		if off := invalidGB18030(b, false); off >= 0 {
+			return nil, Errorf(d.file, n, "", "byte %d (0x%02X) is not valid GB18030, and the file is GB18030 (%s); a file must be one encoding as a whole", off+1, b[off], d.why())
 		}
 		out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(b)
 		if err != nil {
