@@ -84,6 +84,20 @@ func TestXLSXBounds(t *testing.T) {
 			assert.Empty(t, inv.Claims)
 		})
 	}
+	t.Run("rows without numbers past Excel's last row are refused, not truncated", func(t *testing.T) {
+		data := withSheet(t, func(w io.Writer) {
+			io.WriteString(w, sheetHead)
+			row := []byte(`<row><c t="inlineStr"><is><t>V1</t></is></c></row>`)
+			for r := 2; r <= MaxRows+1; r++ {
+				w.Write(row)
+			}
+			io.WriteString(w, sheetTail)
+		})
+		inv, err := ReadFrom("inv.xlsx", bytes.NewReader(data), want)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "inv.xlsx:1048577: the sheet has more than 1048576 rows (Excel's limit): refused, not truncated")
+		assert.Empty(t, inv.Claims)
+	})
 	t.Run("many rows without numbers, counted", func(t *testing.T) {
 		data := withSheet(t, func(w io.Writer) {
 			io.WriteString(w, sheetHead)
