@@ -273,6 +273,10 @@ func runHTTP(ctx context.Context, bin, addr, db, tmp, file string, senders, perR
 	}
 	listen := l.Addr().String()
 	l.Close()
+	token, err := benchToken(ctx, bin, addr, db, tmp)
+	if err != nil {
+		return 0, err
+	}
 	var logs bytes.Buffer
 	cmd := exec.CommandContext(ctx, bin, "--clickhouse", "clickhouse://"+addr+"/"+db, "--data-dir", filepath.Join(tmp, "var-"+db),
 		"serve", "--listen", listen)
@@ -342,7 +346,14 @@ func runHTTP(ctx context.Context, bin, addr, db, tmp, file string, senders, perR
 					return
 				}
 				buf = body
-				resp, err := client.Post(url, "application/x-ndjson", bytes.NewReader(body))
+				req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+				if err != nil {
+					errs <- err
+					return
+				}
+				req.Header.Set("Content-Type", "application/x-ndjson")
+				req.Header.Set("Authorization", "Bearer "+token)
+				resp, err := client.Do(req)
 				if err != nil {
 					errs <- err
 					return
@@ -363,6 +374,25 @@ func runHTTP(ctx context.Context, bin, addr, db, tmp, file string, senders, perR
 		return 0, err
 	}
 	return secs, nil
+}
+
+// benchToken makes the vendor "bench" (the source of the bench samples) and a collector
+// token of it: the HTTP figure is of authenticated pushes, as a vendor makes them.
+func benchToken(ctx context.Context, bin, addr, db, tmp string) (string, error) {
+	vendors := filepath.Join(tmp, "vendors-"+db+".csv")
+	if err := os.WriteFile(vendors, []byte("id,name\nbench,Bench vendor\n"), 0o644); err != nil {
+		return "", err
+	}
+	base := []string{"--clickhouse", "clickhouse://" + addr + "/" + db, "--data-dir", filepath.Join(tmp, "var-"+db)}
+	if out, err := exec.CommandContext(ctx, bin, append(base, "org", "import", "--vendors", vendors)...).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("cloudbill org import: %v: %s", err, out)
+	}
+	out, err := exec.CommandContext(ctx, bin, append(base, "tokens", "create", "--vendor", "bench")...).Output()
+	if err != nil {
+		return "", fmt.Errorf("cloudbill tokens create: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	return lines[len(lines)-1], nil
 }
 
 // sampleRow is row i of the deterministic bench data: 2,000 resources × 2 metrics, one
