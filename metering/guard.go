@@ -31,7 +31,26 @@ var ErrUnauthenticated = errors.New("no valid collector token")
 // yet has no entry.
 type Owners map[string][]string
 
-// Scope decides, for a sender of vendor, whether a line's resource and source may be
+// Scope holds the lines of a vendor's sender (a collector token, a drop-folder
+// sub-folder) to that vendor: its Admit is a ParserConfig.Admit.
+type Scope struct {
+	Vendor string
+	Owners Owners
+	// Unassigned counts the lines admitted whose resource no work order names yet.
+	Unassigned int
+}
+
+// Admit refuses a line whose source names another vendor, or whose resource belongs to
+// another vendor's work orders (only); it counts the unassigned ones.
+func (s *Scope) Admit(resource, source string) (col, msg string) {
+	col, msg, un := s.Owners.scope(s.Vendor, resource, source)
+	if un {
+		s.Unassigned++
+	}
+	return col, msg
+}
+
+// scope decides, for a sender of vendor, whether a line's resource and source may be
 // taken. It returns the column and reason of a refusal, or "" (unassigned: no work
 // order names the resource yet).
 func (o Owners) scope(vendor, resource, source string) (col, msg string, unassigned bool) {

@@ -226,17 +226,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if host := remoteHost(r); host != "" {
 		source = "http:" + host
 	}
-	var unassigned int
+	var scope *Scope
 	var admit func(resource, source string) (string, string)
 	if client.Vendor != "" {
 		source = client.Vendor
-		admit = func(resource, src string) (string, string) {
-			col, msg, un := owners.scope(client.Vendor, resource, src)
-			if un {
-				unassigned++
-			}
-			return col, msg
-		}
+		scope = &Scope{Vendor: client.Vendor, Owners: owners}
+		admit = scope.Admit
 	}
 	batch := h.pool.Get().(*Batch)
 	batch.Reset()
@@ -286,7 +281,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			var res Result
 			res, err = t.Wait(r.Context())
 			ans.Accepted, ans.Duplicates, ans.Spooled = res.Accepted, res.Duplicates, res.Spooled
-			ans.Unassigned = unassigned
+			if scope != nil {
+				ans.Unassigned = scope.Unassigned
+			}
 		}
 		if err != nil {
 			writeError(w, http.StatusServiceUnavailable, "samples not kept, send them again: "+err.Error())

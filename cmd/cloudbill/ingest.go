@@ -133,7 +133,7 @@ func runIngest(ctx context.Context, a *app, in ingestParams) error {
 	resources := newResourceSet()
 	start := time.Now()
 	for i, name := range in.Files {
-		r, lo, hi, err := ingestFile(ctx, b, name, rejectPath(in.Report, i, name), progress, in.BatchRows, in.Encoding, resources, in.Ranges)
+		r, lo, hi, err := ingestFile(ctx, b, name, rejectPath(in.Report, i, name), progress, in.BatchRows, in.Encoding, resources, in.Ranges, nil)
 		if err != nil {
 			return err
 		}
@@ -260,7 +260,7 @@ func (s *resourceSet) add(id string) {
 // ingestFile streams one file into the batcher and waits until its samples are durable.
 // It returns the file's report and the range of its timestamps, and adds the resources
 // of its samples to resources.
-func ingestFile(ctx context.Context, b *metering.Batcher, name, rejects string, progress io.Writer, chunk int, enc csvin.Encoding, resources *resourceSet, ranges *metering.Ranges) (r *ingestReport, minTS, maxTS int64, err error) {
+func ingestFile(ctx context.Context, b *metering.Batcher, name, rejects string, progress io.Writer, chunk int, enc csvin.Encoding, resources *resourceSet, ranges *metering.Ranges, scope *metering.Scope) (r *ingestReport, minTS, maxTS int64, err error) {
 	r = &ingestReport{file: name}
 	f, err := os.Open(name)
 	if err != nil {
@@ -275,7 +275,11 @@ func ingestFile(ctx context.Context, b *metering.Batcher, name, rejects string, 
 	head := make([]byte, 512)
 	n, _ := f.ReadAt(head, 0)
 	r.format = metering.FormatOf(name, head[:n])
-	p, err := metering.NewParser(f, metering.ParserConfig{Name: name, Format: r.format, Source: filepath.Base(name), Encoding: enc, Ranges: ranges})
+	pc := metering.ParserConfig{Name: name, Format: r.format, Source: filepath.Base(name), Encoding: enc, Ranges: ranges}
+	if scope != nil { // a vendor's drop folder: its lines, its resources
+		pc.Source, pc.Admit = scope.Vendor, scope.Admit
+	}
+	p, err := metering.NewParser(f, pc)
 	if err != nil {
 		var ce *csvin.Error
 		var ces csvin.Errors

@@ -72,6 +72,9 @@ func serveCommand() *command {
 			fs.Float64Var(&p.RateLimit, "rate-limit", 200, "requests a `second` one collector token may send to /v1/samples (over it: 429 with Retry-After); 0: no limit")
 			fs.IntVar(&p.PerToken, "per-token", 8, "requests of one collector token read at once (of 16; over it: 429)")
 			fs.IntVar(&p.MinBodyRate, "min-body-rate", 16<<10, "slowest request body taken, in `bytes` a second after a 10 s grace (slower: 408, connection closed)")
+			fs.StringVar(&p.DropDir, "drop-dir", "", "drop `folder`: sample files put in DIR/<vendor id>/ are ingested as that vendor's, then moved to DIR/done/ or DIR/rejected/ with their report (docs/collectors.md)")
+			fs.BoolVar(&p.DropMarker, "drop-marker", false, "take a file of the drop folder only once FILE.done exists beside it (default: any file renamed into place)")
+			fs.DurationVar(&p.DropEvery, "drop-every", 2*time.Second, "how often the drop folder is looked at")
 			fs.Var(&p.CollectConfigs, "collect-config", "collector configuration `file` of a vendor's Prometheus (repeat for several; docs/collectors.md): its windows are pulled on their schedule")
 			p.Listener.AddFlags(fs.FlagSet)
 			return func(ctx context.Context, a *app, _ []string) error {
@@ -99,6 +102,11 @@ type serveParams struct {
 	// CollectConfigs are the vendors' Prometheus collector configurations pulled on
 	// their schedule.
 	CollectConfigs repeated
+	// DropDir is the drop folder ("" none); DropMarker takes only files with a .done
+	// marker; DropEvery is how often it is scanned.
+	DropDir    string
+	DropMarker bool
+	DropEvery  time.Duration
 	// NoAuth takes samples without a collector token (loopback only).
 	NoAuth bool
 	// RateLimit (requests a second), PerToken (requests at once) per collector token;
@@ -208,6 +216,20 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 		return fmt.Errorf("serve: collectors: %w", err)
 	}
 	defer stopCollectors()
+	stopDrop := func() {}
+	if p.DropDir != "" {
+		if err := os.MkdirAll(p.DropDir, 0o755); err != nil {
+			return fmt.Errorf("serve: --drop-dir: %w", err)
+		}
+		d := &dropper{dir: p.DropDir, marker: p.DropMarker, batcher: b, ranges: p.Ranges, owners: store.ResourceOwners,
+			vendorOK: store.VendorExists, now: a.now, logf: logf, batchRows: p.BatchRows}
+		dctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); d.run(dctx, p.DropEvery) }()
+		stopDrop = func() { cancel(); <-done }
+		logf("drop folder %s: files in %s/<vendor id>/ are ingested", p.DropDir, p.DropDir)
+	}
+	defer stopDrop()
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -220,6 +242,7 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 	}
 	logf("stopping: answering requests in progress, flushing samples")
 	stopCollectors()
+	stopDrop()
 	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {

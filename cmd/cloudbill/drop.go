@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"cloudbill/internal/csvin"
+	"cloudbill/metering"
+)
+
+// The drop folder (serve --drop-dir DIR): vendors (or their SFTP landing) put sample files
+// in DIR/<vendor id>/. A file is taken once complete: renamed into place (names starting
+// with '.' or ending in .part, .tmp, .filepart, .partial are files being written and are
+// left alone), or — with --drop-marker — only once a marker FILE.done exists beside it.
+//
+// Taking a file is restart-safe:
+//  1. it is claimed: renamed into DIR/.work/<vendor>/ (atomic), its marker removed;
+//  2. ingested through the one batcher, as the vendor's lines (source = the vendor; a line
+//     of another vendor's resource or source is rejected), until its samples are durable;
+//  3. its report is written (fsync'd) and the file renamed to DIR/done/<vendor>/ (every
+//     line taken) or DIR/rejected/<vendor>/ (refused, or some lines rejected), the report
+//     and the rejected lines beside it.
+//
+// A restart finds claimed files in .work and ingests them again: samples are identified
+// by (resource_id, metric, ts), so a file ingested twice counts once. Nothing is lost
+// (the file moves only after its samples are durable) and nothing is counted twice.
+
+// dropTemp are names of files still being written.
+var dropTemp = regexp.MustCompile(`(^\.|\.(part|tmp|filepart|partial|done)$)`)
+
+// dropper takes the files of a drop folder.
+type dropper struct {
+	dir       string
+	marker    bool
+	batcher   *metering.Batcher
+	ranges    *metering.Ranges
+	owners    metering.OwnerSource
+	vendorOK  func(ctx context.Context, id string) (bool, error)
+	now       func() time.Time
+	logf      func(string, ...any)
+	batchRows int
+}
+
+// dropResult is what became of one file.
+type dropResult struct {
+	Vendor, File string
+	// Dest is where the file went (done/… or rejected/…), Report its report.
+	Dest, Report string
+	Rejected     bool
+}
+
+// reserved names of DIR that are not vendors.
+var dropReserved = map[string]bool{"done": true, "rejected": true, ".work": true}
+
+// scan takes every complete file of the drop folder once: first what a previous run
+// claimed and did not finish, then the new ones.
+func (d *dropper) scan(ctx context.Context) ([]dropResult, error) {
+	var out []dropResult
+	vendors, err := os.ReadDir(d.dir)
+	if err != nil {
+		return nil, err
+	}
+	// claimed before a restart
+	if work, err := os.ReadDir(filepath.Join(d.dir, ".work")); err == nil {
+		for _, v := range work {
+			files, _ := os.ReadDir(filepath.Join(d.dir, ".work", v.Name()))
+			for _, f := range files {
+				r, err := d.take(ctx, v.Name(), f.Name())
+				if err != nil {
+					return out, err
+				}
+				out = append(out, r)
+			}
+		}
+	}
+	for _, v := range vendors {
+		if !v.IsDir() || dropReserved[v.Name()] || strings.HasPrefix(v.Name(), ".") {
+			continue
+		}
+		vdir := filepath.Join(d.dir, v.Name())
+		files, err := os.ReadDir(vdir)
+		if err != nil {
+			return out, err
+		}
+		names := map[string]bool{}
+		for _, f := range files {
+			names[f.Name()] = true
+		}
+		sort.Slice(files, func(i, j int) bool { return files[i].Name() < files[j].Name() })
+		for _, f := range files {
+			name := f.Name()
+			if !f.Type().IsRegular() || dropTemp.MatchString(name) {
+				continue
+			}
+			if d.marker && !names[name+".done"] {
+				continue
+			}
+			if err := d.claim(v.Name(), name); err != nil {
+				return out, err
+			}
+			r, err := d.take(ctx, v.Name(), name)
+			if err != nil {
+				return out, err
+			}
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// claim moves DIR/<vendor>/<name> into DIR/.work/<vendor>/ and drops its marker.
+func (d *dropper) claim(vendor, name string) error {
+	work := filepath.Join(d.dir, ".work", vendor)
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return err
+	}
+	if err := os.Rename(filepath.Join(d.dir, vendor, name), filepath.Join(work, name)); err != nil {
+		return fmt.Errorf("drop folder: claim %s/%s: %w", vendor, name, err)
+	}
+	if err := syncDir(work); err != nil {
+		return err
+	}
+	_ = os.Remove(filepath.Join(d.dir, vendor, name+".done"))
+	return nil
+}
+
+// take ingests a claimed file and moves it to done/ or rejected/ with its report.
+func (d *dropper) take(ctx context.Context, vendor, name string) (dropResult, error) {
+	src := filepath.Join(d.dir, ".work", vendor, name)
+	stamp := d.now().UTC().Format("20060102T150405Z")
+	res := dropResult{Vendor: vendor, File: name}
+	var text strings.Builder
+	fmt.Fprintf(&text, "drop folder %s, vendor %s, file %s, taken %s\n", d.dir, vendor, name, d.now().Format(time.RFC3339))
+	ok, err := d.vendorOK(ctx, vendor)
+	if err != nil {
+		return res, err
+	}
+	var rep *ingestReport
+	var scope *metering.Scope
+	rejectsTmp := src + ".rejected"
+	if !ok {
+		res.Rejected = true
+		fmt.Fprintf(&text, "refused: vendor %q is not known (cloudbill org import --vendors FILE); the sub-folder must be a vendor id\n", vendor)
+	} else {
+		owners, err := d.owners(ctx)
+		if err != nil {
+			return res, err
+		}
+		scope = &metering.Scope{Vendor: vendor, Owners: owners}
+		rep, _, _, err = ingestFile(ctx, d.batcher, src, rejectsTmp, nil, d.batchRows, csvin.Auto, newResourceSet(), d.ranges, scope)
+		if err != nil {
+			return res, fmt.Errorf("drop folder: %s/%s: %w", vendor, name, err)
+		}
+		if rep.refused != "" {
+			res.Rejected = true
+			fmt.Fprintf(&text, "refused: %s\n", rep.refused)
+		} else {
+			res.Rejected = rep.rejected > 0
+			fmt.Fprintf(&text, "%s, %s: accepted %d (unassigned %d: no work order names their resource yet), duplicates %d, rejected %d, spooled %d\n",
+				rep.format, rep.encoding, rep.accepted, scope.Unassigned, rep.duplicates, rep.rejected, rep.spooled)
+			for _, e := range rep.errors {
+				fmt.Fprintf(&text, "  %s\n", strings.Replace(e, src, vendor+"/"+name, 1))
+			}
+			if rep.rejected > len(rep.errors) {
+				fmt.Fprintf(&text, "  … and %d more\n", rep.rejected-len(rep.errors))
+			}
+		}
+	}
+	kind := "done"
+	if res.Rejected {
+		kind = "rejected"
+	}
+	destDir := filepath.Join(d.dir, kind, vendor)
+	if err := os.MkdirAll(destDir, 0o755); err != nil {
+		return res, err
+	}
+	base := stamp + "-" + name
+	res.Dest = filepath.Join(destDir, base)
+	res.Report = res.Dest + ".report.txt"
+	if rep != nil && rep.rejectFile != "" {
+		lines := res.Dest + ".rejected"
+		if err := os.Rename(rejectsTmp, lines); err != nil {
+			return res, err
+		}
+		fmt.Fprintf(&text, "rejected lines: %s\n", lines)
+	}
+	fmt.Fprintf(&text, "file: %s\n", res.Dest)
+	if err := writeSynced(res.Report, []byte(text.String())); err != nil {
+		return res, err
+	}
+	if err := os.Rename(src, res.Dest); err != nil {
+		return res, fmt.Errorf("drop folder: move %s: %w", src, err)
+	}
+	if err := syncDir(destDir); err != nil {
+		return res, err
+	}
+	d.logf("drop folder: %s/%s → %s", vendor, name, res.Dest)
+	return res, nil
+}
+
+// run scans the folder every interval until ctx ends.
+func (d *dropper) run(ctx context.Context, every time.Duration) {
+	for {
+		if _, err := d.scan(ctx); err != nil && ctx.Err() == nil {
+			d.logf("drop folder %s: %v", d.dir, err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
+}
+
+func writeSynced(name string, data []byte) error {
+	tmp := name + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, name)
+}
+
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
