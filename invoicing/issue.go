@@ -153,7 +153,7 @@ func Write(ctx context.Context, st Statements, outDir string, ts Typesetter) (Su
 		Gross: decimal.Zero, Adjustments: decimal.Zero, Deductions: decimal.Zero, Net: st.Summary.Total}
 	for _, l := range m.Lines {
 		switch {
-		case isGross(l.Kind):
+		case l.Kind.CountsInGross():
 			sm.Gross = sm.Gross.Add(l.Amount)
 		case l.Kind == rating.KindDeduction:
 			sm.Deductions = sm.Deductions.Add(l.Amount)

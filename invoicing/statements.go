@@ -476,10 +476,6 @@ func breakdown(ls []rating.Line, key func(rating.Line) (key, label string)) []Su
 	return rows
 }
 
-func isGross(k rating.Kind) bool {
-	return k == rating.KindCharge || k == rating.KindMetered || k == rating.KindUnfunded
-}
-
 func buildVendors(m Month, t *orgTree) []VendorSettlement {
 	byVendor := map[catalog.VendorID][]rating.Line{}
 	for _, l := range m.Lines {
@@ -522,7 +518,7 @@ func buildVendors(m Month, t *orgTree) []VendorSettlement {
 			vd.Net = vd.Net.Add(l.Amount)
 			vs.Net = vs.Net.Add(l.Amount)
 			switch {
-			case isGross(l.Kind):
+			case l.Kind.CountsInGross():
 				vd.Gross = vd.Gross.Add(l.Amount)
 				vs.Gross = vs.Gross.Add(l.Amount)
 				j, ok := itemIdx[l.Item]

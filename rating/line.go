@@ -26,6 +26,15 @@ const (
 	KindUnfunded   Kind = "unfunded"   // a charge whose project is not on the approved list
 )
 
+// CountsInGross reports whether lines of kind k make up a vendor's gross for the month:
+// the month's own charges (charge, metered, unfunded). The acceptance deduction is a rate
+// of that gross; deduction lines are taken from it, and adjustment lines carry the
+// difference of the closed month they correct (its deduction difference included). Rating,
+// statements, breakdowns and generators all ask this one method.
+func (k Kind) CountsInGross() bool {
+	return k == KindCharge || k == KindMetered || k == KindUnfunded
+}
+
 // Line is one rated statement line. Amount is Unrounded rounded once, half up, to the fen
 // (money.Round); every total is a sum of Amounts.
 //

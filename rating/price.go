@@ -2,7 +2,6 @@ package rating
 
 import (
 	"fmt"
-	"math/big"
 	"sort"
 	"strings"
 
@@ -269,9 +268,6 @@ func outOfBounds(l Line) string {
 	return ""
 }
 
-// grossKind reports the kinds that make up a vendor's gross: the month's own charges.
-func grossKind(k Kind) bool { return k == KindCharge || k == KindMetered || k == KindUnfunded }
-
 type depCat struct {
 	dep catalog.DepartmentID
 	cat catalog.ProjectCategory
@@ -284,7 +280,7 @@ func deductions(in Input, lines []Line) ([]VendorDeduction, []Line, []catalog.Ve
 	p := in.Period
 	gross := map[catalog.VendorID]map[depCat]decimal.Decimal{}
 	for _, l := range lines {
-		if !grossKind(l.Kind) {
+		if !l.Kind.CountsInGross() {
 			continue
 		}
 		m := gross[l.Vendor]
@@ -338,9 +334,8 @@ func deductions(in Input, lines []Line) ([]VendorDeduction, []Line, []catalog.Ve
 	return out, dl, pending
 }
 
-// allocate spreads vd.Deduction over the groups by their share of vd.Gross: each group
-// gets its share truncated to the fen, and the remaining fen go one each to the groups
-// with the largest remainders (ties: department, then category). The lines sum to
+// allocate spreads vd.Deduction over the groups by their share of vd.Gross with
+// money.Allocate (largest remainder; ties: department, then category). The lines sum to
 // vd.Deduction exactly.
 func allocate(p calendar.Period, vd VendorDeduction, groups map[depCat]decimal.Decimal) []Line {
 	keys := make([]depCat, 0, len(groups))
@@ -355,38 +350,19 @@ func allocate(p calendar.Period, vd VendorDeduction, groups map[depCat]decimal.D
 		}
 		return keys[i].cat < keys[j].cat
 	})
-	fen := func(d decimal.Decimal) *big.Int { return d.Shift(2).Abs().BigInt() }
-	n := fen(vd.Deduction) // fen to spread
-	G := big.NewInt(0)
-	for _, k := range keys {
-		G.Add(G, fen(groups[k]))
+	weights := make([]decimal.Decimal, len(keys))
+	positive := false
+	for i, k := range keys {
+		weights[i] = groups[k].Truncate(money.Fen)
+		positive = positive || weights[i].Sign() > 0
 	}
-	if G.Sign() == 0 {
+	if !positive {
 		return nil
 	}
-	type share struct {
-		q, r *big.Int
-	}
-	shares := make([]share, len(keys))
-	left := new(big.Int).Set(n)
-	for i, k := range keys {
-		num := new(big.Int).Mul(n, fen(groups[k]))
-		q, r := new(big.Int).QuoRem(num, G, new(big.Int))
-		shares[i] = share{q, r}
-		left.Sub(left, q)
-	}
-	order := make([]int, len(keys))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return shares[order[a]].r.Cmp(shares[order[b]].r) > 0 })
-	for i := 0; left.Sign() > 0; i++ {
-		shares[order[i]].q.Add(shares[order[i]].q, big.NewInt(1))
-		left.Sub(left, big.NewInt(1))
-	}
+	shares := money.Allocate(vd.Deduction, weights)
 	var out []Line
 	for i, k := range keys {
-		amount := decimal.NewFromBigInt(shares[i].q, -2).Neg()
+		amount := shares[i]
 		exact := vd.Deduction.Mul(groups[k]).DivRound(vd.Gross, Places)
 		out = append(out, Line{
 			Period: p, Kind: KindDeduction, Department: k.dep, Vendor: vd.Vendor, Category: k.cat,
@@ -464,7 +440,7 @@ func lineLess(a, b *Line) bool {
 // deductions and adjustments): every day but the last gets Unrounded ÷ Days truncated to
 // Places decimals, the last day the rest, so the days add up to Unrounded exactly.
 func (l Line) Daily() []Day {
-	if !grossKind(l.Kind) || l.Days <= 0 {
+	if !l.Kind.CountsInGross() || l.Days <= 0 {
 		return nil
 	}
 	each := l.DailyAmount()

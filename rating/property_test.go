@@ -94,7 +94,7 @@ func TestPropertiesOnGeneratedMonths(t *testing.T) {
 			// daily sums = line amounts, exactly; each line rounded once
 			for _, l := range got.Lines {
 				assert.True(t, l.Amount.Equal(money.Round(l.Unrounded)) || l.Kind == KindDeduction, "line %+v not rounded once", l)
-				if !grossKind(l.Kind) {
+				if !l.Kind.CountsInGross() {
 					continue
 				}
 				sum := decimal.Zero
@@ -106,7 +106,7 @@ func TestPropertiesOnGeneratedMonths(t *testing.T) {
 
 			// a full month of an allocated item is price × quantity, whatever the length
 			for _, l := range got.Lines {
-				if l.Kind != KindMetered && grossKind(l.Kind) && l.From == in.Period.First() && l.To == in.Period.Last() {
+				if l.Kind != KindMetered && l.Kind.CountsInGross() && l.From == in.Period.First() && l.To == in.Period.Last() {
 					assert.True(t, l.Unrounded.Equal(l.UnitPrice.Mul(l.Quantity)), "full month %s: %s, want %s × %s", l.Order, l.Unrounded, l.UnitPrice, l.Quantity)
 				}
 			}

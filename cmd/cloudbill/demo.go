@@ -288,13 +288,15 @@ func (s *demoSteps) summary(ctx context.Context, p calendar.Period, m gen.Manife
 	if err != nil {
 		return err
 	}
-	gross, deducted := decimal.Zero, decimal.Zero
+	gross, deducted, net := decimal.Zero, decimal.Zero, decimal.Zero
 	for _, l := range lines {
-		if l.Kind == rating.KindDeduction {
-			deducted = deducted.Add(l.Amount)
-		} else {
+		switch {
+		case l.Kind.CountsInGross():
 			gross = gross.Add(l.Amount)
+		case l.Kind == rating.KindDeduction:
+			deducted = deducted.Add(l.Amount)
 		}
+		net = net.Add(l.Amount)
 	}
 	pending := 0
 	for _, d := range deds {
@@ -312,7 +314,7 @@ func (s *demoSteps) summary(ctx context.Context, p calendar.Period, m gen.Manife
 	row("rated lines", strconv.Itoa(len(lines)))
 	row("gross (CNY)", money.Grouped(gross))
 	row("deductions (CNY)", money.Grouped(deducted))
-	row("net payable (CNY)", money.Grouped(gross.Add(deducted)))
+	row("net payable (CNY)", money.Grouped(net))
 	row("vendors pending acceptance", strconv.Itoa(pending))
 	row("invoice differences found", strconv.Itoa(differences))
 	row("elapsed", time.Since(s.start).Round(100*time.Millisecond).String())

@@ -12,7 +12,6 @@ import (
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/safeid"
 	"cloudbill/invoicing/reconcile"
-	"cloudbill/rating"
 )
 
 // vendorInvoicesParams asks for generated vendor invoices of a rated month.
@@ -59,12 +58,9 @@ func (a *app) writeVendorInvoices(ctx context.Context, p vendorInvoicesParams) (
 	seen := map[catalog.VendorID]bool{}
 	var vendors []catalog.VendorID
 	for _, l := range lines {
-		switch l.Kind {
-		case rating.KindCharge, rating.KindMetered, rating.KindUnfunded:
-			if !seen[l.Vendor] {
-				seen[l.Vendor] = true
-				vendors = append(vendors, l.Vendor)
-			}
+		if l.Kind.CountsInGross() && !seen[l.Vendor] {
+			seen[l.Vendor] = true
+			vendors = append(vendors, l.Vendor)
 		}
 	}
 	sort.Slice(vendors, func(i, j int) bool { return vendors[i] < vendors[j] })

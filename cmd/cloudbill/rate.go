@@ -108,16 +108,19 @@ func printRateSummary(w io.Writer, out rating.Outcome) {
 	fmt.Fprintf(w, "rated %s: run %s (%s)\n", run.Period, run.ID, state)
 	count := map[rating.Kind]int{}
 	sum := map[rating.Kind]decimal.Decimal{}
+	gross := decimal.Zero
 	for _, l := range out.Lines {
 		count[l.Kind]++
 		sum[l.Kind] = sum[l.Kind].Add(l.Amount)
+		if l.Kind.CountsInGross() {
+			gross = gross.Add(l.Amount)
+		}
 	}
 	var parts []string
 	for _, k := range []rating.Kind{rating.KindCharge, rating.KindMetered, rating.KindUnfunded, rating.KindDeduction, rating.KindAdjustment} {
 		parts = append(parts, fmt.Sprintf("%s %d", k, count[k]))
 	}
 	fmt.Fprintf(w, "lines       %d (%s)\n", len(out.Lines), strings.Join(parts, ", "))
-	gross := sum[rating.KindCharge].Add(sum[rating.KindMetered]).Add(sum[rating.KindUnfunded])
 	net := gross.Add(sum[rating.KindDeduction]).Add(sum[rating.KindAdjustment])
 	fmt.Fprintf(w, "gross       %15s  (charge %s, metered %s, unfunded %s)\n", money.Grouped(gross),
 		money.Grouped(sum[rating.KindCharge]), money.Grouped(sum[rating.KindMetered]), money.Grouped(sum[rating.KindUnfunded]))

@@ -349,11 +349,7 @@ func Build(in Input) (Report, error) {
 
 // hasDays reports a line with daily detail: charge, metered and unfunded lines.
 func hasDays(l rating.Line) bool {
-	switch l.Kind {
-	case rating.KindCharge, rating.KindMetered, rating.KindUnfunded:
-		return l.Days > 0
-	}
-	return false
+	return l.Kind.CountsInGross() && l.Days > 0
 }
 
 // projectName is the project's name on year's list (or any year's, or "").
