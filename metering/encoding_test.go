@@ -1,9 +1,13 @@
 package metering
 
 import (
+	"context"
+	"encoding/json"
 	"io"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -69,4 +73,36 @@ func TestParserMetricRanges(t *testing.T) {
 	}, rejects)
 	assert.Error(t, r.ParseCeiling("cpu_util=150"))
 	assert.Error(t, r.ParseCeiling("x"))
+}
+
+// Issue 9, findings 4 and 7 over HTTP: a sender's 1e30, −100000, 150 % and a Latin-1
+// line are rejected lines of the answer with their reason; the valid line is kept.
+func TestHandlerHostileValues(t *testing.T) {
+	sink := newMemSink()
+	b, err := NewBatcher(BatcherConfig{Sink: sink, MaxDelay: 5 * time.Millisecond})
+	require.NoError(t, err)
+	defer b.Close(context.Background())
+	h, err := NewHandler(HandlerConfig{Batcher: b, MaxBody: 1 << 20})
+	require.NoError(t, err)
+	body := "resource_id,metric,ts,value\n" +
+		"vm-1,net_out_gb,2026-11-01T00:00:00Z,12\n" +
+		"vm-1,net_out_gb,2026-11-01T00:05:00Z,1e30\n" +
+		"vm-1,net_out_gb,2026-11-01T00:10:00Z,-100000\n" +
+		"vm-1,cpu_util,2026-11-01T00:00:00Z,150\n" +
+		"caf\xe9,cpu_util,2026-11-01T00:00:00Z,1\n"
+	req := httptest.NewRequest("POST", "/v1/samples", strings.NewReader(body))
+	req.Header.Set("Content-Type", "text/csv")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	require.Equal(t, 200, rec.Code, rec.Body.String())
+	var a Answer
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &a))
+	assert.Equal(t, 1, a.Accepted)
+	assert.Equal(t, []Rejected{
+		{Line: 3, Error: `column "value": value 1e+30 is out of range: net_out_gb is a counter or gauge, valid 0 to 10000`},
+		{Line: 4, Error: `column "value": value -100000 is out of range: net_out_gb is a counter or gauge, valid 0 to 10000`},
+		{Line: 5, Error: `column "value": value 150 is out of range: cpu_util is a utilisation in percent, valid 0 to 100`},
+		{Line: 6, Error: `byte 4 (0xE9): is neither UTF-8 nor GB18030 text; a file must be UTF-8 or GB18030 as a whole (--encoding utf-8|gb18030 says which)`},
+	}, a.Rejected)
+	assert.Equal(t, 1, sink.count())
 }
