@@ -97,6 +97,24 @@ func ImportOrg(ctx context.Context, st OrgStore, files OrgFiles, now time.Time) 
 		})
 		rep.Read += deptRR.rows
 		names, sums = append(names, f.Name), append(sums, deptRR.digest())
+		// ids that differ only in letter case: one statement file on a case-insensitive
+		// file system (Windows, macOS shares), so one department's bill would be lost
+		folded := map[string][]DepartmentID{}
+		for id := range merged.Departments {
+			k := strings.ToLower(string(id))
+			folded[k] = append(folded[k], id)
+		}
+		for _, d := range fileDepts {
+			var other DepartmentID
+			for _, o := range folded[strings.ToLower(string(d.ID))] {
+				if o != d.ID && (other == "" || o < other) {
+					other = o
+				}
+			}
+			if other != "" {
+				deptRR.errs = append(deptRR.errs, recordErr(csvin.Errorf(deptRR.file, d.Source.Line, "id", "department %s differs from department %s only in letter case: their statement files would be one on a case-insensitive file system", d.ID, other), "department "+string(d.ID)))
+			}
+		}
 		// parents and cycles, over the merged set
 		for _, d := range fileDepts {
 			if d.Parent == "" {
@@ -202,6 +220,10 @@ func ImportOrg(ctx context.Context, st OrgStore, files OrgFiles, now time.Time) 
 				return
 			}
 			seen[v.ID] = v.Source
+			if other, ok := caseTwin(v.ID, old.Vendors, seen); ok {
+				rr.errorf(row, "id", "vendor %s differs from vendor %s only in letter case: their statement files would be one on a case-insensitive file system", v.ID, other)
+				return
+			}
 			if o, ok := old.Vendors[v.ID]; ok && o.Name == v.Name {
 				rep.Present++
 			} else {
@@ -321,4 +343,20 @@ func nearestYear(entries []Project, year int) (Project, bool) {
 		}
 	}
 	return best, found
+}
+
+// caseTwin returns a vendor id, stored or seen earlier in the file, that equals id but
+// for letter case.
+func caseTwin(id VendorID, stored map[VendorID]Vendor, seen map[VendorID]Source) (VendorID, bool) {
+	for o := range stored {
+		if o != id && strings.EqualFold(string(o), string(id)) {
+			return o, true
+		}
+	}
+	for o := range seen {
+		if o != id && strings.EqualFold(string(o), string(id)) {
+			return o, true
+		}
+	}
+	return "", false
 }

@@ -658,4 +658,19 @@ func TestHostileInput(t *testing.T) {
 		h.refused([]string{`c.csv:2: item C01: column "price_internet": "4e1" is not a plain non-negative decimal`},
 			"catalog", "import", h.file("c.csv", "code,name,category,unit,billing,price_internet,price_extranet\nC01,vCPU,compute,vCPU·月,allocated,4e1,40\n"), "--effective", "2026-01-01")
 	})
+
+	// ids that differ only in letter case share one statement file on a case-insensitive
+	// file system (a Windows share of the statements folder)
+	t.Run("department: d01 beside a stored D01 is refused", func(t *testing.T) {
+		t.Parallel()
+		h := newHostile(t, srv, true)
+		h.refused([]string{`d.csv:2: department d01: column "id": department d01 differs from department D01 only in letter case`},
+			"org", "import", "--departments", h.file("d.csv", "id,name,parent_id\nd01,小写财政局,\n"))
+	})
+	t.Run("vendor: v1 and V1 in one file are refused", func(t *testing.T) {
+		t.Parallel()
+		h := newHostile(t, srv, false)
+		h.refused([]string{`v.csv:3: vendor v1: column "id": vendor v1 differs from vendor V1 only in letter case`},
+			"org", "import", "--vendors", h.file("v.csv", "id,name\nV1,甲\nv1,乙\n"))
+	})
 }
