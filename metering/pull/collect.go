@@ -265,12 +265,24 @@ func (c *Collector) NextDue(now time.Time) time.Time {
 }
 
 // collect collects the given window starts of m (ascending), in runs of consecutive
-// windows of at most MaxWindowsPerQuery, one range query each. After a failed query the
-// remaining windows of the pass are recorded as failed with the same error without
-// asking again (they are tried on the next pass).
+// windows of at most MaxWindowsPerQuery, one range query each. The query of a run
+// overlaps the storing of the run before; a run's windows are recorded only once its
+// samples are durable. After a failed query the remaining windows of the pass are
+// recorded as failed with the same error without asking again (they are tried on the
+// next pass).
 func (c *Collector) collect(ctx context.Context, m Mapping, starts []time.Time, trigger, reason string) (Report, error) {
 	var total Report
 	var failErr string
+	var prev *inFlight
+	finish := func() error {
+		if prev == nil {
+			return nil
+		}
+		r, err := c.finish(ctx, m, prev, trigger, reason)
+		prev = nil
+		total.add(r)
+		return err
+	}
 	for i := 0; i < len(starts); {
 		j := i + 1
 		for j < len(starts) && j-i < c.cfg.MaxWindowsPerQuery && starts[j].Sub(starts[j-1]) == m.Window {
@@ -281,20 +293,38 @@ func (c *Collector) collect(ctx context.Context, m Mapping, starts []time.Time, 
 		if err := ctx.Err(); err != nil {
 			return total, err
 		}
-		var r Report
-		var err error
 		if failErr != "" {
-			r, err = c.record(ctx, m, run, nil, "not asked after an earlier failure in this pass: "+failErr, trigger, reason)
-		} else {
-			r, err = c.collectRun(ctx, m, run, trigger, reason)
-			if r.Failed > 0 && len(r.Errors) > 0 {
-				failErr = r.Errors[len(r.Errors)-1]
+			if err := finish(); err != nil {
+				return total, err
 			}
+			r, err := c.record(ctx, m, run, nil, "not asked after an earlier failure in this pass: "+failErr, trigger, reason)
+			total.add(r)
+			if err != nil {
+				return total, err
+			}
+			continue
 		}
-		total.add(r)
-		if err != nil {
+		f, qerr := c.query(ctx, m, run)
+		if err := finish(); err != nil {
 			return total, err
 		}
+		if qerr != nil {
+			if ctx.Err() != nil {
+				return total, ctx.Err()
+			}
+			c.cfg.Logf("%s %s: windows %s … %s: %v", c.cfg.Config.Vendor, m.Metric, fmtTime(run[0]), fmtTime(run[len(run)-1]), qerr)
+			r, err := c.record(ctx, m, run, nil, qerr.Error(), trigger, reason)
+			total.add(r)
+			if err != nil {
+				return total, err
+			}
+			failErr = qerr.Error()
+			continue
+		}
+		prev = f
+	}
+	if err := finish(); err != nil {
+		return total, err
 	}
 	if len(total.Errors) > 3 {
 		n := len(total.Errors)
@@ -311,17 +341,22 @@ type windowResult struct {
 	dropped []string
 }
 
-// collectRun asks one range query for consecutive windows and stores its samples, then
-// records the windows.
-func (c *Collector) collectRun(ctx context.Context, m Mapping, run []time.Time, trigger, reason string) (Report, error) {
+// inFlight is a run queried whose samples are on their way to the store.
+type inFlight struct {
+	run      []time.Time
+	wins     map[int64]*windowResult
+	warnings []string
+	ticket   *metering.Ticket
+	addErr   error
+}
+
+// query asks one range query for consecutive windows and hands their samples to the
+// store (without waiting for them to be durable).
+func (c *Collector) query(ctx context.Context, m Mapping, run []time.Time) (*inFlight, error) {
 	first, last := run[0].Add(m.Window), run[len(run)-1].Add(m.Window)
 	result, warnings, err := c.prom.queryRange(ctx, m.Expr(), first, last, m.Window)
 	if err != nil {
-		if ctx.Err() != nil {
-			return Report{}, ctx.Err()
-		}
-		c.cfg.Logf("%s %s: windows %s … %s: %v", c.cfg.Config.Vendor, m.Metric, fmtTime(run[0]), fmtTime(run[len(run)-1]), err)
-		return c.record(ctx, m, run, nil, err.Error(), trigger, reason)
+		return nil, err
 	}
 	wins := make(map[int64]*windowResult, len(run))
 	for _, s := range run {
@@ -329,6 +364,7 @@ func (c *Collector) collectRun(ctx context.Context, m Mapping, run []time.Time, 
 	}
 	for _, sr := range result {
 		res, hasRes := sr.Metric[m.ResourceLabel]
+		var lbl string
 		for _, pt := range sr.Values {
 			w := wins[pt.T]
 			if w == nil {
@@ -349,7 +385,10 @@ func (c *Collector) collectRun(ctx context.Context, m Mapping, run []time.Time, 
 					}
 					continue
 				}
-				w.labels[res] = labelString(sr.Metric)
+				if lbl == "" {
+					lbl = labelString(sr.Metric)
+				}
+				w.labels[res] = lbl
 				w.values[res] = pt.V
 			}
 		}
@@ -366,24 +405,34 @@ func (c *Collector) collectRun(ctx context.Context, m Mapping, run []time.Time, 
 			b.Append(metering.Sample{ResourceID: r, Metric: m.Metric, TS: s, Value: w.values[r], Source: c.cfg.Config.Vendor})
 		}
 	}
-	var res metering.Result
+	f := &inFlight{run: run, wins: wins, warnings: warnings}
 	if b.Len() > 0 {
-		t, err := c.cfg.Samples.Add(ctx, &b)
-		if err == nil {
-			res, err = t.Wait(ctx)
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return Report{}, ctx.Err()
-			}
-			r, rerr := c.record(ctx, m, run, nil, "samples not stored: "+err.Error(), trigger, reason)
-			if rerr == nil {
-				rerr = err
-			}
-			return r, rerr
+		f.ticket, f.addErr = c.cfg.Samples.Add(ctx, &b)
+		if fl, ok := c.cfg.Samples.(interface{ Flush() }); ok {
+			fl.Flush() // a run is a batch of its own: no waiting for more
 		}
 	}
-	r, err := c.record(ctx, m, run, wins, strings.Join(warnings, "; "), trigger, reason)
+	return f, nil
+}
+
+// finish waits until the samples of a run are durable and records its windows.
+func (c *Collector) finish(ctx context.Context, m Mapping, f *inFlight, trigger, reason string) (Report, error) {
+	var res metering.Result
+	err := f.addErr
+	if err == nil && f.ticket != nil {
+		res, err = f.ticket.Wait(ctx)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return Report{}, ctx.Err()
+		}
+		r, rerr := c.record(ctx, m, f.run, nil, "samples not stored: "+err.Error(), trigger, reason)
+		if rerr == nil {
+			rerr = err
+		}
+		return r, rerr
+	}
+	r, err := c.record(ctx, m, f.run, f.wins, strings.Join(f.warnings, "; "), trigger, reason)
 	r.Duplicates = res.Duplicates
 	return r, err
 }

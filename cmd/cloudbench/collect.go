@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
+	"strconv"
+	"time"
+
+	"cloudbill/internal/calendar"
+	"cloudbill/internal/chserver"
+	"cloudbill/internal/promtest"
+	"cloudbill/metering"
+	"cloudbill/metering/pull"
+	chstore "cloudbill/sql"
+)
+
+func init() {
+	register("collect", 25, benchCollect)
+}
+
+// benchCollect measures the pull of one district day from a real Prometheus: N = 2,000
+// resources (CLOUDBENCH_COLLECT_RESOURCES) × 4 metrics, one day of 5-minute windows
+// (288 per series: 2,304,000 samples), backfilled into Prometheus with promtool (a
+// sample every 150 s, two per window). The collector's whole pass (range queries, JSON
+// decoding, the window arithmetic, the samples stored in ClickHouse through the batcher,
+// the windows recorded) is timed against `curl` making the same PromQL range queries
+// and discarding the answers. CLOUDBENCH_ROUNDS rounds (default 3), interleaved, each
+// pull into a fresh database; the ratio is of the medians.
+func benchCollect(ctx context.Context) error {
+	resources := envInt("CLOUDBENCH_COLLECT_RESOURCES", 2000)
+	rounds := envInt("CLOUDBENCH_ROUNDS", 3)
+	if _, err := exec.LookPath("curl"); err != nil {
+		return fmt.Errorf("curl is needed for the baseline: %w", err)
+	}
+	tmp, err := os.MkdirTemp("", "cloudbench-collect-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	day := time.Date(2026, 11, 2, 0, 0, 0, 0, calendar.Shanghai)
+	om := filepath.Join(tmp, "day.om")
+	start := time.Now()
+	if err := writeDistrictDay(om, day, resources); err != nil {
+		return err
+	}
+	prom, err := promtest.Start(ctx, promtest.Config{Dir: filepath.Join(tmp, "prom"), OpenMetrics: om})
+	if err != nil {
+		return err
+	}
+	defer prom.Stop()
+	_ = os.Remove(om)
+	fmt.Printf("prometheus 2.42 on %s: %d resources × 4 metrics, one day backfilled in %s\n", prom.Addr, resources, time.Since(start).Round(time.Second))
+	srv, err := chserver.Start(ctx, chserver.Config{Dir: filepath.Join(tmp, "clickhouse"), KillWithParent: true})
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+
+	cfg, err := pull.ParseConfig("bench.yaml", []byte(fmt.Sprintf(`
+vendor: V01
+prometheus: {url: %s, timeout: 5m}
+start: 2026-11-02T00:00:00+08:00
+mappings:
+  - {metric: cpu_util, query: "avg_over_time(vm_cpu_util[$window])", resource_label: instance_id, window: 5m}
+  - {metric: mem_util, query: "max_over_time(vm_mem_util[$window])", resource_label: instance_id, window: 5m}
+  - {metric: disk_used_gb, query: "avg_over_time(vm_disk_used_gb[$window])", resource_label: instance_id, window: 5m}
+  - {metric: net_out_bytes, query: "increase(vm_net_bytes_total[$window])", resource_label: instance_id, window: 5m}
+`, prom.URL())))
+	if err != nil {
+		return err
+	}
+	end := day.Add(24 * time.Hour)
+	var curlT, pullT []float64
+	for r := 0; r < rounds; r++ {
+		c, err := curlDay(ctx, prom.URL(), cfg, day, end)
+		if err != nil {
+			return err
+		}
+		p, samples, err := pullDay(ctx, srv, cfg, end, r)
+		if err != nil {
+			return err
+		}
+		if want := resources * 4 * 288; samples != want {
+			return fmt.Errorf("pulled %d samples, want %d", samples, want)
+		}
+		fmt.Printf("round %d: curl, the 4 range queries %.2f s | cloudbill collect, 1,152 windows, %d samples stored %.2f s\n", r+1, c, samples, p)
+		curlT, pullT = append(curlT, c), append(pullT, p)
+	}
+	mc, mp := median(curlT), median(pullT)
+	fmt.Printf("median of %d rounds: curl %.2f s, pull %.2f s (%.0f samples/s); ratio pull / curl %.2f\n", rounds, mc, mp, float64(resources*4*288)/mp, mp/mc)
+	return nil
+}
+
+// writeDistrictDay writes the OpenMetrics text of one day of the four series of each
+// resource, a sample every 150 s at offsets 75 s and 225 s of each 5-minute window.
+func writeDistrictDay(file string, day time.Time, resources int) error {
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	const step, n = 150, 576
+	var b []byte
+	series := func(typ, family, name string, value func(r, j int) float64) {
+		fmt.Fprintf(w, "# TYPE %s %s\n", family, typ)
+		for r := 0; r < resources; r++ {
+			for j := 0; j < n; j++ {
+				ts := day.Unix() + 75 + int64(j)*step
+				b = fmt.Appendf(b[:0], "%s{instance_id=\"vm-%05d\"} %s %d\n", name, r, strconv.FormatFloat(value(r, j), 'f', -1, 64), ts)
+				w.Write(b)
+			}
+		}
+	}
+	series("gauge", "vm_cpu_util", "vm_cpu_util", func(r, j int) float64 { return float64((r*7+j*13)%100) + 0.5 })
+	series("gauge", "vm_mem_util", "vm_mem_util", func(r, j int) float64 { return float64((r*11+j*3)%100) + 0.25 })
+	series("gauge", "vm_disk_used_gb", "vm_disk_used_gb", func(r, j int) float64 { return float64(100 + r%400 + j/100) })
+	series("counter", "vm_net_bytes", "vm_net_bytes_total", func(r, j int) float64 { return float64(1e6 + (r%50+1)*step*j) })
+	fmt.Fprintln(w, "# EOF")
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// curlDay makes the collector's range queries with curl and returns the time taken.
+func curlDay(ctx context.Context, base string, cfg pull.Config, from, to time.Time) (float64, error) {
+	start := time.Now()
+	for _, m := range cfg.Mappings {
+		args := []string{"-sS", "-f", "-o", "/dev/null", base + "/api/v1/query_range",
+			"--data-urlencode", "query=" + m.Expr(),
+			"-d", "start=" + strconv.FormatInt(from.Add(m.Window).Unix(), 10),
+			"-d", "end=" + strconv.FormatInt(to.Unix(), 10),
+			"-d", "step=" + strconv.Itoa(int(m.Window/time.Second)),
+			"-d", "timeout=300s"}
+		if out, err := exec.CommandContext(ctx, "curl", args...).CombinedOutput(); err != nil {
+			return 0, fmt.Errorf("curl %s: %v: %s", url.QueryEscape(m.Expr()), err, out)
+		}
+	}
+	return time.Since(start).Seconds(), nil
+}
+
+// pullDay collects the day into a fresh database and returns the time and the samples
+// stored.
+func pullDay(ctx context.Context, srv *chserver.Server, cfg pull.Config, now time.Time, round int) (float64, int, error) {
+	store, err := chstore.Open(ctx, chstore.Config{Addr: srv.Addr, User: srv.User, Password: srv.Password, Database: fmt.Sprintf("collect_%d", round)})
+	if err != nil {
+		return 0, 0, err
+	}
+	defer store.Close()
+	b, err := metering.NewBatcher(metering.BatcherConfig{Sink: store, MaxDelay: 100 * time.Millisecond})
+	if err != nil {
+		return 0, 0, err
+	}
+	c, err := pull.New(pull.CollectorConfig{Config: cfg, Samples: b, Store: store, Now: func() time.Time { return now }})
+	if err != nil {
+		return 0, 0, err
+	}
+	if f := os.Getenv("CLOUDBENCH_CPUPROFILE"); f != "" {
+		pf, err := os.Create(f)
+		if err == nil && pprof.StartCPUProfile(pf) == nil {
+			defer func() { pprof.StopCPUProfile(); pf.Close() }()
+		}
+	}
+	start := time.Now()
+	rep, err := c.CatchUp(ctx, "catch-up")
+	if err == nil {
+		err = b.Close(ctx)
+	}
+	secs := time.Since(start).Seconds()
+	if err != nil {
+		return 0, 0, err
+	}
+	if rep.Failed > 0 {
+		return 0, 0, fmt.Errorf("%d windows failed: %v", rep.Failed, rep.Errors)
+	}
+	return secs, rep.Samples, nil
+}
