@@ -225,3 +225,17 @@ func ChangeRequests(cases []Case, d calendar.Date, events map[catalog.OrderID][]
 	})
 	return out
 }
+
+// Visible returns the cases a caller may see, in order: see reports whether the caller may
+// view a department (for the portal: access.Identity.May(access.View,
+// access.Department(dep), parents) == nil, so that a department sees its own cases and
+// its units', the bureau all).
+func Visible(cases []Case, see func(catalog.DepartmentID) bool) []Case {
+	var out []Case
+	for _, c := range cases {
+		if see(c.Department) {
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -111,3 +111,10 @@ func TestQuantityOn(t *testing.T) {
 		assert.Equal(t, c.want, QuantityOn(es, calendar.MustDate(c.date)).String(), c.date)
 	}
 }
+
+func TestVisible(t *testing.T) {
+	cs := []Case{{ID: "a", Department: "D1"}, {ID: "b", Department: "D2"}, {ID: "c", Department: "D1"}}
+	got := Visible(cs, func(d catalog.DepartmentID) bool { return d == "D1" })
+	require.Len(t, got, 2)
+	assert.Equal(t, CaseID("c"), got[1].ID)
+}

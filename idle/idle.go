@@ -15,7 +15,8 @@
 //     sample interval); otherwise it is insufficient data, neither idle nor busy;
 //   - samples above 100 or below 0 (or not finite) are excluded, counted and reported;
 //   - used = allocated × p95 ÷ 100 (for a resource whose size changed inside the window,
-//     each sample is first turned into the capacity it used that day, see Measure);
+//     each sample is first turned into the capacity it used that day, see Measure, and
+//     the p95 of that capacity, capped at the allocation on the analysis date, is used);
 //   - idle ratio of a department and kind = 1 − Σ used ÷ Σ allocated over its resources
 //     that count; a subordinate unit is its own department (its 主管部门 is told);
 //   - over-provisioned: idle ratio > r, the redundancy ratio in force (0.20 by default);
@@ -306,8 +307,10 @@ func Analyze(in Input) (Analysis, error) {
 		if !enough || !res.Allocated.IsPositive() {
 			r.Status = StatusInsufficient
 		} else {
-			r.Used = m.P95Used
-			r.P95Util = m.P95Used.Mul(decimal.NewFromInt(100)).DivRound(res.Allocated, 6)
+			// a resource cannot use more than it has: after a downsizing inside the
+			// window, the capacity used at the old size is capped at the new one
+			r.Used = decimal.Min(m.P95Used, res.Allocated)
+			r.P95Util = r.Used.Mul(decimal.NewFromInt(100)).DivRound(res.Allocated, 6)
 			r.Status = StatusKeep
 		}
 		rows = append(rows, r)

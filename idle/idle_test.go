@@ -203,6 +203,20 @@ func TestChangedSize(t *testing.T) {
 	assert.Equal(t, "4", o.Used.String())
 	assert.Equal(t, "5", o.Recommended.String())
 	assert.Equal(t, "440", o.Saving.String())
+
+	// downsized inside the window: 64 GB at 90% (57.6 used) until 11-14, then 16 GB. The
+	// p95 of capacity used is 57.6, more than the 16 it has now: used is capped at 16
+	// (p95 100%), idle 0, keep; the department is not over.
+	m := res("M9", "D4", "16", "15")
+	m.Kind = KindMemory
+	a, err = Analyze(Input{Date: day("2026-11-30"), SampleInterval: 3600, Resources: []Resource{m},
+		Measures: map[catalog.OrderID]Measure{"M9": full("57.6")}})
+	require.NoError(t, err)
+	o = rowOf(t, a, "M9")
+	assert.Equal(t, "16", o.Used.String())
+	assert.Equal(t, "100", o.P95Util.String())
+	assert.Equal(t, StatusKeep, o.Status)
+	assert.False(t, groupOf(t, a, "D4", KindMemory).Over)
 }
 
 // TestSavingRoundedOnce: memory at 13.333333 a GB·月 in the internet zone: 64 GB, p95 5%

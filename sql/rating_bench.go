@@ -20,6 +20,17 @@ type ResourceMetric struct {
 // SELECT FROM numbers): for benchmarks only, where ingesting 100 million samples through
 // the collectors would take longer than the figure being measured.
 func (s *Store) SynthesizeSamples(ctx context.Context, p calendar.Period, rs []ResourceMetric, n int) error {
+	return s.synthesize(ctx, p, rs, n, 100000)
+}
+
+// SynthesizeUtilisation is SynthesizeSamples with values 0–99.99 (percentages: what
+// cpu_util and mem_util samples hold), for the idle-resource benchmark.
+func (s *Store) SynthesizeUtilisation(ctx context.Context, p calendar.Period, rs []ResourceMetric, n int) error {
+	return s.synthesize(ctx, p, rs, n, 10000)
+}
+
+// synthesize inserts the samples, values (hash % span) ÷ 100.
+func (s *Store) synthesize(ctx context.Context, p calendar.Period, rs []ResourceMetric, n int, span uint64) error {
 	if len(rs) == 0 || n <= 0 {
 		return nil
 	}
@@ -44,9 +55,9 @@ func (s *Store) SynthesizeSamples(ctx context.Context, p calendar.Period, rs []R
 	for from := 0; from < total; from += chunk {
 		count := min(chunk, total-from)
 		err := s.conn.Exec(ctx, `INSERT INTO usage_samples (resource_id, metric, ts, value, source, ingested_at, version)
-SELECT resource_id, metric, toDateTime(toUInt32(? + intDiv(j * ?, ?))), (cityHash64(idx, j) % 100000) / 100, 'bench', now(), 1
+SELECT resource_id, metric, toDateTime(toUInt32(? + intDiv(j * ?, ?))), (cityHash64(idx, j) % ?) / 100, 'bench', now(), 1
 FROM (SELECT toUInt32(intDiv(number, ?)) AS idx, number % ? AS j FROM numbers(?, ?))
-ALL INNER JOIN bench_resources USING idx`, p.Start().Unix(), seconds, per, per, per, from, count)
+ALL INNER JOIN bench_resources USING idx`, p.Start().Unix(), seconds, per, span, per, per, from, count)
 		if err != nil {
 			return fmt.Errorf("synthesize samples: %w", err)
 		}

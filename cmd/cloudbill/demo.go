@@ -125,7 +125,11 @@ func runDemo(ctx context.Context, a *app, d demoParams) error {
 	if err != nil {
 		return err
 	}
-	return steps.summary(ctx, p, m, differences, d.Out)
+	idleFound, err := steps.idle(ctx, p, m.Interval, d.Out)
+	if err != nil {
+		return err
+	}
+	return steps.summary(ctx, p, m, differences, idleFound, d.Out)
 }
 
 // freshDemoDatabase points the app at a database of the demo's own, emptied.
@@ -275,7 +279,7 @@ func countDifferences(file string) (int, error) {
 	return n, nil
 }
 
-func (s *demoSteps) summary(ctx context.Context, p calendar.Period, m gen.Manifest, differences int, out string) error {
+func (s *demoSteps) summary(ctx context.Context, p calendar.Period, m gen.Manifest, differences int, idleFound demoIdle, out string) error {
 	st, err := s.a.Store(ctx)
 	if err != nil {
 		return err
@@ -317,9 +321,11 @@ func (s *demoSteps) summary(ctx context.Context, p calendar.Period, m gen.Manife
 	row("net payable (CNY)", money.Grouped(net))
 	row("vendors pending acceptance", strconv.Itoa(pending))
 	row("invoice differences found", strconv.Itoa(differences))
+	idleFound.summary(row)
 	row("elapsed", time.Since(s.start).Round(100*time.Millisecond).String())
 	w.Flush()
 	fmt.Fprintf(s.a.stdout, "\nstatements: %s\nreconciliation: %s\n", filepath.Join(abs, p.String()), filepath.Join(abs, "reconcile"))
+	fmt.Fprintf(s.a.stdout, "idle resources: %s (analysis CSV, reminders per department)\n", filepath.Join(abs, "idle"))
 	_ = catalog.Passed
 	return nil
 }

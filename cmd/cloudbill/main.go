@@ -40,6 +40,7 @@ func commands() []*command {
 		reconcileCommand(),
 		rulesCommand(),
 		exportCommand(),
+		idleCommand(),
 		statusCommand(),
 		collectCommand(),
 		usersCommand(),

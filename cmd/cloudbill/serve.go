@@ -42,6 +42,11 @@ Runs the ingest API and the month-close scheduler until SIGTERM or SIGINT.
                      invoices, months and close, audit) and its JSON API under /api/v1/
                      (docs/portal.md); accounts: cloudbill users
 
+Idle resources (docs/idle.md): on the 1st of every month (--idle-schedule) the analysis of
+the previous month's last day opens the cases; every day (--idle-follow-schedule) the open
+cases are followed to resolved or overdue; both are recorded in job_runs (idle-analyze,
+idle-follow) and caught up on start; with --idle-webhook the case events are then posted.
+
 Without --tls-cert/--tls-key serve listens only on a loopback address, unless
 --behind-tls-proxy says that TLS ends in front of it.
 
@@ -75,6 +80,7 @@ func serveCommand() *command {
 			fs.StringVar(&p.DropDir, "drop-dir", "", "drop `folder`: sample files put in DIR/<vendor id>/ are ingested as that vendor's, then moved to DIR/done/ or DIR/rejected/ with their report (docs/collectors.md)")
 			fs.BoolVar(&p.DropMarker, "drop-marker", false, "take a file of the drop folder only once FILE.done exists beside it (default: any file renamed into place)")
 			fs.DurationVar(&p.DropEvery, "drop-every", 2*time.Second, "how often the drop folder is looked at")
+			idleServeFlags(fs, &p.Idle)
 			fs.Var(&p.CollectConfigs, "collect-config", "collector configuration `file` of a vendor's Prometheus (repeat for several; docs/collectors.md): its windows are pulled on their schedule")
 			p.Listener.AddFlags(fs.FlagSet)
 			return func(ctx context.Context, a *app, _ []string) error {
@@ -98,6 +104,7 @@ type serveParams struct {
 	BatchRows int
 	Flush     time.Duration
 	Schedule  scheduleSettings
+	Idle      idleSettings     // the idle-resource jobs
 	Ranges    *metering.Ranges // ceilings of the metrics' values
 	// CollectConfigs are the vendors' Prometheus collector configurations pulled on
 	// their schedule.
@@ -230,6 +237,15 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 		logf("drop folder %s: files in %s/<vendor id>/ are ingested", p.DropDir, p.DropDir)
 	}
 	defer stopDrop()
+	stopIdle, err := startIdleJobs(ctx, a, store, p.Idle, logf)
+	if err != nil {
+		stopCollectors()
+		stopScheduler()
+		ln.Close()
+		_ = b.Close(context.Background())
+		return fmt.Errorf("serve: idle jobs: %w", err)
+	}
+	defer stopIdle()
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"cloudbill/catalog"
+	"cloudbill/fixture/gen"
+	"cloudbill/idle"
+	chstore "cloudbill/sql"
+)
+
+func init() {
+	register("idle", 50, benchIdle)
+}
+
+// benchIdle: `cloudbill idle analyze` at city scale (the generator's 50,000 orders, ~100
+// million samples) against the time ClickHouse itself takes for the bare p95 aggregation
+// of the same samples (quantileExact(0.95) of cpu_util and mem_util per resource and
+// metric over the 30-day window, no identity handling, no coverage, no join).
+//
+// The samples are synthesized by ClickHouse as in the rate benchmark, spread over every
+// metric the generator's resources report (compute and database: cpu_util and mem_util;
+// disks: disk_used_gb; metered items: their metric), utilisation values 0–99.99.
+// CLOUDBENCH_IDLE_SAMPLES sets how many (default 100,000,000).
+func benchIdle(ctx context.Context) error {
+	n := 100_000_000
+	if v := os.Getenv("CLOUDBENCH_IDLE_SAMPLES"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil {
+			return fmt.Errorf("CLOUDBENCH_IDLE_SAMPLES=%q: %w", v, err)
+		}
+	}
+	p := benchPeriod()
+	date := p.Last()
+	sc, err := newScratch(ctx, "idle")
+	if err != nil {
+		return err
+	}
+	defer sc.Close()
+	dir, s := sc.Dir, sc.Store
+	data := filepath.Join(dir, "data")
+	m, err := gen.Generate(ctx, gen.Config{Out: data, Scale: gen.City, Period: p, Seed: 1})
+	if err != nil {
+		return err
+	}
+	if _, err := catalog.ImportDataset(ctx, s, datasetOf(data, m), time.Now); err != nil {
+		return err
+	}
+	cat, err := s.Catalog(ctx)
+	if err != nil {
+		return err
+	}
+	events, err := s.OrderEvents(ctx)
+	if err != nil {
+		return err
+	}
+	rs := metricsOf(cat, events)
+	t1 := time.Now()
+	if err := s.SynthesizeUtilisation(ctx, p, rs, n); err != nil {
+		return err
+	}
+	var stored uint64
+	if err := s.Conn().QueryRow(ctx, "SELECT count() FROM usage_samples").Scan(&stored); err != nil {
+		return err
+	}
+	fmt.Printf("city: %d orders, %d resource-metrics, %d samples synthesized in %.1f s\n", m.Counts.Orders, len(rs), stored, time.Since(t1).Seconds())
+	if err := s.SettleMerges(ctx, 10*time.Minute); err != nil {
+		return err
+	}
+	from, to := idle.Window(date)
+	bare := func() (time.Duration, int, error) {
+		t := time.Now()
+		rows, err := s.Conn().Query(ctx, `SELECT resource_id, metric, quantileExact(0.95)(value) FROM usage_samples
+WHERE ts >= toDateTime(?) AND ts < toDateTime(?) AND metric IN ('cpu_util', 'mem_util')
+GROUP BY resource_id, metric`, from.Start().Unix(), to.AddDays(1).Start().Unix())
+		if err != nil {
+			return 0, 0, err
+		}
+		k := 0
+		for rows.Next() {
+			k++
+		}
+		rows.Close()
+		return time.Since(t), k, rows.Err()
+	}
+	bin, err := cloudbillBinary(ctx, dir)
+	if err != nil {
+		return err
+	}
+	// samples per expected interval: the synthesized spacing
+	per := n / len(rs)
+	spacing := time.Duration(int64(p.Days())*86400/int64(max(per, 1))) * time.Second
+	interval := time.Minute // the largest interval dividing a day not above the spacing
+	for _, c := range []time.Duration{2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 20 * time.Minute, 30 * time.Minute,
+		time.Hour, 2 * time.Hour, 4 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour} {
+		if c <= spacing {
+			interval = c
+		}
+	}
+	var analyses []time.Duration
+	var last string
+	var rss int64
+	for i := 0; i < 3; i++ {
+		cmd := exec.CommandContext(ctx, bin, "--clickhouse", sc.Server.DSN("bench"), "idle", "analyze", "--date", date.String(), "--dry-run",
+			"--interval", interval.String())
+		t := time.Now()
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("cloudbill idle analyze: %v\n%s", err, out)
+		}
+		analyses = append(analyses, time.Since(t))
+		rss = max(rss, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)
+		last = string(out)
+	}
+	var bares []time.Duration
+	var groups int
+	for i := 0; i < 3; i++ {
+		d, k, err := bare()
+		if err != nil {
+			return err
+		}
+		bares, groups = append(bares, d), k
+	}
+	median := func(ds []time.Duration) time.Duration {
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		return ds[len(ds)/2]
+	}
+	for _, l := range strings.Split(strings.TrimSpace(last), "\n") {
+		if strings.HasPrefix(l, "idle analysis") || strings.HasPrefix(l, "resources:") || strings.HasPrefix(l, "departments over") || strings.HasPrefix(l, "idle analyze:") {
+			fmt.Println("  | " + l)
+		}
+	}
+	a, b := median(analyses), median(bares)
+	fmt.Printf("idle analyze %s (city, %d samples, one every %s, --interval %s): %.2f s median of %.2f/%.2f/%.2f, peak RSS %.0f MB\n",
+		date, stored, spacing, interval, a.Seconds(), analyses[0].Seconds(), analyses[1].Seconds(), analyses[2].Seconds(), float64(rss)/1024)
+	fmt.Printf("ClickHouse alone, bare p95 of cpu_util and mem_util per resource over the window (%d groups): %.2f s median; ratio analysis ÷ bare %.2f×\n",
+		groups, b.Seconds(), a.Seconds()/b.Seconds())
+	return nil
+}
+
+// metricsOf is every resource of the orders with every metric the generator's vendors
+// report for its item (compute and database: cpu_util and mem_util).
+func metricsOf(cat catalog.Catalog, events []catalog.Event) []chstore.ResourceMetric {
+	seen := map[chstore.ResourceMetric]bool{}
+	var out []chstore.ResourceMetric
+	last := cat.Versions[len(cat.Versions)-1]
+	for _, e := range events {
+		if e.ResourceID == "" {
+			continue
+		}
+		it, ok := last.Items[e.Item]
+		if !ok {
+			continue
+		}
+		var ms []string
+		switch {
+		case it.Billing == catalog.Metered:
+			ms = []string{it.MeterMetric}
+		case it.Category == "compute" || it.Category == "database":
+			ms = []string{"cpu_util", "mem_util"}
+		case it.Category == "storage":
+			ms = []string{"disk_used_gb"}
+		}
+		for _, mt := range ms {
+			rm := chstore.ResourceMetric{Resource: string(e.ResourceID), Metric: mt}
+			if !seen[rm] {
+				seen[rm] = true
+				out = append(out, rm)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Resource != out[j].Resource {
+			return out[i].Resource < out[j].Resource
+		}
+		return out[i].Metric < out[j].Metric
+	})
+	return out
+}
