@@ -17,6 +17,7 @@ import (
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/csvin"
+	"cloudbill/internal/csvout"
 	"cloudbill/internal/money"
 )
 
@@ -221,22 +222,24 @@ func sameRules(a, b Rules) bool {
 // reads it back to the same rules.
 func (r Rules) CSV() []byte {
 	var b bytes.Buffer
-	b.WriteString("effective,group,threshold,rate_percent\n")
+	w := csvout.NewWriter(&b) // every CSV cloudbill writes: no cell acts as a formula
+	_ = w.Write([]string{"effective", "group", "threshold", "rate_percent"})
 	eff := ""
 	if r.Effective != (calendar.Period{}) {
 		eff = r.Effective.String()
 	}
 	pc := func(d decimal.Decimal) string { return d.Shift(2).String() }
 	for _, res := range []catalog.AcceptanceResult{catalog.Passed, catalog.Deferred, catalog.Failed} {
-		fmt.Fprintf(&b, "%s,result,%s,%s\n", eff, res, pc(r.Result[res]))
+		_ = w.Write([]string{eff, "result", string(res), pc(r.Result[res])})
 	}
 	for _, t := range r.Score {
-		fmt.Fprintf(&b, "%s,score,%s,%s\n", eff, t.Min, pc(t.Rate))
+		_ = w.Write([]string{eff, "score", t.Min.String(), pc(t.Rate)})
 	}
 	for _, t := range r.Availability {
-		fmt.Fprintf(&b, "%s,availability,%s,%s\n", eff, t.Min, pc(t.Rate))
+		_ = w.Write([]string{eff, "availability", t.Min.String(), pc(t.Rate)})
 	}
-	fmt.Fprintf(&b, "%s,cap,,%s\n", eff, pc(r.Cap))
+	_ = w.Write([]string{eff, "cap", "", pc(r.Cap)})
+	w.Flush()
 	return b.Bytes()
 }
 
