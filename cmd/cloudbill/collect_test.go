@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -75,4 +77,46 @@ mappings:
 	// closing again is the usual no-op
 	_, _, err = at(t, dsn, dec1, "close", "--period", "2026-11")
 	require.NoError(t, err)
+}
+
+// serve --collect-config runs the pulls at start (catch-up) and records each pass as a
+// job run.
+func TestServeRunsCollectors(t *testing.T) {
+	dsn := catalogDSN(t)
+	importFixtures(t, dsn, true)
+	cfg := filepath.Join(t.TempDir(), "V1.yaml")
+	start := time.Now().Add(-3 * time.Hour).In(calendar.Shanghai).Format(time.RFC3339)
+	require.NoError(t, os.WriteFile(cfg, []byte(`
+vendor: V1
+prometheus: {url: "http://127.0.0.1:1", timeout: 2s}
+start: `+start+`
+retry: 1h
+mappings:
+  - {metric: cpu_util, query: "avg_over_time(vm_cpu_util[$window])", resource_label: instance_id, window: 1h}
+`), 0o644))
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	exited := make(chan error, 1)
+	var sout, serr bytes.Buffer
+	go func() {
+		exited <- run(ctx, []string{"--clickhouse", dsn, "--data-dir", t.TempDir(), "serve", "--listen", addr,
+			"--close-schedule", "off", "--rate-schedule", "off", "--collect-config", cfg}, &sout, &syncWriter{w: &serr})
+	}()
+	defer func() {
+		cancel()
+		<-exited
+	}()
+	waitHealthy(t, addr, exited)
+	s, err := chstore.Open(context.Background(), mustDSN(t, dsn))
+	require.NoError(t, err)
+	defer s.Close()
+	var runs []chstore.JobRun
+	require.Eventually(t, func() bool {
+		runs, err = s.JobRuns(context.Background(), "collect:V1")
+		return err == nil && len(runs) > 0
+	}, 30*time.Second, 100*time.Millisecond)
+	assert.Equal(t, "catch-up", runs[0].Trigger)
+	assert.Equal(t, chstore.JobFailed, runs[0].Status)
+	assert.Contains(t, runs[0].Detail, "windows: 0 collected, 0 partial")
+	assert.Contains(t, runs[0].Error, "connection refused")
 }
