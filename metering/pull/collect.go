@@ -335,10 +335,8 @@ func (c *Collector) collect(ctx context.Context, m Mapping, starts []time.Time, 
 
 // windowResult gathers what one window of a range query gave.
 type windowResult struct {
-	series  int
-	values  map[string]float64 // resource → value
-	labels  map[string]string  // resource → labels of its series (for duplicate reports)
-	dropped []string
+	series, samples int
+	dropped         []string
 }
 
 // inFlight is a run queried whose samples are on their way to the store.
@@ -360,49 +358,76 @@ func (c *Collector) query(ctx context.Context, m Mapping, run []time.Time) (*inF
 	}
 	wins := make(map[int64]*windowResult, len(run))
 	for _, s := range run {
-		wins[s.Add(m.Window).UnixMilli()] = &windowResult{values: map[string]float64{}, labels: map[string]string{}}
+		wins[s.Add(m.Window).UnixMilli()] = &windowResult{}
 	}
-	for _, sr := range result {
-		res, hasRes := sr.Metric[m.ResourceLabel]
-		var lbl string
-		for _, pt := range sr.Values {
-			w := wins[pt.T]
-			if w == nil {
-				continue // not a window end (cannot happen with step = window)
-			}
-			w.series++
-			switch {
-			case !hasRes || res == "":
-				w.dropped = append(w.dropped, fmt.Sprintf("series %s has no label %s", labelString(sr.Metric), m.ResourceLabel))
-			case math.IsNaN(pt.V) || math.IsInf(pt.V, 0):
-				w.dropped = append(w.dropped, fmt.Sprintf("resource %s: value %v is not a finite number", res, pt.V))
-			default:
-				if prev, dup := w.labels[res]; dup {
-					if prev != "" { // first time: drop the value kept so far too
-						delete(w.values, res)
-						w.dropped = append(w.dropped, fmt.Sprintf("resource %s: several series after relabelling (%s, %s): none kept", res, prev, labelString(sr.Metric)))
-						w.labels[res] = ""
-					}
-					continue
-				}
-				if lbl == "" {
-					lbl = labelString(sr.Metric)
-				}
-				w.labels[res] = lbl
-				w.values[res] = pt.V
-			}
-		}
-	}
+	winSec := int64(m.Window / time.Second)
 	var b metering.Batch
-	for _, s := range run {
-		w := wins[s.Add(m.Window).UnixMilli()]
-		keys := make([]string, 0, len(w.values))
-		for r := range w.values {
-			keys = append(keys, r)
+	add := func(res string, pt promPoint, w *windowResult) {
+		if math.IsNaN(pt.V) || math.IsInf(pt.V, 0) {
+			w.dropped = append(w.dropped, fmt.Sprintf("resource %s: value %v is not a finite number", res, pt.V))
+			return
 		}
-		sort.Strings(keys)
-		for _, r := range keys {
-			b.Append(metering.Sample{ResourceID: r, Metric: m.Metric, TS: s, Value: w.values[r], Source: c.cfg.Config.Vendor})
+		b.ResourceID = append(b.ResourceID, res)
+		b.Metric = append(b.Metric, m.Metric)
+		b.TS = append(b.TS, pt.T/1000-winSec) // the window's start
+		b.Value = append(b.Value, pt.V)
+		b.Source = append(b.Source, c.cfg.Config.Vendor)
+		b.Version = append(b.Version, 0)
+		w.samples++
+	}
+	// the series of each resource (most resources have one)
+	byRes := make(map[string][]int, len(result))
+	for i, sr := range result {
+		res := sr.Metric[m.ResourceLabel]
+		byRes[res] = append(byRes[res], i)
+	}
+	for res, list := range byRes {
+		switch {
+		case res == "":
+			for _, i := range list {
+				for _, pt := range result[i].Values {
+					if w := wins[pt.T]; w != nil {
+						w.series++
+						w.dropped = append(w.dropped, fmt.Sprintf("series %s has no label %s", labelString(result[i].Metric), m.ResourceLabel))
+					}
+				}
+			}
+		case len(list) == 1:
+			for _, pt := range result[list[0]].Values {
+				if w := wins[pt.T]; w != nil {
+					w.series++
+					add(res, pt, w)
+				}
+			}
+		default: // several series of one resource: in a window where two have a value, none is kept
+			seen := map[int64][]int{}
+			for _, i := range list {
+				for _, pt := range result[i].Values {
+					if wins[pt.T] != nil {
+						seen[pt.T] = append(seen[pt.T], i)
+					}
+				}
+			}
+			for _, i := range list {
+				for _, pt := range result[i].Values {
+					w := wins[pt.T]
+					if w == nil {
+						continue
+					}
+					w.series++
+					if ss := seen[pt.T]; len(ss) > 1 {
+						if ss[0] == i {
+							ls := make([]string, len(ss))
+							for k, j := range ss {
+								ls[k] = labelString(result[j].Metric)
+							}
+							w.dropped = append(w.dropped, fmt.Sprintf("resource %s: several series after relabelling (%s): none kept", res, strings.Join(ls, ", ")))
+						}
+						continue
+					}
+					add(res, pt, w)
+				}
+			}
 		}
 	}
 	f := &inFlight{run: run, wins: wins, warnings: warnings}
@@ -451,7 +476,7 @@ func (c *Collector) record(ctx context.Context, m Mapping, run []time.Time, wins
 			rep.Failed++
 		} else {
 			wr := wins[w.End.UnixMilli()]
-			w.Series, w.Samples = wr.series, len(wr.values)
+			w.Series, w.Samples = wr.series, wr.samples
 			rep.Samples += w.Samples
 			w.Status = Collected
 			var msgs []string

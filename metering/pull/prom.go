@@ -1,6 +1,7 @@
 package pull
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -34,23 +35,29 @@ type promPoint struct {
 }
 
 func (p *promPoint) UnmarshalJSON(b []byte) error {
-	var raw [2]json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return err
+	// [1700000000.5,"1.25"]: read by hand (millions of points a query)
+	t := bytes.TrimSpace(b)
+	if len(t) < 2 || t[0] != '[' || t[len(t)-1] != ']' {
+		return fmt.Errorf("point %.40q: want [time, \"value\"]", b)
 	}
-	ts, err := strconv.ParseFloat(string(raw[0]), 64)
+	t = t[1 : len(t)-1]
+	comma := bytes.IndexByte(t, ',')
+	if comma < 0 {
+		return fmt.Errorf("point %.40q: want [time, \"value\"]", b)
+	}
+	ts, err := strconv.ParseFloat(string(bytes.TrimSpace(t[:comma])), 64)
 	if err != nil {
-		return fmt.Errorf("point time %s: %v", raw[0], err)
+		return fmt.Errorf("point time %.40q: %v", t[:comma], err)
 	}
 	p.T = int64(math.Round(ts * 1000))
-	var vs string
-	if err := json.Unmarshal(raw[1], &vs); err != nil {
-		return fmt.Errorf("point value %s: %v", raw[1], err)
+	vs := bytes.TrimSpace(t[comma+1:])
+	if len(vs) < 2 || vs[0] != '"' || vs[len(vs)-1] != '"' {
+		return fmt.Errorf("point value %.40q: want a quoted number", vs)
 	}
 	// Prometheus writes NaN, +Inf, -Inf as such; ParseFloat reads them
-	v, err := strconv.ParseFloat(vs, 64)
+	v, err := strconv.ParseFloat(string(vs[1:len(vs)-1]), 64)
 	if err != nil {
-		return fmt.Errorf("point value %q: %v", vs, err)
+		return fmt.Errorf("point value %.40q: %v", vs, err)
 	}
 	p.V = v
 	return nil

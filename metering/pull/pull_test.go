@@ -383,10 +383,18 @@ func TestKilledCollectorResumesExactly(t *testing.T) {
 	ks.n.Store(5) // 3 chunks of cpu_util, then 2 of mem_util
 	_, err := e.collector(t, ks, 8).CatchUp(ctx, "schedule")
 	require.ErrorIs(t, err, context.Canceled)
+	recorded := 0
+	for _, m := range []string{"cpu_util", "mem_util", "net_out_bytes"} {
+		recs, err := e.store.WindowRecords(context.Background(), "V01", m, T0, T0.Add(24*time.Hour))
+		require.NoError(t, err)
+		recorded += len(recs)
+	}
+	// stopped after 5 runs recorded (a sixth, already durable, may have been recorded too)
+	assert.Contains(t, []int{40, 48}, recorded)
 
 	rep, err := e.collector(t, nil, 8).CatchUp(context.Background(), "schedule")
 	require.NoError(t, err)
-	assert.Equal(t, windows-16+windows, rep.Windows, "the second run asks only what the first did not record")
+	assert.Equal(t, 3*windows-recorded, rep.Windows, "the second run asks only what the first did not record")
 	checkSamples(t, e, windows) // each identity once, at its value (a run queried but not
 	// recorded when the collector stopped is asked again: its rows come twice, the same)
 	assert.LessOrEqual(t, rawRows(t, e), uint64(3*windows*nResources+8*nResources))
