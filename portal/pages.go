@@ -83,6 +83,17 @@ var funcs = template.FuncMap{
 	"short":     func(s string) string { return shortHash(s) },
 	"periodStr": func(p calendar.Period) string { return p.String() },
 	"deref":     func(d *decimal.Decimal) decimal.Decimal { return *d },
+	"resultZh": func(r catalog.AcceptanceResult) string {
+		switch r {
+		case catalog.Passed:
+			return "通过"
+		case catalog.Deferred:
+			return "暂缓通过"
+		case catalog.Failed:
+			return "不通过"
+		}
+		return string(r)
+	},
 }
 
 func stateZh(s string) string {

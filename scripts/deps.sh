@@ -2,7 +2,7 @@
 # Installs what cloudbill needs on a Debian machine, only when missing:
 # clickhouse-server (the embedded store), the CJK TrueType font for PDFs, poppler-utils
 # (pdftotext, used by tests to read the PDFs back), prometheus (with promtool: the collector
-# tests and benchmark run a real Prometheus).
+# tests and benchmark run a real Prometheus), chromium (the portal's browser tests).
 set -euo pipefail
 need=()
 command -v clickhouse-server >/dev/null 2>&1 || [ -x /usr/sbin/clickhouse-server ] || need+=(clickhouse-server)
@@ -10,6 +10,7 @@ command -v clickhouse-client >/dev/null 2>&1 || need+=(clickhouse-client)
 [ -f /usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf ] || [ -f /usr/share/fonts/truetype/arphic/gbsn00lp.ttf ] || need+=(fonts-arphic-gbsn00lp)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 { [ -x /usr/bin/prometheus ] || command -v prometheus >/dev/null 2>&1; } && command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+[ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ] || need+=(golang-go)
 if [ ${#need[@]} -gt 0 ]; then
   echo "deps: installing ${need[*]}"

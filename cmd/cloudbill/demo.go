@@ -129,7 +129,15 @@ func runDemo(ctx context.Context, a *app, d demoParams) error {
 	if err != nil {
 		return err
 	}
-	return steps.summary(ctx, p, m, differences, idleFound, d.Out)
+	accounts, err := steps.portalAccounts(ctx)
+	if err != nil {
+		return err
+	}
+	if err := steps.summary(ctx, p, m, differences, idleFound, d.Out); err != nil {
+		return err
+	}
+	printPortal(a, accounts)
+	return nil
 }
 
 // freshDemoDatabase points the app at a database of the demo's own, emptied.

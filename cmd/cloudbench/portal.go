@@ -1,0 +1,281 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"regexp"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"cloudbill/access"
+	"cloudbill/catalog"
+	"cloudbill/internal/gen"
+	"cloudbill/invoicing/breakdown"
+	"cloudbill/portal"
+)
+
+func init() {
+	register("portal", 90, benchPortal)
+}
+
+// benchPortal: the portal on the city-scale month (1,000 departments, 50,000 orders;
+// samples synthesized by ClickHouse, CLOUDBENCH_PORTAL_SAMPLES, default 5,000,000),
+// rated by `cloudbill rate`, served on loopback:
+//   - server time of the drill-down of the largest department (the most lines with its
+//     units): the first request (the month's figures loaded and built) and p95 over the
+//     four drill levels asked 50 times each (issue 10: p95 ≤ 300 ms);
+//   - 50 signed-in users at once (45 departments, 5 finance), each browsing 20 pages and
+//     API answers in its scope: p95 and errors (issue 10: p95 ≤ 500 ms, no errors).
+func benchPortal(ctx context.Context) error {
+	n := 5_000_000
+	if v := os.Getenv("CLOUDBENCH_PORTAL_SAMPLES"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil {
+			return fmt.Errorf("CLOUDBENCH_PORTAL_SAMPLES=%q: %w", v, err)
+		}
+	}
+	p := benchPeriod()
+	sc, err := newScratch(ctx, "portal")
+	if err != nil {
+		return err
+	}
+	defer sc.Close()
+	s := sc.Store
+	t0 := time.Now()
+	m, err := gen.Generate(ctx, gen.Config{Out: sc.Dir + "/data", Scale: gen.City, Period: p, Seed: 1})
+	if err != nil {
+		return err
+	}
+	if _, err := catalog.ImportDataset(ctx, s, datasetOf(sc.Dir+"/data", m), time.Now); err != nil {
+		return err
+	}
+	cat, err := s.Catalog(ctx)
+	if err != nil {
+		return err
+	}
+	events, err := s.OrderEvents(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.SynthesizeSamples(ctx, p, resourcesOf(cat, events), n); err != nil {
+		return err
+	}
+	bin, err := cloudbillBinary(ctx, sc.Dir)
+	if err != nil {
+		return err
+	}
+	if out, err := exec.CommandContext(ctx, bin, "--clickhouse", sc.Server.DSN("bench"), "rate", "--period", p.String()).CombinedOutput(); err != nil {
+		return fmt.Errorf("cloudbill rate: %v\n%s", err, out)
+	}
+	fmt.Printf("city month %s: %d orders, %d samples synthesized, rated (set-up %.0f s)\n", p, m.Counts.Orders, n, time.Since(t0).Seconds())
+
+	svc, err := access.New(access.Config{Store: s})
+	if err != nil {
+		return err
+	}
+	srv, err := portal.New(portal.Config{Store: s, Access: svc})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv.Handler()}
+	go func() { _ = hs.Serve(ln) }()
+	defer hs.Close()
+	base := "http://" + ln.Addr().String()
+
+	// the largest department: most lines, its units included
+	org, err := s.Org(ctx)
+	if err != nil {
+		return err
+	}
+	lines, err := s.RatedLines(ctx, p)
+	if err != nil {
+		return err
+	}
+	perDep := map[catalog.DepartmentID]int{}
+	for _, l := range lines {
+		perDep[l.Department]++
+	}
+	var tops []catalog.DepartmentID
+	size := map[catalog.DepartmentID]int{}
+	for id, d := range org.Departments {
+		if d.Parent != "" {
+			continue
+		}
+		tops = append(tops, id)
+		for _, u := range breakdown.Units(org, id) {
+			size[id] += perDep[u]
+		}
+	}
+	sort.Slice(tops, func(i, j int) bool {
+		if size[tops[i]] != size[tops[j]] {
+			return size[tops[i]] > size[tops[j]]
+		}
+		return tops[i] < tops[j]
+	})
+	largest := tops[0]
+	const pw = "cloudbench-password"
+	add := func(login string, role access.Role, dep catalog.DepartmentID) error {
+		_, err := svc.AddUser(ctx, access.AddUserParams{Login: access.Login(login), Role: role, Department: dep, Password: pw, By: access.Local("cloudbench")})
+		return err
+	}
+	if err := add("largest", access.RoleDepartment, largest); err != nil {
+		return err
+	}
+	c, err := benchSignIn(base, "largest", pw)
+	if err != nil {
+		return err
+	}
+	drill := "/departments/" + url.PathEscape(string(largest)) + "/" + p.String()
+	t1 := time.Now()
+	if _, err := c.fetch(drill); err != nil {
+		return err
+	}
+	first := time.Since(t1)
+	levels := []string{drill, drill + "?u=0&p=0", drill + "?u=0&p=0&o=0", drill + "?u=0&p=0&o=0&l=0"}
+	var times []time.Duration
+	for i := 0; i < 50; i++ {
+		for _, l := range levels {
+			d, err := c.fetch(l)
+			if err != nil {
+				return err
+			}
+			times = append(times, d)
+		}
+	}
+	fmt.Printf("drill-down of the largest department %s (%d lines with its units): first request %.0f ms (the month's figures loaded and built), then p50 %.1f ms, p95 %.1f ms over %d requests of the four levels (target p95 ≤ 300 ms)\n",
+		largest, size[largest], ms(first), ms(pct(times, 50)), ms(pct(times, 95)), len(times))
+
+	// 50 users at once
+	var users []*benchClient
+	var paths [][]string
+	for i := 0; i < 50; i++ {
+		login := fmt.Sprintf("user%02d", i)
+		var role access.Role = access.RoleDepartment
+		dep := tops[i%len(tops)]
+		if i%10 == 9 {
+			role, dep = access.RoleFinance, ""
+		}
+		if err := add(login, role, dep); err != nil {
+			return err
+		}
+		uc, err := benchSignIn(base, login, pw)
+		if err != nil {
+			return err
+		}
+		users = append(users, uc)
+		if role == access.RoleFinance {
+			paths = append(paths, []string{"/", "/months", "/statements/" + p.String(), "/api/v1/periods", "/departments/" + url.PathEscape(string(tops[i])) + "/" + p.String()})
+		} else {
+			d := "/departments/" + url.PathEscape(string(dep)) + "/" + p.String()
+			paths = append(paths, []string{"/", d, d + "?u=0&p=0", d + "?u=0&p=0&o=0", "/api/v1/breakdown?period=" + p.String() + "&department=" + url.QueryEscape(string(dep))})
+		}
+	}
+	var mu sync.Mutex
+	var all []time.Duration
+	errs := 0
+	var wg sync.WaitGroup
+	t2 := time.Now()
+	for i, u := range users {
+		wg.Add(1)
+		go func(u *benchClient, ps []string) {
+			defer wg.Done()
+			for k := 0; k < 20; k++ {
+				d, err := u.fetch(ps[k%len(ps)])
+				mu.Lock()
+				if err != nil {
+					errs++
+				} else {
+					all = append(all, d)
+				}
+				mu.Unlock()
+			}
+		}(u, paths[i])
+	}
+	wg.Wait()
+	wall := time.Since(t2)
+	fmt.Printf("50 signed-in users at once, 20 requests each (%d requests in %.1f s, %.0f/s): p50 %.0f ms, p95 %.0f ms, max %.0f ms, %d errors (target p95 ≤ 500 ms, no errors)\n",
+		len(all)+errs, wall.Seconds(), float64(len(all))/wall.Seconds(), ms(pct(all, 50)), ms(pct(all, 95)), ms(pct(all, 100)), errs)
+	if errs > 0 {
+		return fmt.Errorf("%d requests failed", errs)
+	}
+	return nil
+}
+
+type benchClient struct {
+	*http.Client
+	base string
+}
+
+var benchCSRF = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func benchSignIn(base, login, pw string) (*benchClient, error) {
+	jar, _ := cookiejar.New(nil)
+	c := &benchClient{Client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	res, err := c.Get(base + "/login")
+	if err != nil {
+		return nil, err
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := benchCSRF.FindSubmatch(b)
+	if m == nil {
+		return nil, fmt.Errorf("no CSRF field on the sign-in page")
+	}
+	res, err = c.PostForm(base+"/login", url.Values{"csrf": {string(m[1])}, "login": {login}, "password": {pw}})
+	if err != nil {
+		return nil, err
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		return nil, fmt.Errorf("sign in %s: %s", login, res.Status)
+	}
+	c.Client.CheckRedirect = nil
+	c.base = base
+	return c, nil
+}
+
+// fetch GETs a path and returns the time to the whole answer; not 200 is an error.
+func (c *benchClient) fetch(path string) (time.Duration, error) {
+	t := time.Now()
+	res, err := c.Get(c.base + path)
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		return 0, fmt.Errorf("GET %s: %s", path, res.Status)
+	}
+	return time.Since(t), nil
+}
+
+func pct(ds []time.Duration, p int) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	i := (len(s)*p + 99) / 100
+	if i < 1 {
+		i = 1
+	}
+	if i > len(s) {
+		i = len(s)
+	}
+	return s[i-1]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
