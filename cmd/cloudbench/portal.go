@@ -18,7 +18,7 @@ import (
 
 	"cloudbill/access"
 	"cloudbill/catalog"
-	"cloudbill/internal/gen"
+	"cloudbill/fixture/gen"
 	"cloudbill/invoicing/breakdown"
 	"cloudbill/portal"
 )
