@@ -67,8 +67,8 @@ type Config struct {
 	IdleTimeout time.Duration
 	// MaxSessionAge ends any session that old; default 12 hours.
 	MaxSessionAge time.Duration
-	// MaxFailures failed sign-ins (per login, and per address) within FailureWindow lock
-	// sign-in for Lockout; defaults 5, 15 minutes, 15 minutes.
+	// MaxFailures failed sign-ins of a login (4 × MaxFailures from one address) within
+	// FailureWindow lock its sign-in for Lockout; defaults 5, 15 minutes, 15 minutes.
 	MaxFailures   int
 	FailureWindow time.Duration
 	Lockout       time.Duration
@@ -453,13 +453,20 @@ func (s *Service) throttled(now time.Time, login, remote string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, k := range []string{"login:" + login, "addr:" + remote} {
+		limit := s.cfg.MaxFailures
+		if k[0] == 'a' {
+			limit *= addrFactor // many people may share an address (a proxy, a NAT)
+		}
 		fs := s.prune(k, now)
-		if len(fs) >= s.cfg.MaxFailures && now.Sub(fs[len(fs)-1]) < s.cfg.Lockout {
+		if len(fs) >= limit && now.Sub(fs[len(fs)-1]) < s.cfg.Lockout {
 			return true
 		}
 	}
 	return false
 }
+
+// addrFactor: an address is locked after addrFactor × MaxFailures failures.
+const addrFactor = 4
 
 func (s *Service) prune(k string, now time.Time) []time.Time {
 	fs := s.failures[k]

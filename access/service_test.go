@@ -3,6 +3,7 @@ package access_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -181,4 +182,24 @@ func TestTokens(t *testing.T) {
 		assert.NotContains(t, col.Secret+other.Secret, tk.Hash)
 		assert.Len(t, tk.Hash, 64)
 	}
+}
+
+func TestThrottleByAddress(t *testing.T) {
+	c := newClock()
+	s := newService(t, c)
+	ctx := ctxT()
+	addUser(t, s, access.AddUserParams{Login: "fin", Role: access.RoleFinance})
+	// 19 failures of different logins from one address: others still sign in
+	for i := 0; i < 19; i++ {
+		_, err := s.SignIn(ctx, fmt.Sprintf("guess%d", i), "whatever password", "198.51.100.7")
+		require.True(t, errors.Is(err, access.ErrBadCredentials))
+	}
+	_, err := s.SignIn(ctx, "fin", "a long enough password", "198.51.100.7")
+	require.NoError(t, err)
+	_, err = s.SignIn(ctx, "guess-last", "whatever password", "198.51.100.7")
+	require.True(t, errors.Is(err, access.ErrBadCredentials))
+	_, err = s.SignIn(ctx, "fin", "a long enough password", "198.51.100.7")
+	assert.True(t, errors.Is(err, access.ErrThrottled), "20 failures from the address: got %v", err)
+	_, err = s.SignIn(ctx, "fin", "a long enough password", "198.51.100.8")
+	assert.NoError(t, err, "another address")
 }

@@ -135,8 +135,8 @@ func browserSignIn(t *testing.T, ctx context.Context, f *fixture, login string) 
 		chromedp.SendKeys("#login", login),
 		chromedp.SendKeys("#password", password),
 		chromedp.Click("#submit"),
-		chromedp.WaitVisible("#who"),
 	))
+	waitFor(t, ctx, "#who")
 	var who string
 	require.NoError(t, chromedp.Run(ctx, chromedp.Text("#who", &who)))
 	require.Equal(t, login, who)
@@ -159,14 +159,18 @@ func TestBrowserDepartment(t *testing.T) {
 	assert.Equal(t, want, text(t, ctx, "#latest-total"), "overview total = statement total")
 	shot(t, ctx, "02-department-overview")
 
-	require.NoError(t, chromedp.Run(ctx, chromedp.Click("#drill-link"), chromedp.WaitVisible("#level-projects")))
+	require.NoError(t, chromedp.Run(ctx, chromedp.Click("#drill-link")))
+	waitFor(t, ctx, "#level-projects")
 	assert.Equal(t, want, text(t, ctx, "#dept-total"))
 	shot(t, ctx, "03-drill-department")
-	require.NoError(t, chromedp.Run(ctx, chromedp.Click("#level-projects a.drill"), chromedp.WaitVisible("#level-orders")))
+	require.NoError(t, chromedp.Run(ctx, chromedp.Click("#level-projects a.drill")))
+	waitFor(t, ctx, "#level-orders")
 	shot(t, ctx, "04-drill-project")
-	require.NoError(t, chromedp.Run(ctx, chromedp.Click("#level-orders a.drill"), chromedp.WaitVisible("#level-items")))
+	require.NoError(t, chromedp.Run(ctx, chromedp.Click("#level-orders a.drill")))
+	waitFor(t, ctx, "#level-items")
 	shot(t, ctx, "05-drill-order")
-	require.NoError(t, chromedp.Run(ctx, chromedp.Click("#level-items a.drill"), chromedp.WaitVisible("#level-days")))
+	require.NoError(t, chromedp.Run(ctx, chromedp.Click("#level-items a.drill")))
+	waitFor(t, ctx, "#level-days")
 	shot(t, ctx, "06-drill-day")
 	// the day rows add up to the line's amount, rounded once
 	var days []string
@@ -249,8 +253,8 @@ func TestBrowserVendor(t *testing.T) {
 	require.NoError(t, chromedp.Run(ctx,
 		chromedp.SetUploadFiles("#invoice", []string{file}, chromedp.ByQuery),
 		chromedp.Click("#upload"),
-		chromedp.WaitVisible("#recon-summary"),
 	))
+	waitFor(t, ctx, "#recon-summary")
 	assert.Equal(t, "10.00", text(t, ctx, "#difference"), "the one line claimed 10.00 too high")
 	shot(t, ctx, "09-reconciliation-report")
 }
@@ -265,9 +269,11 @@ func TestBrowserZFinanceCloses(t *testing.T) {
 	shot(t, ctx, "10-finance-overview")
 	require.NoError(t, chromedp.Run(ctx, chromedp.Navigate(f.srv.URL+"/months"), chromedp.WaitVisible("#months")))
 	shot(t, ctx, "11-months")
-	require.NoError(t, chromedp.Run(ctx, chromedp.Click("#close-"+period.String(), chromedp.ByID), chromedp.WaitVisible("#close-form")))
+	require.NoError(t, chromedp.Run(ctx, chromedp.Click("#close-"+period.String(), chromedp.ByID)))
+	waitFor(t, ctx, "#close-form")
 	// without the confirmation box: refused, nothing closed
-	require.NoError(t, chromedp.Run(ctx, chromedp.Click("#do-close", chromedp.ByID), chromedp.WaitVisible("#error", chromedp.ByID)))
+	require.NoError(t, chromedp.Run(ctx, chromedp.Click("#do-close", chromedp.ByID)))
+	waitFor(t, ctx, "#error")
 	_, closed, err := f.store.CloseOf(context.Background(), period)
 	require.NoError(t, err)
 	require.False(t, closed)
@@ -278,7 +284,8 @@ func TestBrowserZFinanceCloses(t *testing.T) {
 	}
 	require.NoError(t, chromedp.Run(ctx, chromedp.Click("#confirm", chromedp.ByID)))
 	shot(t, ctx, "12-close-confirm")
-	require.NoError(t, chromedp.Run(ctx, chromedp.Click("#do-close", chromedp.ByID), chromedp.WaitVisible("#closed", chromedp.ByID)))
+	require.NoError(t, chromedp.Run(ctx, chromedp.Click("#do-close", chromedp.ByID)))
+	waitFor(t, ctx, "#closed")
 	shot(t, ctx, "13-closed")
 	c, closed, err := f.store.CloseOf(context.Background(), period)
 	require.NoError(t, err)
@@ -303,4 +310,24 @@ func TestBrowserZFinanceCloses(t *testing.T) {
 	shot(t, bctx, "16-accounts")
 	require.NoError(t, chromedp.Run(bctx, chromedp.Navigate(f.srv.URL+"/"), chromedp.WaitVisible("#departments")))
 	shot(t, bctx, "17-bureau-overview")
+}
+
+// waitFor polls until an element matching sel is in the page (after a click that
+// navigates; a query during the navigation is retried, not waited on).
+func waitFor(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	deadline := time.Now().Add(45 * time.Second)
+	for time.Now().Before(deadline) {
+		var found bool
+		qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := chromedp.Run(qctx, chromedp.Evaluate(fmt.Sprintf(`document.readyState === "complete" && document.querySelector(%q) !== null`, sel), &found))
+		cancel()
+		if err == nil && found {
+			return
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
+	var loc string
+	_ = chromedp.Run(ctx, chromedp.Location(&loc))
+	t.Fatalf("%s did not appear (page %s)", sel, loc)
 }
