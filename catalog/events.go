@@ -11,7 +11,7 @@ import (
 	"cloudbill/internal/csvin"
 )
 
-// Work-order event file columns (FORMATS.md).
+// Work-order event file columns (docs/formats.md).
 var eventSpec = csvin.Spec{
 	Required: []string{"order_id", "event", "effective_date", "department_id", "project_id", "vendor_id", "zone", "item_code", "quantity"},
 	Optional: []string{"resource_id", "resource_type", "portion"},

@@ -12,7 +12,7 @@ import (
 	"cloudbill/internal/csvin"
 )
 
-// Catalog file columns (FORMATS.md).
+// Catalog file columns (docs/formats.md).
 var catalogSpec = csvin.Spec{
 	Required: []string{"code", "name", "category", "unit", "billing", "price_internet", "price_extranet"},
 	Optional: []string{"meter_metric", "meter_agg", "mode"},

@@ -11,7 +11,7 @@ import (
 	"cloudbill/rating"
 )
 
-// CSVColumns are the columns every statement CSV starts with (FORMATS.md, "Statement
+// CSVColumns are the columns every statement CSV starts with (docs/formats.md, "Statement
 // files"), one row per statement line.
 var CSVColumns = []string{"period", "department_id", "vendor_id", "project_id", "category", "order_id",
 	"item_code", "zone", "from", "to", "days", "days_in_month", "quantity", "unit_price", "amount", "kind"}

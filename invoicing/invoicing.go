@@ -1,7 +1,7 @@
 // Package invoicing owns the statements of a rated month: the department statement
 // (部门月度账单), the vendor settlement (服务商结算单) and the finance summary (财政月度汇总),
 // built from the month's rated lines, the organisation, the catalog, the vendors'
-// deductions and the month's close; their CSV files (FORMATS.md "Statement files"); and
+// deductions and the month's close; their CSV files (docs/formats.md "Statement files"); and
 // their printed layout as sheet.Docs, which a Typesetter (package invoicing/pdf) turns
 // into PDF.
 //

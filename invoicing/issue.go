@@ -50,7 +50,7 @@ type Summary struct {
 	Files int
 }
 
-// Issue writes the statements of month p under outDir/<p>, per FORMATS.md: summary.pdf
+// Issue writes the statements of month p under outDir/<p>, per docs/formats.md: summary.pdf
 // and .csv, departments/<id>.pdf and .csv, vendors/<id>.pdf and .csv. The month's folder
 // is written aside and then put in place, replacing an earlier issue whole. A closed
 // month's files are final and the same bytes at every re-issue; an open month's are

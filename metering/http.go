@@ -55,7 +55,7 @@ type HandlerConfig struct {
 	Ranges *Ranges
 }
 
-// Answer is the body of a 200 answer (FORMATS.md).
+// Answer is the body of a 200 answer (docs/formats.md).
 type Answer struct {
 	Accepted   int        `json:"accepted"`
 	Duplicates int        `json:"duplicates"`

@@ -53,7 +53,7 @@ func FormatOf(name string, head []byte) Format {
 	return CSV
 }
 
-// Columns of a sample stream (FORMATS.md).
+// Columns of a sample stream (docs/formats.md).
 const (
 	colResource = "resource_id"
 	colMetric   = "metric"

@@ -38,7 +38,7 @@ func (s *Server) Routes() []Route {
 		{Method: "GET", Pattern: "/accounts", Rule: fixed(access.Manage, access.Accounts), handle: s.accountsPage},
 		{Method: "POST", Pattern: "/accounts/{login}/disable", Rule: loginRule, handle: s.disableAccount},
 
-		// JSON API (FORMATS.md "Portal and its API")
+		// JSON API (docs/http.md "Portal and its API")
 		{Method: "GET", Pattern: "/api/v1/me", API: true, Rule: self, handle: s.apiMe},
 		{Method: "GET", Pattern: "/api/v1/periods", API: true, Rule: fixed(access.View, access.Months), handle: s.apiPeriods},
 		{Method: "GET", Pattern: "/api/v1/breakdown", API: true, Rule: breakdownRule, handle: s.apiBreakdown},

@@ -32,7 +32,7 @@ func tableCounts(t *testing.T, s *chstore.Store) map[string]uint64 {
 	out := map[string]uint64{}
 	for _, tbl := range masterTables {
 		var n uint64
-		require.NoError(t, s.Conn().QueryRow(context.Background(), "SELECT count() FROM "+tbl).Scan(&n))
+		require.NoError(t, chtest.Conn(t, s).QueryRow(context.Background(), "SELECT count() FROM "+tbl).Scan(&n))
 		out[tbl] = n
 	}
 	return out

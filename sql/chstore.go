@@ -92,6 +92,7 @@ func ParseDSN(dsn string) (Config, error) {
 type Store struct {
 	conn      driver.Conn
 	db        string
+	cfg       Config
 	chunkRows int
 }
 
@@ -118,11 +119,15 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.TLS {
 		opt.TLS = &tls.Config{}
 	}
+	dbName, err := quoteIdent(cfg.Database)
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse database: %w", err)
+	}
 	boot, err := clickhouse.Open(opt)
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse %s: %w", cfg.Addr, err)
 	}
-	if err := boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+cfg.Database); err != nil {
+	if err := boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+dbName); err != nil {
 		boot.Close()
 		return nil, fmt.Errorf("clickhouse %s: create database: %w", cfg.Addr, err)
 	}
@@ -132,7 +137,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse %s: %w", cfg.Addr, err)
 	}
-	s := &Store{conn: conn, db: cfg.Database, chunkRows: cfg.SampleChunkRows}
+	s := &Store{conn: conn, db: cfg.Database, cfg: cfg, chunkRows: cfg.SampleChunkRows}
 	if s.chunkRows <= 0 {
 		s.chunkRows = DefaultSampleChunkRows
 	}
@@ -146,9 +151,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 // Close closes the connection pool.
 func (s *Store) Close() error { return s.conn.Close() }
 
-// Conn is the underlying clickhouse-go connection, for the adapters in this package and
-// for tests that look at tables directly.
-func (s *Store) Conn() driver.Conn { return s.conn }
+// Config is the configuration the store was opened with (the server's address, the
+// database, the credentials).
+func (s *Store) Config() Config { return s.cfg }
 
 // Database is the database name.
 func (s *Store) Database() string { return s.db }

@@ -24,9 +24,9 @@ func TestMigrateTwice(t *testing.T) {
 	ctx := context.Background()
 	require.NoError(t, s.Migrate(ctx), "migrations are re-runnable")
 	var n uint64
-	require.NoError(t, s.Conn().QueryRow(ctx, "SELECT count() FROM schema_migrations").Scan(&n))
+	require.NoError(t, chtest.Conn(t, s).QueryRow(ctx, "SELECT count() FROM schema_migrations").Scan(&n))
 	var files uint64
-	require.NoError(t, s.Conn().QueryRow(ctx, "SELECT uniqExact(version) FROM schema_migrations").Scan(&files))
+	require.NoError(t, chtest.Conn(t, s).QueryRow(ctx, "SELECT uniqExact(version) FROM schema_migrations").Scan(&files))
 	assert.Equal(t, files, n, "each migration recorded once")
 }
 

@@ -101,7 +101,7 @@ func TestClaimCloseStaleClaims(t *testing.T) {
 	ctx := context.Background()
 	host, _ := os.Hostname()
 	insert := func(p calendar.Period, host string, pid uint32, expiresIn int) {
-		require.NoError(t, s.Conn().Exec(ctx, `INSERT INTO close_claims (period, claim_id, host, pid, holder, claimed_at, expires_at, released)
+		require.NoError(t, chtest.Conn(t, s).Exec(ctx, `INSERT INTO close_claims (period, claim_id, host, pid, holder, claimed_at, expires_at, released)
 SELECT ?, ?, ?, ?, 'crashed', now() - 5, now() + ?, 0`, p.Key(), host+"-"+p.String(), host, pid, int32(expiresIn)))
 	}
 	expired, deadPid, foreign := calendar.MustPeriod("2026-07"), calendar.MustPeriod("2026-08"), calendar.MustPeriod("2026-09")

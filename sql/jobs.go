@@ -3,34 +3,22 @@ package chstore
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"cloudbill/internal/calendar"
+	"cloudbill/invoicing/jobrun"
 )
 
-// JobStatus is how a scheduled job run ended.
-type JobStatus string
+// JobRun and JobStatus are package jobrun's: the record the scheduler writes; the store
+// keeps it in table job_runs.
+type (
+	JobRun    = jobrun.Run
+	JobStatus = jobrun.Status
+)
 
 const (
-	JobOK     JobStatus = "ok"     // done
-	JobFailed JobStatus = "failed" // stopped on an error (Error says which)
+	JobOK     = jobrun.OK
+	JobFailed = jobrun.Failed
 )
-
-// JobRun records one completed run of a scheduled job (table job_runs).
-type JobRun struct {
-	// Job is the job's name: "rate" (daily provisional rating) or "close" (monthly close
-	// and statements).
-	Job    string
-	Period calendar.Period
-	// Trigger is what started it: "schedule" (a cron tick) or "catch-up" (on start).
-	Trigger    string
-	StartedAt  time.Time
-	FinishedAt time.Time
-	Status     JobStatus
-	// Detail says what the run did in words ("closed", "already closed", …).
-	Detail string
-	Error  string
-}
 
 // InsertJobRun records a completed job run.
 func (s *Store) InsertJobRun(ctx context.Context, r JobRun) error {

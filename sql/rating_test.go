@@ -32,7 +32,7 @@ type sample struct {
 func insertSamples(t *testing.T, s *chstore.Store, v uint64, ss []sample) {
 	t.Helper()
 	ctx := context.Background()
-	b, err := s.Conn().PrepareBatch(ctx, "INSERT INTO usage_samples (resource_id, metric, ts, value, source, ingested_at, version)")
+	b, err := chtest.Conn(t, s).PrepareBatch(ctx, "INSERT INTO usage_samples (resource_id, metric, ts, value, source, ingested_at, version)")
 	require.NoError(t, err)
 	for _, x := range ss {
 		ts, err := time.Parse(time.RFC3339, x.ts)
@@ -115,7 +115,7 @@ func TestUsageAggregatesHandComputed(t *testing.T) {
 		insertSamples(t, s, uint64(10+i), byVersion[v])
 	}
 	t.Run("ingested twice", check)
-	require.NoError(t, s.Conn().Exec(ctx, "OPTIMIZE TABLE usage_samples FINAL"))
+	require.NoError(t, chtest.Conn(t, s).Exec(ctx, "OPTIMIZE TABLE usage_samples FINAL"))
 	t.Run("after merge", check)
 }
 
@@ -281,7 +281,7 @@ func TestRateStoreAndReadBack(t *testing.T) {
 	// the superseded run's rows are deleted (a mutation: give it a few seconds)
 	assert.Eventually(t, func() bool {
 		var n uint64
-		err := s.Conn().QueryRow(ctx, "SELECT uniqExact(run_id) FROM rated_lines WHERE period = ?", p.Key()).Scan(&n)
+		err := chtest.Conn(t, s).QueryRow(ctx, "SELECT uniqExact(run_id) FROM rated_lines WHERE period = ?", p.Key()).Scan(&n)
 		return err == nil && n == 1
 	}, 20*time.Second, 200*time.Millisecond, "superseded run's lines left in rated_lines")
 }
@@ -296,7 +296,7 @@ func lineText(l rating.Line) string {
 // rawLines is the month's stored rows exactly as ClickHouse holds them.
 func rawLines(t *testing.T, s *chstore.Store, p calendar.Period) []string {
 	t.Helper()
-	rows, err := s.Conn().Query(context.Background(), `SELECT toString(tuple(*)) FROM rated_lines WHERE period = ? ORDER BY run_id, seq`, p.Key())
+	rows, err := chtest.Conn(t, s).Query(context.Background(), `SELECT toString(tuple(*)) FROM rated_lines WHERE period = ? ORDER BY run_id, seq`, p.Key())
 	require.NoError(t, err)
 	defer rows.Close()
 	var out []string

@@ -45,7 +45,7 @@ func TestSampleQueriesBoundedMemory(t *testing.T) {
 	s, err := chstore.Open(ctx, cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() {
-		_ = s.Conn().Exec(context.Background(), "DROP DATABASE IF EXISTS "+cfg.Database)
+		_ = s.DropDatabase(context.Background(), cfg.Database)
 		_ = s.Close()
 	})
 	fill := `INSERT INTO usage_samples (resource_id, metric, ts, value, source, ingested_at, version)
@@ -54,8 +54,8 @@ SELECT concat('vm-', substring(toString(100000 + number % 2000), 2)),
        toDateTime(1793491200 + intDiv(number, 4000) * 300),
        (number * 7919) % 10000 / 100, 'test', now(), number + 1
 FROM system.numbers LIMIT 2400000`
-	require.NoError(t, s.Conn().Exec(ctx, fill))
-	require.NoError(t, s.Conn().Exec(ctx, `INSERT INTO usage_samples (resource_id, metric, ts, value, source, ingested_at, version)
+	require.NoError(t, chtest.Conn(t, s).Exec(ctx, fill))
+	require.NoError(t, chtest.Conn(t, s).Exec(ctx, `INSERT INTO usage_samples (resource_id, metric, ts, value, source, ingested_at, version)
 SELECT concat('vm-', substring(toString(100000 + number % 2000), 2)),
        if(intDiv(number, 2000) % 2 = 0, 'cpu_util', 'net_out_gb'),
        toDateTime(1793491200 + intDiv(number, 4000) * 300),
@@ -66,7 +66,7 @@ FROM system.numbers WHERE number % 10 = 0 LIMIT 240000`))
 
 	t.Run("grouping the whole month at once exceeds the limit", func(t *testing.T) {
 		var n uint64
-		err := s.Conn().QueryRow(limited, `SELECT count() FROM (SELECT resource_id, metric, ts, argMax(value, version)
+		err := chtest.Conn(t, s).QueryRow(limited, `SELECT count() FROM (SELECT resource_id, metric, ts, argMax(value, version)
 FROM usage_samples GROUP BY resource_id, metric, ts)`).Scan(&n)
 		require.Error(t, err, "the limit must be far below what the data needs, or this test proves nothing")
 		assert.Contains(t, err.Error(), "Memory limit")

@@ -59,7 +59,7 @@ func TestSamplesIdempotent(t *testing.T) {
 	assert.Equal(t, time.Date(2026, 11, 1, 0, 1, 0, 0, time.UTC), latest[1].TS.UTC())
 
 	// after ClickHouse merges the rows, the figures are the same
-	require.NoError(t, s.Conn().Exec(ctx, "OPTIMIZE TABLE usage_samples FINAL"))
+	require.NoError(t, chtest.Conn(t, s).Exec(ctx, "OPTIMIZE TABLE usage_samples FINAL"))
 	merged, err := s.SampleStats(ctx, chstoreFilter())
 	require.NoError(t, err)
 	assert.Equal(t, got.Samples, merged.Samples)

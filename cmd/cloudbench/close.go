@@ -45,8 +45,8 @@ func benchClose(ctx context.Context) error {
 	if err := s.SaveRun(ctx, run, lines, nil); err != nil {
 		return err
 	}
-	var days uint64
-	if err := s.Conn().QueryRow(ctx, "SELECT count() FROM rated_days").Scan(&days); err != nil {
+	days, err := s.RowCount(ctx, "rated_days")
+	if err != nil {
 		return err
 	}
 	fmt.Printf("stored the month: %d lines, %d days of detail, in %.2f s\n", len(lines), days, time.Since(t0).Seconds())

@@ -170,7 +170,7 @@ func measure(ctx context.Context, addr, db string, want int, load func(db string
 		return 0, err
 	}
 	defer s.Close()
-	defer s.Conn().Exec(context.Background(), "DROP DATABASE IF EXISTS "+db)
+	defer s.DropDatabase(context.Background(), db)
 	quiesce(ctx, s)
 	start := time.Now()
 	secs, err := load(db)
@@ -200,8 +200,7 @@ func median(v []float64) float64 {
 func quiesce(ctx context.Context, s *chstore.Store) {
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
-		var n uint64
-		if err := s.Conn().QueryRow(ctx, "SELECT count() FROM system.merges").Scan(&n); err != nil || n == 0 {
+		if n, err := s.RunningMerges(ctx); err != nil || n == 0 {
 			return
 		}
 		time.Sleep(200 * time.Millisecond)

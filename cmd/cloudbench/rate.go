@@ -69,8 +69,8 @@ func benchRate(ctx context.Context) error {
 	if err := s.SynthesizeSamples(ctx, p, rs, n); err != nil {
 		return err
 	}
-	var stored uint64
-	if err := s.Conn().QueryRow(ctx, "SELECT count() FROM usage_samples").Scan(&stored); err != nil {
+	stored, err := s.RowCount(ctx, "usage_samples")
+	if err != nil {
 		return err
 	}
 	fmt.Printf("samples: %d synthesized in ClickHouse in %.1f s (CLOUDBENCH_RATE_SAMPLES=%d)\n", stored, time.Since(t1).Seconds(), n)
@@ -78,8 +78,8 @@ func benchRate(ctx context.Context) error {
 	if err := s.SettleMerges(ctx, 10*time.Minute); err != nil {
 		return err
 	}
-	var parts uint64
-	if err := s.Conn().QueryRow(ctx, "SELECT count() FROM system.parts WHERE database = 'bench' AND table = 'usage_samples' AND active").Scan(&parts); err != nil {
+	parts, err := s.ActiveParts(ctx, "usage_samples")
+	if err != nil {
 		return err
 	}
 	fmt.Printf("background merges settled in %.1f s (%d active parts)\n", time.Since(t3).Seconds(), parts)

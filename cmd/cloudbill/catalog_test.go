@@ -35,7 +35,7 @@ func catalogDSN(t *testing.T) string {
 	db := cfg.Database
 	t.Cleanup(func() {
 		if s, err := chstore.Open(context.Background(), cfg); err == nil {
-			_ = s.Conn().Exec(context.Background(), "DROP DATABASE IF EXISTS "+db)
+			_ = s.DropDatabase(context.Background(), db)
 			_ = s.Close()
 		}
 	})

@@ -19,6 +19,7 @@ import (
 	"cloudbill/invoicing/monthclose"
 	"cloudbill/rating"
 	"cloudbill/sql"
+	"cloudbill/sql/chtest"
 )
 
 // at runs one command on dsn with the clock stopped at now (run's clock is the real
@@ -138,7 +139,7 @@ func TestCloseCommand(t *testing.T) {
 		require.NoError(t, err)
 		assert.Len(t, cs, 1)
 		var rows uint64
-		require.NoError(t, s.Conn().QueryRow(ctx, "SELECT count() FROM period_closes").Scan(&rows))
+		require.NoError(t, chtest.Conn(t, s).QueryRow(ctx, "SELECT count() FROM period_closes").Scan(&rows))
 		assert.Equal(t, uint64(1), rows, "nothing written")
 	})
 	t.Run("a closed month is not re-rated", func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"cloudbill/internal/calendar"
 	"cloudbill/invoicing/monthclose"
 	"cloudbill/sql"
+	"cloudbill/sql/chtest"
 )
 
 // TestConcurrentCloses: two `close` of the same month at once write exactly one
@@ -45,7 +46,7 @@ func TestConcurrentCloses(t *testing.T) {
 	require.NoError(t, err)
 	defer s.Close()
 	var rows uint64
-	require.NoError(t, s.Conn().QueryRow(context.Background(), "SELECT count() FROM period_closes WHERE period = 202611").Scan(&rows))
+	require.NoError(t, chtest.Conn(t, s).QueryRow(context.Background(), "SELECT count() FROM period_closes WHERE period = 202611").Scan(&rows))
 	assert.Equal(t, uint64(1), rows, "period_closes rows of 2026-11")
 
 	t.Run("told when it may not wait", func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 
 	"cloudbill/internal/calendar"
 	"cloudbill/sql"
+	"cloudbill/sql/chtest"
 )
 
 // A vendor's Prometheus that cannot be reached: every window fails, the month is
@@ -72,7 +73,7 @@ mappings:
 	require.NoError(t, err)
 	defer s.Close()
 	var n uint64
-	require.NoError(t, s.Conn().QueryRow(context.Background(), "SELECT count() FROM collect_incomplete_closes WHERE period = ? AND missing = 24", calendar.MustPeriod("2026-11").Key()).Scan(&n))
+	require.NoError(t, chtest.Conn(t, s).QueryRow(context.Background(), "SELECT count() FROM collect_incomplete_closes WHERE period = ? AND missing = 24", calendar.MustPeriod("2026-11").Key()).Scan(&n))
 	assert.Equal(t, uint64(1), n)
 	// closing again is the usual no-op
 	_, _, err = at(t, dsn, dec1, "close", "--period", "2026-11")

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -37,7 +39,7 @@ func TestCommandsAreDescribed(t *testing.T) {
 	}
 	for name, c := range leaves(commands(), "") {
 		assert.NotNil(t, c.Flags, name)
-		assert.NotContains(t, c.Long, "FORMATS.md", "%s: the reference is docs/", name)
+		assert.NotContains(t, c.Long, "docs/formats.md", "%s: the reference is docs/", name)
 	}
 }
 
@@ -122,4 +124,13 @@ func TestFlagsAfterArguments(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"a.csv", "--b.csv"}, pos)
 	assert.Equal(t, "2026-11-01", eff.Get().String())
+}
+
+// docs/cli.md is the reference of the command line: every command has its line there.
+func TestEveryCommandIsDocumented(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "cli.md"))
+	require.NoError(t, err)
+	for _, c := range commands() {
+		assert.Regexp(t, `(?m)^`+c.Name+` `, string(b), "docs/cli.md: add a line for `cloudbill %s` to its Commands block", c.Name)
+	}
 }

@@ -148,7 +148,7 @@ func (a *app) freshDemoDatabase(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := s.Conn().Exec(ctx, "DROP DATABASE IF EXISTS cloudbill_demo"); err != nil {
+		if err := s.DropDatabase(ctx, "cloudbill_demo"); err != nil {
 			return err
 		}
 		a.close()

@@ -13,6 +13,7 @@ import (
 
 	"cloudbill/metering"
 	"cloudbill/sql"
+	"cloudbill/sql/chtest"
 )
 
 func newDropper(t *testing.T, dsn, dir string, marker bool) (*dropper, *chstore.Store) {
@@ -37,7 +38,7 @@ const dropCSV = "resource_id,metric,ts,value\necs-001,cpu_util,2026-11-05T00:00:
 
 func distinctSamples(t *testing.T, s *chstore.Store) (n uint64, sum float64) {
 	t.Helper()
-	require.NoError(t, s.Conn().QueryRow(context.Background(),
+	require.NoError(t, chtest.Conn(t, s).QueryRow(context.Background(),
 		"SELECT count(), sum(v) FROM (SELECT argMax(value, version) AS v FROM usage_samples GROUP BY resource_id, metric, ts)").Scan(&n, &sum))
 	return n, sum
 }

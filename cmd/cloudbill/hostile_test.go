@@ -31,6 +31,7 @@ import (
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/csvin"
 	chstore "cloudbill/sql"
+	"cloudbill/sql/chtest"
 )
 
 // hostile is one case's world: a fresh database and a folder of its own.
@@ -92,7 +93,7 @@ func (h *hostile) state() state {
 	h.t.Helper()
 	ctx := context.Background()
 	st := state{rows: map[string]uint64{}, files: map[string]string{}}
-	rows, err := h.s.Conn().Query(ctx, "SELECT name FROM system.tables WHERE database = currentDatabase()")
+	rows, err := chtest.Conn(h.t, h.s).Query(ctx, "SELECT name FROM system.tables WHERE database = currentDatabase()")
 	require.NoError(h.t, err)
 	var tables []string
 	for rows.Next() {
@@ -104,7 +105,7 @@ func (h *hostile) state() state {
 	rows.Close()
 	for _, tb := range tables {
 		var n uint64
-		require.NoError(h.t, h.s.Conn().QueryRow(ctx, "SELECT count() FROM `"+tb+"`").Scan(&n))
+		require.NoError(h.t, chtest.Conn(h.t, h.s).QueryRow(ctx, "SELECT count() FROM `"+tb+"`").Scan(&n))
 		st.rows[tb] = n
 	}
 	// the folder above the case's: a file escaping --out would land there
@@ -211,7 +212,7 @@ func (h *hostile) meteredOrder() {
 func (h *hostile) storeSamples(values map[string]float64) {
 	h.t.Helper()
 	ctx := context.Background()
-	b, err := h.s.Conn().PrepareBatch(ctx, "INSERT INTO usage_samples (resource_id, metric, ts, value, source, ingested_at, version)")
+	b, err := chtest.Conn(h.t, h.s).PrepareBatch(ctx, "INSERT INTO usage_samples (resource_id, metric, ts, value, source, ingested_at, version)")
 	require.NoError(h.t, err)
 	for ts, v := range values {
 		at, err := time.Parse(time.RFC3339, ts)

@@ -49,7 +49,7 @@ func freshDB(t *testing.T, addr chstore.Config) (dsn string, s *chstore.Store) {
 	s, err := chstore.Open(context.Background(), addr)
 	require.NoError(t, err)
 	t.Cleanup(func() {
-		_ = s.Conn().Exec(context.Background(), "DROP DATABASE IF EXISTS "+addr.Database)
+		_ = s.DropDatabase(context.Background(), addr.Database)
 		_ = s.Close()
 	})
 	return dsnOf(addr), s

@@ -1,4 +1,4 @@
-// Package csvin reads the CSV input files of cloudbill (FORMATS.md): UTF-8 with or
+// Package csvin reads the CSV input files of cloudbill (docs/formats.md): UTF-8 with or
 // without a byte-order mark, or GB18030/GBK as Excel on a Chinese Windows saves it; a
 // header row that names the columns in any order; unknown columns refused unless they
 // start with "x_". Reading streams: memory does not grow with the file.

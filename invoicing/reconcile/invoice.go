@@ -17,7 +17,7 @@ import (
 	"cloudbill/internal/money"
 )
 
-// Columns of a vendor invoice (FORMATS.md): required and optional.
+// Columns of a vendor invoice (docs/formats.md): required and optional.
 var InvoiceSpec = csvin.Spec{
 	Required: []string{"vendor_id", "period", "order_id", "item_code", "amount"},
 	Optional: []string{"quantity", "days"},

@@ -28,9 +28,9 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"cloudbill/internal/calendar"
+	"cloudbill/invoicing/jobrun"
 	"cloudbill/invoicing/monthclose"
 	"cloudbill/rating"
-	"cloudbill/sql"
 )
 
 // Default schedules (standard five-field cron specs, Asia/Shanghai).
@@ -121,7 +121,7 @@ type Store interface {
 	// not).
 	LatestRun(ctx context.Context, p calendar.Period) (rating.Run, error)
 	// InsertJobRun records a completed job.
-	InsertJobRun(ctx context.Context, r chstore.JobRun) error
+	InsertJobRun(ctx context.Context, r jobrun.Run) error
 }
 
 // Params are the scheduler's collaborators.
@@ -405,10 +405,10 @@ func (s *Scheduler) closeMonth(ctx context.Context, p calendar.Period, trigger s
 }
 
 func (s *Scheduler) record(ctx context.Context, job string, p calendar.Period, trigger string, started time.Time, detail string, err error) {
-	r := chstore.JobRun{Job: job, Period: p, Trigger: trigger, StartedAt: started, FinishedAt: s.p.Now(),
-		Status: chstore.JobOK, Detail: detail}
+	r := jobrun.Run{Job: job, Period: p, Trigger: trigger, StartedAt: started, FinishedAt: s.p.Now(),
+		Status: jobrun.OK, Detail: detail}
 	if err != nil {
-		r.Status, r.Error = chstore.JobFailed, err.Error()
+		r.Status, r.Error = jobrun.Failed, err.Error()
 		s.log.Error(job+" job", "period", p.String(), "trigger", trigger, "error", err)
 	} else {
 		s.log.Info(job+" job", "period", p.String(), "trigger", trigger, "detail", detail)

@@ -263,7 +263,7 @@ func checkSamples(t *testing.T, e *env, n int) {
 // rawRows counts stored rows, duplicates included.
 func rawRows(t *testing.T, e *env) uint64 {
 	var n uint64
-	require.NoError(t, e.store.Conn().QueryRow(context.Background(), "SELECT count() FROM usage_samples").Scan(&n))
+	require.NoError(t, chtest.Conn(t, e.store).QueryRow(context.Background(), "SELECT count() FROM usage_samples").Scan(&n))
 	return n
 }
 

@@ -18,6 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
 	"cloudbill/internal/chserver"
 	"cloudbill/sql"
 )
@@ -95,7 +98,7 @@ func New(t testing.TB) *chstore.Store {
 		t.Fatalf("open test database: %v", err)
 	}
 	t.Cleanup(func() {
-		_ = s.Conn().Exec(context.Background(), "DROP DATABASE IF EXISTS "+cfg.Database)
+		_ = s.DropDatabase(context.Background(), cfg.Database)
 		_ = s.Close()
 	})
 	return s
@@ -115,4 +118,21 @@ func DSN(t testing.TB, db string) string {
 		return "clickhouse://" + a + "/" + db
 	}
 	return "clickhouse://" + user + ":" + password + "@" + a + "/" + db
+}
+
+// Conn opens a connection of its own to s's database (on s's server), for tests that
+// look at tables directly; it is closed when the test ends. Production code has no such
+// access: its SQL stays in package chstore, behind named methods.
+func Conn(t testing.TB, s *chstore.Store) driver.Conn {
+	t.Helper()
+	cfg := s.Config()
+	conn, err := clickhouse.Open(&clickhouse.Options{
+		Addr: []string{cfg.Addr},
+		Auth: clickhouse.Auth{Database: cfg.Database, Username: cfg.User, Password: cfg.Password},
+	})
+	if err != nil {
+		t.Fatalf("open test connection: %v", err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn
 }

@@ -1,5 +1,5 @@
 // Package invoicefile reads a vendor invoice file in either format vendors send: CSV
-// (FORMATS.md; read by reconcile.ReadInvoice) or an Excel workbook (.xlsx, read with
+// (docs/formats.md; read by reconcile.ReadInvoice) or an Excel workbook (.xlsx, read with
 // excelize). It is the adapter that keeps the spreadsheet library out of package
 // reconcile.
 //
