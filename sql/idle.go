@@ -415,3 +415,22 @@ func (s *Store) Deliveries(ctx context.Context, id idle.CaseID) ([]idle.Delivery
 	}
 	return out, nil
 }
+
+// UtilisationP95Rows runs the bare p95 query of the idle analysis over [from, to) (every
+// resource's cpu_util and mem_util, nothing joined, nothing kept) and returns how many
+// (resource, metric) rows it gave: for the benchmark, which compares it with the whole
+// analysis.
+func (s *Store) UtilisationP95Rows(ctx context.Context, from, to time.Time) (int, error) {
+	rows, err := s.conn.Query(ctx, `SELECT resource_id, metric, quantileExact(0.95)(value) FROM usage_samples
+WHERE ts >= toDateTime(?) AND ts < toDateTime(?) AND metric IN ('cpu_util', 'mem_util')
+GROUP BY resource_id, metric`, from.Unix(), to.Unix())
+	if err != nil {
+		return 0, fmt.Errorf("p95 utilisation: %w", err)
+	}
+	defer rows.Close()
+	k := 0
+	for rows.Next() {
+		k++
+	}
+	return k, rows.Err()
+}

@@ -68,8 +68,8 @@ func benchIdle(ctx context.Context) error {
 	if err := s.SynthesizeUtilisation(ctx, p, rs, n); err != nil {
 		return err
 	}
-	var stored uint64
-	if err := s.Conn().QueryRow(ctx, "SELECT count() FROM usage_samples").Scan(&stored); err != nil {
+	stored, err := s.RowCount(ctx, "usage_samples")
+	if err != nil {
 		return err
 	}
 	fmt.Printf("city: %d orders, %d resource-metrics, %d samples synthesized in %.1f s\n", m.Counts.Orders, len(rs), stored, time.Since(t1).Seconds())
@@ -79,18 +79,8 @@ func benchIdle(ctx context.Context) error {
 	from, to := idle.Window(date)
 	bare := func() (time.Duration, int, error) {
 		t := time.Now()
-		rows, err := s.Conn().Query(ctx, `SELECT resource_id, metric, quantileExact(0.95)(value) FROM usage_samples
-WHERE ts >= toDateTime(?) AND ts < toDateTime(?) AND metric IN ('cpu_util', 'mem_util')
-GROUP BY resource_id, metric`, from.Start().Unix(), to.AddDays(1).Start().Unix())
-		if err != nil {
-			return 0, 0, err
-		}
-		k := 0
-		for rows.Next() {
-			k++
-		}
-		rows.Close()
-		return time.Since(t), k, rows.Err()
+		k, err := s.UtilisationP95Rows(ctx, from.Start(), to.AddDays(1).Start())
+		return time.Since(t), k, err
 	}
 	bin, err := cloudbillBinary(ctx, dir)
 	if err != nil {
