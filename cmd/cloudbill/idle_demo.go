@@ -11,6 +11,7 @@ import (
 
 	"cloudbill/idle"
 	"cloudbill/internal/calendar"
+	"cloudbill/internal/money"
 )
 
 // demoIdle is the demo's idle-resource step: the analysis of the month's last day (cases
@@ -71,5 +72,5 @@ func (s *demoSteps) idle(ctx context.Context, p calendar.Period, interval, out s
 func (r demoIdle) summary(row func(k, v string)) {
 	row("idle: departments over ratio", fmt.Sprint(r.over))
 	row("idle: cases opened", fmt.Sprint(r.cases))
-	row("idle: saving a month (CNY)", r.saving.StringFixed(2))
+	row("idle: saving a month (CNY)", money.Grouped(r.saving))
 }
