@@ -88,28 +88,45 @@ var IdleMeasureChunk = 4000
 // are counted (excluded) and not used. Per resource: the days with a valid sample, the
 // valid samples, the excluded ones, and the exact 95th percentile (quantileExact) of the
 // capacity used at each sample, value × qty of its day, in 10⁻⁸ units (value in
-// micro-percent × qty).
+// micro-percent × qty); and (last column) whether some day held more rows than
+// identities.
+//
+// fast: the rows are read as stored, without grouping them by identity (grouping millions
+// of identities is what costs); the last column then tells the resources whose rows hold a
+// duplicate or a correction, which MeasureIdle measures again with fast = false (argMax
+// per identity). Both give the same figures for a resource without such rows.
 //
 // Identities are grouped by (cityHash64(resource_id, metric), ts) unless byName: MeasureIdle
 // checks first that the spans' pairs have distinct hashes.
-func idleMeasureQuery(from, to calendar.Date, byName bool) (string, []any) {
+func idleMeasureQuery(from, to calendar.Date, byName, fast bool) (string, []any) {
 	key, skey, using := "cityHash64(resource_id, metric) AS h", "cityHash64(resource_id, metric) AS h", "h"
 	if byName {
 		key, skey, using = "resource_id, metric", "resource_id, metric", "resource_id, metric"
 	}
-	return `SELECT oid, toUInt32(countIf(dcnt > 0)), sumIf(dcnt, dcnt > 0), sum(dexcl), quantileExactIfMerge(0.95)(qs)
-FROM (
-    SELECT oid, day, countIf(ok) AS dcnt, countIf(NOT ok) AS dexcl,
-           quantileExactIfState(0.95)(toDecimal128(round(if(ok, v, 0) * 1000000), 0) * qty, ok) AS qs
-    FROM (
-        SELECT ` + key + `, ts, toDate(ts, 'Asia/Shanghai') AS day, argMax(value, version) AS v,
+	inner := `SELECT ` + key + `, ts, toDate(ts, 'Asia/Shanghai') AS day, argMax(value, version) AS v,
                isFinite(v) AND v >= 0 AND v <= 100 AS ok
         FROM usage_samples
         WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
           AND metric IN ('cpu_util', 'mem_util')
           AND resource_id IN (SELECT resource_id FROM idle_spans)
           AND (resource_id, metric) IN (SELECT resource_id, metric FROM idle_spans)
-        GROUP BY ` + using + `, ts
+        GROUP BY ` + using + `, ts`
+	if fast {
+		inner = `SELECT ` + key + `, ts, toDate(ts, 'Asia/Shanghai') AS day, value AS v,
+               isFinite(v) AND v >= 0 AND v <= 100 AS ok
+        FROM usage_samples
+        WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
+          AND metric IN ('cpu_util', 'mem_util')
+          AND resource_id IN (SELECT resource_id FROM idle_spans)
+          AND (resource_id, metric) IN (SELECT resource_id, metric FROM idle_spans)`
+	}
+	return `SELECT oid, toUInt32(countIf(dcnt > 0)), sumIf(dcnt, dcnt > 0), sum(dexcl), quantileExactIfMerge(0.95)(qs), toUInt8(max(ddup) > 0)
+FROM (
+    SELECT oid, day, countIf(ok) AS dcnt, countIf(NOT ok) AS dexcl,
+           quantileExactIfState(0.95)(toDecimal128(round(if(ok, v, 0) * 1000000), 0) * qty, ok) AS qs,
+           count() - uniqExact(ts) AS ddup
+    FROM (
+        ` + inner + `
     ) ALL INNER JOIN (
         SELECT ` + skey + `, oid, from_date, to_date, qty FROM idle_spans
     ) USING (` + using + `)
@@ -123,19 +140,32 @@ const idleSpanHashesDistinct = `SELECT uniqExact(resource_id, metric) = uniqExac
 
 // MeasureIdle computes the measures of the resources over [from, to] in ClickHouse, in
 // chunks of IdleMeasureChunk resources (samples never come to Go). A resource without a
-// valid sample in the window is absent from the result.
+// valid sample in the window is absent from the result. Each chunk is read as stored
+// first; the resources whose rows hold a duplicate or a correction are measured again
+// with argMax per identity (see idleMeasureQuery).
 func (s *Store) MeasureIdle(ctx context.Context, from, to calendar.Date, rs []idle.Resource) (map[catalog.OrderID]idle.Measure, error) {
 	out := make(map[catalog.OrderID]idle.Measure, len(rs))
 	for lo := 0; lo < len(rs); lo += IdleMeasureChunk {
 		hi := min(len(rs), lo+IdleMeasureChunk)
-		if err := s.measureIdle(ctx, from, to, rs[lo:hi], out); err != nil {
+		dups, err := s.measureIdle(ctx, from, to, rs[lo:hi], true, out)
+		if err != nil {
 			return nil, err
+		}
+		if len(dups) > 0 {
+			if _, err := s.measureIdle(ctx, from, to, dups, false, out); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return out, nil
 }
 
-func (s *Store) measureIdle(ctx context.Context, from, to calendar.Date, rs []idle.Resource, out map[catalog.OrderID]idle.Measure) error {
+// idleMeasureFastOnly disables the exact pass (tests that show it is needed).
+var idleMeasureFastOnly = false
+
+// measureIdle measures rs into out and returns the resources whose rows hold duplicates
+// (fast pass) to be measured again exactly.
+func (s *Store) measureIdle(ctx context.Context, from, to calendar.Date, rs []idle.Resource, fast bool, out map[catalog.OrderID]idle.Measure) ([]idle.Resource, error) {
 	spans := func() (*ext.Table, error) {
 		t, err := ext.NewTable("idle_spans", ext.Column("oid", "UInt32"), ext.Column("resource_id", "String"), ext.Column("metric", "String"),
 			ext.Column("from_date", "Date"), ext.Column("to_date", "Date"), ext.Column("qty", "Decimal(38, 6)"))
@@ -153,36 +183,42 @@ func (s *Store) measureIdle(ctx context.Context, from, to calendar.Date, rs []id
 	}
 	t, err := spans()
 	if err != nil {
-		return fmt.Errorf("measure idle resources: %w", err)
+		return nil, fmt.Errorf("measure idle resources: %w", err)
 	}
 	var distinct uint8
 	if err := s.conn.QueryRow(clickhouse.Context(ctx, clickhouse.WithExternalTable(t)), idleSpanHashesDistinct).Scan(&distinct); err != nil {
-		return fmt.Errorf("measure idle resources: %w", err)
+		return nil, fmt.Errorf("measure idle resources: %w", err)
 	}
 	if t, err = spans(); err != nil { // an external table is sent once
-		return fmt.Errorf("measure idle resources: %w", err)
+		return nil, fmt.Errorf("measure idle resources: %w", err)
 	}
-	q, args := idleMeasureQuery(from, to, distinct != 1)
+	q, args := idleMeasureQuery(from, to, distinct != 1, fast)
 	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(t)), q, args...)
 	if err != nil {
-		return fmt.Errorf("measure idle resources: %w", err)
+		return nil, fmt.Errorf("measure idle resources: %w", err)
 	}
 	defer rows.Close()
+	var again []idle.Resource
 	for rows.Next() {
 		var (
 			oid, days     uint32
 			samples, excl uint64
 			p95           decimal.Decimal
+			dup           uint8
 		)
-		if err := rows.Scan(&oid, &days, &samples, &excl, &p95); err != nil {
-			return fmt.Errorf("measure idle resources: %w", err)
+		if err := rows.Scan(&oid, &days, &samples, &excl, &p95, &dup); err != nil {
+			return nil, fmt.Errorf("measure idle resources: %w", err)
 		}
 		if int(oid) >= len(rs) {
-			return fmt.Errorf("measure idle resources: unknown resource %d", oid)
+			return nil, fmt.Errorf("measure idle resources: unknown resource %d", oid)
+		}
+		if fast && dup == 1 && !idleMeasureFastOnly {
+			again = append(again, rs[oid])
+			continue
 		}
 		out[rs[oid].Order] = idle.Measure{Days: int(days), Samples: int(samples), Excluded: int(excl), P95Used: p95.Shift(-8)}
 	}
-	return rows.Err()
+	return again, rows.Err()
 }
 
 // caseOrderJSON is a case order as stored in idle_cases.orders.

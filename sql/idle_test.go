@@ -90,6 +90,15 @@ func TestMeasureIdleHandComputed(t *testing.T) {
 			assert.False(t, ok, "a resource without samples has no measure")
 		})
 	}
+	// R1's rows hold a duplicate and a correction: read as stored they would count 42
+	// samples (39 twice, 40 and its correction 2): the exact pass (argMax per identity) is
+	// what gives 40. R2 has none: the pass as stored is already exact.
+	*chstore.IdleMeasureFastOnly = true
+	defer func() { *chstore.IdleMeasureFastOnly = false }()
+	ms, err := s.MeasureIdle(ctx, from, to, rs)
+	require.NoError(t, err)
+	assert.Equal(t, 42, ms["O1"].Samples)
+	assert.Equal(t, idle.Measure{Days: 2, Samples: 40, P95Used: decimal.RequireFromString("4")}, norm(ms["O2"]))
 }
 
 // norm makes decimals comparable with assert.Equal.

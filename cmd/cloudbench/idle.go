@@ -89,10 +89,12 @@ func benchIdle(ctx context.Context) error {
 	// samples per expected interval: the synthesized spacing
 	per := n / len(rs)
 	spacing := time.Duration(int64(p.Days())*86400/int64(max(per, 1))) * time.Second
-	interval := time.Minute // the largest interval dividing a day not above the spacing
-	for _, c := range []time.Duration{2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 20 * time.Minute, 30 * time.Minute,
-		time.Hour, 2 * time.Hour, 4 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour} {
-		if c <= spacing {
+	// the expected interval: the smallest one dividing a day not below the spacing (so
+	// that the resources have their expected samples)
+	interval := 24 * time.Hour
+	for _, c := range []time.Duration{12 * time.Hour, 6 * time.Hour, 4 * time.Hour, 2 * time.Hour, time.Hour, 30 * time.Minute,
+		20 * time.Minute, 15 * time.Minute, 10 * time.Minute, 5 * time.Minute, 2 * time.Minute, time.Minute} {
+		if c >= spacing {
 			interval = c
 		}
 	}
