@@ -115,7 +115,7 @@ func (s *Server) apiBreakdown(w http.ResponseWriter, r *http.Request, c *call) {
 		writeJSONError(w, http.StatusNotFound, "unknown department")
 		return
 	}
-	md, err := s.month(r.Context(), p)
+	md, err := s.monthLines(r.Context(), p)
 	if errors.Is(err, errNotRated) {
 		writeJSONError(w, http.StatusNotFound, p.String()+" is not rated")
 		return

@@ -31,9 +31,27 @@ type MonthState struct {
 	Issue *chstore.IssueInfo
 }
 
-// months lists the rated and closed months, newest first, with the current month (open,
-// maybe not rated) on top.
+// statesTTL bounds how long the months' states are reused between requests (a rating,
+// close or issue made by another process shows within it; one made here at once).
+const statesTTL = 2 * time.Second
+
+// monthStates lists the rated and closed months, newest first, with the current month
+// (open, maybe not rated) on top.
 func (s *Server) monthStates(ctx context.Context) ([]MonthState, error) {
+	s.statesMu.Lock()
+	defer s.statesMu.Unlock()
+	if now := time.Now(); s.states != nil && now.Sub(s.statesAt) < statesTTL && !now.Before(s.statesAt) {
+		return s.states, nil
+	}
+	ms, err := s.readMonthStates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.states, s.statesAt = ms, time.Now()
+	return ms, nil
+}
+
+func (s *Server) readMonthStates(ctx context.Context) ([]MonthState, error) {
 	rated, err := s.cfg.Store.RatedMonths(ctx)
 	if err != nil {
 		return nil, err
@@ -98,18 +116,24 @@ type monthKey struct {
 	closed bool
 }
 
-// monthData is a month's statements, built once per run and kept.
+// monthData is a month's figures, loaded once per run and kept: its lines and the
+// organisation (enough for drill-downs), and, when first asked, its statements.
 type monthData struct {
-	key   monthKey
-	once  sync.Once
-	err   error
-	st    invoicing.Statements
-	mu    sync.Mutex
-	depts map[catalog.DepartmentID]*deptReport
+	key       monthKey
+	linesOnce sync.Once
+	linesErr  error
+	lines     []rating.Line
+	org       catalog.Org
+	stOnce    sync.Once
+	stErr     error
+	st        invoicing.Statements
+	mu        sync.Mutex
+	depts     map[catalog.DepartmentID]*deptReport
 }
 
 type deptReport struct {
 	once sync.Once
+	in   breakdown.Input // the lines and days the report is built from
 	rep  breakdown.Report
 	err  error
 }
@@ -117,9 +141,9 @@ type deptReport struct {
 // errNotRated: the month has no figures yet.
 var errNotRated = errors.New("month not rated")
 
-// month returns the month's statements (invoicing.Build, the statements' own figures),
-// cached by run: a re-rate or a close makes a new entry.
-func (s *Server) month(ctx context.Context, p calendar.Period) (*monthData, error) {
+// monthEntry is the cache entry of the month's current run (a re-rate or a close makes a
+// new entry; the month's other entries go).
+func (s *Server) monthEntry(ctx context.Context, p calendar.Period) (*monthData, error) {
 	st, err := s.stateOf(ctx, p)
 	if err != nil {
 		return nil, err
@@ -129,35 +153,94 @@ func (s *Server) month(ctx context.Context, p calendar.Period) (*monthData, erro
 	}
 	key := monthKey{p, st.RunID, st.State == "closed"}
 	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
 	md, ok := s.months[key]
 	if !ok {
 		md = &monthData{key: key, depts: map[catalog.DepartmentID]*deptReport{}}
-		for k := range s.months { // keep the cache small: other runs of the month go
+		for k := range s.months {
 			if k.period == p {
 				delete(s.months, k)
 			}
 		}
 		s.months[key] = md
 	}
+	return md, nil
+}
+
+func (s *Server) drop(md *monthData) {
+	s.cacheMu.Lock()
+	if s.months[md.key] == md {
+		delete(s.months, md.key)
+	}
 	s.cacheMu.Unlock()
-	md.once.Do(func() {
+}
+
+// monthLines returns the month's lines and organisation (what a drill-down needs).
+func (s *Server) monthLines(ctx context.Context, p calendar.Period) (*monthData, error) {
+	md, err := s.monthEntry(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	md.linesOnce.Do(func() {
+		ctx := context.WithoutCancel(ctx)
+		if md.org, md.linesErr = s.cfg.Store.Org(ctx); md.linesErr != nil {
+			return
+		}
+		md.lines, md.linesErr = s.cfg.Store.RatedLines(ctx, p)
+	})
+	if md.linesErr != nil {
+		s.drop(md)
+		if errors.Is(md.linesErr, rating.ErrNotRated) {
+			return nil, errNotRated
+		}
+		return nil, md.linesErr
+	}
+	return md, nil
+}
+
+// month returns the month with its statements (invoicing.Build, the statements' own
+// figures).
+func (s *Server) month(ctx context.Context, p calendar.Period) (*monthData, error) {
+	md, err := s.monthEntry(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	md.stOnce.Do(func() {
 		m, err := invoicing.Load(context.WithoutCancel(ctx), s.cfg.Store, p, s.now)
 		if err != nil {
-			md.err = err
+			md.stErr = err
 			return
 		}
 		md.st = invoicing.Build(m)
 	})
-	if md.err != nil {
-		s.cacheMu.Lock()
-		delete(s.months, key)
-		s.cacheMu.Unlock()
-		if errors.Is(md.err, rating.ErrNotRated) {
+	if md.stErr != nil {
+		s.drop(md)
+		if errors.Is(md.stErr, rating.ErrNotRated) {
 			return nil, errNotRated
 		}
-		return nil, md.err
+		return nil, md.stErr
 	}
 	return md, nil
+}
+
+// Warm loads the figures of the latest rated months ahead of the first request (serve
+// calls it in the background at start).
+func (s *Server) Warm(ctx context.Context) error {
+	ms, err := s.monthStates(ctx)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, m := range ms {
+		if m.State == "open" || n == 2 {
+			continue
+		}
+		n++
+		if _, err := s.month(ctx, m.Period); err != nil && !errors.Is(err, errNotRated) {
+			return err
+		}
+	}
+	return nil
 }
 
 // breakdownOf is department dep's breakdown of the month: the whole rated month (as its
@@ -172,16 +255,13 @@ func (s *Server) breakdownOf(ctx context.Context, md *monthData, dep catalog.Dep
 	md.mu.Unlock()
 	dr.once.Do(func() {
 		p := md.key.period
-		in := breakdown.Input{Period: p, Department: dep, Org: md.st.Month.Org, Lines: md.st.Month.Lines,
+		in := breakdown.Input{Period: p, Department: dep, Org: md.org, Lines: md.lines,
 			Closed: md.key.closed, RunID: md.key.run, Today: p.Last()}
-		for _, d := range breakdown.Units(in.Org, dep) {
-			days, err := s.cfg.Store.DailyAmounts(context.WithoutCancel(ctx), p, d)
-			if err != nil {
-				dr.err = err
-				return
-			}
-			in.Days = append(in.Days, days...)
+		in.Days, dr.err = s.cfg.Store.DailyAmountsOf(context.WithoutCancel(ctx), p, md.key.run, breakdown.Units(in.Org, dep))
+		if dr.err != nil {
+			return
 		}
+		dr.in = in
 		dr.rep, dr.err = breakdown.Build(in)
 	})
 	if dr.err != nil {
@@ -281,8 +361,11 @@ func (s *Server) runTotals(ctx context.Context, k monthKey) ([]chstore.PartyTota
 	return t, nil
 }
 
-// forget drops the cached figures of a month (after a close).
+// forget drops the cached figures and states of a month (after a close).
 func (s *Server) forget(p calendar.Period) {
+	s.statesMu.Lock()
+	s.states = nil
+	s.statesMu.Unlock()
 	s.cacheMu.Lock()
 	defer s.cacheMu.Unlock()
 	for k := range s.months {

@@ -330,7 +330,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, c *call) {
 		if m.Period == cur && m.State == "rated" {
 			// the open month to date
 			if c.id.Role == access.RoleDepartment {
-				if md, err := s.month(ctx, m.Period); err == nil {
+				if md, err := s.monthLines(ctx, m.Period); err == nil {
 					if rep, err := s.monthToDate(ctx, md, c.id.Department); err == nil {
 						t := rep.Total.Decimal
 						d.MonthToDate, d.Through, d.OpenPeriod = &t, rep.Through, m.Period.String()
@@ -377,18 +377,16 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, c *call) {
 	s.render(w, c, 200, "overview", "概览", d)
 }
 
-// monthToDate is dep's breakdown of an open month up to today (the `breakdown` rule).
+// monthToDate is dep's breakdown of an open month up to today (the `breakdown` rule),
+// built from the month's cached lines and days.
 func (s *Server) monthToDate(ctx context.Context, md *monthData, dep catalog.DepartmentID) (breakdown.Report, error) {
-	p := md.key.period
-	in := breakdown.Input{Period: p, Department: dep, Org: md.st.Month.Org, Lines: md.st.Month.Lines, Closed: md.key.closed,
-		RunID: md.key.run, Today: calendar.LocalDate(s.now())}
-	for _, u := range breakdown.Units(in.Org, dep) {
-		days, err := s.cfg.Store.DailyAmounts(ctx, p, u)
-		if err != nil {
-			return breakdown.Report{}, err
-		}
-		in.Days = append(in.Days, days...)
+	if _, err := s.breakdownOf(ctx, md, dep); err != nil {
+		return breakdown.Report{}, err
 	}
+	md.mu.Lock()
+	in := md.depts[dep].in
+	md.mu.Unlock()
+	in.Today = calendar.LocalDate(s.now())
 	return breakdown.Build(in)
 }
 
@@ -479,6 +477,7 @@ func (s *Server) closeMonth(w http.ResponseWriter, r *http.Request, c *call) {
 		} else {
 			d.Issued = "正式结算单已出具并归档。"
 		}
+		s.forget(p)
 	}
 	d.Month, _ = s.stateOf(ctx, p)
 	s.render(w, c, 200, "closed", "已关账 "+p.String(), d)
@@ -566,7 +565,7 @@ func (s *Server) drillPage(w http.ResponseWriter, r *http.Request, c *call) {
 		s.fail(w, r, Route{}, http.StatusNotFound, "没有这个部门。", nil)
 		return
 	}
-	md, err := s.month(ctx, p)
+	md, err := s.monthLines(ctx, p)
 	if errors.Is(err, errNotRated) {
 		s.fail(w, r, Route{}, http.StatusNotFound, p.String()+" 尚未计费。", nil)
 		return

@@ -32,6 +32,7 @@ import (
 	"cloudbill/invoicing/breakdown"
 	"cloudbill/invoicing/monthclose"
 	"cloudbill/invoicing/reconcile"
+	"cloudbill/rating"
 	chstore "cloudbill/sql"
 )
 
@@ -46,6 +47,7 @@ type Store interface {
 	reconcile.Store
 	RatedMonths(ctx context.Context) ([]chstore.RatedMonth, error)
 	RunTotals(ctx context.Context, p calendar.Period, runID string) ([]chstore.PartyTotal, error)
+	DailyAmountsOf(ctx context.Context, p calendar.Period, runID string, deps []catalog.DepartmentID) ([]rating.Day, error)
 	CurrentIssues(ctx context.Context) (map[calendar.Period]chstore.IssueInfo, error)
 	ArchivedFileOf(ctx context.Context, p calendar.Period, path string) ([]byte, chstore.IssueInfo, bool, error)
 	JobRuns(ctx context.Context, job string) ([]chstore.JobRun, error)
@@ -92,12 +94,15 @@ type Server struct {
 	mux    *http.ServeMux
 	pages  map[string]*template.Template
 
-	orgMu   sync.Mutex
-	org     catalog.Org
-	orgAt   time.Time
-	cacheMu sync.Mutex
-	months  map[monthKey]*monthData
-	totals  map[monthKey][]chstore.PartyTotal
+	orgMu    sync.Mutex
+	org      catalog.Org
+	orgAt    time.Time
+	statesMu sync.Mutex
+	states   []MonthState
+	statesAt time.Time
+	cacheMu  sync.Mutex
+	months   map[monthKey]*monthData
+	totals   map[monthKey][]chstore.PartyTotal
 }
 
 // New makes the portal.

@@ -3,6 +3,7 @@ package chstore
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -10,6 +11,7 @@ import (
 
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
+	"cloudbill/rating"
 )
 
 // Queries of the portal (issue 10).
@@ -162,4 +164,41 @@ differences, summary, report_csv, report_pdf FROM invoice_uploads WHERE upload_i
 		return InvoiceUpload{}, false, fmt.Errorf("read invoice upload %s: %w", id, err)
 	}
 	return u, found, nil
+}
+
+// DailyAmountsOf is the daily detail of run runID of month p for departments deps, in one
+// scan (DailyAmounts reads one department a call).
+func (s *Store) DailyAmountsOf(ctx context.Context, p calendar.Period, runID string, deps []catalog.DepartmentID) ([]rating.Day, error) {
+	if len(deps) == 0 {
+		return nil, nil
+	}
+	q, args := dailyAmountsOfQuery(p, runID, deps)
+	var out []rating.Day
+	err := s.scan(ctx, q, func(rows driver.Rows) error {
+		d := rating.Day{Period: p}
+		var date time.Time
+		var dep, vendor, proj, order, item, kind string
+		if err := rows.Scan(&date, &dep, &vendor, &proj, &order, &item, &kind, &d.Quantity, &d.UnitPrice, &d.Amount); err != nil {
+			return err
+		}
+		d.Date = fromCHDate(date)
+		d.Department, d.Vendor, d.Project, d.Order, d.Item, d.Kind = catalog.DepartmentID(dep), catalog.VendorID(vendor), catalog.ProjectID(proj), catalog.OrderID(order), catalog.ItemCode(item), rating.Kind(kind)
+		out = append(out, d)
+		return nil
+	}, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read daily amounts of %s: %w", p, err)
+	}
+	return out, nil
+}
+
+func dailyAmountsOfQuery(p calendar.Period, runID string, deps []catalog.DepartmentID) (string, []any) {
+	args := []any{p.Key(), runID}
+	marks := make([]string, len(deps))
+	for i, d := range deps {
+		marks[i] = "?"
+		args = append(args, string(d))
+	}
+	return `SELECT date, department_id, vendor_id, project_id, order_id, item_code, kind, quantity, unit_price, amount
+FROM rated_days WHERE period = ? AND run_id = ? AND department_id IN (` + strings.Join(marks, ", ") + `) ORDER BY date, order_id, line_seq`, args
 }

@@ -31,5 +31,10 @@ func (a *app) portalHandler(ctx context.Context, store *chstore.Store, secure bo
 	if err != nil {
 		return nil, fmt.Errorf("portal: %w", err)
 	}
+	go func() { // the latest months' figures, ahead of the first request
+		if err := p.Warm(ctx); err != nil {
+			logf("portal: warm: %v", err)
+		}
+	}()
 	return p.Handler(), nil
 }
