@@ -32,8 +32,10 @@ for scale in small district; do
 		(cd "$dir" && "$bin" --data-dir "$dir/var" demo --scale "$scale" --seed "$seed" \
 			--period "$period" --out "$dir/out" >"$dir/stdout.txt" 2>"$dir/stderr.txt") ||
 			{ cat "$dir/stderr.txt" >&2; exit 1; }
-		# The demo's summary without the step times and the elapsed line.
+		# The demo's summary without the step times and the elapsed line; the temporary
+		# directory is named WORK.
 		grep -v -e 'elapsed' -e '[0-9]s$' -e '^statements:' -e '^reconciliation:' "$dir/stdout.txt" |
+			sed "s|$work|WORK|g" |
 			sha256sum | sed "s|-|$scale-$seed/summary|" >>"$outfile"
 		hashtree "$dir/out" "$scale-$seed/out" >>"$outfile"
 		# Standalone gen, as `cloudbill gen` writes it.

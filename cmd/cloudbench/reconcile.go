@@ -36,7 +36,7 @@ func benchReconcile(ctx context.Context) error {
 	p := calendar.MustPeriod("2026-11")
 	const vendor = catalog.VendorID("V01")
 	lines := reconciletest.Month(reconciletest.Config{Period: p, Vendors: 3, Orders: 21_200, Seed: 1})
-	inv, inj := reconcile.GenerateInvoice(lines, vendor, p, 1)
+	inv, inj := reconciletest.GenerateInvoice(lines, vendor, p, 1)
 	var csvIn bytes.Buffer
 	if err := reconcile.WriteInvoiceCSV(&csvIn, inv); err != nil {
 		return err

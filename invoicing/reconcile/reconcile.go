@@ -452,3 +452,41 @@ func joinProjects(ps []catalog.ProjectID) string {
 	}
 	return strings.Join(s, "、")
 }
+
+// Ours is our side of one (order, item) of a vendor: its rated lines of the month
+// aggregated as reconciliation compares them with a claim.
+type Ours struct {
+	Order    catalog.OrderID
+	Item     catalog.ItemCode
+	Payable  decimal.Decimal // charge + metered
+	Unfunded decimal.Decimal
+	// Lines counts the charge, metered and unfunded lines (0: only adjustments).
+	Lines       int
+	Metered     bool
+	Days        int
+	DaysInMonth int
+	// Quantity and UnitPrice are the lines' when all lines agree (nil otherwise).
+	Quantity, UnitPrice *decimal.Decimal
+	// Mixed: quantity, price, zone or catalog version differ between the lines.
+	Mixed bool
+}
+
+// OurSide returns vendor v's (order, item) pairs of the month's lines (every vendor's)
+// as reconciliation aggregates them, in the order of their first line.
+func OurSide(lines []rating.Line, v catalog.VendorID) []Ours {
+	m, keys := aggregate(lines, v)
+	out := make([]Ours, len(keys))
+	for i, k := range keys {
+		o := m[k]
+		out[i] = Ours{Order: k.Order, Item: k.Item, Payable: o.payable, Unfunded: o.unfunded, Lines: o.lines,
+			Metered: o.metered, Days: o.days, DaysInMonth: o.dim, Quantity: o.quantity, UnitPrice: o.unitPrice, Mixed: o.mixed}
+	}
+	return out
+}
+
+// ClaimAmount is what a claim of these figures comes to, as reconciliation recomputes a
+// vendor's claim to explain a difference: price × quantity, prorated by days of the
+// month unless metered, rounded to the fen.
+func ClaimAmount(metered bool, price, quantity decimal.Decimal, days, dim int) decimal.Decimal {
+	return amountFor(metered, price, quantity, days, dim)
+}
