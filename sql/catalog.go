@@ -27,17 +27,19 @@ func (s *Store) batch(ctx context.Context, insert string, n int, row func(i int)
 	if n == 0 {
 		return nil
 	}
-	b, err := s.conn.PrepareBatch(ctx, insert)
-	if err != nil {
-		return err
-	}
-	for i := 0; i < n; i++ {
-		if err := b.Append(row(i)...); err != nil {
-			_ = b.Abort()
+	return s.retry(ctx, func() error {
+		b, err := s.conn.PrepareBatch(ctx, insert)
+		if err != nil {
 			return err
 		}
-	}
-	return b.Send()
+		for i := 0; i < n; i++ {
+			if err := b.Append(row(i)...); err != nil {
+				_ = b.Abort()
+				return err
+			}
+		}
+		return b.Send()
+	})
 }
 
 // recordImport writes the imports row of an accepted file (last, after its facts).

@@ -31,7 +31,8 @@ var migrationFiles embed.FS
 
 // Config says how to reach ClickHouse.
 type Config struct {
-	// Addr is host:port of the native protocol.
+	// Addr is host:port of the native protocol. Several, comma-separated, are tried in
+	// order (the nodes of a cluster: the first that answers is used, the next on failure).
 	Addr string
 	// Database is created if missing; default "cloudbill".
 	Database string
@@ -46,6 +47,9 @@ type Config struct {
 	// (SampleStats, LatestSamples, UsageAggregates split their work by resource ranges
 	// under it); default DefaultSampleChunkRows.
 	SampleChunkRows int
+	// Cluster names the cluster (remote_servers of the servers' configuration) that holds
+	// cloudbill's tables; empty: a single server. See cluster.go and docs/cluster.md.
+	Cluster string
 }
 
 // DefaultSampleChunkRows: about 4 million sample rows grouped by identity take a few
@@ -65,19 +69,32 @@ func (c Config) Validate() error {
 	if !dbName.MatchString(c.Database) {
 		return fmt.Errorf("clickhouse: database name %q must be letters, digits and _", c.Database)
 	}
+	if c.Cluster != "" && !dbName.MatchString(c.Cluster) {
+		return fmt.Errorf("clickhouse: cluster name %q must be letters, digits and _", c.Cluster)
+	}
 	return nil
 }
 
-// ParseDSN reads clickhouse://[user[:password]@]host:port[/database][?compress=lz4|none].
+// ParseDSN reads
+// clickhouse://[user[:password]@]host:port[,host:port...][/database][?compress=lz4|none][&cluster=NAME].
+// Several hosts are tried in order; cluster=NAME selects cluster mode (cluster.go).
 func ParseDSN(dsn string) (Config, error) {
 	u, err := url.Parse(dsn)
 	if err != nil || (u.Scheme != "clickhouse" && u.Scheme != "clickhouses" && u.Scheme != "tcp") || u.Host == "" {
 		return Config{}, fmt.Errorf("clickhouse address %q: want clickhouse://host:9000/database", dsn)
 	}
-	cfg := Config{Addr: u.Host, Database: strings.Trim(u.Path, "/"), TLS: u.Scheme == "clickhouses", Compression: u.Query().Get("compress")}
-	if u.Port() == "" {
-		cfg.Addr += ":9000"
+	q := u.Query()
+	cfg := Config{Database: strings.Trim(u.Path, "/"), TLS: u.Scheme == "clickhouses", Compression: q.Get("compress"), Cluster: q.Get("cluster")}
+	hosts := strings.Split(u.Host, ",")
+	for i, h := range hosts {
+		if h == "" {
+			return Config{}, fmt.Errorf("clickhouse address %q: empty host", dsn)
+		}
+		if _, _, err := net.SplitHostPort(h); err != nil {
+			hosts[i] = h + ":9000"
+		}
 	}
+	cfg.Addr = strings.Join(hosts, ",")
 	if cfg.Database == "" {
 		cfg.Database = "cloudbill"
 	}
@@ -94,6 +111,8 @@ type Store struct {
 	db        string
 	cfg       Config
 	chunkRows int
+	// cluster is the cluster's topology in cluster mode, nil on a single server.
+	cluster *topology
 }
 
 // Open connects, creates the database if needed and applies the migrations.
@@ -105,7 +124,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	opt := &clickhouse.Options{
-		Addr:            []string{cfg.Addr},
+		Addr:            strings.Split(cfg.Addr, ","),
 		Auth:            clickhouse.Auth{Database: "default", Username: cfg.User, Password: cfg.Password},
 		DialTimeout:     10 * time.Second,
 		MaxOpenConns:    16,
@@ -118,6 +137,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	if cfg.TLS {
 		opt.TLS = &tls.Config{}
+	}
+	if cfg.Cluster != "" {
+		return openCluster(ctx, cfg, opt)
 	}
 	dbName, err := quoteIdent(cfg.Database)
 	if err != nil {
@@ -148,8 +170,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	return s, nil
 }
 
-// Close closes the connection pool.
-func (s *Store) Close() error { return s.conn.Close() }
+// Close closes the connection pools.
+func (s *Store) Close() error {
+	if s.cluster != nil {
+		s.cluster.close()
+	}
+	return s.conn.Close()
+}
 
 // Config is the configuration the store was opened with (the server's address, the
 // database, the credentials).
@@ -166,6 +193,9 @@ type migration struct {
 	version int
 	name    string
 	stmts   []string
+	// shardBy: the sharding key of each table the file marks with a
+	// `-- cluster: shard by EXPR` line (cluster mode only; see cluster.go).
+	shardBy map[string]string
 }
 
 func migrations() ([]migration, error) {
@@ -189,7 +219,7 @@ func migrations() ([]migration, error) {
 		if err != nil {
 			return nil, err
 		}
-		ms = append(ms, migration{version: v, name: e.Name(), stmts: splitStatements(string(b))})
+		ms = append(ms, migration{version: v, name: e.Name(), stmts: splitStatements(string(b)), shardBy: shardAnnotations(string(b))})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
 	return ms, nil
@@ -221,6 +251,9 @@ func splitStatements(src string) []string {
 // Migrate applies, in order, the migrations not yet recorded in schema_migrations. It is
 // safe to run again; every statement is written to be re-runnable (IF NOT EXISTS).
 func (s *Store) Migrate(ctx context.Context) error {
+	if s.cluster != nil {
+		return s.migrateCluster(ctx)
+	}
 	if err := s.conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
     version UInt32, name String, applied_at DateTime
 ) ENGINE = MergeTree ORDER BY version`); err != nil {
@@ -264,15 +297,17 @@ func (s *Store) Migrate(ctx context.Context) error {
 // insertRow inserts one row through a native batch (the form that works on every server
 // version: ClickHouse 18.16 does not take client-bound VALUES).
 func (s *Store) insertRow(ctx context.Context, insert string, values ...any) error {
-	b, err := s.conn.PrepareBatch(ctx, insert)
-	if err != nil {
-		return err
-	}
-	if err := b.Append(values...); err != nil {
-		_ = b.Abort()
-		return err
-	}
-	return b.Send()
+	return s.retry(ctx, func() error {
+		b, err := s.conn.PrepareBatch(ctx, insert)
+		if err != nil {
+			return err
+		}
+		if err := b.Append(values...); err != nil {
+			_ = b.Abort()
+			return err
+		}
+		return b.Send()
+	})
 }
 
 // isLoopback reports whether addr (host:port) names this machine.

@@ -14,7 +14,14 @@ import (
 // InsertClose records a month as closed. The caller checks first that it is not closed
 // already (period_closes is a ReplacingMergeTree keyed by period: a second row for the
 // same month would replace the first, so never write one).
+//
+// In cluster mode a month is not closed while a shard does not answer (ErrShardDown):
+// its samples may hold news the run has not seen, and the close must not rest on part of
+// the data.
 func (s *Store) InsertClose(ctx context.Context, c rating.Close) error {
+	if err := s.CheckShards(ctx); err != nil {
+		return fmt.Errorf("record close of %s: %w", c.Period, err)
+	}
 	pending := make([]string, len(c.Pending))
 	for i, v := range c.Pending {
 		pending[i] = string(v)

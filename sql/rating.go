@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -34,7 +35,11 @@ var (
 // The identity is grouped by (cityHash64(resource_id, metric), ts), a fixed-size key
 // that ClickHouse groups much faster than two strings; UsageAggregates first checks that
 // the windows' (resource_id, metric) pairs have distinct hashes (else byName is used).
-func usageAggregatesQuery(p calendar.Period, byName bool) (string, []any) {
+//
+// table is usage_samples, or on a cluster each shard's usage_samples_local: a window's
+// samples all live on one shard (sharded by resource_id), so each shard answers for the
+// windows of its resources and the shards' rows together are the answer.
+func usageAggregatesQuery(p calendar.Period, byName bool, table string) (string, []any) {
 	key, wkey, using := "cityHash64(resource_id, metric) AS h", "cityHash64(resource_id, metric) AS h", "h"
 	if byName {
 		key, wkey, using = "resource_id, metric", "resource_id, metric", "resource_id, metric"
@@ -45,7 +50,7 @@ FROM (
     FROM (
         SELECT ` + key + `, ts, toDate(ts, 'Asia/Shanghai') AS day, argMax(value, version) AS v,
                toDecimal128(round(if(v >= 0 AND v <= ` + maxBilledSample + `, v, 0) * 1000000), 0) AS micro
-        FROM usage_samples
+        FROM ` + table + `
         WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
           AND (resource_id, metric) IN (SELECT resource_id, metric FROM usage_windows)
         GROUP BY ` + using + `, ts
@@ -188,24 +193,67 @@ func (s *Store) usageAggregates(ctx context.Context, p calendar.Period, ws []rat
 	if err := s.conn.QueryRow(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), windowHashesDistinct).Scan(&distinct); err != nil {
 		return fmt.Errorf("aggregate usage of %s: %w", p, err)
 	}
-	q, args := usageAggregatesQuery(p, distinct != 1 || usageByName)
-	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), q, args...)
+	type aggRow struct {
+		wid                   uint32
+		sum, max, sumMax, p95 decimal.Decimal
+		count, days           uint64
+	}
+	var (
+		mu   sync.Mutex
+		aggs []aggRow
+	)
+	// On a cluster every shard at once, on its local table (eachShard); else once.
+	err = s.eachShard(ctx, "usage_samples", func(ctx context.Context, conn driver.Conn, table string) error {
+		if s.cluster != nil {
+			// The replica answering has every block its peer took (none missed while it
+			// was down), or no figure.
+			sctx, cancel := context.WithTimeout(ctx, catchUpTimeout)
+			err := syncReplica(sctx, conn, s.db, table)
+			cancel()
+			if err != nil {
+				return err
+			}
+		}
+		tbl, err := usageWindowsTable(ws, idx) // one per query: an external table is not shared
+		if err != nil {
+			return err
+		}
+		q, args := usageAggregatesQuery(p, distinct != 1 || usageByName, table)
+		rows, err := conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var mine []aggRow
+		for rows.Next() {
+			var a aggRow
+			if err := rows.Scan(&a.wid, &a.sum, &a.count, &a.max, &a.sumMax, &a.days, &a.p95); err != nil {
+				return err
+			}
+			mine = append(mine, a)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		mu.Lock()
+		aggs = append(aggs, mine...)
+		mu.Unlock()
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("aggregate usage of %s: %w", p, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			wid                   uint32
-			sum, max, sumMax, p95 decimal.Decimal
-			count, days           uint64
-		)
-		if err := rows.Scan(&wid, &sum, &count, &max, &sumMax, &days, &p95); err != nil {
-			return fmt.Errorf("aggregate usage of %s: %w", p, err)
-		}
+	seen := make(map[uint32]bool, len(aggs))
+	for _, a := range aggs {
+		wid, sum, count, max, sumMax, days, p95 := a.wid, a.sum, a.count, a.max, a.sumMax, a.days, a.p95
 		if int(wid) >= len(ws) {
 			return fmt.Errorf("aggregate usage of %s: unknown window %d", p, wid)
 		}
+		if seen[wid] {
+			// Only after a change of the sharding key without moving the data (docs/cluster.md).
+			return fmt.Errorf("aggregate usage of %s: the samples of window %s are on more than one shard", p, ws[wid])
+		}
+		seen[wid] = true
 		w := ws[wid]
 		var qty decimal.Decimal
 		switch w.Agg {
@@ -224,7 +272,7 @@ func (s *Store) usageAggregates(ctx context.Context, p calendar.Period, ws []rat
 		}
 		out[w] = qty.Shift(-6).Round(rating.QuantityPlaces)
 	}
-	return rows.Err()
+	return nil
 }
 
 // usageWindowsTable is the windows ws[i], i in idx, as the external table usage_windows

@@ -29,18 +29,23 @@ func (s *Store) InsertSamples(ctx context.Context, b *metering.Batch) error {
 	for i, v := range b.Version {
 		ingested[i] = time.Unix(0, int64(v)).Unix()
 	}
-	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO usage_samples (resource_id, metric, ts, value, source, ingested_at, version)")
-	if err != nil {
-		return fmt.Errorf("insert samples: %w", err)
-	}
 	cols := []any{b.ResourceID, b.Metric, b.TS, b.Value, b.Source, ingested, b.Version}
-	for i, c := range cols {
-		if err := batch.Column(i).Append(c); err != nil {
-			_ = batch.Abort()
-			return fmt.Errorf("insert samples: column %d: %w", i, err)
+	// In cluster mode a failed send is retried with the same rows: the shards'
+	// Replicated tables drop the blocks they already hold.
+	err := s.retry(ctx, func() error {
+		batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO usage_samples (resource_id, metric, ts, value, source, ingested_at, version)")
+		if err != nil {
+			return err
 		}
-	}
-	if err := batch.Send(); err != nil {
+		for i, c := range cols {
+			if err := batch.Column(i).Append(c); err != nil {
+				_ = batch.Abort()
+				return fmt.Errorf("column %d: %w", i, err)
+			}
+		}
+		return batch.Send()
+	})
+	if err != nil {
 		return fmt.Errorf("insert samples: %w", err)
 	}
 	return nil

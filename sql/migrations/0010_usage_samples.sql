@@ -3,6 +3,9 @@
 -- the row with the highest `version` (ingest order) wins. Every query that reads samples
 -- takes argMax(value, version) per identity, so duplicates never count twice, whether or
 -- not ClickHouse has merged them yet.
+-- On a cluster the table is sharded by resource_id, so that every identity lives on one
+-- shard (see sql/migrations/README.md and docs/cluster.md).
+-- cluster: shard by cityHash64(resource_id)
 CREATE TABLE IF NOT EXISTS usage_samples (
     resource_id String,
     metric      String,
