@@ -11,6 +11,9 @@
 #                                            as a crash would (tests)
 #   scripts/local-cluster.sh start-node DIR N  start node N again on its ports
 #
+# With LOCAL_CLUSTER_WATCH_PID=PID, `up` also leaves a watcher that runs `down` once
+# process PID is gone (tests: no servers left behind by a test binary that crashed).
+#
 # The cluster is named "cloudbill" (remote_servers), replicas use the macros {shard}
 # (01, 02) and {replica} (s1r1 ... unique across the cluster), ON CLUSTER DDL is enabled
 # (distributed_ddl). Sized for a shared 2-core machine: small mark cache, no uncompressed
@@ -31,7 +34,7 @@ port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 pick_port() {
   local p
   for _ in $(seq 1 200); do
-    p=$(( 20000 + RANDOM % 40000 ))
+    p=$(( 20000 + RANDOM % 12000 ))  # below the ephemeral range (32768-)
     if port_free "$p" && ! grep -qx "$p" "$DIR/ports.used" 2>/dev/null; then
       echo "$p" >>"$DIR/ports.used"; echo "$p"; return
     fi
@@ -167,8 +170,9 @@ start_zk() {
 start_node() {
   local n=$1 d=$DIR/$1
   alive "$d/pid" && return
-  (cd "$d" && setsid "$CH" --config-file="$d/config.xml" >>"$d/log/stdout.log" 2>&1 </dev/null &
-   echo $! >"$d/pid")
+  # setsid execs the server (a background job of a script is no group leader): $! is its pid
+  setsid "$CH" --config-file="$d/config.xml" >>"$d/log/stdout.log" 2>&1 </dev/null &
+  echo $! >"$d/pid"
 }
 
 wait_port() { # PORT NAME PIDFILE CHECK
@@ -187,25 +191,26 @@ dsn() {
   echo "clickhouse://$hosts/cloudbill?cluster=$CLUSTER"
 }
 
-case $cmd in
-up)
-  if [ ! -f "$DIR/zk/port" ]; then
-    rm -f "$DIR/ports.used"
-    mkdir -p "$DIR/zk"
-    pick_port >"$DIR/zk/port"
-    for n in "${NODES[@]}"; do
-      mkdir -p "$DIR/$n"; pick_port >"$DIR/$n/tcp.port"; pick_port >"$DIR/$n/http.port"
-    done
-  fi
+pick_ports() {
+  rm -f "$DIR/ports.used"
+  mkdir -p "$DIR/zk"
+  pick_port >"$DIR/zk/port"
+  for n in "${NODES[@]}"; do
+    mkdir -p "$DIR/$n"; pick_port >"$DIR/$n/tcp.port"; pick_port >"$DIR/$n/http.port"
+  done
+}
+
+up_once() {
   write_configs "$(cat "$DIR/zk/port")"
   start_zk
-  wait_port "$(cat "$DIR/zk/port")" zookeeper "$DIR/zk/pid" zk_answers
+  wait_port "$(cat "$DIR/zk/port")" zookeeper "$DIR/zk/pid" zk_answers || return 1
   for n in "${NODES[@]}"; do start_node "$n"; done
-  for n in "${NODES[@]}"; do wait_port "$(cat "$DIR/$n/tcp.port")" "clickhouse-server $n" "$DIR/$n/pid" answers; done
-  echo "cluster $CLUSTER: 2 shards x 2 replicas up in $DIR (zookeeper 127.0.0.1:$(cat "$DIR/zk/port"))" >&2
-  dsn
-  ;;
-down)
+  for n in "${NODES[@]}"; do
+    wait_port "$(cat "$DIR/$n/tcp.port")" "clickhouse-server $n" "$DIR/$n/pid" answers || return 1
+  done
+}
+
+stop_all() {
   for n in "${NODES[@]}" zk; do
     f=$DIR/$n/pid
     if alive "$f"; then kill -TERM "$(cat "$f")" 2>/dev/null || true; fi
@@ -216,6 +221,33 @@ down)
     if alive "$f"; then kill -KILL "$(cat "$f")" 2>/dev/null || true; fi
     rm -f "$f"
   done
+}
+
+case $cmd in
+up)
+  fresh=0
+  if [ ! -f "$DIR/zk/port" ]; then pick_ports; fresh=1; fi
+  # A port found free may be taken by another program before a server binds it: on a
+  # fresh directory, start again on new ports (at most 3 times).
+  for attempt in 1 2 3; do
+    if up_once; then break; fi
+    stop_all
+    if [ $fresh = 0 ] || [ $attempt = 3 ]; then exit 1; fi
+    echo "retrying on other ports" >&2
+    pick_ports
+  done
+  if [ -n "${LOCAL_CLUSTER_WATCH_PID:-}" ] && ! alive "$DIR/watch.pid"; then
+    w=$LOCAL_CLUSTER_WATCH_PID self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
+    setsid bash -c "while kill -0 $w 2>/dev/null; do sleep 2; done; bash '$self' down '$DIR'" >/dev/null 2>&1 </dev/null &
+    echo $! >"$DIR/watch.pid"
+  fi
+  echo "cluster $CLUSTER: 2 shards x 2 replicas up in $DIR (zookeeper 127.0.0.1:$(cat "$DIR/zk/port"))" >&2
+  dsn
+  ;;
+down)
+  if alive "$DIR/watch.pid" && [ "$(cat "$DIR/watch.pid")" != "$PPID" ]; then kill "$(cat "$DIR/watch.pid")" 2>/dev/null || true; fi
+  rm -f "$DIR/watch.pid"
+  stop_all
   ;;
 stop-node)
   [ $# -eq 3 ] || usage

@@ -29,7 +29,11 @@ func (s *Store) DropDatabase(ctx context.Context, name string) error {
 	if err != nil {
 		return fmt.Errorf("drop database: %w", err)
 	}
-	if err := s.conn.Exec(ctx, "DROP DATABASE IF EXISTS "+q); err != nil {
+	stmt := "DROP DATABASE IF EXISTS " + q
+	if s.cluster != nil {
+		stmt += " ON CLUSTER " + s.cluster.name // on every node
+	}
+	if err := s.conn.Exec(ctx, stmt); err != nil {
 		return fmt.Errorf("drop database %s: %w", name, err)
 	}
 	return nil

@@ -58,6 +58,8 @@ var ErrShardDown = errors.New("a shard of the cluster does not answer (no replic
 type topology struct {
 	name   string
 	shards []*shard
+	// replicated lists the tables with a full copy on every node (known after Migrate).
+	replicated []string
 }
 
 type shard struct {
@@ -115,7 +117,46 @@ func openCluster(ctx context.Context, cfg Config, opt *clickhouse.Options) (*Sto
 		s.Close()
 		return nil, err
 	}
+	if err := s.catchUp(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// catchUpTimeout bounds the wait of a replica for the parts its peers hold.
+const catchUpTimeout = 60 * time.Second
+
+// catchUp waits until the node answering has fetched every part of the replicated
+// tables that its peers have logged (SYSTEM SYNC REPLICA, in parallel): a node back from
+// a crash serves what was written meanwhile, not an older state. When a part is held
+// only by a replica that is down, the wait ends in an error after catchUpTimeout rather
+// than reading without it.
+func (s *Store) catchUp(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, catchUpTimeout)
+	defer cancel()
+	errs := make([]error, len(s.cluster.replicated))
+	var wg sync.WaitGroup
+	for i, t := range s.cluster.replicated {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = syncReplica(ctx, s.conn, s.db, t)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("cluster %s: %w", s.cluster.name, err)
+	}
+	return nil
+}
+
+// syncReplica waits until the replica of db.table on conn's node has caught up.
+func syncReplica(ctx context.Context, conn driver.Conn, db, table string) error {
+	if err := conn.Exec(ctx, "SYSTEM SYNC REPLICA "+db+"."+table); err != nil {
+		return fmt.Errorf("the replica of %s is catching up with its peers (one holding parts it lacks may be down): %w", table, err)
+	}
+	return nil
 }
 
 // createClusterDatabase creates the database on every node unless the node answering
@@ -380,6 +421,17 @@ type clusterRewriter struct {
 	kinds       map[string]tableKind
 }
 
+// kindCount is the number of tables of kind k.
+func (r *clusterRewriter) kindCount(k tableKind) int {
+	n := 0
+	for _, v := range r.kinds {
+		if v == k {
+			n++
+		}
+	}
+	return n
+}
+
 func newClusterRewriter(db, cluster string) *clusterRewriter {
 	return &clusterRewriter{db: db, cluster: cluster, kinds: map[string]tableKind{}}
 }
@@ -555,6 +607,13 @@ func (s *Store) migrateCluster(ctx context.Context) error {
 		}
 		all = append(all, st)
 	}
+	s.cluster.replicated = s.cluster.replicated[:0]
+	for t, k := range rw.kinds {
+		if k == replicatedEverywhere {
+			s.cluster.replicated = append(s.cluster.replicated, t)
+		}
+	}
+	s.cluster.replicated = append(s.cluster.replicated, "schema_migrations")
 	applied, err := s.appliedMigrations(ctx)
 	if err != nil {
 		return err

@@ -143,7 +143,7 @@ func runDemo(ctx context.Context, a *app, d demoParams) error {
 // freshDemoDatabase points the app at a database of the demo's own, emptied.
 func (a *app) freshDemoDatabase(ctx context.Context) error {
 	if a.dsn != "" {
-		a.dsn = strings.TrimRight(a.dsn[:len(a.dsn)-len(pathOf(a.dsn))], "/") + "/cloudbill_demo"
+		a.dsn = withDatabase(a.dsn, "cloudbill_demo")
 		s, err := a.Store(ctx)
 		if err != nil {
 			return err
@@ -163,15 +163,16 @@ func (a *app) freshDemoDatabase(ctx context.Context) error {
 	return os.RemoveAll(a.dataDir)
 }
 
-func pathOf(dsn string) string {
-	rest := dsn
-	if i := strings.Index(rest, "://"); i >= 0 {
-		rest = rest[i+3:]
+// withDatabase is dsn naming database db instead (its ?options, e.g. cluster=, kept).
+func withDatabase(dsn, db string) string {
+	rest, query, _ := strings.Cut(dsn, "?")
+	scheme, hosts, _ := strings.Cut(rest, "://")
+	hosts, _, _ = strings.Cut(hosts, "/")
+	out := scheme + "://" + hosts + "/" + db
+	if query != "" {
+		out += "?" + query
 	}
-	if i := strings.Index(rest, "/"); i >= 0 {
-		return rest[i:]
-	}
-	return ""
+	return out
 }
 
 // demoSteps runs the demo's steps, printing one line each with its time.

@@ -114,6 +114,7 @@ func usagef(format string, args ...any) error {
 // store, opened on first use.
 type app struct {
 	dsn     string
+	cluster string // --cluster: the ClickHouse cluster holding the tables (docs/cluster.md)
 	dataDir string
 	stdout  io.Writer
 	stderr  io.Writer
@@ -130,6 +131,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&a.dsn, "clickhouse", os.Getenv("CLOUDBILL_CLICKHOUSE"),
 		"ClickHouse `DSN` clickhouse://host:9000/db (default $CLOUDBILL_CLICKHOUSE; with neither, an embedded server in --data-dir)")
+	fs.StringVar(&a.cluster, "cluster", os.Getenv("CLOUDBILL_CLUSTER"),
+		"ClickHouse cluster `NAME` (remote_servers) holding the tables, as ?cluster=NAME in the DSN (default $CLOUDBILL_CLUSTER; see docs/cluster.md)")
 	fs.StringVar(&a.dataDir, "data-dir", "./var", "`directory` for the embedded ClickHouse, the spool and state")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -194,7 +197,13 @@ func (a *app) Store(ctx context.Context) (*chstore.Store, error) {
 		if cfg, err = chstore.ParseDSN(a.dsn); err != nil {
 			return nil, usagef("%v", err)
 		}
+		if a.cluster != "" {
+			cfg.Cluster = a.cluster
+		}
 	} else {
+		if a.cluster != "" {
+			return nil, usagef("--cluster %s needs --clickhouse: the embedded ClickHouse is a single server", a.cluster)
+		}
 		srv, err := chserver.Start(ctx, chserver.Config{Dir: filepath.Join(a.dataDir, "clickhouse"),
 			Logf: func(f string, args ...any) { fmt.Fprintf(a.stderr, "cloudbill: "+f+"\n", args...) }})
 		if err != nil {

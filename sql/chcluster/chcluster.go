@@ -1,0 +1,211 @@
+// Package chcluster gives tests the local ClickHouse cluster of scripts/local-cluster.sh
+// (2 shards x 2 replicas and a ZooKeeper on loopback): started once per test binary,
+// stopped when its tests end, with nodes that tests kill and restart.
+//
+// A package that uses it declares
+//
+//	func TestMain(m *testing.M) { chcluster.Main(m) }
+package chcluster
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"cloudbill/sql"
+	"cloudbill/sql/chtest"
+)
+
+// Nodes are the cluster's nodes: shard 1 replicas 1 and 2, shard 2 replicas 1 and 2. The
+// DSN lists s1r1 first: a client is connected to s1r1 while it lives.
+var Nodes = []string{"s1r1", "s1r2", "s2r1", "s2r2"}
+
+// Cluster is a running local cluster.
+type Cluster struct {
+	// Dir holds its data and generated configuration.
+	Dir string
+	// DSN points cloudbill at it (database cloudbill, cluster named).
+	DSN string
+}
+
+var (
+	once    sync.Once
+	running *Cluster
+	upErr   error
+)
+
+// Main runs the tests (through chtest.Main, for the single server they compare with)
+// and stops the cluster if one was started.
+func Main(m *testing.M) {
+	chtest.Main(m, func() {
+		if running != nil {
+			_ = running.Down()
+			_ = os.RemoveAll(running.Dir)
+		}
+	})
+}
+
+// Get is the test cluster, started on first use.
+func Get(t testing.TB) *Cluster {
+	t.Helper()
+	once.Do(func() {
+		dir, err := os.MkdirTemp("", "cloudbill-cluster-")
+		if err != nil {
+			upErr = err
+			return
+		}
+		running, upErr = Up(dir)
+	})
+	if upErr != nil {
+		t.Fatalf("start local cluster: %v", upErr)
+	}
+	return running
+}
+
+// Script is the path of scripts/local-cluster.sh, found from the working directory up.
+func Script() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		p := filepath.Join(dir, "scripts", "local-cluster.sh")
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("scripts/local-cluster.sh not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+func script(args ...string) (string, error) {
+	p, err := Script()
+	if err != nil {
+		return "", err
+	}
+	var out, errb bytes.Buffer
+	cmd := exec.Command("bash", append([]string{p}, args...)...)
+	cmd.Env = append(os.Environ(), fmt.Sprintf("LOCAL_CLUSTER_WATCH_PID=%d", os.Getpid()))
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("local-cluster.sh %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(errb.String()))
+	}
+	return out.String(), nil
+}
+
+// Up starts the cluster in dir (scripts/local-cluster.sh up) and reads its DSN.
+func Up(dir string) (*Cluster, error) {
+	out, err := script("up", dir)
+	if err != nil {
+		return nil, err
+	}
+	var last string
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); l != "" {
+			last = l
+		}
+	}
+	if !strings.HasPrefix(last, "clickhouse://") {
+		return nil, fmt.Errorf("local-cluster.sh up printed %q last, not a DSN", last)
+	}
+	return &Cluster{Dir: dir, DSN: last}, nil
+}
+
+// Down stops every process of the cluster.
+func (c *Cluster) Down() error {
+	_, err := script("down", c.Dir)
+	return err
+}
+
+// StopNode kills node n (SIGKILL, as a crash).
+func (c *Cluster) StopNode(t testing.TB, n string) {
+	t.Helper()
+	if _, err := script("stop-node", c.Dir, n); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// StartNode starts node n again and waits until it answers.
+func (c *Cluster) StartNode(t testing.TB, n string) {
+	t.Helper()
+	if _, err := script("start-node", c.Dir, n); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Config is a connection config for a fresh database on the cluster.
+func (c *Cluster) Config(t testing.TB) chstore.Config {
+	t.Helper()
+	cfg, err := chstore.ParseDSN(c.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Database = chtest.Name()
+	return cfg
+}
+
+// New opens a Store on a fresh, migrated database of the cluster, dropped (ON CLUSTER)
+// when the test ends.
+func (c *Cluster) New(t testing.TB) *chstore.Store {
+	t.Helper()
+	s, err := chstore.Open(context.Background(), c.Config(t))
+	if err != nil {
+		t.Fatalf("open cluster database: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = s.DropDatabase(context.Background(), s.Database())
+		_ = s.Close()
+	})
+	return s
+}
+
+// Node is a connection to node n alone (database default), closed when the test ends.
+func (c *Cluster) Node(t testing.TB, n string) driver.Conn {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(c.Dir, n, "tcp.port"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := clickhouse.Open(&clickhouse.Options{
+		Addr:        []string{"127.0.0.1:" + strings.TrimSpace(string(b))},
+		DialTimeout: 5 * time.Second,
+		Compression: &clickhouse.Compression{Method: clickhouse.CompressionNone},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// SyncReplicas waits until every replica of table in db (on every node) has fetched
+// what the others hold (SYSTEM SYNC REPLICA).
+func (c *Cluster) SyncReplicas(t testing.TB, db string, tables ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for _, n := range Nodes {
+		conn := c.Node(t, n)
+		for _, tb := range tables {
+			if err := conn.Exec(ctx, "SYSTEM SYNC REPLICA "+db+"."+tb); err != nil {
+				t.Fatalf("sync %s.%s on %s: %v", db, tb, n, err)
+			}
+		}
+	}
+}
