@@ -7,7 +7,7 @@ BIN     := bin/cloudbill
 GOFLAGS ?=
 SOURCES := $(shell find . -name '*.go' -o -name '*.sql' -o -name 'go.mod' -o -name 'go.sum' | grep -v '^./var/')
 
-.PHONY: all deps build test bench demo fuzz clean
+.PHONY: all deps build test bench demo fuzz clean cluster-up cluster-down
 
 all: build
 
@@ -34,6 +34,15 @@ bench: build
 
 demo: build
 	./$(BIN) demo --out ./out
+
+# A local ClickHouse cluster (2 shards x 2 replicas + ZooKeeper, loopback) for trying
+# cluster mode: the last line printed is the DSN (docs/cluster.md).
+CLUSTER_DIR ?= ./var/cluster
+cluster-up: deps
+	@bash scripts/local-cluster.sh up $(CLUSTER_DIR)
+
+cluster-down:
+	@bash scripts/local-cluster.sh down $(CLUSTER_DIR)
 
 clean:
 	rm -rf bin out var

@@ -245,7 +245,11 @@ up)
   dsn
   ;;
 down)
-  if alive "$DIR/watch.pid" && [ "$(cat "$DIR/watch.pid")" != "$PPID" ]; then kill "$(cat "$DIR/watch.pid")" 2>/dev/null || true; fi
+  # the watcher runs `down` itself (as its child, or as itself once bash execs it)
+  if alive "$DIR/watch.pid"; then
+    w=$(cat "$DIR/watch.pid")
+    if [ "$w" != "$$" ] && [ "$w" != "$PPID" ]; then kill "$w" 2>/dev/null || true; fi
+  fi
   rm -f "$DIR/watch.pid"
   stop_all
   ;;

@@ -152,11 +152,16 @@ func (s *Store) catchUp(ctx context.Context) error {
 }
 
 // syncReplica waits until the replica of db.table on conn's node has caught up.
+// A lost connection is worth a retry (on the next replica); the end of the wait is not.
 func syncReplica(ctx context.Context, conn driver.Conn, db, table string) error {
-	if err := conn.Exec(ctx, "SYSTEM SYNC REPLICA "+db+"."+table); err != nil {
-		return fmt.Errorf("the replica of %s is catching up with its peers (one holding parts it lacks may be down): %w", table, err)
+	err := conn.Exec(ctx, "SYSTEM SYNC REPLICA "+db+"."+table)
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		return fmt.Errorf("the replica of %s has not caught up with its peers within %s (one holding parts it lacks may be down): %v", table, catchUpTimeout, err)
 	}
-	return nil
+	return fmt.Errorf("catch up %s: %w", table, err)
 }
 
 // createClusterDatabase creates the database on every node unless the node answering
