@@ -14,7 +14,7 @@ import (
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/chserver"
-	"cloudbill/internal/gen"
+	"cloudbill/fixture/gen"
 	"cloudbill/metering"
 	"cloudbill/rating"
 	chstore "cloudbill/sql"
@@ -54,7 +54,8 @@ func benchCluster(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	single := target{name: "single server", dsn: "clickhouse://" + srv.Addr + "/bench", nodes: map[string]string{"single": srv.Addr}}
+	single := target{name: "single server", dsn: "clickhouse://" + srv.User + ":" + srv.Password + "@" + srv.Addr + "/bench",
+		nodes: map[string]string{"single": srv.Addr}, user: srv.User, password: srv.Password}
 	err = single.run(ctx, bin, data, m, p, n, ingestN)
 	_ = srv.Stop()
 	if err != nil {
@@ -81,9 +82,10 @@ func benchCluster(ctx context.Context) error {
 }
 
 type target struct {
-	name  string
-	dsn   string
-	nodes map[string]string // node name → host:port
+	name           string
+	dsn            string
+	nodes          map[string]string // node name → host:port
+	user, password string
 }
 
 func (tg target) run(ctx context.Context, bin, data string, m gen.Manifest, p calendar.Period, n, ingestN int) error {
@@ -201,8 +203,12 @@ func (tg target) run(ctx context.Context, bin, data string, m gen.Manifest, p ca
 	sort.Strings(names)
 	for _, node := range names {
 		host, port, _ := strings.Cut(tg.nodes[node], ":")
-		out, err := exec.CommandContext(ctx, "clickhouse-client", "--host", host, "--port", port, "-q",
-			"SELECT formatReadableSize(sum(bytes_on_disk)), sum(rows), formatReadableSize(sumIf(bytes_on_disk, table LIKE 'usage_samples%')), sumIf(rows, table LIKE 'usage_samples%') FROM system.parts WHERE database = 'bench' AND active").Output()
+		args := []string{"--host", host, "--port", port}
+		if tg.user != "" {
+			args = append(args, "--user", tg.user, "--password", tg.password)
+		}
+		out, err := exec.CommandContext(ctx, "clickhouse-client", append(args, "-q",
+			"SELECT formatReadableSize(sum(bytes_on_disk)), sum(rows), formatReadableSize(sumIf(bytes_on_disk, table LIKE 'usage_samples%')), sumIf(rows, table LIKE 'usage_samples%') FROM system.parts WHERE database = 'bench' AND active")...).Output()
 		if err != nil {
 			return fmt.Errorf("storage of %s: %w", node, err)
 		}
