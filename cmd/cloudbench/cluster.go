@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"cloudbill/catalog"
+	"cloudbill/fixture/gen"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/chserver"
-	"cloudbill/fixture/gen"
 	"cloudbill/metering"
 	"cloudbill/rating"
 	chstore "cloudbill/sql"
