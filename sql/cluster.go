@@ -109,7 +109,7 @@ func openCluster(ctx context.Context, cfg Config, opt *clickhouse.Options) (*Sto
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse %s: %w", cfg.Addr, err)
 	}
-	s := &Store{conn: retryConn{conn}, db: cfg.Database, cfg: cfg, chunkRows: cfg.SampleChunkRows, cluster: topo}
+	s := &Store{conn: retryConn{conn, topo}, db: cfg.Database, cfg: cfg, chunkRows: cfg.SampleChunkRows, cluster: topo}
 	if s.chunkRows <= 0 {
 		s.chunkRows = DefaultSampleChunkRows
 	}
@@ -295,24 +295,95 @@ func (s *Store) CheckShards(ctx context.Context) error {
 // connection reset) or on a replica lost under a Distributed query, up to retries times:
 // the pool then connects to the next live node. Inserts are safe to retry: the same
 // blocks are deduplicated by the Replicated engines.
-type retryConn struct{ driver.Conn }
+type retryConn struct {
+	driver.Conn
+	topo *topology // names the shards that are down in an error (nil: the conn of one shard)
+}
 
 func (c retryConn) Query(ctx context.Context, q string, args ...any) (rows driver.Rows, err error) {
 	err = retry(ctx, func() error { rows, err = c.Conn.Query(ctx, q, args...); return err })
-	return rows, err
+	if err != nil {
+		return nil, c.topo.explain(ctx, err)
+	}
+	return shardRows{rows, ctx, c.topo}, nil
+}
+
+// shardRows reports a node or replica lost while the rows are read (a Distributed query
+// sends its exception with the data) as ErrShardDown: too late to retry there.
+type shardRows struct {
+	driver.Rows
+	ctx  context.Context
+	topo *topology
+}
+
+func (r shardRows) Err() error {
+	if err := r.Rows.Err(); err != nil && transient(err) {
+		return r.topo.explain(r.ctx, fmt.Errorf("%w: %w", ErrShardDown, err))
+	} else {
+		return err
+	}
 }
 
 func (c retryConn) QueryRow(ctx context.Context, q string, args ...any) (row driver.Row) {
-	_ = retry(ctx, func() error { row = c.Conn.QueryRow(ctx, q, args...); return row.Err() })
+	err := retry(ctx, func() error { row = c.Conn.QueryRow(ctx, q, args...); return row.Err() })
+	if err != nil && errors.Is(err, ErrShardDown) {
+		return errRow{c.topo.explain(ctx, err)}
+	}
 	return row
 }
 
+// errRow is a row that failed.
+type errRow struct{ err error }
+
+func (r errRow) Err() error           { return r.err }
+func (r errRow) Scan(...any) error    { return r.err }
+func (r errRow) ScanStruct(any) error { return r.err }
+
 func (c retryConn) Exec(ctx context.Context, q string, args ...any) error {
-	return retry(ctx, func() error { return c.Conn.Exec(ctx, q, args...) })
+	return c.topo.explain(ctx, retry(ctx, func() error { return c.Conn.Exec(ctx, q, args...) }))
 }
 
 func (c retryConn) Select(ctx context.Context, dest any, q string, args ...any) error {
-	return retry(ctx, func() error { return c.Conn.Select(ctx, dest, q, args...) })
+	return c.topo.explain(ctx, retry(ctx, func() error { return c.Conn.Select(ctx, dest, q, args...) }))
+}
+
+// explain adds to an error wrapping ErrShardDown the shards that do not answer now.
+func (t *topology) explain(ctx context.Context, err error) error {
+	if err == nil || t == nil || !errors.Is(err, ErrShardDown) {
+		return err
+	}
+	var down []string
+	for _, sh := range t.shards {
+		if len(t.unreachable(ctx, sh)) == len(sh.replicas) {
+			down = append(down, sh.String())
+		}
+	}
+	if len(down) == 0 {
+		return err
+	}
+	return fmt.Errorf("cluster %s: %s: no replica answers: %w", t.name, strings.Join(down, ", "), err)
+}
+
+// unreachable lists the replicas of sh that do not answer a ping within a few seconds.
+func (t *topology) unreachable(ctx context.Context, sh *shard) []string {
+	var down []string
+	for _, addr := range sh.replicas {
+		o := sh.opt
+		o.Addr = []string{addr}
+		o.Auth.Database = "default"
+		o.DialTimeout = 2 * time.Second
+		c, err := clickhouse.Open(&o)
+		if err == nil {
+			pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+			err = c.Ping(pctx)
+			cancel()
+			c.Close()
+		}
+		if err != nil {
+			down = append(down, addr)
+		}
+	}
+	return down
 }
 
 // retries bounds the attempts of one statement in cluster mode (about 6 s in all).
@@ -375,7 +446,7 @@ func (s *Store) retry(ctx context.Context, fn func() error) error {
 	if s.cluster == nil {
 		return fn()
 	}
-	return retry(ctx, fn)
+	return s.cluster.explain(ctx, retry(ctx, fn))
 }
 
 // --- migrations ----------------------------------------------------------------------
@@ -690,21 +761,8 @@ func (s *Store) appliedMigrations(ctx context.Context) (map[uint32]bool, error) 
 func (t *topology) checkNodes(ctx context.Context) error {
 	var down []string
 	for _, sh := range t.shards {
-		for _, addr := range sh.replicas {
-			o := sh.opt
-			o.Addr = []string{addr}
-			o.Auth.Database = "default"
-			o.DialTimeout = 2 * time.Second
-			c, err := clickhouse.Open(&o)
-			if err == nil {
-				pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-				err = c.Ping(pctx)
-				cancel()
-				c.Close()
-			}
-			if err != nil {
-				down = append(down, fmt.Sprintf("%s of shard %d", addr, sh.num))
-			}
+		for _, addr := range t.unreachable(ctx, sh) {
+			down = append(down, fmt.Sprintf("%s of shard %d", addr, sh.num))
 		}
 	}
 	if len(down) > 0 {

@@ -132,3 +132,23 @@ func TestClusterRewriteEveryMigration(t *testing.T) {
 	assert.Equal(t, 1, dist, "usage_samples is the one sharded table")
 	assert.Equal(t, dist, r.kindCount(sharded))
 }
+
+func TestParseDSNCluster(t *testing.T) {
+	cfg, err := ParseDSN("clickhouse://u:p@ch1:9000,ch2,ch3:9440/bill?cluster=city&compress=lz4")
+	require.NoError(t, err)
+	assert.Equal(t, Config{Addr: "ch1:9000,ch2:9000,ch3:9440", Database: "bill", User: "u", Password: "p", Compression: "lz4", Cluster: "city"}, cfg)
+	for _, bad := range []string{"clickhouse://ch1,,ch2/db", "clickhouse://ch1/db?cluster=bad-name"} {
+		_, err := ParseDSN(bad)
+		assert.Error(t, err, bad)
+	}
+}
+
+func TestShardAnnotations(t *testing.T) {
+	src := `-- a comment
+-- cluster: shard by cityHash64(resource_id)
+CREATE TABLE IF NOT EXISTS big (
+    resource_id String
+) ENGINE = MergeTree ORDER BY resource_id;
+CREATE TABLE small (k String) ENGINE = MergeTree ORDER BY k;`
+	assert.Equal(t, map[string]string{"big": "cityHash64(resource_id)"}, shardAnnotations(src))
+}

@@ -163,7 +163,7 @@ func (tg target) run(ctx context.Context, bin, data string, m gen.Manifest, p ca
 	el := time.Since(t0)
 	fmt.Printf("ingest: %d samples in %.1f s = %.0f samples/s (Sink, batches of %d, 2 inserters)\n",
 		ingestN, el.Seconds(), float64(ingestN)/el.Seconds(), per)
-	if err := is.DropDatabase(ctx); err != nil {
+	if err := is.DropDatabase(ctx, "bench_ingest"); err != nil {
 		return err
 	}
 
