@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -98,14 +99,17 @@ var IdleMeasureChunk = 4000
 //
 // Identities are grouped by (cityHash64(resource_id, metric), ts) unless byName: MeasureIdle
 // checks first that the spans' pairs have distinct hashes.
-func idleMeasureQuery(from, to calendar.Date, byName, fast bool) (string, []any) {
+//
+// table is usage_samples, or on a cluster each shard's usage_samples_local (a resource's
+// samples all live on one shard: each shard measures its own resources).
+func idleMeasureQuery(from, to calendar.Date, byName, fast bool, table string) (string, []any) {
 	key, skey, using := "cityHash64(resource_id, metric) AS h", "cityHash64(resource_id, metric) AS h", "h"
 	if byName {
 		key, skey, using = "resource_id, metric", "resource_id, metric", "resource_id, metric"
 	}
 	inner := `SELECT ` + key + `, ts, toDate(ts, 'Asia/Shanghai') AS day, argMax(value, version) AS v,
                isFinite(v) AND v >= 0 AND v <= 100 AS ok
-        FROM usage_samples
+        FROM ` + table + `
         WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
           AND metric IN ('cpu_util', 'mem_util')
           AND resource_id IN (SELECT resource_id FROM idle_spans)
@@ -114,7 +118,7 @@ func idleMeasureQuery(from, to calendar.Date, byName, fast bool) (string, []any)
 	if fast {
 		inner = `SELECT ` + key + `, ts, toDate(ts, 'Asia/Shanghai') AS day, value AS v,
                isFinite(v) AND v >= 0 AND v <= 100 AS ok
-        FROM usage_samples
+        FROM ` + table + `
         WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
           AND metric IN ('cpu_util', 'mem_util')
           AND resource_id IN (SELECT resource_id FROM idle_spans)
@@ -189,36 +193,68 @@ func (s *Store) measureIdle(ctx context.Context, from, to calendar.Date, rs []id
 	if err := s.conn.QueryRow(clickhouse.Context(ctx, clickhouse.WithExternalTable(t)), idleSpanHashesDistinct).Scan(&distinct); err != nil {
 		return nil, fmt.Errorf("measure idle resources: %w", err)
 	}
-	if t, err = spans(); err != nil { // an external table is sent once
-		return nil, fmt.Errorf("measure idle resources: %w", err)
+	type measured struct {
+		oid uint32
+		dup bool
+		m   idle.Measure
 	}
-	q, args := idleMeasureQuery(from, to, distinct != 1, fast)
-	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(t)), q, args...)
+	var (
+		mu  sync.Mutex
+		all []measured
+	)
+	// On a cluster every shard at once, on its local table; else once.
+	err = s.eachShard(ctx, "usage_samples", func(ctx context.Context, conn driver.Conn, table string) error {
+		t, err := spans() // an external table is sent once
+		if err != nil {
+			return err
+		}
+		q, args := idleMeasureQuery(from, to, distinct != 1, fast, table)
+		rows, err := conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(t)), q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var mine []measured
+		for rows.Next() {
+			var (
+				oid, days     uint32
+				samples, excl uint64
+				p95           decimal.Decimal
+				dup           uint8
+			)
+			if err := rows.Scan(&oid, &days, &samples, &excl, &p95, &dup); err != nil {
+				return err
+			}
+			mine = append(mine, measured{oid, dup == 1, idle.Measure{Days: int(days), Samples: int(samples), Excluded: int(excl), P95Used: p95.Shift(-8)}})
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		mu.Lock()
+		all = append(all, mine...)
+		mu.Unlock()
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("measure idle resources: %w", err)
 	}
-	defer rows.Close()
 	var again []idle.Resource
-	for rows.Next() {
-		var (
-			oid, days     uint32
-			samples, excl uint64
-			p95           decimal.Decimal
-			dup           uint8
-		)
-		if err := rows.Scan(&oid, &days, &samples, &excl, &p95, &dup); err != nil {
-			return nil, fmt.Errorf("measure idle resources: %w", err)
+	seen := make(map[uint32]bool, len(all))
+	for _, x := range all {
+		if int(x.oid) >= len(rs) {
+			return nil, fmt.Errorf("measure idle resources: unknown resource %d", x.oid)
 		}
-		if int(oid) >= len(rs) {
-			return nil, fmt.Errorf("measure idle resources: unknown resource %d", oid)
+		if seen[x.oid] {
+			return nil, fmt.Errorf("measure idle resources: the samples of %s are on more than one shard", rs[x.oid].Resource)
 		}
-		if fast && dup == 1 && !idleMeasureFastOnly {
-			again = append(again, rs[oid])
+		seen[x.oid] = true
+		if fast && x.dup && !idleMeasureFastOnly {
+			again = append(again, rs[x.oid])
 			continue
 		}
-		out[rs[oid].Order] = idle.Measure{Days: int(days), Samples: int(samples), Excluded: int(excl), P95Used: p95.Shift(-8)}
+		out[rs[x.oid].Order] = x.m
 	}
-	return again, rows.Err()
+	return again, nil
 }
 
 // caseOrderJSON is a case order as stored in idle_cases.orders.

@@ -169,7 +169,7 @@ func (a *app) runArgs(ctx context.Context, args []string) error {
 func printMainUsage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprintln(w, "cloudbill: billing and metering of the district government cloud")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "usage: cloudbill [--clickhouse DSN] [--data-dir DIR] <command> [flags]")
+	fmt.Fprintln(w, "usage: cloudbill [--clickhouse DSN] [--cluster NAME] [--data-dir DIR] <command> [flags]")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "commands:")
 	for _, c := range commands() {

@@ -19,9 +19,12 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"cloudbill/catalog"
+	"cloudbill/idle"
 	"cloudbill/internal/calendar"
 	"cloudbill/invoicing/monthclose"
 	"cloudbill/metering"
@@ -449,4 +452,33 @@ func keys(m map[string][]byte) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// The idle measures (per resource, over a window) computed on each shard are the single
+// server's.
+func TestIdleMeasureClusterAndSingleServer(t *testing.T) {
+	c := chcluster.Get(t)
+	single, cl := chtest.New(t), c.New(t)
+	ctx := context.Background()
+	for i := 0; i < 6; i++ {
+		require.NoError(t, single.InsertSamples(ctx, batchOf(i)))
+		require.NoError(t, cl.InsertSamples(ctx, batchOf(i)))
+	}
+	from, to := calendar.MustDate("2026-10-01"), calendar.MustDate("2026-10-30")
+	var rs []idle.Resource
+	for r := 0; r < 100; r++ {
+		rs = append(rs, idle.Resource{Order: catalog.OrderID(fmt.Sprintf("WO-%03d", r)), Resource: catalog.ResourceID(fmt.Sprintf("vm-%03d", r)),
+			Kind: idle.KindVCPU, Spans: []idle.Span{{From: from, To: to, Quantity: decimal.NewFromInt(int64(1 + r%8))}}})
+	}
+	want, err := single.MeasureIdle(ctx, from, to, rs)
+	require.NoError(t, err)
+	require.Len(t, want, 100)
+	got, err := cl.MeasureIdle(ctx, from, to, rs)
+	require.NoError(t, err)
+	require.Len(t, got, len(want))
+	for o, m := range want {
+		assert.True(t, m.P95Used.Equal(got[o].P95Used), "%s: p95 %s on the cluster, %s on one server", o, got[o].P95Used, m.P95Used)
+		m.P95Used = got[o].P95Used
+		assert.Equal(t, m, got[o], o)
+	}
 }
