@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"strconv"
+	"syscall"
 	"time"
 
 	"cloudbill/internal/calendar"
@@ -76,24 +77,28 @@ mappings:
 		return err
 	}
 	end := day.Add(24 * time.Hour)
-	var curlT, pullT []float64
+	var curlT, pullT, curlCPU, pullCPU []float64
 	for r := 0; r < rounds; r++ {
-		c, err := curlDay(ctx, prom.URL(), cfg, day, end)
+		c, cc, err := curlDay(ctx, prom.URL(), cfg, day, end)
 		if err != nil {
 			return err
 		}
+		cpu0 := selfCPU()
 		p, samples, err := pullDay(ctx, srv, cfg, end, r)
 		if err != nil {
 			return err
 		}
+		pc := selfCPU() - cpu0
 		if want := resources * 4 * 288; samples != want {
 			return fmt.Errorf("pulled %d samples, want %d", samples, want)
 		}
-		fmt.Printf("round %d: curl, the 4 range queries %.2f s | cloudbill collect, 1,152 windows, %d samples stored %.2f s\n", r+1, c, samples, p)
+		fmt.Printf("round %d: curl, the 4 range queries %.2f s (client CPU %.2f s) | cloudbill collect, 1,152 windows, %d samples stored %.2f s (client CPU %.2f s)\n", r+1, c, cc, samples, p, pc)
 		curlT, pullT = append(curlT, c), append(pullT, p)
+		curlCPU, pullCPU = append(curlCPU, cc), append(pullCPU, pc)
 	}
 	mc, mp := median(curlT), median(pullT)
-	fmt.Printf("median of %d rounds: curl %.2f s, pull %.2f s (%.0f samples/s); ratio pull / curl %.2f\n", rounds, mc, mp, float64(resources*4*288)/mp, mp/mc)
+	fmt.Printf("median of %d rounds: curl %.2f s, pull %.2f s (%.0f samples/s); ratio pull / curl %.2f (client CPU: curl %.2f s, pull %.2f s)\n",
+		rounds, mc, mp, float64(resources*4*288)/mp, mp/mc, median(curlCPU), median(pullCPU))
 	return nil
 }
 
@@ -128,9 +133,18 @@ func writeDistrictDay(file string, day time.Time, resources int) error {
 	return f.Close()
 }
 
-// curlDay makes the collector's range queries with curl and returns the time taken.
-func curlDay(ctx context.Context, base string, cfg pull.Config, from, to time.Time) (float64, error) {
+// selfCPU is the CPU time (user + system) this process used so far, in seconds.
+func selfCPU() float64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// curlDay makes the collector's range queries with curl and returns the time taken and
+// curl's CPU time.
+func curlDay(ctx context.Context, base string, cfg pull.Config, from, to time.Time) (float64, float64, error) {
 	start := time.Now()
+	var cpu time.Duration
 	for _, m := range cfg.Mappings {
 		args := []string{"-sS", "-f", "-o", "/dev/null", base + "/api/v1/query_range",
 			"--data-urlencode", "query=" + m.Expr(),
@@ -138,11 +152,13 @@ func curlDay(ctx context.Context, base string, cfg pull.Config, from, to time.Ti
 			"-d", "end=" + strconv.FormatInt(to.Unix(), 10),
 			"-d", "step=" + strconv.Itoa(int(m.Window/time.Second)),
 			"-d", "timeout=300s"}
-		if out, err := exec.CommandContext(ctx, "curl", args...).CombinedOutput(); err != nil {
-			return 0, fmt.Errorf("curl %s: %v: %s", url.QueryEscape(m.Expr()), err, out)
+		cmd := exec.CommandContext(ctx, "curl", args...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return 0, 0, fmt.Errorf("curl %s: %v: %s", url.QueryEscape(m.Expr()), err, out)
 		}
+		cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	}
-	return time.Since(start).Seconds(), nil
+	return time.Since(start).Seconds(), cpu.Seconds(), nil
 }
 
 // pullDay collects the day into a fresh database and returns the time and the samples
