@@ -88,6 +88,18 @@ func (u *timedUsage) UsageAggregates(ctx context.Context, p calendar.Period, ws 
 	return u.UsageReader.UsageAggregates(ctx, p, ws)
 }
 
+// UsageOutOfRange passes the rater's question on (the wrapper must not hide it: rate
+// names the samples left out of the quantities as exceptions, as the schedule does).
+func (u *timedUsage) UsageOutOfRange(ctx context.Context, p calendar.Period, ws []rating.UsageWindow) ([]string, error) {
+	ua, ok := u.UsageReader.(rating.UsageAnomalies)
+	if !ok {
+		return nil, nil
+	}
+	start := u.now()
+	defer func() { u.took += u.now().Sub(start) }()
+	return ua.UsageOutOfRange(ctx, p, ws)
+}
+
 // errRulesFlag refuses the --rules flag of earlier releases: a rules file given to each
 // run made a re-rate of a closed month with another file book a spurious deduction
 // difference. Rules are stored configuration now.
