@@ -15,7 +15,7 @@ import (
 	"cloudbill/catalog"
 	"cloudbill/fixture/gen"
 	"cloudbill/idle"
-	chstore "cloudbill/sql"
+	"cloudbill/sql/chbench"
 )
 
 func init() {
@@ -65,7 +65,7 @@ func benchIdle(ctx context.Context) error {
 	}
 	rs := metricsOf(cat, events)
 	t1 := time.Now()
-	if err := s.SynthesizeUtilisation(ctx, p, rs, n); err != nil {
+	if err := chbench.Utilisation(ctx, s, p, rs, n); err != nil {
 		return err
 	}
 	stored, err := s.RowCount(ctx, "usage_samples")
@@ -141,9 +141,9 @@ func benchIdle(ctx context.Context) error {
 
 // metricsOf is every resource of the orders with every metric the generator's vendors
 // report for its item (compute and database: cpu_util and mem_util).
-func metricsOf(cat catalog.Catalog, events []catalog.Event) []chstore.ResourceMetric {
-	seen := map[chstore.ResourceMetric]bool{}
-	var out []chstore.ResourceMetric
+func metricsOf(cat catalog.Catalog, events []catalog.Event) []chbench.ResourceMetric {
+	seen := map[chbench.ResourceMetric]bool{}
+	var out []chbench.ResourceMetric
 	last := cat.Versions[len(cat.Versions)-1]
 	for _, e := range events {
 		if e.ResourceID == "" {
@@ -163,7 +163,7 @@ func metricsOf(cat catalog.Catalog, events []catalog.Event) []chstore.ResourceMe
 			ms = []string{"disk_used_gb"}
 		}
 		for _, mt := range ms {
-			rm := chstore.ResourceMetric{Resource: string(e.ResourceID), Metric: mt}
+			rm := chbench.ResourceMetric{Resource: string(e.ResourceID), Metric: mt}
 			if !seen[rm] {
 				seen[rm] = true
 				out = append(out, rm)

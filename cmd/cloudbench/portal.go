@@ -21,6 +21,7 @@ import (
 	"cloudbill/fixture/gen"
 	"cloudbill/invoicing/breakdown"
 	"cloudbill/portal"
+	"cloudbill/sql/chbench"
 )
 
 func init() {
@@ -66,7 +67,7 @@ func benchPortal(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.SynthesizeSamples(ctx, p, resourcesOf(cat, events), n); err != nil {
+	if err := chbench.Samples(ctx, s, p, resourcesOf(cat, events), n); err != nil {
 		return err
 	}
 	bin, err := cloudbillBinary(ctx, sc.Dir)

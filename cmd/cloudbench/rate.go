@@ -15,7 +15,7 @@ import (
 	"cloudbill/catalog"
 	"cloudbill/fixture/gen"
 	"cloudbill/rating"
-	chstore "cloudbill/sql"
+	"cloudbill/sql/chbench"
 )
 
 func init() {
@@ -66,7 +66,7 @@ func benchRate(ctx context.Context) error {
 	fmt.Printf("city master data: %d orders, %d events, %d resources (imported in %.1f s)\n",
 		m.Counts.Orders, len(events), len(rs), time.Since(t0).Seconds())
 	t1 := time.Now()
-	if err := s.SynthesizeSamples(ctx, p, rs, n); err != nil {
+	if err := chbench.Samples(ctx, s, p, rs, n); err != nil {
 		return err
 	}
 	stored, err := s.RowCount(ctx, "usage_samples")
@@ -144,9 +144,9 @@ func benchRate(ctx context.Context) error {
 
 // resourcesOf is every resource of the orders with the metric it reports: the metered
 // item's metric, else cpu_util.
-func resourcesOf(cat catalog.Catalog, events []catalog.Event) []chstore.ResourceMetric {
-	seen := map[chstore.ResourceMetric]bool{}
-	var out []chstore.ResourceMetric
+func resourcesOf(cat catalog.Catalog, events []catalog.Event) []chbench.ResourceMetric {
+	seen := map[chbench.ResourceMetric]bool{}
+	var out []chbench.ResourceMetric
 	last := cat.Versions[len(cat.Versions)-1]
 	for _, e := range events {
 		if e.ResourceID == "" {
@@ -156,7 +156,7 @@ func resourcesOf(cat catalog.Catalog, events []catalog.Event) []chstore.Resource
 		if it, ok := last.Items[e.Item]; ok && it.Billing == catalog.Metered {
 			metric = it.MeterMetric
 		}
-		rm := chstore.ResourceMetric{Resource: string(e.ResourceID), Metric: metric}
+		rm := chbench.ResourceMetric{Resource: string(e.ResourceID), Metric: metric}
 		if !seen[rm] {
 			seen[rm] = true
 			out = append(out, rm)
