@@ -18,6 +18,7 @@ import (
 	"cloudbill/metering"
 	"cloudbill/rating"
 	chstore "cloudbill/sql"
+	"cloudbill/sql/chbench"
 )
 
 func init() {
@@ -168,7 +169,7 @@ func (tg target) run(ctx context.Context, bin, data string, m gen.Manifest, p ca
 	}
 
 	t1 := time.Now()
-	if err := s.SynthesizeSamples(ctx, p, rs, n); err != nil {
+	if err := chbench.Samples(ctx, s, p, rs, n); err != nil {
 		return err
 	}
 	fmt.Printf("month: %d samples of %d resources synthesized in ClickHouse in %.1f s = %.0f samples/s\n",
