@@ -77,7 +77,7 @@ mappings:
 		return err
 	}
 	end := day.Add(24 * time.Hour)
-	var curlT, pullT, curlCPU, pullCPU []float64
+	var curlT, pullT, curlCPU, pullCPU, queryT []float64
 	for r := 0; r < rounds; r++ {
 		c, cc, err := curlDay(ctx, prom.URL(), cfg, day, end)
 		if err != nil {
@@ -89,6 +89,11 @@ mappings:
 			return err
 		}
 		pc := selfCPU() - cpu0
+		q, err := pullNowhere(ctx, cfg, end)
+		if err != nil {
+			return err
+		}
+		queryT = append(queryT, q)
 		if want := resources * 4 * 288; samples != want {
 			return fmt.Errorf("pulled %d samples, want %d", samples, want)
 		}
@@ -99,6 +104,8 @@ mappings:
 	mc, mp := median(curlT), median(pullT)
 	fmt.Printf("median of %d rounds: curl %.2f s, pull %.2f s (%.0f samples/s); ratio pull / curl %.2f (client CPU: curl %.2f s, pull %.2f s)\n",
 		rounds, mc, mp, float64(resources*4*288)/mp, mp/mc, median(curlCPU), median(pullCPU))
+	mq := median(queryT)
+	fmt.Printf("the pull's queries and decoding alone (samples and records discarded): %.2f s; ratio to curl %.2f\n", mq, mq/mc)
 	return nil
 }
 
@@ -196,4 +203,31 @@ func pullDay(ctx context.Context, srv *chserver.Server, cfg pull.Config, now tim
 		return 0, 0, fmt.Errorf("%d windows failed: %v", rep.Failed, rep.Errors)
 	}
 	return secs, rep.Samples, nil
+}
+
+// nowhere takes samples and window records and keeps nothing: the pull's queries and
+// decoding measured alone.
+type nowhere struct{}
+
+func (nowhere) Add(context.Context, *metering.Batch) (*metering.Ticket, error) {
+	return &metering.Ticket{}, nil
+}
+func (nowhere) SaveMappings(context.Context, []pull.MappingRecord) error { return nil }
+func (nowhere) WindowStates(context.Context, string, string, time.Time, time.Time) (map[int64]pull.Status, error) {
+	return map[int64]pull.Status{}, nil
+}
+func (nowhere) RecordWindows(context.Context, []pull.Window) error { return nil }
+
+// pullNowhere runs the pull's queries and decoding, keeping nothing.
+func pullNowhere(ctx context.Context, cfg pull.Config, now time.Time) (float64, error) {
+	c, err := pull.New(pull.CollectorConfig{Config: cfg, Samples: nowhere{}, Store: nowhere{}, Now: func() time.Time { return now }})
+	if err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	rep, err := c.CatchUp(ctx, "catch-up")
+	if err == nil && rep.Failed > 0 {
+		err = fmt.Errorf("%d windows failed: %v", rep.Failed, rep.Errors)
+	}
+	return time.Since(start).Seconds(), err
 }
