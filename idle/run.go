@@ -13,9 +13,9 @@ import (
 // that could not be analysed.
 type Skipped struct {
 	// NoResource: the order names no resource_id, so no sample can be its.
-	NoResource int
+	NoResource int `json:"no_resource_id"`
 	// NoPrice: the item has no price in force on the date in the order's zone.
-	NoPrice int
+	NoPrice int `json:"no_price"`
 }
 
 // Resources lists the resources to analyse on date: every work order in service that day
