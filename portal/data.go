@@ -136,6 +136,10 @@ type deptReport struct {
 	in   breakdown.Input // the lines and days the report is built from
 	rep  breakdown.Report
 	err  error
+	// mtd is the month to date as of mtdDay (an open month's overview).
+	mtdMu  sync.Mutex
+	mtdDay calendar.Date
+	mtd    *breakdown.Report
 }
 
 // errNotRated: the month has no figures yet.

@@ -384,10 +384,22 @@ func (s *Server) monthToDate(ctx context.Context, md *monthData, dep catalog.Dep
 		return breakdown.Report{}, err
 	}
 	md.mu.Lock()
-	in := md.depts[dep].in
+	dr := md.depts[dep]
 	md.mu.Unlock()
-	in.Today = calendar.LocalDate(s.now())
-	return breakdown.Build(in)
+	today := calendar.LocalDate(s.now())
+	dr.mtdMu.Lock()
+	defer dr.mtdMu.Unlock()
+	if dr.mtd != nil && dr.mtdDay == today {
+		return *dr.mtd, nil
+	}
+	in := dr.in
+	in.Today = today
+	rep, err := breakdown.Build(in)
+	if err != nil {
+		return rep, err
+	}
+	dr.mtd, dr.mtdDay = &rep, today
+	return rep, nil
 }
 
 // --- months and close ------------------------------------------------------------------
