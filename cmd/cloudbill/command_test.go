@@ -39,7 +39,7 @@ func TestCommandsAreDescribed(t *testing.T) {
 	}
 	for name, c := range leaves(commands(), "") {
 		assert.NotNil(t, c.Flags, name)
-		assert.NotContains(t, c.Long, "docs/formats.md", "%s: the reference is docs/", name)
+		assert.NotContains(t, c.Long, "FORMATS.md", "%s: the reference is docs/, not the shared FORMATS.md", name)
 	}
 }
 
