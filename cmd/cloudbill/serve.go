@@ -246,7 +246,7 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 		return fmt.Errorf("serve: idle jobs: %w", err)
 	}
 	defer stopIdle()
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintf(a.stdout, "cloudbill serve: listening on %s (spool %s)\n", p.Listener.URL(ln), spool.Dir())
