@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/shopspring/decimal"
 
 	"cloudbill/catalog"
@@ -38,14 +39,24 @@ func (s *Store) InsertClose(ctx context.Context, c rating.Close) error {
 	return nil
 }
 
-// Closes returns every closed month, oldest first.
-func (s *Store) Closes(ctx context.Context) ([]rating.Close, error) {
-	rows, err := s.conn.Query(ctx, `SELECT period, closed_at, run_id, content_hash, allow_pending, pending, lines, total, closed_by
-FROM period_closes FINAL ORDER BY period`)
-	if err != nil {
-		return nil, fmt.Errorf("read closes: %w", err)
+// closesQuery reads the closed months, oldest first; with period set, only that month's
+// close (none when it is open).
+type closesQuery struct {
+	period *calendar.Period
+}
+
+func (q closesQuery) toSQL() (string, []any) {
+	sql := `SELECT period, closed_at, run_id, content_hash, allow_pending, pending, lines, total, closed_by
+FROM period_closes FINAL`
+	var args []any
+	if q.period != nil {
+		sql += " WHERE period = ?"
+		args = append(args, q.period.Key())
 	}
-	defer rows.Close()
+	return sql + " ORDER BY period", args
+}
+
+func (q closesQuery) scan(rows driver.Rows) ([]rating.Close, error) {
 	var out []rating.Close
 	for rows.Next() {
 		var (
@@ -57,7 +68,7 @@ FROM period_closes FINAL ORDER BY period`)
 			total   decimal.Decimal
 		)
 		if err := rows.Scan(&key, &c.ClosedAt, &c.RunID, &c.ContentHash, &allow, &pending, &lines, &total, &c.ClosedBy); err != nil {
-			return nil, fmt.Errorf("read closes: %w", err)
+			return nil, err
 		}
 		c.Period = calendar.PeriodOfKey(key)
 		c.AllowPending = allow == 1
@@ -71,16 +82,31 @@ FROM period_closes FINAL ORDER BY period`)
 	return out, rows.Err()
 }
 
+// queryCloses runs q.
+func (s *Store) queryCloses(ctx context.Context, q closesQuery) ([]rating.Close, error) {
+	sql, args := q.toSQL()
+	rows, err := s.conn.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read closes: %w", err)
+	}
+	defer rows.Close()
+	out, err := q.scan(rows)
+	if err != nil {
+		return nil, fmt.Errorf("read closes: %w", err)
+	}
+	return out, nil
+}
+
+// Closes returns every closed month, oldest first.
+func (s *Store) Closes(ctx context.Context) ([]rating.Close, error) {
+	return s.queryCloses(ctx, closesQuery{})
+}
+
 // CloseOf returns the close of month p; ok is false when p is open.
 func (s *Store) CloseOf(ctx context.Context, p calendar.Period) (c rating.Close, ok bool, err error) {
-	all, err := s.Closes(ctx)
-	if err != nil {
+	cs, err := s.queryCloses(ctx, closesQuery{period: &p})
+	if err != nil || len(cs) == 0 {
 		return rating.Close{}, false, err
 	}
-	for _, c := range all {
-		if c.Period == p {
-			return c, true, nil
-		}
-	}
-	return rating.Close{}, false, nil
+	return cs[0], true, nil
 }

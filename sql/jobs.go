@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
 	"cloudbill/internal/calendar"
 	"cloudbill/invoicing/jobrun"
 )
@@ -30,25 +32,22 @@ func (s *Store) InsertJobRun(ctx context.Context, r JobRun) error {
 	return nil
 }
 
-// jobRunsQuery selects the runs of one job ("" for every job), oldest first.
-func jobRunsQuery(job string) (string, []any) {
-	q := "SELECT job, period, trigger, started_at, finished_at, status, detail, error FROM job_runs"
-	var args []any
-	if job != "" {
-		q += " WHERE job = ?"
-		args = append(args, job)
-	}
-	return q + " ORDER BY started_at, job, period", args
+// jobRunsQuery reads the recorded runs of job ("" for every job), oldest first.
+type jobRunsQuery struct {
+	job string
 }
 
-// JobRuns returns the recorded runs of job ("" for every job), oldest first.
-func (s *Store) JobRuns(ctx context.Context, job string) ([]JobRun, error) {
-	q, args := jobRunsQuery(job)
-	rows, err := s.conn.Query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read job runs: %w", err)
+func (q jobRunsQuery) toSQL() (string, []any) {
+	sql := "SELECT job, period, trigger, started_at, finished_at, status, detail, error FROM job_runs"
+	var args []any
+	if q.job != "" {
+		sql += " WHERE job = ?"
+		args = append(args, q.job)
 	}
-	defer rows.Close()
+	return sql + " ORDER BY started_at, job, period", args
+}
+
+func (q jobRunsQuery) scan(rows driver.Rows) ([]JobRun, error) {
 	var out []JobRun
 	for rows.Next() {
 		var (
@@ -57,11 +56,27 @@ func (s *Store) JobRuns(ctx context.Context, job string) ([]JobRun, error) {
 			status string
 		)
 		if err := rows.Scan(&r.Job, &key, &r.Trigger, &r.StartedAt, &r.FinishedAt, &status, &r.Detail, &r.Error); err != nil {
-			return nil, fmt.Errorf("read job runs: %w", err)
+			return nil, err
 		}
 		r.Period = calendar.PeriodOfKey(key)
 		r.Status = JobStatus(status)
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// JobRuns returns the recorded runs of job ("" for every job), oldest first.
+func (s *Store) JobRuns(ctx context.Context, job string) ([]JobRun, error) {
+	q := jobRunsQuery{job: job}
+	sql, args := q.toSQL()
+	rows, err := s.conn.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read job runs: %w", err)
+	}
+	defer rows.Close()
+	out, err := q.scan(rows)
+	if err != nil {
+		return nil, fmt.Errorf("read job runs: %w", err)
+	}
+	return out, nil
 }

@@ -141,7 +141,7 @@ func (d *dropper) take(ctx context.Context, vendor, name string) (dropResult, er
 	if err != nil {
 		return res, err
 	}
-	var rep *ingestReport
+	var rep *metering.FileReport
 	var scope *metering.Scope
 	rejectsTmp := src + ".rejected"
 	if !ok {
@@ -153,22 +153,23 @@ func (d *dropper) take(ctx context.Context, vendor, name string) (dropResult, er
 			return res, err
 		}
 		scope = &metering.Scope{Vendor: vendor, Owners: owners}
-		rep, _, _, err = ingestFile(ctx, d.batcher, src, rejectsTmp, nil, d.batchRows, csvin.Auto, newResourceSet(), d.ranges, scope)
+		rep, err = metering.IngestFile(ctx, d.batcher, metering.FileParams{Name: src, Rejects: rejectsTmp, Chunk: d.batchRows,
+			Encoding: csvin.Auto, Ranges: d.ranges, Scope: scope})
 		if err != nil {
 			return res, fmt.Errorf("drop folder: %s/%s: %w", vendor, name, err)
 		}
-		if rep.refused != "" {
+		if rep.Refused != "" {
 			res.Rejected = true
-			fmt.Fprintf(&text, "refused: %s\n", rep.refused)
+			fmt.Fprintf(&text, "refused: %s\n", rep.Refused)
 		} else {
-			res.Rejected = rep.rejected > 0
+			res.Rejected = rep.Rejected > 0
 			fmt.Fprintf(&text, "%s, %s: accepted %d (unassigned %d: no work order names their resource yet), duplicates %d, rejected %d, spooled %d\n",
-				rep.format, rep.encoding, rep.accepted, scope.Unassigned, rep.duplicates, rep.rejected, rep.spooled)
-			for _, e := range rep.errors {
+				rep.Format, rep.Encoding, rep.Accepted, scope.Unassigned, rep.Duplicates, rep.Rejected, rep.Spooled)
+			for _, e := range rep.Errors {
 				fmt.Fprintf(&text, "  %s\n", strings.Replace(e, src, vendor+"/"+name, 1))
 			}
-			if rep.rejected > len(rep.errors) {
-				fmt.Fprintf(&text, "  … and %d more\n", rep.rejected-len(rep.errors))
+			if rep.Rejected > len(rep.Errors) {
+				fmt.Fprintf(&text, "  … and %d more\n", rep.Rejected-len(rep.Errors))
 			}
 		}
 	}
@@ -183,7 +184,7 @@ func (d *dropper) take(ctx context.Context, vendor, name string) (dropResult, er
 	base := stamp + "-" + name
 	res.Dest = filepath.Join(destDir, base)
 	res.Report = res.Dest + ".report.txt"
-	if rep != nil && rep.rejectFile != "" {
+	if rep != nil && rep.RejectFile != "" {
 		lines := res.Dest + ".rejected"
 		if err := os.Rename(rejectsTmp, lines); err != nil {
 			return res, err

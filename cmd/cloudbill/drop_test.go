@@ -136,7 +136,7 @@ func TestDropFolderRestartDuringIngest(t *testing.T) {
 	// crash after the samples were stored, before the move: ingest it by hand first
 	two := "resource_id,metric,ts,value\necs-777,mem_util,2026-11-06T00:00:00+08:00,7\n"
 	write(t, filepath.Join(dir, ".work", "V1", "two.csv"), two)
-	_, _, _, err := ingestFile(ctx, d.batcher, filepath.Join(dir, ".work", "V1", "two.csv"), filepath.Join(t.TempDir(), "rej"), nil, 1000, 0, newResourceSet(), nil, nil)
+	_, err := metering.IngestFile(ctx, d.batcher, metering.FileParams{Name: filepath.Join(dir, ".work", "V1", "two.csv"), Rejects: filepath.Join(t.TempDir(), "rej"), Chunk: 1000})
 	require.NoError(t, err)
 
 	d2, _ := newDropper(t, dsn, dir, false) // the restarted serve

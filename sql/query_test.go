@@ -1,0 +1,106 @@
+package chstore
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"cloudbill/internal/calendar"
+)
+
+// The SQL of the queries, reviewed as text with the arguments bound to it (the tests
+// against a live server run it). After OpenMeter's streaming/clickhouse query tests.
+func TestQuerySQL(t *testing.T) {
+	nov := calendar.MustPeriod("2026-11")
+	novStart, decStart := nov.Start().Unix(), nov.End().Unix()
+	tests := []struct {
+		name     string
+		query    func() (string, []any)
+		wantSQL  string
+		wantArgs []any
+	}{
+		{
+			name:  "every close",
+			query: closesQuery{}.toSQL,
+			wantSQL: `SELECT period, closed_at, run_id, content_hash, allow_pending, pending, lines, total, closed_by
+FROM period_closes FINAL ORDER BY period`,
+		},
+		{
+			name:  "one month's close",
+			query: closesQuery{period: &nov}.toSQL,
+			wantSQL: `SELECT period, closed_at, run_id, content_hash, allow_pending, pending, lines, total, closed_by
+FROM period_closes FINAL WHERE period = ? ORDER BY period`,
+			wantArgs: []any{uint32(202611)},
+		},
+		{
+			name:    "every job run",
+			query:   jobRunsQuery{}.toSQL,
+			wantSQL: "SELECT job, period, trigger, started_at, finished_at, status, detail, error FROM job_runs ORDER BY started_at, job, period",
+		},
+		{
+			name:     "one job's runs",
+			query:    jobRunsQuery{job: "close"}.toSQL,
+			wantSQL:  "SELECT job, period, trigger, started_at, finished_at, status, detail, error FROM job_runs WHERE job = ? ORDER BY started_at, job, period",
+			wantArgs: []any{"close"},
+		},
+		{
+			name:     "imports of a kind",
+			query:    func() (string, []any) { return importsQuery("catalog") },
+			wantSQL:  "SELECT import_id, kind, file, sha256, rows, imported_at, note FROM imports WHERE kind = ? ORDER BY imported_at, import_id",
+			wantArgs: []any{"catalog"},
+		},
+		{
+			name:  "samples out of the billed range",
+			query: func() (string, []any) { return usageOutOfRangeQuery(nov) },
+			wantSQL: `SELECT resource_id, metric, ts, v FROM (
+    SELECT resource_id, metric, ts, argMax(value, version) AS v
+    FROM usage_samples
+    WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
+      AND (resource_id, metric) IN (SELECT resource_id, metric FROM usage_windows)
+    GROUP BY resource_id, metric, ts
+    HAVING NOT (v >= 0 AND v <= 1e12)
+)
+ORDER BY resource_id, metric, ts
+LIMIT 21`,
+			wantArgs: []any{novStart, decStart},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			gotSQL, gotArgs := tt.query()
+			assert.Equal(t, tt.wantSQL, gotSQL)
+			assert.Equal(t, tt.wantArgs, gotArgs)
+		})
+	}
+}
+
+// The rating aggregates: the month's bounds are the only arguments; the sample identity
+// is grouped by its hash, or by name when hashes collide; a cluster's shards read their
+// local table.
+func TestUsageAggregatesSQL(t *testing.T) {
+	nov := calendar.MustPeriod("2026-11")
+	tests := []struct {
+		name          string
+		byName        bool
+		table         string
+		wantFragments []string
+	}{
+		{"by hash", false, "usage_samples", []string{
+			"SELECT cityHash64(resource_id, metric) AS h, ts, toDate(ts, 'Asia/Shanghai') AS day, argMax(value, version) AS v",
+			"FROM usage_samples\n", "GROUP BY h, ts", "USING (h)", "quantileExactIfMerge(0.95)(qs)"}},
+		{"by name", true, "usage_samples", []string{
+			"SELECT resource_id, metric, ts,", "GROUP BY resource_id, metric, ts", "USING (resource_id, metric)"}},
+		{"a shard", false, "usage_samples_local", []string{"FROM usage_samples_local\n"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sql, args := usageAggregatesQuery(nov, tt.byName, tt.table)
+			assert.Equal(t, []any{nov.Start().Unix(), nov.End().Unix()}, args)
+			for _, f := range tt.wantFragments {
+				assert.Contains(t, sql, f)
+			}
+			assert.Equal(t, 2, strings.Count(sql, "?"), "every value bound")
+		})
+	}
+}
