@@ -66,7 +66,7 @@ func ImportConfig(ctx context.Context, st ConfigStore, name string, r io.Reader,
 	return rep, nil
 }
 
-// AnalysisColumns are the CSV columns of `idle analyze --format csv`: the FORMATS.md
+// AnalysisColumns are the CSV columns of `idle analyze --format csv`: the docs/idle.md
 // contract first, then more.
 var AnalysisColumns = []string{"department_id", "kind", "resource_id", "order_id", "allocated", "p95_util", "used", "status",
 	"recommended_quantity", "monthly_saving",

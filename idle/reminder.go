@@ -195,7 +195,7 @@ func WriteReminderCSV(w io.Writer, r Reminder) error {
 }
 
 // ChangeRequestColumns are the columns of the bureau's downsizing list: a work-order event
-// file (FORMATS.md) of changes, with x_ columns that the order import ignores.
+// file (docs/formats.md) of changes, with x_ columns that the order import ignores.
 var ChangeRequestColumns = []string{"order_id", "event", "effective_date", "department_id", "project_id", "vendor_id", "zone", "item_code",
 	"quantity", "resource_id", "portion", "x_case_id", "x_deadline", "x_current_quantity"}
 
