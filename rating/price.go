@@ -178,7 +178,6 @@ func Price(in Input) Priced {
 // price is Price on pieces already cut (and their exceptions, which it extends).
 func price(in Input, ps []piece, exc []string) Priced {
 	p := in.Period
-	dim := decimal.NewFromInt(int64(p.Days()))
 	exc = append([]string(nil), exc...)
 	var out Priced
 	unfunded := map[catalog.OrderID]string{}
@@ -204,11 +203,11 @@ func price(in Input, ps []piece, exc []string) Priced {
 				exc = append(exc, fmt.Sprintf("order %s: metered item %s but no resource_id: quantity 0", l.Order, l.Item))
 			}
 			l.Quantity = in.Usage[w]
-			l.Unrounded = pc.price.Mul(l.Quantity).Round(Places)
+			l.Unrounded = Unrounded(true, pc.price, l.Quantity, days, p.Days())
 			notes = append(notes, fmt.Sprintf("%s of %s over %s..%s", w.Agg, w.Metric, w.From, w.To))
 		} else {
 			l.Quantity = cfg.Quantity
-			l.Unrounded = pc.price.Mul(cfg.Quantity).Mul(decimal.NewFromInt(int64(days))).DivRound(dim, Places)
+			l.Unrounded = Unrounded(false, pc.price, cfg.Quantity, days, p.Days())
 		}
 		l.Amount = money.Round(l.Unrounded)
 		if why := outOfBounds(l); why != "" {
@@ -244,6 +243,19 @@ func price(in Input, ps []piece, exc []string) Priced {
 	out.Exceptions = exc
 	SortLines(out.Lines)
 	return out
+}
+
+// Unrounded is the one proration rule of a rated line, before the fen: price × quantity
+// for a metered line, price × quantity × days ÷ daysInMonth for an allocated one, rounded
+// half up to Places decimals. Rating prices every line with it; reconciliation recomputes
+// a vendor's claim with it, and the fixtures build their lines with it. A daysInMonth of 0
+// or less means no proration.
+func Unrounded(metered bool, price, quantity decimal.Decimal, days, daysInMonth int) decimal.Decimal {
+	a := price.Mul(quantity)
+	if metered || daysInMonth <= 0 {
+		return a.Round(Places)
+	}
+	return a.Mul(decimal.NewFromInt(int64(days))).DivRound(decimal.NewFromInt(int64(daysInMonth)), Places)
 }
 
 // Bounds of one rated line (docs/security.md). Imports refuse prices and quantities that

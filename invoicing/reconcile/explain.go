@@ -9,6 +9,7 @@ import (
 
 	"cloudbill/catalog"
 	"cloudbill/internal/money"
+	"cloudbill/rating"
 )
 
 // explainer classifies claims and explains differences from the month's data.
@@ -103,10 +104,7 @@ func (e *explainer) explainAmount(row *Row, c Claim, o *ours) {
 	if len(row.Reasons) == 0 && e.inferFigures(row, c, o, dim) {
 		return
 	}
-	base := *qty
-	if !o.metered {
-		base = base.Mul(decimal.NewFromInt(int64(days))).Div(decimal.NewFromInt(int64(dim)))
-	}
+	base := rating.Unrounded(o.metered, decimal.NewFromInt(1), *qty, days, dim) // the quantity the price applies to
 	if base.IsZero() {
 		e.add(row, ReasonUnexplained, fmt.Sprintf("差额 %s 元：数量为 0，数据无法解释", money.Plain(c.Amount.Sub(o.payable))))
 		return

@@ -280,14 +280,10 @@ func appendProject(ps []catalog.ProjectID, p catalog.ProjectID) []catalog.Projec
 	return append(ps, p)
 }
 
-// amountFor is the rated amount of an allocated line: price × quantity × days ÷ days of
-// the month, rounded once (DESIGN.md); for a metered line, price × quantity.
+// amountFor is the rated amount of a line of these figures: rating's proration rule
+// (rating.Unrounded), rounded once to the fen.
 func amountFor(metered bool, price, quantity decimal.Decimal, days, dim int) decimal.Decimal {
-	a := price.Mul(quantity)
-	if !metered && dim > 0 && days != dim {
-		a = a.Mul(decimal.NewFromInt(int64(days))).Div(decimal.NewFromInt(int64(dim)))
-	}
-	return money.Round(a)
+	return money.Round(rating.Unrounded(metered, price, quantity, days, dim))
 }
 
 // Reconcile compares inv with the rated lines in p. The invoice must be the vendor's and
