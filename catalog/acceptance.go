@@ -10,7 +10,8 @@ import (
 	"cloudbill/internal/csvin"
 )
 
-var acceptanceSpec = csvin.Spec{
+// AcceptanceColumns are the columns of an acceptance file (docs/formats.md).
+var AcceptanceColumns = csvin.Spec{
 	Required: []string{"vendor_id", "period", "result"},
 	Optional: []string{"score", "availability", "security_valid_until"},
 }
@@ -62,7 +63,7 @@ func ImportAcceptance(ctx context.Context, st AcceptanceStore, f File, now time.
 	seen := map[key]Source{}
 	var out []Acceptance
 	var rep Report
-	rr.read(f, acceptanceSpec, func(row csvin.Row) {
+	rr.read(f, AcceptanceColumns, func(row csvin.Row) {
 		a := Acceptance{Source: rr.source(row)}
 		ok := true
 		if v, okV := rr.id(row, "vendor_id"); okV {

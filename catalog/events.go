@@ -11,8 +11,8 @@ import (
 	"cloudbill/internal/csvin"
 )
 
-// Work-order event file columns (docs/formats.md).
-var eventSpec = csvin.Spec{
+// EventColumns are the columns of a work-order event file (docs/formats.md).
+var EventColumns = csvin.Spec{
 	Required: []string{"order_id", "event", "effective_date", "department_id", "project_id", "vendor_id", "zone", "item_code", "quantity"},
 	Optional: []string{"resource_id", "resource_type", "portion"},
 }
@@ -377,7 +377,7 @@ func CheckEvents(f File, cat Catalog, org Org, stored []Event, closed []calendar
 
 func checkEvents(f File, cat Catalog, org Org, stored []Event, closed []calendar.Period) (*eventChecker, error) {
 	c := newEventChecker(cat, org, stored, closed)
-	c.rr.read(f, eventSpec, c.row)
+	c.rr.read(f, EventColumns, c.row)
 	c.rep.Read = c.rr.rows
 	if len(c.rr.errs) > 0 {
 		return nil, c.rr.errs
