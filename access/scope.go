@@ -76,6 +76,11 @@ const (
 	ObjAccounts ObjectKind = "accounts"
 	// ObjSelf: the identity's own account (who am I, sign out).
 	ObjSelf ObjectKind = "self"
+	// ObjIdle: the list of idle-resource cases (issue 12). A department may open it and
+	// sees only the cases of the departments it may view (each case is decided as
+	// Department(case's department)); a vendor may not; the bureaus see every case and
+	// the overdue list (the overdue list itself needs District).
+	ObjIdle ObjectKind = "idle"
 )
 
 // Object is a thing scope is decided on.
@@ -102,6 +107,7 @@ var (
 	Audit      = Object{Kind: ObjAudit}
 	Accounts   = Object{Kind: ObjAccounts}
 	Self       = Object{Kind: ObjSelf}
+	Idle       = Object{Kind: ObjIdle}
 )
 
 // Parents tells a department's 主管部门 ("" for a top-level department). A
@@ -125,7 +131,8 @@ var NoParents Parents = OrgParents{}
 // file served and the sample ingest ask it; nothing else decides access.
 //
 //   - department: views its department and the department's subordinate units (at any
-//     depth, through parents); views the months list and itself.
+//     depth, through parents); views the months list, the idle-case list (filtered to
+//     those departments) and itself.
 //   - vendor: views its own vendor (settlement, deductions, acceptance, reconciliations)
 //     and uploads that vendor's invoice; views the months list and itself.
 //   - finance: views everything; closes months; no account management.
@@ -164,7 +171,7 @@ func (id Identity) may(act Action, obj Object, parents Parents) bool {
 			return false
 		}
 		switch obj.Kind {
-		case ObjMonths:
+		case ObjMonths, ObjIdle:
 			return true
 		case ObjDepartment:
 			return within(catalog.DepartmentID(obj.ID), id.Department, parents)

@@ -50,7 +50,7 @@ type navItem struct {
 	Label, Href string
 }
 
-var pageNames = []string{"login", "error", "overview", "months", "close", "closed", "statements", "drill", "vendor", "reconciliation", "operations", "audit", "accounts"}
+var pageNames = []string{"login", "error", "overview", "months", "close", "closed", "statements", "drill", "vendor", "reconciliation", "operations", "audit", "accounts", "idle", "idlecase", "collection"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
@@ -74,15 +74,19 @@ var funcs = template.FuncMap{
 		}
 		return t.In(calendar.Shanghai).Format("2006-01-02 15:04")
 	},
-	"stateZh":   stateZh,
-	"roleZh":    func(r access.Role) string { return r.Label() },
-	"kindZh":    kindZh,
-	"classZh":   func(c reconcile.Class) string { return reconcile.ClassZh(c) },
-	"chart":     trendSVG,
-	"add":       func(a, b int) int { return a + b },
-	"short":     func(s string) string { return shortHash(s) },
-	"periodStr": func(p calendar.Period) string { return p.String() },
-	"deref":     func(d *decimal.Decimal) decimal.Decimal { return *d },
+	"stateZh":     stateZh,
+	"roleZh":      func(r access.Role) string { return r.Label() },
+	"kindZh":      kindZh,
+	"classZh":     func(c reconcile.Class) string { return reconcile.ClassZh(c) },
+	"chart":       trendSVG,
+	"add":         func(a, b int) int { return a + b },
+	"short":       func(s string) string { return shortHash(s) },
+	"periodStr":   func(p calendar.Period) string { return p.String() },
+	"deref":       func(d *decimal.Decimal) decimal.Decimal { return *d },
+	"pct":         pct,
+	"kindLabel":   kindLabel,
+	"caseStateZh": caseStateZh,
+	"statusZh":    statusZh,
 	"resultZh": func(r catalog.AcceptanceResult) string {
 		switch r {
 		case catalog.Passed:
@@ -145,6 +149,14 @@ func (s *Server) nav(c *call) []navItem {
 		items = append(items, navItem{"结算与对账", "/vendors/" + esc(string(c.id.Vendor)) + "/" + p})
 	}
 	items = append(items, navItem{"账单下载", "/statements/" + p})
+	if may(access.View, access.Idle) {
+		items = append(items, navItem{"闲置资源", "/idle"})
+	}
+	if may(access.View, access.District) {
+		items = append(items, navItem{"采集完整性", "/collection/" + p})
+	} else if c.id.Role == access.RoleVendor {
+		items = append(items, navItem{"采集完整性", "/vendors/" + esc(string(c.id.Vendor)) + "/collection/" + p})
+	}
 	if may(access.View, access.District) {
 		items = append(items, navItem{"月份与关账", "/months"})
 	}

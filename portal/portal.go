@@ -27,11 +27,13 @@ import (
 
 	"cloudbill/access"
 	"cloudbill/catalog"
+	"cloudbill/idle"
 	"cloudbill/internal/calendar"
 	"cloudbill/invoicing"
 	"cloudbill/invoicing/breakdown"
 	"cloudbill/invoicing/monthclose"
 	"cloudbill/invoicing/reconcile"
+	"cloudbill/metering/pull"
 	"cloudbill/rating"
 	chstore "cloudbill/sql"
 )
@@ -55,6 +57,11 @@ type Store interface {
 	InsertInvoiceUpload(ctx context.Context, u chstore.InvoiceUpload) error
 	InvoiceUploads(ctx context.Context, vendor catalog.VendorID) ([]chstore.InvoiceUpload, error)
 	InvoiceUploadOf(ctx context.Context, id string) (chstore.InvoiceUpload, bool, error)
+	// idle-resource cases (issue 12) and collection completeness (issue 11)
+	Cases(ctx context.Context) ([]idle.Case, error)
+	Evidence(ctx context.Context, id idle.CaseID) ([]idle.Evidence, error)
+	OrderEvents(ctx context.Context) ([]catalog.Event, error)
+	pull.StatusStore
 }
 
 var _ Store = (*chstore.Store)(nil)

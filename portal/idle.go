@@ -1,0 +1,199 @@
+package portal
+
+// The idle-resource pages (issue 12, "In the portal"). Scope: the list of cases needs
+// access.Idle and shows only the cases whose department the identity may view
+// (idle.Visible with access.Identity.May); one case needs its department (named in the
+// case id); the overdue list needs access.District.
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"cloudbill/access"
+	"cloudbill/catalog"
+	"cloudbill/idle"
+	"cloudbill/internal/calendar"
+)
+
+// parseCaseID reads a case id "YYYYMMDD-DEPARTMENT-KIND" (idle.NewCaseID) and returns
+// its department.
+func parseCaseID(s string) (catalog.DepartmentID, error) {
+	if _, err := parseID(s); err != nil {
+		return "", err
+	}
+	if len(s) < 12 || s[8] != '-' {
+		return "", badInput("case %q: want YYYYMMDD-DEPARTMENT-KIND", truncate(s))
+	}
+	if _, err := time.Parse("20060102", s[:8]); err != nil {
+		return "", badInput("case %q: want YYYYMMDD-DEPARTMENT-KIND", truncate(s))
+	}
+	rest := s[9:]
+	i := strings.LastIndexByte(rest, '-')
+	if i <= 0 {
+		return "", badInput("case %q: want YYYYMMDD-DEPARTMENT-KIND", truncate(s))
+	}
+	if _, ok := idle.ParseKind(rest[i+1:]); !ok || rest[i+1:] != strings.ToLower(rest[i+1:]) {
+		return "", badInput("case %q: kind must be vcpu or memory", truncate(s))
+	}
+	return catalog.DepartmentID(rest[:i]), nil
+}
+
+// caseRule: viewing one case is viewing its department.
+func caseRule(r *http.Request) (access.Action, access.Object, error) {
+	dep, err := parseCaseID(r.PathValue("case"))
+	if err != nil {
+		return "", access.Object{}, err
+	}
+	return access.View, access.Department(dep), nil
+}
+
+func kindLabel(k idle.Kind) string {
+	switch k {
+	case idle.KindVCPU:
+		return "vCPU（核）"
+	case idle.KindMemory:
+		return "内存（GB）"
+	}
+	return string(k)
+}
+
+func caseStateZh(st idle.State) string {
+	switch st {
+	case idle.StateOpen:
+		return "待整改"
+	case idle.StateResolved:
+		return "已整改"
+	case idle.StateOverdue:
+		return "逾期（列入缩容清单）"
+	}
+	return string(st)
+}
+
+func statusZh(st idle.Status) string {
+	switch st {
+	case idle.StatusReduce:
+		return "建议缩减"
+	case idle.StatusKeep:
+		return "保留"
+	case idle.StatusInsufficient:
+		return "数据不足"
+	}
+	return string(st)
+}
+
+// pct shows a ratio (0.2345) as a percentage with one decimal ("23.5%").
+func pct(d decimal.Decimal) string {
+	return d.Mul(decimal.NewFromInt(100)).StringFixed(1) + "%"
+}
+
+type caseRow struct {
+	idle.Case
+	Name string
+}
+
+type idleData struct {
+	Cases    []caseRow
+	Overdue  []caseRow
+	Requests []idle.ChangeRequest
+	District bool
+	Today    calendar.Date
+	Saving   decimal.Decimal
+}
+
+func (s *Server) deptName(c *call, d catalog.DepartmentID) string {
+	if dep, ok := c.org.Departments[d]; ok {
+		return dep.Name
+	}
+	return string(d)
+}
+
+// idleList: the cases the identity may see; for the bureaus also the overdue list (the
+// downsizing list) with the change requests it calls for today.
+func (s *Server) idleList(w http.ResponseWriter, r *http.Request, c *call) {
+	ctx := r.Context()
+	cases, err := s.cfg.Store.Cases(ctx)
+	if err != nil {
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return
+	}
+	parents := access.OrgParents(c.org)
+	vis := idle.Visible(cases, func(d catalog.DepartmentID) bool { return c.id.May(access.View, access.Department(d), parents) == nil })
+	d := idleData{Today: calendar.LocalDate(s.now()), District: c.id.May(access.View, access.District, parents) == nil}
+	for _, cs := range vis {
+		row := caseRow{cs, s.deptName(c, cs.Department)}
+		d.Cases = append(d.Cases, row)
+		if cs.State == idle.StateOpen || cs.State == idle.StateOverdue {
+			d.Saving = d.Saving.Add(cs.Saving)
+		}
+		if cs.State == idle.StateOverdue {
+			d.Overdue = append(d.Overdue, row)
+		}
+	}
+	if d.District {
+		events, err := idle.EventsByOrder(ctx, s.cfg.Store)
+		if err != nil {
+			s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+			return
+		}
+		d.Requests = idle.ChangeRequests(cases, d.Today, events)
+	}
+	s.render(w, c, 200, "idle", "闲置资源", d)
+}
+
+type caseData struct {
+	Case     caseRow
+	Evidence []idle.Evidence
+}
+
+// idleCase: one case with its frozen figures and every analysis recorded as evidence.
+func (s *Server) idleCase(w http.ResponseWriter, r *http.Request, c *call) {
+	ctx := r.Context()
+	id := idle.CaseID(r.PathValue("case"))
+	dep, _ := parseCaseID(string(id))
+	cases, err := s.cfg.Store.Cases(ctx)
+	if err != nil {
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return
+	}
+	for _, cs := range cases {
+		if cs.ID != id || cs.Department != dep {
+			continue
+		}
+		ev, err := s.cfg.Store.Evidence(ctx, id)
+		if err != nil {
+			s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+			return
+		}
+		s.render(w, c, 200, "idlecase", "闲置资源整改 "+string(id), caseData{Case: caseRow{cs, s.deptName(c, cs.Department)}, Evidence: ev})
+		return
+	}
+	s.fail(w, r, Route{}, http.StatusNotFound, "没有这个闲置资源整改事项。", nil)
+}
+
+// idleOverdueCSV: the bureau's downsizing list as work-order change requests (the file
+// of `cloudbill idle overdue`), effective today; the download is audited.
+func (s *Server) idleOverdueCSV(w http.ResponseWriter, r *http.Request, c *call) {
+	ctx := r.Context()
+	cases, err := s.cfg.Store.Cases(ctx)
+	if err == nil {
+		var events map[catalog.OrderID][]catalog.Event
+		if events, err = idle.EventsByOrder(ctx, s.cfg.Store); err == nil {
+			today := calendar.LocalDate(s.now())
+			var buf bytes.Buffer
+			if err = idle.WriteChangeRequests(&buf, idle.ChangeRequests(cases, today, events)); err == nil {
+				name := "idle-change-requests-" + today.String() + ".csv"
+				_ = s.cfg.Access.Record(ctx, access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "download", Target: "idle " + name, Remote: c.remote})
+				w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+				w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+				w.Header().Set("Cache-Control", "no-store")
+				_, _ = w.Write(buf.Bytes())
+				return
+			}
+		}
+	}
+	s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+}
