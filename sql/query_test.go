@@ -52,7 +52,7 @@ FROM period_closes FINAL WHERE period = ? ORDER BY period`,
 		},
 		{
 			name:  "samples out of the billed range",
-			query: func() (string, []any) { return usageOutOfRangeQuery(nov) },
+			query: usageOutOfRangeQuery{period: nov}.toSQL,
 			wantSQL: `SELECT resource_id, metric, ts, v FROM (
     SELECT resource_id, metric, ts, argMax(value, version) AS v
     FROM usage_samples
@@ -64,6 +64,33 @@ FROM period_closes FINAL WHERE period = ? ORDER BY period`,
 ORDER BY resource_id, metric, ts
 LIMIT 21`,
 			wantArgs: []any{novStart, decStart},
+		},
+		{
+			name: "sample stats of a resource range",
+			query: sampleStatsQuery{filter: SampleFilter{From: nov.Start(), To: nov.End(), Metric: "cpu_util"},
+				resources: resourceRange{First: "ecs-000001", Last: "ecs-000099"}}.toSQL,
+			wantSQL: `SELECT count(), sum(rows), sum(v) FROM (
+    SELECT resource_id, metric, ts, argMax(value, version) AS v, count() AS rows
+    FROM usage_samples
+    WHERE resource_id >= ? AND resource_id <= ? AND ts >= ? AND ts < ? AND metric = ?
+    GROUP BY resource_id, metric, ts)`,
+			wantArgs: []any{"ecs-000001", "ecs-000099", novStart, decStart, "cpu_util"},
+		},
+		{
+			name:  "stored rows of every resource",
+			query: resourceCountsQuery{}.toSQL,
+			wantSQL: `SELECT resource_id, count() FROM usage_samples
+    GROUP BY resource_id ORDER BY resource_id`,
+		},
+		{
+			name:  "latest samples of a metric",
+			query: latestSamplesQuery{filter: SampleFilter{Metric: "net_out_gb"}}.toSQL,
+			wantSQL: `SELECT resource_id, metric, ts, argMax(value, version), argMax(source, version)
+FROM usage_samples
+    WHERE metric = ?
+GROUP BY resource_id, metric, ts
+ORDER BY resource_id, metric, ts`,
+			wantArgs: []any{"net_out_gb"},
 		},
 	}
 	for _, tt := range tests {
@@ -95,7 +122,7 @@ func TestUsageAggregatesSQL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sql, args := usageAggregatesQuery(nov, tt.byName, tt.table)
+			sql, args := usageAggregatesQuery{period: nov, byName: tt.byName, table: tt.table}.toSQL()
 			assert.Equal(t, []any{nov.Start().Unix(), nov.End().Unix()}, args)
 			for _, f := range tt.wantFragments {
 				assert.Contains(t, sql, f)

@@ -39,9 +39,15 @@ var (
 // table is usage_samples, or on a cluster each shard's usage_samples_local: a window's
 // samples all live on one shard (sharded by resource_id), so each shard answers for the
 // windows of its resources and the shards' rows together are the answer.
-func usageAggregatesQuery(p calendar.Period, byName bool, table string) (string, []any) {
+type usageAggregatesQuery struct {
+	period calendar.Period
+	byName bool
+	table  string
+}
+
+func (q usageAggregatesQuery) toSQL() (string, []any) {
 	key, wkey, using := "cityHash64(resource_id, metric) AS h", "cityHash64(resource_id, metric) AS h", "h"
-	if byName {
+	if q.byName {
 		key, wkey, using = "resource_id, metric", "resource_id, metric", "resource_id, metric"
 	}
 	return `SELECT wid, sum(dsum), sum(dcnt), max(dmax), sum(dmax), count(), quantileExactIfMerge(0.95)(qs)
@@ -50,7 +56,7 @@ FROM (
     FROM (
         SELECT ` + key + `, ts, toDate(ts, 'Asia/Shanghai') AS day, argMax(value, version) AS v,
                toDecimal128(round(if(v >= 0 AND v <= ` + maxBilledSample + `, v, 0) * 1000000), 0) AS micro
-        FROM ` + table + `
+        FROM ` + q.table + `
         WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
           AND (resource_id, metric) IN (SELECT resource_id, metric FROM usage_windows)
         GROUP BY ` + using + `, ts
@@ -61,7 +67,26 @@ FROM (
     WHERE day >= from_date AND day <= to_date
     GROUP BY wid, agg, day
 )
-GROUP BY wid`, []any{p.Start().Unix(), p.End().Unix()}
+GROUP BY wid`, []any{q.period.Start().Unix(), q.period.End().Unix()}
+}
+
+// usageAgg is one row of usageAggregatesQuery: a window's figures in micro-units.
+type usageAgg struct {
+	wid                   uint32
+	sum, max, sumMax, p95 decimal.Decimal
+	count, days           uint64
+}
+
+func (q usageAggregatesQuery) scan(rows driver.Rows) ([]usageAgg, error) {
+	var out []usageAgg
+	for rows.Next() {
+		var a usageAgg
+		if err := rows.Scan(&a.wid, &a.sum, &a.count, &a.max, &a.sumMax, &a.days, &a.p95); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }
 
 // maxBilledSample is the largest sample value rating takes (the largest ceiling ingest
@@ -72,7 +97,11 @@ const maxBilledSample = "1e12"
 
 // usageOutOfRangeQuery lists the samples of the windows in the month whose latest value
 // is outside 0..maxBilledSample (at most 21: 20 are named, the 21st says there are more).
-func usageOutOfRangeQuery(p calendar.Period) (string, []any) {
+type usageOutOfRangeQuery struct {
+	period calendar.Period
+}
+
+func (q usageOutOfRangeQuery) toSQL() (string, []any) {
 	return `SELECT resource_id, metric, ts, v FROM (
     SELECT resource_id, metric, ts, argMax(value, version) AS v
     FROM usage_samples
@@ -82,7 +111,26 @@ func usageOutOfRangeQuery(p calendar.Period) (string, []any) {
     HAVING NOT (v >= 0 AND v <= ` + maxBilledSample + `)
 )
 ORDER BY resource_id, metric, ts
-LIMIT 21`, []any{p.Start().Unix(), p.End().Unix()}
+LIMIT 21`, []any{q.period.Start().Unix(), q.period.End().Unix()}
+}
+
+// outOfRangeSample is one row of usageOutOfRangeQuery.
+type outOfRangeSample struct {
+	resource, metric string
+	ts               time.Time
+	v                float64
+}
+
+func (q usageOutOfRangeQuery) scan(rows driver.Rows) ([]outOfRangeSample, error) {
+	var out []outOfRangeSample
+	for rows.Next() {
+		var r outOfRangeSample
+		if err := rows.Scan(&r.resource, &r.metric, &r.ts, &r.v); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // usageByName forces grouping by (resource_id, metric) (tests of the fallback).
@@ -193,14 +241,9 @@ func (s *Store) usageAggregates(ctx context.Context, p calendar.Period, ws []rat
 	if err := s.conn.QueryRow(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), windowHashesDistinct).Scan(&distinct); err != nil {
 		return fmt.Errorf("aggregate usage of %s: %w", p, err)
 	}
-	type aggRow struct {
-		wid                   uint32
-		sum, max, sumMax, p95 decimal.Decimal
-		count, days           uint64
-	}
 	var (
 		mu   sync.Mutex
-		aggs []aggRow
+		aggs []usageAgg
 	)
 	// On a cluster every shard at once, on its local table (eachShard); else once.
 	err = s.eachShard(ctx, "usage_samples", func(ctx context.Context, conn driver.Conn, table string) error {
@@ -218,21 +261,15 @@ func (s *Store) usageAggregates(ctx context.Context, p calendar.Period, ws []rat
 		if err != nil {
 			return err
 		}
-		q, args := usageAggregatesQuery(p, distinct != 1 || usageByName, table)
-		rows, err := conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), q, args...)
+		q := usageAggregatesQuery{period: p, byName: distinct != 1 || usageByName, table: table}
+		sql, args := q.toSQL()
+		rows, err := conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), sql, args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
-		var mine []aggRow
-		for rows.Next() {
-			var a aggRow
-			if err := rows.Scan(&a.wid, &a.sum, &a.count, &a.max, &a.sumMax, &a.days, &a.p95); err != nil {
-				return err
-			}
-			mine = append(mine, a)
-		}
-		if err := rows.Err(); err != nil {
+		mine, err := q.scan(rows)
+		if err != nil {
 			return err
 		}
 		mu.Lock()
@@ -321,31 +358,28 @@ func (s *Store) usageOutOfRange(ctx context.Context, p calendar.Period, ws []rat
 	if err != nil {
 		return err
 	}
-	q, args := usageOutOfRangeQuery(p)
-	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), q, args...)
+	q := usageOutOfRangeQuery{period: p}
+	sql, args := q.toSQL()
+	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), sql, args...)
 	if err != nil {
 		return fmt.Errorf("out-of-range samples of %s: %w", p, err)
 	}
 	defer rows.Close()
+	found, err := q.scan(rows)
+	if err != nil {
+		return fmt.Errorf("out-of-range samples of %s: %w", p, err)
+	}
 	out := *outp
-	defer func() { *outp = out }()
-	for rows.Next() {
-		var (
-			res, metric string
-			ts          time.Time
-			v           float64
-		)
-		if err := rows.Scan(&res, &metric, &ts, &v); err != nil {
-			return fmt.Errorf("out-of-range samples of %s: %w", p, err)
-		}
+	for _, r := range found {
 		if len(out) == 20 {
 			out = append(out, "… and more samples out of range")
 			break
 		}
 		out = append(out, fmt.Sprintf("sample %s %s at %s: value %g is outside 0..%s, left out of the month's quantities",
-			res, metric, ts.In(calendar.Shanghai).Format(time.RFC3339), v, maxBilledSample))
+			r.resource, r.metric, r.ts.In(calendar.Shanghai).Format(time.RFC3339), r.v, maxBilledSample))
 	}
-	return rows.Err()
+	*outp = out
+	return nil
 }
 
 // chDate is d as a ClickHouse Date (the zero Date as 1970-01-01).

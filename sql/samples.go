@@ -8,6 +8,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/ext"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"cloudbill/metering"
 )
@@ -66,14 +67,25 @@ type SampleStats struct {
 	Resources uint64
 }
 
-// sampleStatsQuery is the query of SampleStats over one resource range.
-func sampleStatsQuery(f SampleFilter, r resourceRange) (string, []any) {
-	where, args := f.where(r)
-	q := `SELECT count(), sum(rows), sum(v) FROM (
+// sampleStatsQuery is the query of SampleStats over one resource range: its samples
+// (identities), rows and sum (Resources is left to the caller).
+type sampleStatsQuery struct {
+	filter    SampleFilter
+	resources resourceRange
+}
+
+func (q sampleStatsQuery) toSQL() (string, []any) {
+	where, args := q.filter.where(q.resources)
+	return `SELECT count(), sum(rows), sum(v) FROM (
     SELECT resource_id, metric, ts, argMax(value, version) AS v, count() AS rows
     FROM usage_samples` + where + `
-    GROUP BY resource_id, metric, ts)`
-	return q, args
+    GROUP BY resource_id, metric, ts)`, args
+}
+
+func (q sampleStatsQuery) scan(row driver.Row) (SampleStats, error) {
+	var st SampleStats
+	err := row.Scan(&st.Samples, &st.Rows, &st.Sum)
+	return st, err
 }
 
 // resourceRange is the resources from First to Last (both included, in the sort order
@@ -109,12 +121,34 @@ func (f SampleFilter) where(r resourceRange) (string, []any) {
 	return w, args
 }
 
-// resourceCountsQuery counts the stored rows of each resource matching f, in resource
-// order (memory follows the resources, not the samples).
-func resourceCountsQuery(f SampleFilter) (string, []any) {
-	where, args := f.where(resourceRange{})
+// resourceCountsQuery counts the stored rows of each resource matching filter, in
+// resource order (memory follows the resources, not the samples).
+type resourceCountsQuery struct {
+	filter SampleFilter
+}
+
+func (q resourceCountsQuery) toSQL() (string, []any) {
+	where, args := q.filter.where(resourceRange{})
 	return `SELECT resource_id, count() FROM usage_samples` + where + `
     GROUP BY resource_id ORDER BY resource_id`, args
+}
+
+// resourceCount is one row of resourceCountsQuery.
+type resourceCount struct {
+	resource string
+	rows     uint64
+}
+
+func (q resourceCountsQuery) scan(rows driver.Rows) ([]resourceCount, error) {
+	var out []resourceCount
+	for rows.Next() {
+		var c resourceCount
+		if err := rows.Scan(&c.resource, &c.rows); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }
 
 // resourceChunks splits the resources of the samples matching f into ranges of at most
@@ -122,23 +156,22 @@ func resourceCountsQuery(f SampleFilter) (string, []any) {
 // that group samples by identity run once per range: each groups at most limit rows,
 // whatever the size of the table or the time range. It returns the number of resources.
 func (s *Store) resourceChunks(ctx context.Context, f SampleFilter, limit int) ([]resourceRange, int, error) {
-	q, args := resourceCountsQuery(f)
-	rows, err := s.conn.Query(ctx, q, args...)
+	q := resourceCountsQuery{filter: f}
+	sql, args := q.toSQL()
+	rows, err := s.conn.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer rows.Close()
+	counts, err := q.scan(rows)
+	if err != nil {
+		return nil, 0, err
+	}
 	var out []resourceRange
 	var cur resourceRange
 	var n uint64
-	resources := 0
-	for rows.Next() {
-		var id string
-		var c uint64
-		if err := rows.Scan(&id, &c); err != nil {
-			return nil, 0, err
-		}
-		resources++
+	for _, rc := range counts {
+		id, c := rc.resource, rc.rows
 		if n > 0 && n+c > uint64(limit) {
 			out = append(out, cur)
 			n = 0
@@ -152,7 +185,7 @@ func (s *Store) resourceChunks(ctx context.Context, f SampleFilter, limit int) (
 	if n > 0 {
 		out = append(out, cur)
 	}
-	return out, resources, rows.Err()
+	return out, len(counts), nil
 }
 
 // SampleStats counts and sums the stored samples honouring identity: duplicates count
@@ -165,15 +198,15 @@ func (s *Store) SampleStats(ctx context.Context, f SampleFilter) (SampleStats, e
 	}
 	st := SampleStats{Resources: uint64(resources)}
 	for _, r := range chunks {
-		q, args := sampleStatsQuery(f, r)
-		var n, rows uint64
-		var sum float64
-		if err := s.conn.QueryRow(ctx, q, args...).Scan(&n, &rows, &sum); err != nil {
+		q := sampleStatsQuery{filter: f, resources: r}
+		sql, args := q.toSQL()
+		part, err := q.scan(s.conn.QueryRow(ctx, sql, args...))
+		if err != nil {
 			return SampleStats{}, fmt.Errorf("sample stats: %w", err)
 		}
-		st.Samples += n
-		st.Rows += rows
-		st.Sum += sum
+		st.Samples += part.Samples
+		st.Rows += part.Rows
+		st.Sum += part.Sum
 	}
 	return st, nil
 }
@@ -188,32 +221,51 @@ func (s *Store) LatestSamples(ctx context.Context, f SampleFilter) ([]metering.S
 	}
 	var out []metering.Sample
 	for _, r := range chunks {
-		where, args := f.where(r)
-		q := `SELECT resource_id, metric, ts, argMax(value, version), argMax(source, version)
-FROM usage_samples` + where + `
-GROUP BY resource_id, metric, ts
-ORDER BY resource_id, metric, ts`
-		if err := s.latestSamples(ctx, q, args, &out); err != nil {
+		if err := s.latestSamples(ctx, latestSamplesQuery{filter: f, resources: r}, &out); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-func (s *Store) latestSamples(ctx context.Context, q string, args []any, out *[]metering.Sample) error {
-	rows, err := s.conn.Query(ctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("read samples: %w", err)
-	}
-	defer rows.Close()
+// latestSamplesQuery reads the latest value (and source) of every identity matching
+// filter in one resource range, ordered by resource_id, metric, ts.
+type latestSamplesQuery struct {
+	filter    SampleFilter
+	resources resourceRange
+}
+
+func (q latestSamplesQuery) toSQL() (string, []any) {
+	where, args := q.filter.where(q.resources)
+	return `SELECT resource_id, metric, ts, argMax(value, version), argMax(source, version)
+FROM usage_samples` + where + `
+GROUP BY resource_id, metric, ts
+ORDER BY resource_id, metric, ts`, args
+}
+
+// scan appends the samples read to out.
+func (q latestSamplesQuery) scan(rows driver.Rows, out *[]metering.Sample) error {
 	for rows.Next() {
 		var sm metering.Sample
 		if err := rows.Scan(&sm.ResourceID, &sm.Metric, &sm.TS, &sm.Value, &sm.Source); err != nil {
-			return fmt.Errorf("read samples: %w", err)
+			return err
 		}
 		*out = append(*out, sm)
 	}
 	return rows.Err()
+}
+
+func (s *Store) latestSamples(ctx context.Context, q latestSamplesQuery, out *[]metering.Sample) error {
+	sql, args := q.toSQL()
+	rows, err := s.conn.Query(ctx, sql, args...)
+	if err != nil {
+		return fmt.Errorf("read samples: %w", err)
+	}
+	defer rows.Close()
+	if err := q.scan(rows, out); err != nil {
+		return fmt.Errorf("read samples: %w", err)
+	}
+	return nil
 }
 
 // StoredRanges returns the first and last ts stored inside window of each series asked
