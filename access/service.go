@@ -72,7 +72,17 @@ type Config struct {
 	MaxFailures   int
 	FailureWindow time.Duration
 	Lockout       time.Duration
+	// IdentityCache keeps a session and its account in memory for that long after they
+	// were read from the store, so that a signed-in browser's requests do not each read
+	// them again: default (0) and at most MaxIdentityCache; negative: no cache. Within
+	// this process a sign-out or a disable drops the entries at once; a `users disable`
+	// run by another process (the CLI) takes effect within this bound.
+	IdentityCache time.Duration
 }
+
+// MaxIdentityCache bounds Config.IdentityCache: a disable from another process takes
+// effect at most this long after it.
+const MaxIdentityCache = 2 * time.Second
 
 // Validate reports a configuration that cannot work.
 func (c Config) Validate() error {
@@ -88,6 +98,68 @@ type Service struct {
 	now      func() time.Time
 	mu       sync.Mutex
 	failures map[string][]time.Time // "login:x" / "addr:y" → recent failures
+
+	identMu sync.Mutex
+	idents  map[string]cachedIdentity // session hash → session and account read at
+}
+
+// cachedIdentity is a session and its account as read from the store at a time.
+type cachedIdentity struct {
+	se Session
+	u  User
+	at time.Time
+}
+
+// cachedSession returns the session of hash h and its account if read less than
+// IdentityCache ago (by the service's clock).
+func (s *Service) cachedSession(h string, now time.Time) (Session, User, bool) {
+	if s.cfg.IdentityCache <= 0 {
+		return Session{}, User{}, false
+	}
+	s.identMu.Lock()
+	defer s.identMu.Unlock()
+	c, ok := s.idents[h]
+	if !ok || now.Before(c.at) || now.Sub(c.at) >= s.cfg.IdentityCache {
+		return Session{}, User{}, false
+	}
+	return c.se, c.u, true
+}
+
+// rememberSession caches, under session hash h, a session and its account read at now;
+// touched: only the session's LastSeen changed (the entry keeps its read time).
+func (s *Service) rememberSession(h string, se Session, u User, now time.Time, touched bool) {
+	if s.cfg.IdentityCache <= 0 {
+		return
+	}
+	s.identMu.Lock()
+	defer s.identMu.Unlock()
+	if touched {
+		if c, ok := s.idents[h]; ok {
+			c.se = se
+			s.idents[h] = c
+		}
+		return
+	}
+	if len(s.idents) >= 10000 {
+		for k, c := range s.idents {
+			if now.Sub(c.at) >= s.cfg.IdentityCache || now.Before(c.at) {
+				delete(s.idents, k)
+			}
+		}
+	}
+	s.idents[h] = cachedIdentity{se: se, u: u, at: now}
+}
+
+// forgetSessions drops cached sessions: of one session hash, or of every session of a
+// login.
+func (s *Service) forgetSessions(hash string, login Login) {
+	s.identMu.Lock()
+	defer s.identMu.Unlock()
+	for k, c := range s.idents {
+		if k == hash || (login != "" && c.u.Login == login) || (login != "" && c.se.Login == login) {
+			delete(s.idents, k)
+		}
+	}
 }
 
 // New makes the service.
@@ -113,7 +185,10 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Lockout <= 0 {
 		cfg.Lockout = 15 * time.Minute
 	}
-	return &Service{cfg: cfg, now: cfg.Now, failures: map[string][]time.Time{}}, nil
+	if cfg.IdentityCache == 0 || cfg.IdentityCache > MaxIdentityCache {
+		cfg.IdentityCache = MaxIdentityCache
+	}
+	return &Service{cfg: cfg, now: cfg.Now, failures: map[string][]time.Time{}, idents: map[string]cachedIdentity{}}, nil
 }
 
 // IdleTimeout is the configured idle expiry of sessions.
@@ -190,6 +265,7 @@ func (s *Service) Users(ctx context.Context) ([]User, error) { return s.cfg.Stor
 // DisableUser disables an account: its sessions end at once and its personal tokens stop
 // working (they are revoked). Disabling a disabled account is a no-op.
 func (s *Service) DisableUser(ctx context.Context, login Login, by Identity, remote string) error {
+	defer s.forgetSessions("", login)
 	u, err := s.cfg.Store.User(ctx, login)
 	if err != nil {
 		return fmt.Errorf("user %s: %w", login, err)
@@ -300,29 +376,42 @@ func (s *Service) SessionIdentity(ctx context.Context, cookie string) (Identity,
 	if cookie == "" || len(cookie) > 100 {
 		return Identity{}, Session{}, ErrUnauthenticated
 	}
-	se, err := s.cfg.Store.Session(ctx, HashSecret(cookie))
-	if errors.Is(err, ErrNotFound) {
-		return Identity{}, Session{}, ErrUnauthenticated
-	}
-	if err != nil {
-		return Identity{}, Session{}, err
-	}
+	h := HashSecret(cookie)
 	now := s.now()
+	se, u, cached := s.cachedSession(h, now)
+	if !cached {
+		var err error
+		se, err = s.cfg.Store.Session(ctx, h)
+		if errors.Is(err, ErrNotFound) {
+			return Identity{}, Session{}, ErrUnauthenticated
+		}
+		if err != nil {
+			return Identity{}, Session{}, err
+		}
+	}
 	if !se.EndedAt.IsZero() || now.Sub(se.LastSeen) > s.cfg.IdleTimeout || now.Sub(se.CreatedAt) > s.cfg.MaxSessionAge {
 		return Identity{}, Session{}, ErrUnauthenticated
 	}
-	u, err := s.cfg.Store.User(ctx, se.Login)
-	if errors.Is(err, ErrNotFound) || (err == nil && u.Disabled) {
-		return Identity{}, Session{}, ErrUnauthenticated
+	if !cached {
+		var err error
+		u, err = s.cfg.Store.User(ctx, se.Login)
+		if errors.Is(err, ErrNotFound) || (err == nil && u.Disabled) {
+			return Identity{}, Session{}, ErrUnauthenticated
+		}
+		if err != nil {
+			return Identity{}, Session{}, err
+		}
+		s.rememberSession(h, se, u, now, false)
 	}
-	if err != nil {
-		return Identity{}, Session{}, err
+	if u.Disabled {
+		return Identity{}, Session{}, ErrUnauthenticated
 	}
 	if now.Sub(se.LastSeen) >= touchEvery {
 		se.LastSeen = later(now.UTC(), se.LastSeen)
 		if err := s.cfg.Store.PutSession(ctx, se); err != nil {
 			return Identity{}, Session{}, err
 		}
+		s.rememberSession(h, se, u, now, true)
 	}
 	id := Identity{Login: u.Login, Role: u.Role, Department: u.Department, Vendor: u.Vendor, Via: ViaSession, SessionHash: se.Hash}
 	return id, se, nil
@@ -330,6 +419,7 @@ func (s *Service) SessionIdentity(ctx context.Context, cookie string) (Identity,
 
 // SignOut ends the session of a cookie (no error if there is none).
 func (s *Service) SignOut(ctx context.Context, cookie, remote string) error {
+	s.forgetSessions(HashSecret(cookie), "")
 	se, err := s.cfg.Store.Session(ctx, HashSecret(cookie))
 	if errors.Is(err, ErrNotFound) {
 		return nil

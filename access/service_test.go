@@ -203,3 +203,28 @@ func TestThrottleByAddress(t *testing.T) {
 	_, err = s.SignIn(ctx, "fin", "a long enough password", "198.51.100.8")
 	assert.NoError(t, err, "another address")
 }
+
+// TestDisableElsewhere: another process (the CLI's `users disable`) disables an account
+// on the same store: this service's cached identity holds for less than
+// MaxIdentityCache, then the session is refused; within the service, disable and sign-out
+// act at once (TestSignInSessionsAndDisable).
+func TestDisableElsewhere(t *testing.T) {
+	c := newClock()
+	ctx := ctxT()
+	store := chtest.New(t)
+	s, err := access.New(access.Config{Store: store, Now: c.Now})
+	require.NoError(t, err)
+	other, err := access.New(access.Config{Store: store, Now: c.Now})
+	require.NoError(t, err)
+	addUser(t, s, access.AddUserParams{Login: "dep2", Role: access.RoleDepartment, Department: "D2"})
+	res, err := s.SignIn(ctx, "dep2", "a long enough password", "127.0.0.1")
+	require.NoError(t, err)
+	_, _, err = s.SessionIdentity(ctx, res.Cookie)
+	require.NoError(t, err)
+	require.NoError(t, other.DisableUser(ctx, "dep2", admin(), ""))
+	c.Add(access.MaxIdentityCache)
+	_, _, err = s.SessionIdentity(ctx, res.Cookie)
+	assert.True(t, errors.Is(err, access.ErrUnauthenticated), "disabled elsewhere, cache bound passed: got %v", err)
+	_, _, err = other.SessionIdentity(ctx, res.Cookie)
+	assert.True(t, errors.Is(err, access.ErrUnauthenticated), "the disabling service: got %v", err)
+}
