@@ -87,7 +87,8 @@ Manages the accounts of the portal (cloudbill serve) and its JSON API.
                   [--password-file F]     the password is read from F, else from standard
                                           input (first line); at least 10 characters
   users list                              one line an account: login, role, binding, state
-  users disable LOGIN                     ends the account's sessions at once, revokes its
+  users disable LOGIN                     ends the account's sessions at once (a running
+                                          serve notices within 2 s), revokes its
                                           personal tokens, refuses its sign-in
   users token LOGIN [--expires DURATION]  a personal access token for the API
                                           (Authorization: Bearer …), printed once, alone on
