@@ -59,6 +59,7 @@ clientPort=$zk
 clientPortAddress=127.0.0.1
 maxClientCnxns=0
 admin.enableServer=false
+4lw.commands.whitelist=ruok,srvr
 autopurge.snapRetainCount=3
 autopurge.purgeInterval=1
 EOF
@@ -183,7 +184,35 @@ wait_port() { # PORT NAME PIDFILE CHECK
   done
   echo "$2 does not answer on 127.0.0.1:$1 after 60 s" >&2; return 1
 }
-zk_answers() { ! port_free "$1"; }
+# ZooKeeper binds its port before it serves sessions: a server that connects too early
+# may lose its DDL worker (18.16 does not bring it back). "imok" to ruok means serving.
+zk_answers() {
+  [ "$(timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1 && printf ruok >&3 && cat <&3" 2>/dev/null)" = imok ]
+}
+
+# ddl_ready: every node's DDL worker takes an ON CLUSTER statement (a probe database,
+# created and dropped). A node whose worker died at start does not, within 30 s.
+ddl_ready() {
+  local p
+  p=$(cat "$DIR/s1r1/tcp.port")
+  clickhouse-client --host 127.0.0.1 --port "$p" --distributed_ddl_task_timeout 30 \
+    -q "CREATE DATABASE IF NOT EXISTS _cluster_probe ON CLUSTER $CLUSTER" >/dev/null 2>&1 &&
+    clickhouse-client --host 127.0.0.1 --port "$p" --distributed_ddl_task_timeout 30 \
+      -q "DROP DATABASE IF EXISTS _cluster_probe ON CLUSTER $CLUSTER" >/dev/null 2>&1
+}
+
+stop_nodes() {
+  for n in "${NODES[@]}"; do
+    f=$DIR/$n/pid
+    if alive "$f"; then kill -TERM "$(cat "$f")" 2>/dev/null || true; fi
+  done
+  for n in "${NODES[@]}"; do
+    f=$DIR/$n/pid
+    for _ in $(seq 1 150); do alive "$f" || break; sleep 0.1; done
+    if alive "$f"; then kill -KILL "$(cat "$f")" 2>/dev/null || true; fi
+    rm -f "$f"
+  done
+}
 
 dsn() {
   local hosts="" n
@@ -208,6 +237,17 @@ up_once() {
   for n in "${NODES[@]}"; do
     wait_port "$(cat "$DIR/$n/tcp.port")" "clickhouse-server $n" "$DIR/$n/pid" answers || return 1
   done
+  # Every node must take ON CLUSTER DDL; restart the servers (not ZooKeeper) until they do.
+  for _ in 1 2 3; do
+    if ddl_ready; then return 0; fi
+    echo "a node does not take ON CLUSTER DDL yet: restarting the servers" >&2
+    stop_nodes
+    for n in "${NODES[@]}"; do start_node "$n"; done
+    for n in "${NODES[@]}"; do
+      wait_port "$(cat "$DIR/$n/tcp.port")" "clickhouse-server $n" "$DIR/$n/pid" answers || return 1
+    done
+  done
+  ddl_ready || { echo "the cluster does not take ON CLUSTER DDL; see $DIR/*/log" >&2; return 1; }
 }
 
 stop_all() {

@@ -758,11 +758,24 @@ func (s *Store) appliedMigrations(ctx context.Context) (map[uint32]bool, error) 
 }
 
 // checkNodes returns an error naming every node of the cluster that does not answer.
+// A node just restarted may miss a ping or two while it reattaches its tables: a node
+// counts as down only when it has not answered for about 10 s.
 func (t *topology) checkNodes(ctx context.Context) error {
 	var down []string
-	for _, sh := range t.shards {
-		for _, addr := range t.unreachable(ctx, sh) {
-			down = append(down, fmt.Sprintf("%s of shard %d", addr, sh.num))
+	for attempt := 0; ; attempt++ {
+		down = down[:0]
+		for _, sh := range t.shards {
+			for _, addr := range t.unreachable(ctx, sh) {
+				down = append(down, fmt.Sprintf("%s of shard %d", addr, sh.num))
+			}
+		}
+		if len(down) == 0 || attempt == 4 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Second):
 		}
 	}
 	if len(down) > 0 {
