@@ -29,7 +29,13 @@ usage() { echo "usage: $0 up|down DIR | stop-node|start-node DIR NODE" >&2; exit
 cmd=$1
 DIR=$(mkdir -p "$2" && cd "$2" && pwd)
 
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# alive PIDFILE: the process runs (a killed server not yet reaped, a zombie, does not)
+alive() {
+  [ -f "$1" ] || return 1
+  local st
+  st=$(sed 's/.*) //' "/proc/$(cat "$1")/stat" 2>/dev/null | cut -c1)
+  [ -n "$st" ] && [ "$st" != Z ]
+}
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 pick_port() {
   local p

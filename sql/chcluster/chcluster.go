@@ -71,7 +71,42 @@ func Get(t testing.TB) *Cluster {
 	if upErr != nil {
 		t.Fatalf("start local cluster: %v", upErr)
 	}
+	running.heal(t)
 	return running
+}
+
+// nodes are the servers of the local cluster.
+var nodes = []string{"s1r1", "s1r2", "s2r1", "s2r2"}
+
+// heal gives every test a whole cluster: a node that an earlier test stopped, or that
+// died after a restart, is started again (and said so, with the end of its error log).
+func (c *Cluster) heal(t testing.TB) {
+	t.Helper()
+	for _, n := range nodes {
+		b, err := os.ReadFile(filepath.Join(c.Dir, n, "pid"))
+		alive := err == nil && processAlive(strings.TrimSpace(string(b)))
+		if !alive {
+			log, _ := os.ReadFile(filepath.Join(c.Dir, n, "log", "server.err.log"))
+			if len(log) > 2000 {
+				log = log[len(log)-2000:]
+			}
+			t.Logf("local cluster: node %s is not running at the start of %s; starting it again. End of its error log:\n%s", n, t.Name(), log)
+		}
+		if _, err := script("start-node", c.Dir, n); err != nil {
+			t.Fatalf("local cluster: start node %s: %v", n, err)
+		}
+	}
+}
+
+// processAlive reports whether process pid exists (and is not a zombie).
+func processAlive(pid string) bool {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return false
+	}
+	// the state is the field after the parenthesised command name
+	i := strings.LastIndexByte(string(b), ')')
+	return i > 0 && i+2 < len(b) && b[i+2] != 'Z'
 }
 
 // Script is the path of scripts/local-cluster.sh, found from the working directory up.
