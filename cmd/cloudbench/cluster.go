@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"cloudbill/catalog"
 	"cloudbill/fixture/gen"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/chserver"
@@ -100,17 +99,11 @@ func (tg target) run(ctx context.Context, bin, data string, m gen.Manifest, p ca
 		return err
 	}
 	defer s.Close()
-	if _, err := catalog.ImportDataset(ctx, s, datasetOf(data, m), time.Now); err != nil {
-		return err
-	}
-	cat, err := s.Catalog(ctx)
+	im, err := importDataset(ctx, s, data, m)
 	if err != nil {
 		return err
 	}
-	events, err := s.OrderEvents(ctx)
-	if err != nil {
-		return err
-	}
+	cat, events := im.Catalog, im.Events
 	rs := resourcesOf(cat, events)
 
 	// Ingest through the Sink, as the Batcher writes: 100,000-sample batches, 2 at once,

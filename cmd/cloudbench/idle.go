@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -32,13 +30,7 @@ func init() {
 // disks: disk_used_gb; metered items: their metric), utilisation values 0–99.99.
 // CLOUDBENCH_IDLE_SAMPLES sets how many (default 100,000,000).
 func benchIdle(ctx context.Context) error {
-	n := 100_000_000
-	if v := os.Getenv("CLOUDBENCH_IDLE_SAMPLES"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil {
-			return fmt.Errorf("CLOUDBENCH_IDLE_SAMPLES=%q: %w", v, err)
-		}
-	}
+	n := envInt("CLOUDBENCH_IDLE_SAMPLES", 100_000_000)
 	p := benchPeriod()
 	date := p.Last()
 	sc, err := newScratch(ctx, "idle")
@@ -52,17 +44,11 @@ func benchIdle(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := catalog.ImportDataset(ctx, s, datasetOf(data, m), time.Now); err != nil {
-		return err
-	}
-	cat, err := s.Catalog(ctx)
+	im, err := importDataset(ctx, s, data, m)
 	if err != nil {
 		return err
 	}
-	events, err := s.OrderEvents(ctx)
-	if err != nil {
-		return err
-	}
+	cat, events := im.Catalog, im.Events
 	rs := metricsOf(cat, events)
 	t1 := time.Now()
 	if err := chbench.Utilisation(ctx, s, p, rs, n); err != nil {

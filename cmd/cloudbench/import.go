@@ -9,6 +9,7 @@ import (
 	"cloudbill/catalog"
 	"cloudbill/fixture/gen"
 	"cloudbill/internal/calendar"
+	"cloudbill/sql"
 )
 
 func init() {
@@ -75,4 +76,28 @@ func datasetOf(dir string, m gen.Manifest) catalog.Dataset {
 		ds.Catalogs = append(ds.Catalogs, catalog.VersionFile{File: c.File, Effective: c.Effective})
 	}
 	return ds
+}
+
+// importedMonth is a generated dataset imported into a store, read back as the
+// benchmarks synthesize samples from it.
+type importedMonth struct {
+	Catalog catalog.Catalog
+	Events  []catalog.Event
+}
+
+// importDataset imports the generated dataset in dir (manifest m) into s and reads back
+// the catalog and the work orders' events.
+func importDataset(ctx context.Context, s *chstore.Store, dir string, m gen.Manifest) (importedMonth, error) {
+	if _, err := catalog.ImportDataset(ctx, s, datasetOf(dir, m), time.Now); err != nil {
+		return importedMonth{}, err
+	}
+	cat, err := s.Catalog(ctx)
+	if err != nil {
+		return importedMonth{}, err
+	}
+	events, err := s.OrderEvents(ctx)
+	if err != nil {
+		return importedMonth{}, err
+	}
+	return importedMonth{Catalog: cat, Events: events}, nil
 }

@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"runtime/pprof"
 	"sort"
-	"strconv"
 	"sync"
 	"time"
 
@@ -38,13 +37,7 @@ func init() {
 //   - 50 signed-in users at once (45 departments, 5 finance), each browsing 20 pages and
 //     API answers in its scope: p95 and errors (issue 10: p95 ≤ 500 ms, no errors).
 func benchPortal(ctx context.Context) error {
-	n := 5_000_000
-	if v := os.Getenv("CLOUDBENCH_PORTAL_SAMPLES"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil {
-			return fmt.Errorf("CLOUDBENCH_PORTAL_SAMPLES=%q: %w", v, err)
-		}
-	}
+	n := envInt("CLOUDBENCH_PORTAL_SAMPLES", 5_000_000)
 	p := benchPeriod()
 	sc, err := newScratch(ctx, "portal")
 	if err != nil {
@@ -57,17 +50,11 @@ func benchPortal(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := catalog.ImportDataset(ctx, s, datasetOf(sc.Dir+"/data", m), time.Now); err != nil {
-		return err
-	}
-	cat, err := s.Catalog(ctx)
+	im, err := importDataset(ctx, s, sc.Dir+"/data", m)
 	if err != nil {
 		return err
 	}
-	events, err := s.OrderEvents(ctx)
-	if err != nil {
-		return err
-	}
+	cat, events := im.Catalog, im.Events
 	if err := chbench.Samples(ctx, s, p, resourcesOf(cat, events), n); err != nil {
 		return err
 	}

@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -31,13 +29,7 @@ func init() {
 // resource of the orders, evenly over the month: CLOUDBENCH_RATE_SAMPLES sets how many
 // (default 100,000,000; loading them takes a few minutes on 2 cores).
 func benchRate(ctx context.Context) error {
-	n := 100_000_000
-	if v := os.Getenv("CLOUDBENCH_RATE_SAMPLES"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil {
-			return fmt.Errorf("CLOUDBENCH_RATE_SAMPLES=%q: %w", v, err)
-		}
-	}
+	n := envInt("CLOUDBENCH_RATE_SAMPLES", 100_000_000)
 	p := benchPeriod()
 	sc, err := newScratch(ctx, "rate")
 	if err != nil {
@@ -51,17 +43,11 @@ func benchRate(ctx context.Context) error {
 		return err
 	}
 	t0 := time.Now()
-	if _, err := catalog.ImportDataset(ctx, s, datasetOf(data, m), time.Now); err != nil {
-		return err
-	}
-	cat, err := s.Catalog(ctx)
+	im, err := importDataset(ctx, s, data, m)
 	if err != nil {
 		return err
 	}
-	events, err := s.OrderEvents(ctx)
-	if err != nil {
-		return err
-	}
+	cat, events := im.Catalog, im.Events
 	rs := resourcesOf(cat, events)
 	fmt.Printf("city master data: %d orders, %d events, %d resources (imported in %.1f s)\n",
 		m.Counts.Orders, len(events), len(rs), time.Since(t0).Seconds())
