@@ -1,23 +1,32 @@
 # cloudbill — two commands do all set-up on a fresh Debian machine:
-#   make demo   a full month close on a generated district, on the embedded ClickHouse
+#   make demo   a generated district billed month by month on the embedded ClickHouse
 #   make test   the tests, against real ClickHouse servers the tests start themselves
+# Each installs only what it needs (scripts/deps.sh demo|test); make build installs nothing.
 export PATH := /usr/local/go/bin:$(PATH)
 GO      ?= go
 BIN     := bin/cloudbill
 GOFLAGS ?=
 SOURCES := $(shell find . -name '*.go' -o -name '*.sql' -o -name 'go.mod' -o -name 'go.sum' | grep -v '^./var/')
 
-.PHONY: all deps build test bench demo fuzz clean cluster-up cluster-down
+.PHONY: all deps deps-demo build unit test bench demo fuzz clean cluster-up cluster-down
 
 all: build
 
+# What the demo needs (ClickHouse, the PDF font) and what the tests need besides.
+deps-demo:
+	@bash scripts/deps.sh demo
+
 deps:
-	@bash scripts/deps.sh
+	@bash scripts/deps.sh test
 
 $(BIN): $(SOURCES)
 	$(GO) build -o $(BIN) ./cmd/cloudbill
 
-build: deps $(BIN)
+build: $(BIN)
+
+# The tests that need no server (pure logic): scripts/unit-packages.sh lists them.
+unit:
+	$(GO) test -short -count=1 $$(bash scripts/unit-packages.sh)
 
 test: deps
 	$(GO) vet ./...
@@ -29,10 +38,10 @@ FUZZTIME ?= 10s
 fuzz:
 	@bash scripts/fuzz.sh $(FUZZTIME)
 
-bench: build
+bench: deps $(BIN)
 	$(GO) run ./cmd/cloudbench
 
-demo: build
+demo: deps-demo $(BIN)
 	./$(BIN) demo --out ./out
 
 # A local ClickHouse cluster (2 shards x 2 replicas + ZooKeeper, loopback) for trying

@@ -20,7 +20,7 @@ import (
 	"cloudbill/catalog"
 )
 
-// Role is what an account is for (issue 10).
+// Role is what an account is for.
 type Role string
 
 const (

@@ -76,7 +76,7 @@ const (
 	ObjAccounts ObjectKind = "accounts"
 	// ObjSelf: the identity's own account (who am I, sign out).
 	ObjSelf ObjectKind = "self"
-	// ObjIdle: the list of idle-resource cases (issue 12). A department may open it and
+	// ObjIdle: the list of idle-resource cases. A department may open it and
 	// sees only the cases of the departments it may view (each case is decided as
 	// Department(case's department)); a vendor may not; the bureaus see every case and
 	// the overdue list (the overdue list itself needs District).

@@ -42,7 +42,7 @@ func renameDepartment(s *fakeSource, from, to catalog.DepartmentID) {
 	}
 }
 
-// Issue 9, finding 3: departments Q/1 and Q_1 both became Q_1.csv (22 statements
+// Hostile-input probe, finding 3: departments Q/1 and Q_1 both became Q_1.csv (22 statements
 // reported, 20 on disk, exit 0). The mapping of ids to file names is injective, and the
 // files on disk are as many as reported; finding 2: no id leads outside the folder.
 func TestStatementFilesOfHostileIDs(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// finding 7 of issue 9: one invalid byte in a UTF-8 file made the whole file GB18030
+// finding 7 of the first hostile-input probe: one invalid byte in a UTF-8 file made the whole file GB18030
 // (云主机 stored as mojibake); now the file's encoding is decided with evidence
 // (csvin.Detect) and the offending line is rejected naming the byte.
 func TestParserOneEncodingPerFile(t *testing.T) {
@@ -38,7 +38,7 @@ func TestParserOneEncodingPerFile(t *testing.T) {
 	assert.Equal(t, "UTF-8", p.Encoding())
 }
 
-// finding 4 of issue 9: −100000 made a negative bill, 1e30 overflowed the month's rating;
+// finding 4 of the first hostile-input probe: −100000 made a negative bill, 1e30 overflowed the month's rating;
 // a value outside its metric's range is a rejected line with the reason.
 func TestParserMetricRanges(t *testing.T) {
 	r := DefaultRanges()
@@ -75,7 +75,7 @@ func TestParserMetricRanges(t *testing.T) {
 	assert.Error(t, r.ParseCeiling("x"))
 }
 
-// Issue 9, findings 4 and 7 over HTTP: a sender's 1e30, −100000, 150 % and a Latin-1
+// Hostile-input probe, findings 4 and 7 over HTTP: a sender's 1e30, −100000, 150 % and a Latin-1
 // line are rejected lines of the answer with their reason; the valid line is kept.
 func TestHandlerHostileValues(t *testing.T) {
 	sink := newMemSink()

@@ -108,7 +108,7 @@ func slowSender(addr, token string, interval time.Duration, stop <-chan struct{}
 	return <-status, nil
 }
 
-// Slow bodies (issue 9, finding 5): senders of one byte every 100 ms hold every slot; a
+// Slow bodies (finding 5): senders of one byte every 100 ms hold every slot; a
 // normal sender waits (saturation shows), then the slow ones are cut off (408) once
 // their rate stays under the minimum past the grace period, and the normal request is
 // answered. A sender with more slow connections than its per-token limit gets 429 for

@@ -1,6 +1,6 @@
 package portal
 
-// The collection-completeness pages (issue 11 §2, "in the portal's bureau pages"): the
+// The collection-completeness pages ("in the portal's bureau pages"): the
 // district's needs access.District (finance, bureau); one vendor's needs that vendor.
 
 import (

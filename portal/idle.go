@@ -1,6 +1,6 @@
 package portal
 
-// The idle-resource pages (issue 12, "In the portal"). Scope: the list of cases needs
+// The idle-resource pages ("In the portal"). Scope: the list of cases needs
 // access.Idle and shows only the cases whose department the identity may view
 // (idle.Visible with access.Identity.May); one case needs its department (named in the
 // case id); the overdue list needs access.District.

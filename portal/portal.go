@@ -1,4 +1,4 @@
-// Package portal is the web portal of cloudbill and its JSON API (issue 10): departments,
+// Package portal is the web portal of cloudbill and its JSON API: departments,
 // vendors, the finance bureau and the big-data bureau sign in and see their own billing,
 // and nothing that is not theirs.
 //
@@ -57,7 +57,7 @@ type Store interface {
 	InsertInvoiceUpload(ctx context.Context, u chstore.InvoiceUpload) error
 	InvoiceUploads(ctx context.Context, vendor catalog.VendorID) ([]chstore.InvoiceUpload, error)
 	InvoiceUploadOf(ctx context.Context, id string) (chstore.InvoiceUpload, bool, error)
-	// idle-resource cases (issue 12) and collection completeness (issue 11)
+	// idle-resource cases and collection completeness
 	Cases(ctx context.Context) ([]idle.Case, error)
 	Evidence(ctx context.Context, id idle.CaseID) ([]idle.Evidence, error)
 	OrderEvents(ctx context.Context) ([]catalog.Event, error)

@@ -12,7 +12,7 @@ import (
 	"cloudbill/internal/calendar"
 )
 
-// Issue 9, finding 4: an order quantity of 10^26 (stored before imports bounded it) made
+// Hostile-input probe, finding 4: an order quantity of 10^26 (stored before imports bounded it) made
 // rating of the whole month fail on Decimal128 overflow, without naming the order. The
 // line is excluded and named; the month's other lines are rated as usual.
 func TestImpossibleLineIsAnException(t *testing.T) {

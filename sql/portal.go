@@ -14,7 +14,7 @@ import (
 	"cloudbill/rating"
 )
 
-// Queries of the portal (issue 10).
+// Queries of the portal.
 
 // RatedMonth is a month that has a rating run: its latest run.
 type RatedMonth struct {

@@ -16,10 +16,6 @@ import (
 	"cloudbill/rating"
 )
 
-func init() {
-	register("close", 55, benchClose)
-}
-
 // benchClose: closing a city-scale month and a department's breakdown on an embedded
 // ClickHouse. The month is a synthetic rating run stored as the rater stores one: 1,000
 // departments (every tenth with two subordinate units), 50,000 work orders, a quarter of

@@ -20,10 +20,6 @@ import (
 	"cloudbill/sql/chbench"
 )
 
-func init() {
-	register("cluster", 90, benchCluster)
-}
-
 // benchCluster compares, on this machine, the city month on the local 2 shards × 2
 // replicas cluster (scripts/local-cluster.sh) with a single embedded server: ingest rate
 // through the Sink (batches of 100,000 samples, two inserters, as the Batcher writes),

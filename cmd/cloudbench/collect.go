@@ -21,10 +21,6 @@ import (
 	chstore "cloudbill/sql"
 )
 
-func init() {
-	register("collect", 25, benchCollect)
-}
-
 // benchCollect measures the pull of one district day from a real Prometheus: N = 2,000
 // resources (CLOUDBENCH_COLLECT_RESOURCES) × 4 metrics, one day of 5-minute windows
 // (288 per series: 2,304,000 samples), backfilled into Prometheus with promtool (a

@@ -15,10 +15,6 @@ import (
 	"cloudbill/invoicing/focus/focusparquet"
 )
 
-func init() {
-	register("focus", 65, benchFocus)
-}
-
 // benchFocus exports a city-scale closed month (1,000 departments, about 100,000 rated
 // lines, synthesized in Go) as FOCUS CSV and Parquet and prints the time of each step and
 // the file sizes.

@@ -11,10 +11,6 @@ import (
 	"cloudbill/internal/calendar"
 )
 
-func init() {
-	register("gen", 10, benchGen)
-}
-
 // benchGen times the generator on a district month with samples (about 6 million) and
 // on the city's master data (50,000 orders), and prints the speeds. The files go to a
 // temporary directory that is removed afterwards; CLOUDBENCH_GEN_SCALE=city also writes

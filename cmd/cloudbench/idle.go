@@ -16,10 +16,6 @@ import (
 	"cloudbill/sql/chbench"
 )
 
-func init() {
-	register("idle", 50, benchIdle)
-}
-
 // benchIdle: `cloudbill idle analyze` at city scale (the generator's 50,000 orders, ~100
 // million samples) against the time ClickHouse itself takes for the bare p95 aggregation
 // of the same samples (quantileExact(0.95) of cpu_util and mem_util per resource and

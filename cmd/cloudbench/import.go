@@ -12,10 +12,6 @@ import (
 	"cloudbill/sql"
 )
 
-func init() {
-	register("import", 20, benchImport)
-}
-
 // benchImport: the city-scale master data (catalog versions, adaptations, 1,000
 // departments, projects, vendors, 50,000 orders and their events, acceptance) imported
 // into an embedded ClickHouse; the issue asks for ≤ 10 s. A second import of the same

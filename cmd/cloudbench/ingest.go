@@ -23,10 +23,6 @@ import (
 	chstore "cloudbill/sql"
 )
 
-func init() {
-	register("ingest", 20, benchIngest)
-}
-
 // httpRequestLines is the size of each request of the HTTP figure (the 50,000).
 const httpRequestLines = 50_000
 

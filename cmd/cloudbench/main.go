@@ -1,6 +1,6 @@
 // Command cloudbench measures cloudbill on realistic volumes and prints the figures the
 // issues ask for. `make bench` runs every benchmark; `go run ./cmd/cloudbench NAME...`
-// runs some. Each benchmark lives in a file of its own and registers itself.
+// runs some. Each benchmark lives in a file of its own and has one line in benchmarks.
 package main
 
 import (
@@ -8,34 +8,48 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"sort"
 	"syscall"
 )
 
 type benchmark struct {
-	order int
-	run   func(ctx context.Context) error
+	name string
+	run  func(ctx context.Context) error
 }
 
-var benchmarks = map[string]benchmark{}
-
-func register(name string, order int, run func(ctx context.Context) error) {
-	benchmarks[name] = benchmark{order: order, run: run}
+// benchmarks is every benchmark, in the order `make bench` runs them.
+func benchmarks() []benchmark {
+	return []benchmark{
+		{"gen", benchGen},
+		{"import", benchImport},
+		{"ingest", benchIngest},
+		{"collect", benchCollect},
+		{"rate", benchRate},
+		{"idle", benchIdle},
+		{"close", benchClose},
+		{"statements", benchStatements},
+		{"focus", benchFocus},
+		{"reconcile", benchReconcile},
+		{"cluster", benchCluster},
+		{"portal", benchPortal},
+	}
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	names := os.Args[1:]
-	if len(names) == 0 {
-		for n := range benchmarks {
-			names = append(names, n)
-		}
-		sort.Slice(names, func(i, j int) bool { return benchmarks[names[i]].order < benchmarks[names[j]].order })
+	all := benchmarks()
+	byName := make(map[string]benchmark, len(all))
+	var names []string
+	for _, b := range all {
+		byName[b.name] = b
+		names = append(names, b.name)
+	}
+	if len(os.Args) > 1 {
+		names = os.Args[1:]
 	}
 	failed := false
 	for _, n := range names {
-		b, ok := benchmarks[n]
+		b, ok := byName[n]
 		if !ok {
 			fmt.Fprintf(os.Stderr, "cloudbench: unknown benchmark %q\n", n)
 			os.Exit(2)

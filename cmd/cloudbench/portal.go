@@ -24,18 +24,14 @@ import (
 	"cloudbill/sql/chbench"
 )
 
-func init() {
-	register("portal", 90, benchPortal)
-}
-
 // benchPortal: the portal on the city-scale month (1,000 departments, 50,000 orders;
 // samples synthesized by ClickHouse, CLOUDBENCH_PORTAL_SAMPLES, default 5,000,000),
 // rated by `cloudbill rate`, served on loopback:
 //   - server time of the drill-down of the largest department (the most lines with its
 //     units): the first request (the month's figures loaded and built) and p95 over the
-//     four drill levels asked 50 times each (issue 10: p95 ≤ 300 ms);
+//     four drill levels asked 50 times each (p95 ≤ 300 ms);
 //   - 50 signed-in users at once (45 departments, 5 finance), each browsing 20 pages and
-//     API answers in its scope: p95 and errors (issue 10: p95 ≤ 500 ms, no errors).
+//     API answers in its scope: p95 and errors (p95 ≤ 500 ms, no errors).
 func benchPortal(ctx context.Context) error {
 	n := envInt("CLOUDBENCH_PORTAL_SAMPLES", 5_000_000)
 	p := benchPeriod()

@@ -16,10 +16,6 @@ import (
 	"cloudbill/sql/chbench"
 )
 
-func init() {
-	register("rate", 40, benchRate)
-}
-
 // benchRate: `cloudbill rate` on the city-scale month (50,000 orders of the generator,
 // ~100 million samples) on an embedded ClickHouse: the issue asks for ≤ 60 s and a peak
 // RSS ≤ 1 GB. It prints as well the time ClickHouse alone takes for the month's usage

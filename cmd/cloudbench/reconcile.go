@@ -19,10 +19,6 @@ import (
 	"cloudbill/rating"
 )
 
-func init() {
-	register("reconcile", 70, benchReconcile)
-}
-
 // reconcileGoal is the goal for a city-scale vendor invoice.
 const reconcileGoal = 5 * time.Second
 

@@ -19,10 +19,6 @@ import (
 	"cloudbill/invoicing/sheet"
 )
 
-func init() {
-	register("statements", 60, benchStatements)
-}
-
 // statementsChild marks the child process that does the work, so that its peak RSS is
 // the statements' alone.
 const statementsChild = "CLOUDBENCH_STATEMENTS_CHILD"

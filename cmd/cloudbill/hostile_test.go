@@ -1,6 +1,6 @@
 package main
 
-// The hostile-input suite of issue 9: files, ids and values crafted by a vendor who wants
+// The hostile-input suite of the first hostile-input probe: files, ids and values crafted by a vendor who wants
 // to be paid more, a department that wants to pay less, or a sender that wants billing to
 // stop. Each case runs the real commands on a fresh database of one shared ClickHouse and
 // asserts the refusal (exit status 2), its message, and that nothing stored or written

@@ -13,7 +13,7 @@ import (
 	chstore "cloudbill/sql"
 )
 
-// portalHandler makes the portal and its JSON API (issue 10) on the store. secure marks
+// portalHandler makes the portal and its JSON API on the store. secure marks
 // its cookies Secure (TLS here or in front). A month the portal closes gets its final
 // statements issued under DATA-DIR/statements and archived.
 func (a *app) portalHandler(ctx context.Context, store *chstore.Store, secure bool, logf func(string, ...any)) (http.Handler, error) {

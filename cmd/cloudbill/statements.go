@@ -97,7 +97,7 @@ func (a *app) issueStatements(ctx context.Context, p calendar.Period, outDir, fo
 	if err != nil {
 		return sm, err
 	}
-	// The portal serves the archived files (issue 10).
+	// The portal serves the archived files.
 	if _, err := a.archiveIssued(ctx, sm); err != nil {
 		return sm, err
 	}

@@ -13,7 +13,7 @@ import (
 	"cloudbill/internal/csvout"
 )
 
-// FuzzNeutralRoundTrip (issue 9, finding 1): a cell written by cloudbill's CSV writer
+// FuzzNeutralRoundTrip (finding 1): a cell written by cloudbill's CSV writer
 // reads back through csvin to the value it was written from, and the written cell never
 // starts what a spreadsheet takes as a formula (a plain number such as -21.38 stays one).
 func FuzzNeutralRoundTrip(f *testing.F) {

@@ -46,7 +46,7 @@ func words(t *testing.T, pdf []byte) [][]word {
 	return pages
 }
 
-// Issue 9, finding 9: a department name of 1,651 characters ran the PDF's running header
+// Hostile-input probe, finding 9: a department name of 1,651 characters ran the PDF's running header
 // over the mark and a field over the footer. Names are wrapped, then cut with an
 // ellipsis in every block that must fit on a page (the CSV keeps them whole).
 func TestLongNameStaysInItsBox(t *testing.T) {

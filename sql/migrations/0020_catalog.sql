@@ -1,5 +1,5 @@
 -- Master data: catalog versions and items, adaptations, departments, projects, vendors,
--- work-order events and acceptance records (issue 3). Every row keeps its provenance:
+-- work-order events and acceptance records. Every row keeps its provenance:
 -- the import (imports.import_id), the file and line it was read from, and when.
 -- Rows are never updated: a changed entry is a new row, and readers take, per key, the row
 -- of the latest import (import_seq: nanoseconds of the import time).

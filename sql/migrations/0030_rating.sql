@@ -1,4 +1,4 @@
--- Rating results (issue 4). A rating run writes its lines, daily detail and vendor
+-- Rating results. A rating run writes its lines, daily detail and vendor
 -- deductions under a fresh run_id, then records itself in rating_runs: that row is the
 -- commit. Readers take a month's run from period_closes.run_id when the month is closed,
 -- else the highest run_no in rating_runs, so they never see half a run. After a commit

@@ -1,4 +1,4 @@
--- Access and the portal (issue 10): accounts, sessions, tokens, the audit log, the archive
+-- Access and the portal: accounts, sessions, tokens, the audit log, the archive
 -- of issued statement files and the vendors' invoice uploads. Records that change (an
 -- account disabled, a session ended, a token revoked) are written again as a new version;
 -- readers take the latest version (argMax on version) and never see a secret: passwords

@@ -1,4 +1,4 @@
--- Collectors (issue 11): the mappings of each vendor's Prometheus configuration, every
+-- Collectors: the mappings of each vendor's Prometheus configuration, every
 -- window a collector tried (latest attempt wins per window; earlier attempts stay as the
 -- record of what happened, with the reason of a re-collection), and the months closed
 -- with windows missing (close --allow-incomplete).

@@ -1,4 +1,4 @@
--- Idle resources (issue 12, §12–13): redundancy ratio versions, cases with their frozen
+-- Idle resources (§12–13): redundancy ratio versions, cases with their frozen
 -- evidence and states, and the webhook deliveries to the multi-cloud management system.
 -- Rows are never updated: a case's state is its latest idle_case_states row.
 

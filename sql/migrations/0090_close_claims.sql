@@ -1,4 +1,4 @@
--- Claims on a month's close (issue 16): the lock that lets exactly one process, on any
+-- Claims on a month's close: the lock that lets exactly one process, on any
 -- host, close a month. A claimant inserts a row (claimed_at and expires_at from the
 -- server's clock), waits until every claim that could precede it is visible, then reads
 -- the month's live claims back: the winner is the earliest (claimed_at, claim_id). The

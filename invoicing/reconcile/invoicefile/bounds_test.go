@@ -46,7 +46,7 @@ func line(r int, amount string) string {
 	return fmt.Sprintf(`<row r="%d"><c r="A%d" t="inlineStr"><is><t>V1</t></is></c><c r="B%d" t="inlineStr"><is><t>2026-11</t></is></c><c r="C%d" t="inlineStr"><is><t>O%d</t></is></c><c r="D%d" t="inlineStr"><is><t>ECS</t></is></c><c r="E%d"><v>%s</v></c></row>`, r, r, r, r, r, r, r, amount)
 }
 
-// Issue 9, finding 6: a 2 MB workbook holding 2 GiB of spaces in sheet1.xml took 8 GB of
+// Hostile-input probe, finding 6: a 2 MB workbook holding 2 GiB of spaces in sheet1.xml took 8 GB of
 // memory; 3 M rows were read as 1,048,574. Both are refused, with the bound named.
 func TestXLSXBounds(t *testing.T) {
 	spaces := bytes.Repeat([]byte(" "), 1<<20)
