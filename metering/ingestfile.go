@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -39,6 +40,10 @@ type FileReport struct {
 // FileParams is one file to ingest.
 type FileParams struct {
 	Name string
+	// File, when set, is the file already open (the drop folder opens its files itself,
+	// without following links); Name then only names it in messages. IngestFile does not
+	// close it.
+	File *os.File
 	// Rejects is the reject file, created at the first refused line: the CSV header,
 	// then every refused line, ready to be corrected and loaded again.
 	Rejects  string
@@ -58,12 +63,14 @@ type FileParams struct {
 // refused, not as an error; an error is a failure of the batcher or the reject file.
 func IngestFile(ctx context.Context, b *Batcher, fp FileParams) (r *FileReport, err error) {
 	r = &FileReport{File: fp.Name}
-	f, err := os.Open(fp.Name)
-	if err != nil {
-		r.Refused = err.Error()
-		return r, nil
+	f := fp.File
+	if f == nil {
+		if f, err = os.Open(fp.Name); err != nil {
+			r.Refused = err.Error()
+			return r, nil
+		}
+		defer f.Close()
 	}
-	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
@@ -104,7 +111,8 @@ func IngestFile(ctx context.Context, b *Batcher, fp FileParams) (r *FileReport, 
 			r.Errors = append(r.Errors, rj.Err.Error())
 		}
 		if rw == nil {
-			rf, werr = os.Create(fp.Rejects)
+			// readable by the service only; never through a link put in its place
+			rf, werr = os.OpenFile(fp.Rejects, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, 0o600)
 			if werr != nil {
 				return
 			}

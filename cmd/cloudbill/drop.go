@@ -6,8 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"cloudbill/internal/csvin"
@@ -117,7 +119,7 @@ func (d *dropper) scan(ctx context.Context) ([]dropResult, error) {
 // claim moves DIR/<vendor>/<name> into DIR/.work/<vendor>/ and drops its marker.
 func (d *dropper) claim(vendor, name string) error {
 	work := filepath.Join(d.dir, ".work", vendor)
-	if err := os.MkdirAll(work, 0o755); err != nil {
+	if err := os.MkdirAll(work, 0o700); err != nil {
 		return err
 	}
 	if err := os.Rename(filepath.Join(d.dir, vendor, name), filepath.Join(work, name)); err != nil {
@@ -144,23 +146,32 @@ func (d *dropper) take(ctx context.Context, vendor, name string) (dropResult, er
 	var rep *metering.FileReport
 	var scope *metering.Scope
 	rejectsTmp := src + ".rejected"
-	if !ok {
+	f, refusal := d.openClaimed(vendor, name)
+	if f != nil {
+		defer f.Close()
+	}
+	switch {
+	case refusal != "":
+		// never read: the report says why in our words, nothing of what the name points to
+		res.Rejected = true
+		fmt.Fprintf(&text, "refused unread: %s\n", refusal)
+	case !ok:
 		res.Rejected = true
 		fmt.Fprintf(&text, "refused: vendor %q is not known (cloudbill org import --vendors FILE); the sub-folder must be a vendor id\n", vendor)
-	} else {
+	default:
 		owners, err := d.owners(ctx)
 		if err != nil {
 			return res, err
 		}
 		scope = &metering.Scope{Vendor: vendor, Owners: owners}
-		rep, err = metering.IngestFile(ctx, d.batcher, metering.FileParams{Name: src, Rejects: rejectsTmp, Chunk: d.batchRows,
+		rep, err = metering.IngestFile(ctx, d.batcher, metering.FileParams{Name: src, File: f, Rejects: rejectsTmp, Chunk: d.batchRows,
 			Encoding: csvin.Auto, Ranges: d.ranges, Scope: scope})
 		if err != nil {
 			return res, fmt.Errorf("drop folder: %s/%s: %w", vendor, name, err)
 		}
 		if rep.Refused != "" {
 			res.Rejected = true
-			fmt.Fprintf(&text, "refused: %s\n", rep.Refused)
+			fmt.Fprintf(&text, "refused: %s\n", strings.ReplaceAll(rep.Refused, src, vendor+"/"+name))
 		} else {
 			res.Rejected = rep.Rejected > 0
 			fmt.Fprintf(&text, "%s, %s: accepted %d (unassigned %d: no work order names their resource yet), duplicates %d, rejected %d, spooled %d\n",
@@ -184,6 +195,21 @@ func (d *dropper) take(ctx context.Context, vendor, name string) (dropResult, er
 	base := stamp + "-" + name
 	res.Dest = filepath.Join(destDir, base)
 	res.Report = res.Dest + ".report.txt"
+	if refusal != "" {
+		// a link, a FIFO, a device, another name of a file, a file of another user: its
+		// name is removed (never what it points to), so no name of a foreign file is left
+		// in done/ or rejected/
+		if err := os.Remove(src); err != nil && !os.IsNotExist(err) {
+			return res, fmt.Errorf("drop folder: remove %s: %w", src, err)
+		}
+		fmt.Fprintf(&text, "the entry was removed from the drop folder\n")
+		res.Dest = ""
+		if err := writeSynced(res.Report, []byte(text.String())); err != nil {
+			return res, err
+		}
+		d.logf("drop folder: %s/%s refused unread: %s", vendor, name, refusal)
+		return res, syncDir(destDir)
+	}
 	if rep != nil && rep.RejectFile != "" {
 		lines := res.Dest + ".rejected"
 		if err := os.Rename(rejectsTmp, lines); err != nil {
@@ -219,9 +245,63 @@ func (d *dropper) run(ctx context.Context, every time.Duration) {
 	}
 }
 
+// openClaimed opens DIR/.work/<vendor>/<name> once, safely: the folder and the file are
+// opened without following a symbolic link (and the file without waiting on a FIFO), then
+// the open handle is checked: a regular file, with no other name (a hard link to another
+// file is refused), owned by the service's user or by the owner of the vendor's folder.
+// Everything after reads that handle, never the name again. On refusal, f is nil and
+// refusal says why in our words.
+func (d *dropper) openClaimed(vendor, name string) (f *os.File, refusal string) {
+	dir := filepath.Join(d.dir, ".work", vendor)
+	dfd, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Sprintf("the claimed file's folder cannot be opened (%v)", err)
+	}
+	defer syscall.Close(dfd)
+	fd, err := syscall.Openat(dfd, name, syscall.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_NOCTTY|syscall.O_CLOEXEC, 0)
+	if err == syscall.ELOOP {
+		return nil, "it is a symbolic link, not a file: only regular files are taken"
+	}
+	if err != nil {
+		if fi, lerr := os.Lstat(filepath.Join(dir, name)); lerr == nil && !fi.Mode().IsRegular() {
+			return nil, "it is not a regular file: only regular files are taken"
+		}
+		return nil, fmt.Sprintf("it cannot be opened (%v)", err)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err != nil {
+		syscall.Close(fd)
+		return nil, fmt.Sprintf("it cannot be examined (%v)", err)
+	}
+	if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+		syscall.Close(fd)
+		return nil, "it is not a regular file (a FIFO, device or socket): only regular files are taken"
+	}
+	if st.Nlink != 1 {
+		syscall.Close(fd)
+		return nil, fmt.Sprintf("it has %d names (hard links): a file dropped here must have no other name", st.Nlink)
+	}
+	owners := []uint32{uint32(os.Geteuid())}
+	var vst syscall.Stat_t
+	if syscall.Lstat(filepath.Join(d.dir, vendor), &vst) == nil && vst.Mode&syscall.S_IFMT == syscall.S_IFDIR {
+		owners = append(owners, vst.Uid)
+	}
+	if !slices.Contains(owners, st.Uid) {
+		syscall.Close(fd)
+		return nil, fmt.Sprintf("it is owned by user %d, not by the vendor folder's owner or the service (%v)", st.Uid, owners)
+	}
+	f = os.NewFile(uintptr(fd), filepath.Join(dir, name))
+	// what is kept under done/ or rejected/ is readable by the service only (best effort:
+	// a file of the vendor's user cannot be changed by another user)
+	_ = f.Chmod(0o600)
+	return f, ""
+}
+
+// writeSynced writes name through a temporary file, readable by the service only (0600),
+// never through a link put in its place.
 func writeSynced(name string, data []byte) error {
 	tmp := name + ".tmp"
-	f, err := os.Create(tmp)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return err
 	}

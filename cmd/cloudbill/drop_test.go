@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -153,4 +154,92 @@ func TestDropFolderRestartDuringIngest(t *testing.T) {
 	n, sum := distinctSamples(t, s)
 	assert.Equal(t, uint64(4), n, "no loss, no double count")
 	assert.Equal(t, 67.0, sum)
+}
+
+// Issue 24, finding 1: a vendor swaps a listed file for a symbolic link to a secret of the
+// service while an earlier large file is being ingested (and drops a hard link to another
+// one). Nothing of either secret may reach a report, a rejected copy or the samples; what
+// is kept is readable by the service only.
+func TestDropFolderSymlinkSwapDuringIngest(t *testing.T) {
+	dsn := catalogDSN(t)
+	importFixtures(t, dsn, true)
+	dir := t.TempDir()
+	d, s := newDropper(t, dsn, dir, false)
+	ctx := context.Background()
+
+	secrets := t.TempDir()
+	password := filepath.Join(secrets, "clickhouse-password")
+	require.NoError(t, os.WriteFile(password, []byte("S3CRET-password-of-clickhouse\n"), 0o600))
+	users := filepath.Join(secrets, "users.csv") // CSV-shaped: would be copied line by line
+	require.NoError(t, os.WriteFile(users, []byte("resource_id,metric,ts,value\nS3CRET-row,cpu_util,not-a-time,1\n"), 0o600))
+
+	var big strings.Builder
+	big.WriteString("resource_id,metric,ts,value\n")
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	const bigRows = 30_000
+	for i := range bigRows {
+		fmt.Fprintf(&big, "ecs-001,cpu_util,%s,%d\n", start.Add(time.Duration(i)*time.Minute).Format(time.RFC3339), i%100)
+	}
+	write(t, filepath.Join(dir, "V1", "a-large.csv"), big.String())
+	write(t, filepath.Join(dir, "V1", "b.csv"), dropCSV)
+	write(t, filepath.Join(dir, "V1", "c.csv"), dropCSV)
+	require.NoError(t, os.Link(users, filepath.Join(dir, "V1", "d.csv")))
+
+	owners := d.owners
+	swapped := false
+	d.owners = func(ctx context.Context) (metering.Owners, error) {
+		if !swapped { // a-large.csv is being taken: b.csv and c.csv were listed as files
+			swapped = true
+			for name, target := range map[string]string{"b.csv": password, "c.csv": users} {
+				p := filepath.Join(dir, "V1", name)
+				require.NoError(t, os.Remove(p))
+				require.NoError(t, os.Symlink(target, p))
+			}
+		}
+		return owners(ctx)
+	}
+	rs, err := d.scan(ctx)
+	require.NoError(t, err)
+	require.True(t, swapped)
+	require.Len(t, rs, 4)
+	assert.False(t, rs[0].Rejected, "the large file is taken")
+	for _, r := range rs[1:] {
+		assert.True(t, r.Rejected, r.File)
+		b, err := os.ReadFile(r.Report)
+		require.NoError(t, err)
+		assert.Contains(t, string(b), "refused unread: ", r.File)
+	}
+
+	// no secret anywhere under the folder, no link left, everything kept is 0600
+	kept := 0
+	require.NoError(t, filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
+		require.NoError(t, err)
+		fi, err := os.Lstat(p)
+		require.NoError(t, err)
+		if fi.IsDir() {
+			return nil
+		}
+		assert.True(t, fi.Mode().IsRegular(), "%s is %s", p, fi.Mode())
+		if !fi.Mode().IsRegular() {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		assert.NotContains(t, string(b), "S3CRET", p)
+		if strings.HasPrefix(p, filepath.Join(dir, "done")) || strings.HasPrefix(p, filepath.Join(dir, "rejected")) {
+			kept++
+			assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), p)
+		}
+		return nil
+	}))
+	assert.GreaterOrEqual(t, kept, 5, "the large file, its report, and the three reports")
+	n, _ := distinctSamples(t, s)
+	assert.Equal(t, uint64(bigRows), n, "only the large file's samples")
+	var leaked uint64
+	require.NoError(t, chtest.Conn(t, s).QueryRow(ctx, "SELECT count() FROM usage_samples WHERE position(resource_id, 'S3CRET') > 0").Scan(&leaked))
+	assert.Zero(t, leaked)
+	// the secrets themselves are untouched
+	b, err := os.ReadFile(password)
+	require.NoError(t, err)
+	assert.Equal(t, "S3CRET-password-of-clickhouse\n", string(b))
 }
