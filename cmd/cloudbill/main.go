@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -45,6 +46,7 @@ func commands() []*command {
 		collectCommand(),
 		usersCommand(),
 		tokensCommand(),
+		configCommand(),
 		demoCommand(),
 	}
 }
@@ -116,7 +118,14 @@ type app struct {
 	dsn     string
 	cluster string // --cluster: the ClickHouse cluster holding the tables (docs/cluster.md)
 	dataDir string
-	stdout  io.Writer
+	// passwordFile (--clickhouse-password-file) and password ($CLOUDBILL_CLICKHOUSE_PASSWORD)
+	// give the ClickHouse password without writing it in a DSN.
+	passwordFile string
+	password     string
+	// globalsSet are the global flags given on the command line (they override serve's
+	// configuration file).
+	globalsSet map[string]bool
+	stdout     io.Writer
 	stderr  io.Writer
 	now     func() time.Time
 
@@ -126,14 +135,10 @@ type app struct {
 
 // run is the whole program: global flags, then the command named by args.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	a := &app{stdout: stdout, stderr: stderr, now: time.Now}
+	a := &app{stdout: stdout, stderr: stderr, now: time.Now, password: os.Getenv("CLOUDBILL_CLICKHOUSE_PASSWORD")}
 	fs := flag.NewFlagSet("cloudbill", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&a.dsn, "clickhouse", os.Getenv("CLOUDBILL_CLICKHOUSE"),
-		"ClickHouse `DSN` clickhouse://host:9000/db (default $CLOUDBILL_CLICKHOUSE; with neither, an embedded server in --data-dir)")
-	fs.StringVar(&a.cluster, "cluster", os.Getenv("CLOUDBILL_CLUSTER"),
-		"ClickHouse cluster `NAME` (remote_servers) holding the tables, as ?cluster=NAME in the DSN (default $CLOUDBILL_CLUSTER; see docs/cluster.md)")
-	fs.StringVar(&a.dataDir, "data-dir", "./var", "`directory` for the embedded ClickHouse, the spool and state")
+	a.globalFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printMainUsage(stdout, fs)
@@ -142,6 +147,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		printMainUsage(stderr, fs)
 		return usagef("%v", err)
 	}
+	a.globalsSet = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { a.globalsSet[f.Name] = true })
 	if fs.NArg() == 0 {
 		printMainUsage(stderr, fs)
 		return usagef("no command given")
@@ -157,6 +164,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return a.runArgs(ctx, fs.Args())
 }
 
+// globalFlags declares the flags every command takes on fs, bound to a's fields.
+func (a *app) globalFlags(fs *flag.FlagSet) {
+	fs.StringVar(&a.dsn, "clickhouse", os.Getenv("CLOUDBILL_CLICKHOUSE"),
+		"ClickHouse `DSN` clickhouse://host:9000/db (default $CLOUDBILL_CLICKHOUSE; with neither, an embedded server in --data-dir)")
+	fs.StringVar(&a.cluster, "cluster", os.Getenv("CLOUDBILL_CLUSTER"),
+		"ClickHouse cluster `NAME` (remote_servers) holding the tables, as ?cluster=NAME in the DSN (default $CLOUDBILL_CLUSTER; see docs/cluster.md)")
+	fs.StringVar(&a.dataDir, "data-dir", "./var", "`directory` for the embedded ClickHouse, the spool and state")
+	fs.StringVar(&a.passwordFile, "clickhouse-password-file", "",
+		"`file` holding the ClickHouse password (first line), instead of one in the DSN (or $CLOUDBILL_CLICKHOUSE_PASSWORD)")
+}
+
 // runArgs runs the command that args name (args[0] is its name), as on the command line.
 func (a *app) runArgs(ctx context.Context, args []string) error {
 	cmd := lookup(commands(), args[0])
@@ -169,7 +187,7 @@ func (a *app) runArgs(ctx context.Context, args []string) error {
 func printMainUsage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprintln(w, "cloudbill: billing and metering of the district government cloud")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "usage: cloudbill [--clickhouse DSN] [--cluster NAME] [--data-dir DIR] <command> [flags]")
+	fmt.Fprintln(w, "usage: cloudbill [--clickhouse DSN] [--clickhouse-password-file F] [--cluster NAME] [--data-dir DIR] <command> [flags]")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "commands:")
 	for _, c := range commands() {
@@ -200,6 +218,16 @@ func (a *app) Store(ctx context.Context) (*chstore.Store, error) {
 		if a.cluster != "" {
 			cfg.Cluster = a.cluster
 		}
+		pw, err := a.clickhousePassword()
+		if err != nil {
+			return nil, err
+		}
+		if pw != "" {
+			if cfg.Password != "" {
+				return nil, usagef("--clickhouse: the DSN has a password and so has --clickhouse-password-file or $CLOUDBILL_CLICKHOUSE_PASSWORD: give one")
+			}
+			cfg.Password = pw
+		}
 	} else {
 		if a.cluster != "" {
 			return nil, usagef("--cluster %s needs --clickhouse: the embedded ClickHouse is a single server", a.cluster)
@@ -218,6 +246,20 @@ func (a *app) Store(ctx context.Context) (*chstore.Store, error) {
 	}
 	a.store = s
 	return s, nil
+}
+
+// clickhousePassword is the password of --clickhouse-password-file (its first line), else
+// $CLOUDBILL_CLICKHOUSE_PASSWORD, else "".
+func (a *app) clickhousePassword() (string, error) {
+	if a.passwordFile == "" {
+		return a.password, nil
+	}
+	b, err := os.ReadFile(a.passwordFile)
+	if err != nil {
+		return "", usagef("--clickhouse-password-file: %v", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimRight(line, "\r"), nil
 }
 
 func (a *app) close() {

@@ -62,50 +62,72 @@ nothing acknowledged is lost.`
 func serveCommand() *command {
 	return &command{
 		Name:  "serve",
-		Usage: "[--listen ADDR] [--max-body BYTES] [--batch N] [--flush DURATION] [schedule flags]",
+		Usage: "[--config FILE] [--listen ADDR] [--max-body BYTES] [--batch N] [--flush DURATION] [schedule flags]",
 		Short: "run the ingest API and the scheduler",
 		Long:  serveExplain,
 		Flags: func(fs *flagSet) runFunc {
-			var p serveParams
-			fs.StringVar(&p.Listen, "listen", "127.0.0.1:8080", "`address` of the HTTP API")
-			fs.Int64Var(&p.MaxBody, "max-body", 64<<20, "largest request body taken, in `bytes` (larger: 413)")
-			p.Ranges = fs.MetricMax()
-			fs.IntVar(&p.BatchRows, "batch", 100_000, "samples per insert")
-			fs.DurationVar(&p.Flush, "flush", 200*time.Millisecond, "longest wait before a batch is written")
-			scheduleFlags(fs, &p.Schedule)
-			fs.BoolVar(&p.NoAuth, "no-auth", false, "take samples without a collector token (only with a loopback --listen address; local tests)")
-			fs.Float64Var(&p.RateLimit, "rate-limit", 200, "requests a `second` one collector token may send to /v1/samples (over it: 429 with Retry-After); 0: no limit")
-			fs.IntVar(&p.PerToken, "per-token", 8, "requests of one collector token read at once (of 16; over it: 429)")
-			fs.IntVar(&p.MinBodyRate, "min-body-rate", 16<<10, "slowest request body taken, in `bytes` a second after a 10 s grace (slower: 408, connection closed)")
-			fs.StringVar(&p.DropDir, "drop-dir", "", "drop `folder`: sample files put in DIR/<vendor id>/ are ingested as that vendor's, then moved to DIR/done/ or DIR/rejected/ with their report (docs/collectors.md)")
-			fs.BoolVar(&p.DropMarker, "drop-marker", false, "take a file of the drop folder only once FILE.done exists beside it (default: any file renamed into place)")
-			fs.DurationVar(&p.DropEvery, "drop-every", 2*time.Second, "how often the drop folder is looked at")
-			idleServeFlags(fs, &p.Idle)
-			fs.Var(&p.CollectConfigs, "collect-config", "collector configuration `file` of a vendor's Prometheus (repeat for several; docs/collectors.md): its windows are pulled on their schedule")
-			p.Listener.AddFlags(fs.FlagSet)
+			p := &serveParams{}
+			p.addFlags(fs)
 			return func(ctx context.Context, a *app, _ []string) error {
-				p.Listener.Addr = p.Listen
-				if err := p.Listener.Validate(); err != nil {
-					return usagef("serve: %v", err)
+				if err := p.load(a, fs); err != nil {
+					return err
 				}
-				if p.NoAuth && !netlisten.IsLoopback(p.Listen) {
-					return usagef("serve: --no-auth only with a loopback --listen address (127.0.0.1:PORT): samples from the network need a collector token")
-				}
-				return runServe(ctx, a, p)
+				return runServe(ctx, a, *p)
 			}
 		},
 	}
 }
 
+// addFlags declares serve's flags on fs; each is also a key of the configuration file
+// (docs/configuration.md).
+func (p *serveParams) addFlags(fs *flagSet) {
+	fs.StringVar(&p.ConfigFile, "config", "", "configuration `file` (YAML; docs/configuration.md): every flag of serve is a key; flags given here override it")
+	fs.StringVar(&p.Listen, "listen", "127.0.0.1:8080", "`address` of the HTTP API")
+	fs.Int64Var(&p.MaxBody, "max-body", 64<<20, "largest request body taken, in `bytes` (larger: 413)")
+	p.Ranges = fs.MetricMax()
+	fs.IntVar(&p.BatchRows, "batch", 100_000, "samples per insert")
+	fs.DurationVar(&p.Flush, "flush", 200*time.Millisecond, "longest wait before a batch is written")
+	scheduleFlags(fs, &p.Schedule)
+	fs.BoolVar(&p.NoAuth, "no-auth", false, "take samples without a collector token (only with a loopback --listen address; local tests)")
+	fs.Float64Var(&p.RateLimit, "rate-limit", 200, "requests a `second` one collector token may send to /v1/samples (over it: 429 with Retry-After); 0: no limit")
+	fs.IntVar(&p.PerToken, "per-token", 8, "requests of one collector token read at once (of 16; over it: 429)")
+	fs.IntVar(&p.MinBodyRate, "min-body-rate", 16<<10, "slowest request body taken, in `bytes` a second after a 10 s grace (slower: 408, connection closed)")
+	fs.StringVar(&p.DropDir, "drop-dir", "", "drop `folder`: sample files put in DIR/<vendor id>/ are ingested as that vendor's, then moved to DIR/done/ or DIR/rejected/ with their report (docs/collectors.md)")
+	fs.BoolVar(&p.DropMarker, "drop-marker", false, "take a file of the drop folder only once FILE.done exists beside it (default: any file renamed into place)")
+	fs.DurationVar(&p.DropEvery, "drop-every", 2*time.Second, "how often the drop folder is looked at")
+	idleServeFlags(fs, &p.Idle)
+	fs.Var(&p.CollectConfigs, "collect-config", "collector configuration `file` of a vendor's Prometheus (repeat for several; docs/collectors.md): its windows are pulled on their schedule")
+	p.Listener.AddFlags(fs.FlagSet)
+}
+
+// load completes p after its flags are parsed: the configuration file (for the flags
+// and global flags not given on the command line), then the checks of the whole.
+func (p *serveParams) load(a *app, fs *flagSet) error {
+	if p.ConfigFile != "" {
+		if err := applyServeConfig(a, fs, p); err != nil {
+			return err
+		}
+	}
+	p.Listener.Addr = p.Listen
+	if err := p.Listener.Validate(); err != nil {
+		return usagef("serve: %v", err)
+	}
+	if p.NoAuth && !netlisten.IsLoopback(p.Listen) {
+		return usagef("serve: --no-auth only with a loopback --listen address (127.0.0.1:PORT): samples from the network need a collector token")
+	}
+	return nil
+}
+
 // serveParams is serve's configuration, from its flags.
 type serveParams struct {
-	Listen    string
-	MaxBody   int64
-	BatchRows int
-	Flush     time.Duration
-	Schedule  scheduleSettings
-	Idle      idleSettings     // the idle-resource jobs
-	Ranges    *metering.Ranges // ceilings of the metrics' values
+	ConfigFile string // --config: the configuration file ("" none)
+	Listen     string
+	MaxBody    int64
+	BatchRows  int
+	Flush      time.Duration
+	Schedule   scheduleSettings
+	Idle       idleSettings     // the idle-resource jobs
+	Ranges     *metering.Ranges // ceilings of the metrics' values
 	// CollectConfigs are the vendors' Prometheus collector configurations pulled on
 	// their schedule.
 	CollectConfigs repeated
