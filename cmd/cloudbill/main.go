@@ -126,8 +126,8 @@ type app struct {
 	// configuration file).
 	globalsSet map[string]bool
 	stdout     io.Writer
-	stderr  io.Writer
-	now     func() time.Time
+	stderr     io.Writer
+	now        func() time.Time
 
 	store  *chstore.Store
 	server *chserver.Server
