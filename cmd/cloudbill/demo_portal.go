@@ -96,7 +96,7 @@ func printPortal(a *app, accounts []demoAccount) {
 	if a.dsn != "" {
 		where = "--clickhouse " + a.dsn
 	}
-	fmt.Fprintf(a.stdout, "\nportal: start it on the demo data with\n\n  ./bin/cloudbill %s serve --listen 127.0.0.1:8080\n\nthen open http://127.0.0.1:8080/ and sign in with a demo account (demo passwords, for trying only):\n\n", where)
+	fmt.Fprintf(a.stdout, "\nportal: start it on the demo data with\n\n  ./bin/cloudbill %s serve --listen 127.0.0.1:8080 --close-schedule off\n\n(--close-schedule off: the open month waits for you to close it in the portal) then open http://127.0.0.1:8080/ and sign in with a demo account (demo passwords, for trying only):\n\n", where)
 	for _, ac := range accounts {
 		fmt.Fprintf(a.stdout, "  %-8s %-18s %-10s %s\n", ac.Login, ac.Password, ac.Role, ac.Sees)
 	}

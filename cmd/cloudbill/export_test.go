@@ -3,23 +3,28 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/invoicing/focus/conformance"
 )
 
-// TestExportFocus closes a generated district month through the demo, exports it as
-// FOCUS CSV and Parquet, and checks the files: conformant, Σ BilledCost = the finance
-// summary's total to the fen, byte-identical when repeated; an open month needs
-// --provisional and a month never rated is refused.
+// TestExportFocus runs the demo (a year of closed months, 2025-11 … 2026-10, and 2026-11
+// rated and open: checked first), exports the last closed month as FOCUS CSV and Parquet,
+// and checks the files: conformant, Σ BilledCost = the finance summary's total to the
+// fen, byte-identical when repeated; an open month needs --provisional and a month never
+// rated is refused.
 func TestExportFocus(t *testing.T) {
 	dsn := catalogDSN(t)
 	out, dataDir := t.TempDir(), t.TempDir()
@@ -28,9 +33,34 @@ func TestExportFocus(t *testing.T) {
 		err := run(context.Background(), append([]string{"--clickhouse", dsn, "--data-dir", dataDir}, args...), &stdout, &stderr)
 		return stdout.String() + stderr.String(), err
 	}
-	msg, err := cli(dsn, "demo", "--scale", "small", "--period", "2026-10", "--seed", "7", "--out", out)
+	msg, err := cli(dsn, "demo", "--scale", "small", "--period", "2026-11", "--seed", "7", "--out", out)
 	require.NoError(t, err, msg)
 	demo := regexp.MustCompile(`/[^/?]*(\?|$)`).ReplaceAllString(dsn, "/cloudbill_demo$1")
+	t.Run("the demo's history", func(t *testing.T) {
+		a := &app{dsn: demo, dataDir: dataDir, stdout: io.Discard, stderr: io.Discard, now: time.Now}
+		defer a.close()
+		st, err := a.Store(context.Background())
+		require.NoError(t, err)
+		closed, err := st.ClosedPeriods(context.Background())
+		require.NoError(t, err)
+		var want []calendar.Period
+		for p := calendar.MustPeriod("2025-11"); p.Before(calendar.MustPeriod("2026-11")); p = p.Next() {
+			want = append(want, p)
+		}
+		assert.Equal(t, want, closed, "twelve closed months")
+		rated, err := st.RatedPeriods(context.Background())
+		require.NoError(t, err)
+		assert.Contains(t, rated, calendar.MustPeriod("2026-11"), "the open month is rated")
+		for _, p := range append(want, calendar.MustPeriod("2026-11")) {
+			lines, err := st.RatedLines(context.Background(), p)
+			require.NoError(t, err)
+			net := decimal.Zero
+			for _, l := range lines {
+				net = net.Add(l.Amount)
+			}
+			assert.True(t, net.IsPositive(), "%s: net %s", p, net)
+		}
+	})
 
 	exp := filepath.Join(out, "focus")
 	msg, err = cli(demo, "export", "focus", "--period", "2026-10", "--out", exp)
@@ -79,7 +109,7 @@ func TestExportFocus(t *testing.T) {
 			args []string
 			want string
 		}{
-			{[]string{"export", "focus", "--period", "2026-05", "--out", exp}, "rate it first"},
+			{[]string{"export", "focus", "--period", "2025-05", "--out", exp}, "rate it first"},
 			{[]string{"export", "focus", "--period", "2026-13", "--out", exp}, "--period"},
 			{[]string{"export", "focus", "--out", exp}, "required"},
 			{[]string{"export", "focus", "--period", "2026-10", "--out", exp, "--format", "xlsx"}, "want csv or parquet"},
