@@ -92,6 +92,51 @@ GROUP BY resource_id, metric, ts
 ORDER BY resource_id, metric, ts`,
 			wantArgs: []any{"net_out_gb"},
 		},
+		{
+			name:  "budgets in force",
+			query: budgetsQuery{}.toSQL,
+			wantSQL: `SELECT project_id, year, argMax(amount, import_seq), argMax(import_id, import_seq), argMax(file, import_seq),
+argMax(line, import_seq), max(imported_at)
+FROM budget_versions GROUP BY project_id, year ORDER BY project_id, year`,
+		},
+		{
+			name:  "every budget version",
+			query: budgetsQuery{history: true}.toSQL,
+			wantSQL: `SELECT project_id, year, amount, import_id, file, line, imported_at FROM budget_versions
+ORDER BY project_id, year, import_seq`,
+		},
+		{
+			name: "a year's lines added up",
+			query: yearLineSumsQuery{from: calendar.MustPeriod("2026-01"), to: calendar.MustPeriod("2026-12"),
+				runs: []string{"2026-01-a", "2026-02-b"}}.toSQL,
+			wantSQL: `SELECT period, kind, department_id, vendor_id, category, project_id, sum(amount)
+FROM rated_lines
+WHERE period >= ? AND period <= ? AND has(?, run_id)
+GROUP BY period, kind, department_id, vendor_id, category, project_id
+ORDER BY period, kind, department_id, vendor_id, category, project_id`,
+			wantArgs: []any{uint32(202601), uint32(202612), []string{"2026-01-a", "2026-02-b"}},
+		},
+		{
+			name: "metered days of a window",
+			query: meteredDaysQuery{from: calendar.MustDate("2026-09-01"), to: calendar.MustDate("2026-11-29"),
+				runs: []string{"r"}}.toSQL,
+			wantSQL: `SELECT order_id, project_id, date, sum(amount)
+FROM rated_days
+WHERE kind = 'metered' AND date >= ? AND date <= ? AND has(?, run_id)
+GROUP BY order_id, project_id, date
+ORDER BY order_id, date`,
+			wantArgs: []any{chDate(calendar.MustDate("2026-09-01")), chDate(calendar.MustDate("2026-11-29")), []string{"r"}},
+		},
+		{
+			name:  "a year's budget warnings",
+			query: budgetWarningsQuery{year: 2026}.toSQL,
+			wantSQL: `SELECT project_id, year, threshold, argMin(department_id, fired_at), argMin(parent_id, fired_at), argMin(run_id, fired_at),
+argMin(period, fired_at), argMin(budget, fired_at), argMin(spent, fired_at), argMin(forecast, fired_at), min(fired_at)
+FROM budget_warnings WHERE year = ?
+GROUP BY project_id, year, threshold
+ORDER BY min(fired_at), project_id, threshold`,
+			wantArgs: []any{uint16(2026)},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -42,6 +42,7 @@ func commands() []*command {
 		rulesCommand(),
 		exportCommand(),
 		idleCommand(),
+		budgetsCommand(),
 		statusCommand(),
 		collectCommand(),
 		usersCommand(),

@@ -10,9 +10,11 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"cloudbill/funding"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/rating"
+	chstore "cloudbill/sql"
 )
 
 func rateCommand() *command {
@@ -61,6 +63,9 @@ func runRate(ctx context.Context, a *app, p calendar.Period, rulesFile string) e
 		return err
 	}
 	printRateSummary(a.stdout, out)
+	if err := a.budgetWarnings(ctx, s, out.Run); err != nil {
+		return err
+	}
 	if lines, _, err := a.incompleteWindows(ctx, p); err != nil {
 		fmt.Fprintf(a.stderr, "warning: collector windows of %s not checked: %v\n", p, err)
 	} else {
@@ -70,6 +75,21 @@ func runRate(ctx context.Context, a *app, p calendar.Period, rulesFile string) e
 	}
 	fmt.Fprintf(a.stdout, "usage       %d windows aggregated in ClickHouse in %s\n", usage.windows, usage.took.Round(1e6))
 	fmt.Fprintf(a.stdout, "elapsed     %s\n", a.now().Sub(start).Round(1e6))
+	return nil
+}
+
+// budgetWarnings evaluates the budgets of the rated month's year after a rating and
+// records (and prints) the thresholds crossed for the first time (DESIGN.md "Money over
+// the year"). The rating itself is stored whatever happens here.
+func (a *app) budgetWarnings(ctx context.Context, s *chstore.Store, run rating.Run) error {
+	ws, err := funding.Warn(ctx, s, run, funding.DefaultThresholds(), a.now())
+	if err != nil {
+		return fmt.Errorf("rated %s (run %s), but the budget warnings were not evaluated: %w", run.Period, run.ID, err)
+	}
+	for _, w := range ws {
+		fmt.Fprintf(a.stdout, "budget      project %s (%s) %d: %s (%s): spent %s, forecast %s of budget %s\n", w.Project, w.Department, w.Year,
+			w.Threshold, funding.Label(string(w.Threshold)), money.Plain(w.Spent), money.Plain(w.Forecast), money.Plain(w.Budget))
+	}
 	return nil
 }
 

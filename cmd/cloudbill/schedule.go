@@ -60,8 +60,11 @@ func startScheduler(ctx context.Context, a *app, set scheduleSettings, log *slog
 			if err != nil {
 				return err
 			}
-			_, err = r.Rate(ctx, p)
-			return err
+			out, err := r.Rate(ctx, p)
+			if err != nil {
+				return err
+			}
+			return a.budgetWarnings(ctx, s, out.Run)
 		},
 		Close: func(ctx context.Context, p calendar.Period) (monthclose.Result, error) {
 			// a month with collector windows missing is not closed by the schedule

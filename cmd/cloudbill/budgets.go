@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"cloudbill/access"
+	"cloudbill/catalog"
+	"cloudbill/funding"
+	"cloudbill/internal/calendar"
+	chstore "cloudbill/sql"
+)
+
+func budgetsCommand() *command {
+	return &command{
+		Name:  "budgets",
+		Usage: "import FILE | show --year YYYY | warnings --year YYYY",
+		Short: "project budgets of a year: import, spent, forecast, state, warnings",
+		Long:  budgetsHelp,
+		Subs: []*command{
+			importOneCommand("import", "import approved project budgets (a new version per change)", budgetsImportHelp, "budgets",
+				func(ctx context.Context, a *app, s *chstore.Store, f catalog.File) (catalog.Report, error) {
+					rep, err := funding.ImportBudgets(ctx, s, f, a.now())
+					if err == nil && rep.Stored() {
+						err = s.AppendAudit(ctx, access.Event{At: a.now(), Actor: "cli", Action: "budgets-import", Target: f.Name, Outcome: "ok",
+							Detail: fmt.Sprintf("import %s: %d amounts (%d replace earlier versions)", rep.Import.ID, rep.Accepted, rep.Replaced)})
+					}
+					return rep, err
+				}),
+			{
+				Name:  "show",
+				Usage: "--year YYYY [--as-of YYYY-MM-DD] [--department ID] [--format table|csv|json]",
+				Short: "per project: budget, spent, forecast to 31 December, state",
+				Long:  budgetsShowHelp,
+				Flags: func(fs *flagSet) runFunc {
+					year := fs.Int("year", 0, "the `year`")
+					asOf := fs.Date("as-of", "the analysis date of the forecast (default today, Asia/Shanghai)")
+					dep := fs.String("department", "", "only this department `id` and its subordinate units")
+					format := fs.Format("table", "csv", "json")
+					fs.Require("year")
+					return func(ctx context.Context, a *app, _ []string) error {
+						return runBudgetsShow(ctx, a, *year, asOf.Or(calendar.LocalDate(a.now())), catalog.DepartmentID(*dep), *format)
+					}
+				},
+			},
+			{
+				Name:  "warnings",
+				Usage: "--year YYYY",
+				Short: "the thresholds that fired in a year, as CSV",
+				Long:  budgetsWarningsHelp,
+				Flags: func(fs *flagSet) runFunc {
+					year := fs.Int("year", 0, "the `year`")
+					fs.Require("year")
+					return func(ctx context.Context, a *app, _ []string) error {
+						s, err := a.Store(ctx)
+						if err != nil {
+							return err
+						}
+						ws, err := s.BudgetWarnings(ctx, *year)
+						if err != nil {
+							return err
+						}
+						return funding.WriteWarningsCSV(a.stdout, ws)
+					}
+				},
+			},
+		},
+	}
+}
+
+const budgetsHelp = `
+Project budgets (§18): the amount approved for each project on a year's project list,
+what it has spent (closed months' frozen lines and the open month's latest rating, with
+its share of deductions), what it is forecast to spend by 31 December, and its state: over
+(spent > budget), warning (spent ≥ 80%), forecast_over (forecast > budget) or ok. After
+every rating, each threshold that a project crosses for the first time in the year is
+recorded with the run (budgets warnings). docs/year.md has the rules.`
+
+const budgetsImportHelp = `
+Imports a budgets file (columns project_id, year, amount; UTF-8 or GB18030). The project
+must be on that year's project list and approved for it; the amount is in CNY with at most
+two decimals, not negative. An amount equal to the one in force is skipped; another
+replaces it from now on, and the earlier version is kept. A refused file lists every error
+(file, line, column, record), stores nothing, and exits with status 2. The import is
+recorded in the imports table and the audit log.`
+
+const budgetsShowHelp = `
+Shows, per project of the year, the approved budget, the spent amount, the forecast to 31
+December as of --as-of, and the state; by department and 主管部门 (--department includes
+the department's subordinate units). Forecast: spent + each allocated work order in
+service on the analysis date at its configuration and the price in force each remaining
+day + each metered order at its average daily amount of the last 90 days × the days left.`
+
+const budgetsWarningsHelp = `
+Writes the budget warnings of the year as CSV, oldest first: one row per project and
+threshold (spent_warning: spent reached 80% of the budget; spent_over: spent passed it;
+forecast_over_budget: the forecast passed it), with the rating run after which it fired and
+the figures then. Each threshold fires once per project and year.`
+
+func runBudgetsShow(ctx context.Context, a *app, year int, asOf calendar.Date, dep catalog.DepartmentID, format string) error {
+	if year < 2000 || year > 2200 {
+		return usagef("budgets show: --year %d: want a year YYYY", year)
+	}
+	if asOf.Year < year {
+		return usagef("budgets show: --as-of %s is before %d", asOf, year)
+	}
+	s, err := a.Store(ctx)
+	if err != nil {
+		return err
+	}
+	rep, err := funding.Evaluate(ctx, s, year, asOf, funding.DefaultThresholds())
+	if err != nil {
+		return err
+	}
+	if dep != "" {
+		if _, ok := rep.Org.Departments[dep]; !ok {
+			return &exitError{exitBadInput, fmt.Errorf("budgets show: unknown department %s", dep)}
+		}
+		rep = rep.Filter(dep)
+	}
+	switch format {
+	case "csv":
+		return rep.WriteCSV(a.stdout)
+	case "json":
+		return rep.WriteJSON(a.stdout)
+	}
+	return rep.WriteTable(a.stdout)
+}

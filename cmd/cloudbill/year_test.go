@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/text/encoding/simplifiedchinese"
+)
+
+// The year's money through the CLI on a real ClickHouse (issue 21): budgets refused
+// (nothing stored) and imported from GB18030, shown, warned once after rating.
+func TestYearCommands(t *testing.T) {
+	dsn := catalogDSN(t)
+	fx := func(name string) string { return filepath.Join("..", "..", "sql", "testdata", "catalog", name) }
+	cli := func(args ...string) (string, string, error) {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), append([]string{"--clickhouse", dsn}, args...), &stdout, &stderr)
+		return stdout.String(), stderr.String(), err
+	}
+	for _, args := range [][]string{
+		{"catalog", "import", fx("catalog.csv"), "--effective", "2026-01-01"},
+		{"catalog", "adapt", fx("adaptations.csv")},
+		{"org", "import", "--departments", fx("departments.csv"), "--projects", fx("projects.csv"), "--vendors", fx("vendors.csv")},
+		{"orders", "import", fx("orders.csv")},
+		{"acceptance", "import", fx("acceptance.csv")},
+	} {
+		out, errOut, err := cli(args...)
+		require.NoError(t, err, out+errOut)
+	}
+	dir := t.TempDir()
+	gb := func(name, text string) string {
+		b, err := simplifiedchinese.GB18030.NewEncoder().String(text)
+		require.NoError(t, err)
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(b), 0o644))
+		return p
+	}
+	readCSV := func(s string) []map[string]string {
+		recs, err := csv.NewReader(strings.NewReader(s)).ReadAll()
+		require.NoError(t, err, s)
+		var out []map[string]string
+		for _, r := range recs[1:] {
+			m := map[string]string{}
+			for i, h := range recs[0] {
+				m[h] = r[i]
+			}
+			out = append(out, m)
+		}
+		return out
+	}
+
+	t.Run("budgets refused", func(t *testing.T) {
+		bad := gb("bad-budgets.csv", "project_id,year,amount,x_note\n"+
+			"P01,2026,1000.00,财政一体化\n"+ // fine, but the file is refused: not stored
+			"P99,2026,10.00,不在清单\n"+
+			"P04,2026,10.00,未批准\n"+
+			"P01,2025,10.00,年度不对\n"+
+			"P02,2026,-5.00,负数\n"+
+			"P03,2026,\"1,000\",千分位\n"+
+			"P03,2026,abc,非数字\n")
+		_, errOut, err := cli("budgets", "import", bad)
+		require.Error(t, err)
+		assert.Equal(t, exitBadInput, exitCode(err))
+		for _, want := range []string{
+			`bad-budgets.csv:3: project P99, year 2026: column "project_id": unknown project P99`,
+			`bad-budgets.csv:4: project P04, year 2026: column "year": project P04 is not approved for 2026`,
+			`bad-budgets.csv:5: project P01, year 2025: column "year": project P01 is not on the 2025 project list`,
+			`bad-budgets.csv:6: project P02, year 2026: column "amount": amount -5.00 is negative`,
+			`bad-budgets.csv:7: project P03, year 2026: column "amount": "1,000" is not an amount`,
+			`bad-budgets.csv:8: project P03, year 2026: column "amount": "abc" is not an amount`,
+		} {
+			assert.Contains(t, errOut, want)
+		}
+		out, _, err := cli("budgets", "show", "--year", "2026", "--as-of", "2026-11-30", "--format", "csv")
+		require.NoError(t, err)
+		for _, r := range readCSV(out) {
+			assert.Empty(t, r["budget"], "nothing of a refused file is stored: %v", r)
+		}
+	})
+
+	// P01's budget is below what November costs it: over after the rating, once.
+	good := gb("budgets.csv", "project_id,year,amount,x_note\nP01,2026,10.00,财政一体化\nP02,2026,900000.00,数据共享\n")
+	out, errOut, err := cli("budgets", "import", good)
+	require.NoError(t, err, errOut)
+	assert.Contains(t, out, "2 budgets accepted")
+	out, _, err = cli("rate", "--period", "2026-11")
+	require.NoError(t, err)
+	assert.Contains(t, out, "project P01 (D01) 2026: spent_over")
+	out, _, err = cli("rate", "--period", "2026-11")
+	require.NoError(t, err)
+	assert.NotContains(t, out, "budget      project", "a re-rating across the same thresholds fires nothing")
+	out, _, err = cli("budgets", "warnings", "--year", "2026")
+	require.NoError(t, err)
+	ws := readCSV(out)
+	var fired []string
+	for _, w := range ws {
+		assert.Equal(t, "P01", w["project_id"])
+		assert.Equal(t, "2026-11", w["period"])
+		assert.True(t, strings.HasPrefix(w["run_id"], "2026-11-"), w["run_id"])
+		fired = append(fired, w["threshold"])
+	}
+	assert.ElementsMatch(t, []string{"spent_warning", "spent_over", "forecast_over_budget"}, fired)
+
+	// the amount raised mid-year: a new version, in force from now on
+	out, _, err = cli("budgets", "import", gb("raise.csv", "project_id,year,amount\nP01,2026,1000000.00\nP02,2026,900000.00\n"))
+	require.NoError(t, err)
+	assert.Contains(t, out, "1 budgets accepted, 1 already present (1 replace earlier entries)")
+	out, _, err = cli("budgets", "show", "--year", "2026", "--as-of", "2026-11-30", "--format", "csv")
+	require.NoError(t, err)
+	rows := readCSV(out)
+	byProject := map[string]map[string]string{}
+	spent := decimal.Zero
+	for _, r := range rows {
+		byProject[r["project_id"]] = r
+		spent = spent.Add(decimal.RequireFromString(r["spent"]))
+		assert.True(t, decimal.RequireFromString(r["forecast"]).GreaterThanOrEqual(decimal.RequireFromString(r["spent"])),
+			"December still to come: %v", r)
+	}
+	require.Contains(t, byProject, "P01")
+	assert.Equal(t, "1000000.00", byProject["P01"]["budget"])
+	assert.Equal(t, "ok", byProject["P01"]["state"])
+	assert.Equal(t, "正常", byProject["P01"]["state_label"])
+	assert.Equal(t, "no_budget", byProject["P04"]["state"], "not approved: no budget")
+	out, _, err = cli("budgets", "show", "--year", "2026", "--as-of", "2026-11-30", "--department", "D01", "--format", "json")
+	require.NoError(t, err)
+	assert.Contains(t, out, `"project_id": "P01"`)
+	assert.NotContains(t, out, `"project_id": "P02"`)
+	out, _, err = cli("budgets", "show", "--year", "2026", "--as-of", "2026-11-30")
+	require.NoError(t, err)
+	assert.Contains(t, out, "1,000,000.00")
+	assert.True(t, spent.IsPositive())
+	// as of 31 December nothing is left to forecast
+	out, _, err = cli("budgets", "show", "--year", "2026", "--as-of", "2026-12-31", "--format", "csv")
+	require.NoError(t, err)
+	for _, r := range readCSV(out) {
+		assert.Equal(t, r["spent"], r["forecast"], r["project_id"])
+	}
+}
