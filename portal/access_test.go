@@ -2,6 +2,7 @@ package portal_test
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -452,4 +453,45 @@ func formSignIn(t *testing.T, f *fixture, login, pw string) int {
 	require.NoError(t, err)
 	readBody(t, res)
 	return res.StatusCode
+}
+
+// TestSignInRedirectStaysOnSite: /login?next=/%09/evil signs in to "/" of this site, not
+// to "/\t/evil", which browsers read as //evil (issue 24, item 10).
+func TestSignInRedirectStaysOnSite(t *testing.T) {
+	f := setup(t)
+	nextRE := regexp.MustCompile(`name="next" value="([^"]*)"`)
+	for _, tc := range []struct{ query, want string }{
+		{"/%09/evil", "/"},
+		{"/%0A/evil", "/"},
+		{"//evil", "/"},
+		{"/%5Cevil", "/"},
+		{"/departments", "/departments"},
+	} {
+		jar := newJar()
+		c := &http.Client{Jar: jar}
+		res, err := c.Get(f.srv.URL + "/login?next=" + tc.query)
+		require.NoError(t, err)
+		body := readBody(t, res)
+		m, n := csrfRE.FindStringSubmatch(body), nextRE.FindStringSubmatch(body)
+		require.NotNil(t, m)
+		require.NotNil(t, n)
+		// the form posts back its hidden field; a hand-made post sends the decoded value
+		dec, _ := url.QueryUnescape(tc.query)
+		for _, next := range []string{html.UnescapeString(n[1]), dec} {
+			form := url.Values{"csrf": {m[1]}, "login": {f.fin}, "password": {password}, "next": {next}}
+			req, err := http.NewRequest(http.MethodPost, f.srv.URL+"/login", strings.NewReader(form.Encode()))
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			for _, ck := range jar.Cookies(req.URL) {
+				req.AddCookie(ck)
+			}
+			// the transport, not the client: Go's client refuses to parse a Location
+			// with a control character, browsers do not
+			res, err := http.DefaultTransport.RoundTrip(req)
+			require.NoError(t, err)
+			readBody(t, res)
+			require.Equal(t, http.StatusSeeOther, res.StatusCode, tc.query)
+			assert.Equal(t, tc.want, res.Header.Get("Location"), "next=%s, posted %q", tc.query, next)
+		}
+	}
 }

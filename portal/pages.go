@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
@@ -263,9 +264,19 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, c *call) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// safeNext keeps a redirect target inside the portal.
+// safeNext keeps a redirect target inside the portal: a path of this site, "/" followed
+// by a character that is neither "/" nor "\\", with no control character (tab, newline,
+// DEL, C1), neither as given nor once percent-decoded (browsers drop a tab, so "/\t/evil"
+// would be "//evil", another host); anything else, and the login page itself, is "/".
 func safeNext(n string) string {
-	if !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.HasPrefix(n, "/\\") || strings.HasPrefix(n, "/login") || strings.ContainsAny(n, "\r\n") {
+	ok := func(s string) bool {
+		if len(s) < 2 || s[0] != '/' || s[1] == '/' || s[1] == '\\' {
+			return s == "/"
+		}
+		return !strings.ContainsFunc(s, unicode.IsControl)
+	}
+	dec, err := neturl.PathUnescape(n)
+	if err != nil || !ok(n) || !ok(dec) || strings.HasPrefix(n, "/login") || strings.HasPrefix(dec, "/login") {
 		return "/"
 	}
 	return n
