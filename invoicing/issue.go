@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"golang.org/x/sys/unix"
 
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/safeid"
@@ -31,6 +32,12 @@ type Options struct {
 	Now func() time.Time
 	// PDF typesets the PDF files; nil writes the CSV files only.
 	PDF Typesetter
+	// Seal, when set, is called once the month's files are complete in a temporary
+	// folder beside the target (sm.Dir is that folder), before they are moved into place:
+	// an error leaves the earlier files of the month byte-identical. Seal may replace the
+	// folder's files (with the archived final issue, say); it then sets sm.Files to their
+	// number.
+	Seal func(ctx context.Context, sm *Summary) error
 }
 
 // Summary says what Issue wrote.
@@ -48,11 +55,15 @@ type Summary struct {
 	Gross, Adjustments, Deductions, Net decimal.Decimal
 	// Files is the number of files written.
 	Files int
+	// FromArchive, when not empty, says why the files are the month's archived final
+	// issue rather than this rendering (set by Options.Seal).
+	FromArchive string
 }
 
 // Issue writes the statements of month p under outDir/<p>, per docs/formats.md: summary.pdf
 // and .csv, departments/<id>.pdf and .csv, vendors/<id>.pdf and .csv. The month's folder
-// is written aside and then put in place, replacing an earlier issue whole. A closed
+// is written aside, sealed (opts.Seal) and then put in place, replacing an earlier issue
+// whole; a failed issue leaves the earlier one as it was. A closed
 // month's files are final and the same bytes at every re-issue; an open month's are
 // provisional. It fails with ErrNotRated on a month never rated.
 func Issue(ctx context.Context, src Source, p calendar.Period, outDir string, opts Options) (Summary, error) {
@@ -63,7 +74,7 @@ func Issue(ctx context.Context, src Source, p calendar.Period, outDir string, op
 	if err != nil {
 		return Summary{}, err
 	}
-	return Write(ctx, Build(m), outDir, opts.PDF)
+	return write(ctx, Build(m), outDir, opts)
 }
 
 // Check verifies that the three views agree to the fen: the top-level departments'
@@ -127,6 +138,11 @@ func (st Statements) NumDocs() int { return 1 + len(st.Departments) + len(st.Ven
 
 // Write writes built statements under outDir/<period> (see Issue).
 func Write(ctx context.Context, st Statements, outDir string, ts Typesetter) (Summary, error) {
+	return write(ctx, st, outDir, Options{PDF: ts})
+}
+
+func write(ctx context.Context, st Statements, outDir string, opts Options) (Summary, error) {
+	ts := opts.PDF
 	m := st.Month
 	if err := st.Check(); err != nil {
 		return Summary{}, fmt.Errorf("statements of %s: %w", m.Period, err)
@@ -210,22 +226,43 @@ func Write(ctx context.Context, st Statements, outDir string, ts Typesetter) (Su
 		}
 		sm.Files += n
 	}
-	if err := os.RemoveAll(dir); err != nil {
-		return Summary{}, err
-	}
-	err = os.Rename(tmp, dir)
-	if err != nil { // another issue of the month finished in between: replace it
-		if rmErr := os.RemoveAll(dir); rmErr == nil {
-			err = os.Rename(tmp, dir)
+	if opts.Seal != nil {
+		sm.Dir = tmp
+		err := opts.Seal(ctx, &sm)
+		sm.Dir = dir
+		if err != nil {
+			return Summary{}, fmt.Errorf("statements of %s: %w (the earlier files of the month are as they were)", m.Period, err)
 		}
 	}
-	if err != nil {
+	if err := replaceDir(tmp, dir); err != nil {
 		return Summary{}, fmt.Errorf("statements of %s: %w", m.Period, err)
 	}
 	if n, err := countFiles(dir); err != nil || n != sm.Files {
 		return Summary{}, fmt.Errorf("statements of %s: %d files reported, %d on disk in %s (%v)", m.Period, sm.Files, n, dir, err)
 	}
 	return sm, nil
+}
+
+// replaceDir puts the folder tmp in the place of dir in one step: when dir exists the
+// two are exchanged (renameat2 RENAME_EXCHANGE) and the earlier folder, now at tmp, is
+// removed; a reader sees the earlier folder or the new one, never neither.
+func replaceDir(tmp, dir string) error {
+	for attempt := 0; ; attempt++ {
+		err := unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, dir, unix.RENAME_EXCHANGE)
+		if err == nil {
+			_ = os.RemoveAll(tmp) // the earlier folder (done removes what is left)
+			return nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		// no earlier folder: a plain rename, unless another issue of the month put one
+		// in place in between (then exchange with it)
+		err = unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, dir, unix.RENAME_NOREPLACE)
+		if err == nil || attempt == 2 || !errors.Is(err, fs.ErrExist) {
+			return err
+		}
+	}
 }
 
 // countFiles counts the regular files under dir.

@@ -238,3 +238,44 @@ func (s *Store) ArchivedFileOf(ctx context.Context, p calendar.Period, path stri
 	}
 	return content, is, found, nil
 }
+
+// issueFilesQuery reads every file of one archived issue, by path.
+type issueFilesQuery struct {
+	period  calendar.Period
+	issueID string
+}
+
+func (q issueFilesQuery) toSQL() (string, []any) {
+	return "SELECT path, content FROM statement_files WHERE period = ? AND issue_id = ? ORDER BY path",
+		[]any{q.period.Key(), q.issueID}
+}
+
+func (q issueFilesQuery) scan(rows driver.Rows) ([]ArchivedFile, error) {
+	var out []ArchivedFile
+	for rows.Next() {
+		var f ArchivedFile
+		var c string
+		if err := rows.Scan(&f.Path, &c); err != nil {
+			return nil, err
+		}
+		f.Content = []byte(c)
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// IssueFiles returns every file of the archived issue issueID of month p, by path.
+func (s *Store) IssueFiles(ctx context.Context, p calendar.Period, issueID string) ([]ArchivedFile, error) {
+	q := issueFilesQuery{period: p, issueID: issueID}
+	sql, args := q.toSQL()
+	rows, err := s.conn.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read archived files of %s: %w", p, err)
+	}
+	defer rows.Close()
+	files, err := q.scan(rows)
+	if err != nil {
+		return nil, fmt.Errorf("read archived files of %s: %w", p, err)
+	}
+	return files, nil
+}

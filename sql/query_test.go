@@ -34,6 +34,12 @@ FROM period_closes FINAL WHERE period = ? ORDER BY period`,
 			wantArgs: []any{uint32(202611)},
 		},
 		{
+			name:     "the files of an archived issue",
+			query:    issueFilesQuery{period: nov, issueID: "2026-11-1"}.toSQL,
+			wantSQL:  "SELECT path, content FROM statement_files WHERE period = ? AND issue_id = ? ORDER BY path",
+			wantArgs: []any{uint32(202611), "2026-11-1"},
+		},
+		{
 			name:    "every job run",
 			query:   jobRunsQuery{}.toSQL,
 			wantSQL: "SELECT job, period, trigger, started_at, finished_at, status, detail, error FROM job_runs ORDER BY started_at, job, period",

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"cloudbill/internal/calendar"
 	"cloudbill/invoicing"
 	chstore "cloudbill/sql"
 )
@@ -40,4 +41,49 @@ func (a *app) archiveIssued(ctx context.Context, sm invoicing.Summary) (chstore.
 		return chstore.ArchiveResult{}, fmt.Errorf("archive statements of %s: %w", sm.Period, err)
 	}
 	return s.Archive(ctx, is)
+}
+
+// restoreArchived replaces the files under dir with those of month p's current archived
+// issue and returns their number.
+func (a *app) restoreArchived(ctx context.Context, p calendar.Period, dir string) (int, error) {
+	s, err := a.Store(ctx)
+	if err != nil {
+		return 0, err
+	}
+	cur, ok, err := s.CurrentIssue(ctx, p)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, fmt.Errorf("no archived issue of %s", p)
+	}
+	files, err := s.IssueFiles(ctx, p, cur.IssueID)
+	if err != nil {
+		return 0, err
+	}
+	if len(files) != cur.Files {
+		return 0, fmt.Errorf("archived issue %s of %s: %d files, %d recorded", cur.IssueID, p, len(files), cur.Files)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return 0, err
+		}
+	}
+	for _, f := range files {
+		if !filepath.IsLocal(filepath.FromSlash(f.Path)) {
+			return 0, fmt.Errorf("archived issue %s of %s: bad path %q", cur.IssueID, p, f.Path)
+		}
+		path := filepath.Join(dir, filepath.FromSlash(f.Path))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return 0, err
+		}
+		if err := os.WriteFile(path, f.Content, 0o644); err != nil {
+			return 0, err
+		}
+	}
+	return len(files), nil
 }

@@ -34,13 +34,17 @@ unit_price, amount, kind (then item_name, unit, mode, corrects, note); a stateme
 the sum of its amount column. The three views agree to the fen.
 
 A closed month's statements are final, dated by the close and re-issue byte-identical; an
-open month's are provisional, marked 临时 / PROVISIONAL and dated today. The month's folder
-is replaced whole. A month never rated is refused (run cloudbill rate first).
+open month's are provisional, marked 临时 / PROVISIONAL and dated today. The files are
+written into a temporary folder beside DIR/YYYY-MM, archived, and only then put in the
+month's place, replacing it whole: a failed issue leaves the earlier files as they were.
+A month never rated is refused (run cloudbill rate first).
 
 The files are also archived in ClickHouse (statement_issues, statement_files), from where
 the portal serves them byte for byte: a closed month's final issue is archived once and
-never rewritten (issuing it again checks that the bytes are the same); a provisional issue
-replaces the month's previous provisional one.`
+never rewritten: issuing it again checks that the bytes are the same, and when they are
+not (master data such as a vendor's name corrected since the close) the archived files are
+issued, byte for byte, and the output says so. A provisional issue replaces the month's
+previous provisional one.`
 
 func statementsCommand() *command {
 	return &command{
@@ -90,18 +94,27 @@ func (a *app) issueStatements(ctx context.Context, p calendar.Period, outDir, fo
 	if err != nil {
 		return invoicing.Summary{}, err
 	}
-	sm, err := invoicing.Issue(ctx, s, p, outDir, invoicing.Options{Now: a.now, PDF: pdf.Typesetter{Font: font}})
+	// The portal serves the archived files: the files are archived (or checked
+	// against the archived final issue) before they take the month's folder.
+	seal := func(ctx context.Context, sm *invoicing.Summary) error {
+		_, err := a.archiveIssued(ctx, *sm)
+		if !errors.Is(err, chstore.ErrArchiveDiffers) {
+			return err
+		}
+		// A closed month's final issue is never rewritten: after a master-data correction
+		// (a vendor renamed) the rendering differs, and the archived bytes are issued.
+		n, rerr := a.restoreArchived(ctx, sm.Period, sm.Dir)
+		if rerr != nil {
+			return fmt.Errorf("%w; issuing the archived files: %v", err, rerr)
+		}
+		sm.Files, sm.FromArchive = n, err.Error()
+		return nil
+	}
+	sm, err := invoicing.Issue(ctx, s, p, outDir, invoicing.Options{Now: a.now, PDF: pdf.Typesetter{Font: font}, Seal: seal})
 	if errors.Is(err, invoicing.ErrNotRated) {
 		return sm, fmt.Errorf("%w: rate it first (cloudbill rate --period %s)", err, p)
 	}
-	if err != nil {
-		return sm, err
-	}
-	// The portal serves the archived files.
-	if _, err := a.archiveIssued(ctx, sm); err != nil {
-		return sm, err
-	}
-	return sm, nil
+	return sm, err
 }
 
 func printStatements(a *app, sm invoicing.Summary, seconds float64) {
@@ -110,6 +123,9 @@ func printStatements(a *app, sm invoicing.Summary, seconds float64) {
 		state = "provisional (临时: the month is not closed)"
 	}
 	fmt.Fprintf(a.stdout, "statements of %s, %s: %d files in %s (%.1fs)\n", sm.Period, state, sm.Files, sm.Dir, seconds)
+	if sm.FromArchive != "" {
+		fmt.Fprintf(a.stdout, "  issued from the archive, byte for byte: the month's final issue is never rewritten, and today's rendering differs (master data corrected since the close?): %s\n", sm.FromArchive)
+	}
 	fmt.Fprintf(a.stdout, "  %-28s %s\n", "summary", filepath.Join(sm.Dir, "summary.pdf")+", summary.csv")
 	fmt.Fprintf(a.stdout, "  %-28s %s\n", fmt.Sprintf("departments (%d)", sm.Departments), filepath.Join(sm.Dir, "departments")+"/<department_id>.pdf, .csv")
 	fmt.Fprintf(a.stdout, "  %-28s %s\n", fmt.Sprintf("vendors (%d)", sm.Vendors), filepath.Join(sm.Dir, "vendors")+"/<vendor_id>.pdf, .csv")

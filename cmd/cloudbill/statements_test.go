@@ -19,6 +19,7 @@ import (
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/invoicing/monthclose"
+	"cloudbill/sql/chtest"
 )
 
 // csvTotal is the sum of a statement CSV's amount column and its department_id column
@@ -121,6 +122,53 @@ func TestStatementsCommand(t *testing.T) {
 			assert.True(t, bytes.Equal(want, got), "%s changed at re-issue", p)
 		}
 	})
+
+	// A vendor's name corrected in master data after the close. The
+	// month's final issue is archived and never rewritten: re-issuing gives the archived
+	// bytes (not a failure), and the month's folder is never replaced by the new rendering.
+	vendors := filepath.Join(t.TempDir(), "vendors.csv")
+	require.NoError(t, os.WriteFile(vendors, []byte("id,name\nV1,城市云服务股份有限公司（更名）\nV2,政务云科技有限公司\n"), 0o644))
+	msg, err = cli("org", "import", "--departments", fx("departments.csv"), "--projects", fx("projects.csv"), "--vendors", vendors)
+	require.NoError(t, err, msg)
+	msg, err = cli("statements", "--period", "2026-11", "--out", out)
+	t.Run("a re-issue after a vendor's rename gives the archived bytes", func(t *testing.T) {
+		require.NoError(t, err, msg)
+		assert.Contains(t, msg, "issued from the archive")
+		sameFiles(t, first, dir)
+	})
+	t.Run("a failed re-issue leaves the earlier files byte-identical", func(t *testing.T) {
+		// the archive cannot be read or written (its table is gone): the issue fails
+		// after the new files are typeset, and the month's folder is untouched
+		s, err := a.Store(context.Background())
+		require.NoError(t, err)
+		require.NoError(t, chtest.Conn(t, s).Exec(context.Background(), "RENAME TABLE statement_issues TO statement_issues_away"))
+		defer func() {
+			require.NoError(t, chtest.Conn(t, s).Exec(context.Background(), "RENAME TABLE statement_issues_away TO statement_issues"))
+		}()
+		msg, err := cli("statements", "--period", "2026-11", "--out", out)
+		require.Error(t, err, msg)
+		assert.Contains(t, err.Error(), "the earlier files of the month are as they were")
+		sameFiles(t, first, dir)
+		left, _ := filepath.Glob(filepath.Join(out, ".*"))
+		assert.Empty(t, left, "no temporary folder left behind")
+	})
+}
+
+// sameFiles checks that dir holds exactly the files of want (path → bytes), unchanged.
+func sameFiles(t *testing.T, want map[string][]byte, dir string) {
+	t.Helper()
+	require.NotEmpty(t, want)
+	n := 0
+	require.NoError(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			n++
+			got, err := os.ReadFile(p)
+			require.NoError(t, err)
+			assert.True(t, bytes.Equal(want[p], got), "%s changed", p)
+		}
+		return err
+	}))
+	assert.Equal(t, len(want), n, "files in %s", dir)
 }
 
 // viewsAgree checks that the statement CSVs under dir agree to the fen: Σ vendors =
