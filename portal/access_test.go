@@ -456,7 +456,7 @@ func formSignIn(t *testing.T, f *fixture, login, pw string) int {
 }
 
 // TestSignInRedirectStaysOnSite: /login?next=/%09/evil signs in to "/" of this site, not
-// to "/\t/evil", which browsers read as //evil (issue 24, item 10).
+// to "/\t/evil", which browsers read as //evil.
 func TestSignInRedirectStaysOnSite(t *testing.T) {
 	f := setup(t)
 	nextRE := regexp.MustCompile(`name="next" value="([^"]*)"`)

@@ -2,8 +2,8 @@ package portal
 
 import "testing"
 
-// TestSafeNext: the sign-in redirect target is a path of this site or "/" (issue 24, item
-// 10: "/\t/evil" was let through, and browsers drop the tab and go to //evil).
+// TestSafeNext: the sign-in redirect target is a path of this site or "/" ("/\t/evil" was
+// let through, and browsers drop the tab and go to //evil).
 func TestSafeNext(t *testing.T) {
 	for _, tc := range []struct{ name, next, want string }{
 		{"tab after the slash (the finding)", "/\t/evil", "/"},
