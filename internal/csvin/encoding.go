@@ -95,6 +95,12 @@ func Detect(b []byte, cut bool) (Encoding, *ByteError) {
 		case strongUTF8:
 			return UTF8, nil
 		case gbText:
+			if ok, off := looksChinese(b[start:], cut); !ok {
+				if off >= end-start { // the line is Chinese, the evidence after it is not
+					off = firstNonASCII(b[start:end])
+				}
+				return Auto, &ByteError{Offset: start + off, Byte: b[start+off], Msg: "is valid GB18030 only by chance: read so, most of the text's characters would not be Chinese (outside GB2312's common ones), as with Latin-1 text such as Müller or café; undecidable"}
+			}
 			return GB18030, nil
 		case weakUTF8:
 			for rest := end + 1; rest < len(b); {
@@ -105,7 +111,10 @@ func Detect(b []byte, cut bool) (Encoding, *ByteError) {
 					e += rest
 				}
 				if c2, _ := classify(b[rest:e], cut && e == len(b)); c2 == gbText {
-					return GB18030, nil
+					if ok, _ := looksChinese(b[start:], cut); ok {
+						return GB18030, nil
+					}
+					return UTF8, nil // Latin-1 further on: that line is refused as not UTF-8
 				} else if c2 == strongUTF8 {
 					break
 				}
@@ -247,6 +256,45 @@ func invalidGB18030(b []byte, cut bool) int {
 		}
 	}
 	return -1
+}
+
+// looksChinese reports whether text decided to be GB18030 reads as Chinese: at least
+// half of its non-ASCII characters are common ones, those of GB2312 (its 6,763 hanzi and
+// its punctuation and full-width forms: first byte 0xA1–0xA9 or 0xB0–0xF7, second byte
+// 0xA1–0xFE). Chinese text practically always is; Latin-1 text that happens to be valid
+// GB18030 practically never is, since an accented letter followed by an ASCII letter
+// ("ü" + "l" in "Müller", "ß" + "e" in "Straße") is a GBK extension character (黮, 遝).
+// off is the first character that is not common (relative to b), when not ok. cut
+// allows an incomplete character at the end.
+func looksChinese(b []byte, cut bool) (ok bool, off int) {
+	common, other, first := 0, 0, -1
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < 0x80 {
+			i++
+			continue
+		}
+		n := 2
+		if i+1 < len(b) && b[i+1] >= 0x30 && b[i+1] <= 0x39 {
+			n = 4
+		}
+		if i+n > len(b) {
+			if cut {
+				break
+			}
+			n = len(b) - i
+		}
+		if n == 2 && ((c >= 0xA1 && c <= 0xA9) || (c >= 0xB0 && c <= 0xF7)) && b[i+1] >= 0xA1 && b[i+1] <= 0xFE {
+			common++
+		} else {
+			other++
+			if first < 0 {
+				first = i
+			}
+		}
+		i += n
+	}
+	return common >= other, first
 }
 
 // decodesBadly reports whether a structurally valid four-byte GB18030 sequence maps to
