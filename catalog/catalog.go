@@ -110,6 +110,38 @@ func (c Catalog) InForce(d calendar.Date) (v Version, ok bool) {
 	return c.Versions[i-1], true
 }
 
+// Priced is the item that priced a line of item code: the version effective on version
+// (the line's catalog version), else the one in force on from (its first day), else the
+// newest version holding the code; ok is false when no version holds it.
+func (c Catalog) Priced(code ItemCode, version, from calendar.Date) (Item, bool) {
+	if code == "" {
+		return Item{}, false
+	}
+	for _, v := range c.Versions {
+		if !version.IsZero() && v.Effective == version {
+			if it, ok := v.Items[code]; ok {
+				return it, true
+			}
+		}
+	}
+	for _, d := range []calendar.Date{version, from} {
+		if d.IsZero() {
+			continue
+		}
+		if v, ok := c.InForce(d); ok {
+			if it, ok := v.Items[code]; ok {
+				return it, true
+			}
+		}
+	}
+	for i := len(c.Versions) - 1; i >= 0; i-- {
+		if it, ok := c.Versions[i].Items[code]; ok {
+			return it, true
+		}
+	}
+	return Item{}, false
+}
+
 // Stretch is a run of days [From, To] (both inclusive) priced by one catalog version.
 type Stretch struct {
 	From, To calendar.Date

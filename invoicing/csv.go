@@ -6,6 +6,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"cloudbill/glossary"
 	"cloudbill/internal/csvout"
 	"cloudbill/internal/money"
 	"cloudbill/rating"
@@ -50,13 +51,44 @@ func (m Month) WriteCSV(w io.Writer, ls []rating.Line) error {
 		row = append(row, l.Period.String(), string(l.Department), string(l.Vendor), string(l.Project),
 			string(l.Category), string(l.Order), string(l.Item), string(l.Zone), from, to, days, dim,
 			qty, unitPrice, money.Plain(l.Amount), string(l.Kind),
-			m.itemName(l), m.itemUnit(l), string(l.Mode), corrects, l.Note)
+			m.itemName(l), m.itemUnit(l), string(l.Mode), corrects, m.Note(l))
 		if err := cw.Write(row); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// Note is line l's note as the statement prints it: for a deduction, the glossary's
+// words for its vendor's tiers, rate and the base it applies to; else the rated note.
+func (m Month) Note(l rating.Line) string {
+	if l.Kind == rating.KindDeduction {
+		for _, vd := range m.Deductions {
+			if vd.Vendor == l.Vendor {
+				return glossary.DeductionNote(vd, l.Quantity)
+			}
+		}
+	}
+	return l.Note
+}
+
+// Explain is line l's calculation in one Chinese line (glossary.Explain with its
+// catalog item and its vendor's deduction).
+func (m Month) Explain(l rating.Line) string {
+	var it glossary.Item
+	if ci, ok := m.item(l); ok {
+		it = glossary.ItemOf(ci)
+	}
+	var vd *rating.VendorDeduction
+	if l.Kind == rating.KindDeduction {
+		for i := range m.Deductions {
+			if m.Deductions[i].Vendor == l.Vendor {
+				vd = &m.Deductions[i]
+			}
+		}
+	}
+	return glossary.Explain(l, it, vd)
 }
 
 // price prints a unit price with at least two decimals and no trailing zeros beyond

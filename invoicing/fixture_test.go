@@ -138,14 +138,16 @@ func handMonth() *fakeSource {
 	v1 := rating.VendorDeduction{Period: nov, Vendor: "V1", SecurityValid: true, EffectiveResult: catalog.Passed,
 		Acceptance: &catalog.Acceptance{Vendor: "V1", Period: nov, Result: catalog.Passed, Score: decp("85"), Availability: decp("99.95"),
 			SecurityValidUntil: func() *calendar.Date { d := calendar.MustDate("2027-06-30"); return &d }()},
-		Tiers: []rating.Tier{{Group: "result", Label: "passed", Rate: dec("0")}, {Group: "score", Label: "80 ≤ score 85 < 90", Rate: dec("0.02")},
-			{Group: "availability", Label: "availability % 99.95 ≥ 99.95", Rate: dec("0")}},
+		Tiers: []rating.Tier{{Group: rating.TierResult, Recorded: catalog.Passed, Effective: catalog.Passed, Rate: dec("0")},
+			{Group: rating.TierScore, Value: decp("85"), Min: decp("80"), Below: decp("90"), Rate: dec("0.02")},
+			{Group: rating.TierAvailability, Value: decp("99.95"), Min: decp("99.95"), Rate: dec("0")}},
 		RateUncapped: dec("0.02"), Cap: dec("0.5"), Rate: dec("0.02"), Gross: dec("1486.67"), Deduction: dec("-29.73"), Net: dec("1456.94"), RulesVersion: "default"}
 	v2 := rating.VendorDeduction{Period: nov, Vendor: "V2", SecurityValid: true, EffectiveResult: catalog.Failed,
 		Acceptance: &catalog.Acceptance{Vendor: "V2", Period: nov, Result: catalog.Failed, Score: decp("65"), Availability: decp("98.5"),
 			SecurityValidUntil: func() *calendar.Date { d := calendar.MustDate("2027-03-31"); return &d }()},
-		Tiers: []rating.Tier{{Group: "result", Label: "failed", Rate: dec("0.3")}, {Group: "score", Label: "60 ≤ score 65 < 70", Rate: dec("0.1")},
-			{Group: "availability", Label: "95 ≤ availability % 98.5 < 99", Rate: dec("0.2")}},
+		Tiers: []rating.Tier{{Group: rating.TierResult, Recorded: catalog.Failed, Effective: catalog.Failed, Rate: dec("0.3")},
+			{Group: rating.TierScore, Value: decp("65"), Min: decp("60"), Below: decp("70"), Rate: dec("0.1")},
+			{Group: rating.TierAvailability, Value: decp("98.5"), Min: decp("95"), Below: decp("99"), Rate: dec("0.2")}},
 		RateUncapped: dec("0.6"), Cap: dec("0.5"), Rate: dec("0.5"), Gross: dec("3275.60"), Deduction: dec("-1637.80"), Net: dec("1637.80"), RulesVersion: "default"}
 	return &fakeSource{
 		lines: map[calendar.Period][]rating.Line{

@@ -3,11 +3,11 @@ package invoicing
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/shopspring/decimal"
 
 	"cloudbill/catalog"
+	"cloudbill/glossary"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/invoicing/sheet"
@@ -187,7 +187,7 @@ func (m Month) DepartmentDoc(ds DepartmentStatement) sheet.Doc {
 					note = fmt.Sprintf("按本单位应收 %s 元分摊；服务商合计应收 %s 元，扣减 %s 元",
 						amt(base[dl.Line.Vendor]), amt(dl.Vendor.Gross), amt(dl.Vendor.Deduction))
 				}
-				t.Rows = append(t.Rows, sheet.Row{Cells: []string{m.vendorName(dl.Line.Vendor), resultName(dl.Vendor, dl.Known), rate, note, amt(dl.Line.Amount)}})
+				t.Rows = append(t.Rows, sheet.Row{Cells: []string{m.vendorName(dl.Line.Vendor), glossary.VendorResult(dl.Vendor, dl.Known), rate, note, amt(dl.Line.Amount)}})
 				sub = sub.Add(dl.Line.Amount)
 			}
 			t.Rows = append(t.Rows, sheet.Row{Cells: []string{"扣减小计", "", "", "", amt(sub)}, Style: sheet.Subtotal})
@@ -210,20 +210,8 @@ func (m Month) DepartmentDoc(ds DepartmentStatement) sheet.Doc {
 	return d
 }
 
-// tierWords puts the rating engine's tier labels into Chinese.
-var tierWords = strings.NewReplacer(
-	"security assessment missing: counts as failed", "安全评估缺失，视为不通过",
-	"security assessment expired", "安全评估已过期于",
-	": counts as failed", "，视为不通过",
-	"availability %", "可用率(%)", "score", "得分", "below every tier", "低于各档", "missing", "未提供",
-	"passed", "通过", "deferred", "暂缓通过", "failed", "不通过",
-)
-
 // percent prints a rate (0.1) as a percentage (10%).
-func percent(rate decimal.Decimal) string {
-	s := rate.Mul(decimal.NewFromInt(100)).String()
-	return s + "%"
-}
+func percent(rate decimal.Decimal) string { return glossary.Percent(rate) }
 
 func optional(d *decimal.Decimal, suffix string) string {
 	if d == nil {
@@ -269,13 +257,13 @@ func (m Month) VendorDoc(vs VendorSettlement) sheet.Doc {
 			}
 		}
 		d.Add(sheet.Fields{Pairs: []sheet.Field{
-			{Label: "验收结果", Value: resultName(a, true)}, {Label: "评价得分", Value: optional(a.Acceptance.Score, " 分")},
+			{Label: "验收结果", Value: glossary.VendorResult(a, true)}, {Label: "评价得分", Value: optional(a.Acceptance.Score, " 分")},
 			{Label: "月度可用率", Value: optional(a.Acceptance.Availability, "%")}, {Label: "安全评估有效期至", Value: sec},
 			{Label: "扣减规则", Value: a.RulesVersion},
 		}})
 		t = sheet.Table{Columns: []sheet.Column{{Title: "规则组", Width: 20}, {Title: "适用档位", Width: 60}, {Title: "扣减比例", Width: 20, Align: sheet.Right}}}
 		for _, tier := range a.Tiers {
-			t.Rows = append(t.Rows, sheet.Row{Cells: []string{label(groupNames, tier.Group), tierWords.Replace(tier.Label), percent(tier.Rate)}})
+			t.Rows = append(t.Rows, sheet.Row{Cells: []string{glossary.Name(glossary.TierGroups, tier.Group), glossary.TierText(tier), percent(tier.Rate)}})
 		}
 		t.Rows = append(t.Rows, sheet.Row{Cells: []string{"各项合计", "", percent(a.RateUncapped)}, Style: sheet.Subtotal})
 		t.Rows = append(t.Rows, sheet.Row{Cells: []string{"封顶", "", percent(a.Cap)}, Style: sheet.Subtotal})

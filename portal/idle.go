@@ -7,6 +7,7 @@ package portal
 
 import (
 	"bytes"
+	"cloudbill/glossary"
 	"net/http"
 	"strings"
 	"time"
@@ -51,39 +52,11 @@ func caseRule(r *http.Request) (access.Action, access.Object, error) {
 	return access.View, access.Department(dep), nil
 }
 
-func kindLabel(k idle.Kind) string {
-	switch k {
-	case idle.KindVCPU:
-		return "vCPU（核）"
-	case idle.KindMemory:
-		return "内存（GB）"
-	}
-	return string(k)
-}
+func kindLabel(k idle.Kind) string { return glossary.Name(glossary.IdleKinds, string(k)) }
 
-func caseStateZh(st idle.State) string {
-	switch st {
-	case idle.StateOpen:
-		return "待整改"
-	case idle.StateResolved:
-		return "已整改"
-	case idle.StateOverdue:
-		return "逾期（列入缩容清单）"
-	}
-	return string(st)
-}
+func caseStateZh(k idle.State) string { return glossary.Name(glossary.IdleStates, string(k)) }
 
-func statusZh(st idle.Status) string {
-	switch st {
-	case idle.StatusReduce:
-		return "建议缩减"
-	case idle.StatusKeep:
-		return "保留"
-	case idle.StatusInsufficient:
-		return "数据不足"
-	}
-	return string(st)
-}
+func statusZh(k idle.Status) string { return glossary.Name(glossary.IdleStatuses, string(k)) }
 
 // pct shows a ratio (0.2345) as a percentage with one decimal ("23.5%").
 func pct(d decimal.Decimal) string {

@@ -25,6 +25,7 @@ import (
 
 	"cloudbill/access"
 	"cloudbill/catalog"
+	"cloudbill/glossary"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/invoicing"
@@ -33,6 +34,7 @@ import (
 	"cloudbill/invoicing/pdf"
 	"cloudbill/invoicing/reconcile"
 	"cloudbill/invoicing/reconcile/invoicefile"
+	"cloudbill/rating"
 	chstore "cloudbill/sql"
 )
 
@@ -88,46 +90,31 @@ var funcs = template.FuncMap{
 	"kindLabel":   kindLabel,
 	"caseStateZh": caseStateZh,
 	"statusZh":    statusZh,
-	"resultZh": func(r catalog.AcceptanceResult) string {
-		switch r {
-		case catalog.Passed:
-			return "通过"
-		case catalog.Deferred:
-			return "暂缓通过"
-		case catalog.Failed:
-			return "不通过"
-		}
-		return string(r)
-	},
+	"resultZh":    glossary.Result,
+	"zoneZh":      func(z string) string { return glossary.Zone(catalog.Zone(z)) },
+	"categoryZh":  func(c string) string { return glossary.Category(catalog.ProjectCategory(c)) },
+	"modeZh":      func(m string) string { return glossary.Mode(catalog.Mode(m)) },
+	"tierGroupZh": func(g rating.TierGroup) string { return glossary.Name(glossary.TierGroups, g) },
+	"tierZh":      glossary.TierText,
+	"percent":     glossary.Percent,
+	"jobZh":       func(v any) string { return glossary.Job(fmt.Sprint(v)) },
+	"jobStatusZh": nameOf(glossary.JobStatuses),
+	"triggerZh":   nameOf(glossary.Triggers),
+	"actionZh":    nameOf(glossary.AuditActions),
+	"outcomeZh":   nameOf(glossary.Outcomes),
+	"importZh":    nameOf(glossary.Imports),
 }
 
-func stateZh(s string) string {
-	switch s {
-	case "closed":
-		return "已关账"
-	case "rated":
-		return "已计费（临时）"
-	case "open":
-		return "未计费"
-	}
-	return s
+// nameOf looks a code of any string type up in a glossary table.
+func nameOf(names map[string]string) func(any) string {
+	return func(v any) string { return glossary.Name(names, fmt.Sprint(v)) }
 }
 
-func kindZh(k string) string {
-	switch k {
-	case "charge":
-		return "费用"
-	case "metered":
-		return "计量"
-	case "deduction":
-		return "考核扣减"
-	case "adjustment":
-		return "调整"
-	case "unfunded":
-		return "未列入清单"
-	}
-	return k
-}
+// stateZh is a month state's name (glossary.States).
+func stateZh(s string) string { return glossary.State(s) }
+
+// kindZh is a line kind's name, as the statements print it (glossary.Kinds).
+func kindZh(k string) string { return glossary.Kind(rating.Kind(k)) }
 
 func shortHash(s string) string {
 	if len(s) > 16 {
@@ -159,7 +146,7 @@ func (s *Server) nav(c *call) []navItem {
 		items = append(items, navItem{"采集完整性", "/vendors/" + esc(string(c.id.Vendor)) + "/collection/" + p})
 	}
 	if may(access.View, access.District) {
-		items = append(items, navItem{"月份与关账", "/months"})
+		items = append(items, navItem{"月份与结账", "/months"})
 	}
 	if may(access.View, access.Operations) {
 		items = append(items, navItem{"任务与导入", "/operations"})
@@ -439,7 +426,7 @@ func (s *Server) monthsPage(w http.ResponseWriter, r *http.Request, c *call) {
 		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
 		return
 	}
-	s.render(w, c, 200, "months", "月份与关账", monthsData{Months: ms, MayClose: c.id.May(access.Close, access.Months, access.OrgParents(c.org)) == nil, Now: s.now()})
+	s.render(w, c, 200, "months", "月份与结账", monthsData{Months: ms, MayClose: c.id.May(access.Close, access.Months, access.OrgParents(c.org)) == nil, Now: s.now()})
 }
 
 type closeData struct {
@@ -457,7 +444,7 @@ func (s *Server) closeConfirm(w http.ResponseWriter, r *http.Request, c *call) {
 		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
 		return
 	}
-	s.render(w, c, 200, "close", "关账确认 "+p.String(), closeData{Month: m, Ended: !s.now().Before(p.End())})
+	s.render(w, c, 200, "close", "结账确认 "+p.String(), closeData{Month: m, Ended: !s.now().Before(p.End())})
 }
 
 func (s *Server) closeMonth(w http.ResponseWriter, r *http.Request, c *call) {
@@ -470,8 +457,8 @@ func (s *Server) closeMonth(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	d := closeData{Month: m, Ended: !s.now().Before(p.End())}
 	if r.PostFormValue("confirm") != "yes" {
-		d.Error = "请勾选确认后再关账。"
-		s.render(w, c, http.StatusBadRequest, "close", "关账确认 "+p.String(), d)
+		d.Error = "请勾选确认后再结账。"
+		s.render(w, c, http.StatusBadRequest, "close", "结账确认 "+p.String(), d)
 		return
 	}
 	allow := r.PostFormValue("allow_pending") == "yes"
@@ -481,18 +468,18 @@ func (s *Server) closeMonth(w http.ResponseWriter, r *http.Request, c *call) {
 		why := err.Error()
 		switch {
 		case errors.Is(err, monthclose.ErrNotEnded):
-			d.Error = "该月尚未结束，不能关账。"
+			d.Error = "该月尚未结束，不能结账。"
 		case errors.Is(err, monthclose.ErrNotRated):
 			d.Error = "该月尚未计费，请先计费（cloudbill rate）。"
 		case errors.Is(err, monthclose.ErrPending):
-			d.Error = "有服务商的验收结果尚未导入；导入后重新计费，或勾选“验收待定仍关账”（将被记录）。"
+			d.Error = "有服务商的验收结果尚未导入；导入后重新计费，或勾选“验收待定仍结账”（将被记录）。"
 		default:
 			status = http.StatusInternalServerError
-			d.Error = "关账失败。"
+			d.Error = "结账失败。"
 			s.cfg.Logf("portal: close %s: %v", p, err)
 		}
 		_ = s.cfg.Access.Record(ctx, access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "close", Target: p.String(), Outcome: "refused", Remote: c.remote, Detail: why})
-		s.render(w, c, status, "close", "关账确认 "+p.String(), d)
+		s.render(w, c, status, "close", "结账确认 "+p.String(), d)
 		return
 	}
 	detail := "already closed"
@@ -515,7 +502,7 @@ func (s *Server) closeMonth(w http.ResponseWriter, r *http.Request, c *call) {
 		s.forget(p)
 	}
 	d.Month, _ = s.stateOf(ctx, p)
-	s.render(w, c, 200, "closed", "已关账 "+p.String(), d)
+	s.render(w, c, 200, "closed", "已结账 "+p.String(), d)
 }
 
 // --- statements ------------------------------------------------------------------------
@@ -657,7 +644,7 @@ func (s *Server) drillPage(w http.ResponseWriter, r *http.Request, c *call) {
 		d.Unit, d.Project, d.UnitIdx, d.ProjIdx, d.Level = unit, pr, u, pi, "project"
 		label := pr.Name
 		if pr.ID == "" {
-			label = "考核扣减等"
+			label = glossary.NoProject
 		}
 		d.Crumbs = append(d.Crumbs, navItem{unit.Name + " · " + label, fmt.Sprintf("%s?u=%d&p=%d", base, u, pi)})
 		oi, okO, err := idx("o", len(pr.Orders))

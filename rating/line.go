@@ -120,11 +120,42 @@ type VendorDeduction struct {
 	RulesVersion string
 }
 
-// Tier is the rate one rule group gave.
+// TierGroup names a group of the deduction rules.
+type TierGroup string
+
+const (
+	TierResult       TierGroup = "result"       // the acceptance result (after the security rule)
+	TierScore        TierGroup = "score"        // the evaluation score
+	TierAvailability TierGroup = "availability" // the monthly availability, in %
+)
+
+// SecurityState is why a result counts as failed: the security assessment is missing
+// or expired on the month's last day ("" when valid).
+type SecurityState string
+
+const (
+	SecurityMissing SecurityState = "missing"
+	SecurityExpired SecurityState = "expired"
+)
+
+// Tier is the rate one rule group gave, as data; the glossary puts it into words.
 type Tier struct {
-	Group string // "result", "score", "availability"
-	Label string // the tier that matched, in words (e.g. "80 ≤ score < 90")
+	Group TierGroup
 	Rate  decimal.Decimal
+	// The result group: the recorded result, the one that counted, and why they differ.
+	Recorded      catalog.AcceptanceResult `json:",omitempty"`
+	Effective     catalog.AcceptanceResult `json:",omitempty"`
+	Security      SecurityState            `json:",omitempty"`
+	SecurityUntil *calendar.Date           `json:",omitempty"`
+	// The score and availability groups: the value (nil: not provided) and the band it
+	// fell in, Min ≤ Value < Below; Below nil: the top band; Min nil with a value: below
+	// every band.
+	Value *decimal.Decimal `json:",omitempty"`
+	Min   *decimal.Decimal `json:",omitempty"`
+	Below *decimal.Decimal `json:",omitempty"`
+	// Label is the tier in English words as runs stored it before tiers were data; new
+	// runs leave it empty.
+	Label string `json:",omitempty"`
 }
 
 // Run records one rating of a month.

@@ -348,7 +348,9 @@ func deductions(in Input, lines []Line) ([]VendorDeduction, []Line, []catalog.Ve
 
 // allocate spreads vd.Deduction over the groups by their share of vd.Gross with
 // money.Allocate (largest remainder; ties: department, then category). The lines sum to
-// vd.Deduction exactly.
+// vd.Deduction exactly. A line's Quantity is its base (the group's gross) and its
+// UnitPrice the negated rate; it carries no note: the tiers are data in vd, and the
+// glossary puts them into words where a line is shown.
 func allocate(p calendar.Period, vd VendorDeduction, groups map[depCat]decimal.Decimal) []Line {
 	keys := make([]depCat, 0, len(groups))
 	for k, g := range groups {
@@ -380,22 +382,9 @@ func allocate(p calendar.Period, vd VendorDeduction, groups map[depCat]decimal.D
 			Period: p, Kind: KindDeduction, Department: k.dep, Vendor: vd.Vendor, Category: k.cat,
 			From: p.First(), To: p.Last(), DaysInMonth: p.Days(),
 			Quantity: groups[k], UnitPrice: vd.Rate.Neg(), Unrounded: exact, Amount: amount,
-			Note: fmt.Sprintf("deduction %s%% of %s (share of vendor gross %s): %s", vd.Rate.Shift(2), money.Plain(groups[k]), money.Plain(vd.Gross), tierNote(vd)),
 		})
 	}
 	return out
-}
-
-func tierNote(vd VendorDeduction) string {
-	var parts []string
-	for _, t := range vd.Tiers {
-		parts = append(parts, fmt.Sprintf("%s %s%%", t.Label, t.Rate.Shift(2)))
-	}
-	s := strings.Join(parts, ", ")
-	if vd.RateUncapped.GreaterThan(vd.Cap) {
-		s += fmt.Sprintf("; total %s%% capped at %s%%", vd.RateUncapped.Shift(2), vd.Cap.Shift(2))
-	}
-	return s
 }
 
 // SortLines orders lines deterministically: department, vendor, kind, order, item,

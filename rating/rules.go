@@ -408,18 +408,18 @@ func (r Rules) Assess(p calendar.Period, v catalog.VendorID, acc *catalog.Accept
 	}
 	vd.SecurityValid = acc.SecurityValidUntil != nil && !acc.SecurityValidUntil.Before(p.Last())
 	vd.EffectiveResult = acc.Result
-	label := string(acc.Result)
+	res := Tier{Group: TierResult, Recorded: acc.Result}
 	if !vd.SecurityValid {
 		vd.EffectiveResult = catalog.Failed
-		if acc.SecurityValidUntil == nil {
-			label = fmt.Sprintf("%s, security assessment missing: counts as failed", acc.Result)
-		} else {
-			label = fmt.Sprintf("%s, security assessment expired %s: counts as failed", acc.Result, *acc.SecurityValidUntil)
+		res.Security, res.SecurityUntil = SecurityMissing, acc.SecurityValidUntil
+		if acc.SecurityValidUntil != nil {
+			res.Security = SecurityExpired
 		}
 	}
-	vd.Tiers = append(vd.Tiers, Tier{Group: "result", Label: label, Rate: r.Result[vd.EffectiveResult]})
-	vd.Tiers = append(vd.Tiers, tierOf("score", "score", acc.Score, r.Score))
-	vd.Tiers = append(vd.Tiers, tierOf("availability", "availability %", acc.Availability, r.Availability))
+	res.Effective, res.Rate = vd.EffectiveResult, r.Result[vd.EffectiveResult]
+	vd.Tiers = append(vd.Tiers, res)
+	vd.Tiers = append(vd.Tiers, tierOf(TierScore, acc.Score, r.Score))
+	vd.Tiers = append(vd.Tiers, tierOf(TierAvailability, acc.Availability, r.Availability))
 	sum := decimal.Zero
 	for _, t := range vd.Tiers {
 		sum = sum.Add(t.Rate)
@@ -431,18 +431,22 @@ func (r Rules) Assess(p calendar.Period, v catalog.VendorID, acc *catalog.Accept
 	return vd
 }
 
-func tierOf(group, what string, v *decimal.Decimal, ts []Threshold) Tier {
+// tierOf is the band of thresholds ts (highest first) that value v falls in.
+func tierOf(group TierGroup, v *decimal.Decimal, ts []Threshold) Tier {
 	if v == nil {
-		return Tier{Group: group, Label: what + " missing", Rate: decimal.Zero}
+		return Tier{Group: group, Rate: decimal.Zero}
 	}
+	val := *v
 	for i, t := range ts {
 		if v.GreaterThanOrEqual(t.Min) {
-			label := fmt.Sprintf("%s %s ≥ %s", what, v, t.Min)
+			lo := t.Min
+			tier := Tier{Group: group, Value: &val, Min: &lo, Rate: t.Rate}
 			if i > 0 {
-				label = fmt.Sprintf("%s ≤ %s %s < %s", t.Min, what, v, ts[i-1].Min)
+				hi := ts[i-1].Min
+				tier.Below = &hi
 			}
-			return Tier{Group: group, Label: label, Rate: t.Rate}
+			return tier
 		}
 	}
-	return Tier{Group: group, Label: fmt.Sprintf("%s %s below every tier", what, v), Rate: decimal.Zero}
+	return Tier{Group: group, Value: &val, Rate: decimal.Zero}
 }

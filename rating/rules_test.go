@@ -92,9 +92,23 @@ func TestDefaultRulesTierLabels(t *testing.T) {
 	require.Len(t, vd.Tiers, 3)
 	assert.False(t, vd.SecurityValid)
 	assert.Equal(t, catalog.Failed, vd.EffectiveResult)
-	assert.Equal(t, "passed, security assessment expired 2026-11-29: counts as failed", vd.Tiers[0].Label)
-	assert.Equal(t, "80 ≤ score 85 < 90", vd.Tiers[1].Label)
-	assert.Equal(t, "99.9 ≤ availability % 99.92 < 99.95", vd.Tiers[2].Label)
+	res := vd.Tiers[0]
+	assert.Equal(t, TierResult, res.Group)
+	assert.Equal(t, catalog.Passed, res.Recorded)
+	assert.Equal(t, catalog.Failed, res.Effective)
+	assert.Equal(t, SecurityExpired, res.Security)
+	assert.Equal(t, "2026-11-29", res.SecurityUntil.String())
+	assert.Empty(t, res.Label, "tiers are data, not words")
+	band := func(tier Tier, group TierGroup, value, min, below, rate string) {
+		t.Helper()
+		assert.Equal(t, group, tier.Group)
+		assert.Equal(t, value, tier.Value.String())
+		assert.Equal(t, min, tier.Min.String())
+		assert.Equal(t, below, tier.Below.String())
+		assert.Equal(t, rate, tier.Rate.String())
+	}
+	band(vd.Tiers[1], TierScore, "85", "80", "90", "0.02")
+	band(vd.Tiers[2], TierAvailability, "99.92", "99.9", "99.95", "0.05")
 	// 30 + 2 + 5 = 37 %; 200 × 0.37 = 74.00
 	assert.True(t, vd.Deduction.Equal(d("-74")), "deduction %s", vd.Deduction)
 	assert.True(t, vd.Net.Equal(d("126")), "net %s", vd.Net)

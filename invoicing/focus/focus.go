@@ -349,9 +349,9 @@ func (b builder) row(l rating.Line) (Row, error) {
 		r.ChargeDescription = describe(l, it)
 	case rating.KindDeduction:
 		r.ChargeFrequency = FrequencyRecurring
-		r.ServiceName = "验收扣减"
+		r.ServiceName = invoicing.KindName(rating.KindDeduction)
 		r.ServiceCategory = "Other"
-		r.ChargeDescription = "验收考核扣减（" + vendorName + "）" + noteSuffix(l.Note)
+		r.ChargeDescription = invoicing.KindName(rating.KindDeduction) + "（" + vendorName + "）" + noteSuffix(b.m.Note(l))
 	case rating.KindAdjustment:
 		r.ChargeClass = ClassCorrection
 		r.ChargeCategory = ChargeCategoryOf(l.CorrectsKind)
@@ -367,7 +367,7 @@ func (b builder) row(l rating.Line) (Row, error) {
 			r.ChargeFrequency = FrequencyRecurring
 		}
 		if r.ServiceName == "" {
-			r.ServiceName = "验收扣减"
+			r.ServiceName = invoicing.KindName(rating.KindDeduction)
 			r.ServiceCategory = "Other"
 		}
 		r.ChargeDescription = fmt.Sprintf("更正 %s 已结账月份（%s）%s", l.Corrects, invoicing.KindName(l.CorrectsKind), noteSuffix(l.Note))

@@ -59,7 +59,7 @@ func Document(r Result, m DocMeta) sheet.Doc {
 		Columns: []sheet.Column{{Title: "项目", Width: 3}, {Title: "金额（元）", Width: 2, Align: sheet.Right}},
 		Rows: []sheet.Row{
 			{Cells: []string{"服务商申报合计", money.Grouped(r.Claimed)}},
-			{Cells: []string{"我方核定合计（本月费用，不含未纳入项目清单的费用）", money.Grouped(r.Ours)}},
+			{Cells: []string{"平台核定合计（本月费用，不含未纳入项目清单的费用）", money.Grouped(r.Ours)}},
 			{Cells: []string{"差额（申报 - 核定）", money.Grouped(r.Difference)}, Style: sheet.Total},
 		},
 	})
@@ -67,7 +67,7 @@ func Document(r Result, m DocMeta) sheet.Doc {
 	d.Add(sheet.Heading{Text: "二、按核对结果分类", Level: 1})
 	classes := sheet.Table{Columns: []sheet.Column{
 		{Title: "核对结果", Width: 3}, {Title: "行数", Width: 1, Align: sheet.Right},
-		{Title: "申报金额", Width: 2, Align: sheet.Right}, {Title: "我方金额", Width: 2, Align: sheet.Right}, {Title: "差额", Width: 2, Align: sheet.Right},
+		{Title: "申报金额", Width: 2, Align: sheet.Right}, {Title: "平台计费金额", Width: 2, Align: sheet.Right}, {Title: "差额", Width: 2, Align: sheet.Right},
 	}}
 	var n int
 	for _, c := range r.Classes {
@@ -94,7 +94,7 @@ func Document(r Result, m DocMeta) sheet.Doc {
 			{Cells: []string{"应付净额", money.Grouped(r.Net)}, Style: sheet.Total},
 		},
 	})
-	d.Add(sheet.Para{Text: "应付净额为以上三项之和（即本月计费总额减去验收扣减，加上调整），以我方计费为准，与服务商申报金额无关。"})
+	d.Add(sheet.Para{Text: "应付净额为以上三项之和（即本月计费总额减去验收扣减，加上调整），以平台计费为准，与服务商申报金额无关。"})
 	if !r.Unfunded.IsZero() {
 		d.Add(sheet.Para{Text: fmt.Sprintf("应付净额中含未纳入项目清单的费用 %s 元：项目列入清单、资金落实前暂缓支付。", money.Grouped(r.Unfunded))})
 	}
@@ -105,12 +105,12 @@ func Document(r Result, m DocMeta) sheet.Doc {
 	diffs := r.Differences()
 	d.Add(sheet.Heading{Text: fmt.Sprintf("四、差异明细（%d 行，按差额绝对值从大到小）", len(diffs)), Level: 1})
 	if len(diffs) == 0 {
-		d.Add(sheet.Para{Text: "服务商申报与我方计费逐行一致。"})
+		d.Add(sheet.Para{Text: "服务商申报与平台计费逐行一致。"})
 		return d
 	}
 	t := sheet.Table{Columns: []sheet.Column{
 		{Title: "工单", Width: 2.4}, {Title: "目录项", Width: 2}, {Title: "行号", Width: 0.8, Align: sheet.Right},
-		{Title: "核对结果", Width: 2.1}, {Title: "申报", Width: 1.7, Align: sheet.Right}, {Title: "我方", Width: 1.7, Align: sheet.Right},
+		{Title: "核对结果", Width: 2.1}, {Title: "申报", Width: 1.7, Align: sheet.Right}, {Title: "平台", Width: 1.7, Align: sheet.Right},
 		{Title: "差额", Width: 1.7, Align: sheet.Right}, {Title: "说明", Width: 4.6},
 	}}
 	for i, row := range diffs {

@@ -8,6 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"cloudbill/catalog"
+	"cloudbill/glossary"
 	"cloudbill/internal/money"
 	"cloudbill/rating"
 )
@@ -77,16 +78,16 @@ func (e *explainer) explainAmount(row *Row, c Claim, o *ours) {
 	if c.Days != nil && !o.metered {
 		days = *c.Days
 		if n := *c.Days - o.days; n > 0 {
-			e.add(row, ReasonDays, fmt.Sprintf("天数不同：服务商 %d 天，我方 %d 天（多 %d 天：可能计入了试用期或更晚的终止日期）", *c.Days, o.days, n))
+			e.add(row, ReasonDays, fmt.Sprintf("天数不同：服务商 %d 天，平台 %d 天（多 %d 天：可能计入了试用期或更晚的终止日期）", *c.Days, o.days, n))
 		} else if n < 0 {
-			e.add(row, ReasonDays, fmt.Sprintf("天数不同：服务商 %d 天，我方 %d 天（少 %d 天：可能按更早的终止日期或更晚的开通日期计算）", *c.Days, o.days, -n))
+			e.add(row, ReasonDays, fmt.Sprintf("天数不同：服务商 %d 天，平台 %d 天（少 %d 天：可能按更早的终止日期或更晚的开通日期计算）", *c.Days, o.days, -n))
 		}
 	}
 	qty := o.quantity
 	if c.Quantity != nil {
 		qty = c.Quantity
 		if o.quantity != nil && !c.Quantity.Equal(*o.quantity) {
-			e.add(row, ReasonQuantity, fmt.Sprintf("数量不同：服务商 %s，我方 %s", c.Quantity.String(), o.quantity.String()))
+			e.add(row, ReasonQuantity, fmt.Sprintf("数量不同：服务商 %s，平台 %s", c.Quantity.String(), o.quantity.String()))
 		}
 	}
 	if o.unitPrice == nil || qty == nil || o.mixed && o.quantity == nil {
@@ -97,7 +98,7 @@ func (e *explainer) explainAmount(row *Row, c Claim, o *ours) {
 	}
 	if e.within(c.Amount, amountFor(o.metered, *o.unitPrice, *qty, days, dim)) {
 		if len(row.Reasons) > 0 {
-			row.Explanation = append(row.Explanation, "按服务商的天数和数量、我方单价计算，与申报金额一致")
+			row.Explanation = append(row.Explanation, "按服务商的天数和数量、平台单价计算，与申报金额一致")
 			return
 		}
 	}
@@ -113,7 +114,7 @@ func (e *explainer) explainAmount(row *Row, c Claim, o *ours) {
 	if implied.Abs().GreaterThanOrEqual(decimal.NewFromInt(1)) {
 		implied = money.Round(implied)
 	}
-	text := fmt.Sprintf("单价不同：申报金额折合单价 %s 元，我方单价 %s 元（目录版本 %s，%s）", priceText(implied), priceText(*o.unitPrice), o.version, zoneZh(o.zone))
+	text := fmt.Sprintf("单价不同：申报金额折合单价 %s 元，平台单价 %s 元（目录版本 %s，%s）", priceText(implied), priceText(*o.unitPrice), o.version, glossary.Zone(o.zone))
 	if hit := e.catalogPrice(row.Item, c.Amount, o, *qty, days, dim); hit != "" {
 		text += "；" + hit
 	}
@@ -135,7 +136,7 @@ func (e *explainer) inferFigures(row *Row, c Claim, o *ours, dim int) bool {
 				if n < o.days {
 					more, hint = "少", "可能按更早的终止日期或更晚的开通日期计算"
 				}
-				e.add(row, ReasonDays, fmt.Sprintf("申报金额相当于 %d 天的费用，我方 %d 天（%s %d 天：%s）", n, o.days, more, abs(n-o.days), hint))
+				e.add(row, ReasonDays, fmt.Sprintf("申报金额相当于 %d 天的费用，平台 %d 天（%s %d 天：%s）", n, o.days, more, abs(n-o.days), hint))
 				return true
 			}
 		}
@@ -145,7 +146,7 @@ func (e *explainer) inferFigures(row *Row, c Claim, o *ours, dim int) bool {
 		for q := int64(1); q <= limit; q++ {
 			dq := decimal.NewFromInt(q)
 			if !dq.Equal(*o.quantity) && e.within(c.Amount, amountFor(o.metered, *o.unitPrice, dq, o.days, dim)) {
-				e.add(row, ReasonQuantity, fmt.Sprintf("申报金额相当于数量 %d 的费用，我方数量 %s", q, o.quantity.String()))
+				e.add(row, ReasonQuantity, fmt.Sprintf("申报金额相当于数量 %d 的费用，平台数量 %s", q, o.quantity.String()))
 				return true
 			}
 		}
@@ -182,21 +183,11 @@ func (e *explainer) catalogPrice(item catalog.ItemCode, amount decimal.Decimal, 
 			}
 			price := it.Prices[z]
 			if e.within(amount, amountFor(o.metered, price, qty, days, dim)) {
-				return fmt.Sprintf("与目录版本 %s %s的价格 %s 元一致（可能用错了目录版本或区域）", v.Effective, zoneZh(z), priceText(price))
+				return fmt.Sprintf("与目录版本 %s %s的价格 %s 元一致（可能用错了目录版本或区域）", v.Effective, glossary.Zone(z), priceText(price))
 			}
 		}
 	}
 	return ""
-}
-
-func zoneZh(z catalog.Zone) string {
-	switch z {
-	case catalog.ZoneInternet:
-		return "互联网业务区"
-	case catalog.ZoneExtranet:
-		return "电子政务外网业务区"
-	}
-	return string(z)
 }
 
 func joinPeriods(o *ours) string {

@@ -119,7 +119,7 @@ func TestDocument(t *testing.T) {
 		"V1 城市云服务有限公司", "2026 年 11 月", "容差", "0.05 元",
 		"服务商申报合计", "10,924.59", "验收扣减（验收结果 暂缓通过，扣减比例 5%）",
 		"应付净额", "四、差异明细（17 行，按差额绝对值从大到小）",
-		"金额不一致 amount_differs", "仅服务商申报 only_vendor", "仅我方计费 only_ours", "重复申报 duplicate_claim",
+		"金额不一致 amount_differs", "仅服务商申报 only_vendor", "仅平台计费 only_ours", "重复申报 duplicate_claim",
 	} {
 		assert.Contains(t, text, want)
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"cloudbill/catalog"
+	"cloudbill/glossary"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/rating"
@@ -351,7 +352,7 @@ func Reconcile(inv Invoice, p Params) (Result, error) {
 			row.Class = Match
 		default:
 			row.Class = OnlyOurs
-			e.add(&row, ReasonNotClaimed, "我方已计费，服务商未申报")
+			e.add(&row, ReasonNotClaimed, "平台已计费，服务商未申报")
 		}
 		row.Difference = row.Vendor.Sub(row.Ours)
 		res.Rows = append(res.Rows, row)
@@ -412,24 +413,12 @@ func (res *Result) settle(p Params) {
 	default:
 		res.Deduction = d.Deduction
 		res.DeductionRate = d.Rate
-		res.DeductionNote = fmt.Sprintf("验收结果 %s，扣减比例 %s%%", resultZh(d.EffectiveResult), d.Rate.Mul(decimal.NewFromInt(100)).String())
+		res.DeductionNote = fmt.Sprintf("验收结果 %s，扣减比例 %s%%", glossary.Result(d.EffectiveResult), d.Rate.Mul(decimal.NewFromInt(100)).String())
 		if !d.Gross.Equal(res.Gross) {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("扣减计算所用总额 %s 与本月计费总额 %s 不一致", money.Plain(d.Gross), money.Plain(res.Gross)))
 		}
 	}
 	res.Net = res.Gross.Add(res.Deduction).Add(res.Adjustments)
-}
-
-func resultZh(r catalog.AcceptanceResult) string {
-	switch r {
-	case catalog.Passed:
-		return "通过"
-	case catalog.Deferred:
-		return "暂缓通过"
-	case catalog.Failed:
-		return "不通过"
-	}
-	return string(r)
 }
 
 func appendVendor(vs []catalog.VendorID, v catalog.VendorID) []catalog.VendorID {

@@ -167,11 +167,11 @@ func TestReconcileHandBuilt(t *testing.T) {
 	}{
 		{"exact", "O-MATCH", 2, Match, nil, ""},
 		{"tolerance", "O-TOL", 3, Match, []Reason{ReasonWithinTolerance}, "差额 0.03 元在容差 0.05 元以内"},
-		{"trial days", "O-DAYS", 4, AmountDiffers, []Reason{ReasonDays}, "服务商 23 天，我方 20 天（多 3 天"},
+		{"trial days", "O-DAYS", 4, AmountDiffers, []Reason{ReasonDays}, "服务商 23 天，平台 20 天（多 3 天"},
 		{"fewer days", "O-DAYS-LESS", 5, AmountDiffers, []Reason{ReasonDays}, "少 15 天"},
-		{"quantity", "O-QTY", 6, AmountDiffers, []Reason{ReasonQuantity}, "数量不同：服务商 3，我方 2"},
+		{"quantity", "O-QTY", 6, AmountDiffers, []Reason{ReasonQuantity}, "数量不同：服务商 3，平台 2"},
 		{"price of another zone", "O-PRICE", 7, AmountDiffers, []Reason{ReasonUnitPrice}, "与目录版本 2026-01-01 电子政务外网业务区的价格 1100.00 元一致"},
-		{"price unexplained by catalog", "O-PRICE2", 8, AmountDiffers, []Reason{ReasonUnitPrice}, "申报金额折合单价 1234.56 元，我方单价 1000.00 元"},
+		{"price unexplained by catalog", "O-PRICE2", 8, AmountDiffers, []Reason{ReasonUnitPrice}, "申报金额折合单价 1234.56 元，平台单价 1000.00 元"},
 		{"unfunded claimed", "O-UNFUNDED", 9, OnlyVendor, []Reason{ReasonUnfunded}, "项目 P9 不在已批准的项目清单上"},
 		{"unfunded part claimed", "O-PARTUNF", 10, AmountDiffers, []Reason{ReasonUnfunded}, "包含未纳入项目清单的费用 150.00 元"},
 		{"segments", "O-MIXED", 11, AmountDiffers, []Reason{ReasonUnexplained}, "多个计费段"},
@@ -185,8 +185,8 @@ func TestReconcileHandBuilt(t *testing.T) {
 		{"not claimed", "O-MISSING", 0, OnlyOurs, []Reason{ReasonNotClaimed}, "服务商未申报"},
 		{"unfunded not claimed", "O-UNF-QUIET", 0, Match, []Reason{ReasonUnfundedQuiet}, "已计费 24.00 元"},
 		{"zero not claimed", "O-ZERO", 0, Match, nil, ""},
-		{"days inferred", "O-INFER-DAYS", 19, AmountDiffers, []Reason{ReasonDays}, "申报金额相当于 23 天的费用，我方 20 天（多 3 天"},
-		{"quantity inferred", "O-INFER-QTY", 20, AmountDiffers, []Reason{ReasonQuantity}, "申报金额相当于数量 3 的费用，我方数量 1"},
+		{"days inferred", "O-INFER-DAYS", 19, AmountDiffers, []Reason{ReasonDays}, "申报金额相当于 23 天的费用，平台 20 天（多 3 天"},
+		{"quantity inferred", "O-INFER-QTY", 20, AmountDiffers, []Reason{ReasonQuantity}, "申报金额相当于数量 3 的费用，平台数量 1"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -109,7 +109,7 @@ func ClassZh(c Class) string {
 	case OnlyVendor:
 		return "仅服务商申报"
 	case OnlyOurs:
-		return "仅我方计费"
+		return "仅平台计费"
 	case DuplicateClaim:
 		return "重复申报"
 	}

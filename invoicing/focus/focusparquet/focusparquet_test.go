@@ -40,7 +40,7 @@ func rows() []focus.Row {
 			XDays: 20, XDaysInMonth: 30, XZone: string(catalog.ZoneInternet)},
 		{BilledCost: dec("-8.90"), BillingAccountID: "V1", BillingAccountName: "中国电信 政务云结算账户", BillingAccountType: "服务商结算账户",
 			BillingCurrency: "CNY", BillingPeriodStart: nov.Start(), BillingPeriodEnd: nov.End(), ChargeCategory: "Credit",
-			ChargeDescription: "验收考核扣减", ChargeFrequency: "Recurring", ChargePeriodStart: nov.Start(), ChargePeriodEnd: nov.End(),
+			ChargeDescription: "验收扣减", ChargeFrequency: "Recurring", ChargePeriodStart: nov.Start(), ChargePeriodEnd: nov.End(),
 			ContractedCost: dec("-8.90"), EffectiveCost: dec("-8.90"), ListCost: dec("-8.90"), ListUnitPrice: &neg,
 			InvoiceIssuerName: "中国电信", ProviderName: "中国电信", PublisherName: "中国电信", ServiceCategory: "Other",
 			ServiceName: "验收扣减", SubAccountID: "D01", SubAccountName: "区财政局", SubAccountType: "一级部门", XUnfunded: true},

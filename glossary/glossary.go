@@ -1,0 +1,281 @@
+// Package glossary is the one table of Chinese words a reader sees: the names of line
+// kinds, acceptance results, zones, funding categories, service modes, deduction tier
+// groups, month states, meter aggregations, column headers, job names and audit actions,
+// and the sentences built from them (a deduction's tiers, a line's calculation).
+//
+// The PDFs, the CSVs' Chinese headers, the portal and the API's messages all take their
+// words from here, so one thing has one name everywhere. Code elsewhere returns structured
+// values (codes, rates, dates); only rendering turns them into words, through this package.
+// A code without an entry prints as itself, never as an empty string.
+package glossary
+
+import (
+	"cloudbill/catalog"
+	"cloudbill/rating"
+)
+
+// Kinds names the kinds of statement lines.
+var Kinds = map[rating.Kind]string{
+	rating.KindCharge:     "资源费用",
+	rating.KindMetered:    "计量费用",
+	rating.KindDeduction:  "验收扣减",
+	rating.KindAdjustment: "调整",
+	rating.KindUnfunded:   "未列入项目清单",
+}
+
+// Results names the acceptance results; Pending is a month without a record.
+var Results = map[catalog.AcceptanceResult]string{
+	catalog.Passed:   "通过",
+	catalog.Deferred: "暂缓通过",
+	catalog.Failed:   "不通过",
+}
+
+// Pending is the result of a vendor month without an acceptance record.
+const Pending = "待验收"
+
+// Zones names the network zones.
+var Zones = map[catalog.Zone]string{
+	catalog.ZoneInternet: "互联网业务区",
+	catalog.ZoneExtranet: "电子政务外网业务区",
+}
+
+// Modes names the service modes.
+var Modes = map[catalog.Mode]string{
+	catalog.ModeShared:    "共享云",
+	catalog.ModeDedicated: "专享云",
+	catalog.ModeHosting:   "云托管",
+	catalog.ModeBareMetal: "裸金属",
+}
+
+// Categories names the funding categories of projects and lines.
+var Categories = map[catalog.ProjectCategory]string{
+	catalog.CategoryOM:         "运维",
+	catalog.CategoryNew:        "新建",
+	catalog.CategoryRenovation: "改扩建",
+}
+
+// Billings names how an item is priced.
+var Billings = map[catalog.Billing]string{
+	catalog.Allocated: "按月分摊",
+	catalog.Metered:   "按量计费",
+}
+
+// Aggs names how a metered item's samples become its quantity.
+var Aggs = map[catalog.Agg]string{
+	catalog.AggSum:         "合计",
+	catalog.AggMax:         "最大值",
+	catalog.AggAvg:         "平均值",
+	catalog.AggP95:         "95 百分位",
+	catalog.AggAvgDailyMax: "日最大值的平均",
+}
+
+// TierGroups names the groups of the deduction rules.
+var TierGroups = map[rating.TierGroup]string{
+	rating.TierResult:       "验收结果",
+	rating.TierScore:        "评价得分",
+	rating.TierAvailability: "月度可用率",
+}
+
+// States names the states of a month.
+var States = map[string]string{
+	"open":    "未计费",
+	"rated":   "已计费（临时）",
+	"pending": "待验收",
+	"closing": "结账中",
+	"closed":  "已结账",
+}
+
+// Statuses names a statement's status: final (the month is closed) or provisional.
+var Statuses = map[string]string{
+	"closed":      "正式（已结账）",
+	"final":       "正式（已结账）",
+	"provisional": "临时",
+}
+
+// Jobs names the scheduled and recorded jobs.
+var Jobs = map[string]string{
+	"rate":         "每日计费",
+	"close":        "月度结账",
+	"idle-analyze": "闲置资源分析",
+	"idle-follow":  "闲置资源跟进",
+	"collect":      "用量采集",
+}
+
+// JobStatuses names a job run's outcome.
+var JobStatuses = map[string]string{
+	"ok":      "成功",
+	"failed":  "失败",
+	"running": "运行中",
+	"skipped": "跳过",
+}
+
+// Triggers names what started a job.
+var Triggers = map[string]string{
+	"schedule": "定时",
+	"catch-up": "补跑",
+	"manual":   "手动",
+	"cli":      "命令行",
+	"portal":   "门户",
+}
+
+// AuditActions names the actions of the audit log.
+var AuditActions = map[string]string{
+	"sign-in":           "登录",
+	"sign-in-failed":    "登录失败",
+	"sign-in-throttled": "登录过频被拒",
+	"sign-out":          "退出",
+	"download":          "下载",
+	"upload":            "上传发票",
+	"close":             "结账",
+	"denied":            "越权访问被拒",
+	"token-create":      "创建访问令牌",
+	"token-revoke":      "吊销访问令牌",
+	"user-add":          "添加账号",
+	"user-disable":      "停用账号",
+	"user-enable":       "启用账号",
+	"password-reset":    "重置密码",
+	"export":            "导出",
+}
+
+// Outcomes names the outcome of an audited action.
+var Outcomes = map[string]string{
+	"ok":      "成功",
+	"refused": "拒绝",
+	"denied":  "拒绝",
+	"error":   "出错",
+}
+
+// Imports names the kinds of data imports.
+var Imports = map[string]string{
+	"org":         "组织与项目",
+	"catalog":     "服务目录",
+	"events":      "工单事件",
+	"usage":       "用量",
+	"acceptance":  "验收记录",
+	"rules":       "扣减规则",
+	"adaptations": "目录适配",
+	"idle-config": "冗余系数",
+}
+
+// Columns names the columns of lines and tables: the headers of Chinese CSV and .xlsx
+// exports (the statement CSV keeps its English header, a documented contract).
+var Columns = map[string]string{
+	"period":          "账期",
+	"department_id":   "部门编号",
+	"department_name": "部门",
+	"vendor_id":       "服务商编号",
+	"vendor_name":     "服务商",
+	"project_id":      "项目编号",
+	"project_name":    "项目",
+	"category":        "资金类别",
+	"category_name":   "资金类别",
+	"order_id":        "工单",
+	"item_code":       "品目编码",
+	"item_name":       "品目名称",
+	"unit":            "单位",
+	"zone":            "区域",
+	"zone_name":       "区域",
+	"mode":            "服务模式",
+	"from":            "起",
+	"to":              "止",
+	"days":            "天数",
+	"days_in_month":   "当月天数",
+	"quantity":        "数量",
+	"unit_price":      "单价（元）",
+	"amount":          "金额（元）",
+	"kind":            "类型",
+	"corrects":        "更正账期",
+	"note":            "说明",
+	"explanation":     "计算说明",
+	"gross":           "应收（元）",
+	"adjustments":     "调整（元）",
+	"deduction":       "验收扣减（元）",
+	"net":             "应付（元）",
+	"total":           "合计（元）",
+	"previous":        "上期（元）",
+	"current":         "本期（元）",
+	"change":          "变化（元）",
+	"change_pct":      "变化率",
+}
+
+// Words used on their own in more than one place.
+const (
+	Gross       = "应收"     // a vendor's or department's charges before deductions
+	Net         = "应付"     // after deductions and adjustments
+	NetPayable  = "应付净额"   // a vendor's net for the month
+	Platform    = "平台计费金额" // the platform's figure beside a vendor's invoice
+	Invoice     = "发票金额"
+	Difference  = "差额"
+	Subtotal    = "小计"
+	Total       = "合计"
+	Yuan        = "元"
+	NoProject   = "验收扣减" // lines without a project: the deductions
+	Provisional = "临时"
+)
+
+// Name is the Chinese name of code k in table names; a code without an entry is itself,
+// and an empty code "—".
+func Name[K ~string](names map[K]string, k K) string {
+	if n, ok := names[k]; ok {
+		return n
+	}
+	if k == "" {
+		return "—"
+	}
+	return string(k)
+}
+
+// Kind, Result, Zone, Mode, Category, Agg and State are Name over their tables.
+func Kind(k rating.Kind) string                 { return Name(Kinds, k) }
+func Result(r catalog.AcceptanceResult) string  { return Name(Results, r) }
+func Zone(z catalog.Zone) string                { return Name(Zones, z) }
+func Mode(m catalog.Mode) string                { return Name(Modes, m) }
+func Category(c catalog.ProjectCategory) string { return Name(Categories, c) }
+func Agg(a catalog.Agg) string                  { return Name(Aggs, a) }
+func State(s string) string                     { return Name(States, s) }
+
+// Job names a job; "collect:VENDOR" is the collection of that vendor.
+func Job(j string) string {
+	if n, ok := Jobs[j]; ok {
+		return n
+	}
+	for i := 0; i < len(j); i++ {
+		if j[i] == ':' {
+			if n, ok := Jobs[j[:i]]; ok {
+				return n + "（" + j[i+1:] + "）"
+			}
+		}
+	}
+	return Name(Jobs, j)
+}
+
+// Column is the Chinese header of column c.
+func Column(c string) string { return Name(Columns, c) }
+
+// Headers is Column of each of cs.
+func Headers(cs []string) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = Column(c)
+	}
+	return out
+}
+
+// IdleKinds, IdleStates and IdleStatuses name the idle-resource analysis's resource
+// kinds, case states and per-resource verdicts.
+var (
+	IdleKinds = map[string]string{
+		"vcpu":   "vCPU（核）",
+		"memory": "内存（GB）",
+	}
+	IdleStates = map[string]string{
+		"open":     "待整改",
+		"resolved": "已整改",
+		"overdue":  "逾期（列入缩容清单）",
+	}
+	IdleStatuses = map[string]string{
+		"reduce":            "建议缩减",
+		"keep":              "保留",
+		"insufficient_data": "数据不足",
+	}
+)

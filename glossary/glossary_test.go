@@ -1,0 +1,138 @@
+package glossary_test
+
+import (
+	"testing"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/assert"
+
+	"cloudbill/catalog"
+	"cloudbill/glossary"
+	"cloudbill/idle"
+	"cloudbill/internal/calendar"
+	"cloudbill/rating"
+)
+
+func d(s string) *decimal.Decimal { v := decimal.RequireFromString(s); return &v }
+
+// Every code the domain defines has a Chinese name (a new constant without one fails).
+func TestEveryCodeHasAName(t *testing.T) {
+	has := func(names map[string]string, codes ...string) {
+		t.Helper()
+		for _, c := range codes {
+			assert.NotEmpty(t, names[c], "no Chinese name for %q", c)
+		}
+	}
+	str := func(m any) map[string]string {
+		out := map[string]string{}
+		switch m := m.(type) {
+		case map[rating.Kind]string:
+			for k, v := range m {
+				out[string(k)] = v
+			}
+		case map[catalog.AcceptanceResult]string:
+			for k, v := range m {
+				out[string(k)] = v
+			}
+		case map[catalog.Zone]string:
+			for k, v := range m {
+				out[string(k)] = v
+			}
+		case map[catalog.Mode]string:
+			for k, v := range m {
+				out[string(k)] = v
+			}
+		case map[catalog.ProjectCategory]string:
+			for k, v := range m {
+				out[string(k)] = v
+			}
+		case map[catalog.Agg]string:
+			for k, v := range m {
+				out[string(k)] = v
+			}
+		case map[rating.TierGroup]string:
+			for k, v := range m {
+				out[string(k)] = v
+			}
+		}
+		return out
+	}
+	has(str(glossary.Kinds), string(rating.KindCharge), string(rating.KindMetered), string(rating.KindDeduction),
+		string(rating.KindAdjustment), string(rating.KindUnfunded))
+	has(str(glossary.Results), string(catalog.Passed), string(catalog.Deferred), string(catalog.Failed))
+	has(str(glossary.Zones), string(catalog.ZoneInternet), string(catalog.ZoneExtranet))
+	has(str(glossary.Modes), string(catalog.ModeShared), string(catalog.ModeDedicated), string(catalog.ModeHosting), string(catalog.ModeBareMetal))
+	has(str(glossary.Categories), string(catalog.CategoryOM), string(catalog.CategoryNew), string(catalog.CategoryRenovation))
+	has(str(glossary.Aggs), string(catalog.AggSum), string(catalog.AggMax), string(catalog.AggAvg), string(catalog.AggP95), string(catalog.AggAvgDailyMax))
+	has(str(glossary.TierGroups), string(rating.TierResult), string(rating.TierScore), string(rating.TierAvailability))
+	has(glossary.IdleKinds, string(idle.KindVCPU), string(idle.KindMemory))
+	has(glossary.IdleStates, string(idle.StateOpen), string(idle.StateResolved), string(idle.StateOverdue))
+	has(glossary.IdleStatuses, string(idle.StatusReduce), string(idle.StatusKeep), string(idle.StatusInsufficient))
+	has(glossary.Columns, "period", "department_id", "vendor_id", "project_id", "category", "order_id", "item_code", "zone",
+		"from", "to", "days", "days_in_month", "quantity", "unit_price", "amount", "kind", "item_name", "unit", "mode", "corrects", "note")
+	assert.Equal(t, "—", glossary.Zone(""))
+	assert.Equal(t, "mars", glossary.Zone("mars"), "an unknown code prints as itself")
+	assert.Equal(t, "用量采集（ctcc）", glossary.Job("collect:ctcc"))
+}
+
+func TestTierText(t *testing.T) {
+	until := calendar.MustDate("2026-11-29")
+	for _, tt := range []struct {
+		name string
+		tier rating.Tier
+		want string
+	}{
+		{"result", rating.Tier{Group: rating.TierResult, Recorded: catalog.Deferred, Effective: catalog.Deferred}, "暂缓通过"},
+		{"security expired", rating.Tier{Group: rating.TierResult, Recorded: catalog.Passed, Effective: catalog.Failed,
+			Security: rating.SecurityExpired, SecurityUntil: &until}, "通过，安全评估已于 2026-11-29 过期，视为不通过"},
+		{"security missing", rating.Tier{Group: rating.TierResult, Recorded: catalog.Deferred, Effective: catalog.Failed,
+			Security: rating.SecurityMissing}, "暂缓通过，安全评估缺失，视为不通过"},
+		{"middle band", rating.Tier{Group: rating.TierScore, Value: d("85"), Min: d("80"), Below: d("90")}, "80 ≤ 得分 85 < 90"},
+		{"top band", rating.Tier{Group: rating.TierAvailability, Value: d("99.99"), Min: d("99.95")}, "可用率(%) 99.99 ≥ 99.95"},
+		{"below every band", rating.Tier{Group: rating.TierScore, Value: d("40")}, "得分 40 低于各档"},
+		{"missing", rating.Tier{Group: rating.TierScore}, "得分未提供"},
+		{"stored before tiers were data", rating.Tier{Group: "score", Label: "80 ≤ score 85 < 90"}, "80 ≤ score 85 < 90"},
+	} {
+		t.Run(tt.name, func(t *testing.T) { assert.Equal(t, tt.want, glossary.TierText(tt.tier)) })
+	}
+}
+
+// The deduction reason is built from rating's tiers, not from words rating wrote.
+func TestDeductionNoteFromRating(t *testing.T) {
+	p := calendar.MustPeriod("2026-11")
+	until := calendar.MustDate("2026-11-29")
+	acc := &catalog.Acceptance{Vendor: "V1", Result: catalog.Deferred, Score: d("85"), Availability: d("99.92"), SecurityValidUntil: &until}
+	vd := rating.DefaultRules().Assess(p, "V1", acc, decimal.RequireFromString("10000"))
+	assert.Equal(t, "暂缓通过，安全评估过期按不通过 30%，评价得分 2%，月度可用率 5%，合计 37%（封顶 50%）；"+
+		"按本单位应收 3,197.26 元分摊（服务商本月应收合计 10,000.00 元，扣减 3,700.00 元）",
+		glossary.DeductionNote(vd, decimal.RequireFromString("3197.26")))
+	vd = rating.DefaultRules().Assess(p, "V1", nil, decimal.RequireFromString("10000"))
+	assert.Equal(t, "待验收（无验收记录），暂不扣减", glossary.DeductionNote(vd, decimal.Zero))
+}
+
+func TestExplain(t *testing.T) {
+	p := calendar.MustPeriod("2026-11")
+	line := func(k rating.Kind, qty, price, amount string, days int) rating.Line {
+		return rating.Line{Period: p, Kind: k, From: calendar.MustDate("2026-11-01"), To: calendar.MustDate("2026-11-30"),
+			Days: days, DaysInMonth: 30, Quantity: *d(qty), UnitPrice: *d(price), Amount: *d(amount)}
+	}
+	for _, tt := range []struct {
+		name string
+		line rating.Line
+		item glossary.Item
+		want string
+	}{
+		{"allocated", line(rating.KindCharge, "8", "36", "96.00", 10), glossary.Item{Unit: "vCPU·月", Billing: catalog.Allocated},
+			"单价 36.00 元/vCPU·月 × 数量 8 × 天数 10 ÷ 当月天数 30 = 96.00 元"},
+		{"metered", line(rating.KindMetered, "2042.922", "0.8", "1634.34", 30), glossary.Item{Unit: "GB", Billing: catalog.Metered, Agg: catalog.AggSum},
+			"用量 2042.922 GB（合计，计量 2026-11-01 至 2026-11-30 共 30 天）× 单价 0.80 元 = 1,634.34 元"},
+		{"unfunded", line(rating.KindUnfunded, "1", "100", "100.00", 30), glossary.Item{Unit: "套·月"},
+			"单价 100.00 元/套·月 × 数量 1 × 天数 30 ÷ 当月天数 30 = 100.00 元；项目未列入 2026 年批准的项目清单"},
+		{"deduction without its vendor record", line(rating.KindDeduction, "3197.26", "-0.02", "-63.95", 0), glossary.Item{},
+			"验收扣减 2%，按本单位应收 3,197.26 元分摊"},
+		{"adjustment", rating.Line{Kind: rating.KindAdjustment, Corrects: calendar.MustPeriod("2026-10"), CorrectsKind: rating.KindCharge,
+			Amount: *d("-15.48")}, glossary.Item{}, "更正 2026-10 已结账月份的资源费用：重新计费后差额 -15.48 元"},
+	} {
+		t.Run(tt.name, func(t *testing.T) { assert.Equal(t, tt.want, glossary.Explain(tt.line, tt.item, nil)) })
+	}
+}
