@@ -53,6 +53,9 @@ type HandlerConfig struct {
 	// Ranges are the valid values per metric (nil: DefaultRanges); a sample outside is
 	// a rejected line.
 	Ranges *Ranges
+	// Observe, when set, is told every 200 answer and whose it is (the sender's vendor,
+	// "" without authentication): serve counts the lines for /metrics.
+	Observe func(vendor string, a Answer)
 }
 
 // Answer is the body of a 200 answer (docs/formats.md).
@@ -289,6 +292,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusServiceUnavailable, "samples not kept, send them again: "+err.Error())
 			return
 		}
+	}
+	if h.cfg.Observe != nil {
+		h.cfg.Observe(client.Vendor, ans)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(ans)

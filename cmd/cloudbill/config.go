@@ -233,6 +233,13 @@ func (p *serveParams) crossCheck(a *app, f *flagfile.File) flagfile.Errors {
 	if p.NoAuth && !netlisten.IsLoopback(p.Listen) {
 		at("no-auth", errors.New("only with a loopback listen address: samples from the network need a collector token"))
 	}
+	if err := p.Metrics.validate(p.Listener); err != nil {
+		key := "metrics-listen"
+		if strings.HasPrefix(err.Error(), "--metrics-token-file") {
+			key = "metrics-token-file"
+		}
+		at(key, errors.New(strings.TrimPrefix(strings.TrimPrefix(err.Error(), "--"+key+" "), "--"+key+": ")))
+	}
 	for key, path := range map[string]string{"tls-cert": p.Listener.CertFile, "tls-key": p.Listener.KeyFile, "clickhouse-password-file": a.passwordFile} {
 		if path == "" {
 			continue

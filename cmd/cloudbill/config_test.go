@@ -28,6 +28,7 @@ func fullConfig(t *testing.T) string {
 	require.NoError(t, os.WriteFile(path, bytes.ReplaceAll(b, []byte("@DIR@"), []byte(dir)), 0o644))
 	for name, body := range map[string]string{
 		"clickhouse.password": "s3cret\n",
+		"metrics.token":       "scrape-me\n",
 		"tls.crt":             "-----BEGIN CERTIFICATE-----\n",
 		"tls.key":             "-----BEGIN EC PRIVATE KEY-----\n",
 		"V1.yaml": `vendor: V1
@@ -144,6 +145,7 @@ func TestConfigEveryKey(t *testing.T) {
 // Each wrong value is refused with its file, line and key; serve --config refuses the
 // same file before it starts anything.
 func TestConfigRefused(t *testing.T) {
+	t.Setenv("CLOUDBILL_METRICS_TOKEN", "")
 	t.Setenv("CLOUDBILL_CLICKHOUSE", "")
 	t.Setenv("CLOUDBILL_CLUSTER", "")
 	good := fullConfig(t)
@@ -176,6 +178,9 @@ func TestConfigRefused(t *testing.T) {
 		{"no-auth beyond loopback", "no-auth: true", "no-auth: only with a loopback listen address"},
 		{"missing password file", "clickhouse-password-file: /nonexistent/pw", "clickhouse-password-file: open /nonexistent/pw: no such file or directory"},
 		{"cluster without clickhouse", "clickhouse: \"\"\ncluster: c1", "cluster: needs clickhouse"},
+		{"missing token file", "metrics-token-file: /nonexistent/token", "metrics-token-file: open /nonexistent/token"},
+		{"metrics beyond loopback, plain, no token", "listen: 127.0.0.1:8080\ntls-cert: \"\"\ntls-key: \"\"\nmetrics-token-file: \"\"\nmetrics-listen: 0.0.0.0:9464",
+			"metrics-listen: 0.0.0.0:9464: refusing to serve /metrics beyond loopback without TLS or a token"},
 		{"retired rules flag", "rules: rules.yaml", "rules: no longer taken"},
 	}
 	for _, tc := range tests {

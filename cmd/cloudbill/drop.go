@@ -47,6 +47,8 @@ type dropper struct {
 	now       func() time.Time
 	logf      func(string, ...any)
 	batchRows int
+	// observe, when set, is told the lines of every file taken (for /metrics).
+	observe func(vendor string, accepted, duplicates, rejected int)
 }
 
 // dropResult is what became of one file.
@@ -174,6 +176,9 @@ func (d *dropper) take(ctx context.Context, vendor, name string) (dropResult, er
 			fmt.Fprintf(&text, "refused: %s\n", strings.ReplaceAll(rep.Refused, src, vendor+"/"+name))
 		} else {
 			res.Rejected = rep.Rejected > 0
+			if d.observe != nil {
+				d.observe(vendor, rep.Accepted, rep.Duplicates, rep.Rejected)
+			}
 			fmt.Fprintf(&text, "%s, %s: accepted %d (unassigned %d: no work order names their resource yet), duplicates %d, rejected %d, spooled %d\n",
 				rep.Format, rep.Encoding, rep.Accepted, scope.Unassigned, rep.Duplicates, rep.Rejected, rep.Spooled)
 			for _, e := range rep.Errors {

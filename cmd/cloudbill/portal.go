@@ -16,8 +16,12 @@ import (
 // portalHandler makes the portal and its JSON API on the store. secure marks
 // its cookies Secure (TLS here or in front). A month the portal closes gets its final
 // statements issued under DATA-DIR/statements and archived.
-func (a *app) portalHandler(ctx context.Context, store *chstore.Store, secure bool, logf func(string, ...any)) (http.Handler, error) {
-	svc, err := access.New(access.Config{Store: store, Now: a.now, IdleTimeout: 30 * time.Minute})
+func (a *app) portalHandler(ctx context.Context, store *chstore.Store, secure bool, logf func(string, ...any), audit func(action string)) (http.Handler, error) {
+	var as access.Store = store
+	if audit != nil {
+		as = countingAudit{Store: store, count: audit} // sign-in failures reach /metrics
+	}
+	svc, err := access.New(access.Config{Store: as, Now: a.now, IdleTimeout: 30 * time.Minute})
 	if err != nil {
 		return nil, err
 	}

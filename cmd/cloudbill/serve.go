@@ -36,6 +36,12 @@ Runs the ingest API and the month-close scheduler until SIGTERM or SIGINT.
                      "slow_bodies_closed", "throttled"} (saturated: every slot taken and
                      requests waiting; status degraded), and with the embedded ClickHouse
                      "clickhouse_restarts": N, "clickhouse_last_restart": time}
+  GET  /metrics      on the listener of --metrics-listen ADDR only (none by default):
+                     cloudbill's health for Prometheus (docs/metrics.md); beyond loopback
+                     only with --tls-cert/--tls-key or a token (--metrics-token-file F or
+                     $CLOUDBILL_METRICS_TOKEN; scrapes send Authorization: Bearer).
+  --config F         reads the flags from a YAML file (docs/configuration.md); flags given
+                     on the command line override it; 'cloudbill config check F' checks it.
   --collect-config F pulls the vendor's Prometheus windows on their schedule (cloudbill
                      collect --help, docs/collectors.md).
   /                  the portal (sign-in, overview, drill-down, statements, settlement,
@@ -98,6 +104,7 @@ func (p *serveParams) addFlags(fs *flagSet) {
 	idleServeFlags(fs, &p.Idle)
 	fs.Var(&p.CollectConfigs, "collect-config", "collector configuration `file` of a vendor's Prometheus (repeat for several; docs/collectors.md): its windows are pulled on their schedule")
 	p.Listener.AddFlags(fs.FlagSet)
+	metricsFlags(fs, &p.Metrics)
 }
 
 // load completes p after its flags are parsed: the configuration file (for the flags
@@ -114,6 +121,9 @@ func (p *serveParams) load(a *app, fs *flagSet) error {
 	}
 	if p.NoAuth && !netlisten.IsLoopback(p.Listen) {
 		return usagef("serve: --no-auth only with a loopback --listen address (127.0.0.1:PORT): samples from the network need a collector token")
+	}
+	if err := p.Metrics.validate(p.Listener); err != nil {
+		return usagef("serve: %v", err)
 	}
 	return nil
 }
@@ -144,6 +154,7 @@ type serveParams struct {
 	PerToken    int
 	MinBodyRate int
 	Listener    netlisten.Config // TLS, and who may listen beyond loopback
+	Metrics     metricsSettings  // the /metrics listener
 }
 
 // batchGC sets the garbage collector for a stream of batches, unless GOGC or GOMEMLIMIT
@@ -184,11 +195,13 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 	log := serveLog(a.stderr)
 	logf := func(f string, args ...any) { log.Info(fmt.Sprintf(f, args...), "component", "serve") }
 	sup := a.superviseClickHouse(ctx, logf) // restarts the embedded server if it dies
+	m := newMetrics(store, spool, sup, a.now)
 	b, err := metering.NewBatcher(metering.BatcherConfig{Sink: store, Spool: spool, MaxRows: p.BatchRows, MaxDelay: p.Flush, Linger: 20 * time.Millisecond, Logf: logf})
 	if err != nil {
 		return err
 	}
-	hc := metering.HandlerConfig{Batcher: b, MaxBody: p.MaxBody, Ranges: p.Ranges, RatePerClient: p.RateLimit, PerClient: p.PerToken, MinRate: float64(p.MinBodyRate)}
+	hc := metering.HandlerConfig{Batcher: b, MaxBody: p.MaxBody, Ranges: p.Ranges, RatePerClient: p.RateLimit, PerClient: p.PerToken, MinRate: float64(p.MinBodyRate),
+		Observe: func(vendor string, ans metering.Answer) { m.Ingest(vendor, "http", ans.Accepted, ans.Duplicates, ans.RejectedCount) }}
 	if !p.NoAuth {
 		if hc.Authenticate, err = a.collectorAuth(ctx); err != nil {
 			return err
@@ -220,12 +233,12 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(ans)
 	})
-	ph, err := a.portalHandler(ctx, store, p.Listener.Secure(), logf)
+	ph, err := a.portalHandler(ctx, store, p.Listener.Secure(), logf, m.Audit)
 	if err != nil {
 		_ = b.Close(context.Background())
 		return err
 	}
-	mux.Handle("/", ph)
+	mux.Handle("/", m.Portal(ph))
 	ln, err := p.Listener.Listen()
 	if err != nil {
 		_ = b.Close(context.Background())
@@ -251,7 +264,8 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 			return fmt.Errorf("serve: --drop-dir: %w", err)
 		}
 		d := &dropper{dir: p.DropDir, marker: p.DropMarker, batcher: b, ranges: p.Ranges, owners: store.ResourceOwners,
-			vendorOK: store.VendorExists, now: a.now, logf: logf, batchRows: p.BatchRows}
+			vendorOK: store.VendorExists, now: a.now, logf: logf, batchRows: p.BatchRows,
+			observe: func(vendor string, acc, dup, rej int) { m.Ingest(vendor, "drop", acc, dup, rej) }}
 		dctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() { defer close(done); d.run(dctx, p.DropEvery) }()
@@ -268,6 +282,13 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 		return fmt.Errorf("serve: idle jobs: %w", err)
 	}
 	defer stopIdle()
+	stopMetrics, err := startMetrics(p.Metrics, p.Listener, m, logf)
+	if err != nil {
+		ln.Close()
+		_ = b.Close(context.Background())
+		return fmt.Errorf("serve: %w", err)
+	}
+	defer stopMetrics()
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -96,3 +96,10 @@ func (sv *supervisor) report(ans map[string]any) {
 		ans["clickhouse_restart_error"] = sv.lastError
 	}
 }
+
+// restartCount is the restarts since serve started (for /metrics).
+func (sv *supervisor) restartCount() int {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	return sv.restarts
+}
