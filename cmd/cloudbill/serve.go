@@ -201,7 +201,9 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 		return err
 	}
 	hc := metering.HandlerConfig{Batcher: b, MaxBody: p.MaxBody, Ranges: p.Ranges, RatePerClient: p.RateLimit, PerClient: p.PerToken, MinRate: float64(p.MinBodyRate),
-		Observe: func(vendor string, ans metering.Answer) { m.Ingest(vendor, "http", ans.Accepted, ans.Duplicates, ans.RejectedCount) }}
+		Observe: func(vendor string, ans metering.Answer) {
+			m.Ingest(vendor, "http", ans.Accepted, ans.Duplicates, ans.RejectedCount)
+		}}
 	if !p.NoAuth {
 		if hc.Authenticate, err = a.collectorAuth(ctx); err != nil {
 			return err
