@@ -5,15 +5,70 @@ package main
 // does for the first probe. Cases named F<n> reproduce finding n.
 
 import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"cloudbill/sql/chtest"
 )
 
+// farColumnWorkbook is an invoice workbook of rows rows after the header, each holding
+// one value in the sheet's last column (XFD): about 100 KB for 20,000 rows.
+func farColumnWorkbook(t *testing.T, rows int) []byte {
+	t.Helper()
+	return xlsxWithSheet(t, func(w io.Writer) {
+		io.WriteString(w, xlsxHead)
+		for r := 2; r <= rows+1; r++ {
+			fmt.Fprintf(w, `<row r="%d"><c r="XFD%d"><v>1</v></c></row>`, r, r)
+		}
+		io.WriteString(w, "</sheetData></worksheet>")
+	})
+}
+
 func TestHostileInputRound2(t *testing.T) {
 	srv := meteringServer(t)
+
+	// ---- finding 2: a 100 KB workbook took 1 GB ----
+
+	t.Run("F2 a workbook with a value per row in column XFD: reconcile and the portal upload stay small", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("runs cloudbill and serve as processes")
+		}
+		h := newHostile(t, srv, true)
+		h.ok("rate", "--period", "2026-11")
+		data := farColumnWorkbook(t, 20_000)
+		t.Logf("workbook: %d bytes", len(data))
+		inv := h.file("far.xlsx", string(data))
+		m := runMeasured(t, h.dsn, filepath.Join(h.dir, "var"), 3*time.Minute,
+			"reconcile", "--period", "2026-11", "--vendor", "V1", "--invoice", inv, "--out", filepath.Join(h.dir, "out"), "--provisional")
+		assert.Equal(t, exitBadInput, m.code, m.out)
+		assert.Contains(t, m.out, "far.xlsx:2: a value in column XFD, beyond the")
+		assert.Less(t, m.peakMB, 200.0, "peak RSS of reconcile, MB (1,000 before the fix)")
+		assert.Less(t, m.took, 60*time.Second)
+
+		pw := filepath.Join(h.dir, "pw")
+		require.NoError(t, os.WriteFile(pw, []byte("far-column-password\n"), 0o600))
+		h.ok("users", "add", "--role", "vendor", "--vendor", "V1", "--password-file", pw, "v1")
+		sp := serveMeasured(t, h.dsn, filepath.Join(h.dir, "serve"))
+		c := sp.signIn(t, "v1", "far-column-password")
+		before := sp.peakMB(t)
+		began := time.Now()
+		status, body := c.upload(t, "/vendors/V1/2026-11/invoice", "invoice", "far.xlsx", data)
+		took := time.Since(began)
+		peak := sp.peakMB(t)
+		t.Logf("serve: peak RSS %.0f MB before the upload, %.0f MB after (answered %d in %s)", before, peak, status, took.Round(time.Millisecond))
+		assert.Equal(t, http.StatusBadRequest, status)
+		assert.Contains(t, body, "XFD")
+		assert.Less(t, peak, 256.0, "peak RSS of serve, MB (1,030 before the fix)")
+		assert.Less(t, took, 60*time.Second)
+	})
 
 	// ---- finding 9: Latin-1 text that happens to be valid GB18030 ----
 

@@ -74,6 +74,18 @@ func TestXLSXBounds(t *testing.T) {
 		{"a cell longer than Excel allows", func(w io.Writer) {
 			io.WriteString(w, sheetHead+`<row r="2"><c r="A2" t="inlineStr"><is><t>`+strings.Repeat("x", MaxCellChars+1)+`</t></is></c></row>`+sheetTail)
 		}, `inv.xlsx:2: column "vendor_id": a cell of more than 32767 characters (Excel's limit): refused`},
+		// issue 24, finding 2: a value per row in column XFD made 16,384 fields a row (1 GB
+		// for 20,000 rows); refused at the first such row
+		{"a value under no header, in column XFD", func(w io.Writer) {
+			io.WriteString(w, sheetHead+line(2, "10"))
+			for r := 3; r < 20_000; r++ {
+				fmt.Fprintf(w, `<row r="%d"><c r="XFD%d"><v>1</v></c></row>`, r, r)
+			}
+			io.WriteString(w, sheetTail)
+		}, "inv.xlsx:3: a value in column XFD, beyond the header's last column E: every value needs a column named in row 1; refused"},
+		{"a header cell in column XFD", func(w io.Writer) {
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>vendor_id</t></is></c><c r="XFD1" t="inlineStr"><is><t>x_note</t></is></c></row>`+line(2, "10")+sheetTail)
+		}, "inv.xlsx:1: the header row has a cell in column XFD, beyond the 256 columns an invoice may have: refused"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

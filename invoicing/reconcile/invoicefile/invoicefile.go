@@ -78,6 +78,12 @@ const (
 	MaxRows = 1_048_576
 	// MaxCellChars is Excel's limit of characters in a cell.
 	MaxCellChars = 32_767
+	// MaxColumns bounds the header row (an invoice has a handful of columns, x_* notes
+	// included); a later row may hold values only under the header's columns.
+	MaxColumns = 256
+	// MaxTextBytes bounds the invoice's text once read from the sheet (the CSV the lines
+	// are read from): checked while reading, row by row.
+	MaxTextBytes = 64 << 20
 )
 
 // ReadXLSX reads the first sheet of an .xlsx workbook as an invoice, within the bounds
@@ -172,6 +178,9 @@ func ReadXLSX(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoic
 			if len(row) == 0 {
 				break
 			}
+			if len(row) > MaxColumns {
+				return bad(1, "", "the header row has a cell in column %s, beyond the %d columns an invoice may have: refused", columnName(len(row)), MaxColumns)
+			}
 			for _, h := range row {
 				names = append(names, strings.ToLower(strings.TrimSpace(h)))
 			}
@@ -179,6 +188,16 @@ func ReadXLSX(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoic
 		if len(row) == 0 {
 			buf.WriteString("\n") // keeps the row number as the line number
 			continue
+		}
+		if n > 1 && len(row) > len(names) {
+			// a value under no header: refused at the first such row, so that cells far
+			// to the right (one in column XFD makes 16,384 fields) are never carried on
+			for j := len(names); j < len(row); j++ {
+				if strings.TrimSpace(row[j]) != "" {
+					return bad(n, "", "a value in column %s, beyond the header's last column %s: every value needs a column named in row 1; refused", columnName(j+1), columnName(len(names)))
+				}
+			}
+			row = row[:len(names)]
 		}
 		rec := make([]string, 0, max(len(row), len(names)))
 		for j, v := range row {
@@ -199,6 +218,9 @@ func ReadXLSX(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoic
 		}
 		w.Flush()
 		last = n
+		if buf.Len() > MaxTextBytes {
+			return bad(n, "", "the sheet holds more than %d MiB of text: refused (send the invoice as CSV, or split it)", MaxTextBytes>>20)
+		}
 	}
 	if err := rows.Error(); err != nil {
 		if errors.Is(err, excelize.ErrMaxRows) {
@@ -278,6 +300,15 @@ func scanXML(zf *zip.File) (merges bool, err error) {
 			return false, rerr
 		}
 	}
+}
+
+// columnName is the letter name of column n (1-based): 1 → A, 16384 → XFD.
+func columnName(n int) string {
+	name, err := excelize.ColumnNumberToName(n)
+	if err != nil {
+		return strconv.Itoa(n)
+	}
+	return name
 }
 
 func allBlank(rec []string) bool {
