@@ -8,7 +8,7 @@ BIN     := bin/cloudbill
 GOFLAGS ?=
 SOURCES := $(shell find . -name '*.go' -o -name '*.sql' -o -name 'go.mod' -o -name 'go.sum' | grep -v '^./var/')
 
-.PHONY: all deps deps-demo build unit test bench demo fuzz clean cluster-up cluster-down
+.PHONY: all deps deps-demo build unit test test-chdb bench demo fuzz clean cluster-up cluster-down
 
 all: build
 
@@ -31,7 +31,13 @@ unit:
 test: deps
 	$(GO) vet ./...
 	$(GO) test -p 2 -timeout 20m ./...
+	@$(MAKE) --no-print-directory test-chdb
 	@$(MAKE) --no-print-directory fuzz
+
+# The store's SQL on a current ClickHouse (chDB, in process) next to 18.16: scripts/chdb.sh
+# downloads libchdb once into ~/.cache/cloudbill/chdb (docs/clickhouse.md).
+test-chdb: deps
+	lib="$$(bash scripts/chdb.sh)" && CHDB_LIB_PATH="$$lib" $(GO) test -tags chdb -count=1 -run TestCurrentClickHouse ./sql/
 
 # Each fuzz target runs briefly; a longer run: make fuzz FUZZTIME=5m
 FUZZTIME ?= 10s

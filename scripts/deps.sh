@@ -5,7 +5,8 @@
 #   deps.sh test   (default) also what the tests need: poppler-utils (pdftotext reads the
 #                  PDFs back), prometheus with promtool (collector tests and benchmark),
 #                  chromium (the portal's browser tests), zookeeper and a Java runtime (the
-#                  local cluster of scripts/local-cluster.sh)
+#                  local cluster of scripts/local-cluster.sh), npm (scripts/chdb.sh fetches
+#                  libchdb, the current ClickHouse of the chDB suite, with it)
 set -euo pipefail
 mode=${1:-test}
 case "$mode" in demo|test) ;; *) echo "usage: deps.sh demo|test" >&2; exit 2 ;; esac
@@ -20,6 +21,7 @@ if [ "$mode" = test ]; then
   [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || need+=(chromium)
   [ -f /usr/share/java/zookeeper.jar ] || need+=(zookeeper)
   command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+  command -v npm >/dev/null 2>&1 || need+=(npm)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "deps: installing ${need[*]}"

@@ -113,6 +113,8 @@ type Store struct {
 	chunkRows int
 	// cluster is the cluster's topology in cluster mode, nil on a single server.
 	cluster *topology
+	// version is the server's, read at connect; it decides the insert settings.
+	version ServerVersion
 }
 
 // Open connects, creates the database if needed and applies the migrations.
@@ -155,11 +157,16 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	boot.Close()
 	opt.Auth.Database = cfg.Database
-	conn, err := clickhouse.Open(opt)
+	raw, err := clickhouse.Open(opt)
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse %s: %w", cfg.Addr, err)
 	}
-	s := &Store{conn: conn, db: cfg.Database, cfg: cfg, chunkRows: cfg.SampleChunkRows}
+	conn, version, err := withInsertSettings(raw)
+	if err != nil {
+		raw.Close()
+		return nil, fmt.Errorf("clickhouse %s: %w", cfg.Addr, err)
+	}
+	s := &Store{conn: conn, db: cfg.Database, cfg: cfg, chunkRows: cfg.SampleChunkRows, version: version}
 	if s.chunkRows <= 0 {
 		s.chunkRows = DefaultSampleChunkRows
 	}
@@ -184,6 +191,9 @@ func (s *Store) Config() Config { return s.cfg }
 
 // Database is the database name.
 func (s *Store) Database() string { return s.db }
+
+// ServerVersion is the server's version, read at connect.
+func (s *Store) ServerVersion() ServerVersion { return s.version }
 
 // Ping checks that the server answers.
 func (s *Store) Ping(ctx context.Context) error { return s.conn.Ping(ctx) }

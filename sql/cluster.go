@@ -23,8 +23,9 @@ package chstore
 // Migrations that still have to run need every node up (ON CLUSTER DDL); on a migrated
 // cluster Open runs no DDL at all.
 //
-// Inserts go through the Distributed table synchronously (insert_distributed_sync: the
-// insert returns when every shard has its part) to the first live replica of each shard
+// Inserts go through the Distributed table synchronously (distributed_foreground_insert,
+// insert_distributed_sync before 23.11: the insert returns when every shard has its
+// part; InsertSettings) to the first live replica of each shard
 // (internal_replication; load_balancing in_order, so that reads go to the same replica as
 // the writes while it lives). A failed connection or a replica lost mid-statement is
 // retried; a retried insert sends the same blocks, which the Replicated engines
@@ -74,9 +75,10 @@ type shard struct {
 // clusterSettings are the settings of every cluster-mode connection. (load_balancing =
 // in_order belongs in the servers' profile: ClickHouse 18.16 takes only numeric settings
 // from a client.)
+// The synchronous Distributed insert is an insert setting, named by the server's version
+// (InsertSettings).
 func clusterSettings() clickhouse.Settings {
 	return clickhouse.Settings{
-		"insert_distributed_sync":      1,
 		"distributed_ddl_task_timeout": 120,
 	}
 }
@@ -105,11 +107,16 @@ func openCluster(ctx context.Context, cfg Config, opt *clickhouse.Options) (*Sto
 	boot.Close()
 	o := *opt
 	o.Auth.Database = cfg.Database
-	conn, err := clickhouse.Open(&o)
+	raw, err := clickhouse.Open(&o)
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse %s: %w", cfg.Addr, err)
 	}
-	s := &Store{conn: retryConn{conn, topo}, db: cfg.Database, cfg: cfg, chunkRows: cfg.SampleChunkRows, cluster: topo}
+	conn, version, err := withInsertSettings(raw)
+	if err != nil {
+		raw.Close()
+		return nil, fmt.Errorf("clickhouse %s: %w", cfg.Addr, err)
+	}
+	s := &Store{conn: retryConn{conn, topo}, db: cfg.Database, cfg: cfg, chunkRows: cfg.SampleChunkRows, cluster: topo, version: version}
 	if s.chunkRows <= 0 {
 		s.chunkRows = DefaultSampleChunkRows
 	}

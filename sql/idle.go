@@ -131,9 +131,9 @@ FROM (
            count() - uniqExact(ts) AS ddup
     FROM (
         ` + inner + `
-    ) ALL INNER JOIN (
+    ) AS s ALL INNER JOIN (
         SELECT ` + skey + `, oid, from_date, to_date, qty FROM idle_spans
-    ) USING (` + using + `)
+    ) AS sp USING (` + using + `)
     WHERE day >= from_date AND day <= to_date
     GROUP BY oid, day
 )

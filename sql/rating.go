@@ -61,9 +61,9 @@ FROM (
           AND (resource_id, metric) IN (SELECT resource_id, metric FROM usage_windows)
         GROUP BY ` + using + `, ts
         HAVING v >= 0 AND v <= ` + maxBilledSample + `
-    ) ALL INNER JOIN (
+    ) AS s ALL INNER JOIN (
         SELECT ` + wkey + `, wid, agg, from_date, to_date FROM usage_windows
-    ) USING (` + using + `)
+    ) AS w USING (` + using + `)
     WHERE day >= from_date AND day <= to_date
     GROUP BY wid, agg, day
 )

@@ -310,6 +310,9 @@ GROUP BY resource_id, metric`
 // batch_series (sid, resource_id, metric, first, last) with ts in [first, last] of their
 // series: the rows of the batch's series and time span only, answered as fixed-size
 // (sid, ts, value) rows. The identity is grouped after the join, on (sid, ts).
+// batch_series has one row per series, so ALL INNER JOIN gives each stored row its one
+// series (ANY INNER JOIN did on 18.16; since 20.x ANY also keeps one left row per key:
+// docs/clickhouse.md). Joined subqueries carry aliases (required since 20.x).
 const storedDuplicatesQuery = `SELECT sid, t, argMax(value, version)
 FROM (
     SELECT resource_id, metric, toUInt32(ts) AS t, value, version
@@ -317,9 +320,9 @@ FROM (
     PREWHERE ts >= toDateTime(?) AND ts <= toDateTime(?)
     WHERE resource_id IN (SELECT resource_id FROM batch_series)
       AND (resource_id, metric) IN (SELECT resource_id, metric FROM batch_series)
-) ANY INNER JOIN (
+) AS s ALL INNER JOIN (
     SELECT resource_id, metric, sid, first, last FROM batch_series
-) USING (resource_id, metric)
+) AS b USING (resource_id, metric)
 WHERE t >= first AND t <= last
 GROUP BY sid, t`
 

@@ -1,0 +1,266 @@
+//go:build chdb
+
+package chstore_test
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"cloudbill/access"
+	"cloudbill/catalog"
+	"cloudbill/idle"
+	"cloudbill/internal/calendar"
+	"cloudbill/metering"
+	"cloudbill/rating"
+	chstore "cloudbill/sql"
+	"cloudbill/sql/chdbtest"
+	"cloudbill/sql/chtest"
+)
+
+// notCompared: queries whose rows depend on the server, not on the data (they still run
+// on chDB, and must not fail there).
+var notCompared = regexp.MustCompile(`(?i)now\(\)|system\.`)
+
+// TestCurrentClickHouse runs cloudbill's store on ClickHouse 18.16 (the test server) with
+// every statement mirrored to chDB (current ClickHouse, in process): a small district is
+// imported, rated, closed, archived and read back through the Store's methods; every
+// query's rows must be the same on both servers, every statement must succeed on both,
+// and the inserts carry the settings of each server's version. See docs/clickhouse.md.
+func TestCurrentClickHouse(t *testing.T) {
+	_, err := chdbtest.Session()
+	require.NoError(t, err)
+	t.Cleanup(chdbtest.Close)
+	version, err := chdbtest.Version()
+	require.NoError(t, err)
+	t.Logf("chDB: ClickHouse %s", version)
+
+	s := chtest.New(t)
+	stmts, err := chstore.SchemaStatements()
+	require.NoError(t, err)
+	require.NoError(t, chdbtest.Setup(s.Database(), stmts), "the migrations on chDB")
+	chv, err := chstore.ParseServerVersion(version)
+	require.NoError(t, err)
+	var m *chdbtest.Mirror
+	chstore.Tap(s, func(c driver.Conn) driver.Conn {
+		m = chdbtest.NewMirror(c, s.Database(), chstore.InsertSettings(chv))
+		return m
+	})
+	m.NotCompared = notCompared.MatchString
+
+	district(t, s)
+
+	for _, d := range m.Differences() {
+		t.Error(d)
+	}
+	ran := m.Ran()
+	t.Logf("statements on both servers: %v; distinct queries compared: %d", ran, len(m.Queries()))
+	assert.Greater(t, ran["insert"], 10)
+	assert.Greater(t, len(m.Queries()), 30)
+
+	t.Run("every setting sent to 18.16 is one it knows", func(t *testing.T) {
+		known := settingsOf(t, s)
+		require.NotEmpty(t, known)
+		sent := m.SentSettings()
+		for name := range chstore.InsertSettings(s.ServerVersion()) {
+			assert.Contains(t, sent, name, "the inserts carry the settings of the server's version")
+		}
+		for name, stmt := range sent {
+			assert.True(t, known[name], "setting %s (sent with %s) is unknown to the test server", name, stmt)
+		}
+	})
+	t.Run("the settings for chDB's version exist there and take their values", func(t *testing.T) {
+		set := chstore.InsertSettings(chv)
+		assert.Equal(t, 0, set["async_insert"], "inserts on a current server are synchronous")
+		assert.Equal(t, 1, set["insert_deduplicate"])
+		for k, v := range set {
+			out, err := chdbtest.Query("SELECT value FROM system.settings WHERE name = '"+k+"' SETTINGS "+k+" = '"+strings.TrimSpace(strings.ReplaceAll(toString(v), "'", ""))+"'", "TSVRaw")
+			require.NoError(t, err, k)
+			assert.NotEmpty(t, strings.TrimSpace(string(out)), "%s is not a setting of chDB %s", k, version)
+		}
+	})
+}
+
+func toString(v any) string {
+	switch x := v.(type) {
+	case int:
+		return decimal.NewFromInt(int64(x)).String()
+	case string:
+		return x
+	}
+	return ""
+}
+
+// settingsOf is the names in the test server's system.settings (a connection of its own:
+// the mirror would run the query on chDB as well).
+func settingsOf(t *testing.T, s *chstore.Store) map[string]bool {
+	rows, err := chtest.Conn(t, s).Query(context.Background(), "SELECT name FROM system.settings")
+	require.NoError(t, err)
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var n string
+		require.NoError(t, rows.Scan(&n))
+		out[n] = true
+	}
+	return out
+}
+
+// district exercises the store's methods on a small district: the real import paths,
+// samples, rating, a close, the archive, jobs, claims, accounts and audit, read back.
+func district(t *testing.T, s *chstore.Store) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 2, 1, 0, 0, 0, time.UTC)
+	p := calendar.MustPeriod("2026-11")
+
+	// the catalog fixtures, through the real import paths, then the small district
+	importFixtures(t, s, newClock())
+	_, err := catalog.ImportEvents(ctx, s, file("orders.csv",
+		`order_id,event,effective_date,department_id,project_id,vendor_id,zone,item_code,quantity,resource_id,resource_type,portion
+X4,open,2026-10-01,D01,P01,V2,internet,N04,1,vm-4,,
+`), now)
+	require.NoError(t, err)
+
+	var b metering.Batch
+	for i, x := range []struct {
+		res, metric string
+		ts          string
+		v           float64
+	}{
+		{"vm-4", "net_out_gb", "2026-11-03T10:00:00+08:00", 100},
+		{"vm-4", "net_out_gb", "2026-11-20T10:00:00+08:00", 25.5},
+		{"vm-4", "net_out_gb", "2026-12-03T10:00:00+08:00", 10},
+		{"vm-4", "cpu_util", "2026-11-03T10:00:00+08:00", 12.5},
+		{"vm-4", "cpu_util", "2026-11-03T11:00:00+08:00", 1e13},
+	} {
+		ts, err := time.Parse(time.RFC3339, x.ts)
+		require.NoError(t, err)
+		b.Append(metering.Sample{ResourceID: x.res, Metric: x.metric, TS: ts, Value: x.v, Source: "test"})
+		b.Version[i] = 1
+	}
+	require.NoError(t, s.InsertSamples(ctx, &b))
+	require.NoError(t, s.InsertSamples(ctx, &b), "the same batch again: deduplicated or collapsed, not doubled")
+
+	// samples read back
+	f := chstore.SampleFilter{From: p.Start(), To: p.End(), Metric: "net_out_gb"}
+	_, err = s.SampleStats(ctx, f)
+	require.NoError(t, err)
+	_, err = s.LatestSamples(ctx, f)
+	require.NoError(t, err)
+	series := []metering.Series{{ResourceID: "vm-4", Metric: "net_out_gb"}, {ResourceID: "vm-9", Metric: "cpu_util"}}
+	_, err = s.StoredRanges(ctx, series, metering.TSRange{First: p.Start().Unix(), Last: p.End().Unix() - 1})
+	require.NoError(t, err)
+	dup := make([]bool, b.Len())
+	require.NoError(t, s.StoredDuplicates(ctx, &b, []int{0, 1, 2, 3, 4}, dup))
+
+	// rating, twice (the second finds nothing changed), and what the portal reads
+	r, err := rating.New(rating.Config{Master: s, Usage: s, Results: s, Now: func() time.Time { return now }})
+	require.NoError(t, err)
+	out, err := r.Rate(ctx, p)
+	require.NoError(t, err)
+	require.NotEmpty(t, out.Lines)
+	_, err = r.Rate(ctx, p)
+	require.NoError(t, err)
+	_, err = s.RatedLines(ctx, p)
+	require.NoError(t, err)
+	_, err = s.Runs(ctx, p)
+	require.NoError(t, err)
+	for _, dep := range []catalog.DepartmentID{"D01", "D03"} {
+		_, err = s.DailyAmounts(ctx, p, dep)
+		require.NoError(t, err)
+	}
+	_, err = s.DailyAmountsOf(ctx, p, out.Run.ID, []catalog.DepartmentID{"D01"})
+	require.NoError(t, err)
+	_, err = s.VendorDeductions(ctx, p)
+	require.NoError(t, err)
+	_, err = s.RatedMonths(ctx)
+	require.NoError(t, err)
+	_, err = s.RunTotals(ctx, p, out.Run.ID)
+	require.NoError(t, err)
+	_, err = s.RatedPeriods(ctx)
+	require.NoError(t, err)
+	_, err = s.UsageOutOfRange(ctx, p, []rating.UsageWindow{{Resource: "vm-4", Metric: "cpu_util", Agg: catalog.AggSum, From: calendar.MustDate("2026-11-01"), To: calendar.MustDate("2026-11-30")}})
+	require.NoError(t, err)
+
+	// a close and the archive of its statements
+	release, err := s.ClaimClose(ctx, p, "test", 0)
+	require.NoError(t, err)
+	_, err = s.CloseClaims(ctx, p)
+	require.NoError(t, err)
+	require.NoError(t, s.InsertClose(ctx, rating.Close{Period: p, ClosedAt: now, RunID: out.Run.ID, ContentHash: "h", AllowPending: true,
+		Pending: []catalog.VendorID{"V2"}, Lines: len(out.Lines), Total: out.Run.Total, ClosedBy: "test"}))
+	release()
+	_, err = s.Closes(ctx)
+	require.NoError(t, err)
+	_, _, err = s.CloseOf(ctx, p)
+	require.NoError(t, err)
+	_, err = s.ClosedPeriods(ctx)
+	require.NoError(t, err)
+	_, err = s.Archive(ctx, chstore.ArchiveIssue{Period: p, Final: true, IssuedAt: now, Net: out.Run.Total,
+		Files: []chstore.ArchivedFile{{Path: "summary.csv", Content: []byte("a,b\n1,2\n")}, {Path: "departments/D1.pdf", Content: []byte("%PDF-\x00\xff binary")}}})
+	require.NoError(t, err)
+	_, err = s.Issues(ctx, p)
+	require.NoError(t, err)
+	_, _, err = s.CurrentIssue(ctx, p)
+	require.NoError(t, err)
+	_, err = s.CurrentIssues(ctx)
+	require.NoError(t, err)
+	_, _, _, err = s.ArchivedFileOf(ctx, p, "departments/D1.pdf")
+	require.NoError(t, err)
+
+	// jobs, accounts, audit
+	require.NoError(t, s.InsertJobRun(ctx, chstore.JobRun{Job: "close", Period: p, Trigger: "schedule", StartedAt: now, FinishedAt: now.Add(time.Second), Status: chstore.JobOK, Detail: "closed"}))
+	_, err = s.JobRuns(ctx, "")
+	require.NoError(t, err)
+	_, err = s.JobRuns(ctx, "close")
+	require.NoError(t, err)
+	require.NoError(t, s.PutUser(ctx, access.User{Login: "clerk", Role: access.RoleDepartment, Department: "D01", PasswordHash: "x", CreatedAt: now, UpdatedAt: now}))
+	_, err = s.User(ctx, "clerk")
+	require.NoError(t, err)
+	_, err = s.Users(ctx)
+	require.NoError(t, err)
+	require.NoError(t, s.AppendAudit(ctx, access.Event{At: now, Actor: "clerk", Role: access.RoleDepartment, Action: "download", Target: "summary.csv", Outcome: "ok"}))
+	_, err = s.Audit(ctx, access.AuditFilter{Actor: "clerk"})
+	require.NoError(t, err)
+
+	// the master data read back
+	_, err = s.Catalog(ctx)
+	require.NoError(t, err)
+	_, err = s.Org(ctx)
+	require.NoError(t, err)
+	_, err = s.OrderEvents(ctx)
+	require.NoError(t, err)
+	_, err = s.AllAcceptances(ctx)
+	require.NoError(t, err)
+	_, err = s.Imports(ctx, "catalog")
+	require.NoError(t, err)
+	_, err = s.RuleVersions(ctx)
+	require.NoError(t, err)
+	_, err = s.ResourceOwners(ctx)
+	require.NoError(t, err)
+	_, err = s.VendorExists(ctx, "V1")
+	require.NoError(t, err)
+	_, err = s.IdleConfig(ctx)
+	require.NoError(t, err)
+	_, err = s.Cases(ctx)
+	require.NoError(t, err)
+	_, err = s.PendingDeliveries(ctx)
+	require.NoError(t, err)
+	from, to := idle.Window(calendar.MustDate("2026-11-30"))
+	_, err = s.MeasureIdle(ctx, from, to, []idle.Resource{{Order: "X4", Resource: "vm-4", Kind: idle.KindVCPU,
+		Spans: []idle.Span{{From: from, To: to, Quantity: decimal.NewFromInt(4)}}}})
+	require.NoError(t, err)
+	_, err = s.UtilisationP95Rows(ctx, p.Start(), p.End())
+	require.NoError(t, err)
+	for _, table := range []string{"usage_samples", "rated_lines"} {
+		_, err = s.RowCount(ctx, table)
+		require.NoError(t, err)
+	}
+}
