@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"cloudbill/backup"
 	"cloudbill/internal/calendar"
 )
 
@@ -142,6 +143,30 @@ FROM budget_warnings WHERE year = ?
 GROUP BY project_id, year, threshold
 ORDER BY min(fired_at), project_id, threshold`,
 			wantArgs: []any{uint16(2026)},
+		},
+		{
+			name:     "the tables a backup copies",
+			query:    backupTablesQuery{db: "cloudbill"}.toSQL,
+			wantSQL:  "SELECT name, engine FROM system.tables WHERE database = ? AND name != 'schema_migrations' AND NOT startsWith(name, '.') AND engine NOT IN ('View', 'MaterializedView') ORDER BY name",
+			wantArgs: []any{"cloudbill"},
+		},
+		{
+			name: "a Replacing table's rows for a backup",
+			query: func() (string, []any) {
+				sql, args, _ := dumpQuery{d: backup.Dump{Table: backup.Table{Name: "users", Engine: "ReplacingMergeTree"}}}.toSQL()
+				return sql, args
+			},
+			wantSQL: "SELECT * FROM `users` FINAL",
+		},
+		{
+			name: "some months' samples for a backup, named columns (read back after a restore)",
+			query: func() (string, []any) {
+				sql, args, _ := dumpQuery{d: backup.Dump{Table: backup.Table{Name: "usage_samples", Engine: "ReplacingMergeTree"},
+					Columns: []string{"resource_id", "ts"}, TimeColumn: "ts", From: nov.Start(), To: nov.End()}}.toSQL()
+				return sql, args
+			},
+			wantSQL:  "SELECT `resource_id`, `ts` FROM `usage_samples` FINAL WHERE `ts` >= ? AND `ts` < ?",
+			wantArgs: []any{nov.Start().UTC(), nov.End().UTC()},
 		},
 	}
 	for _, tt := range tests {

@@ -47,6 +47,8 @@ func commands() []*command {
 		collectCommand(),
 		usersCommand(),
 		tokensCommand(),
+		backupCommand(),
+		restoreCommand(),
 		configCommand(),
 		demoCommand(),
 	}

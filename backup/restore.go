@@ -1,0 +1,145 @@
+package backup
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// RestoreParams of a restore.
+type RestoreParams struct {
+	Store Store
+	// Dir is the backup directory.
+	Dir string
+	// SpoolDir receives the spooled batches of the backup (serve replays them on start).
+	SpoolDir string
+	// Logf, when set, is told each table restored.
+	Logf func(format string, args ...any)
+}
+
+// Restore loads the backup in p.Dir into the store's database, which must have every
+// migration the backup has and no row in any table (else ErrNotEmpty). It checks the
+// files against the manifest first (ErrCorrupt) and every table afterwards: its rows and
+// content hash, read back, must be the manifest's.
+func Restore(ctx context.Context, p RestoreParams) (*Manifest, error) {
+	logf := p.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	m, err := ReadManifest(p.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := Verify(p.Dir, m); err != nil {
+		return nil, err
+	}
+	have, err := p.Store.Migrations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range m.Migrations {
+		if !slices.Contains(have, v) {
+			return nil, fmt.Errorf("the backup's schema has migration %04d, which this binary does not: restore with the release that took it (or a later one)", v)
+		}
+	}
+	tables, err := p.Store.Tables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	exists := map[string]Table{}
+	for _, t := range tables {
+		exists[t.Name] = t
+		n, err := p.Store.Count(ctx, t.Name)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			return nil, fmt.Errorf("%w: table %s has %d rows; restore into a new database (or a fresh --data-dir)", ErrNotEmpty, t.Name, n)
+		}
+	}
+	for _, e := range m.Tables {
+		t, ok := exists[e.Name]
+		if !ok {
+			return nil, fmt.Errorf("restore %s: no such table in this schema", e.Name)
+		}
+		if err := loadTable(ctx, p.Store, p.Dir, e); err != nil {
+			return nil, fmt.Errorf("restore %s: %w", e.Name, err)
+		}
+		var h rowHash
+		err := p.Store.DumpRows(ctx, Dump{Table: t, Columns: e.Columns}, func([]string) {}, func(row []any) error {
+			line, err := encodeRow(row)
+			if err != nil {
+				return err
+			}
+			h.add(line)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("restore %s: read back: %w", e.Name, err)
+		}
+		if h.rows != e.Rows || h.String() != e.ContentHash {
+			return nil, fmt.Errorf("%w: table %s restored with %d rows, content hash %s; the manifest says %d rows, %s", ErrCorrupt, e.Name, h.rows, h.String(), e.Rows, e.ContentHash)
+		}
+		logf("restored %s: %d rows", e.Name, e.Rows)
+	}
+	if len(m.Spool) > 0 && p.SpoolDir != "" {
+		for _, fe := range m.Spool {
+			dst := filepath.Join(p.SpoolDir, filepath.Base(fe.File))
+			if _, err := os.Stat(dst); err == nil {
+				continue
+			}
+			if _, err := copyFile(filepath.Join(p.Dir, filepath.FromSlash(fe.File)), dst); err != nil {
+				return nil, fmt.Errorf("restore spool: %w", err)
+			}
+		}
+		logf("restored %d spooled batches into %s: serve replays them when it starts", len(m.Spool), p.SpoolDir)
+	}
+	return m, nil
+}
+
+func loadTable(ctx context.Context, s Store, dir string, e TableEntry) error {
+	f, err := os.Open(filepath.Join(dir, filepath.FromSlash(e.File)))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(bufio.NewReaderSize(f, 1<<20))
+	if err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 0, 1<<20), 1<<30)
+	line := 0
+	var raw []json.RawMessage
+	n, err := s.LoadRows(ctx, e.Name, e.Columns, func(dst []any) (bool, error) {
+		if !sc.Scan() {
+			return false, sc.Err()
+		}
+		line++
+		raw = raw[:0]
+		if err := json.Unmarshal(sc.Bytes(), &raw); err != nil {
+			return false, fmt.Errorf("%s line %d: %w", e.File, line, err)
+		}
+		if len(raw) != len(dst) {
+			return false, fmt.Errorf("%s line %d: %d values for %d columns", e.File, line, len(raw), len(dst))
+		}
+		for i := range raw {
+			if err := decodeValue(raw[i], dst[i]); err != nil {
+				return false, fmt.Errorf("%s line %d: column %s: %w", e.File, line, e.Columns[i], err)
+			}
+		}
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	if n != e.Rows {
+		return fmt.Errorf("%w: %s: %d rows read, the manifest says %d", ErrCorrupt, e.File, n, e.Rows)
+	}
+	return nil
+}
