@@ -81,6 +81,11 @@ const (
 	// Department(case's department)); a vendor may not; the bureaus see every case and
 	// the overdue list (the overdue list itself needs District).
 	ObjIdle ObjectKind = "idle"
+	// ObjBudgets: the project budgets of a year (spent, forecast, state, warnings). A
+	// department may open them and sees only the projects of the departments it may view
+	// (each decided as Department(project's department)); a vendor may not; the bureaus
+	// see every project and the district's warnings.
+	ObjBudgets ObjectKind = "budgets"
 )
 
 // Object is a thing scope is decided on.
@@ -108,6 +113,7 @@ var (
 	Accounts   = Object{Kind: ObjAccounts}
 	Self       = Object{Kind: ObjSelf}
 	Idle       = Object{Kind: ObjIdle}
+	Budgets    = Object{Kind: ObjBudgets}
 )
 
 // Parents tells a department's 主管部门 ("" for a top-level department). A
@@ -171,7 +177,7 @@ func (id Identity) may(act Action, obj Object, parents Parents) bool {
 			return false
 		}
 		switch obj.Kind {
-		case ObjMonths, ObjIdle:
+		case ObjMonths, ObjIdle, ObjBudgets:
 			return true
 		case ObjDepartment:
 			return within(catalog.DepartmentID(obj.ID), id.Department, parents)

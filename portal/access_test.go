@@ -104,7 +104,7 @@ func TestAccessMatrix(t *testing.T) {
 				denied := status == http.StatusForbidden || status == http.StatusNotFound
 				switch {
 				case rt.Pattern == "/logout" || rt.Pattern == "/{$}" || rt.Pattern == "/api/v1/me":
-				case ro.scoped && obj == "idle" && ro.login != f.ven:
+				case ro.scoped && (obj == "idle" || obj == "budgets") && ro.login != f.ven:
 					// a department may open the list: the foreign-figure check below holds
 				case ro.scoped && obj != "self" && obj != "months":
 					assert.True(t, denied, "%s as %s: got %d, want 403/404", name, ro.login, status)
@@ -181,6 +181,9 @@ func fill(pattern string, dep catalog.DepartmentID, ven catalog.VendorID, upload
 		obj = "audit"
 	case pattern == "/idle":
 		obj = "idle" // departments: their own cases only; vendors: refused
+	case pattern == "/budgets" || pattern == "/api/v1/budgets":
+		path += "?year=" + p[:4]
+		obj = "budgets" // departments: their own projects only; vendors: refused
 	case pattern == "/idle/overdue.csv" || strings.HasPrefix(pattern, "/collection/"):
 		obj = "district"
 	case pattern == "/idle/{case}":

@@ -151,6 +151,11 @@ func build(t *testing.T) (*fixture, error) {
 		[]string{"org", "import", "--departments", in(m.Departments), "--projects", in(m.Projects), "--vendors", in(m.Vendors)},
 		[]string{"orders", "import", in(m.Orders)},
 		[]string{"acceptance", "import", in(m.Acceptance)})
+	budgets, err := writeBudgets(in(m.Projects), filepath.Join(tmpDir, "budgets.csv"))
+	if err != nil {
+		return nil, err
+	}
+	steps = append(steps, []string{"budgets", "import", budgets})
 	ingest := []string{"ingest", "--report", filepath.Join(tmpDir, "ingest.txt")}
 	for _, s := range m.Samples {
 		ingest = append(ingest, in(s))

@@ -53,7 +53,7 @@ type navItem struct {
 	Label, Href string
 }
 
-var pageNames = []string{"login", "error", "overview", "months", "close", "closed", "statements", "drill", "vendor", "reconciliation", "operations", "audit", "accounts", "idle", "idlecase", "collection"}
+var pageNames = []string{"login", "error", "overview", "months", "close", "closed", "statements", "drill", "vendor", "reconciliation", "operations", "audit", "accounts", "idle", "idlecase", "collection", "budgets"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
@@ -139,6 +139,9 @@ func (s *Server) nav(c *call) []navItem {
 	items = append(items, navItem{"账单下载", "/statements/" + p})
 	if may(access.View, access.Idle) {
 		items = append(items, navItem{"闲置资源", "/idle"})
+	}
+	if may(access.View, access.Budgets) {
+		items = append(items, navItem{"项目预算", "/budgets"})
 	}
 	if may(access.View, access.District) {
 		items = append(items, navItem{"采集完整性", "/collection/" + p})
@@ -312,6 +315,8 @@ type overviewData struct {
 	Vendors     []vendorRow
 	DeptLink    string
 	VendorLink  string
+	// Budget: the department's projects at warning, over or forecast over this year.
+	Budget []budgetRow
 }
 
 type vendorRow struct {
@@ -384,6 +389,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, c *call) {
 			}
 		}
 	}
+	d.Budget = s.budgetBanner(ctx, c)
 	s.render(w, c, 200, "overview", "概览", d)
 }
 

@@ -27,6 +27,7 @@ import (
 
 	"cloudbill/access"
 	"cloudbill/catalog"
+	"cloudbill/funding"
 	"cloudbill/idle"
 	"cloudbill/internal/calendar"
 	"cloudbill/invoicing"
@@ -62,6 +63,8 @@ type Store interface {
 	Evidence(ctx context.Context, id idle.CaseID) ([]idle.Evidence, error)
 	OrderEvents(ctx context.Context) ([]catalog.Event, error)
 	pull.StatusStore
+	// the year's budgets (issue 21)
+	funding.WarnStore
 }
 
 var _ Store = (*chstore.Store)(nil)
