@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,6 +70,38 @@ func TestHostileInputRound2(t *testing.T) {
 		assert.Contains(t, body, "XFD")
 		assert.Less(t, peak, 256.0, "peak RSS of serve, MB (1,030 before the fix)")
 		assert.Less(t, took, 60*time.Second)
+	})
+
+	// ---- finding 3: a vendor's Prometheus took the collector's memory ----
+
+	t.Run("F3 a 10 MB error string from a vendor's Prometheus: collect stays small and keeps a few KB", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("runs cloudbill as a process")
+		}
+		h := newHostile(t, srv, true)
+		huge := strings.Repeat("x", 10<<20)
+		prom := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/api/v1/query_range" {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"status":"error","errorType":"bad_data","error":"%s"}`, huge)
+		}))
+		defer prom.Close()
+		start := time.Now().Add(-49 * time.Hour).Truncate(24 * time.Hour)
+		cfg := h.file("V1.yaml", fmt.Sprintf("vendor: V1\nprometheus: {url: %q, timeout: 60s}\nstart: %s\nmappings:\n  - {metric: cpu_util, query: \"avg_over_time(vm_cpu_util[$window])\", resource_label: instance_id, window: 1h}\n",
+			prom.URL, start.Format(time.RFC3339)))
+		m := runMeasured(t, h.dsn, filepath.Join(h.dir, "var"), 5*time.Minute, "collect", "--config", cfg)
+		assert.Equal(t, exitFailed, m.code, "%.2000s", m.out)
+		assert.Contains(t, m.out, "prometheus answered 400 Bad Request, refused: a string of more than 1024 KiB in the answer")
+		assert.Less(t, len(m.out), 64<<10, "the error is cut before it is printed")
+		assert.Less(t, m.peakMB, 150.0, "peak RSS of collect, MB (1,600 before the fix)")
+		var windows, longest uint64
+		require.NoError(t, chtest.Conn(t, h.s).QueryRow(t.Context(), "SELECT count(), max(length(error)) FROM collect_windows WHERE status = 'failed'").Scan(&windows, &longest))
+		assert.GreaterOrEqual(t, windows, uint64(48))
+		assert.LessOrEqual(t, longest, uint64(4<<10), "a stored error is a few KB")
 	})
 
 	// ---- finding 9: Latin-1 text that happens to be valid GB18030 ----

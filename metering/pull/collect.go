@@ -364,7 +364,7 @@ func (c *Collector) query(ctx context.Context, m Mapping, run []time.Time) (*inF
 	var b metering.Batch
 	add := func(res string, pt promPoint, w *windowResult) {
 		if math.IsNaN(pt.V) || math.IsInf(pt.V, 0) {
-			w.dropped = append(w.dropped, fmt.Sprintf("resource %s: value %v is not a finite number", res, pt.V))
+			w.dropped = append(w.dropped, cutText(fmt.Sprintf("resource %s: value %v is not a finite number", res, pt.V), maxOutsideText))
 			return
 		}
 		b.ResourceID = append(b.ResourceID, res)
@@ -388,7 +388,7 @@ func (c *Collector) query(ctx context.Context, m Mapping, run []time.Time) (*inF
 				for _, pt := range result[i].Values {
 					if w := wins[pt.T]; w != nil {
 						w.series++
-						w.dropped = append(w.dropped, fmt.Sprintf("series %s has no label %s", labelString(result[i].Metric), m.ResourceLabel))
+						w.dropped = append(w.dropped, cutText(fmt.Sprintf("series %s has no label %s", labelString(result[i].Metric), m.ResourceLabel), maxOutsideText))
 					}
 				}
 			}
@@ -421,7 +421,7 @@ func (c *Collector) query(ctx context.Context, m Mapping, run []time.Time) (*inF
 							for k, j := range ss {
 								ls[k] = labelString(result[j].Metric)
 							}
-							w.dropped = append(w.dropped, fmt.Sprintf("resource %s: several series after relabelling (%s): none kept", res, strings.Join(ls, ", ")))
+							w.dropped = append(w.dropped, cutText(fmt.Sprintf("resource %s: several series after relabelling (%s): none kept", res, strings.Join(ls, ", ")), maxOutsideText))
 						}
 						continue
 					}

@@ -66,7 +66,14 @@ type Endpoint struct {
 	Token    string
 	// Timeout bounds one query; default 30s.
 	Timeout time.Duration
+	// MaxAnswer bounds one answer's body, in bytes, checked while it is read; default
+	// DefaultMaxAnswer. A larger answer fails its windows (ask fewer windows a query).
+	MaxAnswer int64
 }
+
+// DefaultMaxAnswer is the default bound of one Prometheus answer: 64 MiB, some 600,000
+// points (a day of 5-minute windows of 2,000 resources in one query).
+const DefaultMaxAnswer = 64 << 20
 
 // Mapping is one metric collected: `Metric ← Query`.
 type Mapping struct {
@@ -159,7 +166,7 @@ func ParseConfig(file string, data []byte) (Config, error) {
 	if err := dec.Decode(&root); err != nil {
 		return Config{}, ConfigErrors{{File: file, Msg: "not a YAML document: " + err.Error()}}
 	}
-	cfg := Config{File: file, Prometheus: Endpoint{Auth: "none", Timeout: 30 * time.Second}, Retry: time.Minute}
+	cfg := Config{File: file, Prometheus: Endpoint{Auth: "none", Timeout: 30 * time.Second, MaxAnswer: DefaultMaxAnswer}, Retry: time.Minute}
 	doc := &root
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
 		doc = doc.Content[0]
@@ -200,6 +207,14 @@ func ParseConfig(file string, data []byte) (Config, error) {
 					}
 				},
 				"timeout": func(n *yaml.Node, f string) { cfg.Prometheus.Timeout = p.duration(n, f) },
+				"max_answer_mib": func(n *yaml.Node, f string) {
+					v, err := strconv.Atoi(p.str(n, f))
+					if err != nil || v < 1 || v > 1024 {
+						p.fail(n, f, fmt.Sprintf("%q: want a whole number of MiB, 1 to 1024", n.Value))
+						return
+					}
+					cfg.Prometheus.MaxAnswer = int64(v) << 20
+				},
 				"auth": func(n *yaml.Node, f string) {
 					p.mapping(n, f, map[string]func(*yaml.Node, string){
 						"type": func(n *yaml.Node, f string) {

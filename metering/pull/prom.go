@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // promClient asks one Prometheus HTTP API for range queries.
@@ -109,25 +110,113 @@ func (c *promClient) queryRange(ctx context.Context, expr string, start, end tim
 	}
 	defer resp.Body.Close()
 	var ans promAnswer
-	body := io.LimitReader(resp.Body, 1<<30)
+	maxAnswer := c.ep.MaxAnswer
+	if maxAnswer <= 0 {
+		maxAnswer = DefaultMaxAnswer
+	}
+	body := &boundedJSON{r: resp.Body, left: maxAnswer, max: maxAnswer}
 	dec := json.NewDecoder(body)
 	if derr := dec.Decode(&ans); derr != nil {
+		if body.err != nil { // a bound: said as such, whatever the status
+			return nil, nil, fmt.Errorf("prometheus answered %s, refused: %v", resp.Status, body.err)
+		}
 		if resp.StatusCode/100 != 2 {
 			return nil, nil, fmt.Errorf("prometheus answered %s", resp.Status)
 		}
 		return nil, nil, fmt.Errorf("prometheus answer unreadable: %v", c.describe(ctx, derr))
+	}
+	// text from outside is cut once, here, before anything keeps, logs or stores it
+	for i, w := range ans.Warnings {
+		if i == maxWarnings {
+			ans.Warnings = append(ans.Warnings[:i], fmt.Sprintf("… and %d more warnings", len(ans.Warnings)-i))
+			break
+		}
+		ans.Warnings[i] = cutText(w, maxOutsideText)
 	}
 	if ans.Status != "success" {
 		msg := ans.Error
 		if ans.ErrorType != "" {
 			msg = ans.ErrorType + ": " + msg
 		}
-		return nil, nil, fmt.Errorf("prometheus answered %s: %s", resp.Status, msg)
+		return nil, nil, fmt.Errorf("prometheus answered %s: %s", resp.Status, cutText(msg, maxOutsideText))
 	}
 	if ans.Data.ResultType != "matrix" {
 		return nil, nil, fmt.Errorf("prometheus answered a %q, want a matrix (is the expression a range function over [$window]?)", ans.Data.ResultType)
 	}
 	return ans.Data.Result, ans.Warnings, nil
+}
+
+const (
+	// maxOutsideText bounds an error or warning text of a Prometheus answer as kept,
+	// logged and stored.
+	maxOutsideText = 2 << 10
+	// maxWarnings bounds the warnings of one answer kept.
+	maxWarnings = 5
+	// maxJSONString bounds one string of an answer while it is read (a label value, a
+	// point's value, the error): no legitimate one comes near.
+	maxJSONString = 1 << 20
+)
+
+// cutText cuts s to at most n bytes (on a character boundary), saying how much was cut.
+func cutText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := n
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return fmt.Sprintf("%s… (%d bytes more, cut)", s[:i], len(s)-i)
+}
+
+// boundedJSON reads a JSON answer within bounds checked while reading: at most max
+// bytes in all, no string longer than maxJSONString. Past either, Read fails with err
+// set, so the decoder never holds more than about one bound's worth.
+type boundedJSON struct {
+	r         io.Reader
+	left, max int64
+	inString  bool
+	escaped   bool
+	strLen    int
+	err       error
+}
+
+func (b *boundedJSON) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.r.Read(p)
+	if int64(n) > b.left {
+		b.err = fmt.Errorf("the answer is larger than %d MiB (prometheus.max_answer_mib; ask fewer windows a query)", b.max>>20)
+		return 0, b.err
+	}
+	b.left -= int64(n)
+	for _, c := range p[:n] {
+		switch {
+		case !b.inString:
+			if c == '"' {
+				b.inString, b.strLen = true, 0
+			}
+		case b.escaped:
+			b.escaped = false
+			b.strLen++
+		case c == '\\':
+			b.escaped = true
+			b.strLen++
+		case c == '"':
+			b.inString = false
+		default:
+			b.strLen++
+		}
+		if b.inString && b.strLen > maxJSONString {
+			b.err = fmt.Errorf("a string of more than %d KiB in the answer", maxJSONString>>10)
+			return 0, b.err
+		}
+	}
+	return n, err
 }
 
 // describe names a timeout as such.

@@ -581,7 +581,7 @@ mappings:
 func TestConfigErrorsNameTheField(t *testing.T) {
 	for _, c := range []struct{ name, yaml, want string }{
 		{"unknown key", "vendor: V\nprometheus: {url: http://p:9090, timeot: 5s}\nstart: 2026-11-01\nmappings: [{metric: a, query: 'avg_over_time(x[$window])', resource_label: id, window: 5m}]\n",
-			`c.yaml:2: prometheus.timeot: unknown key "timeot" (known here: auth, timeout, url)`},
+			`c.yaml:2: prometheus.timeot: unknown key "timeot" (known here: auth, max_answer_mib, timeout, url)`},
 		{"bad duration", "vendor: V\nprometheus: {url: http://p:9090}\nstart: 2026-11-01\nmappings:\n  - metric: a\n    query: avg_over_time(x[$window])\n    resource_label: id\n    window: 5 minutes\n",
 			`c.yaml:8: mappings[0].window: "5 minutes": want a positive duration such as 30s, 5m, 1h or 1d`},
 		{"window not dividing a day", "vendor: V\nprometheus: {url: http://p:9090}\nstart: 2026-11-01\nmappings:\n  - {metric: a, query: 'avg_over_time(x[$window])', resource_label: id, window: 7m}\n",
