@@ -269,3 +269,32 @@ func statusWithoutPlace(t *testing.T, s string) map[string]any {
 	require.NotEmpty(t, m["months"])
 	return m
 }
+
+// The scheduled backup writes a new directory each time and keeps the newest complete
+// ones; an interrupted one older than them is removed too.
+func TestScheduledBackupRetention(t *testing.T) {
+	dsn := catalogDSN(t)
+	importFixtures(t, dsn, false)
+	root := t.TempDir()
+	cut := filepath.Join(root, backup.Name(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))) // interrupted: no manifest
+	require.NoError(t, os.MkdirAll(filepath.Join(cut, "tables"), 0o750))
+	var names []string
+	for day := 2; day <= 4; day++ {
+		now := time.Date(2026, 11, day, 1, 0, 0, 0, time.UTC)
+		a := &app{dsn: dsn, dataDir: t.TempDir(), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, now: func() time.Time { return now }}
+		detail, err := scheduledBackup(context.Background(), a, backupSettings{dir: root, spec: "0 1 * * *", keep: 2, samples: "none"})
+		a.close()
+		require.NoError(t, err)
+		assert.Contains(t, detail, backup.Name(now))
+		names = append(names, backup.Name(now))
+	}
+	entries, err := os.ReadDir(root)
+	require.NoError(t, err)
+	var left []string
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	assert.Equal(t, names[1:], left, "the two newest complete backups are kept")
+	_, err = backup.ReadManifest(filepath.Join(root, names[2]))
+	assert.NoError(t, err)
+}

@@ -12,6 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/robfig/cron/v3"
+
+	"cloudbill/backup"
 	"cloudbill/idle"
 	"cloudbill/internal/flagfile"
 	netlisten "cloudbill/internal/listen"
@@ -197,6 +200,13 @@ func checkConfigValue(key, v string) error {
 		}
 		_, err = intervalSeconds(d)
 		return err
+	case "backup-samples":
+		_, err := backup.ParseSamples(v)
+		return err
+	case "backup-schedule":
+		if _, err := cron.ParseStandard(v); err != nil {
+			return fmt.Errorf("cron spec %q: %v", v, err)
+		}
 	case "metric-max":
 		return metering.DefaultRanges().ParseCeiling(v)
 	case "rules":
@@ -260,6 +270,9 @@ func (p *serveParams) crossCheck(a *app, f *flagfile.File) flagfile.Errors {
 	}
 	if _, err := readCollectConfigs(p.CollectConfigs); err != nil {
 		at("collect-config", err)
+	}
+	if p.Backup.keep < 1 {
+		at("backup-keep", fmt.Errorf("%d: keep at least one", p.Backup.keep))
 	}
 	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
 	return errs

@@ -105,6 +105,7 @@ func (p *serveParams) addFlags(fs *flagSet) {
 	fs.Var(&p.CollectConfigs, "collect-config", "collector configuration `file` of a vendor's Prometheus (repeat for several; docs/collectors.md): its windows are pulled on their schedule")
 	p.Listener.AddFlags(fs.FlagSet)
 	metricsFlags(fs, &p.Metrics)
+	backupServeFlags(fs, &p.Backup)
 }
 
 // load completes p after its flags are parsed: the configuration file (for the flags
@@ -123,6 +124,9 @@ func (p *serveParams) load(a *app, fs *flagSet) error {
 		return usagef("serve: --no-auth only with a loopback --listen address (127.0.0.1:PORT): samples from the network need a collector token")
 	}
 	if err := p.Metrics.validate(p.Listener); err != nil {
+		return usagef("serve: %v", err)
+	}
+	if err := p.Backup.validate(); err != nil {
 		return usagef("serve: %v", err)
 	}
 	return nil
@@ -155,6 +159,7 @@ type serveParams struct {
 	MinBodyRate int
 	Listener    netlisten.Config // TLS, and who may listen beyond loopback
 	Metrics     metricsSettings  // the /metrics listener
+	Backup      backupSettings   // scheduled backups
 }
 
 // batchGC sets the garbage collector for a stream of batches, unless GOGC or GOMEMLIMIT
@@ -284,6 +289,13 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 		return fmt.Errorf("serve: idle jobs: %w", err)
 	}
 	defer stopIdle()
+	stopBackups, err := startBackups(ctx, a, store, p.Backup, logf)
+	if err != nil {
+		ln.Close()
+		_ = b.Close(context.Background())
+		return fmt.Errorf("serve: backups: %w", err)
+	}
+	defer stopBackups()
 	stopMetrics, err := startMetrics(p.Metrics, p.Listener, m, logf)
 	if err != nil {
 		ln.Close()
