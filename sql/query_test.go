@@ -168,6 +168,44 @@ ORDER BY min(fired_at), project_id, threshold`,
 			wantSQL:  "SELECT `resource_id`, `ts` FROM `usage_samples` FINAL WHERE `ts` >= ? AND `ts` < ?",
 			wantArgs: []any{nov.Start().UTC(), nov.End().UTC()},
 		},
+		{
+			name:  "every payment voucher",
+			query: paymentsQuery{}.toSQL,
+			wantSQL: `SELECT voucher_no, vendor_id, period, amount, paid_date, refunds, import_id, file, line FROM payments
+ORDER BY voucher_no, import_seq`,
+		},
+		{
+			name:  "nets of closed runs",
+			query: vendorNetsQuery{runs: []string{"2026-11-a"}}.toSQL,
+			wantSQL: `SELECT period, vendor_id, department_id, sum(amount)
+FROM rated_lines WHERE has(?, run_id)
+GROUP BY period, vendor_id, department_id
+ORDER BY period, vendor_id, department_id`,
+			wantArgs: []any{[]string{"2026-11-a"}},
+		},
+		{
+			name:  "estimates in force",
+			query: estimatesQuery{}.toSQL,
+			wantSQL: `SELECT period, estimate_id, as_of, issued_at, issued_by, content_hash, lines, total, rates FROM estimates
+WHERE estimate_id NOT IN (SELECT estimate_id FROM estimate_withdrawals)
+ORDER BY period, issued_at, estimate_id`,
+		},
+		{
+			name:  "an estimate's lines",
+			query: estimateLinesQuery{id: "2026-12-estimate-x"}.toSQL,
+			wantSQL: `SELECT kind, department_id, vendor_id, project_id, category, order_id, item_code, zone, to_date, rest, amount, note
+FROM estimate_lines WHERE estimate_id = ? ORDER BY seq`,
+			wantArgs: []any{"2026-12-estimate-x"},
+		},
+		{
+			name:  "nets of estimates",
+			query: estimateNetsQuery{ids: []string{"2026-12-estimate-x"}}.toSQL,
+			wantSQL: `SELECT period, vendor_id, department_id, sum(amount)
+FROM estimate_lines WHERE has(?, estimate_id)
+GROUP BY period, vendor_id, department_id
+ORDER BY period, vendor_id, department_id`,
+			wantArgs: []any{[]string{"2026-12-estimate-x"}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

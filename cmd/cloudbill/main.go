@@ -43,6 +43,8 @@ func commands() []*command {
 		exportCommand(),
 		idleCommand(),
 		budgetsCommand(),
+		paymentsCommand(),
+		estimateCommand(),
 		statusCommand(),
 		collectCommand(),
 		usersCommand(),

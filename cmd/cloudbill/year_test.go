@@ -8,21 +8,28 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"cloudbill/internal/calendar"
 )
 
 // The year's money through the CLI on a real ClickHouse (issue 21): budgets refused
 // (nothing stored) and imported from GB18030, shown, warned once after rating.
 func TestYearCommands(t *testing.T) {
 	dsn := catalogDSN(t)
+	clock = time.Date(2026, 12, 21, 10, 0, 0, 0, calendar.Shanghai)
 	fx := func(name string) string { return filepath.Join("..", "..", "sql", "testdata", "catalog", name) }
 	cli := func(args ...string) (string, string, error) {
 		var stdout, stderr bytes.Buffer
-		err := run(context.Background(), append([]string{"--clickhouse", dsn}, args...), &stdout, &stderr)
+		clock = clock.Add(time.Second) // each command a second later: imports and estimates are told apart by time
+		a := &app{dsn: dsn, dataDir: t.TempDir(), stdout: &stdout, stderr: &stderr, now: func() time.Time { return clock }}
+		defer a.close()
+		err := a.runArgs(context.Background(), args)
 		return stdout.String(), stderr.String(), err
 	}
 	for _, args := range [][]string{
@@ -143,4 +150,105 @@ func TestYearCommands(t *testing.T) {
 	for _, r := range readCSV(out) {
 		assert.Equal(t, r["spent"], r["forecast"], r["project_id"])
 	}
+
+	t.Run("payments and the December estimate", func(t *testing.T) { yearPayments(t, cli, gb, readCSV, dir) })
+}
+
+// clock is the time of the year test's commands.
+var clock time.Time
+
+// yearPayments: November closed, December estimated as of the 20th, vouchers imported
+// (and refused), the ledger, the true-up after December closes.
+func yearPayments(t *testing.T, cli func(...string) (string, string, error), gb func(string, string) string,
+	readCSV func(string) []map[string]string, dir string) {
+	must := func(args ...string) string {
+		out, errOut, err := cli(args...)
+		require.NoError(t, err, "%v: %s%s", args, out, errOut)
+		return out
+	}
+	must("close", "--period", "2026-11")
+	must("rate", "--period", "2026-12")
+	out := filepath.Join(dir, "out")
+	refused := func(want string, args ...string) {
+		_, errOut, err := cli(args...)
+		require.Error(t, err, "%v", args)
+		assert.Equal(t, exitBadInput, exitCode(err), "%v", args)
+		assert.Contains(t, err.Error()+errOut, want, "%v", args)
+	}
+	refused("the month is closed", "estimate", "--period", "2026-11", "--as-of", "2026-11-20", "--out", out)
+	refused("only December is estimated", "estimate", "--period", "2027-01", "--as-of", "2027-01-05", "--out", out)
+	refused("not a day of the month", "estimate", "--period", "2026-12", "--as-of", "2027-01-05", "--out", out)
+	got := must("estimate", "--period", "2026-12", "--as-of", "2026-12-20", "--out", out)
+	assert.Contains(t, got, "(预估)")
+	refused("already issued", "estimate", "--period", "2026-12", "--as-of", "2026-12-21", "--out", out)
+	must("estimate", "withdraw", "--period", "2026-12", "--reason", "a late change order")
+	got = must("estimate", "--period", "2026-12", "--as-of", "2026-12-20", "--out", out)
+	csvFile := filepath.Join(out, "2026-12-estimate", "vendors", "V1.csv")
+	b, err := os.ReadFile(csvFile)
+	require.NoError(t, err)
+	estNet := decimal.Zero
+	for _, r := range readCSV(string(b)) {
+		assert.Equal(t, "预估", r["estimate"])
+		estNet = estNet.Add(decimal.RequireFromString(r["amount"]))
+	}
+	assert.True(t, estNet.IsPositive())
+	_, err = os.Stat(filepath.Join(out, "2026-12-estimate", "vendors", "V1.pdf"))
+	require.NoError(t, err)
+
+	bad := gb("bad-payments.csv", "voucher_no,vendor_id,period,amount,paid_date,refunds\n"+
+		"PZ-001,V1,2026-11,100.00,2026-12-05,\n"+ // fine, but not stored: the file is refused
+		"PZ-002,V9,2026-11,100.00,2026-12-05,\n"+
+		"PZ-003,V1,2026-10,100.00,2026-12-05,\n"+
+		"PZ-004,V1,2026-11,-10.00,2026-12-05,\n"+
+		"PZ-005,V1,2026-11,-10.00,2026-12-05,PZ-999\n"+
+		"PZ-006,V1,2026-11,1,000.00,2026-12-05,\n")
+	_, errOut, err := cli("payments", "import", bad)
+	require.Error(t, err)
+	for _, want := range []string{
+		`bad-payments.csv:3: voucher PZ-002: column "vendor_id": unknown vendor V9`,
+		`bad-payments.csv:4: voucher PZ-003: column "period": month 2026-10 is neither closed nor estimated`,
+		`bad-payments.csv:5: voucher PZ-004: column "refunds": a negative amount is a refund`,
+		`bad-payments.csv:6: voucher PZ-005: column "refunds": refunds voucher PZ-999, which is not imported`,
+		`bad-payments.csv:7`,
+	} {
+		assert.Contains(t, errOut, want)
+	}
+	good := gb("payments.csv", "voucher_no,vendor_id,period,amount,paid_date,refunds,x_备注\n"+
+		"PZ-001,V1,2026-11,500.00,2026-12-05,,十一月\n"+
+		"PZ-002,V1,2026-11,-20.00,2026-12-15,PZ-001,退款\n"+
+		"PZ-003,V1,2026-12,"+estNet.StringFixed(2)+",2026-12-28,,十二月预估\n"+
+		"PZ-004,V2,2026-11,100.00,2027-01-08,,跨年\n")
+	got = must("payments", "import", good)
+	assert.Contains(t, got, "4 vouchers accepted")
+	got = must("payments", "import", good)
+	assert.Contains(t, got, "0 vouchers accepted, 4 already present")
+	refused("imported before", "payments", "import", gb("again.csv", "voucher_no,vendor_id,period,amount,paid_date\nPZ-001,V1,2026-11,501.00,2026-12-05\n"))
+
+	rows := readCSV(must("payments", "show", "--year", "2026", "--format", "csv"))
+	require.Len(t, rows, 2)
+	for _, r := range rows {
+		payable, paid, outstanding := decimal.RequireFromString(r["payable"]), decimal.RequireFromString(r["paid"]), decimal.RequireFromString(r["outstanding"])
+		assert.True(t, payable.Sub(paid).Equal(outstanding), "%v", r)
+	}
+	assert.Equal(t, estNet.StringFixed(2), rows[0]["estimate"], "December payable at its estimate")
+	assert.Equal(t, "1", rows[1]["cross_year_vouchers"])
+	table := must("payments", "show", "--year", "2026")
+	assert.Contains(t, table, "跨年支付")
+	assert.Contains(t, table, "退款 PZ-001")
+
+	// December closes: 2027 owes the difference final − estimate, booked in January
+	clock = time.Date(2027, 1, 2, 10, 0, 0, 0, calendar.Shanghai)
+	must("close", "--period", "2026-12", "--allow-pending")
+	must("statements", "--period", "2026-12", "--out", out)
+	b, err = os.ReadFile(filepath.Join(out, "2026-12", "vendors", "V1.csv"))
+	require.NoError(t, err)
+	final := decimal.Zero
+	for _, r := range readCSV(string(b)) {
+		final = final.Add(decimal.RequireFromString(r["amount"]))
+	}
+	next := readCSV(must("payments", "show", "--year", "2027", "--vendor", "V1", "--format", "csv"))
+	require.Len(t, next, 1)
+	assert.Equal(t, final.Sub(estNet).StringFixed(2), next[0]["true_up"], "上年12月预估差额 = final %s − estimate %s", final, estNet)
+	again := readCSV(must("payments", "show", "--year", "2026", "--vendor", "V1", "--format", "csv"))
+	assert.Equal(t, rows[0]["payable"], again[0]["payable"], "2026 keeps December at its estimate")
 }

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"cloudbill/access"
+	"cloudbill/catalog"
+	"cloudbill/funding"
+	"cloudbill/internal/money"
+	"cloudbill/invoicing/pdf"
+)
+
+func estimateCommand() *command {
+	return &command{
+		Name:  "estimate",
+		Usage: "--period YYYY-12 --as-of YYYY-MM-DD --out DIR [--force] [--font FILE] | withdraw --period YYYY-12 --reason TEXT",
+		Short: "issue the estimated December settlement per vendor (预估), to pay December in-year",
+		Long:  estimateHelp,
+		Flags: func(fs *flagSet) runFunc {
+			period := fs.Period("period", "the month to estimate (December)")
+			asOf := fs.Date("as-of", "the analysis date, a day of the month")
+			out := fs.String("out", "", "output `directory`; the files go to DIR/YYYY-MM-estimate/vendors/")
+			force := fs.Bool("force", false, "estimate a month other than December")
+			font := fs.String("font", "", "TrueType CJK font `file` for the PDFs (default: the fonts-arphic-gbsn00lp font)")
+			fs.Require("period", "as-of", "out")
+			return func(ctx context.Context, a *app, _ []string) error {
+				return runEstimate(ctx, a, funding.IssueParams{Period: period.Get(), AsOf: asOf.Get(), Force: *force, By: "cli", Now: a.now()}, *out, *font)
+			}
+		},
+		Subs: []*command{{
+			Name:  "withdraw",
+			Usage: "--period YYYY-MM --reason TEXT",
+			Short: "withdraw the estimate in force of a month (audited)",
+			Long: `
+Withdraws the estimate in force of a month, recorded with the reason (and in the audit
+log); another estimate of the month may then be issued. Vouchers already imported against
+the estimate stay.`,
+			Flags: func(fs *flagSet) runFunc {
+				period := fs.Period("period", "the month")
+				reason := fs.String("reason", "", "why, recorded with the withdrawal")
+				fs.Require("period", "reason")
+				return func(ctx context.Context, a *app, _ []string) error {
+					s, err := a.Store(ctx)
+					if err != nil {
+						return err
+					}
+					info, err := funding.WithdrawEstimate(ctx, s, period.Get(), "cli", *reason, a.now())
+					if errors.Is(err, funding.ErrEstimateNone) {
+						return &exitError{exitBadInput, err}
+					}
+					if err != nil {
+						return err
+					}
+					if err := s.AppendAudit(ctx, access.Event{At: a.now(), Actor: "cli", Action: "estimate-withdraw", Target: info.ID, Outcome: "ok",
+						Detail: fmt.Sprintf("%s as of %s, hash %s: %s", info.Period, info.AsOf, info.Hash, *reason)}); err != nil {
+						return err
+					}
+					fmt.Fprintf(a.stdout, "withdrew estimate %s of %s (as of %s)\n", info.ID, info.Period, info.AsOf)
+					return nil
+				}
+			},
+		}},
+	}
+}
+
+const estimateHelp = `
+Issues the estimated settlement of December (§21: a year's fees are paid within that year,
+and December cannot be closed before the year ends), per vendor as PDF and CSV marked 预估,
+under DIR/YYYY-12-estimate/vendors/<vendor>.pdf|.csv. As of the analysis date D: December's
+rated lines for the days up to D, each allocated order in service on D extended to 31
+December at its configuration on D and the price in force each day, each metered order at
+its December daily average so far × the days left; each line rounded once; the deduction
+at the rate of the vendor's latest closed month (named on the estimate). Rate December
+first (cloudbill rate --period YYYY-12).
+
+The estimate is frozen with a content hash and issued once: a second one is refused until
+the first is withdrawn ('estimate withdraw', audited). A closed month is refused, and a
+month other than December without --force. When December closes, the difference final −
+estimate per vendor is the true-up 上年12月预估差额, payable in January ('payments show').`
+
+func runEstimate(ctx context.Context, a *app, pr funding.IssueParams, out, fontPath string) error {
+	font, err := statementFont(fontPath)
+	if err != nil {
+		return err
+	}
+	s, err := a.Store(ctx)
+	if err != nil {
+		return err
+	}
+	info, est, findings, err := funding.IssueEstimate(ctx, s, pr)
+	for _, e := range []error{funding.ErrEstimateClosed, funding.ErrEstimateMonth, funding.ErrEstimateAsOf, funding.ErrEstimateIssued, funding.ErrEstimateNotRate} {
+		if errors.Is(err, e) {
+			return &exitError{exitBadInput, err}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.AppendAudit(ctx, access.Event{At: a.now(), Actor: "cli", Action: "estimate-issue", Target: info.ID, Outcome: "ok",
+		Detail: fmt.Sprintf("%s as of %s: %d lines, total %s, hash %s", info.Period, info.AsOf, info.Lines, money.Plain(info.Total), info.Hash)}); err != nil {
+		return err
+	}
+	org, err := s.Org(ctx)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(out, pr.Period.String()+"-estimate", "vendors")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	nets := est.Net()
+	vendors := make([]catalog.VendorID, 0, len(nets))
+	for v := range nets {
+		vendors = append(vendors, v)
+	}
+	sort.Slice(vendors, func(i, j int) bool { return vendors[i] < vendors[j] })
+	for _, v := range vendors {
+		var buf bytes.Buffer
+		if err := est.WriteCSV(&buf, v); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, string(v)+".csv"), buf.Bytes(), 0o644); err != nil {
+			return err
+		}
+		b, err := pdf.Render(font, funding.EstimateDoc(est, org, v, info.IssuedAt))
+		if err != nil {
+			return fmt.Errorf("estimate %s: PDF of %s: %w", pr.Period, v, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, string(v)+".pdf"), b, 0o644); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(a.stdout, "estimate %s of %s as of %s: %d vendors, %d lines, net %s (预估)\n", info.ID, info.Period, info.AsOf, len(vendors), info.Lines, money.Grouped(info.Total))
+	fmt.Fprintf(a.stdout, "content hash %s\nfiles in %s\n", info.Hash, dir)
+	for _, f := range findings {
+		fmt.Fprintf(a.stderr, "warning: %s\n", f)
+	}
+	return nil
+}
