@@ -4,6 +4,7 @@ package chstore_test
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,9 +17,11 @@ import (
 
 	"cloudbill/access"
 	"cloudbill/catalog"
+	"cloudbill/funding"
 	"cloudbill/idle"
 	"cloudbill/internal/calendar"
 	"cloudbill/metering"
+	"cloudbill/metering/pull"
 	"cloudbill/rating"
 	chstore "cloudbill/sql"
 	"cloudbill/sql/chdbtest"
@@ -46,6 +49,17 @@ func TestCurrentClickHouse(t *testing.T) {
 	stmts, err := chstore.SchemaStatements()
 	require.NoError(t, err)
 	require.NoError(t, chdbtest.Setup(s.Database(), stmts), "the migrations on chDB")
+	// and their record, as on the test server
+	rows, err := chtest.Conn(t, s).Query(context.Background(), "SELECT version, name, toUnixTimestamp(applied_at) FROM schema_migrations")
+	require.NoError(t, err)
+	for rows.Next() {
+		var v, at uint32
+		var name string
+		require.NoError(t, rows.Scan(&v, &name, &at))
+		_, err := chdbtest.Query(fmt.Sprintf("INSERT INTO %s.schema_migrations VALUES (%d, '%s', %d)", s.Database(), v, strings.ReplaceAll(name, "'", ""), at), "TSV")
+		require.NoError(t, err)
+	}
+	require.NoError(t, rows.Close())
 	chv, err := chstore.ParseServerVersion(version)
 	require.NoError(t, err)
 	var m *chdbtest.Mirror
@@ -258,6 +272,94 @@ X4,open,2026-10-01,D01,P01,V2,internet,N04,1,vm-4,,
 		Spans: []idle.Span{{From: from, To: to, Quantity: decimal.NewFromInt(4)}}}})
 	require.NoError(t, err)
 	_, err = s.UtilisationP95Rows(ctx, p.Start(), p.End())
+	require.NoError(t, err)
+	// tokens and sessions
+	require.NoError(t, s.PutToken(ctx, access.Token{ID: "tok1", Kind: access.TokenCollector, Vendor: "V1", Hash: "abc", CreatedAt: now, ExpiresAt: now.AddDate(1, 0, 0)}))
+	_, err = s.Token(ctx, "tok1")
+	require.NoError(t, err)
+	_, err = s.Tokens(ctx)
+	require.NoError(t, err)
+	require.NoError(t, s.PutSession(ctx, access.Session{Hash: "sess1", Login: "clerk", CSRF: "c", CreatedAt: now, LastSeen: now, Remote: "127.0.0.1"}))
+	_, err = s.Session(ctx, "sess1")
+	require.NoError(t, err)
+	_, err = s.OpenSessions(ctx, "clerk")
+	require.NoError(t, err)
+
+	// collectors
+	start := time.Date(2026, 11, 30, 20, 0, 0, 0, calendar.Shanghai)
+	require.NoError(t, s.SaveMappings(ctx, []pull.MappingRecord{{Vendor: "V1", Metric: "cpu_util", Query: "avg_over_time(x[1h])",
+		ResourceLabel: "instance", Window: time.Hour, Lateness: time.Minute, Start: start, File: "test.yaml", At: now}}))
+	_, err = s.Mappings(ctx)
+	require.NoError(t, err)
+	var ws []pull.Window
+	for i, st := range []pull.Status{pull.Collected, pull.Partial, pull.Failed} {
+		from := start.Add(time.Duration(i) * time.Hour)
+		ws = append(ws, pull.Window{Vendor: "V1", Metric: "cpu_util", Start: from, End: from.Add(time.Hour), Status: st, Series: 3, Samples: 3, Trigger: "test", At: now})
+	}
+	require.NoError(t, s.RecordWindows(ctx, ws))
+	_, err = s.WindowStates(ctx, "V1", "cpu_util", start, start.Add(24*time.Hour))
+	require.NoError(t, err)
+	_, err = s.WindowRecords(ctx, "V1", "cpu_util", start, start.Add(24*time.Hour))
+	require.NoError(t, err)
+	require.NoError(t, s.RecordIncompleteClose(ctx, p, now, "test", 1, "V1 cpu_util: 1 window failed"))
+
+	// idle cases, evidence, deliveries
+	d := decimal.RequireFromString
+	c := idle.Case{ID: "20261130-D01-vcpu", Department: "D01", Kind: idle.KindVCPU, Reminder: calendar.MustDate("2026-11-30"),
+		Deadline: calendar.MustDate("2026-12-30"), Ratio: d("0.2"), IdleRatio: d("0.5"), Allocated: d("16"), Target: d("10"), Saving: d("240"),
+		Orders: []idle.CaseOrder{{Order: "X4", Resource: "vm-4", Item: "C01", Zone: "extranet", Allocated: d("16"), Recommended: d("10"), Saving: d("240")}},
+		State:  idle.StateOpen, StateOn: calendar.MustDate("2026-11-30")}
+	require.NoError(t, s.SaveCases(ctx, []idle.Case{c}, now))
+	c.State, c.StateOn = idle.StateOverdue, calendar.MustDate("2026-12-31")
+	require.NoError(t, s.SaveStates(ctx, []idle.Case{c}, now.Add(time.Hour)))
+	require.NoError(t, s.SaveEvidence(ctx, []idle.Evidence{{Case: c.ID, Analysis: c.Reminder,
+		Group: idle.Group{Department: "D01", Kind: idle.KindVCPU, Ratio: c.Ratio, Counted: 1, Allocated: d("16"), Used: d("1.2"), IdleRatio: c.IdleRatio, Over: true, Saving: d("240")}}}, now))
+	_, err = s.Evidence(ctx, c.ID)
+	require.NoError(t, err)
+	require.NoError(t, s.SaveDelivery(ctx, idle.Delivery{Case: c.ID, Seq: 1, Event: "open", URL: "https://example.invalid/hook", Attempt: 1, At: now, StatusCode: 500, Outcome: "failed", Error: "500"}))
+	_, err = s.Deliveries(ctx, c.ID)
+	require.NoError(t, err)
+	_, err = s.Cases(ctx)
+	require.NoError(t, err)
+	_, err = s.PendingDeliveries(ctx)
+	require.NoError(t, err)
+
+	// invoice uploads, budgets
+	require.NoError(t, s.InsertInvoiceUpload(ctx, chstore.InvoiceUpload{ID: "feedface", Vendor: "V1", Period: p, UploadedAt: now, UploadedBy: "bureau",
+		FileName: "x.csv", Summary: "{}", Claimed: d("98765.43"), Ours: decimal.Zero, Difference: decimal.Zero}))
+	_, err = s.InvoiceUploads(ctx, "V1")
+	require.NoError(t, err)
+	_, _, err = s.InvoiceUploadOf(ctx, "feedface")
+	require.NoError(t, err)
+	_, err = funding.ImportBudgets(ctx, s, file("budgets.csv", "project_id,year,amount\nP01,2026,100000\nP03,2026,2000\n"), now)
+	require.NoError(t, err)
+	_, err = s.Budgets(ctx)
+	require.NoError(t, err)
+	_, err = s.BudgetHistory(ctx)
+	require.NoError(t, err)
+	_, err = s.YearRuns(ctx, 2026)
+	require.NoError(t, err)
+	_, err = s.YearLineSums(ctx, 2026)
+	require.NoError(t, err)
+	_, err = s.MeteredDays(ctx, calendar.MustDate("2026-11-01"), calendar.MustDate("2026-11-30"))
+	require.NoError(t, err)
+	_, err = s.BudgetWarnings(ctx, 2026)
+	require.NoError(t, err)
+
+	// the store's own look at its tables (status, backup)
+	_, err = s.Acceptances(ctx, p)
+	require.NoError(t, err)
+	_, err = s.IssueFiles(ctx, p, "")
+	require.NoError(t, err)
+	_, err = s.ActiveParts(ctx, "rated_lines")
+	require.NoError(t, err)
+	_, err = s.RunningMerges(ctx)
+	require.NoError(t, err)
+	_, err = s.Tables(ctx)
+	require.NoError(t, err)
+	_, err = s.Migrations(ctx)
+	require.NoError(t, err)
+	_, err = s.Count(ctx, "order_events")
 	require.NoError(t, err)
 	for _, table := range []string{"usage_samples", "rated_lines"} {
 		_, err = s.RowCount(ctx, table)

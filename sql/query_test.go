@@ -129,10 +129,10 @@ ORDER BY period, kind, department_id, vendor_id, category, project_id`,
 				runs: []string{"r"}}.toSQL,
 			wantSQL: `SELECT order_id, project_id, date, sum(amount)
 FROM rated_days
-WHERE kind = 'metered' AND date >= ? AND date <= ? AND has(?, run_id)
+WHERE kind = 'metered' AND date >= toDate(?) AND date <= toDate(?) AND has(?, run_id)
 GROUP BY order_id, project_id, date
 ORDER BY order_id, date`,
-			wantArgs: []any{chDate(calendar.MustDate("2026-09-01")), chDate(calendar.MustDate("2026-11-29")), []string{"r"}},
+			wantArgs: []any{"2026-09-01", "2026-11-29", []string{"r"}},
 		},
 		{
 			name:  "a year's budget warnings",
