@@ -179,12 +179,12 @@ func fill(pattern string, dep catalog.DepartmentID, ven catalog.VendorID, upload
 		obj = "operations"
 	case strings.HasPrefix(pattern, "/audit"):
 		obj = "audit"
-	case pattern == "/idle":
+	case pattern == "/idle" || pattern == "/api/v1/idle/cases":
 		obj = "idle" // departments: their own cases only; vendors: refused
 	case pattern == "/budgets" || pattern == "/api/v1/budgets":
 		path += "?year=" + p[:4]
 		obj = "budgets" // departments: their own projects only; vendors: refused
-	case pattern == "/idle/overdue.csv" || strings.HasPrefix(pattern, "/collection/"):
+	case pattern == "/idle/overdue.csv" || strings.HasPrefix(pattern, "/collection/") || strings.HasPrefix(pattern, "/api/v1/collection/"):
 		obj = "district"
 	case pattern == "/idle/{case}":
 		obj = "department"
@@ -339,8 +339,9 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, p := range []string{
 		"/departments/NO-SUCH/" + period.String(),
-		"/departments/" + string(f.depID) + "/" + period.String() + "?u=999&p=0",
-		"/departments/" + string(f.depID) + "/" + period.String() + "?u=0&p=-1",
+		"/departments/" + string(f.depID) + "/" + period.String() + "?unit=NO-SUCH&project=-",
+		"/departments/" + string(f.depID) + "/" + period.String() + "?unit=" + string(f.depID) + "&project=NO-SUCH",
+		"/departments/" + string(f.depID) + "/" + period.String() + "?unit=" + string(f.depID) + "&project=-&order=-&vendor=NO-SUCH",
 		"/vendors/NO-SUCH/" + period.String(),
 		"/api/v1/statements/2019-01/summary.csv",
 	} {

@@ -10,10 +10,16 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"cloudbill/access"
 	"cloudbill/catalog"
+	"cloudbill/glossary"
+	"cloudbill/idle"
+	"cloudbill/internal/money"
 	"cloudbill/invoicing"
 	"cloudbill/invoicing/breakdown"
+	"cloudbill/metering/pull"
 )
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -25,8 +31,36 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
+// apiError is every API error: a machine-readable code and a Chinese message.
+type apiError struct {
+	Code  string `json:"code"`
+	Error string `json:"error"`
+}
+
+// errorCodes are the codes of the statuses answered without a more specific one.
+var errorCodes = map[int]string{
+	http.StatusBadRequest:            "bad_request",
+	http.StatusUnauthorized:          "unauthenticated",
+	http.StatusForbidden:             "forbidden",
+	http.StatusNotFound:              "not_found",
+	http.StatusMethodNotAllowed:      "method_not_allowed",
+	http.StatusRequestEntityTooLarge: "too_large",
+	http.StatusTooManyRequests:       "too_many_requests",
+	http.StatusInternalServerError:   "unavailable",
+	http.StatusServiceUnavailable:    "unavailable",
+}
+
+// writeJSONError answers {"code", "error"}: code names the case for programs (one of
+// errorCodes, or a more specific one such as not_rated), msg says it in Chinese.
 func writeJSONError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg})
+	writeJSONCode(w, status, errorCodes[status], msg)
+}
+
+func writeJSONCode(w http.ResponseWriter, status int, code, msg string) {
+	if code == "" {
+		code = "error"
+	}
+	writeJSON(w, status, apiError{Code: code, Error: msg})
 }
 
 func randomToken() string {
@@ -71,7 +105,7 @@ type apiPeriod struct {
 func (s *Server) apiPeriods(w http.ResponseWriter, r *http.Request, c *call) {
 	ms, err := s.monthStates(r.Context())
 	if err != nil {
-		s.fail(w, r, apiRoute, 500, "unavailable", err)
+		s.fail(w, r, apiRoute, 500, "服务暂不可用", err)
 		return
 	}
 	out := []apiPeriod{}
@@ -96,14 +130,120 @@ func (s *Server) apiPeriods(w http.ResponseWriter, r *http.Request, c *call) {
 	writeJSON(w, 200, out)
 }
 
-// apiLine is one breakdown line with where it sits in the tree.
+// apiLine is one breakdown line, flat, with the ids and names of where it sits: the
+// tree of units, projects and orders carries totals only, so nothing is said twice.
 type apiLine struct {
-	Unit     string `json:"department_id"`
-	Project  string `json:"project_id"`
-	Category string `json:"category"`
-	Order    string `json:"order_id"`
-	Vendor   string `json:"vendor_id"`
-	breakdown.Line
+	ID           string   `json:"line_id"`
+	Unit         string   `json:"department_id"`
+	Project      string   `json:"project_id"`
+	ProjectName  string   `json:"project_name"`
+	Category     string   `json:"category"`
+	CategoryName string   `json:"category_name"`
+	Order        string   `json:"order_id"`
+	Vendor       string   `json:"vendor_id"`
+	VendorName   string   `json:"vendor_name"`
+	Item         string   `json:"item_code"`
+	ItemName     string   `json:"item_name"`
+	ItemUnit     string   `json:"unit"`
+	Kind         string   `json:"kind"`
+	KindName     string   `json:"kind_name"`
+	Zone         string   `json:"zone"`
+	ZoneName     string   `json:"zone_name"`
+	Mode         string   `json:"mode"`
+	From         string   `json:"from"`
+	To           string   `json:"to"`
+	Days         int      `json:"days"`
+	DaysInMonth  int      `json:"days_in_month"`
+	Quantity     string   `json:"quantity"`
+	UnitPrice    string   `json:"unit_price"`
+	Amount       string   `json:"amount"`
+	Corrects     string   `json:"corrects,omitempty"`
+	Explanation  string   `json:"explanation"`
+	URL          string   `json:"url"`
+	Daily        []apiDay `json:"daily,omitempty"`
+}
+
+// apiDay is an unrounded daily amount at a fixed scale (DayScale decimals).
+type apiDay struct {
+	Date   string `json:"date"`
+	Amount string `json:"amount"`
+}
+
+// DayScale is the number of decimals of the API's unrounded daily amounts.
+const DayScale = 8
+
+type apiOrder struct {
+	ID         string `json:"order_id"`
+	Vendor     string `json:"vendor_id"`
+	VendorName string `json:"vendor_name"`
+	Total      string `json:"total"`
+}
+
+type apiProject struct {
+	ID           string     `json:"project_id"`
+	Name         string     `json:"name"`
+	Category     string     `json:"category"`
+	CategoryName string     `json:"category_name"`
+	Total        string     `json:"total"`
+	Orders       []apiOrder `json:"orders"`
+}
+
+type apiUnit struct {
+	ID       string       `json:"department_id"`
+	Name     string       `json:"name"`
+	Parent   string       `json:"parent_id,omitempty"`
+	Total    string       `json:"total"`
+	Projects []apiProject `json:"projects"`
+}
+
+type apiBreakdownAnswer struct {
+	Period      string    `json:"period"`
+	Department  string    `json:"department_id"`
+	Name        string    `json:"department_name"`
+	Status      string    `json:"status"`
+	StatusName  string    `json:"status_name"`
+	Through     string    `json:"through"`
+	MonthToDate bool      `json:"month_to_date"`
+	RunID       string    `json:"run_id"`
+	Total       string    `json:"total"`
+	Units       []apiUnit `json:"units"`
+	Lines       []apiLine `json:"lines"`
+}
+
+// quantity prints a quantity as stored, "" when zero on a line without one.
+func quantity(d decimal.Decimal) string { return d.String() }
+
+// breakdownAnswer is a breakdown report as the API answers it.
+func breakdownAnswer(rep breakdown.Report, base string) apiBreakdownAnswer {
+	out := apiBreakdownAnswer{Period: rep.Period, Department: rep.Department, Name: rep.Name, Status: rep.Status,
+		StatusName: glossary.Name(glossary.Statuses, rep.Status), Through: rep.Through, MonthToDate: rep.MonthToDate,
+		RunID: rep.RunID, Total: money.Plain(rep.Total.Decimal), Units: []apiUnit{}, Lines: []apiLine{}}
+	for _, u := range rep.Units {
+		au := apiUnit{ID: u.ID, Name: u.Name, Parent: u.Parent, Total: money.Plain(u.Total.Decimal), Projects: []apiProject{}}
+		for _, pr := range u.Projects {
+			ap := apiProject{ID: pr.ID, Name: pr.Name, Category: pr.Category, CategoryName: pr.CategoryName,
+				Total: money.Plain(pr.Total.Decimal), Orders: []apiOrder{}}
+			for _, o := range pr.Orders {
+				ap.Orders = append(ap.Orders, apiOrder{o.ID, o.Vendor, o.VendorName, money.Plain(o.Total.Decimal)})
+				for _, l := range o.Lines {
+					al := apiLine{ID: l.ID, Unit: u.ID, Project: pr.ID, ProjectName: pr.Name, Category: pr.Category,
+						CategoryName: pr.CategoryName, Order: o.ID, Vendor: o.Vendor, VendorName: o.VendorName,
+						Item: l.Item, ItemName: l.ItemName, ItemUnit: l.Unit, Kind: l.Kind, KindName: l.KindName,
+						Zone: l.Zone, ZoneName: l.ZoneName, Mode: l.Mode, From: l.From, To: l.To, Days: l.Days,
+						DaysInMonth: l.DaysInMonth, Quantity: quantity(l.Quantity), UnitPrice: glossary.Price(l.UnitPrice),
+						Amount: money.Plain(l.Amount.Decimal), Corrects: l.Corrects, Explanation: l.Explanation,
+						URL: drillURL(base, u.ID, pr.ID, o.ID, o.Vendor, l.ID)}
+					for _, d := range l.Daily {
+						al.Daily = append(al.Daily, apiDay{d.Date, d.Amount.StringFixed(DayScale)})
+					}
+					out.Lines = append(out.Lines, al)
+				}
+			}
+			au.Projects = append(au.Projects, ap)
+		}
+		out.Units = append(out.Units, au)
+	}
+	return out
 }
 
 // GET /api/v1/breakdown?period=YYYY-MM&department=ID
@@ -112,37 +252,24 @@ func (s *Server) apiBreakdown(w http.ResponseWriter, r *http.Request, c *call) {
 	p, _ := parsePeriod(q.Get("period"))
 	dep := catalog.DepartmentID(q.Get("department"))
 	if _, ok := c.org.Departments[dep]; !ok {
-		writeJSONError(w, http.StatusNotFound, "unknown department")
+		writeJSONCode(w, http.StatusNotFound, "unknown_department", "没有这个部门。")
 		return
 	}
 	md, err := s.monthLines(r.Context(), p)
 	if errors.Is(err, errNotRated) {
-		writeJSONError(w, http.StatusNotFound, p.String()+" is not rated")
+		writeJSONCode(w, http.StatusNotFound, "not_rated", p.String()+" 尚未计费。")
 		return
 	}
 	if err != nil {
-		s.fail(w, r, apiRoute, 500, "unavailable", err)
+		s.fail(w, r, apiRoute, 500, "服务暂不可用", err)
 		return
 	}
 	rep, err := s.breakdownOf(r.Context(), md, dep)
 	if err != nil {
-		s.fail(w, r, apiRoute, 500, "unavailable", err)
+		s.fail(w, r, apiRoute, 500, "服务暂不可用", err)
 		return
 	}
-	lines := []apiLine{}
-	for _, u := range rep.Units {
-		for _, pr := range u.Projects {
-			for _, o := range pr.Orders {
-				for _, l := range o.Lines {
-					lines = append(lines, apiLine{u.ID, pr.ID, pr.Category, o.ID, o.Vendor, l})
-				}
-			}
-		}
-	}
-	writeJSON(w, 200, struct {
-		breakdown.Report
-		Lines []apiLine `json:"lines"`
-	}{rep, lines})
+	writeJSON(w, 200, breakdownAnswer(rep, "/departments/"+esc(string(dep))+"/"+p.String()))
 }
 
 // GET /api/v1/statements/{period}/departments|vendors/{file}, /{period}/summary.pdf|csv:
@@ -154,13 +281,13 @@ func (s *Server) apiStatementFile(w http.ResponseWriter, r *http.Request, c *cal
 	switch {
 	case pathHas(r, "/departments/"):
 		if _, ok := c.org.Departments[catalog.DepartmentID(id)]; !ok {
-			writeJSONError(w, http.StatusNotFound, "unknown department")
+			writeJSONCode(w, http.StatusNotFound, "unknown_department", "没有这个部门。")
 			return
 		}
 		rel = "departments/" + invoicing.FileName(id) + "." + ext
 	case pathHas(r, "/vendors/"):
 		if _, ok := c.org.Vendors[catalog.VendorID(id)]; !ok {
-			writeJSONError(w, http.StatusNotFound, "unknown vendor")
+			writeJSONCode(w, http.StatusNotFound, "unknown_vendor", "没有这个服务商。")
 			return
 		}
 		rel = "vendors/" + invoicing.FileName(id) + "." + ext
@@ -169,11 +296,11 @@ func (s *Server) apiStatementFile(w http.ResponseWriter, r *http.Request, c *cal
 	}
 	body, is, ok, err := s.cfg.Store.ArchivedFileOf(r.Context(), p, rel)
 	if err != nil {
-		s.fail(w, r, apiRoute, 500, "unavailable", err)
+		s.fail(w, r, apiRoute, 500, "服务暂不可用", err)
 		return
 	}
 	if !ok {
-		writeJSONError(w, http.StatusNotFound, "no statement issued for "+p.String()+": "+rel)
+		writeJSONCode(w, http.StatusNotFound, "not_issued", p.String()+" 尚未出具结算单："+rel)
 		return
 	}
 	state := "provisional"
@@ -211,4 +338,96 @@ func sanitizeName(rel string) string {
 		}
 	}
 	return string(b)
+}
+
+type apiCase struct {
+	ID             string `json:"case_id"`
+	Department     string `json:"department_id"`
+	DepartmentName string `json:"department_name"`
+	Kind           string `json:"kind"`
+	KindName       string `json:"kind_name"`
+	State          string `json:"state"`
+	StateName      string `json:"state_name"`
+	StateOn        string `json:"state_on"`
+	Reminder       string `json:"reminder"`
+	Deadline       string `json:"deadline"`
+	IdleRatio      string `json:"idle_ratio"`
+	Allocated      string `json:"allocated"`
+	Target         string `json:"target"`
+	MonthlySaving  string `json:"monthly_saving"`
+	URL            string `json:"url"`
+}
+
+// GET /api/v1/idle/cases?state=open|overdue|resolved: the idle cases of the departments
+// the caller may view (as /idle), newest reminder first.
+func (s *Server) apiIdleCases(w http.ResponseWriter, r *http.Request, c *call) {
+	state := r.URL.Query().Get("state")
+	switch idle.State(state) {
+	case "", idle.StateOpen, idle.StateOverdue, idle.StateResolved:
+	default:
+		writeJSONCode(w, http.StatusBadRequest, "bad_state", "state 只能是 open、overdue 或 resolved。")
+		return
+	}
+	cases, err := s.cfg.Store.Cases(r.Context())
+	if err != nil {
+		s.fail(w, r, apiRoute, 500, "服务暂不可用", err)
+		return
+	}
+	parents := access.OrgParents(c.org)
+	vis := idle.Visible(cases, func(d catalog.DepartmentID) bool { return c.id.May(access.View, access.Department(d), parents) == nil })
+	out := []apiCase{}
+	for _, cs := range vis {
+		if state != "" && string(cs.State) != state {
+			continue
+		}
+		out = append(out, apiCase{ID: string(cs.ID), Department: string(cs.Department), DepartmentName: s.deptName(c, cs.Department),
+			Kind: string(cs.Kind), KindName: kindLabel(cs.Kind), State: string(cs.State), StateName: caseStateZh(cs.State),
+			StateOn: cs.StateOn.String(), Reminder: cs.Reminder.String(), Deadline: cs.Deadline.String(),
+			IdleRatio: cs.IdleRatio.StringFixed(4), Allocated: cs.Allocated.String(), Target: cs.Target.String(),
+			MonthlySaving: money.Plain(cs.Saving), URL: "/idle/" + esc(string(cs.ID))})
+	}
+	writeJSON(w, 200, map[string]any{"cases": out})
+}
+
+type apiCollection struct {
+	Vendor     string     `json:"vendor_id"`
+	VendorName string     `json:"vendor_name"`
+	Metric     string     `json:"metric"`
+	Window     string     `json:"window"`
+	Expected   int        `json:"expected"`
+	Collected  int        `json:"collected"`
+	Partial    int        `json:"partial"`
+	Failed     int        `json:"failed"`
+	Missing    int        `json:"missing"`
+	Complete   bool       `json:"complete"`
+	Gaps       [][]string `json:"missing_ranges"`
+}
+
+// GET /api/v1/collection/{period} (district) and /api/v1/vendors/{vendor}/collection/{period}:
+// collection completeness as JSON (as the pages).
+func (s *Server) apiCollection(w http.ResponseWriter, r *http.Request, c *call) {
+	p, _ := parsePeriod(r.PathValue("period"))
+	now := s.now()
+	sts, err := pull.Completeness(r.Context(), s.cfg.Store, p, now, r.PathValue("vendor"))
+	if err != nil {
+		s.fail(w, r, apiRoute, 500, "服务暂不可用", err)
+		return
+	}
+	out := []apiCollection{}
+	missing := 0
+	for _, st := range sts {
+		name := st.Vendor
+		if v, ok := c.org.Vendors[catalog.VendorID(st.Vendor)]; ok {
+			name = v.Name
+		}
+		ac := apiCollection{Vendor: st.Vendor, VendorName: name, Metric: st.Metric, Window: st.Window.String(),
+			Expected: st.Expected, Collected: st.Collected, Partial: st.Partial, Failed: st.Failed, Missing: st.Missing,
+			Complete: st.Complete(), Gaps: [][]string{}}
+		for _, g := range st.MissingRanges {
+			ac.Gaps = append(ac.Gaps, []string{g.From.UTC().Format(time.RFC3339), g.To.UTC().Format(time.RFC3339)})
+		}
+		missing += st.Missing
+		out = append(out, ac)
+	}
+	writeJSON(w, 200, map[string]any{"period": p.String(), "as_of": now.UTC().Format(time.RFC3339), "missing": missing, "mappings": out})
 }

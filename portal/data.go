@@ -124,6 +124,8 @@ type monthData struct {
 	linesErr  error
 	lines     []rating.Line
 	org       catalog.Org
+	catalog   catalog.Catalog
+	deds      []rating.VendorDeduction
 	stOnce    sync.Once
 	stErr     error
 	st        invoicing.Statements
@@ -188,6 +190,12 @@ func (s *Server) monthLines(ctx context.Context, p calendar.Period) (*monthData,
 	md.linesOnce.Do(func() {
 		ctx := context.WithoutCancel(ctx)
 		if md.org, md.linesErr = s.cfg.Store.Org(ctx); md.linesErr != nil {
+			return
+		}
+		if md.catalog, md.linesErr = s.cfg.Store.Catalog(ctx); md.linesErr != nil {
+			return
+		}
+		if md.deds, md.linesErr = s.cfg.Store.VendorDeductions(ctx, p); md.linesErr != nil {
 			return
 		}
 		md.lines, md.linesErr = s.cfg.Store.RatedLines(ctx, p)
@@ -259,7 +267,7 @@ func (s *Server) breakdownOf(ctx context.Context, md *monthData, dep catalog.Dep
 	md.mu.Unlock()
 	dr.once.Do(func() {
 		p := md.key.period
-		in := breakdown.Input{Period: p, Department: dep, Org: md.org, Lines: md.lines,
+		in := breakdown.Input{Period: p, Department: dep, Org: md.org, Catalog: md.catalog, Deductions: md.deds, Lines: md.lines,
 			Closed: md.key.closed, RunID: md.key.run, Today: p.Last()}
 		in.Days, dr.err = s.cfg.Store.DailyAmountsOf(context.WithoutCancel(ctx), p, md.key.run, breakdown.Units(in.Org, dep))
 		if dr.err != nil {

@@ -7,7 +7,6 @@ package portal
 
 import (
 	"bytes"
-	"cloudbill/glossary"
 	"net/http"
 	"strings"
 	"time"
@@ -16,6 +15,7 @@ import (
 
 	"cloudbill/access"
 	"cloudbill/catalog"
+	"cloudbill/glossary"
 	"cloudbill/idle"
 	"cloudbill/internal/calendar"
 )

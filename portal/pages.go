@@ -15,7 +15,6 @@ import (
 	neturl "net/url"
 	"path"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -575,14 +574,43 @@ type drillData struct {
 	Crumbs                                    []navItem
 	Level                                     string // department, project, order, item
 	Units                                     []breakdown.Unit
-	UnitIdx, ProjIdx, OrderIdx, LineIdx       int
 	Unit                                      *breakdown.Unit
 	Project                                   *breakdown.Project
 	Order                                     *breakdown.Order
 	Line                                      *breakdown.Line
-	LineTotal                                 decimal.Decimal
-	Prev, Next                                string
-	StatementPDF, StatementCSV                string
+	// Links to the projects of Units (by unit and project id), the orders of Project
+	// and the lines of Order: stable ids, never row positions.
+	ProjectLinks               map[string]string
+	OrderLinks                 []string
+	LineLinks                  []string
+	LineTotal                  decimal.Decimal
+	Prev, Next                 string
+	StatementPDF, StatementCSV string
+}
+
+// noID stands in a drill-down URL for an empty id (deductions have no project or work
+// order).
+const noID = "-"
+
+func idParam(id string) string {
+	if id == "" {
+		return noID
+	}
+	return id
+}
+
+// drillURL is the drill-down link of a unit's project, order (of a vendor) and line, each
+// by its id; empty trailing parts are left out.
+func drillURL(base string, parts ...string) string {
+	names := []string{"unit", "project", "order", "vendor", "line"}
+	var b strings.Builder
+	for i, v := range parts {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(names[i] + "=" + neturl.QueryEscape(idParam(v)))
+	}
+	return base + "?" + b.String()
 }
 
 func (s *Server) drillPage(w http.ResponseWriter, r *http.Request, c *call) {
@@ -610,72 +638,108 @@ func (s *Server) drillPage(w http.ResponseWriter, r *http.Request, c *call) {
 	base := "/departments/" + esc(string(dep)) + "/" + p.String()
 	d := drillData{Period: p.String(), Department: rep.Department, Name: rep.Name, Status: rep.Status, Through: rep.Through,
 		Final: rep.Status == "closed", Total: rep.Total.Decimal, Base: base, Level: "department", Units: rep.Units,
-		UnitIdx: -1, ProjIdx: -1, OrderIdx: -1, LineIdx: -1,
-		Prev: "/departments/" + esc(string(dep)) + "/" + p.Prev().String(), Next: "/departments/" + esc(string(dep)) + "/" + p.Next().String(),
+		ProjectLinks: map[string]string{},
+		Prev:         "/departments/" + esc(string(dep)) + "/" + p.Prev().String(), Next: "/departments/" + esc(string(dep)) + "/" + p.Next().String(),
 		StatementPDF: "/api/v1/statements/" + p.String() + "/departments/" + esc(invoicing.FileName(string(dep))) + ".pdf",
 		StatementCSV: "/api/v1/statements/" + p.String() + "/departments/" + esc(invoicing.FileName(string(dep))) + ".csv"}
+	for _, u := range rep.Units {
+		for _, pr := range u.Projects {
+			d.ProjectLinks[u.ID+"/"+pr.ID] = drillURL(base, u.ID, pr.ID)
+		}
+	}
 	d.Crumbs = []navItem{{rep.Name + "（" + rep.Department + "）", base}}
 	q := r.URL.Query()
-	idx := func(name string, n int) (int, bool, error) {
+	want := func(name string) (string, bool) {
+		if !q.Has(name) {
+			return "", false
+		}
 		v := q.Get(name)
-		if v == "" {
-			return -1, false, nil
+		if v == noID {
+			v = ""
 		}
-		i, err := strconv.Atoi(v)
-		if err != nil || i < 0 || i >= n {
-			return -1, false, badInput("%s=%q out of range", name, truncate(v))
-		}
-		return i, true, nil
+		return v, true
 	}
-	bad := func(err error) {
-		s.fail(w, r, Route{}, http.StatusNotFound, "没有这一项："+strings.TrimPrefix(err.Error(), "bad request: "), nil)
+	missing := func(what string, v string) {
+		s.fail(w, r, Route{}, http.StatusNotFound, "没有这一项："+what+" "+truncate(v)+"（该月重新计费后可能已不存在）。", nil)
 	}
-	u, okU, err := idx("u", len(rep.Units))
-	if err != nil {
-		bad(err)
+	uid, okU := want("unit")
+	if !okU {
+		s.render(w, c, 200, "drill", "费用明细 "+rep.Name+" "+p.String(), d)
 		return
 	}
-	if okU {
-		unit := &rep.Units[u]
-		pi, okP, err := idx("p", len(unit.Projects))
-		if err != nil {
-			bad(err)
+	var unit *breakdown.Unit
+	for i := range rep.Units {
+		if rep.Units[i].ID == uid {
+			unit = &rep.Units[i]
+		}
+	}
+	if unit == nil {
+		missing("单位", uid)
+		return
+	}
+	pid, _ := want("project")
+	var pr *breakdown.Project
+	for i := range unit.Projects {
+		if unit.Projects[i].ID == pid {
+			pr = &unit.Projects[i]
+		}
+	}
+	if pr == nil {
+		missing("项目", pid)
+		return
+	}
+	d.Unit, d.Project, d.Level = unit, pr, "project"
+	label := pr.Name
+	if pr.ID == "" {
+		label = glossary.NoProject
+	}
+	d.Crumbs = append(d.Crumbs, navItem{unit.Name + " · " + label, drillURL(base, unit.ID, pr.ID)})
+	for _, o := range pr.Orders {
+		d.OrderLinks = append(d.OrderLinks, drillURL(base, unit.ID, pr.ID, o.ID, o.Vendor))
+	}
+	oid, okO := want("order")
+	if okO {
+		vid, _ := want("vendor")
+		var o *breakdown.Order
+		for i := range pr.Orders {
+			if pr.Orders[i].ID == oid && pr.Orders[i].Vendor == vid {
+				o = &pr.Orders[i]
+			}
+		}
+		if o == nil {
+			missing("工单", oid)
 			return
 		}
-		if !okP {
-			bad(badInput("p missing"))
-			return
+		d.Order, d.Level = o, "order"
+		orderLabel := "工单 " + o.ID
+		if o.ID == "" {
+			orderLabel = o.VendorName + " " + glossary.NoProject
 		}
-		pr := &unit.Projects[pi]
-		d.Unit, d.Project, d.UnitIdx, d.ProjIdx, d.Level = unit, pr, u, pi, "project"
-		label := pr.Name
-		if pr.ID == "" {
-			label = glossary.NoProject
+		d.Crumbs = append(d.Crumbs, navItem{orderLabel, drillURL(base, unit.ID, pr.ID, o.ID, o.Vendor)})
+		for _, l := range o.Lines {
+			d.LineLinks = append(d.LineLinks, drillURL(base, unit.ID, pr.ID, o.ID, o.Vendor, l.ID))
 		}
-		d.Crumbs = append(d.Crumbs, navItem{unit.Name + " · " + label, fmt.Sprintf("%s?u=%d&p=%d", base, u, pi)})
-		oi, okO, err := idx("o", len(pr.Orders))
-		if err != nil {
-			bad(err)
-			return
-		}
-		if okO {
-			o := &pr.Orders[oi]
-			d.Order, d.OrderIdx, d.Level = o, oi, "order"
-			d.Crumbs = append(d.Crumbs, navItem{"工单 " + o.ID, fmt.Sprintf("%s?u=%d&p=%d&o=%d", base, u, pi, oi)})
-			li, okL, err := idx("l", len(o.Lines))
-			if err != nil {
-				bad(err)
+		if lid, okL := want("line"); okL {
+			var l *breakdown.Line
+			for i := range o.Lines {
+				if o.Lines[i].ID == lid {
+					l = &o.Lines[i]
+				}
+			}
+			if l == nil {
+				missing("明细行", lid)
 				return
 			}
-			if okL {
-				l := &o.Lines[li]
-				d.Line, d.LineIdx, d.Level = l, li, "item"
-				d.LineTotal = decimal.Zero
-				for _, dd := range l.Daily {
-					d.LineTotal = d.LineTotal.Add(dd.Amount)
-				}
-				d.Crumbs = append(d.Crumbs, navItem{"项目 " + l.Item + " " + l.From + "–" + l.To, fmt.Sprintf("%s?u=%d&p=%d&o=%d&l=%d", base, u, pi, oi, li)})
+			d.Line, d.Level = l, "item"
+			d.LineTotal = decimal.Zero
+			for _, dd := range l.Daily {
+				d.LineTotal = d.LineTotal.Add(dd.Amount)
 			}
+			name := l.ItemName
+			if name == "" {
+				name = l.KindName
+			}
+			d.Crumbs = append(d.Crumbs, navItem{name + " " + l.From + "–" + l.To, drillURL(base, unit.ID, pr.ID, o.ID, o.Vendor, l.ID)})
 		}
 	}
 	s.render(w, c, 200, "drill", "费用明细 "+rep.Name+" "+p.String(), d)

@@ -273,7 +273,7 @@ func (s *Server) csrfOK(r *http.Request, se access.Session) bool {
 
 func (s *Server) unauthenticated(w http.ResponseWriter, r *http.Request, rt Route) {
 	if rt.API || r.Method != http.MethodGet {
-		writeJSONError(w, http.StatusUnauthorized, "not signed in, session expired, or token not valid")
+		writeJSONError(w, http.StatusUnauthorized, "未登录、会话已过期或访问令牌无效。")
 		return
 	}
 	http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)

@@ -52,6 +52,9 @@ func (s *Server) Routes() []Route {
 		{Method: "GET", Pattern: "/api/v1/statements/{period}/departments/{file}", API: true, Rule: statementRule(access.ObjDepartment), handle: s.apiStatementFile},
 		{Method: "GET", Pattern: "/api/v1/statements/{period}/vendors/{file}", API: true, Rule: statementRule(access.ObjVendor), handle: s.apiStatementFile},
 		{Method: "GET", Pattern: "/api/v1/statements/{period}/{file}", API: true, Rule: statementRule(access.ObjDistrict), handle: s.apiStatementFile},
+		{Method: "GET", Pattern: "/api/v1/idle/cases", API: true, Rule: fixed(access.View, access.Idle), handle: s.apiIdleCases},
+		{Method: "GET", Pattern: "/api/v1/collection/{period}", API: true, Rule: withPeriod(access.View, access.District), handle: s.apiCollection},
+		{Method: "GET", Pattern: "/api/v1/vendors/{vendor}/collection/{period}", API: true, Rule: vendorCollectionRule, handle: s.apiCollection},
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"cloudbill/fixture/gen"
 	"cloudbill/invoicing/breakdown"
 	"cloudbill/portal"
+	"cloudbill/rating"
 	"cloudbill/sql/chbench"
 )
 
@@ -129,7 +130,14 @@ func benchPortal(ctx context.Context) error {
 		return err
 	}
 	first := time.Since(t1)
-	levels := []string{drill, drill + "?u=0&p=0", drill + "?u=0&p=0&o=0", drill + "?u=0&p=0&o=0&l=0"}
+	// the drill levels of the department's first line, by stable ids (the API's url)
+	api := "/api/v1/breakdown?period=" + p.String() + "&department=" + url.QueryEscape(string(largest))
+	body, err := c.body(api)
+	if err != nil {
+		return err
+	}
+	levels := drillLevels(drill, firstLine(org, lines, largest))
+	fmt.Printf("JSON breakdown of the largest department %s: %d bytes\n", largest, len(body))
 	var times []time.Duration
 	for i := 0; i < 50; i++ {
 		for _, l := range levels {
@@ -164,8 +172,9 @@ func benchPortal(ctx context.Context) error {
 		if role == access.RoleFinance {
 			paths = append(paths, []string{"/", "/months", "/statements/" + p.String(), "/api/v1/periods", "/departments/" + url.PathEscape(string(tops[i])) + "/" + p.String()})
 		} else {
-			d := "/departments/" + url.PathEscape(string(dep)) + "/" + p.String()
-			paths = append(paths, []string{"/", d, d + "?u=0&p=0", d + "?u=0&p=0&o=0", "/api/v1/breakdown?period=" + p.String() + "&department=" + url.QueryEscape(string(dep))})
+			api := "/api/v1/breakdown?period=" + p.String() + "&department=" + url.QueryEscape(string(dep))
+			lv := drillLevels("/departments/"+url.PathEscape(string(dep))+"/"+p.String(), firstLine(org, lines, dep))
+			paths = append(paths, []string{"/", lv[0], lv[1], lv[2], api})
 		}
 	}
 	for round, what := range []string{"first round: each department's figures loaded on its first view", "second round: figures cached"} {
@@ -243,6 +252,52 @@ func benchSignIn(base, login, pw string) (*benchClient, error) {
 }
 
 // fetch GETs a path and returns the time to the whole answer; not 200 is an error.
+// firstLine is the first rated charge line of department dep or its units.
+func firstLine(org catalog.Org, lines []rating.Line, dep catalog.DepartmentID) rating.Line {
+	units := map[catalog.DepartmentID]bool{}
+	for _, u := range breakdown.Units(org, dep) {
+		units[u] = true
+	}
+	for _, l := range lines {
+		if units[l.Department] && l.Kind == rating.KindCharge {
+			return l
+		}
+	}
+	return rating.Line{}
+}
+
+// drillLevels are the four drill-down pages of line l under the department page d: the
+// department, the line's project, its work order and the line, each by id (as the
+// portal links them).
+func drillLevels(d string, l rating.Line) []string {
+	id := func(s string) string {
+		if s == "" {
+			return "-"
+		}
+		return url.QueryEscape(s)
+	}
+	pr := d + "?unit=" + id(string(l.Department)) + "&project=" + id(string(l.Project))
+	o := pr + "&order=" + id(string(l.Order)) + "&vendor=" + id(string(l.Vendor))
+	return []string{d, pr, o, o + "&line=" + breakdown.LineID(l)}
+}
+
+// body is the answer to GET path.
+func (c *benchClient) body(path string) ([]byte, error) {
+	res, err := c.Get(c.base + path)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return nil, err
+	}
+	if res.StatusCode != 200 {
+		return nil, fmt.Errorf("GET %s: %s", path, res.Status)
+	}
+	return b, nil
+}
+
 func (c *benchClient) fetch(path string) (time.Duration, error) {
 	t := time.Now()
 	res, err := c.Get(c.base + path)

@@ -8,6 +8,8 @@ package breakdown
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sort"
@@ -15,6 +17,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"cloudbill/catalog"
+	"cloudbill/glossary"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/rating"
@@ -27,6 +30,8 @@ type Reader interface {
 	LatestRun(ctx context.Context, p calendar.Period) (rating.Run, error)
 	CloseOf(ctx context.Context, p calendar.Period) (rating.Close, bool, error)
 	Org(ctx context.Context) (catalog.Org, error)
+	Catalog(ctx context.Context) (catalog.Catalog, error)
+	VendorDeductions(ctx context.Context, p calendar.Period) ([]rating.VendorDeduction, error)
 }
 
 // Input is everything a breakdown is built from (Load reads it).
@@ -34,8 +39,10 @@ type Input struct {
 	Period     calendar.Period
 	Department catalog.DepartmentID
 	Org        catalog.Org
-	Lines      []rating.Line // the month's lines (every department)
-	Days       []rating.Day  // daily detail of the department and its units
+	Catalog    catalog.Catalog          // names and units of items, how metered items aggregate
+	Deductions []rating.VendorDeduction // how each vendor's acceptance became its deduction
+	Lines      []rating.Line            // the month's lines (every department)
+	Days       []rating.Day             // daily detail of the department and its units
 	Closed     bool
 	RunID      string
 	Today      calendar.Date
@@ -57,6 +64,9 @@ func Load(ctx context.Context, s Reader, p calendar.Period, dep catalog.Departme
 		return in, fmt.Errorf("breakdown: department %s: %w (import it with cloudbill org import)", dep, ErrUnknownDepartment)
 	}
 	in.Org = org
+	if in.Catalog, err = s.Catalog(ctx); err != nil {
+		return in, err
+	}
 	c, closed, err := s.CloseOf(ctx, p)
 	if err != nil {
 		return in, err
@@ -75,6 +85,9 @@ func Load(ctx context.Context, s Reader, p calendar.Period, dep catalog.Departme
 		in.RunID = run.ID
 	}
 	if in.Lines, err = s.RatedLines(ctx, p); err != nil {
+		return in, fmt.Errorf("breakdown %s: %w", p, err)
+	}
+	if in.Deductions, err = s.VendorDeductions(ctx, p); err != nil {
 		return in, fmt.Errorf("breakdown %s: %w", p, err)
 	}
 	for _, d := range Units(org, dep) {
@@ -139,24 +152,32 @@ type Unit struct {
 }
 
 type Project struct {
-	ID       string  `json:"project_id"`
-	Name     string  `json:"name"`
-	Category string  `json:"category"`
-	Orders   []Order `json:"orders"`
-	Total    Yuan    `json:"total"`
+	ID           string  `json:"project_id"`
+	Name         string  `json:"name"`
+	Category     string  `json:"category"`
+	CategoryName string  `json:"category_name,omitempty"`
+	Orders       []Order `json:"orders"`
+	Total        Yuan    `json:"total"`
 }
 
 type Order struct {
-	ID     string `json:"order_id"`
-	Vendor string `json:"vendor_id"`
-	Lines  []Line `json:"lines"`
-	Total  Yuan   `json:"total"`
+	ID         string `json:"order_id"`
+	Vendor     string `json:"vendor_id"`
+	VendorName string `json:"vendor_name,omitempty"`
+	Lines      []Line `json:"lines"`
+	Total      Yuan   `json:"total"`
 }
 
 type Line struct {
+	// ID names the line stably across re-ratings of the month (LineID).
+	ID          string          `json:"line_id,omitempty"`
 	Item        string          `json:"item_code,omitempty"`
+	ItemName    string          `json:"item_name,omitempty"`
+	Unit        string          `json:"unit,omitempty"`
 	Kind        string          `json:"kind"`
+	KindName    string          `json:"kind_name,omitempty"`
 	Zone        string          `json:"zone,omitempty"`
+	ZoneName    string          `json:"zone_name,omitempty"`
 	Mode        string          `json:"mode,omitempty"`
 	From        string          `json:"from,omitempty"`
 	To          string          `json:"to,omitempty"`
@@ -169,8 +190,12 @@ type Line struct {
 	Amount   Yuan   `json:"amount"`
 	Corrects string `json:"corrects,omitempty"`
 	Note     string `json:"note,omitempty"`
-	// Daily are the unrounded amounts of the line's days (none for deductions and
-	// adjustments).
+	// Explanation is the line's calculation in one Chinese line, true for its kind
+	// (glossary.Explain).
+	Explanation string `json:"explanation,omitempty"`
+	// Daily are the unrounded amounts of the line's days: allocated (charge, unfunded)
+	// lines only. A metered line's amount is its measured quantity × price, not a sum of
+	// days; deductions and adjustments have no days.
 	Daily []Day `json:"daily,omitempty"`
 }
 
@@ -228,6 +253,7 @@ func Build(in Input) (Report, error) {
 		days[k] = append(days[k], d)
 	}
 	used := map[dayKey]int{}
+	ids := lineIDs{}
 
 	type lineAt struct {
 		unit    catalog.DepartmentID
@@ -242,9 +268,18 @@ func Build(in Input) (Report, error) {
 		if !inUnits[l.Department] {
 			continue
 		}
-		bl := Line{Item: string(l.Item), Kind: string(l.Kind), Zone: string(l.Zone), Mode: string(l.Mode),
+		bl := Line{ID: ids.of(l), Item: string(l.Item), Kind: string(l.Kind), KindName: glossary.Kind(l.Kind),
+			Zone: string(l.Zone), Mode: string(l.Mode),
 			Days: l.Days, DaysInMonth: l.DaysInMonth, Quantity: l.Quantity, UnitPrice: l.UnitPrice,
 			Amount: Yuan{l.Amount}, Note: l.Note}
+		if l.Zone != "" {
+			bl.ZoneName = glossary.Zone(l.Zone)
+		}
+		var item glossary.Item
+		if it, ok := in.Catalog.Priced(l.Item, l.CatalogVersion, l.From); ok {
+			bl.ItemName, bl.Unit, item = it.Name, it.Unit, glossary.ItemOf(it)
+		}
+		cut := l // the line as shown: cut at through for month to date
 		if !l.From.IsZero() {
 			bl.From, bl.To = l.From.String(), l.To.String()
 		}
@@ -269,19 +304,26 @@ func Build(in Input) (Report, error) {
 			}
 			sort.Slice(mine, func(i, j int) bool { return mine[i].Date.Before(mine[j].Date) })
 			sum := decimal.Zero
+			n := 0
 			for _, d := range mine {
 				if d.Date.After(through) {
 					break
 				}
-				bl.Daily = append(bl.Daily, Day{Date: d.Date.String(), Amount: d.Amount})
+				if l.Kind != rating.KindMetered {
+					bl.Daily = append(bl.Daily, Day{Date: d.Date.String(), Amount: d.Amount})
+				}
 				sum = sum.Add(d.Amount)
+				n++
 			}
 			if l.To.After(through) {
 				bl.To = through.String()
-				bl.Days = len(bl.Daily)
+				bl.Days = n
 				bl.Amount = Yuan{money.Round(sum)}
+				cut.To, cut.Days = through, n
 			}
 		}
+		cut.Amount = bl.Amount.Decimal
+		bl.Explanation = glossary.Explain(cut, item, deductionOf(in.Deductions, l))
 		rows = append(rows, lineAt{l.Department, l.Project, l.Category, l.Order, l.Vendor, bl})
 	}
 	for k, ds := range days {
@@ -306,6 +348,9 @@ func Build(in Input) (Report, error) {
 				projIdx[r.project] = pi
 				unit.Projects = append(unit.Projects, Project{ID: string(r.project),
 					Name: projectName(in.Org, r.project, p.Year), Category: string(r.cat), Total: Yuan{decimal.Zero}})
+				if r.cat != "" {
+					unit.Projects[pi].CategoryName = glossary.Category(r.cat)
+				}
 			}
 			pr := &unit.Projects[pi]
 			oi := -1
@@ -316,7 +361,8 @@ func Build(in Input) (Report, error) {
 			}
 			if oi < 0 {
 				oi = len(pr.Orders)
-				pr.Orders = append(pr.Orders, Order{ID: string(r.order), Vendor: string(r.vendor), Total: Yuan{decimal.Zero}})
+				pr.Orders = append(pr.Orders, Order{ID: string(r.order), Vendor: string(r.vendor),
+					VendorName: vendorName(in.Org, r.vendor), Total: Yuan{decimal.Zero}})
 			}
 			o := &pr.Orders[oi]
 			o.Lines = append(o.Lines, r.line)
@@ -345,6 +391,54 @@ func Build(in Input) (Report, error) {
 		b.Total = Yuan{b.Total.Add(unit.Total.Decimal)}
 	}
 	return b, nil
+}
+
+// deductionOf is the vendor record behind deduction line l (nil for other kinds, or
+// none recorded).
+func deductionOf(ds []rating.VendorDeduction, l rating.Line) *rating.VendorDeduction {
+	if l.Kind != rating.KindDeduction {
+		return nil
+	}
+	for i := range ds {
+		if ds[i].Vendor == l.Vendor {
+			return &ds[i]
+		}
+	}
+	return nil
+}
+
+func vendorName(org catalog.Org, v catalog.VendorID) string {
+	if ven, ok := org.Vendors[v]; ok && ven.Name != "" {
+		return ven.Name
+	}
+	return string(v)
+}
+
+// LineID names a line by what it is, not where it sits: a hash of its department,
+// vendor, project, order, item, kind, first day, catalog version, corrected month and
+// kind, category, zone and mode. A re-rating that leaves a line in place keeps its id;
+// saved links to it stay good.
+func LineID(l rating.Line) string {
+	h := sha256.New()
+	for _, f := range []string{string(l.Department), string(l.Vendor), string(l.Project), string(l.Order), string(l.Item),
+		string(l.Kind), l.From.String(), l.CatalogVersion.String(), l.Corrects.String(), string(l.CorrectsKind),
+		string(l.Category), string(l.Zone), string(l.Mode)} {
+		h.Write([]byte(f))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// lineIDs hands out LineID, with -2, -3 … for lines that share every field it hashes.
+type lineIDs map[string]int
+
+func (ids lineIDs) of(l rating.Line) string {
+	id := LineID(l)
+	ids[id]++
+	if n := ids[id]; n > 1 {
+		return fmt.Sprintf("%s-%d", id, n)
+	}
+	return id
 }
 
 // hasDays reports a line with daily detail: charge, metered and unfunded lines.

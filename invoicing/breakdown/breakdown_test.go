@@ -65,7 +65,7 @@ func sample() (catalog.Org, []rating.Line) {
 		charge("d1", "p1", "o2", "OSS-GB", rating.KindMetered, catalog.CategoryOM, "2026-11-01", "2026-11-30", "150", "0.12"),
 		{Period: nov, Kind: rating.KindDeduction, Department: "d1", Vendor: "v1", Category: catalog.CategoryOM,
 			From: nov.First(), To: nov.Last(), DaysInMonth: 30, Quantity: dec("218"), UnitPrice: dec("-0.0619266"),
-			Unrounded: dec("-13.5"), Amount: dec("-13.50"), Note: "deduction 5% of 218.00: deferred"},
+			Unrounded: dec("-13.5"), Amount: dec("-13.50")},
 		charge("d1a", "p2", "o3", "ECS-2C4G", rating.KindCharge, catalog.CategoryNew, "2026-11-10", "2026-11-30", "1", "100"),
 		{Period: nov, Kind: rating.KindAdjustment, Department: "d1a", Vendor: "v1", Project: "p2", Category: catalog.CategoryNew,
 			Order: "o3", Item: "ECS-2C4G", Unrounded: dec("5"), Amount: dec("5.00"), Corrects: calendar.MustPeriod("2026-10"),
@@ -113,6 +113,25 @@ func (f fakeReader) CloseOf(_ context.Context, p calendar.Period) (rating.Close,
 }
 
 func (f fakeReader) Org(context.Context) (catalog.Org, error) { return f.org, nil }
+
+func (f fakeReader) Catalog(context.Context) (catalog.Catalog, error) {
+	item := func(code, name, unit string, b catalog.Billing, agg catalog.Agg) catalog.Item {
+		return catalog.Item{Code: catalog.ItemCode(code), Name: name, Unit: unit, Billing: b, MeterAgg: agg}
+	}
+	return catalog.Catalog{Versions: []catalog.Version{{Effective: calendar.MustDate("2026-01-01"), Items: map[catalog.ItemCode]catalog.Item{
+		"ECS-2C4G": item("ECS-2C4G", "云服务器 2核4G", "台·月", catalog.Allocated, ""),
+		"OSS-GB":   item("OSS-GB", "对象存储", "GB", catalog.Metered, catalog.AggMax),
+		"RDS":      item("RDS", "云数据库", "套·月", catalog.Allocated, ""),
+	}}}}, nil
+}
+
+func (f fakeReader) VendorDeductions(_ context.Context, p calendar.Period) ([]rating.VendorDeduction, error) {
+	five := decimal.RequireFromString("0.05")
+	return []rating.VendorDeduction{{Period: p, Vendor: "v1", EffectiveResult: catalog.Deferred, SecurityValid: true,
+		Tiers: []rating.Tier{{Group: rating.TierResult, Recorded: catalog.Deferred, Effective: catalog.Deferred, Rate: five},
+			{Group: rating.TierScore, Rate: decimal.Zero}, {Group: rating.TierAvailability, Rate: decimal.Zero}},
+		RateUncapped: five, Cap: dec("0.5"), Rate: five, Gross: dec("270"), Deduction: dec("-13.50"), Net: dec("256.50")}}, nil
+}
 
 func build(t *testing.T, closed bool, today string) Report {
 	t.Helper()
@@ -207,6 +226,57 @@ func TestBuildMonthToDateCutsLines(t *testing.T) {
 	assert.Equal(t, "-13.50", ded.Orders[0].Lines[0].Amount.StringFixed(2), "counted in full")
 	assert.Empty(t, ded.Orders[0].Lines[0].Daily)
 	assert.Empty(t, r.Units[2].Projects, "o4 begins after today")
+}
+
+// Every line explains itself in Chinese names, true for its kind; ids name lines, not
+// positions.
+func TestBuildExplains(t *testing.T) {
+	r := build(t, true, "2026-12-05")
+	byItem := map[string]Line{}
+	for _, u := range r.Units {
+		for _, p := range u.Projects {
+			for _, o := range p.Orders {
+				assert.Equal(t, "v1", o.Vendor)
+				for _, l := range o.Lines {
+					if _, ok := byItem[l.Item+"/"+l.Kind]; !ok {
+						byItem[l.Item+"/"+l.Kind] = l
+					}
+					assert.NotEmpty(t, l.Explanation, "%s %s", l.Item, l.Kind)
+					assert.Regexp(t, `^[0-9a-f]{12}$`, l.ID)
+				}
+			}
+		}
+	}
+	charge := byItem["ECS-2C4G/charge"]
+	assert.Equal(t, "云服务器 2核4G", charge.ItemName)
+	assert.Equal(t, "互联网业务区", charge.ZoneName)
+	assert.Equal(t, "单价 100.00 元/台·月 × 数量 2 × 天数 30 ÷ 当月天数 30 = 200.00 元", charge.Explanation)
+	metered := byItem["OSS-GB/metered"]
+	assert.Equal(t, "用量 150 GB（最大值，计量 2026-11-01 至 2026-11-30 共 30 天）× 单价 0.12 元 = 18.00 元", metered.Explanation)
+	assert.Empty(t, metered.Daily, "a metered line's amount is not a sum of even days")
+	ded := byItem["/deduction"]
+	assert.Equal(t, "暂缓通过 5%，评价得分未提供 0%，月度可用率未提供 0%，合计 5%（封顶 50%）；按本单位应收 218.00 元分摊（服务商本月应收合计 270.00 元，扣减 13.50 元）", ded.Explanation)
+	assert.Equal(t, "运维", r.Units[0].Projects[0].CategoryName)
+	// the same line keeps its id when the month is rated again with another line added
+	org, lines := sample()
+	extra := lines[0]
+	extra.Order, extra.Department = "o0", "d1"
+	in, err := Load(context.Background(), fakeReader{org: org, lines: append([]rating.Line{extra}, lines...), closed: true}, nov, "d1", calendar.MustDate("2026-12-05"))
+	require.NoError(t, err)
+	r2, err := Build(in)
+	require.NoError(t, err)
+	found := false
+	for _, p := range r2.Units[0].Projects {
+		for _, o := range p.Orders {
+			for _, l := range o.Lines {
+				if l.ID == charge.ID {
+					found = true
+					assert.Equal(t, "o1", o.ID)
+				}
+			}
+		}
+	}
+	assert.True(t, found, "line %s kept its id", charge.ID)
 }
 
 func TestLoadErrors(t *testing.T) {

@@ -111,6 +111,9 @@ func WriteTable(w io.Writer, b Report) error {
 					if l.Note != "" {
 						fmt.Fprintf(&sb, "        %s\n", l.Note)
 					}
+					if l.Explanation != "" {
+						fmt.Fprintf(&sb, "        %s\n", l.Explanation)
+					}
 					writeDays(&sb, l.Daily)
 				}
 			}
