@@ -1,13 +1,17 @@
 package portal
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	neturl "net/url"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -17,6 +21,7 @@ import (
 	"cloudbill/glossary"
 	"cloudbill/idle"
 	"cloudbill/internal/money"
+	"cloudbill/internal/xlsxout"
 	"cloudbill/invoicing"
 	"cloudbill/invoicing/breakdown"
 	"cloudbill/metering/pull"
@@ -269,14 +274,85 @@ func (s *Server) apiBreakdown(w http.ResponseWriter, r *http.Request, c *call) {
 		s.fail(w, r, apiRoute, 500, "服务暂不可用", err)
 		return
 	}
-	writeJSON(w, 200, breakdownAnswer(rep, "/departments/"+esc(string(dep))+"/"+p.String()))
+	ans := breakdownAnswer(rep, "/departments/"+esc(string(dep))+"/"+p.String())
+	switch f := q.Get("format"); f {
+	case "", "json":
+		writeJSON(w, 200, ans)
+	case "xlsx", "csv":
+		s.exportTable(w, r, c, breakdownTable(ans), f, q.Get("bom") == "1")
+	default:
+		writeJSONCode(w, http.StatusBadRequest, "bad_format", "format 只能是 json、xlsx 或 csv。")
+	}
+}
+
+// breakdownColumns are the columns of a breakdown export (glossary names).
+var breakdownColumns = []string{"department_name", "project_id", "project_name", "category_name", "order_id", "vendor_name",
+	"item_code", "item_name", "unit", "kind", "zone_name", "from", "to", "days", "days_in_month", "quantity", "unit_price",
+	"amount", "explanation"}
+
+// breakdownTable is a breakdown as the drill-down's table: one row a line, a 合计 row
+// equal to the department's total.
+func breakdownTable(a apiBreakdownAnswer) xlsxout.Table {
+	names := map[string]string{}
+	for _, u := range a.Units {
+		names[u.ID] = u.Name
+	}
+	t := xlsxout.Table{Sheet: "费用明细", Title: fmt.Sprintf("%s %s 费用明细（%s）", a.Name, a.Period, a.StatusName),
+		Headers: glossary.Headers(breakdownColumns)}
+	dec := func(s string) xlsxout.Cell { return xlsxout.Number(decimal.RequireFromString(s)) }
+	for _, l := range a.Lines {
+		t.Rows = append(t.Rows, []xlsxout.Cell{xlsxout.Text(names[l.Unit]), xlsxout.Text(l.Project), xlsxout.Text(l.ProjectName),
+			xlsxout.Text(l.CategoryName), xlsxout.Text(l.Order), xlsxout.Text(l.VendorName), xlsxout.Text(l.Item),
+			xlsxout.Text(l.ItemName), xlsxout.Text(l.ItemUnit), xlsxout.Text(l.KindName), xlsxout.Text(l.ZoneName),
+			xlsxout.Text(l.From), xlsxout.Text(l.To), xlsxout.Number(decimal.NewFromInt(int64(l.Days))),
+			xlsxout.Number(decimal.NewFromInt(int64(l.DaysInMonth))), dec(l.Quantity), dec(l.UnitPrice),
+			xlsxout.Money(decimal.RequireFromString(l.Amount)), xlsxout.Text(l.Explanation)})
+	}
+	t.Total = make([]xlsxout.Cell, len(breakdownColumns))
+	t.Total[0] = xlsxout.Text(glossary.Total)
+	t.Total[17] = xlsxout.Money(decimal.RequireFromString(a.Total))
+	return t
+}
+
+// exportTable answers an on-screen table as an .xlsx workbook or a CSV (UTF-8, with a
+// byte-order mark when bom, for Excel on a Chinese Windows), Chinese headers and the
+// total row included; the export is audited.
+func (s *Server) exportTable(w http.ResponseWriter, r *http.Request, c *call, t xlsxout.Table, format string, bom bool) {
+	var buf bytes.Buffer
+	ctype := xlsxType
+	if format == "xlsx" {
+		if err := xlsxout.Write(&buf, t); err != nil {
+			s.fail(w, r, apiRoute, 500, "服务暂不可用", err)
+			return
+		}
+	} else {
+		ctype = "text/csv; charset=utf-8"
+		if bom {
+			buf.WriteString("\uFEFF")
+		}
+		if err := xlsxout.WriteCSV(&buf, t); err != nil {
+			s.fail(w, r, apiRoute, 500, "服务暂不可用", err)
+			return
+		}
+	}
+	name := sanitizeName(t.Title) + "." + format
+	_ = s.cfg.Access.Record(r.Context(), access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "export", Target: r.URL.RequestURI(), Remote: c.remote})
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", `attachment; filename*=UTF-8''`+neturl.PathEscape(name))
+	w.Header().Set("Cache-Control", "private, no-store")
+	_, _ = w.Write(buf.Bytes())
 }
 
 // GET /api/v1/statements/{period}/departments|vendors/{file}, /{period}/summary.pdf|csv:
-// the archived files, byte for byte.
+// the archived files, byte for byte; ID.xlsx (summary.xlsx) is the archived CSV as a
+// workbook with Chinese headers and a 合计 row (invoicing.StatementWorkbook).
 func (s *Server) apiStatementFile(w http.ResponseWriter, r *http.Request, c *call) {
 	p, _ := parsePeriod(r.PathValue("period"))
 	id, ext, _ := parseFile(r.PathValue("file"))
+	src := ext
+	if ext == "xlsx" {
+		src = "csv" // the workbook is made from the issued CSV
+	}
 	var rel string
 	switch {
 	case pathHas(r, "/departments/"):
@@ -284,15 +360,15 @@ func (s *Server) apiStatementFile(w http.ResponseWriter, r *http.Request, c *cal
 			writeJSONCode(w, http.StatusNotFound, "unknown_department", "没有这个部门。")
 			return
 		}
-		rel = "departments/" + invoicing.FileName(id) + "." + ext
+		rel = "departments/" + invoicing.FileName(id) + "." + src
 	case pathHas(r, "/vendors/"):
 		if _, ok := c.org.Vendors[catalog.VendorID(id)]; !ok {
 			writeJSONCode(w, http.StatusNotFound, "unknown_vendor", "没有这个服务商。")
 			return
 		}
-		rel = "vendors/" + invoicing.FileName(id) + "." + ext
+		rel = "vendors/" + invoicing.FileName(id) + "." + src
 	default:
-		rel = "summary." + ext
+		rel = "summary." + src
 	}
 	body, is, ok, err := s.cfg.Store.ArchivedFileOf(r.Context(), p, rel)
 	if err != nil {
@@ -307,17 +383,33 @@ func (s *Server) apiStatementFile(w http.ResponseWriter, r *http.Request, c *cal
 	if is.Final {
 		state = "final"
 	}
-	_ = s.cfg.Access.Record(r.Context(), access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "download", Target: p.String() + "/" + rel, Remote: c.remote, Detail: state + " issue " + is.IssueID})
+	name := rel
+	if ext == "xlsx" {
+		var buf bytes.Buffer
+		title := fmt.Sprintf("%s %s（%s）", p, strings.TrimSuffix(rel, ".csv"), glossary.Name(glossary.Statuses, state))
+		if _, err := invoicing.StatementWorkbook(&buf, body, title); err != nil {
+			s.fail(w, r, apiRoute, 500, "服务暂不可用", err)
+			return
+		}
+		body, name = buf.Bytes(), strings.TrimSuffix(rel, ".csv")+".xlsx"
+	}
+	_ = s.cfg.Access.Record(r.Context(), access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "download", Target: p.String() + "/" + name, Remote: c.remote, Detail: state + " issue " + is.IssueID})
 	ctype := "application/pdf"
-	if ext == "csv" {
+	switch ext {
+	case "csv":
 		ctype = "text/csv; charset=utf-8"
+	case "xlsx":
+		ctype = xlsxType
 	}
 	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("Content-Disposition", `attachment; filename="`+p.String()+"-"+sanitizeName(rel)+`"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+p.String()+"-"+sanitizeName(name)+`"`)
 	w.Header().Set("X-Statement-Status", state)
 	w.Header().Set("Cache-Control", "private, no-store")
 	_, _ = w.Write(body)
 }
+
+// xlsxType is the media type of an .xlsx workbook.
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 func pathHas(r *http.Request, seg string) bool {
 	p := r.URL.Path

@@ -586,6 +586,9 @@ type drillData struct {
 	LineTotal                  decimal.Decimal
 	Prev, Next                 string
 	StatementPDF, StatementCSV string
+	StatementXLSX              string
+	// ExportXLSX and ExportCSV export this breakdown's lines (the table on screen).
+	ExportXLSX, ExportCSV string
 }
 
 // noID stands in a drill-down URL for an empty id (deductions have no project or work
@@ -640,8 +643,11 @@ func (s *Server) drillPage(w http.ResponseWriter, r *http.Request, c *call) {
 		Final: rep.Status == "closed", Total: rep.Total.Decimal, Base: base, Level: "department", Units: rep.Units,
 		ProjectLinks: map[string]string{},
 		Prev:         "/departments/" + esc(string(dep)) + "/" + p.Prev().String(), Next: "/departments/" + esc(string(dep)) + "/" + p.Next().String(),
-		StatementPDF: "/api/v1/statements/" + p.String() + "/departments/" + esc(invoicing.FileName(string(dep))) + ".pdf",
-		StatementCSV: "/api/v1/statements/" + p.String() + "/departments/" + esc(invoicing.FileName(string(dep))) + ".csv"}
+		StatementPDF:  "/api/v1/statements/" + p.String() + "/departments/" + esc(invoicing.FileName(string(dep))) + ".pdf",
+		StatementCSV:  "/api/v1/statements/" + p.String() + "/departments/" + esc(invoicing.FileName(string(dep))) + ".csv",
+		StatementXLSX: "/api/v1/statements/" + p.String() + "/departments/" + esc(invoicing.FileName(string(dep))) + ".xlsx"}
+	export := "/api/v1/breakdown?period=" + p.String() + "&department=" + neturl.QueryEscape(string(dep))
+	d.ExportXLSX, d.ExportCSV = export+"&format=xlsx", export+"&format=csv&bom=1"
 	for _, u := range rep.Units {
 		for _, pr := range u.Projects {
 			d.ProjectLinks[u.ID+"/"+pr.ID] = drillURL(base, u.ID, pr.ID)

@@ -187,8 +187,10 @@ func parseFile(s string) (id, ext string, err error) {
 		id, ext = strings.TrimSuffix(s, ".pdf"), "pdf"
 	case strings.HasSuffix(s, ".csv"):
 		id, ext = strings.TrimSuffix(s, ".csv"), "csv"
+	case strings.HasSuffix(s, ".xlsx"):
+		id, ext = strings.TrimSuffix(s, ".xlsx"), "xlsx"
 	default:
-		return "", "", badInput("file %q: want ID.pdf or ID.csv", truncate(s))
+		return "", "", badInput("file %q: want ID.pdf, ID.csv or ID.xlsx", truncate(s))
 	}
 	if _, err := parseID(id); err != nil {
 		return "", "", err
