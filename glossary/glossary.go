@@ -279,3 +279,11 @@ var (
 		"insufficient_data": "数据不足",
 	}
 )
+
+// MatchTypes names what a search found.
+var MatchTypes = map[string]string{
+	"order":      "工单",
+	"resource":   "资源",
+	"project":    "项目",
+	"department": "部门",
+}

@@ -165,7 +165,7 @@ func fill(pattern string, dep catalog.DepartmentID, ven catalog.VendorID, upload
 	case pattern == "/api/v1/breakdown":
 		path += "?period=" + p + "&department=" + url.QueryEscape(string(dep))
 		obj = "department"
-	case pattern == "/logout" || pattern == "/{$}" || pattern == "/api/v1/me":
+	case pattern == "/logout" || pattern == "/{$}" || pattern == "/api/v1/me" || pattern == "/search" || pattern == "/api/v1/search":
 		obj = "self"
 	case pattern == "/months" || pattern == "/api/v1/periods" || strings.HasPrefix(pattern, "/statements/"):
 		obj = "months"

@@ -190,8 +190,8 @@ func TestBrowserLineExplains(t *testing.T) {
 	}{{"desktop", 1366, 768}, {"phone", 390, 844}} {
 		t.Run(size.name, func(t *testing.T) {
 			ctx := tab(t)
-			require.NoError(t, chromedp.Run(ctx, chromedp.EmulateViewport(size.w, size.h)))
 			browserSignIn(t, ctx, f, f.fin)
+			require.NoError(t, chromedp.Run(ctx, chromedp.EmulateViewport(size.w, size.h)))
 			for _, l := range []apiBreakdownLine{ded, met} {
 				order := l.URL[:strings.Index(l.URL, "&line=")]
 				require.NoError(t, chromedp.Run(ctx, chromedp.Navigate(f.srv.URL+order)))
@@ -220,6 +220,6 @@ func mustDec(t *testing.T, s string) decimal.Decimal {
 func viewShot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	var buf []byte
-	require.NoError(t, chromedp.Run(ctx, chromedp.FullScreenshot(&buf, 90)), name)
-	require.NoError(t, os.WriteFile(filepath.Join(screenshotDir(t), name+".jpg"), buf, 0o644))
+	require.NoError(t, chromedp.Run(ctx, chromedp.FullScreenshot(&buf, 100)), name)
+	require.NoError(t, os.WriteFile(filepath.Join(screenshotDir(t), name+".png"), buf, 0o644))
 }

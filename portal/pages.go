@@ -52,7 +52,7 @@ type navItem struct {
 	Label, Href string
 }
 
-var pageNames = []string{"login", "error", "overview", "months", "close", "closed", "statements", "drill", "vendor", "reconciliation", "operations", "audit", "accounts", "idle", "idlecase", "collection", "budgets"}
+var pageNames = []string{"login", "error", "overview", "months", "close", "closed", "statements", "drill", "vendor", "reconciliation", "operations", "audit", "accounts", "idle", "idlecase", "collection", "budgets", "search"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}

@@ -107,6 +107,9 @@ type Server struct {
 	orgMu    sync.Mutex
 	org      catalog.Org
 	orgAt    time.Time
+	eventsMu sync.Mutex
+	events   []catalog.Event
+	eventsAt time.Time
 	statesMu sync.Mutex
 	states   []MonthState
 	statesAt time.Time

@@ -24,6 +24,7 @@ func (s *Server) Routes() []Route {
 		// pages
 		{Method: "POST", Pattern: "/logout", Rule: self, handle: s.logout},
 		{Method: "GET", Pattern: "/{$}", Rule: self, handle: s.overview},
+		{Method: "GET", Pattern: "/search", Rule: self, handle: s.searchPage},
 		{Method: "GET", Pattern: "/months", Rule: fixed(access.View, access.Months), handle: s.monthsPage},
 		{Method: "GET", Pattern: "/months/{period}/close", Rule: withPeriod(access.Close, access.Months), handle: s.closeConfirm},
 		{Method: "POST", Pattern: "/months/{period}/close", Rule: withPeriod(access.Close, access.Months), handle: s.closeMonth},
@@ -52,6 +53,7 @@ func (s *Server) Routes() []Route {
 		{Method: "GET", Pattern: "/api/v1/statements/{period}/departments/{file}", API: true, Rule: statementRule(access.ObjDepartment), handle: s.apiStatementFile},
 		{Method: "GET", Pattern: "/api/v1/statements/{period}/vendors/{file}", API: true, Rule: statementRule(access.ObjVendor), handle: s.apiStatementFile},
 		{Method: "GET", Pattern: "/api/v1/statements/{period}/{file}", API: true, Rule: statementRule(access.ObjDistrict), handle: s.apiStatementFile},
+		{Method: "GET", Pattern: "/api/v1/search", API: true, Rule: self, handle: s.apiSearch},
 		{Method: "GET", Pattern: "/api/v1/idle/cases", API: true, Rule: fixed(access.View, access.Idle), handle: s.apiIdleCases},
 		{Method: "GET", Pattern: "/api/v1/collection/{period}", API: true, Rule: withPeriod(access.View, access.District), handle: s.apiCollection},
 		{Method: "GET", Pattern: "/api/v1/vendors/{vendor}/collection/{period}", API: true, Rule: vendorCollectionRule, handle: s.apiCollection},

@@ -1,0 +1,121 @@
+package portal
+
+// Search ("find anything"): one box in the navigation and GET /api/v1/search?q=. Hits
+// are work orders, resource ids, projects and departments (catalog.Find), kept only when
+// the identity may view their department (access.Identity.May, the one scope function)
+// or, for a vendor, when the order is the vendor's.
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"cloudbill/access"
+	"cloudbill/catalog"
+	"cloudbill/glossary"
+)
+
+// searchLimit bounds the hits answered.
+const searchLimit = 50
+
+type searchHit struct {
+	Type       string `json:"type"`
+	TypeName   string `json:"type_name"`
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Department string `json:"department_id"`
+	URL        string `json:"url"`
+}
+
+// orderEvents are the work-order events, re-read at most every 10 seconds.
+func (s *Server) orderEvents(ctx context.Context) ([]catalog.Event, error) {
+	s.eventsMu.Lock()
+	defer s.eventsMu.Unlock()
+	if !s.eventsAt.IsZero() && s.now().Sub(s.eventsAt) < 10*time.Second && s.now().After(s.eventsAt) {
+		return s.events, nil
+	}
+	evs, err := s.cfg.Store.OrderEvents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.events, s.eventsAt = evs, s.now()
+	return evs, nil
+}
+
+// search finds q in the identity's scope; each hit links to its page in the latest rated
+// month (a work order or resource: its order in the drill-down; a project: its project;
+// a department: its drill-down).
+func (s *Server) search(ctx context.Context, c *call, q string) ([]searchHit, error) {
+	evs, err := s.orderEvents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	period := s.latestRated(ctx)
+	parents := access.OrgParents(c.org)
+	hits := []searchHit{}
+	for _, m := range catalog.Find(c.org, evs, q, 0) {
+		inScope := c.id.May(access.View, access.Department(m.Department), parents) == nil
+		vendorsOwn := c.id.Role == access.RoleVendor && m.Vendor != "" && m.Vendor == c.id.Vendor
+		if !inScope && !vendorsOwn {
+			continue
+		}
+		h := searchHit{Type: string(m.Type), TypeName: glossary.Name(glossary.MatchTypes, string(m.Type)), ID: m.ID, Name: m.Name, Department: string(m.Department)}
+		if h.Name == "" {
+			h.Name = s.deptName(c, m.Department)
+		}
+		dep := "/departments/" + esc(string(m.Department)) + "/" + period
+		switch {
+		case !inScope: // a vendor's own order: its settlement
+			h.URL = "/vendors/" + esc(string(m.Vendor)) + "/" + period
+		case m.Type == catalog.MatchOrder || m.Type == catalog.MatchResource:
+			h.URL = drillURL(dep, string(m.Department), string(m.Project), string(m.Order), string(m.Vendor))
+		case m.Type == catalog.MatchProject:
+			h.URL = drillURL(dep, string(m.Department), string(m.Project))
+		default:
+			h.URL = dep
+		}
+		hits = append(hits, h)
+		if len(hits) == searchLimit {
+			break
+		}
+	}
+	return hits, nil
+}
+
+// latestRated is the latest rated or closed month ("YYYY-MM"), else the previous month.
+func (s *Server) latestRated(ctx context.Context) string {
+	if ms, err := s.monthStates(ctx); err == nil {
+		for _, m := range ms {
+			if m.State != "open" {
+				return m.Period.String()
+			}
+		}
+	}
+	return currentPeriod(s.now()).Prev().String()
+}
+
+type searchData struct {
+	Q    string
+	Hits []searchHit
+}
+
+// GET /search?q=: the hits as a page.
+func (s *Server) searchPage(w http.ResponseWriter, r *http.Request, c *call) {
+	q := r.URL.Query().Get("q")
+	hits, err := s.search(r.Context(), c, q)
+	if err != nil {
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return
+	}
+	s.render(w, c, 200, "search", "搜索 "+q, searchData{Q: q, Hits: hits})
+}
+
+// GET /api/v1/search?q=: {"results": [{"type", "type_name", "id", "name", "department_id", "url"}]}.
+func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request, c *call) {
+	hits, err := s.search(r.Context(), c, r.URL.Query().Get("q"))
+	if err != nil {
+		s.fail(w, r, apiRoute, 500, "服务暂不可用", err)
+		return
+	}
+	writeJSON(w, 200, map[string]any{"results": hits})
+}
