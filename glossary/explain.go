@@ -128,14 +128,19 @@ func DeductionReason(vd rating.VendorDeduction) string {
 }
 
 // DeductionNote is a deduction line in one line: the reason, the rate and the base it
-// applies to (the line's quantity: the unit's gross with the vendor in that category).
-func DeductionNote(vd rating.VendorDeduction, base decimal.Decimal) string {
+// applies to (the line's quantity: the unit's gross with the vendor in category cat,
+// named when not empty).
+func DeductionNote(vd rating.VendorDeduction, base decimal.Decimal, cat catalog.ProjectCategory) string {
 	if vd.Pending {
 		return DeductionReason(vd)
 	}
 	s := DeductionReason(vd) + "；"
 	if !base.IsZero() {
-		s += fmt.Sprintf("按本单位应收 %s 元分摊", money.Grouped(base))
+		what := "本单位"
+		if cat != "" {
+			what += Category(cat) + "类"
+		}
+		s += fmt.Sprintf("按%s应收 %s 元分摊", what, money.Grouped(base))
 	} else {
 		s += "按应收分摊"
 	}
@@ -168,7 +173,7 @@ func Explain(l rating.Line, it Item, vd *rating.VendorDeduction) string {
 	switch l.Kind {
 	case rating.KindDeduction:
 		if vd != nil {
-			return DeductionNote(*vd, l.Quantity)
+			return DeductionNote(*vd, l.Quantity, l.Category)
 		}
 		return fmt.Sprintf("验收扣减 %s，按本单位应收 %s 元分摊", Percent(l.UnitPrice.Neg()), money.Grouped(l.Quantity))
 	case rating.KindAdjustment:

@@ -105,9 +105,10 @@ func TestDeductionNoteFromRating(t *testing.T) {
 	vd := rating.DefaultRules().Assess(p, "V1", acc, decimal.RequireFromString("10000"))
 	assert.Equal(t, "暂缓通过，安全评估过期按不通过 30%，评价得分 2%，月度可用率 5%，合计 37%（封顶 50%）；"+
 		"按本单位应收 3,197.26 元分摊（服务商本月应收合计 10,000.00 元，扣减 3,700.00 元）",
-		glossary.DeductionNote(vd, decimal.RequireFromString("3197.26")))
+		glossary.DeductionNote(vd, decimal.RequireFromString("3197.26"), ""))
+	assert.Contains(t, glossary.DeductionNote(vd, decimal.RequireFromString("3197.26"), catalog.CategoryOM), "按本单位运维类应收 3,197.26 元分摊")
 	vd = rating.DefaultRules().Assess(p, "V1", nil, decimal.RequireFromString("10000"))
-	assert.Equal(t, "待验收（无验收记录），暂不扣减", glossary.DeductionNote(vd, decimal.Zero))
+	assert.Equal(t, "待验收（无验收记录），暂不扣减", glossary.DeductionNote(vd, decimal.Zero, ""))
 }
 
 func TestExplain(t *testing.T) {

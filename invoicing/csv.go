@@ -66,7 +66,7 @@ func (m Month) Note(l rating.Line) string {
 	if l.Kind == rating.KindDeduction {
 		for _, vd := range m.Deductions {
 			if vd.Vendor == l.Vendor {
-				return glossary.DeductionNote(vd, l.Quantity)
+				return glossary.DeductionNote(vd, l.Quantity, l.Category)
 			}
 		}
 	}

@@ -138,40 +138,35 @@ func (s *Server) apiPeriods(w http.ResponseWriter, r *http.Request, c *call) {
 // apiLine is one breakdown line, flat, with the ids and names of where it sits: the
 // tree of units, projects and orders carries totals only, so nothing is said twice.
 type apiLine struct {
-	ID           string   `json:"line_id"`
-	Unit         string   `json:"department_id"`
-	Project      string   `json:"project_id"`
-	ProjectName  string   `json:"project_name"`
-	Category     string   `json:"category"`
-	CategoryName string   `json:"category_name"`
-	Order        string   `json:"order_id"`
-	Vendor       string   `json:"vendor_id"`
-	VendorName   string   `json:"vendor_name"`
-	Item         string   `json:"item_code"`
-	ItemName     string   `json:"item_name"`
-	ItemUnit     string   `json:"unit"`
-	Kind         string   `json:"kind"`
-	KindName     string   `json:"kind_name"`
-	Zone         string   `json:"zone"`
-	ZoneName     string   `json:"zone_name"`
-	Mode         string   `json:"mode"`
-	From         string   `json:"from"`
-	To           string   `json:"to"`
-	Days         int      `json:"days"`
-	DaysInMonth  int      `json:"days_in_month"`
-	Quantity     string   `json:"quantity"`
-	UnitPrice    string   `json:"unit_price"`
-	Amount       string   `json:"amount"`
-	Corrects     string   `json:"corrects,omitempty"`
-	Explanation  string   `json:"explanation"`
-	URL          string   `json:"url"`
-	Daily        []apiDay `json:"daily,omitempty"`
-}
-
-// apiDay is an unrounded daily amount at a fixed scale (DayScale decimals).
-type apiDay struct {
-	Date   string `json:"date"`
-	Amount string `json:"amount"`
+	ID           string `json:"line_id"`
+	Unit         string `json:"department_id"`
+	Project      string `json:"project_id"`
+	ProjectName  string `json:"project_name"`
+	Category     string `json:"category"`
+	CategoryName string `json:"category_name"`
+	Order        string `json:"order_id"`
+	Vendor       string `json:"vendor_id"`
+	VendorName   string `json:"vendor_name"`
+	Item         string `json:"item_code"`
+	ItemName     string `json:"item_name"`
+	ItemUnit     string `json:"unit"`
+	Kind         string `json:"kind"`
+	KindName     string `json:"kind_name"`
+	Zone         string `json:"zone"`
+	ZoneName     string `json:"zone_name"`
+	Mode         string `json:"mode"`
+	From         string `json:"from"`
+	To           string `json:"to"`
+	Days         int    `json:"days"`
+	DaysInMonth  int    `json:"days_in_month"`
+	Quantity     string `json:"quantity"`
+	UnitPrice    string `json:"unit_price"`
+	Amount       string `json:"amount"`
+	Corrects     string `json:"corrects,omitempty"`
+	Explanation  string `json:"explanation"`
+	URL          string `json:"url"`
+	// Daily are the line's unrounded daily amounts, one a day from From to To in order.
+	Daily []string `json:"daily,omitempty"`
 }
 
 // DayScale is the number of decimals of the API's unrounded daily amounts.
@@ -239,7 +234,7 @@ func breakdownAnswer(rep breakdown.Report, base string) apiBreakdownAnswer {
 						Amount: money.Plain(l.Amount.Decimal), Corrects: l.Corrects, Explanation: l.Explanation,
 						URL: drillURL(base, u.ID, pr.ID, o.ID, o.Vendor, l.ID)}
 					for _, d := range l.Daily {
-						al.Daily = append(al.Daily, apiDay{d.Date, d.Amount.StringFixed(DayScale)})
+						al.Daily = append(al.Daily, d.Amount.StringFixed(DayScale))
 					}
 					out.Lines = append(out.Lines, al)
 				}

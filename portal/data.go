@@ -48,7 +48,48 @@ func (s *Server) monthStates(ctx context.Context) ([]MonthState, error) {
 		return nil, err
 	}
 	s.states, s.statesAt = ms, time.Now()
+	s.warmNew(ms)
 	return ms, nil
+}
+
+// warmNew loads, in the background, the figures of the two newest rated or closed
+// months when their run is new since the states were last read (a rating or close by
+// any process, noticed within statesTTL): the month's lines and statements are ready
+// before anyone asks. Older months load on their first request.
+func (s *Server) warmNew(ms []MonthState) {
+	s.warmMu.Lock()
+	defer s.warmMu.Unlock()
+	if s.warmed == nil {
+		s.warmed = map[monthKey]bool{}
+	}
+	n := 0
+	for _, m := range ms { // newest first
+		if m.State == "open" {
+			continue
+		}
+		if n++; n > 2 {
+			break
+		}
+		key := monthKey{m.Period, m.RunID, m.State == "closed"}
+		if s.warmed[key] {
+			continue
+		}
+		s.warmed[key] = true
+		if s.cfg.NoWarm {
+			continue
+		}
+		go func(p calendar.Period) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			defer cancel()
+			if _, err := s.monthLines(ctx, p); err != nil && !errors.Is(err, errNotRated) {
+				s.cfg.Logf("portal: warm %s: %v", p, err)
+				return
+			}
+			if _, err := s.month(ctx, p); err != nil && !errors.Is(err, errNotRated) {
+				s.cfg.Logf("portal: warm %s: %v", p, err)
+			}
+		}(m.Period)
+	}
 }
 
 func (s *Server) readMonthStates(ctx context.Context) ([]MonthState, error) {
@@ -235,8 +276,10 @@ func (s *Server) month(ctx context.Context, p calendar.Period) (*monthData, erro
 	return md, nil
 }
 
-// Warm loads the figures of the latest rated months ahead of the first request (serve
-// calls it in the background at start).
+// Warm loads the figures of the latest rated months (their lines, from which every
+// department's breakdown is built without a query of its own, and their statements) ahead
+// of the first request; serve calls it in the background at start, and a month rated or
+// closed later is loaded when its run is first seen (warmNew).
 func (s *Server) Warm(ctx context.Context) error {
 	ms, err := s.monthStates(ctx)
 	if err != nil {
@@ -248,6 +291,9 @@ func (s *Server) Warm(ctx context.Context) error {
 			continue
 		}
 		n++
+		if _, err := s.monthLines(ctx, m.Period); err != nil && !errors.Is(err, errNotRated) {
+			return err
+		}
 		if _, err := s.month(ctx, m.Period); err != nil && !errors.Is(err, errNotRated) {
 			return err
 		}
@@ -267,12 +313,10 @@ func (s *Server) breakdownOf(ctx context.Context, md *monthData, dep catalog.Dep
 	md.mu.Unlock()
 	dr.once.Do(func() {
 		p := md.key.period
+		// the days come from the lines (rating.Line.Daily, the rule rated_days is
+		// computed by): a department's first view needs no query of its own
 		in := breakdown.Input{Period: p, Department: dep, Org: md.org, Catalog: md.catalog, Deductions: md.deds, Lines: md.lines,
-			Closed: md.key.closed, RunID: md.key.run, Today: p.Last()}
-		in.Days, dr.err = s.cfg.Store.DailyAmountsOf(context.WithoutCancel(ctx), p, md.key.run, breakdown.Units(in.Org, dep))
-		if dr.err != nil {
-			return
-		}
+			Closed: md.key.closed, RunID: md.key.run, Today: p.Last(), DaysFromLines: true}
 		dr.in = in
 		dr.rep, dr.err = breakdown.Build(in)
 	})

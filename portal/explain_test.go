@@ -31,9 +31,10 @@ type apiBreakdownLine struct {
 	UnitPrice   string `json:"unit_price"`
 	Explanation string `json:"explanation"`
 	URL         string `json:"url"`
-	Daily       []struct {
-		Amount string `json:"amount"`
-	} `json:"daily"`
+	From        string   `json:"from"`
+	To          string   `json:"to"`
+	Days        int      `json:"days"`
+	Daily       []string `json:"daily"`
 }
 
 type apiBreakdownBody struct {
@@ -88,7 +89,10 @@ func TestAPIBreakdownExplains(t *testing.T) {
 				assert.NotEqual(t, l.Zone, l.ZoneName, "zone %s has a Chinese name", l.Zone)
 			}
 			for _, d := range l.Daily {
-				assert.Regexp(t, day, d.Amount)
+				assert.Regexp(t, day, d)
+			}
+			if len(l.Daily) > 0 {
+				assert.Len(t, l.Daily, l.Days, "one amount a day from %s to %s", l.From, l.To)
 			}
 			switch l.Kind {
 			case "charge":
@@ -104,7 +108,7 @@ func TestAPIBreakdownExplains(t *testing.T) {
 				assert.Empty(t, l.Daily, "a metered line is not an even split of days")
 			case "deduction":
 				assert.Contains(t, l.Explanation, "封顶")
-				assert.Regexp(t, `按本单位应收 [0-9,]+\.\d{2} 元分摊|待验收`, l.Explanation)
+				assert.Regexp(t, `按本单位(\S+类)?应收 [0-9,]+\.\d{2} 元分摊|待验收`, l.Explanation)
 			}
 		}
 	}

@@ -84,6 +84,9 @@ type Config struct {
 	Issue func(ctx context.Context, p calendar.Period) error
 	// FontPath is the TrueType CJK font of the reconciliation report PDFs ("" default).
 	FontPath string
+	// NoWarm: do not load a newly rated or closed month's figures in the background when
+	// its run is first seen (they load on the first request instead).
+	NoWarm bool
 	// Logf logs server-side errors; default: discarded.
 	Logf func(format string, args ...any)
 }
@@ -107,6 +110,8 @@ type Server struct {
 	orgMu    sync.Mutex
 	org      catalog.Org
 	orgAt    time.Time
+	warmMu   sync.Mutex
+	warmed   map[monthKey]bool
 	eventsMu sync.Mutex
 	events   []catalog.Event
 	eventsAt time.Time

@@ -46,6 +46,11 @@ type Input struct {
 	Closed     bool
 	RunID      string
 	Today      calendar.Date
+	// DaysFromLines: take each line's days from the line itself (rating.Line.Daily, the
+	// rule the stored daily detail is computed by) instead of Days, so that a breakdown
+	// needs the month's lines and nothing else (the portal, whose first view must not
+	// wait for a query per department).
+	DaysFromLines bool
 }
 
 // ErrUnknownDepartment: the organisation does not list the department asked for.
@@ -243,6 +248,14 @@ func Build(in Input) (Report, error) {
 		b.Status = "closed"
 	}
 
+	if in.DaysFromLines {
+		in.Days = nil
+		for _, l := range in.Lines {
+			if inUnits[l.Department] && hasDays(l) {
+				in.Days = append(in.Days, l.Daily()...)
+			}
+		}
+	}
 	// Days by line key, to hand each line the days inside its billed range.
 	days := map[dayKey][]rating.Day{}
 	for _, d := range in.Days {

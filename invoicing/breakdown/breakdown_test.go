@@ -143,6 +143,22 @@ func build(t *testing.T, closed bool, today string) Report {
 	return r
 }
 
+// The days of the lines themselves (rating.Line.Daily) give the same report as the
+// stored daily detail, closed and month to date.
+func TestBuildDaysFromLines(t *testing.T) {
+	for _, today := range []string{"2026-12-05", "2026-11-15", "2026-11-01"} {
+		org, lines := sample()
+		in, err := Load(context.Background(), fakeReader{org: org, lines: lines}, nov, "d1", calendar.MustDate(today))
+		require.NoError(t, err)
+		want, err := Build(in)
+		require.NoError(t, err)
+		in.Days, in.DaysFromLines = nil, true
+		got, err := Build(in)
+		require.NoError(t, err)
+		assert.Equal(t, want, got, today)
+	}
+}
+
 func TestUnits(t *testing.T) {
 	org, _ := sample()
 	assert.Equal(t, []catalog.DepartmentID{"d1", "d1a", "d1a1"}, Units(org, "d1"))
@@ -255,7 +271,7 @@ func TestBuildExplains(t *testing.T) {
 	assert.Equal(t, "用量 150 GB（最大值，计量 2026-11-01 至 2026-11-30 共 30 天）× 单价 0.12 元 = 18.00 元", metered.Explanation)
 	assert.Empty(t, metered.Daily, "a metered line's amount is not a sum of even days")
 	ded := byItem["/deduction"]
-	assert.Equal(t, "暂缓通过 5%，评价得分未提供 0%，月度可用率未提供 0%，合计 5%（封顶 50%）；按本单位应收 218.00 元分摊（服务商本月应收合计 270.00 元，扣减 13.50 元）", ded.Explanation)
+	assert.Equal(t, "暂缓通过 5%，评价得分未提供 0%，月度可用率未提供 0%，合计 5%（封顶 50%）；按本单位运维类应收 218.00 元分摊（服务商本月应收合计 270.00 元，扣减 13.50 元）", ded.Explanation)
 	assert.Equal(t, "运维", r.Units[0].Projects[0].CategoryName)
 	// the same line keeps its id when the month is rated again with another line added
 	org, lines := sample()
