@@ -20,17 +20,17 @@ import (
 )
 
 type apiBreakdownLine struct {
-	ID          string `json:"line_id"`
-	Department  string `json:"department_id"`
-	Kind        string `json:"kind"`
-	ItemName    string `json:"item_name"`
-	VendorName  string `json:"vendor_name"`
-	ZoneName    string `json:"zone_name"`
-	Zone        string `json:"zone"`
-	Amount      string `json:"amount"`
-	UnitPrice   string `json:"unit_price"`
-	Explanation string `json:"explanation"`
-	URL         string `json:"url"`
+	ID          string   `json:"line_id"`
+	Department  string   `json:"department_id"`
+	Kind        string   `json:"kind"`
+	ItemName    string   `json:"item_name"`
+	VendorName  string   `json:"vendor_name"`
+	ZoneName    string   `json:"zone_name"`
+	Zone        string   `json:"zone"`
+	Amount      string   `json:"amount"`
+	UnitPrice   string   `json:"unit_price"`
+	Explanation string   `json:"explanation"`
+	URL         string   `json:"url"`
 	From        string   `json:"from"`
 	To          string   `json:"to"`
 	Days        int      `json:"days"`
