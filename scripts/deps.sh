@@ -6,7 +6,8 @@
 #                  PDFs back), prometheus with promtool (collector tests and benchmark),
 #                  chromium (the portal's browser tests), zookeeper and a Java runtime (the
 #                  local cluster of scripts/local-cluster.sh), npm (scripts/chdb.sh fetches
-#                  libchdb, the current ClickHouse of the chDB suite, with it)
+#                  libchdb, the current ClickHouse of the chDB suite, with it), systemd
+#                  (systemd-analyze verify checks deploy/systemd/cloudbill.service)
 set -euo pipefail
 mode=${1:-test}
 case "$mode" in demo|test) ;; *) echo "usage: deps.sh demo|test" >&2; exit 2 ;; esac
@@ -22,6 +23,7 @@ if [ "$mode" = test ]; then
   [ -f /usr/share/java/zookeeper.jar ] || need+=(zookeeper)
   command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
   command -v npm >/dev/null 2>&1 || need+=(npm)
+  command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "deps: installing ${need[*]}"

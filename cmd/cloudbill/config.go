@@ -200,6 +200,10 @@ func checkConfigValue(key, v string) error {
 		}
 		_, err = intervalSeconds(d)
 		return err
+	case "log-format":
+		if v != "text" && v != "json" {
+			return fmt.Errorf("%q: want text or json", v)
+		}
 	case "backup-samples":
 		_, err := backup.ParseSamples(v)
 		return err

@@ -183,6 +183,7 @@ func TestConfigRefused(t *testing.T) {
 			"metrics-listen: 0.0.0.0:9464: refusing to serve /metrics beyond loopback without TLS or a token"},
 		{"no backup kept", "backup-keep: 0", "backup-keep: 0: keep at least one"},
 		{"bad backup samples", "backup-samples: 2026", `backup-samples: samples "2026": want all, none, YYYY-MM or YYYY-MM..YYYY-MM`},
+		{"bad log format", "log-format: xml", `log-format: "xml": want text or json`},
 		{"retired rules flag", "rules: rules.yaml", "rules: no longer taken"},
 	}
 	for _, tc := range tests {

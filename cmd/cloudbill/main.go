@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -130,9 +131,11 @@ type app struct {
 	// globalsSet are the global flags given on the command line (they override serve's
 	// configuration file).
 	globalsSet map[string]bool
-	stdout     io.Writer
-	stderr     io.Writer
-	now        func() time.Time
+	// log, when set (serve), takes the messages of the embedded ClickHouse's start.
+	log    *slog.Logger
+	stdout io.Writer
+	stderr io.Writer
+	now    func() time.Time
 
 	store  *chstore.Store
 	server *chserver.Server
@@ -238,7 +241,13 @@ func (a *app) Store(ctx context.Context) (*chstore.Store, error) {
 			return nil, usagef("--cluster %s needs --clickhouse: the embedded ClickHouse is a single server", a.cluster)
 		}
 		srv, err := chserver.Start(ctx, chserver.Config{Dir: filepath.Join(a.dataDir, "clickhouse"),
-			Logf: func(f string, args ...any) { fmt.Fprintf(a.stderr, "cloudbill: "+f+"\n", args...) }})
+			Logf: func(f string, args ...any) {
+				if a.log != nil {
+					a.log.Info(fmt.Sprintf(f, args...), "component", "clickhouse")
+					return
+				}
+				fmt.Fprintf(a.stderr, "cloudbill: "+f+"\n", args...)
+			}})
 		if err != nil {
 			return nil, err
 		}

@@ -43,7 +43,7 @@ func TestSchedulerCatchesUpOnStart(t *testing.T) {
 	feb3 := time.Date(2027, 2, 3, 10, 0, 0, 0, calendar.Shanghai)
 	a := &app{dsn: dsn, dataDir: t.TempDir(), stdout: io.Discard, stderr: io.Discard, now: func() time.Time { return feb3 }}
 	defer a.close()
-	stop, err := startScheduler(context.Background(), a, set, serveLog(io.Discard))
+	stop, err := startScheduler(context.Background(), a, set, newServeLog(io.Discard, "text"))
 	require.NoError(t, err)
 	s, err := a.Store(context.Background())
 	require.NoError(t, err)
@@ -83,7 +83,7 @@ func TestSchedulerCatchesUpOnStart(t *testing.T) {
 		fs := newFlagSet("serve")
 		scheduleFlags(fs, &set)
 		require.NoError(t, fs.Parse([]string{"--close-schedule", "0 2 31 2 *"}))
-		_, err := startScheduler(context.Background(), a, set, serveLog(io.Discard))
+		_, err := startScheduler(context.Background(), a, set, newServeLog(io.Discard, "text"))
 		require.Error(t, err)
 		assert.Equal(t, exitBadInput, exitCode(err))
 		assert.Contains(t, err.Error(), `close schedule: cron spec "0 2 31 2 *" never fires`)

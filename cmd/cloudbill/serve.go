@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -61,7 +59,9 @@ first). When ClickHouse cannot take a batch it is written, fsync'd, to the spool
 --data-dir/spool before any sender gets its 200, and replayed in order when ClickHouse
 answers again. The embedded ClickHouse (no --clickhouse) is supervised: when its process
 dies serve starts it again on the same port (back-off from 1 s to 1 min between failed
-attempts), logs each restart and counts it in /healthz. On SIGTERM serve stops taking
+attempts), logs each restart and counts it in /healthz. Its log (--log-format text|json) goes to standard error or --log-file, which SIGHUP reopens
+(logrotate; docs/install.md). With --backup-dir it takes a backup on --backup-schedule and
+keeps --backup-keep of them (docs/backup.md). On SIGTERM serve stops taking
 requests, answers those in progress once their samples are durable, flushes and exits:
 nothing acknowledged is lost.`
 
@@ -106,6 +106,7 @@ func (p *serveParams) addFlags(fs *flagSet) {
 	p.Listener.AddFlags(fs.FlagSet)
 	metricsFlags(fs, &p.Metrics)
 	backupServeFlags(fs, &p.Backup)
+	logFlags(fs, &p.Log)
 }
 
 // load completes p after its flags are parsed: the configuration file (for the flags
@@ -160,6 +161,7 @@ type serveParams struct {
 	Listener    netlisten.Config // TLS, and who may listen beyond loopback
 	Metrics     metricsSettings  // the /metrics listener
 	Backup      backupSettings   // scheduled backups
+	Log         logSettings      // serve's log: format and file
 }
 
 // batchGC sets the garbage collector for a stream of batches, unless GOGC or GOMEMLIMIT
@@ -189,6 +191,17 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 	if err != nil {
 		return err
 	}
+	var lf *logFile
+	if p.Log.file != "" {
+		if lf, err = openLogFile(p.Log.file); err != nil {
+			return usagef("serve: %v", err)
+		}
+		defer lf.Close()
+		a.stderr = lf // the embedded ClickHouse's messages too
+	}
+	log := newServeLog(a.stderr, p.Log.format)
+	a.log = log
+	defer watchHUP(lf, log)()
 	store, err := a.Store(ctx)
 	if err != nil {
 		return err
@@ -197,7 +210,6 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 	if err != nil {
 		return err
 	}
-	log := serveLog(a.stderr)
 	logf := func(f string, args ...any) { log.Info(fmt.Sprintf(f, args...), "component", "serve") }
 	sup := a.superviseClickHouse(ctx, logf) // restarts the embedded server if it dies
 	m := newMetrics(store, spool, sup, a.now)
@@ -331,10 +343,4 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 		return fmt.Errorf("serve: %w", serveErr)
 	}
 	return nil
-}
-
-// serveLog is serve's one log: key=value lines (log/slog's text format) on stderr, for the
-// HTTP side, the batcher and the scheduler alike.
-func serveLog(w io.Writer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, nil))
 }
