@@ -5,6 +5,7 @@ package chstore_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cloudbill/access"
+	"cloudbill/backup"
 	"cloudbill/catalog"
 	"cloudbill/funding"
 	"cloudbill/idle"
@@ -73,6 +75,9 @@ func TestCurrentClickHouse(t *testing.T) {
 
 	for _, d := range m.Differences() {
 		t.Error(d)
+	}
+	if f := os.Getenv("CLOUDBILL_CHDB_QUERIES"); f != "" {
+		require.NoError(t, os.WriteFile(f, []byte(strings.Join(m.Queries(), "\n")+"\n"), 0o644))
 	}
 	ran := m.Ran()
 	t.Logf("statements on both servers: %v; distinct queries compared: %d", ran, len(m.Queries()))
@@ -346,6 +351,26 @@ X4,open,2026-10-01,D01,P01,V2,internet,N04,1,vm-4,,
 	_, err = s.BudgetWarnings(ctx, 2026)
 	require.NoError(t, err)
 
+	// payments and estimates (the year's money)
+	_, err = funding.ImportPayments(ctx, s, file("payments.csv", "voucher_no,vendor_id,period,amount,paid_date\nPV-1,V1,2026-11,100.00,2026-12-05\n"), now)
+	require.NoError(t, err)
+	_, err = s.Payments(ctx)
+	require.NoError(t, err)
+	_, err = s.ClosedNets(ctx)
+	require.NoError(t, err)
+	_, err = s.ClosedVendorNets(ctx)
+	require.NoError(t, err)
+	_, err = s.IssuedEstimates(ctx)
+	require.NoError(t, err)
+	_, err = s.EstimatedPeriods(ctx)
+	require.NoError(t, err)
+	_, _, _, err = s.EstimateOf(ctx, calendar.MustPeriod("2026-12"))
+	require.NoError(t, err)
+	_, err = s.EstimatedNets(ctx)
+	require.NoError(t, err)
+	_, err = s.EstimatedVendorNets(ctx)
+	require.NoError(t, err)
+
 	// the store's own look at its tables (status, backup)
 	_, err = s.Acceptances(ctx, p)
 	require.NoError(t, err)
@@ -361,6 +386,13 @@ X4,open,2026-10-01,D01,P01,V2,internet,N04,1,vm-4,,
 	require.NoError(t, err)
 	_, err = s.Count(ctx, "order_events")
 	require.NoError(t, err)
+	tables, err := s.Tables(ctx)
+	require.NoError(t, err)
+	for _, tb := range tables {
+		if tb.Name == "rated_lines" || tb.Name == "users" {
+			require.NoError(t, s.DumpRows(ctx, backup.Dump{Table: tb}, func([]string) {}, func([]any) error { return nil }))
+		}
+	}
 	for _, table := range []string{"usage_samples", "rated_lines"} {
 		_, err = s.RowCount(ctx, table)
 		require.NoError(t, err)
