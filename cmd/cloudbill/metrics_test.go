@@ -87,6 +87,7 @@ func TestMetricsScrapedByPrometheus(t *testing.T) {
 		{`sum(cloudbill_ingest_lines_total{result="rejected"})`, 1},
 		{`cloudbill_spool_batches`, 0},
 		{`cloudbill_clickhouse_up`, 1},
+		{`sum(cloudbill_job_runs_total{job_name="idle-follow",status="ok"})`, 1},
 		{`clamp_max(sum(cloudbill_portal_request_duration_seconds_count{kind="page"}), 1)`, 1},
 	} {
 		got := promValue(t, prom.URL(), q.query, q.want)

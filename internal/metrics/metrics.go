@@ -156,18 +156,12 @@ func (m *Metrics) Handler(token string) http.Handler {
 	})
 }
 
-// Gather returns the current series (for tests and `status`).
-func (m *Metrics) Gather() error {
-	_, err := m.reg.Gather()
-	return err
-}
-
 var (
 	spoolDesc     = prometheus.NewDesc("cloudbill_spool_batches", "Batches of samples waiting in the spool for ClickHouse (fsync'd, replayed in order when it answers).", nil, nil)
 	restartsDesc  = prometheus.NewDesc("cloudbill_clickhouse_restarts_total", "Restarts of the embedded ClickHouse by serve's supervisor since serve started.", nil, nil)
 	upDesc        = prometheus.NewDesc("cloudbill_clickhouse_up", "1 when ClickHouse answers a ping, 0 when not.", nil, nil)
-	jobRunsDesc   = prometheus.NewDesc("cloudbill_job_runs_total", "Recorded runs of scheduled jobs (table job_runs), by job and status (ok, failed).", []string{"job", "status"}, nil)
-	jobLastDesc   = prometheus.NewDesc("cloudbill_job_last_finished_timestamp_seconds", "When the last run of a job with that status finished (Unix time).", []string{"job", "status"}, nil)
+	jobRunsDesc   = prometheus.NewDesc("cloudbill_job_runs_total", "Recorded runs of scheduled jobs (table job_runs), by job_name (the job; Prometheus keeps the label job for the scrape job) and status (ok, failed).", []string{"job_name", "status"}, nil)
+	jobLastDesc   = prometheus.NewDesc("cloudbill_job_last_finished_timestamp_seconds", "When the last run of a job with that status finished (Unix time).", []string{"job_name", "status"}, nil)
 	windowsDesc   = prometheus.NewDesc("cloudbill_collect_windows", "Collection windows of the current month (Asia/Shanghai) per vendor and metric, by state: expected (due so far), collected, partial (collected with series dropped), failed, missing (expected - collected).", []string{"vendor", "metric", "state"}, nil)
 	scrapeErrDesc = prometheus.NewDesc("cloudbill_metrics_read_errors", "1 when a part of the state could not be read for this scrape (part: jobs, collection).", []string{"part"}, nil)
 )
