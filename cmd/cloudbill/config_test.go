@@ -115,6 +115,7 @@ func TestConfigEveryKey(t *testing.T) {
 	assert.Equal(t, "s3cret", pw)
 	assert.Equal(t, "0.0.0.0:8443", p.Listen)
 	assert.Equal(t, int64(33554432), p.MaxBody)
+	assert.Equal(t, int64(2048), p.MemoryLimit)
 	assert.Equal(t, 50000, p.BatchRows)
 	assert.Equal(t, 500*time.Millisecond, p.Flush)
 	assert.Equal(t, "30 3 * * *", p.Schedule.rate)

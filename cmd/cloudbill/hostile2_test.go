@@ -5,6 +5,7 @@ package main
 // does for the first probe. Cases named F<n> reproduce finding n.
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -102,6 +104,57 @@ func TestHostileInputRound2(t *testing.T) {
 		require.NoError(t, chtest.Conn(t, h.s).QueryRow(t.Context(), "SELECT count(), max(length(error)) FROM collect_windows WHERE status = 'failed'").Scan(&windows, &longest))
 		assert.GreaterOrEqual(t, windows, uint64(48))
 		assert.LessOrEqual(t, longest, uint64(4<<10), "a stored error is a few KB")
+	})
+
+	// ---- memory bounded by design: serve under the worst shape of ingest ----
+
+	t.Run("memory: eight senders each posting a 16 MiB body at once stay within serve's memory limit", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("runs serve as a process")
+		}
+		h := newHostile(t, srv, false)
+		sp := serveMeasured(t, h.dsn, filepath.Join(h.dir, "serve"), "--no-auth", "--memory-limit", "128")
+		var body bytes.Buffer
+		base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+		for k := 0; body.Len() < 16<<20; k++ {
+			fmt.Fprintf(&body, `{"resource_id":"vm-%04d","metric":"cpu_util","ts":"%s","value":%d}`+"\n", k%1000, base.Add(time.Duration(k/1000)*time.Minute).Format(time.RFC3339), k%100)
+		}
+		before := sp.peakMB(t)
+		var wg sync.WaitGroup
+		statuses := make([]int, 8)
+		retry := make([]string, 8)
+		for i := range statuses {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res, err := http.Post(sp.base+"/v1/samples", "application/x-ndjson", bytes.NewReader(body.Bytes()))
+				if err != nil {
+					t.Errorf("sender %d: %v", i, err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				statuses[i], retry[i] = res.StatusCode, res.Header.Get("Retry-After")
+			}()
+		}
+		wg.Wait()
+		peak := sp.peakMB(t)
+		t.Logf("serve: peak RSS %.0f MB before, %.0f MB after 8 × %d MiB bodies; answers %v", before, peak, body.Len()>>20, statuses)
+		ok, shed := 0, 0
+		for i, st := range statuses {
+			switch st {
+			case http.StatusOK:
+				ok++
+			case http.StatusServiceUnavailable:
+				shed++
+				assert.NotEmpty(t, retry[i], "503 says when to send again")
+			default:
+				t.Errorf("sender %d: answered %d", i, st)
+			}
+		}
+		assert.Positive(t, ok, "some are taken")
+		assert.Positive(t, shed, "the others are shed before their bodies are read")
+		assert.Less(t, peak, 256.0, "peak RSS of serve, MB")
 	})
 
 	// ---- finding 9: Latin-1 text that happens to be valid GB18030 ----

@@ -5,13 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	netlisten "cloudbill/internal/listen"
+	"cloudbill/internal/memguard"
 	"cloudbill/metering"
 )
 
@@ -22,7 +25,9 @@ Runs the ingest API and the month-close scheduler until SIGTERM or SIGINT.
                      text/csv (header row first); answers, once the valid samples are
                      durable, 200 {"accepted": N, "duplicates": D, "rejected": [{"line": L,
                      "error": "…"}]}; 413 past --max-body; 415 for another content type;
-                     503 when the samples could be neither stored nor spooled (send again).
+                     503 when the samples could be neither stored nor spooled (send again),
+                     or, with Retry-After, when taking the request would bring serve near
+                     --memory-limit (an invoice upload of the portal likewise).
                      Needs Authorization: Bearer <collector token> (cloudbill tokens
                      create --vendor ID; 401 without a valid one); lines of another vendor's
                      source or resource are rejected, resources no order names yet counted
@@ -68,7 +73,7 @@ nothing acknowledged is lost.`
 func serveCommand() *command {
 	return &command{
 		Name:  "serve",
-		Usage: "[--config FILE] [--listen ADDR] [--max-body BYTES] [--batch N] [--flush DURATION] [schedule flags]",
+		Usage: "[--config FILE] [--listen ADDR] [--max-body BYTES] [--memory-limit MIB] [--batch N] [--flush DURATION] [schedule flags]",
 		Short: "run the ingest API and the scheduler",
 		Long:  serveExplain,
 		Flags: func(fs *flagSet) runFunc {
@@ -91,6 +96,7 @@ func (p *serveParams) addFlags(fs *flagSet) {
 	fs.StringVar(&p.Listen, "listen", "127.0.0.1:8080", "`address` of the HTTP API")
 	fs.Int64Var(&p.MaxBody, "max-body", 64<<20, "largest request body taken, in `bytes` (larger: 413)")
 	p.Ranges = fs.MetricMax()
+	fs.Int64Var(&p.MemoryLimit, "memory-limit", 1024, "soft memory limit of the process, in `MiB` (the Go runtime's, as GOMEMLIMIT, which wins when set): sample requests and invoice uploads that would bring serve near it are answered 503 with Retry-After; 0: none")
 	fs.IntVar(&p.BatchRows, "batch", 100_000, "samples per insert")
 	fs.DurationVar(&p.Flush, "flush", 200*time.Millisecond, "longest wait before a batch is written")
 	scheduleFlags(fs, &p.Schedule)
@@ -138,11 +144,13 @@ type serveParams struct {
 	ConfigFile string // --config: the configuration file ("" none)
 	Listen     string
 	MaxBody    int64
-	BatchRows  int
-	Flush      time.Duration
-	Schedule   scheduleSettings
-	Idle       idleSettings     // the idle-resource jobs
-	Ranges     *metering.Ranges // ceilings of the metrics' values
+	// MemoryLimit is the soft memory limit in MiB (0: none); see memguard.
+	MemoryLimit int64
+	BatchRows   int
+	Flush       time.Duration
+	Schedule    scheduleSettings
+	Idle        idleSettings     // the idle-resource jobs
+	Ranges      *metering.Ranges // ceilings of the metrics' values
 	// CollectConfigs are the vendors' Prometheus collector configurations pulled on
 	// their schedule.
 	CollectConfigs repeated
@@ -181,7 +189,18 @@ func batchGC(percent int, limit int64) (restore func()) {
 }
 
 func runServe(ctx context.Context, a *app, p serveParams) error {
-	defer batchGC(400, 1<<30)()
+	limit := p.MemoryLimit << 20
+	if os.Getenv("GOMEMLIMIT") != "" {
+		limit = debug.SetMemoryLimit(-1) // the environment's limit wins
+	} else if limit <= 0 {
+		limit = 0 // no limit, no shedding
+	}
+	if limit > 0 {
+		defer batchGC(400, limit)()
+	} else {
+		defer batchGC(400, math.MaxInt64)()
+	}
+	guard := memguard.New(limit)
 	stopProfile, err := cpuProfile()
 	if err != nil {
 		return err
@@ -232,7 +251,16 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/v1/samples", h)
+	// shed before the memory limit nears: a sample request reserves its body's size while
+	// it runs, an invoice upload 8 times its size (a workbook is unpacked and read)
+	mux.Handle("/v1/samples", guard.Handler(h, memguard.Policy{
+		Match:  func(r *http.Request) bool { return r.Method == http.MethodPost },
+		Factor: 1, Max: p.MaxBody, RetryAfter: 5,
+		Refuse: func(w http.ResponseWriter, _ *http.Request, msg string) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
+		}}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		pctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -248,6 +276,9 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 		if sat.Saturated {
 			ans["status"] = "degraded"
 		}
+		if limit > 0 {
+			ans["memory"] = guard.Stats()
+		}
 		sup.report(ans)
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(ans)
@@ -257,7 +288,16 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 		_ = b.Close(context.Background())
 		return err
 	}
-	mux.Handle("/", m.Portal(ph))
+	mux.Handle("/", m.Portal(guard.Handler(ph, memguard.Policy{
+		Match: func(r *http.Request) bool {
+			return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/invoice")
+		},
+		Factor: 8, Max: 10 << 20, RetryAfter: 10,
+		Refuse: func(w http.ResponseWriter, _ *http.Request, _ string) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintf(w, "服务器繁忙：现在受理此上传会使内存接近上限（%d MiB），请 10 秒后重新上传。\n", limit>>20)
+		}})))
 	ln, err := p.Listener.Listen()
 	if err != nil {
 		_ = b.Close(context.Background())

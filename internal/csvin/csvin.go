@@ -190,6 +190,7 @@ func (r *Reader) Next() (Row, error) {
 			return Row{}, io.EOF
 		}
 		rec, err := r.csv.Read()
+		r.dec.record = int64(len(r.dec.pending)) // what csv holds ahead is the next record's
 		if err == io.EOF {
 			return Row{}, io.EOF
 		}
@@ -263,16 +264,30 @@ func fromCSV(file string, err error) *Error {
 // the whole file, decided with evidence); lines split the same way in UTF-8 and GB18030,
 // which never uses the byte '\n' inside a character.
 type decoder struct {
+	file     string
 	br       *bufio.Reader
 	text     *TextDecoder
 	line     int
 	pending  []byte
 	consumed int64
-	err      error
+	// record counts the bytes handed out since the reader last returned a record
+	// (reset by Reader): past MaxRecordBytes the file is refused there.
+	record int64
+	err    error
 }
 
+// MaxRecordBytes bounds one record (a line, or the lines of a quoted field that spans
+// several), checked while reading: no input file of cloudbill has a record near it, and
+// an unclosed quote or a line of a gigabyte is refused instead of held in memory.
+const MaxRecordBytes = 1 << 20
+
 func newDecoder(file string, r io.Reader, enc Encoding) *decoder {
-	return &decoder{br: bufio.NewReaderSize(r, 256<<10), text: NewTextDecoder(file, enc)}
+	return &decoder{file: file, br: bufio.NewReaderSize(r, 256<<10), text: NewTextDecoder(file, enc)}
+}
+
+func (d *decoder) tooLong() error {
+	d.err = Errorf(d.file, d.line, "", "a record of more than %d KiB (a quoted field not closed?): refused, nothing after it read", MaxRecordBytes>>10)
+	return d.err
 }
 
 func (d *decoder) Read(p []byte) (int, error) {
@@ -286,12 +301,21 @@ func (d *decoder) Read(p []byte) (int, error) {
 			// character)
 			buf := append([]byte(nil), line...)
 			for err == bufio.ErrBufferFull {
+				if d.record+int64(len(buf)) > MaxRecordBytes {
+					d.line++
+					return 0, d.tooLong()
+				}
 				line, err = d.br.ReadSlice('\n')
 				buf = append(buf, line...)
 			}
 			line = buf
 		}
 		d.consumed += int64(len(line))
+		d.record += int64(len(line))
+		if d.record > MaxRecordBytes {
+			d.line++
+			return 0, d.tooLong()
+		}
 		if len(line) == 0 && err != nil {
 			return 0, err
 		}
