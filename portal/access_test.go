@@ -181,6 +181,12 @@ func fill(pattern string, dep catalog.DepartmentID, ven catalog.VendorID, upload
 		obj = "audit"
 	case pattern == "/idle" || pattern == "/api/v1/idle/cases":
 		obj = "idle" // departments: their own cases only; vendors: refused
+	case pattern == "/payments":
+		path += "?year=" + p[:4]
+		obj = "district"
+	case pattern == "/vendors/{vendor}/payments":
+		path += "?year=" + p[:4]
+		obj = "vendor"
 	case pattern == "/budgets" || pattern == "/api/v1/budgets":
 		path += "?year=" + p[:4]
 		obj = "budgets" // departments: their own projects only; vendors: refused

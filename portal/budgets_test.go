@@ -1,11 +1,13 @@
 package portal_test
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cloudbill/catalog"
+	"cloudbill/internal/money"
 )
 
 // writeBudgets writes a budgets file giving every approved project of the generated
@@ -116,4 +119,54 @@ func TestBrowserBudgetBanner(t *testing.T) {
 	require.NoError(t, chromedp.Run(ctx, chromedp.Click("#budget-banner a")))
 	waitFor(t, ctx, "#budgets")
 	assert.Contains(t, text(t, ctx, "#budgets"), "超预算")
+}
+
+// paymentsFixture closes the generated month (when no earlier test did) and imports one
+// voucher of 100.00 for the account's vendor; it returns that vendor's expected payable
+// (its settlement of the month) and outstanding.
+func (f *fixture) paymentsFixture(t *testing.T) (payable, outstanding decimal.Decimal) {
+	t.Helper()
+	_, closed, err := f.store.CloseOf(context.Background(), period)
+	require.NoError(t, err)
+	if !closed {
+		require.NoError(t, f.cli("close", "--period", period.String(), "--allow-pending", "--allow-incomplete"))
+		require.NoError(t, f.cli("statements", "--period", period.String(), "--out", f.out))
+	}
+	file := filepath.Join(tmpDir, "payments.csv")
+	require.NoError(t, os.WriteFile(file, []byte(fmt.Sprintf("voucher_no,vendor_id,period,amount,paid_date\nPT-0001,%s,%s,100.00,2026-11-05\n", f.venID, period)), 0o644))
+	require.NoError(t, f.cli("payments", "import", file)) // a second run finds it present
+	payable = f.statementTotals("vendors")[string(f.venID)]
+	return payable, payable.Sub(decimal.RequireFromString("100.00"))
+}
+
+// Finance sees every vendor's payable, paid and outstanding; the vendor its own, with the
+// voucher; a department is refused.
+func TestPaymentsPages(t *testing.T) {
+	f := setup(t)
+	_, outstanding := f.paymentsFixture(t)
+	c := f.signIn(t, f.fin)
+	status, body := c.get(t, fmt.Sprintf("/payments?year=%d", period.Year))
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, body, `id="outstanding-`+string(f.venID)+`">`+money.Grouped(outstanding)+`<`)
+	assert.Contains(t, body, `id="outstanding-`+string(f.foreignVen)+`"`)
+	v := f.signIn(t, f.ven)
+	status, body = v.get(t, fmt.Sprintf("/vendors/%s/payments?year=%d", f.venID, period.Year))
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, body, "PT-0001")
+	assert.Contains(t, body, money.Grouped(outstanding))
+	d := f.signIn(t, f.dep)
+	status, _ = d.get(t, "/payments")
+	assert.Equal(t, http.StatusForbidden, status)
+}
+
+// Finance sees the outstanding per vendor in the browser.
+func TestBrowserFinanceOutstanding(t *testing.T) {
+	f := setup(t)
+	_, outstanding := f.paymentsFixture(t)
+	ctx := tab(t)
+	browserSignIn(t, ctx, f, f.fin)
+	require.NoError(t, chromedp.Run(ctx, chromedp.Navigate(f.srv.URL+"/payments")))
+	waitFor(t, ctx, "#payments")
+	assert.Equal(t, money.Grouped(outstanding), text(t, ctx, "#outstanding-"+string(f.venID)))
+	shot(t, ctx, "41-finance-payments")
 }

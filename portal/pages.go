@@ -24,6 +24,7 @@ import (
 
 	"cloudbill/access"
 	"cloudbill/catalog"
+	"cloudbill/funding"
 	"cloudbill/glossary"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
@@ -52,7 +53,7 @@ type navItem struct {
 	Label, Href string
 }
 
-var pageNames = []string{"login", "error", "overview", "months", "close", "closed", "statements", "drill", "vendor", "reconciliation", "operations", "audit", "accounts", "idle", "idlecase", "collection", "budgets", "search"}
+var pageNames = []string{"login", "error", "overview", "months", "close", "closed", "statements", "drill", "vendor", "reconciliation", "operations", "audit", "accounts", "idle", "idlecase", "collection", "budgets", "search", "payments"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
@@ -85,6 +86,7 @@ var funcs = template.FuncMap{
 	"short":       func(s string) string { return shortHash(s) },
 	"periodStr":   func(p calendar.Period) string { return p.String() },
 	"deref":       func(d *decimal.Decimal) decimal.Decimal { return *d },
+	"payableZh":   func(k funding.PayableKind) string { return funding.PayableLabel(k) },
 	"pct":         pct,
 	"kindLabel":   kindLabel,
 	"caseStateZh": caseStateZh,
@@ -141,6 +143,11 @@ func (s *Server) nav(c *call) []navItem {
 	}
 	if may(access.View, access.Budgets) {
 		items = append(items, navItem{"项目预算", "/budgets"})
+	}
+	if may(access.View, access.District) {
+		items = append(items, navItem{"付款情况", "/payments"})
+	} else if c.id.Role == access.RoleVendor {
+		items = append(items, navItem{"付款情况", "/vendors/" + esc(string(c.id.Vendor)) + "/payments"})
 	}
 	if may(access.View, access.District) {
 		items = append(items, navItem{"采集完整性", "/collection/" + p})

@@ -63,8 +63,9 @@ type Store interface {
 	Evidence(ctx context.Context, id idle.CaseID) ([]idle.Evidence, error)
 	OrderEvents(ctx context.Context) ([]catalog.Event, error)
 	pull.StatusStore
-	// the year's budgets (issue 21)
+	// the year's budgets and payments (issue 21)
 	funding.WarnStore
+	funding.LedgerStore
 }
 
 var _ Store = (*chstore.Store)(nil)

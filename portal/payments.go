@@ -1,0 +1,82 @@
+package portal
+
+// The year's payments (issue 21, §21) in the portal: GET /payments?year=YYYY (finance and
+// the bureau: every vendor's payable, paid and outstanding) and GET
+// /vendors/{vendor}/payments?year=YYYY (that vendor, and the bureaus: its payable lines and
+// vouchers, 跨年支付 marked). The figures are funding.LoadLedger's, as `cloudbill payments
+// show` prints them.
+
+import (
+	"net/http"
+
+	"github.com/shopspring/decimal"
+
+	"cloudbill/access"
+	"cloudbill/catalog"
+	"cloudbill/funding"
+)
+
+// yearRule checks ?year= and asks for obj.
+func (s *Server) yearRule(act access.Action, obj access.Object) Rule {
+	return func(r *http.Request) (access.Action, access.Object, error) {
+		if _, err := s.parseYear(r); err != nil {
+			return "", access.Object{}, err
+		}
+		return act, obj, nil
+	}
+}
+
+// vendorYearRule: viewing the vendor named by {vendor}, with a valid ?year=.
+func (s *Server) vendorYearRule(r *http.Request) (access.Action, access.Object, error) {
+	if _, err := s.parseYear(r); err != nil {
+		return "", access.Object{}, err
+	}
+	id, err := parseID(r.PathValue("vendor"))
+	if err != nil {
+		return "", access.Object{}, err
+	}
+	return access.View, access.Vendor(catalog.VendorID(id)), nil
+}
+
+type paymentsData struct {
+	Year    int
+	Vendors []funding.VendorYear
+	Total   struct{ Payable, Paid, Outstanding decimal.Decimal }
+	// One: the page of one vendor (its lines and vouchers).
+	One bool
+}
+
+func (s *Server) ledgerPage(w http.ResponseWriter, r *http.Request, c *call, vendor catalog.VendorID) {
+	year, _ := s.parseYear(r)
+	l, err := funding.LoadLedger(r.Context(), s.cfg.Store, year)
+	if err != nil {
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return
+	}
+	d := paymentsData{Year: year, One: vendor != ""}
+	d.Total.Payable, d.Total.Paid, d.Total.Outstanding = decimal.Zero, decimal.Zero, decimal.Zero
+	for _, vy := range l {
+		if vendor != "" && vy.Vendor != vendor {
+			continue
+		}
+		d.Vendors = append(d.Vendors, vy)
+		d.Total.Payable = d.Total.Payable.Add(vy.Payable)
+		d.Total.Paid = d.Total.Paid.Add(vy.Paid)
+		d.Total.Outstanding = d.Total.Outstanding.Add(vy.Outstanding)
+	}
+	if vendor != "" && len(d.Vendors) == 0 {
+		name := c.org.Vendors[vendor].Name
+		d.Vendors = []funding.VendorYear{{Vendor: vendor, Name: name, Year: year, Payable: decimal.Zero, Paid: decimal.Zero, Outstanding: decimal.Zero}}
+	}
+	s.render(w, c, 200, "payments", "付款情况", d)
+}
+
+// paymentsPage: every vendor's ledger of the year (finance, bureau).
+func (s *Server) paymentsPage(w http.ResponseWriter, r *http.Request, c *call) {
+	s.ledgerPage(w, r, c, "")
+}
+
+// vendorPaymentsPage: one vendor's ledger of the year.
+func (s *Server) vendorPaymentsPage(w http.ResponseWriter, r *http.Request, c *call) {
+	s.ledgerPage(w, r, c, catalog.VendorID(r.PathValue("vendor")))
+}
