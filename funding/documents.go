@@ -11,14 +11,12 @@ import (
 	"github.com/shopspring/decimal"
 
 	"cloudbill/catalog"
+	"cloudbill/glossary"
 	"cloudbill/internal/csvout"
 	"cloudbill/internal/money"
+	"cloudbill/internal/xlsxout"
 	"cloudbill/invoicing/sheet"
 )
-
-var kindLabels = map[string]string{
-	"charge": "资源费用", "metered": "计量费用", "unfunded": "未立项费用", "adjustment": "调整", "deduction": "考核扣减",
-}
 
 // EstimateDoc is the printed estimated settlement of vendor v (marked 预估 on every page).
 func EstimateDoc(e Estimate, org catalog.Org, v catalog.VendorID, issued time.Time) sheet.Doc {
@@ -50,20 +48,20 @@ func EstimateDoc(e Estimate, org catalog.Org, v catalog.VendorID, issued time.Ti
 		if dep == "" {
 			dep = string(l.Department)
 		}
-		t.Rows = append(t.Rows, sheet.Row{Cells: []string{dep, string(l.Project), string(l.Order), string(l.Item), kindLabels[string(l.Kind)],
+		t.Rows = append(t.Rows, sheet.Row{Cells: []string{dep, string(l.Project), string(l.Order), string(l.Item), glossary.Kind(l.Kind),
 			money.Grouped(money.Round(l.ToDate)), money.Grouped(money.Round(l.Rest)), money.Grouped(l.Amount)}})
 	}
 	net := gross.Add(ded).Add(adj)
 	t.Rows = append(t.Rows, sheet.Row{Cells: []string{"合计", "", "", "", "", "", "", money.Grouped(net)}, Style: sheet.Total})
-	rateText := "无（无已关账月份的考核结果）"
+	rateText := "无（无已关账月份的验收结果）"
 	if rate.From.Year != 0 {
-		rateText = fmt.Sprintf("%s%%（依据 %s 考核结果）", rate.Rate.Shift(2).StringFixed(2), rate.From)
+		rateText = fmt.Sprintf("%s%%（依据 %s 验收结果）", rate.Rate.Shift(2).StringFixed(2), rate.From)
 	}
 	d.Add(
 		sheet.Para{Text: fmt.Sprintf("本结算单为 %s 的预估结算（截至 %s），供年内支付（《管理办法》第二十一条）。%s 关账后，正式结算与预估的差额作为“%s”计入次年 1 月结算。", e.Period, e.AsOf, e.Period, Label("true_up"))},
 		sheet.Fields{Pairs: []sheet.Field{
 			{Label: "服务商", Value: name + "（" + string(v) + "）"}, {Label: "分析日", Value: e.AsOf.String()},
-			{Label: "应付毛额", Value: money.Grouped(gross)}, {Label: "考核扣减", Value: money.Grouped(ded)},
+			{Label: glossary.Gross, Value: money.Grouped(gross)}, {Label: glossary.Kind("deduction"), Value: money.Grouped(ded)},
 			{Label: "调整", Value: money.Grouped(adj)}, {Label: "扣减比例", Value: rateText},
 			{Label: "预估应付净额", Value: money.Grouped(net)}, {Label: "内容哈希", Value: e.Hash},
 		}},
@@ -146,7 +144,7 @@ type JSONVoucher struct {
 func PayableLabel(k PayableKind) string {
 	switch k {
 	case PayableClosed:
-		return "已关账结算"
+		return Label("closed")
 	case PayableEstimate:
 		return Label("estimate")
 	case PayableTrueUp:
@@ -205,4 +203,87 @@ func WriteLedgerTable(w io.Writer, year int, l []VendorYear) error {
 	}
 	fmt.Fprintf(tw, "total %d\tpayable %s\tpaid %s\toutstanding %s\n", year, money.Grouped(total.p), money.Grouped(total.pd), money.Grouped(total.o))
 	return tw.Flush()
+}
+
+// DeclarationHeaders are the columns of a department's 测算表 (CSV and workbook).
+var DeclarationHeaders = []string{"department_id", "parent_id", "project_id", "project_name", "category", "declared_as", "item_code",
+	"item_name", "vendor_id", "zone", "billing", "orders", "quantity", "unit_price", "monthly", "annual", "basis"}
+
+// DeclarationTable is the 测算表 of department dep as a table (xlsxout: CSV or workbook);
+// its total row is the sum of the annual column.
+func DeclarationTable(d Declaration, org catalog.Org, dep catalog.DepartmentID) xlsxout.Table {
+	of := d.Of(dep)
+	name := org.Departments[dep].Name
+	t := xlsxout.Table{Sheet: Label("declaration"), Title: fmt.Sprintf("%s %d 年云资源运维项目%s（截至 %s 在用资源）", name, d.Year, Label("declaration"), d.AsOf),
+		Headers: DeclarationHeaders}
+	for _, l := range of.Lines {
+		qty, price := xlsxout.Text(""), xlsxout.Text("")
+		if l.Billing == catalog.Allocated {
+			qty, price = xlsxout.Number(l.Quantity), xlsxout.Money(l.UnitPrice)
+		}
+		t.Rows = append(t.Rows, []xlsxout.Cell{xlsxout.Text(string(l.Department)), xlsxout.Text(string(l.Parent)), xlsxout.Text(string(l.Project)),
+			xlsxout.Text(l.Name), xlsxout.Text(string(l.Category)), xlsxout.Text(l.Label), xlsxout.Text(string(l.Item)), xlsxout.Text(l.ItemName),
+			xlsxout.Text(string(l.Vendor)), xlsxout.Text(string(l.Zone)), xlsxout.Text(string(l.Billing)), xlsxout.Number(decimal.NewFromInt(int64(l.Orders))),
+			qty, price, xlsxout.Money(money.Round(l.Monthly)), xlsxout.Money(l.Annual), xlsxout.Text(l.Basis)})
+	}
+	total := make([]xlsxout.Cell, len(DeclarationHeaders))
+	for i := range total {
+		total[i] = xlsxout.Text("")
+	}
+	total[0] = xlsxout.Text(glossary.Total)
+	total[15] = xlsxout.Money(of.Total())
+	t.Total = total
+	return t
+}
+
+// DeclarationSummary is the district summary: one row per department with its 主管部门,
+// lines and annual total; the total row is the sum.
+func DeclarationSummary(d Declaration, org catalog.Org) xlsxout.Table {
+	t := xlsxout.Table{Sheet: "汇总", Title: fmt.Sprintf("%d 年云资源运维项目%s汇总（截至 %s）", d.Year, Label("declaration"), d.AsOf),
+		Headers: []string{"department_id", "department_name", "parent_id", "lines", "annual"}}
+	for _, dep := range d.Departments() {
+		of := d.Of(dep)
+		t.Rows = append(t.Rows, []xlsxout.Cell{xlsxout.Text(string(dep)), xlsxout.Text(org.Departments[dep].Name), xlsxout.Text(string(org.ParentOf(dep))),
+			xlsxout.Number(decimal.NewFromInt(int64(len(of.Lines)))), xlsxout.Money(of.Total())})
+	}
+	t.Total = []xlsxout.Cell{xlsxout.Text(glossary.Total), xlsxout.Text(""), xlsxout.Text(""), xlsxout.Number(decimal.NewFromInt(int64(len(d.Lines)))), xlsxout.Money(d.Total())}
+	return t
+}
+
+// TableDoc prints a table (a 测算表 or the summary) as a document.
+func TableDoc(t xlsxout.Table, header string, created time.Time, widths []float64) sheet.Doc {
+	d := sheet.Doc{Title: t.Title, Header: header, Created: created.UTC()}
+	st := sheet.Table{}
+	for i, h := range t.Headers {
+		w := 2.0
+		if i < len(widths) {
+			w = widths[i]
+		}
+		st.Columns = append(st.Columns, sheet.Column{Title: glossary.Column(h), Width: w})
+	}
+	cell := func(c xlsxout.Cell) string {
+		switch {
+		case c.Num == nil:
+			return c.Text
+		case c.Money:
+			return money.Grouped(*c.Num)
+		}
+		return c.Num.String()
+	}
+	for _, r := range t.Rows {
+		row := sheet.Row{}
+		for _, c := range r {
+			row.Cells = append(row.Cells, cell(c))
+		}
+		st.Rows = append(st.Rows, row)
+	}
+	if t.Total != nil {
+		row := sheet.Row{Style: sheet.Total}
+		for _, c := range t.Total {
+			row.Cells = append(row.Cells, cell(c))
+		}
+		st.Rows = append(st.Rows, row)
+	}
+	d.Add(sheet.Para{Text: "依据《管理办法》第十九条：各部门每年将已有云资源按年度作为运维项目申报。本表按截至测算日在用的资源、测算日的配置和价格测算全年费用（按月单价 × 数量 × 12；计量项目按最近已关账月份的月平均 × 12）；新建项目验收后转为运维。"}, st)
+	return d
 }

@@ -71,7 +71,7 @@ func TestDecemberEstimateAndTrueUp(t *testing.T) {
 	var buf bytes.Buffer
 	require.NoError(t, est.WriteCSV(&buf, "V1"))
 	assert.Contains(t, buf.String(), "预估")
-	assert.Contains(t, buf.String(), "扣减比例 5.00%（依据 2026-11 考核结果）")
+	assert.Contains(t, buf.String(), "扣减比例 5.00%（依据 2026-11 验收结果）")
 	assert.Equal(t, 6, strings.Count(buf.String(), "\n"), "header and five lines")
 	again, _ := BuildEstimate(EstimateInput{AsOf: asOf, Catalog: exampleCatalog(), Lines: append(allocated, metered), InService: ins,
 		Rates: map[catalog.VendorID]VendorRate{"V1": {Rate: dec("0.05"), From: calendar.MustPeriod("2026-11")}}})

@@ -186,3 +186,65 @@ func LoadLedger(ctx context.Context, st LedgerStore, year int) ([]VendorYear, er
 	}
 	return Ledger(LedgerInput{Year: year, Org: org, ClosedNet: closed, Estimated: est, Payments: pays}), nil
 }
+
+// DeclarationStore is what a declaration reads.
+type DeclarationStore interface {
+	Org(ctx context.Context) (catalog.Org, error)
+	Catalog(ctx context.Context) (catalog.Catalog, error)
+	OrderEvents(ctx context.Context) ([]catalog.Event, error)
+	Closes(ctx context.Context) ([]rating.Close, error)
+	RatedLines(ctx context.Context, p calendar.Period) ([]rating.Line, error)
+}
+
+// LoadDeclaration is the declaration of year as of asOf (Declare on the stored orders,
+// catalog and the metered lines of the latest three closed months ending on or before
+// asOf). year must be asOf's year + 1.
+func LoadDeclaration(ctx context.Context, st DeclarationStore, year int, asOf calendar.Date) (Declaration, catalog.Org, []string, error) {
+	if year != asOf.Year+1 {
+		return Declaration{}, catalog.Org{}, nil, fmt.Errorf("declare %d as of %s: the declaration is for the year after the as-of date (%d)", year, asOf, asOf.Year+1)
+	}
+	org, err := st.Org(ctx)
+	if err != nil {
+		return Declaration{}, org, nil, err
+	}
+	cat, err := st.Catalog(ctx)
+	if err != nil {
+		return Declaration{}, org, nil, err
+	}
+	events, err := st.OrderEvents(ctx)
+	if err != nil {
+		return Declaration{}, org, nil, err
+	}
+	ins, err := InServiceOn(events, asOf, asOf)
+	if err != nil {
+		return Declaration{}, org, nil, err
+	}
+	closes, err := st.Closes(ctx)
+	if err != nil {
+		return Declaration{}, org, nil, err
+	}
+	metered := map[catalog.OrderID][]MonthAmount{}
+	n := 0
+	for i := len(closes) - 1; i >= 0 && n < 3; i-- {
+		p := closes[i].Period
+		if p.Last().After(asOf) {
+			continue
+		}
+		n++
+		lines, err := st.RatedLines(ctx, p)
+		if err != nil {
+			return Declaration{}, org, nil, err
+		}
+		sums := map[catalog.OrderID]decimal.Decimal{}
+		for _, l := range lines {
+			if l.Kind == rating.KindMetered {
+				sums[l.Order] = sums[l.Order].Add(l.Amount)
+			}
+		}
+		for o, a := range sums {
+			metered[o] = append(metered[o], MonthAmount{Period: p, Amount: a})
+		}
+	}
+	d, findings := Declare(DeclarationInput{Year: year, AsOf: asOf, Catalog: cat, Org: org, InService: ins, Metered: metered})
+	return d, org, findings, nil
+}

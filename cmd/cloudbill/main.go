@@ -46,6 +46,7 @@ func commands() []*command {
 		budgetsCommand(),
 		paymentsCommand(),
 		estimateCommand(),
+		declareCommand(),
 		statusCommand(),
 		collectCommand(),
 		usersCommand(),

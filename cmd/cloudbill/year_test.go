@@ -251,4 +251,40 @@ func yearPayments(t *testing.T, cli func(...string) (string, string, error), gb 
 	assert.Equal(t, final.Sub(estNet).StringFixed(2), next[0]["true_up"], "上年12月预估差额 = final %s − estimate %s", final, estNet)
 	again := readCSV(must("payments", "show", "--year", "2026", "--vendor", "V1", "--format", "csv"))
 	assert.Equal(t, rows[0]["payable"], again[0]["payable"], "2026 keeps December at its estimate")
+
+	// the declaration for 2027 as of 31 December: 12 × what December (a full month of the
+	// same orders, closed) cost them
+	got = must("declare", "--year", "2027", "--as-of", "2026-12-31", "--out", out)
+	assert.Contains(t, got, "declaration 2027 as of 2026-12-31")
+	b, err = os.ReadFile(filepath.Join(out, "2026-12", "summary.csv"))
+	require.NoError(t, err)
+	december := decimal.Zero
+	for _, r := range readCSV(string(b)) {
+		if r["kind"] == "charge" || r["kind"] == "unfunded" || r["kind"] == "metered" {
+			december = december.Add(decimal.RequireFromString(r["amount"]))
+		}
+	}
+	decl := filepath.Join(out, "declaration-2027")
+	b, err = os.ReadFile(filepath.Join(decl, "summary.csv"))
+	require.NoError(t, err)
+	sum := readCSV(string(b))
+	require.NotEmpty(t, sum)
+	total := sum[len(sum)-1]
+	assert.Equal(t, december.Mul(decimal.NewFromInt(12)).StringFixed(2), total["annual"], "12 × December's charges")
+	for _, r := range sum[:len(sum)-1] {
+		for _, ext := range []string{".csv", ".xlsx", ".pdf"} {
+			_, err := os.Stat(filepath.Join(decl, r["department_id"]+ext))
+			assert.NoError(t, err)
+		}
+		b, err := os.ReadFile(filepath.Join(decl, r["department_id"]+".csv"))
+		require.NoError(t, err)
+		lines := readCSV(string(b))
+		dept := decimal.Zero
+		for _, l := range lines[:len(lines)-1] {
+			dept = dept.Add(decimal.RequireFromString(l["annual"]))
+		}
+		assert.Equal(t, r["annual"], dept.StringFixed(2), "the department's lines add up to its summary row")
+		assert.Equal(t, r["annual"], lines[len(lines)-1]["annual"], "and to its total row")
+	}
+	refused("the year after", "declare", "--year", "2026", "--as-of", "2026-12-31", "--out", out)
 }

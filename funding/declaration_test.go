@@ -1,0 +1,56 @@
+package funding
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"cloudbill/catalog"
+	"cloudbill/internal/calendar"
+)
+
+// The declaration for 2027 as of 15 November 2026 of D1, with an O&M project and a
+// renovation project, by hand (prices on 15 November: vCPU 110.00 from 1 October):
+//
+//	P1 运维      O1 8 vCPU (was 4 until 16 March): 12 × 110.00 × 8     = 10560.00
+//	P2 运维      O3 10 GB memory, stock portion:   12 × 20.00 × 10      =  2400.00
+//	P2 转为运维  O2 traffic, new portion, metered: August–October closed
+//	             100.00, 120.50, 130.25 → 116.9166… a month × 12         =  1403.00
+//	O4 (terminated 31 October) is not in service: not declared
+//	total                                                               = 14363.00
+func TestDeclarationOMAndRenovation(t *testing.T) {
+	o2 := ev("O2", catalog.EventOpen, "2026-08-01", "P2", "NET", "0")
+	o2.Portion = catalog.PortionNew
+	o3 := ev("O3", catalog.EventOpen, "2026-05-01", "P2", "MEM", "10")
+	o3.Portion = catalog.PortionStock
+	events := []catalog.Event{
+		ev("O1", catalog.EventOpen, "2026-01-01", "P1", "VCPU", "4"),
+		ev("O1", catalog.EventChange, "2026-03-16", "P1", "VCPU", "8"),
+		o2, o3,
+		ev("O4", catalog.EventOpen, "2026-02-01", "P1", "MEM", "64"),
+		ev("O4", catalog.EventTerminate, "2026-10-31", "P1", "MEM", "64"),
+	}
+	asOf := day("2026-11-15")
+	ins, err := InServiceOn(events, asOf, asOf)
+	require.NoError(t, err)
+	d, findings := Declare(DeclarationInput{Year: 2027, AsOf: asOf, Catalog: exampleCatalog(), Org: exampleOrg(), InService: ins,
+		Metered: map[catalog.OrderID][]MonthAmount{"O2": {
+			{calendar.MustPeriod("2026-08"), dec("100.00")}, {calendar.MustPeriod("2026-09"), dec("120.50")}, {calendar.MustPeriod("2026-10"), dec("130.25")},
+		}}})
+	assert.Empty(t, findings)
+	type row struct{ project, label, item, annual string }
+	var got []row
+	for _, l := range d.Lines {
+		got = append(got, row{string(l.Project), l.Label, string(l.Item), l.Annual.StringFixed(2)})
+	}
+	assert.Equal(t, []row{
+		{"P1", "运维", "VCPU", "10560.00"},
+		{"P2", "运维", "MEM", "2400.00"},
+		{"P2", "转为运维", "NET", "1403.00"},
+	}, got)
+	assert.Equal(t, "14363.00", d.Total().StringFixed(2))
+	assert.Equal(t, "2026-08 至 2026-10 计量金额月平均（3 个月）× 12", d.Lines[2].Basis)
+	assert.Equal(t, catalog.DepartmentID("D0"), d.Lines[0].Parent)
+	assert.Equal(t, []catalog.DepartmentID{"D1"}, d.Departments())
+}
