@@ -8,7 +8,7 @@ BIN     := bin/cloudbill
 GOFLAGS ?=
 SOURCES := $(shell find . -name '*.go' -o -name '*.sql' -o -name 'go.mod' -o -name 'go.sum' | grep -v '^./var/')
 
-.PHONY: all deps deps-demo build unit test test-chdb bench demo fuzz clean cluster-up cluster-down
+.PHONY: all deps deps-demo build unit test test-chdb bench bench-city demo fuzz clean cluster-up cluster-down
 
 all: build
 
@@ -44,8 +44,18 @@ FUZZTIME ?= 10s
 fuzz:
 	@bash scripts/fuzz.sh $(FUZZTIME)
 
+# Every benchmark, then one table: figure, reference, ratio, goal, met, load, command
+# (docs/benchmarks.md).
 bench: deps $(BIN)
 	$(GO) run ./cmd/cloudbench
+
+# The city month once, end to end: `cloudbill demo --scale city` prints each step's time.
+BENCH_CITY_OUT ?= ./var/bench-city
+BENCH_CITY_HISTORY ?= 1
+bench-city: deps-demo $(BIN)
+	@uptime
+	./$(BIN) demo --scale city --history $(BENCH_CITY_HISTORY) --out $(BENCH_CITY_OUT)
+	@uptime
 
 demo: deps-demo $(BIN)
 	./$(BIN) demo --out ./out

@@ -23,11 +23,12 @@ import (
 // the time of the close (read the run's lines, hash them, record the close), of closing
 // again (the no-op that re-reads and re-verifies the hash), and of the breakdown of one
 // department with its units (lines and daily detail read, tree built, CSV written).
-func benchClose(ctx context.Context) error {
+func benchClose(ctx context.Context) ([]figure, error) {
+	var figs []figure
 	p := benchPeriod()
 	sc, err := newScratch(ctx, "close")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer sc.Close()
 	s := sc.Store
@@ -39,11 +40,11 @@ func benchClose(ctx context.Context) error {
 	}
 	t0 := time.Now()
 	if err := s.SaveRun(ctx, run, lines, nil); err != nil {
-		return err
+		return nil, err
 	}
 	days, err := s.RowCount(ctx, "rated_days")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fmt.Printf("stored the month: %d lines, %d days of detail, in %.2f s\n", len(lines), days, time.Since(t0).Seconds())
 
@@ -51,42 +52,43 @@ func benchClose(ctx context.Context) error {
 	t0 = time.Now()
 	res, err := monthclose.Close(ctx, s, p, monthclose.Options{Now: closedAt, ClosedBy: "bench"})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	closeTime := time.Since(t0)
 	t0 = time.Now()
 	again, err := monthclose.Close(ctx, s, p, monthclose.Options{Now: closedAt, ClosedBy: "bench"})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !again.Already {
-		return fmt.Errorf("second close of %s wrote again", p)
+		return nil, fmt.Errorf("second close of %s wrote again", p)
 	}
 	fmt.Printf("close %s: %d lines, total %s, hash %.16s…: %.2f s; closing again (no-op, hash verified): %.2f s\n",
 		p, res.Close.Lines, money.Grouped(res.Close.Total), res.Close.ContentHash, closeTime.Seconds(), time.Since(t0).Seconds())
+	figs = append(figs, figure{Name: "close the city month", Value: closeTime.Seconds(), Unit: "s", Command: "cloudbench close: store close of " + p.String(), Load: loadNow()})
 
 	dep := catalog.DepartmentID("D0010") // with two subordinate units
 	t0 = time.Now()
 	in := breakdown.Input{Period: p, Department: dep, Org: org, Closed: true, RunID: run.ID, Today: calendar.LocalDate(closedAt())}
 	if in.Lines, err = s.RatedLines(ctx, p); err != nil {
-		return err
+		return nil, err
 	}
 	for _, u := range breakdown.Units(org, dep) {
 		ds, err := s.DailyAmounts(ctx, p, u)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		in.Days = append(in.Days, ds...)
 	}
 	b, err := breakdown.Build(in)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := breakdown.WriteCSV(io.Discard, b); err != nil {
-		return err
+		return nil, err
 	}
 	fmt.Printf("breakdown of %s and its %d units (%d days of detail): %.2f s\n", dep, len(b.Units)-1, len(in.Days), time.Since(t0).Seconds())
-	return nil
+	return figs, nil
 }
 
 // closeBenchMonth is the synthetic city month of benchClose.

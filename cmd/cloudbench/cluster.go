@@ -27,42 +27,42 @@ import (
 // rate`, and the storage each node holds. CLOUDBENCH_CLUSTER_SAMPLES (default
 // 100,000,000) sets the month's samples, CLOUDBENCH_CLUSTER_INGEST (default 2,000,000)
 // the samples of the ingest measurement.
-func benchCluster(ctx context.Context) error {
+func benchCluster(ctx context.Context) ([]figure, error) {
 	n := envInt("CLOUDBENCH_CLUSTER_SAMPLES", 100_000_000)
 	ingestN := envInt("CLOUDBENCH_CLUSTER_INGEST", 2_000_000)
 	p := benchPeriod()
 	dir, err := os.MkdirTemp("", "cloudbench-cluster-")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer os.RemoveAll(dir)
 	data := filepath.Join(dir, "data")
 	m, err := gen.Generate(ctx, gen.Config{Out: data, Scale: gen.City, Period: p, Seed: 1})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	bin, err := cloudbillBinary(ctx, dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	srv, err := chserver.Start(ctx, chserver.Config{Dir: filepath.Join(dir, "single"), KillWithParent: true})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	single := target{name: "single server", dsn: "clickhouse://" + srv.User + ":" + srv.Password + "@" + srv.Addr + "/bench",
 		nodes: map[string]string{"single": srv.Addr}, user: srv.User, password: srv.Password}
 	err = single.run(ctx, bin, data, m, p, n, ingestN)
 	_ = srv.Stop()
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	script := filepath.Join("scripts", "local-cluster.sh")
 	cdir := filepath.Join(dir, "cluster")
 	out, err := exec.CommandContext(ctx, "bash", script, "up", cdir).Output()
 	if err != nil {
-		return fmt.Errorf("local-cluster.sh up: %w", err)
+		return nil, fmt.Errorf("local-cluster.sh up: %w", err)
 	}
 	defer exec.Command("bash", script, "down", cdir).Run()
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
@@ -70,11 +70,11 @@ func benchCluster(ctx context.Context) error {
 	for _, node := range []string{"s1r1", "s1r2", "s2r1", "s2r2"} {
 		b, err := os.ReadFile(filepath.Join(cdir, node, "tcp.port"))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		cl.nodes[node] = "127.0.0.1:" + strings.TrimSpace(string(b))
 	}
-	return cl.run(ctx, bin, data, m, p, n, ingestN)
+	return nil, cl.run(ctx, bin, data, m, p, n, ingestN)
 }
 
 type target struct {

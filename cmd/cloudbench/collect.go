@@ -29,33 +29,34 @@ import (
 // the windows recorded) is timed against `curl` making the same PromQL range queries
 // and discarding the answers. CLOUDBENCH_ROUNDS rounds (default 3), interleaved, each
 // pull into a fresh database; the ratio is of the medians.
-func benchCollect(ctx context.Context) error {
+func benchCollect(ctx context.Context) ([]figure, error) {
+	var figs []figure
 	resources := envInt("CLOUDBENCH_COLLECT_RESOURCES", 2000)
 	rounds := envInt("CLOUDBENCH_ROUNDS", 3)
 	if _, err := exec.LookPath("curl"); err != nil {
-		return fmt.Errorf("curl is needed for the baseline: %w", err)
+		return nil, fmt.Errorf("curl is needed for the baseline: %w", err)
 	}
 	tmp, err := os.MkdirTemp("", "cloudbench-collect-")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer os.RemoveAll(tmp)
 	day := time.Date(2026, 11, 2, 0, 0, 0, 0, calendar.Shanghai)
 	om := filepath.Join(tmp, "day.om")
 	start := time.Now()
 	if err := writeDistrictDay(om, day, resources); err != nil {
-		return err
+		return nil, err
 	}
 	prom, err := promtest.Start(ctx, promtest.Config{Dir: filepath.Join(tmp, "prom"), OpenMetrics: om})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer prom.Stop()
 	_ = os.Remove(om)
 	fmt.Printf("prometheus 2.42 on %s: %d resources × 4 metrics, one day backfilled in %s\n", prom.Addr, resources, time.Since(start).Round(time.Second))
 	srv, err := chserver.Start(ctx, chserver.Config{Dir: filepath.Join(tmp, "clickhouse"), KillWithParent: true})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer srv.Stop()
 
@@ -70,28 +71,28 @@ mappings:
   - {metric: net_out_bytes, query: "increase(vm_net_bytes_total[$window])", resource_label: instance_id, window: 5m}
 `, prom.URL())))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	end := day.Add(24 * time.Hour)
 	var curlT, pullT, curlCPU, pullCPU, queryT []float64
 	for r := 0; r < rounds; r++ {
 		c, cc, err := curlDay(ctx, prom.URL(), cfg, day, end)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		cpu0 := selfCPU()
 		p, samples, err := pullDay(ctx, srv, cfg, end, r)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		pc := selfCPU() - cpu0
 		q, err := pullNowhere(ctx, cfg, end)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		queryT = append(queryT, q)
 		if want := resources * 4 * 288; samples != want {
-			return fmt.Errorf("pulled %d samples, want %d", samples, want)
+			return nil, fmt.Errorf("pulled %d samples, want %d", samples, want)
 		}
 		fmt.Printf("round %d: curl, the 4 range queries %.2f s (client CPU %.2f s) | cloudbill collect, 1,152 windows, %d samples stored %.2f s (client CPU %.2f s)\n", r+1, c, cc, samples, p, pc)
 		curlT, pullT = append(curlT, c), append(pullT, p)
@@ -102,7 +103,14 @@ mappings:
 		rounds, mc, mp, float64(resources*4*288)/mp, mp/mc, median(curlCPU), median(pullCPU))
 	mq := median(queryT)
 	fmt.Printf("the pull's queries and decoding alone (samples and records discarded): %.2f s; ratio to curl %.2f\n", mq, mq/mc)
-	return nil
+	load := loadNow()
+	med := fmt.Sprintf(" (median of %d rounds)", rounds)
+	figs = append(figs,
+		figure{Name: "Prometheus pull, queries and decoding", Value: mq, Unit: "s", Reference: "curl, the same range queries", RefValue: mc,
+			Bound: 1.2, Command: "cloudbench collect: the pull with samples discarded" + med, Load: load},
+		figure{Name: "Prometheus pull, whole pass", Value: mp, Unit: "s", Reference: "curl, the same range queries", RefValue: mc,
+			Command: "cloudbill collect, one day" + med, Load: load})
+	return figs, nil
 }
 
 // writeDistrictDay writes the OpenMetrics text of one day of the four series of each

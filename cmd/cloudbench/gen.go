@@ -15,10 +15,11 @@ import (
 // on the city's master data (50,000 orders), and prints the speeds. The files go to a
 // temporary directory that is removed afterwards; CLOUDBENCH_GEN_SCALE=city also writes
 // the city's samples (about 100 million, ~8 GB of disk).
-func benchGen(ctx context.Context) error {
+func benchGen(ctx context.Context) ([]figure, error) {
+	var figs []figure
 	tmp, err := os.MkdirTemp("", "cloudbench-gen-")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer os.RemoveAll(tmp)
 	runs := []struct {
@@ -36,7 +37,7 @@ func benchGen(ctx context.Context) error {
 		start := time.Now()
 		m, err := gen.Generate(ctx, gen.Config{Out: out, Scale: r.scale, Period: calendar.MustPeriod("2026-11"), Seed: 1, Samples: r.samples})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		secs := time.Since(start).Seconds()
 		size := genDirSize(out)
@@ -45,7 +46,7 @@ func benchGen(ctx context.Context) error {
 			float64(m.Counts.Samples)/secs, float64(size)/1e6/secs)
 		_ = os.RemoveAll(out)
 	}
-	return nil
+	return figs, nil
 }
 
 func genDirSize(dir string) int64 {

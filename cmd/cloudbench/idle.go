@@ -25,38 +25,39 @@ import (
 // metric the generator's resources report (compute and database: cpu_util and mem_util;
 // disks: disk_used_gb; metered items: their metric), utilisation values 0–99.99.
 // CLOUDBENCH_IDLE_SAMPLES sets how many (default 100,000,000).
-func benchIdle(ctx context.Context) error {
+func benchIdle(ctx context.Context) ([]figure, error) {
+	var figs []figure
 	n := envInt("CLOUDBENCH_IDLE_SAMPLES", 100_000_000)
 	p := benchPeriod()
 	date := p.Last()
 	sc, err := newScratch(ctx, "idle")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer sc.Close()
 	dir, s := sc.Dir, sc.Store
 	data := filepath.Join(dir, "data")
 	m, err := gen.Generate(ctx, gen.Config{Out: data, Scale: gen.City, Period: p, Seed: 1})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	im, err := importDataset(ctx, s, data, m)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cat, events := im.Catalog, im.Events
 	rs := metricsOf(cat, events)
 	t1 := time.Now()
 	if err := chbench.Utilisation(ctx, s, p, rs, n); err != nil {
-		return err
+		return nil, err
 	}
 	stored, err := s.RowCount(ctx, "usage_samples")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fmt.Printf("city: %d orders, %d resource-metrics, %d samples synthesized in %.1f s\n", m.Counts.Orders, len(rs), stored, time.Since(t1).Seconds())
 	if err := s.SettleMerges(ctx, 10*time.Minute); err != nil {
-		return err
+		return nil, err
 	}
 	from, to := idle.Window(date)
 	bare := func() (time.Duration, int, error) {
@@ -66,7 +67,7 @@ func benchIdle(ctx context.Context) error {
 	}
 	bin, err := cloudbillBinary(ctx, dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// samples per expected interval: the synthesized spacing
 	per := n / len(rs)
@@ -89,7 +90,7 @@ func benchIdle(ctx context.Context) error {
 		t := time.Now()
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			return fmt.Errorf("cloudbill idle analyze: %v\n%s", err, out)
+			return nil, fmt.Errorf("cloudbill idle analyze: %v\n%s", err, out)
 		}
 		analyses = append(analyses, time.Since(t))
 		rss = max(rss, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)
@@ -100,7 +101,7 @@ func benchIdle(ctx context.Context) error {
 	for i := 0; i < 3; i++ {
 		d, k, err := bare()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		bares, groups = append(bares, d), k
 	}
@@ -118,7 +119,11 @@ func benchIdle(ctx context.Context) error {
 		date, stored, spacing, interval, a.Seconds(), analyses[0].Seconds(), analyses[1].Seconds(), analyses[2].Seconds(), float64(rss)/1024)
 	fmt.Printf("ClickHouse alone, bare p95 of cpu_util and mem_util per resource over the window (%d groups): %.2f s median; ratio analysis ÷ bare %.2f×\n",
 		groups, b.Seconds(), a.Seconds()/b.Seconds())
-	return nil
+	figs = append(figs, figure{Name: "idle analysis (reminders not included)", Value: a.Seconds(), Unit: "s", Reference: "bare p95 in ClickHouse", RefValue: b.Seconds(),
+		Command: "cloudbill idle analyze --dry-run --date " + date.String() + " (median of 3)", Load: loadNow()})
+	figs = append(figs, figure{Name: "idle analysis alone (goal: with reminders)", Value: a.Seconds(), Unit: "s", Bound: 10,
+		Command: "cloudbill idle analyze --dry-run --date " + date.String() + " (median of 3)", Load: loadNow()})
+	return figs, nil
 }
 
 // metricsOf is every resource of the orders with every metric the generator's vendors

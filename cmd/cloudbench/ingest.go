@@ -42,28 +42,29 @@ const httpRequestLines = 50_000
 // the medians. N is CLOUDBENCH_INGEST_ROWS (default 5,000,000); CLOUDBENCH_RSS_BYTES sets
 // the size of the RSS file (default 2 GB; 0 skips it); CLOUDBENCH_BATCH the samples per
 // insert of `cloudbill ingest`. Files go to a temporary directory, removed afterwards.
-func benchIngest(ctx context.Context) error {
+func benchIngest(ctx context.Context) ([]figure, error) {
+	var figs []figure
 	rows := envInt("CLOUDBENCH_INGEST_ROWS", 5_000_000)
 	rssBytes := envInt("CLOUDBENCH_RSS_BYTES", 2<<30)
 	tmp, err := os.MkdirTemp("", "cloudbench-ingest-")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer os.RemoveAll(tmp)
 	client, err := exec.LookPath("clickhouse-client")
 	if err != nil {
-		return fmt.Errorf("clickhouse-client is needed for the baseline (make deps): %w", err)
+		return nil, fmt.Errorf("clickhouse-client is needed for the baseline (make deps): %w", err)
 	}
 
 	bin := filepath.Join(tmp, "cloudbill")
 	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/cloudbill")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
-		return fmt.Errorf("build cloudbill: %w", err)
+		return nil, fmt.Errorf("build cloudbill: %w", err)
 	}
 	srv, err := chserver.Start(ctx, chserver.Config{Dir: filepath.Join(tmp, "clickhouse"), KillWithParent: true})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer srv.Stop()
 	host, port, _ := net.SplitHostPort(srv.Addr)
@@ -73,7 +74,7 @@ func benchIngest(ctx context.Context) error {
 
 	csvFile, tsvFile, ndFile := filepath.Join(tmp, "s.csv"), filepath.Join(tmp, "s.tsv"), filepath.Join(tmp, "s.ndjson")
 	if err := writeSamples(csvFile, tsvFile, ndFile, rows, 0); err != nil {
-		return err
+		return nil, err
 	}
 
 	// The machine may be shared: each figure is measured in several rounds, interleaved,
@@ -93,7 +94,7 @@ func benchIngest(ctx context.Context) error {
 			return 0, cmd.Run()
 		})
 		if err != nil {
-			return fmt.Errorf("baseline: %w", err)
+			return nil, fmt.Errorf("baseline: %w", err)
 		}
 		// the whole command as a user runs it (start-up and closing summary included), then
 		// the same file sent again into the same database: every line a duplicate
@@ -109,13 +110,13 @@ func benchIngest(ctx context.Context) error {
 			return secs, nil
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		httpSecs, err := measure(ctx, where, fmt.Sprintf("bench_http_%d", r), rows, func(db string) (float64, error) {
 			return runHTTP(ctx, bin, where, db, tmp, ndFile, 8, httpRequestLines)
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		baseRates = append(baseRates, float64(rows)/baseSecs)
 		fileRates = append(fileRates, float64(rows)/fileSecs)
@@ -129,6 +130,15 @@ func benchIngest(ctx context.Context) error {
 	fmt.Printf("ratio file ingest (whole command, summary included) / baseline: %.2f (target >= 0.8)\n", fileRate/baseRate)
 	fmt.Printf("ratio file sent again (all duplicates) / file ingest: %.2f (target >= 1.0)\n", resendRate/fileRate)
 	fmt.Printf("ratio HTTP ingest (8 senders, %d lines a request) / baseline: %.2f (target >= 0.5)\n", httpRequestLines, httpRate/baseRate)
+	load := loadNow()
+	med := fmt.Sprintf(" (median of %d rounds)", rounds)
+	figs = append(figs,
+		figure{Name: "file ingest, whole command", Value: fileRate, Unit: "rows/s", Reference: "clickhouse-client INSERT FORMAT TSV", RefValue: baseRate,
+			AtLeast: true, Bound: 1.2, Command: "cloudbill ingest FILE.csv" + med, Load: load},
+		figure{Name: "file sent again (all duplicates)", Value: resendRate, Unit: "rows/s", Reference: "the same file, new", RefValue: fileRate,
+			AtLeast: true, Bound: 1.0, Command: "cloudbill ingest FILE.csv, twice" + med, Load: load},
+		figure{Name: "HTTP ingest, 8 senders", Value: httpRate, Unit: "rows/s", Reference: "clickhouse-client INSERT FORMAT TSV", RefValue: baseRate,
+			AtLeast: true, Bound: 0.8, Command: fmt.Sprintf("POST /v1/samples, 8 senders, %d NDJSON lines a request%s", httpRequestLines, med), Load: load})
 	for _, f := range []string{csvFile, tsvFile, ndFile} {
 		_ = os.Remove(f)
 	}
@@ -137,7 +147,7 @@ func benchIngest(ctx context.Context) error {
 		big := filepath.Join(tmp, "big.csv")
 		n, err := writeSamplesBytes(big, int64(rssBytes))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		fi, _ := os.Stat(big)
 		var rss int64
@@ -148,12 +158,14 @@ func benchIngest(ctx context.Context) error {
 		})
 		_ = os.Remove(big)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		fmt.Printf("cloudbill ingest of a %.2f GB file (%d rows): %.1f s, %.0f rows/s, peak RSS %.1f MB (target <= 300 MB)\n",
 			float64(fi.Size())/(1<<30), n, secs, float64(n)/secs, float64(rss)/(1<<20))
+		figs = append(figs, figure{Name: "ingest of a large file, peak RSS", Value: float64(rss) / (1 << 20), Unit: "MB", Bound: 300,
+			Command: fmt.Sprintf("cloudbill ingest FILE.csv (%.2f GB)", float64(fi.Size())/(1<<30)), Load: loadNow()})
 	}
-	return nil
+	return figs, nil
 }
 
 // measure runs load into a fresh database db, once the server merges nothing, checks

@@ -1,6 +1,8 @@
 // Command cloudbench measures cloudbill on realistic volumes and prints the figures the
 // issues ask for. `make bench` runs every benchmark; `go run ./cmd/cloudbench NAME...`
-// runs some. Each benchmark lives in a file of its own and has one line in benchmarks.
+// runs some. Each benchmark lives in a file of its own and has one line in benchmarks; it
+// prints its details as it goes and returns its figures, and the table of every figure
+// (value, reference, ratio, goal, met, load average, command) is printed after the last.
 package main
 
 import (
@@ -13,7 +15,7 @@ import (
 
 type benchmark struct {
 	name string
-	run  func(ctx context.Context) error
+	run  func(ctx context.Context) ([]figure, error)
 }
 
 // benchmarks is every benchmark, in the order `make bench` runs them.
@@ -48,6 +50,7 @@ func main() {
 		names = os.Args[1:]
 	}
 	failed := false
+	var figs []figure
 	for _, n := range names {
 		b, ok := byName[n]
 		if !ok {
@@ -57,10 +60,20 @@ func main() {
 		if os.Getenv(statementsChild) == "" { // a benchmark's child process prints no header
 			fmt.Printf("== %s\n", n)
 		}
-		if err := b.run(ctx); err != nil {
+		fs, err := b.run(ctx)
+		if err != nil {
 			fmt.Fprintf(os.Stderr, "cloudbench %s: %v\n", n, err)
 			failed = true
 		}
+		figs = append(figs, fs...)
+	}
+	if os.Getenv(statementsChild) != "" {
+		if err := writeFigures(figs); err != nil {
+			fmt.Fprintf(os.Stderr, "cloudbench: %v\n", err)
+			failed = true
+		}
+	} else {
+		printTable(os.Stdout, figs)
 	}
 	if failed {
 		os.Exit(1)

@@ -33,55 +33,56 @@ import (
 //     four drill levels asked 50 times each (p95 ≤ 300 ms);
 //   - 50 signed-in users at once (45 departments, 5 finance), each browsing 20 pages and
 //     API answers in its scope: p95 and errors (p95 ≤ 500 ms, no errors).
-func benchPortal(ctx context.Context) error {
+func benchPortal(ctx context.Context) ([]figure, error) {
+	var figs []figure
 	n := envInt("CLOUDBENCH_PORTAL_SAMPLES", 5_000_000)
 	p := benchPeriod()
 	sc, err := newScratch(ctx, "portal")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer sc.Close()
 	s := sc.Store
 	t0 := time.Now()
 	m, err := gen.Generate(ctx, gen.Config{Out: sc.Dir + "/data", Scale: gen.City, Period: p, Seed: 1})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	im, err := importDataset(ctx, s, sc.Dir+"/data", m)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cat, events := im.Catalog, im.Events
 	if err := chbench.Samples(ctx, s, p, resourcesOf(cat, events), n); err != nil {
-		return err
+		return nil, err
 	}
 	bin, err := cloudbillBinary(ctx, sc.Dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if out, err := exec.CommandContext(ctx, bin, "--clickhouse", sc.Server.DSN("bench"), "rate", "--period", p.String()).CombinedOutput(); err != nil {
-		return fmt.Errorf("cloudbill rate: %v\n%s", err, out)
+		return nil, fmt.Errorf("cloudbill rate: %v\n%s", err, out)
 	}
 	fmt.Printf("city month %s: %d orders, %d samples synthesized, rated (set-up %.0f s)\n", p, m.Counts.Orders, n, time.Since(t0).Seconds())
 
 	svc, err := access.New(access.Config{Store: s})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	srv, err := portal.New(portal.Config{Store: s, Access: svc})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// as serve: the rated month's figures load when the month is seen rated, before the
 	// first user asks
 	tw := time.Now()
 	if err := srv.Warm(ctx); err != nil {
-		return err
+		return nil, err
 	}
 	fmt.Printf("warm (the month's lines and statements loaded once the rating is seen): %.0f ms\n", ms(time.Since(tw)))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	hs := &http.Server{Handler: srv.Handler()}
 	go func() { _ = hs.Serve(ln) }()
@@ -91,11 +92,11 @@ func benchPortal(ctx context.Context) error {
 	// the largest department: most lines, its units included
 	org, err := s.Org(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	lines, err := s.RatedLines(ctx, p)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	perDep := map[catalog.DepartmentID]int{}
 	for _, l := range lines {
@@ -125,23 +126,23 @@ func benchPortal(ctx context.Context) error {
 		return err
 	}
 	if err := add("largest", access.RoleDepartment, largest); err != nil {
-		return err
+		return nil, err
 	}
 	c, err := benchSignIn(base, "largest", pw)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	drill := "/departments/" + url.PathEscape(string(largest)) + "/" + p.String()
 	t1 := time.Now()
 	if _, err := c.fetch(drill); err != nil {
-		return err
+		return nil, err
 	}
 	first := time.Since(t1)
 	// the drill levels of the department's first line, by stable ids (the API's url)
 	api := "/api/v1/breakdown?period=" + p.String() + "&department=" + url.QueryEscape(string(largest))
 	body, err := c.body(api)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	levels := drillLevels(drill, firstLine(org, lines, largest))
 	fmt.Printf("JSON breakdown of the largest department %s: %d bytes\n", largest, len(body))
@@ -150,13 +151,15 @@ func benchPortal(ctx context.Context) error {
 		for _, l := range levels {
 			d, err := c.fetch(l)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			times = append(times, d)
 		}
 	}
 	fmt.Printf("drill-down of the largest department %s (%d lines with its units): first request %.0f ms (the month's figures loaded and built), then p50 %.1f ms, p95 %.1f ms over %d requests of the four levels (target p95 ≤ 300 ms)\n",
 		largest, size[largest], ms(first), ms(pct(times, 50)), ms(pct(times, 95)), len(times))
+	figs = append(figs, figure{Name: "portal drill-down, p95", Value: ms(pct(times, 95)), Unit: "ms", Bound: 300,
+		Command: fmt.Sprintf("cloudbench portal: %d requests of the largest department's four levels", len(times)), Load: loadNow()})
 
 	// 50 users at once
 	var users []*benchClient
@@ -169,11 +172,11 @@ func benchPortal(ctx context.Context) error {
 			role, dep = access.RoleFinance, ""
 		}
 		if err := add(login, role, dep); err != nil {
-			return err
+			return nil, err
 		}
 		uc, err := benchSignIn(base, login, pw)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		users = append(users, uc)
 		if role == access.RoleFinance {
@@ -192,7 +195,7 @@ func benchPortal(ctx context.Context) error {
 		if f := os.Getenv("CLOUDBENCH_PORTAL_PROFILE"); f != "" && round == 1 {
 			pf, err := os.Create(f)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			_ = pprof.StartCPUProfile(pf)
 			defer pprof.StopCPUProfile()
@@ -218,11 +221,13 @@ func benchPortal(ctx context.Context) error {
 		wall := time.Since(t2)
 		fmt.Printf("50 signed-in users at once, 20 requests each, %s (%d requests in %.1f s, %.0f/s): p50 %.0f ms, p95 %.0f ms, max %.0f ms, %d errors (target p95 ≤ 500 ms, no errors)\n",
 			what, len(all)+errs, wall.Seconds(), float64(len(all))/wall.Seconds(), ms(pct(all, 50)), ms(pct(all, 95)), ms(pct(all, 100)), errs)
+		figs = append(figs, figure{Name: fmt.Sprintf("portal, 50 users at once, round %d, p95", round+1), Value: ms(pct(all, 95)), Unit: "ms", Bound: 500,
+			Command: "cloudbench portal: 50 signed-in users × 20 requests", Load: loadNow()})
 		if errs > 0 {
-			return fmt.Errorf("round %d: %d requests failed", round+1, errs)
+			return nil, fmt.Errorf("round %d: %d requests failed", round+1, errs)
 		}
 	}
-	return nil
+	return figs, nil
 }
 
 type benchClient struct {

@@ -24,24 +24,25 @@ import (
 // The samples are synthesized by ClickHouse (INSERT … SELECT FROM numbers) for every
 // resource of the orders, evenly over the month: CLOUDBENCH_RATE_SAMPLES sets how many
 // (default 100,000,000; loading them takes a few minutes on 2 cores).
-func benchRate(ctx context.Context) error {
+func benchRate(ctx context.Context) ([]figure, error) {
+	var figs []figure
 	n := envInt("CLOUDBENCH_RATE_SAMPLES", 100_000_000)
 	p := benchPeriod()
 	sc, err := newScratch(ctx, "rate")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer sc.Close()
 	dir, s := sc.Dir, sc.Store
 	data := filepath.Join(dir, "data")
 	m, err := gen.Generate(ctx, gen.Config{Out: data, Scale: gen.City, Period: p, Seed: 1})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	t0 := time.Now()
 	im, err := importDataset(ctx, s, data, m)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cat, events := im.Catalog, im.Events
 	rs := resourcesOf(cat, events)
@@ -49,20 +50,20 @@ func benchRate(ctx context.Context) error {
 		m.Counts.Orders, len(events), len(rs), time.Since(t0).Seconds())
 	t1 := time.Now()
 	if err := chbench.Samples(ctx, s, p, rs, n); err != nil {
-		return err
+		return nil, err
 	}
 	stored, err := s.RowCount(ctx, "usage_samples")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fmt.Printf("samples: %d synthesized in ClickHouse in %.1f s (CLOUDBENCH_RATE_SAMPLES=%d)\n", stored, time.Since(t1).Seconds(), n)
 	t3 := time.Now()
 	if err := s.SettleMerges(ctx, 10*time.Minute); err != nil {
-		return err
+		return nil, err
 	}
 	parts, err := s.ActiveParts(ctx, "usage_samples")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fmt.Printf("background merges settled in %.1f s (%d active parts)\n", time.Since(t3).Seconds(), parts)
 
@@ -74,12 +75,12 @@ func benchRate(ctx context.Context) error {
 	}
 	before, nq, err := chAlone()
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	bin, err := cloudbillBinary(ctx, dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	dsn := sc.Server.DSN("bench")
 	cmd := exec.CommandContext(ctx, bin, "--clickhouse", dsn, "rate", "--period", p.String())
@@ -87,16 +88,16 @@ func benchRate(ctx context.Context) error {
 	out, err := cmd.CombinedOutput()
 	elapsed := time.Since(t2)
 	if err != nil {
-		return fmt.Errorf("cloudbill rate: %v\n%s", err, out)
+		return nil, fmt.Errorf("cloudbill rate: %v\n%s", err, out)
 	}
 	rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss // KiB on Linux
 	after, _, err := chAlone()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	third, _, err := chAlone()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	runs := []time.Duration{before, after, third}
 	sort.Slice(runs, func(i, j int) bool { return runs[i] < runs[j] })
@@ -110,18 +111,24 @@ func benchRate(ctx context.Context) error {
 		p, stored, elapsed.Seconds(), float64(rss)/1024)
 	fmt.Printf("ClickHouse alone, the month's usage aggregation (%d windows, %d with samples): %.2f s before, %.2f and %.2f s after; ratio rate ÷ median %.2f× (goal ≤ 2×)\n",
 		len(ws), nq, before.Seconds(), after.Seconds(), third.Seconds(), elapsed.Seconds()/alone.Seconds())
+	load := loadNow()
+	figs = append(figs,
+		figure{Name: "rate the city month", Value: elapsed.Seconds(), Unit: "s", Bound: 20, Command: "cloudbill rate --period " + p.String(), Load: load},
+		figure{Name: "rate ÷ ClickHouse's aggregation", Value: elapsed.Seconds(), Unit: "s", Reference: "the month's usage aggregation alone", RefValue: alone.Seconds(),
+			Bound: 2, Command: "cloudbill rate --period " + p.String(), Load: load},
+		figure{Name: "rate, peak RSS (cloudbill)", Value: float64(rss) / 1024, Unit: "MB", Bound: 1024, Command: "cloudbill rate --period " + p.String(), Load: load})
 
 	// the same month again: inputs unchanged, nothing is written
 	t4 := time.Now()
 	again, err := exec.CommandContext(ctx, bin, "--clickhouse", dsn, "rate", "--period", p.String()).CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("cloudbill rate again: %v\n%s", err, again)
+		return nil, fmt.Errorf("cloudbill rate again: %v\n%s", err, again)
 	}
 	if !strings.Contains(string(again), "unchanged") {
-		return fmt.Errorf("rate again on unchanged inputs wrote a new run:\n%s", again)
+		return nil, fmt.Errorf("rate again on unchanged inputs wrote a new run:\n%s", again)
 	}
 	fmt.Printf("rate again, inputs unchanged (nothing written): %.2f s\n", time.Since(t4).Seconds())
-	return nil
+	return figs, nil
 }
 
 // resourcesOf is every resource of the orders with the metric it reports: the metered

@@ -28,22 +28,23 @@ const reconcileGoal = 5 * time.Second
 // goal of 5 s: read the invoice (CSV, and the same as .xlsx), reconcile, write the CSV
 // and the Chinese PDF report; then the whole path of `cloudbill reconcile` with the
 // month's lines read from ClickHouse.
-func benchReconcile(ctx context.Context) error {
+func benchReconcile(ctx context.Context) ([]figure, error) {
+	var figs []figure
 	p := calendar.MustPeriod("2026-11")
 	const vendor = catalog.VendorID("V01")
 	lines := reconciletest.Month(reconciletest.Config{Period: p, Vendors: 3, Orders: 21_200, Seed: 1})
 	inv, inj := reconciletest.GenerateInvoice(lines, vendor, p, 1)
 	var csvIn bytes.Buffer
 	if err := reconcile.WriteInvoiceCSV(&csvIn, inv); err != nil {
-		return err
+		return nil, err
 	}
 	xlsxIn, err := toXLSX(csvIn.Bytes())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	font, err := pdf.LoadFont("")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fmt.Printf("month: %d rated lines of 3 vendors; invoice of %s: %d claims (%d KB CSV, %d KB xlsx), %d discrepancies injected\n",
 		len(lines), vendor, len(inv.Claims), csvIn.Len()/1024, len(xlsxIn)/1024, len(inj))
@@ -81,15 +82,17 @@ func benchReconcile(ctx context.Context) error {
 	} {
 		d, err := step(s.name, s.f)
 		if err != nil {
-			return fmt.Errorf("%s: %w", s.name, err)
+			return nil, fmt.Errorf("%s: %w", s.name, err)
 		}
 		total += d
 	}
 	if got := len(res.Differences()); got != len(inj) {
-		return fmt.Errorf("found %d differences, injected %d", got, len(inj))
+		return nil, fmt.Errorf("found %d differences, injected %d", got, len(inj))
 	}
 	fmt.Printf("  %-28s %8.3f s  (goal ≤ %s: %s; %d differences found = injected; CSV %d KB, PDF %d KB)\n",
 		"total, CSV invoice", total.Seconds(), reconcileGoal, verdictOf(total), len(res.Differences()), csvOut.Len()/1024, len(pdfOut)/1024)
+	figs = append(figs, figure{Name: "reconcile a city vendor invoice (CSV)", Value: total.Seconds(), Unit: "s", Bound: reconcileGoal.Seconds(),
+		Command: "cloudbench reconcile: read, reconcile, CSV and PDF report", Load: loadNow()})
 	// the same invoice with one claim in ten 1 % too high: thousands of differences to
 	// explain, sort and print
 	noisy := inv
@@ -100,23 +103,23 @@ func benchReconcile(ctx context.Context) error {
 	}
 	var noisyCSV bytes.Buffer
 	if err := reconcile.WriteInvoiceCSV(&noisyCSV, noisy); err != nil {
-		return err
+		return nil, err
 	}
 	t2 := time.Now()
 	nr, err := invoicefile.ReadFrom("noisy.csv", bytes.NewReader(noisyCSV.Bytes()), want)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	nres, err := reconcile.Reconcile(nr, params)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var nout bytes.Buffer
 	if err := reconcile.WriteCSV(&nout, nres); err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := pdf.Render(font, reconcile.Document(nres, reconcile.DocMeta{})); err != nil {
-		return err
+		return nil, err
 	}
 	nd := time.Since(t2)
 	fmt.Printf("  %-28s %8.3f s  (%d differences; goal ≤ %s: %s)\n", "total, one claim in ten off", nd.Seconds(), len(nres.Differences()), reconcileGoal, verdictOf(nd))
@@ -128,10 +131,10 @@ func benchReconcile(ctx context.Context) error {
 		}
 		return err
 	}); err != nil {
-		return err
+		return nil, err
 	}
 
-	return benchReconcileStore(ctx, p, vendor, lines, csvIn.Bytes(), font)
+	return figs, benchReconcileStore(ctx, p, vendor, lines, csvIn.Bytes(), font)
 }
 
 // benchReconcileStore times the whole path of `cloudbill reconcile` with the month's lines

@@ -27,24 +27,34 @@ const statementsChild = "CLOUDBENCH_STATEMENTS_CHILD"
 // departments, 4 vendors, 50,000 work orders' lines, synthesized in Go) and prints the
 // department PDFs per second (goal ≥ 100/s) and the peak RSS (goal ≤ 1 GB). It runs in a
 // child process so the RSS is its own.
-func benchStatements(ctx context.Context) error {
+func benchStatements(ctx context.Context) ([]figure, error) {
+	var figs []figure
 	if os.Getenv(statementsChild) == "" {
 		exe, err := os.Executable()
 		if err != nil {
-			return err
+			return nil, err
 		}
+		ff, err := os.CreateTemp("", "cloudbench-figures-")
+		if err != nil {
+			return nil, err
+		}
+		ff.Close()
+		defer os.Remove(ff.Name())
 		cmd := exec.CommandContext(ctx, exe, "statements")
-		cmd.Env = append(os.Environ(), statementsChild+"=1")
+		cmd.Env = append(os.Environ(), statementsChild+"=1", figuresFile+"="+ff.Name())
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-		return cmd.Run()
+		if err := cmd.Run(); err != nil {
+			return nil, err
+		}
+		return readFigures(ff.Name())
 	}
 	font, err := pdf.LoadFont("")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	out, err := os.MkdirTemp("", "cloudbench-statements-")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer os.RemoveAll(out)
 
@@ -61,7 +71,7 @@ func benchStatements(ctx context.Context) error {
 	t1 := time.Now()
 	depDir := filepath.Join(out, "departments")
 	if err := os.MkdirAll(depDir, 0o755); err != nil {
-		return err
+		return nil, err
 	}
 	var size atomic.Int64
 	n := len(st.Departments)
@@ -70,7 +80,7 @@ func benchStatements(ctx context.Context) error {
 		return os.WriteFile(filepath.Join(depDir, string(st.Departments[i].Department.ID)+".pdf"), b, 0o644)
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	depTime := time.Since(t1)
 	depCPU := cpuTime() - cpu0
@@ -79,7 +89,7 @@ func benchStatements(ctx context.Context) error {
 	t2 := time.Now()
 	sm, err := invoicing.Write(ctx, st, out, pdf.Typesetter{Font: font})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	whole := time.Since(t2)
 
@@ -97,14 +107,14 @@ func benchStatements(ctx context.Context) error {
 		t3 := time.Now()
 		for _, d := range sample {
 			if _, err := pdf.Render(font, d); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		perDocFull = min(perDocFull, time.Since(t3)/time.Duration(len(sample)))
 		t4 := time.Now()
 		for _, d := range sample {
 			if _, err := face.Render(d); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		perDocFace = min(perDocFace, time.Since(t4)/time.Duration(len(sample)))
@@ -132,7 +142,14 @@ func benchStatements(ctx context.Context) error {
 	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
 		fmt.Printf("  machine load average     %s", load)
 	}
-	return nil
+	load := loadNow()
+	figs = append(figs,
+		figure{Name: "statements, department PDFs", Value: rate, Unit: "PDFs/s", AtLeast: true, Bound: 100,
+			Command: fmt.Sprintf("cloudbench statements: pdf.Typesetter, %d departments, GOMAXPROCS %d", n, runtime.GOMAXPROCS(0)), Load: load},
+		figure{Name: "statements, whole issue", Value: float64(sm.Files) / whole.Seconds(), Unit: "files/s", AtLeast: true, Bound: 100,
+			Command: fmt.Sprintf("cloudbench statements: invoicing.Write, %d files", sm.Files), Load: load},
+		figure{Name: "statements, peak RSS", Value: float64(ru.Maxrss) / 1024, Unit: "MB", Bound: 1024, Command: "cloudbench statements (child process)", Load: load})
+	return figs, nil
 }
 
 // cpuTime is the process's user and system CPU time so far.
