@@ -136,7 +136,7 @@ func readCases(t *testing.T, path string) []*rateCase {
 		case "usage":
 			need(6)
 			c.in.Usage[UsageWindow{Resource: catalog.ResourceID(pos[0]), Metric: pos[1], Agg: catalog.Agg(pos[2]),
-				From: calendar.MustDate(pos[3]), To: calendar.MustDate(pos[4])}] = dec(pos[5])
+				From: calendar.MustDate(pos[3]), To: calendar.MustDate(pos[4]), Vendor: catalog.VendorID(kvOr(kv, "vendor", "V1"))}] = dec(pos[5])
 		case "accept":
 			need(2)
 			a := catalog.Acceptance{Vendor: catalog.VendorID(pos[0]), Period: c.in.Period, Result: catalog.AcceptanceResult(pos[1])}
@@ -256,4 +256,12 @@ func assertDaily(t *testing.T, l Line) {
 		sum = sum.Add(d.Amount)
 	}
 	assert.True(t, sum.Equal(l.Unrounded), "days of %s %s sum to %s, line unrounded %s", l.Order, l.Item, sum, l.Unrounded)
+}
+
+// kvOr is kv[k], or def when absent.
+func kvOr(kv map[string]string, k, def string) string {
+	if v, ok := kv[k]; ok {
+		return v
+	}
+	return def
 }

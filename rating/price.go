@@ -22,16 +22,24 @@ const Places = 18
 const QuantityPlaces = 6
 
 // UsageWindow names the quantity of one metered line: the aggregation Agg of metric Metric
-// of resource Resource over the local days [From, To].
+// of resource Resource over the local days [From, To], of the samples that count for
+// Vendor, the order's vendor. A sample counts only for its own vendor: its source is
+// Vendor, or names no vendor (empty, or an operator's provenance such as a file name);
+// a sample whose source is another vendor's id is left out (and named, UsageAnomalies).
 type UsageWindow struct {
 	Resource catalog.ResourceID
 	Metric   string
 	Agg      catalog.Agg
 	From, To calendar.Date
+	Vendor   catalog.VendorID
 }
 
 func (w UsageWindow) String() string {
-	return fmt.Sprintf("%s of %s/%s %s..%s", w.Agg, w.Resource, w.Metric, w.From, w.To)
+	s := fmt.Sprintf("%s of %s/%s %s..%s", w.Agg, w.Resource, w.Metric, w.From, w.To)
+	if w.Vendor != "" {
+		s += " for " + string(w.Vendor)
+	}
+	return s
 }
 
 // Usage holds the quantities of usage windows. A window absent from the map had no
@@ -130,7 +138,7 @@ func (pc piece) window() (UsageWindow, bool) {
 	if pc.item.Billing != catalog.Metered {
 		return UsageWindow{}, false
 	}
-	return UsageWindow{Resource: pc.seg.ResourceID, Metric: pc.item.MeterMetric, Agg: pc.item.MeterAgg, From: pc.from, To: pc.to}, true
+	return UsageWindow{Resource: pc.seg.ResourceID, Metric: pc.item.MeterMetric, Agg: pc.item.MeterAgg, From: pc.from, To: pc.to, Vendor: pc.seg.Vendor}, true
 }
 
 // Windows lists the usage windows that pricing month p needs, sorted and without
@@ -163,8 +171,10 @@ func windowLess(a, b UsageWindow) bool {
 		return a.Agg < b.Agg
 	case a.From != b.From:
 		return a.From.Before(b.From)
+	case a.To != b.To:
+		return a.To.Before(b.To)
 	}
-	return a.To.Before(b.To)
+	return a.Vendor < b.Vendor
 }
 
 // Price rates one month from its inputs: a line per (order segment, catalog version) in

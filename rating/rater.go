@@ -47,8 +47,13 @@ type UsageReader interface {
 // the samples its aggregates leave out as impossible (a value outside the range rating
 // takes), so that the run reports them as exceptions instead of failing the month or
 // billing them.
+//
+// UsageForeign names the samples left out of the windows because their source is another
+// vendor's (a sample counts only for its own vendor, see UsageWindow): one exception per
+// resource, metric and source, with the number of samples.
 type UsageAnomalies interface {
 	UsageOutOfRange(ctx context.Context, p calendar.Period, ws []UsageWindow) ([]string, error)
+	UsageForeign(ctx context.Context, p calendar.Period, ws []UsageWindow) ([]string, error)
 }
 
 // Results reads closes and stores rating runs.
@@ -224,6 +229,11 @@ func (r *Rater) month(ctx context.Context, p calendar.Period, cat catalog.Catalo
 				return Priced{}, fmt.Errorf("rate %s: usage: %w", p, err)
 			}
 			exc = append(exc, bad...)
+			foreign, err := ua.UsageForeign(ctx, p, ws)
+			if err != nil {
+				return Priced{}, fmt.Errorf("rate %s: usage: %w", p, err)
+			}
+			exc = append(exc, foreign...)
 		}
 	}
 	fp.add("month", p.String())

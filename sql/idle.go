@@ -83,8 +83,11 @@ FROM idle_ratio_versions ORDER BY kind, effective, import_seq DESC LIMIT 1 BY ki
 var IdleMeasureChunk = 4000
 
 // idleMeasureQuery measures the resources of the external table idle_spans (oid,
-// resource_id, metric, from_date, to_date, qty: the quantity in force on those days) over
-// [from, to). Each sample identity (resource_id, metric, ts) counts once at its latest
+// resource_id, metric, from_date, to_date, qty: the quantity in force on those days,
+// vendor: the order's vendor) over [from, to). A sample counts only for its own vendor: a
+// span takes the rows whose source is its vendor or names no vendor (a source that is
+// not the id of a vendor of master data); another vendor's rows are left out before
+// anything else. Each sample identity (resource_id, metric, ts) counts once at its latest
 // value (argMax by version). A value is valid when finite and within 0–100; invalid ones
 // are counted (excluded) and not used. Per resource: the days with a valid sample, the
 // valid samples, the excluded ones, and the exact 95th percentile (quantileExact) of the
@@ -97,44 +100,51 @@ var IdleMeasureChunk = 4000
 // duplicate or a correction, which MeasureIdle measures again with fast = false (argMax
 // per identity). Both give the same figures for a resource without such rows.
 //
-// Identities are grouped by (cityHash64(resource_id, metric), ts) unless byName: MeasureIdle
-// checks first that the spans' pairs have distinct hashes.
+// Rows are joined to the spans by (cityHash64(resource_id, metric)) unless byName:
+// MeasureIdle checks first that the spans' pairs have distinct hashes.
 //
 // table is usage_samples, or on a cluster each shard's usage_samples_local (a resource's
-// samples all live on one shard: each shard measures its own resources).
+// samples all live on one shard: each shard measures its own resources; the vendors
+// table is a full copy on every node).
 func idleMeasureQuery(from, to calendar.Date, byName, fast bool, table string) (string, []any) {
 	key, skey, using := "cityHash64(resource_id, metric) AS h", "cityHash64(resource_id, metric) AS h", "h"
 	if byName {
 		key, skey, using = "resource_id, metric", "resource_id, metric", "resource_id, metric"
 	}
-	inner := `SELECT ` + key + `, ts, toDate(ts, 'Asia/Shanghai') AS day, argMax(value, version) AS v,
+	joined := `SELECT oid, ts, day, value, version, qty
+            FROM (
+                SELECT ` + key + `, ts, toDate(ts, 'Asia/Shanghai') AS day, value, version,
+                       if(source IN (SELECT id FROM vendors), source, '') AS owner
+                FROM ` + table + `
+                WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
+                  AND metric IN ('cpu_util', 'mem_util')
+                  AND resource_id IN (SELECT resource_id FROM idle_spans)
+                  AND (resource_id, metric) IN (SELECT resource_id, metric FROM idle_spans)
+            ) AS s ALL INNER JOIN (
+                SELECT ` + skey + `, oid, from_date, to_date, qty, vendor FROM idle_spans
+            ) AS sp USING (` + using + `)
+            WHERE day >= from_date AND day <= to_date AND (owner = '' OR owner = vendor)`
+	inner := `SELECT oid, ts, day, argMax(value, version) AS v, any(qty) AS q,
                isFinite(v) AND v >= 0 AND v <= 100 AS ok
-        FROM ` + table + `
-        WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
-          AND metric IN ('cpu_util', 'mem_util')
-          AND resource_id IN (SELECT resource_id FROM idle_spans)
-          AND (resource_id, metric) IN (SELECT resource_id, metric FROM idle_spans)
-        GROUP BY ` + using + `, ts`
+        FROM (
+            ` + joined + `
+        )
+        GROUP BY oid, ts, day`
 	if fast {
-		inner = `SELECT ` + key + `, ts, toDate(ts, 'Asia/Shanghai') AS day, value AS v,
+		inner = `SELECT oid, ts, day, value AS v, qty AS q,
                isFinite(v) AND v >= 0 AND v <= 100 AS ok
-        FROM ` + table + `
-        WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
-          AND metric IN ('cpu_util', 'mem_util')
-          AND resource_id IN (SELECT resource_id FROM idle_spans)
-          AND (resource_id, metric) IN (SELECT resource_id, metric FROM idle_spans)`
+        FROM (
+            ` + joined + `
+        )`
 	}
 	return `SELECT oid, toUInt32(countIf(dcnt > 0)), sumIf(dcnt, dcnt > 0), sum(dexcl), quantileExactIfMerge(0.95)(qs), toUInt8(max(ddup) > 0)
 FROM (
     SELECT oid, day, countIf(ok) AS dcnt, countIf(NOT ok) AS dexcl,
-           quantileExactIfState(0.95)(toDecimal128(round(if(ok, v, 0) * 1000000), 0) * qty, ok) AS qs,
+           quantileExactIfState(0.95)(toDecimal128(round(if(ok, v, 0) * 1000000), 0) * q, ok) AS qs,
            count() - uniqExact(ts) AS ddup
     FROM (
         ` + inner + `
-    ) AS s ALL INNER JOIN (
-        SELECT ` + skey + `, oid, from_date, to_date, qty FROM idle_spans
-    ) AS sp USING (` + using + `)
-    WHERE day >= from_date AND day <= to_date
+    )
     GROUP BY oid, day
 )
 GROUP BY oid`, []any{from.Start().Unix(), to.AddDays(1).Start().Unix()}
@@ -172,13 +182,13 @@ var idleMeasureFastOnly = false
 func (s *Store) measureIdle(ctx context.Context, from, to calendar.Date, rs []idle.Resource, fast bool, out map[catalog.OrderID]idle.Measure) ([]idle.Resource, error) {
 	spans := func() (*ext.Table, error) {
 		t, err := ext.NewTable("idle_spans", ext.Column("oid", "UInt32"), ext.Column("resource_id", "String"), ext.Column("metric", "String"),
-			ext.Column("from_date", "Date"), ext.Column("to_date", "Date"), ext.Column("qty", "Decimal(38, 6)"))
+			ext.Column("from_date", "Date"), ext.Column("to_date", "Date"), ext.Column("qty", "Decimal(38, 6)"), ext.Column("vendor", "String"))
 		if err != nil {
 			return nil, err
 		}
 		for i, r := range rs {
 			for _, sp := range r.Spans {
-				if err := t.Append(uint32(i), string(r.Resource), r.Kind.Metric(), sp.From.Time(), sp.To.Time(), sp.Quantity); err != nil {
+				if err := t.Append(uint32(i), string(r.Resource), r.Kind.Metric(), sp.From.Time(), sp.To.Time(), sp.Quantity, string(r.Vendor)); err != nil {
 					return nil, err
 				}
 			}

@@ -148,3 +148,46 @@ func TestIdleConfigAndCasesRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, pend, 2, "the open and the overdue events wait for delivery")
 }
+
+// TestMeasureIdleOwnVendorOnly: a sample counts only for its own vendor. R1 is V1's
+// (4 vCPU): V1 sends cpu_util 10 for 20 hours of 11-01, an operator's file (source
+// "ops.csv", no vendor's id) 20 for 20 hours of 11-02; V2 sends 90 for 20 hours of 11-03
+// and, as a later version, 95 over V1's own 11-01 hours. V1's measure takes 40 samples on
+// 2 days (10 and 20: p95 = 20 % of 4 = 0.8), none of V2's, in both passes.
+func TestMeasureIdleOwnVendorOnly(t *testing.T) {
+	s := chtest.New(t)
+	ctx := context.Background()
+	conn := chtest.Conn(t, s)
+	vb, err := conn.PrepareBatch(ctx, "INSERT INTO vendors (id, name, import_id, import_seq, file, line, imported_at)")
+	require.NoError(t, err)
+	for i, v := range []string{"V1", "V2"} {
+		require.NoError(t, vb.Append(v, "vendor "+v, "imp", uint64(1), "vendors.csv", uint32(i+2), time.Unix(1700000000, 0)))
+	}
+	require.NoError(t, vb.Send())
+	insert := func(source string, version uint64, ss []sample) {
+		b, err := conn.PrepareBatch(ctx, "INSERT INTO usage_samples (resource_id, metric, ts, value, source, ingested_at, version)")
+		require.NoError(t, err)
+		for _, x := range ss {
+			ts, err := time.Parse(time.RFC3339, x.ts)
+			require.NoError(t, err)
+			require.NoError(t, b.Append(x.res, x.metric, ts, x.value, source, time.Unix(1700000000, 0), version))
+		}
+		require.NoError(t, b.Send())
+	}
+	insert("V1", 1, hourly("R1", "cpu_util", "2026-11-01", repeat(10, 20)...))
+	insert("ops.csv", 1, hourly("R1", "cpu_util", "2026-11-02", repeat(20, 20)...))
+	insert("V2", 1, hourly("R1", "cpu_util", "2026-11-03", repeat(90, 20)...))
+	insert("V2", 2, hourly("R1", "cpu_util", "2026-11-01", repeat(95, 20)...))
+
+	from, to := idle.Window(calendar.MustDate("2026-11-30"))
+	rs := []idle.Resource{{Order: "O1", Resource: "R1", Kind: idle.KindVCPU, Vendor: "V1", Spans: []idle.Span{{From: from, To: to, Quantity: decimal.NewFromInt(4)}}}}
+	want := idle.Measure{Days: 2, Samples: 40, P95Used: decimal.RequireFromString("0.8")}
+	ms, err := s.MeasureIdle(ctx, from, to, rs)
+	require.NoError(t, err)
+	assert.Equal(t, want, norm(ms["O1"]))
+	*chstore.IdleMeasureFastOnly = true
+	defer func() { *chstore.IdleMeasureFastOnly = false }()
+	ms, err = s.MeasureIdle(ctx, from, to, rs)
+	require.NoError(t, err)
+	assert.Equal(t, want, norm(ms["O1"]), "read as stored")
+}

@@ -35,6 +35,25 @@ FROM period_closes FINAL WHERE period = ? ORDER BY period`,
 			wantArgs: []any{uint32(202611)},
 		},
 		{
+			name:  "another vendor's samples of the windows",
+			query: usageForeignQuery{period: nov, table: "usage_samples"}.toSQL,
+			wantSQL: `SELECT resource_id, metric, source, uniqExact(ts)
+FROM (
+    SELECT resource_id, metric, ts, toDate(ts, 'Asia/Shanghai') AS day, source
+    FROM usage_samples
+    WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
+      AND (resource_id, metric) IN (SELECT resource_id, metric FROM usage_windows)
+      AND source IN (SELECT id FROM vendors)
+) AS s ALL INNER JOIN (
+    SELECT resource_id, metric, from_date, to_date, vendor FROM usage_windows
+) AS w USING (resource_id, metric)
+WHERE day >= from_date AND day <= to_date AND source != vendor
+GROUP BY resource_id, metric, source
+ORDER BY resource_id, metric, source
+LIMIT 21`,
+			wantArgs: []any{novStart, decStart},
+		},
+		{
 			name:     "the files of an archived issue",
 			query:    issueFilesQuery{period: nov, issueID: "2026-11-1"}.toSQL,
 			wantSQL:  "SELECT path, content FROM statement_files WHERE period = ? AND issue_id = ? ORDER BY path",
@@ -228,10 +247,11 @@ func TestUsageAggregatesSQL(t *testing.T) {
 		wantFragments []string
 	}{
 		{"by hash", false, "usage_samples", []string{
-			"SELECT cityHash64(resource_id, metric) AS h, ts, toDate(ts, 'Asia/Shanghai') AS day, argMax(value, version) AS v",
-			"FROM usage_samples\n", "GROUP BY h, ts", "USING (h)", "quantileExactIfMerge(0.95)(qs)"}},
+			"SELECT cityHash64(resource_id, metric) AS h, ts, toDate(ts, 'Asia/Shanghai') AS day, value, version",
+			"if(source IN (SELECT id FROM vendors), source, '') AS owner",
+			"FROM usage_samples\n", "(owner = '' OR owner = vendor)", "GROUP BY wid, agg, ts, day", "USING (h)", "quantileExactIfMerge(0.95)(qs)"}},
 		{"by name", true, "usage_samples", []string{
-			"SELECT resource_id, metric, ts,", "GROUP BY resource_id, metric, ts", "USING (resource_id, metric)"}},
+			"SELECT resource_id, metric, ts,", "USING (resource_id, metric)"}},
 		{"a shard", false, "usage_samples_local", []string{"FROM usage_samples_local\n"}},
 	}
 	for _, tt := range tests {

@@ -26,19 +26,24 @@ var (
 )
 
 // usageAggregatesQuery aggregates the month's samples of the windows in the external
-// table usage_windows (wid, resource_id, metric, agg, from_date, to_date): one row per
-// window with samples. Each sample identity (resource_id, metric, ts) counts once at its
-// latest value (argMax by version), taken in micro-units as an exact Decimal128; days are
-// Asia/Shanghai dates. Per window: the sum and count of samples, the maximum, the sum
-// and number of daily maxima, and the 95th percentile (quantileExact) of p95 windows.
+// table usage_windows (wid, resource_id, metric, agg, from_date, to_date, vendor): one row
+// per window with samples. A sample counts only for its own vendor: a window takes the
+// rows whose source is its vendor or names no vendor (owner '': a source that is not the
+// id of a vendor of master data, such as an operator's file name); another vendor's rows
+// are left out before anything else (usageForeignQuery names them). Each sample identity
+// (resource_id, metric, ts) then counts once per window at its latest value (argMax by
+// version), taken in micro-units as an exact Decimal128; days are Asia/Shanghai dates. Per
+// window: the sum and count of samples, the maximum, the sum and number of daily maxima,
+// and the 95th percentile (quantileExact) of p95 windows.
 //
-// The identity is grouped by (cityHash64(resource_id, metric), ts), a fixed-size key
-// that ClickHouse groups much faster than two strings; UsageAggregates first checks that
+// Rows are joined to the windows by cityHash64(resource_id, metric), a fixed-size key
+// that ClickHouse joins much faster than two strings; UsageAggregates first checks that
 // the windows' (resource_id, metric) pairs have distinct hashes (else byName is used).
 //
 // table is usage_samples, or on a cluster each shard's usage_samples_local: a window's
 // samples all live on one shard (sharded by resource_id), so each shard answers for the
-// windows of its resources and the shards' rows together are the answer.
+// windows of its resources and the shards' rows together are the answer. The vendors
+// table is a full copy on every node.
 type usageAggregatesQuery struct {
 	period calendar.Period
 	byName bool
@@ -54,20 +59,68 @@ func (q usageAggregatesQuery) toSQL() (string, []any) {
 FROM (
     SELECT wid, agg, day, sum(micro) AS dsum, count() AS dcnt, max(micro) AS dmax, quantileExactIfState(0.95)(micro, agg = 'p95') AS qs
     FROM (
-        SELECT ` + key + `, ts, toDate(ts, 'Asia/Shanghai') AS day, argMax(value, version) AS v,
+        SELECT wid, agg, ts, day, argMax(value, version) AS v,
                toDecimal128(round(if(v >= 0 AND v <= ` + maxBilledSample + `, v, 0) * 1000000), 0) AS micro
-        FROM ` + q.table + `
-        WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
-          AND (resource_id, metric) IN (SELECT resource_id, metric FROM usage_windows)
-        GROUP BY ` + using + `, ts
+        FROM (
+            SELECT ` + key + `, ts, toDate(ts, 'Asia/Shanghai') AS day, value, version,
+                   if(source IN (SELECT id FROM vendors), source, '') AS owner
+            FROM ` + q.table + `
+            WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
+              AND (resource_id, metric) IN (SELECT resource_id, metric FROM usage_windows)
+        ) AS s ALL INNER JOIN (
+            SELECT ` + wkey + `, wid, agg, from_date, to_date, vendor FROM usage_windows
+        ) AS w USING (` + using + `)
+        WHERE day >= from_date AND day <= to_date AND (owner = '' OR owner = vendor)
+        GROUP BY wid, agg, ts, day
         HAVING v >= 0 AND v <= ` + maxBilledSample + `
-    ) AS s ALL INNER JOIN (
-        SELECT ` + wkey + `, wid, agg, from_date, to_date FROM usage_windows
-    ) AS w USING (` + using + `)
-    WHERE day >= from_date AND day <= to_date
+    )
     GROUP BY wid, agg, day
 )
 GROUP BY wid`, []any{q.period.Start().Unix(), q.period.End().Unix()}
+}
+
+// usageForeignQuery counts, per resource, metric and source, the month's samples of the
+// windows in usage_windows that a window leaves out because their source is another
+// vendor's id (at most 21 rows: 20 are named, the 21st says there are more). table as
+// in usageAggregatesQuery.
+type usageForeignQuery struct {
+	period calendar.Period
+	table  string
+}
+
+func (q usageForeignQuery) toSQL() (string, []any) {
+	return `SELECT resource_id, metric, source, uniqExact(ts)
+FROM (
+    SELECT resource_id, metric, ts, toDate(ts, 'Asia/Shanghai') AS day, source
+    FROM ` + q.table + `
+    WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
+      AND (resource_id, metric) IN (SELECT resource_id, metric FROM usage_windows)
+      AND source IN (SELECT id FROM vendors)
+) AS s ALL INNER JOIN (
+    SELECT resource_id, metric, from_date, to_date, vendor FROM usage_windows
+) AS w USING (resource_id, metric)
+WHERE day >= from_date AND day <= to_date AND source != vendor
+GROUP BY resource_id, metric, source
+ORDER BY resource_id, metric, source
+LIMIT 21`, []any{q.period.Start().Unix(), q.period.End().Unix()}
+}
+
+// foreignSamples is one row of usageForeignQuery.
+type foreignSamples struct {
+	resource, metric, source string
+	n                        uint64
+}
+
+func (q usageForeignQuery) scan(rows driver.Rows) ([]foreignSamples, error) {
+	var out []foreignSamples
+	for rows.Next() {
+		var r foreignSamples
+		if err := rows.Scan(&r.resource, &r.metric, &r.source, &r.n); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // usageAgg is one row of usageAggregatesQuery: a window's figures in micro-units.
@@ -317,13 +370,13 @@ func (s *Store) usageAggregates(ctx context.Context, p calendar.Period, ws []rat
 func usageWindowsTable(ws []rating.UsageWindow, idx []int) (*ext.Table, error) {
 	tbl, err := ext.NewTable("usage_windows",
 		ext.Column("wid", "UInt32"), ext.Column("resource_id", "String"), ext.Column("metric", "String"),
-		ext.Column("agg", "String"), ext.Column("from_date", "Date"), ext.Column("to_date", "Date"))
+		ext.Column("agg", "String"), ext.Column("from_date", "Date"), ext.Column("to_date", "Date"), ext.Column("vendor", "String"))
 	if err != nil {
 		return nil, err
 	}
 	for _, i := range idx {
 		w := ws[i]
-		if err := tbl.Append(uint32(i), string(w.Resource), w.Metric, string(w.Agg), w.From.Time(), w.To.Time()); err != nil {
+		if err := tbl.Append(uint32(i), string(w.Resource), w.Metric, string(w.Agg), w.From.Time(), w.To.Time(), string(w.Vendor)); err != nil {
 			return nil, fmt.Errorf("usage windows: %w", err)
 		}
 	}
@@ -380,6 +433,72 @@ func (s *Store) usageOutOfRange(ctx context.Context, p calendar.Period, ws []rat
 	}
 	*outp = out
 	return nil
+}
+
+// UsageForeign names the samples of month p that the windows ws leave out because their
+// source is another vendor's (see usageAggregatesQuery): one exception per resource,
+// metric and source with the number of samples, at most 20 and a last one saying there
+// are more. Like UsageAggregates it reads the windows in chunks of bounded rows, on a
+// cluster every shard.
+func (s *Store) UsageForeign(ctx context.Context, p calendar.Period, ws []rating.UsageWindow) ([]string, error) {
+	if len(ws) == 0 {
+		return nil, nil
+	}
+	chunks, err := s.windowChunks(ctx, p, ws)
+	if err != nil {
+		return nil, fmt.Errorf("foreign samples of %s: %w", p, err)
+	}
+	var found []foreignSamples
+	for _, c := range chunks {
+		var mu sync.Mutex
+		err := s.eachShard(ctx, "usage_samples", func(ctx context.Context, conn driver.Conn, table string) error {
+			tbl, err := usageWindowsTable(ws, c)
+			if err != nil {
+				return err
+			}
+			q := usageForeignQuery{period: p, table: table}
+			sql, args := q.toSQL()
+			rows, err := conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), sql, args...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			mine, err := q.scan(rows)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			found = append(found, mine...)
+			mu.Unlock()
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("foreign samples of %s: %w", p, err)
+		}
+		if len(found) > 20 {
+			break
+		}
+	}
+	sort.Slice(found, func(i, j int) bool {
+		a, b := found[i], found[j]
+		if a.resource != b.resource {
+			return a.resource < b.resource
+		}
+		if a.metric != b.metric {
+			return a.metric < b.metric
+		}
+		return a.source < b.source
+	})
+	var out []string
+	for _, r := range found {
+		if len(out) == 20 {
+			out = append(out, "… and more samples of other vendors")
+			break
+		}
+		out = append(out, fmt.Sprintf("samples of resource %s, metric %s, source %s: %d, another vendor's, left out of the month's quantities (a sample counts only for its own vendor)",
+			r.resource, r.metric, r.source, r.n))
+	}
+	return out, nil
 }
 
 // chDate is d as a ClickHouse Date (the zero Date as 1970-01-01).

@@ -120,6 +120,17 @@ func (u *timedUsage) UsageOutOfRange(ctx context.Context, p calendar.Period, ws 
 	return ua.UsageOutOfRange(ctx, p, ws)
 }
 
+// UsageForeign passes the rater's question on, as UsageOutOfRange does.
+func (u *timedUsage) UsageForeign(ctx context.Context, p calendar.Period, ws []rating.UsageWindow) ([]string, error) {
+	ua, ok := u.UsageReader.(rating.UsageAnomalies)
+	if !ok {
+		return nil, nil
+	}
+	start := u.now()
+	defer func() { u.took += u.now().Sub(start) }()
+	return ua.UsageForeign(ctx, p, ws)
+}
+
 // errRulesFlag refuses the --rules flag of earlier releases: a rules file given to each
 // run made a re-rate of a closed month with another file book a spurious deduction
 // difference. Rules are stored configuration now.
