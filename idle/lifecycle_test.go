@@ -442,3 +442,70 @@ func TestReminderPDF(t *testing.T) {
 	assert.Equal(t, "case_id,department_id,parent_department_id,kind,reminder_date,deadline,order_id,resource_id,item_code,zone,allocated,p95_util,used,recommended_quantity,monthly_saving\n"+
 		"20260131-D2-memory,D2,D1,memory,2026-01-31,2026-02-28,O2,ecs-2,C02,internet,64,25,16,22,630.00\n", c.String())
 }
+
+// TestWebhookNoRedirectNoStoredCredentials: a 307 to another port (another origin) is not
+// followed: the event and its body never reach it, and the attempt is rejected, not
+// delivered. A URL written with credentials (http://user:password@host/) is stored,
+// listed and logged without them; they are sent as HTTP basic authentication.
+func TestWebhookNoRedirectNoStoredCredentials(t *testing.T) {
+	s := chtest.New(t)
+	ctx := context.Background()
+	importCSV(t, s)
+	hourlySamples(t, s, "ecs-1", "cpu_util", day("2026-01-01"), day("2026-01-31"), 10)
+	res, err := idle.Run(ctx, s, day("2026-01-31"), 3600)
+	require.NoError(t, err)
+	_, err = idle.Record(ctx, s, res.Analysis, time.Now())
+	require.NoError(t, err)
+
+	t.Run("a 307 to another port is not followed", func(t *testing.T) {
+		other := &receiver{}
+		elsewhere := httptest.NewServer(other)
+		defer elsewhere.Close()
+		redirect := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, elsewhere.URL+"/steal", http.StatusTemporaryRedirect)
+		}))
+		defer redirect.Close()
+		wh := idle.Webhook{URL: redirect.URL + "/hook", Tries: 2, Backoff: time.Millisecond}
+		rep, err := wh.Deliver(ctx, s)
+		require.NoError(t, err)
+		assert.Equal(t, idle.DeliverReport{Rejected: 1}, rep, "a redirect is not a delivery")
+		assert.Zero(t, other.requests, "the other origin got nothing")
+		ds, err := s.Deliveries(ctx, "")
+		require.NoError(t, err)
+		require.Len(t, ds, 1)
+		assert.Equal(t, idle.Rejected, ds[0].Outcome)
+		assert.Equal(t, http.StatusTemporaryRedirect, ds[0].StatusCode)
+		assert.Contains(t, ds[0].Error, "not followed")
+	})
+
+	t.Run("credentials in the URL are not stored", func(t *testing.T) {
+		// a second case (memory of D2) gives a new event
+		hourlySamples(t, s, "ecs-2", "mem_util", day("2026-01-01"), day("2026-01-31"), 5)
+		res, err := idle.Run(ctx, s, day("2026-01-31"), 3600)
+		require.NoError(t, err)
+		_, err = idle.Record(ctx, s, res.Analysis, time.Now())
+		require.NoError(t, err)
+		var auth []string
+		rcv := &receiver{}
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			user, pw, _ := r.BasicAuth()
+			auth = append(auth, user+":"+pw)
+			rcv.ServeHTTP(w, r)
+		}))
+		defer srv.Close()
+		wh := idle.Webhook{URL: strings.Replace(srv.URL, "http://", "http://user:password@", 1) + "/hook", Tries: 1}
+		rep, err := wh.Deliver(ctx, s)
+		require.NoError(t, err)
+		assert.Equal(t, idle.DeliverReport{Delivered: 1}, rep)
+		assert.Equal(t, []string{"user:password"}, auth, "sent as basic authentication")
+		ds, err := s.Deliveries(ctx, "")
+		require.NoError(t, err)
+		require.NotEmpty(t, ds)
+		for _, d := range ds {
+			assert.NotContains(t, d.URL, "password", "stored URL")
+			assert.NotContains(t, d.URL, "user@", "stored URL")
+			assert.NotContains(t, d.Error, "password")
+		}
+		assert.Equal(t, srv.URL+"/hook", ds[len(ds)-1].URL)
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -55,10 +56,16 @@ type DeliveryStore interface {
 	SaveDelivery(ctx context.Context, d Delivery) error
 }
 
-// Webhook posts case events as JSON to the multi-cloud management system.
+// Webhook posts case events as JSON to the multi-cloud management system. It follows
+// no redirect (a 3xx answer is recorded as rejected, never as delivered: the event and
+// its body go to the URL given and nowhere else) and sends to http(s) URLs only.
+// Credentials are a separate secret (User, Password: HTTP basic authentication); ones
+// written into URL (http://user:password@host/) are taken out of it: deliveries record,
+// list and log the URL without them.
 type Webhook struct {
-	URL    string
-	Client *http.Client // default: a client with a 10 s timeout
+	URL            string
+	User, Password string
+	Client         *http.Client // default: a client with a 10 s timeout; redirects are never followed
 	// Tries is the number of attempts per event and run (default 3), Backoff the wait
 	// before the second (doubling after; default 1 s).
 	Tries   int
@@ -73,11 +80,38 @@ func (w Webhook) Validate() error {
 	if w.URL == "" {
 		return errors.New("webhook: no URL")
 	}
+	clean, _, _ := SplitCredentials(w.URL)
 	req, err := http.NewRequest(http.MethodPost, w.URL, nil)
 	if err != nil || (req.URL.Scheme != "http" && req.URL.Scheme != "https") || req.URL.Host == "" {
-		return fmt.Errorf("webhook URL %q: want http(s)://host/path", w.URL)
+		return fmt.Errorf("webhook URL %q: want http(s)://host/path", clean)
 	}
 	return nil
+}
+
+// SplitCredentials takes the credentials out of a URL: the URL without them (what is
+// stored and shown) and the user and password it held ("" when none). A URL that does not
+// parse is returned as "(unparsable URL)".
+func SplitCredentials(raw string) (clean, user, password string) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)", "", ""
+	}
+	if u.User == nil {
+		return raw, "", ""
+	}
+	user = u.User.Username()
+	password, _ = u.User.Password()
+	u.User = nil
+	return u.String(), user, password
+}
+
+// endpoint is the URL to post to, without credentials, and the credentials to send.
+func (w Webhook) endpoint() (clean, user, password string) {
+	clean, user, password = SplitCredentials(w.URL)
+	if w.User != "" || w.Password != "" {
+		user, password = w.User, w.Password
+	}
+	return clean, user, password
 }
 
 // EventName is the event name of a case state.
@@ -194,10 +228,13 @@ func (w Webhook) deliverOne(ctx context.Context, st DeliveryStore, c Case, p Pen
 	if now == nil {
 		now = time.Now
 	}
-	client := w.Client
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
+	client := &http.Client{Timeout: 10 * time.Second}
+	if w.Client != nil {
+		c := *w.Client
+		client = &c
 	}
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	target, user, password := w.endpoint()
 	attempt := p.Attempts
 	for i := 0; i < tries; i++ {
 		if i > 0 {
@@ -209,12 +246,15 @@ func (w Webhook) deliverOne(ctx context.Context, st DeliveryStore, c Case, p Pen
 			wait *= 2
 		}
 		attempt++
-		d := Delivery{Case: c.ID, Seq: p.Seq, Event: EventName(p.State), URL: w.URL, Attempt: attempt, At: now()}
-		code, err := post(ctx, client, w.URL, body, fmt.Sprintf("%s/%d", c.ID, p.Seq))
+		d := Delivery{Case: c.ID, Seq: p.Seq, Event: EventName(p.State), URL: target, Attempt: attempt, At: now()}
+		code, location, err := post(ctx, client, postParams{url: target, user: user, password: password, body: body, key: fmt.Sprintf("%s/%d", c.ID, p.Seq)})
 		d.StatusCode = code
 		switch {
 		case err != nil:
 			d.Outcome, d.Error = Retry, err.Error()
+		case code >= 300 && code < 400:
+			loc, _, _ := SplitCredentials(location)
+			d.Outcome, d.Error = Rejected, fmt.Sprintf("%s: redirect to %q not followed (the webhook follows no redirect; give its final URL)", http.StatusText(code), cut(loc, 512))
 		case code >= 200 && code < 300:
 			d.Outcome = Delivered
 		case code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500:
@@ -235,18 +275,36 @@ func (w Webhook) deliverOne(ctx context.Context, st DeliveryStore, c Case, p Pen
 	return Retry, nil
 }
 
-func post(ctx context.Context, c *http.Client, url string, body []byte, key string) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+type postParams struct {
+	url, user, password string
+	body                []byte
+	key                 string
+}
+
+// post sends one attempt; it returns the status code and, for a redirect, its Location.
+func post(ctx context.Context, c *http.Client, p postParams) (int, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(p.body))
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", key)
+	req.Header.Set("Idempotency-Key", p.key)
+	if p.user != "" || p.password != "" {
+		req.SetBasicAuth(p.user, p.password)
+	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 	resp.Body.Close()
-	return resp.StatusCode, nil
+	return resp.StatusCode, resp.Header.Get("Location"), nil
+}
+
+// cut shortens s to at most n bytes (an answer's header is not ours to store whole).
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }

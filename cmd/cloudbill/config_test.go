@@ -29,6 +29,7 @@ func fullConfig(t *testing.T) string {
 	for name, body := range map[string]string{
 		"clickhouse.password": "s3cret\n",
 		"metrics.token":       "scrape-me\n",
+		"webhook.credentials": "mcm:hook-secret\n",
 		"tls.crt":             "-----BEGIN CERTIFICATE-----\n",
 		"tls.key":             "-----BEGIN EC PRIVATE KEY-----\n",
 		"V1.yaml": `vendor: V1

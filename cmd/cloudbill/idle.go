@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -128,7 +129,7 @@ management system applies it, and once confirmed "orders import" takes the same 
 			},
 			{
 				Name:  "deliver",
-				Usage: "--webhook URL",
+				Usage: "--webhook URL [--webhook-credentials-file FILE]",
 				Short: "post the case events not yet delivered to the webhook",
 				Long: `
 Posts every case event not yet delivered (idle.case.open at the reminder,
@@ -137,11 +138,25 @@ webhook, with an Idempotency-Key header (case id / event number). Each attempt i
 (idle cases show). A 2xx answer delivers the event: it is never sent again. A network
 error, 5xx, 408 or 429 is tried again (3 times in a run, then in the next run, at most 20
 times in all); another 4xx rejects the event: it is not retried. serve delivers after each
-of its idle jobs when given --idle-webhook. Exit status 1 when an event is left undelivered.`,
+of its idle jobs when given --idle-webhook. Exit status 1 when an event is left undelivered.
+
+No redirect is followed: a 3xx answer rejects the event (recorded with the Location it
+named), it is never counted as delivered; only http and https URLs are accepted. The
+webhook's credentials are a secret of their own: --webhook-credentials-file FILE holds
+"user:password" (HTTP basic authentication). Credentials written into the URL
+(http://user:password@host/) are taken out of it and sent the same way; attempts record,
+list and log the URL without them.`,
 				Flags: func(fs *flagSet) runFunc {
 					url := fs.String("webhook", "", "the webhook `URL`")
+					creds := fs.String("webhook-credentials-file", "", "`file` holding the webhook's user:password (HTTP basic authentication)")
 					fs.Require("webhook")
-					return func(ctx context.Context, a *app, _ []string) error { return idleDeliver(ctx, a, *url) }
+					return func(ctx context.Context, a *app, _ []string) error {
+						wh, err := webhookOf(*url, *creds)
+						if err != nil {
+							return usagef("idle deliver: %v", err)
+						}
+						return idleDeliver(ctx, a, wh)
+					}
 				},
 			},
 		},
@@ -488,8 +503,31 @@ func idleOverdue(ctx context.Context, a *app, out string, d calendar.Date) error
 	return nil
 }
 
-func idleDeliver(ctx context.Context, a *app, url string) error {
-	wh := idle.Webhook{URL: url, Now: a.now}
+// webhookOf is the webhook at rawURL with the credentials of credFile ("user:password"
+// on its first line; "" for none).
+func webhookOf(rawURL, credFile string) (idle.Webhook, error) {
+	wh := idle.Webhook{URL: rawURL}
+	if err := wh.Validate(); err != nil {
+		return wh, err
+	}
+	if credFile == "" {
+		return wh, nil
+	}
+	b, err := os.ReadFile(credFile)
+	if err != nil {
+		return wh, fmt.Errorf("webhook credentials: %w", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	user, password, ok := strings.Cut(strings.TrimRight(line, "\r"), ":")
+	if !ok || user == "" {
+		return wh, fmt.Errorf("webhook credentials %s: want user:password on the first line", credFile)
+	}
+	wh.User, wh.Password = user, password
+	return wh, nil
+}
+
+func idleDeliver(ctx context.Context, a *app, wh idle.Webhook) error {
+	wh.Now = a.now
 	if err := wh.Validate(); err != nil {
 		return usagef("idle deliver: %v", err)
 	}

@@ -30,6 +30,7 @@ type idleSettings struct {
 	analyze, follow string
 	interval        time.Duration
 	webhook         string
+	webhookCreds    string
 }
 
 // idleServeFlags declares serve's idle flags on fs, into set.
@@ -39,7 +40,8 @@ func idleServeFlags(fs *flagSet, set *idleSettings) {
 	fs.StringVar(&set.follow, "idle-follow-schedule", defaultIdleFollowSpec,
 		"cron `spec` (Asia/Shanghai) of the daily follow-up of idle cases' deadlines; \"off\": none")
 	fs.DurationVar(&set.interval, "idle-interval", 15*time.Minute, "expected `interval` of cpu_util and mem_util samples")
-	fs.StringVar(&set.webhook, "idle-webhook", "", "`URL` of the multi-cloud management system's webhook for idle case events (none: not sent)")
+	fs.StringVar(&set.webhook, "idle-webhook", "", "`URL` of the multi-cloud management system's webhook for idle case events (none: not sent; no redirect is followed)")
+	fs.StringVar(&set.webhookCreds, "idle-webhook-credentials-file", "", "`file` holding the idle webhook's user:password (HTTP basic authentication; never in the URL)")
 }
 
 // idleJobs runs the idle analysis and the follow-up; one at a time.
@@ -47,7 +49,7 @@ type idleJobs struct {
 	a        *app
 	s        *chstore.Store
 	interval idle.Seconds
-	webhook  string
+	webhook  *idle.Webhook
 	logf     func(string, ...any)
 	mu       sync.Mutex
 }
@@ -60,12 +62,15 @@ func startIdleJobs(ctx context.Context, a *app, s *chstore.Store, set idleSettin
 	if err != nil {
 		return nil, usagef("--idle-interval: %v", err)
 	}
+	var wh *idle.Webhook
 	if set.webhook != "" {
-		if err := (idle.Webhook{URL: set.webhook}).Validate(); err != nil {
+		w, err := webhookOf(set.webhook, set.webhookCreds)
+		if err != nil {
 			return nil, usagef("--idle-webhook: %v", err)
 		}
+		wh = &w
 	}
-	j := &idleJobs{a: a, s: s, interval: iv, webhook: set.webhook, logf: logf}
+	j := &idleJobs{a: a, s: s, interval: iv, webhook: wh, logf: logf}
 	c := cron.New(cron.WithLocation(calendar.Shanghai), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
 	for _, e := range []struct {
 		spec, name string
@@ -162,10 +167,12 @@ func (j *idleJobs) record(ctx context.Context, run chstore.JobRun, err error) {
 	if err := j.s.InsertJobRun(context.WithoutCancel(ctx), run); err != nil {
 		j.logf("%s: record: %v", run.Job, err)
 	}
-	if j.webhook == "" || ctx.Err() != nil {
+	if j.webhook == nil || ctx.Err() != nil {
 		return
 	}
-	rep, err := idle.Webhook{URL: j.webhook, Now: j.a.now}.Deliver(ctx, j.s)
+	wh := *j.webhook
+	wh.Now = j.a.now
+	rep, err := wh.Deliver(ctx, j.s)
 	if err != nil {
 		j.logf("idle webhook: %v", err)
 		return
