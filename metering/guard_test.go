@@ -121,8 +121,9 @@ func TestSlowBodiesAreCutOffAndDoNotStarveOthers(t *testing.T) {
 	defer close(stop)
 	var wg sync.WaitGroup
 	statuses := make([]string, 5)
-	// tokens a and b: two slow connections each (a's third one is over its limit)
-	for i, tok := range []string{"a:V1", "a:V1", "b:V1", "b:V1", "a:V1"} {
+	// tokens a and b (of vendors of their own: the per-vendor limit is tested below): two
+	// slow connections each (a's third one is over its limit)
+	for i, tok := range []string{"a:V1", "a:V1", "b:V2", "b:V2", "a:V1"} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -140,7 +141,7 @@ func TestSlowBodiesAreCutOffAndDoNotStarveOthers(t *testing.T) {
 
 	answered := make(chan int, 1)
 	go func() {
-		resp, _ := post(t, srv.URL, "c:V1", oneSample)
+		resp, _ := post(t, srv.URL, "c:V3", oneSample)
 		answered <- resp.StatusCode
 	}()
 	require.Eventually(t, func() bool { return h.Saturation().Saturated }, 5*time.Second, 5*time.Millisecond, "saturation reported")
@@ -170,6 +171,63 @@ func TestSlowBodiesAreCutOffAndDoNotStarveOthers(t *testing.T) {
 	assert.Equal(t, 1, sink.count(), "only the normal sample stored")
 }
 
+// TestVendorSharePerVendor: one vendor with two tokens cannot hold the slots of the
+// others. V1's tokens a and b open three slow connections each (per token 3 of 6 slots
+// would let them hold all 6): V1 holds 3 in all (its per-vendor limit), the other three
+// are refused at once (429), and a request of a third vendor is answered promptly while
+// V1's slow bodies are still being read. The vendor's rate counts all its tokens.
+func TestVendorSharePerVendor(t *testing.T) {
+	srv, h, _ := guardServer(t, HandlerConfig{Authenticate: tokenAuth, MaxConcurrent: 6, PerClient: 3, PerVendor: 3,
+		MinRate: 1, BodyGrace: time.Minute, BodyTimeout: time.Minute})
+	addr := srv.Listener.Addr().String()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	statuses := make(chan string, 6)
+	for _, tok := range []string{"a:V1", "a:V1", "a:V1", "b:V1", "b:V1", "b:V1"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := slowSender(addr, tok, 200*time.Millisecond, stop)
+			if err != nil {
+				s = err.Error()
+			}
+			statuses <- s
+		}()
+	}
+	refused := 0
+	for refused < 3 {
+		select {
+		case s := <-statuses:
+			require.Equal(t, "HTTP/1.1 429 Too Many Requests", s, "over V1's share")
+			refused++
+		case <-time.After(10 * time.Second):
+			t.Fatalf("V1's connections over its share were not refused (%d refused, %+v)", refused, h.Saturation())
+		}
+	}
+	require.Eventually(t, func() bool { return h.Saturation().InProgress == 3 }, 5*time.Second, 5*time.Millisecond, "V1 holds its share")
+
+	start := time.Now()
+	resp, ans := post(t, srv.URL, "c:V3", oneSample)
+	took := time.Since(start)
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "%v", ans)
+	assert.Less(t, took, 2*time.Second, "the third vendor is served promptly")
+	assert.Equal(t, 3, h.Saturation().InProgress, "V1's slow bodies still held: the answer did not wait for them")
+	close(stop)
+	wg.Wait()
+
+	// the rate: two tokens of one vendor share its budget
+	srv2, _, _ := guardServer(t, HandlerConfig{Authenticate: tokenAuth, RatePerClient: 0.01, RateBurst: 2})
+	for _, tok := range []string{"a:V1", "b:V1"} {
+		resp, _ := post(t, srv2.URL, tok, oneSample)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+	}
+	resp, ans = post(t, srv2.URL, "d:V1", oneSample)
+	assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode, "a third token of V1 finds V1's budget spent")
+	assert.Contains(t, ans["error"], "for vendor V1 (all its tokens together)")
+	resp, _ = post(t, srv2.URL, "e:V2", oneSample)
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "another vendor has its own budget")
+}
+
 func TestRateLimitPerToken(t *testing.T) {
 	srv, h, _ := guardServer(t, HandlerConfig{Authenticate: tokenAuth, RatePerClient: 0.01, RateBurst: 2})
 	for i := 0; i < 2; i++ {
@@ -183,8 +241,8 @@ func TestRateLimitPerToken(t *testing.T) {
 	assert.GreaterOrEqual(t, ra, 90, "a token every 100 s")
 	assert.LessOrEqual(t, ra, 100)
 	assert.Contains(t, ans["error"], "over the rate limit of 0.01 requests a second")
-	resp, _ = post(t, srv.URL, "b:V1", oneSample)
-	assert.Equal(t, http.StatusOK, resp.StatusCode, "another token has its own budget")
+	resp, _ = post(t, srv.URL, "b:V2", oneSample)
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "another token (of another vendor) has its own budget")
 	assert.Equal(t, int64(1), h.Saturation().Throttled)
 }
 

@@ -44,6 +44,11 @@ type HandlerConfig struct {
 	// PerClient bounds the requests of one client in progress at once (over it: 429), so
 	// that one sender cannot take every slot; default MaxConcurrent/2.
 	PerClient int
+	// RatePerVendor and PerVendor are the same limits for all the tokens of one vendor
+	// together (Client.Vendor), so that a vendor with several tokens cannot take the
+	// others' share; defaults RatePerClient (burst RateBurst) and PerClient.
+	RatePerVendor float64
+	PerVendor     int
 	// MinRate is the slowest body taken, in bytes a second on average after BodyGrace
 	// (defaults 16 KiB/s, 10s); BodyTimeout bounds the reading of a whole body (default
 	// 5 minutes). A body slower is cut off: 408, the connection closed, nothing kept.
@@ -89,7 +94,8 @@ type Handler struct {
 	strings *Strings
 	slots   chan struct{}
 	owners  *ownerCache
-	limits  *limiter
+	limits  *limiter // per client (token)
+	vendors *limiter // per vendor, all its tokens together
 
 	waiting, slowClosed, throttled atomic.Int64
 }
@@ -111,6 +117,12 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	if cfg.PerClient <= 0 {
 		cfg.PerClient = max(1, cfg.MaxConcurrent/2)
 	}
+	if cfg.PerVendor <= 0 {
+		cfg.PerVendor = cfg.PerClient
+	}
+	if cfg.RatePerVendor <= 0 {
+		cfg.RatePerVendor = cfg.RatePerClient
+	}
 	if cfg.MinRate <= 0 {
 		cfg.MinRate = 16 << 10
 	}
@@ -128,8 +140,9 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 		burst = math.Max(1, 2*cfg.RatePerClient)
 	}
 	h := &Handler{cfg: cfg, pool: sync.Pool{New: func() any { return new(Batch) }}, strings: NewStrings(),
-		slots:  make(chan struct{}, cfg.MaxConcurrent),
-		limits: &limiter{rate: cfg.RatePerClient, burst: burst, perClient: cfg.PerClient, buckets: map[string]*bucket{}, inflight: map[string]int{}}}
+		slots:   make(chan struct{}, cfg.MaxConcurrent),
+		limits:  &limiter{rate: cfg.RatePerClient, burst: burst, perClient: cfg.PerClient, buckets: map[string]*bucket{}, inflight: map[string]int{}},
+		vendors: &limiter{rate: cfg.RatePerVendor, burst: math.Max(burst, 2*cfg.RatePerVendor), perClient: cfg.PerVendor, buckets: map[string]*bucket{}, inflight: map[string]int{}}}
 	if cfg.Owners != nil {
 		h.owners = &ownerCache{load: cfg.Owners, ttl: cfg.OwnersTTL}
 	}
@@ -204,6 +217,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer h.limits.leave(client.ID)
+	if client.Vendor != "" {
+		if wait, ok := h.vendors.allow(client.Vendor, time.Now()); !ok {
+			h.throttled.Add(1)
+			w.Header().Set("Connection", "close")
+			retryAfter(w, wait)
+			writeError(w, http.StatusTooManyRequests, fmt.Sprintf("over the rate limit of %g requests a second for vendor %s (all its tokens together): send again after the Retry-After delay", h.cfg.RatePerVendor, client.Vendor))
+			return
+		}
+		if !h.vendors.enter(client.Vendor) {
+			h.throttled.Add(1)
+			w.Header().Set("Connection", "close")
+			retryAfter(w, time.Second)
+			writeError(w, http.StatusTooManyRequests, fmt.Sprintf("vendor %s already has %d requests in progress (all its tokens together): wait for their answers", client.Vendor, h.cfg.PerVendor))
+			return
+		}
+		defer h.vendors.leave(client.Vendor)
+	}
 	var owners Owners
 	if client.Vendor != "" && h.owners != nil {
 		var err error

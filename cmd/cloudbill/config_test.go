@@ -122,6 +122,8 @@ func TestConfigEveryKey(t *testing.T) {
 	assert.Equal(t, "30 3 * * *", p.Schedule.rate)
 	assert.Equal(t, 150.5, p.RateLimit)
 	assert.Equal(t, 4, p.PerToken)
+	assert.Equal(t, 300.0, p.VendorRateLimit)
+	assert.Equal(t, 6, p.PerVendor)
 	assert.True(t, p.DropMarker)
 	assert.Equal(t, 5*time.Minute, p.Idle.interval)
 	assert.Equal(t, []string{filepath.Join(dir, "V1.yaml")}, []string(p.CollectConfigs))

@@ -32,7 +32,9 @@ Runs the ingest API and the month-close scheduler until SIGTERM or SIGINT.
                      create --vendor ID; 401 without a valid one); lines of another vendor's
                      source or resource are rejected, resources no order names yet counted
                      as "unassigned". Per token: --rate-limit requests a second (429 with
-                     Retry-After), --per-token requests at once (429); a body slower than
+                     Retry-After), --per-token requests at once (429); per vendor, all its
+                     tokens together: --vendor-rate-limit and --per-vendor (the same by
+                     default, so two tokens do not give a vendor twice the share); a body slower than
                      --min-body-rate after 10 s is cut off (408). --no-auth: loopback only.
   GET  /healthz      200 {"status": "ok"|"degraded", "clickhouse": "up"|"down", "spooled_batches": N,
                      "ingest": {"in_progress", "slots", "waiting", "saturated",
@@ -103,6 +105,8 @@ func (p *serveParams) addFlags(fs *flagSet) {
 	fs.BoolVar(&p.NoAuth, "no-auth", false, "take samples without a collector token (only with a loopback --listen address; local tests)")
 	fs.Float64Var(&p.RateLimit, "rate-limit", 200, "requests a `second` one collector token may send to /v1/samples (over it: 429 with Retry-After); 0: no limit")
 	fs.IntVar(&p.PerToken, "per-token", 8, "requests of one collector token read at once (of 16; over it: 429)")
+	fs.Float64Var(&p.VendorRateLimit, "vendor-rate-limit", 0, "requests a `second` all the collector tokens of one vendor together may send (over it: 429 with Retry-After); 0: --rate-limit")
+	fs.IntVar(&p.PerVendor, "per-vendor", 0, "requests of all the collector tokens of one vendor together read at once (of 16; over it: 429); 0: --per-token")
 	fs.IntVar(&p.MinBodyRate, "min-body-rate", 16<<10, "slowest request body taken, in `bytes` a second after a 10 s grace (slower: 408, connection closed)")
 	fs.StringVar(&p.DropDir, "drop-dir", "", "drop `folder`: sample files put in DIR/<vendor id>/ are ingested as that vendor's, then moved to DIR/done/ or DIR/rejected/ with their report (docs/collectors.md)")
 	fs.BoolVar(&p.DropMarker, "drop-marker", false, "take a file of the drop folder only once FILE.done exists beside it (default: any file renamed into place)")
@@ -161,6 +165,10 @@ type serveParams struct {
 	DropEvery  time.Duration
 	// NoAuth takes samples without a collector token (loopback only).
 	NoAuth bool
+	// VendorRateLimit and PerVendor are RateLimit and PerToken for all of a vendor's
+	// tokens together (0: as per token).
+	VendorRateLimit float64
+	PerVendor       int
 	// RateLimit (requests a second), PerToken (requests at once) per collector token;
 	// MinBodyRate is the slowest body taken (bytes a second).
 	RateLimit   float64
@@ -236,7 +244,7 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 	if err != nil {
 		return err
 	}
-	hc := metering.HandlerConfig{Batcher: b, MaxBody: p.MaxBody, Ranges: p.Ranges, RatePerClient: p.RateLimit, PerClient: p.PerToken, MinRate: float64(p.MinBodyRate),
+	hc := metering.HandlerConfig{Batcher: b, MaxBody: p.MaxBody, Ranges: p.Ranges, RatePerClient: p.RateLimit, PerClient: p.PerToken, RatePerVendor: p.VendorRateLimit, PerVendor: p.PerVendor, MinRate: float64(p.MinBodyRate),
 		Observe: func(vendor string, ans metering.Answer) {
 			m.Ingest(vendor, "http", ans.Accepted, ans.Duplicates, ans.RejectedCount)
 		}}
