@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"cloudbill/catalog"
@@ -78,6 +79,11 @@ type Config struct {
 	// this process a sign-out or a disable drops the entries at once; a `users disable`
 	// run by another process (the CLI) takes effect within this bound.
 	IdentityCache time.Duration
+	// MaxHashes bounds the password checks (argon2id, 19 MiB each) running at once in
+	// this process, whatever the number of sign-ins arriving; default 2. A check waits
+	// for a turn at most HashWait (default 5 s), else the sign-in is refused with ErrBusy.
+	MaxHashes int
+	HashWait  time.Duration
 }
 
 // MaxIdentityCache bounds Config.IdentityCache: a disable from another process takes
@@ -97,7 +103,10 @@ type Service struct {
 	cfg      Config
 	now      func() time.Time
 	mu       sync.Mutex
-	failures map[string][]time.Time // "login:x" / "addr:y" → recent failures
+	failures map[string][]time.Time // "login:x" / "addr:y" → recent failures and attempts in progress
+
+	hashes              chan struct{} // a turn to run an argon2id check (MaxHashes)
+	hashesNow, hashPeak atomic.Int64
 
 	identMu sync.Mutex
 	idents  map[string]cachedIdentity // session hash → session and account read at
@@ -188,7 +197,14 @@ func New(cfg Config) (*Service, error) {
 	if cfg.IdentityCache == 0 || cfg.IdentityCache > MaxIdentityCache {
 		cfg.IdentityCache = MaxIdentityCache
 	}
-	return &Service{cfg: cfg, now: cfg.Now, failures: map[string][]time.Time{}, idents: map[string]cachedIdentity{}}, nil
+	if cfg.MaxHashes <= 0 {
+		cfg.MaxHashes = 2
+	}
+	if cfg.HashWait <= 0 {
+		cfg.HashWait = 5 * time.Second
+	}
+	return &Service{cfg: cfg, now: cfg.Now, failures: map[string][]time.Time{}, idents: map[string]cachedIdentity{},
+		hashes: make(chan struct{}, cfg.MaxHashes)}, nil
 }
 
 // IdleTimeout is the configured idle expiry of sessions.
@@ -241,7 +257,7 @@ func (s *Service) AddUser(ctx context.Context, p AddUserParams) (User, error) {
 	} else if !errors.Is(err, ErrNotFound) {
 		return User{}, err
 	}
-	h, err := HashPassword(p.Password)
+	h, err := s.hashPassword(ctx, p.Password)
 	if err != nil {
 		return User{}, fmt.Errorf("user %s: %w", p.Login, err)
 	}
@@ -323,10 +339,14 @@ type SignInResult struct {
 // SignIn checks a login and password and opens a session. Wrong login and wrong password
 // both give ErrBadCredentials (and take the same time); a disabled account too. After
 // MaxFailures failures within FailureWindow, from the login or the address, sign-in is
-// refused with ErrThrottled for Lockout, whatever the password. Every attempt is audited.
+// refused with ErrThrottled for Lockout, whatever the password. Checking the throttle and
+// counting the attempt are one step: an attempt counts as a failure from its start until
+// it succeeds, so simultaneous attempts cannot all pass the check before any has failed.
+// At most MaxHashes password checks run at once (ErrBusy when no turn comes within
+// HashWait). Every attempt is audited.
 func (s *Service) SignIn(ctx context.Context, login, password, remote string) (SignInResult, error) {
 	now := s.now()
-	if s.throttled(now, login, remote) {
+	if !s.attempt(now, login, remote) {
 		_ = s.Record(ctx, Event{Actor: login, Action: "sign-in-throttled", Outcome: "refused", Remote: remote})
 		return SignInResult{}, ErrThrottled
 	}
@@ -340,13 +360,17 @@ func (s *Service) SignIn(ctx context.Context, login, password, remote string) (S
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return SignInResult{}, err
 		}
-		CheckPassword(dummyHash, password)
-		s.fail(now, login, remote)
+		if _, herr := s.checkPassword(ctx, dummyHash, password); herr != nil {
+			return SignInResult{}, herr
+		}
 		_ = s.Record(ctx, Event{Actor: login, Action: "sign-in-failed", Outcome: "refused", Remote: remote, Detail: "unknown login"})
 		return SignInResult{}, ErrBadCredentials
 	}
-	if !CheckPassword(u.PasswordHash, password) || u.Disabled {
-		s.fail(now, login, remote)
+	ok, herr := s.checkPassword(ctx, u.PasswordHash, password)
+	if herr != nil {
+		return SignInResult{}, herr
+	}
+	if !ok || u.Disabled {
 		why := "wrong password"
 		if u.Disabled {
 			why = "account disabled"
@@ -354,7 +378,7 @@ func (s *Service) SignIn(ctx context.Context, login, password, remote string) (S
 		_ = s.Record(ctx, Event{Actor: login, Role: u.Role, Action: "sign-in-failed", Outcome: "refused", Remote: remote, Detail: why})
 		return SignInResult{}, ErrBadCredentials
 	}
-	s.clearFailures(login)
+	s.succeeded(now, login, remote)
 	cookie := randomString(32)
 	se := Session{Hash: HashSecret(cookie), Login: u.Login, CSRF: randomString(32), CreatedAt: now.UTC(), LastSeen: now.UTC(), Remote: remote}
 	if err := s.cfg.Store.PutSession(ctx, se); err != nil {
@@ -364,6 +388,49 @@ func (s *Service) SignIn(ctx context.Context, login, password, remote string) (S
 		return SignInResult{}, err
 	}
 	return SignInResult{Session: se, Cookie: cookie, User: u}, nil
+}
+
+// ErrBusy: no turn for a password check came in time (too many sign-ins at once).
+var ErrBusy = errors.New("too many sign-ins at once")
+
+// checkPassword runs CheckPassword in one of the MaxHashes turns.
+func (s *Service) checkPassword(ctx context.Context, encoded, password string) (bool, error) {
+	t := time.NewTimer(s.cfg.HashWait)
+	defer t.Stop()
+	select {
+	case s.hashes <- struct{}{}:
+	case <-t.C:
+		return false, ErrBusy
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	defer func() { <-s.hashes }()
+	n := s.hashesNow.Add(1)
+	defer s.hashesNow.Add(-1)
+	for {
+		peak := s.hashPeak.Load()
+		if n <= peak || s.hashPeak.CompareAndSwap(peak, n) {
+			break
+		}
+	}
+	return CheckPassword(encoded, password), nil
+}
+
+// hashPassword runs HashPassword in one of the MaxHashes turns.
+func (s *Service) hashPassword(ctx context.Context, password string) (string, error) {
+	select {
+	case s.hashes <- struct{}{}:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	defer func() { <-s.hashes }()
+	return HashPassword(password)
+}
+
+// PasswordChecks tells how many password checks run now and the most that ever ran at
+// once in this process (at most Config.MaxHashes).
+func (s *Service) PasswordChecks() (now, peak int) {
+	return int(s.hashesNow.Load()), int(s.hashPeak.Load())
 }
 
 // touchEvery bounds how often a session's LastSeen is written.
@@ -537,22 +604,28 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (Identity, er
 	return Identity{Login: u.Login, Role: u.Role, Department: u.Department, Vendor: u.Vendor, Via: ViaPersonal, TokenID: t.ID}, nil
 }
 
-// throttled reports whether login or remote has MaxFailures failures within
-// FailureWindow, the last less than Lockout ago.
-func (s *Service) throttled(now time.Time, login, remote string) bool {
+// attempt checks the throttle and counts the attempt in one step: false when login or
+// remote has its MaxFailures (4 × for an address) failures within FailureWindow, the last
+// less than Lockout ago; else the attempt is counted as a failure of both until
+// succeeded takes it back.
+func (s *Service) attempt(now time.Time, login, remote string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, k := range []string{"login:" + login, "addr:" + remote} {
+	keys := []string{"login:" + login, "addr:" + remote}
+	for _, k := range keys {
 		limit := s.cfg.MaxFailures
 		if k[0] == 'a' {
 			limit *= addrFactor // many people may share an address (a proxy, a NAT)
 		}
 		fs := s.prune(k, now)
 		if len(fs) >= limit && now.Sub(fs[len(fs)-1]) < s.cfg.Lockout {
-			return true
+			return false
 		}
 	}
-	return false
+	for _, k := range keys {
+		s.failures[k] = append(s.failures[k], now)
+	}
+	return true
 }
 
 // addrFactor: an address is locked after addrFactor × MaxFailures failures.
@@ -574,18 +647,23 @@ func (s *Service) prune(k string, now time.Time) []time.Time {
 	return keep
 }
 
-func (s *Service) fail(now time.Time, login, remote string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, k := range []string{"login:" + login, "addr:" + remote} {
-		s.failures[k] = append(s.prune(k, now), now)
-	}
-}
-
-func (s *Service) clearFailures(login string) {
+// succeeded takes back a successful attempt started at now: the login's failures are
+// cleared, the address's count loses that attempt.
+func (s *Service) succeeded(now time.Time, login, remote string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.failures, "login:"+login)
+	k := "addr:" + remote
+	fs := s.failures[k]
+	for i := len(fs) - 1; i >= 0; i-- {
+		if fs[i].Equal(now) {
+			s.failures[k] = append(fs[:i:i], fs[i+1:]...)
+			break
+		}
+	}
+	if len(s.failures[k]) == 0 {
+		delete(s.failures, k)
+	}
 }
 
 // Local is the identity of the operator at the server's shell (CLI commands): audited

@@ -247,6 +247,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, c *call) {
 		w.Header().Set("Retry-After", "900")
 		s.renderLogin(w, http.StatusTooManyRequests, fresh, next, "登录失败次数过多，请 15 分钟后再试。")
 		return
+	case errors.Is(err, access.ErrBusy):
+		w.Header().Set("Retry-After", "5")
+		s.renderLogin(w, http.StatusServiceUnavailable, fresh, next, "登录的人太多，请稍后再试。")
+		return
 	case errors.Is(err, access.ErrBadCredentials):
 		s.renderLogin(w, http.StatusUnauthorized, fresh, next, "账号或密码错误，或账号已停用。")
 		return
