@@ -28,7 +28,7 @@ var (
 // usageAggregatesQuery aggregates the month's samples of the windows in the external
 // table usage_windows (wid, resource_id, metric, agg, from_date, to_date, vendor): one row
 // per window with samples. A sample counts only for its own vendor: a window takes the
-// rows whose source is its vendor or names no vendor (owner '': a source that is not the
+// rows whose source is its vendor or names no vendor (owner "": a source that is not the
 // id of a vendor of master data, such as an operator's file name); another vendor's rows
 // are left out before anything else (usageForeignQuery names them). Each sample identity
 // (resource_id, metric, ts) then counts once per window at its latest value (argMax by
