@@ -86,11 +86,15 @@ type warningRow struct {
 }
 
 type budgetsData struct {
-	Year     int
-	AsOf     string
-	Rows     []budgetRow
-	District bool
-	Warnings []warningRow
+	// Declaration: the department's declaration draft for next year (a department's
+	// account), "" otherwise.
+	Declaration     string
+	DeclarationYear int
+	Year            int
+	AsOf            string
+	Rows            []budgetRow
+	District        bool
+	Warnings        []warningRow
 }
 
 func (s *Server) budgetRows(c *call, rep funding.YearReport) []budgetRow {
@@ -111,6 +115,10 @@ func (s *Server) budgetsPage(w http.ResponseWriter, r *http.Request, c *call) {
 		return
 	}
 	d := budgetsData{Year: year, AsOf: rep.AsOf.String(), Rows: s.budgetRows(c, rep), District: district}
+	if c.id.Role == access.RoleDepartment {
+		d.Declaration = "/departments/" + esc(string(c.id.Department)) + "/declaration"
+		d.DeclarationYear = calendar.LocalDate(s.now()).Year + 1
+	}
 	if district {
 		ws, err := s.cfg.Store.BudgetWarnings(r.Context(), year)
 		if err != nil {

@@ -170,3 +170,30 @@ func TestBrowserFinanceOutstanding(t *testing.T) {
 	assert.Equal(t, money.Grouped(outstanding), text(t, ctx, "#outstanding-"+string(f.venID)))
 	shot(t, ctx, "41-finance-payments")
 }
+
+// A department downloads its own declaration draft (CSV and workbook); its lines add up to
+// its total row.
+func TestDeclarationDownload(t *testing.T) {
+	f := setup(t)
+	c := f.signIn(t, f.dep)
+	status, body := c.get(t, "/budgets")
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, body, `id="declaration-xlsx"`)
+	status, body = c.get(t, "/departments/"+string(f.depID)+"/declaration?format=csv")
+	require.Equal(t, http.StatusOK, status, body)
+	recs, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	require.NoError(t, err)
+	require.Greater(t, len(recs), 2, "header, lines, total")
+	annual := 15
+	require.Equal(t, "annual", recs[0][annual])
+	sum := decimal.Zero
+	for _, r := range recs[1 : len(recs)-1] {
+		assert.Equal(t, string(f.depID), r[0])
+		sum = sum.Add(decimal.RequireFromString(r[annual]))
+	}
+	assert.True(t, sum.IsPositive())
+	assert.Equal(t, sum.StringFixed(2), recs[len(recs)-1][annual])
+	status, body = c.get(t, "/departments/"+string(f.depID)+"/declaration")
+	require.Equal(t, http.StatusOK, status)
+	assert.True(t, strings.HasPrefix(body, "PK"), "an xlsx workbook")
+}

@@ -66,6 +66,7 @@ type Store interface {
 	// the year's budgets and payments (issue 21)
 	funding.WarnStore
 	funding.LedgerStore
+	funding.DeclarationStore
 }
 
 var _ Store = (*chstore.Store)(nil)

@@ -38,6 +38,7 @@ func (s *Server) Routes() []Route {
 		{Method: "GET", Pattern: "/idle/overdue.csv", Rule: fixed(access.View, access.District), handle: s.idleOverdueCSV},
 		{Method: "GET", Pattern: "/idle/{case}", Rule: caseRule, handle: s.idleCase},
 		{Method: "GET", Pattern: "/budgets", Rule: s.budgetsRule, handle: s.budgetsPage},
+		{Method: "GET", Pattern: "/departments/{department}/declaration", Rule: declarationRule, handle: s.declarationFile},
 		{Method: "GET", Pattern: "/payments", Rule: s.yearRule(access.View, access.District), handle: s.paymentsPage},
 		{Method: "GET", Pattern: "/vendors/{vendor}/payments", Rule: s.vendorYearRule, handle: s.vendorPaymentsPage},
 		{Method: "GET", Pattern: "/collection/{period}", Rule: withPeriod(access.View, access.District), handle: s.collectionPage},
