@@ -32,6 +32,9 @@ type FileReport struct {
 	Sum        float64  // of the values written (not duplicates)
 	Errors     []string // the first 20 messages
 	Refused    string   // the whole file was refused (header, empty file, unreadable)
+	// RefusedErr is the refusal as an input error (*csvin.Error or csvin.Errors), when
+	// it is one: a report can then say it without quoting the file (the drop folder).
+	RefusedErr error
 	RejectFile string   // where the refused lines are, if any
 	// MinTS and MaxTS are the range of the file's sample timestamps (Unix seconds).
 	MinTS, MaxTS int64
@@ -87,7 +90,7 @@ func IngestFile(ctx context.Context, b *Batcher, fp FileParams) (r *FileReport, 
 		var ce *csvin.Error
 		var ces csvin.Errors
 		if errors.As(err, &ce) || errors.As(err, &ces) {
-			r.Refused = err.Error()
+			r.Refused, r.RefusedErr = err.Error(), err
 			return r, nil
 		}
 		return nil, err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -173,7 +174,7 @@ func (d *dropper) take(ctx context.Context, vendor, name string) (dropResult, er
 		}
 		if rep.Refused != "" {
 			res.Rejected = true
-			fmt.Fprintf(&text, "refused: %s\n", strings.ReplaceAll(rep.Refused, src, vendor+"/"+name))
+			fmt.Fprintf(&text, "refused: %s\n", dropRefusal(rep, src, vendor+"/"+name))
 		} else {
 			res.Rejected = rep.Rejected > 0
 			if d.observe != nil {
@@ -248,6 +249,41 @@ func (d *dropper) run(ctx context.Context, every time.Duration) {
 		case <-time.After(every):
 		}
 	}
+}
+
+// dropRefusal is a refused file's reason as its report says it: cloudbill's words and
+// the file's own name, with no text of the file beyond the sample columns' names — a
+// header cell that is not one of them is named by its position, not quoted (a file
+// holding a secret line would otherwise have it echoed as an "unknown column").
+func dropRefusal(rep *metering.FileReport, src, shown string) string {
+	var list csvin.Errors
+	var one *csvin.Error
+	switch {
+	case errors.As(rep.RefusedErr, &list):
+	case errors.As(rep.RefusedErr, &one):
+		list = csvin.Errors{one}
+	default:
+		return strings.ReplaceAll(rep.Refused, src, shown)
+	}
+	known := append(append([]string{}, metering.SampleColumns.Required...), metering.SampleColumns.Optional...)
+	out := make(csvin.Errors, len(list))
+	for i, e := range list {
+		c := *e
+		c.File = shown
+		if c.Column != "" && !slices.Contains(known, c.Column) {
+			c.Column = ""
+			if e.Field > 0 {
+				c.Msg = fmt.Sprintf("column %d of the header: %s", e.Field, c.Msg)
+			} else {
+				c.Msg = "a column of the header: " + c.Msg
+			}
+		}
+		out[i] = &c
+	}
+	if len(out) == 1 {
+		return out[0].Error()
+	}
+	return out.Error()
 }
 
 // openClaimed opens DIR/.work/<vendor>/<name> once, safely: the folder and the file are

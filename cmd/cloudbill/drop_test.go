@@ -95,7 +95,9 @@ func TestDropFolder(t *testing.T) {
 		return string(b)
 	}
 	assert.Contains(t, text(0), `refused: `)
-	assert.Contains(t, text(0), `column "when": unknown column`)
+	// the report quotes nothing of the file but the sample columns' names
+	assert.Contains(t, text(0), `V1/bad.csv:1: column 3 of the header: unknown column (expected resource_id, metric, ts, value`)
+	assert.NotContains(t, text(0), "when")
 	assert.Contains(t, text(1), "accepted 1 (unassigned 0")
 	assert.Contains(t, text(1), `V2/mixed.csv:3: column "resource_id": resource "ecs-001" belongs to a work order of vendor V1, not V2`)
 	rejected, err := os.ReadFile(rs[1].Dest + ".rejected")
@@ -104,6 +106,18 @@ func TestDropFolder(t *testing.T) {
 	assert.Contains(t, text(2), `refused: vendor "V9" is not known`)
 	n, _ = distinctSamples(t, s)
 	assert.Equal(t, uint64(4), n, "the eip-9 line of V2 kept, nothing of the others")
+
+	// a file whose one line is not a header (a password file's shape): refused, the line
+	// not echoed in the report
+	write(t, filepath.Join(dir, "V1", "pw.csv"), "S3CRET-line-of-a-password-file\n")
+	rs, err = d.scan(ctx)
+	require.NoError(t, err)
+	require.Len(t, rs, 1)
+	b, err := os.ReadFile(rs[0].Report)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "V1/pw.csv:1: column 1 of the header: unknown column")
+	assert.Contains(t, string(b), `V1/pw.csv:1: column "resource_id": required column is missing from the header`)
+	assert.NotContains(t, strings.ToLower(string(b)), "s3cret")
 }
 
 func TestDropFolderMarker(t *testing.T) {

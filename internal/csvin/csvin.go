@@ -28,6 +28,10 @@ type Error struct {
 	// Record names the record of the line by its key when the error concerns one
 	// (e.g. "order O-1", "vendor V1, period 2026-11"); empty otherwise.
 	Record string
+	// Field is the 1-based position of the column in the header, when the error
+	// concerns a header cell (0 otherwise): a report that must not quote the file's text
+	// names the column by it.
+	Field int
 }
 
 func (e *Error) Error() string {
@@ -146,13 +150,14 @@ func CheckHeader(file string, header []string, spec Spec) (cols map[string]int, 
 	for i, h := range header {
 		name := strings.ToLower(strings.TrimSpace(h))
 		names = append(names, name)
+		at := func(e *Error) *Error { e.Field = i + 1; return e }
 		switch {
 		case name == "":
-			errs = append(errs, Errorf(file, 1, "", "column %d has an empty name", i+1))
+			errs = append(errs, at(Errorf(file, 1, "", "column %d has an empty name", i+1)))
 		case hasIndex(cols, name):
-			errs = append(errs, Errorf(file, 1, name, "column appears twice in the header"))
+			errs = append(errs, at(Errorf(file, 1, name, "column appears twice in the header")))
 		case !known[name] && !strings.HasPrefix(name, "x_"):
-			errs = append(errs, Errorf(file, 1, name, "unknown column (expected %s; extra columns must start with x_)", strings.Join(append(append([]string{}, spec.Required...), spec.Optional...), ", ")))
+			errs = append(errs, at(Errorf(file, 1, name, "unknown column (expected %s; extra columns must start with x_)", strings.Join(append(append([]string{}, spec.Required...), spec.Optional...), ", "))))
 		default:
 			cols[name] = i
 		}
