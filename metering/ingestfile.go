@@ -35,7 +35,7 @@ type FileReport struct {
 	// RefusedErr is the refusal as an input error (*csvin.Error or csvin.Errors), when
 	// it is one: a report can then say it without quoting the file (the drop folder).
 	RefusedErr error
-	RejectFile string   // where the refused lines are, if any
+	RejectFile string // where the refused lines are, if any
 	// MinTS and MaxTS are the range of the file's sample timestamps (Unix seconds).
 	MinTS, MaxTS int64
 }
