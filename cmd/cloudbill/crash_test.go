@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -209,10 +210,14 @@ func TestSIGTERMWhileWaiting(t *testing.T) {
 	require.NoError(t, syscall.Flock(int(lock.Fd()), syscall.LOCK_EX))
 
 	cmd := cloudbillCmd(dataDir, "status")
-	var out strings.Builder
+	var out lockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	require.NoError(t, cmd.Start())
-	time.Sleep(6 * time.Second)
+	// The message comes 5 s after the command starts waiting; a loaded machine may take a
+	// while to get it there, so the signal follows the message, not a fixed delay.
+	require.Eventually(t, func() bool {
+		return strings.Contains(out.String(), "waiting for another cloudbill process")
+	}, 2*time.Minute, 50*time.Millisecond, "the command says why it waits")
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -225,4 +230,22 @@ func TestSIGTERMWhileWaiting(t *testing.T) {
 		_ = cmd.Process.Kill()
 		t.Fatalf("the command ignored SIGTERM:\n%s", out.String())
 	}
+}
+
+// lockedBuffer is an output buffer a child process writes to while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
