@@ -508,4 +508,15 @@ func TestWebhookNoRedirectNoStoredCredentials(t *testing.T) {
 		}
 		assert.Equal(t, srv.URL+"/hook", ds[len(ds)-1].URL)
 	})
+
+	t.Run("rows of earlier releases are listed without credentials", func(t *testing.T) {
+		b, err := chtest.Conn(t, s).PrepareBatch(ctx, "INSERT INTO idle_webhook_deliveries (case_id, seq, event, url, attempt, attempted_at, status_code, outcome, error)")
+		require.NoError(t, err)
+		require.NoError(t, b.Append("old-case", uint32(0), "idle.case.open", "http://user:password@mcm.example/hook", uint32(1), time.Now().UTC(), uint16(200), "delivered", ""))
+		require.NoError(t, b.Send())
+		ds, err := s.Deliveries(ctx, "old-case")
+		require.NoError(t, err)
+		require.Len(t, ds, 1)
+		assert.Equal(t, "http://mcm.example/hook", ds[0].URL)
+	})
 }

@@ -464,6 +464,7 @@ ORDER BY st.recorded_at, st.case_id, st.seq`, func(r driver.Rows) error {
 
 // SaveDelivery records one delivery attempt.
 func (s *Store) SaveDelivery(ctx context.Context, d idle.Delivery) error {
+	d.URL, _, _ = idle.SplitCredentials(d.URL) // a URL is never stored with credentials
 	err := s.insertRow(ctx, "INSERT INTO idle_webhook_deliveries (case_id, seq, event, url, attempt, attempted_at, status_code, outcome, error)",
 		string(d.Case), d.Seq, d.Event, d.URL, d.Attempt, d.At.UTC(), uint16(d.StatusCode), string(d.Outcome), d.Error)
 	if err != nil {
@@ -488,6 +489,8 @@ func (s *Store) Deliveries(ctx context.Context, id idle.CaseID) ([]idle.Delivery
 		if err := r.Scan(&cid, &d.Seq, &d.Event, &d.URL, &d.Attempt, &d.At, &code, &outcome, &d.Error); err != nil {
 			return err
 		}
+		// rows stored by earlier releases may hold credentials: never listed
+		d.URL, _, _ = idle.SplitCredentials(d.URL)
 		d.Case, d.StatusCode, d.Outcome = idle.CaseID(cid), int(code), idle.Outcome(outcome)
 		out = append(out, d)
 		return nil
