@@ -162,7 +162,7 @@ func fill(pattern string, dep catalog.DepartmentID, ven catalog.VendorID, upload
 	})
 	path = strings.TrimSuffix(path, "{$}")
 	switch {
-	case pattern == "/api/v1/breakdown":
+	case pattern == "/api/v1/breakdown" || pattern == "/api/v1/compare":
 		path += "?period=" + p + "&department=" + url.QueryEscape(string(dep))
 		obj = "department"
 	case pattern == "/logout" || pattern == "/{$}" || pattern == "/api/v1/me" || pattern == "/search" || pattern == "/api/v1/search":

@@ -53,7 +53,7 @@ type navItem struct {
 	Label, Href string
 }
 
-var pageNames = []string{"login", "error", "overview", "months", "close", "closed", "statements", "drill", "vendor", "reconciliation", "operations", "audit", "accounts", "idle", "idlecase", "collection", "budgets", "search", "payments"}
+var pageNames = []string{"login", "error", "overview", "months", "close", "closed", "statements", "drill", "vendor", "reconciliation", "operations", "audit", "accounts", "idle", "idlecase", "collection", "budgets", "search", "payments", "compare"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
