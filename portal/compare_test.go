@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -46,4 +47,13 @@ func TestCompare(t *testing.T) {
 	assert.Contains(t, body, `id="compare-unit-total">`+money.Plain(want)+`<`)
 	status, _ = dep.get(t, "/departments/"+url.PathEscape(string(f.foreignDep))+"/"+period.String()+"/compare")
 	assert.Contains(t, []int{403, 404}, status)
+
+	ctx := tab(t)
+	browserSignIn(t, ctx, f, f.dep)
+	require.NoError(t, chromedp.Run(ctx, chromedp.Navigate(f.srv.URL+"/departments/"+url.PathEscape(string(f.depID))+"/"+period.String()+"/compare")))
+	waitFor(t, ctx, "#compare-unit-total")
+	assert.Equal(t, money.Plain(want), text(t, ctx, "#compare-unit-total"))
+	viewShot(t, ctx, "compare-desktop")
+	require.NoError(t, chromedp.Run(ctx, chromedp.EmulateViewport(390, 844)))
+	viewShot(t, ctx, "compare-phone")
 }
