@@ -26,6 +26,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cloudbill/access"
+	"cloudbill/app"
 	"cloudbill/catalog"
 	"cloudbill/fixture/gen"
 	"cloudbill/internal/calendar"
@@ -116,19 +117,41 @@ func setup(t *testing.T) *fixture {
 	return fx
 }
 
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// cloudbillBinary builds cmd/cloudbill once for the package's tests (under tmpDir).
+func cloudbillBinary() (string, error) {
+	binOnce.Do(func() {
+		if tmpDir == "" {
+			if tmpDir, binErr = os.MkdirTemp("", "cloudbill-portal-test-"); binErr != nil {
+				return
+			}
+		}
+		binPath = filepath.Join(tmpDir, "cloudbill")
+		cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", binPath, "cloudbill/cmd/cloudbill")
+		cmd.Dir = ".."
+		if b, err := cmd.CombinedOutput(); err != nil {
+			binErr = fmt.Errorf("build cloudbill: %v\n%s", err, b)
+		}
+	})
+	return binPath, binErr
+}
+
 func build(t *testing.T) (*fixture, error) {
 	ctx := context.Background()
 	var err error
-	tmpDir, err = os.MkdirTemp("", "cloudbill-portal-test-")
-	if err != nil {
-		return nil, err
+	if tmpDir == "" {
+		if tmpDir, err = os.MkdirTemp("", "cloudbill-portal-test-"); err != nil {
+			return nil, err
+		}
 	}
-	f := &fixture{bin: filepath.Join(tmpDir, "cloudbill"), out: filepath.Join(tmpDir, "out"), clock: &fakeClock{}}
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	cmd := exec.Command(goBin, "build", "-o", f.bin, "cloudbill/cmd/cloudbill")
-	cmd.Dir = ".."
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("build cloudbill: %v\n%s", err, b)
+	f := &fixture{out: filepath.Join(tmpDir, "out"), clock: &fakeClock{}}
+	if f.bin, err = cloudbillBinary(); err != nil {
+		return nil, err
 	}
 	cfg := chtest.Config(t)
 	u := url.URL{Scheme: "clickhouse", Host: cfg.Addr, Path: "/" + cfg.Database}
@@ -141,26 +164,11 @@ func build(t *testing.T) (*fixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := func(s string) string { return filepath.Join(input, s) }
-	var steps [][]string
-	for _, c := range m.Catalogs {
-		steps = append(steps, []string{"catalog", "import", in(c.File), "--effective", c.Effective.String()})
-	}
-	steps = append(steps,
-		[]string{"catalog", "adapt", in(m.Adaptations)},
-		[]string{"org", "import", "--departments", in(m.Departments), "--projects", in(m.Projects), "--vendors", in(m.Vendors)},
-		[]string{"orders", "import", in(m.Orders)},
-		[]string{"acceptance", "import", in(m.Acceptance)})
-	budgets, err := writeBudgets(in(m.Projects), filepath.Join(tmpDir, "budgets.csv"))
+	budgets, err := writeBudgets(filepath.Join(input, m.Projects), filepath.Join(tmpDir, "budgets.csv"))
 	if err != nil {
 		return nil, err
 	}
-	steps = append(steps, []string{"budgets", "import", budgets})
-	ingest := []string{"ingest", "--report", filepath.Join(tmpDir, "ingest.txt")}
-	for _, s := range m.Samples {
-		ingest = append(ingest, in(s))
-	}
-	steps = append(steps, ingest,
+	steps := append(loadSteps(m, input), []string{"budgets", "import", budgets},
 		[]string{"rate", "--period", period.String()},
 		[]string{"statements", "--period", period.String(), "--out", f.out})
 	for _, s := range steps {
@@ -182,19 +190,57 @@ func build(t *testing.T) (*fixture, error) {
 	if err := f.pickAccounts(ctx); err != nil {
 		return nil, err
 	}
-	f.portal, err = portal.New(portal.Config{Store: f.store, Access: f.access, MaxUpload: 1 << 20,
-		Logf: func(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) },
-		Issue: func(ctx context.Context, p calendar.Period) error {
-			f.issueMu.Lock()
-			f.issues++
-			f.issueMu.Unlock()
-			return f.cli("statements", "--period", p.String(), "--out", f.out)
-		}})
+	uc, err := app.New(app.Config{Store: f.store, Now: time.Now, StatementsDir: f.out})
+	if err != nil {
+		return nil, err
+	}
+	f.portal, err = portal.New(portal.Config{Store: f.store, Access: f.access, MaxUpload: 1 << 20, App: countIssues{uc, f},
+		Logf: func(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }})
 	if err != nil {
 		return nil, err
 	}
 	f.srv = httptest.NewServer(f.portal.Handler())
 	return f, nil
+}
+
+// countIssues is the use cases, counting the statements issued after the portal's
+// closes (fixture.issues).
+type countIssues struct {
+	*app.App
+	f *fixture
+}
+
+func (c countIssues) Close(ctx context.Context, req app.CloseRequest) (app.CloseResult, error) {
+	res, err := c.App.Close(ctx, req)
+	if res.Statements != nil {
+		c.f.issueMu.Lock()
+		c.f.issues++
+		c.f.issueMu.Unlock()
+	}
+	return res, err
+}
+
+// loadSteps are the CLI commands that import a generated month (in directory input):
+// catalogs, adaptations, organisation, orders, acceptance and samples.
+func loadSteps(m gen.Manifest, input string) [][]string {
+	in := func(s string) string { return filepath.Join(input, s) }
+	var steps [][]string
+	for _, c := range m.Catalogs {
+		steps = append(steps, []string{"catalog", "import", in(c.File), "--effective", c.Effective.String()})
+	}
+	steps = append(steps,
+		[]string{"catalog", "adapt", in(m.Adaptations)},
+		[]string{"org", "import", "--departments", in(m.Departments), "--projects", in(m.Projects), "--vendors", in(m.Vendors)},
+		[]string{"orders", "import", in(m.Orders)},
+		[]string{"acceptance", "import", in(m.Acceptance)})
+	if len(m.Samples) > 0 {
+		ingest := []string{"ingest", "--report", filepath.Join(input, "ingest.txt")}
+		for _, s := range m.Samples {
+			ingest = append(ingest, in(s))
+		}
+		steps = append(steps, ingest)
+	}
+	return steps
 }
 
 // cli runs the built cloudbill on the test database.

@@ -23,6 +23,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"cloudbill/access"
+	"cloudbill/app"
 	"cloudbill/catalog"
 	"cloudbill/funding"
 	"cloudbill/glossary"
@@ -448,47 +449,73 @@ func (s *Server) monthsPage(w http.ResponseWriter, r *http.Request, c *call) {
 type closeData struct {
 	Month  MonthState
 	Ended  bool
-	Result *monthclose.Result
-	Issued string
-	Error  string
+	Result *app.CloseResult
+	// Missing lists the month's missing collector windows (vendor, metric, ranges): a
+	// close needs the override (allow_incomplete), which is recorded.
+	Missing *app.IncompleteError
+	Issued  string
+	Error   string
+}
+
+// closeData is what the confirmation page shows of month p.
+func (s *Server) closeData(ctx context.Context, p calendar.Period) (closeData, error) {
+	m, err := s.stateOf(ctx, p)
+	if err != nil {
+		return closeData{}, err
+	}
+	missing, err := s.cfg.App.MissingWindows(ctx, p)
+	if err != nil {
+		return closeData{}, err
+	}
+	return closeData{Month: m, Ended: !s.now().Before(p.End()), Missing: missing}, nil
 }
 
 func (s *Server) closeConfirm(w http.ResponseWriter, r *http.Request, c *call) {
 	p, _ := parsePeriod(r.PathValue("period"))
-	m, err := s.stateOf(r.Context(), p)
+	d, err := s.closeData(r.Context(), p)
 	if err != nil {
 		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
 		return
 	}
-	s.render(w, c, 200, "close", "结账确认 "+p.String(), closeData{Month: m, Ended: !s.now().Before(p.End())})
+	s.render(w, c, 200, "close", "结账确认 "+p.String(), d)
 }
 
+// closeMonth closes the month through the use case (app.App.Close): the refusals and
+// records of `cloudbill close`, then the final statements are issued and archived.
 func (s *Server) closeMonth(w http.ResponseWriter, r *http.Request, c *call) {
 	ctx := r.Context()
 	p, _ := parsePeriod(r.PathValue("period"))
-	m, err := s.stateOf(ctx, p)
+	d, err := s.closeData(ctx, p)
 	if err != nil {
 		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
 		return
 	}
-	d := closeData{Month: m, Ended: !s.now().Before(p.End())}
 	if r.PostFormValue("confirm") != "yes" {
 		d.Error = "请勾选确认后再结账。"
 		s.render(w, c, http.StatusBadRequest, "close", "结账确认 "+p.String(), d)
 		return
 	}
-	allow := r.PostFormValue("allow_pending") == "yes"
-	res, err := monthclose.Close(ctx, s.cfg.Store, p, monthclose.Options{AllowPending: allow, Now: s.now, ClosedBy: "portal:" + c.id.Name()})
+	res, err := s.cfg.App.Close(ctx, app.CloseRequest{
+		Period:          p,
+		AllowPending:    r.PostFormValue("allow_pending") == "yes",
+		AllowIncomplete: r.PostFormValue("allow_incomplete") == "yes",
+		By:              "portal:" + c.id.Name(),
+		Issue:           true,
+	})
 	if err != nil {
 		status := http.StatusConflict
 		why := err.Error()
 		switch {
+		case errors.Is(err, app.ErrIncomplete):
+			d.Error = "有采集窗口缺失，不能结账：请先补采，或勾选“采集不完整仍结账”（将被记录）。"
 		case errors.Is(err, monthclose.ErrNotEnded):
 			d.Error = "该月尚未结束，不能结账。"
 		case errors.Is(err, monthclose.ErrNotRated):
 			d.Error = "该月尚未计费，请先计费（cloudbill rate）。"
 		case errors.Is(err, monthclose.ErrPending):
 			d.Error = "有服务商的验收结果尚未导入；导入后重新计费，或勾选“验收待定仍结账”（将被记录）。"
+		case errors.Is(err, monthclose.ErrBeingClosed):
+			d.Error = "该月正在由其他操作结账，请稍后刷新查看。"
 		default:
 			status = http.StatusInternalServerError
 			d.Error = "结账失败。"
@@ -504,18 +531,19 @@ func (s *Server) closeMonth(w http.ResponseWriter, r *http.Request, c *call) {
 		if res.Close.AllowPending {
 			detail += ", closed with acceptance pending (allowed)"
 		}
+		if res.Incomplete != nil {
+			detail += fmt.Sprintf(", closed with %d collector windows missing (allowed)", res.Incomplete.Windows)
+		}
 	}
 	_ = s.cfg.Access.Record(ctx, access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "close", Target: p.String(), Remote: c.remote, Detail: detail})
 	s.forget(p)
 	d.Result = &res
-	if s.cfg.Issue != nil {
-		if err := s.cfg.Issue(context.WithoutCancel(ctx), p); err != nil {
-			s.cfg.Logf("portal: issue statements of %s: %v", p, err)
-			d.Issued = "结算单出具失败，请运行 cloudbill statements --period " + p.String()
-		} else {
-			d.Issued = "正式结算单已出具并归档。"
-		}
-		s.forget(p)
+	switch {
+	case res.IssueErr != nil:
+		s.cfg.Logf("portal: issue statements of %s: %v", p, res.IssueErr)
+		d.Issued = "结算单出具失败，请运行 cloudbill statements --period " + p.String()
+	case res.Statements != nil:
+		d.Issued = "正式结算单已出具并归档。"
 	}
 	d.Month, _ = s.stateOf(ctx, p)
 	s.render(w, c, 200, "closed", "已结账 "+p.String(), d)

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"cloudbill/access"
+	"cloudbill/app"
 	"cloudbill/catalog"
 	"cloudbill/funding"
 	"cloudbill/idle"
@@ -71,6 +72,18 @@ type Store interface {
 
 var _ Store = (*chstore.Store)(nil)
 
+// App is what the portal asks the use-case layer (package app) to do; *app.App
+// satisfies it.
+type App interface {
+	// Close closes a month with the refusals and records of every way in, then issues
+	// its final statements when asked.
+	Close(ctx context.Context, req app.CloseRequest) (app.CloseResult, error)
+	// MissingWindows lists a month's missing collector windows (nil: none).
+	MissingWindows(ctx context.Context, p calendar.Period) (*app.IncompleteError, error)
+}
+
+var _ App = (*app.App)(nil)
+
 // Config configures the portal.
 type Config struct {
 	Store  Store
@@ -81,9 +94,8 @@ type Config struct {
 	Secure bool
 	// MaxUpload bounds an uploaded invoice, in bytes; default 10 MiB.
 	MaxUpload int64
-	// Issue issues and archives a month's statements (called after the portal closes a
-	// month, so that its final files are served). nil: not issued by the portal.
-	Issue func(ctx context.Context, p calendar.Period) error
+	// App is the use cases the portal starts (closing a month); required.
+	App App
 	// FontPath is the TrueType CJK font of the reconciliation report PDFs ("" default).
 	FontPath string
 	// NoWarm: do not load a newly rated or closed month's figures in the background when
@@ -95,8 +107,8 @@ type Config struct {
 
 // Validate reports a configuration that cannot work.
 func (c Config) Validate() error {
-	if c.Store == nil || c.Access == nil {
-		return errors.New("portal: Store and Access are required")
+	if c.Store == nil || c.Access == nil || c.App == nil {
+		return errors.New("portal: Store, Access and App are required")
 	}
 	return nil
 }

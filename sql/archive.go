@@ -4,61 +4,31 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-	"github.com/shopspring/decimal"
 
 	"cloudbill/internal/calendar"
+	"cloudbill/invoicing"
 )
 
 // The statement archive (tables statement_issues and statement_files, migration 0060):
 // every issued statement file of a month, byte for byte, so that any portal instance
 // serves the very files that `statements` wrote.
 
-// ArchivedFile is one issued file: Path under the month's folder ("summary.pdf",
-// "departments/D01.csv", "vendors/V1.pdf").
-type ArchivedFile struct {
-	Path    string
-	Content []byte
-}
+// The archive's types are the statements' (package invoicing); these names remain for
+// code written against them.
+type (
+	ArchivedFile  = invoicing.ArchivedFile
+	ArchiveIssue  = invoicing.ArchiveIssue
+	ArchiveResult = invoicing.ArchiveResult
+	IssueInfo     = invoicing.IssueInfo
+)
 
-// ArchiveIssue is one issue of a month's statements.
-type ArchiveIssue struct {
-	Period calendar.Period
-	// Final: the month was closed (the files never change again).
-	Final    bool
-	IssuedAt time.Time
-	Net      decimal.Decimal
-	Files    []ArchivedFile
-}
-
-// ArchiveResult says what Archive did.
-type ArchiveResult struct {
-	IssueID string
-	// Kept: a final issue was archived before and the files are the same bytes: nothing
-	// was written.
-	Kept  bool
-	Files int
-}
-
-// ErrArchiveDiffers: a closed month's statements were issued again with other bytes
-// than the archived final issue (which is never rewritten).
-var ErrArchiveDiffers = errors.New("closed month's statements differ from the archived final issue")
-
-// IssueInfo is an archived issue.
-type IssueInfo struct {
-	Period     calendar.Period
-	IssueID    string
-	Final      bool
-	IssuedAt   time.Time
-	ArchivedAt time.Time
-	Files      int
-	Net        decimal.Decimal
-}
+// ErrArchiveDiffers is invoicing.ErrArchiveDiffers.
+var ErrArchiveDiffers = invoicing.ErrArchiveDiffers
 
 // Archive stores an issue of a month's statements. A month whose final issue is
 // archived is never rewritten: archiving it again checks that the bytes are the same

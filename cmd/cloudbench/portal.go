@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"cloudbill/access"
+	"cloudbill/app"
 	"cloudbill/catalog"
 	"cloudbill/fixture/gen"
 	"cloudbill/invoicing/breakdown"
@@ -69,7 +70,11 @@ func benchPortal(ctx context.Context) ([]figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv, err := portal.New(portal.Config{Store: s, Access: svc})
+	uc, err := app.New(app.Config{Store: s, Now: time.Now})
+	if err != nil {
+		return err
+	}
+	srv, err := portal.New(portal.Config{Store: s, Access: svc, App: uc})
 	if err != nil {
 		return nil, err
 	}

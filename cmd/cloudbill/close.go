@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	usecase "cloudbill/app"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/invoicing/monthclose"
@@ -54,38 +55,17 @@ type closeOptions struct {
 }
 
 func runClose(ctx context.Context, a *app, p calendar.Period, o closeOptions) error {
-	s, err := a.monthStore(ctx)
+	uc, err := a.useCases(ctx)
 	if err != nil {
 		return err
 	}
-	missing, nMissing, err := a.incompleteWindows(ctx, p)
+	res, err := uc.Close(ctx, usecase.CloseRequest{Period: p, AllowPending: o.AllowPending, AllowIncomplete: o.AllowIncomplete, By: "cli", Wait: o.Wait})
 	if err != nil {
 		return err
 	}
-	if nMissing > 0 && !o.AllowIncomplete {
-		closed, err := a.alreadyClosed(ctx, p)
-		if err != nil {
-			return err
-		}
-		if !closed {
-			return fmt.Errorf("close %s refused: %d collector windows missing:\n  %s\ncollect them (cloudbill collect), or close anyway with --allow-incomplete (recorded)",
-				p, nMissing, strings.Join(missing, "\n  "))
-		}
-	}
-	res, err := monthclose.Close(ctx, s, p, monthclose.Options{AllowPending: o.AllowPending, Now: a.now, ClosedBy: "cli", Wait: o.Wait})
-	if err != nil {
-		return err
-	}
-	printClose(a, res)
-	if nMissing > 0 && !res.Already {
-		store, err := a.Store(ctx)
-		if err != nil {
-			return err
-		}
-		if err := store.RecordIncompleteClose(ctx, p, res.Close.ClosedAt, "cli", nMissing, strings.Join(missing, "\n")); err != nil {
-			return err
-		}
-		fmt.Fprintf(a.stdout, "closed with %d collector windows missing (--allow-incomplete, recorded)\n", nMissing)
+	printClose(a, res.Result)
+	if res.Incomplete != nil {
+		fmt.Fprintf(a.stdout, "closed with %d collector windows missing (--allow-incomplete, recorded)\n", res.Incomplete.Windows)
 	}
 	return nil
 }

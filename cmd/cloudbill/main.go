@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	usecase "cloudbill/app"
 	"cloudbill/internal/chserver"
 	"cloudbill/internal/csvin"
 	"cloudbill/sql"
@@ -140,6 +141,7 @@ type app struct {
 
 	store  *chstore.Store
 	server *chserver.Server
+	uc     *usecase.App // the use cases on store (useCases)
 }
 
 // run is the whole program: global flags, then the command named by args.

@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"time"
 
 	"cloudbill/access"
-	"cloudbill/internal/calendar"
 	"cloudbill/portal"
 	chstore "cloudbill/sql"
 )
@@ -25,13 +23,11 @@ func (a *app) portalHandler(ctx context.Context, store *chstore.Store, secure bo
 	if err != nil {
 		return nil, err
 	}
-	p, err := portal.New(portal.Config{
-		Store: store, Access: svc, Now: a.now, Secure: secure, Logf: logf,
-		Issue: func(ctx context.Context, p calendar.Period) error {
-			_, err := a.issueStatements(ctx, p, filepath.Join(a.dataDir, "statements"), "")
-			return err
-		},
-	})
+	uc, err := a.useCases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := portal.New(portal.Config{Store: store, Access: svc, App: uc, Now: a.now, Secure: secure, Logf: logf})
 	if err != nil {
 		return nil, fmt.Errorf("portal: %w", err)
 	}

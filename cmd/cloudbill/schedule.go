@@ -2,12 +2,11 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"path/filepath"
-	"strings"
 	"time"
 
+	usecase "cloudbill/app"
 	"cloudbill/internal/calendar"
 	"cloudbill/invoicing/monthclose"
 	"cloudbill/invoicing/schedule"
@@ -48,6 +47,10 @@ func startScheduler(ctx context.Context, a *app, set scheduleSettings, log *slog
 	if err != nil {
 		return nil, err
 	}
+	uc, err := a.useCases(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := set.statementsOut
 	if out == "" {
 		out = filepath.Join(a.dataDir, "statements")
@@ -66,20 +69,14 @@ func startScheduler(ctx context.Context, a *app, set scheduleSettings, log *slog
 			}
 			return a.budgetWarnings(ctx, s, out.Run)
 		},
+		// a month with collector windows missing is not closed by the schedule (close
+		// --allow-incomplete by hand)
 		Close: func(ctx context.Context, p calendar.Period) (monthclose.Result, error) {
-			// a month with collector windows missing is not closed by the schedule
-			// (close --allow-incomplete by hand)
-			if lines, n, err := a.incompleteWindows(ctx, p); err != nil {
-				return monthclose.Result{}, err
-			} else if n > 0 {
-				if closed, err := a.alreadyClosed(ctx, p); err != nil || !closed {
-					return monthclose.Result{}, fmt.Errorf("close %s: %d collector windows missing: %s", p, n, strings.Join(lines, "; "))
-				}
-			}
-			return monthclose.Close(ctx, s, p, monthclose.Options{Now: a.now, ClosedBy: "schedule", Wait: 10 * time.Minute})
+			res, err := uc.Close(ctx, usecase.CloseRequest{Period: p, By: "schedule", Wait: 10 * time.Minute})
+			return res.Result, err
 		},
 		Issue: func(ctx context.Context, p calendar.Period) error {
-			_, err := a.issueStatements(ctx, p, out, "")
+			_, err := uc.IssueStatements(ctx, p, usecase.IssueOptions{Dir: out})
 			return err
 		},
 		Now: a.now,

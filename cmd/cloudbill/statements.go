@@ -2,15 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
-	"sync"
 
+	usecase "cloudbill/app"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/invoicing"
-	"cloudbill/invoicing/pdf"
 	"cloudbill/sql"
 )
 
@@ -59,7 +57,11 @@ func statementsCommand() *command {
 			fs.Require("period", "out")
 			return func(ctx context.Context, a *app, _ []string) error {
 				start := a.now()
-				sm, err := a.issueStatements(ctx, period.Get(), *out, *font)
+				uc, err := a.useCases(ctx)
+				if err != nil {
+					return err
+				}
+				sm, err := uc.IssueStatements(ctx, period.Get(), usecase.IssueOptions{Dir: *out, FontPath: *font})
 				if err != nil {
 					return err
 				}
@@ -68,53 +70,6 @@ func statementsCommand() *command {
 			}
 		},
 	}
-}
-
-var (
-	fontOnce   sync.Once
-	loadedFont *pdf.Font
-	fontErr    error
-)
-
-// statementFont reads the PDF font once per process (the scheduler issues month after
-// month with it).
-func statementFont(path string) (*pdf.Font, error) {
-	fontOnce.Do(func() { loadedFont, fontErr = pdf.LoadFont(path) })
-	return loadedFont, fontErr
-}
-
-// issueStatements writes the statements of month p under outDir/<p>; the scheduler
-// calls it after closing a month. fontPath "" is the default font.
-func (a *app) issueStatements(ctx context.Context, p calendar.Period, outDir, fontPath string) (invoicing.Summary, error) {
-	font, err := statementFont(fontPath)
-	if err != nil {
-		return invoicing.Summary{}, err
-	}
-	s, err := a.Store(ctx)
-	if err != nil {
-		return invoicing.Summary{}, err
-	}
-	// The portal serves the archived files: the files are archived (or checked
-	// against the archived final issue) before they take the month's folder.
-	seal := func(ctx context.Context, sm *invoicing.Summary) error {
-		_, err := a.archiveIssued(ctx, *sm)
-		if !errors.Is(err, chstore.ErrArchiveDiffers) {
-			return err
-		}
-		// A closed month's final issue is never rewritten: after a master-data correction
-		// (a vendor renamed) the rendering differs, and the archived bytes are issued.
-		n, rerr := a.restoreArchived(ctx, sm.Period, sm.Dir)
-		if rerr != nil {
-			return fmt.Errorf("%w; issuing the archived files: %v", err, rerr)
-		}
-		sm.Files, sm.FromArchive = n, err.Error()
-		return nil
-	}
-	sm, err := invoicing.Issue(ctx, s, p, outDir, invoicing.Options{Now: a.now, PDF: pdf.Typesetter{Font: font}, Seal: seal})
-	if errors.Is(err, invoicing.ErrNotRated) {
-		return sm, fmt.Errorf("%w: rate it first (cloudbill rate --period %s)", err, p)
-	}
-	return sm, err
 }
 
 func printStatements(a *app, sm invoicing.Summary, seconds float64) {

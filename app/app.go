@@ -1,0 +1,83 @@
+// Package app holds the things users do with cloudbill: close a month, issue its
+// statements, and (as they move here) rate, reconcile, the month states, the idle
+// follow-up and the drop folder. The CLI (cmd/cloudbill), the portal and the scheduler
+// all call it: they translate flags, forms and clock ticks into its calls and print or
+// render what it returns, so a refusal or a record added here holds for every way in.
+//
+// It owns no storage: it reads and writes through the Store interface it declares, which
+// the ClickHouse adapter (package chstore) satisfies; cmd/cloudbill assembles the two.
+package app
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"cloudbill/internal/calendar"
+	"cloudbill/invoicing"
+	"cloudbill/invoicing/monthclose"
+	"cloudbill/invoicing/pdf"
+	"cloudbill/metering/pull"
+)
+
+// Store is what the use cases read and write.
+type Store interface {
+	monthclose.Store
+	invoicing.Source
+	// Mappings and WindowStates tell which collector windows of a month are missing.
+	pull.StatusStore
+	// RecordIncompleteClose records a close made with collector windows missing
+	// (AllowIncomplete): when, by whom, how many windows and which.
+	RecordIncompleteClose(ctx context.Context, p calendar.Period, at time.Time, by string, missing int, detail string) error
+	// Archive stores an issue of a month's statements (a closed month's final issue is
+	// never rewritten; see invoicing.ArchiveIssue).
+	Archive(ctx context.Context, is invoicing.ArchiveIssue) (invoicing.ArchiveResult, error)
+	// CurrentIssue is the month's current archived issue (ok false: none); IssueFiles its
+	// files.
+	CurrentIssue(ctx context.Context, p calendar.Period) (invoicing.IssueInfo, bool, error)
+	IssueFiles(ctx context.Context, p calendar.Period, issueID string) ([]invoicing.ArchivedFile, error)
+}
+
+// Config configures the use cases.
+type Config struct {
+	Store Store
+	// Now is the clock; required. It decides whether a month has ended and dates closes
+	// and provisional statements.
+	Now func() time.Time
+	// StatementsDir is where statements issued after a close are written
+	// (DIR/YYYY-MM/...); "" writes none (the close itself is unaffected).
+	StatementsDir string
+	// FontPath is the TrueType CJK font of the statement PDFs; "": the default font.
+	FontPath string
+}
+
+// Validate reports a configuration that cannot work.
+func (c Config) Validate() error {
+	switch {
+	case c.Store == nil:
+		return errors.New("app: no store")
+	case c.Now == nil:
+		return errors.New("app: no clock")
+	}
+	return nil
+}
+
+// App is the use cases over one store. Its methods are safe for concurrent use.
+type App struct {
+	cfg Config
+
+	fontMu sync.Mutex
+	fonts  map[string]*pdf.Font
+}
+
+// New checks cfg and returns the use cases.
+func New(cfg Config) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &App{cfg: cfg, fonts: map[string]*pdf.Font{}}, nil
+}
+
+// Now is the App's clock.
+func (a *App) Now() time.Time { return a.cfg.Now() }

@@ -1,0 +1,147 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"cloudbill/internal/calendar"
+	"cloudbill/invoicing"
+	"cloudbill/invoicing/pdf"
+)
+
+// IssueOptions tune an issue of statements.
+type IssueOptions struct {
+	// Dir is where the files go (Dir/YYYY-MM/...); "": Config.StatementsDir.
+	Dir string
+	// FontPath is the PDF font; "": Config.FontPath.
+	FontPath string
+}
+
+// IssueStatements writes the statements of month p (final for a closed month,
+// provisional otherwise; see invoicing.Issue) and archives them, from where the portal
+// serves them byte for byte. A month never rated is refused (invoicing.ErrNotRated).
+func (a *App) IssueStatements(ctx context.Context, p calendar.Period, o IssueOptions) (invoicing.Summary, error) {
+	dir, fontPath := o.Dir, o.FontPath
+	if dir == "" {
+		dir = a.cfg.StatementsDir
+	}
+	if dir == "" {
+		return invoicing.Summary{}, errors.New("statements: no output directory")
+	}
+	if fontPath == "" {
+		fontPath = a.cfg.FontPath
+	}
+	font, err := a.font(fontPath)
+	if err != nil {
+		return invoicing.Summary{}, err
+	}
+	sm, err := invoicing.Issue(ctx, a.cfg.Store, p, dir, invoicing.Options{Now: a.cfg.Now, PDF: pdf.Typesetter{Font: font}, Seal: a.seal})
+	if errors.Is(err, invoicing.ErrNotRated) {
+		return sm, fmt.Errorf("%w: rate it first (cloudbill rate --period %s)", err, p)
+	}
+	return sm, err
+}
+
+// seal archives the files of an issue (or checks them against the archived final issue)
+// before they take the month's folder: the portal serves the archived files. A closed
+// month's final issue is never rewritten: after a master-data correction (a vendor
+// renamed) the rendering differs, and the archived bytes are issued instead.
+func (a *App) seal(ctx context.Context, sm *invoicing.Summary) error {
+	_, err := a.archive(ctx, *sm)
+	if !errors.Is(err, invoicing.ErrArchiveDiffers) {
+		return err
+	}
+	n, rerr := a.restoreArchived(ctx, sm.Period, sm.Dir)
+	if rerr != nil {
+		return fmt.Errorf("%w; issuing the archived files: %v", err, rerr)
+	}
+	sm.Files, sm.FromArchive = n, err.Error()
+	return nil
+}
+
+// restoreArchived replaces the files under dir with those of month p's current archived
+// issue and returns their number.
+func (a *App) restoreArchived(ctx context.Context, p calendar.Period, dir string) (int, error) {
+	s := a.cfg.Store
+	cur, ok, err := s.CurrentIssue(ctx, p)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, fmt.Errorf("no archived issue of %s", p)
+	}
+	files, err := s.IssueFiles(ctx, p, cur.IssueID)
+	if err != nil {
+		return 0, err
+	}
+	if len(files) != cur.Files {
+		return 0, fmt.Errorf("archived issue %s of %s: %d files, %d recorded", cur.IssueID, p, len(files), cur.Files)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return 0, err
+		}
+	}
+	for _, f := range files {
+		if !filepath.IsLocal(filepath.FromSlash(f.Path)) {
+			return 0, fmt.Errorf("archived issue %s of %s: bad path %q", cur.IssueID, p, f.Path)
+		}
+		path := filepath.Join(dir, filepath.FromSlash(f.Path))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return 0, err
+		}
+		if err := os.WriteFile(path, f.Content, 0o644); err != nil {
+			return 0, err
+		}
+	}
+	return len(files), nil
+}
+
+// font reads a PDF font once per App (the scheduler issues month after month with it).
+func (a *App) font(path string) (*pdf.Font, error) {
+	a.fontMu.Lock()
+	defer a.fontMu.Unlock()
+	if f, ok := a.fonts[path]; ok {
+		return f, nil
+	}
+	f, err := pdf.LoadFont(path)
+	if err != nil {
+		return nil, err
+	}
+	a.fonts[path] = f
+	return f, nil
+}
+
+// archive copies the statement files an issue just wrote (sm.Dir) into the store's
+// archive. A closed month's archived final issue is never rewritten (re-issuing checks
+// the bytes); a provisional issue replaces the previous provisional one.
+func (a *App) archive(ctx context.Context, sm invoicing.Summary) (invoicing.ArchiveResult, error) {
+	is := invoicing.ArchiveIssue{Period: sm.Period, Final: sm.Final, IssuedAt: sm.IssuedAt, Net: sm.Net}
+	err := filepath.WalkDir(sm.Dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(sm.Dir, path)
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		is.Files = append(is.Files, invoicing.ArchivedFile{Path: filepath.ToSlash(rel), Content: b})
+		return nil
+	})
+	if err != nil {
+		return invoicing.ArchiveResult{}, fmt.Errorf("archive statements of %s: %w", sm.Period, err)
+	}
+	return a.cfg.Store.Archive(ctx, is)
+}
