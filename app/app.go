@@ -18,6 +18,7 @@ import (
 	"cloudbill/invoicing"
 	"cloudbill/invoicing/monthclose"
 	"cloudbill/invoicing/pdf"
+	"cloudbill/invoicing/reconcile"
 	"cloudbill/metering/pull"
 )
 
@@ -25,6 +26,10 @@ import (
 type Store interface {
 	monthclose.Store
 	invoicing.Source
+	MonthStore
+	reconcile.Store
+	// InsertInvoiceUpload keeps an invoice handed in with its reconciliation.
+	InsertInvoiceUpload(ctx context.Context, u reconcile.Upload) error
 	// Mappings and WindowStates tell which collector windows of a month are missing.
 	pull.StatusStore
 	// RecordIncompleteClose records a close made with collector windows missing

@@ -76,13 +76,13 @@ var TierGroups = map[rating.TierGroup]string{
 	rating.TierAvailability: "月度可用率",
 }
 
-// States names the states of a month.
+// States names the states of a month (app.State).
 var States = map[string]string{
-	"open":    "未计费",
-	"rated":   "已计费（临时）",
-	"pending": "待验收",
-	"closing": "结账中",
-	"closed":  "已结账",
+	"open":               "未计费",
+	"rated":              "已计费（临时）",
+	"pending_acceptance": "待验收",
+	"being_closed":       "结账中",
+	"closed":             "已结账",
 }
 
 // Statuses names a statement's status: final (the month is closed) or provisional.

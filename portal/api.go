@@ -115,7 +115,7 @@ func (s *Server) apiPeriods(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	out := []apiPeriod{}
 	for _, m := range ms {
-		ap := apiPeriod{Period: m.Period.String(), State: m.State}
+		ap := apiPeriod{Period: m.Period.String(), State: string(m.State)}
 		if !m.RatedAt.IsZero() {
 			t := m.RatedAt
 			ap.RatedAt = &t

@@ -52,16 +52,16 @@ func trendSVG(points []TrendPoint) template.HTML {
 		}
 		y := top + plotH - hgt
 		fill := "#2f6db5"
-		if p.State == "rated" {
+		if p.State != "" && !p.State.Closed() {
 			fill = "url(#hatch)"
 		}
 		label := p.Period.String()
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="%s"><title>%s %s</title></rect>`, x, y, bw, hgt, fill, label, template.HTMLEscapeString(money.Grouped(p.Amount)))
 		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" font-size="12" fill="#333">%s</text>`, x+bw/2, h-bottom+16, label)
-		switch p.State {
-		case "rated":
+		switch {
+		case p.State != "" && !p.State.Closed():
 			fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" font-size="12" fill="#b35c00">临时</text>`, x+bw/2, h-bottom+32)
-		case "":
+		case p.State == "":
 			fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" font-size="11" fill="#999">未计费</text>`, x+bw/2, h-bottom+32)
 		}
 	}

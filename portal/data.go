@@ -3,13 +3,13 @@ package portal
 import (
 	"context"
 	"errors"
-	"sort"
 	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
 
 	"cloudbill/access"
+	"cloudbill/app"
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
 	"cloudbill/invoicing"
@@ -18,18 +18,8 @@ import (
 	chstore "cloudbill/sql"
 )
 
-// MonthState is a month as the portal lists it.
-type MonthState struct {
-	Period calendar.Period
-	// State: "open" (not rated), "rated" (rated, open), "closed".
-	State   string
-	RunID   string
-	RatedAt time.Time
-	Pending []catalog.VendorID
-	Close   *rating.Close
-	// Issue is the archived issue of its statements (nil: none).
-	Issue *chstore.IssueInfo
-}
+// MonthState is a month as the portal lists it (its state decided by package app).
+type MonthState = app.Month
 
 // statesTTL bounds how long the months' states are reused between requests (a rating,
 // close or issue made by another process shows within it; one made here at once).
@@ -93,47 +83,7 @@ func (s *Server) warmNew(ms []MonthState) {
 }
 
 func (s *Server) readMonthStates(ctx context.Context) ([]MonthState, error) {
-	rated, err := s.cfg.Store.RatedMonths(ctx)
-	if err != nil {
-		return nil, err
-	}
-	closes, err := s.cfg.Store.Closes(ctx)
-	if err != nil {
-		return nil, err
-	}
-	issues, err := s.cfg.Store.CurrentIssues(ctx)
-	if err != nil {
-		return nil, err
-	}
-	by := map[calendar.Period]*MonthState{}
-	get := func(p calendar.Period) *MonthState {
-		if m, ok := by[p]; ok {
-			return m
-		}
-		m := &MonthState{Period: p, State: "open"}
-		by[p] = m
-		return m
-	}
-	for _, r := range rated {
-		m := get(r.Period)
-		m.State, m.RunID, m.RatedAt, m.Pending = "rated", r.RunID, r.RatedAt, r.Pending
-	}
-	for i := range closes {
-		c := closes[i]
-		m := get(c.Period)
-		m.State, m.Close, m.RunID = "closed", &c, c.RunID
-	}
-	for p, is := range issues {
-		is := is
-		get(p).Issue = &is
-	}
-	get(currentPeriod(s.now()))
-	out := make([]MonthState, 0, len(by))
-	for _, m := range by {
-		out = append(out, *m)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[j].Period.Before(out[i].Period) })
-	return out, nil
+	return s.cfg.App.Months(ctx, currentPeriod(s.now()))
 }
 
 // stateOf is one month's state.
@@ -147,7 +97,7 @@ func (s *Server) stateOf(ctx context.Context, p calendar.Period) (MonthState, er
 			return m, nil
 		}
 	}
-	return MonthState{Period: p, State: "open"}, nil
+	return MonthState{Period: p, State: app.StateOpen}, nil
 }
 
 // monthKey identifies the figures of a month: the run they come from.
@@ -195,10 +145,10 @@ func (s *Server) monthEntry(ctx context.Context, p calendar.Period) (*monthData,
 	if err != nil {
 		return nil, err
 	}
-	if st.State == "open" {
+	if !st.Rated() {
 		return nil, errNotRated
 	}
-	key := monthKey{p, st.RunID, st.State == "closed"}
+	key := monthKey{p, st.RunID, st.State.Closed()}
 	s.cacheMu.Lock()
 	defer s.cacheMu.Unlock()
 	md, ok := s.months[key]
@@ -287,7 +237,7 @@ func (s *Server) Warm(ctx context.Context) error {
 	}
 	n := 0
 	for _, m := range ms {
-		if m.State == "open" || n == 2 {
+		if !m.Rated() || n == 2 {
 			continue
 		}
 		n++
@@ -352,8 +302,8 @@ func (md *monthData) vendorSettlement(v catalog.VendorID) (invoicing.VendorSettl
 type TrendPoint struct {
 	Period calendar.Period
 	Amount decimal.Decimal
-	// State: closed (final) or rated (provisional, 临时); "" not rated.
-	State string
+	// State is the month's ("" not rated): closed is final, any other provisional (临时).
+	State app.State
 }
 
 // trend is the 12 months ending with the current month of what id sees: its department
@@ -380,9 +330,9 @@ func (s *Server) trend(ctx context.Context, c *call, ms []MonthState) ([]TrendPo
 	for i := 0; i < 12; i, p = i+1, p.Next() {
 		pt := TrendPoint{Period: p, Amount: decimal.Zero}
 		m, ok := states[p]
-		if ok && m.State != "open" {
+		if ok && m.Rated() {
 			pt.State = m.State
-			tots, err := s.runTotals(ctx, monthKey{p, m.RunID, m.State == "closed"})
+			tots, err := s.runTotals(ctx, monthKey{p, m.RunID, m.State.Closed()})
 			if err != nil {
 				return nil, err
 			}

@@ -3,8 +3,6 @@ package portal
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,9 +30,7 @@ import (
 	"cloudbill/invoicing"
 	"cloudbill/invoicing/breakdown"
 	"cloudbill/invoicing/monthclose"
-	"cloudbill/invoicing/pdf"
 	"cloudbill/invoicing/reconcile"
-	"cloudbill/invoicing/reconcile/invoicefile"
 	"cloudbill/rating"
 	chstore "cloudbill/sql"
 )
@@ -113,7 +109,7 @@ func nameOf(names map[string]string) func(any) string {
 }
 
 // stateZh is a month state's name (glossary.States).
-func stateZh(s string) string { return glossary.State(s) }
+func stateZh(s app.State) string { return glossary.State(string(s)) }
 
 // kindZh is a line kind's name, as the statements print it (glossary.Kinds).
 func kindZh(k string) string { return glossary.Kind(rating.Kind(k)) }
@@ -350,10 +346,10 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, c *call) {
 	cur := currentPeriod(s.now())
 	for i := range ms {
 		m := ms[i]
-		if m.State == "open" {
+		if !m.Rated() {
 			continue
 		}
-		if m.Period == cur && m.State == "rated" {
+		if m.Period == cur && !m.State.Closed() {
 			// the open month to date
 			if c.id.Role == access.RoleDepartment {
 				if md, err := s.monthLines(ctx, m.Period); err == nil {
@@ -899,60 +895,23 @@ func (s *Server) uploadInvoice(w http.ResponseWriter, r *http.Request, c *call) 
 	if name == "" || name == "." || name == "/" {
 		name = "invoice.csv"
 	}
-	inv, err := invoicefile.ReadFrom(name, bytes.NewReader(body), reconcile.Expect{Vendor: v, Period: p})
-	if err != nil {
-		refuse(http.StatusBadRequest, err.Error())
-		return
-	}
-	st, err := s.stateOf(ctx, p)
-	if err != nil {
-		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
-		return
-	}
-	if st.State == "open" {
+	up, rec, err := s.cfg.App.UploadInvoice(ctx, app.UploadRequest{Vendor: v, Period: p, Name: name, Body: body, By: c.id.Name()})
+	switch {
+	case errors.Is(err, app.ErrNotRated):
 		refuse(http.StatusConflict, p.String()+" 尚未计费，暂不能对账")
 		return
-	}
-	ld, err := reconcile.Load(ctx, s.cfg.Store, reconcile.LoadRequest{Vendor: v, Period: p, Tolerance: decimal.Zero, Provisional: st.State != "closed"})
-	if err != nil {
-		if errors.Is(err, reconcile.ErrUnknownVendor) || errors.Is(err, reconcile.ErrPeriodOpen) {
-			refuse(http.StatusConflict, err.Error())
-			return
-		}
-		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+	case errors.Is(err, reconcile.ErrUnknownVendor), errors.Is(err, reconcile.ErrPeriodOpen):
+		refuse(http.StatusConflict, err.Error())
 		return
-	}
-	res, err := reconcile.Reconcile(inv, ld.Params)
-	if err != nil {
+	case errors.Is(err, app.ErrBadInvoice):
 		refuse(http.StatusBadRequest, err.Error())
 		return
-	}
-	font, err := pdf.LoadFont(s.cfg.FontPath)
-	if err != nil {
-		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
-		return
-	}
-	doc, err := pdf.Render(font, reconcile.Document(res, ld.Meta))
-	if err != nil {
-		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
-		return
-	}
-	var csvBuf bytes.Buffer
-	if err := reconcile.WriteCSV(&csvBuf, res); err != nil {
-		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
-		return
-	}
-	summary, _ := json.Marshal(res)
-	sum := sha256.Sum256(body)
-	up := chstore.InvoiceUpload{ID: randomHex(8), Vendor: v, Period: p, UploadedAt: s.now(), UploadedBy: c.id.Name(), FileName: name,
-		FileSHA256: hex.EncodeToString(sum[:]), File: body, Provisional: res.Provisional, Claimed: res.Claimed, Ours: res.Ours,
-		Difference: res.Difference, Differences: len(res.Differences()), Summary: string(summary), ReportCSV: csvBuf.Bytes(), ReportPDF: doc}
-	if err := s.cfg.Store.InsertInvoiceUpload(ctx, up); err != nil {
+	case err != nil:
 		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
 		return
 	}
 	_ = s.cfg.Access.Record(ctx, access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "upload", Target: string(v) + " " + p.String(), Remote: c.remote,
-		Detail: fmt.Sprintf("invoice %s (%d lines, sha256 %s): upload %s, %d differences", name, len(inv.Claims), up.FileSHA256[:16], up.ID, up.Differences)})
+		Detail: fmt.Sprintf("invoice %s (%d lines, sha256 %s): upload %s, %d differences", name, rec.Claims, up.FileSHA256[:16], up.ID, up.Differences)})
 	http.Redirect(w, r, "/vendors/"+esc(string(v))+"/reconciliations/"+up.ID, http.StatusSeeOther)
 }
 

@@ -78,6 +78,11 @@ type App interface {
 	// Close closes a month with the refusals and records of every way in, then issues
 	// its final statements when asked.
 	Close(ctx context.Context, req app.CloseRequest) (app.CloseResult, error)
+	// Months lists the rated and closed months and the ones given, newest first, with
+	// their states.
+	Months(ctx context.Context, also ...calendar.Period) ([]app.Month, error)
+	// UploadInvoice reconciles a vendor's invoice handed in and keeps it with its report.
+	UploadInvoice(ctx context.Context, req app.UploadRequest) (reconcile.Upload, app.Reconciliation, error)
 	// MissingWindows lists a month's missing collector windows (nil: none).
 	MissingWindows(ctx context.Context, p calendar.Period) (*app.IncompleteError, error)
 }

@@ -173,6 +173,17 @@ type Run struct {
 	Exceptions []string
 }
 
+// RatedMonth is a month that has a rating run, as the month lists show it: its latest
+// run, in brief.
+type RatedMonth struct {
+	Period  calendar.Period
+	RunID   string
+	RatedAt time.Time
+	Lines   int
+	Total   decimal.Decimal
+	Pending []catalog.VendorID
+}
+
 // Close records a closed (frozen) month: the run whose lines were frozen, the hash of
 // their content, and when. A closed month is never re-rated; later news about it is rated
 // as adjustments in the first open month.

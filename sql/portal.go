@@ -11,20 +11,14 @@ import (
 
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
+	"cloudbill/invoicing/reconcile"
 	"cloudbill/rating"
 )
 
 // Queries of the portal.
 
-// RatedMonth is a month that has a rating run: its latest run.
-type RatedMonth struct {
-	Period  calendar.Period
-	RunID   string
-	RatedAt time.Time
-	Lines   int
-	Total   decimal.Decimal
-	Pending []catalog.VendorID
-}
+// RatedMonth is rating.RatedMonth (the name remains for code written against it).
+type RatedMonth = rating.RatedMonth
 
 // RatedMonths lists every month with a rating run (its latest run), oldest first.
 func (s *Store) RatedMonths(ctx context.Context) ([]RatedMonth, error) {
@@ -79,26 +73,8 @@ GROUP BY department_id, vendor_id ORDER BY department_id, vendor_id`, func(r dri
 	return out, nil
 }
 
-// InvoiceUpload is a vendor's invoice sent through the portal and its reconciliation.
-type InvoiceUpload struct {
-	ID          string
-	Vendor      catalog.VendorID
-	Period      calendar.Period
-	UploadedAt  time.Time
-	UploadedBy  string
-	FileName    string
-	FileSHA256  string
-	File        []byte
-	Provisional bool
-	Claimed     decimal.Decimal
-	Ours        decimal.Decimal
-	Difference  decimal.Decimal
-	Differences int
-	// Summary is the reconciliation result as JSON (what the report page shows).
-	Summary   string
-	ReportCSV []byte
-	ReportPDF []byte
-}
+// InvoiceUpload is reconcile.Upload (the name remains for code written against it).
+type InvoiceUpload = reconcile.Upload
 
 // InsertInvoiceUpload stores an upload and its reconciliation.
 func (s *Store) InsertInvoiceUpload(ctx context.Context, u InvoiceUpload) error {

@@ -7,6 +7,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"cloudbill/internal/calendar"
+	"cloudbill/invoicing/monthclose"
 )
 
 // RatedPeriods lists the months that have at least one rating run, oldest first.
@@ -27,13 +28,7 @@ func (s *Store) RatedPeriods(ctx context.Context) ([]calendar.Period, error) {
 }
 
 // CloseClaim is a live claim on a month's close: who is closing it, since when.
-type CloseClaim struct {
-	Period calendar.Period
-	Holder string
-	Host   string
-	PID    uint32
-	Since  string // UTC, "2006-01-02 15:04:05"
-}
+type CloseClaim = monthclose.Claim
 
 // CloseClaims lists the live claims on month p's close (at most one holds it; others
 // may be settling), earliest first.

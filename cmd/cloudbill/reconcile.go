@@ -10,12 +10,11 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	usecase "cloudbill/app"
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
-	"cloudbill/invoicing/pdf"
 	"cloudbill/invoicing/reconcile"
-	"cloudbill/invoicing/reconcile/invoicefile"
 	chstore "cloudbill/sql"
 )
 
@@ -104,54 +103,36 @@ func runReconcile(ctx context.Context, a *app, req reconcileRequest) error {
 	return nil
 }
 
-// reconcile reads the invoice, loads the month, reconciles and writes the CSV and PDF.
-// Bad input (the invoice, an open month without Provisional, an unknown vendor) is
-// reported as exit status 2.
+// reconcile reconciles the invoice (app.Reconcile) and writes the CSV and PDF. Bad
+// input (the invoice, an open month without Provisional, an unknown vendor) is reported
+// as exit status 2.
 func (a *app) reconcile(ctx context.Context, r reconcileRequest) (reconcileOutcome, error) {
-	inv, err := invoicefile.Read(r.Invoice, reconcile.Expect{Vendor: r.Vendor, Period: r.Period})
+	f, err := os.Open(r.Invoice)
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			return reconcileOutcome{}, usagef("reconcile: --invoice: %v", err)
-		}
-		return reconcileOutcome{}, err
+		return reconcileOutcome{}, usagef("reconcile: --invoice: invoice: %v", err)
 	}
-	s, err := a.Store(ctx)
+	defer f.Close()
+	uc, err := a.useCases(ctx)
 	if err != nil {
 		return reconcileOutcome{}, err
 	}
-	ld, err := reconcile.Load(ctx, s, reconcile.LoadRequest{Vendor: r.Vendor, Period: r.Period, Tolerance: r.Tolerance, Provisional: r.Provisional})
+	rec, err := uc.Reconcile(ctx, usecase.ReconcileRequest{Vendor: r.Vendor, Period: r.Period, Name: r.Invoice, Invoice: f,
+		Tolerance: r.Tolerance, Provisional: r.Provisional})
 	switch {
 	case errors.Is(err, reconcile.ErrPeriodOpen), errors.Is(err, reconcile.ErrUnknownVendor):
 		return reconcileOutcome{}, usagef("reconcile: %v", err)
 	case err != nil:
 		return reconcileOutcome{}, err
 	}
-	res, err := reconcile.Reconcile(inv, ld.Params)
-	if err != nil {
-		return reconcileOutcome{}, err
-	}
-	font, err := pdf.LoadFont("")
-	if err != nil {
-		return reconcileOutcome{}, err
-	}
-	doc, err := pdf.Render(font, reconcile.Document(res, ld.Meta))
-	if err != nil {
-		return reconcileOutcome{}, fmt.Errorf("reconcile report: %w", err)
-	}
-	var csvBuf strings.Builder
-	if err := reconcile.WriteCSV(&csvBuf, res); err != nil {
-		return reconcileOutcome{}, err
-	}
 	if err := os.MkdirAll(r.Out, 0o755); err != nil {
 		return reconcileOutcome{}, err
 	}
-	base := filepath.Join(r.Out, reconcile.FileName(res))
-	out := reconcileOutcome{Result: res, CSV: base + ".csv", PDF: base + ".pdf", Lines: len(inv.Claims)}
-	if err := writeFileAtomic(out.CSV, []byte(csvBuf.String())); err != nil {
+	base := filepath.Join(r.Out, rec.Name)
+	out := reconcileOutcome{Result: rec.Result, CSV: base + ".csv", PDF: base + ".pdf", Lines: rec.Claims}
+	if err := writeFileAtomic(out.CSV, rec.CSV); err != nil {
 		return reconcileOutcome{}, err
 	}
-	if err := writeFileAtomic(out.PDF, doc); err != nil {
+	if err := writeFileAtomic(out.PDF, rec.PDF); err != nil {
 		return reconcileOutcome{}, err
 	}
 	return out, nil

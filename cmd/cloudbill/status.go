@@ -14,6 +14,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	usecase "cloudbill/app"
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
@@ -63,18 +64,9 @@ type statusReport struct {
 	Spool      spoolStatus    `json:"spool"`
 }
 
-// Month states.
-const (
-	stateOpen        = "open"
-	stateRated       = "rated"
-	statePending     = "pending_acceptance"
-	stateBeingClosed = "being_closed"
-	stateClosed      = "closed"
-)
-
 type monthStatus struct {
 	Period        string        `json:"period"`
-	State         string        `json:"state"`
+	State         usecase.State `json:"state"`
 	Rated         *ratedStatus  `json:"rated,omitempty"`
 	Closed        *closedStatus `json:"closed,omitempty"`
 	BeingClosedBy string        `json:"being_closed_by,omitempty"`
@@ -178,9 +170,9 @@ func buildStatus(ctx context.Context, a *app, s *chstore.Store, only calendar.Pe
 		sort.Slice(months, func(i, j int) bool { return months[i].Before(months[j]) })
 	}
 	for _, p := range months {
-		m := monthStatus{Period: p.String(), State: stateOpen}
+		m := monthStatus{Period: p.String()}
+		var pending int
 		if c, ok := closed[p]; ok {
-			m.State = stateClosed
 			m.Closed = &closedStatus{At: c.ClosedAt.UTC(), By: c.ClosedBy, RunID: c.RunID, ContentHash: c.ContentHash,
 				Lines: c.Lines, Total: c.Total.StringFixed(2), AllowPending: c.AllowPending, Pending: vendorStrings(c.Pending)}
 		}
@@ -199,25 +191,20 @@ func buildStatus(ctx context.Context, a *app, s *chstore.Store, only calendar.Pe
 			}
 			m.Rated = &ratedStatus{At: run.RatedAt.UTC(), RunID: run.ID, Fingerprint: run.Fingerprint, Lines: run.Lines,
 				Total: run.Total.StringFixed(2), Pending: vendorStrings(run.Pending), Exceptions: len(run.Exceptions)}
-			if m.State == stateOpen {
-				m.State = stateRated
-				if len(run.Pending) > 0 {
-					m.State = statePending
-				}
-			}
+			pending = len(run.Pending)
 		case !errorsIsNotRated(err):
 			return rep, err
 		}
-		if m.State != stateClosed {
+		if m.Closed == nil {
 			cs, err := s.CloseClaims(ctx, p)
 			if err != nil {
 				return rep, err
 			}
 			if len(cs) > 0 {
-				m.State = stateBeingClosed
 				m.BeingClosedBy = fmt.Sprintf("%s on %s (pid %d) since %s UTC", cs[0].Holder, cs[0].Host, cs[0].PID, cs[0].Since)
 			}
 		}
+		m.State = usecase.StateOf(m.Rated != nil, pending, m.BeingClosedBy != "", m.Closed != nil)
 		rep.Months = append(rep.Months, m)
 	}
 
@@ -310,7 +297,7 @@ func printStatus(w io.Writer, rep statusReport) {
 		if len(what) == 0 {
 			what = append(what, "not rated")
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", m.Period, strings.ReplaceAll(m.State, "_", " "), strings.Join(what, "; "))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", m.Period, strings.ReplaceAll(string(m.State), "_", " "), strings.Join(what, "; "))
 	}
 	tw.Flush()
 

@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	usecase "cloudbill/app"
 )
 
 func statusJSON(t *testing.T, dsn string, args ...string) statusReport {
@@ -23,8 +25,8 @@ func TestStatusCommand(t *testing.T) {
 	t.Run("fresh database", func(t *testing.T) {
 		rep := statusJSON(t, dsn)
 		require.Len(t, rep.Months, 2, "the previous and the current month")
-		assert.Equal(t, monthStatus{Period: "2026-11", State: stateOpen}, rep.Months[0])
-		assert.Equal(t, monthStatus{Period: "2026-12", State: stateOpen}, rep.Months[1])
+		assert.Equal(t, monthStatus{Period: "2026-11", State: usecase.StateOpen}, rep.Months[0])
+		assert.Equal(t, monthStatus{Period: "2026-12", State: usecase.StateOpen}, rep.Months[1])
 		assert.Empty(t, rep.Jobs)
 		assert.Empty(t, rep.Imports)
 		assert.Zero(t, rep.Spool.Batches)
@@ -43,7 +45,7 @@ func TestStatusCommand(t *testing.T) {
 		rep := statusJSON(t, dsn, "--period", "2026-11")
 		require.Len(t, rep.Months, 1)
 		m := rep.Months[0]
-		assert.Equal(t, statePending, m.State)
+		assert.Equal(t, usecase.StatePending, m.State)
 		require.NotNil(t, m.Rated)
 		assert.Equal(t, []string{"V1", "V2"}, m.Rated.Pending)
 		assert.Len(t, m.Rated.Fingerprint, 64, "the inputs' fingerprint")
@@ -64,14 +66,14 @@ func TestStatusCommand(t *testing.T) {
 		require.Len(t, rep.Months, 2)
 		m := rep.Months[0]
 		assert.Equal(t, "2026-11", m.Period)
-		assert.Equal(t, stateClosed, m.State)
+		assert.Equal(t, usecase.StateClosed, m.State)
 		require.NotNil(t, m.Closed)
 		assert.True(t, m.Closed.AllowPending)
 		assert.Equal(t, []string{"V1", "V2"}, m.Closed.Pending)
 		assert.Equal(t, "cli", m.Closed.By)
 		assert.Contains(t, closeOut, "content hash "+m.Closed.ContentHash)
 		assert.Equal(t, m.Closed.RunID, m.Rated.RunID, "the frozen run")
-		assert.Equal(t, stateOpen, rep.Months[1].State, "December")
+		assert.Equal(t, usecase.StateOpen, rep.Months[1].State, "December")
 
 		out, _, err := at(t, dsn, dec1, "status", "--period", "2026-11")
 		require.NoError(t, err)

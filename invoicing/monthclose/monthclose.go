@@ -69,6 +69,16 @@ type Claimer interface {
 	ClaimClose(ctx context.Context, p calendar.Period, by string, wait time.Duration) (release func(), err error)
 }
 
+// Claim is a live claim on a month's close: who holds it, on which host and process,
+// since when (UTC, "2006-01-02 15:04:05").
+type Claim struct {
+	Period calendar.Period
+	Holder string
+	Host   string
+	PID    uint32
+	Since  string
+}
+
 // Options tunes a close.
 type Options struct {
 	// AllowPending closes a month even though some vendors' acceptance is pending; the

@@ -1,0 +1,145 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/shopspring/decimal"
+
+	"cloudbill/catalog"
+	"cloudbill/internal/calendar"
+	"cloudbill/invoicing/pdf"
+	"cloudbill/invoicing/reconcile"
+	"cloudbill/invoicing/reconcile/invoicefile"
+	"cloudbill/rating"
+)
+
+// ReconcileRequest is a vendor's invoice to check against the rated month.
+type ReconcileRequest struct {
+	Vendor catalog.VendorID
+	Period calendar.Period
+	// Name is the invoice file's name (errors name it); Invoice its content, CSV or .xlsx.
+	Name    string
+	Invoice io.Reader
+	// Tolerance: a claim within this much of ours matches.
+	Tolerance decimal.Decimal
+	// Provisional reconciles an open (rated) month against its latest rating, the report
+	// marked provisional; without it an open month is refused (reconcile.ErrPeriodOpen).
+	Provisional bool
+}
+
+// ErrBadInvoice: the invoice cannot be read or reconciled as it is (bad input: the error
+// names the file, line and column). The error is a *BadInvoiceError.
+var ErrBadInvoice = errors.New("bad invoice")
+
+// BadInvoiceError is an invoice refused; Err says why (its text is the error's).
+type BadInvoiceError struct{ Err error }
+
+func (e *BadInvoiceError) Error() string        { return e.Err.Error() }
+func (e *BadInvoiceError) Unwrap() error        { return e.Err }
+func (e *BadInvoiceError) Is(target error) bool { return target == ErrBadInvoice }
+
+// Reconciliation is a reconciliation done: its result and its report, as CSV and PDF.
+type Reconciliation struct {
+	Result reconcile.Result
+	// Claims is the number of invoice lines read.
+	Claims   int
+	CSV, PDF []byte
+	// Name is the reports' file name without extension (reconcile-<vendor>-<period>).
+	Name string
+}
+
+// Reconcile reads a vendor's invoice, matches it with the month's rated lines of the
+// vendor (the frozen lines of a closed month) and renders the report. A bad invoice is an
+// error naming the file, line and column (ErrBadInvoice, wrapping csvin.Errors); an open month without
+// Provisional is reconcile.ErrPeriodOpen, a vendor neither known nor rated
+// reconcile.ErrUnknownVendor. Nothing is written.
+func (a *App) Reconcile(ctx context.Context, req ReconcileRequest) (Reconciliation, error) {
+	inv, err := invoicefile.ReadFrom(req.Name, req.Invoice, reconcile.Expect{Vendor: req.Vendor, Period: req.Period})
+	if err != nil {
+		return Reconciliation{}, &BadInvoiceError{err}
+	}
+	ld, err := reconcile.Load(ctx, a.cfg.Store, reconcile.LoadRequest{Vendor: req.Vendor, Period: req.Period, Tolerance: req.Tolerance, Provisional: req.Provisional})
+	if err != nil {
+		return Reconciliation{}, err
+	}
+	res, err := reconcile.Reconcile(inv, ld.Params)
+	if err != nil {
+		return Reconciliation{}, &BadInvoiceError{err}
+	}
+	font, err := a.font(a.cfg.FontPath)
+	if err != nil {
+		return Reconciliation{}, err
+	}
+	doc, err := pdf.Render(font, reconcile.Document(res, ld.Meta))
+	if err != nil {
+		return Reconciliation{}, fmt.Errorf("reconcile report: %w", err)
+	}
+	var csv bytes.Buffer
+	if err := reconcile.WriteCSV(&csv, res); err != nil {
+		return Reconciliation{}, err
+	}
+	return Reconciliation{Result: res, Claims: len(inv.Claims), CSV: csv.Bytes(), PDF: doc, Name: reconcile.FileName(res)}, nil
+}
+
+// ErrNotRated: the month was never rated; nothing can be reconciled against it.
+var ErrNotRated = errors.New("month not rated")
+
+// UploadRequest is a vendor's invoice handed in (the portal's upload).
+type UploadRequest struct {
+	Vendor catalog.VendorID
+	Period calendar.Period
+	Name   string
+	Body   []byte
+	// By names who handed it in.
+	By string
+}
+
+// UploadInvoice reconciles an invoice handed in and keeps it with its report (the
+// vendor's reconciliations). A closed month is reconciled against its frozen lines, an
+// open one provisionally against its latest rating; a month never rated is refused
+// (ErrNotRated). The errors of Reconcile are returned as they are, nothing stored.
+func (a *App) UploadInvoice(ctx context.Context, req UploadRequest) (reconcile.Upload, Reconciliation, error) {
+	_, closed, err := a.cfg.Store.CloseOf(ctx, req.Period)
+	if err != nil {
+		return reconcile.Upload{}, Reconciliation{}, err
+	}
+	if !closed {
+		if _, err := a.cfg.Store.LatestRun(ctx, req.Period); err != nil {
+			if errors.Is(err, rating.ErrNotRated) {
+				return reconcile.Upload{}, Reconciliation{}, fmt.Errorf("%s: %w", req.Period, ErrNotRated)
+			}
+			return reconcile.Upload{}, Reconciliation{}, err
+		}
+	}
+	rec, err := a.Reconcile(ctx, ReconcileRequest{Vendor: req.Vendor, Period: req.Period, Name: req.Name, Invoice: bytes.NewReader(req.Body), Tolerance: decimal.Zero, Provisional: !closed})
+	if err != nil {
+		return reconcile.Upload{}, Reconciliation{}, err
+	}
+	res := rec.Result
+	summary, err := json.Marshal(res)
+	if err != nil {
+		return reconcile.Upload{}, Reconciliation{}, err
+	}
+	sum := sha256.Sum256(req.Body)
+	up := reconcile.Upload{ID: randomHex(8), Vendor: req.Vendor, Period: req.Period, UploadedAt: a.cfg.Now(), UploadedBy: req.By, FileName: req.Name,
+		FileSHA256: hex.EncodeToString(sum[:]), File: req.Body, Provisional: res.Provisional, Claimed: res.Claimed, Ours: res.Ours,
+		Difference: res.Difference, Differences: len(res.Differences()), Summary: string(summary), ReportCSV: rec.CSV, ReportPDF: rec.PDF}
+	if err := a.cfg.Store.InsertInvoiceUpload(ctx, up); err != nil {
+		return reconcile.Upload{}, Reconciliation{}, err
+	}
+	return up, rec, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
