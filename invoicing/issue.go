@@ -166,17 +166,9 @@ func write(ctx context.Context, st Statements, outDir string, opts Options) (Sum
 	}
 	sm := Summary{Period: m.Period, Dir: dir, Final: m.Final(), IssuedAt: m.IssuedAt,
 		Departments: len(st.Departments), Vendors: len(st.Vendors), Lines: len(m.Lines),
-		Gross: decimal.Zero, Adjustments: decimal.Zero, Deductions: decimal.Zero, Net: st.Summary.Total}
-	for _, l := range m.Lines {
-		switch {
-		case l.Kind.CountsInGross():
-			sm.Gross = sm.Gross.Add(l.Amount)
-		case l.Kind == rating.KindDeduction:
-			sm.Deductions = sm.Deductions.Add(l.Amount)
-		default:
-			sm.Adjustments = sm.Adjustments.Add(l.Amount)
-		}
-	}
+		Net: st.Summary.Total}
+	tot := rating.TotalsOf(m.Lines)
+	sm.Gross, sm.Adjustments, sm.Deductions = tot.Gross, tot.Adjustments, tot.Deductions
 	writeCSV := func(name string, ls []rating.Line) error {
 		f, err := os.Create(filepath.Join(tmp, name+".csv"))
 		if err != nil {

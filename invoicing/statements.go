@@ -498,12 +498,14 @@ func buildVendors(m Month, t *orgTree) []VendorSettlement {
 		vs := VendorSettlement{
 			Header: header(m, fmt.Sprintf("JS%d-%s", m.Period.Key(), v)),
 			Vendor: catalog.Vendor{ID: v, Name: m.vendorName(v)},
-			Gross:  decimal.Zero, Adjustments: decimal.Zero, Deduction: decimal.Zero, Net: decimal.Zero,
-			Lines: ls,
+			Lines:  ls,
 		}
 		vs.Acceptance, vs.Known = vds[v]
 		vs.CapApplied = vs.Known && vs.Acceptance.RateUncapped.GreaterThan(vs.Acceptance.Rate)
+		tot := rating.TotalsOf(ls)
+		vs.Gross, vs.Adjustments, vs.Deduction, vs.Net = tot.Gross, tot.Adjustments, tot.Deductions, tot.Net
 		depIdx := map[catalog.DepartmentID]int{}
+		depTot := []rating.Totals{}
 		itemIdx := map[catalog.ItemCode]int{}
 		for _, l := range ls {
 			top := t.top(l.Department)
@@ -511,16 +513,11 @@ func buildVendors(m Month, t *orgTree) []VendorSettlement {
 			if !ok {
 				i = len(vs.ByDepartment)
 				depIdx[top] = i
-				vs.ByDepartment = append(vs.ByDepartment, VendorDepartment{Department: top, Name: m.departmentName(top),
-					Gross: decimal.Zero, Adjustments: decimal.Zero, Deduction: decimal.Zero, Net: decimal.Zero})
+				vs.ByDepartment = append(vs.ByDepartment, VendorDepartment{Department: top, Name: m.departmentName(top)})
+				depTot = append(depTot, rating.TotalsOf(nil))
 			}
-			vd := &vs.ByDepartment[i]
-			vd.Net = vd.Net.Add(l.Amount)
-			vs.Net = vs.Net.Add(l.Amount)
-			switch {
-			case l.Kind.CountsInGross():
-				vd.Gross = vd.Gross.Add(l.Amount)
-				vs.Gross = vs.Gross.Add(l.Amount)
+			depTot[i].Add(l)
+			if l.Kind.CountsInGross() {
 				j, ok := itemIdx[l.Item]
 				if !ok {
 					j = len(vs.ByItem)
@@ -529,13 +526,11 @@ func buildVendors(m Month, t *orgTree) []VendorSettlement {
 				}
 				vs.ByItem[j].Lines++
 				vs.ByItem[j].Amount = vs.ByItem[j].Amount.Add(l.Amount)
-			case l.Kind == rating.KindDeduction:
-				vd.Deduction = vd.Deduction.Add(l.Amount)
-				vs.Deduction = vs.Deduction.Add(l.Amount)
-			default:
-				vd.Adjustments = vd.Adjustments.Add(l.Amount)
-				vs.Adjustments = vs.Adjustments.Add(l.Amount)
 			}
+		}
+		for i, dt := range depTot {
+			vd := &vs.ByDepartment[i]
+			vd.Gross, vd.Adjustments, vd.Deduction, vd.Net = dt.Gross, dt.Adjustments, dt.Deductions, dt.Net
 		}
 		sort.Slice(vs.ByDepartment, func(i, j int) bool { return vs.ByDepartment[i].Department < vs.ByDepartment[j].Department })
 		sort.Slice(vs.ByItem, func(i, j int) bool { return vs.ByItem[i].Item < vs.ByItem[j].Item })

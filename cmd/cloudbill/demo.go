@@ -369,15 +369,8 @@ func (s *demoSteps) summary(ctx context.Context, history []calendar.Period, open
 			return f, err
 		}
 		f.lines = len(lines)
-		for _, l := range lines {
-			switch {
-			case l.Kind.CountsInGross():
-				f.gross = f.gross.Add(l.Amount)
-			case l.Kind == rating.KindDeduction:
-				f.deducted = f.deducted.Add(l.Amount)
-			}
-			f.net = f.net.Add(l.Amount)
-		}
+		tot := rating.TotalsOf(lines)
+		f.gross, f.deducted, f.net = tot.Gross, tot.Deductions, tot.Net
 		for _, d := range deds {
 			if d.Pending {
 				f.pending++

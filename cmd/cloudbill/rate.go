@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"cloudbill/funding"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
@@ -150,26 +148,20 @@ func printRateSummary(w io.Writer, out rating.Outcome) {
 	}
 	fmt.Fprintf(w, "rated %s: run %s (%s)\n", run.Period, run.ID, state)
 	count := map[rating.Kind]int{}
-	sum := map[rating.Kind]decimal.Decimal{}
-	gross := decimal.Zero
 	for _, l := range out.Lines {
 		count[l.Kind]++
-		sum[l.Kind] = sum[l.Kind].Add(l.Amount)
-		if l.Kind.CountsInGross() {
-			gross = gross.Add(l.Amount)
-		}
 	}
+	tot := rating.TotalsOf(out.Lines)
 	var parts []string
 	for _, k := range []rating.Kind{rating.KindCharge, rating.KindMetered, rating.KindUnfunded, rating.KindDeduction, rating.KindAdjustment} {
 		parts = append(parts, fmt.Sprintf("%s %d", k, count[k]))
 	}
 	fmt.Fprintf(w, "lines       %d (%s)\n", len(out.Lines), strings.Join(parts, ", "))
-	net := gross.Add(sum[rating.KindDeduction]).Add(sum[rating.KindAdjustment])
-	fmt.Fprintf(w, "gross       %15s  (charge %s, metered %s, unfunded %s)\n", money.Grouped(gross),
-		money.Grouped(sum[rating.KindCharge]), money.Grouped(sum[rating.KindMetered]), money.Grouped(sum[rating.KindUnfunded]))
-	fmt.Fprintf(w, "deductions  %15s\n", money.Grouped(sum[rating.KindDeduction]))
-	fmt.Fprintf(w, "adjustments %15s\n", money.Grouped(sum[rating.KindAdjustment]))
-	fmt.Fprintf(w, "net         %15s\n", money.Grouped(net))
+	fmt.Fprintf(w, "gross       %15s  (charge %s, metered %s, unfunded %s)\n", money.Grouped(tot.Gross),
+		money.Grouped(tot.Charge), money.Grouped(tot.Metered), money.Grouped(tot.Unfunded))
+	fmt.Fprintf(w, "deductions  %15s\n", money.Grouped(tot.Deductions))
+	fmt.Fprintf(w, "adjustments %15s\n", money.Grouped(tot.Adjustments))
+	fmt.Fprintf(w, "net         %15s\n", money.Grouped(tot.Net))
 	var pending []string
 	for _, d := range out.Deductions {
 		if d.Pending && d.Gross.Sign() != 0 {

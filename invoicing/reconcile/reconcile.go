@@ -389,20 +389,13 @@ func Reconcile(inv Invoice, p Params) (Result, error) {
 
 // settle computes gross, deduction, adjustments and net payable.
 func (res *Result) settle(p Params) {
+	tot := rating.TotalsOf(nil)
 	for _, l := range p.Lines {
-		if l.Vendor != p.Vendor {
-			continue
-		}
-		switch l.Kind {
-		case rating.KindCharge, rating.KindMetered:
-			res.Gross = res.Gross.Add(l.Amount)
-		case rating.KindUnfunded:
-			res.Gross = res.Gross.Add(l.Amount)
-			res.Unfunded = res.Unfunded.Add(l.Amount)
-		case rating.KindAdjustment:
-			res.Adjustments = res.Adjustments.Add(l.Amount)
+		if l.Vendor == p.Vendor {
+			tot.Add(l)
 		}
 	}
+	res.Gross, res.Unfunded, res.Adjustments = tot.Gross, tot.Unfunded, tot.Adjustments
 	switch d := p.Deduction; {
 	case d == nil:
 		res.DeductionPending = true
