@@ -105,7 +105,10 @@ func (a *App) restoreArchived(ctx context.Context, p calendar.Period, dir string
 	return len(files), nil
 }
 
-// font reads a PDF font once per App (the scheduler issues month after month with it).
+// Font is the PDF font at path ("": the default), read once per App (the scheduler
+// issues month after month with it).
+func (a *App) Font(path string) (*pdf.Font, error) { return a.font(path) }
+
 func (a *App) font(path string) (*pdf.Font, error) {
 	a.fontMu.Lock()
 	defer a.fontMu.Unlock()

@@ -85,7 +85,11 @@ month other than December without --force. When December closes, the difference 
 estimate per vendor is the true-up 上年12月预估差额, payable in January ('payments show').`
 
 func runEstimate(ctx context.Context, a *app, pr funding.IssueParams, out, fontPath string) error {
-	font, err := statementFont(fontPath)
+	uc, err := a.useCases(ctx)
+	if err != nil {
+		return err
+	}
+	font, err := uc.Font(fontPath)
 	if err != nil {
 		return err
 	}
