@@ -54,13 +54,13 @@ func (s *Server) warmNew(ms []MonthState) {
 	}
 	n := 0
 	for _, m := range ms { // newest first
-		if m.State == "open" {
+		if !m.Rated() {
 			continue
 		}
 		if n++; n > 2 {
 			break
 		}
-		key := monthKey{m.Period, m.RunID, m.State == "closed"}
+		key := monthKey{m.Period, m.RunID, m.State.Closed()}
 		if s.warmed[key] {
 			continue
 		}

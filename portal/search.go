@@ -86,7 +86,7 @@ func (s *Server) search(ctx context.Context, c *call, q string) ([]searchHit, er
 func (s *Server) latestRated(ctx context.Context) string {
 	if ms, err := s.monthStates(ctx); err == nil {
 		for _, m := range ms {
-			if m.State != "open" {
+			if m.Rated() {
 				return m.Period.String()
 			}
 		}
