@@ -72,7 +72,7 @@ func benchPortal(ctx context.Context) ([]figure, error) {
 	}
 	uc, err := app.New(app.Config{Store: s, Now: time.Now})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	srv, err := portal.New(portal.Config{Store: s, Access: svc, App: uc})
 	if err != nil {

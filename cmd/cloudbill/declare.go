@@ -51,7 +51,11 @@ func runDeclare(ctx context.Context, a *app, year int, asOf calendar.Date, out, 
 	if year != asOf.Year+1 {
 		return usagef("declare: --year %d: the declaration is for the year after --as-of %s (%d)", year, asOf, asOf.Year+1)
 	}
-	font, err := statementFont(fontPath)
+	uc, err := a.useCases(ctx)
+	if err != nil {
+		return err
+	}
+	font, err := uc.Font(fontPath)
 	if err != nil {
 		return err
 	}
