@@ -400,38 +400,93 @@ ORDER BY case_id`, func(r driver.Rows) error {
 
 // Evidence returns the recorded evidence of a case, oldest analysis first.
 func (s *Store) Evidence(ctx context.Context, id idle.CaseID) ([]idle.Evidence, error) {
-	var out []idle.Evidence
-	err := s.scan(ctx, `SELECT analysis_date, department_id, kind, ratio, group_idle, group_allocated, group_used, order_id, resource_id,
+	by, err := s.queryEvidence(ctx, evidenceQuery{cases: []idle.CaseID{id}})
+	if err != nil {
+		return nil, fmt.Errorf("read evidence of %s: %w", id, err)
+	}
+	return by[id], nil
+}
+
+// EvidenceChunk is the most cases whose evidence one query reads (their ids are bound
+// into the query, which must stay well under ClickHouse's max_query_size of 256 KiB).
+const EvidenceChunk = 2000
+
+// EvidenceOf returns the recorded evidence of each of the cases, oldest analysis first:
+// one query per EvidenceChunk cases, not one per case. A case without evidence has no
+// entry.
+func (s *Store) EvidenceOf(ctx context.Context, ids []idle.CaseID) (map[idle.CaseID][]idle.Evidence, error) {
+	out := make(map[idle.CaseID][]idle.Evidence, len(ids))
+	for from := 0; from < len(ids); from += EvidenceChunk {
+		by, err := s.queryEvidence(ctx, evidenceQuery{cases: ids[from:min(from+EvidenceChunk, len(ids))]})
+		if err != nil {
+			return nil, fmt.Errorf("read evidence of %d cases: %w", len(ids), err)
+		}
+		for id, es := range by {
+			out[id] = es
+		}
+	}
+	return out, nil
+}
+
+// evidenceQuery reads the recorded evidence of some cases, by case, oldest analysis
+// first (each analysis's rows by order).
+type evidenceQuery struct {
+	cases []idle.CaseID
+}
+
+func (q evidenceQuery) toSQL() (string, []any) {
+	ids := make([]string, len(q.cases))
+	for i, c := range q.cases {
+		ids[i] = string(c)
+	}
+	return `SELECT case_id, analysis_date, department_id, kind, ratio, group_idle, group_allocated, group_used, order_id, resource_id,
 item_code, zone, allocated, p95_util, used, days, samples, expected, excluded, status, recommended, saving
-FROM idle_evidence WHERE case_id = ? ORDER BY analysis_date, order_id`, func(r driver.Rows) error {
+FROM idle_evidence WHERE has(?, case_id) ORDER BY case_id, analysis_date, order_id`, []any{ids}
+}
+
+func (q evidenceQuery) scan(rows driver.Rows) (map[idle.CaseID][]idle.Evidence, error) {
+	out := map[idle.CaseID][]idle.Evidence{}
+	for rows.Next() {
 		var (
-			ad                                       time.Time
-			dep, kind, order, res, item, zone, state string
-			g                                        idle.Group
-			row                                      idle.Row
-			days                                     uint32
-			samples, expected, excluded              uint64
+			ad                                           time.Time
+			id, dep, kind, order, res, item, zone, state string
+			g                                            idle.Group
+			row                                          idle.Row
+			days                                         uint32
+			samples, expected, excluded                  uint64
 		)
-		if err := r.Scan(&ad, &dep, &kind, &g.Ratio, &g.IdleRatio, &g.Allocated, &g.Used, &order, &res, &item, &zone, &row.Allocated,
+		if err := rows.Scan(&id, &ad, &dep, &kind, &g.Ratio, &g.IdleRatio, &g.Allocated, &g.Used, &order, &res, &item, &zone, &row.Allocated,
 			&row.P95Util, &row.Used, &days, &samples, &expected, &excluded, &state, &row.Recommended, &row.Saving); err != nil {
-			return err
+			return nil, err
 		}
 		g.Department, g.Kind = catalog.DepartmentID(dep), idle.Kind(kind)
 		g.Over = g.Allocated.IsPositive() && g.Used.LessThan(decimal.NewFromInt(1).Sub(g.Ratio).Mul(g.Allocated))
 		row.Order, row.Resource.Resource, row.Item, row.Zone = catalog.OrderID(order), catalog.ResourceID(res), catalog.ItemCode(item), catalog.Zone(zone)
 		row.Department, row.Kind = g.Department, g.Kind
 		row.Days, row.Samples, row.Expected, row.Excluded, row.Status = int(days), int(samples), int(expected), int(excluded), idle.Status(state)
-		d := dateOf(ad)
-		if n := len(out); n == 0 || out[n-1].Analysis != d {
-			out = append(out, idle.Evidence{Case: id, Analysis: d, Group: g})
+		c, d := idle.CaseID(id), dateOf(ad)
+		es := out[c]
+		if n := len(es); n == 0 || es[n-1].Analysis != d {
+			es = append(es, idle.Evidence{Case: c, Analysis: d, Group: g})
 		}
-		out[len(out)-1].Rows = append(out[len(out)-1].Rows, row)
-		return nil
-	}, string(id))
-	if err != nil {
-		return nil, fmt.Errorf("read evidence of %s: %w", id, err)
+		es[len(es)-1].Rows = append(es[len(es)-1].Rows, row)
+		out[c] = es
 	}
-	return out, nil
+	return out, rows.Err()
+}
+
+// queryEvidence runs q.
+func (s *Store) queryEvidence(ctx context.Context, q evidenceQuery) (map[idle.CaseID][]idle.Evidence, error) {
+	if len(q.cases) == 0 {
+		return map[idle.CaseID][]idle.Evidence{}, nil
+	}
+	sql, args := q.toSQL()
+	rows, err := s.conn.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return q.scan(rows)
 }
 
 // PendingDeliveries lists the case events (state rows) not yet delivered, rejected or

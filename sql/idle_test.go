@@ -147,6 +147,38 @@ func TestIdleConfigAndCasesRoundTrip(t *testing.T) {
 	pend, err := s.PendingDeliveries(ctx)
 	require.NoError(t, err)
 	require.Len(t, pend, 2, "the open and the overdue events wait for delivery")
+
+	// The evidence of many cases in one query is what one query per case reads.
+	row := func(order catalog.OrderID, res catalog.ResourceID, p95 string) idle.Row {
+		r := idle.Row{Resource: idle.Resource{Order: order, Resource: res, Department: "D1", Kind: idle.KindVCPU, Item: "C01", Zone: "extranet", Allocated: d("16")},
+			P95Util: d(p95), Used: d("1.6"), Status: idle.StatusReduce, Recommended: d("2"), Saving: d("532")}
+		r.Days, r.Samples, r.Expected = 30, 720, 720
+		return r
+	}
+	g := idle.Group{Department: "D1", Kind: idle.KindVCPU, Ratio: d("0.2"), Allocated: d("32"), Used: d("3.2"), IdleRatio: d("0.9")}
+	c2 := idle.CaseID("20261130-D2-vcpu")
+	g2 := g
+	g2.Department = "D2"
+	require.NoError(t, s.SaveEvidence(ctx, []idle.Evidence{
+		{Case: c.ID, Analysis: calendar.MustDate("2026-11-30"), Group: g, Rows: []idle.Row{row("O2", "R2", "10"), row("O1", "R1", "12.5")}},
+		{Case: c2, Analysis: calendar.MustDate("2026-11-30"), Group: g2, Rows: []idle.Row{row("O3", "R3", "9")}},
+	}, now))
+	require.NoError(t, s.SaveEvidence(ctx, []idle.Evidence{
+		{Case: c.ID, Analysis: calendar.MustDate("2026-12-30"), Group: g, Rows: []idle.Row{row("O1", "R1", "11")}},
+	}, now.Add(time.Hour)))
+	all, err := s.EvidenceOf(ctx, []idle.CaseID{c.ID, c2, "20261130-D9-vcpu"})
+	require.NoError(t, err)
+	require.Len(t, all, 2, "a case without evidence has no entry")
+	for _, id := range []idle.CaseID{c.ID, c2} {
+		one, err := s.Evidence(ctx, id)
+		require.NoError(t, err)
+		assert.Equal(t, one, all[id], id)
+	}
+	require.Len(t, all[c.ID], 2)
+	assert.Equal(t, "2026-11-30", all[c.ID][0].Analysis.String(), "oldest analysis first")
+	assert.Equal(t, []catalog.OrderID{"O1", "O2"}, []catalog.OrderID{all[c.ID][0].Rows[0].Order, all[c.ID][0].Rows[1].Order}, "rows by order")
+	assert.Equal(t, "12.5", all[c.ID][0].Rows[0].P95Util.String())
+	assert.Equal(t, "D2", string(all[c2][0].Group.Department))
 }
 
 // TestMeasureIdleOwnVendorOnly: a sample counts only for its own vendor. R1 is V1's

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"cloudbill/backup"
+	"cloudbill/idle"
 	"cloudbill/internal/calendar"
 )
 
@@ -224,6 +225,14 @@ FROM estimate_lines WHERE has(?, estimate_id)
 GROUP BY period, vendor_id, department_id
 ORDER BY period, vendor_id, department_id`,
 			wantArgs: []any{[]string{"2026-12-estimate-x"}},
+		},
+		{
+			name:  "the evidence of some idle cases",
+			query: evidenceQuery{cases: []idle.CaseID{"20261130-D1-vcpu", "20261130-D2-memory"}}.toSQL,
+			wantSQL: `SELECT case_id, analysis_date, department_id, kind, ratio, group_idle, group_allocated, group_used, order_id, resource_id,
+item_code, zone, allocated, p95_util, used, days, samples, expected, excluded, status, recommended, saving
+FROM idle_evidence WHERE has(?, case_id) ORDER BY case_id, analysis_date, order_id`,
+			wantArgs: []any{[]string{"20261130-D1-vcpu", "20261130-D2-memory"}},
 		},
 	}
 	for _, tt := range tests {

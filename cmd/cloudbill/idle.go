@@ -98,7 +98,12 @@ reminders of that date; --all: also resolved and overdue cases.`,
 						if err != nil {
 							return err
 						}
+						stopProfile, err := cpuProfile()
+						if err != nil {
+							return err
+						}
 						n, err := writeReminders(ctx, s, *out, *font, date.Or(calendar.Date{}), *all)
+						stopProfile()
 						if err != nil {
 							return err
 						}

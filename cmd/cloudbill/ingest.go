@@ -170,7 +170,7 @@ func showProgress(w io.Writer, name string, size int64, p *metering.Parser, rows
 }
 
 // cpuProfile writes a CPU profile to $CLOUDBILL_CPUPROFILE, if set, until the returned
-// function is called (for finding where ingest and serve spend their time).
+// function is called (for finding where ingest, serve and idle reminders spend their time).
 func cpuProfile() (stop func(), err error) {
 	path := os.Getenv("CLOUDBILL_CPUPROFILE")
 	if path == "" {
