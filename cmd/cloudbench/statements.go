@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -84,6 +85,34 @@ func benchStatements(ctx context.Context) ([]figure, error) {
 	}
 	depTime := time.Since(t1)
 	depCPU := cpuTime() - cpu0
+
+	// The same department PDFs on one worker, right after (same load): what the pool
+	// gains over typesetting one after another; the files are the same bytes.
+	serialDir := filepath.Join(out, "departments-serial")
+	if err := os.MkdirAll(serialDir, 0o755); err != nil {
+		return nil, err
+	}
+	t6 := time.Now()
+	err = pdf.Typesetter{Font: font, Workers: 1}.Typeset(ctx, n, func(i int) sheet.Doc { return st.Month.DepartmentDoc(st.Departments[i]) }, func(i int, b []byte) error {
+		return os.WriteFile(filepath.Join(serialDir, string(st.Departments[i].Department.ID)+".pdf"), b, 0o644)
+	})
+	if err != nil {
+		return nil, err
+	}
+	serialTime := time.Since(t6)
+	for _, d := range st.Departments {
+		a, errA := os.ReadFile(filepath.Join(depDir, string(d.Department.ID)+".pdf"))
+		b, errB := os.ReadFile(filepath.Join(serialDir, string(d.Department.ID)+".pdf"))
+		if errA != nil || errB != nil || !bytes.Equal(a, b) {
+			return nil, fmt.Errorf("department %s: the pool's PDF differs from the serial one", d.Department.ID)
+		}
+	}
+	serialRate := float64(n) / serialTime.Seconds()
+	fmt.Printf("  department PDFs, 1 worker %d in %.2f s: %.0f PDFs/s (the pool of %d: %.2f×; same bytes)\n", n, serialTime.Seconds(), serialRate,
+		runtime.GOMAXPROCS(0), (float64(n)/depTime.Seconds())/serialRate)
+	figs = append(figs, figure{Name: "statements, department PDFs: pool ÷ 1 worker", Value: float64(n) / depTime.Seconds(), Unit: "PDFs/s",
+		Reference: "pdf.Typesetter, 1 worker", RefValue: serialRate,
+		Command: fmt.Sprintf("cloudbench statements: %d departments, pool of GOMAXPROCS %d, then 1 worker", n, runtime.GOMAXPROCS(0)), Load: loadNow()})
 
 	// The whole issue: every CSV and PDF (summary, departments, vendors).
 	t2 := time.Now()

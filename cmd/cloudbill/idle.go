@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -437,44 +436,27 @@ func writeReminders(ctx context.Context, s *chstore.Store, out, fontPath string,
 	if err != nil {
 		return 0, err
 	}
-	var evErr error
+	ids := make([]idle.CaseID, len(pick))
+	for i, c := range pick {
+		ids[i] = c.ID
+	}
+	evidence, err := s.EvidenceOf(ctx, ids) // one query for all the cases, not one each
+	if err != nil {
+		return 0, err
+	}
 	rs := idle.Reminders(pick, org, func(id idle.CaseID) (idle.Evidence, bool) {
-		es, err := s.Evidence(ctx, id)
-		if err != nil {
-			evErr = err
-		}
+		es := evidence[id]
 		if len(es) == 0 {
 			return idle.Evidence{}, false
 		}
 		return es[0], true
 	})
-	if evErr != nil {
-		return 0, evErr
-	}
 	font, err := pdf.LoadFont(fontPath)
 	if err != nil {
 		return 0, err
 	}
-	for _, r := range rs {
-		dir := filepath.Join(out, r.Date.String())
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return 0, err
-		}
-		doc, err := pdf.Render(font, r.Doc(r.Date.Start()))
-		if err != nil {
-			return 0, fmt.Errorf("reminder of %s: %w", r.Department.ID, err)
-		}
-		base := filepath.Join(dir, string(r.Department.ID))
-		if err := os.WriteFile(base+".pdf", doc, 0o644); err != nil {
-			return 0, err
-		}
-		var buf bytes.Buffer
-		if err := idle.WriteReminderCSV(&buf, r); err != nil {
-			return 0, err
-		}
-		if err := os.WriteFile(base+".csv", buf.Bytes(), 0o644); err != nil {
-			return 0, err
-		}
+	if err := idle.WriteReminderFiles(ctx, rs, out, font, 0); err != nil {
+		return 0, err
 	}
 	return len(rs), nil
 }
