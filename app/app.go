@@ -14,10 +14,10 @@ import (
 	"sync"
 	"time"
 
+	"cloudbill/document/pdf"
 	"cloudbill/internal/calendar"
 	"cloudbill/invoicing"
 	"cloudbill/invoicing/monthclose"
-	"cloudbill/invoicing/pdf"
 	"cloudbill/invoicing/reconcile"
 	"cloudbill/metering/pull"
 )

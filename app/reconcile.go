@@ -14,8 +14,8 @@ import (
 	"github.com/shopspring/decimal"
 
 	"cloudbill/catalog"
+	"cloudbill/document/pdf"
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing/pdf"
 	"cloudbill/invoicing/reconcile"
 	"cloudbill/invoicing/reconcile/invoicefile"
 	"cloudbill/rating"

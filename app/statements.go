@@ -8,9 +8,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"cloudbill/document/pdf"
 	"cloudbill/internal/calendar"
 	"cloudbill/invoicing"
-	"cloudbill/invoicing/pdf"
 )
 
 // IssueOptions tune an issue of statements.

@@ -11,11 +11,11 @@ import (
 	"github.com/shopspring/decimal"
 
 	"cloudbill/catalog"
+	"cloudbill/document/sheet"
 	"cloudbill/glossary"
 	"cloudbill/internal/csvout"
 	"cloudbill/internal/money"
 	"cloudbill/internal/xlsxout"
-	"cloudbill/invoicing/sheet"
 )
 
 // EstimateDoc is the printed estimated settlement of vendor v (marked 预估 on every page).

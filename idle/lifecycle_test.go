@@ -19,9 +19,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cloudbill/catalog"
+	"cloudbill/document/pdf"
 	"cloudbill/idle"
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing/pdf"
 	"cloudbill/metering"
 	"cloudbill/sql"
 	"cloudbill/sql/chtest"

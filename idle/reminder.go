@@ -11,9 +11,9 @@ import (
 	"github.com/shopspring/decimal"
 
 	"cloudbill/catalog"
+	"cloudbill/document/sheet"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
-	"cloudbill/invoicing/sheet"
 )
 
 // Reminder is the reminder to one department on one date: its cases (one per kind over
@@ -84,7 +84,7 @@ func cnDate(d calendar.Date) string {
 
 func pctCN(r decimal.Decimal) string { return r.Mul(decimal.NewFromInt(100)).StringFixed(1) + "%" }
 
-// Doc lays the reminder out as a Chinese document (typeset by invoicing/pdf): to whom,
+// Doc lays the reminder out as a Chinese document (typeset by document/pdf): to whom,
 // why (§12 of the notice and the figures), what (each resource with its new quantity), by
 // when, and the monthly saving. Created fixes the document date (the same reminder gives
 // the same bytes).

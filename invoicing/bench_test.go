@@ -3,11 +3,11 @@ package invoicing_test
 import (
 	"testing"
 
+	"cloudbill/document/pdf"
+	"cloudbill/document/sheet"
 	"cloudbill/fixture/synth"
 	"cloudbill/internal/calendar"
 	"cloudbill/invoicing"
-	"cloudbill/invoicing/pdf"
-	"cloudbill/invoicing/sheet"
 )
 
 // BenchmarkDepartmentPDF typesets department statements of a generated month (about 60

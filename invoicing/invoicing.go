@@ -2,7 +2,7 @@
 // (部门月度账单), the vendor settlement (服务商结算单) and the finance summary (财政月度汇总),
 // built from the month's rated lines, the organisation, the catalog, the vendors'
 // deductions and the month's close; their CSV files (docs/formats.md "Statement files"); and
-// their printed layout as sheet.Docs, which a Typesetter (package invoicing/pdf) turns
+// their printed layout as sheet.Docs, which a Typesetter (package document/pdf) turns
 // into PDF.
 //
 // Every total a statement shows is the sum of the rounded lines it shows; the three

@@ -13,13 +13,13 @@ import (
 	"github.com/shopspring/decimal"
 	"golang.org/x/sys/unix"
 
+	"cloudbill/document/sheet"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/safeid"
-	"cloudbill/invoicing/sheet"
 	"cloudbill/rating"
 )
 
-// Typesetter turns documents 0…n−1 into PDF (package invoicing/pdf provides one). doc
+// Typesetter turns documents 0…n−1 into PDF (package document/pdf provides one). doc
 // lays out document i and may be called more than once per index, from several
 // goroutines; emit may be called from several goroutines at once, once per index.
 type Typesetter interface {

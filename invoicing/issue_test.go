@@ -19,10 +19,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"cloudbill/document/pdf"
+	"cloudbill/document/sheet"
 	"cloudbill/internal/money"
 	"cloudbill/invoicing"
-	"cloudbill/invoicing/pdf"
-	"cloudbill/invoicing/sheet"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")

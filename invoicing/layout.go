@@ -7,10 +7,10 @@ import (
 	"github.com/shopspring/decimal"
 
 	"cloudbill/catalog"
+	"cloudbill/document/sheet"
 	"cloudbill/glossary"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
-	"cloudbill/invoicing/sheet"
 	"cloudbill/rating"
 )
 

@@ -10,10 +10,10 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"cloudbill/catalog"
+	"cloudbill/document/pdf"
 	"cloudbill/fixture/reconciletest"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
-	"cloudbill/invoicing/pdf"
 	"cloudbill/invoicing/reconcile"
 	"cloudbill/invoicing/reconcile/invoicefile"
 	"cloudbill/rating"

@@ -12,12 +12,12 @@ import (
 	"syscall"
 	"time"
 
+	"cloudbill/document/pdf"
+	"cloudbill/document/sheet"
 	"cloudbill/fixture/synth"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/invoicing"
-	"cloudbill/invoicing/pdf"
-	"cloudbill/invoicing/sheet"
 )
 
 // statementsChild marks the child process that does the work, so that its peak RSS is

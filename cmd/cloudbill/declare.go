@@ -8,12 +8,12 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"cloudbill/document/pdf"
 	"cloudbill/funding"
 	"cloudbill/glossary"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/internal/xlsxout"
-	"cloudbill/invoicing/pdf"
 )
 
 func declareCommand() *command {

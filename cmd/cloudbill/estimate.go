@@ -11,9 +11,9 @@ import (
 
 	"cloudbill/access"
 	"cloudbill/catalog"
+	"cloudbill/document/pdf"
 	"cloudbill/funding"
 	"cloudbill/internal/money"
-	"cloudbill/invoicing/pdf"
 )
 
 func estimateCommand() *command {

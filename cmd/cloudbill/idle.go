@@ -10,10 +10,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"cloudbill/document/pdf"
 	"cloudbill/idle"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
-	"cloudbill/invoicing/pdf"
 	chstore "cloudbill/sql"
 )
 

@@ -9,8 +9,8 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"cloudbill/document/sheet"
 	"cloudbill/internal/money"
-	"cloudbill/invoicing/sheet"
 )
 
 // MaxPrintedDifferences bounds the differences listed in the PDF report; the CSV has

@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cloudbill/catalog"
+	"cloudbill/document/sheet"
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing/sheet"
 	"cloudbill/rating"
 )
 

@@ -24,7 +24,7 @@ import (
 
 	"github.com/jung-kurt/gofpdf"
 
-	"cloudbill/invoicing/sheet"
+	"cloudbill/document/sheet"
 )
 
 // FontPaths are where Debian's fonts-arphic-gbsn00lp package puts its TrueType font

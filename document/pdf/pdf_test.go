@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"cloudbill/invoicing/sheet"
+	"cloudbill/document/sheet"
 )
 
 var (

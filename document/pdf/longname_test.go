@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"cloudbill/invoicing/sheet"
+	"cloudbill/document/sheet"
 )
 
 // word is one word of `pdftotext -bbox`, in points from the page's top left.
