@@ -9,7 +9,7 @@ import (
 	"runtime"
 	"sync"
 
-	"cloudbill/invoicing/pdf"
+	"cloudbill/document/pdf"
 )
 
 // WriteReminderFiles writes each reminder's files, DIR/<reminder date>/<department id>.pdf

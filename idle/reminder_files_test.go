@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cloudbill/catalog"
+	"cloudbill/document/pdf"
 	"cloudbill/idle"
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing/pdf"
 )
 
 // TestReminderFilesByteIdentical: the reminders written by the worker pool are, byte for
