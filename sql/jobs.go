@@ -7,19 +7,19 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing/jobrun"
+	"cloudbill/invoicing/schedule"
 )
 
-// JobRun and JobStatus are package jobrun's: the record the scheduler writes; the store
+// JobRun and JobStatus are package schedule's: the record the scheduler writes; the store
 // keeps it in table job_runs.
 type (
-	JobRun    = jobrun.Run
-	JobStatus = jobrun.Status
+	JobRun    = schedule.JobRun
+	JobStatus = schedule.JobStatus
 )
 
 const (
-	JobOK     = jobrun.OK
-	JobFailed = jobrun.Failed
+	JobOK     = schedule.JobOK
+	JobFailed = schedule.JobFailed
 )
 
 // InsertJobRun records a completed job run.

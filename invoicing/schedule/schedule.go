@@ -28,7 +28,6 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing/jobrun"
 	"cloudbill/invoicing/monthclose"
 	"cloudbill/rating"
 )
@@ -121,7 +120,7 @@ type Store interface {
 	// not).
 	LatestRun(ctx context.Context, p calendar.Period) (rating.Run, error)
 	// InsertJobRun records a completed job.
-	InsertJobRun(ctx context.Context, r jobrun.Run) error
+	InsertJobRun(ctx context.Context, r JobRun) error
 }
 
 // Params are the scheduler's collaborators.
@@ -405,10 +404,10 @@ func (s *Scheduler) closeMonth(ctx context.Context, p calendar.Period, trigger s
 }
 
 func (s *Scheduler) record(ctx context.Context, job string, p calendar.Period, trigger string, started time.Time, detail string, err error) {
-	r := jobrun.Run{Job: job, Period: p, Trigger: trigger, StartedAt: started, FinishedAt: s.p.Now(),
-		Status: jobrun.OK, Detail: detail}
+	r := JobRun{Job: job, Period: p, Trigger: trigger, StartedAt: started, FinishedAt: s.p.Now(),
+		Status: JobOK, Detail: detail}
 	if err != nil {
-		r.Status, r.Error = jobrun.Failed, err.Error()
+		r.Status, r.Error = JobFailed, err.Error()
 		s.log.Error(job+" job", "period", p.String(), "trigger", trigger, "error", err)
 	} else {
 		s.log.Info(job+" job", "period", p.String(), "trigger", trigger, "detail", detail)

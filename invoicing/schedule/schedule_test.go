@@ -1,4 +1,4 @@
-package schedule
+package schedule_test
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
 	"cloudbill/invoicing/monthclose"
+	"cloudbill/invoicing/schedule"
 	"cloudbill/rating"
 	"cloudbill/sql"
 	"cloudbill/sql/chtest"
@@ -132,15 +133,15 @@ func (w *world) closeMonths(t *testing.T, ps ...string) {
 	}
 }
 
-func (w *world) scheduler(t *testing.T, cfg Config) *Scheduler {
+func (w *world) scheduler(t *testing.T, cfg schedule.Config) *schedule.Scheduler {
 	t.Helper()
-	s, err := New(Params{Config: cfg, Store: w, Rate: w.rate, Close: w.close, Issue: w.issue, Now: w.clock})
+	s, err := schedule.New(schedule.Params{Config: cfg, Store: w, Rate: w.rate, Close: w.close, Issue: w.issue, Now: w.clock})
 	require.NoError(t, err)
 	return s
 }
 
 // start runs Start and waits for the catch-up.
-func (w *world) start(t *testing.T, s *Scheduler) {
+func (w *world) start(t *testing.T, s *schedule.Scheduler) {
 	t.Helper()
 	s.Start(context.Background())
 	select {
@@ -195,20 +196,20 @@ func TestCatchUpAfterDownAcrossTwoMonthEnds(t *testing.T) {
 	w.closeMonths(t, "2026-08")
 	w.rateMonths(t, "2026-09", "2026-10", "2026-11")
 
-	w.start(t, w.scheduler(t, Config{}))
+	w.start(t, w.scheduler(t, schedule.Config{}))
 
 	assert.Equal(t, periods("2026-09", "2026-10"), w.closed, "closed in order, once each")
 	assert.Equal(t, periods("2026-09", "2026-10"), w.rated, "each rated one last time before its close")
 	assert.Equal(t, periods("2026-09", "2026-10"), w.issued, "statements of each")
 	assert.Equal(t, periods("2026-08", "2026-09", "2026-10"), closedMonths(t, w))
-	assert.Equal(t, []string{"2026-09 catch-up ok closed", "2026-10 catch-up ok closed"}, w.jobs(t, JobClose))
+	assert.Equal(t, []string{"2026-09 catch-up ok closed", "2026-10 catch-up ok closed"}, w.jobs(t, schedule.JobClose))
 
 	t.Run("a second start has nothing to catch up", func(t *testing.T) {
 		w.now = w.now.Add(time.Hour)
-		w.start(t, w.scheduler(t, Config{}))
+		w.start(t, w.scheduler(t, schedule.Config{}))
 		assert.Equal(t, periods("2026-09", "2026-10"), w.closed)
 		assert.Equal(t, periods("2026-08", "2026-09", "2026-10"), closedMonths(t, w))
-		assert.Len(t, w.jobs(t, JobClose), 2, "nothing done, nothing recorded")
+		assert.Len(t, w.jobs(t, schedule.JobClose), 2, "nothing done, nothing recorded")
 	})
 }
 
@@ -218,12 +219,12 @@ func TestCatchUpStopsAtFirstMonthThatCannotClose(t *testing.T) {
 	w.pending[calendar.MustPeriod("2026-09")] = []catalog.VendorID{"v2"}
 	w.rateMonths(t, "2026-09", "2026-10")
 
-	w.start(t, w.scheduler(t, Config{}))
+	w.start(t, w.scheduler(t, schedule.Config{}))
 
 	assert.Empty(t, w.closed)
 	assert.Equal(t, periods("2026-08"), closedMonths(t, w), "September stays open, and so does October after it")
-	assert.Equal(t, []string{"2026-09 catch-up failed close 2026-09"}, w.jobs(t, JobClose))
-	runs, err := w.JobRuns(context.Background(), JobClose)
+	assert.Equal(t, []string{"2026-09 catch-up failed close 2026-09"}, w.jobs(t, schedule.JobClose))
+	runs, err := w.JobRuns(context.Background(), schedule.JobClose)
 	require.NoError(t, err)
 	require.Len(t, runs, 1)
 	assert.Contains(t, runs[0].Error, "acceptance pending for vendor v2")
@@ -231,20 +232,20 @@ func TestCatchUpStopsAtFirstMonthThatCannotClose(t *testing.T) {
 	t.Run("the next tick retries once acceptance is in", func(t *testing.T) {
 		delete(w.pending, calendar.MustPeriod("2026-09"))
 		w.now = time.Date(2026, 12, 1, 2, 0, 0, 0, calendar.Shanghai)
-		s := w.scheduler(t, Config{})
-		s.CloseJob(context.Background(), TriggerSchedule)
+		s := w.scheduler(t, schedule.Config{})
+		s.CloseJob(context.Background(), schedule.TriggerSchedule)
 		assert.Equal(t, periods("2026-09", "2026-10", "2026-11"), w.closed)
 		assert.Equal(t, []string{
 			"2026-09 catch-up failed close 2026-09",
 			"2026-09 schedule ok closed", "2026-10 schedule ok closed", "2026-11 schedule ok closed",
-		}, w.jobs(t, JobClose))
+		}, w.jobs(t, schedule.JobClose))
 	})
 }
 
 func TestCatchUpOnFreshInstallation(t *testing.T) {
 	t.Run("previous month not rated: nothing closed", func(t *testing.T) {
 		w := newWorld(t, "2026-11-03 10:00")
-		w.start(t, w.scheduler(t, Config{}))
+		w.start(t, w.scheduler(t, schedule.Config{}))
 		assert.Empty(t, w.closed)
 		assert.Empty(t, w.rated)
 		assert.Empty(t, w.jobs(t, ""))
@@ -252,20 +253,20 @@ func TestCatchUpOnFreshInstallation(t *testing.T) {
 	t.Run("previous month rated: closed", func(t *testing.T) {
 		w := newWorld(t, "2026-11-03 10:00")
 		w.rateMonths(t, "2026-09", "2026-10")
-		w.start(t, w.scheduler(t, Config{}))
+		w.start(t, w.scheduler(t, schedule.Config{}))
 		assert.Equal(t, periods("2026-10"), w.closed, "only the previous month: earlier ones may never have been meant to close")
 	})
 	t.Run("previous month rated without lines: nothing closed", func(t *testing.T) {
 		w := newWorld(t, "2026-11-03 10:00")
 		w.runs[calendar.MustPeriod("2026-10")] = rating.Run{ID: "empty", Period: calendar.MustPeriod("2026-10")}
-		w.start(t, w.scheduler(t, Config{}))
+		w.start(t, w.scheduler(t, schedule.Config{}))
 		assert.Empty(t, w.closed)
 	})
 	t.Run("a close tick records why it closed nothing", func(t *testing.T) {
 		w := newWorld(t, "2026-12-01 02:00")
-		w.scheduler(t, Config{}).CloseJob(context.Background(), TriggerSchedule)
+		w.scheduler(t, schedule.Config{}).CloseJob(context.Background(), schedule.TriggerSchedule)
 		assert.Empty(t, w.closed)
-		runs, err := w.JobRuns(context.Background(), JobClose)
+		runs, err := w.JobRuns(context.Background(), schedule.JobClose)
 		require.NoError(t, err)
 		require.Len(t, runs, 1)
 		assert.Equal(t, "nothing closed: no month has been closed yet and 2026-11 has no rated lines (close it by hand: cloudbill close --period 2026-11)", runs[0].Detail)
@@ -275,49 +276,49 @@ func TestCatchUpOnFreshInstallation(t *testing.T) {
 
 func TestRateJobRatesTheCurrentMonth(t *testing.T) {
 	w := newWorld(t, "2026-11-01 03:00")
-	s := w.scheduler(t, Config{})
-	s.RateJob(context.Background(), TriggerSchedule)
+	s := w.scheduler(t, schedule.Config{})
+	s.RateJob(context.Background(), schedule.TriggerSchedule)
 	assert.Equal(t, periods("2026-11"), w.rated)
-	assert.Equal(t, []string{"2026-11 schedule ok rated"}, w.jobs(t, JobRate))
+	assert.Equal(t, []string{"2026-11 schedule ok rated"}, w.jobs(t, schedule.JobRate))
 }
 
 func TestRateJobRetriesDueCloses(t *testing.T) {
 	w := newWorld(t, "2026-12-01 02:00")
 	w.closeMonths(t, "2026-10")
 	w.pending[calendar.MustPeriod("2026-11")] = []catalog.VendorID{"v2"}
-	s := w.scheduler(t, Config{})
-	s.CloseJob(context.Background(), TriggerSchedule)
+	s := w.scheduler(t, schedule.Config{})
+	s.CloseJob(context.Background(), schedule.TriggerSchedule)
 	assert.Empty(t, w.closed, "acceptance pending on the 1st")
 
 	w.now = time.Date(2026, 12, 2, 3, 0, 0, 0, calendar.Shanghai)
-	s.RateJob(context.Background(), TriggerSchedule)
+	s.RateJob(context.Background(), schedule.TriggerSchedule)
 	assert.Empty(t, w.closed, "still pending on the 2nd")
 
 	delete(w.pending, calendar.MustPeriod("2026-11")) // the acceptance records came in
 	w.now = time.Date(2026, 12, 5, 3, 0, 0, 0, calendar.Shanghai)
-	s.RateJob(context.Background(), TriggerSchedule)
+	s.RateJob(context.Background(), schedule.TriggerSchedule)
 	assert.Equal(t, periods("2026-11"), w.closed, "closed on the first day it could")
 	assert.Equal(t, periods("2026-11"), w.issued)
 
 	w.now = time.Date(2026, 12, 6, 3, 0, 0, 0, calendar.Shanghai)
-	s.RateJob(context.Background(), TriggerSchedule)
+	s.RateJob(context.Background(), schedule.TriggerSchedule)
 	assert.Equal(t, periods("2026-11"), w.closed, "once")
 	assert.Equal(t, []string{
 		"2026-11 schedule failed close 2026-11",
 		"2026-11 retry failed close 2026-11",
 		"2026-11 retry ok closed",
-	}, w.jobs(t, JobClose))
-	assert.Equal(t, []string{"2026-12 schedule ok rated", "2026-12 schedule ok rated", "2026-12 schedule ok rated"}, w.jobs(t, JobRate))
+	}, w.jobs(t, schedule.JobClose))
+	assert.Equal(t, []string{"2026-12 schedule ok rated", "2026-12 schedule ok rated", "2026-12 schedule ok rated"}, w.jobs(t, schedule.JobRate))
 }
 
 func TestTickForAMonthClosedByHand(t *testing.T) {
 	w := newWorld(t, "2026-12-01 02:00")
 	w.closeMonths(t, "2026-10", "2026-11")
-	s := w.scheduler(t, Config{})
-	s.CloseJob(context.Background(), TriggerSchedule)
+	s := w.scheduler(t, schedule.Config{})
+	s.CloseJob(context.Background(), schedule.TriggerSchedule)
 	assert.Empty(t, w.closed)
 	assert.Empty(t, w.issued)
-	assert.Equal(t, []string{"2026-11 schedule ok already closed"}, w.jobs(t, JobClose))
+	assert.Equal(t, []string{"2026-11 schedule ok already closed"}, w.jobs(t, schedule.JobClose))
 }
 
 func TestOverlappingTriggersRunOnce(t *testing.T) {
@@ -325,27 +326,27 @@ func TestOverlappingTriggersRunOnce(t *testing.T) {
 		w := newWorld(t, "2026-12-01 02:00")
 		w.closeMonths(t, "2026-10")
 		w.gate, w.entered = make(chan struct{}), make(chan calendar.Period, 4)
-		s := w.scheduler(t, Config{})
+		s := w.scheduler(t, schedule.Config{})
 		done := make(chan struct{})
-		go func() { s.closeEntry.Run(); close(done) }()
+		go func() { s.CloseTick(); close(done) }()
 		<-w.entered // the first tick is inside the job
-		s.closeEntry.Run()
+		s.CloseTick()
 		close(w.gate)
 		<-done
 		assert.Equal(t, periods("2026-11"), w.closed)
 		assert.Len(t, w.entered, 0, "the second tick was skipped")
-		assert.Equal(t, []string{"2026-11 schedule ok closed"}, w.jobs(t, JobClose))
+		assert.Equal(t, []string{"2026-11 schedule ok closed"}, w.jobs(t, schedule.JobClose))
 	})
 	t.Run("a tick during the catch-up", func(t *testing.T) {
 		w := newWorld(t, "2026-12-01 02:00")
 		w.closeMonths(t, "2026-10")
 		w.rateMonths(t, "2026-11")
 		w.gate, w.entered = make(chan struct{}), make(chan calendar.Period, 4)
-		s := w.scheduler(t, Config{})
+		s := w.scheduler(t, schedule.Config{})
 		s.Start(context.Background())
 		<-w.entered // the catch-up is rating November
 		ticked := make(chan struct{})
-		go func() { s.closeEntry.Run(); close(ticked) }()
+		go func() { s.CloseTick(); close(ticked) }()
 		select {
 		case <-ticked:
 			t.Fatal("the tick ran while the catch-up was running")
@@ -357,18 +358,18 @@ func TestOverlappingTriggersRunOnce(t *testing.T) {
 		s.Stop()
 		assert.Equal(t, periods("2026-11"), w.closed, "closed once")
 		// (Both have the same clock time: their order in job_runs is not kept.)
-		assert.ElementsMatch(t, []string{"2026-11 catch-up ok closed", "2026-11 schedule ok already closed"}, w.jobs(t, JobClose))
+		assert.ElementsMatch(t, []string{"2026-11 catch-up ok closed", "2026-11 schedule ok already closed"}, w.jobs(t, schedule.JobClose))
 	})
 	t.Run("rating and close", func(t *testing.T) {
 		w := newWorld(t, "2026-12-01 02:00")
 		w.closeMonths(t, "2026-10")
 		w.gate, w.entered = make(chan struct{}), make(chan calendar.Period, 4)
-		s := w.scheduler(t, Config{})
+		s := w.scheduler(t, schedule.Config{})
 		closing := make(chan struct{})
-		go func() { s.closeEntry.Run(); close(closing) }()
+		go func() { s.CloseTick(); close(closing) }()
 		<-w.entered
 		rated := make(chan struct{})
-		go func() { s.rateEntry.Run(); close(rated) }()
+		go func() { s.RateTick(); close(rated) }()
 		select {
 		case <-rated:
 			t.Fatal("the rating ran during the close")
@@ -386,24 +387,24 @@ func TestOverlappingTriggersRunOnce(t *testing.T) {
 func TestConfigValidate(t *testing.T) {
 	tests := []struct {
 		name    string
-		cfg     Config
+		cfg     schedule.Config
 		wantErr string
 	}{
-		{name: "defaults", cfg: Config{}},
-		{name: "descriptors", cfg: Config{RateSpec: "@daily", CloseSpec: "@monthly"}},
-		{name: "off", cfg: Config{RateSpec: "off"}},
-		{name: "garbage", cfg: Config{CloseSpec: "every month"},
+		{name: "defaults", cfg: schedule.Config{}},
+		{name: "descriptors", cfg: schedule.Config{RateSpec: "@daily", CloseSpec: "@monthly"}},
+		{name: "off", cfg: schedule.Config{RateSpec: "off"}},
+		{name: "garbage", cfg: schedule.Config{CloseSpec: "every month"},
 			wantErr: `close schedule: cron spec "every month": expected exactly 5 fields, found 2: [every month] (want five fields: minute hour day-of-month month day-of-week, e.g. "0 2 1 * *")`},
-		{name: "six fields", cfg: Config{RateSpec: "0 0 3 * * *"},
+		{name: "six fields", cfg: schedule.Config{RateSpec: "0 0 3 * * *"},
 			wantErr: `rate schedule: cron spec "0 0 3 * * *": expected exactly 5 fields, found 6: [0 0 3 * * *] (want five fields: minute hour day-of-month month day-of-week, e.g. "0 2 1 * *")`},
-		{name: "out of range", cfg: Config{RateSpec: "0 25 * * *"},
+		{name: "out of range", cfg: schedule.Config{RateSpec: "0 25 * * *"},
 			wantErr: `rate schedule: cron spec "0 25 * * *": end of range (25) above maximum (23): 25 (want five fields: minute hour day-of-month month day-of-week, e.g. "0 2 1 * *")`},
-		{name: "never fires", cfg: Config{CloseSpec: "0 2 30 2 *"}, wantErr: `close schedule: cron spec "0 2 30 2 *" never fires`},
-		{name: "time zone prefix without spec (panics in cron)", cfg: Config{CloseSpec: "TZ=Asia/Shanghai"},
+		{name: "never fires", cfg: schedule.Config{CloseSpec: "0 2 30 2 *"}, wantErr: `close schedule: cron spec "0 2 30 2 *" never fires`},
+		{name: "time zone prefix without spec (panics in cron)", cfg: schedule.Config{CloseSpec: "TZ=Asia/Shanghai"},
 			wantErr: `close schedule: cron spec "TZ=Asia/Shanghai": no time zone prefix, please: schedules are read in Asia/Shanghai`},
-		{name: "unknown descriptor", cfg: Config{RateSpec: "@fortnightly"},
+		{name: "unknown descriptor", cfg: schedule.Config{RateSpec: "@fortnightly"},
 			wantErr: `rate schedule: cron spec "@fortnightly": unrecognized descriptor: @fortnightly (want five fields: minute hour day-of-month month day-of-week, e.g. "0 2 1 * *")`},
-		{name: "both bad", cfg: Config{RateSpec: "x", CloseSpec: "y"},
+		{name: "both bad", cfg: schedule.Config{RateSpec: "x", CloseSpec: "y"},
 			wantErr: "rate schedule: cron spec \"x\": expected exactly 5 fields, found 1: [x] (want five fields: minute hour day-of-month month day-of-week, e.g. \"0 2 1 * *\")\n" +
 				"close schedule: cron spec \"y\": expected exactly 5 fields, found 1: [y] (want five fields: minute hour day-of-month month day-of-week, e.g. \"0 2 1 * *\")"},
 	}
@@ -416,24 +417,12 @@ func TestConfigValidate(t *testing.T) {
 			}
 			require.Error(t, err)
 			assert.Equal(t, tt.wantErr, err.Error())
-			_, err = New(Params{Config: tt.cfg, Store: &world{}, Rate: func(context.Context, calendar.Period) error { return nil },
+			_, err = schedule.New(schedule.Params{Config: tt.cfg, Store: &world{}, Rate: func(context.Context, calendar.Period) error { return nil },
 				Close: func(context.Context, calendar.Period) (monthclose.Result, error) { return monthclose.Result{}, nil },
 				Now:   time.Now})
-			assert.EqualError(t, err, tt.wantErr, "New refuses it too")
+			assert.EqualError(t, err, tt.wantErr, "schedule.New refuses it too")
 		})
 	}
-}
-
-func TestDefaultSchedulesInShanghai(t *testing.T) {
-	s, err := parseSpec(DefaultCloseSpec)
-	require.NoError(t, err)
-	// 30 November 2026 20:00 UTC is 1 December 04:00 in Shanghai: the next close is 1 January.
-	next := s.Next(time.Date(2026, 11, 30, 20, 0, 0, 0, time.UTC).In(calendar.Shanghai))
-	assert.Equal(t, time.Date(2027, 1, 1, 2, 0, 0, 0, calendar.Shanghai), next)
-	r, err := parseSpec(DefaultRateSpec)
-	require.NoError(t, err)
-	assert.Equal(t, time.Date(2026, 12, 2, 3, 0, 0, 0, calendar.Shanghai),
-		r.Next(time.Date(2026, 12, 1, 3, 0, 0, 0, calendar.Shanghai)))
 }
 
 // TestCloseScheduleOffNeverCloses: with the close job "off", neither the catch-up at start
@@ -445,11 +434,11 @@ func TestCloseScheduleOffNeverCloses(t *testing.T) {
 	w.rateMonths(t, "2026-09", "2026-10")
 	var logs strings.Builder
 	var mu sync.Mutex
-	s, err := New(Params{Config: Config{CloseSpec: Off}, Store: w, Rate: w.rate, Close: w.close, Issue: w.issue, Now: w.clock,
+	s, err := schedule.New(schedule.Params{Config: schedule.Config{CloseSpec: schedule.Off}, Store: w, Rate: w.rate, Close: w.close, Issue: w.issue, Now: w.clock,
 		Log: slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))})
 	require.NoError(t, err)
 	w.start(t, s)
-	s.RateJob(context.Background(), TriggerSchedule)
+	s.RateJob(context.Background(), schedule.TriggerSchedule)
 
 	assert.Empty(t, w.closed, "nothing closed")
 	assert.Equal(t, periods("2026-08"), closedMonths(t, w), "only the month closed before")
@@ -468,7 +457,7 @@ func TestCatchUpLogsBeforeClosing(t *testing.T) {
 	w.rateMonths(t, "2026-10")
 	var logs strings.Builder
 	var mu sync.Mutex
-	s, err := New(Params{Store: w, Rate: w.rate, Close: w.close, Issue: w.issue, Now: w.clock,
+	s, err := schedule.New(schedule.Params{Store: w, Rate: w.rate, Close: w.close, Issue: w.issue, Now: w.clock,
 		Log: slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))})
 	require.NoError(t, err)
 	w.start(t, s)

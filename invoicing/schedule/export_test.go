@@ -1,0 +1,6 @@
+package schedule
+
+// CloseTick and RateTick run a job as a cron tick does (cron.SkipIfStillRunning
+// included), for the tests of package schedule_test.
+func (s *Scheduler) CloseTick() { s.closeEntry.Run() }
+func (s *Scheduler) RateTick()  { s.rateEntry.Run() }
