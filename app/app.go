@@ -17,9 +17,9 @@ import (
 	"cloudbill/document/pdf"
 	"cloudbill/internal/calendar"
 	"cloudbill/invoicing"
-	"cloudbill/invoicing/monthclose"
-	"cloudbill/invoicing/reconcile"
 	"cloudbill/metering/pull"
+	"cloudbill/monthclose"
+	"cloudbill/reconcile"
 )
 
 // Store is what the use cases read and write.

@@ -9,8 +9,8 @@ import (
 
 	"cloudbill/internal/calendar"
 	"cloudbill/invoicing"
-	"cloudbill/invoicing/monthclose"
 	"cloudbill/metering/pull"
+	"cloudbill/monthclose"
 )
 
 // ErrIncomplete: collectors' windows of the month are missing and the close was not

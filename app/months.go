@@ -8,7 +8,7 @@ import (
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
 	"cloudbill/invoicing"
-	"cloudbill/invoicing/monthclose"
+	"cloudbill/monthclose"
 	"cloudbill/rating"
 )
 

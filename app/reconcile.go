@@ -16,9 +16,9 @@ import (
 	"cloudbill/catalog"
 	"cloudbill/document/pdf"
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing/reconcile"
-	"cloudbill/invoicing/reconcile/invoicefile"
 	"cloudbill/rating"
+	"cloudbill/reconcile"
+	"cloudbill/reconcile/invoicefile"
 )
 
 // ReconcileRequest is a vendor's invoice to check against the rated month.

@@ -29,9 +29,9 @@ import (
 	"cloudbill/internal/money"
 	"cloudbill/invoicing"
 	"cloudbill/invoicing/breakdown"
-	"cloudbill/invoicing/monthclose"
-	"cloudbill/invoicing/reconcile"
+	"cloudbill/monthclose"
 	"cloudbill/rating"
+	"cloudbill/reconcile"
 	chstore "cloudbill/sql"
 )
 

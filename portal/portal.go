@@ -33,10 +33,10 @@ import (
 	"cloudbill/internal/calendar"
 	"cloudbill/invoicing"
 	"cloudbill/invoicing/breakdown"
-	"cloudbill/invoicing/monthclose"
-	"cloudbill/invoicing/reconcile"
 	"cloudbill/metering/pull"
+	"cloudbill/monthclose"
 	"cloudbill/rating"
+	"cloudbill/reconcile"
 	chstore "cloudbill/sql"
 )
 

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing/monthclose"
+	"cloudbill/monthclose"
 )
 
 // Claim timing. A claim's time is the server's now(), in whole seconds, so two claims

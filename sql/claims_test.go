@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing/monthclose"
+	"cloudbill/monthclose"
 	"cloudbill/sql"
 	"cloudbill/sql/chtest"
 )

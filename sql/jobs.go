@@ -7,7 +7,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing/schedule"
+	"cloudbill/schedule"
 )
 
 // JobRun and JobStatus are package schedule's: the record the scheduler writes; the store

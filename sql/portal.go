@@ -11,8 +11,8 @@ import (
 
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing/reconcile"
 	"cloudbill/rating"
+	"cloudbill/reconcile"
 )
 
 // Queries of the portal.

@@ -7,7 +7,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing/monthclose"
+	"cloudbill/monthclose"
 )
 
 // RatedPeriods lists the months that have at least one rating run, oldest first.

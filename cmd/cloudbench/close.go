@@ -12,7 +12,7 @@ import (
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/invoicing/breakdown"
-	"cloudbill/invoicing/monthclose"
+	"cloudbill/monthclose"
 	"cloudbill/rating"
 )
 

@@ -7,12 +7,12 @@ import (
 	"time"
 
 	"cloudbill/catalog"
+	"cloudbill/export/focus"
+	"cloudbill/export/focus/conformance"
+	"cloudbill/export/focus/focusparquet"
 	"cloudbill/fixture/synth"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
-	"cloudbill/invoicing/focus"
-	"cloudbill/invoicing/focus/conformance"
-	"cloudbill/invoicing/focus/focusparquet"
 )
 
 // benchFocus exports a city-scale closed month (1,000 departments, about 100,000 rated

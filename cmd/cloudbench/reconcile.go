@@ -14,9 +14,9 @@ import (
 	"cloudbill/fixture/reconciletest"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
-	"cloudbill/invoicing/reconcile"
-	"cloudbill/invoicing/reconcile/invoicefile"
 	"cloudbill/rating"
+	"cloudbill/reconcile"
+	"cloudbill/reconcile/invoicefile"
 )
 
 // reconcileGoal is the goal for a city-scale vendor invoice.

@@ -9,7 +9,7 @@ import (
 	usecase "cloudbill/app"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
-	"cloudbill/invoicing/monthclose"
+	"cloudbill/monthclose"
 )
 
 const closeHelp = `

@@ -16,7 +16,7 @@ import (
 
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing/monthclose"
+	"cloudbill/monthclose"
 	"cloudbill/rating"
 	"cloudbill/sql"
 	"cloudbill/sql/chtest"

@@ -18,8 +18,8 @@ import (
 	"cloudbill/idle"
 	"cloudbill/internal/flagfile"
 	netlisten "cloudbill/internal/listen"
-	"cloudbill/invoicing/schedule"
 	"cloudbill/metering"
+	"cloudbill/schedule"
 )
 
 const configExplain = `

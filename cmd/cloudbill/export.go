@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 
+	"cloudbill/export/focus"
+	"cloudbill/export/focus/focusparquet"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
-	"cloudbill/invoicing/focus"
-	"cloudbill/invoicing/focus/focusparquet"
 	"cloudbill/rating"
 	"cloudbill/sql"
 )

@@ -15,9 +15,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"cloudbill/export/focus/conformance"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
-	"cloudbill/invoicing/focus/conformance"
 )
 
 // TestExportFocus runs the demo (a year of closed months, 2025-11 … 2026-10, and 2026-11

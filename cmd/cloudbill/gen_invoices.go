@@ -12,7 +12,7 @@ import (
 	"cloudbill/fixture/reconciletest"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/safeid"
-	"cloudbill/invoicing/reconcile"
+	"cloudbill/reconcile"
 )
 
 // vendorInvoicesParams asks for generated vendor invoices of a rated month.

@@ -4,8 +4,8 @@ import (
 	"context"
 
 	"cloudbill/invoicing/breakdown"
-	"cloudbill/invoicing/monthclose"
-	"cloudbill/invoicing/schedule"
+	"cloudbill/monthclose"
+	"cloudbill/schedule"
 	"cloudbill/sql"
 )
 

@@ -14,7 +14,7 @@ import (
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
-	"cloudbill/invoicing/reconcile"
+	"cloudbill/reconcile"
 	chstore "cloudbill/sql"
 )
 

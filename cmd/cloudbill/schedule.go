@@ -8,9 +8,9 @@ import (
 
 	usecase "cloudbill/app"
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing/monthclose"
-	"cloudbill/invoicing/schedule"
+	"cloudbill/monthclose"
 	"cloudbill/rating"
+	"cloudbill/schedule"
 )
 
 // scheduleSettings are serve's schedule flags.

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing/schedule"
+	"cloudbill/schedule"
 	"cloudbill/sql"
 )
 

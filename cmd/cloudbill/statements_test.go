@@ -18,7 +18,7 @@ import (
 
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
-	"cloudbill/invoicing/monthclose"
+	"cloudbill/monthclose"
 	"cloudbill/sql/chtest"
 )
 

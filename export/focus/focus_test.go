@@ -13,10 +13,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cloudbill/catalog"
+	"cloudbill/export/focus"
+	"cloudbill/export/focus/conformance"
 	"cloudbill/internal/calendar"
 	"cloudbill/invoicing"
-	"cloudbill/invoicing/focus"
-	"cloudbill/invoicing/focus/conformance"
 	"cloudbill/rating"
 )
 

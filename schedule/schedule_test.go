@@ -16,9 +16,9 @@ import (
 
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing/monthclose"
-	"cloudbill/invoicing/schedule"
+	"cloudbill/monthclose"
 	"cloudbill/rating"
+	"cloudbill/schedule"
 	"cloudbill/sql"
 	"cloudbill/sql/chtest"
 )

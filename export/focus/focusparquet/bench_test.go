@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"testing"
 
-	"cloudbill/invoicing/focus"
-	"cloudbill/invoicing/focus/focusparquet"
+	"cloudbill/export/focus"
+	"cloudbill/export/focus/focusparquet"
 )
 
 func BenchmarkWrite(b *testing.B) {

@@ -13,7 +13,7 @@ import (
 
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/csvin"
-	"cloudbill/invoicing/reconcile"
+	"cloudbill/reconcile"
 )
 
 var want = reconcile.Expect{Vendor: "V1", Period: calendar.MustPeriod("2026-11")}

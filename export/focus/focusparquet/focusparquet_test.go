@@ -15,9 +15,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cloudbill/catalog"
+	"cloudbill/export/focus"
+	"cloudbill/export/focus/focusparquet"
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing/focus"
-	"cloudbill/invoicing/focus/focusparquet"
 )
 
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }

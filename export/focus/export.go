@@ -14,9 +14,9 @@ import (
 	"github.com/shopspring/decimal"
 
 	"cloudbill/catalog"
+	"cloudbill/export/focus/conformance"
 	"cloudbill/internal/calendar"
 	"cloudbill/invoicing"
-	"cloudbill/invoicing/focus/conformance"
 )
 
 // Source is what an export reads: the month as the statements read it, and the work

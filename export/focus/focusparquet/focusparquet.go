@@ -16,7 +16,7 @@ import (
 	"github.com/parquet-go/parquet-go/compress/zstd"
 	"github.com/shopspring/decimal"
 
-	"cloudbill/invoicing/focus"
+	"cloudbill/export/focus"
 )
 
 // Scales of the decimal columns.

@@ -30,7 +30,7 @@ import (
 
 	"cloudbill/internal/csvin"
 	"cloudbill/internal/csvout"
-	"cloudbill/invoicing/reconcile"
+	"cloudbill/reconcile"
 )
 
 // Read reads the invoice at path, CSV or .xlsx (told by content, not by name).

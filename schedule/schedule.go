@@ -28,7 +28,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing/monthclose"
+	"cloudbill/monthclose"
 	"cloudbill/rating"
 )
 
