@@ -43,6 +43,7 @@ type pageData struct {
 	Nav     []navItem
 	Status  int
 	Message string
+	Back    string // an error page's way back: the page the user came from (same site)
 	Data    any
 }
 
@@ -166,10 +167,17 @@ func (s *Server) nav(c *call) []navItem {
 	return items
 }
 
-// latestPeriod is the latest rated month (else the previous month), for menu links.
+// latestPeriod is the latest rated or closed month (else the previous month), for menu
+// links: a menu never leads to a month with nothing to show.
 func (s *Server) latestPeriod(c *call) string {
-	if c.org.Departments == nil {
-		return currentPeriod(s.now()).Prev().String()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if ms, err := s.monthStates(ctx); err == nil {
+		for _, m := range ms { // newest first
+			if m.State != "open" {
+				return m.Period.String()
+			}
+		}
 	}
 	return currentPeriod(s.now()).Prev().String()
 }

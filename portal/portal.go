@@ -182,6 +182,10 @@ func (s *Server) Handler() http.Handler {
 		if s.cfg.Secure {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}
+		if _, pattern := s.mux.Handler(r); pattern == "" {
+			s.noRoute(w, r) // a Chinese page with the menu, not the mux's plain text
+			return
+		}
 		s.mux.ServeHTTP(w, r)
 	})
 }
@@ -242,6 +246,7 @@ func (s *Server) wrap(rt Route) http.Handler {
 			s.unauthenticated(w, r, rt)
 			return
 		}
+		r = withCall(r, c) // an error page shows the menu
 		if err != nil {
 			s.fail(w, r, rt, http.StatusInternalServerError, "服务暂不可用", err)
 			return
@@ -326,9 +331,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, rt Route, status i
 		writeJSONError(w, status, msg)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_ = s.pages["error"].ExecuteTemplate(w, "layout", pageData{Title: "出错了", Status: status, Message: msg})
+	s.errorPage(w, r, status, msg)
 }
 
 func remoteAddr(r *http.Request) string {
