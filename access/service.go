@@ -33,6 +33,8 @@ type Store interface {
 
 	AppendAudit(ctx context.Context, e Event) error
 	Audit(ctx context.Context, f AuditFilter) ([]Event, error)
+	// AuditCount is how many events f selects, its Limit and Offset aside.
+	AuditCount(ctx context.Context, f AuditFilter) (int, error)
 }
 
 // Event is one audited action: who, what, when, from where, and how it ended.
@@ -54,9 +56,12 @@ type Event struct {
 
 // AuditFilter selects audit events, newest first.
 type AuditFilter struct {
-	Actor  string // "" any
-	Action string // "" any
-	Limit  int    // 0: 500
+	Actor  string    // "" any
+	Action string    // "" any
+	From   time.Time // zero: any; else events at or after it
+	To     time.Time // zero: any; else events before it
+	Limit  int       // 0: 500
+	Offset int       // events skipped (paging)
 }
 
 // Config configures the Service.
@@ -232,6 +237,11 @@ func (s *Service) Audit(ctx context.Context, f AuditFilter) ([]Event, error) {
 	return s.cfg.Store.Audit(ctx, f)
 }
 
+// AuditCount is how many audit events f selects (a page's "of N").
+func (s *Service) AuditCount(ctx context.Context, f AuditFilter) (int, error) {
+	return s.cfg.Store.AuditCount(ctx, f)
+}
+
 // AddUserParams is a new account.
 type AddUserParams struct {
 	Login      Login
@@ -239,6 +249,8 @@ type AddUserParams struct {
 	Department catalog.DepartmentID
 	Vendor     catalog.VendorID
 	Password   string
+	// Org, when set, must hold the account's department or vendor (CheckBinding).
+	Org *catalog.Org
 	// By is who adds it (audited).
 	By     Identity
 	Remote string
@@ -251,6 +263,11 @@ func (s *Service) AddUser(ctx context.Context, p AddUserParams) (User, error) {
 	u := User{Login: p.Login, Role: p.Role, Department: p.Department, Vendor: p.Vendor, CreatedAt: now, UpdatedAt: now}
 	if err := u.Validate(); err != nil {
 		return User{}, err
+	}
+	if p.Org != nil {
+		if err := CheckBinding(u, *p.Org); err != nil {
+			return User{}, err
+		}
 	}
 	if _, err := s.cfg.Store.User(ctx, p.Login); err == nil {
 		return User{}, fmt.Errorf("user %s: %w", p.Login, ErrExists)
@@ -279,12 +296,18 @@ func (s *Service) AddUser(ctx context.Context, p AddUserParams) (User, error) {
 func (s *Service) Users(ctx context.Context) ([]User, error) { return s.cfg.Store.Users(ctx) }
 
 // DisableUser disables an account: its sessions end at once and its personal tokens stop
-// working (they are revoked). Disabling a disabled account is a no-op.
+// working (they are revoked). Disabling a disabled account is a no-op. Refused with
+// ErrSelf for the caller's own account and ErrLastBureau for the last enabled bureau
+// account (accounts.go).
 func (s *Service) DisableUser(ctx context.Context, login Login, by Identity, remote string) error {
 	defer s.forgetSessions("", login)
 	u, err := s.cfg.Store.User(ctx, login)
 	if err != nil {
 		return fmt.Errorf("user %s: %w", login, err)
+	}
+	if err := s.mayDisable(ctx, u, by); err != nil {
+		_ = s.Record(ctx, Event{Actor: by.Name(), Role: by.Role, Action: "user-disable", Target: string(login), Outcome: "refused", Remote: remote, Detail: err.Error()})
+		return err
 	}
 	now := s.now().UTC()
 	if !u.Disabled {
@@ -294,16 +317,9 @@ func (s *Service) DisableUser(ctx context.Context, login Login, by Identity, rem
 			return fmt.Errorf("disable %s: %w", login, err)
 		}
 	}
-	sessions, err := s.cfg.Store.OpenSessions(ctx, login)
+	ended, err := s.endSessions(ctx, login, now)
 	if err != nil {
-		return fmt.Errorf("disable %s: sessions: %w", login, err)
-	}
-	for _, se := range sessions {
-		se.EndedAt = now
-		se.LastSeen = later(now, se.LastSeen)
-		if err := s.cfg.Store.PutSession(ctx, se); err != nil {
-			return fmt.Errorf("disable %s: end session: %w", login, err)
-		}
+		return fmt.Errorf("disable %s: %w", login, err)
 	}
 	toks, err := s.cfg.Store.Tokens(ctx)
 	if err != nil {
@@ -318,7 +334,7 @@ func (s *Service) DisableUser(ctx context.Context, login Login, by Identity, rem
 		}
 	}
 	return s.Record(ctx, Event{Actor: by.Name(), Role: by.Role, Action: "user-disable", Target: string(login), Remote: remote,
-		Detail: fmt.Sprintf("%d sessions ended", len(sessions))})
+		Detail: fmt.Sprintf("%d sessions ended", ended)})
 }
 
 // later is a, or just after b when a is not after b (versions must increase).

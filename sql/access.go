@@ -245,11 +245,20 @@ func (s *Store) AppendAudit(ctx context.Context, e access.Event) error {
 		e.At.UTC(), version(), e.Actor, string(e.Role), e.Action, e.Target, e.Outcome, e.Remote, e.Detail)
 }
 
-// auditQuery selects audit events, newest first.
-func auditQuery(f access.AuditFilter) (string, []any) {
-	q := "SELECT at, actor, role, action, target, outcome, remote, detail FROM audit_log"
+// auditQuery selects a page of audit events, newest first; count: how many match.
+type auditQuery struct {
+	f     access.AuditFilter
+	count bool
+}
+
+func (q auditQuery) toSQL() (string, []any) {
+	sql := "SELECT at, actor, role, action, target, outcome, remote, detail FROM audit_log"
+	if q.count {
+		sql = "SELECT count() FROM audit_log"
+	}
 	var where []string
 	var args []any
+	f := q.f
 	if f.Actor != "" {
 		where = append(where, "actor = ?")
 		args = append(args, f.Actor)
@@ -258,23 +267,34 @@ func auditQuery(f access.AuditFilter) (string, []any) {
 		where = append(where, "action = ?")
 		args = append(args, f.Action)
 	}
+	if !f.From.IsZero() {
+		where = append(where, "at >= ?")
+		args = append(args, f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		where = append(where, "at < ?")
+		args = append(args, f.To.UTC())
+	}
 	for i, w := range where {
 		if i == 0 {
-			q += " WHERE " + w
+			sql += " WHERE " + w
 		} else {
-			q += " AND " + w
+			sql += " AND " + w
 		}
+	}
+	if q.count {
+		return sql, args
 	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 500
 	}
-	return q + fmt.Sprintf(" ORDER BY at DESC, seq DESC LIMIT %d", limit), args
+	return sql + fmt.Sprintf(" ORDER BY at DESC, seq DESC LIMIT %d, %d", max(f.Offset, 0), limit), args
 }
 
 // Audit reads audit events, newest first.
 func (s *Store) Audit(ctx context.Context, f access.AuditFilter) ([]access.Event, error) {
-	q, args := auditQuery(f)
+	q, args := auditQuery{f: f}.toSQL()
 	var out []access.Event
 	err := s.scan(ctx, q, func(r driver.Rows) error {
 		var e access.Event
@@ -290,4 +310,15 @@ func (s *Store) Audit(ctx context.Context, f access.AuditFilter) ([]access.Event
 		return nil, fmt.Errorf("read audit log: %w", err)
 	}
 	return out, nil
+}
+
+// AuditCount is the number of audit events f selects (its Limit and Offset aside).
+func (s *Store) AuditCount(ctx context.Context, f access.AuditFilter) (int, error) {
+	q, args := auditQuery{f: f, count: true}.toSQL()
+	var n uint64
+	err := s.scan(ctx, q, func(r driver.Rows) error { return r.Scan(&n) }, args...)
+	if err != nil {
+		return 0, fmt.Errorf("count audit log: %w", err)
+	}
+	return int(n), nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"cloudbill/access"
 	"cloudbill/backup"
 	"cloudbill/idle"
 	"cloudbill/internal/calendar"
@@ -53,6 +54,23 @@ GROUP BY resource_id, metric, source
 ORDER BY resource_id, metric, source
 LIMIT 21`,
 			wantArgs: []any{novStart, decStart},
+		},
+		{
+			name:    "the newest audit events",
+			query:   auditQuery{}.toSQL,
+			wantSQL: "SELECT at, actor, role, action, target, outcome, remote, detail FROM audit_log ORDER BY at DESC, seq DESC LIMIT 0, 500",
+		},
+		{
+			name:     "a page of an actor's audit events in a date range",
+			query:    auditQuery{f: access.AuditFilter{Actor: "bureau", From: nov.Start(), To: nov.End(), Limit: 100, Offset: 200}}.toSQL,
+			wantSQL:  "SELECT at, actor, role, action, target, outcome, remote, detail FROM audit_log WHERE actor = ? AND at >= ? AND at < ? ORDER BY at DESC, seq DESC LIMIT 200, 100",
+			wantArgs: []any{"bureau", nov.Start().UTC(), nov.End().UTC()},
+		},
+		{
+			name:     "how many audit events of an action",
+			query:    auditQuery{f: access.AuditFilter{Action: "close", Limit: 100, Offset: 200}, count: true}.toSQL,
+			wantSQL:  "SELECT count() FROM audit_log WHERE action = ?",
+			wantArgs: []any{"close"},
 		},
 		{
 			name:     "the files of an archived issue",

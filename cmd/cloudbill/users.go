@@ -19,8 +19,8 @@ import (
 func usersCommand() *command {
 	return &command{
 		Name:  "users",
-		Usage: "add|list|disable|token …",
-		Short: "portal accounts: add, list, disable, token",
+		Usage: "add|list|disable|enable|reset-password|token …",
+		Short: "portal accounts: add, list, disable, enable, reset a password, token",
 		Long:  usersHelp,
 		Subs: []*command{
 			{
@@ -61,6 +61,27 @@ func usersCommand() *command {
 				},
 			},
 			{
+				Name:  "enable",
+				Usage: "LOGIN",
+				Short: "let a disabled account sign in again",
+				Long:  usersHelp,
+				Args:  "LOGIN",
+				Flags: func(*flagSet) runFunc {
+					return func(ctx context.Context, a *app, args []string) error { return usersEnable(ctx, a, args[0]) }
+				},
+			},
+			{
+				Name:  "reset-password",
+				Usage: "LOGIN [--password-file F]",
+				Short: "set a new password (from --password-file or standard input); the account's sessions end",
+				Long:  usersHelp,
+				Args:  "LOGIN",
+				Flags: func(fs *flagSet) runFunc {
+					file := fs.String("password-file", "", "read the new password from `file` (first line); default: standard input")
+					return func(ctx context.Context, a *app, args []string) error { return usersResetPassword(ctx, a, args[0], *file) }
+				},
+			},
+			{
 				Name:  "token",
 				Usage: "LOGIN [--expires DURATION]",
 				Short: "a personal access token for the API, printed once",
@@ -89,7 +110,13 @@ Manages the accounts of the portal (cloudbill serve) and its JSON API.
   users list                              one line an account: login, role, binding, state
   users disable LOGIN                     ends the account's sessions at once (a running
                                           serve notices within 2 s), revokes its
-                                          personal tokens, refuses its sign-in
+                                          personal tokens, refuses its sign-in; the last
+                                          enabled bureau account is never disabled
+  users enable LOGIN                      lets a disabled account sign in again (its
+                                          tokens stay revoked)
+  users reset-password LOGIN [--password-file F]
+                                          a new password, read like add's; the account's
+                                          sessions end
   users token LOGIN [--expires DURATION]  a personal access token for the API
                                           (Authorization: Bearer …), printed once, alone on
                                           the last line; DURATION like 720h or 90d
@@ -97,7 +124,8 @@ Manages the accounts of the portal (cloudbill serve) and its JSON API.
 Roles: department (one department and its subordinate units), vendor (one vendor's
 settlement, deductions and reconciliations; uploads its invoices), finance (everything,
 closes months), bureau (everything, manages accounts). Passwords are stored as argon2id
-hashes, tokens as SHA-256 hashes; neither is ever printed again. Every change is audited.`
+hashes, tokens as SHA-256 hashes; neither is ever printed again. Every change is audited.
+The portal's account page (/accounts, bureau) does the same through the same code.`
 
 // operator is the identity of whoever runs the command, for the audit log.
 func operator() access.Identity {
@@ -143,21 +171,14 @@ func usersAdd(ctx context.Context, a *app, p usersAddParams) error {
 	if err != nil {
 		return err
 	}
-	if u.Department != "" {
-		if _, ok := org.Departments[u.Department]; !ok {
-			return usagef("users add: --department %s: unknown department (import it with cloudbill org import)", u.Department)
-		}
-	}
-	if u.Vendor != "" {
-		if _, ok := org.Vendors[u.Vendor]; !ok {
-			return usagef("users add: --vendor %s: unknown vendor (import it with cloudbill org import)", u.Vendor)
-		}
+	if err := access.CheckBinding(u, org); err != nil {
+		return usagef("users add: --%v", err)
 	}
 	svc, err := a.accessService(ctx)
 	if err != nil {
 		return err
 	}
-	_, err = svc.AddUser(ctx, access.AddUserParams{Login: login, Role: r, Department: u.Department, Vendor: u.Vendor, Password: pw, By: operator()})
+	_, err = svc.AddUser(ctx, access.AddUserParams{Login: login, Role: r, Department: u.Department, Vendor: u.Vendor, Password: pw, Org: &org, By: operator()})
 	if errors.Is(err, access.ErrExists) {
 		return &exitError{exitBadInput, err}
 	}
@@ -235,13 +256,55 @@ func usersDisable(ctx context.Context, a *app, login string) error {
 		return err
 	}
 	err = svc.DisableUser(ctx, access.Login(login), operator(), "")
-	if errors.Is(err, access.ErrNotFound) {
+	if errors.Is(err, access.ErrNotFound) || errors.Is(err, access.ErrLastBureau) || errors.Is(err, access.ErrSelf) {
 		return &exitError{exitBadInput, err}
 	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "disabled %s: its sessions ended and its personal tokens revoked\n", login)
+	return nil
+}
+
+func usersEnable(ctx context.Context, a *app, login string) error {
+	svc, err := a.accessService(ctx)
+	if err != nil {
+		return err
+	}
+	err = svc.EnableUser(ctx, access.Login(login), operator(), "")
+	if errors.Is(err, access.ErrNotFound) {
+		return &exitError{exitBadInput, err}
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "enabled %s: it may sign in again (its personal tokens stay revoked)\n", login)
+	return nil
+}
+
+func usersResetPassword(ctx context.Context, a *app, login, file string) error {
+	l, err := access.ParseLogin(login)
+	if err != nil {
+		return usagef("users reset-password: %v", err)
+	}
+	pw, err := readPassword(file, os.Stdin)
+	if err != nil {
+		return usagef("users reset-password: %v", err)
+	}
+	svc, err := a.accessService(ctx)
+	if err != nil {
+		return err
+	}
+	err = svc.ResetPassword(ctx, l, pw, operator(), "")
+	switch {
+	case errors.Is(err, access.ErrNotFound):
+		return &exitError{exitBadInput, err}
+	case err != nil && strings.Contains(err.Error(), "password too short"):
+		return usagef("users reset-password: %v", err)
+	case err != nil:
+		return err
+	}
+	fmt.Fprintf(a.stdout, "new password set for %s: its sessions ended\n", login)
 	return nil
 }
 

@@ -3,13 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"cloudbill/access"
 )
 
 func TestUsersCommands(t *testing.T) {
@@ -65,6 +69,46 @@ func TestUsersCommands(t *testing.T) {
 	out, err = cli("users", "list")
 	require.NoError(t, err)
 	assert.Contains(t, out, "edu\tdepartment\tdepartment=D03\tdisabled")
+
+	// enable, reset-password; the last enabled bureau account is never disabled
+	out, err = cli("users", "enable", "edu")
+	require.NoError(t, err, out)
+	out, err = cli("users", "list")
+	require.NoError(t, err)
+	assert.Contains(t, out, "edu\tdepartment\tdepartment=D03\tactive")
+	pw2 := filepath.Join(t.TempDir(), "pw2")
+	require.NoError(t, os.WriteFile(pw2, []byte("another long password\n"), 0o600))
+	out, err = cli("users", "reset-password", "edu", "--password-file", pw2)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "new password set for edu")
+	short := filepath.Join(t.TempDir(), "short")
+	require.NoError(t, os.WriteFile(short, []byte("short\n"), 0o600))
+	out, err = cli("users", "add", "boss", "--role", "bureau", "--password-file", pw)
+	require.NoError(t, err, out)
+	for name, args := range map[string][]string{
+		"last bureau":          {"users", "disable", "boss"},
+		"enable unknown":       {"users", "enable", "nobody"},
+		"reset unknown":        {"users", "reset-password", "nobody", "--password-file", pw2},
+		"reset short password": {"users", "reset-password", "edu", "--password-file", short},
+	} {
+		out, err := cli(args...)
+		assert.Error(t, err, name)
+		assert.Equal(t, exitBadInput, exitCode(err), "%s: %s", name, out)
+	}
+	a := &app{dsn: dsn, dataDir: t.TempDir(), stdout: io.Discard, stderr: io.Discard, now: time.Now}
+	defer a.close()
+	svc, err := a.accessService(context.Background())
+	require.NoError(t, err)
+	evs, err := svc.Audit(context.Background(), access.AuditFilter{})
+	require.NoError(t, err)
+	var actions []string
+	for _, e := range evs {
+		actions = append(actions, e.Action+"/"+e.Outcome+"/"+e.Target)
+	}
+	all := strings.Join(actions, " ")
+	for _, want := range []string{"user-enable/ok/edu", "password-reset/ok/edu", "user-disable/refused/boss"} {
+		assert.Contains(t, all, want)
+	}
 }
 
 func TestServeRefusesPlainNonLoopback(t *testing.T) {
