@@ -8,6 +8,7 @@ package portal
 import (
 	"bytes"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -69,7 +70,11 @@ type caseRow struct {
 }
 
 type idleData struct {
-	Cases    []caseRow
+	Cases    []caseRow // the page shown: overdue first, then open, then the rest
+	Pager    pager
+	Dept     string // filter: department id or part of its name
+	State    string // filter: a case state
+	States   []option
 	Overdue  []caseRow
 	Requests []idle.ChangeRequest
 	District bool
@@ -95,17 +100,51 @@ func (s *Server) idleList(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	parents := access.OrgParents(c.org)
 	vis := idle.Visible(cases, func(d catalog.DepartmentID) bool { return c.id.May(access.View, access.Department(d), parents) == nil })
-	d := idleData{Today: calendar.LocalDate(s.now()), District: c.id.May(access.View, access.District, parents) == nil}
+	q := r.URL.Query()
+	d := idleData{Today: calendar.LocalDate(s.now()), District: c.id.May(access.View, access.District, parents) == nil,
+		Dept: strings.TrimSpace(q.Get("department")), State: q.Get("state")}
+	if len(d.Dept) > 128 || len(d.State) > 32 {
+		s.fail(w, r, Route{}, http.StatusBadRequest, "请求有误：筛选条件过长。", nil)
+		return
+	}
+	for _, st := range []idle.State{idle.StateOverdue, idle.StateOpen, idle.StateResolved} {
+		d.States = append(d.States, option{string(st), caseStateZh(st)})
+	}
+	var shown []caseRow
 	for _, cs := range vis {
 		row := caseRow{cs, s.deptName(c, cs.Department)}
-		d.Cases = append(d.Cases, row)
 		if cs.State == idle.StateOpen || cs.State == idle.StateOverdue {
 			d.Saving = d.Saving.Add(cs.Saving)
 		}
 		if cs.State == idle.StateOverdue {
 			d.Overdue = append(d.Overdue, row)
 		}
+		if d.State != "" && string(cs.State) != d.State {
+			continue
+		}
+		if d.Dept != "" && string(cs.Department) != d.Dept && !strings.Contains(row.Name, d.Dept) {
+			continue
+		}
+		shown = append(shown, row)
 	}
+	// overdue first (earliest deadline first), then open by deadline, then the rest
+	rank := map[idle.State]int{idle.StateOverdue: 0, idle.StateOpen: 1}
+	sort.SliceStable(shown, func(i, j int) bool {
+		ri, okI := rank[shown[i].State]
+		rj, okJ := rank[shown[j].State]
+		if !okI {
+			ri = 2
+		}
+		if !okJ {
+			rj = 2
+		}
+		if ri != rj {
+			return ri < rj
+		}
+		return shown[i].Deadline.Before(shown[j].Deadline)
+	})
+	d.Pager = pageOf(r, len(shown), idlePageSize)
+	d.Cases = cut(shown, d.Pager)
 	if d.District {
 		events, err := idle.EventsByOrder(ctx, s.cfg.Store)
 		if err != nil {
@@ -116,6 +155,9 @@ func (s *Server) idleList(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	s.render(w, c, 200, "idle", "闲置资源", d)
 }
+
+// idlePageSize is how many cases a page of the list shows.
+const idlePageSize = 50
 
 type caseData struct {
 	Case     caseRow

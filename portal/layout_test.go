@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -28,15 +30,16 @@ func rolePages(f *fixture, login string) []string {
 }
 
 // TestBrowserLayouts signs in as each role and opens every page of its menu (and its
-// drill-down pages) at 1366×768 and 390×844: at phone width the page never scrolls
+// drill-down pages) at 1366×768 and 390×844, each checked with axe-core (axe_test.go): at phone width the page never scrolls
 // sideways (tables scroll inside it), the menu folds behind one button that opens it,
 // and 退出 is on the screen; printed (print media), no menu, no 退出, no form, and the
 // signature lines are there. Screenshots of each page at both widths.
 func TestBrowserLayouts(t *testing.T) {
 	f := setup(t)
+	axe := axeSource(t)
 	for _, login := range []string{f.dep, f.ven, f.fin, f.bur} {
 		t.Run(login, func(t *testing.T) {
-			ctx := tab(t)
+			ctx := longTab(t, 6*time.Minute) // many pages; a loaded machine
 			browserSignIn(t, ctx, f, login)
 			var nav []string
 			require.NoError(t, chromedp.Run(ctx, chromedp.Evaluate(`Array.from(document.querySelectorAll("header nav a")).map(a => a.getAttribute("href"))`, &nav)))
@@ -48,6 +51,7 @@ func TestBrowserLayouts(t *testing.T) {
 				require.NoError(t, chromedp.Run(ctx, chromedp.EmulateViewport(1366, 768), chromedp.Navigate(f.srv.URL+page)))
 				waitFor(t, ctx, "main h1")
 				widthShot(t, ctx, name+"-1366", 1366)
+				axeCheck(t, ctx, axe, page, 1366)
 				var navShown bool
 				require.NoError(t, chromedp.Run(ctx, chromedp.Evaluate(`getComputedStyle(document.querySelector("header nav")).display !== "none"`, &navShown)))
 				assert.True(t, navShown, "%s: the menu is open on an office screen", page)
@@ -63,6 +67,7 @@ func TestBrowserLayouts(t *testing.T) {
 				assert.True(t, onScreen(t, ctx, "#logout"), "%s at 390 px: 退出 on the screen", page)
 				assert.False(t, onScreen(t, ctx, "header nav a"), "%s at 390 px: the menu is folded", page)
 				widthShot(t, ctx, name+"-390", 390)
+				axeCheck(t, ctx, axe, page, 390)
 				if i == 0 {
 					require.NoError(t, chromedp.Run(ctx, chromedp.Click("#menu-toggle", chromedp.ByID)))
 					assert.True(t, onScreen(t, ctx, "header nav a"), "the menu button opens the menu")
@@ -83,6 +88,17 @@ func TestBrowserLayouts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// longTab is tab with a longer deadline, for tests that open many pages.
+func longTab(t *testing.T, d time.Duration) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(startBrowser(t))
+	t.Cleanup(cancel)
+	require.NoError(t, chromedp.Run(ctx, network.ClearBrowserCookies(), chromedp.EmulateViewport(1366, 768)))
+	ctx, cancel2 := context.WithTimeout(ctx, d)
+	t.Cleanup(cancel2)
+	return ctx
 }
 
 // onScreen: the first element matching sel is displayed and inside the viewport.

@@ -51,7 +51,7 @@ type navItem struct {
 	Label, Href string
 }
 
-var pageNames = []string{"login", "error", "overview", "months", "close", "closed", "statements", "drill", "vendor", "reconciliation", "operations", "audit", "accounts", "idle", "idlecase", "collection", "budgets", "search", "payments", "compare"}
+var pageNames = []string{"login", "error", "overview", "months", "close", "closed", "statements", "drill", "vendor", "reconciliation", "operations", "audit", "accounts", "account", "idle", "idlecase", "collection", "budgets", "search", "payments", "compare"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
@@ -562,16 +562,31 @@ type statementFile struct {
 type statementsData struct {
 	Period string
 	Issue  *chstore.IssueInfo
-	Files  []statementFile
-	Prev   string
+	Files  []statementFile // the page shown
+	Prev   string          // the nearest months with statements, "" when none
 	Next   string
+	Kind   string // filter: summary, department, vendor
+	Q      string // filter: part of an id or name
+	Kinds  []option
+	Pager  pager
 }
+
+// statementsPageSize is how many statement files a page lists.
+const statementsPageSize = 50
 
 func (s *Server) statementsPage(w http.ResponseWriter, r *http.Request, c *call) {
 	ctx := r.Context()
 	p, _ := parsePeriod(r.PathValue("period"))
-	d := statementsData{Period: p.String(), Prev: p.Prev().String(), Next: p.Next().String()}
+	d := statementsData{Period: p.String(), Kind: r.URL.Query().Get("kind"), Q: strings.TrimSpace(r.URL.Query().Get("q")),
+		Kinds: []option{{"summary", "财政月度汇总"}, {"department", "部门月度账单"}, {"vendor", "服务商结算单"}}}
+	if len(d.Q) > 128 || len(d.Kind) > 16 {
+		s.fail(w, r, Route{}, http.StatusBadRequest, "请求有误：筛选条件过长。", nil)
+		return
+	}
 	m, err := s.stateOf(ctx, p)
+	if err == nil {
+		d.Prev, d.Next, err = s.neighbours(ctx, p, func(m MonthState) bool { return m.Issue != nil })
+	}
 	if err != nil {
 		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
 		return
@@ -604,6 +619,14 @@ func (s *Server) statementsPage(w http.ResponseWriter, r *http.Request, c *call)
 			}
 		}
 	}
+	var shown []statementFile
+	for _, f := range d.Files {
+		if (d.Kind == "" || f.Kind == d.Kind) && (d.Q == "" || strings.Contains(f.ID, d.Q) || strings.Contains(f.Name, d.Q)) {
+			shown = append(shown, f)
+		}
+	}
+	d.Pager = pageOf(r, len(shown), statementsPageSize)
+	d.Files = cut(shown, d.Pager)
 	s.render(w, c, 200, "statements", "账单下载 "+p.String(), d)
 }
 
@@ -669,7 +692,7 @@ func (s *Server) drillPage(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	md, err := s.monthLines(ctx, p)
 	if errors.Is(err, errNotRated) {
-		s.fail(w, r, Route{}, http.StatusNotFound, p.String()+" 尚未计费。", nil)
+		s.fail(w, r, Route{}, http.StatusNotFound, s.notRated(ctx, p), nil)
 		return
 	}
 	if err != nil {
@@ -685,12 +708,19 @@ func (s *Server) drillPage(w http.ResponseWriter, r *http.Request, c *call) {
 	d := drillData{Period: p.String(), Department: rep.Department, Name: rep.Name, Status: rep.Status, Through: rep.Through,
 		Final: rep.Status == "closed", Total: rep.Total.Decimal, Base: base, Level: "department", Units: rep.Units,
 		ProjectLinks: map[string]string{},
-		Prev:         "/departments/" + esc(string(dep)) + "/" + p.Prev().String(), Next: "/departments/" + esc(string(dep)) + "/" + p.Next().String(),
 		StatementPDF:  "/api/v1/statements/" + p.String() + "/departments/" + esc(invoicing.FileName(string(dep))) + ".pdf",
 		StatementCSV:  "/api/v1/statements/" + p.String() + "/departments/" + esc(invoicing.FileName(string(dep))) + ".csv",
 		StatementXLSX: "/api/v1/statements/" + p.String() + "/departments/" + esc(invoicing.FileName(string(dep))) + ".xlsx"}
 	export := "/api/v1/breakdown?period=" + p.String() + "&department=" + neturl.QueryEscape(string(dep))
 	d.ExportXLSX, d.ExportCSV = export+"&format=xlsx", export+"&format=csv&bom=1"
+	if prev, next, err := s.neighbours(ctx, p, shown); err == nil {
+		if prev != "" {
+			d.Prev = "/departments/" + esc(string(dep)) + "/" + prev
+		}
+		if next != "" {
+			d.Next = "/departments/" + esc(string(dep)) + "/" + next
+		}
+	}
 	for _, u := range rep.Units {
 		for _, pr := range u.Projects {
 			d.ProjectLinks[u.ID+"/"+pr.ID] = drillURL(base, u.ID, pr.ID)
@@ -802,7 +832,8 @@ type vendorData struct {
 	Final                bool
 	S                    invoicing.VendorSettlement
 	Uploads              []chstore.InvoiceUpload
-	MayUpload            bool
+	MayUpload            bool // may upload, and the month is rated
+	Rated                bool
 	MaxUploadMiB         int64
 	Action               string
 	Prev, Next           string
@@ -819,9 +850,8 @@ func (s *Server) vendorPage(w http.ResponseWriter, r *http.Request, c *call) {
 		return
 	}
 	d := vendorData{Period: p.String(), Vendor: string(v), Name: ven.Name, MaxUploadMiB: s.cfg.MaxUpload >> 20,
-		MayUpload: c.id.May(access.Upload, access.Vendor(v), access.OrgParents(c.org)) == nil,
-		Action:    "/vendors/" + esc(string(v)) + "/" + p.String() + "/invoice",
-		Prev:      "/vendors/" + esc(string(v)) + "/" + p.Prev().String(), Next: "/vendors/" + esc(string(v)) + "/" + p.Next().String(),
+		MayUpload:    c.id.May(access.Upload, access.Vendor(v), access.OrgParents(c.org)) == nil,
+		Action:       "/vendors/" + esc(string(v)) + "/" + p.String() + "/invoice",
 		StatementPDF: "/api/v1/statements/" + p.String() + "/vendors/" + esc(invoicing.FileName(string(v))) + ".pdf"}
 	md, err := s.month(ctx, p)
 	switch {
@@ -832,6 +862,16 @@ func (s *Server) vendorPage(w http.ResponseWriter, r *http.Request, c *call) {
 	default:
 		d.S, d.Found = md.vendorSettlement(v)
 		d.Final = md.key.closed
+	}
+	d.Rated = err == nil
+	d.MayUpload = d.MayUpload && d.Rated // an invoice of a month not rated would be refused
+	if prev, next, err := s.neighbours(ctx, p, shown); err == nil {
+		if prev != "" {
+			d.Prev = "/vendors/" + esc(string(v)) + "/" + prev
+		}
+		if next != "" {
+			d.Next = "/vendors/" + esc(string(v)) + "/" + next
+		}
 	}
 	ups, err := s.cfg.Store.InvoiceUploads(ctx, v)
 	if err != nil {
@@ -1026,67 +1066,4 @@ func reverse[T any](s []T) {
 	for i, j := 0, len(s)-1; i < j; i, j = i+1, j-1 {
 		s[i], s[j] = s[j], s[i]
 	}
-}
-
-type auditData struct {
-	Events        []access.Event
-	Actor, Action string
-}
-
-func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c *call) {
-	q := r.URL.Query()
-	f := access.AuditFilter{Actor: q.Get("actor"), Action: q.Get("action"), Limit: 500}
-	if len(f.Actor) > 128 || len(f.Action) > 64 {
-		s.fail(w, r, Route{}, http.StatusBadRequest, "请求有误：筛选条件过长。", nil)
-		return
-	}
-	evs, err := s.cfg.Access.Audit(r.Context(), f)
-	if err != nil {
-		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
-		return
-	}
-	s.render(w, c, 200, "audit", "审计日志", auditData{Events: evs, Actor: f.Actor, Action: f.Action})
-}
-
-type accountsData struct {
-	Users  []access.User
-	Tokens []tokenRow
-}
-
-type tokenRow struct {
-	access.Token
-	State string
-}
-
-func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request, c *call) {
-	ctx := r.Context()
-	us, err := s.cfg.Access.Users(ctx)
-	if err != nil {
-		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
-		return
-	}
-	ts, err := s.cfg.Access.ListTokens(ctx)
-	if err != nil {
-		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
-		return
-	}
-	d := accountsData{Users: us}
-	for _, t := range ts {
-		d.Tokens = append(d.Tokens, tokenRow{t, t.State(s.now())})
-	}
-	s.render(w, c, 200, "accounts", "账户", d)
-}
-
-func (s *Server) disableAccount(w http.ResponseWriter, r *http.Request, c *call) {
-	login := access.Login(r.PathValue("login"))
-	err := s.cfg.Access.DisableUser(r.Context(), login, c.id, c.remote)
-	if errors.Is(err, access.ErrNotFound) {
-		s.fail(w, r, Route{}, http.StatusNotFound, "没有这个账户。", nil)
-		return
-	}
-	if err != nil {
-		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
-		return
-	}
-	http.Redirect(w, r, "/accounts", http.StatusSeeOther)
 }

@@ -47,7 +47,12 @@ func (s *Server) Routes() []Route {
 		{Method: "GET", Pattern: "/operations", Rule: fixed(access.View, access.Operations), handle: s.operationsPage},
 		{Method: "GET", Pattern: "/audit", Rule: fixed(access.View, access.Audit), handle: s.auditPage},
 		{Method: "GET", Pattern: "/accounts", Rule: fixed(access.Manage, access.Accounts), handle: s.accountsPage},
+		{Method: "POST", Pattern: "/accounts", Rule: fixed(access.Manage, access.Accounts), handle: s.addAccount},
+		{Method: "GET", Pattern: "/accounts/{login}/disable", Rule: loginRule, handle: s.disableConfirm},
 		{Method: "POST", Pattern: "/accounts/{login}/disable", Rule: loginRule, handle: s.disableAccount},
+		{Method: "POST", Pattern: "/accounts/{login}/enable", Rule: loginRule, handle: s.enableAccount},
+		{Method: "GET", Pattern: "/accounts/{login}/reset-password", Rule: loginRule, handle: s.resetConfirm},
+		{Method: "POST", Pattern: "/accounts/{login}/reset-password", Rule: loginRule, handle: s.resetPassword},
 
 		// JSON API (docs/http.md "Portal and its API")
 		{Method: "GET", Pattern: "/api/v1/me", API: true, Rule: self, handle: s.apiMe},
