@@ -707,7 +707,7 @@ func (s *Server) drillPage(w http.ResponseWriter, r *http.Request, c *call) {
 	base := "/departments/" + esc(string(dep)) + "/" + p.String()
 	d := drillData{Period: p.String(), Department: rep.Department, Name: rep.Name, Status: rep.Status, Through: rep.Through,
 		Final: rep.Status == "closed", Total: rep.Total.Decimal, Base: base, Level: "department", Units: rep.Units,
-		ProjectLinks: map[string]string{},
+		ProjectLinks:  map[string]string{},
 		StatementPDF:  "/api/v1/statements/" + p.String() + "/departments/" + esc(invoicing.FileName(string(dep))) + ".pdf",
 		StatementCSV:  "/api/v1/statements/" + p.String() + "/departments/" + esc(invoicing.FileName(string(dep))) + ".csv",
 		StatementXLSX: "/api/v1/statements/" + p.String() + "/departments/" + esc(invoicing.FileName(string(dep))) + ".xlsx"}
