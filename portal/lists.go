@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"cloudbill/access"
+	"cloudbill/app"
 	"cloudbill/glossary"
 	"cloudbill/internal/calendar"
 )
@@ -153,8 +154,8 @@ func (s *Server) neighbours(ctx context.Context, p calendar.Period, ok func(Mont
 	return prev, next, nil
 }
 
-// shown: a month with figures (rated or closed).
-func shown(m MonthState) bool { return m.State == "rated" || m.State == "closed" }
+// shown: a month with figures (rated, whatever came after).
+func shown(m MonthState) bool { return m.State != app.StateOpen }
 
 // notRated says that p has no figures yet, and which months nearby have.
 func (s *Server) notRated(ctx context.Context, p calendar.Period) string {
