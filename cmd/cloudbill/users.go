@@ -78,7 +78,9 @@ func usersCommand() *command {
 				Args:  "LOGIN",
 				Flags: func(fs *flagSet) runFunc {
 					file := fs.String("password-file", "", "read the new password from `file` (first line); default: standard input")
-					return func(ctx context.Context, a *app, args []string) error { return usersResetPassword(ctx, a, args[0], *file) }
+					return func(ctx context.Context, a *app, args []string) error {
+						return usersResetPassword(ctx, a, args[0], *file)
+					}
 				},
 			},
 			{
