@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	usecase "cloudbill/app"
 	"cloudbill/internal/calendar"
 	"cloudbill/metering"
 	"cloudbill/metering/pull"
@@ -276,33 +277,14 @@ func collectStatus(ctx context.Context, a *app, p calendar.Period, vendor, forma
 	return nil
 }
 
-// incompleteWindows lists the vendors' missing windows of month p (nil: complete or no
-// collector configured).
-func (a *app) incompleteWindows(ctx context.Context, p calendar.Period) ([]string, int, error) {
-	store, err := a.Store(ctx)
+// missingWindows lists the collectors' missing windows of month p (nil: none), as the
+// close refuses them (app.App.MissingWindows).
+func (a *app) missingWindows(ctx context.Context, p calendar.Period) (*usecase.IncompleteError, error) {
+	uc, err := a.useCases(ctx)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	sts, err := pull.Completeness(ctx, store, p, a.now(), "")
-	if err != nil {
-		return nil, 0, err
-	}
-	n := 0
-	for _, s := range sts {
-		n += s.Missing
-	}
-	return pull.Incomplete(sts), n, nil
-}
-
-// alreadyClosed reports whether month p is closed (a close of a closed month is a no-op
-// whatever its windows).
-func (a *app) alreadyClosed(ctx context.Context, p calendar.Period) (bool, error) {
-	store, err := a.Store(ctx)
-	if err != nil {
-		return false, err
-	}
-	_, ok, err := store.CloseOf(ctx, p)
-	return ok, err
+	return uc.MissingWindows(ctx, p)
 }
 
 // startCollectors runs the pulls of the configurations inside serve: one pass over every

@@ -64,10 +64,10 @@ func runRate(ctx context.Context, a *app, p calendar.Period, rulesFile string) e
 	if err := a.budgetWarnings(ctx, s, out.Run); err != nil {
 		return err
 	}
-	if lines, _, err := a.incompleteWindows(ctx, p); err != nil {
+	if inc, err := a.missingWindows(ctx, p); err != nil {
 		fmt.Fprintf(a.stderr, "warning: collector windows of %s not checked: %v\n", p, err)
-	} else {
-		for _, l := range lines {
+	} else if inc != nil {
+		for _, l := range inc.Missing {
 			fmt.Fprintf(a.stderr, "warning: usage of %s incomplete: %s (cloudbill collect status --period %s)\n", p, l, p)
 		}
 	}
