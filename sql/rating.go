@@ -3,6 +3,7 @@ package chstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -526,7 +527,8 @@ func periodKey(p calendar.Period) uint32 {
 // SaveRun stores a run: its lines, their daily detail (computed in ClickHouse from the
 // lines: every day Line.DailyAmount, the last day the rest, as rating.Line.Daily does),
 // its vendor deductions, and last the rating_runs row that commits it. Then the month's
-// superseded runs are deleted. The month must be open (the rater checks).
+// superseded runs are deleted, all but the one this run supersedes (a reader may be
+// reading it). The month must be open (the rater checks).
 func (s *Store) SaveRun(ctx context.Context, r rating.Run, lines []rating.Line, ded []rating.VendorDeduction) error {
 	key := r.Period.Key()
 	var runNo uint32
@@ -574,6 +576,14 @@ deduction, net, rules_version, detail)`, len(ded), func(i int) []any {
 			gross = gross.Add(l.Amount)
 		}
 	}
+	// The run this one supersedes stays until the next run: a reader that chose it just
+	// before the commit below still finds all its rows (TestReadersSeeWholeRuns).
+	previous := ""
+	if prev, err := s.LatestRun(ctx, r.Period); err == nil {
+		previous = prev.ID
+	} else if !errors.Is(err, rating.ErrNotRated) {
+		return err
+	}
 	pending := make([]string, len(r.Pending))
 	for i, v := range r.Pending {
 		pending[i] = string(v)
@@ -590,7 +600,7 @@ adjustments, pending, exceptions)`, r.ID, key, runNo+1, r.RatedAt.UTC(), r.Finge
 		return err
 	}
 	for _, t := range []string{"rated_lines", "rated_days", "vendor_deductions"} {
-		if err := s.conn.Exec(ctx, "ALTER TABLE "+t+" DELETE WHERE period = ? AND run_id != ?", key, r.ID); err != nil {
+		if err := s.conn.Exec(ctx, "ALTER TABLE "+t+" DELETE WHERE period = ? AND run_id != ? AND run_id != ?", key, r.ID, previous); err != nil {
 			return fmt.Errorf("delete superseded runs of %s from %s: %w", r.Period, t, err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -278,12 +279,22 @@ func TestRateStoreAndReadBack(t *testing.T) {
 	runs, err := s.Runs(ctx, p)
 	require.NoError(t, err)
 	assert.Len(t, runs, 2)
-	// the superseded run's rows are deleted (a mutation: give it a few seconds)
-	assert.Eventually(t, func() bool {
-		var n uint64
-		err := chtest.Conn(t, s).QueryRow(ctx, "SELECT uniqExact(run_id) FROM rated_lines WHERE period = ?", p.Key()).Scan(&n)
-		return err == nil && n == 1
-	}, 20*time.Second, 200*time.Millisecond, "superseded run's lines left in rated_lines")
+	// the run just superseded keeps its rows (a reader may be reading it); the next run
+	// deletes them (a mutation: give it a few seconds)
+	insertSamples(t, s, 11, []sample{{"vm-4", "net_out_gb", "2026-11-26T10:00:00+08:00", 10}})
+	fourth, err := r.Rate(ctx, p)
+	require.NoError(t, err)
+	require.False(t, fourth.Unchanged)
+	for _, table := range []string{"rated_lines", "rated_days", "vendor_deductions"} {
+		assert.Eventually(t, func() bool {
+			var ids []string
+			err := chtest.Conn(t, s).QueryRow(ctx, "SELECT groupUniqArray(run_id) FROM "+table+" WHERE period = ?", p.Key()).Scan(&ids)
+			sort.Strings(ids)
+			want := []string{third.Run.ID, fourth.Run.ID}
+			sort.Strings(want)
+			return err == nil && fmt.Sprint(ids) == fmt.Sprint(want)
+		}, 20*time.Second, 200*time.Millisecond, "%s keeps exactly the latest two runs", table)
+	}
 }
 
 // lineText is a line with its decimals in canonical form, for comparison.
