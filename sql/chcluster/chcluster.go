@@ -230,14 +230,33 @@ func (c *Cluster) Node(t testing.TB, n string) driver.Conn {
 }
 
 // SyncReplicas waits until every replica of table in db (on every node) has fetched
-// what the others hold (SYSTEM SYNC REPLICA).
+// what the others hold (SYSTEM SYNC REPLICA); with no table named, every replicated
+// table of db on that node.
 func (c *Cluster) SyncReplicas(t testing.TB, db string, tables ...string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	for _, n := range Nodes {
 		conn := c.Node(t, n)
-		for _, tb := range tables {
+		names := tables
+		if len(names) == 0 {
+			rows, err := conn.Query(ctx, "SELECT table FROM system.replicas WHERE database = ? ORDER BY table", db)
+			if err != nil {
+				t.Fatalf("list the replicated tables of %s on %s: %v", db, n, err)
+			}
+			for rows.Next() {
+				var tb string
+				if err := rows.Scan(&tb); err != nil {
+					t.Fatal(err)
+				}
+				names = append(names, tb)
+			}
+			rows.Close()
+			if len(names) == 0 {
+				t.Fatalf("%s has no replicated table on %s", db, n)
+			}
+		}
+		for _, tb := range names {
 			if err := conn.Exec(ctx, "SYSTEM SYNC REPLICA "+db+"."+tb); err != nil {
 				t.Fatalf("sync %s.%s on %s: %v", db, tb, n, err)
 			}
