@@ -15,10 +15,12 @@ import (
 	"time"
 
 	"cloudbill/document/pdf"
+	"cloudbill/funding"
 	"cloudbill/internal/calendar"
 	"cloudbill/invoicing"
 	"cloudbill/metering/pull"
 	"cloudbill/monthclose"
+	"cloudbill/rating"
 	"cloudbill/reconcile"
 )
 
@@ -38,6 +40,11 @@ type Store interface {
 	// Archive stores an issue of a month's statements (a closed month's final issue is
 	// never rewritten; see invoicing.ArchiveIssue).
 	Archive(ctx context.Context, is invoicing.ArchiveIssue) (invoicing.ArchiveResult, error)
+	// the rating (Rate): master data, usage, runs; budgets evaluated after it
+	rating.MasterData
+	rating.UsageReader
+	rating.Results
+	funding.WarnStore
 	// CurrentIssue is the month's current archived issue (ok false: none); IssueFiles its
 	// files.
 	CurrentIssue(ctx context.Context, p calendar.Period) (invoicing.IssueInfo, bool, error)

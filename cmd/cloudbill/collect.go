@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	usecase "cloudbill/app"
 	"cloudbill/internal/calendar"
 	"cloudbill/metering"
 	"cloudbill/metering/pull"
@@ -275,16 +274,6 @@ func collectStatus(ctx context.Context, a *app, p calendar.Period, vendor, forma
 		return &exitError{3, fmt.Errorf("%s: %d windows missing", p, missing)}
 	}
 	return nil
-}
-
-// missingWindows lists the collectors' missing windows of month p (nil: none), as the
-// close refuses them (app.App.MissingWindows).
-func (a *app) missingWindows(ctx context.Context, p calendar.Period) (*usecase.IncompleteError, error) {
-	uc, err := a.useCases(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return uc.MissingWindows(ctx, p)
 }
 
 // startCollectors runs the pulls of the configurations inside serve: one pass over every

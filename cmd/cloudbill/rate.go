@@ -6,13 +6,11 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"time"
 
 	"cloudbill/funding"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/rating"
-	chstore "cloudbill/sql"
 )
 
 func rateCommand() *command {
@@ -47,86 +45,38 @@ func runRate(ctx context.Context, a *app, p calendar.Period, rulesFile string) e
 		return errRulesFlag("rate")
 	}
 	start := a.now()
-	s, err := a.Store(ctx)
+	uc, err := a.useCases(ctx)
 	if err != nil {
 		return err
 	}
-	usage := &timedUsage{UsageReader: s, now: a.now}
-	r, err := rating.New(rating.Config{Master: s, Usage: usage, Results: s, Now: a.now})
+	res, err := uc.Rate(ctx, p)
+	if res.Run.ID == "" {
+		return err // not rated
+	}
+	printRateSummary(a.stdout, res.Outcome)
 	if err != nil {
-		return err
+		return err // rated, but the budgets were not evaluated
 	}
-	out, err := r.Rate(ctx, p)
-	if err != nil {
-		return err
-	}
-	printRateSummary(a.stdout, out)
-	if err := a.budgetWarnings(ctx, s, out.Run); err != nil {
-		return err
-	}
-	if inc, err := a.missingWindows(ctx, p); err != nil {
-		fmt.Fprintf(a.stderr, "warning: collector windows of %s not checked: %v\n", p, err)
-	} else if inc != nil {
-		for _, l := range inc.Missing {
+	printBudgetWarnings(a.stdout, res.Warnings)
+	if res.IncompleteErr != nil {
+		fmt.Fprintf(a.stderr, "warning: collector windows of %s not checked: %v\n", p, res.IncompleteErr)
+	} else if res.Incomplete != nil {
+		for _, l := range res.Incomplete.Missing {
 			fmt.Fprintf(a.stderr, "warning: usage of %s incomplete: %s (cloudbill collect status --period %s)\n", p, l, p)
 		}
 	}
-	fmt.Fprintf(a.stdout, "usage       %d windows aggregated in ClickHouse in %s\n", usage.windows, usage.took.Round(1e6))
+	fmt.Fprintf(a.stdout, "usage       %d windows aggregated in ClickHouse in %s\n", res.UsageWindows, res.UsageTook.Round(1e6))
 	fmt.Fprintf(a.stdout, "elapsed     %s\n", a.now().Sub(start).Round(1e6))
 	return nil
 }
 
-// budgetWarnings evaluates the budgets of the rated month's year after a rating and
-// records (and prints) the thresholds crossed for the first time (DESIGN.md "Money over
-// the year"). The rating itself is stored whatever happens here.
-func (a *app) budgetWarnings(ctx context.Context, s *chstore.Store, run rating.Run) error {
-	ws, err := funding.Warn(ctx, s, run, funding.DefaultThresholds(), a.now())
-	if err != nil {
-		return fmt.Errorf("rated %s (run %s), but the budget warnings were not evaluated: %w", run.Period, run.ID, err)
+// printBudgetWarnings prints the budget thresholds a rating crossed for the first time
+// (DESIGN.md "Money over the year").
+func printBudgetWarnings(w io.Writer, ws []funding.Warning) {
+	for _, wn := range ws {
+		fmt.Fprintf(w, "budget      project %s (%s) %d: %s (%s): spent %s, forecast %s of budget %s\n", wn.Project, wn.Department, wn.Year,
+			wn.Threshold, funding.Label(string(wn.Threshold)), money.Plain(wn.Spent), money.Plain(wn.Forecast), money.Plain(wn.Budget))
 	}
-	for _, w := range ws {
-		fmt.Fprintf(a.stdout, "budget      project %s (%s) %d: %s (%s): spent %s, forecast %s of budget %s\n", w.Project, w.Department, w.Year,
-			w.Threshold, funding.Label(string(w.Threshold)), money.Plain(w.Spent), money.Plain(w.Forecast), money.Plain(w.Budget))
-	}
-	return nil
-}
-
-// timedUsage measures the time ClickHouse takes to aggregate usage.
-type timedUsage struct {
-	rating.UsageReader
-	now     func() time.Time
-	windows int
-	took    time.Duration
-}
-
-func (u *timedUsage) UsageAggregates(ctx context.Context, p calendar.Period, ws []rating.UsageWindow) (rating.Usage, error) {
-	start := u.now()
-	defer func() { u.took += u.now().Sub(start) }()
-	u.windows += len(ws)
-	return u.UsageReader.UsageAggregates(ctx, p, ws)
-}
-
-// UsageOutOfRange passes the rater's question on (the wrapper must not hide it: rate
-// names the samples left out of the quantities as exceptions, as the schedule does).
-func (u *timedUsage) UsageOutOfRange(ctx context.Context, p calendar.Period, ws []rating.UsageWindow) ([]string, error) {
-	ua, ok := u.UsageReader.(rating.UsageAnomalies)
-	if !ok {
-		return nil, nil
-	}
-	start := u.now()
-	defer func() { u.took += u.now().Sub(start) }()
-	return ua.UsageOutOfRange(ctx, p, ws)
-}
-
-// UsageForeign passes the rater's question on, as UsageOutOfRange does.
-func (u *timedUsage) UsageForeign(ctx context.Context, p calendar.Period, ws []rating.UsageWindow) ([]string, error) {
-	ua, ok := u.UsageReader.(rating.UsageAnomalies)
-	if !ok {
-		return nil, nil
-	}
-	start := u.now()
-	defer func() { u.took += u.now().Sub(start) }()
-	return ua.UsageForeign(ctx, p, ws)
 }
 
 // errRulesFlag refuses the --rules flag of earlier releases: a rules file given to each

@@ -4,12 +4,12 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"time"
 
 	usecase "cloudbill/app"
 	"cloudbill/internal/calendar"
 	"cloudbill/monthclose"
-	"cloudbill/rating"
 	"cloudbill/schedule"
 )
 
@@ -59,15 +59,11 @@ func startScheduler(ctx context.Context, a *app, set scheduleSettings, log *slog
 		Config: cfg,
 		Store:  s,
 		Rate: func(ctx context.Context, p calendar.Period) error {
-			r, err := rating.New(rating.Config{Master: s, Usage: s, Results: s, Now: a.now})
-			if err != nil {
-				return err
+			res, err := uc.Rate(ctx, p)
+			if res.Incomplete != nil {
+				log.Warn("usage incomplete", "component", "schedule", "period", p.String(), "missing", strings.Join(res.Incomplete.Missing, "; "))
 			}
-			out, err := r.Rate(ctx, p)
-			if err != nil {
-				return err
-			}
-			return a.budgetWarnings(ctx, s, out.Run)
+			return err
 		},
 		// a month with collector windows missing is not closed by the schedule (close
 		// --allow-incomplete by hand)
