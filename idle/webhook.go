@@ -1,30 +1,26 @@
 package idle
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/shopspring/decimal"
 
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
+	"cloudbill/internal/webhook"
 )
 
-// Outcome is how a delivery attempt ended.
-type Outcome string
+// Outcome is how a delivery attempt ended (the webhook package's).
+type Outcome = webhook.Outcome
 
 const (
-	Delivered Outcome = "delivered" // 2xx: never sent again
-	Retry     Outcome = "retry"     // network error, 5xx, 408 or 429: tried again later
-	Rejected  Outcome = "rejected"  // another 4xx (or 3xx): the receiver refuses it, never retried
-	GaveUp    Outcome = "gave_up"   // MaxAttempts reached without delivery
+	Delivered = webhook.Delivered // 2xx: never sent again
+	Retry     = webhook.Retry     // network error, 5xx, 408 or 429: tried again later
+	Rejected  = webhook.Rejected  // another 4xx (or 3xx): the receiver refuses it, never retried
+	GaveUp    = webhook.GaveUp    // MaxAttempts reached without delivery
 )
 
 // Pending is a case event (one state of a case) not yet delivered, rejected or given up.
@@ -56,62 +52,17 @@ type DeliveryStore interface {
 	SaveDelivery(ctx context.Context, d Delivery) error
 }
 
-// Webhook posts case events as JSON to the multi-cloud management system. It follows
-// no redirect (a 3xx answer is recorded as rejected, never as delivered: the event and
-// its body go to the URL given and nowhere else) and sends to http(s) URLs only.
-// Credentials are a separate secret (User, Password: HTTP basic authentication); ones
-// written into URL (http://user:password@host/) are taken out of it: deliveries record,
-// list and log the URL without them.
-type Webhook struct {
-	URL            string
-	User, Password string
-	Client         *http.Client // default: a client with a 10 s timeout; redirects are never followed
-	// Tries is the number of attempts per event and run (default 3), Backoff the wait
-	// before the second (doubling after; default 1 s).
-	Tries   int
-	Backoff time.Duration
-	// MaxAttempts over all runs before giving up (default 20).
-	MaxAttempts uint32
-	Now         func() time.Time
-}
+// Webhook posts case events as JSON to the multi-cloud management system: a
+// webhook.Endpoint (no redirect followed, http(s) only, credentials kept out of the
+// recorded URL, retries and giving up as that package does them).
+type Webhook webhook.Endpoint
 
 // Validate reports a webhook that cannot be used.
-func (w Webhook) Validate() error {
-	if w.URL == "" {
-		return errors.New("webhook: no URL")
-	}
-	clean, _, _ := SplitCredentials(w.URL)
-	req, err := http.NewRequest(http.MethodPost, w.URL, nil)
-	if err != nil || (req.URL.Scheme != "http" && req.URL.Scheme != "https") || req.URL.Host == "" {
-		return fmt.Errorf("webhook URL %q: want http(s)://host/path", clean)
-	}
-	return nil
-}
+func (w Webhook) Validate() error { return webhook.Endpoint(w).Validate() }
 
-// SplitCredentials takes the credentials out of a URL: the URL without them (what is
-// stored and shown) and the user and password it held ("" when none). A URL that does not
-// parse is returned as "(unparsable URL)".
+// SplitCredentials takes the credentials out of a URL (webhook.SplitCredentials).
 func SplitCredentials(raw string) (clean, user, password string) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)", "", ""
-	}
-	if u.User == nil {
-		return raw, "", ""
-	}
-	user = u.User.Username()
-	password, _ = u.User.Password()
-	u.User = nil
-	return u.String(), user, password
-}
-
-// endpoint is the URL to post to, without credentials, and the credentials to send.
-func (w Webhook) endpoint() (clean, user, password string) {
-	clean, user, password = SplitCredentials(w.URL)
-	if w.User != "" || w.Password != "" {
-		user, password = w.User, w.Password
-	}
-	return clean, user, password
+	return webhook.SplitCredentials(raw)
 }
 
 // EventName is the event name of a case state.
@@ -162,9 +113,7 @@ func PayloadOf(c Case, st State, on calendar.Date) Payload {
 }
 
 // DeliverReport counts what a run did.
-type DeliverReport struct {
-	Delivered, Rejected, GaveUp, Waiting int
-}
+type DeliverReport = webhook.Report
 
 // Deliver sends every pending case event, each at most Tries times in this run, recording
 // every attempt. An event delivered (2xx) or rejected (4xx other than 408 and 429) is
@@ -191,120 +140,19 @@ func (w Webhook) Deliver(ctx context.Context, st DeliveryStore) (DeliverReport, 
 		if !ok {
 			continue
 		}
-		out, err := w.deliverOne(ctx, st, c, p)
+		body, err := json.Marshal(PayloadOf(c, p.State, p.On))
 		if err != nil {
 			return rep, err
 		}
-		switch out {
-		case Delivered:
-			rep.Delivered++
-		case Rejected:
-			rep.Rejected++
-		case GaveUp:
-			rep.GaveUp++
-		default:
-			rep.Waiting++
+		ev := webhook.Event{Key: fmt.Sprintf("%s/%d", c.ID, p.Seq), Body: body, Attempts: p.Attempts}
+		out, err := webhook.Endpoint(w).Send(ctx, ev, func(a webhook.Attempt) error {
+			return st.SaveDelivery(ctx, Delivery{Case: c.ID, Seq: p.Seq, Event: EventName(p.State), URL: a.URL, Attempt: a.Number,
+				At: a.At, StatusCode: a.StatusCode, Outcome: a.Outcome, Error: a.Error})
+		})
+		if err != nil {
+			return rep, err
 		}
+		rep.Add(out)
 	}
 	return rep, nil
-}
-
-func (w Webhook) deliverOne(ctx context.Context, st DeliveryStore, c Case, p Pending) (Outcome, error) {
-	body, err := json.Marshal(PayloadOf(c, p.State, p.On))
-	if err != nil {
-		return "", err
-	}
-	tries, wait, maxAtt := w.Tries, w.Backoff, w.MaxAttempts
-	if tries <= 0 {
-		tries = 3
-	}
-	if wait <= 0 {
-		wait = time.Second
-	}
-	if maxAtt == 0 {
-		maxAtt = 20
-	}
-	now := w.Now
-	if now == nil {
-		now = time.Now
-	}
-	client := &http.Client{Timeout: 10 * time.Second}
-	if w.Client != nil {
-		c := *w.Client
-		client = &c
-	}
-	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	target, user, password := w.endpoint()
-	attempt := p.Attempts
-	for i := 0; i < tries; i++ {
-		if i > 0 {
-			select {
-			case <-ctx.Done():
-				return "", ctx.Err()
-			case <-time.After(wait):
-			}
-			wait *= 2
-		}
-		attempt++
-		d := Delivery{Case: c.ID, Seq: p.Seq, Event: EventName(p.State), URL: target, Attempt: attempt, At: now()}
-		code, location, err := post(ctx, client, postParams{url: target, user: user, password: password, body: body, key: fmt.Sprintf("%s/%d", c.ID, p.Seq)})
-		d.StatusCode = code
-		switch {
-		case err != nil:
-			d.Outcome, d.Error = Retry, err.Error()
-		case code >= 300 && code < 400:
-			loc, _, _ := SplitCredentials(location)
-			d.Outcome, d.Error = Rejected, fmt.Sprintf("%s: redirect to %q not followed (the webhook follows no redirect; give its final URL)", http.StatusText(code), cut(loc, 512))
-		case code >= 200 && code < 300:
-			d.Outcome = Delivered
-		case code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500:
-			d.Outcome, d.Error = Retry, http.StatusText(code)
-		default:
-			d.Outcome, d.Error = Rejected, http.StatusText(code)
-		}
-		if d.Outcome == Retry && attempt >= maxAtt {
-			d.Outcome = GaveUp
-		}
-		if err := st.SaveDelivery(ctx, d); err != nil {
-			return "", err
-		}
-		if d.Outcome != Retry {
-			return d.Outcome, nil
-		}
-	}
-	return Retry, nil
-}
-
-type postParams struct {
-	url, user, password string
-	body                []byte
-	key                 string
-}
-
-// post sends one attempt; it returns the status code and, for a redirect, its Location.
-func post(ctx context.Context, c *http.Client, p postParams) (int, string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(p.body))
-	if err != nil {
-		return 0, "", err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", p.key)
-	if p.user != "" || p.password != "" {
-		req.SetBasicAuth(p.user, p.password)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return 0, "", err
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-	resp.Body.Close()
-	return resp.StatusCode, resp.Header.Get("Location"), nil
-}
-
-// cut shortens s to at most n bytes (an answer's header is not ours to store whole).
-func cut(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

@@ -13,6 +13,7 @@ import (
 	"cloudbill/catalog"
 	"cloudbill/funding"
 	"cloudbill/internal/calendar"
+	"cloudbill/internal/webhook"
 	"cloudbill/rating"
 )
 
@@ -305,3 +306,99 @@ func (s *Store) BudgetWarnings(ctx context.Context, year int) ([]funding.Warning
 }
 
 var _ funding.WarnStore = (*Store)(nil)
+
+// pendingWarningDeliveriesQuery lists the warnings (first row of each project, year and
+// threshold) without a final delivery attempt, with the attempts made so far, oldest
+// first.
+type pendingWarningDeliveriesQuery struct{}
+
+func (pendingWarningDeliveriesQuery) toSQL() (string, []any) {
+	return `SELECT w.project_id, w.year, w.threshold, toUInt32(ifNull(d.attempts, 0))
+FROM (
+    SELECT project_id, year, threshold, min(fired_at) AS fired FROM budget_warnings GROUP BY project_id, year, threshold
+) AS w
+ALL LEFT JOIN (
+    SELECT project_id, year, threshold, count() AS attempts, countIf(outcome IN ('delivered', 'rejected', 'gave_up')) AS final
+    FROM budget_warning_deliveries GROUP BY project_id, year, threshold
+) AS d USING (project_id, year, threshold)
+WHERE ifNull(d.final, 0) = 0
+ORDER BY w.fired, w.project_id, w.threshold`, nil
+}
+
+func (pendingWarningDeliveriesQuery) scan(rows driver.Rows) ([]funding.PendingWarning, error) {
+	var out []funding.PendingWarning
+	for rows.Next() {
+		var proj, th string
+		var year uint16
+		var p funding.PendingWarning
+		if err := rows.Scan(&proj, &year, &th, &p.Attempts); err != nil {
+			return nil, err
+		}
+		p.Key = funding.WarningKey{Project: catalog.ProjectID(proj), Year: int(year), Threshold: funding.Threshold(th)}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// PendingWarningDeliveries lists the warnings not yet delivered, rejected or given up.
+func (s *Store) PendingWarningDeliveries(ctx context.Context) ([]funding.PendingWarning, error) {
+	q := pendingWarningDeliveriesQuery{}
+	sqlText, args := q.toSQL()
+	rows, err := s.conn.Query(ctx, sqlText, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read pending budget warning deliveries: %w", err)
+	}
+	defer rows.Close()
+	return q.scan(rows)
+}
+
+// SaveWarningDelivery records one attempt to deliver a warning.
+func (s *Store) SaveWarningDelivery(ctx context.Context, d funding.WarningDelivery) error {
+	d.URL, _, _ = webhook.SplitCredentials(d.URL) // a URL is never stored with credentials
+	err := s.insertRow(ctx, `INSERT INTO budget_warning_deliveries (project_id, year, threshold, event, url, attempt, attempted_at, status_code,
+outcome, error)`, string(d.Key.Project), uint16(d.Key.Year), string(d.Key.Threshold), d.Event, d.URL, d.Attempt, d.At.UTC(),
+		uint16(d.StatusCode), string(d.Outcome), d.Error)
+	if err != nil {
+		return fmt.Errorf("record delivery of budget warning %s %d %s: %w", d.Key.Project, d.Key.Year, d.Key.Threshold, err)
+	}
+	return nil
+}
+
+// warningDeliveriesQuery lists the delivery attempts of a year's warnings, in order.
+type warningDeliveriesQuery struct{ year int }
+
+func (q warningDeliveriesQuery) toSQL() (string, []any) {
+	return `SELECT project_id, year, threshold, event, url, attempt, attempted_at, status_code, outcome, error
+FROM budget_warning_deliveries WHERE year = ?
+ORDER BY project_id, threshold, attempt`, []any{uint16(q.year)}
+}
+
+func (warningDeliveriesQuery) scan(rows driver.Rows) ([]funding.WarningDelivery, error) {
+	var out []funding.WarningDelivery
+	for rows.Next() {
+		var d funding.WarningDelivery
+		var proj, th, outcome string
+		var year, code uint16
+		if err := rows.Scan(&proj, &year, &th, &d.Event, &d.URL, &d.Attempt, &d.At, &code, &outcome, &d.Error); err != nil {
+			return nil, err
+		}
+		d.Key = funding.WarningKey{Project: catalog.ProjectID(proj), Year: int(year), Threshold: funding.Threshold(th)}
+		d.StatusCode, d.Outcome = int(code), webhook.Outcome(outcome)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// WarningDeliveries lists the delivery attempts of the warnings of year, in order.
+func (s *Store) WarningDeliveries(ctx context.Context, year int) ([]funding.WarningDelivery, error) {
+	q := warningDeliveriesQuery{year: year}
+	sqlText, args := q.toSQL()
+	rows, err := s.conn.Query(ctx, sqlText, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read budget warning deliveries of %d: %w", year, err)
+	}
+	defer rows.Close()
+	return q.scan(rows)
+}
+
+var _ funding.WarningDeliveryStore = (*Store)(nil)

@@ -183,6 +183,28 @@ ORDER BY min(fired_at), project_id, threshold`,
 			wantArgs: []any{uint16(2026)},
 		},
 		{
+			name:  "budget warnings not yet delivered",
+			query: pendingWarningDeliveriesQuery{}.toSQL,
+			wantSQL: `SELECT w.project_id, w.year, w.threshold, toUInt32(ifNull(d.attempts, 0))
+FROM (
+    SELECT project_id, year, threshold, min(fired_at) AS fired FROM budget_warnings GROUP BY project_id, year, threshold
+) AS w
+ALL LEFT JOIN (
+    SELECT project_id, year, threshold, count() AS attempts, countIf(outcome IN ('delivered', 'rejected', 'gave_up')) AS final
+    FROM budget_warning_deliveries GROUP BY project_id, year, threshold
+) AS d USING (project_id, year, threshold)
+WHERE ifNull(d.final, 0) = 0
+ORDER BY w.fired, w.project_id, w.threshold`,
+		},
+		{
+			name:  "a year's budget warning deliveries",
+			query: warningDeliveriesQuery{year: 2026}.toSQL,
+			wantSQL: `SELECT project_id, year, threshold, event, url, attempt, attempted_at, status_code, outcome, error
+FROM budget_warning_deliveries WHERE year = ?
+ORDER BY project_id, threshold, attempt`,
+			wantArgs: []any{uint16(2026)},
+		},
+		{
 			name:     "the tables a backup copies",
 			query:    backupTablesQuery{db: "cloudbill"}.toSQL,
 			wantSQL:  "SELECT name, engine FROM system.tables WHERE database = ? AND name != 'schema_migrations' AND NOT startsWith(name, '.') AND engine NOT IN ('View', 'MaterializedView') ORDER BY name",

@@ -2,19 +2,23 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
+	"time"
 
 	"cloudbill/access"
 	"cloudbill/catalog"
 	"cloudbill/funding"
 	"cloudbill/internal/calendar"
+	"cloudbill/internal/webhook"
 	chstore "cloudbill/sql"
 )
 
 func budgetsCommand() *command {
 	return &command{
 		Name:  "budgets",
-		Usage: "import FILE | show --year YYYY | warnings --year YYYY",
+		Usage: "import FILE | show --year YYYY | warnings --year YYYY | deliver --webhook URL",
 		Short: "project budgets of a year: import, spent, forecast, state, warnings",
 		Long:  budgetsHelp,
 		Subs: []*command{
@@ -64,9 +68,78 @@ func budgetsCommand() *command {
 					}
 				},
 			},
+			{
+				Name:  "deliver",
+				Usage: "--webhook URL [--webhook-credentials-file FILE]",
+				Short: "post the budget warnings not yet delivered to the webhook",
+				Long:  budgetsDeliverHelp,
+				Flags: func(fs *flagSet) runFunc {
+					url := fs.String("webhook", "", "the webhook `URL`")
+					creds := fs.String("webhook-credentials-file", "", "`file` holding the webhook's user:password (HTTP basic authentication)")
+					fs.Require("webhook")
+					return func(ctx context.Context, a *app, _ []string) error {
+						ep, err := endpointOf(*url, *creds)
+						if err != nil {
+							return usagef("budgets deliver: %v", err)
+						}
+						s, err := a.Store(ctx)
+						if err != nil {
+							return err
+						}
+						ep.Now = a.now
+						rep, err := funding.DeliverWarnings(ctx, ep, s)
+						if err != nil {
+							return err
+						}
+						fmt.Fprintf(a.stdout, "budgets deliver: %d delivered, %d rejected, %d given up, %d waiting for a retry\n", rep.Delivered, rep.Rejected, rep.GaveUp, rep.Waiting)
+						if rep.Rejected+rep.GaveUp+rep.Waiting > 0 {
+							return &exitError{exitFailed, errors.New("some budget warnings were not delivered (the attempts are in budget_warning_deliveries)")}
+						}
+						return nil
+					}
+				},
+			},
 		},
 	}
 }
+
+// endpointOf is the webhook at rawURL with the credentials of credFile (webhookOf's
+// rules).
+func endpointOf(rawURL, credFile string) (webhook.Endpoint, error) {
+	wh, err := webhookOf(rawURL, credFile)
+	return webhook.Endpoint(wh), err
+}
+
+// deliverBudgetWarnings posts the budget warnings not yet delivered when ep is set
+// (serve's --budget-webhook, after each scheduled rating); what fails is logged, the
+// rating stands.
+func deliverBudgetWarnings(ctx context.Context, s *chstore.Store, ep *webhook.Endpoint, now func() time.Time, log *slog.Logger) {
+	if ep == nil || ctx.Err() != nil {
+		return
+	}
+	e := *ep
+	e.Now = now
+	rep, err := funding.DeliverWarnings(ctx, e, s)
+	if err != nil {
+		log.Error("budget webhook", "error", err)
+		return
+	}
+	if rep != (webhook.Report{}) {
+		log.Info("budget webhook", "delivered", rep.Delivered, "rejected", rep.Rejected, "gave_up", rep.GaveUp, "waiting", rep.Waiting)
+	}
+}
+
+const budgetsDeliverHelp = `
+Posts every budget warning not yet delivered (budget.warning.spent_warning,
+budget.warning.spent_over, budget.warning.forecast_over_budget) as JSON to the
+multi-cloud management system's webhook, by the rules of the idle case events (idle
+deliver): an Idempotency-Key header budget/PROJECT/YEAR/THRESHOLD; a 2xx answer delivers
+the warning, it is never sent again; a network error, 5xx, 408 or 429 is tried again (3
+times in a run, then in the next run, at most 20 times in all); another 4xx or a 3xx
+rejects it (no redirect is followed). Each attempt is recorded in
+budget_warning_deliveries. A warning fires once per project, year and threshold (after a
+rating), so it is delivered once. serve delivers after each scheduled rating when given
+--budget-webhook. Exit status 1 when a warning is left undelivered.`
 
 const budgetsHelp = `
 Project budgets (§18): the amount approved for each project on a year's project list,

@@ -181,7 +181,7 @@ func checkConfigValue(key, v string) error {
 		if _, ok := u.User.Password(); ok || u.Query().Has("password") {
 			return errors.New("a secret given inline: the DSN holds a password; put it in the file named by clickhouse-password-file or in $CLOUDBILL_CLICKHOUSE_PASSWORD")
 		}
-	case "idle-webhook":
+	case "idle-webhook", "budget-webhook":
 		if u, err := url.Parse(v); err == nil && u.User != nil {
 			return errors.New("a secret given inline: the URL holds credentials; " + secretAdvice)
 		}

@@ -9,6 +9,7 @@ import (
 
 	usecase "cloudbill/app"
 	"cloudbill/internal/calendar"
+	"cloudbill/internal/webhook"
 	"cloudbill/monthclose"
 	"cloudbill/schedule"
 )
@@ -18,6 +19,8 @@ type scheduleSettings struct {
 	rate, close   string // cron specs
 	statementsOut string // "" → <data-dir>/statements
 	rules         string // refused: rules are stored (cloudbill rules import)
+	// budgetWebhook: the budget warnings are posted there after each scheduled rating.
+	budgetWebhook, budgetWebhookCreds string
 }
 
 // scheduleFlags declares serve's schedule flags on fs, into set.
@@ -30,6 +33,10 @@ func scheduleFlags(fs *flagSet, set *scheduleSettings) {
 		"`directory` for the statements of the months the schedule closes (default: <data-dir>/statements)")
 	fs.StringVar(&set.rules, "rules", "",
 		"no longer taken: the scheduled ratings use the stored rules ('cloudbill rules import FILE --effective YYYY-MM')")
+	fs.StringVar(&set.budgetWebhook, "budget-webhook", "",
+		"`URL` of the multi-cloud management system's webhook for budget warnings, posted after each scheduled rating (none: not sent; no redirect is followed)")
+	fs.StringVar(&set.budgetWebhookCreds, "budget-webhook-credentials-file", "",
+		"`file` holding the budget webhook's user:password (HTTP basic authentication; never in the URL)")
 }
 
 // startScheduler starts the month-close schedule inside `serve` and returns a function
@@ -42,6 +49,14 @@ func startScheduler(ctx context.Context, a *app, set scheduleSettings, log *slog
 	}
 	if set.rules != "" {
 		return nil, errRulesFlag("serve")
+	}
+	var budgetHook *webhook.Endpoint
+	if set.budgetWebhook != "" {
+		ep, err := endpointOf(set.budgetWebhook, set.budgetWebhookCreds)
+		if err != nil {
+			return nil, usagef("--budget-webhook: %v", err)
+		}
+		budgetHook = &ep
 	}
 	s, err := a.Store(ctx)
 	if err != nil {
@@ -63,7 +78,11 @@ func startScheduler(ctx context.Context, a *app, set scheduleSettings, log *slog
 			if res.Incomplete != nil {
 				log.Warn("usage incomplete", "component", "schedule", "period", p.String(), "missing", strings.Join(res.Incomplete.Missing, "; "))
 			}
-			return err
+			if err != nil {
+				return err
+			}
+			deliverBudgetWarnings(ctx, s, budgetHook, a.now, log.With("component", "schedule"))
+			return nil
 		},
 		// a month with collector windows missing is not closed by the schedule (close
 		// --allow-incomplete by hand)

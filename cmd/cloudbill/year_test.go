@@ -4,9 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -116,6 +121,8 @@ func TestYearCommands(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"spent_warning", "spent_over", "forecast_over_budget"}, fired)
 
+	t.Run("warnings by webhook, each once", func(t *testing.T) { yearWebhook(t, cli, fired) })
+
 	// the amount raised mid-year: a new version, in force from now on
 	out, _, err = cli("budgets", "import", gb("raise.csv", "project_id,year,amount\nP01,2026,1000000.00\nP02,2026,900000.00\n"))
 	require.NoError(t, err)
@@ -152,6 +159,72 @@ func TestYearCommands(t *testing.T) {
 	}
 
 	t.Run("payments and the December estimate", func(t *testing.T) { yearPayments(t, cli, gb, readCSV, dir) })
+}
+
+// yearWebhook: the warnings that fired are posted to a real HTTP receiver, which fails
+// the first attempt (503: tried again in the same run) and answers 200 after; each
+// warning arrives delivered once, a second run and a re-rating post nothing.
+func yearWebhook(t *testing.T, cli func(...string) (string, string, error), fired []string) {
+	type got struct {
+		key, auth string
+		body      map[string]any
+		code      int
+	}
+	var mu sync.Mutex
+	var posts []got
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		err := json.NewDecoder(r.Body).Decode(&body)
+		mu.Lock()
+		defer mu.Unlock()
+		code := http.StatusOK
+		if len(posts) == 0 || err != nil {
+			code = http.StatusServiceUnavailable
+		}
+		user, pass, _ := r.BasicAuth()
+		posts = append(posts, got{key: r.Header.Get("Idempotency-Key"), auth: user + ":" + pass, body: body, code: code})
+		w.WriteHeader(code)
+	}))
+	defer srv.Close()
+	creds := filepath.Join(t.TempDir(), "hook-credentials")
+	require.NoError(t, os.WriteFile(creds, []byte("cloudbill:s3cret\n"), 0o600))
+	out, errOut, err := cli("budgets", "deliver", "--webhook", srv.URL+"/budget", "--webhook-credentials-file", creds)
+	require.NoError(t, err, out+errOut)
+	assert.Contains(t, out, fmt.Sprintf("%d delivered, 0 rejected, 0 given up, 0 waiting", len(fired)))
+	mu.Lock()
+	delivered := map[string]int{}
+	var thresholds []string
+	for _, p := range posts {
+		assert.Equal(t, "cloudbill:s3cret", p.auth, "credentials from the file, by basic authentication")
+		if p.code != http.StatusOK {
+			continue
+		}
+		delivered[p.key]++
+		assert.Equal(t, "P01", p.body["project_id"])
+		assert.Equal(t, "D01", p.body["department_id"])
+		assert.Equal(t, "budget.warning."+p.body["threshold"].(string), p.body["event"])
+		assert.NotEmpty(t, p.body["threshold_name"])
+		assert.Equal(t, "10.00", p.body["budget"])
+		assert.Equal(t, "budget/P01/2026/"+p.body["threshold"].(string), p.key)
+		thresholds = append(thresholds, p.body["threshold"].(string))
+	}
+	assert.Len(t, posts, len(fired)+1, "one 503, then each warning once")
+	n := len(posts)
+	mu.Unlock()
+	assert.ElementsMatch(t, fired, thresholds)
+	for k, c := range delivered {
+		assert.Equal(t, 1, c, k)
+	}
+	out, _, err = cli("budgets", "deliver", "--webhook", srv.URL+"/budget")
+	require.NoError(t, err)
+	assert.Contains(t, out, "0 delivered, 0 rejected, 0 given up, 0 waiting")
+	_, _, err = cli("rate", "--period", "2026-11")
+	require.NoError(t, err)
+	_, _, err = cli("budgets", "deliver", "--webhook", srv.URL+"/budget")
+	require.NoError(t, err)
+	mu.Lock()
+	assert.Equal(t, n, len(posts), "a delivered warning is never posted again, a re-rating fires none")
+	mu.Unlock()
 }
 
 // clock is the time of the year test's commands.
