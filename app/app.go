@@ -45,6 +45,8 @@ type Store interface {
 	rating.UsageReader
 	rating.Results
 	funding.WarnStore
+	// the idle analysis and follow-up
+	IdleStore
 	// CurrentIssue is the month's current archived issue (ok false: none); IssueFiles its
 	// files.
 	CurrentIssue(ctx context.Context, p calendar.Period) (invoicing.IssueInfo, bool, error)

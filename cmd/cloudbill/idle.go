@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"cloudbill/document/pdf"
+	usecase "cloudbill/app"
 	"cloudbill/idle"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
@@ -93,7 +93,7 @@ reminders of that date; --all: also resolved and overdue cases.`,
 					font := fs.String("font", "", "TrueType CJK font `file` (default: Debian's gbsn00lp.ttf)")
 					fs.Require("out")
 					return func(ctx context.Context, a *app, _ []string) error {
-						s, err := a.Store(ctx)
+						uc, err := a.useCases(ctx)
 						if err != nil {
 							return err
 						}
@@ -101,7 +101,7 @@ reminders of that date; --all: also resolved and overdue cases.`,
 						if err != nil {
 							return err
 						}
-						n, err := writeReminders(ctx, s, *out, *font, date.Or(calendar.Date{}), *all)
+						n, err := uc.WriteReminders(ctx, usecase.Reminders{Dir: *out, FontPath: *font, Only: date.Or(calendar.Date{}), All: *all})
 						stopProfile()
 						if err != nil {
 							return err
@@ -215,11 +215,11 @@ func idleAnalyze(ctx context.Context, a *app, d calendar.Date, format string, iv
 	if !ok {
 		return usagef("idle analyze: --format %q: want table, csv or json", format)
 	}
-	s, err := a.Store(ctx)
+	uc, err := a.useCases(ctx)
 	if err != nil {
 		return err
 	}
-	res, rec, err := a.runIdle(ctx, s, d, iv, !dry)
+	res, rec, err := uc.AnalyzeIdle(ctx, usecase.IdleAnalysis{Date: d, Interval: iv, DryRun: dry})
 	if err != nil {
 		return err
 	}
@@ -239,19 +239,6 @@ func intervalSeconds(d time.Duration) (idle.Seconds, error) {
 		return 0, fmt.Errorf("%s: want whole seconds that divide a day (e.g. 15m, 1h)", d)
 	}
 	return idle.Seconds(s), nil
-}
-
-// runIdle analyses d and, when record, opens the cases and records the evidence.
-func (a *app) runIdle(ctx context.Context, s *chstore.Store, d calendar.Date, iv idle.Seconds, record bool) (idle.Result, idle.Recorded, error) {
-	res, err := idle.Run(ctx, s, d, iv)
-	if err != nil {
-		return res, idle.Recorded{}, err
-	}
-	if !record {
-		return res, idle.Recorded{}, nil
-	}
-	rec, err := idle.Record(ctx, s, res.Analysis, a.now())
-	return res, rec, err
 }
 
 const idleConfigExplain = `
@@ -402,11 +389,11 @@ func (a *app) showCase(ctx context.Context, s *chstore.Store, c idle.Case) error
 }
 
 func idleFollow(ctx context.Context, a *app, d calendar.Date) error {
-	s, err := a.Store(ctx)
+	uc, err := a.useCases(ctx)
 	if err != nil {
 		return err
 	}
-	changed, err := idle.FollowUp(ctx, s, s, d, a.now())
+	changed, err := uc.FollowIdle(ctx, d)
 	if err != nil {
 		return err
 	}
@@ -415,50 +402,6 @@ func idleFollow(ctx context.Context, a *app, d calendar.Date) error {
 	}
 	fmt.Fprintf(a.stdout, "idle follow %s: %d cases changed state\n", d, len(changed))
 	return nil
-}
-
-// writeReminders writes the reminder files and returns the number of reminders.
-func writeReminders(ctx context.Context, s *chstore.Store, out, fontPath string, only calendar.Date, all bool) (int, error) {
-	cases, err := s.Cases(ctx)
-	if err != nil {
-		return 0, err
-	}
-	var pick []idle.Case
-	for _, c := range cases {
-		if (all || c.State == idle.StateOpen) && (only.IsZero() || c.Reminder == only) {
-			pick = append(pick, c)
-		}
-	}
-	if len(pick) == 0 {
-		return 0, nil
-	}
-	org, err := s.Org(ctx)
-	if err != nil {
-		return 0, err
-	}
-	ids := make([]idle.CaseID, len(pick))
-	for i, c := range pick {
-		ids[i] = c.ID
-	}
-	evidence, err := s.EvidenceOf(ctx, ids) // one query for all the cases, not one each
-	if err != nil {
-		return 0, err
-	}
-	rs := idle.Reminders(pick, org, func(id idle.CaseID) (idle.Evidence, bool) {
-		es := evidence[id]
-		if len(es) == 0 {
-			return idle.Evidence{}, false
-		}
-		return es[0], true
-	})
-	font, err := pdf.LoadFont(fontPath)
-	if err != nil {
-		return 0, err
-	}
-	if err := idle.WriteReminderFiles(ctx, rs, out, font, 0); err != nil {
-		return 0, err
-	}
-	return len(rs), nil
 }
 
 func idleOverdue(ctx context.Context, a *app, out string, d calendar.Date) error {
@@ -514,15 +457,14 @@ func webhookOf(rawURL, credFile string) (idle.Webhook, error) {
 }
 
 func idleDeliver(ctx context.Context, a *app, wh idle.Webhook) error {
-	wh.Now = a.now
 	if err := wh.Validate(); err != nil {
 		return usagef("idle deliver: %v", err)
 	}
-	s, err := a.Store(ctx)
+	uc, err := a.useCases(ctx)
 	if err != nil {
 		return err
 	}
-	rep, err := wh.Deliver(ctx, s)
+	rep, err := uc.DeliverIdleEvents(ctx, wh)
 	if err != nil {
 		return err
 	}

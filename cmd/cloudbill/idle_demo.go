@@ -9,6 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	usecase "cloudbill/app"
 	"cloudbill/idle"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
@@ -35,13 +36,13 @@ func (s *demoSteps) idle(ctx context.Context, p calendar.Period, interval, out s
 	if err := os.MkdirAll(r.dir, 0o755); err != nil {
 		return r, err
 	}
-	st, err := s.a.Store(ctx)
+	uc, err := s.a.useCases(ctx)
 	if err != nil {
 		return r, err
 	}
 	csvPath := filepath.Join(r.dir, "analysis-"+d.String()+".csv")
 	err = s.do("cloudbill idle analyze --date "+d.String()+" --format csv", func() error {
-		res, rec, err := s.a.runIdle(ctx, st, d, idle.Seconds(iv/time.Second), true)
+		res, rec, err := uc.AnalyzeIdle(ctx, usecase.IdleAnalysis{Date: d, Interval: idle.Seconds(iv / time.Second)})
 		if err != nil {
 			return err
 		}

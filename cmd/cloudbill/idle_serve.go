@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
 
+	usecase "cloudbill/app"
 	"cloudbill/idle"
 	"cloudbill/internal/calendar"
 	chstore "cloudbill/sql"
@@ -48,6 +48,7 @@ func idleServeFlags(fs *flagSet, set *idleSettings) {
 type idleJobs struct {
 	a        *app
 	s        *chstore.Store
+	uc       *usecase.App
 	interval idle.Seconds
 	webhook  *idle.Webhook
 	logf     func(string, ...any)
@@ -70,7 +71,11 @@ func startIdleJobs(ctx context.Context, a *app, s *chstore.Store, set idleSettin
 		}
 		wh = &w
 	}
-	j := &idleJobs{a: a, s: s, interval: iv, webhook: wh, logf: logf}
+	uc, err := a.useCases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	j := &idleJobs{a: a, s: s, uc: uc, interval: iv, webhook: wh, logf: logf}
 	c := cron.New(cron.WithLocation(calendar.Shanghai), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
 	for _, e := range []struct {
 		spec, name string
@@ -129,10 +134,9 @@ func (j *idleJobs) analyze(ctx context.Context, d calendar.Date, trigger string)
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	run := chstore.JobRun{Job: jobIdleAnalyze, Period: d.Period(), Trigger: trigger, StartedAt: j.a.now()}
-	res, rec, err := j.a.runIdle(ctx, j.s, d, j.interval, true)
+	res, rec, err := j.uc.AnalyzeIdle(ctx, usecase.IdleAnalysis{Date: d, Interval: j.interval})
 	if err == nil {
-		run.Detail = fmt.Sprintf("analysis of %s: %d departments over, monthly saving %s, %d cases opened, %d samples excluded",
-			d, res.DepartmentsOver(), res.Saving().StringFixed(2), len(rec.Opened), res.Excluded)
+		run.Detail = usecase.IdleAnalysisDetail(d, res, rec)
 	}
 	j.record(ctx, run, err)
 }
@@ -142,17 +146,9 @@ func (j *idleJobs) follow(ctx context.Context, trigger string) {
 	defer j.mu.Unlock()
 	d := calendar.LocalDate(j.a.now())
 	run := chstore.JobRun{Job: jobIdleFollow, Period: d.Period(), Trigger: trigger, StartedAt: j.a.now()}
-	changed, err := idle.FollowUp(ctx, j.s, j.s, d, j.a.now())
+	changed, err := j.uc.FollowIdle(ctx, d)
 	if err == nil {
-		resolved, overdue := 0, 0
-		for _, c := range changed {
-			if c.State == idle.StateResolved {
-				resolved++
-			} else {
-				overdue++
-			}
-		}
-		run.Detail = fmt.Sprintf("follow-up of %s: %d resolved, %d overdue", d, resolved, overdue)
+		run.Detail = usecase.IdleFollowDetail(d, changed)
 	}
 	j.record(ctx, run, err)
 }
@@ -170,9 +166,7 @@ func (j *idleJobs) record(ctx context.Context, run chstore.JobRun, err error) {
 	if j.webhook == nil || ctx.Err() != nil {
 		return
 	}
-	wh := *j.webhook
-	wh.Now = j.a.now
-	rep, err := wh.Deliver(ctx, j.s)
+	rep, err := j.uc.DeliverIdleEvents(ctx, *j.webhook)
 	if err != nil {
 		j.logf("idle webhook: %v", err)
 		return

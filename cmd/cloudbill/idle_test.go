@@ -125,7 +125,9 @@ func TestIdleCommands(t *testing.T) {
 		defer a.close()
 		s, err := a.Store(context.Background())
 		require.NoError(t, err)
-		j := &idleJobs{a: a, s: s, interval: 3600, logf: func(string, ...any) {}}
+		uc, err := a.useCases(context.Background())
+		require.NoError(t, err)
+		j := &idleJobs{a: a, s: s, uc: uc, interval: 3600, logf: func(string, ...any) {}}
 		j.catchUp(context.Background()) // the analysis of 2026-12-31, never run: runs
 		j.catchUp(context.Background()) // recorded: not again
 		j.follow(context.Background(), "schedule")
