@@ -1,5 +1,5 @@
 // Package backup copies cloudbill's database to a directory and back (docs/backup.md):
-// every table as gzip'd JSON lines, the spool of acknowledged samples not yet in
+// every table in ClickHouse's Native format, zstd-compressed, the spool of acknowledged samples not yet in
 // ClickHouse, and a manifest (manifest.json, written last) with each table's row count,
 // the SHA-256 of its file and a content hash that does not depend on row order.
 //
@@ -16,8 +16,6 @@
 package backup
 
 import (
-	"bufio"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -33,11 +31,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
+
 	"cloudbill/internal/calendar"
 )
 
-// FormatVersion is the version of the backup layout this package writes and reads.
-const FormatVersion = 1
+// FormatVersion is the version of the backup layout this package writes and reads: 2,
+// tables in Native format. Format 1 (tables as gzip'd JSON lines) is refused: restore it
+// with the binary that took it, or take a new backup.
+const FormatVersion = 2
 
 // ManifestFile is the manifest's name in a backup directory; a directory without it is
 // not a (complete) backup.
@@ -74,12 +76,13 @@ type Store interface {
 	Tables(ctx context.Context) ([]Table, error)
 	// Migrations lists the applied schema migrations.
 	Migrations(ctx context.Context) ([]uint32, error)
-	// DumpRows reads the rows of d in one query, calling each with the column names
-	// (once, first) and then every row's values (pointers, valid during the call).
-	DumpRows(ctx context.Context, d Dump, columns func([]string), each func(row []any) error) error
-	// LoadRows inserts rows into table: next fills dst (pointers to the columns' Go
-	// types) with the next row and reports false at the end.
-	LoadRows(ctx context.Context, table string, columns []string, next func(dst []any) (bool, error)) (int64, error)
+	// DumpNative reads the rows of d in one query, calling columns with the column names
+	// (once, first) and then each with the rows as blocks in ClickHouse's Native format
+	// (revision 0; the slice is valid during the call).
+	DumpNative(ctx context.Context, d Dump, columns func([]string), each func(block []byte) error) error
+	// LoadNative inserts the Native blocks of r into table's columns and returns the
+	// rows inserted.
+	LoadNative(ctx context.Context, table string, columns []string, r io.Reader) (int64, error)
 	// Count is the rows of a table.
 	Count(ctx context.Context, table string) (int64, error)
 }
@@ -147,7 +150,8 @@ type TableEntry struct {
 	Partial bool `json:"partial,omitempty"`
 	FileEntry
 	// ContentHash hashes the rows whatever their order: the sum, modulo 2^64, of the
-	// first 8 bytes of each row's SHA-256 (its JSON line), in hex.
+	// first 8 bytes of each row's SHA-256 (over its values as the Native format writes
+	// them, each preceded by its length as a uvarint), in hex.
 	ContentHash string `json:"content_hash"`
 }
 
@@ -160,6 +164,9 @@ type FileEntry struct {
 
 // ErrNotEmpty: restore into a database that holds rows.
 var ErrNotEmpty = errors.New("the database is not empty")
+
+// ErrFormat: a backup in a format this binary does not read.
+var ErrFormat = errors.New("backup format not read by this binary")
 
 // ErrCorrupt: a backup whose files do not match its manifest.
 var ErrCorrupt = errors.New("backup does not match its manifest")
@@ -271,8 +278,11 @@ func (h *rowHash) String() string {
 	return hex.EncodeToString(b[:])
 }
 
+// TableExt is the name ending of a table's file: Native format, zstd-compressed.
+const TableExt = ".native.zst"
+
 func dumpTable(ctx context.Context, s Store, d Dump, dir string) (TableEntry, error) {
-	rel := filepath.Join("tables", d.Table.Name+".jsonl.gz")
+	rel := filepath.Join("tables", d.Table.Name+TableExt)
 	f, err := os.OpenFile(filepath.Join(dir, rel), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o640)
 	if err != nil {
 		return TableEntry{}, err
@@ -280,23 +290,21 @@ func dumpTable(ctx context.Context, s Store, d Dump, dir string) (TableEntry, er
 	defer f.Close()
 	sum := sha256.New()
 	counted := &countWriter{w: io.MultiWriter(f, sum)}
-	zw, _ := gzip.NewWriterLevel(counted, gzip.BestSpeed)
-	bw := bufio.NewWriterSize(zw, 1<<20)
+	zw, err := zstd.NewWriter(counted, zstd.WithEncoderLevel(zstd.SpeedFastest))
+	if err != nil {
+		return TableEntry{}, err
+	}
 	e := TableEntry{Name: d.Table.Name, Engine: d.Table.Engine}
 	var h rowHash
-	err = s.DumpRows(ctx, d, func(cols []string) { e.Columns = cols }, func(row []any) error {
-		line, err := encodeRow(row)
-		if err != nil {
-			return fmt.Errorf("row %d: %w", h.rows+1, err)
+	err = s.DumpNative(ctx, d, func(cols []string) { e.Columns = cols }, func(block []byte) error {
+		if _, err := hashNative(block, &h); err != nil {
+			return fmt.Errorf("after row %d: %w", h.rows, err)
 		}
-		h.add(line)
-		bw.Write(line)
-		return bw.WriteByte('\n')
+		_, err := zw.Write(block)
+		return err
 	})
 	if err != nil {
-		return e, err
-	}
-	if err := bw.Flush(); err != nil {
+		zw.Close()
 		return e, err
 	}
 	if err := zw.Close(); err != nil {
@@ -415,8 +423,11 @@ func ReadManifest(dir string) (*Manifest, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ManifestFile), err)
 	}
-	if m.Format != FormatVersion {
-		return nil, fmt.Errorf("%s: backup format %d, this binary reads %d", dir, m.Format, FormatVersion)
+	switch {
+	case m.Format == 1:
+		return nil, fmt.Errorf("%w: %s is a format 1 backup (tables as JSON lines, written by cloudbill before December 2026); this binary reads format %d (Native tables): restore it with the binary that took it, then take a new backup", ErrFormat, dir, FormatVersion)
+	case m.Format != FormatVersion:
+		return nil, fmt.Errorf("%w: %s is a format %d backup; this binary reads format %d", ErrFormat, dir, m.Format, FormatVersion)
 	}
 	return &m, nil
 }

@@ -1,36 +1,83 @@
 package backup
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/ch-go/proto"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
+	chproto "github.com/ClickHouse/clickhouse-go/v2/lib/proto"
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"cloudbill/internal/calendar"
 )
 
-// A row's text that is not UTF-8 (a PDF in statement_files) comes back byte for byte; a
-// plain text stays readable JSON.
-func TestRowCodec(t *testing.T) {
-	pdf, name, n := "%PDF-1.4\n\xff\xfe\x00binary", "市政府", uint64(1<<63+5)
-	line, err := encodeRow([]any{&pdf, &name, &n})
-	require.NoError(t, err)
-	assert.Contains(t, string(line), `"市政府"`)
-	assert.Contains(t, string(line), `{"b64":`)
-	var raw []json.RawMessage
-	require.NoError(t, json.Unmarshal(line, &raw))
-	var gotPDF, gotName string
-	var gotN uint64
-	for i, dst := range []any{&gotPDF, &gotName, &gotN} {
-		require.NoError(t, decodeValue(raw[i], dst))
+// A Native block (as clickhouse-go writes it) splits into rows: a text that is not UTF-8
+// (a PDF), arrays, decimals, dates; the same rows in another order or other blocks give
+// the same content hash, a changed value another.
+func TestNativeRowHash(t *testing.T) {
+	type row struct {
+		pdf  string
+		tags []string
+		amt  decimal.Decimal
+		day  time.Time
+		n    uint64
 	}
-	assert.Equal(t, pdf, gotPDF)
-	assert.Equal(t, name, gotName)
-	assert.Equal(t, n, gotN)
+	day := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	rows := []row{
+		{"%PDF-1.4\n\xff\xfe\x00binary", []string{"市政府", "b"}, decimal.RequireFromString("12.34"), day, 1<<63 + 5},
+		{"", nil, decimal.RequireFromString("-0.01"), day.AddDate(0, 0, 1), 0},
+		{"x", []string{""}, decimal.Zero, day, 7},
+	}
+	encode := func(rs ...row) []byte {
+		blk := &chproto.Block{ServerContext: &column.ServerContext{Timezone: time.UTC}}
+		for _, c := range []struct{ name, typ string }{{"pdf", "String"}, {"tags", "Array(String)"}, {"amt", "Decimal(38, 2)"}, {"day", "Date"}, {"n", "UInt64"}} {
+			require.NoError(t, blk.AddColumn(c.name, column.Type(c.typ)))
+		}
+		for _, r := range rs {
+			require.NoError(t, blk.Append(r.pdf, r.tags, r.amt, r.day, r.n))
+		}
+		var buf proto.Buffer
+		require.NoError(t, blk.Encode(&buf, 0))
+		return buf.Buf
+	}
+	hash := func(b []byte) (string, int64, []string) {
+		var h rowHash
+		names, err := hashNative(b, &h)
+		require.NoError(t, err)
+		return h.String(), h.rows, names
+	}
+	want, n, names := hash(encode(rows...))
+	assert.Equal(t, int64(3), n)
+	assert.Equal(t, []string{"pdf", "tags", "amt", "day", "n"}, names)
+	got, n, _ := hash(append(encode(rows[2], rows[0]), encode(rows[1])...))
+	assert.Equal(t, int64(3), n)
+	assert.Equal(t, want, got, "order and blocks do not matter")
+	changed := rows[0]
+	changed.tags = []string{"市政府b"}
+	got, _, _ = hash(encode(changed, rows[1], rows[2]))
+	assert.NotEqual(t, want, got, "array elements are not run together")
+
+	blk, _, err := parseNativeBlock(encode(rows...))
+	require.NoError(t, err)
+	assert.Equal(t, rows[0].pdf, string(blk.cells[0][0][1:]), "a string's bytes follow its length")
+
+	b := encode(rows...)
+	_, err = hashNative(b[:len(b)-3], &rowHash{})
+	assert.ErrorIs(t, err, errNativeEnd)
+}
+
+func TestCheckType(t *testing.T) {
+	for _, ok := range []string{"String", "Array(String)", "Decimal(38, 2)", "DateTime", "DateTime('UTC')", "Date", "UInt8", "Float64", "Nullable(Int32)", "FixedString(3)"} {
+		assert.NoError(t, CheckType(ok), ok)
+	}
+	for _, bad := range []string{"LowCardinality(String)", "Array(Array(UInt8))", "Map(String, String)", "Tuple(UInt8)", "Decimal(x, 2)"} {
+		assert.Error(t, CheckType(bad), bad)
+	}
 }
 
 func TestParseSamples(t *testing.T) {

@@ -2,13 +2,13 @@ package backup
 
 import (
 	"bufio"
-	"compress/gzip"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // RestoreParams of a restore.
@@ -71,13 +71,9 @@ func Restore(ctx context.Context, p RestoreParams) (*Manifest, error) {
 			return nil, fmt.Errorf("restore %s: %w", e.Name, err)
 		}
 		var h rowHash
-		err := p.Store.DumpRows(ctx, Dump{Table: t, Columns: e.Columns}, func([]string) {}, func(row []any) error {
-			line, err := encodeRow(row)
-			if err != nil {
-				return err
-			}
-			h.add(line)
-			return nil
+		err := p.Store.DumpNative(ctx, Dump{Table: t, Columns: e.Columns}, func([]string) {}, func(block []byte) error {
+			_, err := hashNative(block, &h)
+			return err
 		})
 		if err != nil {
 			return nil, fmt.Errorf("restore %s: read back: %w", e.Name, err)
@@ -108,35 +104,14 @@ func loadTable(ctx context.Context, s Store, dir string, e TableEntry) error {
 		return err
 	}
 	defer f.Close()
-	zr, err := gzip.NewReader(bufio.NewReaderSize(f, 1<<20))
+	zr, err := zstd.NewReader(bufio.NewReaderSize(f, 1<<20))
 	if err != nil {
 		return err
 	}
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 0, 1<<20), 1<<30)
-	line := 0
-	var raw []json.RawMessage
-	n, err := s.LoadRows(ctx, e.Name, e.Columns, func(dst []any) (bool, error) {
-		if !sc.Scan() {
-			return false, sc.Err()
-		}
-		line++
-		raw = raw[:0]
-		if err := json.Unmarshal(sc.Bytes(), &raw); err != nil {
-			return false, fmt.Errorf("%s line %d: %w", e.File, line, err)
-		}
-		if len(raw) != len(dst) {
-			return false, fmt.Errorf("%s line %d: %d values for %d columns", e.File, line, len(raw), len(dst))
-		}
-		for i := range raw {
-			if err := decodeValue(raw[i], dst[i]); err != nil {
-				return false, fmt.Errorf("%s line %d: column %s: %w", e.File, line, e.Columns[i], err)
-			}
-		}
-		return true, nil
-	})
+	defer zr.Close()
+	n, err := s.LoadNative(ctx, e.Name, e.Columns, zr)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", e.File, err)
 	}
 	if n != e.Rows {
 		return fmt.Errorf("%w: %s: %d rows read, the manifest says %d", ErrCorrupt, e.File, n, e.Rows)

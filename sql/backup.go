@@ -4,8 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
+	"slices"
 	"strings"
+	"time"
+
+	"github.com/ClickHouse/ch-go/proto"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
+	chproto "github.com/ClickHouse/clickhouse-go/v2/lib/proto"
 
 	"cloudbill/backup"
 )
@@ -98,8 +105,16 @@ func (q dumpQuery) toSQL() (string, []any, error) {
 	return sql, args, nil
 }
 
-// DumpRows reads the rows of d in one query (one snapshot of the table's parts).
-func (s *Store) DumpRows(ctx context.Context, d backup.Dump, columns func([]string), each func(row []any) error) error {
+// nativeBlockRows bounds the rows of one Native block a backup writes (and so of one
+// INSERT of a restore): ClickHouse's own max_block_size.
+const nativeBlockRows = 65_536
+
+// DumpNative reads the rows of d in one query (one snapshot of the table's parts) and
+// hands them to each as blocks in ClickHouse's Native format (what FORMAT Native writes,
+// revision 0: column names and types, then each column's values), of at most
+// nativeBlockRows rows; columns are the names of the columns read, known before the
+// first block.
+func (s *Store) DumpNative(ctx context.Context, d backup.Dump, columns func([]string), each func(block []byte) error) error {
 	sql, args, err := dumpQuery{d: d}.toSQL()
 	if err != nil {
 		return err
@@ -109,29 +124,52 @@ func (s *Store) DumpRows(ctx context.Context, d backup.Dump, columns func([]stri
 		return err
 	}
 	defer rows.Close()
-	columns(rows.Columns())
+	names := rows.Columns()
+	columns(names)
 	types := rows.ColumnTypes()
+	blk := &chproto.Block{ServerContext: &column.ServerContext{Timezone: time.UTC}}
 	vals := make([]any, len(types))
 	for i, ct := range types {
+		if err := blk.AddColumn(names[i], column.Type(ct.DatabaseTypeName())); err != nil {
+			return fmt.Errorf("column %s: %w", names[i], err)
+		}
 		vals[i] = reflect.New(ct.ScanType()).Interface()
+	}
+	var buf proto.Buffer
+	flush := func() error {
+		if blk.Rows() == 0 {
+			return nil
+		}
+		buf.Reset()
+		if err := blk.Encode(&buf, 0); err != nil {
+			return err
+		}
+		blk.Reset()
+		return each(buf.Buf)
 	}
 	for rows.Next() {
 		if err := rows.Scan(vals...); err != nil {
 			return err
 		}
-		if err := each(vals); err != nil {
+		if err := blk.Append(vals...); err != nil {
 			return err
 		}
+		if blk.Rows() >= nativeBlockRows {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return flush()
 }
 
-// loadChunk is the rows inserted by one batch of a restore.
-const loadChunk = 100_000
-
-// LoadRows inserts rows into table's columns in batches; next fills pointers to the
-// columns' Go types.
-func (s *Store) LoadRows(ctx context.Context, table string, columns []string, next func(dst []any) (bool, error)) (int64, error) {
+// LoadNative inserts the Native blocks of r (as DumpNative writes them) into table's
+// columns, one INSERT a block, and returns the rows inserted. A block whose columns are
+// not columns (names, in order) is refused.
+func (s *Store) LoadNative(ctx context.Context, table string, columns []string, r io.Reader) (int64, error) {
 	t, err := quoteIdent(table)
 	if err != nil {
 		return 0, err
@@ -142,54 +180,46 @@ func (s *Store) LoadRows(ctx context.Context, table string, columns []string, ne
 			return 0, err
 		}
 	}
-	list := strings.Join(qs, ", ")
-	probe, err := s.conn.Query(ctx, "SELECT "+list+" FROM "+t+" LIMIT 0")
-	if err != nil {
-		return 0, err
-	}
-	types := probe.ColumnTypes()
-	probe.Close()
+	insert := "INSERT INTO " + t + " (" + strings.Join(qs, ", ") + ")"
+	rd := proto.NewReader(r)
 	var total int64
-	for {
-		b, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+t+" ("+list+")")
+	for n := 1; ; n++ {
+		blk := &chproto.Block{ServerContext: &column.ServerContext{Timezone: time.UTC}}
+		if err := blk.Decode(rd, 0); err != nil {
+			if errors.Is(err, io.EOF) {
+				return total, nil
+			}
+			return total, fmt.Errorf("block %d: %w", n, err)
+		}
+		if got := blk.ColumnsNames(); !slices.Equal(got, columns) {
+			return total, fmt.Errorf("block %d: columns %v, want %v", n, got, columns)
+		}
+		rows := blk.Rows()
+		if rows == 0 {
+			continue
+		}
+		b, err := s.conn.PrepareBatch(ctx, insert)
 		if err != nil {
 			return total, err
 		}
-		n := 0
-		for n < loadChunk {
-			dst := make([]any, len(types))
-			for i, ct := range types {
-				dst[i] = reflect.New(ct.ScanType()).Interface()
+		for i, col := range blk.Columns {
+			// the column's values as a slice of its Go type, appended at once
+			vs := reflect.MakeSlice(reflect.SliceOf(col.ScanType()), rows, rows)
+			for r := 0; r < rows; r++ {
+				if err := col.ScanRow(vs.Index(r).Addr().Interface(), r); err != nil {
+					_ = b.Abort()
+					return total, fmt.Errorf("block %d: column %s row %d: %w", n, columns[i], r+1, err)
+				}
 			}
-			more, err := next(dst)
-			if err != nil {
+			if err := b.Column(i).Append(vs.Interface()); err != nil {
 				_ = b.Abort()
-				return total, err
+				return total, fmt.Errorf("block %d: column %s: %w", n, columns[i], err)
 			}
-			if !more {
-				break
-			}
-			row := make([]any, len(dst))
-			for i, p := range dst {
-				row[i] = reflect.ValueOf(p).Elem().Interface()
-			}
-			if err := b.Append(row...); err != nil {
-				_ = b.Abort()
-				return total, fmt.Errorf("row %d: %w", total+int64(n)+1, err)
-			}
-			n++
-		}
-		if n == 0 {
-			_ = b.Abort()
-			return total, nil
 		}
 		if err := b.Send(); err != nil {
-			return total, err
+			return total, fmt.Errorf("block %d: %w", n, err)
 		}
-		total += int64(n)
-		if n < loadChunk {
-			return total, nil
-		}
+		total += int64(rows)
 	}
 }
 

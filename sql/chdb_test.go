@@ -390,7 +390,7 @@ X4,open,2026-10-01,D01,P01,V2,internet,N04,1,vm-4,,
 	require.NoError(t, err)
 	for _, tb := range tables {
 		if tb.Name == "rated_lines" || tb.Name == "users" {
-			require.NoError(t, s.DumpRows(ctx, backup.Dump{Table: tb}, func([]string) {}, func([]any) error { return nil }))
+			require.NoError(t, s.DumpNative(ctx, backup.Dump{Table: tb}, func([]string) {}, func([]byte) error { return nil }))
 		}
 	}
 	for _, table := range []string{"usage_samples", "rated_lines"} {

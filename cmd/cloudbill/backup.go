@@ -13,8 +13,9 @@ import (
 
 const backupExplain = `
 Writes a copy of the database to DIR (created; it must not exist or be empty): every table
-as DIR/tables/<table>.jsonl.gz (one JSON array a row), the spool of acknowledged samples not
-yet in ClickHouse (DIR/spool/, from --data-dir/spool), and DIR/manifest.json, written last:
+as DIR/tables/<table>.native.zst (ClickHouse's Native format, zstd-compressed), the spool
+of acknowledged samples not yet in ClickHouse (DIR/spool/, from --data-dir/spool), and
+DIR/manifest.json, written last:
 the schema migrations, and per table its columns, rows, file size, SHA-256 and a content
 hash that does not depend on row order.
 
@@ -30,7 +31,8 @@ Loads the backup in DIR into the database (the embedded one of --data-dir, or --
 which must be empty: no row in any table (else exit 2). It checks every file against the
 manifest first (a mismatch: exit 2, nothing loaded), then loads each table and reads it
 back: its rows and content hash must be the manifest's. Spooled batches of the backup go to
---data-dir/spool, which serve replays when it starts.
+--data-dir/spool, which serve replays when it starts. A format 1 backup (JSON lines, from
+cloudbill before December 2026) is refused (exit 2): restore it with the binary that took it.
 
 After a restore, 'cloudbill status' shows what it showed where the backup was taken, and
 re-issuing a closed month ('cloudbill statements --period M --out DIR') writes the same
@@ -79,7 +81,7 @@ func restoreCommand() *command {
 				m, err := backup.Restore(ctx, backup.RestoreParams{Store: store, Dir: args[0], SpoolDir: filepath.Join(a.dataDir, "spool"),
 					Logf: func(f string, args ...any) { fmt.Fprintf(a.stderr, "restore: "+f+"\n", args...) }})
 				switch {
-				case errors.Is(err, backup.ErrNotEmpty), errors.Is(err, backup.ErrCorrupt):
+				case errors.Is(err, backup.ErrNotEmpty), errors.Is(err, backup.ErrCorrupt), errors.Is(err, backup.ErrFormat):
 					return &exitError{code: exitBadInput, err: fmt.Errorf("restore: %w", err)}
 				case errors.Is(err, chstore.ErrBackupCluster):
 					return usagef("restore: %v", err)

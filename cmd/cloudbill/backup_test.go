@@ -138,7 +138,7 @@ func TestBackupRestore(t *testing.T) {
 	t.Run("not a damaged backup", func(t *testing.T) {
 		bad := filepath.Join(dir, "damaged")
 		require.NoError(t, os.CopyFS(bad, os.DirFS(out)))
-		f := filepath.Join(bad, "tables", "users.jsonl.gz")
+		f := filepath.Join(bad, "tables", "users.native.zst")
 		b, err := os.ReadFile(f)
 		require.NoError(t, err)
 		b[len(b)/2] ^= 0xff
@@ -148,7 +148,16 @@ func TestBackupRestore(t *testing.T) {
 		require.Error(t, err)
 		assert.Equal(t, exitBadInput, exitCode(err))
 		assert.ErrorIs(t, err, backup.ErrCorrupt)
-		assert.Contains(t, err.Error(), "tables/users.jsonl.gz")
+		assert.Contains(t, err.Error(), "tables/users.native.zst")
+	})
+	t.Run("not a format 1 backup", func(t *testing.T) {
+		old := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(old, backup.ManifestFile), []byte(`{"format": 1, "tables": []}`), 0o640))
+		_, _, err := at(t, otherDB(t, dsn), dec1, "restore", old)
+		require.Error(t, err)
+		assert.Equal(t, exitBadInput, exitCode(err))
+		assert.ErrorIs(t, err, backup.ErrFormat)
+		assert.Contains(t, err.Error(), "format 1 backup")
 	})
 	t.Run("samples by month", func(t *testing.T) {
 		for _, c := range []struct {
