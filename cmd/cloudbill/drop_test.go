@@ -13,11 +13,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cloudbill/metering"
+	"cloudbill/metering/drop"
 	"cloudbill/sql"
 	"cloudbill/sql/chtest"
 )
 
-func newDropper(t *testing.T, dsn, dir string, marker bool) (*dropper, *chstore.Store) {
+// dropConfig is a drop folder in dir over the store at dsn.
+func dropConfig(t *testing.T, dsn, dir string, marker bool) (drop.Config, *chstore.Store) {
 	t.Helper()
 	s, err := chstore.Open(context.Background(), mustDSN(t, dsn))
 	require.NoError(t, err)
@@ -25,8 +27,16 @@ func newDropper(t *testing.T, dsn, dir string, marker bool) (*dropper, *chstore.
 	b, err := metering.NewBatcher(metering.BatcherConfig{Sink: s, MaxDelay: 10 * time.Millisecond})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = b.Close(context.Background()) })
-	return &dropper{dir: dir, marker: marker, batcher: b, owners: s.ResourceOwners, vendorOK: s.VendorExists,
-		now: time.Now, logf: t.Logf, batchRows: 1000}, s
+	return drop.Config{Dir: dir, Marker: marker, Batcher: b, Owners: s.ResourceOwners, VendorOK: s.VendorExists,
+		Now: time.Now, Logf: t.Logf, BatchRows: 1000}, s
+}
+
+func newDropper(t *testing.T, dsn, dir string, marker bool) (*drop.Folder, *chstore.Store) {
+	t.Helper()
+	cfg, s := dropConfig(t, dsn, dir, marker)
+	d, err := drop.New(cfg)
+	require.NoError(t, err)
+	return d, s
 }
 
 func write(t *testing.T, name, text string) {
@@ -54,7 +64,7 @@ func TestDropFolder(t *testing.T) {
 	// being written: not taken
 	write(t, filepath.Join(dir, "V1", "a.csv.part"), dropCSV[:40])
 	write(t, filepath.Join(dir, "V1", ".b.csv"), dropCSV[:40])
-	rs, err := d.scan(ctx)
+	rs, err := d.Scan(ctx)
 	require.NoError(t, err)
 	assert.Empty(t, rs)
 	assert.FileExists(t, filepath.Join(dir, "V1", "a.csv.part"))
@@ -62,7 +72,7 @@ func TestDropFolder(t *testing.T) {
 	// renamed into place: taken, to done/ with its report
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "V1", "a.csv.part"), []byte(dropCSV), 0o644))
 	require.NoError(t, os.Rename(filepath.Join(dir, "V1", "a.csv.part"), filepath.Join(dir, "V1", "a.csv")))
-	rs, err = d.scan(ctx)
+	rs, err = d.Scan(ctx)
 	require.NoError(t, err)
 	require.Len(t, rs, 1)
 	assert.False(t, rs[0].Rejected)
@@ -81,7 +91,7 @@ func TestDropFolder(t *testing.T) {
 	write(t, filepath.Join(dir, "V2", "mixed.csv"), "resource_id,metric,ts,value\neip-9,net_out_gb,2026-11-05T00:00:00+08:00,5\necs-001,cpu_util,2026-11-05T00:10:00+08:00,99\n")
 	// an unknown vendor's folder
 	write(t, filepath.Join(dir, "V9", "x.csv"), dropCSV)
-	rs, err = d.scan(ctx)
+	rs, err = d.Scan(ctx)
 	require.NoError(t, err)
 	require.Len(t, rs, 3)
 	for _, r := range rs {
@@ -110,7 +120,7 @@ func TestDropFolder(t *testing.T) {
 	// a file whose one line is not a header (a password file's shape): refused, the line
 	// not echoed in the report
 	write(t, filepath.Join(dir, "V1", "pw.csv"), "S3CRET-line-of-a-password-file\n")
-	rs, err = d.scan(ctx)
+	rs, err = d.Scan(ctx)
 	require.NoError(t, err)
 	require.Len(t, rs, 1)
 	b, err := os.ReadFile(rs[0].Report)
@@ -126,12 +136,12 @@ func TestDropFolderMarker(t *testing.T) {
 	dir := t.TempDir()
 	d, _ := newDropper(t, dsn, dir, true)
 	write(t, filepath.Join(dir, "V1", "a.csv"), dropCSV[:50]) // written in place, not done yet
-	rs, err := d.scan(context.Background())
+	rs, err := d.Scan(context.Background())
 	require.NoError(t, err)
 	assert.Empty(t, rs, "no marker: not taken")
 	write(t, filepath.Join(dir, "V1", "a.csv"), dropCSV)
 	write(t, filepath.Join(dir, "V1", "a.csv.done"), "")
-	rs, err = d.scan(context.Background())
+	rs, err = d.Scan(context.Background())
 	require.NoError(t, err)
 	require.Len(t, rs, 1)
 	assert.False(t, rs[0].Rejected)
@@ -144,18 +154,18 @@ func TestDropFolderRestartDuringIngest(t *testing.T) {
 	dsn := catalogDSN(t)
 	importFixtures(t, dsn, true)
 	dir := t.TempDir()
-	d, s := newDropper(t, dsn, dir, false)
+	cfg, s := dropConfig(t, dsn, dir, false)
 	ctx := context.Background()
 	// crash after the claim, before any sample was stored
 	write(t, filepath.Join(dir, ".work", "V1", "one.csv"), dropCSV)
 	// crash after the samples were stored, before the move: ingest it by hand first
 	two := "resource_id,metric,ts,value\necs-777,mem_util,2026-11-06T00:00:00+08:00,7\n"
 	write(t, filepath.Join(dir, ".work", "V1", "two.csv"), two)
-	_, err := metering.IngestFile(ctx, d.batcher, metering.FileParams{Name: filepath.Join(dir, ".work", "V1", "two.csv"), Rejects: filepath.Join(t.TempDir(), "rej"), Chunk: 1000})
+	_, err := metering.IngestFile(ctx, cfg.Batcher, metering.FileParams{Name: filepath.Join(dir, ".work", "V1", "two.csv"), Rejects: filepath.Join(t.TempDir(), "rej"), Chunk: 1000})
 	require.NoError(t, err)
 
 	d2, _ := newDropper(t, dsn, dir, false) // the restarted serve
-	rs, err := d2.scan(ctx)
+	rs, err := d2.Scan(ctx)
 	require.NoError(t, err)
 	require.Len(t, rs, 2)
 	names := []string{filepath.Base(rs[0].Dest), filepath.Base(rs[1].Dest)}
@@ -178,7 +188,7 @@ func TestDropFolderSymlinkSwapDuringIngest(t *testing.T) {
 	dsn := catalogDSN(t)
 	importFixtures(t, dsn, true)
 	dir := t.TempDir()
-	d, s := newDropper(t, dsn, dir, false)
+	cfg, s := dropConfig(t, dsn, dir, false)
 	ctx := context.Background()
 
 	secrets := t.TempDir()
@@ -199,9 +209,9 @@ func TestDropFolderSymlinkSwapDuringIngest(t *testing.T) {
 	write(t, filepath.Join(dir, "V1", "c.csv"), dropCSV)
 	require.NoError(t, os.Link(users, filepath.Join(dir, "V1", "d.csv")))
 
-	owners := d.owners
+	owners := cfg.Owners
 	swapped := false
-	d.owners = func(ctx context.Context) (metering.Owners, error) {
+	cfg.Owners = func(ctx context.Context) (metering.Owners, error) {
 		if !swapped { // a-large.csv is being taken: b.csv and c.csv were listed as files
 			swapped = true
 			for name, target := range map[string]string{"b.csv": password, "c.csv": users} {
@@ -212,7 +222,9 @@ func TestDropFolderSymlinkSwapDuringIngest(t *testing.T) {
 		}
 		return owners(ctx)
 	}
-	rs, err := d.scan(ctx)
+	d, err := drop.New(cfg)
+	require.NoError(t, err)
+	rs, err := d.Scan(ctx)
 	require.NoError(t, err)
 	require.True(t, swapped)
 	require.Len(t, rs, 4)

@@ -12,6 +12,7 @@ import (
 
 	"cloudbill/access"
 	"cloudbill/internal/calendar"
+	"cloudbill/internal/chserver"
 	netlisten "cloudbill/internal/listen"
 	"cloudbill/internal/metrics"
 	"cloudbill/metering"
@@ -70,7 +71,7 @@ func (set metricsSettings) validate(tls netlisten.Config) error {
 }
 
 // newMetrics makes serve's metrics over its parts.
-func newMetrics(store *chstore.Store, spool *metering.Spool, sup *supervisor, now func() time.Time) *metrics.Metrics {
+func newMetrics(store *chstore.Store, spool *metering.Spool, sup *chserver.Supervisor, now func() time.Time) *metrics.Metrics {
 	st := metrics.State{
 		SpoolBatches: func() int { files, _ := spool.Files(); return len(files) },
 		ClickHouseUp: func(ctx context.Context) bool {
@@ -98,7 +99,7 @@ func newMetrics(store *chstore.Store, spool *metering.Spool, sup *supervisor, no
 		},
 	}
 	if sup != nil {
-		st.ClickHouseRestarts = sup.restartCount
+		st.ClickHouseRestarts = sup.Restarts
 	}
 	return metrics.New(st)
 }

@@ -13,9 +13,11 @@ import (
 	"strings"
 	"time"
 
+	"cloudbill/internal/chserver"
 	netlisten "cloudbill/internal/listen"
 	"cloudbill/internal/memguard"
 	"cloudbill/metering"
+	"cloudbill/metering/drop"
 )
 
 const serveExplain = `
@@ -238,7 +240,7 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 		return err
 	}
 	logf := func(f string, args ...any) { log.Info(fmt.Sprintf(f, args...), "component", "serve") }
-	sup := a.superviseClickHouse(ctx, logf) // restarts the embedded server if it dies
+	sup := chserver.Supervise(ctx, a.server, logf) // restarts the embedded server if it dies
 	m := newMetrics(store, spool, sup, a.now)
 	b, err := metering.NewBatcher(metering.BatcherConfig{Sink: store, Spool: spool, MaxRows: p.BatchRows, MaxDelay: p.Flush, Linger: 20 * time.Millisecond, Logf: logf})
 	if err != nil {
@@ -287,7 +289,16 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 		if limit > 0 {
 			ans["memory"] = guard.Stats()
 		}
-		sup.report(ans)
+		if sup != nil {
+			st := sup.Stats()
+			ans["clickhouse_restarts"] = st.Restarts
+			if !st.LastRestart.IsZero() {
+				ans["clickhouse_last_restart"] = st.LastRestart.UTC().Format(time.RFC3339)
+			}
+			if st.LastError != "" {
+				ans["clickhouse_restart_error"] = st.LastError
+			}
+		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(ans)
 	})
@@ -330,12 +341,15 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 		if err := os.MkdirAll(p.DropDir, 0o755); err != nil {
 			return fmt.Errorf("serve: --drop-dir: %w", err)
 		}
-		d := &dropper{dir: p.DropDir, marker: p.DropMarker, batcher: b, ranges: p.Ranges, owners: store.ResourceOwners,
-			vendorOK: store.VendorExists, now: a.now, logf: logf, batchRows: p.BatchRows,
-			observe: func(vendor string, acc, dup, rej int) { m.Ingest(vendor, "drop", acc, dup, rej) }}
+		d, err := drop.New(drop.Config{Dir: p.DropDir, Marker: p.DropMarker, Batcher: b, BatchRows: p.BatchRows, Ranges: p.Ranges,
+			Owners: store.ResourceOwners, VendorOK: store.VendorExists, Now: a.now, Logf: logf,
+			Observe: func(vendor string, acc, dup, rej int) { m.Ingest(vendor, "drop", acc, dup, rej) }})
+		if err != nil {
+			return fmt.Errorf("serve: --drop-dir: %w", err)
+		}
 		dctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
-		go func() { defer close(done); d.run(dctx, p.DropEvery) }()
+		go func() { defer close(done); d.Run(dctx, p.DropEvery) }()
 		stopDrop = func() { cancel(); <-done }
 		logf("drop folder %s: files in %s/<vendor id>/ are ingested", p.DropDir, p.DropDir)
 	}

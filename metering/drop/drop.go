@@ -1,4 +1,20 @@
-package main
+// Package drop takes the sample files of a drop folder (serve --drop-dir DIR): vendors
+// (or their SFTP landing) put sample files in DIR/<vendor id>/. A file is taken once complete: renamed into place (names starting
+// with '.' or ending in .part, .tmp, .filepart, .partial are files being written and are
+// left alone), or — with --drop-marker — only once a marker FILE.done exists beside it.
+//
+// Taking a file is restart-safe:
+//  1. it is claimed: renamed into DIR/.work/<vendor>/ (atomic), its marker removed;
+//  2. ingested through the one batcher, as the vendor's lines (source = the vendor; a line
+//     of another vendor's resource or source is rejected), until its samples are durable;
+//  3. its report is written (fsync'd) and the file renamed to DIR/done/<vendor>/ (every
+//     line taken) or DIR/rejected/<vendor>/ (refused, or some lines rejected), the report
+//     and the rejected lines beside it.
+//
+// A restart finds claimed files in .work and ingests them again: samples are identified
+// by (resource_id, metric, ts), so a file ingested twice counts once. Nothing is lost
+// (the file moves only after its samples are durable) and nothing is counted twice.
+package drop
 
 import (
 	"context"
@@ -17,43 +33,64 @@ import (
 	"cloudbill/metering"
 )
 
-// The drop folder (serve --drop-dir DIR): vendors (or their SFTP landing) put sample files
-// in DIR/<vendor id>/. A file is taken once complete: renamed into place (names starting
-// with '.' or ending in .part, .tmp, .filepart, .partial are files being written and are
-// left alone), or — with --drop-marker — only once a marker FILE.done exists beside it.
-//
-// Taking a file is restart-safe:
-//  1. it is claimed: renamed into DIR/.work/<vendor>/ (atomic), its marker removed;
-//  2. ingested through the one batcher, as the vendor's lines (source = the vendor; a line
-//     of another vendor's resource or source is rejected), until its samples are durable;
-//  3. its report is written (fsync'd) and the file renamed to DIR/done/<vendor>/ (every
-//     line taken) or DIR/rejected/<vendor>/ (refused, or some lines rejected), the report
-//     and the rejected lines beside it.
-//
-// A restart finds claimed files in .work and ingests them again: samples are identified
-// by (resource_id, metric, ts), so a file ingested twice counts once. Nothing is lost
-// (the file moves only after its samples are durable) and nothing is counted twice.
+// tempName are names of files still being written.
+var tempName = regexp.MustCompile(`(^\.|\.(part|tmp|filepart|partial|done)$)`)
 
-// dropTemp are names of files still being written.
-var dropTemp = regexp.MustCompile(`(^\.|\.(part|tmp|filepart|partial|done)$)`)
-
-// dropper takes the files of a drop folder.
-type dropper struct {
-	dir       string
-	marker    bool
-	batcher   *metering.Batcher
-	ranges    *metering.Ranges
-	owners    metering.OwnerSource
-	vendorOK  func(ctx context.Context, id string) (bool, error)
-	now       func() time.Time
-	logf      func(string, ...any)
-	batchRows int
-	// observe, when set, is told the lines of every file taken (for /metrics).
-	observe func(vendor string, accepted, duplicates, rejected int)
+// Config is a drop folder and where its samples go.
+type Config struct {
+	// Dir is the drop folder; Marker takes a file only once FILE.done exists beside it.
+	Dir    string
+	Marker bool
+	// Batcher stores the samples (the one batcher of serve); BatchRows is the lines read
+	// at a time; Ranges are the ceilings of the metrics' values (nil: the defaults).
+	Batcher   *metering.Batcher
+	BatchRows int
+	Ranges    *metering.Ranges
+	// Owners tells which vendor's work orders name a resource; VendorOK whether a
+	// sub-folder's name is a known vendor.
+	Owners   metering.OwnerSource
+	VendorOK func(ctx context.Context, id string) (bool, error)
+	// Now is the clock of the reports' names and times.
+	Now func() time.Time
+	// Logf receives what the folder does; nil: discarded.
+	Logf func(string, ...any)
+	// Observe, when set, is told the lines of every file taken (for /metrics).
+	Observe func(vendor string, accepted, duplicates, rejected int)
 }
 
-// dropResult is what became of one file.
-type dropResult struct {
+// Validate reports a configuration that cannot work.
+func (c Config) Validate() error {
+	switch {
+	case c.Dir == "":
+		return errors.New("drop folder: no directory")
+	case c.Batcher == nil:
+		return errors.New("drop folder: no batcher")
+	case c.Owners == nil || c.VendorOK == nil:
+		return errors.New("drop folder: no owners or vendors")
+	case c.Now == nil:
+		return errors.New("drop folder: no clock")
+	}
+	return nil
+}
+
+// Folder takes the files of a drop folder. Create it with New.
+type Folder struct {
+	cfg Config
+}
+
+// New checks cfg and returns the folder; nothing is read before Scan or Run.
+func New(cfg Config) (*Folder, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+	return &Folder{cfg: cfg}, nil
+}
+
+// Result is what became of one file.
+type Result struct {
 	Vendor, File string
 	// Dest is where the file went (done/… or rejected/…), Report its report.
 	Dest, Report string
@@ -61,20 +98,20 @@ type dropResult struct {
 }
 
 // reserved names of DIR that are not vendors.
-var dropReserved = map[string]bool{"done": true, "rejected": true, ".work": true}
+var reserved = map[string]bool{"done": true, "rejected": true, ".work": true}
 
-// scan takes every complete file of the drop folder once: first what a previous run
+// Scan takes every complete file of the drop folder once: first what a previous run
 // claimed and did not finish, then the new ones.
-func (d *dropper) scan(ctx context.Context) ([]dropResult, error) {
-	var out []dropResult
-	vendors, err := os.ReadDir(d.dir)
+func (d *Folder) Scan(ctx context.Context) ([]Result, error) {
+	var out []Result
+	vendors, err := os.ReadDir(d.cfg.Dir)
 	if err != nil {
 		return nil, err
 	}
 	// claimed before a restart
-	if work, err := os.ReadDir(filepath.Join(d.dir, ".work")); err == nil {
+	if work, err := os.ReadDir(filepath.Join(d.cfg.Dir, ".work")); err == nil {
 		for _, v := range work {
-			files, _ := os.ReadDir(filepath.Join(d.dir, ".work", v.Name()))
+			files, _ := os.ReadDir(filepath.Join(d.cfg.Dir, ".work", v.Name()))
 			for _, f := range files {
 				r, err := d.take(ctx, v.Name(), f.Name())
 				if err != nil {
@@ -85,10 +122,10 @@ func (d *dropper) scan(ctx context.Context) ([]dropResult, error) {
 		}
 	}
 	for _, v := range vendors {
-		if !v.IsDir() || dropReserved[v.Name()] || strings.HasPrefix(v.Name(), ".") {
+		if !v.IsDir() || reserved[v.Name()] || strings.HasPrefix(v.Name(), ".") {
 			continue
 		}
-		vdir := filepath.Join(d.dir, v.Name())
+		vdir := filepath.Join(d.cfg.Dir, v.Name())
 		files, err := os.ReadDir(vdir)
 		if err != nil {
 			return out, err
@@ -100,10 +137,10 @@ func (d *dropper) scan(ctx context.Context) ([]dropResult, error) {
 		sort.Slice(files, func(i, j int) bool { return files[i].Name() < files[j].Name() })
 		for _, f := range files {
 			name := f.Name()
-			if !f.Type().IsRegular() || dropTemp.MatchString(name) {
+			if !f.Type().IsRegular() || tempName.MatchString(name) {
 				continue
 			}
-			if d.marker && !names[name+".done"] {
+			if d.cfg.Marker && !names[name+".done"] {
 				continue
 			}
 			if err := d.claim(v.Name(), name); err != nil {
@@ -120,29 +157,29 @@ func (d *dropper) scan(ctx context.Context) ([]dropResult, error) {
 }
 
 // claim moves DIR/<vendor>/<name> into DIR/.work/<vendor>/ and drops its marker.
-func (d *dropper) claim(vendor, name string) error {
-	work := filepath.Join(d.dir, ".work", vendor)
+func (d *Folder) claim(vendor, name string) error {
+	work := filepath.Join(d.cfg.Dir, ".work", vendor)
 	if err := os.MkdirAll(work, 0o700); err != nil {
 		return err
 	}
-	if err := os.Rename(filepath.Join(d.dir, vendor, name), filepath.Join(work, name)); err != nil {
+	if err := os.Rename(filepath.Join(d.cfg.Dir, vendor, name), filepath.Join(work, name)); err != nil {
 		return fmt.Errorf("drop folder: claim %s/%s: %w", vendor, name, err)
 	}
 	if err := syncDir(work); err != nil {
 		return err
 	}
-	_ = os.Remove(filepath.Join(d.dir, vendor, name+".done"))
+	_ = os.Remove(filepath.Join(d.cfg.Dir, vendor, name+".done"))
 	return nil
 }
 
 // take ingests a claimed file and moves it to done/ or rejected/ with its report.
-func (d *dropper) take(ctx context.Context, vendor, name string) (dropResult, error) {
-	src := filepath.Join(d.dir, ".work", vendor, name)
-	stamp := d.now().UTC().Format("20060102T150405Z")
-	res := dropResult{Vendor: vendor, File: name}
+func (d *Folder) take(ctx context.Context, vendor, name string) (Result, error) {
+	src := filepath.Join(d.cfg.Dir, ".work", vendor, name)
+	stamp := d.cfg.Now().UTC().Format("20060102T150405Z")
+	res := Result{Vendor: vendor, File: name}
 	var text strings.Builder
-	fmt.Fprintf(&text, "drop folder %s, vendor %s, file %s, taken %s\n", d.dir, vendor, name, d.now().Format(time.RFC3339))
-	ok, err := d.vendorOK(ctx, vendor)
+	fmt.Fprintf(&text, "drop folder %s, vendor %s, file %s, taken %s\n", d.cfg.Dir, vendor, name, d.cfg.Now().Format(time.RFC3339))
+	ok, err := d.cfg.VendorOK(ctx, vendor)
 	if err != nil {
 		return res, err
 	}
@@ -162,23 +199,23 @@ func (d *dropper) take(ctx context.Context, vendor, name string) (dropResult, er
 		res.Rejected = true
 		fmt.Fprintf(&text, "refused: vendor %q is not known (cloudbill org import --vendors FILE); the sub-folder must be a vendor id\n", vendor)
 	default:
-		owners, err := d.owners(ctx)
+		owners, err := d.cfg.Owners(ctx)
 		if err != nil {
 			return res, err
 		}
 		scope = &metering.Scope{Vendor: vendor, Owners: owners}
-		rep, err = metering.IngestFile(ctx, d.batcher, metering.FileParams{Name: src, File: f, Rejects: rejectsTmp, Chunk: d.batchRows,
-			Encoding: csvin.Auto, Ranges: d.ranges, Scope: scope})
+		rep, err = metering.IngestFile(ctx, d.cfg.Batcher, metering.FileParams{Name: src, File: f, Rejects: rejectsTmp, Chunk: d.cfg.BatchRows,
+			Encoding: csvin.Auto, Ranges: d.cfg.Ranges, Scope: scope})
 		if err != nil {
 			return res, fmt.Errorf("drop folder: %s/%s: %w", vendor, name, err)
 		}
 		if rep.Refused != "" {
 			res.Rejected = true
-			fmt.Fprintf(&text, "refused: %s\n", dropRefusal(rep, src, vendor+"/"+name))
+			fmt.Fprintf(&text, "refused: %s\n", reportRefusal(rep, src, vendor+"/"+name))
 		} else {
 			res.Rejected = rep.Rejected > 0
-			if d.observe != nil {
-				d.observe(vendor, rep.Accepted, rep.Duplicates, rep.Rejected)
+			if d.cfg.Observe != nil {
+				d.cfg.Observe(vendor, rep.Accepted, rep.Duplicates, rep.Rejected)
 			}
 			fmt.Fprintf(&text, "%s, %s: accepted %d (unassigned %d: no work order names their resource yet), duplicates %d, rejected %d, spooled %d\n",
 				rep.Format, rep.Encoding, rep.Accepted, scope.Unassigned, rep.Duplicates, rep.Rejected, rep.Spooled)
@@ -194,7 +231,7 @@ func (d *dropper) take(ctx context.Context, vendor, name string) (dropResult, er
 	if res.Rejected {
 		kind = "rejected"
 	}
-	destDir := filepath.Join(d.dir, kind, vendor)
+	destDir := filepath.Join(d.cfg.Dir, kind, vendor)
 	if err := os.MkdirAll(destDir, 0o755); err != nil {
 		return res, err
 	}
@@ -213,7 +250,7 @@ func (d *dropper) take(ctx context.Context, vendor, name string) (dropResult, er
 		if err := writeSynced(res.Report, []byte(text.String())); err != nil {
 			return res, err
 		}
-		d.logf("drop folder: %s/%s refused unread: %s", vendor, name, refusal)
+		d.cfg.Logf("drop folder: %s/%s refused unread: %s", vendor, name, refusal)
 		return res, syncDir(destDir)
 	}
 	if rep != nil && rep.RejectFile != "" {
@@ -233,15 +270,15 @@ func (d *dropper) take(ctx context.Context, vendor, name string) (dropResult, er
 	if err := syncDir(destDir); err != nil {
 		return res, err
 	}
-	d.logf("drop folder: %s/%s → %s", vendor, name, res.Dest)
+	d.cfg.Logf("drop folder: %s/%s → %s", vendor, name, res.Dest)
 	return res, nil
 }
 
-// run scans the folder every interval until ctx ends.
-func (d *dropper) run(ctx context.Context, every time.Duration) {
+// Run scans the folder every interval until ctx ends.
+func (d *Folder) Run(ctx context.Context, every time.Duration) {
 	for {
-		if _, err := d.scan(ctx); err != nil && ctx.Err() == nil {
-			d.logf("drop folder %s: %v", d.dir, err)
+		if _, err := d.Scan(ctx); err != nil && ctx.Err() == nil {
+			d.cfg.Logf("drop folder %s: %v", d.cfg.Dir, err)
 		}
 		select {
 		case <-ctx.Done():
@@ -251,11 +288,11 @@ func (d *dropper) run(ctx context.Context, every time.Duration) {
 	}
 }
 
-// dropRefusal is a refused file's reason as its report says it: cloudbill's words and
+// reportRefusal is a refused file's reason as its report says it: cloudbill's words and
 // the file's own name, with no text of the file beyond the sample columns' names — a
 // header cell that is not one of them is named by its position, not quoted (a file
 // holding a secret line would otherwise have it echoed as an "unknown column").
-func dropRefusal(rep *metering.FileReport, src, shown string) string {
+func reportRefusal(rep *metering.FileReport, src, shown string) string {
 	var list csvin.Errors
 	var one *csvin.Error
 	switch {
@@ -292,8 +329,8 @@ func dropRefusal(rep *metering.FileReport, src, shown string) string {
 // file is refused), owned by the service's user or by the owner of the vendor's folder.
 // Everything after reads that handle, never the name again. On refusal, f is nil and
 // refusal says why in our words.
-func (d *dropper) openClaimed(vendor, name string) (f *os.File, refusal string) {
-	dir := filepath.Join(d.dir, ".work", vendor)
+func (d *Folder) openClaimed(vendor, name string) (f *os.File, refusal string) {
+	dir := filepath.Join(d.cfg.Dir, ".work", vendor)
 	dfd, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Sprintf("the claimed file's folder cannot be opened (%v)", err)
@@ -324,7 +361,7 @@ func (d *dropper) openClaimed(vendor, name string) (f *os.File, refusal string) 
 	}
 	owners := []uint32{uint32(os.Geteuid())}
 	var vst syscall.Stat_t
-	if syscall.Lstat(filepath.Join(d.dir, vendor), &vst) == nil && vst.Mode&syscall.S_IFMT == syscall.S_IFDIR {
+	if syscall.Lstat(filepath.Join(d.cfg.Dir, vendor), &vst) == nil && vst.Mode&syscall.S_IFMT == syscall.S_IFDIR {
 		owners = append(owners, vst.Uid)
 	}
 	if !slices.Contains(owners, st.Uid) {
