@@ -39,7 +39,7 @@ func TestBrowserLayouts(t *testing.T) {
 	axe := axeSource(t)
 	for _, login := range []string{f.dep, f.ven, f.fin, f.bur} {
 		t.Run(login, func(t *testing.T) {
-			ctx := longTab(t, 6*time.Minute) // many pages; a loaded machine
+			ctx := longTab(t, 10*time.Minute) // many pages; a loaded machine
 			browserSignIn(t, ctx, f, login)
 			var nav []string
 			require.NoError(t, chromedp.Run(ctx, chromedp.Evaluate(`Array.from(document.querySelectorAll("header nav a")).map(a => a.getAttribute("href"))`, &nav)))
