@@ -210,6 +210,7 @@ const (
 	Total       = "合计"
 	Yuan        = "元"
 	NoProject   = "验收扣减" // lines without a project: the deductions
+	District    = "全区"   // the whole district (the finance summary's scope)
 	Provisional = "临时"
 )
 

@@ -162,6 +162,11 @@ func fill(pattern string, dep catalog.DepartmentID, ven catalog.VendorID, upload
 	})
 	path = strings.TrimSuffix(path, "{$}")
 	switch {
+	case pattern == "/api/v1/district/compare":
+		path += "?period=" + p
+		obj = "district"
+	case strings.HasPrefix(pattern, "/district/"):
+		obj = "district"
 	case pattern == "/api/v1/breakdown" || pattern == "/api/v1/compare":
 		path += "?period=" + p + "&department=" + url.QueryEscape(string(dep))
 		obj = "department"

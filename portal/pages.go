@@ -330,6 +330,8 @@ type overviewData struct {
 	Vendors     []vendorRow
 	DeptLink    string
 	VendorLink  string
+	// CompareLink: the district's comparison of the latest month (finance, bureau).
+	CompareLink string
 	// Budget: the department's projects at warning, over or forecast over this year.
 	Budget []budgetRow
 }
@@ -393,6 +395,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, c *call) {
 		case access.RoleVendor:
 			d.VendorLink = "/vendors/" + esc(string(c.id.Vendor)) + "/" + p.String()
 		default:
+			d.CompareLink = "/district/" + p.String() + "/compare"
 			if md, err := s.month(ctx, p); err == nil {
 				d.Departments = md.st.Summary.ByDepartment
 				for _, v := range md.st.Vendors {
