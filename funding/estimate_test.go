@@ -87,4 +87,31 @@ func TestDecemberEstimateAndTrueUp(t *testing.T) {
 	final = final.Add(dec("-69.03")) // −round(1380.64 × 5%)
 	up := TrueUp(map[catalog.VendorID]decimal.Decimal{"V1": final}, est.Net())
 	assert.Equal(t, "-67.79", up["V1"].StringFixed(2))
+
+	// January's 上年12月预估差额 lines, per department and category: om 681.29 + 99.35 +
+	// 400.00 − 59.03 (the om share of −69.03: 69.03 × 1180.64 ÷ 1380.64) = 1121.61 against
+	// the estimate's 880.00 + 372.00 − 62.60 = 1189.40: −67.79; new 200.00 − 10.00 against
+	// 200.00 − 10.00: no difference, no line
+	var finalLines []rating.Line
+	for _, l := range allocated {
+		finalLines = append(finalLines, rating.Line{Kind: l.Kind, Department: "D1", Vendor: "V1", Category: l.Category, Amount: l.Amount})
+	}
+	finalLines = append(finalLines,
+		rating.Line{Kind: rating.KindMetered, Department: "D1", Vendor: "V1", Category: "om", Amount: dec("400.00")},
+		rating.Line{Kind: rating.KindDeduction, Department: "D1", Vendor: "V1", Category: "om", Amount: dec("-59.03")},
+		rating.Line{Kind: rating.KindDeduction, Department: "D1", Vendor: "V1", Category: "new", Amount: dec("-10.00")})
+	jan := calendar.MustPeriod("2027-01")
+	tu := TrueUpLines(jan, finalLines, est)
+	got := map[string]string{}
+	sum := decimal.Zero
+	for _, l := range tu {
+		assert.Equal(t, rating.KindAdjustment, l.Kind)
+		assert.Equal(t, dec26, l.Corrects)
+		assert.Equal(t, jan, l.Period)
+		assert.True(t, strings.HasPrefix(l.Note, "上年12月预估差额"), l.Note)
+		got[string(l.Category)] = l.Amount.StringFixed(2)
+		sum = sum.Add(l.Amount)
+	}
+	assert.Equal(t, map[string]string{"om": "-67.79"}, got)
+	assert.Equal(t, "-67.79", sum.StringFixed(2), "the lines add up to the vendor's true-up")
 }

@@ -1,12 +1,15 @@
 package funding
 
 import (
+	"fmt"
 	"sort"
 
 	"github.com/shopspring/decimal"
 
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
+	"cloudbill/internal/money"
+	"cloudbill/rating"
 )
 
 // PayableKind says where a payable amount comes from.
@@ -131,5 +134,58 @@ func TrueUp(final, estimated map[catalog.VendorID]decimal.Decimal) map[catalog.V
 	for v, a := range estimated {
 		out[v] = out[v].Sub(a)
 	}
+	return out
+}
+
+// TrueUpLines are the lines 上年12月预估差额 that January of the next year books for an
+// estimated December once it is closed: per department, vendor and funding category,
+// final − estimated (final: December's frozen lines; est: the estimate in force), as
+// adjustment lines of january correcting December, with the two figures in the note. A
+// group whose difference is zero has no line. Per vendor they add up to TrueUp of the
+// vendor's nets, to the fen.
+func TrueUpLines(january calendar.Period, final []rating.Line, est Estimate) []rating.Line {
+	type key struct {
+		dep catalog.DepartmentID
+		ven catalog.VendorID
+		cat catalog.ProjectCategory
+	}
+	type pair struct{ final, est decimal.Decimal }
+	sums := map[key]*pair{}
+	get := func(k key) *pair {
+		p := sums[k]
+		if p == nil {
+			p = &pair{decimal.Zero, decimal.Zero}
+			sums[k] = p
+		}
+		return p
+	}
+	for _, l := range final {
+		p := get(key{l.Department, l.Vendor, l.Category})
+		p.final = p.final.Add(l.Amount)
+	}
+	for _, l := range est.Lines {
+		p := get(key{l.Department, l.Vendor, l.Category})
+		p.est = p.est.Add(l.Amount)
+	}
+	var out []rating.Line
+	for k, p := range sums {
+		d := p.final.Sub(p.est)
+		if d.IsZero() {
+			continue
+		}
+		out = append(out, rating.Line{Period: january, Kind: rating.KindAdjustment, Department: k.dep, Vendor: k.ven, Category: k.cat,
+			Amount: d, Unrounded: d, Corrects: est.Period,
+			Note: fmt.Sprintf("%s：%d年12月结算 %s − 预估 %s", Label("true_up"), est.Period.Year, money.Plain(p.final), money.Plain(p.est))})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Vendor != b.Vendor {
+			return a.Vendor < b.Vendor
+		}
+		if a.Department != b.Department {
+			return a.Department < b.Department
+		}
+		return a.Category < b.Category
+	})
 	return out
 }

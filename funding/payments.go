@@ -24,6 +24,9 @@ type Payment struct {
 	PaidDate calendar.Date
 	Refunds  string
 	Source   catalog.Source
+	// ImportedAt is when the voucher was imported (a final statement shows the vouchers
+	// imported by its close).
+	ImportedAt time.Time
 }
 
 // CrossYear reports a voucher paid after 31 December of its service month's year (跨年支付).

@@ -138,8 +138,18 @@ func latestRates(ctx context.Context, st EstimateStore, closes []rating.Close, p
 }
 
 // WithdrawEstimate withdraws the estimate in force for month p (the caller audits it); a
-// new one may then be issued.
+// new one may then be issued. A closed month's estimate is refused (ErrEstimateClosed):
+// its true-up is booked on the next January's files and in the ledger.
 func WithdrawEstimate(ctx context.Context, st EstimateStore, p calendar.Period, by, reason string, now time.Time) (EstimateInfo, error) {
+	closes, err := st.Closes(ctx)
+	if err != nil {
+		return EstimateInfo{}, err
+	}
+	for _, c := range closes {
+		if c.Period == p {
+			return EstimateInfo{}, fmt.Errorf("withdraw estimate %s: %w (its true-up is booked in January)", p, ErrEstimateClosed)
+		}
+	}
 	issued, err := st.IssuedEstimates(ctx)
 	if err != nil {
 		return EstimateInfo{}, err

@@ -21,6 +21,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"cloudbill/catalog"
+	"cloudbill/funding"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/rating"
@@ -73,6 +74,14 @@ type Month struct {
 	// month or the twelve months before (ActiveMonths). Finance files one statement per
 	// department per month.
 	Active map[catalog.DepartmentID]bool
+	// TrueUp are the lines 上年12月预估差额 of the previous December (booked in January,
+	// counted in the year to date of the year's months; see loadYear); nil when none.
+	// They are not rated lines (not in Lines): the vendor settlement shows them after
+	// the month's own.
+	TrueUp []rating.Line
+	// Vouchers are the payments of the year's service months up to this one, imported by
+	// IssuedAt (when the source keeps them, YearSource).
+	Vouchers []funding.Payment
 
 	// projectNames caches the names of the year's projects and items the catalog items
 	// by version (Build fills them; read-only afterwards).
@@ -186,6 +195,11 @@ func Load(ctx context.Context, src Source, p calendar.Period, now func() time.Ti
 	}
 	for d := range DepartmentsWithOrders(events, first, p, m.Final()) {
 		m.Active[d] = true
+	}
+	if ys, ok := src.(YearSource); ok {
+		if err := m.loadYear(ctx, src, ys); err != nil {
+			return Month{}, fmt.Errorf("statements of %s: %w", p, err)
+		}
 	}
 	return m, m.Check()
 }

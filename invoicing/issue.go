@@ -92,7 +92,7 @@ func (st Statements) Check() error {
 	}
 	venSum := decimal.Zero
 	for _, v := range st.Vendors {
-		if !sum(v.Lines).Equal(v.Net) || !v.Gross.Add(v.Adjustments).Add(v.Deduction).Equal(v.Net) {
+		if !sum(v.Lines).Equal(v.Net.Add(v.TrueUpTotal)) || !v.Gross.Add(v.Adjustments).Add(v.Deduction).Equal(v.Net) {
 			return fmt.Errorf("vendor %s: net %s does not add up", v.Vendor.ID, v.Net)
 		}
 		venSum = venSum.Add(v.Net)

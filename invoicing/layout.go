@@ -3,6 +3,7 @@ package invoicing
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/shopspring/decimal"
 
@@ -284,16 +285,80 @@ func (m Month) VendorDoc(vs VendorSettlement) sheet.Doc {
 		{Cells: []string{"验收扣减", amt(vs.Deduction)}},
 		{Cells: []string{"本期应付净额", amt(vs.Net)}, Style: sheet.Total},
 	}
+	if len(vs.TrueUp) > 0 {
+		t.Rows = append(t.Rows,
+			sheet.Row{Cells: []string{trueUpLabel + fmt.Sprintf("（%d年12月结算 − 预估）", m.Period.Year-1), amt(vs.TrueUpTotal)}},
+			sheet.Row{Cells: []string{"本期应付合计（含" + trueUpLabel + "）", amt(vs.Payable)}, Style: sheet.Total})
+	}
 	d.Add(t)
 	d.Add(totalParas("本期应付净额", vs.Net)...)
+	if len(vs.TrueUp) > 0 {
+		m.trueUpBlocks(&d, vs)
+	}
 	d.Add(sheet.Heading{Text: "五、本年累计应付（年度费用年内支付）"})
 	t = sheet.Table{Columns: []sheet.Column{{Title: "账期", Width: 50}, {Title: "应付净额（元）", Width: 30, Align: sheet.Right}}}
 	for _, r := range vs.YearToDate {
-		t.Rows = append(t.Rows, sheet.Row{Cells: []string{monthText(r.Period), amt(r.Net)}})
+		label := monthText(r.Period)
+		if r.TrueUp {
+			label = trueUpLabel
+		}
+		t.Rows = append(t.Rows, sheet.Row{Cells: []string{label, amt(r.Net)}})
 	}
 	t.Rows = append(t.Rows, sheet.Row{Cells: []string{"本年累计", amt(vs.YearToDateNet)}, Style: sheet.Total})
 	d.Add(t)
+	if len(vs.Vouchers) > 0 {
+		m.paymentBlocks(&d, vs)
+	}
 	return d
+}
+
+// trueUpLabel is the glossary's word for the previous December's true-up.
+var trueUpLabel = glossary.Name(glossary.Funding, "true_up")
+
+// trueUpBlocks lays out a January settlement's true-up: its lines by department and
+// category, and the total to pay with it.
+func (m Month) trueUpBlocks(d *sheet.Doc, vs VendorSettlement) {
+	d.Add(sheet.Para{Text: fmt.Sprintf("%s：%d年12月已按预估结算单支付（年度费用年内支付），该月结账后，结算净额与预估净额之差计入本期。", trueUpLabel, m.Period.Year-1)})
+	t := sheet.Table{Columns: []sheet.Column{{Title: "部门", Width: 40}, {Title: "资金类别", Width: 16}, {Title: "说明", Width: 60},
+		{Title: "金额（元）", Width: 20, Align: sheet.Right}}}
+	for _, l := range vs.TrueUp {
+		t.Rows = append(t.Rows, sheet.Row{Cells: []string{fmt.Sprintf("%s（%s）", m.departmentName(l.Department), l.Department),
+			glossary.Category(l.Category), l.Note, amt(l.Amount)}})
+	}
+	t.Rows = append(t.Rows, sheet.Row{Cells: []string{"合计", "", "", amt(vs.TrueUpTotal)}, Style: sheet.Total})
+	d.Add(t)
+	d.Add(totalParas("本期应付合计", vs.Payable)...)
+}
+
+// paymentBlocks lays out the vendor's payments of the year (§21): the vouchers of the
+// year's service months up to this one, imported by the statement's date, and what is
+// still outstanding of the year to date.
+func (m Month) paymentBlocks(d *sheet.Doc, vs VendorSettlement) {
+	d.Add(sheet.Heading{Text: "六、本年支付情况（截至出具日）"})
+	t := sheet.Table{Columns: []sheet.Column{{Title: "凭证号", Width: 30}, {Title: "服务月份", Width: 20}, {Title: "支付日期", Width: 22},
+		{Title: "说明", Width: 40}, {Title: "金额（元）", Width: 20, Align: sheet.Right}}}
+	for _, p := range vs.Vouchers {
+		var note []string
+		if p.Refunds != "" {
+			note = append(note, glossary.Name(glossary.Funding, "refund")+" "+p.Refunds)
+		}
+		if p.CrossYear() {
+			note = append(note, glossary.Name(glossary.Funding, "cross_year"))
+		}
+		t.Rows = append(t.Rows, sheet.Row{Cells: []string{p.Voucher, monthText(p.Period), p.PaidDate.String(), strings.Join(note, "；"), amt(p.Amount)}})
+	}
+	t.Rows = append(t.Rows, sheet.Row{Cells: []string{glossary.Name(glossary.Funding, "paid"), "", "", "", amt(vs.Paid)}, Style: sheet.Total})
+	d.Add(t)
+	t = sheet.Table{Columns: []sheet.Column{{Title: "项目", Width: 60}, {Title: "金额（元）", Width: 30, Align: sheet.Right}}}
+	t.Rows = []sheet.Row{
+		{Cells: []string{"本年累计应付", amt(vs.YearToDateNet)}},
+		{Cells: []string{glossary.Name(glossary.Funding, "paid"), amt(vs.Paid)}},
+		{Cells: []string{glossary.Name(glossary.Funding, "outstanding"), amt(vs.Outstanding)}, Style: sheet.Total},
+	}
+	d.Add(t)
+	if m.Period.Month == 12 {
+		d.Add(sheet.Para{Text: "12月如已按预估结算单支付，本结算单与预估之差额计入次年1月结算单（" + trueUpLabel + "）。"})
+	}
 }
 
 // SummaryDoc lays out the finance summary.

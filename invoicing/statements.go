@@ -7,6 +7,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"cloudbill/catalog"
+	"cloudbill/funding"
 	"cloudbill/internal/calendar"
 	"cloudbill/rating"
 )
@@ -98,7 +99,16 @@ type VendorSettlement struct {
 	// one included (§21); YearToDateNet is their sum.
 	YearToDate    []MonthNet
 	YearToDateNet decimal.Decimal
-	Lines         []rating.Line
+	// TrueUp are the vendor's lines 上年12月预估差额 (January only), TrueUpTotal their
+	// sum. Payable = Net + TrueUpTotal: what the settlement asks to pay, the sum of Lines.
+	TrueUp              []rating.Line
+	TrueUpTotal, Payable decimal.Decimal
+	// Vouchers are the vendor's payments of the year up to this month (Month.Vouchers),
+	// Paid their sum; Outstanding = YearToDateNet − Paid.
+	Vouchers          []funding.Payment
+	Paid, Outstanding decimal.Decimal
+	// Lines is every line shown (the CSV): the month's, then the true-up's.
+	Lines []rating.Line
 }
 
 // VendorDepartment is a vendor's amounts for one department.
@@ -121,6 +131,9 @@ type VendorItem struct {
 type MonthNet struct {
 	Period calendar.Period
 	Net    decimal.Decimal
+	// TrueUp: the row is the previous December's true-up (上年12月预估差额, booked in
+	// January), not a month's net.
+	TrueUp bool
 }
 
 // FinanceSummary is the district's month (财政月度汇总).
@@ -487,6 +500,13 @@ func buildVendors(m Month, t *orgTree) []VendorSettlement {
 			byVendor[v] = nil // a vendor with an acceptance outcome but no lines still settles
 		}
 	}
+	if m.Period.Month == 1 {
+		for _, l := range m.TrueUp {
+			if _, ok := byVendor[l.Vendor]; !ok {
+				byVendor[l.Vendor] = nil // a vendor owed (or owing) a true-up settles it in January
+			}
+		}
+	}
 	ids := make([]catalog.VendorID, 0, len(byVendor))
 	for v := range byVendor {
 		ids = append(ids, v)
@@ -534,7 +554,17 @@ func buildVendors(m Month, t *orgTree) []VendorSettlement {
 		}
 		sort.Slice(vs.ByDepartment, func(i, j int) bool { return vs.ByDepartment[i].Department < vs.ByDepartment[j].Department })
 		sort.Slice(vs.ByItem, func(i, j int) bool { return vs.ByItem[i].Item < vs.ByItem[j].Item })
+		vs.Payable, vs.TrueUpTotal = vs.Net, decimal.Zero
 		vs.YearToDateNet = decimal.Zero
+		if tu, total := m.trueUpOf(string(v)); len(tu) > 0 {
+			if m.Period.Month == 1 {
+				vs.TrueUp, vs.TrueUpTotal = tu, total
+				vs.Payable = vs.Net.Add(total)
+				vs.Lines = append(append(make([]rating.Line, 0, len(ls)+len(tu)), ls...), tu...)
+			}
+			vs.YearToDate = append(vs.YearToDate, MonthNet{Period: calendar.Period{Year: m.Period.Year - 1, Month: 12}, Net: total, TrueUp: true})
+			vs.YearToDateNet = total
+		}
 		for q := (calendar.Period{Year: m.Period.Year, Month: 1}); !m.Period.Before(q); q = q.Next() {
 			var net decimal.Decimal
 			if q == m.Period {
@@ -549,6 +579,14 @@ func buildVendors(m Month, t *orgTree) []VendorSettlement {
 			vs.YearToDate = append(vs.YearToDate, MonthNet{Period: q, Net: net})
 			vs.YearToDateNet = vs.YearToDateNet.Add(net)
 		}
+		vs.Paid = decimal.Zero
+		for _, p := range m.Vouchers {
+			if p.Vendor == v {
+				vs.Vouchers = append(vs.Vouchers, p)
+				vs.Paid = vs.Paid.Add(p.Amount)
+			}
+		}
+		vs.Outstanding = vs.YearToDateNet.Sub(vs.Paid)
 		out = append(out, vs)
 	}
 	return out

@@ -35,7 +35,7 @@ imported_at)`, len(ps), func(i int) []any {
 type paymentsQuery struct{}
 
 func (paymentsQuery) toSQL() (string, []any) {
-	return `SELECT voucher_no, vendor_id, period, amount, paid_date, refunds, import_id, file, line FROM payments
+	return `SELECT voucher_no, vendor_id, period, amount, paid_date, refunds, import_id, file, line, imported_at FROM payments
 ORDER BY voucher_no, import_seq`, nil
 }
 
@@ -46,7 +46,7 @@ func (paymentsQuery) scan(rows driver.Rows) ([]funding.Payment, error) {
 		var vendor string
 		var key, line uint32
 		var paid time.Time
-		if err := rows.Scan(&p.Voucher, &vendor, &key, &p.Amount, &paid, &p.Refunds, &p.Source.ImportID, &p.Source.File, &line); err != nil {
+		if err := rows.Scan(&p.Voucher, &vendor, &key, &p.Amount, &paid, &p.Refunds, &p.Source.ImportID, &p.Source.File, &line, &p.ImportedAt); err != nil {
 			return nil, err
 		}
 		if n := len(out); n > 0 && out[n-1].Voucher == p.Voucher {

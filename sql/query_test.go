@@ -231,7 +231,7 @@ ORDER BY project_id, threshold, attempt`,
 		{
 			name:  "every payment voucher",
 			query: paymentsQuery{}.toSQL,
-			wantSQL: `SELECT voucher_no, vendor_id, period, amount, paid_date, refunds, import_id, file, line FROM payments
+			wantSQL: `SELECT voucher_no, vendor_id, period, amount, paid_date, refunds, import_id, file, line, imported_at FROM payments
 ORDER BY voucher_no, import_seq`,
 		},
 		{

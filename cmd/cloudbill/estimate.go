@@ -51,7 +51,7 @@ the estimate stay.`,
 						return err
 					}
 					info, err := funding.WithdrawEstimate(ctx, s, period.Get(), "cli", *reason, a.now())
-					if errors.Is(err, funding.ErrEstimateNone) {
+					if errors.Is(err, funding.ErrEstimateNone) || errors.Is(err, funding.ErrEstimateClosed) {
 						return &exitError{exitBadInput, err}
 					}
 					if err != nil {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -227,6 +228,58 @@ func yearWebhook(t *testing.T, cli func(...string) (string, string, error), fire
 	mu.Unlock()
 }
 
+// yearSettlementFiles: December's vendor settlement lists the year's vouchers imported by
+// its close; January 2027's carries the 上年12月预估差额 lines, which add up to the ledger's
+// true-up, after the month's own lines: its CSV's amounts add up to what it asks to pay.
+func yearSettlementFiles(t *testing.T, must func(...string) string, readCSV func(string) []map[string]string, out, trueUp string) {
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("pdftotext (poppler-utils) not installed: make deps")
+	}
+	pdfText := func(path string) string {
+		b, err := exec.Command("pdftotext", "-layout", path, "-").Output()
+		require.NoError(t, err, path)
+		return string(b)
+	}
+	dec := pdfText(filepath.Join(out, "2026-12", "vendors", "V1.pdf"))
+	assert.Contains(t, dec, "本年支付情况")
+	for _, v := range []string{"PZ-001", "PZ-002", "PZ-003", "退款 PZ-001"} {
+		assert.Contains(t, dec, v)
+	}
+	nov, err := os.ReadFile(filepath.Join(out, "2026-11", "vendors", "V1.pdf"))
+	if err == nil {
+		assert.NotContains(t, pdfText(filepath.Join(out, "2026-11", "vendors", "V1.pdf")), "本年支付情况", "November closed before any voucher: unchanged (%d bytes)", len(nov))
+	}
+	must("rate", "--period", "2027-01")
+	must("statements", "--period", "2027-01", "--out", out)
+	b, err := os.ReadFile(filepath.Join(out, "2027-01", "vendors", "V1.csv"))
+	require.NoError(t, err)
+	total, own, tu := decimal.Zero, decimal.Zero, decimal.Zero
+	seenTrueUp := false
+	for _, r := range readCSV(string(b)) {
+		a := decimal.RequireFromString(r["amount"])
+		total = total.Add(a)
+		if strings.HasPrefix(r["note"], "上年12月预估差额") {
+			seenTrueUp = true
+			assert.Equal(t, "adjustment", r["kind"])
+			assert.Equal(t, "2026-12", r["corrects"])
+			assert.Equal(t, "2027-01", r["period"])
+			tu = tu.Add(a)
+			continue
+		}
+		assert.False(t, seenTrueUp, "the true-up lines come after the month's own")
+		own = own.Add(a)
+	}
+	require.NotEqual(t, "0.00", trueUp)
+	assert.Equal(t, trueUp, tu.StringFixed(2), "the lines add up to the ledger's true-up")
+	assert.True(t, own.Add(tu).Equal(total))
+	jan := pdfText(filepath.Join(out, "2027-01", "vendors", "V1.pdf"))
+	assert.Contains(t, jan, "上年12月预估差额")
+	assert.Contains(t, jan, "本期应付合计")
+	b, err = os.ReadFile(filepath.Join(out, "2027-01", "summary.csv"))
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), "上年12月预估差额", "a cost summary: the true-up is a payment of December's cost, counted in 2026")
+}
+
 // clock is the time of the year test's commands.
 var clock time.Time
 
@@ -310,6 +363,11 @@ func yearPayments(t *testing.T, cli func(...string) (string, string, error), gb 
 	assert.Contains(t, table, "退款 PZ-001")
 
 	// December closes: 2027 owes the difference final − estimate, booked in January
+	// an order opened on 1 December, confirmed after the estimate: the final December
+	// has it, the estimate not (a true-up to pay in January)
+	must("orders", "import", gb("late-order.csv", "order_id,event,effective_date,department_id,project_id,vendor_id,zone,item_code,quantity,resource_id\n"+
+		"WO-9,open,2026-12-01,D01,P01,V1,extranet,C01,2,ecs-009\n"))
+	must("rate", "--period", "2026-12")
 	clock = time.Date(2027, 1, 2, 10, 0, 0, 0, calendar.Shanghai)
 	must("close", "--period", "2026-12", "--allow-pending")
 	must("statements", "--period", "2026-12", "--out", out)
@@ -324,6 +382,8 @@ func yearPayments(t *testing.T, cli func(...string) (string, string, error), gb 
 	assert.Equal(t, final.Sub(estNet).StringFixed(2), next[0]["true_up"], "上年12月预估差额 = final %s − estimate %s", final, estNet)
 	again := readCSV(must("payments", "show", "--year", "2026", "--vendor", "V1", "--format", "csv"))
 	assert.Equal(t, rows[0]["payable"], again[0]["payable"], "2026 keeps December at its estimate")
+	refused("the month is closed", "estimate", "withdraw", "--period", "2026-12", "--reason", "too late")
+	yearSettlementFiles(t, must, readCSV, out, next[0]["true_up"])
 
 	// the declaration for 2027 as of 31 December: 12 × what December (a full month of the
 	// same orders, closed) cost them
