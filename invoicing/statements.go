@@ -101,7 +101,7 @@ type VendorSettlement struct {
 	YearToDateNet decimal.Decimal
 	// TrueUp are the vendor's lines 上年12月预估差额 (January only), TrueUpTotal their
 	// sum. Payable = Net + TrueUpTotal: what the settlement asks to pay, the sum of Lines.
-	TrueUp              []rating.Line
+	TrueUp               []rating.Line
 	TrueUpTotal, Payable decimal.Decimal
 	// Vouchers are the vendor's payments of the year up to this month (Month.Vouchers),
 	// Paid their sum; Outstanding = YearToDateNet − Paid.
