@@ -1,8 +1,8 @@
 package schedule
 
 // The record of one run of a scheduled job (the daily provisional rating, the monthly
-// close): what the scheduler writes, the store keeps (table job_runs) and `cloudbill
-// status` reads.
+// close, the idle jobs, the backup): what the scheduler writes, the store keeps (table
+// job_runs) and `cloudbill status` reads.
 
 import (
 	"time"
@@ -20,8 +20,9 @@ const (
 
 // JobRun records one completed run of a scheduled job.
 type JobRun struct {
-	// Job is the job's name: "rate" (daily provisional rating) or "close" (monthly close
-	// and statements).
+	// Job is the job's name: "rate" (daily provisional rating), "close" (monthly close
+	// and statements), a Job's name ("idle-analyze", "idle-follow", "backup"), or
+	// "collect:<vendor>" (a collector's pass, recorded by the collectors themselves).
 	Job    string
 	Period calendar.Period
 	// Trigger is what started it: "schedule" (a cron tick) or "catch-up" (on start).

@@ -1,19 +1,25 @@
-// Package schedule runs cloudbill's jobs inside `cloudbill serve`, in Asia/Shanghai time,
-// with github.com/robfig/cron/v3:
+// Package schedule is the one scheduler of `cloudbill serve`: every periodic job runs
+// from its cron entry, in Asia/Shanghai time, with github.com/robfig/cron/v3, and every
+// completed run is recorded under the job's name (table job_runs). The month's jobs are
+// built in:
 //
 //   - "rate": the provisional rating of the current month (default daily at 03:00), so that
 //     breakdowns are fresh; it first retries any close still due (see RateJob);
 //   - "close": the close of the previous month and its statements (default at 02:00 on the
 //     1st), preceded by a final rating of that month.
 //
-// Jobs never overlap: each cron entry is wrapped with cron.SkipIfStillRunning, and every job
-// body (cron tick or catch-up) holds one per-process mutex. Every completed job is recorded
-// (table job_runs). Cron drops ticks missed while the process was down, so on Start the
-// scheduler catches up: every month after the last closed one and before the current
-// month is closed, in order, once each (see CatchUp).
+// The others come in as Jobs (Params.Jobs): serve gives the idle analysis
+// ("idle-analyze"), the idle follow-up ("idle-follow") and the backup ("backup").
 //
-// It is an adapter: the work itself (rating, closing, statements) comes in as functions,
-// the store as a small interface.
+// A job never overlaps itself: each cron entry is wrapped with cron.SkipIfStillRunning.
+// The month's jobs never overlap each other either (every rate or close body, tick or
+// catch-up, holds one mutex), nor do the Jobs of one Group. Cron drops ticks missed while
+// the process was down, so on Start the scheduler catches up: every month after the last
+// closed one and before the current month is closed, in order, once each (see CatchUp),
+// and each Job that says so (Job.CatchUp) runs once.
+//
+// It is an adapter: the work itself (rating, closing, statements, the idle use cases, the
+// backup) comes in as functions, the store as a small interface.
 package schedule
 
 import (
@@ -112,6 +118,28 @@ func parseSpec(spec string) (sched cron.Schedule, err error) {
 	return sched, nil
 }
 
+// Job is a periodic job beside the month's rating and close.
+type Job struct {
+	// Name is the job's name in job_runs ("idle-analyze", "backup").
+	Name string
+	// Spec is its cron spec, read as Config's specs are; "off": the job never runs.
+	Spec string
+	// Setting names where Spec comes from, in errors ("--idle-schedule").
+	Setting string
+	// Group: the Jobs of one group never run at once (idle analysis and follow-up);
+	// "": the job's own.
+	Group string
+	// Run does the job once; trigger is TriggerSchedule (a tick) or TriggerCatchUp. It
+	// returns the month its run is recorded under and what it did, in words.
+	Run func(ctx context.Context, trigger string) (p calendar.Period, detail string, err error)
+	// CatchUp, when set, is asked on Start whether the job must run at once to make up for
+	// ticks missed while the process was down (a job switched off never catches up).
+	CatchUp func(ctx context.Context) (bool, error)
+	// After, when set, runs after each run is recorded, still inside the group (the idle
+	// webhook's delivery of the case events the run made).
+	After func(ctx context.Context)
+}
+
 // Store is what the scheduler reads and records.
 type Store interface {
 	// Closes lists the closed months, oldest first.
@@ -136,6 +164,8 @@ type Params struct {
 	Issue func(ctx context.Context, p calendar.Period) error
 	// Now is the clock that picks the months (cron itself ticks on the system clock).
 	Now func() time.Time
+	// Jobs are the other periodic jobs; each name once, none "rate" or "close".
+	Jobs []Job
 	// Log receives what the jobs do; nil: discarded.
 	Log *slog.Logger
 }
@@ -152,7 +182,26 @@ func (p Params) Validate() error {
 	case p.Now == nil:
 		return errors.New("schedule: no clock")
 	}
-	return p.Config.Validate()
+	errs := []error{p.Config.Validate()}
+	names := map[string]bool{JobRate: true, JobClose: true}
+	for _, j := range p.Jobs {
+		if names[j.Name] || j.Name == "" || j.Run == nil {
+			return fmt.Errorf("schedule: job %q: no run, or its name is taken", j.Name)
+		}
+		names[j.Name] = true
+		if strings.TrimSpace(j.Spec) == "" {
+			errs = append(errs, fmt.Errorf("%s: no cron spec (\"off\": none)", j.Setting))
+		} else if _, err := parseSpec(strings.TrimSpace(j.Spec)); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", j.Setting, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// CheckSpec reports a cron spec that cannot be used (see Config; "off" is one).
+func CheckSpec(spec string) error {
+	_, err := parseSpec(strings.TrimSpace(spec))
+	return err
 }
 
 // Scheduler runs the jobs. Create it with New.
@@ -168,6 +217,9 @@ type Scheduler struct {
 
 	// rateEntry and closeEntry are the jobs as cron runs them (SkipIfStillRunning).
 	rateEntry, closeEntry cron.Job
+
+	// jobs are the other jobs, switched on, with their schedules, entries and groups' locks.
+	jobs []*job
 
 	cron     *cron.Cron
 	ctx      context.Context
@@ -191,7 +243,85 @@ func New(p Params) (*Scheduler, error) {
 	chain := cron.NewChain(cron.Recover(logger), cron.SkipIfStillRunning(logger))
 	s.rateEntry = chain.Then(cron.FuncJob(func() { s.RateJob(s.ctx, TriggerSchedule) }))
 	s.closeEntry = chain.Then(cron.FuncJob(func() { s.CloseJob(s.ctx, TriggerSchedule) }))
+	locks := map[string]*sync.Mutex{}
+	for _, spec := range p.Jobs {
+		sched, _ := parseSpec(strings.TrimSpace(spec.Spec))
+		if sched == nil {
+			continue // off
+		}
+		group := spec.Group
+		if group == "" {
+			group = "job:" + spec.Name
+		}
+		if locks[group] == nil {
+			locks[group] = &sync.Mutex{}
+		}
+		j := &job{Job: spec, sched: sched, group: group, mu: locks[group]}
+		j.entry = chain.Then(cron.FuncJob(func() { s.runJob(s.ctx, j, TriggerSchedule) }))
+		s.jobs = append(s.jobs, j)
+	}
 	return s, nil
+}
+
+// job is a Job switched on.
+type job struct {
+	Job
+	sched cron.Schedule
+	entry cron.Job
+	group string
+	mu    *sync.Mutex // the group's
+}
+
+// runJob runs j once inside its group, records the run and then runs j.After.
+func (s *Scheduler) runJob(ctx context.Context, j *job, trigger string) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	started := s.p.Now()
+	p, detail, err := j.Run(ctx, trigger)
+	if p == (calendar.Period{}) {
+		p = calendar.LocalDate(started).Period()
+	}
+	s.record(ctx, j.Name, p, trigger, started, detail, err)
+	if j.After != nil && ctx.Err() == nil {
+		j.After(ctx)
+	}
+}
+
+// catchUpJobs runs, group by group (each group's jobs in their order, the groups at
+// once), the jobs whose CatchUp says they are due.
+func (s *Scheduler) catchUpJobs(ctx context.Context) {
+	var groups []string
+	byGroup := map[string][]*job{}
+	for _, j := range s.jobs {
+		if j.CatchUp == nil {
+			continue
+		}
+		if byGroup[j.group] == nil {
+			groups = append(groups, j.group)
+		}
+		byGroup[j.group] = append(byGroup[j.group], j)
+	}
+	var wg sync.WaitGroup
+	for _, g := range groups {
+		wg.Add(1)
+		go func(js []*job) {
+			defer wg.Done()
+			for _, j := range js {
+				if ctx.Err() != nil {
+					return
+				}
+				due, err := j.CatchUp(ctx)
+				if err != nil {
+					s.log.Error("catch-up", "job", j.Name, "error", err)
+					continue
+				}
+				if due {
+					s.runJob(ctx, j, TriggerCatchUp)
+				}
+			}
+		}(byGroup[g])
+	}
+	wg.Wait()
 }
 
 // Start catches up missed closes in the background (CatchUp) and starts the cron
@@ -207,22 +337,34 @@ func (s *Scheduler) Start(ctx context.Context) {
 	if s.closeSched != nil {
 		s.cron.Schedule(s.closeSched, s.closeEntry)
 	}
+	for _, j := range s.jobs {
+		s.cron.Schedule(j.sched, j.entry)
+	}
 	s.caughtUp = make(chan struct{})
 	go func() {
 		defer close(s.caughtUp)
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { defer wg.Done(); s.catchUpJobs(s.ctx) }()
 		if err := s.CatchUp(s.ctx); err != nil {
 			s.log.Error("catch-up", "error", err)
 		}
+		wg.Wait()
 	}()
 	s.cron.Start()
-	s.log.Info("schedule started", "rate", s.p.rateSpec(), "close", s.p.closeSpec(), "zone", "Asia/Shanghai")
+	attrs := []any{"rate", s.p.rateSpec(), "close", s.p.closeSpec()}
+	for _, j := range s.p.Jobs {
+		attrs = append(attrs, j.Name, strings.TrimSpace(j.Spec))
+	}
+	s.log.Info("schedule started", append(attrs, "zone", "Asia/Shanghai")...)
 }
 
-// CaughtUp is closed once the catch-up begun by Start has ended.
+// CaughtUp is closed once the catch-up begun by Start (the months' closes and the Jobs')
+// has ended.
 func (s *Scheduler) CaughtUp() <-chan struct{} { return s.caughtUp }
 
-// Stop stops the schedule: no new job starts, the catch-up stops between months, and Stop
-// waits for a running job to end.
+// Stop stops the schedule: no new job starts, the catch-up stops between months and
+// between jobs, and Stop waits for a running job to end.
 func (s *Scheduler) Stop() {
 	if s.cron == nil {
 		return

@@ -7,11 +7,9 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
 	"cloudbill/backup"
 	"cloudbill/internal/calendar"
-	"cloudbill/sql"
+	"cloudbill/schedule"
 )
 
 // jobBackup is the scheduled backup's name in job_runs.
@@ -40,7 +38,7 @@ func (set backupSettings) validate() error {
 	if set.keep < 1 {
 		return fmt.Errorf("--backup-keep %d: keep at least one", set.keep)
 	}
-	if _, err := cron.ParseStandard(set.spec); err != nil {
+	if err := schedule.CheckSpec(set.spec); err != nil {
 		return fmt.Errorf("--backup-schedule %q: %v", set.spec, err)
 	}
 	return nil
@@ -72,28 +70,18 @@ func scheduledBackup(ctx context.Context, a *app, set backupSettings) (detail st
 	return fmt.Sprintf("%s: %d tables, %d rows, %d bytes in %s; %d old backups removed", dir, len(m.Tables), rows, bytes, took.Round(time.Millisecond), len(removed)), nil
 }
 
-// startBackups schedules the backups inside serve (nothing without --backup-dir); stop
-// waits for a running one.
-func startBackups(ctx context.Context, a *app, s *chstore.Store, set backupSettings, logf func(string, ...any)) (stop func(), err error) {
+// backupJobs is serve's scheduled backup, a job of the one scheduler (none without
+// --backup-dir; "off": none either), recorded under the month it runs in.
+func backupJobs(a *app, set backupSettings) []schedule.Job {
 	if set.dir == "" {
-		return func() {}, nil
+		return nil
 	}
-	c := cron.New(cron.WithLocation(calendar.Shanghai), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
-	if _, err := c.AddFunc(set.spec, func() {
-		run := chstore.JobRun{Job: jobBackup, Period: calendar.LocalDate(a.now()).Period(), Trigger: "schedule", StartedAt: a.now()}
-		detail, err := scheduledBackup(ctx, a, set)
-		run.FinishedAt, run.Status, run.Detail = a.now(), chstore.JobOK, detail
-		if err != nil {
-			run.Status, run.Error = chstore.JobFailed, err.Error()
-		}
-		logf("%s (%s): %s %s%s", run.Job, run.Trigger, run.Status, run.Detail, run.Error)
-		if err := s.InsertJobRun(context.WithoutCancel(ctx), run); err != nil {
-			logf("%s: record: %v", run.Job, err)
-		}
-	}); err != nil {
-		return nil, usagef("--backup-schedule %q: %v", set.spec, err)
-	}
-	c.Start()
-	logf("backups into %s on %q, keeping %d", set.dir, set.spec, set.keep)
-	return func() { <-c.Stop().Done() }, nil
+	return []schedule.Job{{
+		Name: jobBackup, Spec: set.spec, Setting: "--backup-schedule",
+		Run: func(ctx context.Context, _ string) (calendar.Period, string, error) {
+			p := calendar.LocalDate(a.now()).Period()
+			detail, err := scheduledBackup(ctx, a, set)
+			return p, detail, err
+		},
+	}}
 }

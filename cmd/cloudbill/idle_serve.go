@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"sync"
+	"log/slog"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
 	usecase "cloudbill/app"
-	"cloudbill/idle"
 	"cloudbill/internal/calendar"
+	"cloudbill/schedule"
 	chstore "cloudbill/sql"
 )
 
@@ -44,132 +42,72 @@ func idleServeFlags(fs *flagSet, set *idleSettings) {
 	fs.StringVar(&set.webhookCreds, "idle-webhook-credentials-file", "", "`file` holding the idle webhook's user:password (HTTP basic authentication; never in the URL)")
 }
 
-// idleJobs runs the idle analysis and the follow-up; one at a time.
-type idleJobs struct {
-	a        *app
-	s        *chstore.Store
-	uc       *usecase.App
-	interval idle.Seconds
-	webhook  *idle.Webhook
-	logf     func(string, ...any)
-	mu       sync.Mutex
-}
-
-// startIdleJobs starts the idle schedule inside serve; it catches up on start (the
-// previous month's analysis if not recorded as done, and today's follow-up) in the
-// background. stop waits for a running job.
-func startIdleJobs(ctx context.Context, a *app, s *chstore.Store, set idleSettings, logf func(string, ...any)) (stop func(), err error) {
+// idleJobsOf are serve's idle jobs (a job switched "off" is left out by the scheduler):
+//   - idle-analyze: a tick analyses the day before it (on the 1st: the previous month's
+//     last day); on start, the previous month's last day unless job_runs holds a
+//     successful analysis of that month;
+//   - idle-follow: the open cases followed on the day of the tick, and on start.
+//
+// With a webhook the pending case events are delivered after each run.
+func idleJobsOf(a *app, s *chstore.Store, uc *usecase.App, set idleSettings, log *slog.Logger) ([]schedule.Job, error) {
 	iv, err := intervalSeconds(set.interval)
 	if err != nil {
 		return nil, usagef("--idle-interval: %v", err)
 	}
-	var wh *idle.Webhook
+	var after func(ctx context.Context)
 	if set.webhook != "" {
-		w, err := webhookOf(set.webhook, set.webhookCreds)
+		wh, err := webhookOf(set.webhook, set.webhookCreds)
 		if err != nil {
 			return nil, usagef("--idle-webhook: %v", err)
 		}
-		wh = &w
-	}
-	uc, err := a.useCases(ctx)
-	if err != nil {
-		return nil, err
-	}
-	j := &idleJobs{a: a, s: s, uc: uc, interval: iv, webhook: wh, logf: logf}
-	c := cron.New(cron.WithLocation(calendar.Shanghai), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
-	for _, e := range []struct {
-		spec, name string
-		run        func(context.Context, string)
-	}{{set.analyze, "--idle-schedule", j.analyzeDue}, {set.follow, "--idle-follow-schedule", j.follow}} {
-		if e.spec == "off" {
-			continue
-		}
-		run := e.run
-		if _, err := c.AddFunc(e.spec, func() { run(ctx, "schedule") }); err != nil {
-			return nil, usagef("%s %q: %v", e.name, e.spec, err)
+		after = func(ctx context.Context) {
+			rep, err := uc.DeliverIdleEvents(ctx, wh)
+			if err != nil {
+				log.Error("idle webhook", "component", "schedule", "error", err)
+				return
+			}
+			log.Info("idle webhook", "component", "schedule", "delivered", rep.Delivered, "rejected", rep.Rejected, "given_up", rep.GaveUp, "waiting", rep.Waiting)
 		}
 	}
-	c.Start()
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if set.analyze != "off" {
-			j.catchUp(ctx)
-		}
-		if set.follow != "off" {
-			j.follow(ctx, "catch-up")
-		}
-	}()
-	return func() {
-		<-c.Stop().Done()
-		wg.Wait()
+	return []schedule.Job{
+		{
+			Name: jobIdleAnalyze, Spec: set.analyze, Setting: "--idle-schedule", Group: "idle", After: after,
+			Run: func(ctx context.Context, trigger string) (calendar.Period, string, error) {
+				d := calendar.LocalDate(a.now()).AddDays(-1)
+				if trigger == schedule.TriggerCatchUp {
+					d = calendar.LocalDate(a.now()).Period().Prev().Last()
+				}
+				res, rec, err := uc.AnalyzeIdle(ctx, usecase.IdleAnalysis{Date: d, Interval: iv})
+				if err != nil {
+					return d.Period(), "", err
+				}
+				return d.Period(), usecase.IdleAnalysisDetail(d, res, rec), nil
+			},
+			CatchUp: func(ctx context.Context) (bool, error) {
+				p := calendar.LocalDate(a.now()).Period().Prev()
+				runs, err := s.JobRuns(ctx, jobIdleAnalyze)
+				if err != nil {
+					return false, err
+				}
+				for _, r := range runs {
+					if r.Period == p && r.Status == schedule.JobOK {
+						return false, nil
+					}
+				}
+				return true, nil
+			},
+		},
+		{
+			Name: jobIdleFollow, Spec: set.follow, Setting: "--idle-follow-schedule", Group: "idle", After: after,
+			Run: func(ctx context.Context, _ string) (calendar.Period, string, error) {
+				d := calendar.LocalDate(a.now())
+				changed, err := uc.FollowIdle(ctx, d)
+				if err != nil {
+					return d.Period(), "", err
+				}
+				return d.Period(), usecase.IdleFollowDetail(d, changed), nil
+			},
+			CatchUp: func(context.Context) (bool, error) { return true, nil },
+		},
 	}, nil
-}
-
-// analyzeDue analyses the day before today (a cron tick on the 1st: the last day of the
-// previous month).
-func (j *idleJobs) analyzeDue(ctx context.Context, trigger string) {
-	j.analyze(ctx, calendar.LocalDate(j.a.now()).AddDays(-1), trigger)
-}
-
-// catchUp runs the analysis of the previous month's last day unless job_runs holds a
-// successful one.
-func (j *idleJobs) catchUp(ctx context.Context) {
-	d := calendar.LocalDate(j.a.now()).Period().Prev().Last()
-	runs, err := j.s.JobRuns(ctx, jobIdleAnalyze)
-	if err != nil {
-		j.logf("idle: catch-up: %v", err)
-		return
-	}
-	for _, r := range runs {
-		if r.Period == d.Period() && r.Status == chstore.JobOK {
-			return
-		}
-	}
-	j.analyze(ctx, d, "catch-up")
-}
-
-func (j *idleJobs) analyze(ctx context.Context, d calendar.Date, trigger string) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	run := chstore.JobRun{Job: jobIdleAnalyze, Period: d.Period(), Trigger: trigger, StartedAt: j.a.now()}
-	res, rec, err := j.uc.AnalyzeIdle(ctx, usecase.IdleAnalysis{Date: d, Interval: j.interval})
-	if err == nil {
-		run.Detail = usecase.IdleAnalysisDetail(d, res, rec)
-	}
-	j.record(ctx, run, err)
-}
-
-func (j *idleJobs) follow(ctx context.Context, trigger string) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	d := calendar.LocalDate(j.a.now())
-	run := chstore.JobRun{Job: jobIdleFollow, Period: d.Period(), Trigger: trigger, StartedAt: j.a.now()}
-	changed, err := j.uc.FollowIdle(ctx, d)
-	if err == nil {
-		run.Detail = usecase.IdleFollowDetail(d, changed)
-	}
-	j.record(ctx, run, err)
-}
-
-// record writes the job run, then delivers the pending case events when a webhook is set.
-func (j *idleJobs) record(ctx context.Context, run chstore.JobRun, err error) {
-	run.FinishedAt, run.Status = j.a.now(), chstore.JobOK
-	if err != nil {
-		run.Status, run.Error = chstore.JobFailed, err.Error()
-	}
-	j.logf("%s (%s): %s %s%s", run.Job, run.Trigger, run.Status, run.Detail, run.Error)
-	if err := j.s.InsertJobRun(context.WithoutCancel(ctx), run); err != nil {
-		j.logf("%s: record: %v", run.Job, err)
-	}
-	if j.webhook == nil || ctx.Err() != nil {
-		return
-	}
-	rep, err := j.uc.DeliverIdleEvents(ctx, *j.webhook)
-	if err != nil {
-		j.logf("idle webhook: %v", err)
-		return
-	}
-	j.logf("idle webhook: %d delivered, %d rejected, %d given up, %d waiting", rep.Delivered, rep.Rejected, rep.GaveUp, rep.Waiting)
 }

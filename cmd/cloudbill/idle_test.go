@@ -125,12 +125,20 @@ func TestIdleCommands(t *testing.T) {
 		defer a.close()
 		s, err := a.Store(context.Background())
 		require.NoError(t, err)
-		uc, err := a.useCases(context.Background())
-		require.NoError(t, err)
-		j := &idleJobs{a: a, s: s, uc: uc, interval: 3600, logf: func(string, ...any) {}}
-		j.catchUp(context.Background()) // the analysis of 2026-12-31, never run: runs
-		j.catchUp(context.Background()) // recorded: not again
-		j.follow(context.Background(), "schedule")
+		// serve's one scheduler, started twice: on the first start the analysis of
+		// 2026-12-31 (never run) catches up, on the second it is recorded and does not;
+		// the follow-up catches up on each start
+		set := serveJobFlags(t, "--close-schedule", "off", "--rate-schedule", "off", "--idle-interval", "1h")
+		for range 2 {
+			sched, err := startScheduler(context.Background(), a, set, newServeLog(io.Discard, "text"))
+			require.NoError(t, err)
+			select {
+			case <-sched.CaughtUp():
+			case <-time.After(5 * time.Minute):
+				t.Fatal("the catch-up did not end")
+			}
+			sched.Stop()
+		}
 		runs, err := s.JobRuns(context.Background(), "")
 		require.NoError(t, err)
 		var got []string
@@ -139,7 +147,7 @@ func TestIdleCommands(t *testing.T) {
 				got = append(got, fmt.Sprintf("%s %s %s %s", r.Job, r.Period, r.Trigger, r.Status))
 			}
 		}
-		assert.Equal(t, []string{"idle-analyze 2026-12 catch-up ok", "idle-follow 2027-01 schedule ok"}, got)
+		assert.Equal(t, []string{"idle-analyze 2026-12 catch-up ok", "idle-follow 2027-01 catch-up ok", "idle-follow 2027-01 catch-up ok"}, got)
 		assert.Equal(t, chstore.JobOK, runs[len(runs)-1].Status)
 	})
 }

@@ -39,20 +39,28 @@ func scheduleFlags(fs *flagSet, set *scheduleSettings) {
 		"`file` holding the budget webhook's user:password (HTTP basic authentication; never in the URL)")
 }
 
-// startScheduler starts the month-close schedule inside `serve` and returns a function
-// that stops it and waits for a running job to end. A bad cron spec or rules file is a
-// usage error (exit 2). Catching up missed closes runs in the background.
-func startScheduler(ctx context.Context, a *app, set scheduleSettings, log *slog.Logger) (stop func(), err error) {
-	cfg := schedule.Config{RateSpec: set.rate, CloseSpec: set.close}
+// jobSettings are the settings of every job of serve's one scheduler.
+type jobSettings struct {
+	Schedule scheduleSettings // the month's rating and close
+	Idle     idleSettings     // the idle analysis and follow-up
+	Backup   backupSettings   // the scheduled backup (none without a directory)
+}
+
+// startScheduler starts serve's one scheduler: the month's rating and close, the idle
+// jobs and the backup, each a named entry recorded in job_runs. Stop stops it and waits
+// for a running job to end. A bad cron spec or rules file is a usage error (exit 2).
+// Catching up (missed closes, the idle jobs) runs in the background.
+func startScheduler(ctx context.Context, a *app, set jobSettings, log *slog.Logger) (*schedule.Scheduler, error) {
+	cfg := schedule.Config{RateSpec: set.Schedule.rate, CloseSpec: set.Schedule.close}
 	if err := cfg.Validate(); err != nil {
 		return nil, usagef("%v", err)
 	}
-	if set.rules != "" {
+	if set.Schedule.rules != "" {
 		return nil, errRulesFlag("serve")
 	}
 	var budgetHook *webhook.Endpoint
-	if set.budgetWebhook != "" {
-		ep, err := endpointOf(set.budgetWebhook, set.budgetWebhookCreds)
+	if set.Schedule.budgetWebhook != "" {
+		ep, err := endpointOf(set.Schedule.budgetWebhook, set.Schedule.budgetWebhookCreds)
 		if err != nil {
 			return nil, usagef("--budget-webhook: %v", err)
 		}
@@ -66,11 +74,15 @@ func startScheduler(ctx context.Context, a *app, set scheduleSettings, log *slog
 	if err != nil {
 		return nil, err
 	}
-	out := set.statementsOut
+	out := set.Schedule.statementsOut
 	if out == "" {
 		out = filepath.Join(a.dataDir, "statements")
 	}
-	sched, err := schedule.New(schedule.Params{
+	idleJobs, err := idleJobsOf(a, s, uc, set.Idle, log)
+	if err != nil {
+		return nil, err
+	}
+	params := schedule.Params{
 		Config: cfg,
 		Store:  s,
 		Rate: func(ctx context.Context, p calendar.Period) error {
@@ -94,12 +106,17 @@ func startScheduler(ctx context.Context, a *app, set scheduleSettings, log *slog
 			_, err := uc.IssueStatements(ctx, p, usecase.IssueOptions{Dir: out})
 			return err
 		},
-		Now: a.now,
-		Log: log.With("component", "schedule"),
-	})
+		Jobs: append(idleJobs, backupJobs(a, set.Backup)...),
+		Now:  a.now,
+		Log:  log.With("component", "schedule"),
+	}
+	if err := params.Validate(); err != nil {
+		return nil, usagef("%v", err)
+	}
+	sched, err := schedule.New(params)
 	if err != nil {
 		return nil, err
 	}
 	sched.Start(ctx)
-	return sched.Stop, nil
+	return sched, nil
 }

@@ -35,15 +35,12 @@ func TestSchedulerCatchesUpOnStart(t *testing.T) {
 	require.NoError(t, err, errOut)
 
 	out := t.TempDir()
-	var set scheduleSettings
-	fs := newFlagSet("serve")
-	scheduleFlags(fs, &set)
-	require.NoError(t, fs.Parse([]string{"--statements-out", out, "--rate-schedule", "off"}))
+	set := serveJobFlags(t, "--statements-out", out, "--rate-schedule", "off", "--idle-schedule", "off", "--idle-follow-schedule", "off")
 
 	feb3 := time.Date(2027, 2, 3, 10, 0, 0, 0, calendar.Shanghai)
 	a := &app{dsn: dsn, dataDir: t.TempDir(), stdout: io.Discard, stderr: io.Discard, now: func() time.Time { return feb3 }}
 	defer a.close()
-	stop, err := startScheduler(context.Background(), a, set, newServeLog(io.Discard, "text"))
+	sched, err := startScheduler(context.Background(), a, set, newServeLog(io.Discard, "text"))
 	require.NoError(t, err)
 	s, err := a.Store(context.Background())
 	require.NoError(t, err)
@@ -52,7 +49,7 @@ func TestSchedulerCatchesUpOnStart(t *testing.T) {
 		runs, err = s.JobRuns(context.Background(), schedule.JobClose)
 		return err == nil && len(runs) >= 2
 	}, 90*time.Second, 100*time.Millisecond)
-	stop()
+	sched.Stop()
 
 	runs, err = s.JobRuns(context.Background(), schedule.JobClose)
 	require.NoError(t, err)
@@ -79,13 +76,23 @@ func TestSchedulerCatchesUpOnStart(t *testing.T) {
 	assert.NoDirExists(t, filepath.Join(out, "2026-11"), "November was closed by hand before")
 
 	t.Run("a bad cron spec is a usage error", func(t *testing.T) {
-		var set scheduleSettings
-		fs := newFlagSet("serve")
-		scheduleFlags(fs, &set)
-		require.NoError(t, fs.Parse([]string{"--close-schedule", "0 2 31 2 *"}))
+		set := serveJobFlags(t, "--close-schedule", "0 2 31 2 *")
 		_, err := startScheduler(context.Background(), a, set, newServeLog(io.Discard, "text"))
 		require.Error(t, err)
 		assert.Equal(t, exitBadInput, exitCode(err))
 		assert.Contains(t, err.Error(), `close schedule: cron spec "0 2 31 2 *" never fires`)
 	})
+}
+
+// serveJobFlags are serve's job settings (the month's jobs, the idle jobs, the backup)
+// from args.
+func serveJobFlags(t *testing.T, args ...string) jobSettings {
+	t.Helper()
+	var set jobSettings
+	fs := newFlagSet("serve")
+	scheduleFlags(fs, &set.Schedule)
+	idleServeFlags(fs, &set.Idle)
+	backupServeFlags(fs, &set.Backup)
+	require.NoError(t, fs.Parse(args))
+	return set
 }

@@ -21,7 +21,9 @@ import (
 )
 
 const serveExplain = `
-Runs the ingest API and the month-close scheduler until SIGTERM or SIGINT.
+Runs the ingest API, the portal and the scheduler until SIGTERM or SIGINT. The scheduler
+is one: the month's rating and close, the idle jobs and the backup are its named jobs,
+each run recorded in job_runs (docs/close.md).
 
   POST /v1/samples   Content-Type application/x-ndjson (one JSON object a line) or
                      text/csv (header row first); answers, once the valid samples are
@@ -322,7 +324,7 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 		_ = b.Close(context.Background())
 		return fmt.Errorf("serve: %w", err)
 	}
-	stopScheduler, err := startScheduler(ctx, a, p.Schedule, log)
+	sched, err := startScheduler(ctx, a, jobSettings{Schedule: p.Schedule, Idle: p.Idle, Backup: p.Backup}, log)
 	if err != nil {
 		ln.Close()
 		_ = b.Close(context.Background())
@@ -330,7 +332,7 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 	}
 	stopCollectors, err := startCollectors(ctx, a, store, b, collectCfgs, logf)
 	if err != nil {
-		stopScheduler()
+		sched.Stop()
 		ln.Close()
 		_ = b.Close(context.Background())
 		return fmt.Errorf("serve: collectors: %w", err)
@@ -354,22 +356,9 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 		logf("drop folder %s: files in %s/<vendor id>/ are ingested", p.DropDir, p.DropDir)
 	}
 	defer stopDrop()
-	stopIdle, err := startIdleJobs(ctx, a, store, p.Idle, logf)
-	if err != nil {
-		stopCollectors()
-		stopScheduler()
-		ln.Close()
-		_ = b.Close(context.Background())
-		return fmt.Errorf("serve: idle jobs: %w", err)
+	if p.Backup.dir != "" {
+		logf("backups into %s on %q, keeping %d", p.Backup.dir, p.Backup.spec, p.Backup.keep)
 	}
-	defer stopIdle()
-	stopBackups, err := startBackups(ctx, a, store, p.Backup, logf)
-	if err != nil {
-		ln.Close()
-		_ = b.Close(context.Background())
-		return fmt.Errorf("serve: backups: %w", err)
-	}
-	defer stopBackups()
 	stopMetrics, err := startMetrics(p.Metrics, p.Listener, m, logf)
 	if err != nil {
 		ln.Close()
@@ -398,7 +387,7 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 	if err := b.Close(sctx); err != nil {
 		logf("flush: %v", err)
 	}
-	stopScheduler()
+	sched.Stop()
 	st := b.Stats()
 	logf("stopped: %d samples stored, %d spooled, %d replayed; %d spool batches left", st.Stored, st.Spooled, st.Replayed, st.SpoolFiles)
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
