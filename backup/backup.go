@@ -52,12 +52,14 @@ const SamplesTable = "usage_samples"
 // Table is a table of the database.
 type Table struct {
 	Name   string
-	Engine string // MergeTree, ReplacingMergeTree, …
+	Engine string // MergeTree, ReplacingMergeTree, ReplicatedReplacingMergeTree (cluster), …
 }
 
 // Replacing reports whether the table keeps only the latest version of a key (read with
 // FINAL, so that a copy holds what a reader sees, whatever merges have happened).
-func (t Table) Replacing() bool { return strings.HasPrefix(t.Engine, "Replacing") }
+func (t Table) Replacing() bool {
+	return strings.HasPrefix(t.Engine, "Replacing") || strings.HasPrefix(t.Engine, "ReplicatedReplacing")
+}
 
 // Dump says which rows of a table to read.
 type Dump struct {

@@ -6,21 +6,18 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/ClickHouse/ch-go/proto"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	chproto "github.com/ClickHouse/clickhouse-go/v2/lib/proto"
 
 	"cloudbill/backup"
 )
 
 var _ backup.Store = (*Store)(nil)
-
-// ErrBackupCluster: backup and restore work on a single server only (so far).
-var ErrBackupCluster = errors.New("backup and restore work on a single ClickHouse server; on a cluster use ClickHouse's own BACKUP or clickhouse-backup per shard (docs/backup.md)")
 
 // backupTablesQuery lists the tables a backup copies: every table of the database but
 // the migration records and the hidden tables of materialized views.
@@ -30,11 +27,10 @@ func (q backupTablesQuery) toSQL() (string, []any) {
 	return "SELECT name, engine FROM system.tables WHERE database = ? AND name != 'schema_migrations' AND NOT startsWith(name, '.') AND engine NOT IN ('View', 'MaterializedView') ORDER BY name", []any{q.db}
 }
 
-// Tables lists the tables of the database that a backup copies.
+// Tables lists the tables of the database that a backup copies. In cluster mode a
+// sharded table is listed once, by its Distributed table's name (read and written through
+// it: every shard) with its local tables' engine; the local tables are not listed.
 func (s *Store) Tables(ctx context.Context) ([]backup.Table, error) {
-	if s.cluster != nil {
-		return nil, ErrBackupCluster
-	}
 	sql, args := backupTablesQuery{db: s.db}.toSQL()
 	rows, err := s.conn.Query(ctx, sql, args...)
 	if err != nil {
@@ -49,7 +45,28 @@ func (s *Store) Tables(ctx context.Context) ([]backup.Table, error) {
 		}
 		out = append(out, t)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if s.cluster == nil {
+		return out, nil
+	}
+	engines := map[string]string{}
+	for _, t := range out {
+		engines[t.Name] = t.Engine
+	}
+	var logical []backup.Table
+	for _, t := range out {
+		base, isLocal := strings.CutSuffix(t.Name, shardLocalSuffix)
+		if isLocal && engines[base] == "Distributed" {
+			continue
+		}
+		if local, ok := engines[t.Name+shardLocalSuffix]; ok && t.Engine == "Distributed" {
+			t.Engine = local
+		}
+		logical = append(logical, t)
+	}
+	return logical, nil
 }
 
 // Migrations lists the applied schema migrations, in order.
@@ -168,7 +185,9 @@ func (s *Store) DumpNative(ctx context.Context, d backup.Dump, columns func([]st
 
 // LoadNative inserts the Native blocks of r (as DumpNative writes them) into table's
 // columns, one INSERT a block, and returns the rows inserted. A block whose columns are
-// not columns (names, in order) is refused.
+// not columns (names, in order) is refused. A column whose type is the server's is
+// decoded straight into the INSERT's block; another (a backup of another server
+// version) is converted value by value.
 func (s *Store) LoadNative(ctx context.Context, table string, columns []string, r io.Reader) (int64, error) {
 	t, err := quoteIdent(table)
 	if err != nil {
@@ -184,43 +203,87 @@ func (s *Store) LoadNative(ctx context.Context, table string, columns []string, 
 	rd := proto.NewReader(r)
 	var total int64
 	for n := 1; ; n++ {
-		blk := &chproto.Block{ServerContext: &column.ServerContext{Timezone: time.UTC}}
-		if err := blk.Decode(rd, 0); err != nil {
-			if errors.Is(err, io.EOF) {
-				return total, nil
-			}
+		nc, err := rd.UVarInt()
+		if errors.Is(err, io.EOF) {
+			return total, nil
+		}
+		if err != nil {
 			return total, fmt.Errorf("block %d: %w", n, err)
 		}
-		if got := blk.ColumnsNames(); !slices.Equal(got, columns) {
-			return total, fmt.Errorf("block %d: columns %v, want %v", n, got, columns)
+		nr, err := rd.UVarInt()
+		if err != nil {
+			return total, fmt.Errorf("block %d: %w", n, err)
 		}
-		rows := blk.Rows()
-		if rows == 0 {
-			continue
+		if nc != uint64(len(columns)) || nr > 1<<30 {
+			return total, fmt.Errorf("block %d: %d columns, %d rows: want the %d columns %v", n, nc, nr, len(columns), columns)
 		}
 		b, err := s.conn.PrepareBatch(ctx, insert)
 		if err != nil {
 			return total, err
 		}
-		for i, col := range blk.Columns {
-			// the column's values as a slice of its Go type, appended at once
-			vs := reflect.MakeSlice(reflect.SliceOf(col.ScanType()), rows, rows)
-			for r := 0; r < rows; r++ {
-				if err := col.ScanRow(vs.Index(r).Addr().Interface(), r); err != nil {
-					_ = b.Abort()
-					return total, fmt.Errorf("block %d: column %s row %d: %w", n, columns[i], r+1, err)
-				}
-			}
-			if err := b.Column(i).Append(vs.Interface()); err != nil {
-				_ = b.Abort()
-				return total, fmt.Errorf("block %d: column %s: %w", n, columns[i], err)
-			}
+		if err := decodeInto(b, rd, columns, int(nr)); err != nil {
+			_ = b.Abort()
+			return total, fmt.Errorf("block %d: %w", n, err)
+		}
+		if nr == 0 {
+			_ = b.Abort()
+			continue
 		}
 		if err := b.Send(); err != nil {
 			return total, fmt.Errorf("block %d: %w", n, err)
 		}
-		total += int64(rows)
+		total += int64(nr)
 	}
+}
+
+// decodeInto reads the columns of one Native block of rows rows into batch b.
+func decodeInto(b driver.Batch, rd *proto.Reader, columns []string, rows int) error {
+	into := b.Columns()
+	for i := range columns {
+		name, err := rd.Str()
+		if err != nil {
+			return err
+		}
+		typ, err := rd.Str()
+		if err != nil {
+			return err
+		}
+		if name != columns[i] {
+			return fmt.Errorf("column %d is %s, want %s (columns %v)", i+1, name, columns[i], columns)
+		}
+		if rows == 0 {
+			continue
+		}
+		col := into[i]
+		same := string(col.Type()) == typ
+		if !same {
+			if col, err = column.Type(typ).Column(name, &column.ServerContext{Timezone: time.UTC}); err != nil {
+				return fmt.Errorf("column %s: %w", name, err)
+			}
+		}
+		if cs, ok := col.(column.CustomSerialization); ok {
+			if err := cs.ReadStatePrefix(rd); err != nil {
+				return fmt.Errorf("column %s: %w", name, err)
+			}
+		}
+		if err := col.Decode(rd, rows); err != nil {
+			return fmt.Errorf("column %s: %w", name, err)
+		}
+		if same {
+			continue
+		}
+		// the column's values as a slice of its Go type, appended at once
+		vs := reflect.MakeSlice(reflect.SliceOf(col.ScanType()), rows, rows)
+		for r := 0; r < rows; r++ {
+			if err := col.ScanRow(vs.Index(r).Addr().Interface(), r); err != nil {
+				return fmt.Errorf("column %s row %d: %w", name, r+1, err)
+			}
+		}
+		if err := b.Column(i).Append(vs.Interface()); err != nil {
+			return fmt.Errorf("column %s (%s into %s): %w", name, typ, into[i].Type(), err)
+		}
+	}
+	return nil
 }
 
 // Count is the rows of a table.

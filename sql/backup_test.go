@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"context"
 	"testing"
+	"time"
 
+	"github.com/ClickHouse/ch-go/proto"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
+	chproto "github.com/ClickHouse/clickhouse-go/v2/lib/proto"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -67,4 +71,20 @@ func TestDumpLoadNative(t *testing.T) {
 
 	_, err = dst.LoadNative(ctx, "usage_samples", []string{"resource_id", "metric"}, bytes.NewReader(blocks[0]))
 	assert.ErrorContains(t, err, "columns", "a block of other columns is refused")
+
+	// a column typed otherwise than the server's (a time zone named) is converted
+	blk := &chproto.Block{ServerContext: &column.ServerContext{Timezone: time.UTC}}
+	for i, typ := range []string{"String", "String", "DateTime('UTC')", "Float64", "String", "DateTime('UTC')", "UInt64"} {
+		require.NoError(t, blk.AddColumn(cols[i], column.Type(typ)))
+	}
+	ts := time.Date(2026, 11, 3, 4, 5, 6, 0, time.UTC)
+	require.NoError(t, blk.Append("converted", "cpu", ts, 1.5, "ctcc", ts, uint64(9)))
+	var buf proto.Buffer
+	require.NoError(t, blk.Encode(&buf, 0))
+	n, err = dst.LoadNative(ctx, "usage_samples", cols, bytes.NewReader(buf.Buf))
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), n)
+	var got time.Time
+	require.NoError(t, chtest.Conn(t, dst).QueryRow(ctx, "SELECT ts FROM usage_samples WHERE resource_id = 'converted'").Scan(&got))
+	assert.True(t, ts.Equal(got), "%s", got)
 }

@@ -55,6 +55,9 @@ import (
 // other shards alone and no month is closed.
 var ErrShardDown = errors.New("a shard of the cluster does not answer (no replica reachable)")
 
+// shardLocalSuffix names the local table (on each shard) of a sharded table.
+const shardLocalSuffix = "_local"
+
 // topology is the cluster as the servers' remote_servers describe it.
 type topology struct {
 	name   string
@@ -277,7 +280,7 @@ func (s *Store) eachShard(ctx context.Context, table string, fn func(ctx context
 			defer wg.Done()
 			conn, err := sh.connect()
 			if err == nil {
-				err = retry(ctx, func() error { return fn(ctx, conn, table+"_local") })
+				err = retry(ctx, func() error { return fn(ctx, conn, table+shardLocalSuffix) })
 			}
 			if err != nil {
 				errs[i] = fmt.Errorf("cluster %s, %s: %w", s.cluster.name, sh, err)
@@ -606,7 +609,7 @@ func (r *clusterRewriter) createTable(stmt string, shardBy map[string]string) ([
 	}
 	target, path := name, fmt.Sprintf("/clickhouse/tables/all/%s/%s", r.db, name)
 	if shard {
-		target = name + "_local"
+		target = name + shardLocalSuffix
 		path = fmt.Sprintf("/clickhouse/tables/{shard}/%s/%s", r.db, target)
 	}
 	eargs := fmt.Sprintf("'%s', '{replica}'", path)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"cloudbill/backup"
-	"cloudbill/sql"
 )
 
 const backupExplain = `
@@ -83,8 +82,6 @@ func restoreCommand() *command {
 				switch {
 				case errors.Is(err, backup.ErrNotEmpty), errors.Is(err, backup.ErrCorrupt), errors.Is(err, backup.ErrFormat):
 					return &exitError{code: exitBadInput, err: fmt.Errorf("restore: %w", err)}
-				case errors.Is(err, chstore.ErrBackupCluster):
-					return usagef("restore: %v", err)
 				case err != nil:
 					return fmt.Errorf("restore: %w", err)
 				}
@@ -105,9 +102,6 @@ func takeBackup(ctx context.Context, a *app, dir string, sm backup.Samples) (*ba
 	began := time.Now()
 	m, err := backup.Take(ctx, backup.Params{Store: store, Database: store.Database(), Dir: dir,
 		SpoolDir: filepath.Join(a.dataDir, "spool"), Samples: sm, Now: a.now})
-	if errors.Is(err, chstore.ErrBackupCluster) {
-		return nil, 0, usagef("backup: %v", err)
-	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("backup: %w", err)
 	}
