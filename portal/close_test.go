@@ -13,7 +13,7 @@ import (
 
 	"cloudbill/access"
 	"cloudbill/app"
-	"cloudbill/fixture/gen"
+	"cloudbill/gen"
 	"cloudbill/internal/calendar"
 	"cloudbill/metering/pull"
 	"cloudbill/portal"

@@ -28,7 +28,7 @@ import (
 	"cloudbill/access"
 	"cloudbill/app"
 	"cloudbill/catalog"
-	"cloudbill/fixture/gen"
+	"cloudbill/gen"
 	"cloudbill/internal/calendar"
 	"cloudbill/portal"
 	chstore "cloudbill/sql"

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cloudbill/catalog"
-	"cloudbill/fixture/gen"
+	"cloudbill/gen"
 	"cloudbill/internal/calendar"
 	"cloudbill/sql/chtest"
 )

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cloudbill/catalog"
-	"cloudbill/fixture/gen"
+	"cloudbill/gen"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/metering"
@@ -56,7 +56,7 @@ func ingestFiles(t *testing.T, s *chstore.Store, dir string, files []string, nex
 	}
 }
 
-// Properties on generated months (fixture/gen, small scale, with samples), through the
+// Properties on generated months (package gen, small scale, with samples), through the
 // real imports, ingest and storage: the stored days of each line add up to its unrounded
 // amount; a full month is price × quantity; department totals equal vendor settlements
 // to the fen after deductions; re-rating unchanged inputs and ingesting the same samples

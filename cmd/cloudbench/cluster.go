@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"cloudbill/fixture/gen"
+	"cloudbill/gen"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/chserver"
 	"cloudbill/metering"

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"cloudbill/fixture/gen"
+	"cloudbill/gen"
 	"cloudbill/internal/calendar"
 )
 

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"cloudbill/catalog"
-	"cloudbill/fixture/gen"
+	"cloudbill/gen"
 	"cloudbill/internal/calendar"
 	"cloudbill/sql"
 )

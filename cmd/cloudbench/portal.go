@@ -19,7 +19,7 @@ import (
 	"cloudbill/access"
 	"cloudbill/app"
 	"cloudbill/catalog"
-	"cloudbill/fixture/gen"
+	"cloudbill/gen"
 	"cloudbill/invoicing/breakdown"
 	"cloudbill/portal"
 	"cloudbill/rating"

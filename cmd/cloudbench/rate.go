@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"cloudbill/catalog"
-	"cloudbill/fixture/gen"
+	"cloudbill/gen"
 	"cloudbill/rating"
 	"cloudbill/sql/chbench"
 )

@@ -12,6 +12,7 @@ import (
 	"cloudbill/catalog"
 	"cloudbill/document/pdf"
 	"cloudbill/fixture/reconciletest"
+	"cloudbill/gen/vendorinvoice"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/rating"
@@ -33,7 +34,7 @@ func benchReconcile(ctx context.Context) ([]figure, error) {
 	p := calendar.MustPeriod("2026-11")
 	const vendor = catalog.VendorID("V01")
 	lines := reconciletest.Month(reconciletest.Config{Period: p, Vendors: 3, Orders: 21_200, Seed: 1})
-	inv, inj := reconciletest.GenerateInvoice(lines, vendor, p, 1)
+	inv, inj := vendorinvoice.GenerateInvoice(lines, vendor, p, 1)
 	var csvIn bytes.Buffer
 	if err := reconcile.WriteInvoiceCSV(&csvIn, inv); err != nil {
 		return nil, err

@@ -16,7 +16,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"cloudbill/fixture/gen"
+	"cloudbill/gen"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/chserver"
 	"cloudbill/internal/money"

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"cloudbill/fixture/gen"
+	"cloudbill/gen"
 	"cloudbill/internal/calendar"
 )
 

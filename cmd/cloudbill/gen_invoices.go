@@ -9,7 +9,7 @@ import (
 	"sort"
 
 	"cloudbill/catalog"
-	"cloudbill/fixture/reconciletest"
+	"cloudbill/gen/vendorinvoice"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/safeid"
 	"cloudbill/reconcile"
@@ -71,7 +71,7 @@ func (a *app) writeVendorInvoices(ctx context.Context, p vendorInvoicesParams) (
 	}
 	var out []vendorInvoiceFile
 	for _, v := range vendors {
-		inv, inj := reconciletest.GenerateInvoice(lines, v, p.Period, p.Seed)
+		inv, inj := vendorinvoice.GenerateInvoice(lines, v, p.Period, p.Seed)
 		f := vendorInvoiceFile{
 			Vendor:   v,
 			Invoice:  filepath.Join(dir, fmt.Sprintf("%s-%s.csv", safeid.FileName(string(v)), p.Period)),
@@ -82,7 +82,7 @@ func (a *app) writeVendorInvoices(ctx context.Context, p vendorInvoicesParams) (
 		if err := reconcile.WriteInvoiceCSV(&b, inv); err != nil {
 			return nil, err
 		}
-		if err := reconciletest.WriteInjectionsCSV(&m, v, p.Period, inj); err != nil {
+		if err := vendorinvoice.WriteInjectionsCSV(&m, v, p.Period, inj); err != nil {
 			return nil, err
 		}
 		if err := writeFileAtomic(f.Invoice, b.Bytes()); err != nil {

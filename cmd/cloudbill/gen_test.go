@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"cloudbill/fixture/gen"
+	"cloudbill/gen"
 	"cloudbill/internal/calendar"
 )
 
