@@ -45,7 +45,7 @@ func (a *App) Rate(ctx context.Context, p calendar.Period) (RateResult, error) {
 		return RateResult{}, err
 	}
 	res := RateResult{Outcome: out, UsageWindows: usage.windows, UsageTook: usage.took}
-	ws, err := funding.Warn(ctx, a.cfg.Store, out.Run, funding.DefaultThresholds(), a.cfg.Now())
+	ws, err := funding.Warn(ctx, a.cfg.Store, out.Run, a.cfg.Now())
 	if err != nil {
 		return res, fmt.Errorf("rated %s (run %s), but the budget warnings were not evaluated: %w", out.Run.Period, out.Run.ID, err)
 	}

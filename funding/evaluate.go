@@ -18,6 +18,8 @@ type YearReader interface {
 	Catalog(ctx context.Context) (catalog.Catalog, error)
 	OrderEvents(ctx context.Context) ([]catalog.Event, error)
 	Budgets(ctx context.Context) ([]Budget, error)
+	// BudgetThresholds is every imported version of the warning thresholds.
+	BudgetThresholds(ctx context.Context) ([]ThresholdVersion, error)
 	// YearLineSums adds up the year's rated lines (each month's frozen run when closed,
 	// else its latest run).
 	YearLineSums(ctx context.Context, year int) ([]LineSum, error)
@@ -31,14 +33,16 @@ type YearReport struct {
 	AsOf     calendar.Date
 	Org      catalog.Org
 	Statuses []ProjectStatus
+	// Thresholds are those in force on AsOf (ThresholdsOn).
+	Thresholds Thresholds
 	// Findings: orders the forecast could not extend (no price), with why.
 	Findings []string
 }
 
 // Evaluate computes spent, forecast and state of every project for year as of asOf (the
 // analysis date of the forecast; on or after 31 December of year, the forecast is the
-// spent). An asOf before the year is refused.
-func Evaluate(ctx context.Context, r YearReader, year int, asOf calendar.Date, th Thresholds) (YearReport, error) {
+// spent), by the thresholds in force on asOf. An asOf before the year is refused.
+func Evaluate(ctx context.Context, r YearReader, year int, asOf calendar.Date) (YearReport, error) {
 	if asOf.Year < year {
 		return YearReport{}, fmt.Errorf("budgets of %d as of %s: the analysis date is before the year", year, asOf)
 	}
@@ -54,7 +58,12 @@ func Evaluate(ctx context.Context, r YearReader, year int, asOf calendar.Date, t
 	if err != nil {
 		return YearReport{}, err
 	}
-	rep := YearReport{Year: year, AsOf: asOf, Org: org}
+	vs, err := r.BudgetThresholds(ctx)
+	if err != nil {
+		return YearReport{}, err
+	}
+	th := ThresholdsOn(vs, asOf)
+	rep := YearReport{Year: year, AsOf: asOf, Org: org, Thresholds: th}
 	rem := map[catalog.ProjectID]decimal.Decimal{}
 	if asOf.Year == year && !(asOf.Month == 12 && asOf.Day == 31) {
 		cat, err := r.Catalog(ctx)
@@ -91,16 +100,16 @@ type WarnStore interface {
 }
 
 // Warn evaluates the budgets of the rated month's year after rating run (as of the
-// month's last day, or today when earlier) and records the thresholds crossed for the
-// first time, with the run. It returns the new warnings; a re-rating that stays across
-// a threshold returns none.
-func Warn(ctx context.Context, st WarnStore, run rating.Run, th Thresholds, now time.Time) ([]Warning, error) {
+// month's last day, or today when earlier; by the thresholds in force that day) and
+// records the thresholds crossed for the first time, with the run. It returns the new
+// warnings; a re-rating that stays across a threshold returns none.
+func Warn(ctx context.Context, st WarnStore, run rating.Run, now time.Time) ([]Warning, error) {
 	year := run.Period.Year
 	asOf := calendar.MinDate(run.Period.Last(), calendar.LocalDate(now))
 	if asOf.Year < year {
 		asOf = run.Period.First()
 	}
-	rep, err := Evaluate(ctx, st, year, asOf, th)
+	rep, err := Evaluate(ctx, st, year, asOf)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +121,7 @@ func Warn(ctx context.Context, st WarnStore, run rating.Run, th Thresholds, now 
 	for _, w := range prev {
 		fired[WarningKey{w.Project, w.Year, w.Threshold}] = true
 	}
-	ws := NewWarnings(rep.Statuses, th, fired, run.ID, run.Period.String(), now)
+	ws := NewWarnings(rep.Statuses, rep.Thresholds, fired, run.ID, run.Period.String(), now)
 	if len(ws) == 0 {
 		return nil, nil
 	}

@@ -37,7 +37,9 @@ const (
 )
 
 // Thresholds are the shares of the budget that warn: spent ≥ Warning × budget, spent >
-// Over × budget, forecast > ForecastOver × budget. DefaultThresholds: 80%, 100%, 100%.
+// Over × budget, forecast > ForecastOver × budget. They are versioned configuration
+// (ImportThresholds, ThresholdsOn); DefaultThresholds (80%, 100%, 100%) until a version
+// is in force.
 type Thresholds struct {
 	Warning, Over, ForecastOver decimal.Decimal
 }

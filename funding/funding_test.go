@@ -199,3 +199,21 @@ func TestThresholdFiresOnce(t *testing.T) {
 	assert.Equal(t, ThresholdSpentOver, ws[0].Threshold)
 	assert.Equal(t, "r6", ws[0].RunID)
 }
+
+// The thresholds are versioned: a version is in force from its effective date until the
+// next one's; of two imports for the same date the later wins; the defaults before any.
+func TestThresholdsOn(t *testing.T) {
+	v := func(day, w string) ThresholdVersion {
+		return ThresholdVersion{Effective: calendar.MustDate(day), Thresholds: Thresholds{Warning: dec(w), Over: dec("1.00"), ForecastOver: dec("1.00")}}
+	}
+	vs := []ThresholdVersion{v("2026-03-01", "0.70"), v("2026-07-01", "0.90"), v("2026-03-01", "0.75")} // import order
+	assert.Equal(t, "0.8", ThresholdsOn(vs, calendar.MustDate("2026-02-28")).Warning.String(), "the default before any version")
+	assert.Equal(t, "0.75", ThresholdsOn(vs, calendar.MustDate("2026-03-01")).Warning.String(), "the later import of the same date")
+	assert.Equal(t, "0.75", ThresholdsOn(vs, calendar.MustDate("2026-06-30")).Warning.String())
+	assert.Equal(t, "0.9", ThresholdsOn(vs, calendar.MustDate("2026-07-01")).Warning.String())
+	assert.Equal(t, "0.8", ThresholdsOn(nil, calendar.MustDate("2026-07-01")).Warning.String())
+	// a share of 0.75 warns at 750.00 of 1,000.00, not at 749.99
+	th := ThresholdsOn(vs, calendar.MustDate("2026-05-01"))
+	assert.Equal(t, StateOK, StateOf(dec("1000.00"), dec("749.99"), dec("900.00"), th))
+	assert.Equal(t, StateWarning, StateOf(dec("1000.00"), dec("750.00"), dec("900.00"), th))
+}

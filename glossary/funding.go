@@ -11,7 +11,7 @@ var Funding = map[string]string{
 	"forecast_over": "预计超支",
 	"no_budget":     "无预算",
 	// warning thresholds
-	"spent_warning":        "已用达预算80%",
+	"spent_warning":        "已用达预警比例",
 	"spent_over":           "已用超出预算",
 	"forecast_over_budget": "预计全年超出预算",
 	// figures

@@ -402,3 +402,53 @@ func (s *Store) WarningDeliveries(ctx context.Context, year int) ([]funding.Warn
 }
 
 var _ funding.WarningDeliveryStore = (*Store)(nil)
+
+// InsertBudgetThresholds stores threshold versions and records the import.
+func (s *Store) InsertBudgetThresholds(ctx context.Context, imp catalog.Import, vs []funding.ThresholdVersion) error {
+	err := s.batch(ctx, `INSERT INTO budget_thresholds (effective, warning_share, over_share, forecast_over_share, import_id, import_seq, file, line,
+imported_at)`, len(vs), func(i int) []any {
+		v := vs[i]
+		return []any{chDate(v.Effective), v.Warning, v.Over, v.ForecastOver, imp.ID, imp.Seq(), v.Source.File, uint32(v.Source.Line), imp.At}
+	})
+	if err != nil {
+		return fmt.Errorf("insert budget thresholds: %w", err)
+	}
+	return s.recordImport(ctx, imp)
+}
+
+// budgetThresholdsQuery reads every threshold version, in import order.
+type budgetThresholdsQuery struct{}
+
+func (budgetThresholdsQuery) toSQL() (string, []any) {
+	return `SELECT effective, warning_share, over_share, forecast_over_share, import_id, file, line, imported_at
+FROM budget_thresholds ORDER BY import_seq, effective`, nil
+}
+
+func (budgetThresholdsQuery) scan(rows driver.Rows) ([]funding.ThresholdVersion, error) {
+	var out []funding.ThresholdVersion
+	for rows.Next() {
+		var v funding.ThresholdVersion
+		var eff time.Time
+		var line uint32
+		if err := rows.Scan(&eff, &v.Warning, &v.Over, &v.ForecastOver, &v.Source.ImportID, &v.Source.File, &line, &v.ImportedAt); err != nil {
+			return nil, err
+		}
+		v.Effective, v.Source.Line = fromCHDate(eff), int(line)
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// BudgetThresholds is every threshold version, in import order.
+func (s *Store) BudgetThresholds(ctx context.Context) ([]funding.ThresholdVersion, error) {
+	q := budgetThresholdsQuery{}
+	sqlText, args := q.toSQL()
+	rows, err := s.conn.Query(ctx, sqlText, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read budget thresholds: %w", err)
+	}
+	defer rows.Close()
+	return q.scan(rows)
+}
+
+var _ funding.ThresholdStore = (*Store)(nil)

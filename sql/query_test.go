@@ -183,6 +183,12 @@ ORDER BY min(fired_at), project_id, threshold`,
 			wantArgs: []any{uint16(2026)},
 		},
 		{
+			name:  "every budget threshold version",
+			query: budgetThresholdsQuery{}.toSQL,
+			wantSQL: `SELECT effective, warning_share, over_share, forecast_over_share, import_id, file, line, imported_at
+FROM budget_thresholds ORDER BY import_seq, effective`,
+		},
+		{
 			name:  "budget warnings not yet delivered",
 			query: pendingWarningDeliveriesQuery{}.toSQL,
 			wantSQL: `SELECT w.project_id, w.year, w.threshold, toUInt32(ifNull(d.attempts, 0))

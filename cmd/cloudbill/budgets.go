@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"cloudbill/access"
 	"cloudbill/catalog"
 	"cloudbill/funding"
@@ -18,7 +20,7 @@ import (
 func budgetsCommand() *command {
 	return &command{
 		Name:  "budgets",
-		Usage: "import FILE | show --year YYYY | warnings --year YYYY | deliver --webhook URL",
+		Usage: "import FILE | show --year YYYY | warnings --year YYYY | thresholds import FILE | deliver --webhook URL",
 		Short: "project budgets of a year: import, spent, forecast, state, warnings",
 		Long:  budgetsHelp,
 		Subs: []*command{
@@ -69,6 +71,51 @@ func budgetsCommand() *command {
 				},
 			},
 			{
+				Name:  "thresholds",
+				Usage: "import FILE | show [--date YYYY-MM-DD]",
+				Short: "the warning thresholds: versions effective from a date",
+				Long:  budgetsThresholdsHelp,
+				Subs: []*command{
+					importOneCommand("import", "import threshold versions (effective from a date)", budgetsThresholdsHelp, "threshold versions",
+						func(ctx context.Context, a *app, s *chstore.Store, f catalog.File) (catalog.Report, error) {
+							rep, err := funding.ImportThresholds(ctx, s, f, a.now())
+							if err == nil && rep.Stored() {
+								err = s.AppendAudit(ctx, access.Event{At: a.now(), Actor: "cli", Action: "budget-thresholds-import", Target: f.Name, Outcome: "ok",
+									Detail: fmt.Sprintf("import %s: %d versions (%d replace the version of their date)", rep.Import.ID, rep.Accepted, rep.Replaced)})
+							}
+							return rep, err
+						}),
+					{
+						Name:  "show",
+						Usage: "[--date YYYY-MM-DD]",
+						Short: "every stored version, and the thresholds in force on a date",
+						Long:  budgetsThresholdsHelp,
+						Flags: func(fs *flagSet) runFunc {
+							date := fs.Date("date", "the day whose thresholds in force are named (default today, Asia/Shanghai)")
+							return func(ctx context.Context, a *app, _ []string) error {
+								s, err := a.Store(ctx)
+								if err != nil {
+									return err
+								}
+								vs, err := s.BudgetThresholds(ctx)
+								if err != nil {
+									return err
+								}
+								day := date.Or(calendar.LocalDate(a.now()))
+								fmt.Fprintf(a.stdout, "%-10s  %-8s  %-8s  %-13s  %s\n", "effective", "warning", "over", "forecast_over", "import")
+								for _, v := range vs {
+									fmt.Fprintf(a.stdout, "%-10s  %-8s  %-8s  %-13s  %s (%s:%d)\n", v.Effective, share(v.Warning), share(v.Over),
+										share(v.ForecastOver), v.Source.ImportID, v.Source.File, v.Source.Line)
+								}
+								th := funding.ThresholdsOn(vs, day)
+								fmt.Fprintf(a.stdout, "in force on %s: warning %s, over %s, forecast_over %s\n", day, share(th.Warning), share(th.Over), share(th.ForecastOver))
+								return nil
+							}
+						},
+					},
+				},
+			},
+			{
 				Name:  "deliver",
 				Usage: "--webhook URL [--webhook-credentials-file FILE]",
 				Short: "post the budget warnings not yet delivered to the webhook",
@@ -103,6 +150,14 @@ func budgetsCommand() *command {
 	}
 }
 
+// share prints a threshold share with at least two decimals (0.80, 0.0001).
+func share(d decimal.Decimal) string {
+	if d.Equal(d.Round(2)) {
+		return d.StringFixed(2)
+	}
+	return d.String()
+}
+
 // endpointOf is the webhook at rawURL with the credentials of credFile (webhookOf's
 // rules).
 func endpointOf(rawURL, credFile string) (webhook.Endpoint, error) {
@@ -128,6 +183,19 @@ func deliverBudgetWarnings(ctx context.Context, s *chstore.Store, ep *webhook.En
 		log.Info("budget webhook", "delivered", rep.Delivered, "rejected", rep.Rejected, "gave_up", rep.GaveUp, "waiting", rep.Waiting)
 	}
 }
+
+const budgetsThresholdsHelp = `
+The budget warning thresholds are versioned configuration: a file with the columns
+effective, warning, over, forecast_over (UTF-8 or GB18030) gives, per effective date, the
+shares of the budget that warn — spent ≥ warning × budget (spent_warning), spent > over ×
+budget (spent_over), forecast > forecast_over × budget (forecast_over_budget) — as decimal
+shares (0.80 is 80%; at most four decimals; above 0, at most 10; warning ≤ over). A version
+is in force for analysis dates from its effective date until the next version's; until one
+is imported the defaults 0.80, 1.00, 1.00 apply. Importing a version for a date already
+stored replaces it (the earlier import stays in budget_thresholds); the same values are
+skipped. A refused file names every error (file, line, column, record), stores nothing
+and exits with status 2; each import is recorded in the imports table and the audit log
+(budget-thresholds-import). 'budgets thresholds show' lists the versions.`
 
 const budgetsDeliverHelp = `
 Posts every budget warning not yet delivered (budget.warning.spent_warning,
@@ -166,7 +234,7 @@ day + each metered order at its average daily amount of the last 90 days × the 
 
 const budgetsWarningsHelp = `
 Writes the budget warnings of the year as CSV, oldest first: one row per project and
-threshold (spent_warning: spent reached 80% of the budget; spent_over: spent passed it;
+threshold (spent_warning: spent reached the warning share of the budget, by default 80%; spent_over: spent passed it;
 forecast_over_budget: the forecast passed it), with the rating run after which it fired and
 the figures then. Each threshold fires once per project and year.`
 
@@ -181,7 +249,7 @@ func runBudgetsShow(ctx context.Context, a *app, year int, asOf calendar.Date, d
 	if err != nil {
 		return err
 	}
-	rep, err := funding.Evaluate(ctx, s, year, asOf, funding.DefaultThresholds())
+	rep, err := funding.Evaluate(ctx, s, year, asOf)
 	if err != nil {
 		return err
 	}

@@ -144,6 +144,7 @@ func TestYearCommands(t *testing.T) {
 	assert.Equal(t, "ok", byProject["P01"]["state"])
 	assert.Equal(t, "正常", byProject["P01"]["state_label"])
 	assert.Equal(t, "no_budget", byProject["P04"]["state"], "not approved: no budget")
+	t.Run("thresholds versioned", func(t *testing.T) { yearThresholds(t, cli, gb, readCSV) })
 	out, _, err = cli("budgets", "show", "--year", "2026", "--as-of", "2026-11-30", "--department", "D01", "--format", "json")
 	require.NoError(t, err)
 	assert.Contains(t, out, `"project_id": "P01"`)
@@ -278,6 +279,58 @@ func yearSettlementFiles(t *testing.T, must func(...string) string, readCSV func
 	b, err = os.ReadFile(filepath.Join(out, "2027-01", "summary.csv"))
 	require.NoError(t, err)
 	assert.NotContains(t, string(b), "上年12月预估差额", "a cost summary: the true-up is a payment of December's cost, counted in 2026")
+}
+
+// yearThresholds: a refused thresholds file stores nothing; imported versions apply from
+// their effective dates (P01, 1,000,000.00 budget and some hundreds spent in November, is
+// ok by the defaults and at warning by a warning share of 0.0001 = 100.00 CNY).
+func yearThresholds(t *testing.T, cli func(...string) (string, string, error), gb func(string, string) string,
+	readCSV func(string) []map[string]string) {
+	stateOn := func(day string) string {
+		out, _, err := cli("budgets", "show", "--year", "2026", "--as-of", day, "--format", "csv")
+		require.NoError(t, err)
+		for _, r := range readCSV(out) {
+			if r["project_id"] == "P01" {
+				spent := decimal.RequireFromString(r["spent"])
+				require.True(t, spent.GreaterThan(decimal.NewFromInt(100)) && spent.LessThan(decimal.NewFromInt(800000)), "P01 spent %s", spent)
+				return r["state"]
+			}
+		}
+		t.Fatalf("no P01 in %s", out)
+		return ""
+	}
+	bad := gb("bad-thresholds.csv", "effective,warning,over,forecast_over\n"+
+		"2026-11-15,0.0001,1.00,1.00\n"+ // fine, but the file is refused: not stored
+		"2026-13-01,0.80,1.00,1.00\n"+
+		"2026-11-16,80%,1.00,1.00\n"+
+		"2026-11-17,1.20,1.00,1.00\n"+
+		"2026-11-15,0.90,1.00,1.00\n"+
+		"2026-11-18,0.80,0,1.00\n")
+	_, errOut, err := cli("budgets", "thresholds", "import", bad)
+	require.Error(t, err)
+	assert.Equal(t, exitBadInput, exitCode(err))
+	for _, want := range []string{
+		`bad-thresholds.csv:3: effective 2026-13-01: column "effective": "2026-13-01" is not a date YYYY-MM-DD`,
+		`bad-thresholds.csv:4: effective 2026-11-16: column "warning": "80%" is not a share of the budget`,
+		`bad-thresholds.csv:5: effective 2026-11-17: column "warning": warning share 1.2 is above the over share 1`,
+		`bad-thresholds.csv:6: effective 2026-11-15: column "effective": a second version effective 2026-11-15 (also line 2)`,
+		`bad-thresholds.csv:7: effective 2026-11-18: column "over": share 0 is outside (0, 10]`,
+	} {
+		assert.Contains(t, errOut, want)
+	}
+	assert.Equal(t, "ok", stateOn("2026-11-16"), "nothing of the refused file stored")
+
+	out, errOut, err := cli("budgets", "thresholds", "import", gb("thresholds.csv", "effective,warning,over,forecast_over\n"+
+		"2026-11-20,0.80,1.00,1.00\n2026-11-15,0.0001,1.00,1.00\n"))
+	require.NoError(t, err, errOut)
+	assert.Contains(t, out, "2 threshold versions accepted")
+	assert.Equal(t, "ok", stateOn("2026-11-14"), "before the first version: the defaults")
+	assert.Equal(t, "warning", stateOn("2026-11-16"), "warning share 0.0001 from 15 November")
+	assert.Equal(t, "ok", stateOn("2026-11-30"), "back to 0.80 from 20 November")
+	out, _, err = cli("budgets", "thresholds", "show", "--date", "2026-11-16")
+	require.NoError(t, err)
+	assert.Contains(t, out, "in force on 2026-11-16: warning 0.0001, over 1.00, forecast_over 1.00")
+	assert.Contains(t, out, "thresholds.csv:3")
 }
 
 // clock is the time of the year test's commands.
