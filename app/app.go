@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"cloudbill/catalog"
 	"cloudbill/document/pdf"
 	"cloudbill/funding"
 	"cloudbill/internal/calendar"
@@ -51,6 +52,8 @@ type Store interface {
 	// files.
 	CurrentIssue(ctx context.Context, p calendar.Period) (invoicing.IssueInfo, bool, error)
 	IssueFiles(ctx context.Context, p calendar.Period, issueID string) ([]invoicing.ArchivedFile, error)
+	// Imports lists the recorded imports of a kind, oldest first (why a re-issue differs).
+	Imports(ctx context.Context, kind string) ([]catalog.Import, error)
 }
 
 // Config configures the use cases.

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"cloudbill/document/pdf"
 	"cloudbill/internal/calendar"
@@ -48,8 +49,9 @@ func (a *App) IssueStatements(ctx context.Context, p calendar.Period, o IssueOpt
 
 // seal archives the files of an issue (or checks them against the archived final issue)
 // before they take the month's folder: the portal serves the archived files. A closed
-// month's final issue is never rewritten: after a master-data correction (a vendor
-// renamed) the rendering differs, and the archived bytes are issued instead.
+// month's final issue is never rewritten: when today's rendering differs (master data
+// corrected since, or a release that renders otherwise) the archived bytes are issued
+// instead, and the summary says which of the two it was.
 func (a *App) seal(ctx context.Context, sm *invoicing.Summary) error {
 	_, err := a.archive(ctx, *sm)
 	if !errors.Is(err, invoicing.ErrArchiveDiffers) {
@@ -59,8 +61,40 @@ func (a *App) seal(ctx context.Context, sm *invoicing.Summary) error {
 	if rerr != nil {
 		return fmt.Errorf("%w; issuing the archived files: %v", err, rerr)
 	}
-	sm.Files, sm.FromArchive = n, err.Error()
+	sm.Files, sm.FromArchive = n, a.whyDiffers(ctx, sm.Period)+" ("+err.Error()+")"
 	return nil
+}
+
+// renderedMasterData are the kinds of imports whose data a statement renders (names of
+// departments, projects, vendors, items): a closed month's rated lines never change, so
+// only these, or the rendering itself, make a re-issue differ.
+var renderedMasterData = []string{"org", "catalog", "adaptations"}
+
+// whyDiffers says why month p's re-issue differs from its archived final issue: the
+// master-data imports since the issue was archived, or, when there is none, that this
+// binary renders the statements otherwise than the release that issued them.
+func (a *App) whyDiffers(ctx context.Context, p calendar.Period) string {
+	cur, ok, err := a.cfg.Store.CurrentIssue(ctx, p)
+	if err != nil || !ok {
+		return "today's rendering differs from the archived final issue"
+	}
+	at := cur.ArchivedAt.In(calendar.Shanghai).Format("2006-01-02 15:04")
+	var since []string
+	for _, kind := range renderedMasterData {
+		imps, err := a.cfg.Store.Imports(ctx, kind)
+		if err != nil {
+			return "today's rendering differs from the archived final issue"
+		}
+		for _, im := range imps {
+			if !im.At.Before(cur.ArchivedAt) { // both to the second: the same second counts
+				since = append(since, fmt.Sprintf("%s %s (%s)", im.Kind, im.File, im.At.In(calendar.Shanghai).Format("2006-01-02 15:04")))
+			}
+		}
+	}
+	if len(since) > 0 {
+		return fmt.Sprintf("master data imported since the final issue was archived (%s Asia/Shanghai) renders differently: %s", at, strings.Join(since, ", "))
+	}
+	return fmt.Sprintf("no master data imported since the final issue was archived (%s Asia/Shanghai): this release renders the statements otherwise than the one that issued them (wording or layout changed by an upgrade)", at)
 }
 
 // restoreArchived replaces the files under dir with those of month p's current archived

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -67,9 +68,11 @@ func Restore(ctx context.Context, p RestoreParams) (*Manifest, error) {
 		if !ok {
 			return nil, fmt.Errorf("restore %s: no such table in this schema", e.Name)
 		}
+		began := time.Now()
 		if err := loadTable(ctx, p.Store, p.Dir, e); err != nil {
 			return nil, fmt.Errorf("restore %s: %w", e.Name, err)
 		}
+		loaded := time.Now()
 		var h rowHash
 		err := p.Store.DumpNative(ctx, Dump{Table: t, Columns: e.Columns}, func([]string) {}, func(block []byte) error {
 			_, err := hashNative(block, &h)
@@ -81,7 +84,8 @@ func Restore(ctx context.Context, p RestoreParams) (*Manifest, error) {
 		if h.rows != e.Rows || h.String() != e.ContentHash {
 			return nil, fmt.Errorf("%w: table %s restored with %d rows, content hash %s; the manifest says %d rows, %s", ErrCorrupt, e.Name, h.rows, h.String(), e.Rows, e.ContentHash)
 		}
-		logf("restored %s: %d rows", e.Name, e.Rows)
+		logf("restored %s: %d rows (loaded in %s, read back and checked in %s)", e.Name, e.Rows,
+			loaded.Sub(began).Round(time.Millisecond), time.Since(loaded).Round(time.Millisecond))
 	}
 	if len(m.Spool) > 0 && p.SpoolDir != "" {
 		for _, fe := range m.Spool {

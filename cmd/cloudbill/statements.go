@@ -40,8 +40,9 @@ A month never rated is refused (run cloudbill rate first).
 The files are also archived in ClickHouse (statement_issues, statement_files), from where
 the portal serves them byte for byte: a closed month's final issue is archived once and
 never rewritten: issuing it again checks that the bytes are the same, and when they are
-not (master data such as a vendor's name corrected since the close) the archived files are
-issued, byte for byte, and the output says so. A provisional issue replaces the month's
+not (master data such as a vendor's name corrected since the close, or a newer release that
+renders the statements otherwise) the archived files are issued, byte for byte, and the
+output says which: the master-data imports since the issue was archived, or none. A provisional issue replaces the month's
 previous provisional one.`
 
 func statementsCommand() *command {
@@ -79,7 +80,7 @@ func printStatements(a *app, sm invoicing.Summary, seconds float64) {
 	}
 	fmt.Fprintf(a.stdout, "statements of %s, %s: %d files in %s (%.1fs)\n", sm.Period, state, sm.Files, sm.Dir, seconds)
 	if sm.FromArchive != "" {
-		fmt.Fprintf(a.stdout, "  issued from the archive, byte for byte: the month's final issue is never rewritten, and today's rendering differs (master data corrected since the close?): %s\n", sm.FromArchive)
+		fmt.Fprintf(a.stdout, "  issued from the archive, byte for byte (the month's final issue is never rewritten): %s\n", sm.FromArchive)
 	}
 	fmt.Fprintf(a.stdout, "  %-28s %s\n", "summary", filepath.Join(sm.Dir, "summary.pdf")+", summary.csv")
 	fmt.Fprintf(a.stdout, "  %-28s %s\n", fmt.Sprintf("departments (%d)", sm.Departments), filepath.Join(sm.Dir, "departments")+"/<department_id>.pdf, .csv")

@@ -134,6 +134,8 @@ func TestStatementsCommand(t *testing.T) {
 	t.Run("a re-issue after a vendor's rename gives the archived bytes", func(t *testing.T) {
 		require.NoError(t, err, msg)
 		assert.Contains(t, msg, "issued from the archive")
+		assert.Contains(t, msg, "master data imported since the final issue was archived", "the output says what differs")
+		assert.Regexp(t, `: org [^\n]*vendors\.csv`, msg, "the import named")
 		sameFiles(t, first, dir)
 	})
 	t.Run("a failed re-issue leaves the earlier files byte-identical", func(t *testing.T) {
