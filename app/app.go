@@ -1,6 +1,7 @@
-// Package app holds the things users do with cloudbill: close a month, issue its
-// statements, and (as they move here) rate, reconcile, the month states, the idle
-// follow-up and the drop folder. The CLI (cmd/cloudbill), the portal and the scheduler
+// Package app holds the things users do with cloudbill: rate a month (with the budget
+// warnings and the incomplete-usage check after every rating), close it, issue its
+// statements, reconcile an invoice, the month states, and the idle analysis, follow-up,
+// reminders and webhook delivery. The CLI (cmd/cloudbill), the portal and the scheduler
 // all call it: they translate flags, forms and clock ticks into its calls and print or
 // render what it returns, so a refusal or a record added here holds for every way in.
 //
