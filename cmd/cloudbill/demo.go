@@ -164,11 +164,12 @@ func runDemo(ctx context.Context, a *app, d demoParams) error {
 	if err := steps.cmd(ctx, "ingest", samples...); err != nil {
 		return err
 	}
-	for _, h := range history {
-		if err := steps.cmd(ctx, "rate", "--period", h.String()); err != nil {
-			return err
-		}
-		if err := steps.cmd(ctx, "close", "--period", h.String()); err != nil {
+	year, err := newDemoYear(d.Out, d.Seed)
+	if err != nil {
+		return err
+	}
+	for i, h := range history {
+		if err := steps.closeMonth(ctx, year, h, i == len(history)-1); err != nil {
 			return err
 		}
 	}
@@ -180,7 +181,19 @@ func runDemo(ctx context.Context, a *app, d demoParams) error {
 	if err != nil {
 		return err
 	}
+	budgets, err := steps.budgets(ctx, year, p.Year, calendar.MaxDate(p.First().AddDays(-1), calendar.Date{Year: p.Year, Month: 1, Day: 1}))
+	if err != nil {
+		return err
+	}
 	if err := steps.cmd(ctx, "rate", "--period", p.String()); err != nil {
+		return err
+	}
+	if p.Month == 12 {
+		if err := steps.estimateAndPay(ctx, year, p); err != nil {
+			return err
+		}
+	}
+	if err := steps.cmd(ctx, "declare", "--year", strconv.Itoa(p.Year+1), "--as-of", p.Last().String(), "--out", d.Out); err != nil {
 		return err
 	}
 	idleFound, err := steps.idle(ctx, p, m.Interval, d.Out)
@@ -193,6 +206,9 @@ func runDemo(ctx context.Context, a *app, d demoParams) error {
 	}
 	m.Counts.Samples = nSamples
 	if err := steps.summary(ctx, history, p, m, differences, idleFound, d.Out); err != nil {
+		return err
+	}
+	if err := steps.yearSummary(ctx, p, budgets, year, d.Out); err != nil {
 		return err
 	}
 	printPortal(a, accounts)

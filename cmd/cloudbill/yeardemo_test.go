@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -22,10 +21,12 @@ import (
 )
 
 // TestYearOnDemoHistory: the year's money on the generated district with its year of
-// closed months (the demo: 2025-12 … 2026-11 closed, 2026-12 rated and open). Each vendor
-// is paid every closed month of 2026 but its last, with one refund; December is estimated
-// as of the 20th. Per vendor, Σ payable − Σ paid = Σ outstanding to the fen, November's
-// payable is its settlement statement's total, and the declaration's allocated total is
+// closed months (the demo: 2025-12 … 2026-11 closed, 2026-12 rated and open). The demo
+// estimates each December as of the 20th and pays it on its estimate, pays every other
+// closed month but the last on the 10th of the next (with one refund), and books December
+// 2025's true-up in January 2026. Per vendor, Σ payable − Σ paid = Σ outstanding to the
+// fen, November's payable is its settlement statement's total and what is outstanding,
+// and the declaration's allocated total is
 // 12 × the monthly cost (price × quantity) of the orders in service on 30 November, taken
 // from November's statement lines.
 func TestYearOnDemoHistory(t *testing.T) {
@@ -44,7 +45,10 @@ func TestYearOnDemoHistory(t *testing.T) {
 	}
 	cli(dsn, "demo", "--scale", "small", "--period", "2026-12", "--seed", "5", "--out", out)
 	demo := regexp.MustCompile(`/[^/?]*(\?|$)`).ReplaceAllString(dsn, "/cloudbill_demo$1")
-	cli(demo, "estimate", "--period", "2026-12", "--as-of", "2026-12-20", "--out", out)
+	_, err := os.Stat(filepath.Join(out, "2026-12-estimate", "vendors"))
+	require.NoError(t, err, "the demo estimates the open December as of the 20th")
+	_, err = os.Stat(filepath.Join(out, "declaration-2027", "summary.pdf"))
+	require.NoError(t, err, "and writes next year's declaration")
 
 	type ledger struct {
 		Vendors []struct {
@@ -59,30 +63,9 @@ func TestYearOnDemoHistory(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(b), &l), b)
 		return l
 	}
-	before := read()
-	require.NotEmpty(t, before.Vendors)
-	var vouchers strings.Builder
-	vouchers.WriteString("voucher_no,vendor_id,period,amount,paid_date,refunds\n")
-	n := 0
-	for _, v := range before.Vendors {
-		for _, l := range v.Lines {
-			if l.Kind != "closed" || l.Period == "2026-11" || decimal.RequireFromString(l.Amount).Sign() <= 0 {
-				continue
-			}
-			n++
-			p := calendar.MustPeriod(l.Period)
-			fmt.Fprintf(&vouchers, "PV-%04d,%s,%s,%s,%s,\n", n, v.VendorID, l.Period, l.Amount, p.Next().First().AddDays(9))
-			if n == 1 {
-				fmt.Fprintf(&vouchers, "PV-R001,%s,%s,-1.23,%s,PV-0001\n", v.VendorID, l.Period, p.Next().First().AddDays(20))
-			}
-		}
-	}
-	require.Positive(t, n)
-	file := filepath.Join(t.TempDir(), "payments.csv")
-	require.NoError(t, os.WriteFile(file, []byte(vouchers.String()), 0o644))
-	cli(demo, "payments", "import", file)
-
 	after := read()
+	require.NotEmpty(t, after.Vendors)
+	trueUps := 0
 	for _, v := range after.Vendors {
 		payable, paid, outstanding := decimal.RequireFromString(v.Payable), decimal.RequireFromString(v.Paid), decimal.RequireFromString(v.Outstanding)
 		assert.True(t, payable.Sub(paid).Equal(outstanding), "%s: %s − %s ≠ %s", v.VendorID, payable, paid, outstanding)
@@ -98,9 +81,30 @@ func TestYearOnDemoHistory(t *testing.T) {
 				}
 				assert.Equal(t, money.Plain(stmt), l.Amount, "%s: November's payable is its settlement's total", v.VendorID)
 			}
+			if l.Kind == "true_up" {
+				trueUps++
+				assert.Equal(t, "2026-01", l.Period)
+			}
 		}
 		assert.True(t, sum.Equal(payable), "%s: payable is the sum of its lines", v.VendorID)
+		// the demo pays each month's payable (January's with the true-up) when positive,
+		// the December estimate on the 28th, and leaves November (the last closed) unpaid
+		byMonth := map[string]decimal.Decimal{}
+		for _, l := range v.Lines {
+			byMonth[l.Period] = byMonth[l.Period].Add(decimal.RequireFromString(l.Amount))
+		}
+		unpaid := decimal.Zero
+		for p, a := range byMonth {
+			if p == "2026-11" || !a.IsPositive() {
+				unpaid = unpaid.Add(a)
+			}
+		}
+		if !assert.Equal(t, money.Plain(unpaid), v.Outstanding, "%s: outstanding is what the demo left unpaid", v.VendorID) {
+			t.Log(cli(demo, "payments", "show", "--year", "2026", "--vendor", v.VendorID))
+		}
 	}
+
+	assert.Positive(t, trueUps, "December 2025 was estimated and closed in the history: 2026 books its true-up in January")
 
 	cli(demo, "declare", "--year", "2027", "--as-of", "2026-11-30", "--out", out)
 	b, err := os.ReadFile(filepath.Join(out, "2026-11", "summary.csv"))
