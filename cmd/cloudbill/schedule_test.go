@@ -75,13 +75,23 @@ func TestSchedulerCatchesUpOnStart(t *testing.T) {
 	}
 	assert.NoDirExists(t, filepath.Join(out, "2026-11"), "November was closed by hand before")
 
-	t.Run("a bad cron spec is a usage error", func(t *testing.T) {
-		set := serveJobFlags(t, "--close-schedule", "0 2 31 2 *")
-		_, err := startScheduler(context.Background(), a, set, newServeLog(io.Discard, "text"))
-		require.Error(t, err)
-		assert.Equal(t, exitBadInput, exitCode(err))
-		assert.Contains(t, err.Error(), `close schedule: cron spec "0 2 31 2 *" never fires`)
-	})
+	// every job of the one scheduler is checked alike, naming its flag
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--close-schedule", "0 2 31 2 *"}, `close schedule: cron spec "0 2 31 2 *" never fires`},
+		{[]string{"--idle-schedule", "0 4 31 2 *"}, `--idle-schedule: cron spec "0 4 31 2 *" never fires`},
+		{[]string{"--idle-follow-schedule", "61 4 * * *"}, `--idle-follow-schedule: cron spec "61 4 * * *"`},
+		{[]string{"--backup-dir", t.TempDir(), "--backup-schedule", "TZ=UTC 0 1 * * *"}, `--backup-schedule: cron spec "TZ=UTC 0 1 * * *": no time zone prefix`},
+	} {
+		t.Run("a bad cron spec is a usage error: "+tt.args[len(tt.args)-2], func(t *testing.T) {
+			_, err := startScheduler(context.Background(), a, serveJobFlags(t, tt.args...), newServeLog(io.Discard, "text"))
+			require.Error(t, err)
+			assert.Equal(t, exitBadInput, exitCode(err))
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
 }
 
 // serveJobFlags are serve's job settings (the month's jobs, the idle jobs, the backup)
