@@ -35,9 +35,13 @@ test: deps
 	@$(MAKE) --no-print-directory fuzz
 
 # The store's SQL on a current ClickHouse (chDB, in process) next to 18.16: scripts/chdb.sh
-# downloads libchdb once into ~/.cache/cloudbill/chdb (docs/clickhouse.md).
+# downloads libchdb once into ~/.cache/cloudbill/chdb (docs/clickhouse.md). Each version of
+# CHDB_VERSIONS in turn (e.g. make test-chdb CHDB_VERSIONS="26.5.3 26.7.3-stable.1").
+CHDB_VERSIONS ?= 26.5.3
 test-chdb: deps
-	lib="$$(bash scripts/chdb.sh)" && CHDB_LIB_PATH="$$lib" $(GO) test -tags chdb -count=1 -run TestCurrentClickHouse ./sql/
+	for v in $(CHDB_VERSIONS); do \
+		lib="$$(CHDB_VERSION=$$v bash scripts/chdb.sh)" && CHDB_LIB_PATH="$$lib" $(GO) test -tags chdb -count=1 -run TestCurrentClickHouse ./sql/ || exit 1; \
+	done
 
 # Each fuzz target runs briefly; a longer run: make fuzz FUZZTIME=5m
 FUZZTIME ?= 10s
