@@ -86,6 +86,11 @@ const (
 	// (each decided as Department(project's department)); a vendor may not; the bureaus
 	// see every project and the district's warnings.
 	ObjBudgets ObjectKind = "budgets"
+	// ObjOrders: the list of work orders. A department may open it and sees only the
+	// orders of the departments it may view (each decided as Department(order's
+	// department)); a vendor may open it and sees only its own orders (Vendor(order's
+	// vendor)); the bureaus see every order.
+	ObjOrders ObjectKind = "orders"
 )
 
 // Object is a thing scope is decided on.
@@ -114,6 +119,7 @@ var (
 	Self       = Object{Kind: ObjSelf}
 	Idle       = Object{Kind: ObjIdle}
 	Budgets    = Object{Kind: ObjBudgets}
+	Orders     = Object{Kind: ObjOrders}
 )
 
 // Parents tells a department's 主管部门 ("" for a top-level department). A
@@ -137,10 +143,11 @@ var NoParents Parents = OrgParents{}
 // file served and the sample ingest ask it; nothing else decides access.
 //
 //   - department: views its department and the department's subordinate units (at any
-//     depth, through parents); views the months list, the idle-case list (filtered to
-//     those departments) and itself.
+//     depth, through parents); views the months list, the idle-case list, the budgets
+//     and the work-order list (filtered to those departments) and itself.
 //   - vendor: views its own vendor (settlement, deductions, acceptance, reconciliations)
-//     and uploads that vendor's invoice; views the months list and itself.
+//     and uploads that vendor's invoice; views the months list, the work-order list
+//     (filtered to its orders) and itself.
 //   - finance: views everything; closes months; no account management.
 //   - bureau: everything.
 //   - a collector token: ingests samples of its vendor, nothing else.
@@ -177,7 +184,7 @@ func (id Identity) may(act Action, obj Object, parents Parents) bool {
 			return false
 		}
 		switch obj.Kind {
-		case ObjMonths, ObjIdle, ObjBudgets:
+		case ObjMonths, ObjIdle, ObjBudgets, ObjOrders:
 			return true
 		case ObjDepartment:
 			return within(catalog.DepartmentID(obj.ID), id.Department, parents)
@@ -188,7 +195,7 @@ func (id Identity) may(act Action, obj Object, parents Parents) bool {
 			return false
 		}
 		switch obj.Kind {
-		case ObjMonths:
+		case ObjMonths, ObjOrders:
 			return act == View
 		case ObjVendor:
 			return obj.ID == string(id.Vendor) && (act == View || act == Upload)

@@ -196,6 +196,10 @@ var Columns = map[string]string{
 	"current":         "本期（元）",
 	"change":          "变化（元）",
 	"change_pct":      "变化率",
+	"resource_id":     "资源编号",
+	"opened":          "开通日期",
+	"terminated":      "终止日期",
+	"state":           "状态",
 }
 
 // Words used on their own in more than one place.
@@ -280,6 +284,13 @@ var (
 		"insufficient_data": "数据不足",
 	}
 )
+
+// OrderStates names where a work order stands on a day (catalog.OrderState).
+var OrderStates = map[string]string{
+	"pending":    "待开通",
+	"active":     "在用",
+	"terminated": "已终止",
+}
 
 // MatchTypes names what a search found.
 var MatchTypes = map[string]string{

@@ -67,6 +67,7 @@ func TestEveryCodeHasAName(t *testing.T) {
 	has(str(glossary.TierGroups), string(rating.TierResult), string(rating.TierScore), string(rating.TierAvailability))
 	has(glossary.IdleKinds, string(idle.KindVCPU), string(idle.KindMemory))
 	has(glossary.IdleStates, string(idle.StateOpen), string(idle.StateResolved), string(idle.StateOverdue))
+	has(glossary.OrderStates, string(catalog.OrderPending), string(catalog.OrderActive), string(catalog.OrderTerminated))
 	has(glossary.IdleStatuses, string(idle.StatusReduce), string(idle.StatusKeep), string(idle.StatusInsufficient))
 	has(glossary.Columns, "period", "department_id", "vendor_id", "project_id", "category", "order_id", "item_code", "zone",
 		"from", "to", "days", "days_in_month", "quantity", "unit_price", "amount", "kind", "item_name", "unit", "mode", "corrects", "note")

@@ -51,7 +51,7 @@ type navItem struct {
 	Label, Href string
 }
 
-var pageNames = []string{"login", "error", "overview", "months", "close", "closed", "statements", "drill", "vendor", "reconciliation", "operations", "audit", "accounts", "account", "idle", "idlecase", "collection", "budgets", "search", "payments", "compare"}
+var pageNames = []string{"login", "error", "overview", "months", "close", "closed", "statements", "drill", "vendor", "reconciliation", "operations", "audit", "accounts", "account", "idle", "idlecase", "collection", "budgets", "search", "payments", "compare", "orders"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
@@ -134,6 +134,9 @@ func (s *Server) nav(c *call) []navItem {
 	}
 	if c.id.Role == access.RoleVendor {
 		items = append(items, navItem{"结算与对账", "/vendors/" + esc(string(c.id.Vendor)) + "/" + p})
+	}
+	if may(access.View, access.Orders) {
+		items = append(items, navItem{"工单", "/orders"})
 	}
 	items = append(items, navItem{"账单下载", "/statements/" + p})
 	if may(access.View, access.Idle) {

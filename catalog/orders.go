@@ -1,0 +1,69 @@
+package catalog
+
+import (
+	"cloudbill/internal/calendar"
+)
+
+// OrderSummary is one work order as a list shows it: its configuration after its latest
+// event (a terminate keeps the configuration it ended), the day it opened and the day it
+// was terminated (zero when it runs on).
+type OrderSummary struct {
+	Order      OrderID
+	Opened     calendar.Date
+	Terminated calendar.Date
+	Config
+}
+
+// OrderState is where a work order stands on a day.
+type OrderState string
+
+const (
+	OrderPending    OrderState = "pending"    // confirmed to open after the day
+	OrderActive     OrderState = "active"     // in service on the day
+	OrderTerminated OrderState = "terminated" // its last day of service is before the day
+)
+
+// StateOn is the order's state on day d (its terminate day is still in service).
+func (o OrderSummary) StateOn(d calendar.Date) OrderState {
+	switch {
+	case d.Before(o.Opened):
+		return OrderPending
+	case !o.Terminated.IsZero() && o.Terminated.Before(d):
+		return OrderTerminated
+	}
+	return OrderActive
+}
+
+// InService reports whether the order is in service on any day of [from, to].
+func (o OrderSummary) InService(from, to calendar.Date) bool {
+	if to.Before(o.Opened) {
+		return false
+	}
+	return o.Terminated.IsZero() || !o.Terminated.Before(from)
+}
+
+// Orders summarises work orders from their events, in the order the events are given
+// (by order, then effective date, then as confirmed: the store's order): one summary per
+// order, in order of first appearance. An order whose events have no open takes its
+// first event's date as opened. The events are not modified.
+func Orders(events []Event) []OrderSummary {
+	idx := map[OrderID]int{}
+	var out []OrderSummary
+	for _, e := range events {
+		i, ok := idx[e.Order]
+		if !ok {
+			i = len(out)
+			idx[e.Order] = i
+			out = append(out, OrderSummary{Order: e.Order, Opened: e.Effective})
+		}
+		o := &out[i]
+		switch e.Kind {
+		case EventOpen:
+			o.Opened = e.Effective
+		case EventTerminate:
+			o.Terminated = e.Effective
+		}
+		o.Config = e.Config
+	}
+	return out
+}

@@ -1,0 +1,51 @@
+package catalog
+
+import (
+	"testing"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"cloudbill/internal/calendar"
+)
+
+func TestOrders(t *testing.T) {
+	d := calendar.MustDate
+	cfg := func(qty string) Config {
+		return Config{Department: "d1", Vendor: "v1", Item: "C01", Zone: ZoneInternet, Quantity: decimal.RequireFromString(qty)}
+	}
+	evs := []Event{
+		{Order: "o1", Kind: EventOpen, Effective: d("2026-09-10"), Config: cfg("2")},
+		{Order: "o1", Kind: EventChange, Effective: d("2026-10-05"), Config: cfg("4")},
+		{Order: "o1", Kind: EventTerminate, Effective: d("2026-10-20"), Config: cfg("4")},
+		{Order: "o2", Kind: EventOpen, Effective: d("2026-11-01"), Config: cfg("8")},
+	}
+	os := Orders(evs)
+	require.Len(t, os, 2)
+	assert.Equal(t, OrderID("o1"), os[0].Order)
+	assert.Equal(t, "4", os[0].Quantity.String(), "the configuration after the latest event")
+	assert.Equal(t, d("2026-09-10"), os[0].Opened)
+	assert.Equal(t, d("2026-10-20"), os[0].Terminated)
+	assert.True(t, os[1].Terminated.IsZero())
+
+	for _, c := range []struct {
+		name  string
+		o     OrderSummary
+		day   string
+		state OrderState
+	}{
+		{"before it opens", os[1], "2026-10-31", OrderPending},
+		{"the day it opens", os[1], "2026-11-01", OrderActive},
+		{"its terminate day", os[0], "2026-10-20", OrderActive},
+		{"the day after", os[0], "2026-10-21", OrderTerminated},
+	} {
+		t.Run(c.name, func(t *testing.T) { assert.Equal(t, c.state, c.o.StateOn(d(c.day))) })
+	}
+	oct, nov, aug := calendar.MustPeriod("2026-10"), calendar.MustPeriod("2026-11"), calendar.MustPeriod("2026-08")
+	assert.True(t, os[0].InService(oct.First(), oct.Last()))
+	assert.False(t, os[0].InService(nov.First(), nov.Last()), "terminated in October")
+	assert.False(t, os[0].InService(aug.First(), aug.Last()), "opened in September")
+	assert.True(t, os[1].InService(nov.First(), nov.Last()))
+	assert.False(t, os[1].InService(oct.First(), oct.Last()))
+}
