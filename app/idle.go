@@ -104,6 +104,21 @@ func (a *App) WriteReminders(ctx context.Context, req Reminders) (int, error) {
 	return len(rs), nil
 }
 
+// DownsizingList is the bureau's downsizing list on day d: for every overdue case, each
+// order it named still above its recommended quantity, as a work-order change to that
+// quantity effective d (idle.ChangeRequests).
+func (a *App) DownsizingList(ctx context.Context, d calendar.Date) ([]idle.ChangeRequest, error) {
+	cases, err := a.cfg.Store.Cases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	events, err := idle.EventsByOrder(ctx, a.cfg.Store)
+	if err != nil {
+		return nil, err
+	}
+	return idle.ChangeRequests(cases, d, events), nil
+}
+
 // DeliverIdleEvents posts the idle case events not yet delivered to wh (idle.Webhook,
 // on the App's clock).
 func (a *App) DeliverIdleEvents(ctx context.Context, wh idle.Webhook) (idle.DeliverReport, error) {

@@ -146,12 +146,10 @@ func (s *Server) idleList(w http.ResponseWriter, r *http.Request, c *call) {
 	d.Pager = pageOf(r, len(shown), idlePageSize)
 	d.Cases = cut(shown, d.Pager)
 	if d.District {
-		events, err := idle.EventsByOrder(ctx, s.cfg.Store)
-		if err != nil {
+		if d.Requests, err = s.cfg.App.DownsizingList(ctx, d.Today); err != nil {
 			s.fail(w, r, Route{}, 500, "服务暂不可用", err)
 			return
 		}
-		d.Requests = idle.ChangeRequests(cases, d.Today, events)
 	}
 	s.render(w, c, 200, "idle", "闲置资源", d)
 }
@@ -193,21 +191,18 @@ func (s *Server) idleCase(w http.ResponseWriter, r *http.Request, c *call) {
 // of `cloudbill idle overdue`), effective today; the download is audited.
 func (s *Server) idleOverdueCSV(w http.ResponseWriter, r *http.Request, c *call) {
 	ctx := r.Context()
-	cases, err := s.cfg.Store.Cases(ctx)
+	today := calendar.LocalDate(s.now())
+	reqs, err := s.cfg.App.DownsizingList(ctx, today)
 	if err == nil {
-		var events map[catalog.OrderID][]catalog.Event
-		if events, err = idle.EventsByOrder(ctx, s.cfg.Store); err == nil {
-			today := calendar.LocalDate(s.now())
-			var buf bytes.Buffer
-			if err = idle.WriteChangeRequests(&buf, idle.ChangeRequests(cases, today, events)); err == nil {
-				name := "idle-change-requests-" + today.String() + ".csv"
-				_ = s.cfg.Access.Record(ctx, access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "download", Target: "idle " + name, Remote: c.remote})
-				w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-				w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-				w.Header().Set("Cache-Control", "no-store")
-				_, _ = w.Write(buf.Bytes())
-				return
-			}
+		var buf bytes.Buffer
+		if err = idle.WriteChangeRequests(&buf, reqs); err == nil {
+			name := "idle-change-requests-" + today.String() + ".csv"
+			_ = s.cfg.Access.Record(ctx, access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "download", Target: "idle " + name, Remote: c.remote})
+			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+			w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+			w.Header().Set("Cache-Control", "no-store")
+			_, _ = w.Write(buf.Bytes())
+			return
 		}
 	}
 	s.fail(w, r, Route{}, 500, "服务暂不可用", err)

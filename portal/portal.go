@@ -85,6 +85,8 @@ type App interface {
 	UploadInvoice(ctx context.Context, req app.UploadRequest) (reconcile.Upload, app.Reconciliation, error)
 	// MissingWindows lists a month's missing collector windows (nil: none).
 	MissingWindows(ctx context.Context, p calendar.Period) (*app.IncompleteError, error)
+	// DownsizingList is the bureau's downsizing list on a day, as work-order changes.
+	DownsizingList(ctx context.Context, d calendar.Date) ([]idle.ChangeRequest, error)
 }
 
 var _ App = (*app.App)(nil)

@@ -405,19 +405,14 @@ func idleFollow(ctx context.Context, a *app, d calendar.Date) error {
 }
 
 func idleOverdue(ctx context.Context, a *app, out string, d calendar.Date) error {
-	s, err := a.Store(ctx)
+	uc, err := a.useCases(ctx)
 	if err != nil {
 		return err
 	}
-	cases, err := s.Cases(ctx)
+	reqs, err := uc.DownsizingList(ctx, d)
 	if err != nil {
 		return err
 	}
-	events, err := idle.EventsByOrder(ctx, s)
-	if err != nil {
-		return err
-	}
-	reqs := idle.ChangeRequests(cases, d, events)
 	var buf bytes.Buffer
 	if err := idle.WriteChangeRequests(&buf, reqs); err != nil {
 		return err
