@@ -68,11 +68,6 @@ func (s *Server) yearBudgets(ctx context.Context, c *call, year int) (funding.Ye
 	return out, district, nil
 }
 
-// budgetReport is funding.Evaluate (not cached: a budget import or a rating shows at once).
-func (s *Server) budgetReport(ctx context.Context, year int, asOf calendar.Date) (funding.YearReport, error) {
-	return funding.Evaluate(ctx, s.cfg.Store, year, asOf)
-}
-
 type budgetRow struct {
 	funding.ProjectStatus
 	DepartmentName string

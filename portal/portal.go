@@ -142,6 +142,7 @@ type Server struct {
 	cacheMu  sync.Mutex
 	months   map[monthKey]*monthData
 	totals   map[monthKey][]chstore.PartyTotal
+	budgets  budgetCache
 }
 
 // New makes the portal.

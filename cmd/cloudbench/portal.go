@@ -10,9 +10,13 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
+	"runtime"
 	"runtime/pprof"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,6 +24,7 @@ import (
 	"cloudbill/app"
 	"cloudbill/catalog"
 	"cloudbill/gen"
+	"cloudbill/internal/calendar"
 	"cloudbill/invoicing/breakdown"
 	"cloudbill/portal"
 	"cloudbill/rating"
@@ -36,35 +41,16 @@ import (
 //     API answers in its scope: p95 and errors (p95 ≤ 500 ms, no errors).
 func benchPortal(ctx context.Context) ([]figure, error) {
 	var figs []figure
-	n := envInt("CLOUDBENCH_PORTAL_SAMPLES", 5_000_000)
 	p := benchPeriod()
-	sc, err := newScratch(ctx, "portal")
+	prof := os.Getenv("CLOUDBENCH_PORTAL_PROFILE")
+	sc, err := portalMonth(ctx, p)
 	if err != nil {
 		return nil, err
 	}
 	defer sc.Close()
 	s := sc.Store
-	t0 := time.Now()
-	m, err := gen.Generate(ctx, gen.Config{Out: sc.Dir + "/data", Scale: gen.City, Period: p, Seed: 1})
-	if err != nil {
-		return nil, err
-	}
-	im, err := importDataset(ctx, s, sc.Dir+"/data", m)
-	if err != nil {
-		return nil, err
-	}
-	cat, events := im.Catalog, im.Events
-	if err := chbench.Samples(ctx, s, p, resourcesOf(cat, events), n); err != nil {
-		return nil, err
-	}
-	bin, err := cloudbillBinary(ctx, sc.Dir)
-	if err != nil {
-		return nil, err
-	}
-	if out, err := exec.CommandContext(ctx, bin, "--clickhouse", sc.Server.DSN("bench"), "rate", "--period", p.String()).CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("cloudbill rate: %v\n%s", err, out)
-	}
-	fmt.Printf("city month %s: %d orders, %d samples synthesized, rated (set-up %.0f s)\n", p, m.Counts.Orders, n, time.Since(t0).Seconds())
+	memStage("month ready (before the portal)", "")
+	run := time.Now().Format("150405") // logins of this run (a kept directory has earlier runs' too)
 
 	svc, err := access.New(access.Config{Store: s})
 	if err != nil {
@@ -85,6 +71,7 @@ func benchPortal(ctx context.Context) ([]figure, error) {
 		return nil, err
 	}
 	fmt.Printf("warm (the month's lines and statements loaded once the rating is seen): %.0f ms\n", ms(time.Since(tw)))
+	memStage("after the warm", "warm")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -125,15 +112,22 @@ func benchPortal(ctx context.Context) ([]figure, error) {
 		return tops[i] < tops[j]
 	})
 	largest := tops[0]
+	// the first charge line of each top department (its drill levels); the month's lines
+	// are not kept by the clients
+	firsts := map[catalog.DepartmentID]rating.Line{}
+	for _, d := range tops {
+		firsts[d] = firstLine(org, lines, d)
+	}
+	lines = nil
 	const pw = "cloudbench-password"
 	add := func(login string, role access.Role, dep catalog.DepartmentID) error {
 		_, err := svc.AddUser(ctx, access.AddUserParams{Login: access.Login(login), Role: role, Department: dep, Password: pw, By: access.Local("cloudbench")})
 		return err
 	}
-	if err := add("largest", access.RoleDepartment, largest); err != nil {
+	if err := add("largest-"+run, access.RoleDepartment, largest); err != nil {
 		return nil, err
 	}
-	c, err := benchSignIn(base, "largest", pw)
+	c, err := benchSignIn(base, "largest-"+run, pw)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +143,7 @@ func benchPortal(ctx context.Context) ([]figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	levels := drillLevels(drill, firstLine(org, lines, largest))
+	levels := drillLevels(drill, firsts[largest])
 	fmt.Printf("JSON breakdown of the largest department %s: %d bytes\n", largest, len(body))
 	var times []time.Duration
 	for i := 0; i < 50; i++ {
@@ -170,7 +164,7 @@ func benchPortal(ctx context.Context) ([]figure, error) {
 	var users []*benchClient
 	var paths [][]string
 	for i := 0; i < 50; i++ {
-		login := fmt.Sprintf("user%02d", i)
+		login := fmt.Sprintf("user%02d-%s", i, run)
 		var role access.Role = access.RoleDepartment
 		dep := tops[i%len(tops)]
 		if i%10 == 9 {
@@ -188,7 +182,7 @@ func benchPortal(ctx context.Context) ([]figure, error) {
 			paths = append(paths, []string{"/", "/months", "/statements/" + p.String(), "/api/v1/periods", "/departments/" + url.PathEscape(string(tops[i])) + "/" + p.String()})
 		} else {
 			api := "/api/v1/breakdown?period=" + p.String() + "&department=" + url.QueryEscape(string(dep))
-			lv := drillLevels("/departments/"+url.PathEscape(string(dep))+"/"+p.String(), firstLine(org, lines, dep))
+			lv := drillLevels("/departments/"+url.PathEscape(string(dep))+"/"+p.String(), firsts[dep])
 			paths = append(paths, []string{"/", lv[0], lv[1], lv[2], api})
 		}
 	}
@@ -197,20 +191,22 @@ func benchPortal(ctx context.Context) ([]figure, error) {
 		var all []time.Duration
 		errs := 0
 		var wg sync.WaitGroup
-		if f := os.Getenv("CLOUDBENCH_PORTAL_PROFILE"); f != "" && round == 1 {
-			pf, err := os.Create(f)
+		if prof != "" {
+			pf, err := os.Create(fmt.Sprintf("%s.round%d.cpu.pprof", prof, round+1))
 			if err != nil {
 				return nil, err
 			}
 			_ = pprof.StartCPUProfile(pf)
-			defer pprof.StopCPUProfile()
 		}
+		stop := make(chan struct{})
+		peak := peakWatch(fmt.Sprintf("round%d-peak", round+1), stop)
+		load0 := loadNow()
 		t2 := time.Now()
 		for i, u := range users {
 			wg.Add(1)
 			go func(u *benchClient, ps []string) {
 				defer wg.Done()
-				for k := 0; k < 20; k++ {
+				for k := 0; k < 20 && ctx.Err() == nil; k++ {
 					d, err := u.fetch(ps[k%len(ps)])
 					mu.Lock()
 					if err != nil {
@@ -224,9 +220,14 @@ func benchPortal(ctx context.Context) ([]figure, error) {
 		}
 		wg.Wait()
 		wall := time.Since(t2)
-		fmt.Printf("50 signed-in users at once, 20 requests each, %s (%d requests in %.1f s, %.0f/s): p50 %.0f ms, p95 %.0f ms, max %.0f ms, %d errors (target p95 ≤ 500 ms, no errors)\n",
-			what, len(all)+errs, wall.Seconds(), float64(len(all))/wall.Seconds(), ms(pct(all, 50)), ms(pct(all, 95)), ms(pct(all, 100)), errs)
-		figs = append(figs, figure{Name: fmt.Sprintf("portal, 50 users at once, round %d, p95", round+1), Value: ms(pct(all, 95)), Unit: "ms", Bound: 500,
+		close(stop)
+		if prof != "" {
+			pprof.StopCPUProfile()
+		}
+		fmt.Printf("50 signed-in users at once, 20 requests each, %s (%d requests in %.1f s, %.0f/s): p50 %.0f ms, p95 %.0f ms, max %.0f ms, %d errors (target p95 ≤ 300 ms, no errors); process resident at most %.0f MB; load %s before, %s after\n",
+			what, len(all)+errs, wall.Seconds(), float64(len(all))/wall.Seconds(), ms(pct(all, 50)), ms(pct(all, 95)), ms(pct(all, 100)), errs, <-peak, load0, loadNow())
+		memStage(fmt.Sprintf("after round %d", round+1), fmt.Sprintf("round%d", round+1))
+		figs = append(figs, figure{Name: fmt.Sprintf("portal, 50 users at once, round %d, p95", round+1), Value: ms(pct(all, 95)), Unit: "ms", Bound: 300,
 			Command: "cloudbench portal: 50 signed-in users × 20 requests", Load: loadNow()})
 		if errs > 0 {
 			return nil, fmt.Errorf("round %d: %d requests failed", round+1, errs)
@@ -346,3 +347,120 @@ func pct(ds []time.Duration, p int) time.Duration {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// portalMonth is the rated city month the portal benchmark serves: set up in a temporary
+// directory (removed after), or, with CLOUDBENCH_PORTAL_DIR, set up there once and reused
+// by later runs (its embedded ClickHouse restarted on the kept data): the set-up (city
+// generation, imports, samples, rating) takes minutes, the measured part does not.
+func portalMonth(ctx context.Context, p calendar.Period) (*scratch, error) {
+	n := envInt("CLOUDBENCH_PORTAL_SAMPLES", 5_000_000)
+	dir := os.Getenv("CLOUDBENCH_PORTAL_DIR")
+	var sc *scratch
+	var err error
+	if dir == "" {
+		sc, err = newScratch(ctx, "portal")
+	} else {
+		sc, err = keptScratch(ctx, dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ready := filepath.Join(sc.Dir, "portal-month-ready")
+	if b, err := os.ReadFile(ready); err == nil {
+		fmt.Printf("city month %s reused from %s (%s)\n", p, sc.Dir, strings.TrimSpace(string(b)))
+		return sc, nil
+	}
+	t0 := time.Now()
+	fail := func(err error) (*scratch, error) { sc.Close(); return nil, err }
+	m, err := gen.Generate(ctx, gen.Config{Out: sc.Dir + "/data", Scale: gen.City, Period: p, Seed: 1})
+	if err != nil {
+		return fail(err)
+	}
+	im, err := importDataset(ctx, sc.Store, sc.Dir+"/data", m)
+	if err != nil {
+		return fail(err)
+	}
+	if err := chbench.Samples(ctx, sc.Store, p, resourcesOf(im.Catalog, im.Events), n); err != nil {
+		return fail(err)
+	}
+	bin, err := cloudbillBinary(ctx, sc.Dir)
+	if err != nil {
+		return fail(err)
+	}
+	if out, err := exec.CommandContext(ctx, bin, "--clickhouse", sc.Server.DSN("bench"), "rate", "--period", p.String()).CombinedOutput(); err != nil {
+		return fail(fmt.Errorf("cloudbill rate: %v\n%s", err, out))
+	}
+	_ = os.RemoveAll(sc.Dir + "/data") // the generated files are imported; the samples were synthesized
+	what := fmt.Sprintf("%d orders, %d samples synthesized, rated", m.Counts.Orders, n)
+	if err := os.WriteFile(ready, []byte(what+"\n"), 0o644); err != nil {
+		return fail(err)
+	}
+	fmt.Printf("city month %s: %s (set-up %.0f s)\n", p, what, time.Since(t0).Seconds())
+	return sc, nil
+}
+
+// memStage prints the process's memory at a stage of the benchmark (resident now and at
+// its peak, the Go heap in use) and, when CLOUDBENCH_PORTAL_PROFILE is set, writes a heap
+// profile named after the stage (`go tool pprof -sample_index=inuse_space|alloc_space`).
+func memStage(what, file string) {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	rss, hwm := procMem()
+	fmt.Printf("memory, %s: resident %.0f MB (peak %.0f MB), Go heap in use %.0f MB, allocated so far %.0f MB, load %s\n",
+		what, rss, hwm, float64(ms.HeapInuse)/(1<<20), float64(ms.TotalAlloc)/(1<<20), loadNow())
+	if prof := os.Getenv("CLOUDBENCH_PORTAL_PROFILE"); prof != "" && file != "" {
+		if f, err := os.Create(prof + "." + file + ".heap.pprof"); err == nil {
+			_ = pprof.WriteHeapProfile(f)
+			_ = f.Close()
+		}
+	}
+}
+
+// procMem is the process's resident set and its peak (VmRSS, VmHWM), in MB.
+func procMem() (rss, hwm float64) {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "VmRSS:":
+			rss = kb / 1024
+		case "VmHWM:":
+			hwm = kb / 1024
+		}
+	}
+	return rss, hwm
+}
+
+// peakWatch samples the resident set every second until stop is closed and writes a heap
+// profile (CLOUDBENCH_PORTAL_PROFILE.FILE.heap.pprof) each time it has grown by 256 MB
+// since the last one: the heap at the round's peak. It returns the peak seen.
+func peakWatch(file string, stop <-chan struct{}) <-chan float64 {
+	out := make(chan float64, 1)
+	go func() {
+		peak, written := 0.0, 0.0
+		tk := time.NewTicker(time.Second)
+		defer tk.Stop()
+		for {
+			rss, _ := procMem()
+			peak = max(peak, rss)
+			if prof := os.Getenv("CLOUDBENCH_PORTAL_PROFILE"); prof != "" && rss > written+256 {
+				written = rss
+				if f, err := os.Create(prof + "." + file + ".heap.pprof"); err == nil {
+					_ = pprof.WriteHeapProfile(f)
+					_ = f.Close()
+				}
+			}
+			select {
+			case <-stop:
+				out <- peak
+				return
+			case <-tk.C:
+			}
+		}
+	}()
+	return out
+}

@@ -1,0 +1,149 @@
+package portal
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"cloudbill/funding"
+	"cloudbill/internal/calendar"
+)
+
+// budgetTTL bounds how long an evaluation of a year's budgets is reused for the same
+// rating runs: a budget, threshold or work-order import (by any process) shows within it. A rating or
+// close of a month of the year shows as soon as the portal sees the month's new run
+// (statesTTL).
+const budgetTTL = 10 * time.Second
+
+// budgetKeep bounds the evaluations kept (years and dates asked for).
+const budgetKeep = 4
+
+// budgetKey is what an evaluation depends on: the year, the date it is made as of and the
+// rating runs of the year's months.
+type budgetKey struct {
+	year int
+	asOf calendar.Date
+	runs string
+}
+
+// budgetEntry is one evaluation of a year's budgets for the whole district (each caller
+// keeps what its identity may see). done is closed when rep and err are set.
+type budgetEntry struct {
+	key  budgetKey
+	at   time.Time
+	done chan struct{}
+	rep  funding.YearReport
+	err  error
+	// refreshing: a newer evaluation of the same key is being made (the entry is older
+	// than budgetTTL); callers keep using this one meanwhile.
+	refreshing bool
+}
+
+type budgetCache struct {
+	mu      sync.Mutex
+	entries []*budgetEntry // most recently made last
+}
+
+// budgetReport is funding.Evaluate of the district, made once and shared by every request
+// for the same year, date and rating runs (a department's overview asks for it on every
+// view: evaluated per request, 50 signed-in users loaded the year's lines and every
+// work-order event 50 times over). An entry older than budgetTTL is re-made in the
+// background while it is still served; a new rating run makes a new key at once.
+func (s *Server) budgetReport(ctx context.Context, year int, asOf calendar.Date) (funding.YearReport, error) {
+	ms, err := s.monthStates(ctx)
+	if err != nil {
+		return funding.YearReport{}, err
+	}
+	var runs strings.Builder
+	for _, m := range ms {
+		if m.Period.Year == year && m.Rated() {
+			runs.WriteString(m.Period.String() + "=" + m.RunID + ";")
+		}
+	}
+	key := budgetKey{year, asOf, runs.String()}
+	c := &s.budgets
+	c.mu.Lock()
+	var e *budgetEntry
+	for _, x := range c.entries {
+		if x.key == key {
+			e = x
+		}
+	}
+	if e != nil && isDone(e.done) {
+		now := s.now()
+		switch fresh := now.Sub(e.at) < budgetTTL && !now.Before(e.at); {
+		case e.err != nil:
+			e = nil // a failed evaluation is made again
+		case !fresh && !e.refreshing:
+			e.refreshing = true
+			go s.evaluateBudgets(e.key)
+		}
+	}
+	if e == nil {
+		e = &budgetEntry{key: key, at: s.now(), done: make(chan struct{})}
+		c.put(e)
+		c.mu.Unlock()
+		e.rep, e.err = funding.Evaluate(context.WithoutCancel(ctx), s.cfg.Store, year, asOf)
+		close(e.done)
+		return e.rep, e.err
+	}
+	c.mu.Unlock()
+	select {
+	case <-e.done:
+	case <-ctx.Done():
+		return funding.YearReport{}, ctx.Err()
+	}
+	return e.rep, e.err
+}
+
+// evaluateBudgets re-makes the evaluation of key in the background and replaces the entry
+// when it succeeds (a failure keeps the previous one, tried again after budgetTTL).
+func (s *Server) evaluateBudgets(key budgetKey) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	at := s.now()
+	rep, err := funding.Evaluate(ctx, s.cfg.Store, key.year, key.asOf)
+	c := &s.budgets
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, x := range c.entries {
+		if x.key != key {
+			continue
+		}
+		if err != nil {
+			s.cfg.Logf("portal: budgets of %d: %v", key.year, err)
+			x.refreshing, x.at = false, at
+			return
+		}
+		e := &budgetEntry{key: key, at: at, done: make(chan struct{}), rep: rep}
+		close(e.done)
+		c.put(e)
+		return
+	}
+}
+
+// put adds e, replacing an entry of the same key, and drops the oldest beyond budgetKeep.
+// c.mu is held.
+func (c *budgetCache) put(e *budgetEntry) {
+	kept := c.entries[:0]
+	for _, x := range c.entries {
+		if x.key != e.key {
+			kept = append(kept, x)
+		}
+	}
+	kept = append(kept, e)
+	if len(kept) > budgetKeep {
+		kept = kept[len(kept)-budgetKeep:]
+	}
+	c.entries = kept
+}
+
+func isDone(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
