@@ -264,16 +264,24 @@ func (s *Server) apiBreakdown(w http.ResponseWriter, r *http.Request, c *call) {
 		s.fail(w, r, apiRoute, 500, "服务暂不可用", err)
 		return
 	}
-	rep, err := s.breakdownOf(r.Context(), md, dep)
-	if err != nil {
-		s.fail(w, r, apiRoute, 500, "服务暂不可用", err)
-		return
-	}
-	ans := breakdownAnswer(rep, "/departments/"+esc(string(dep))+"/"+p.String())
 	switch f := q.Get("format"); f {
 	case "", "json":
-		writeJSON(w, 200, ans)
+		b, err := s.breakdownJSON(md, dep)
+		if err != nil {
+			s.fail(w, r, apiRoute, 500, "服务暂不可用", err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(200)
+		_, _ = w.Write(b)
 	case "xlsx", "csv":
+		rep, err := s.breakdownOf(r.Context(), md, dep)
+		if err != nil {
+			s.fail(w, r, apiRoute, 500, "服务暂不可用", err)
+			return
+		}
+		ans := breakdownAnswer(rep, "/departments/"+esc(string(dep))+"/"+p.String())
 		s.exportTable(w, r, c, breakdownTable(ans), f, q.Get("bom") == "1")
 	default:
 		writeJSONCode(w, http.StatusBadRequest, "bad_format", "format 只能是 json、xlsx 或 csv。")

@@ -6,15 +6,18 @@ import (
 	"sync"
 	"time"
 
+	"cloudbill/catalog"
 	"cloudbill/funding"
 	"cloudbill/internal/calendar"
+	"cloudbill/rating"
 )
 
 // budgetTTL bounds how long an evaluation of a year's budgets is reused for the same
-// rating runs: a budget, threshold or work-order import (by any process) shows within it. A rating or
+// rating runs: a budget, threshold or work-order import (by any process) shows within it (and the
+// re-evaluation's time). A rating or
 // close of a month of the year shows as soon as the portal sees the month's new run
 // (statesTTL).
-const budgetTTL = 10 * time.Second
+const budgetTTL = 30 * time.Second
 
 // budgetKeep bounds the evaluations kept (years and dates asked for).
 const budgetKeep = 4
@@ -84,7 +87,7 @@ func (s *Server) budgetReport(ctx context.Context, year int, asOf calendar.Date)
 		e = &budgetEntry{key: key, at: s.now(), done: make(chan struct{})}
 		c.put(e)
 		c.mu.Unlock()
-		e.rep, e.err = funding.Evaluate(context.WithoutCancel(ctx), s.cfg.Store, year, asOf)
+		e.rep, e.err = funding.Evaluate(context.WithoutCancel(ctx), budgetReader{s}, year, asOf)
 		close(e.done)
 		return e.rep, e.err
 	}
@@ -103,7 +106,7 @@ func (s *Server) evaluateBudgets(key budgetKey) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	at := s.now()
-	rep, err := funding.Evaluate(ctx, s.cfg.Store, key.year, key.asOf)
+	rep, err := funding.Evaluate(ctx, budgetReader{s}, key.year, key.asOf)
 	c := &s.budgets
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -146,4 +149,29 @@ func isDone(ch <-chan struct{}) bool {
 	default:
 		return false
 	}
+}
+
+// budgetReader is the store as funding.Evaluate reads it, with the organisation and the
+// work-order events the portal keeps (re-read at most every 10 seconds) instead of a copy
+// of its own per evaluation.
+type budgetReader struct{ s *Server }
+
+func (r budgetReader) Org(ctx context.Context) (catalog.Org, error) { return r.s.orgNow(ctx) }
+func (r budgetReader) OrderEvents(ctx context.Context) ([]catalog.Event, error) {
+	return r.s.orderEvents(ctx)
+}
+func (r budgetReader) Catalog(ctx context.Context) (catalog.Catalog, error) {
+	return r.s.cfg.Store.Catalog(ctx)
+}
+func (r budgetReader) Budgets(ctx context.Context) ([]funding.Budget, error) {
+	return r.s.cfg.Store.Budgets(ctx)
+}
+func (r budgetReader) BudgetThresholds(ctx context.Context) ([]funding.ThresholdVersion, error) {
+	return r.s.cfg.Store.BudgetThresholds(ctx)
+}
+func (r budgetReader) YearLineSums(ctx context.Context, year int) ([]funding.LineSum, error) {
+	return r.s.cfg.Store.YearLineSums(ctx, year)
+}
+func (r budgetReader) MeteredDays(ctx context.Context, from, to calendar.Date) ([]rating.Day, error) {
+	return r.s.cfg.Store.MeteredDays(ctx, from, to)
 }

@@ -1,9 +1,13 @@
 package portal
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -22,22 +26,20 @@ import (
 type MonthState = app.Month
 
 // statesTTL bounds how long the months' states are reused between requests (a rating,
-// close or issue made by another process shows within it; one made here at once).
-const statesTTL = 2 * time.Second
+// close or issue made by another process shows within it and the time of one re-read;
+// one made here at once); statesStale bounds how long they are answered while re-read.
+const (
+	statesTTL   = 2 * time.Second
+	statesStale = 30 * time.Second
+)
 
 // monthStates lists the rated and closed months, newest first, with the current month
 // (open, maybe not rated) on top.
 func (s *Server) monthStates(ctx context.Context) ([]MonthState, error) {
-	s.statesMu.Lock()
-	defer s.statesMu.Unlock()
-	if now := time.Now(); s.states != nil && now.Sub(s.statesAt) < statesTTL && !now.Before(s.statesAt) {
-		return s.states, nil
-	}
-	ms, err := s.readMonthStates(ctx)
+	ms, err := s.states.get(ctx, time.Now, statesTTL, statesStale, s.readMonthStates)
 	if err != nil {
 		return nil, err
 	}
-	s.states, s.statesAt = ms, time.Now()
 	s.warmNew(ms)
 	return ms, nil
 }
@@ -68,18 +70,35 @@ func (s *Server) warmNew(ms []MonthState) {
 		if s.cfg.NoWarm {
 			continue
 		}
-		go func(p calendar.Period) {
+		go func(m MonthState) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 			defer cancel()
-			if _, err := s.monthLines(ctx, p); err != nil && !errors.Is(err, errNotRated) {
-				s.cfg.Logf("portal: warm %s: %v", p, err)
-				return
+			if err := s.warmMonth(ctx, m); err != nil {
+				s.cfg.Logf("portal: warm %s: %v", m.Period, err)
 			}
-			if _, err := s.month(ctx, p); err != nil && !errors.Is(err, errNotRated) {
-				s.cfg.Logf("portal: warm %s: %v", p, err)
-			}
-		}(m.Period)
+		}(m)
 	}
+}
+
+// warmMonth loads what the first views of a rated month ask: its lines and statements,
+// its parties' totals (the 12-month chart) and the evaluation of the current year's
+// budgets (a department's overview), which a new run of the month changes.
+func (s *Server) warmMonth(ctx context.Context, m MonthState) error {
+	if _, err := s.monthLines(ctx, m.Period); err != nil && !errors.Is(err, errNotRated) {
+		return err
+	}
+	if _, err := s.month(ctx, m.Period); err != nil && !errors.Is(err, errNotRated) {
+		return err
+	}
+	if _, err := s.runTotals(ctx, monthKey{m.Period, m.RunID, m.State.Closed()}); err != nil {
+		return err
+	}
+	today := calendar.LocalDate(s.now())
+	if m.Period.Year != today.Year {
+		return nil
+	}
+	_, err := s.budgetReport(ctx, today.Year, today)
+	return err
 }
 
 func (s *Server) readMonthStates(ctx context.Context) ([]MonthState, error) {
@@ -114,21 +133,36 @@ type monthData struct {
 	linesOnce sync.Once
 	linesErr  error
 	lines     []rating.Line
+	byDept    map[catalog.DepartmentID][]int32 // positions in lines of each department's lines
 	org       catalog.Org
 	catalog   catalog.Catalog
 	deds      []rating.VendorDeduction
 	stOnce    sync.Once
 	stErr     error
 	st        invoicing.Statements
+	used      atomic.Int64 // Server.tick when last asked (the least recently used goes)
 	mu        sync.Mutex
 	depts     map[catalog.DepartmentID]*deptReport
 }
 
+// keepMonths bounds the months whose figures are kept (the two newest are loaded ahead;
+// a month further back is loaded when asked and goes when it is the least recently
+// asked): a city month's lines and statements are some 400 MB.
+const keepMonths = 3
+
+// keepDepts bounds the departments whose breakdown is kept with a month (the least
+// recently asked goes, and is built again from the month's lines when asked).
+const keepDepts = 128
+
 type deptReport struct {
 	once sync.Once
+	used atomic.Int64    // Server.tick when last asked
 	in   breakdown.Input // the lines and days the report is built from
 	rep  breakdown.Report
 	err  error
+	// jsonOnce makes json, the API's answer (GET /api/v1/breakdown) encoded once.
+	jsonOnce sync.Once
+	json     []byte
 	// mtd is the month to date as of mtdDay (an open month's overview).
 	mtdMu  sync.Mutex
 	mtdDay calendar.Date
@@ -159,8 +193,18 @@ func (s *Server) monthEntry(ctx context.Context, p calendar.Period) (*monthData,
 				delete(s.months, k)
 			}
 		}
+		if len(s.months) >= keepMonths {
+			var lru *monthData
+			for _, x := range s.months {
+				if lru == nil || x.used.Load() < lru.used.Load() {
+					lru = x
+				}
+			}
+			delete(s.months, lru.key)
+		}
 		s.months[key] = md
 	}
+	md.used.Store(s.tick.Add(1))
 	return md, nil
 }
 
@@ -189,7 +233,13 @@ func (s *Server) monthLines(ctx context.Context, p calendar.Period) (*monthData,
 		if md.deds, md.linesErr = s.cfg.Store.VendorDeductions(ctx, p); md.linesErr != nil {
 			return
 		}
-		md.lines, md.linesErr = s.cfg.Store.RatedLines(ctx, p)
+		if md.lines, md.linesErr = s.cfg.Store.RatedLines(ctx, p); md.linesErr != nil {
+			return
+		}
+		md.byDept = map[catalog.DepartmentID][]int32{}
+		for i, l := range md.lines {
+			md.byDept[l.Department] = append(md.byDept[l.Department], int32(i))
+		}
 	})
 	if md.linesErr != nil {
 		s.drop(md)
@@ -241,10 +291,7 @@ func (s *Server) Warm(ctx context.Context) error {
 			continue
 		}
 		n++
-		if _, err := s.monthLines(ctx, m.Period); err != nil && !errors.Is(err, errNotRated) {
-			return err
-		}
-		if _, err := s.month(ctx, m.Period); err != nil && !errors.Is(err, errNotRated) {
+		if err := s.warmMonth(ctx, m); err != nil {
 			return err
 		}
 	}
@@ -254,28 +301,91 @@ func (s *Server) Warm(ctx context.Context) error {
 // breakdownOf is department dep's breakdown of the month: the whole rated month (as its
 // statement), built by invoicing/breakdown, cached with the month.
 func (s *Server) breakdownOf(ctx context.Context, md *monthData, dep catalog.DepartmentID) (breakdown.Report, error) {
-	md.mu.Lock()
-	dr, ok := md.depts[dep]
-	if !ok {
-		dr = &deptReport{}
-		md.depts[dep] = dr
+	dr, err := s.deptOf(md, dep)
+	if err != nil {
+		return breakdown.Report{}, err
 	}
-	md.mu.Unlock()
+	return dr.rep, nil
+}
+
+// deptOf is dep's entry in the month with its breakdown built.
+func (s *Server) deptOf(md *monthData, dep catalog.DepartmentID) (*deptReport, error) {
+	dr := s.deptEntry(md, dep)
 	dr.once.Do(func() {
 		p := md.key.period
 		// the days come from the lines (rating.Line.Daily, the rule rated_days is
 		// computed by): a department's first view needs no query of its own
-		in := breakdown.Input{Period: p, Department: dep, Org: md.org, Catalog: md.catalog, Deductions: md.deds, Lines: md.lines,
+		in := breakdown.Input{Period: p, Department: dep, Org: md.org, Catalog: md.catalog, Deductions: md.deds, Lines: md.linesOf(dep),
 			Closed: md.key.closed, RunID: md.key.run, Today: p.Last(), DaysFromLines: true}
 		dr.in = in
 		dr.rep, dr.err = breakdown.Build(in)
 	})
 	if dr.err != nil {
 		md.mu.Lock()
-		delete(md.depts, dep)
+		if md.depts[dep] == dr {
+			delete(md.depts, dep)
+		}
 		md.mu.Unlock()
+		return nil, dr.err
 	}
-	return dr.rep, dr.err
+	return dr, nil
+}
+
+// deptEntry is dep's entry in the month, made if missing (the least recently asked
+// department going beyond keepDepts).
+func (s *Server) deptEntry(md *monthData, dep catalog.DepartmentID) *deptReport {
+	md.mu.Lock()
+	defer md.mu.Unlock()
+	dr, ok := md.depts[dep]
+	if !ok {
+		if len(md.depts) >= keepDepts {
+			var lru catalog.DepartmentID
+			var at int64
+			for d, x := range md.depts {
+				if u := x.used.Load(); lru == "" || u < at {
+					lru, at = d, u
+				}
+			}
+			delete(md.depts, lru)
+		}
+		dr = &deptReport{}
+		md.depts[dep] = dr
+	}
+	dr.used.Store(s.tick.Add(1))
+	return dr
+}
+
+// breakdownJSON is dep's answer of GET /api/v1/breakdown (JSON), encoded once per run and
+// kept with the breakdown.
+func (s *Server) breakdownJSON(md *monthData, dep catalog.DepartmentID) ([]byte, error) {
+	dr, err := s.deptOf(md, dep)
+	if err != nil {
+		return nil, err
+	}
+	dr.jsonOnce.Do(func() {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(true)
+		_ = enc.Encode(breakdownAnswer(dr.rep, "/departments/"+esc(string(dep))+"/"+md.key.period.String()))
+		dr.json = buf.Bytes()
+	})
+	return dr.json, nil
+}
+
+// linesOf is the month's lines of department dep and its units, in the month's order: all
+// a breakdown of dep reads (a breakdown built from the whole month's lines scanned the
+// city's every line on each department's first view).
+func (md *monthData) linesOf(dep catalog.DepartmentID) []rating.Line {
+	var at []int32
+	for _, u := range breakdown.Units(md.org, dep) {
+		at = append(at, md.byDept[u]...)
+	}
+	slices.Sort(at)
+	out := make([]rating.Line, len(at))
+	for i, k := range at {
+		out[i] = md.lines[k]
+	}
+	return out
 }
 
 // departmentStatement finds dep's statement in the month.
@@ -369,9 +479,7 @@ func (s *Server) runTotals(ctx context.Context, k monthKey) ([]chstore.PartyTota
 
 // forget drops the cached figures and states of a month (after a close).
 func (s *Server) forget(p calendar.Period) {
-	s.statesMu.Lock()
-	s.states = nil
-	s.statesMu.Unlock()
+	s.states.drop()
 	s.cacheMu.Lock()
 	defer s.cacheMu.Unlock()
 	for k := range s.months {

@@ -417,12 +417,10 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, c *call) {
 // monthToDate is dep's breakdown of an open month up to today (the `breakdown` rule),
 // built from the month's cached lines and days.
 func (s *Server) monthToDate(ctx context.Context, md *monthData, dep catalog.DepartmentID) (breakdown.Report, error) {
-	if _, err := s.breakdownOf(ctx, md, dep); err != nil {
+	dr, err := s.deptOf(md, dep)
+	if err != nil {
 		return breakdown.Report{}, err
 	}
-	md.mu.Lock()
-	dr := md.depts[dep]
-	md.mu.Unlock()
 	today := calendar.LocalDate(s.now())
 	dr.mtdMu.Lock()
 	defer dr.mtdMu.Unlock()

@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"cloudbill/access"
@@ -128,21 +129,16 @@ type Server struct {
 	mux    *http.ServeMux
 	pages  map[string]*template.Template
 
-	orgMu    sync.Mutex
-	org      catalog.Org
-	orgAt    time.Time
-	warmMu   sync.Mutex
-	warmed   map[monthKey]bool
-	eventsMu sync.Mutex
-	events   []catalog.Event
-	eventsAt time.Time
-	statesMu sync.Mutex
-	states   []MonthState
-	statesAt time.Time
-	cacheMu  sync.Mutex
-	months   map[monthKey]*monthData
-	totals   map[monthKey][]chstore.PartyTotal
-	budgets  budgetCache
+	org     kept[catalog.Org]
+	warmMu  sync.Mutex
+	warmed  map[monthKey]bool
+	events  kept[[]catalog.Event]
+	states  kept[[]MonthState]
+	cacheMu sync.Mutex
+	months  map[monthKey]*monthData
+	totals  map[monthKey][]chstore.PartyTotal
+	budgets budgetCache
+	tick    atomic.Int64 // orders the uses of cached months and departments
 }
 
 // New makes the portal.
@@ -345,19 +341,10 @@ func remoteAddr(r *http.Request) string {
 	return host
 }
 
-// orgNow is the organisation master data, re-read at most every 10 seconds.
+// orgNow is the organisation master data, re-read at most every 10 seconds (in the
+// background; an import shows within that and one re-read).
 func (s *Server) orgNow(ctx context.Context) (catalog.Org, error) {
-	s.orgMu.Lock()
-	defer s.orgMu.Unlock()
-	if !s.orgAt.IsZero() && s.now().Sub(s.orgAt) < 10*time.Second && s.now().After(s.orgAt) {
-		return s.org, nil
-	}
-	org, err := s.cfg.Store.Org(ctx)
-	if err != nil {
-		return catalog.Org{}, err
-	}
-	s.org, s.orgAt = org, s.now()
-	return org, nil
+	return s.org.get(ctx, s.now, 10*time.Second, time.Minute, s.cfg.Store.Org)
 }
 
 // staticFS is the embedded static assets.

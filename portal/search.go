@@ -27,19 +27,10 @@ type searchHit struct {
 	URL        string `json:"url"`
 }
 
-// orderEvents are the work-order events, re-read at most every 10 seconds.
+// orderEvents are the work-order events, re-read at most every 10 seconds (in the
+// background; an import shows within that and one re-read).
 func (s *Server) orderEvents(ctx context.Context) ([]catalog.Event, error) {
-	s.eventsMu.Lock()
-	defer s.eventsMu.Unlock()
-	if !s.eventsAt.IsZero() && s.now().Sub(s.eventsAt) < 10*time.Second && s.now().After(s.eventsAt) {
-		return s.events, nil
-	}
-	evs, err := s.cfg.Store.OrderEvents(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s.events, s.eventsAt = evs, s.now()
-	return evs, nil
+	return s.events.get(ctx, s.now, 10*time.Second, time.Minute, s.cfg.Store.OrderEvents)
 }
 
 // search finds q in the identity's scope; each hit links to its page in the latest rated

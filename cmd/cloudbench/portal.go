@@ -444,7 +444,14 @@ func peakWatch(file string, stop <-chan struct{}) <-chan float64 {
 		peak, written := 0.0, 0.0
 		tk := time.NewTicker(time.Second)
 		defer tk.Stop()
-		for {
+		for n := 0; ; n++ {
+			if prof := os.Getenv("CLOUDBENCH_PORTAL_PROFILE"); prof != "" && n%5 == 4 {
+				// where the requests wait: the goroutines every 5 seconds
+				if f, err := os.Create(fmt.Sprintf("%s.%s.goroutines-%02d.txt", prof, file, n/5)); err == nil {
+					_ = pprof.Lookup("goroutine").WriteTo(f, 1)
+					_ = f.Close()
+				}
+			}
 			rss, _ := procMem()
 			peak = max(peak, rss)
 			if prof := os.Getenv("CLOUDBENCH_PORTAL_PROFILE"); prof != "" && rss > written+256 {

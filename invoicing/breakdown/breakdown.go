@@ -249,12 +249,7 @@ func Build(in Input) (Report, error) {
 	}
 
 	if in.DaysFromLines {
-		in.Days = nil
-		for _, l := range in.Lines {
-			if inUnits[l.Department] && hasDays(l) {
-				in.Days = append(in.Days, l.Daily()...)
-			}
-		}
+		in.Days = nil // each line's days are its own (below)
 	}
 	// Days by line key, to hand each line the days inside its billed range.
 	days := map[dayKey][]rating.Day{}
@@ -302,12 +297,16 @@ func Build(in Input) (Report, error) {
 		k := dayKey{l.Department, l.Vendor, l.Project, l.Order, l.Item, l.Kind}
 		if hasDays(l) {
 			var mine []rating.Day
-			for _, d := range days[k] {
-				if !d.Date.Before(l.From) && !d.Date.After(l.To) {
-					mine = append(mine, d)
+			if in.DaysFromLines {
+				mine = l.Daily()
+			} else {
+				for _, d := range days[k] {
+					if !d.Date.Before(l.From) && !d.Date.After(l.To) {
+						mine = append(mine, d)
+					}
 				}
+				used[k] += len(mine)
 			}
-			used[k] += len(mine)
 			if len(mine) != l.Days {
 				return Report{}, fmt.Errorf("breakdown %s: order %s item %s (%s) from %s: %d days rated, %d days of daily detail",
 					p, l.Order, l.Item, l.Kind, l.From, l.Days, len(mine))
