@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"cloudbill/catalog"
+	"cloudbill/glossary"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/csvout"
 	"cloudbill/internal/money"
@@ -257,7 +258,7 @@ func (e Estimate) WriteCSV(w interface{ Write([]byte) (int, error) }, v catalog.
 		}
 		if err := cw.Write([]string{e.Period.String(), e.AsOf.String(), Label("estimate"), string(l.Vendor), string(l.Department), string(l.Project),
 			string(l.Category), string(l.Order), string(l.Item), string(l.Zone), string(l.Kind), l.ToDate.StringFixed(6), l.Rest.StringFixed(6),
-			money.Plain(l.Amount), l.Note}); err != nil {
+			money.Plain(l.Amount), glossary.Note(l.Note)}); err != nil {
 			return err
 		}
 	}

@@ -61,7 +61,8 @@ func (m Month) WriteCSV(w io.Writer, ls []rating.Line) error {
 }
 
 // Note is line l's note as the statement prints it: for a deduction, the glossary's
-// words for its vendor's tiers, rate and the base it applies to; else the rated note.
+// words for its vendor's tiers, rate and the base it applies to; else the rated note's
+// remarks in words (glossary.Note; a note stored as text prints as it is).
 func (m Month) Note(l rating.Line) string {
 	if l.Kind == rating.KindDeduction {
 		for _, vd := range m.Deductions {
@@ -70,7 +71,7 @@ func (m Month) Note(l rating.Line) string {
 			}
 		}
 	}
-	return l.Note
+	return glossary.Note(l.Note)
 }
 
 // Explain is line l's calculation in one Chinese line (glossary.Explain with its

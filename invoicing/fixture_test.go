@@ -130,6 +130,16 @@ func handMonth() *fakeSource {
 		deduction("D0201", "V2", "-64.00", "验收扣减 50%（封顶）"),
 	}
 	lines[2].Unrounded = dec("166.666666666666667")
+	// the remarks rating stores on metered and unfunded lines (codes and values), which
+	// the statements print in words (glossary.Note)
+	for i, l := range lines {
+		switch l.Kind {
+		case rating.KindMetered:
+			lines[i].Note = rating.EncodeNote([]rating.Remark{rating.WindowRemark(rating.UsageWindow{Metric: "traffic_gb", Agg: catalog.AggSum, From: l.From, To: l.To})})
+		case rating.KindUnfunded:
+			lines[i].Note = rating.EncodeNote([]rating.Remark{rating.UnfundedRemark(rating.KindCharge, l.Project, 2026, rating.UnfundedNotApproved)})
+		}
+	}
 	oct := calendar.MustPeriod("2026-10")
 	octLine := func(dep, ven, amount string) rating.Line {
 		return rating.Line{Period: oct, Kind: rating.KindCharge, Department: catalog.DepartmentID(dep), Vendor: catalog.VendorID(ven),

@@ -145,7 +145,7 @@ func (m Month) DepartmentDoc(ds DepartmentStatement) sheet.Doc {
 			sub := decimal.Zero
 			for _, l := range u.Adjustments {
 				t.Rows = append(t.Rows, sheet.Row{Cells: []string{string(l.Order), string(l.Item) + " " + m.itemName(l),
-					monthText(l.Corrects), KindName(l.CorrectsKind), l.Note, amt(l.Amount)}})
+					monthText(l.Corrects), KindName(l.CorrectsKind), glossary.Note(l.Note), amt(l.Amount)}})
 				sub = sub.Add(l.Amount)
 			}
 			t.Rows = append(t.Rows, sheet.Row{Cells: []string{"", "调整小计", "", "", "", amt(sub)}, Style: sheet.Subtotal})

@@ -1,7 +1,6 @@
 package rating
 
 import (
-	"fmt"
 	"sort"
 
 	"github.com/shopspring/decimal"
@@ -76,14 +75,11 @@ func Adjustments(p, c calendar.Period, rerated, booked []Line) []Line {
 		if diff.IsZero() {
 			continue
 		}
-		what := string(k.kind)
-		if k.order != "" {
-			what += " of order " + string(k.order)
+		daysBooked, daysNow := w.days, n.days
+		if k.kind == KindDeduction {
+			daysBooked, daysNow = 0, 0
 		}
-		note := fmt.Sprintf("adjusts %s %s: %s booked, %s on re-rating", c, what, money.Plain(w.amount), money.Plain(n.amount))
-		if k.kind != KindDeduction && n.days != w.days {
-			note += fmt.Sprintf(" (%d days booked, %d now)", w.days, n.days)
-		}
+		note := EncodeNote([]Remark{AdjustsRemark(c, k.kind, k.order, money.Plain(w.amount), money.Plain(n.amount), daysBooked, daysNow)})
 		out = append(out, Line{
 			Period: p, Kind: KindAdjustment, Department: k.dep, Vendor: k.vendor, Project: k.project,
 			Category: k.category, Order: k.order, Item: k.item, Zone: k.zone, Mode: k.mode,

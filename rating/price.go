@@ -3,7 +3,6 @@ package rating
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/shopspring/decimal"
 
@@ -203,9 +202,9 @@ func price(in Input, ps []piece, exc []string) Priced {
 		if l.Mode == "" {
 			l.Mode = catalog.ModeShared
 		}
-		var notes []string
+		var notes []Remark
 		if cfg.ResourceType != "" {
-			notes = append(notes, "adapted from resource type "+cfg.ResourceType)
+			notes = append(notes, AdaptedRemark(cfg.ResourceType))
 		}
 		if w, ok := pc.window(); ok {
 			l.Kind = KindMetered
@@ -214,7 +213,7 @@ func price(in Input, ps []piece, exc []string) Priced {
 			}
 			l.Quantity = in.Usage[w]
 			l.Unrounded = Unrounded(true, pc.price, l.Quantity, days, p.Days())
-			notes = append(notes, fmt.Sprintf("%s of %s over %s..%s", w.Agg, w.Metric, w.From, w.To))
+			notes = append(notes, WindowRemark(w))
 		} else {
 			l.Quantity = cfg.Quantity
 			l.Unrounded = Unrounded(false, pc.price, cfg.Quantity, days, p.Days())
@@ -229,15 +228,15 @@ func price(in Input, ps []piece, exc []string) Priced {
 		proj, ok := in.Org.Projects[catalog.ProjectKey{ID: cfg.Project, Year: p.Year}]
 		l.Category = catalog.FundingCategory(proj.Category, cfg.Portion)
 		if !ok || !proj.Approved {
-			why := fmt.Sprintf("project %s is not on the %d list", cfg.Project, p.Year)
+			why, code := fmt.Sprintf("project %s is not on the %d list", cfg.Project, p.Year), UnfundedNotListed
 			if ok {
-				why = fmt.Sprintf("project %s is not approved for %d", cfg.Project, p.Year)
+				why, code = fmt.Sprintf("project %s is not approved for %d", cfg.Project, p.Year), UnfundedNotApproved
 			}
-			notes = append(notes, "unfunded ("+string(l.Kind)+"): "+why)
+			notes = append(notes, UnfundedRemark(l.Kind, cfg.Project, p.Year, code))
 			unfunded[l.Order] = why
 			l.Kind = KindUnfunded
 		}
-		l.Note = strings.Join(notes, "; ")
+		l.Note = EncodeNote(notes)
 		out.Lines = append(out.Lines, l)
 	}
 	for o, why := range unfunded {

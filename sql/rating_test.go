@@ -422,7 +422,7 @@ func TestRateAdaptedResourceType(t *testing.T) {
 	assert.Equal(t, catalog.ItemCode("C01"), got[0].Item)
 	assert.Equal(t, 10, got[0].Days)
 	assert.Equal(t, "26.67", got[0].Amount.StringFixed(2))
-	assert.Contains(t, got[0].Note, "adapted from resource type ecs.g6.large")
+	assert.Contains(t, got[0].Remarks(), rating.AdaptedRemark("ecs.g6.large"), "the adaptation is remarked as data")
 }
 
 // A corrected price for a closed month: the catalog version of 1 January is imported

@@ -23,6 +23,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"cloudbill/catalog"
+	"cloudbill/glossary"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/invoicing"
@@ -370,7 +371,7 @@ func (b builder) row(l rating.Line) (Row, error) {
 			r.ServiceName = invoicing.KindName(rating.KindDeduction)
 			r.ServiceCategory = "Other"
 		}
-		r.ChargeDescription = fmt.Sprintf("更正 %s 已结账月份（%s）%s", l.Corrects, invoicing.KindName(l.CorrectsKind), noteSuffix(l.Note))
+		r.ChargeDescription = fmt.Sprintf("更正 %s 已结账月份（%s）%s", l.Corrects, invoicing.KindName(l.CorrectsKind), noteSuffix(glossary.Note(l.Note)))
 	default:
 		return Row{}, fmt.Errorf("unknown line kind %q", l.Kind)
 	}

@@ -279,7 +279,7 @@ func Build(in Input) (Report, error) {
 		bl := Line{ID: ids.of(l), Item: string(l.Item), Kind: string(l.Kind), KindName: glossary.Kind(l.Kind),
 			Zone: string(l.Zone), Mode: string(l.Mode),
 			Days: l.Days, DaysInMonth: l.DaysInMonth, Quantity: l.Quantity, UnitPrice: l.UnitPrice,
-			Amount: Yuan{l.Amount}, Note: l.Note}
+			Amount: Yuan{l.Amount}, Note: glossary.Note(l.Note)}
 		if l.Zone != "" {
 			bl.ZoneName = glossary.Zone(l.Zone)
 		}
