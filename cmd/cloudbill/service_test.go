@@ -25,7 +25,7 @@ func TestSystemdUnit(t *testing.T) {
 	require.NoError(t, err)
 	for _, want := range []string{"User=cloudbill", "NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes",
 		"ReadWritePaths=/var/lib/cloudbill /var/log/cloudbill -/var/backups/cloudbill", "ExecReload=/bin/kill -HUP $MAINPID",
-		"ExecStart=/usr/local/bin/cloudbill serve --config /etc/cloudbill/cloudbill.yaml"} {
+		"ExecStart=/usr/local/bin/cloudbill serve --config /etc/cloudbill/cloudbill.yaml", "SystemCallFilter=@system-service"} {
 		assert.Contains(t, string(unit), want+"\n")
 	}
 	analyze, err := exec.LookPath("systemd-analyze")
