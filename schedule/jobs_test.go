@@ -93,3 +93,43 @@ func TestJobsValidate(t *testing.T) {
 	assert.ErrorContains(t, params(schedule.Job{Name: "close", Spec: "@daily", Run: run}).Validate(), `job "close"`)
 	assert.ErrorContains(t, params(schedule.Job{Name: "a", Spec: "@daily", Run: run}, schedule.Job{Name: "a", Spec: "@daily", Run: run}).Validate(), `job "a"`)
 }
+
+// A job with times of its own (a collector's) runs on start, then at Next; a run that did
+// nothing is not recorded; Stop waits for it.
+func TestJobsWithTimesOfTheirOwn(t *testing.T) {
+	w := newWorld(t, "2026-12-01 04:00")
+	asked := make(chan time.Time, 8)
+	var mu sync.Mutex
+	runs := 0
+	jobs := []schedule.Job{
+		{Name: "collect:V1", Group: "collect",
+			Run: func(_ context.Context, trigger string) (calendar.Period, string, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				runs++
+				if runs > 2 {
+					return calendar.Period{}, "", schedule.NothingDone
+				}
+				return calendar.Period{}, "pass " + trigger, nil
+			},
+			Next: func(now time.Time) time.Time {
+				select {
+				case asked <- now:
+				default:
+				}
+				return time.Now() // due again at once
+			}},
+	}
+	s, err := schedule.New(schedule.Params{Config: schedule.Config{RateSpec: schedule.Off, CloseSpec: schedule.Off},
+		Store: w, Rate: w.rate, Close: w.close, Now: w.clock, Jobs: jobs})
+	require.NoError(t, err)
+	s.Start(context.Background())
+	for range 3 {
+		assert.Equal(t, w.clock(), <-asked, "Next is asked on the scheduler's clock after each run")
+	}
+	s.Stop()
+	mu.Lock()
+	assert.GreaterOrEqual(t, runs, 3)
+	mu.Unlock()
+	assert.Equal(t, []string{"2026-12 catch-up ok pass catch-up", "2026-12 schedule ok pass schedule"}, w.jobs(t, "collect:V1"))
+}

@@ -9,7 +9,8 @@
 //     1st), preceded by a final rating of that month.
 //
 // The others come in as Jobs (Params.Jobs): serve gives the idle analysis
-// ("idle-analyze"), the idle follow-up ("idle-follow") and the backup ("backup").
+// ("idle-analyze"), the idle follow-up ("idle-follow"), the backup ("backup") and, with
+// times of their own (Job.Next), the collectors' passes ("collect:<vendor>").
 //
 // A job never overlaps itself: each cron entry is wrapped with cron.SkipIfStillRunning.
 // The month's jobs never overlap each other either (every rate or close body, tick or
@@ -138,7 +139,15 @@ type Job struct {
 	// After, when set, runs after each run is recorded, still inside the group (the idle
 	// webhook's delivery of the case events the run made).
 	After func(ctx context.Context)
+	// Next, when set, replaces Spec for a job whose times are its own (a collector's
+	// windows come due as they end): the job runs on Start (trigger TriggerCatchUp), then
+	// again at Next(now), asked after each run, until Stop. It does not hold up CaughtUp.
+	Next func(now time.Time) time.Time
 }
+
+// NothingDone, returned by a Job's Run, says the run did nothing worth a record (a
+// collector with no window due): it is not recorded, and After does not run.
+var NothingDone = errors.New("nothing done")
 
 // Store is what the scheduler reads and records.
 type Store interface {
@@ -189,6 +198,9 @@ func (p Params) Validate() error {
 			return fmt.Errorf("schedule: job %q: no run, or its name is taken", j.Name)
 		}
 		names[j.Name] = true
+		if j.Next != nil {
+			continue
+		}
 		if strings.TrimSpace(j.Spec) == "" {
 			errs = append(errs, fmt.Errorf("%s: no cron spec (\"off\": none)", j.Setting))
 		} else if _, err := parseSpec(strings.TrimSpace(j.Spec)); err != nil {
@@ -218,8 +230,10 @@ type Scheduler struct {
 	// rateEntry and closeEntry are the jobs as cron runs them (SkipIfStillRunning).
 	rateEntry, closeEntry cron.Job
 
-	// jobs are the other jobs, switched on, with their schedules, entries and groups' locks.
-	jobs []*job
+	// jobs are the other jobs, switched on, with their schedules, entries and groups' locks;
+	// loops are the running ones with their own times (Job.Next).
+	jobs  []*job
+	loops sync.WaitGroup
 
 	cron     *cron.Cron
 	ctx      context.Context
@@ -246,7 +260,7 @@ func New(p Params) (*Scheduler, error) {
 	locks := map[string]*sync.Mutex{}
 	for _, spec := range p.Jobs {
 		sched, _ := parseSpec(strings.TrimSpace(spec.Spec))
-		if sched == nil {
+		if sched == nil && spec.Next == nil {
 			continue // off
 		}
 		group := spec.Group
@@ -278,6 +292,9 @@ func (s *Scheduler) runJob(ctx context.Context, j *job, trigger string) {
 	defer j.mu.Unlock()
 	started := s.p.Now()
 	p, detail, err := j.Run(ctx, trigger)
+	if errors.Is(err, NothingDone) {
+		return
+	}
 	if p == (calendar.Period{}) {
 		p = calendar.LocalDate(started).Period()
 	}
@@ -287,13 +304,30 @@ func (s *Scheduler) runJob(ctx context.Context, j *job, trigger string) {
 	}
 }
 
+// loop runs a Job with its own times (Job.Next) until the scheduler stops.
+func (s *Scheduler) loop(ctx context.Context, j *job) {
+	trigger := TriggerCatchUp
+	for {
+		s.runJob(ctx, j, trigger)
+		if ctx.Err() != nil {
+			return
+		}
+		trigger = TriggerSchedule
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Until(j.Next(s.p.Now()))):
+		}
+	}
+}
+
 // catchUpJobs runs, group by group (each group's jobs in their order, the groups at
 // once), the jobs whose CatchUp says they are due.
 func (s *Scheduler) catchUpJobs(ctx context.Context) {
 	var groups []string
 	byGroup := map[string][]*job{}
 	for _, j := range s.jobs {
-		if j.CatchUp == nil {
+		if j.CatchUp == nil || j.Next != nil {
 			continue
 		}
 		if byGroup[j.group] == nil {
@@ -338,6 +372,11 @@ func (s *Scheduler) Start(ctx context.Context) {
 		s.cron.Schedule(s.closeSched, s.closeEntry)
 	}
 	for _, j := range s.jobs {
+		if j.Next != nil {
+			s.loops.Add(1)
+			go func() { defer s.loops.Done(); s.loop(s.ctx, j) }()
+			continue
+		}
 		s.cron.Schedule(j.sched, j.entry)
 	}
 	s.caughtUp = make(chan struct{})
@@ -354,7 +393,11 @@ func (s *Scheduler) Start(ctx context.Context) {
 	s.cron.Start()
 	attrs := []any{"rate", s.p.rateSpec(), "close", s.p.closeSpec()}
 	for _, j := range s.p.Jobs {
-		attrs = append(attrs, j.Name, strings.TrimSpace(j.Spec))
+		if j.Next != nil {
+			attrs = append(attrs, j.Name, "when due")
+		} else {
+			attrs = append(attrs, j.Name, strings.TrimSpace(j.Spec))
+		}
 	}
 	s.log.Info("schedule started", append(attrs, "zone", "Asia/Shanghai")...)
 }
@@ -372,6 +415,7 @@ func (s *Scheduler) Stop() {
 	s.cancel()
 	<-s.cron.Stop().Done()
 	<-s.caughtUp
+	s.loops.Wait()
 }
 
 // RateJob rates the current month (by the clock) and records the run. Before that it

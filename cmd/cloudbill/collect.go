@@ -14,6 +14,7 @@ import (
 	"cloudbill/internal/calendar"
 	"cloudbill/metering"
 	"cloudbill/metering/pull"
+	"cloudbill/schedule"
 	"cloudbill/sql"
 )
 
@@ -276,16 +277,14 @@ func collectStatus(ctx context.Context, a *app, p calendar.Period, vendor, forma
 	return nil
 }
 
-// startCollectors runs the pulls of the configurations inside serve: one pass over every
-// vendor at a time (never two at once), at start (catching up what was missed while
-// serve was down), then as windows become due, and failed windows again after the
-// configuration's retry delay. Each pass that asked something is a job run (job
-// "collect:<vendor>"). stop waits for a running pass to end.
-func startCollectors(ctx context.Context, a *app, store *chstore.Store, samples pull.SampleAdder, cfgs []pull.Config, logf func(string, ...any)) (stop func(), err error) {
-	if len(cfgs) == 0 {
-		return func() {}, nil
-	}
-	var cs []*pull.Collector
+// collectorJobs are the pulls of the configurations inside serve, jobs of its one
+// scheduler with times of their own: each vendor's pass runs at start (catching up what
+// was missed while serve was down), then as its windows become due, and its failed
+// windows again after the configuration's retry delay; the passes of all vendors run one
+// at a time (group "collect"). Each pass that asked something is a job run (job
+// "collect:<vendor>").
+func collectorJobs(ctx context.Context, a *app, store *chstore.Store, samples pull.SampleAdder, cfgs []pull.Config, logf func(string, ...any)) ([]schedule.Job, error) {
+	var jobs []schedule.Job
 	for _, cfg := range cfgs {
 		c, err := pull.New(pull.CollectorConfig{Config: cfg, Samples: samples, Store: store, Now: a.now, Logf: logf})
 		if err != nil {
@@ -294,54 +293,33 @@ func startCollectors(ctx context.Context, a *app, store *chstore.Store, samples 
 		if err := c.SaveMappings(ctx); err != nil {
 			return nil, err
 		}
-		cs = append(cs, c)
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		trigger := "catch-up"
-		for {
-			var wake time.Time
-			for i, c := range cs {
+		var retry time.Time // after a failed pass: when its windows are tried again
+		jobs = append(jobs, schedule.Job{
+			Name: "collect:" + c.Vendor(), Group: "collect",
+			Run: func(ctx context.Context, trigger string) (calendar.Period, string, error) {
 				started := a.now()
 				rep, err := c.CatchUp(ctx, trigger)
-				if ctx.Err() != nil {
-					return
-				}
-				next := c.NextDue(a.now())
+				retry = time.Time{}
 				if rep.Failed > 0 || err != nil {
-					if retry := a.now().Add(cfgs[i].Retry); retry.Before(next) {
-						next = retry
-					}
+					retry = a.now().Add(cfg.Retry)
 				}
-				if wake.IsZero() || next.Before(wake) {
-					wake = next
-				}
-				if rep.Windows == 0 && err == nil {
-					continue
-				}
-				run := chstore.JobRun{Job: "collect:" + c.Vendor(), Period: calendar.LocalDate(started).Period(), Trigger: trigger,
-					StartedAt: started, FinishedAt: a.now(), Status: chstore.JobOK, Detail: rep.String()}
-				if err != nil || rep.Failed > 0 {
-					run.Status = chstore.JobFailed
-					run.Error = strings.Join(rep.Errors, "; ")
-					if err != nil {
-						run.Error = err.Error()
-					}
+				if ctx.Err() != nil || rep.Windows == 0 && err == nil {
+					return calendar.Period{}, "", schedule.NothingDone
 				}
 				logf("collect %s: %s", c.Vendor(), rep)
-				if err := store.InsertJobRun(context.WithoutCancel(ctx), run); err != nil {
-					logf("collect %s: record job run: %v", c.Vendor(), err)
+				if err == nil && rep.Failed > 0 {
+					err = errors.New(strings.Join(rep.Errors, "; "))
 				}
-			}
-			trigger = "schedule"
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(time.Until(wake)):
-			}
-		}
-	}()
-	return func() { cancel(); <-done }, nil
+				return calendar.LocalDate(started).Period(), rep.String(), err
+			},
+			Next: func(now time.Time) time.Time {
+				next := c.NextDue(now)
+				if !retry.IsZero() && retry.Before(next) {
+					next = retry
+				}
+				return next
+			},
+		})
+	}
+	return jobs, nil
 }

@@ -44,10 +44,12 @@ type jobSettings struct {
 	Schedule scheduleSettings // the month's rating and close
 	Idle     idleSettings     // the idle analysis and follow-up
 	Backup   backupSettings   // the scheduled backup (none without a directory)
+	// Collectors are the collectors' passes (collectorJobs), with times of their own.
+	Collectors []schedule.Job
 }
 
 // startScheduler starts serve's one scheduler: the month's rating and close, the idle
-// jobs and the backup, each a named entry recorded in job_runs. Stop stops it and waits
+// jobs, the backup and the collectors' passes, each a named entry recorded in job_runs. Stop stops it and waits
 // for a running job to end. A bad cron spec or rules file is a usage error (exit 2).
 // Catching up (missed closes, the idle jobs) runs in the background.
 func startScheduler(ctx context.Context, a *app, set jobSettings, log *slog.Logger) (*schedule.Scheduler, error) {
@@ -106,7 +108,7 @@ func startScheduler(ctx context.Context, a *app, set jobSettings, log *slog.Logg
 			_, err := uc.IssueStatements(ctx, p, usecase.IssueOptions{Dir: out})
 			return err
 		},
-		Jobs: append(idleJobs, backupJobs(a, set.Backup)...),
+		Jobs: append(append(idleJobs, backupJobs(a, set.Backup)...), set.Collectors...),
 		Now:  a.now,
 		Log:  log.With("component", "schedule"),
 	}

@@ -324,20 +324,19 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 		_ = b.Close(context.Background())
 		return fmt.Errorf("serve: %w", err)
 	}
-	sched, err := startScheduler(ctx, a, jobSettings{Schedule: p.Schedule, Idle: p.Idle, Backup: p.Backup}, log)
+	collectors, err := collectorJobs(ctx, a, store, b, collectCfgs, logf)
+	if err != nil {
+		ln.Close()
+		_ = b.Close(context.Background())
+		return fmt.Errorf("serve: collectors: %w", err)
+	}
+	sched, err := startScheduler(ctx, a, jobSettings{Schedule: p.Schedule, Idle: p.Idle, Backup: p.Backup, Collectors: collectors}, log)
 	if err != nil {
 		ln.Close()
 		_ = b.Close(context.Background())
 		return fmt.Errorf("serve: scheduler: %w", err)
 	}
-	stopCollectors, err := startCollectors(ctx, a, store, b, collectCfgs, logf)
-	if err != nil {
-		sched.Stop()
-		ln.Close()
-		_ = b.Close(context.Background())
-		return fmt.Errorf("serve: collectors: %w", err)
-	}
-	defer stopCollectors()
+	defer sched.Stop() // (twice is harmless)
 	stopDrop := func() {}
 	if p.DropDir != "" {
 		if err := os.MkdirAll(p.DropDir, 0o755); err != nil {
@@ -377,7 +376,7 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 	case serveErr = <-served:
 	}
 	logf("stopping: answering requests in progress, flushing samples")
-	stopCollectors()
+	sched.Stop() // the collectors' passes add samples: stopped before the batcher closes
 	stopDrop()
 	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -387,7 +386,6 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 	if err := b.Close(sctx); err != nil {
 		logf("flush: %v", err)
 	}
-	sched.Stop()
 	st := b.Stats()
 	logf("stopped: %d samples stored, %d spooled, %d replayed; %d spool batches left", st.Stored, st.Spooled, st.Replayed, st.SpoolFiles)
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
