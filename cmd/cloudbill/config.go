@@ -249,8 +249,10 @@ func (p *serveParams) crossCheck(a *app, f *flagfile.File) flagfile.Errors {
 	}
 	if err := p.Metrics.validate(p.Listener); err != nil {
 		key := "metrics-listen"
-		if strings.HasPrefix(err.Error(), "--metrics-token-file") {
-			key = "metrics-token-file"
+		for _, k := range []string{"metrics-token-file", "metrics-on-listen"} {
+			if strings.HasPrefix(err.Error(), "--"+k) {
+				key = k
+			}
 		}
 		at(key, errors.New(strings.TrimPrefix(strings.TrimPrefix(err.Error(), "--"+key+" "), "--"+key+": ")))
 	}

@@ -185,6 +185,8 @@ func TestConfigRefused(t *testing.T) {
 		{"missing token file", "metrics-token-file: /nonexistent/token", "metrics-token-file: open /nonexistent/token"},
 		{"metrics beyond loopback, plain, no token", "listen: 127.0.0.1:8080\ntls-cert: \"\"\ntls-key: \"\"\nmetrics-token-file: \"\"\nmetrics-listen: 0.0.0.0:9464",
 			"metrics-listen: 0.0.0.0:9464: refusing to serve /metrics beyond loopback without TLS or a token"},
+		{"metrics on the main listener beyond loopback, no token", "metrics-token-file: \"\"",
+			"metrics-on-listen: with listen 0.0.0.0:8443: refusing to serve /metrics beyond loopback without TLS or a token: give a token"},
 		{"no backup kept", "backup-keep: 0", "backup-keep: 0: keep at least one"},
 		{"bad backup samples", "backup-samples: 2026", `backup-samples: samples "2026": want all, none, YYYY-MM or YYYY-MM..YYYY-MM`},
 		{"bad log format", "log-format: xml", `log-format: "xml": want text or json`},

@@ -27,10 +27,14 @@ type metricsSettings struct {
 	Listen string
 	// TokenFile holds the bearer token a scrape must send; else $CLOUDBILL_METRICS_TOKEN.
 	TokenFile string
+	// OnListen serves /metrics on the main listener (--listen) too; beyond loopback only
+	// with a token (the portal's listener is open to every clerk).
+	OnListen bool
 }
 
 func metricsFlags(fs *flagSet, set *metricsSettings) {
 	fs.StringVar(&set.Listen, "metrics-listen", "", "`address` of a listener of its own serving /metrics (Prometheus exposition format; docs/metrics.md), e.g. 127.0.0.1:9464; beyond loopback only with --tls-cert/--tls-key or a token; default none")
+	fs.BoolVar(&set.OnListen, "metrics-on-listen", false, "serve /metrics on the main listener (--listen) too, at /metrics; beyond loopback only with a token (--metrics-token-file or $CLOUDBILL_METRICS_TOKEN)")
 	fs.StringVar(&set.TokenFile, "metrics-token-file", "", "`file` whose first line is the token a scrape must send (Authorization: Bearer); else $CLOUDBILL_METRICS_TOKEN; none: no token asked")
 }
 
@@ -54,6 +58,15 @@ func (set metricsSettings) token() (string, error) {
 // validate holds the listener to the listen rule: beyond loopback only with TLS or a
 // token.
 func (set metricsSettings) validate(tls netlisten.Config) error {
+	if set.OnListen {
+		tok, err := set.token()
+		if err != nil {
+			return err
+		}
+		if !netlisten.IsLoopback(tls.Addr) && tok == "" {
+			return fmt.Errorf("--metrics-on-listen: with listen %s: %w: give a token (--metrics-token-file or $CLOUDBILL_METRICS_TOKEN); the main listener is open to every clerk", tls.Addr, metrics.ErrNoToken)
+		}
+	}
 	if set.Listen == "" {
 		return nil
 	}
@@ -102,6 +115,20 @@ func newMetrics(store *chstore.Store, spool *metering.Spool, sup *chserver.Super
 		st.ClickHouseRestarts = sup.Restarts
 	}
 	return metrics.New(st)
+}
+
+// handleOnListen adds /metrics to the main listener's mux when --metrics-on-listen says
+// so (validate checked the token beyond loopback).
+func handleOnListen(set metricsSettings, mux *http.ServeMux, m *metrics.Metrics) error {
+	if !set.OnListen {
+		return nil
+	}
+	tok, err := set.token()
+	if err != nil {
+		return err
+	}
+	mux.Handle("GET /metrics", m.Handler(tok))
+	return nil
 }
 
 // startMetrics opens the /metrics listener (TLS beyond loopback when serve has a

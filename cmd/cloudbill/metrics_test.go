@@ -40,7 +40,7 @@ func TestMetricsScrapedByPrometheus(t *testing.T) {
 	exited := make(chan error, 1)
 	go func() {
 		exited <- run(ctx, []string{"--clickhouse", dsn, "--data-dir", t.TempDir(), "serve", "--no-auth", "--listen", listen,
-			"--metrics-listen", mlisten, "--close-schedule", "off", "--rate-schedule", "off", "--idle-schedule", "off"}, &stdout, &stderr)
+			"--metrics-listen", mlisten, "--metrics-on-listen", "--close-schedule", "off", "--rate-schedule", "off", "--idle-schedule", "off"}, &stdout, &stderr)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -77,6 +77,13 @@ func TestMetricsScrapedByPrometheus(t *testing.T) {
 	resp, err := http.Get("http://" + listen + "/") // a portal page, timed
 	require.NoError(t, err)
 	resp.Body.Close()
+	resp, err = http.Get("http://" + listen + "/metrics") // --metrics-on-listen: the main listener too
+	require.NoError(t, err)
+	onListen, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, string(onListen), "cloudbill_clickhouse_up 1", "/metrics on the main listener")
 
 	for _, q := range []struct {
 		query string

@@ -45,10 +45,11 @@ each run recorded in job_runs (docs/close.md).
                      "slow_bodies_closed", "throttled"} (saturated: every slot taken and
                      requests waiting; status degraded), and with the embedded ClickHouse
                      "clickhouse_restarts": N, "clickhouse_last_restart": time}
-  GET  /metrics      on the listener of --metrics-listen ADDR only (none by default):
-                     cloudbill's health for Prometheus (docs/metrics.md); beyond loopback
-                     only with --tls-cert/--tls-key or a token (--metrics-token-file F or
-                     $CLOUDBILL_METRICS_TOKEN; scrapes send Authorization: Bearer).
+  GET  /metrics      on the listener of --metrics-listen ADDR (none by default), and on
+                     this one with --metrics-on-listen: cloudbill's health for Prometheus
+                     (docs/metrics.md); beyond loopback only with --tls-cert/--tls-key or a
+                     token (--metrics-token-file F or $CLOUDBILL_METRICS_TOKEN; scrapes send
+                     Authorization: Bearer); on this listener beyond loopback a token always.
   --config F         reads the flags from a YAML file (docs/configuration.md); flags given
                      on the command line override it; 'cloudbill config check F' checks it.
   --collect-config F pulls the vendor's Prometheus windows on their schedule (cloudbill
@@ -304,6 +305,10 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(ans)
 	})
+	if err := handleOnListen(p.Metrics, mux, m); err != nil {
+		_ = b.Close(context.Background())
+		return err
+	}
 	ph, err := a.portalHandler(ctx, store, p.Listener.Secure(), logf, m.Audit)
 	if err != nil {
 		_ = b.Close(context.Background())
