@@ -91,6 +91,11 @@ const (
 	// department)); a vendor may open it and sees only its own orders (Vendor(order's
 	// vendor)); the bureaus see every order.
 	ObjOrders ObjectKind = "orders"
+	// ObjPayments: the payment ledger of a year (payable, paid, outstanding per vendor,
+	// with the vouchers). A vendor may open it and sees only its own vendor (each vendor
+	// decided as Vendor(id)); a department may not; finance and the bureau see every
+	// vendor.
+	ObjPayments ObjectKind = "payments"
 )
 
 // Object is a thing scope is decided on.
@@ -120,6 +125,7 @@ var (
 	Idle       = Object{Kind: ObjIdle}
 	Budgets    = Object{Kind: ObjBudgets}
 	Orders     = Object{Kind: ObjOrders}
+	Payments   = Object{Kind: ObjPayments}
 )
 
 // Parents tells a department's 主管部门 ("" for a top-level department). A
@@ -195,7 +201,7 @@ func (id Identity) may(act Action, obj Object, parents Parents) bool {
 			return false
 		}
 		switch obj.Kind {
-		case ObjMonths, ObjOrders:
+		case ObjMonths, ObjOrders, ObjPayments:
 			return act == View
 		case ObjVendor:
 			return obj.ID == string(id.Vendor) && (act == View || act == Upload)

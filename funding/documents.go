@@ -287,3 +287,15 @@ func TableDoc(t xlsxout.Table, header string, created time.Time, widths []float6
 	d.Add(sheet.Para{Text: "依据《管理办法》第十九条：各部门每年将已有云资源按年度作为运维项目申报。本表按截至测算日在用的资源、测算日的配置和价格测算全年费用（按月单价 × 数量 × 12；计量项目按最近已关账月份的月平均 × 12）；新建项目验收后转为运维。"}, st)
 	return d
 }
+
+// DeclarationDoc is department dep's 测算表 as a printed document (the CLI's and the
+// portal's PDF).
+func DeclarationDoc(d Declaration, org catalog.Org, dep catalog.DepartmentID, created time.Time) sheet.Doc {
+	return TableDoc(DeclarationTable(d, org, dep), fmt.Sprintf("%d 年%s · %s", d.Year, Label("declaration"), dep), created,
+		[]float64{2, 1.6, 2, 3, 1.5, 1.5, 2, 3, 1.5, 1.5, 1.5, 1, 1.5, 2, 2.6, 3.2, 4.4})
+}
+
+// DeclarationSummaryDoc is the district summary of a declaration as a printed document.
+func DeclarationSummaryDoc(d Declaration, org catalog.Org, created time.Time) sheet.Doc {
+	return TableDoc(DeclarationSummary(d, org), fmt.Sprintf("%d 年%s · summary", d.Year, Label("declaration")), created, []float64{2, 4, 2, 1, 2})
+}

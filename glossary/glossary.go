@@ -200,6 +200,15 @@ var Columns = map[string]string{
 	"opened":          "开通日期",
 	"terminated":      "终止日期",
 	"state":           "状态",
+	// the declaration's (测算表) columns
+	"parent_id":   "主管部门编号",
+	"declared_as": "申报类别",
+	"billing":     "计费方式",
+	"orders":      "工单数",
+	"monthly":     "月度金额（元）",
+	"annual":      "年度测算金额（元）",
+	"basis":       "测算依据",
+	"lines":       "明细行数",
 }
 
 // Words used on their own in more than one place.

@@ -108,6 +108,8 @@ func TestAccessMatrix(t *testing.T) {
 					// a department may open the list: the foreign-figure check below holds
 				case ro.scoped && obj == "orders":
 					// every account may open the work-order list: the check below holds
+				case ro.scoped && obj == "payments" && ro.login == f.ven:
+					// a vendor may open the ledger (its own vendor only): the foreign-figure check below holds
 				case ro.scoped && obj != "self" && obj != "months":
 					assert.True(t, denied, "%s as %s: got %d, want 403/404", name, ro.login, status)
 				case obj == "accounts" && !ro.mayManage, obj == "upload" && !ro.mayUpload, obj == "close" && !ro.mayClose:
@@ -206,6 +208,9 @@ func fill(pattern string, dep catalog.DepartmentID, ven catalog.VendorID, upload
 	case pattern == "/vendors/{vendor}/payments":
 		path += "?year=" + p[:4]
 		obj = "vendor"
+	case pattern == "/api/v1/payments":
+		path += "?year=" + p[:4]
+		obj = "payments" // vendors: their own only; departments: refused
 	case pattern == "/budgets" || pattern == "/api/v1/budgets":
 		path += "?year=" + p[:4]
 		obj = "budgets" // departments: their own projects only; vendors: refused

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -157,6 +158,36 @@ func TestPaymentsPages(t *testing.T) {
 	d := f.signIn(t, f.dep)
 	status, _ = d.get(t, "/payments")
 	assert.Equal(t, http.StatusForbidden, status)
+
+	// the JSON API: finance every vendor, a vendor itself only, a department nothing
+	type ledger struct {
+		Year    int `json:"year"`
+		Vendors []struct {
+			VendorID    string `json:"vendor_id"`
+			Outstanding string `json:"outstanding"`
+			Vouchers    []struct {
+				Voucher string `json:"voucher_no"`
+			} `json:"vouchers"`
+		} `json:"vendors"`
+	}
+	var all, own ledger
+	getJSON(t, c, fmt.Sprintf("/api/v1/payments?year=%d", period.Year), &all)
+	ids := map[string]string{}
+	for _, v := range all.Vendors {
+		ids[v.VendorID] = v.Outstanding
+	}
+	assert.Equal(t, money.Plain(outstanding), ids[string(f.venID)])
+	assert.Contains(t, ids, string(f.foreignVen))
+	getJSON(t, v, fmt.Sprintf("/api/v1/payments?year=%d", period.Year), &own)
+	require.Len(t, own.Vendors, 1, "a vendor sees itself only")
+	assert.Equal(t, string(f.venID), own.Vendors[0].VendorID)
+	assert.Equal(t, money.Plain(outstanding), own.Vendors[0].Outstanding)
+	assert.Equal(t, "PT-0001", own.Vendors[0].Vouchers[0].Voucher)
+	status, body = d.get(t, fmt.Sprintf("/api/v1/payments?year=%d", period.Year))
+	assert.Equal(t, http.StatusForbidden, status)
+	assert.NotContains(t, body, money.Plain(outstanding))
+	status, _ = c.get(t, "/api/v1/payments?year=abc")
+	assert.Equal(t, http.StatusBadRequest, status)
 }
 
 // Finance sees the outstanding per vendor in the browser.
@@ -196,4 +227,17 @@ func TestDeclarationDownload(t *testing.T) {
 	status, body = c.get(t, "/departments/"+string(f.depID)+"/declaration")
 	require.Equal(t, http.StatusOK, status)
 	assert.True(t, strings.HasPrefix(body, "PK"), "an xlsx workbook")
+	status, body = c.get(t, "/departments/"+string(f.depID)+"/declaration?format=pdf")
+	require.Equal(t, http.StatusOK, status)
+	assert.True(t, strings.HasPrefix(body, "%PDF-"), "a PDF")
+	if _, err := exec.LookPath("pdftotext"); err == nil {
+		cmd := exec.Command("pdftotext", "-layout", "-", "-")
+		cmd.Stdin = strings.NewReader(body)
+		text, err := cmd.Output()
+		require.NoError(t, err)
+		assert.Contains(t, string(text), "测算表")
+		assert.Contains(t, strings.Join(strings.Fields(string(text)), ""), "合计"+money.Grouped(sum), "the PDF's total row is the CSV's (a wrapped cell joined)")
+	}
+	status, _ = c.get(t, "/departments/"+string(f.foreignDep)+"/declaration?format=pdf")
+	assert.Contains(t, []int{http.StatusForbidden, http.StatusNotFound}, status)
 }

@@ -1,7 +1,7 @@
 package portal
 
 // A department's declaration draft (issue 21, §19): GET
-// /departments/{department}/declaration[?format=xlsx|csv] is the department's 测算表 for
+// /departments/{department}/declaration[?format=xlsx|csv|pdf] is the department's 测算表 for
 // next year as of today (funding.LoadDeclaration, as `cloudbill declare` writes it).
 // Scope: viewing the department (a 主管部门 its units too). The download is audited.
 
@@ -12,11 +12,18 @@ import (
 
 	"cloudbill/access"
 	"cloudbill/catalog"
+	"cloudbill/document/pdf"
 	"cloudbill/funding"
 	"cloudbill/glossary"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/xlsxout"
 )
+
+// pdfFont is the PDF font (Config.FontPath), read once.
+func (s *Server) pdfFont() (*pdf.Font, error) {
+	s.fontOnce.Do(func() { s.font, s.fontErr = pdf.LoadFont(s.cfg.FontPath) })
+	return s.font, s.fontErr
+}
 
 // declarationRule: the department named by {department}, with a valid ?format=.
 func declarationRule(r *http.Request) (access.Action, access.Object, error) {
@@ -25,9 +32,9 @@ func declarationRule(r *http.Request) (access.Action, access.Object, error) {
 		return "", access.Object{}, err
 	}
 	switch r.URL.Query().Get("format") {
-	case "", "xlsx", "csv":
+	case "", "xlsx", "csv", "pdf":
 	default:
-		return "", access.Object{}, badInput("format %q: want xlsx or csv", truncate(r.URL.Query().Get("format")))
+		return "", access.Object{}, badInput("format %q: want xlsx, csv or pdf", truncate(r.URL.Query().Get("format")))
 	}
 	return access.View, access.Department(catalog.DepartmentID(id)), nil
 }
@@ -48,11 +55,21 @@ func (s *Server) declarationFile(w http.ResponseWriter, r *http.Request, c *call
 	var buf bytes.Buffer
 	format := r.URL.Query().Get("format")
 	name := fmt.Sprintf("declaration-%d-%s", d.Year, dep)
-	if format == "csv" {
+	switch format {
+	case "csv":
 		err = xlsxout.WriteCSV(&buf, t)
 		name += ".csv"
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	} else {
+	case "pdf":
+		var font *pdf.Font
+		if font, err = s.pdfFont(); err == nil {
+			var b []byte
+			b, err = pdf.Render(font, funding.DeclarationDoc(d, org, dep, s.now()))
+			buf.Write(b)
+		}
+		name += ".pdf"
+		w.Header().Set("Content-Type", "application/pdf")
+	default:
 		t.Headers = glossary.Headers(t.Headers)
 		err = xlsxout.Write(&buf, t)
 		name += ".xlsx"

@@ -71,6 +71,29 @@ func (s *Server) ledgerPage(w http.ResponseWriter, r *http.Request, c *call, ven
 	s.render(w, c, 200, "payments", "付款情况", d)
 }
 
+// apiPayments: GET /api/v1/payments?year=YYYY, the ledger of the vendors the caller may
+// view (finance and the bureau: every vendor; a vendor: its own), as `payments show
+// --format json` writes it.
+func (s *Server) apiPayments(w http.ResponseWriter, r *http.Request, c *call) {
+	year, _ := s.parseYear(r)
+	l, err := funding.LoadLedger(r.Context(), s.cfg.Store, year)
+	if err != nil {
+		s.fail(w, r, Route{API: true}, 500, "服务暂不可用", err)
+		return
+	}
+	parents := access.OrgParents(c.org)
+	var mine []funding.VendorYear
+	for _, vy := range l {
+		if c.id.May(access.View, access.Vendor(vy.Vendor), parents) == nil {
+			mine = append(mine, vy)
+		}
+	}
+	writeJSON(w, 200, struct {
+		Year    int                      `json:"year"`
+		Vendors []funding.JSONVendorYear `json:"vendors"`
+	}{year, funding.LedgerJSON(mine)})
+}
+
 // paymentsPage: every vendor's ledger of the year (finance, bureau).
 func (s *Server) paymentsPage(w http.ResponseWriter, r *http.Request, c *call) {
 	s.ledgerPage(w, r, c, "")

@@ -29,6 +29,7 @@ import (
 	"cloudbill/access"
 	"cloudbill/app"
 	"cloudbill/catalog"
+	"cloudbill/document/pdf"
 	"cloudbill/funding"
 	"cloudbill/idle"
 	"cloudbill/internal/calendar"
@@ -104,7 +105,8 @@ type Config struct {
 	MaxUpload int64
 	// App is the use cases the portal starts (closing a month); required.
 	App App
-	// FontPath is the TrueType CJK font of the reconciliation report PDFs ("" default).
+	// FontPath is the TrueType CJK font of the reconciliation report and declaration
+	// PDFs ("" default).
 	FontPath string
 	// NoWarm: do not load a newly rated or closed month's figures in the background when
 	// its run is first seen (they load on the first request instead).
@@ -139,6 +141,10 @@ type Server struct {
 	totals  map[monthKey][]chstore.PartyTotal
 	budgets budgetCache
 	tick    atomic.Int64 // orders the uses of cached months and departments
+	// the PDF font (declarations), read on first use
+	fontOnce sync.Once
+	font     *pdf.Font
+	fontErr  error
 }
 
 // New makes the portal.

@@ -61,6 +61,7 @@ func (s *Server) Routes() []Route {
 		{Method: "GET", Pattern: "/api/v1/periods", API: true, Rule: fixed(access.View, access.Months), handle: s.apiPeriods},
 		{Method: "GET", Pattern: "/api/v1/breakdown", API: true, Rule: breakdownRule, handle: s.apiBreakdown},
 		{Method: "GET", Pattern: "/api/v1/budgets", API: true, Rule: s.budgetsRule, handle: s.apiBudgets},
+		{Method: "GET", Pattern: "/api/v1/payments", API: true, Rule: s.yearRule(access.View, access.Payments), handle: s.apiPayments},
 		{Method: "GET", Pattern: "/api/v1/statements/{period}/departments/{file}", API: true, Rule: statementRule(access.ObjDepartment), handle: s.apiStatementFile},
 		{Method: "GET", Pattern: "/api/v1/statements/{period}/vendors/{file}", API: true, Rule: statementRule(access.ObjVendor), handle: s.apiStatementFile},
 		{Method: "GET", Pattern: "/api/v1/statements/{period}/{file}", API: true, Rule: statementRule(access.ObjDistrict), handle: s.apiStatementFile},

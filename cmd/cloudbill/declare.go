@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"cloudbill/document/pdf"
+	"cloudbill/document/sheet"
 	"cloudbill/funding"
 	"cloudbill/glossary"
 	"cloudbill/internal/calendar"
@@ -71,7 +72,7 @@ func runDeclare(ctx context.Context, a *app, year int, asOf calendar.Date, out, 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	write := func(name string, t xlsxout.Table, widths []float64) error {
+	write := func(name string, t xlsxout.Table, doc sheet.Doc) error {
 		var buf bytes.Buffer
 		if err := xlsxout.WriteCSV(&buf, t); err != nil {
 			return err
@@ -88,19 +89,18 @@ func runDeclare(ctx context.Context, a *app, year int, asOf calendar.Date, out, 
 		if err := os.WriteFile(filepath.Join(dir, name+".xlsx"), buf.Bytes(), 0o644); err != nil {
 			return err
 		}
-		b, err := pdf.Render(font, funding.TableDoc(t, fmt.Sprintf("%d 年%s · %s", year, funding.Label("declaration"), name), a.now(), widths))
+		b, err := pdf.Render(font, doc)
 		if err != nil {
 			return fmt.Errorf("declare: PDF of %s: %w", name, err)
 		}
 		return os.WriteFile(filepath.Join(dir, name+".pdf"), b, 0o644)
 	}
-	lineWidths := []float64{2, 2, 2, 3, 1.5, 1.5, 2, 3, 1.5, 1.5, 1.5, 1, 1.5, 2, 2, 2.5, 5}
 	for _, dep := range d.Departments() {
-		if err := write(string(dep), funding.DeclarationTable(d, org, dep), lineWidths); err != nil {
+		if err := write(string(dep), funding.DeclarationTable(d, org, dep), funding.DeclarationDoc(d, org, dep, a.now())); err != nil {
 			return err
 		}
 	}
-	if err := write("summary", funding.DeclarationSummary(d, org), []float64{2, 4, 2, 1, 2}); err != nil {
+	if err := write("summary", funding.DeclarationSummary(d, org), funding.DeclarationSummaryDoc(d, org, a.now())); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "declaration %d as of %s: %d departments, %d lines, total %s\nfiles in %s\n", year, asOf, len(d.Departments()),
