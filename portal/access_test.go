@@ -17,7 +17,7 @@ import (
 	"cloudbill/access"
 	"cloudbill/catalog"
 	"cloudbill/internal/money"
-	chstore "cloudbill/sql"
+	"cloudbill/reconcile"
 )
 
 var wildcard = regexp.MustCompile(`\{([a-z]+)\}`)
@@ -31,7 +31,7 @@ func TestAccessMatrix(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
 	// an upload of the foreign vendor, to name in {upload}
-	foreignUpload := chstore.InvoiceUpload{ID: "feedfacefeedface", Vendor: f.foreignVen, Period: period, UploadedAt: time.Now(), UploadedBy: "bureau",
+	foreignUpload := reconcile.Upload{ID: "feedfacefeedface", Vendor: f.foreignVen, Period: period, UploadedAt: time.Now(), UploadedBy: "bureau",
 		FileName: "x.csv", Summary: "{}", Claimed: decimal.RequireFromString("98765.43"), Ours: decimal.Zero, Difference: decimal.Zero}
 	require.NoError(t, f.store.InsertInvoiceUpload(ctx, foreignUpload))
 

@@ -19,7 +19,6 @@ import (
 	"cloudbill/invoicing"
 	"cloudbill/invoicing/breakdown"
 	"cloudbill/rating"
-	chstore "cloudbill/sql"
 )
 
 // MonthState is a month as the portal lists it (its state decided by package app).
@@ -460,7 +459,7 @@ func (s *Server) trend(ctx context.Context, c *call, ms []MonthState) ([]TrendPo
 	return out, nil
 }
 
-func (s *Server) runTotals(ctx context.Context, k monthKey) ([]chstore.PartyTotal, error) {
+func (s *Server) runTotals(ctx context.Context, k monthKey) ([]rating.PartyTotal, error) {
 	s.cacheMu.Lock()
 	t, ok := s.totals[k]
 	s.cacheMu.Unlock()

@@ -32,7 +32,7 @@ import (
 	"cloudbill/monthclose"
 	"cloudbill/rating"
 	"cloudbill/reconcile"
-	chstore "cloudbill/sql"
+	"cloudbill/schedule"
 )
 
 // pageData is what every page template gets.
@@ -565,7 +565,7 @@ type statementFile struct {
 
 type statementsData struct {
 	Period string
-	Issue  *chstore.IssueInfo
+	Issue  *invoicing.IssueInfo
 	Files  []statementFile // the page shown
 	Prev   string          // the nearest months with statements, "" when none
 	Next   string
@@ -835,7 +835,7 @@ type vendorData struct {
 	Found                bool
 	Final                bool
 	S                    invoicing.VendorSettlement
-	Uploads              []chstore.InvoiceUpload
+	Uploads              []reconcile.Upload
 	MayUpload            bool // may upload, and the month is rated
 	Rated                bool
 	MaxUploadMiB         int64
@@ -968,7 +968,7 @@ func (s *Server) uploadInvoice(w http.ResponseWriter, r *http.Request, c *call) 
 }
 
 type reconData struct {
-	U           chstore.InvoiceUpload
+	U           reconcile.Upload
 	R           reconcile.Result
 	Differences []reconcile.Row
 	More        int
@@ -976,7 +976,7 @@ type reconData struct {
 	Back        string
 }
 
-func (s *Server) upload(w http.ResponseWriter, r *http.Request) (chstore.InvoiceUpload, bool) {
+func (s *Server) upload(w http.ResponseWriter, r *http.Request) (reconcile.Upload, bool) {
 	u, ok, err := s.cfg.Store.InvoiceUploadOf(r.Context(), r.PathValue("upload"))
 	if err != nil {
 		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
@@ -1033,10 +1033,10 @@ func (s *Server) reconciliationFile(w http.ResponseWriter, r *http.Request, c *c
 // --- operations, audit, accounts -------------------------------------------------------
 
 type opsData struct {
-	Jobs    []chstore.JobRun
+	Jobs    []schedule.JobRun
 	Imports []catalog.Import
 	Issues  []MonthState
-	Uploads []chstore.InvoiceUpload
+	Uploads []reconcile.Upload
 }
 
 func (s *Server) operationsPage(w http.ResponseWriter, r *http.Request, c *call) {
@@ -1046,7 +1046,7 @@ func (s *Server) operationsPage(w http.ResponseWriter, r *http.Request, c *call)
 		var imps []catalog.Import
 		imps, err = s.cfg.Store.Imports(ctx, "")
 		if err == nil {
-			var ups []chstore.InvoiceUpload
+			var ups []reconcile.Upload
 			ups, err = s.cfg.Store.InvoiceUploads(ctx, "")
 			if err == nil {
 				reverse(jobs)

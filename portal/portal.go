@@ -39,28 +39,29 @@ import (
 	"cloudbill/monthclose"
 	"cloudbill/rating"
 	"cloudbill/reconcile"
-	chstore "cloudbill/sql"
+	"cloudbill/schedule"
 )
 
 //go:embed templates/*.html static/*
 var assets embed.FS
 
-// Store is what the portal reads and writes; the ClickHouse store satisfies it.
+// Store is what the portal reads and writes; the ClickHouse store (package chstore)
+// satisfies it, as cmd/cloudbill checks where it assembles the portal.
 type Store interface {
 	breakdown.Reader
 	invoicing.Source
 	monthclose.Store
 	reconcile.Store
-	RatedMonths(ctx context.Context) ([]chstore.RatedMonth, error)
-	RunTotals(ctx context.Context, p calendar.Period, runID string) ([]chstore.PartyTotal, error)
+	RatedMonths(ctx context.Context) ([]rating.RatedMonth, error)
+	RunTotals(ctx context.Context, p calendar.Period, runID string) ([]rating.PartyTotal, error)
 	DailyAmountsOf(ctx context.Context, p calendar.Period, runID string, deps []catalog.DepartmentID) ([]rating.Day, error)
-	CurrentIssues(ctx context.Context) (map[calendar.Period]chstore.IssueInfo, error)
-	ArchivedFileOf(ctx context.Context, p calendar.Period, path string) ([]byte, chstore.IssueInfo, bool, error)
-	JobRuns(ctx context.Context, job string) ([]chstore.JobRun, error)
+	CurrentIssues(ctx context.Context) (map[calendar.Period]invoicing.IssueInfo, error)
+	ArchivedFileOf(ctx context.Context, p calendar.Period, path string) ([]byte, invoicing.IssueInfo, bool, error)
+	JobRuns(ctx context.Context, job string) ([]schedule.JobRun, error)
 	Imports(ctx context.Context, kind string) ([]catalog.Import, error)
-	InsertInvoiceUpload(ctx context.Context, u chstore.InvoiceUpload) error
-	InvoiceUploads(ctx context.Context, vendor catalog.VendorID) ([]chstore.InvoiceUpload, error)
-	InvoiceUploadOf(ctx context.Context, id string) (chstore.InvoiceUpload, bool, error)
+	InsertInvoiceUpload(ctx context.Context, u reconcile.Upload) error
+	InvoiceUploads(ctx context.Context, vendor catalog.VendorID) ([]reconcile.Upload, error)
+	InvoiceUploadOf(ctx context.Context, id string) (reconcile.Upload, bool, error)
 	// idle-resource cases and collection completeness
 	Cases(ctx context.Context) ([]idle.Case, error)
 	Evidence(ctx context.Context, id idle.CaseID) ([]idle.Evidence, error)
@@ -71,8 +72,6 @@ type Store interface {
 	funding.LedgerStore
 	funding.DeclarationStore
 }
-
-var _ Store = (*chstore.Store)(nil)
 
 // App is what the portal asks the use-case layer (package app) to do; *app.App
 // satisfies it.
@@ -138,7 +137,7 @@ type Server struct {
 	states  kept[[]MonthState]
 	cacheMu sync.Mutex
 	months  map[monthKey]*monthData
-	totals  map[monthKey][]chstore.PartyTotal
+	totals  map[monthKey][]rating.PartyTotal
 	budgets budgetCache
 	tick    atomic.Int64 // orders the uses of cached months and departments
 	// the PDF font (declarations), read on first use
@@ -161,7 +160,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
 	}
-	s := &Server{cfg: cfg, now: cfg.Now, months: map[monthKey]*monthData{}, totals: map[monthKey][]chstore.PartyTotal{}}
+	s := &Server{cfg: cfg, now: cfg.Now, months: map[monthKey]*monthData{}, totals: map[monthKey][]rating.PartyTotal{}}
 	if err := s.parseTemplates(); err != nil {
 		return nil, err
 	}

@@ -184,6 +184,13 @@ type RatedMonth struct {
 	Pending []catalog.VendorID
 }
 
+// PartyTotal is the sum of a run's line amounts of one department and vendor.
+type PartyTotal struct {
+	Department catalog.DepartmentID
+	Vendor     catalog.VendorID
+	Amount     decimal.Decimal
+}
+
 // Close records a closed (frozen) month: the run whose lines were frozen, the hash of
 // their content, and when. A closed month is never re-rated; later news about it is rated
 // as adjustments in the first open month.

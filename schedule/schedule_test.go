@@ -270,7 +270,7 @@ func TestCatchUpOnFreshInstallation(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, runs, 1)
 		assert.Equal(t, "nothing closed: no month has been closed yet and 2026-11 has no rated lines (close it by hand: cloudbill close --period 2026-11)", runs[0].Detail)
-		assert.Equal(t, chstore.JobOK, runs[0].Status)
+		assert.Equal(t, schedule.JobOK, runs[0].Status)
 	})
 }
 

@@ -18,47 +18,37 @@ import (
 // every issued statement file of a month, byte for byte, so that any portal instance
 // serves the very files that `statements` wrote.
 
-// The archive's types are the statements' (package invoicing); these names remain for
-// code written against them.
-type (
-	ArchivedFile  = invoicing.ArchivedFile
-	ArchiveIssue  = invoicing.ArchiveIssue
-	ArchiveResult = invoicing.ArchiveResult
-	IssueInfo     = invoicing.IssueInfo
-)
-
-// ErrArchiveDiffers is invoicing.ErrArchiveDiffers.
-var ErrArchiveDiffers = invoicing.ErrArchiveDiffers
+// The archive's types are the statements' (package invoicing).
 
 // Archive stores an issue of a month's statements. A month whose final issue is
 // archived is never rewritten: archiving it again checks that the bytes are the same
-// (ErrArchiveDiffers otherwise) and writes nothing. A provisional issue replaces the
+// (invoicing.ErrArchiveDiffers otherwise) and writes nothing. A provisional issue replaces the
 // month's earlier provisional issue (whose files are then deleted).
-func (s *Store) Archive(ctx context.Context, is ArchiveIssue) (ArchiveResult, error) {
+func (s *Store) Archive(ctx context.Context, is invoicing.ArchiveIssue) (invoicing.ArchiveResult, error) {
 	cur, ok, err := s.CurrentIssue(ctx, is.Period)
 	if err != nil {
-		return ArchiveResult{}, err
+		return invoicing.ArchiveResult{}, err
 	}
 	if ok && cur.Final {
 		if !is.Final {
-			return ArchiveResult{}, fmt.Errorf("archive %s: the month's final statements are archived; a provisional issue cannot replace them", is.Period)
+			return invoicing.ArchiveResult{}, fmt.Errorf("archive %s: the month's final statements are archived; a provisional issue cannot replace them", is.Period)
 		}
 		have, err := s.issueHashes(ctx, is.Period, cur.IssueID)
 		if err != nil {
-			return ArchiveResult{}, err
+			return invoicing.ArchiveResult{}, err
 		}
 		if len(have) != len(is.Files) {
-			return ArchiveResult{}, fmt.Errorf("archive %s: %w (%d files archived, %d issued)", is.Period, ErrArchiveDiffers, len(have), len(is.Files))
+			return invoicing.ArchiveResult{}, fmt.Errorf("archive %s: %w (%d files archived, %d issued)", is.Period, invoicing.ErrArchiveDiffers, len(have), len(is.Files))
 		}
 		for _, f := range is.Files {
 			if have[f.Path] != sha(f.Content) {
-				return ArchiveResult{}, fmt.Errorf("archive %s: %w: %s", is.Period, ErrArchiveDiffers, f.Path)
+				return invoicing.ArchiveResult{}, fmt.Errorf("archive %s: %w: %s", is.Period, invoicing.ErrArchiveDiffers, f.Path)
 			}
 		}
-		return ArchiveResult{IssueID: cur.IssueID, Kept: true, Files: len(is.Files)}, nil
+		return invoicing.ArchiveResult{IssueID: cur.IssueID, Kept: true, Files: len(is.Files)}, nil
 	}
 	id := fmt.Sprintf("%s-%d", is.Period.String(), version())
-	files := append([]ArchivedFile(nil), is.Files...)
+	files := append([]invoicing.ArchivedFile(nil), is.Files...)
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	key := is.Period.Key()
 	// Files first (in blocks of bounded size), then the issue row: the row commits the issue.
@@ -75,22 +65,22 @@ func (s *Store) Archive(ctx context.Context, is ArchiveIssue) (ArchiveResult, er
 			return []any{key, id, f.Path, sha(f.Content), uint64(len(f.Content)), string(f.Content)}
 		})
 		if err != nil {
-			return ArchiveResult{}, fmt.Errorf("archive %s: %w", is.Period, err)
+			return invoicing.ArchiveResult{}, fmt.Errorf("archive %s: %w", is.Period, err)
 		}
 		start = end
 	}
 	err = s.insertRow(ctx, "INSERT INTO statement_issues (period, issue_id, final, issued_at, archived_at, files, net)",
 		key, id, flag(is.Final), is.IssuedAt.UTC(), time.Now().UTC(), uint32(len(files)), is.Net)
 	if err != nil {
-		return ArchiveResult{}, fmt.Errorf("archive %s: %w", is.Period, err)
+		return invoicing.ArchiveResult{}, fmt.Errorf("archive %s: %w", is.Period, err)
 	}
 	// The superseded provisional issue's files go (a final issue is never deleted).
 	if ok && !cur.Final {
 		if err := s.conn.Exec(ctx, "ALTER TABLE statement_files DELETE WHERE period = ? AND issue_id = ?", key, cur.IssueID); err != nil {
-			return ArchiveResult{}, fmt.Errorf("archive %s: drop superseded provisional files: %w", is.Period, err)
+			return invoicing.ArchiveResult{}, fmt.Errorf("archive %s: drop superseded provisional files: %w", is.Period, err)
 		}
 	}
-	return ArchiveResult{IssueID: id, Files: len(files)}, nil
+	return invoicing.ArchiveResult{IssueID: id, Files: len(files)}, nil
 }
 
 func sha(b []byte) string {
@@ -99,7 +89,7 @@ func sha(b []byte) string {
 }
 
 // Issues lists the archived issues of every month (period 0) or of one, oldest first.
-func (s *Store) Issues(ctx context.Context, p calendar.Period) ([]IssueInfo, error) {
+func (s *Store) Issues(ctx context.Context, p calendar.Period) ([]invoicing.IssueInfo, error) {
 	q := "SELECT period, issue_id, final, issued_at, archived_at, files, net FROM statement_issues"
 	var args []any
 	if p != (calendar.Period{}) {
@@ -107,9 +97,9 @@ func (s *Store) Issues(ctx context.Context, p calendar.Period) ([]IssueInfo, err
 		args = append(args, p.Key())
 	}
 	q += " ORDER BY period, archived_at, issue_id"
-	var out []IssueInfo
+	var out []invoicing.IssueInfo
 	err := s.scan(ctx, q, func(r driver.Rows) error {
-		var is IssueInfo
+		var is invoicing.IssueInfo
 		var key, files uint32
 		var final uint8
 		if err := r.Scan(&key, &is.IssueID, &final, &is.IssuedAt, &is.ArchivedAt, &files, &is.Net); err != nil {
@@ -127,16 +117,16 @@ func (s *Store) Issues(ctx context.Context, p calendar.Period) ([]IssueInfo, err
 
 // CurrentIssue is the issue a month's files are served from: its final issue, else its
 // latest provisional one; ok false when none is archived.
-func (s *Store) CurrentIssue(ctx context.Context, p calendar.Period) (IssueInfo, bool, error) {
+func (s *Store) CurrentIssue(ctx context.Context, p calendar.Period) (invoicing.IssueInfo, bool, error) {
 	all, err := s.Issues(ctx, p)
 	if err != nil {
-		return IssueInfo{}, false, err
+		return invoicing.IssueInfo{}, false, err
 	}
 	return currentIssue(all)
 }
 
-func currentIssue(all []IssueInfo) (IssueInfo, bool, error) {
-	var cur IssueInfo
+func currentIssue(all []invoicing.IssueInfo) (invoicing.IssueInfo, bool, error) {
+	var cur invoicing.IssueInfo
 	ok := false
 	for _, is := range all { // oldest first: the last provisional wins, a final wins for good
 		if is.Final {
@@ -153,16 +143,16 @@ func currentIssue(all []IssueInfo) (IssueInfo, bool, error) {
 }
 
 // CurrentIssues is the current issue of every archived month, by period.
-func (s *Store) CurrentIssues(ctx context.Context) (map[calendar.Period]IssueInfo, error) {
+func (s *Store) CurrentIssues(ctx context.Context) (map[calendar.Period]invoicing.IssueInfo, error) {
 	all, err := s.Issues(ctx, calendar.Period{})
 	if err != nil {
 		return nil, err
 	}
-	by := map[calendar.Period][]IssueInfo{}
+	by := map[calendar.Period][]invoicing.IssueInfo{}
 	for _, is := range all {
 		by[is.Period] = append(by[is.Period], is)
 	}
-	out := map[calendar.Period]IssueInfo{}
+	out := map[calendar.Period]invoicing.IssueInfo{}
 	for p, iss := range by {
 		if cur, ok, _ := currentIssue(iss); ok {
 			out[p] = cur
@@ -189,7 +179,7 @@ func (s *Store) issueHashes(ctx context.Context, p calendar.Period, id string) (
 
 // ArchivedFileOf returns the current issue's file at path of month p (ok false when the
 // month or the file is not archived).
-func (s *Store) ArchivedFileOf(ctx context.Context, p calendar.Period, path string) (content []byte, is IssueInfo, ok bool, err error) {
+func (s *Store) ArchivedFileOf(ctx context.Context, p calendar.Period, path string) (content []byte, is invoicing.IssueInfo, ok bool, err error) {
 	is, ok, err = s.CurrentIssue(ctx, p)
 	if err != nil || !ok {
 		return nil, is, false, err
@@ -220,10 +210,10 @@ func (q issueFilesQuery) toSQL() (string, []any) {
 		[]any{q.period.Key(), q.issueID}
 }
 
-func (q issueFilesQuery) scan(rows driver.Rows) ([]ArchivedFile, error) {
-	var out []ArchivedFile
+func (q issueFilesQuery) scan(rows driver.Rows) ([]invoicing.ArchivedFile, error) {
+	var out []invoicing.ArchivedFile
 	for rows.Next() {
-		var f ArchivedFile
+		var f invoicing.ArchivedFile
 		var c string
 		if err := rows.Scan(&f.Path, &c); err != nil {
 			return nil, err
@@ -235,7 +225,7 @@ func (q issueFilesQuery) scan(rows driver.Rows) ([]ArchivedFile, error) {
 }
 
 // IssueFiles returns every file of the archived issue issueID of month p, by path.
-func (s *Store) IssueFiles(ctx context.Context, p calendar.Period, issueID string) ([]ArchivedFile, error) {
+func (s *Store) IssueFiles(ctx context.Context, p calendar.Period, issueID string) ([]invoicing.ArchivedFile, error) {
 	q := issueFilesQuery{period: p, issueID: issueID}
 	sql, args := q.toSQL()
 	rows, err := s.conn.Query(ctx, sql, args...)

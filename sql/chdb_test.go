@@ -22,9 +22,12 @@ import (
 	"cloudbill/funding"
 	"cloudbill/idle"
 	"cloudbill/internal/calendar"
+	"cloudbill/invoicing"
 	"cloudbill/metering"
 	"cloudbill/metering/pull"
 	"cloudbill/rating"
+	"cloudbill/reconcile"
+	"cloudbill/schedule"
 	chstore "cloudbill/sql"
 	"cloudbill/sql/chdbtest"
 	"cloudbill/sql/chtest"
@@ -222,8 +225,8 @@ X4,open,2026-10-01,D01,P01,V2,internet,N04,1,vm-4,,
 	require.NoError(t, err)
 	_, err = s.ClosedPeriods(ctx)
 	require.NoError(t, err)
-	_, err = s.Archive(ctx, chstore.ArchiveIssue{Period: p, Final: true, IssuedAt: now, Net: out.Run.Total,
-		Files: []chstore.ArchivedFile{{Path: "summary.csv", Content: []byte("a,b\n1,2\n")}, {Path: "departments/D1.pdf", Content: []byte("%PDF-\x00\xff binary")}}})
+	_, err = s.Archive(ctx, invoicing.ArchiveIssue{Period: p, Final: true, IssuedAt: now, Net: out.Run.Total,
+		Files: []invoicing.ArchivedFile{{Path: "summary.csv", Content: []byte("a,b\n1,2\n")}, {Path: "departments/D1.pdf", Content: []byte("%PDF-\x00\xff binary")}}})
 	require.NoError(t, err)
 	_, err = s.Issues(ctx, p)
 	require.NoError(t, err)
@@ -235,7 +238,7 @@ X4,open,2026-10-01,D01,P01,V2,internet,N04,1,vm-4,,
 	require.NoError(t, err)
 
 	// jobs, accounts, audit
-	require.NoError(t, s.InsertJobRun(ctx, chstore.JobRun{Job: "close", Period: p, Trigger: "schedule", StartedAt: now, FinishedAt: now.Add(time.Second), Status: chstore.JobOK, Detail: "closed"}))
+	require.NoError(t, s.InsertJobRun(ctx, schedule.JobRun{Job: "close", Period: p, Trigger: "schedule", StartedAt: now, FinishedAt: now.Add(time.Second), Status: schedule.JobOK, Detail: "closed"}))
 	_, err = s.JobRuns(ctx, "")
 	require.NoError(t, err)
 	_, err = s.JobRuns(ctx, "close")
@@ -330,7 +333,7 @@ X4,open,2026-10-01,D01,P01,V2,internet,N04,1,vm-4,,
 	require.NoError(t, err)
 
 	// invoice uploads, budgets
-	require.NoError(t, s.InsertInvoiceUpload(ctx, chstore.InvoiceUpload{ID: "feedface", Vendor: "V1", Period: p, UploadedAt: now, UploadedBy: "bureau",
+	require.NoError(t, s.InsertInvoiceUpload(ctx, reconcile.Upload{ID: "feedface", Vendor: "V1", Period: p, UploadedAt: now, UploadedBy: "bureau",
 		FileName: "x.csv", Summary: "{}", Claimed: d("98765.43"), Ours: decimal.Zero, Difference: decimal.Zero}))
 	_, err = s.InvoiceUploads(ctx, "V1")
 	require.NoError(t, err)

@@ -10,20 +10,11 @@ import (
 	"cloudbill/schedule"
 )
 
-// JobRun and JobStatus are package schedule's: the record the scheduler writes; the store
-// keeps it in table job_runs.
-type (
-	JobRun    = schedule.JobRun
-	JobStatus = schedule.JobStatus
-)
-
-const (
-	JobOK     = schedule.JobOK
-	JobFailed = schedule.JobFailed
-)
+// The store keeps package schedule's record of job runs (schedule.JobRun) in table
+// job_runs.
 
 // InsertJobRun records a completed job run.
-func (s *Store) InsertJobRun(ctx context.Context, r JobRun) error {
+func (s *Store) InsertJobRun(ctx context.Context, r schedule.JobRun) error {
 	err := s.insertRow(ctx, "INSERT INTO job_runs (job, period, trigger, started_at, finished_at, status, detail, error)",
 		r.Job, r.Period.Key(), r.Trigger, r.StartedAt.UTC(), r.FinishedAt.UTC(), string(r.Status), r.Detail, r.Error)
 	if err != nil {
@@ -47,11 +38,11 @@ func (q jobRunsQuery) toSQL() (string, []any) {
 	return sql + " ORDER BY started_at, job, period", args
 }
 
-func (q jobRunsQuery) scan(rows driver.Rows) ([]JobRun, error) {
-	var out []JobRun
+func (q jobRunsQuery) scan(rows driver.Rows) ([]schedule.JobRun, error) {
+	var out []schedule.JobRun
 	for rows.Next() {
 		var (
-			r      JobRun
+			r      schedule.JobRun
 			key    uint32
 			status string
 		)
@@ -59,14 +50,14 @@ func (q jobRunsQuery) scan(rows driver.Rows) ([]JobRun, error) {
 			return nil, err
 		}
 		r.Period = calendar.PeriodOfKey(key)
-		r.Status = JobStatus(status)
+		r.Status = schedule.JobStatus(status)
 		out = append(out, r)
 	}
 	return out, rows.Err()
 }
 
 // JobRuns returns the recorded runs of job ("" for every job), oldest first.
-func (s *Store) JobRuns(ctx context.Context, job string) ([]JobRun, error) {
+func (s *Store) JobRuns(ctx context.Context, job string) ([]schedule.JobRun, error) {
 	q := jobRunsQuery{job: job}
 	sql, args := q.toSQL()
 	rows, err := s.conn.Query(ctx, sql, args...)

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-	"github.com/shopspring/decimal"
 
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
@@ -17,15 +16,12 @@ import (
 
 // Queries of the portal.
 
-// RatedMonth is rating.RatedMonth (the name remains for code written against it).
-type RatedMonth = rating.RatedMonth
-
 // RatedMonths lists every month with a rating run (its latest run), oldest first.
-func (s *Store) RatedMonths(ctx context.Context) ([]RatedMonth, error) {
-	var out []RatedMonth
+func (s *Store) RatedMonths(ctx context.Context) ([]rating.RatedMonth, error) {
+	var out []rating.RatedMonth
 	err := s.scan(ctx, `SELECT period, argMax(run_id, run_no), max(rated_at), argMax(lines, run_no), argMax(total, run_no), argMax(pending, run_no)
 FROM rating_runs GROUP BY period ORDER BY period`, func(r driver.Rows) error {
-		var m RatedMonth
+		var m rating.RatedMonth
 		var key uint32
 		var lines uint64
 		var pending []string
@@ -45,20 +41,13 @@ FROM rating_runs GROUP BY period ORDER BY period`, func(r driver.Rows) error {
 	return out, nil
 }
 
-// PartyTotal is the sum of a run's line amounts of one department and vendor.
-type PartyTotal struct {
-	Department catalog.DepartmentID
-	Vendor     catalog.VendorID
-	Amount     decimal.Decimal
-}
-
 // RunTotals sums a run's line amounts (rounded to the fen, as on the statements) by
 // department and vendor.
-func (s *Store) RunTotals(ctx context.Context, p calendar.Period, runID string) ([]PartyTotal, error) {
-	var out []PartyTotal
+func (s *Store) RunTotals(ctx context.Context, p calendar.Period, runID string) ([]rating.PartyTotal, error) {
+	var out []rating.PartyTotal
 	err := s.scan(ctx, `SELECT department_id, vendor_id, sum(amount) FROM rated_lines WHERE period = ? AND run_id = ?
 GROUP BY department_id, vendor_id ORDER BY department_id, vendor_id`, func(r driver.Rows) error {
-		var t PartyTotal
+		var t rating.PartyTotal
 		var dep, ven string
 		if err := r.Scan(&dep, &ven, &t.Amount); err != nil {
 			return err
@@ -73,11 +62,8 @@ GROUP BY department_id, vendor_id ORDER BY department_id, vendor_id`, func(r dri
 	return out, nil
 }
 
-// InvoiceUpload is reconcile.Upload (the name remains for code written against it).
-type InvoiceUpload = reconcile.Upload
-
 // InsertInvoiceUpload stores an upload and its reconciliation.
-func (s *Store) InsertInvoiceUpload(ctx context.Context, u InvoiceUpload) error {
+func (s *Store) InsertInvoiceUpload(ctx context.Context, u reconcile.Upload) error {
 	err := s.insertRow(ctx, `INSERT INTO invoice_uploads (upload_id, vendor_id, period, uploaded_at, uploaded_by, file_name, file_sha256,
 file_content, provisional, claimed, ours, difference, differences, summary, report_csv, report_pdf)`,
 		u.ID, string(u.Vendor), u.Period.Key(), u.UploadedAt.UTC(), u.UploadedBy, u.FileName, u.FileSHA256, string(u.File),
@@ -90,7 +76,7 @@ file_content, provisional, claimed, ours, difference, differences, summary, repo
 
 // InvoiceUploads lists the uploads of a vendor ("" every vendor), newest first, without
 // the file and report bodies.
-func (s *Store) InvoiceUploads(ctx context.Context, vendor catalog.VendorID) ([]InvoiceUpload, error) {
+func (s *Store) InvoiceUploads(ctx context.Context, vendor catalog.VendorID) ([]reconcile.Upload, error) {
 	q := `SELECT upload_id, vendor_id, period, uploaded_at, uploaded_by, file_name, file_sha256, provisional, claimed, ours, difference, differences
 FROM invoice_uploads`
 	var args []any
@@ -99,9 +85,9 @@ FROM invoice_uploads`
 		args = append(args, string(vendor))
 	}
 	q += " ORDER BY uploaded_at DESC, upload_id"
-	var out []InvoiceUpload
+	var out []reconcile.Upload
 	err := s.scan(ctx, q, func(r driver.Rows) error {
-		var u InvoiceUpload
+		var u reconcile.Upload
 		var ven string
 		var key, diffs uint32
 		var prov uint8
@@ -119,8 +105,8 @@ FROM invoice_uploads`
 }
 
 // InvoiceUploadOf reads one upload with its report (ok false when there is none).
-func (s *Store) InvoiceUploadOf(ctx context.Context, id string) (InvoiceUpload, bool, error) {
-	var u InvoiceUpload
+func (s *Store) InvoiceUploadOf(ctx context.Context, id string) (reconcile.Upload, bool, error) {
+	var u reconcile.Upload
 	found := false
 	err := s.scan(ctx, `SELECT upload_id, vendor_id, period, uploaded_at, uploaded_by, file_name, file_sha256, provisional, claimed, ours, difference,
 differences, summary, report_csv, report_pdf FROM invoice_uploads WHERE upload_id = ? LIMIT 1`, func(r driver.Rows) error {
@@ -137,7 +123,7 @@ differences, summary, report_csv, report_pdf FROM invoice_uploads WHERE upload_i
 		return nil
 	}, id)
 	if err != nil {
-		return InvoiceUpload{}, false, fmt.Errorf("read invoice upload %s: %w", id, err)
+		return reconcile.Upload{}, false, fmt.Errorf("read invoice upload %s: %w", id, err)
 	}
 	return u, found, nil
 }

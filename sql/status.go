@@ -27,19 +27,16 @@ func (s *Store) RatedPeriods(ctx context.Context) ([]calendar.Period, error) {
 	return out, nil
 }
 
-// CloseClaim is a live claim on a month's close: who is closing it, since when.
-type CloseClaim = monthclose.Claim
-
 // CloseClaims lists the live claims on month p's close (at most one holds it; others
 // may be settling), earliest first.
-func (s *Store) CloseClaims(ctx context.Context, p calendar.Period) ([]CloseClaim, error) {
+func (s *Store) CloseClaims(ctx context.Context, p calendar.Period) ([]monthclose.Claim, error) {
 	cs, now, err := s.claims(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	var out []CloseClaim
+	var out []monthclose.Claim
 	for _, c := range liveClaims(cs, now) {
-		out = append(out, CloseClaim{Period: p, Holder: c.holder, Host: c.host, PID: c.pid, Since: c.claimedAt.UTC().Format("2006-01-02 15:04:05")})
+		out = append(out, monthclose.Claim{Period: p, Holder: c.holder, Host: c.host, PID: c.pid, Since: c.claimedAt.UTC().Format("2006-01-02 15:04:05")})
 	}
 	return out, nil
 }

@@ -11,6 +11,9 @@ import (
 	chstore "cloudbill/sql"
 )
 
+// The ClickHouse store is what the portal reads and writes.
+var _ portal.Store = (*chstore.Store)(nil)
+
 // portalHandler makes the portal and its JSON API on the store. secure marks
 // its cookies Secure (TLS here or in front). A month the portal closes gets its final
 // statements issued under DATA-DIR/statements and archived.

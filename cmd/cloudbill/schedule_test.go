@@ -14,7 +14,6 @@ import (
 
 	"cloudbill/internal/calendar"
 	"cloudbill/schedule"
-	"cloudbill/sql"
 )
 
 // TestSchedulerCatchesUpOnStart runs the real scheduler (rating engine, close, statements)
@@ -44,7 +43,7 @@ func TestSchedulerCatchesUpOnStart(t *testing.T) {
 	require.NoError(t, err)
 	s, err := a.Store(context.Background())
 	require.NoError(t, err)
-	var runs []chstore.JobRun
+	var runs []schedule.JobRun
 	require.Eventually(t, func() bool {
 		runs, err = s.JobRuns(context.Background(), schedule.JobClose)
 		return err == nil && len(runs) >= 2
