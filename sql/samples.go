@@ -1,10 +1,15 @@
 package chstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
+	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/ext"
@@ -22,15 +27,20 @@ var (
 // insert. The rows keep the versions the batcher gave them (the order of ingest, so
 // readers take the latest value per identity); ingested_at is the instant of that
 // version. Sending the same batch again changes no figure.
+//
+// The rows are sent in the table's sort order, (resource_id, metric, ts): the server
+// then writes the block as it comes (MergeTree checks the order and skips its own sort
+// and permutation of every column), which is most of its work on a time-major file.
+// The order is a function of the batch, so a retried batch is the same block (what
+// insert_deduplicate compares in cluster mode).
 func (s *Store) InsertSamples(ctx context.Context, b *metering.Batch) error {
 	if b.Len() == 0 {
 		return nil
 	}
-	ingested := make([]int64, b.Len())
-	for i, v := range b.Version {
-		ingested[i] = time.Unix(0, int64(v)).Unix()
-	}
-	cols := []any{b.ResourceID, b.Metric, b.TS, b.Value, b.Source, ingested, b.Version}
+	sc := sortedColumnsPool.Get().(*sortedColumns)
+	defer sortedColumnsPool.Put(sc)
+	sc.fill(b)
+	cols := []any{sc.resource, sc.metric, sc.ts, sc.value, sc.source, sc.ingested, sc.version}
 	// In cluster mode a failed send is retried with the same rows: the shards'
 	// Replicated tables drop the blocks they already hold.
 	err := s.retry(ctx, func() error {
@@ -50,6 +60,132 @@ func (s *Store) InsertSamples(ctx context.Context, b *metering.Batch) error {
 		return fmt.Errorf("insert samples: %w", err)
 	}
 	return nil
+}
+
+// sortedColumns are the columns of one insert in the table's sort order; kept in a pool
+// so that a stream of batches reuses the same memory.
+type sortedColumns struct {
+	order    []int32
+	resource []string
+	metric   []string
+	ts       []int64 // DateTime takes Unix seconds as int64
+	value    []float64
+	source   []string
+	ingested []int64
+	version  []uint64
+	// series ranking (sampleOrder)
+	rowSeries []int32
+	count     []int32
+	keys      []seriesKey
+	rank      []int32
+}
+
+var sortedColumnsPool = sync.Pool{New: func() any { return new(sortedColumns) }}
+
+// fill puts the rows of b into sc in the order of sampleOrder.
+func (sc *sortedColumns) fill(b *metering.Batch) {
+	n := b.Len()
+	sc.order = sc.sampleOrder(b)
+	sc.resource = slices.Grow(sc.resource[:0], n)[:n]
+	sc.metric = slices.Grow(sc.metric[:0], n)[:n]
+	sc.ts = slices.Grow(sc.ts[:0], n)[:n]
+	sc.value = slices.Grow(sc.value[:0], n)[:n]
+	sc.source = slices.Grow(sc.source[:0], n)[:n]
+	sc.ingested = slices.Grow(sc.ingested[:0], n)[:n]
+	sc.version = slices.Grow(sc.version[:0], n)[:n]
+	for k, i := range sc.order {
+		sc.resource[k] = b.ResourceID[i]
+		sc.metric[k] = b.Metric[i]
+		sc.ts[k] = b.TS[i]
+		sc.value[k] = b.Value[i]
+		sc.source[k] = b.Source[i]
+		sc.ingested[k] = int64(b.Version[i] / uint64(time.Second))
+		sc.version[k] = b.Version[i]
+	}
+	// the strings stay referenced by the pool until the next batch: drop them
+	defer clear(sc.keys)
+}
+
+// seriesKey is a distinct (resource_id, metric) of a batch as sampleOrder meets it.
+type seriesKey struct {
+	resource, metric string
+	first            int32 // index of its first appearance, for a deterministic order
+}
+
+// sampleOrder returns the rows of b ordered by (resource_id, metric, ts), rows of the
+// same identity in the order they came. It costs about two passes over the rows: the
+// series are told apart by where their strings lie (the parsers share equal strings),
+// ranked by value, the rows counted out by series, and only a series whose rows are not
+// already in ts order is sorted (files are written in time order).
+func (sc *sortedColumns) sampleOrder(b *metering.Batch) []int32 {
+	n := b.Len()
+	type at struct {
+		r, m   *byte
+		rn, mn int
+	}
+	idx := make(map[at]int32, 1024)
+	sc.keys = sc.keys[:0]
+	sc.rowSeries = slices.Grow(sc.rowSeries[:0], n)[:n]
+	for i := 0; i < n; i++ {
+		r, m := b.ResourceID[i], b.Metric[i]
+		a := at{unsafe.StringData(r), unsafe.StringData(m), len(r), len(m)}
+		j, ok := idx[a]
+		if !ok {
+			j = int32(len(sc.keys))
+			idx[a] = j
+			sc.keys = append(sc.keys, seriesKey{resource: r, metric: m, first: j})
+		}
+		sc.rowSeries[i] = j
+	}
+	// rank the series by value; equal strings found at different places share a rank
+	sorted := slices.Clone(sc.keys)
+	slices.SortFunc(sorted, func(x, y seriesKey) int {
+		if c := strings.Compare(x.resource, y.resource); c != 0 {
+			return c
+		}
+		if c := strings.Compare(x.metric, y.metric); c != 0 {
+			return c
+		}
+		return int(x.first - y.first)
+	})
+	sc.rank = slices.Grow(sc.rank[:0], len(sorted))[:len(sorted)]
+	nr := int32(0)
+	for k, key := range sorted {
+		if k > 0 && (key.resource != sorted[k-1].resource || key.metric != sorted[k-1].metric) {
+			nr++
+		}
+		sc.rank[key.first] = nr
+	}
+	nr++
+	// count the rows out by rank (stable: rows of a series keep their order)
+	sc.count = slices.Grow(sc.count[:0], int(nr)+1)[:nr+1]
+	clear(sc.count)
+	for _, j := range sc.rowSeries {
+		sc.count[sc.rank[j]+1]++
+	}
+	for r := 1; r <= int(nr); r++ {
+		sc.count[r] += sc.count[r-1]
+	}
+	order := slices.Grow(sc.order[:0], n)[:n]
+	next := sc.count[:nr]
+	for i, j := range sc.rowSeries {
+		r := sc.rank[j]
+		order[next[r]] = int32(i)
+		next[r]++
+	}
+	// next[r] is now the end of rank r's rows; sort by ts the runs that are not in order
+	start := int32(0)
+	for r := int32(0); r < nr; r++ {
+		run := order[start:next[r]]
+		for k := 1; k < len(run); k++ {
+			if b.TS[run[k]] < b.TS[run[k-1]] {
+				slices.SortStableFunc(run, func(x, y int32) int { return cmp.Compare(b.TS[x], b.TS[y]) })
+				break
+			}
+		}
+		start = next[r]
+	}
+	return order
 }
 
 // SampleFilter narrows the samples a read helper looks at; zero fields do not filter.
