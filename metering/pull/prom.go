@@ -1,13 +1,10 @@
 package pull
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -33,35 +30,6 @@ type promSeries struct {
 type promPoint struct {
 	T int64 // unix milliseconds
 	V float64
-}
-
-func (p *promPoint) UnmarshalJSON(b []byte) error {
-	// [1700000000.5,"1.25"]: read by hand (millions of points a query)
-	t := bytes.TrimSpace(b)
-	if len(t) < 2 || t[0] != '[' || t[len(t)-1] != ']' {
-		return fmt.Errorf("point %.40q: want [time, \"value\"]", b)
-	}
-	t = t[1 : len(t)-1]
-	comma := bytes.IndexByte(t, ',')
-	if comma < 0 {
-		return fmt.Errorf("point %.40q: want [time, \"value\"]", b)
-	}
-	ts, err := strconv.ParseFloat(string(bytes.TrimSpace(t[:comma])), 64)
-	if err != nil {
-		return fmt.Errorf("point time %.40q: %v", t[:comma], err)
-	}
-	p.T = int64(math.Round(ts * 1000))
-	vs := bytes.TrimSpace(t[comma+1:])
-	if len(vs) < 2 || vs[0] != '"' || vs[len(vs)-1] != '"' {
-		return fmt.Errorf("point value %.40q: want a quoted number", vs)
-	}
-	// Prometheus writes NaN, +Inf, -Inf as such; ParseFloat reads them
-	v, err := strconv.ParseFloat(string(vs[1:len(vs)-1]), 64)
-	if err != nil {
-		return fmt.Errorf("point value %.40q: %v", vs, err)
-	}
-	p.V = v
-	return nil
 }
 
 type promAnswer struct {
@@ -109,14 +77,13 @@ func (c *promClient) queryRange(ctx context.Context, expr string, start, end tim
 		return nil, nil, c.describe(ctx, err)
 	}
 	defer resp.Body.Close()
-	var ans promAnswer
 	maxAnswer := c.ep.MaxAnswer
 	if maxAnswer <= 0 {
 		maxAnswer = DefaultMaxAnswer
 	}
 	body := &boundedJSON{r: resp.Body, left: maxAnswer, max: maxAnswer}
-	dec := json.NewDecoder(body)
-	if derr := dec.Decode(&ans); derr != nil {
+	ans, derr := decodeAnswer(body)
+	if derr != nil {
 		if body.err != nil { // a bound: said as such, whatever the status
 			return nil, nil, fmt.Errorf("prometheus answered %s, refused: %v", resp.Status, body.err)
 		}

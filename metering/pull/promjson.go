@@ -1,0 +1,564 @@
+package pull
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// decodeAnswer reads a query_range answer as it streams in: one pass over the bytes,
+// each point written straight into its series' Values and each label into its Metric,
+// every key it does not know skipped without being kept (no tree of the document, no
+// reflection, no allocation per point). r carries the answer's bounds (boundedJSON).
+// It reads JSON as strictly as encoding/json does: a malformed answer is an error.
+func decodeAnswer(r io.Reader) (promAnswer, error) {
+	d := jsonDecoder{r: r, buf: make([]byte, 64<<10)}
+	var ans promAnswer
+	err := d.object(func(key []byte) error {
+		switch string(key) {
+		case "status":
+			return d.stringInto(&ans.Status)
+		case "errorType":
+			return d.stringInto(&ans.ErrorType)
+		case "error":
+			return d.stringInto(&ans.Error)
+		case "warnings":
+			return d.array(func() error {
+				var w string
+				if err := d.stringInto(&w); err != nil {
+					return err
+				}
+				ans.Warnings = append(ans.Warnings, w)
+				return nil
+			})
+		case "data":
+			return d.object(func(key []byte) error {
+				switch string(key) {
+				case "resultType":
+					return d.stringInto(&ans.Data.ResultType)
+				case "result":
+					return d.array(func() error {
+						var s promSeries
+						if err := d.series(&s); err != nil {
+							return err
+						}
+						ans.Data.Result = append(ans.Data.Result, s)
+						return nil
+					})
+				}
+				return d.skip()
+			})
+		}
+		return d.skip()
+	})
+	return ans, err // what follows the answer is not read (as encoding/json's Decode)
+}
+
+// series reads {"metric": {labels}, "values": [[t, "v"], …]}.
+func (d *jsonDecoder) series(s *promSeries) error {
+	return d.object(func(key []byte) error {
+		switch string(key) {
+		case "metric":
+			s.Metric = map[string]string{}
+			return d.object(func(name []byte) error {
+				n := string(name)
+				var v string
+				if err := d.stringInto(&v); err != nil {
+					return fmt.Errorf("label %.40q: %w", n, err)
+				}
+				s.Metric[n] = v
+				return nil
+			})
+		case "values":
+			// read into the decoder's scratch, then one allocation of the exact size
+			d.pts = d.pts[:0]
+			err := d.array(func() error {
+				var p promPoint
+				if err := d.point(&p); err != nil {
+					return err
+				}
+				d.pts = append(d.pts, p)
+				return nil
+			})
+			s.Values = append(s.Values, d.pts...)
+			return err
+		}
+		return d.skip()
+	})
+}
+
+// point reads [1700000000.5, "1.25"]: the time in seconds (kept in milliseconds) and
+// the value as Prometheus writes it (NaN, +Inf and -Inf included).
+func (d *jsonDecoder) point(p *promPoint) error {
+	if err := d.expect('['); err != nil {
+		return fmt.Errorf("point: %w", err)
+	}
+	num, err := d.number()
+	if err != nil {
+		return fmt.Errorf("point time: %w", err)
+	}
+	if ms, ok := millis(num); ok {
+		p.T = ms
+	} else {
+		ts, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(num), len(num)), 64)
+		if err != nil {
+			return fmt.Errorf("point time %.40q: %v", num, err)
+		}
+		p.T = int64(math.Round(ts * 1000))
+	}
+	if err := d.expect(','); err != nil {
+		return fmt.Errorf("point: %w", err)
+	}
+	if err := d.expect('"'); err != nil {
+		return fmt.Errorf("point value: want a quoted number: %w", err)
+	}
+	vs, err := d.stringBody()
+	if err != nil {
+		return err
+	}
+	if p.V, err = strconv.ParseFloat(unsafe.String(unsafe.SliceData(vs), len(vs)), 64); err != nil {
+		return fmt.Errorf("point value %.40q: %v", vs, err)
+	}
+	if err := d.expect(']'); err != nil {
+		return fmt.Errorf("point: %w", err)
+	}
+	return nil
+}
+
+// millis reads the usual time of a point, whole seconds with at most three decimals
+// (1761955200, 1761955200.5), as milliseconds; ok is false for any other form (then
+// read as a float, rounded to the millisecond: the same value).
+func millis(num []byte) (ms int64, ok bool) {
+	if len(num) == 0 || len(num) > 15 {
+		return 0, false
+	}
+	i := 0
+	for i < len(num) && num[i] >= '0' && num[i] <= '9' {
+		ms = ms*10 + int64(num[i]-'0')
+		i++
+	}
+	if i == 0 {
+		return 0, false
+	}
+	frac := 0
+	if i < len(num) && num[i] == '.' {
+		i++
+		for i < len(num) && num[i] >= '0' && num[i] <= '9' && frac < 3 {
+			ms = ms*10 + int64(num[i]-'0')
+			frac++
+			i++
+		}
+		if frac == 0 {
+			return 0, false
+		}
+	}
+	if i != len(num) {
+		return 0, false
+	}
+	for ; frac < 3; frac++ {
+		ms *= 10
+	}
+	return ms, true
+}
+
+// jsonDecoder is the small JSON reader of decodeAnswer, over a buffer of its own.
+type jsonDecoder struct {
+	r        io.Reader
+	buf      []byte
+	pos, end int
+	str      []byte      // the string or number last read (valid until the next)
+	pts      []promPoint // the points of the series being read
+	err      error       // the reader's error, once met
+}
+
+var errUnexpectedEOF = errors.New("unexpected end of JSON input")
+
+// more reads more input into the buffer; false at the end or on an error (d.err).
+func (d *jsonDecoder) more() bool {
+	if d.pos < d.end {
+		return true
+	}
+	for d.err == nil {
+		n, err := d.r.Read(d.buf)
+		d.pos, d.end, d.err = 0, n, err
+		if n > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// fail is the error of a read that ended early.
+func (d *jsonDecoder) fail() error {
+	if d.err == nil || d.err == io.EOF {
+		return errUnexpectedEOF
+	}
+	return d.err
+}
+
+// peek returns the next byte that is not blank space, without consuming it.
+func (d *jsonDecoder) peek() (byte, bool) {
+	for d.more() {
+		c := d.buf[d.pos]
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return c, true
+		}
+		d.pos++
+	}
+	return 0, false
+}
+
+// next consumes the next byte that is not blank space.
+func (d *jsonDecoder) next() (byte, error) {
+	c, ok := d.peek()
+	if !ok {
+		return 0, d.fail()
+	}
+	d.pos++
+	return c, nil
+}
+
+func (d *jsonDecoder) expect(want byte) error {
+	c, err := d.next()
+	if err != nil {
+		return err
+	}
+	if c != want {
+		return fmt.Errorf("invalid character %q, want %q", c, want)
+	}
+	return nil
+}
+
+// object reads {"key": value, …}, calling field for each key (field consumes the
+// value). A null is an empty object.
+func (d *jsonDecoder) object(field func(key []byte) error) error {
+	c, err := d.next()
+	if err != nil {
+		return err
+	}
+	if c == 'n' {
+		return d.literal("ull")
+	}
+	if c != '{' {
+		return fmt.Errorf("invalid character %q, want an object", c)
+	}
+	if c, ok := d.peek(); ok && c == '}' {
+		d.pos++
+		return nil
+	}
+	for {
+		if err := d.expect('"'); err != nil {
+			return err
+		}
+		key, err := d.stringBody()
+		if err != nil {
+			return err
+		}
+		if err := d.expect(':'); err != nil {
+			return err
+		}
+		if err := field(key); err != nil {
+			return err
+		}
+		c, err := d.next()
+		if err != nil {
+			return err
+		}
+		if c == '}' {
+			return nil
+		}
+		if c != ',' {
+			return fmt.Errorf("invalid character %q after an object value", c)
+		}
+	}
+}
+
+// array reads [value, …], calling elem for each (elem consumes it). A null is an empty
+// array.
+func (d *jsonDecoder) array(elem func() error) error {
+	c, err := d.next()
+	if err != nil {
+		return err
+	}
+	if c == 'n' {
+		return d.literal("ull")
+	}
+	if c != '[' {
+		return fmt.Errorf("invalid character %q, want an array", c)
+	}
+	if c, ok := d.peek(); ok && c == ']' {
+		d.pos++
+		return nil
+	}
+	for {
+		if err := elem(); err != nil {
+			return err
+		}
+		c, err := d.next()
+		if err != nil {
+			return err
+		}
+		if c == ']' {
+			return nil
+		}
+		if c != ',' {
+			return fmt.Errorf("invalid character %q after an array element", c)
+		}
+	}
+}
+
+// literal consumes the rest of true, false or null.
+func (d *jsonDecoder) literal(rest string) error {
+	for i := 0; i < len(rest); i++ {
+		if !d.more() {
+			return d.fail()
+		}
+		if c := d.buf[d.pos]; c != rest[i] {
+			return fmt.Errorf("invalid character %q in a literal", c)
+		}
+		d.pos++
+	}
+	return nil
+}
+
+// stringInto reads a string into dst (a null leaves dst as it is).
+func (d *jsonDecoder) stringInto(dst *string) error {
+	c, err := d.next()
+	if err != nil {
+		return err
+	}
+	if c == 'n' {
+		return d.literal("ull")
+	}
+	if c != '"' {
+		return fmt.Errorf("invalid character %q, want a string", c)
+	}
+	s, err := d.stringBody()
+	if err != nil {
+		return err
+	}
+	*dst = string(s)
+	return nil
+}
+
+// stringBody reads the rest of a string whose opening quote is consumed, unescaped into
+// d.str; invalid UTF-8 becomes U+FFFD, as with encoding/json.
+func (d *jsonDecoder) stringBody() ([]byte, error) {
+	d.str = d.str[:0]
+	ascii := true
+	for {
+		if !d.more() {
+			return nil, d.fail()
+		}
+		// the plain run up to a quote, a backslash or a control character
+		run := d.buf[d.pos:d.end]
+		i := 0
+		for i < len(run) && run[i] != '"' && run[i] != '\\' && run[i] >= 0x20 {
+			if run[i] >= utf8.RuneSelf {
+				ascii = false
+			}
+			i++
+		}
+		d.str = append(d.str, run[:i]...)
+		d.pos += i
+		if i == len(run) {
+			continue
+		}
+		switch c := run[i]; {
+		case c == '"':
+			d.pos++
+			if !ascii && !utf8.Valid(d.str) {
+				d.str = []byte(string([]rune(string(d.str))))
+			}
+			return d.str, nil
+		case c < 0x20:
+			return nil, fmt.Errorf("invalid character %q in a string", c)
+		}
+		d.pos++ // the backslash
+		if err := d.escape(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// escape reads an escape after its backslash into d.str.
+func (d *jsonDecoder) escape() error {
+	if !d.more() {
+		return d.fail()
+	}
+	c := d.buf[d.pos]
+	d.pos++
+	switch c {
+	case '"', '\\', '/':
+		d.str = append(d.str, c)
+	case 'b':
+		d.str = append(d.str, '\b')
+	case 'f':
+		d.str = append(d.str, '\f')
+	case 'n':
+		d.str = append(d.str, '\n')
+	case 'r':
+		d.str = append(d.str, '\r')
+	case 't':
+		d.str = append(d.str, '\t')
+	case 'u':
+		r, err := d.hex4()
+		if err != nil {
+			return err
+		}
+		if utf16.IsSurrogate(r) {
+			// a pair \uD83D\uDE00 is one character; a lone half is U+FFFD
+			if d.more() && d.buf[d.pos] == '\\' {
+				d.pos++
+				if !d.more() {
+					return d.fail()
+				}
+				if d.buf[d.pos] != 'u' {
+					d.str = utf8.AppendRune(d.str, utf8.RuneError)
+					return d.escape()
+				}
+				d.pos++
+				r2, err := d.hex4()
+				if err != nil {
+					return err
+				}
+				if pair := utf16.DecodeRune(r, r2); pair != utf8.RuneError {
+					d.str = utf8.AppendRune(d.str, pair)
+					return nil
+				}
+				d.str = utf8.AppendRune(d.str, utf8.RuneError)
+				r = r2
+				if utf16.IsSurrogate(r) {
+					r = utf8.RuneError
+				}
+			} else {
+				r = utf8.RuneError
+			}
+		}
+		d.str = utf8.AppendRune(d.str, r)
+	default:
+		return fmt.Errorf("invalid escape \\%c in a string", c)
+	}
+	return nil
+}
+
+func (d *jsonDecoder) hex4() (rune, error) {
+	var r rune
+	for k := 0; k < 4; k++ {
+		if !d.more() {
+			return 0, d.fail()
+		}
+		c := d.buf[d.pos]
+		d.pos++
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, fmt.Errorf("invalid character %q in a \\u escape", c)
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, nil
+}
+
+// number reads a JSON number into d.str.
+func (d *jsonDecoder) number() ([]byte, error) {
+	if _, ok := d.peek(); !ok {
+		return nil, d.fail()
+	}
+	d.str = d.str[:0]
+	for d.more() {
+		c := d.buf[d.pos]
+		if (c < '0' || c > '9') && c != '-' && c != '+' && c != '.' && c != 'e' && c != 'E' {
+			break
+		}
+		d.str = append(d.str, c)
+		d.pos++
+		if len(d.str) > 64 {
+			return nil, fmt.Errorf("a number of more than 64 characters")
+		}
+	}
+	if len(d.str) == 0 || !validNumber(d.str) {
+		return nil, fmt.Errorf("invalid number %.40q", d.str)
+	}
+	return d.str, nil
+}
+
+// validNumber checks JSON's number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func validNumber(b []byte) bool {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	digits := func() int {
+		s := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		return i - s
+	}
+	if i < len(b) && b[i] == '0' {
+		i++
+	} else if digits() == 0 {
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(b)
+}
+
+// skip consumes one value of any kind, keeping nothing (nesting bounded, as encoding/json).
+func (d *jsonDecoder) skip() error { return d.skipDepth(0) }
+
+func (d *jsonDecoder) skipDepth(depth int) error {
+	if depth > 10000 { // as encoding/json
+		return errors.New("the answer nests more than 10,000 deep")
+	}
+	c, ok := d.peek()
+	if !ok {
+		return d.fail()
+	}
+	switch {
+	case c == '{':
+		return d.object(func([]byte) error { return d.skipDepth(depth + 1) })
+	case c == '[':
+		return d.array(func() error { return d.skipDepth(depth + 1) })
+	case c == '"':
+		d.pos++
+		_, err := d.stringBody()
+		return err
+	case c == 't':
+		d.pos++
+		return d.literal("rue")
+	case c == 'f':
+		d.pos++
+		return d.literal("alse")
+	case c == 'n':
+		d.pos++
+		return d.literal("ull")
+	}
+	_, err := d.number()
+	return err
+}
