@@ -5,14 +5,16 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unsafe"
 
+	"github.com/ClickHouse/ch-go/proto"
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/ext"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"cloudbill/metering"
@@ -37,10 +39,9 @@ func (s *Store) InsertSamples(ctx context.Context, b *metering.Batch) error {
 	if b.Len() == 0 {
 		return nil
 	}
-	sc := sortedColumnsPool.Get().(*sortedColumns)
-	defer sortedColumnsPool.Put(sc)
+	sc := getSortedColumns()
+	defer putSortedColumns(sc)
 	sc.fill(b)
-	cols := []any{sc.resource, sc.metric, sc.ts, sc.value, sc.source, sc.ingested, sc.version}
 	// In cluster mode a failed send is retried with the same rows: the shards'
 	// Replicated tables drop the blocks they already hold.
 	err := s.retry(ctx, func() error {
@@ -48,10 +49,12 @@ func (s *Store) InsertSamples(ctx context.Context, b *metering.Batch) error {
 		if err != nil {
 			return err
 		}
-		for i, c := range cols {
-			if err := batch.Column(i).Append(c); err != nil {
-				_ = batch.Abort()
-				return fmt.Errorf("column %d: %w", i, err)
+		if !sc.into(batch.Columns()) {
+			for i, c := range sc.values() {
+				if err := batch.Column(i).Append(c); err != nil {
+					_ = batch.Abort()
+					return fmt.Errorf("column %d: %w", i, err)
+				}
 			}
 		}
 		return batch.Send()
@@ -62,17 +65,17 @@ func (s *Store) InsertSamples(ctx context.Context, b *metering.Batch) error {
 	return nil
 }
 
-// sortedColumns are the columns of one insert in the table's sort order; kept in a pool
-// so that a stream of batches reuses the same memory.
+// sortedColumns are the columns of one insert, in the table's sort order and already in
+// the form the native protocol sends (ch-go's columns: a string column is one buffer of
+// bytes and the positions in it). They are built directly from the batch, without a
+// value per row in between, and kept for the next insert, so that a stream of batches
+// reuses the same memory.
 type sortedColumns struct {
-	order    []int32
-	resource []string
-	metric   []string
-	ts       []int64 // DateTime takes Unix seconds as int64
-	value    []float64
-	source   []string
-	ingested []int64
-	version  []uint64
+	order                    []int32
+	resource, metric, source proto.ColStr
+	ts, ingested             proto.ColDateTime
+	value                    proto.ColFloat64
+	version                  proto.ColUInt64
 	// series ranking (sampleOrder)
 	rowSeries []int32
 	count     []int32
@@ -80,30 +83,101 @@ type sortedColumns struct {
 	rank      []int32
 }
 
-var sortedColumnsPool = sync.Pool{New: func() any { return new(sortedColumns) }}
+// sortedColumnsFree keeps the columns of the last few inserts for the next ones (a
+// sync.Pool would drop them at every collection, and a fresh 10 MB a batch costs page
+// faults); as many as inserts run at once in practice.
+var sortedColumnsFree = make(chan *sortedColumns, 4)
+
+func getSortedColumns() *sortedColumns {
+	select {
+	case sc := <-sortedColumnsFree:
+		return sc
+	default:
+		return new(sortedColumns)
+	}
+}
+
+func putSortedColumns(sc *sortedColumns) {
+	select {
+	case sortedColumnsFree <- sc:
+	default:
+	}
+}
 
 // fill puts the rows of b into sc in the order of sampleOrder.
 func (sc *sortedColumns) fill(b *metering.Batch) {
 	n := b.Len()
 	sc.order = sc.sampleOrder(b)
-	sc.resource = slices.Grow(sc.resource[:0], n)[:n]
-	sc.metric = slices.Grow(sc.metric[:0], n)[:n]
-	sc.ts = slices.Grow(sc.ts[:0], n)[:n]
+	clear(sc.keys) // no string of the batch kept alive by a spare buffer
+	sc.resource.Reset()
+	sc.metric.Reset()
+	sc.source.Reset()
+	sc.ts.Data = slices.Grow(sc.ts.Data[:0], n)[:n]
+	sc.ingested.Data = slices.Grow(sc.ingested.Data[:0], n)[:n]
 	sc.value = slices.Grow(sc.value[:0], n)[:n]
-	sc.source = slices.Grow(sc.source[:0], n)[:n]
-	sc.ingested = slices.Grow(sc.ingested[:0], n)[:n]
 	sc.version = slices.Grow(sc.version[:0], n)[:n]
 	for k, i := range sc.order {
-		sc.resource[k] = b.ResourceID[i]
-		sc.metric[k] = b.Metric[i]
-		sc.ts[k] = b.TS[i]
+		sc.resource.Append(b.ResourceID[i])
+		sc.metric.Append(b.Metric[i])
+		sc.source.Append(b.Source[i])
+		sc.ts.Data[k] = proto.DateTime(b.TS[i])
 		sc.value[k] = b.Value[i]
-		sc.source[k] = b.Source[i]
-		sc.ingested[k] = int64(b.Version[i] / uint64(time.Second))
+		sc.ingested.Data[k] = proto.DateTime(b.Version[i] / uint64(time.Second))
 		sc.version[k] = b.Version[i]
 	}
-	// the strings stay referenced by the pool until the next batch: drop them
-	defer clear(sc.keys)
+}
+
+// into hands sc's columns to the columns of a batch (resource_id, metric, ts, value,
+// source, ingested_at, version), when the driver keeps them as ch-go columns (field
+// "col", checked by type); false: the caller appends sc.values() instead.
+func (sc *sortedColumns) into(cols []column.Interface) bool {
+	if len(cols) != 7 {
+		return false
+	}
+	res, met, src := nativeColumn[proto.ColStr](cols[0]), nativeColumn[proto.ColStr](cols[1]), nativeColumn[proto.ColStr](cols[4])
+	ts, ing := nativeColumn[proto.ColDateTime](cols[2]), nativeColumn[proto.ColDateTime](cols[5])
+	val, ver := nativeColumn[proto.ColFloat64](cols[3]), nativeColumn[proto.ColUInt64](cols[6])
+	if res == nil || met == nil || src == nil || ts == nil || ing == nil || val == nil || ver == nil ||
+		res.Rows() != 0 || met.Rows() != 0 || src.Rows() != 0 || ts.Rows() != 0 || ing.Rows() != 0 || val.Rows() != 0 || ver.Rows() != 0 {
+		return false
+	}
+	*res, *met, *src = sc.resource, sc.metric, sc.source
+	ts.Data, ing.Data = sc.ts.Data, sc.ingested.Data
+	*val, *ver = sc.value, sc.version
+	return true
+}
+
+// nativeColumn is the ch-go column of type T a clickhouse-go column keeps its values in
+// (its field "col"), or nil when it has none of that type.
+func nativeColumn[T any](c column.Interface) *T {
+	v := reflect.ValueOf(c)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	f := v.Elem().FieldByName("col")
+	if !f.IsValid() || f.Type() != reflect.TypeFor[T]() {
+		return nil
+	}
+	return (*T)(unsafe.Pointer(f.UnsafeAddr()))
+}
+
+// values are sc's columns as clickhouse-go's Append takes them.
+func (sc *sortedColumns) values() []any {
+	strs := func(c *proto.ColStr) []string {
+		out := make([]string, c.Rows())
+		for i := range out {
+			out[i] = c.Row(i)
+		}
+		return out
+	}
+	secs := func(c *proto.ColDateTime) []int64 {
+		out := make([]int64, len(c.Data))
+		for i, t := range c.Data {
+			out[i] = int64(t)
+		}
+		return out
+	}
+	return []any{strs(&sc.resource), strs(&sc.metric), secs(&sc.ts), []float64(sc.value), strs(&sc.source), secs(&sc.ingested), []uint64(sc.version)}
 }
 
 // seriesKey is a distinct (resource_id, metric) of a batch as sampleOrder meets it.

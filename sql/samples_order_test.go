@@ -36,22 +36,30 @@ func TestSampleOrder(t *testing.T) {
 		for k := range sc.order {
 			require.False(t, seen[sc.order[k]], "row %d sent twice", sc.order[k])
 			seen[sc.order[k]] = true
-			require.Equal(t, b.ResourceID[sc.order[k]], sc.resource[k])
+			require.Equal(t, b.ResourceID[sc.order[k]], sc.resource.Row(k))
+			require.Equal(t, b.Metric[sc.order[k]], sc.metric.Row(k))
+			require.Equal(t, b.Source[sc.order[k]], sc.source.Row(k))
 			require.Equal(t, b.Value[sc.order[k]], sc.value[k])
-			require.Equal(t, int64(b.Version[sc.order[k]]/1e9), sc.ingested[k])
+			require.Equal(t, b.TS[sc.order[k]], int64(sc.ts.Data[k]))
+			require.Equal(t, b.Version[sc.order[k]]/1e9, uint64(sc.ingested.Data[k]))
 			if k == 0 {
 				continue
 			}
-			prev := [3]string{sc.resource[k-1], sc.metric[k-1]}
-			cur := [3]string{sc.resource[k], sc.metric[k]}
+			prev := [2]string{sc.resource.Row(k - 1), sc.metric.Row(k - 1)}
+			cur := [2]string{sc.resource.Row(k), sc.metric.Row(k)}
 			require.LessOrEqual(t, prev[0]+"\x00"+prev[1], cur[0]+"\x00"+cur[1], "row %d", k)
 			if prev == cur {
-				require.LessOrEqual(t, sc.ts[k-1], sc.ts[k], "row %d", k)
-				if sc.ts[k-1] == sc.ts[k] {
+				require.LessOrEqual(t, sc.ts.Data[k-1], sc.ts.Data[k], "row %d", k)
+				if sc.ts.Data[k-1] == sc.ts.Data[k] {
 					require.Less(t, sc.version[k-1], sc.version[k], "one identity keeps its order")
 				}
 			}
 		}
+		// the fallback for a driver that keeps its columns otherwise holds the same rows
+		vals := sc.values()
+		require.Len(t, vals, 7)
+		require.Equal(t, sc.resource.Row(7), vals[0].([]string)[7])
+		require.Equal(t, int64(sc.ts.Data[7]), vals[2].([]int64)[7])
 		// the same batch gives the same block (a retried insert is recognised)
 		again := append([]int32(nil), sc.order...)
 		require.Equal(t, again, new(sortedColumns).sampleOrder(&b))

@@ -169,20 +169,31 @@ func showProgress(w io.Writer, name string, size int64, p *metering.Parser, rows
 	}
 }
 
-// cpuProfile writes a CPU profile to $CLOUDBILL_CPUPROFILE, if set, until the returned
-// function is called (for finding where ingest, serve and idle reminders spend their time).
+// cpuProfile writes a CPU profile to $CLOUDBILL_CPUPROFILE and the allocations to
+// $CLOUDBILL_MEMPROFILE, each if set, until the returned function is called (for finding
+// where ingest, serve and idle reminders spend their time and memory).
 func cpuProfile() (stop func(), err error) {
-	path := os.Getenv("CLOUDBILL_CPUPROFILE")
-	if path == "" {
-		return func() {}, nil
+	stop = func() {}
+	if path := os.Getenv("CLOUDBILL_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return nil, err
+		}
+		stop = func() { pprof.StopCPUProfile(); f.Close() }
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
+	if path := os.Getenv("CLOUDBILL_MEMPROFILE"); path != "" {
+		stopCPU := stop
+		stop = func() {
+			stopCPU()
+			if f, err := os.Create(path); err == nil {
+				_ = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+	return stop, nil
 }
