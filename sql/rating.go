@@ -295,41 +295,10 @@ func (s *Store) usageAggregates(ctx context.Context, p calendar.Period, ws []rat
 	if err := s.conn.QueryRow(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), windowHashesDistinct).Scan(&distinct); err != nil {
 		return fmt.Errorf("aggregate usage of %s: %w", p, err)
 	}
-	var (
-		mu   sync.Mutex
-		aggs []usageAgg
-	)
-	// On a cluster every shard at once, on its local table (eachShard); else once.
-	err = s.eachShard(ctx, "usage_samples", func(ctx context.Context, conn driver.Conn, table string) error {
-		if s.cluster != nil {
-			// The replica answering has every block its peer took (none missed while it
-			// was down), or no figure.
-			sctx, cancel := context.WithTimeout(ctx, catchUpTimeout)
-			err := syncReplica(sctx, conn, s.db, table)
-			cancel()
-			if err != nil {
-				return err
-			}
-		}
-		tbl, err := usageWindowsTable(ws, idx) // one per query: an external table is not shared
-		if err != nil {
-			return err
-		}
-		q := usageAggregatesQuery{period: p, byName: distinct != 1 || usageByName, table: table}
-		sql, args := q.toSQL()
-		rows, err := conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), sql, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		mine, err := q.scan(rows)
-		if err != nil {
-			return err
-		}
-		mu.Lock()
-		aggs = append(aggs, mine...)
-		mu.Unlock()
-		return nil
+	// The replica answering has every block its peer took (none missed while it was
+	// down), or no figure.
+	aggs, err := shardWindowRows(ctx, s, ws, idx, true, func(table string) windowsQuery[usageAgg] {
+		return usageAggregatesQuery{period: p, byName: distinct != 1 || usageByName, table: table}
 	})
 	if err != nil {
 		return fmt.Errorf("aggregate usage of %s: %w", p, err)
@@ -364,6 +333,60 @@ func (s *Store) usageAggregates(ctx context.Context, p calendar.Period, ws []rat
 		out[w] = qty.Shift(-6).Round(rating.QuantityPlaces)
 	}
 	return nil
+}
+
+// windowsQuery is a query over the external table usage_windows that yields rows of R.
+type windowsQuery[R any] interface {
+	toSQL() (string, []any)
+	scan(rows driver.Rows) ([]R, error)
+}
+
+// queryWindows runs q on conn with the windows ws[i], i in idx, as its external table
+// usage_windows, and scans its rows.
+func queryWindows[R any](ctx context.Context, conn driver.Conn, ws []rating.UsageWindow, idx []int, q windowsQuery[R]) ([]R, error) {
+	tbl, err := usageWindowsTable(ws, idx) // one per query: an external table is not shared
+	if err != nil {
+		return nil, err
+	}
+	sql, args := q.toSQL()
+	rows, err := conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return q.scan(rows)
+}
+
+// shardWindowRows runs the query that query(table) makes over the windows ws[i], i in
+// idx: on a single server once, on usage_samples; on a cluster on every shard at once
+// (eachShard), on its local table, each shard answering for the windows of its
+// resources. It returns the rows of every shard together, in no particular order. With
+// catchUp, a shard's replica first takes every block its peer took (syncReplica) before
+// it answers.
+func shardWindowRows[R any](ctx context.Context, s *Store, ws []rating.UsageWindow, idx []int, catchUp bool, query func(table string) windowsQuery[R]) ([]R, error) {
+	var (
+		mu  sync.Mutex
+		out []R
+	)
+	err := s.eachShard(ctx, "usage_samples", func(ctx context.Context, conn driver.Conn, table string) error {
+		if catchUp && s.cluster != nil {
+			sctx, cancel := context.WithTimeout(ctx, catchUpTimeout)
+			err := syncReplica(sctx, conn, s.db, table)
+			cancel()
+			if err != nil {
+				return err
+			}
+		}
+		mine, err := queryWindows(ctx, conn, ws, idx, query(table))
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		out = append(out, mine...)
+		mu.Unlock()
+		return nil
+	})
+	return out, err
 }
 
 // usageWindowsTable is the windows ws[i], i in idx, as the external table usage_windows
@@ -408,18 +431,7 @@ func (s *Store) UsageOutOfRange(ctx context.Context, p calendar.Period, ws []rat
 }
 
 func (s *Store) usageOutOfRange(ctx context.Context, p calendar.Period, ws []rating.UsageWindow, idx []int, outp *[]string) error {
-	tbl, err := usageWindowsTable(ws, idx)
-	if err != nil {
-		return err
-	}
-	q := usageOutOfRangeQuery{period: p}
-	sql, args := q.toSQL()
-	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), sql, args...)
-	if err != nil {
-		return fmt.Errorf("out-of-range samples of %s: %w", p, err)
-	}
-	defer rows.Close()
-	found, err := q.scan(rows)
+	found, err := queryWindows(ctx, s.conn, ws, idx, usageOutOfRangeQuery{period: p})
 	if err != nil {
 		return fmt.Errorf("out-of-range samples of %s: %w", p, err)
 	}
@@ -451,31 +463,13 @@ func (s *Store) UsageForeign(ctx context.Context, p calendar.Period, ws []rating
 	}
 	var found []foreignSamples
 	for _, c := range chunks {
-		var mu sync.Mutex
-		err := s.eachShard(ctx, "usage_samples", func(ctx context.Context, conn driver.Conn, table string) error {
-			tbl, err := usageWindowsTable(ws, c)
-			if err != nil {
-				return err
-			}
-			q := usageForeignQuery{period: p, table: table}
-			sql, args := q.toSQL()
-			rows, err := conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), sql, args...)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			mine, err := q.scan(rows)
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			found = append(found, mine...)
-			mu.Unlock()
-			return nil
+		mine, err := shardWindowRows(ctx, s, ws, c, false, func(table string) windowsQuery[foreignSamples] {
+			return usageForeignQuery{period: p, table: table}
 		})
 		if err != nil {
 			return nil, fmt.Errorf("foreign samples of %s: %w", p, err)
 		}
+		found = append(found, mine...)
 		if len(found) > 20 {
 			break
 		}
