@@ -241,7 +241,7 @@ func (c *eventChecker) config(row csvin.Row, eff calendar.Date, okDate, terminat
 			if q.Sign() <= 0 {
 				rr.errorf(row, "quantity", "quantity must be positive, got %s", v)
 			} else {
-				rr.atMost(row, "quantity", q, MaxQuantity, "quantity")
+				rr.atMost(row, "quantity", q, maxQuantity, "quantity")
 			}
 			cfg.Quantity = q
 		}

@@ -168,10 +168,10 @@ const maxScale = 6
 // typing error or an attack, and price × quantity × days would leave the range rating
 // and ClickHouse's Decimal(38, …) columns compute in.
 var (
-	// MaxPrice is the largest monthly unit price of a catalog item, in CNY.
-	MaxPrice = decimal.New(1, 8) // 100,000,000
-	// MaxQuantity is the largest quantity of a work order.
-	MaxQuantity = decimal.New(1, 8) // 100,000,000
+	// maxPrice is the largest monthly unit price of a catalog item, in CNY.
+	maxPrice = decimal.New(1, 8) // 100,000,000
+	// maxQuantity is the largest quantity of a work order.
+	maxQuantity = decimal.New(1, 8) // 100,000,000
 )
 
 // atMost checks v ≤ max for column col, naming the bound.

@@ -72,7 +72,7 @@ func parseVersion(f File, effective calendar.Date) (Version, *rowReader, error) 
 				continue
 			}
 			priced = true
-			if p, ok := rr.decimalValue(row, z.col, s); ok && rr.atMost(row, z.col, p, MaxPrice, "price") {
+			if p, ok := rr.decimalValue(row, z.col, s); ok && rr.atMost(row, z.col, p, maxPrice, "price") {
 				it.Prices[z.zone] = p
 			}
 		}

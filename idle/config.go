@@ -92,7 +92,7 @@ func (c Config) InForce(k Kind, d calendar.Date) Version {
 		}
 	}
 	if best == nil || (!best.Until.IsZero() && best.Until.Before(d)) {
-		return Version{Kind: k, Ratio: DefaultRatio, Note: "default"}
+		return Version{Kind: k, Ratio: DefaultRatio(), Note: "default"}
 	}
 	return *best
 }

@@ -107,11 +107,11 @@ const (
 	MinDays    = 14 // days with data needed
 )
 
-// MinCoverage is the share of the expected samples needed on the days with data.
-var MinCoverage = decimal.RequireFromString("0.8")
+// minCoverage is the share of the expected samples needed on the days with data.
+var minCoverage = decimal.RequireFromString("0.8")
 
-// DefaultRatio is the redundancy ratio until one is imported.
-var DefaultRatio = decimal.RequireFromString("0.20")
+// DefaultRatio is the redundancy ratio until one is imported: 0.20.
+func DefaultRatio() decimal.Decimal { return decimal.RequireFromString("0.20") }
 
 // Window is the observation window of an analysis on d: [d−29, d].
 func Window(d calendar.Date) (from, to calendar.Date) { return d.AddDays(-(WindowDays - 1)), d }
@@ -303,7 +303,7 @@ func Analyze(in Input) (Analysis, error) {
 		m := in.Measures[res.Order]
 		r := Row{Resource: res, Measure: m, Expected: m.Days * perDay}
 		a.Excluded += m.Excluded
-		enough := m.Days >= MinDays && decimal.NewFromInt(int64(m.Samples)).GreaterThanOrEqual(MinCoverage.Mul(decimal.NewFromInt(int64(r.Expected))))
+		enough := m.Days >= MinDays && decimal.NewFromInt(int64(m.Samples)).GreaterThanOrEqual(minCoverage.Mul(decimal.NewFromInt(int64(r.Expected))))
 		if !enough || !res.Allocated.IsPositive() {
 			r.Status = StatusInsufficient
 		} else {

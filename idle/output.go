@@ -228,9 +228,16 @@ func WriteTable(w io.Writer, r Result) error {
 // pct formats a ratio as a percentage with one decimal.
 func pct(r decimal.Decimal) string { return r.Mul(decimal.NewFromInt(100)).StringFixed(1) + "%" }
 
-// Writers are the output formats of an analysis.
-var Writers = map[string]func(io.Writer, Result) error{
-	"table": WriteTable,
-	"csv":   func(w io.Writer, r Result) error { return WriteCSV(w, r.Analysis) },
-	"json":  WriteJSON,
+// Writer is the writer of an analysis in format "table", "csv" or "json"; false for
+// another format.
+func Writer(format string) (func(io.Writer, Result) error, bool) {
+	switch format {
+	case "table":
+		return WriteTable, true
+	case "csv":
+		return func(w io.Writer, r Result) error { return WriteCSV(w, r.Analysis) }, true
+	case "json":
+		return WriteJSON, true
+	}
+	return nil, false
 }

@@ -268,21 +268,21 @@ func Unrounded(metered bool, price, quantity decimal.Decimal, days, daysInMonth 
 }
 
 // Bounds of one rated line (docs/security.md). Imports refuse prices and quantities that
-// could pass them (catalog.MaxPrice, catalog.MaxQuantity, the metric ranges of
+// could pass them (the catalog's largest price and quantity, the metric ranges of
 // metering); a line beyond them comes from data stored before those bounds, and is
 // excluded as an exception instead of failing the month.
 var (
-	MaxLineAmount   = decimal.New(1, 16) // CNY
-	MaxLineQuantity = decimal.New(1, 20)
+	maxLineAmount   = decimal.New(1, 16) // CNY
+	maxLineQuantity = decimal.New(1, 20)
 )
 
 // outOfBounds says why l cannot be a statement line, or "".
 func outOfBounds(l Line) string {
 	switch {
-	case l.Amount.Abs().GreaterThan(MaxLineAmount):
-		return fmt.Sprintf("amount %s (quantity %s × unit price %s) is beyond the %s a line may hold", l.Amount, l.Quantity, l.UnitPrice, MaxLineAmount)
-	case l.Quantity.Abs().GreaterThan(MaxLineQuantity):
-		return fmt.Sprintf("quantity %s is beyond the %s a line may hold", l.Quantity, MaxLineQuantity)
+	case l.Amount.Abs().GreaterThan(maxLineAmount):
+		return fmt.Sprintf("amount %s (quantity %s × unit price %s) is beyond the %s a line may hold", l.Amount, l.Quantity, l.UnitPrice, maxLineAmount)
+	case l.Quantity.Abs().GreaterThan(maxLineQuantity):
+		return fmt.Sprintf("quantity %s is beyond the %s a line may hold", l.Quantity, maxLineQuantity)
 	case l.Quantity.IsNegative():
 		return fmt.Sprintf("quantity %s is negative", l.Quantity)
 	}

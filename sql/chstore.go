@@ -47,6 +47,10 @@ type Config struct {
 	// (SampleStats, LatestSamples, UsageAggregates split their work by resource ranges
 	// under it); default DefaultSampleChunkRows.
 	SampleChunkRows int
+	// IdleMeasureChunk is the number of resources MeasureIdle measures by one query:
+	// memory is bounded by one chunk's samples, whatever the number of resources;
+	// default DefaultIdleMeasureChunk.
+	IdleMeasureChunk int
 	// Cluster names the cluster (remote_servers of the servers' configuration) that holds
 	// cloudbill's tables; empty: a single server. See cluster.go and docs/cluster.md.
 	Cluster string
@@ -55,6 +59,9 @@ type Config struct {
 // DefaultSampleChunkRows: about 4 million sample rows grouped by identity take a few
 // hundred MB in ClickHouse, far below its default per-query limit, whatever the table.
 const DefaultSampleChunkRows = 4_000_000
+
+// DefaultIdleMeasureChunk: the resources of one idle measuring query.
+const DefaultIdleMeasureChunk = 4000
 
 var dbName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
 
@@ -111,10 +118,25 @@ type Store struct {
 	db        string
 	cfg       Config
 	chunkRows int
+	// idleChunk is Config.IdleMeasureChunk or its default.
+	idleChunk int
 	// cluster is the cluster's topology in cluster mode, nil on a single server.
 	cluster *topology
 	// version is the server's, read at connect; it decides the insert settings.
 	version ServerVersion
+}
+
+// newStore is a store on conn (topo nil on a single server), with cfg's chunk sizes or
+// their defaults.
+func newStore(conn driver.Conn, cfg Config, topo *topology, version ServerVersion) *Store {
+	s := &Store{conn: conn, db: cfg.Database, cfg: cfg, chunkRows: cfg.SampleChunkRows, idleChunk: cfg.IdleMeasureChunk, cluster: topo, version: version}
+	if s.chunkRows <= 0 {
+		s.chunkRows = DefaultSampleChunkRows
+	}
+	if s.idleChunk <= 0 {
+		s.idleChunk = DefaultIdleMeasureChunk
+	}
+	return s
 }
 
 // Open connects, creates the database if needed and applies the migrations.
@@ -166,10 +188,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		raw.Close()
 		return nil, fmt.Errorf("clickhouse %s: %w", cfg.Addr, err)
 	}
-	s := &Store{conn: conn, db: cfg.Database, cfg: cfg, chunkRows: cfg.SampleChunkRows, version: version}
-	if s.chunkRows <= 0 {
-		s.chunkRows = DefaultSampleChunkRows
-	}
+	s := newStore(conn, cfg, nil, version)
 	if err := s.Migrate(ctx); err != nil {
 		conn.Close()
 		return nil, err

@@ -119,10 +119,7 @@ func openCluster(ctx context.Context, cfg Config, opt *clickhouse.Options) (*Sto
 		raw.Close()
 		return nil, fmt.Errorf("clickhouse %s: %w", cfg.Addr, err)
 	}
-	s := &Store{conn: retryConn{conn, topo}, db: cfg.Database, cfg: cfg, chunkRows: cfg.SampleChunkRows, cluster: topo, version: version}
-	if s.chunkRows <= 0 {
-		s.chunkRows = DefaultSampleChunkRows
-	}
+	s := newStore(retryConn{conn, topo}, cfg, topo, version)
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, err

@@ -78,10 +78,6 @@ FROM idle_ratio_versions ORDER BY kind, effective, import_seq DESC LIMIT 1 BY ki
 	return cfg, nil
 }
 
-// IdleMeasureChunk is the number of resources measured by one query: memory is bounded by
-// one chunk's samples, whatever the number of resources.
-var IdleMeasureChunk = 4000
-
 // idleMeasureQuery measures the resources of the external table idle_spans (oid,
 // resource_id, metric, from_date, to_date, qty: the quantity in force on those days,
 // vendor: the order's vendor) over [from, to). A sample counts only for its own vendor: a
@@ -153,14 +149,14 @@ GROUP BY oid`, []any{from.Start().Unix(), to.AddDays(1).Start().Unix()}
 const idleSpanHashesDistinct = `SELECT uniqExact(resource_id, metric) = uniqExact(cityHash64(resource_id, metric)) FROM idle_spans`
 
 // MeasureIdle computes the measures of the resources over [from, to] in ClickHouse, in
-// chunks of IdleMeasureChunk resources (samples never come to Go). A resource without a
+// chunks of Config.IdleMeasureChunk resources (samples never come to Go). A resource without a
 // valid sample in the window is absent from the result. Each chunk is read as stored
 // first; the resources whose rows hold a duplicate or a correction are measured again
 // with argMax per identity (see idleMeasureQuery).
 func (s *Store) MeasureIdle(ctx context.Context, from, to calendar.Date, rs []idle.Resource) (map[catalog.OrderID]idle.Measure, error) {
 	out := make(map[catalog.OrderID]idle.Measure, len(rs))
-	for lo := 0; lo < len(rs); lo += IdleMeasureChunk {
-		hi := min(len(rs), lo+IdleMeasureChunk)
+	for lo := 0; lo < len(rs); lo += s.idleChunk {
+		hi := min(len(rs), lo+s.idleChunk)
 		dups, err := s.measureIdle(ctx, from, to, rs[lo:hi], true, out)
 		if err != nil {
 			return nil, err

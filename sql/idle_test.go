@@ -79,9 +79,7 @@ func TestMeasureIdleHandComputed(t *testing.T) {
 	}
 	for _, chunk := range []int{4000, 1} {
 		t.Run(fmt.Sprintf("chunks of %d", chunk), func(t *testing.T) {
-			old := chstore.IdleMeasureChunk
-			chstore.IdleMeasureChunk = chunk
-			defer func() { chstore.IdleMeasureChunk = old }()
+			defer s.SetIdleMeasureChunk(chunk)()
 			ms, err := s.MeasureIdle(ctx, from, to, rs)
 			require.NoError(t, err)
 			assert.Equal(t, idle.Measure{Days: 2, Samples: 40, Excluded: 3, P95Used: decimal.RequireFromString("1.52")}, norm(ms["O1"]))

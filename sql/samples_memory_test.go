@@ -157,8 +157,7 @@ FROM usage_samples GROUP BY resource_id, metric, ts)`).Scan(&n)
 	})
 
 	t.Run("MeasureIdle", func(t *testing.T) {
-		defer func(n int) { chstore.IdleMeasureChunk = n }(chstore.IdleMeasureChunk)
-		chstore.IdleMeasureChunk = 80 // 80 resources × 600 samples a chunk
+		defer s.SetIdleMeasureChunk(80)() // 80 resources × 600 samples a chunk
 		from, to := calendar.MustDate("2026-11-01"), calendar.MustDate("2026-11-03")
 		var rs []idle.Resource
 		for r := 0; r < memResources; r++ {

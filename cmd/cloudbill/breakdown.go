@@ -36,7 +36,11 @@ func breakdownCommand() *command {
 			format := fs.Format("table", "csv", "json")
 			fs.Require("period", "department")
 			return func(ctx context.Context, a *app, _ []string) error {
-				return runBreakdown(ctx, a, period.Get(), catalog.DepartmentID(*dep), breakdown.Writers[*format])
+				write, ok := breakdown.Writer(*format)
+				if !ok {
+					return usagef("breakdown: --format %q: want table, csv or json", *format)
+				}
+				return runBreakdown(ctx, a, period.Get(), catalog.DepartmentID(*dep), write)
 			}
 		},
 	}

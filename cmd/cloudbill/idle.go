@@ -211,7 +211,7 @@ func idleAnalyzeCommand() *command {
 }
 
 func idleAnalyze(ctx context.Context, a *app, d calendar.Date, format string, iv idle.Seconds, dry bool) error {
-	write, ok := idle.Writers[format]
+	write, ok := idle.Writer(format)
 	if !ok {
 		return usagef("idle analyze: --format %q: want table, csv or json", format)
 	}
@@ -284,7 +284,7 @@ func idleConfigShow(ctx context.Context, a *app, _ []string) error {
 		return err
 	}
 	if len(cfg.Versions) == 0 {
-		fmt.Fprintf(a.stdout, "no redundancy ratio imported: %s for every kind\n", idle.DefaultRatio)
+		fmt.Fprintf(a.stdout, "no redundancy ratio imported: %s for every kind\n", idle.DefaultRatio())
 	}
 	for _, v := range cfg.Versions {
 		fmt.Fprintf(a.stdout, "%s (%s line %d)\n", v, v.File, v.Line)

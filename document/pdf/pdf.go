@@ -27,9 +27,9 @@ import (
 	"cloudbill/document/sheet"
 )
 
-// FontPaths are where Debian's fonts-arphic-gbsn00lp package puts its TrueType font
+// fontPaths are where Debian's fonts-arphic-gbsn00lp package puts its TrueType font
 // (AR PL SungtiL GB), tried in order by LoadFont("").
-var FontPaths = []string{
+var fontPaths = []string{
 	"/usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf",
 	"/usr/share/fonts/truetype/arphic/gbsn00lp.ttf",
 }
@@ -39,10 +39,10 @@ type Font struct {
 	ttf []byte
 }
 
-// LoadFont reads a TrueType font file; "" tries FontPaths. gofpdf rejects TTC and
+// LoadFont reads a TrueType font file; "" tries fontPaths. gofpdf rejects TTC and
 // CFF/OTF fonts, so the font must be a plain .ttf.
 func LoadFont(path string) (*Font, error) {
-	paths := FontPaths
+	paths := fontPaths
 	if path != "" {
 		paths = []string{path}
 	}

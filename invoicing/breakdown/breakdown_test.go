@@ -344,7 +344,9 @@ func TestFormatsGolden(t *testing.T) {
 		for _, format := range []string{"table", "csv", "json"} {
 			t.Run(c.name+"/"+format, func(t *testing.T) {
 				var buf bytes.Buffer
-				require.NoError(t, Writers[format](&buf, r))
+				write, ok := Writer(format)
+				require.True(t, ok, format)
+				require.NoError(t, write(&buf, r))
 				golden(t, filepath.Join("testdata", c.name+"."+format), buf.Bytes())
 			})
 		}

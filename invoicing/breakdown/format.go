@@ -18,11 +18,18 @@ type Yuan struct{ decimal.Decimal }
 
 func (y Yuan) MarshalJSON() ([]byte, error) { return json.Marshal(money.Plain(y.Decimal)) }
 
-// Writers print a breakdown in each --format.
-var Writers = map[string]func(io.Writer, Report) error{
-	"table": WriteTable,
-	"csv":   WriteCSV,
-	"json":  WriteJSON,
+// Writer prints a breakdown in format "table", "csv" or "json"; false for another
+// format.
+func Writer(format string) (func(io.Writer, Report) error, bool) {
+	switch format {
+	case "table":
+		return WriteTable, true
+	case "csv":
+		return WriteCSV, true
+	case "json":
+		return WriteJSON, true
+	}
+	return nil, false
 }
 
 func WriteJSON(w io.Writer, b Report) error {
