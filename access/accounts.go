@@ -69,7 +69,7 @@ func (s *Service) EnableUser(ctx context.Context, login Login, by Identity, remo
 	}
 	u.Disabled = false
 	u.UpdatedAt = later(s.now().UTC(), u.UpdatedAt)
-	if err := s.cfg.Store.PutUser(ctx, u); err != nil {
+	if err := s.putUser(ctx, u); err != nil {
 		return fmt.Errorf("enable %s: %w", login, err)
 	}
 	return s.Record(ctx, Event{Actor: by.Name(), Role: by.Role, Action: "user-enable", Target: string(login), Remote: remote})
@@ -89,7 +89,7 @@ func (s *Service) ResetPassword(ctx context.Context, login Login, password strin
 	}
 	now := s.now().UTC()
 	u.PasswordHash, u.UpdatedAt = h, later(now, u.UpdatedAt)
-	if err := s.cfg.Store.PutUser(ctx, u); err != nil {
+	if err := s.putUser(ctx, u); err != nil {
 		return fmt.Errorf("reset password of %s: %w", login, err)
 	}
 	n, err := s.endSessions(ctx, login, now)

@@ -115,6 +115,13 @@ type Service struct {
 
 	identMu sync.Mutex
 	idents  map[string]cachedIdentity // session hash → session and account read at
+
+	// every account as read at usersAt (users_snapshot.go)
+	usersMu      sync.Mutex
+	users        map[Login]User
+	usersAt      time.Time
+	usersGen     int
+	usersReading bool
 }
 
 // cachedIdentity is a session and its account as read from the store at a time.
@@ -279,7 +286,7 @@ func (s *Service) AddUser(ctx context.Context, p AddUserParams) (User, error) {
 		return User{}, fmt.Errorf("user %s: %w", p.Login, err)
 	}
 	u.PasswordHash = h
-	if err := s.cfg.Store.PutUser(ctx, u); err != nil {
+	if err := s.putUser(ctx, u); err != nil {
 		return User{}, fmt.Errorf("user %s: %w", p.Login, err)
 	}
 	detail := "role " + string(u.Role)
@@ -313,7 +320,7 @@ func (s *Service) DisableUser(ctx context.Context, login Login, by Identity, rem
 	if !u.Disabled {
 		u.Disabled = true
 		u.UpdatedAt = later(now, u.UpdatedAt)
-		if err := s.cfg.Store.PutUser(ctx, u); err != nil {
+		if err := s.putUser(ctx, u); err != nil {
 			return fmt.Errorf("disable %s: %w", login, err)
 		}
 	}
@@ -477,7 +484,10 @@ func (s *Service) SessionIdentity(ctx context.Context, cookie string) (Identity,
 	}
 	if !cached {
 		var err error
-		u, err = s.cfg.Store.User(ctx, se.Login)
+		var ok bool
+		if u, ok = s.snapshotUser(se.Login, now); !ok {
+			u, err = s.cfg.Store.User(ctx, se.Login)
+		}
 		if errors.Is(err, ErrNotFound) || (err == nil && u.Disabled) {
 			return Identity{}, Session{}, ErrUnauthenticated
 		}

@@ -1,0 +1,54 @@
+package access_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"cloudbill/access"
+	"cloudbill/sql/chtest"
+)
+
+// TestUsersSnapshot: the accounts of signed-in browsers come from one read of every
+// account, never older than MaxIdentityCache; past half of it a read in the background
+// catches up with a change made elsewhere; a change made by the service drops it at once.
+func TestUsersSnapshot(t *testing.T) {
+	c := newClock()
+	ctx := ctxT()
+	store := chtest.New(t)
+	s, err := access.New(access.Config{Store: store, Now: c.Now})
+	require.NoError(t, err)
+	other, err := access.New(access.Config{Store: store, Now: c.Now})
+	require.NoError(t, err)
+	addUser(t, s, access.AddUserParams{Login: "dep2", Role: access.RoleDepartment, Department: "D2"})
+	var u access.User
+	var ok bool
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(2 * time.Minute)
+		for !cond() {
+			require.True(t, time.Now().Before(deadline), "waited 2 minutes for %s", what)
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	snap := func() bool { u, ok = s.SnapshotUser("dep2", c.Now()); return ok }
+
+	waitFor("the first snapshot", snap)
+	assert.False(t, u.Disabled)
+
+	require.NoError(t, other.DisableUser(ctx, "dep2", admin(), ""))
+	c.Add(access.MaxIdentityCache / 2)
+	waitFor("the disable made elsewhere", func() bool { return snap() && u.Disabled })
+
+	c.Add(access.MaxIdentityCache)
+	_, ok = s.SnapshotUser("dep2", c.Now())
+	assert.False(t, ok, "older than MaxIdentityCache: never used")
+	waitFor("a new snapshot", snap)
+
+	require.NoError(t, s.EnableUser(ctx, "dep2", admin(), ""))
+	_, ok = s.SnapshotUser("dep2", c.Now())
+	assert.False(t, ok, "an account changed by this service drops the snapshot")
+	waitFor("the enable", func() bool { return snap() && !u.Disabled })
+}
