@@ -129,6 +129,8 @@ type cachedIdentity struct {
 	se Session
 	u  User
 	at time.Time
+	// refreshing: a read in the background is under way (refreshIdentity)
+	refreshing bool
 }
 
 // cachedSession returns the session of hash h and its account if read less than
@@ -143,7 +145,46 @@ func (s *Service) cachedSession(h string, now time.Time) (Session, User, bool) {
 	if !ok || now.Before(c.at) || now.Sub(c.at) >= s.cfg.IdentityCache {
 		return Session{}, User{}, false
 	}
+	if now.Sub(c.at) >= s.cfg.IdentityCache/2 && !c.refreshing {
+		// a browser still asking: read its identity again before the entry expires, so
+		// that its next request finds a fresh one instead of waiting for the read
+		c.refreshing = true
+		s.idents[h] = c
+		go s.refreshIdentity(h)
+	}
 	return c.se, c.u, true
+}
+
+// refreshIdentity reads the session of hash h and its account again and replaces the
+// cached entry, unless it was dropped (sign-out, disable) or replaced by a newer read
+// meanwhile; a session that ended or an account disabled or gone drops the entry (the
+// next request reads them itself and is refused).
+func (s *Service) refreshIdentity(h string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	at := s.now() // before the reads: the entry is at least as fresh as this
+	se, err := s.cfg.Store.Session(ctx, h)
+	var u User
+	if err == nil {
+		var ok bool
+		if u, ok = s.snapshotUser(se.Login, at); !ok {
+			u, err = s.cfg.Store.User(ctx, se.Login)
+		}
+	}
+	s.identMu.Lock()
+	defer s.identMu.Unlock()
+	c, ok := s.idents[h]
+	if !ok || !c.refreshing || c.at.After(at) {
+		return
+	}
+	if err != nil || !se.EndedAt.IsZero() || u.Disabled || u.Login != se.Login {
+		delete(s.idents, h)
+		return
+	}
+	if c.se.LastSeen.After(se.LastSeen) {
+		se.LastSeen = c.se.LastSeen // a touch written since the read
+	}
+	s.idents[h] = cachedIdentity{se: se, u: u, at: at}
 }
 
 // rememberSession caches, under session hash h, a session and its account read at now;

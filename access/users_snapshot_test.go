@@ -1,6 +1,7 @@
 package access_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -51,4 +52,34 @@ func TestUsersSnapshot(t *testing.T) {
 	_, ok = s.SnapshotUser("dep2", c.Now())
 	assert.False(t, ok, "an account changed by this service drops the snapshot")
 	waitFor("the enable", func() bool { return snap() && !u.Disabled })
+}
+
+// TestIdentityRefreshedAhead: a browser's cached identity past half of MaxIdentityCache is
+// read again in the background; a disable made elsewhere meanwhile refuses the session
+// before the bound has passed (the clock never reaches it here).
+func TestIdentityRefreshedAhead(t *testing.T) {
+	c := newClock()
+	ctx := ctxT()
+	store := chtest.New(t)
+	s, err := access.New(access.Config{Store: store, Now: c.Now})
+	require.NoError(t, err)
+	other, err := access.New(access.Config{Store: store, Now: c.Now})
+	require.NoError(t, err)
+	addUser(t, s, access.AddUserParams{Login: "dep3", Role: access.RoleDepartment, Department: "D3"})
+	res, err := s.SignIn(ctx, "dep3", "a long enough password", "127.0.0.1")
+	require.NoError(t, err)
+	_, _, err = s.SessionIdentity(ctx, res.Cookie)
+	require.NoError(t, err)
+	require.NoError(t, other.DisableUser(ctx, "dep3", admin(), ""))
+	c.Add(access.MaxIdentityCache / 2)
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		_, _, err = s.SessionIdentity(ctx, res.Cookie)
+		if errors.Is(err, access.ErrUnauthenticated) {
+			break
+		}
+		require.NoError(t, err, "within the bound the cached identity may still answer")
+		require.True(t, time.Now().Before(deadline), "waited 2 minutes for the background read")
+		time.Sleep(10 * time.Millisecond)
+	}
 }
