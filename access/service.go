@@ -28,6 +28,8 @@ type Store interface {
 	PutSession(ctx context.Context, s Session) error
 	// Session is the latest version of a session by hash; ErrNotFound if none.
 	Session(ctx context.Context, hash string) (Session, error)
+	// Sessions is the latest version of the sessions of hashes (those found).
+	Sessions(ctx context.Context, hashes []string) ([]Session, error)
 	// OpenSessions lists the sessions of login not ended.
 	OpenSessions(ctx context.Context, login Login) ([]Session, error)
 
@@ -113,8 +115,9 @@ type Service struct {
 	hashes              chan struct{} // a turn to run an argon2id check (MaxHashes)
 	hashesNow, hashPeak atomic.Int64
 
-	identMu sync.Mutex
-	idents  map[string]cachedIdentity // session hash → session and account read at
+	identMu       sync.Mutex
+	idents        map[string]cachedIdentity // session hash → session and account read at
+	identsReading bool                      // refreshIdentities is running
 
 	// every account as read at usersAt (users_snapshot.go)
 	usersMu      sync.Mutex
@@ -147,44 +150,83 @@ func (s *Service) cachedSession(h string, now time.Time) (Session, User, bool) {
 	}
 	if now.Sub(c.at) >= s.cfg.IdentityCache/2 && !c.refreshing {
 		// a browser still asking: read its identity again before the entry expires, so
-		// that its next request finds a fresh one instead of waiting for the read
+		// that its next request finds a fresh one instead of waiting for the read; the
+		// entries due are read together (refreshIdentities)
 		c.refreshing = true
 		s.idents[h] = c
-		go s.refreshIdentity(h)
+		if !s.identsReading {
+			s.identsReading = true
+			go s.refreshIdentities()
+		}
 	}
 	return c.se, c.u, true
 }
 
-// refreshIdentity reads the session of hash h and its account again and replaces the
-// cached entry, unless it was dropped (sign-out, disable) or replaced by a newer read
-// meanwhile; a session that ended or an account disabled or gone drops the entry (the
-// next request reads them itself and is refused).
-func (s *Service) refreshIdentity(h string) {
+// refreshIdentities reads again the sessions of the entries marked refreshing, in one
+// query, with their accounts (the snapshot of every account, or one read each), and
+// replaces each entry, unless it was dropped (sign-out, disable) or replaced by a newer
+// read meanwhile; a session that ended or is gone, or an account disabled or gone, drops
+// the entry (the next request reads them itself and is refused). Entries marked during
+// the reads are read next, until none is due.
+func (s *Service) refreshIdentities() {
+	for {
+		s.identMu.Lock()
+		var hashes []string
+		for h, c := range s.idents {
+			if c.refreshing {
+				hashes = append(hashes, h)
+			}
+		}
+		if len(hashes) == 0 {
+			s.identsReading = false
+			s.identMu.Unlock()
+			return
+		}
+		s.identMu.Unlock()
+		s.refreshBatch(hashes)
+	}
+}
+
+func (s *Service) refreshBatch(hashes []string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	at := s.now() // before the reads: the entry is at least as fresh as this
-	se, err := s.cfg.Store.Session(ctx, h)
-	var u User
+	at := s.now() // before the reads: the entries are at least as fresh as this
+	ss, err := s.cfg.Store.Sessions(ctx, hashes)
+	bySession := map[string]Session{}
+	users := map[Login]User{}
 	if err == nil {
-		var ok bool
-		if u, ok = s.snapshotUser(se.Login, at); !ok {
-			u, err = s.cfg.Store.User(ctx, se.Login)
+		for _, se := range ss {
+			bySession[se.Hash] = se
+			if _, ok := users[se.Login]; ok {
+				continue
+			}
+			u, ok := s.snapshotUser(se.Login, at)
+			if !ok {
+				if u, err = s.cfg.Store.User(ctx, se.Login); err != nil {
+					break
+				}
+			}
+			users[se.Login] = u
 		}
 	}
 	s.identMu.Lock()
 	defer s.identMu.Unlock()
-	c, ok := s.idents[h]
-	if !ok || !c.refreshing || c.at.After(at) {
-		return
+	for _, h := range hashes {
+		c, ok := s.idents[h]
+		if !ok || !c.refreshing {
+			continue // dropped, or replaced by a newer read
+		}
+		se, found := bySession[h]
+		u := users[se.Login]
+		if err != nil || !found || !se.EndedAt.IsZero() || u.Disabled || u.Login != se.Login {
+			delete(s.idents, h)
+			continue
+		}
+		if c.se.LastSeen.After(se.LastSeen) {
+			se.LastSeen = c.se.LastSeen // a touch written since the read
+		}
+		s.idents[h] = cachedIdentity{se: se, u: u, at: at}
 	}
-	if err != nil || !se.EndedAt.IsZero() || u.Disabled || u.Login != se.Login {
-		delete(s.idents, h)
-		return
-	}
-	if c.se.LastSeen.After(se.LastSeen) {
-		se.LastSeen = c.se.LastSeen // a touch written since the read
-	}
-	s.idents[h] = cachedIdentity{se: se, u: u, at: at}
 }
 
 // rememberSession caches, under session hash h, a session and its account read at now;

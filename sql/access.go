@@ -206,6 +206,49 @@ func (s *Store) sessions(ctx context.Context, hash string, login access.Login) (
 	return out, nil
 }
 
+// sessionsByHashQuery selects the sessions of some hashes (latest versions, an ended
+// session staying ended), as sessionsQuery does one: the portal reads every signed-in
+// browser's session in one query.
+type sessionsByHashQuery struct{ hashes []string }
+
+func (q sessionsByHashQuery) toSQL() (string, []any) {
+	return `SELECT hash, argMax(login, version), argMax(csrf, version), min(created_at), max(last_seen), max(ended_at), argMax(remote, version)
+FROM sessions WHERE has(?, hash) GROUP BY hash`, []any{q.hashes}
+}
+
+func (q sessionsByHashQuery) scan(r driver.Rows) (access.Session, error) {
+	var se access.Session
+	var login string
+	if err := r.Scan(&se.Hash, &login, &se.CSRF, &se.CreatedAt, &se.LastSeen, &se.EndedAt, &se.Remote); err != nil {
+		return se, err
+	}
+	se.Login = access.Login(login)
+	se.CreatedAt, se.LastSeen, se.EndedAt = getTime(se.CreatedAt), getTime(se.LastSeen), getTime(se.EndedAt)
+	return se, nil
+}
+
+// Sessions is the latest version of the sessions of hashes (those found, in no order).
+func (s *Store) Sessions(ctx context.Context, hashes []string) ([]access.Session, error) {
+	if len(hashes) == 0 {
+		return nil, nil
+	}
+	q := sessionsByHashQuery{hashes: hashes}
+	sqlText, args := q.toSQL()
+	var out []access.Session
+	err := s.scan(ctx, sqlText, func(r driver.Rows) error {
+		se, err := q.scan(r)
+		if err != nil {
+			return err
+		}
+		out = append(out, se)
+		return nil
+	}, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read sessions: %w", err)
+	}
+	return out, nil
+}
+
 // Session is the latest version of a session (access.ErrNotFound if none).
 func (s *Store) Session(ctx context.Context, hash string) (access.Session, error) {
 	if hash == "" {

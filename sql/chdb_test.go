@@ -292,6 +292,10 @@ X4,open,2026-10-01,D01,P01,V2,internet,N04,1,vm-4,,
 	require.NoError(t, err)
 	_, err = s.OpenSessions(ctx, "clerk")
 	require.NoError(t, err)
+	ss, err := s.Sessions(ctx, []string{"sess1", "none"})
+	require.NoError(t, err)
+	require.Len(t, ss, 1)
+	assert.Equal(t, access.Login("clerk"), ss[0].Login)
 
 	// collectors
 	start := time.Date(2026, 11, 30, 20, 0, 0, 0, calendar.Shanghai)

@@ -162,6 +162,13 @@ ORDER BY period, kind, department_id, vendor_id, category, project_id`,
 			wantArgs: []any{uint32(202601), uint32(202612), []string{"2026-01-a", "2026-02-b"}},
 		},
 		{
+			name:  "the sessions of signed-in browsers",
+			query: sessionsByHashQuery{hashes: []string{"h1", "h2"}}.toSQL,
+			wantSQL: `SELECT hash, argMax(login, version), argMax(csrf, version), min(created_at), max(last_seen), max(ended_at), argMax(remote, version)
+FROM sessions WHERE has(?, hash) GROUP BY hash`,
+			wantArgs: []any{[]string{"h1", "h2"}},
+		},
+		{
 			name: "metered days of a window",
 			query: meteredDaysQuery{from: calendar.MustDate("2026-09-01"), to: calendar.MustDate("2026-11-29"),
 				runs: []string{"r"}}.toSQL,
