@@ -136,6 +136,11 @@ type cachedIdentity struct {
 	refreshing bool
 }
 
+// refreshAt: a cached identity (and the snapshot of every account) is read again in the
+// background once 1/refreshAt of IdentityCache has passed, leaving the rest of the bound
+// for the read to land under load (a query took over a second on the loaded test machine).
+const refreshAt = 4
+
 // cachedSession returns the session of hash h and its account if read less than
 // IdentityCache ago (by the service's clock).
 func (s *Service) cachedSession(h string, now time.Time) (Session, User, bool) {
@@ -148,7 +153,7 @@ func (s *Service) cachedSession(h string, now time.Time) (Session, User, bool) {
 	if !ok || now.Before(c.at) || now.Sub(c.at) >= s.cfg.IdentityCache {
 		return Session{}, User{}, false
 	}
-	if now.Sub(c.at) >= s.cfg.IdentityCache/2 && !c.refreshing {
+	if now.Sub(c.at) >= s.cfg.IdentityCache/refreshAt && !c.refreshing {
 		// a browser still asking: read its identity again before the entry expires, so
 		// that its next request finds a fresh one instead of waiting for the read; the
 		// entries due are read together (refreshIdentities)

@@ -6,8 +6,8 @@ import (
 )
 
 // The accounts of signed-in browsers are read together: one read of every account serves
-// all sessions for less than IdentityCache (read again in the background once half of it
-// has passed, while browsers are signed in), instead of one read per session each time
+// all sessions for less than IdentityCache (read again in the background once a quarter of
+// it has passed, while browsers are signed in), instead of one read per session each time
 // its cached identity expires (50 signed-in browsers made 25 reads a second, and each
 // request waited for its own). An account changed by this service drops the snapshot; one
 // changed by another process shows within IdentityCache, as before.
@@ -21,7 +21,7 @@ func (s *Service) snapshotUser(login Login, now time.Time) (User, bool) {
 	s.usersMu.Lock()
 	defer s.usersMu.Unlock()
 	age := now.Sub(s.usersAt)
-	if (s.users == nil || age < 0 || age >= s.cfg.IdentityCache/2) && !s.usersReading {
+	if (s.users == nil || age < 0 || age >= s.cfg.IdentityCache/refreshAt) && !s.usersReading {
 		s.usersReading = true
 		go s.readUsers(s.usersGen)
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 // TestUsersSnapshot: the accounts of signed-in browsers come from one read of every
-// account, never older than MaxIdentityCache; past half of it a read in the background
+// account, never older than MaxIdentityCache; past a quarter of it a read in the background
 // catches up with a change made elsewhere; a change made by the service drops it at once.
 func TestUsersSnapshot(t *testing.T) {
 	c := newClock()
@@ -54,7 +54,7 @@ func TestUsersSnapshot(t *testing.T) {
 	waitFor("the enable", func() bool { return snap() && !u.Disabled })
 }
 
-// TestIdentityRefreshedAhead: a browser's cached identity past half of MaxIdentityCache is
+// TestIdentityRefreshedAhead: a browser's cached identity past a quarter of MaxIdentityCache is
 // read again in the background; a disable made elsewhere meanwhile refuses the session
 // before the bound has passed (the clock never reaches it here).
 func TestIdentityRefreshedAhead(t *testing.T) {
