@@ -58,14 +58,7 @@ func (q jobRunsQuery) scan(rows driver.Rows) ([]schedule.JobRun, error) {
 
 // JobRuns returns the recorded runs of job ("" for every job), oldest first.
 func (s *Store) JobRuns(ctx context.Context, job string) ([]schedule.JobRun, error) {
-	q := jobRunsQuery{job: job}
-	sql, args := q.toSQL()
-	rows, err := s.conn.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read job runs: %w", err)
-	}
-	defer rows.Close()
-	out, err := q.scan(rows)
+	out, err := runQuery(ctx, s.conn, jobRunsQuery{job: job})
 	if err != nil {
 		return nil, fmt.Errorf("read job runs: %w", err)
 	}

@@ -3,13 +3,17 @@ package chstore
 import (
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 
 	"cloudbill/access"
 	"cloudbill/backup"
+	"cloudbill/catalog"
 	"cloudbill/idle"
 	"cloudbill/internal/calendar"
+	"cloudbill/reconcile"
 )
 
 // The SQL of the queries, reviewed as text with the arguments bound to it (the tests
@@ -17,6 +21,7 @@ import (
 func TestQuerySQL(t *testing.T) {
 	nov := calendar.MustPeriod("2026-11")
 	novStart, decStart := nov.Start().Unix(), nov.End().Unix()
+	uploadedAt := time.Date(2026, 12, 3, 10, 0, 0, 0, calendar.Shanghai)
 	tests := []struct {
 		name     string
 		query    func() (string, []any)
@@ -286,6 +291,62 @@ ORDER BY period, vendor_id, department_id`,
 item_code, zone, allocated, p95_util, used, days, samples, expected, excluded, status, recommended, saving
 FROM idle_evidence WHERE has(?, case_id) ORDER BY case_id, analysis_date, order_id`,
 			wantArgs: []any{[]string{"20261130-D1-vcpu", "20261130-D2-memory"}},
+		},
+		{
+			name:  "every rated month, its latest run",
+			query: ratedMonthsQuery{}.toSQL,
+			wantSQL: `SELECT period, argMax(run_id, run_no), max(rated_at), argMax(lines, run_no), argMax(total, run_no), argMax(pending, run_no)
+FROM rating_runs GROUP BY period ORDER BY period`,
+		},
+		{
+			name:    "every rated month",
+			query:   ratedPeriodsQuery{}.toSQL,
+			wantSQL: "SELECT DISTINCT period FROM rating_runs ORDER BY period",
+		},
+		{
+			name:  "a run's totals by department and vendor",
+			query: runTotalsQuery{period: nov, runID: "2026-11-r1"}.toSQL,
+			wantSQL: `SELECT department_id, vendor_id, sum(amount) FROM rated_lines WHERE period = ? AND run_id = ?
+GROUP BY department_id, vendor_id ORDER BY department_id, vendor_id`,
+			wantArgs: []any{uint32(202611), "2026-11-r1"},
+		},
+		{
+			name: "an invoice upload stored",
+			query: invoiceUploadInsert{reconcile.Upload{ID: "feedface", Vendor: "V01", Period: nov, UploadedAt: uploadedAt, UploadedBy: "finance",
+				FileName: "v01.csv", FileSHA256: "abc", File: []byte("claims"), Provisional: true, Claimed: decimal.RequireFromString("10.00"),
+				Ours: decimal.RequireFromString("9.50"), Difference: decimal.RequireFromString("0.50"), Differences: 2, Summary: "2 differences",
+				ReportCSV: []byte("csv"), ReportPDF: []byte("%PDF")}}.toSQL,
+			wantSQL: `INSERT INTO invoice_uploads (upload_id, vendor_id, period, uploaded_at, uploaded_by, file_name, file_sha256,
+file_content, provisional, claimed, ours, difference, differences, summary, report_csv, report_pdf)`,
+			wantArgs: []any{"feedface", "V01", uint32(202611), uploadedAt.UTC(), "finance", "v01.csv", "abc", "claims",
+				uint8(1), decimal.RequireFromString("10.00"), decimal.RequireFromString("9.50"), decimal.RequireFromString("0.50"), uint32(2), "2 differences", "csv", "%PDF"},
+		},
+		{
+			name:  "every invoice upload",
+			query: invoiceUploadsQuery{}.toSQL,
+			wantSQL: `SELECT upload_id, vendor_id, period, uploaded_at, uploaded_by, file_name, file_sha256, provisional, claimed, ours, difference, differences
+FROM invoice_uploads ORDER BY uploaded_at DESC, upload_id`,
+		},
+		{
+			name:  "a vendor's invoice uploads",
+			query: invoiceUploadsQuery{vendor: "V01"}.toSQL,
+			wantSQL: `SELECT upload_id, vendor_id, period, uploaded_at, uploaded_by, file_name, file_sha256, provisional, claimed, ours, difference, differences
+FROM invoice_uploads WHERE vendor_id = ? ORDER BY uploaded_at DESC, upload_id`,
+			wantArgs: []any{"V01"},
+		},
+		{
+			name:  "one invoice upload with its report",
+			query: invoiceUploadQuery{id: "feedface"}.toSQL,
+			wantSQL: `SELECT upload_id, vendor_id, period, uploaded_at, uploaded_by, file_name, file_sha256, provisional, claimed, ours, difference, differences,
+summary, report_csv, report_pdf FROM invoice_uploads WHERE upload_id = ? LIMIT 1`,
+			wantArgs: []any{"feedface"},
+		},
+		{
+			name:  "daily amounts of some departments",
+			query: dailyAmountsOfQuery{period: nov, runID: "2026-11-r1", deps: []catalog.DepartmentID{"D01", "D02"}}.toSQL,
+			wantSQL: `SELECT date, department_id, vendor_id, project_id, order_id, item_code, kind, quantity, unit_price, amount
+FROM rated_days WHERE period = ? AND run_id = ? AND department_id IN (?, ?) ORDER BY date, order_id, line_seq`,
+			wantArgs: []any{uint32(202611), "2026-11-r1", "D01", "D02"},
 		},
 	}
 	for _, tt := range tests {

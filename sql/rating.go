@@ -297,7 +297,7 @@ func (s *Store) usageAggregates(ctx context.Context, p calendar.Period, ws []rat
 	}
 	// The replica answering has every block its peer took (none missed while it was
 	// down), or no figure.
-	aggs, err := shardWindowRows(ctx, s, ws, idx, true, func(table string) windowsQuery[usageAgg] {
+	aggs, err := shardWindowRows(ctx, s, ws, idx, true, func(table string) rowsQuery[usageAgg] {
 		return usageAggregatesQuery{period: p, byName: distinct != 1 || usageByName, table: table}
 	})
 	if err != nil {
@@ -335,26 +335,14 @@ func (s *Store) usageAggregates(ctx context.Context, p calendar.Period, ws []rat
 	return nil
 }
 
-// windowsQuery is a query over the external table usage_windows that yields rows of R.
-type windowsQuery[R any] interface {
-	toSQL() (string, []any)
-	scan(rows driver.Rows) ([]R, error)
-}
-
-// queryWindows runs q on conn with the windows ws[i], i in idx, as its external table
+// queryWindows runs q (over usage_windows) on conn with the windows ws[i], i in idx, as its external table
 // usage_windows, and scans its rows.
-func queryWindows[R any](ctx context.Context, conn driver.Conn, ws []rating.UsageWindow, idx []int, q windowsQuery[R]) ([]R, error) {
+func queryWindows[R any](ctx context.Context, conn driver.Conn, ws []rating.UsageWindow, idx []int, q rowsQuery[R]) ([]R, error) {
 	tbl, err := usageWindowsTable(ws, idx) // one per query: an external table is not shared
 	if err != nil {
 		return nil, err
 	}
-	sql, args := q.toSQL()
-	rows, err := conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), sql, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	return q.scan(rows)
+	return runQuery(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), conn, q)
 }
 
 // shardWindowRows runs the query that query(table) makes over the windows ws[i], i in
@@ -363,7 +351,7 @@ func queryWindows[R any](ctx context.Context, conn driver.Conn, ws []rating.Usag
 // resources. It returns the rows of every shard together, in no particular order. With
 // catchUp, a shard's replica first takes every block its peer took (syncReplica) before
 // it answers.
-func shardWindowRows[R any](ctx context.Context, s *Store, ws []rating.UsageWindow, idx []int, catchUp bool, query func(table string) windowsQuery[R]) ([]R, error) {
+func shardWindowRows[R any](ctx context.Context, s *Store, ws []rating.UsageWindow, idx []int, catchUp bool, query func(table string) rowsQuery[R]) ([]R, error) {
 	var (
 		mu  sync.Mutex
 		out []R
@@ -463,7 +451,7 @@ func (s *Store) UsageForeign(ctx context.Context, p calendar.Period, ws []rating
 	}
 	var found []foreignSamples
 	for _, c := range chunks {
-		mine, err := shardWindowRows(ctx, s, ws, c, false, func(table string) windowsQuery[foreignSamples] {
+		mine, err := shardWindowRows(ctx, s, ws, c, false, func(table string) rowsQuery[foreignSamples] {
 			return usageForeignQuery{period: p, table: table}
 		})
 		if err != nil {

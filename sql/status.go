@@ -10,17 +10,28 @@ import (
 	"cloudbill/monthclose"
 )
 
-// RatedPeriods lists the months that have at least one rating run, oldest first.
-func (s *Store) RatedPeriods(ctx context.Context) ([]calendar.Period, error) {
+// ratedPeriodsQuery lists the months that have at least one rating run, oldest first.
+type ratedPeriodsQuery struct{}
+
+func (ratedPeriodsQuery) toSQL() (string, []any) {
+	return "SELECT DISTINCT period FROM rating_runs ORDER BY period", nil
+}
+
+func (ratedPeriodsQuery) scan(rows driver.Rows) ([]calendar.Period, error) {
 	var out []calendar.Period
-	err := s.scan(ctx, "SELECT DISTINCT period FROM rating_runs ORDER BY period", func(r driver.Rows) error {
+	for rows.Next() {
 		var key uint32
-		if err := r.Scan(&key); err != nil {
-			return err
+		if err := rows.Scan(&key); err != nil {
+			return nil, err
 		}
 		out = append(out, calendar.PeriodOfKey(key))
-		return nil
-	})
+	}
+	return out, rows.Err()
+}
+
+// RatedPeriods lists the months that have at least one rating run, oldest first.
+func (s *Store) RatedPeriods(ctx context.Context) ([]calendar.Period, error) {
+	out, err := runQuery(ctx, s.conn, ratedPeriodsQuery{})
 	if err != nil {
 		return nil, fmt.Errorf("read rated months: %w", err)
 	}
