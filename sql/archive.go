@@ -69,8 +69,7 @@ func (s *Store) Archive(ctx context.Context, is invoicing.ArchiveIssue) (invoici
 		}
 		start = end
 	}
-	err = s.insertRow(ctx, "INSERT INTO statement_issues (period, issue_id, final, issued_at, archived_at, files, net)",
-		key, id, flag(is.Final), is.IssuedAt.UTC(), time.Now().UTC(), uint32(len(files)), is.Net)
+	err = s.insertOne(ctx, statementIssueInsert{is: is, issueID: id, archivedAt: time.Now(), files: len(files)})
 	if err != nil {
 		return invoicing.ArchiveResult{}, fmt.Errorf("archive %s: %w", is.Period, err)
 	}
@@ -88,27 +87,52 @@ func sha(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
-// Issues lists the archived issues of every month (period 0) or of one, oldest first.
-func (s *Store) Issues(ctx context.Context, p calendar.Period) ([]invoicing.IssueInfo, error) {
-	q := "SELECT period, issue_id, final, issued_at, archived_at, files, net FROM statement_issues"
+// statementIssueInsert records an archived issue of is.Period: its id, whether final,
+// when issued and archived, its number of files and net.
+type statementIssueInsert struct {
+	is         invoicing.ArchiveIssue
+	issueID    string
+	archivedAt time.Time
+	files      int
+}
+
+func (q statementIssueInsert) toSQL() (string, []any) {
+	return "INSERT INTO statement_issues (period, issue_id, final, issued_at, archived_at, files, net)",
+		[]any{q.is.Period.Key(), q.issueID, flag(q.is.Final), q.is.IssuedAt.UTC(), q.archivedAt.UTC(), uint32(q.files), q.is.Net}
+}
+
+// issuesQuery lists the archived issues of every month (period zero) or of one, oldest
+// first.
+type issuesQuery struct{ period calendar.Period }
+
+func (q issuesQuery) toSQL() (string, []any) {
+	sql := "SELECT period, issue_id, final, issued_at, archived_at, files, net FROM statement_issues"
 	var args []any
-	if p != (calendar.Period{}) {
-		q += " WHERE period = ?"
-		args = append(args, p.Key())
+	if q.period != (calendar.Period{}) {
+		sql += " WHERE period = ?"
+		args = append(args, q.period.Key())
 	}
-	q += " ORDER BY period, archived_at, issue_id"
+	return sql + " ORDER BY period, archived_at, issue_id", args
+}
+
+func (issuesQuery) scan(rows driver.Rows) ([]invoicing.IssueInfo, error) {
 	var out []invoicing.IssueInfo
-	err := s.scan(ctx, q, func(r driver.Rows) error {
+	for rows.Next() {
 		var is invoicing.IssueInfo
 		var key, files uint32
 		var final uint8
-		if err := r.Scan(&key, &is.IssueID, &final, &is.IssuedAt, &is.ArchivedAt, &files, &is.Net); err != nil {
-			return err
+		if err := rows.Scan(&key, &is.IssueID, &final, &is.IssuedAt, &is.ArchivedAt, &files, &is.Net); err != nil {
+			return nil, err
 		}
 		is.Period, is.Final, is.Files = calendar.PeriodOfKey(key), final == 1, int(files)
 		out = append(out, is)
-		return nil
-	}, args...)
+	}
+	return out, rows.Err()
+}
+
+// Issues lists the archived issues of every month (period 0) or of one, oldest first.
+func (s *Store) Issues(ctx context.Context, p calendar.Period) ([]invoicing.IssueInfo, error) {
+	out, err := runQuery(ctx, s.conn, issuesQuery{period: p})
 	if err != nil {
 		return nil, fmt.Errorf("read statement issues: %w", err)
 	}
@@ -161,20 +185,61 @@ func (s *Store) CurrentIssues(ctx context.Context) (map[calendar.Period]invoicin
 	return out, nil
 }
 
-func (s *Store) issueHashes(ctx context.Context, p calendar.Period, id string) (map[string]string, error) {
-	out := map[string]string{}
-	err := s.scan(ctx, "SELECT path, sha256 FROM statement_files WHERE period = ? AND issue_id = ?", func(r driver.Rows) error {
-		var path, h string
-		if err := r.Scan(&path, &h); err != nil {
-			return err
+// issueHashesQuery reads the path and SHA-256 of every file of one archived issue.
+type issueHashesQuery struct {
+	period  calendar.Period
+	issueID string
+}
+
+func (q issueHashesQuery) toSQL() (string, []any) {
+	return "SELECT path, sha256 FROM statement_files WHERE period = ? AND issue_id = ?", []any{q.period.Key(), q.issueID}
+}
+
+func (issueHashesQuery) scan(rows driver.Rows) ([][2]string, error) {
+	var out [][2]string
+	for rows.Next() {
+		var f [2]string
+		if err := rows.Scan(&f[0], &f[1]); err != nil {
+			return nil, err
 		}
-		out[path] = h
-		return nil
-	}, p.Key(), id)
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) issueHashes(ctx context.Context, p calendar.Period, id string) (map[string]string, error) {
+	files, err := runQuery(ctx, s.conn, issueHashesQuery{period: p, issueID: id})
 	if err != nil {
 		return nil, fmt.Errorf("read archived files of %s: %w", p, err)
 	}
+	out := make(map[string]string, len(files))
+	for _, f := range files {
+		out[f[0]] = f[1]
+	}
 	return out, nil
+}
+
+// archivedFileQuery reads the content of the file at path of one archived issue (no row
+// when there is none).
+type archivedFileQuery struct {
+	period        calendar.Period
+	issueID, path string
+}
+
+func (q archivedFileQuery) toSQL() (string, []any) {
+	return "SELECT content FROM statement_files WHERE period = ? AND issue_id = ? AND path = ? LIMIT 1", []any{q.period.Key(), q.issueID, q.path}
+}
+
+func (archivedFileQuery) scan(rows driver.Rows) ([][]byte, error) {
+	var out [][]byte
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		out = append(out, []byte(c))
+	}
+	return out, rows.Err()
 }
 
 // ArchivedFileOf returns the current issue's file at path of month p (ok false when the
@@ -184,19 +249,14 @@ func (s *Store) ArchivedFileOf(ctx context.Context, p calendar.Period, path stri
 	if err != nil || !ok {
 		return nil, is, false, err
 	}
-	var found bool
-	err = s.scan(ctx, "SELECT content FROM statement_files WHERE period = ? AND issue_id = ? AND path = ? LIMIT 1", func(r driver.Rows) error {
-		var c string
-		if err := r.Scan(&c); err != nil {
-			return err
-		}
-		content, found = []byte(c), true
-		return nil
-	}, p.Key(), is.IssueID, path)
+	found, err := runQuery(ctx, s.conn, archivedFileQuery{period: p, issueID: is.IssueID, path: path})
 	if err != nil {
 		return nil, is, false, fmt.Errorf("read archived %s of %s: %w", path, p, err)
 	}
-	return content, is, found, nil
+	if len(found) == 0 {
+		return nil, is, false, nil
+	}
+	return found[0], is, true, nil
 }
 
 // issueFilesQuery reads every file of one archived issue, by path.

@@ -40,12 +40,18 @@ file, line, imported_at)`, len(vs), func(i int) []any {
 	return s.recordImport(ctx, imp)
 }
 
-// IdleConfig is every stored redundancy ratio version (for a kind and effective date, the
-// row of the latest import).
-func (s *Store) IdleConfig(ctx context.Context) (idle.Config, error) {
-	var cfg idle.Config
-	err := s.scan(ctx, `SELECT kind, effective, has_until, until, ratio, sizes, note, import_id, file, line
-FROM idle_ratio_versions ORDER BY kind, effective, import_seq DESC LIMIT 1 BY kind, effective`, func(r driver.Rows) error {
+// idleRatiosQuery reads every stored redundancy ratio version (for a kind and effective
+// date, the row of the latest import), by kind and effective date.
+type idleRatiosQuery struct{}
+
+func (idleRatiosQuery) toSQL() (string, []any) {
+	return `SELECT kind, effective, has_until, until, ratio, sizes, note, import_id, file, line
+FROM idle_ratio_versions ORDER BY kind, effective, import_seq DESC LIMIT 1 BY kind, effective`, nil
+}
+
+func (idleRatiosQuery) scan(rows driver.Rows) ([]idle.Version, error) {
+	var out []idle.Version
+	for rows.Next() {
 		var (
 			kind, note, imp, file string
 			eff, until            time.Time
@@ -54,8 +60,8 @@ FROM idle_ratio_versions ORDER BY kind, effective, import_seq DESC LIMIT 1 BY ki
 			sizes                 []string
 			line                  uint32
 		)
-		if err := r.Scan(&kind, &eff, &hasUntil, &until, &ratio, &sizes, &note, &imp, &file, &line); err != nil {
-			return err
+		if err := rows.Scan(&kind, &eff, &hasUntil, &until, &ratio, &sizes, &note, &imp, &file, &line); err != nil {
+			return nil, err
 		}
 		v := idle.Version{Kind: idle.Kind(kind), Effective: dateOf(eff), Ratio: ratio, Note: note, ImportID: imp, File: file, Line: int(line)}
 		if hasUntil == 1 {
@@ -64,13 +70,21 @@ FROM idle_ratio_versions ORDER BY kind, effective, import_seq DESC LIMIT 1 BY ki
 		for _, q := range sizes {
 			d, err := decimal.NewFromString(q)
 			if err != nil {
-				return fmt.Errorf("size %q of %s line %d: %w", q, file, line, err)
+				return nil, fmt.Errorf("size %q of %s line %d: %w", q, file, line, err)
 			}
 			v.Sizes = append(v.Sizes, d)
 		}
-		cfg.Versions = append(cfg.Versions, v)
-		return nil
-	})
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// IdleConfig is every stored redundancy ratio version (for a kind and effective date, the
+// row of the latest import).
+func (s *Store) IdleConfig(ctx context.Context) (idle.Config, error) {
+	var cfg idle.Config
+	vs, err := runQuery(ctx, s.conn, idleRatiosQuery{})
+	cfg.Versions = vs
 	if err != nil {
 		return cfg, fmt.Errorf("read redundancy ratios: %w", err)
 	}
@@ -312,21 +326,43 @@ func stateSeq(st idle.State) uint32 {
 	return 1
 }
 
+// evidenceDatesQuery lists the analysis dates recorded for each idle case.
+type evidenceDatesQuery struct{}
+
+func (evidenceDatesQuery) toSQL() (string, []any) {
+	return "SELECT DISTINCT case_id, analysis_date FROM idle_evidence", nil
+}
+
+// evidenceDate is one row of evidenceDatesQuery.
+type evidenceDate struct {
+	caseID string
+	date   calendar.Date
+}
+
+func (evidenceDatesQuery) scan(rows driver.Rows) ([]evidenceDate, error) {
+	var out []evidenceDate
+	for rows.Next() {
+		var r evidenceDate
+		var d time.Time
+		if err := rows.Scan(&r.caseID, &d); err != nil {
+			return nil, err
+		}
+		r.date = dateOf(d)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
 // SaveEvidence records evidence; an analysis date already recorded for a case is skipped
 // (evidence is frozen).
 func (s *Store) SaveEvidence(ctx context.Context, es []idle.Evidence, at time.Time) error {
-	have := map[string]bool{}
-	err := s.scan(ctx, "SELECT DISTINCT case_id, analysis_date FROM idle_evidence", func(r driver.Rows) error {
-		var id string
-		var d time.Time
-		if err := r.Scan(&id, &d); err != nil {
-			return err
-		}
-		have[id+"|"+dateOf(d).String()] = true
-		return nil
-	})
+	recorded, err := runQuery(ctx, s.conn, evidenceDatesQuery{})
 	if err != nil {
 		return fmt.Errorf("read idle evidence: %w", err)
+	}
+	have := make(map[string]bool, len(recorded))
+	for _, r := range recorded {
+		have[r.caseID+"|"+r.date.String()] = true
 	}
 	type row struct {
 		e idle.Evidence

@@ -13,6 +13,7 @@ import (
 	"cloudbill/catalog"
 	"cloudbill/idle"
 	"cloudbill/internal/calendar"
+	"cloudbill/invoicing"
 	"cloudbill/reconcile"
 )
 
@@ -297,6 +298,47 @@ FROM idle_evidence WHERE has(?, case_id) ORDER BY case_id, analysis_date, order_
 			query: ratedMonthsQuery{}.toSQL,
 			wantSQL: `SELECT period, argMax(run_id, run_no), max(rated_at), argMax(lines, run_no), argMax(total, run_no), argMax(pending, run_no)
 FROM rating_runs GROUP BY period ORDER BY period`,
+		},
+		{
+			name: "an archived issue recorded",
+			query: statementIssueInsert{is: invoicing.ArchiveIssue{Period: nov, Final: true, IssuedAt: uploadedAt, Net: decimal.RequireFromString("12.34")},
+				issueID: "2026-11-i1", archivedAt: uploadedAt.Add(time.Minute), files: 3}.toSQL,
+			wantSQL:  "INSERT INTO statement_issues (period, issue_id, final, issued_at, archived_at, files, net)",
+			wantArgs: []any{uint32(202611), "2026-11-i1", uint8(1), uploadedAt.UTC(), uploadedAt.Add(time.Minute).UTC(), uint32(3), decimal.RequireFromString("12.34")},
+		},
+		{
+			name:    "every archived issue",
+			query:   issuesQuery{}.toSQL,
+			wantSQL: "SELECT period, issue_id, final, issued_at, archived_at, files, net FROM statement_issues ORDER BY period, archived_at, issue_id",
+		},
+		{
+			name:     "a month's archived issues",
+			query:    issuesQuery{period: nov}.toSQL,
+			wantSQL:  "SELECT period, issue_id, final, issued_at, archived_at, files, net FROM statement_issues WHERE period = ? ORDER BY period, archived_at, issue_id",
+			wantArgs: []any{uint32(202611)},
+		},
+		{
+			name:     "the hashes of an archived issue's files",
+			query:    issueHashesQuery{period: nov, issueID: "2026-11-i1"}.toSQL,
+			wantSQL:  "SELECT path, sha256 FROM statement_files WHERE period = ? AND issue_id = ?",
+			wantArgs: []any{uint32(202611), "2026-11-i1"},
+		},
+		{
+			name:     "one archived file",
+			query:    archivedFileQuery{period: nov, issueID: "2026-11-i1", path: "summary.csv"}.toSQL,
+			wantSQL:  "SELECT content FROM statement_files WHERE period = ? AND issue_id = ? AND path = ? LIMIT 1",
+			wantArgs: []any{uint32(202611), "2026-11-i1", "summary.csv"},
+		},
+		{
+			name:  "the redundancy ratio versions in force",
+			query: idleRatiosQuery{}.toSQL,
+			wantSQL: `SELECT kind, effective, has_until, until, ratio, sizes, note, import_id, file, line
+FROM idle_ratio_versions ORDER BY kind, effective, import_seq DESC LIMIT 1 BY kind, effective`,
+		},
+		{
+			name:    "the analysis dates of the idle evidence",
+			query:   evidenceDatesQuery{}.toSQL,
+			wantSQL: "SELECT DISTINCT case_id, analysis_date FROM idle_evidence",
 		},
 		{
 			name:    "every rated month",
