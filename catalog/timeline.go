@@ -8,7 +8,7 @@ import (
 
 // Timeline turns the events of one work order, in the order they were confirmed (by
 // effective date; events of the same day in file order), into the segments of its
-// in-service days, following the billable-day rules of DESIGN.md:
+// in-service days, following the billable-day rules of docs/rating.md:
 //
 //   - in service from the open date to the terminate date, both days counted;
 //   - a change confirmed on day C bills C at the new configuration and C−1 at the old;

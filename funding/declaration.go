@@ -65,7 +65,7 @@ type DeclarationInput struct {
 	Metered map[catalog.OrderID][]MonthAmount
 }
 
-// Declare is the declaration for in.Year as of in.AsOf (DESIGN.md "Declaration"): every
+// Declare is the declaration for in.Year as of in.AsOf (docs/year.md, "The declaration"): every
 // order in service on AsOf at its configuration then and the price in force then in its
 // zone, annual amount = 12 × monthly price × quantity; a metered order at 12 × its average
 // monthly amount over the latest three closed months it has lines in (fewer when fewer

@@ -44,7 +44,7 @@ type VendorRate struct {
 	From calendar.Period
 }
 
-// Estimate is an estimated settlement of a month (DESIGN.md "December estimate").
+// Estimate is an estimated settlement of a month (docs/year.md, "The December estimate").
 type Estimate struct {
 	Period calendar.Period
 	AsOf   calendar.Date

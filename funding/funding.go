@@ -1,4 +1,4 @@
-// Package funding owns the money of a year (DESIGN.md "Money over the year", §18, §19,
+// Package funding owns the money of a year (docs/year.md, §18, §19,
 // §21 of the notice): project budgets from the annual project list and their versions,
 // what a project has spent and is forecast to spend by 31 December, its budget state and
 // the thresholds that warn once; the payment vouchers of the vendors and the ledger of
@@ -44,7 +44,7 @@ type Thresholds struct {
 	Warning, Over, ForecastOver decimal.Decimal
 }
 
-// DefaultThresholds are DESIGN.md's defaults.
+// DefaultThresholds are the defaults of docs/year.md.
 func DefaultThresholds() Thresholds {
 	return Thresholds{
 		Warning:      decimal.RequireFromString("0.80"),

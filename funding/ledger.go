@@ -53,7 +53,7 @@ type LedgerInput struct {
 	Payments  []Payment
 }
 
-// Ledger is each vendor's ledger for the year (DESIGN.md "Money over the year"):
+// Ledger is each vendor's ledger for the year (docs/year.md):
 //
 //   - payable: the net of its closed settlements of January–November; December at its
 //     estimate when one was issued (it is what was paid in-year; once December closes,

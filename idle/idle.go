@@ -6,7 +6,7 @@
 // follow each reminder to its resolution or to the bureau's downsizing list.
 //
 // It holds types and pure logic only. The p95 and the coverage are computed in ClickHouse
-// (package chstore); this package receives them as Measures. The rules, as DESIGN.md
+// (package chstore); this package receives them as Measures. The rules, as docs/idle.md
 // decides them:
 //
 //   - window: the 30 days ending on the analysis date (both days included);
@@ -101,7 +101,7 @@ func KindOf(it catalog.Item) (Kind, bool) {
 	return "", false
 }
 
-// Rules of the analysis (DESIGN.md).
+// Rules of the analysis (docs/idle.md).
 const (
 	WindowDays = 30 // the window: the 30 days ending on the analysis date
 	MinDays    = 14 // days with data needed

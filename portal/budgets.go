@@ -1,6 +1,6 @@
 package portal
 
-// The year's budgets (issue 21) in the portal: GET /budgets (the projects the identity may
+// The year's budgets in the portal: GET /budgets (the projects the identity may
 // see, with the district's warnings for the bureaus), GET /api/v1/budgets?year=YYYY (the
 // same as JSON) and the banner of the overview for a department whose project is at
 // warning, over or forecast over. Scope: access.Budgets to open them; each project is

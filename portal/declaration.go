@@ -1,6 +1,6 @@
 package portal
 
-// A department's declaration draft (issue 21, §19): GET
+// A department's declaration draft (§19 of the notice): GET
 // /departments/{department}/declaration[?format=xlsx|csv|pdf] is the department's 测算表 for
 // next year as of today (funding.LoadDeclaration, as `cloudbill declare` writes it).
 // Scope: viewing the department (a 主管部门 its units too). The download is audited.

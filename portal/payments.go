@@ -1,6 +1,6 @@
 package portal
 
-// The year's payments (issue 21, §21) in the portal: GET /payments?year=YYYY (finance and
+// The year's payments (§21 of the notice) in the portal: GET /payments?year=YYYY (finance and
 // the bureau: every vendor's payable, paid and outstanding) and GET
 // /vendors/{vendor}/payments?year=YYYY (that vendor, and the bureaus: its payable lines and
 // vouchers, 跨年支付 marked). The figures are funding.LoadLedger's, as `cloudbill payments

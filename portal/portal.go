@@ -67,7 +67,7 @@ type Store interface {
 	Evidence(ctx context.Context, id idle.CaseID) ([]idle.Evidence, error)
 	OrderEvents(ctx context.Context) ([]catalog.Event, error)
 	pull.StatusStore
-	// the year's budgets and payments (issue 21)
+	// the year's budgets and payments
 	funding.WarnStore
 	funding.LedgerStore
 	funding.DeclarationStore

@@ -1,5 +1,5 @@
 // Package rating prices a month: work-order timelines × catalog versions × usage
-// aggregates × acceptance deductions → rated lines, following DESIGN.md's rating rules.
+// aggregates × acceptance deductions → rated lines, following the rating rules of docs/rating.md.
 //
 // It holds types and pure logic; it reads through small interfaces that it declares and
 // package chstore satisfies. Rating never calls time.Now: a run takes its period and a

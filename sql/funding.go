@@ -1,6 +1,6 @@
 package chstore
 
-// The year's money (issue 21): budget versions, warnings, and the year's rated lines
+// The year's money: budget versions, warnings, and the year's rated lines
 // added up for the budgets' spent and forecast (package funding computes from them).
 
 import (

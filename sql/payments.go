@@ -1,6 +1,6 @@
 package chstore
 
-// Payments, vendor nets of closed months, and December estimates (issue 21).
+// Payments, vendor nets of closed months, and December estimates.
 
 import (
 	"context"

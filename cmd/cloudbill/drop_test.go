@@ -180,7 +180,7 @@ func TestDropFolderRestartDuringIngest(t *testing.T) {
 	assert.Equal(t, 67.0, sum)
 }
 
-// Issue 24, finding 1: a vendor swaps a listed file for a symbolic link to a secret of the
+// Hostile input: a vendor swaps a listed file for a symbolic link to a secret of the
 // service while an earlier large file is being ingested (and drops a hard link to another
 // one). Nothing of either secret may reach a report, a rejected copy or the samples; what
 // is kept is readable by the service only.

@@ -1,6 +1,6 @@
 package main
 
-// The second hostile-input probe (issue 24): the cases of findings 2, 3 and 9 that run
+// The second hostile-input probe: the cases that run
 // the real commands on a fresh database of one shared ClickHouse, as TestHostileInput
 // does for the first probe. Cases named F<n> reproduce finding n.
 

@@ -71,7 +71,7 @@ func runRate(ctx context.Context, a *app, p calendar.Period, rulesFile string) e
 }
 
 // printBudgetWarnings prints the budget thresholds a rating crossed for the first time
-// (DESIGN.md "Money over the year").
+// (docs/year.md).
 func printBudgetWarnings(w io.Writer, ws []funding.Warning) {
 	for _, wn := range ws {
 		fmt.Fprintf(w, "budget      project %s (%s) %d: %s (%s): spent %s, forecast %s of budget %s\n", wn.Project, wn.Department, wn.Year,

@@ -24,7 +24,7 @@ import (
 	"cloudbill/internal/calendar"
 )
 
-// The year's money through the CLI on a real ClickHouse (issue 21): budgets refused
+// The year's money through the CLI on a real ClickHouse: budgets refused
 // (nothing stored) and imported from GB18030, shown, warned once after rating.
 func TestYearCommands(t *testing.T) {
 	dsn := catalogDSN(t)

@@ -37,7 +37,7 @@ func (e *endless) Read(p []byte) (int, error) {
 	return int(k), nil
 }
 
-// Issue 24, memory bounded by design: a record is at most MaxRecordBytes, checked while
+// Hostile input: memory bounded by design: a record is at most MaxRecordBytes, checked while
 // reading, so a line of 256 MiB, or a quote never closed, is refused with a bounded
 // amount of memory (the file's line named), not read whole.
 func TestRecordBound(t *testing.T) {

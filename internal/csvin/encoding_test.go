@@ -55,7 +55,7 @@ func TestEncodingDecidedWithEvidence(t *testing.T) {
 		{name: "UTF-8 with one invalid byte on a Chinese line", body: "id,name\nD1,区民政局\nD2,中\x80文\n", want: []string{"区民政局"}, wantErr: "f.csv:3: byte 7 (0x80) is not valid UTF-8, and the file is UTF-8 (as its text up to line 2 shows)"},
 		{name: "UTF-8 with one invalid byte on the first Chinese line", body: "id,name\nD2,中\x80文\nD1,区民政局\n", wantErr: "f.csv:2: byte 7 (0x80): is not valid UTF-8 in text that is otherwise UTF-8"},
 		{name: "Latin-1", body: "id,name\nD1,caf\xe9,\n", wantErr: "f.csv:2: byte 7 (0xE9): is neither UTF-8 nor GB18030 text"},
-		// issue 24, finding 9: Latin-1 text whose bytes happen to be valid GB18030 was read as
+		// Hostile input: Latin-1 text whose bytes happen to be valid GB18030 was read as
 		// GB18030 ("Müller Straße" → "M黮ler Stra遝"); it does not read as Chinese: refused
 		{name: "Latin-1 valid as GB18030", body: "id,name\nD1,M\xfcller Stra\xdfe\n", wantErr: "f.csv:2: byte 5 (0xFC): is valid GB18030 only by chance"},
 		{name: "Latin-1 cafés", body: "id,name\nD1,caf\xe9s\n", wantErr: "(--encoding utf-8|gb18030 says which)"},

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Issue 24, finding 3: a vendor's Prometheus answered a 10 MB error string (1.6 GB of the
+// Hostile input: a vendor's Prometheus answered a 10 MB error string (1.6 GB of the
 // collector's memory, stored in every window's row). An answer is read within bounds:
 // its size in all (prometheus.max_answer_mib), each string, and the error and warning
 // texts kept are cut to a few KB. (The whole command's peak memory is asserted in

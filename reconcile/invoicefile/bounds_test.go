@@ -74,7 +74,7 @@ func TestXLSXBounds(t *testing.T) {
 		{"a cell longer than Excel allows", func(w io.Writer) {
 			io.WriteString(w, sheetHead+`<row r="2"><c r="A2" t="inlineStr"><is><t>`+strings.Repeat("x", MaxCellChars+1)+`</t></is></c></row>`+sheetTail)
 		}, `inv.xlsx:2: column "vendor_id": a cell of more than 32767 characters (Excel's limit): refused`},
-		// issue 24, finding 2: a value per row in column XFD made 16,384 fields a row (1 GB
+		// Hostile input: a value per row in column XFD made 16,384 fields a row (1 GB
 		// for 20,000 rows); refused at the first such row
 		{"a value under no header, in column XFD", func(w io.Writer) {
 			io.WriteString(w, sheetHead+line(2, "10"))
