@@ -19,17 +19,17 @@ import (
 	"cloudbill/document/pdf"
 	"cloudbill/funding"
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing"
 	"cloudbill/metering/pull"
 	"cloudbill/monthclose"
 	"cloudbill/rating"
 	"cloudbill/reconcile"
+	"cloudbill/statements"
 )
 
 // Store is what the use cases read and write.
 type Store interface {
 	monthclose.Store
-	invoicing.Source
+	statements.Source
 	MonthStore
 	reconcile.Store
 	// InsertInvoiceUpload keeps an invoice handed in with its reconciliation.
@@ -40,8 +40,8 @@ type Store interface {
 	// (AllowIncomplete): when, by whom, how many windows and which.
 	RecordIncompleteClose(ctx context.Context, p calendar.Period, at time.Time, by string, missing int, detail string) error
 	// Archive stores an issue of a month's statements (a closed month's final issue is
-	// never rewritten; see invoicing.ArchiveIssue).
-	Archive(ctx context.Context, is invoicing.ArchiveIssue) (invoicing.ArchiveResult, error)
+	// never rewritten; see statements.ArchiveIssue).
+	Archive(ctx context.Context, is statements.ArchiveIssue) (statements.ArchiveResult, error)
 	// the rating (Rate): master data, usage, runs; budgets evaluated after it
 	rating.MasterData
 	rating.UsageReader
@@ -51,8 +51,8 @@ type Store interface {
 	IdleStore
 	// CurrentIssue is the month's current archived issue (ok false: none); IssueFiles its
 	// files.
-	CurrentIssue(ctx context.Context, p calendar.Period) (invoicing.IssueInfo, bool, error)
-	IssueFiles(ctx context.Context, p calendar.Period, issueID string) ([]invoicing.ArchivedFile, error)
+	CurrentIssue(ctx context.Context, p calendar.Period) (statements.IssueInfo, bool, error)
+	IssueFiles(ctx context.Context, p calendar.Period, issueID string) ([]statements.ArchivedFile, error)
 	// Imports lists the recorded imports of a kind, oldest first (why a re-issue differs).
 	Imports(ctx context.Context, kind string) ([]catalog.Import, error)
 }

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing"
 	"cloudbill/metering/pull"
 	"cloudbill/monthclose"
+	"cloudbill/statements"
 )
 
 // ErrIncomplete: collectors' windows of the month are missing and the close was not
@@ -64,7 +64,7 @@ type CloseResult struct {
 	Incomplete *IncompleteError
 	// Statements is what was issued after the close (CloseRequest.Issue); IssueErr is why
 	// they could not be: the month is closed all the same.
-	Statements *invoicing.Summary
+	Statements *statements.Summary
 	IssueErr   error
 }
 

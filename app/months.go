@@ -7,9 +7,9 @@ import (
 
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing"
 	"cloudbill/monthclose"
 	"cloudbill/rating"
+	"cloudbill/statements"
 )
 
 // State is where a month is in its life. Its values are the words of `cloudbill status`
@@ -66,7 +66,7 @@ type Month struct {
 	Close *rating.Close
 	Claim *monthclose.Claim
 	// Issue is the archived issue of its statements (nil: none).
-	Issue *invoicing.IssueInfo
+	Issue *statements.IssueInfo
 }
 
 // Rated: the month has figures (a rating run).
@@ -77,7 +77,7 @@ type MonthStore interface {
 	RatedMonths(ctx context.Context) ([]rating.RatedMonth, error)
 	Closes(ctx context.Context) ([]rating.Close, error)
 	CloseClaims(ctx context.Context, p calendar.Period) ([]monthclose.Claim, error)
-	CurrentIssues(ctx context.Context) (map[calendar.Period]invoicing.IssueInfo, error)
+	CurrentIssues(ctx context.Context) (map[calendar.Period]statements.IssueInfo, error)
 }
 
 // Months lists every month rated or closed, and the months also given (open when

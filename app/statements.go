@@ -11,7 +11,7 @@ import (
 
 	"cloudbill/document/pdf"
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing"
+	"cloudbill/statements"
 )
 
 // IssueOptions tune an issue of statements.
@@ -23,25 +23,25 @@ type IssueOptions struct {
 }
 
 // IssueStatements writes the statements of month p (final for a closed month,
-// provisional otherwise; see invoicing.Issue) and archives them, from where the portal
-// serves them byte for byte. A month never rated is refused (invoicing.ErrNotRated).
-func (a *App) IssueStatements(ctx context.Context, p calendar.Period, o IssueOptions) (invoicing.Summary, error) {
+// provisional otherwise; see statements.Issue) and archives them, from where the portal
+// serves them byte for byte. A month never rated is refused (statements.ErrNotRated).
+func (a *App) IssueStatements(ctx context.Context, p calendar.Period, o IssueOptions) (statements.Summary, error) {
 	dir, fontPath := o.Dir, o.FontPath
 	if dir == "" {
 		dir = a.cfg.StatementsDir
 	}
 	if dir == "" {
-		return invoicing.Summary{}, errors.New("statements: no output directory")
+		return statements.Summary{}, errors.New("statements: no output directory")
 	}
 	if fontPath == "" {
 		fontPath = a.cfg.FontPath
 	}
 	font, err := a.font(fontPath)
 	if err != nil {
-		return invoicing.Summary{}, err
+		return statements.Summary{}, err
 	}
-	sm, err := invoicing.Issue(ctx, a.cfg.Store, p, dir, invoicing.Options{Now: a.cfg.Now, PDF: pdf.Typesetter{Font: font}, Seal: a.seal})
-	if errors.Is(err, invoicing.ErrNotRated) {
+	sm, err := statements.Issue(ctx, a.cfg.Store, p, dir, statements.Options{Now: a.cfg.Now, PDF: pdf.Typesetter{Font: font}, Seal: a.seal})
+	if errors.Is(err, statements.ErrNotRated) {
 		return sm, fmt.Errorf("%w: rate it first (cloudbill rate --period %s)", err, p)
 	}
 	return sm, err
@@ -52,9 +52,9 @@ func (a *App) IssueStatements(ctx context.Context, p calendar.Period, o IssueOpt
 // month's final issue is never rewritten: when today's rendering differs (master data
 // corrected since, or a release that renders otherwise) the archived bytes are issued
 // instead, and the summary says which of the two it was.
-func (a *App) seal(ctx context.Context, sm *invoicing.Summary) error {
+func (a *App) seal(ctx context.Context, sm *statements.Summary) error {
 	_, err := a.archive(ctx, *sm)
-	if !errors.Is(err, invoicing.ErrArchiveDiffers) {
+	if !errors.Is(err, statements.ErrArchiveDiffers) {
 		return err
 	}
 	n, rerr := a.restoreArchived(ctx, sm.Period, sm.Dir)
@@ -160,8 +160,8 @@ func (a *App) font(path string) (*pdf.Font, error) {
 // archive copies the statement files an issue just wrote (sm.Dir) into the store's
 // archive. A closed month's archived final issue is never rewritten (re-issuing checks
 // the bytes); a provisional issue replaces the previous provisional one.
-func (a *App) archive(ctx context.Context, sm invoicing.Summary) (invoicing.ArchiveResult, error) {
-	is := invoicing.ArchiveIssue{Period: sm.Period, Final: sm.Final, IssuedAt: sm.IssuedAt, Net: sm.Net}
+func (a *App) archive(ctx context.Context, sm statements.Summary) (statements.ArchiveResult, error) {
+	is := statements.ArchiveIssue{Period: sm.Period, Final: sm.Final, IssuedAt: sm.IssuedAt, Net: sm.Net}
 	err := filepath.WalkDir(sm.Dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -174,11 +174,11 @@ func (a *App) archive(ctx context.Context, sm invoicing.Summary) (invoicing.Arch
 		if err != nil {
 			return err
 		}
-		is.Files = append(is.Files, invoicing.ArchivedFile{Path: filepath.ToSlash(rel), Content: b})
+		is.Files = append(is.Files, statements.ArchivedFile{Path: filepath.ToSlash(rel), Content: b})
 		return nil
 	})
 	if err != nil {
-		return invoicing.ArchiveResult{}, fmt.Errorf("archive statements of %s: %w", sm.Period, err)
+		return statements.ArchiveResult{}, fmt.Errorf("archive statements of %s: %w", sm.Period, err)
 	}
 	return a.cfg.Store.Archive(ctx, is)
 }

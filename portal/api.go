@@ -22,9 +22,9 @@ import (
 	"cloudbill/idle"
 	"cloudbill/internal/money"
 	"cloudbill/internal/xlsxout"
-	"cloudbill/invoicing"
-	"cloudbill/invoicing/breakdown"
 	"cloudbill/metering/pull"
+	"cloudbill/statements"
+	"cloudbill/statements/breakdown"
 )
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -348,7 +348,7 @@ func (s *Server) exportTable(w http.ResponseWriter, r *http.Request, c *call, t 
 
 // GET /api/v1/statements/{period}/departments|vendors/{file}, /{period}/summary.pdf|csv:
 // the archived files, byte for byte; ID.xlsx (summary.xlsx) is the archived CSV as a
-// workbook with Chinese headers and a 合计 row (invoicing.StatementWorkbook).
+// workbook with Chinese headers and a 合计 row (statements.StatementWorkbook).
 func (s *Server) apiStatementFile(w http.ResponseWriter, r *http.Request, c *call) {
 	p, _ := parsePeriod(r.PathValue("period"))
 	id, ext, _ := parseFile(r.PathValue("file"))
@@ -363,13 +363,13 @@ func (s *Server) apiStatementFile(w http.ResponseWriter, r *http.Request, c *cal
 			writeJSONCode(w, http.StatusNotFound, "unknown_department", "没有这个部门。")
 			return
 		}
-		rel = "departments/" + invoicing.FileName(id) + "." + src
+		rel = "departments/" + statements.FileName(id) + "." + src
 	case pathHas(r, "/vendors/"):
 		if _, ok := c.org.Vendors[catalog.VendorID(id)]; !ok {
 			writeJSONCode(w, http.StatusNotFound, "unknown_vendor", "没有这个服务商。")
 			return
 		}
-		rel = "vendors/" + invoicing.FileName(id) + "." + src
+		rel = "vendors/" + statements.FileName(id) + "." + src
 	default:
 		rel = "summary." + src
 	}
@@ -390,7 +390,7 @@ func (s *Server) apiStatementFile(w http.ResponseWriter, r *http.Request, c *cal
 	if ext == "xlsx" {
 		var buf bytes.Buffer
 		title := fmt.Sprintf("%s %s（%s）", p, strings.TrimSuffix(rel, ".csv"), glossary.Name(glossary.Statuses, state))
-		if _, err := invoicing.StatementWorkbook(&buf, body, title); err != nil {
+		if _, err := statements.StatementWorkbook(&buf, body, title); err != nil {
 			s.fail(w, r, apiRoute, 500, "服务暂不可用", err)
 			return
 		}

@@ -17,7 +17,7 @@ import (
 	"cloudbill/glossary"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
-	"cloudbill/invoicing/breakdown"
+	"cloudbill/statements/breakdown"
 )
 
 // comparison compares department dep's month p (the district's when dep is "") with the

@@ -16,9 +16,9 @@ import (
 	"cloudbill/app"
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing"
-	"cloudbill/invoicing/breakdown"
 	"cloudbill/rating"
+	"cloudbill/statements"
+	"cloudbill/statements/breakdown"
 )
 
 // MonthState is a month as the portal lists it (its state decided by package app).
@@ -138,7 +138,7 @@ type monthData struct {
 	deds      []rating.VendorDeduction
 	stOnce    sync.Once
 	stErr     error
-	st        invoicing.Statements
+	st        statements.Statements
 	used      atomic.Int64 // Server.tick when last asked (the least recently used goes)
 	mu        sync.Mutex
 	depts     map[catalog.DepartmentID]*deptReport
@@ -250,7 +250,7 @@ func (s *Server) monthLines(ctx context.Context, p calendar.Period) (*monthData,
 	return md, nil
 }
 
-// month returns the month with its statements (invoicing.Build, the statements' own
+// month returns the month with its statements (statements.Build, the statements' own
 // figures).
 func (s *Server) month(ctx context.Context, p calendar.Period) (*monthData, error) {
 	md, err := s.monthEntry(ctx, p)
@@ -258,12 +258,12 @@ func (s *Server) month(ctx context.Context, p calendar.Period) (*monthData, erro
 		return nil, err
 	}
 	md.stOnce.Do(func() {
-		m, err := invoicing.Load(context.WithoutCancel(ctx), s.cfg.Store, p, s.now)
+		m, err := statements.Load(context.WithoutCancel(ctx), s.cfg.Store, p, s.now)
 		if err != nil {
 			md.stErr = err
 			return
 		}
-		md.st = invoicing.Build(m)
+		md.st = statements.Build(m)
 	})
 	if md.stErr != nil {
 		s.drop(md)
@@ -298,7 +298,7 @@ func (s *Server) Warm(ctx context.Context) error {
 }
 
 // breakdownOf is department dep's breakdown of the month: the whole rated month (as its
-// statement), built by invoicing/breakdown, cached with the month.
+// statement), built by statements/breakdown, cached with the month.
 func (s *Server) breakdownOf(ctx context.Context, md *monthData, dep catalog.DepartmentID) (breakdown.Report, error) {
 	dr, err := s.deptOf(md, dep)
 	if err != nil {
@@ -388,23 +388,23 @@ func (md *monthData) linesOf(dep catalog.DepartmentID) []rating.Line {
 }
 
 // departmentStatement finds dep's statement in the month.
-func (md *monthData) departmentStatement(dep catalog.DepartmentID) (invoicing.DepartmentStatement, bool) {
+func (md *monthData) departmentStatement(dep catalog.DepartmentID) (statements.DepartmentStatement, bool) {
 	for _, d := range md.st.Departments {
 		if d.Department.ID == dep {
 			return d, true
 		}
 	}
-	return invoicing.DepartmentStatement{}, false
+	return statements.DepartmentStatement{}, false
 }
 
 // vendorSettlement finds vendor v's settlement in the month.
-func (md *monthData) vendorSettlement(v catalog.VendorID) (invoicing.VendorSettlement, bool) {
+func (md *monthData) vendorSettlement(v catalog.VendorID) (statements.VendorSettlement, bool) {
 	for _, vs := range md.st.Vendors {
 		if vs.Vendor.ID == v {
 			return vs, true
 		}
 	}
-	return invoicing.VendorSettlement{}, false
+	return statements.VendorSettlement{}, false
 }
 
 // TrendPoint is one month of a 12-month trend.

@@ -25,7 +25,7 @@ import (
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/internal/xlsxout"
-	"cloudbill/invoicing/breakdown"
+	"cloudbill/statements/breakdown"
 )
 
 const ordersPageSize = 50

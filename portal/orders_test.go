@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cloudbill/internal/money"
-	"cloudbill/invoicing/breakdown"
+	"cloudbill/statements/breakdown"
 )
 
 type ordersAnswer struct {

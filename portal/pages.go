@@ -27,12 +27,12 @@ import (
 	"cloudbill/glossary"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
-	"cloudbill/invoicing"
-	"cloudbill/invoicing/breakdown"
 	"cloudbill/monthclose"
 	"cloudbill/rating"
 	"cloudbill/reconcile"
 	"cloudbill/schedule"
+	"cloudbill/statements"
+	"cloudbill/statements/breakdown"
 )
 
 // pageData is what every page template gets.
@@ -329,7 +329,7 @@ type overviewData struct {
 	Through     string
 	OpenPeriod  string
 	// District figures (finance, bureau).
-	Departments []invoicing.Subtotal
+	Departments []statements.Subtotal
 	Vendors     []vendorRow
 	DeptLink    string
 	VendorLink  string
@@ -565,7 +565,7 @@ type statementFile struct {
 
 type statementsData struct {
 	Period string
-	Issue  *invoicing.IssueInfo
+	Issue  *statements.IssueInfo
 	Files  []statementFile // the page shown
 	Prev   string          // the nearest months with statements, "" when none
 	Next   string
@@ -609,7 +609,7 @@ func (s *Server) statementsPage(w http.ResponseWriter, r *http.Request, c *call)
 		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 		for _, id := range ids {
 			if c.id.May(access.View, access.Department(id), par) == nil {
-				d.Files = append(d.Files, statementFile{"部门月度账单", "department", string(id), c.org.Departments[id].Name, base + "departments/" + esc(invoicing.FileName(string(id)))})
+				d.Files = append(d.Files, statementFile{"部门月度账单", "department", string(id), c.org.Departments[id].Name, base + "departments/" + esc(statements.FileName(string(id)))})
 			}
 		}
 		vs := make([]catalog.VendorID, 0, len(c.org.Vendors))
@@ -619,7 +619,7 @@ func (s *Server) statementsPage(w http.ResponseWriter, r *http.Request, c *call)
 		sort.Slice(vs, func(i, j int) bool { return vs[i] < vs[j] })
 		for _, id := range vs {
 			if c.id.May(access.View, access.Vendor(id), par) == nil {
-				d.Files = append(d.Files, statementFile{"服务商结算单", "vendor", string(id), c.org.Vendors[id].Name, base + "vendors/" + esc(invoicing.FileName(string(id)))})
+				d.Files = append(d.Files, statementFile{"服务商结算单", "vendor", string(id), c.org.Vendors[id].Name, base + "vendors/" + esc(statements.FileName(string(id)))})
 			}
 		}
 	}
@@ -712,9 +712,9 @@ func (s *Server) drillPage(w http.ResponseWriter, r *http.Request, c *call) {
 	d := drillData{Period: p.String(), Department: rep.Department, Name: rep.Name, Status: rep.Status, Through: rep.Through,
 		Final: rep.Status == "closed", Total: rep.Total.Decimal, Base: base, Level: "department", Units: rep.Units,
 		ProjectLinks:  map[string]string{},
-		StatementPDF:  "/api/v1/statements/" + p.String() + "/departments/" + esc(invoicing.FileName(string(dep))) + ".pdf",
-		StatementCSV:  "/api/v1/statements/" + p.String() + "/departments/" + esc(invoicing.FileName(string(dep))) + ".csv",
-		StatementXLSX: "/api/v1/statements/" + p.String() + "/departments/" + esc(invoicing.FileName(string(dep))) + ".xlsx"}
+		StatementPDF:  "/api/v1/statements/" + p.String() + "/departments/" + esc(statements.FileName(string(dep))) + ".pdf",
+		StatementCSV:  "/api/v1/statements/" + p.String() + "/departments/" + esc(statements.FileName(string(dep))) + ".csv",
+		StatementXLSX: "/api/v1/statements/" + p.String() + "/departments/" + esc(statements.FileName(string(dep))) + ".xlsx"}
 	export := "/api/v1/breakdown?period=" + p.String() + "&department=" + neturl.QueryEscape(string(dep))
 	d.ExportXLSX, d.ExportCSV = export+"&format=xlsx", export+"&format=csv&bom=1"
 	if prev, next, err := s.neighbours(ctx, p, shown); err == nil {
@@ -834,7 +834,7 @@ type vendorData struct {
 	Period, Vendor, Name string
 	Found                bool
 	Final                bool
-	S                    invoicing.VendorSettlement
+	S                    statements.VendorSettlement
 	Uploads              []reconcile.Upload
 	MayUpload            bool // may upload, and the month is rated
 	Rated                bool
@@ -856,7 +856,7 @@ func (s *Server) vendorPage(w http.ResponseWriter, r *http.Request, c *call) {
 	d := vendorData{Period: p.String(), Vendor: string(v), Name: ven.Name, MaxUploadMiB: s.cfg.MaxUpload >> 20,
 		MayUpload:    c.id.May(access.Upload, access.Vendor(v), access.OrgParents(c.org)) == nil,
 		Action:       "/vendors/" + esc(string(v)) + "/" + p.String() + "/invoice",
-		StatementPDF: "/api/v1/statements/" + p.String() + "/vendors/" + esc(invoicing.FileName(string(v))) + ".pdf"}
+		StatementPDF: "/api/v1/statements/" + p.String() + "/vendors/" + esc(statements.FileName(string(v))) + ".pdf"}
 	md, err := s.month(ctx, p)
 	switch {
 	case errors.Is(err, errNotRated):

@@ -6,7 +6,7 @@
 // signed-in identity needs, decided by access.Identity.May (the one scope function). The
 // router is built from that table, so a route without a rule cannot be served, and the
 // access-matrix test enumerates the same table. Figures come from the rated and closed
-// months through invoicing (statements) and invoicing/breakdown (drill-down), the single
+// months through statements and statements/breakdown (drill-down), the single
 // source of every figure; statement files are served from the ClickHouse archive, byte
 // for byte as `statements` issued them.
 package portal
@@ -33,13 +33,13 @@ import (
 	"cloudbill/funding"
 	"cloudbill/idle"
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing"
-	"cloudbill/invoicing/breakdown"
 	"cloudbill/metering/pull"
 	"cloudbill/monthclose"
 	"cloudbill/rating"
 	"cloudbill/reconcile"
 	"cloudbill/schedule"
+	"cloudbill/statements"
+	"cloudbill/statements/breakdown"
 )
 
 //go:embed templates/*.html static/*
@@ -49,14 +49,14 @@ var assets embed.FS
 // satisfies it, as cmd/cloudbill checks where it assembles the portal.
 type Store interface {
 	breakdown.Reader
-	invoicing.Source
+	statements.Source
 	monthclose.Store
 	reconcile.Store
 	RatedMonths(ctx context.Context) ([]rating.RatedMonth, error)
 	RunTotals(ctx context.Context, p calendar.Period, runID string) ([]rating.PartyTotal, error)
 	DailyAmountsOf(ctx context.Context, p calendar.Period, runID string, deps []catalog.DepartmentID) ([]rating.Day, error)
-	CurrentIssues(ctx context.Context) (map[calendar.Period]invoicing.IssueInfo, error)
-	ArchivedFileOf(ctx context.Context, p calendar.Period, path string) ([]byte, invoicing.IssueInfo, bool, error)
+	CurrentIssues(ctx context.Context) (map[calendar.Period]statements.IssueInfo, error)
+	ArchivedFileOf(ctx context.Context, p calendar.Period, path string) ([]byte, statements.IssueInfo, bool, error)
 	JobRuns(ctx context.Context, job string) ([]schedule.JobRun, error)
 	Imports(ctx context.Context, kind string) ([]catalog.Import, error)
 	InsertInvoiceUpload(ctx context.Context, u reconcile.Upload) error

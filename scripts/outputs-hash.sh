@@ -44,6 +44,6 @@ for scale in small district; do
 	done
 done
 # Golden statement files the tests compare against (CSV, text extracted from PDFs).
-(cd "$repo" && find invoicing -path '*testdata*' -type f | LC_ALL=C sort | xargs sha256sum) |
+(cd "$repo/statements" && find . -path '*testdata*' -type f | LC_ALL=C sort | xargs sha256sum) |
 	sed 's|  |  golden/|' >>"$outfile"
 wc -l <"$outfile"

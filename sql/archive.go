@@ -11,44 +11,44 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing"
+	"cloudbill/statements"
 )
 
 // The statement archive (tables statement_issues and statement_files, migration 0060):
 // every issued statement file of a month, byte for byte, so that any portal instance
 // serves the very files that `statements` wrote.
 
-// The archive's types are the statements' (package invoicing).
+// The archive's types are the statements' (package statements).
 
 // Archive stores an issue of a month's statements. A month whose final issue is
 // archived is never rewritten: archiving it again checks that the bytes are the same
-// (invoicing.ErrArchiveDiffers otherwise) and writes nothing. A provisional issue replaces the
+// (statements.ErrArchiveDiffers otherwise) and writes nothing. A provisional issue replaces the
 // month's earlier provisional issue (whose files are then deleted).
-func (s *Store) Archive(ctx context.Context, is invoicing.ArchiveIssue) (invoicing.ArchiveResult, error) {
+func (s *Store) Archive(ctx context.Context, is statements.ArchiveIssue) (statements.ArchiveResult, error) {
 	cur, ok, err := s.CurrentIssue(ctx, is.Period)
 	if err != nil {
-		return invoicing.ArchiveResult{}, err
+		return statements.ArchiveResult{}, err
 	}
 	if ok && cur.Final {
 		if !is.Final {
-			return invoicing.ArchiveResult{}, fmt.Errorf("archive %s: the month's final statements are archived; a provisional issue cannot replace them", is.Period)
+			return statements.ArchiveResult{}, fmt.Errorf("archive %s: the month's final statements are archived; a provisional issue cannot replace them", is.Period)
 		}
 		have, err := s.issueHashes(ctx, is.Period, cur.IssueID)
 		if err != nil {
-			return invoicing.ArchiveResult{}, err
+			return statements.ArchiveResult{}, err
 		}
 		if len(have) != len(is.Files) {
-			return invoicing.ArchiveResult{}, fmt.Errorf("archive %s: %w (%d files archived, %d issued)", is.Period, invoicing.ErrArchiveDiffers, len(have), len(is.Files))
+			return statements.ArchiveResult{}, fmt.Errorf("archive %s: %w (%d files archived, %d issued)", is.Period, statements.ErrArchiveDiffers, len(have), len(is.Files))
 		}
 		for _, f := range is.Files {
 			if have[f.Path] != sha(f.Content) {
-				return invoicing.ArchiveResult{}, fmt.Errorf("archive %s: %w: %s", is.Period, invoicing.ErrArchiveDiffers, f.Path)
+				return statements.ArchiveResult{}, fmt.Errorf("archive %s: %w: %s", is.Period, statements.ErrArchiveDiffers, f.Path)
 			}
 		}
-		return invoicing.ArchiveResult{IssueID: cur.IssueID, Kept: true, Files: len(is.Files)}, nil
+		return statements.ArchiveResult{IssueID: cur.IssueID, Kept: true, Files: len(is.Files)}, nil
 	}
 	id := fmt.Sprintf("%s-%d", is.Period.String(), version())
-	files := append([]invoicing.ArchivedFile(nil), is.Files...)
+	files := append([]statements.ArchivedFile(nil), is.Files...)
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	key := is.Period.Key()
 	// Files first (in blocks of bounded size), then the issue row: the row commits the issue.
@@ -65,21 +65,21 @@ func (s *Store) Archive(ctx context.Context, is invoicing.ArchiveIssue) (invoici
 			return []any{key, id, f.Path, sha(f.Content), uint64(len(f.Content)), string(f.Content)}
 		})
 		if err != nil {
-			return invoicing.ArchiveResult{}, fmt.Errorf("archive %s: %w", is.Period, err)
+			return statements.ArchiveResult{}, fmt.Errorf("archive %s: %w", is.Period, err)
 		}
 		start = end
 	}
 	err = s.insertOne(ctx, statementIssueInsert{is: is, issueID: id, archivedAt: time.Now(), files: len(files)})
 	if err != nil {
-		return invoicing.ArchiveResult{}, fmt.Errorf("archive %s: %w", is.Period, err)
+		return statements.ArchiveResult{}, fmt.Errorf("archive %s: %w", is.Period, err)
 	}
 	// The superseded provisional issue's files go (a final issue is never deleted).
 	if ok && !cur.Final {
 		if err := s.conn.Exec(ctx, "ALTER TABLE statement_files DELETE WHERE period = ? AND issue_id = ?", key, cur.IssueID); err != nil {
-			return invoicing.ArchiveResult{}, fmt.Errorf("archive %s: drop superseded provisional files: %w", is.Period, err)
+			return statements.ArchiveResult{}, fmt.Errorf("archive %s: drop superseded provisional files: %w", is.Period, err)
 		}
 	}
-	return invoicing.ArchiveResult{IssueID: id, Files: len(files)}, nil
+	return statements.ArchiveResult{IssueID: id, Files: len(files)}, nil
 }
 
 func sha(b []byte) string {
@@ -90,7 +90,7 @@ func sha(b []byte) string {
 // statementIssueInsert records an archived issue of is.Period: its id, whether final,
 // when issued and archived, its number of files and net.
 type statementIssueInsert struct {
-	is         invoicing.ArchiveIssue
+	is         statements.ArchiveIssue
 	issueID    string
 	archivedAt time.Time
 	files      int
@@ -115,10 +115,10 @@ func (q issuesQuery) toSQL() (string, []any) {
 	return sql + " ORDER BY period, archived_at, issue_id", args
 }
 
-func (issuesQuery) scan(rows driver.Rows) ([]invoicing.IssueInfo, error) {
-	var out []invoicing.IssueInfo
+func (issuesQuery) scan(rows driver.Rows) ([]statements.IssueInfo, error) {
+	var out []statements.IssueInfo
 	for rows.Next() {
-		var is invoicing.IssueInfo
+		var is statements.IssueInfo
 		var key, files uint32
 		var final uint8
 		if err := rows.Scan(&key, &is.IssueID, &final, &is.IssuedAt, &is.ArchivedAt, &files, &is.Net); err != nil {
@@ -131,7 +131,7 @@ func (issuesQuery) scan(rows driver.Rows) ([]invoicing.IssueInfo, error) {
 }
 
 // Issues lists the archived issues of every month (period 0) or of one, oldest first.
-func (s *Store) Issues(ctx context.Context, p calendar.Period) ([]invoicing.IssueInfo, error) {
+func (s *Store) Issues(ctx context.Context, p calendar.Period) ([]statements.IssueInfo, error) {
 	out, err := runQuery(ctx, s.conn, issuesQuery{period: p})
 	if err != nil {
 		return nil, fmt.Errorf("read statement issues: %w", err)
@@ -141,16 +141,16 @@ func (s *Store) Issues(ctx context.Context, p calendar.Period) ([]invoicing.Issu
 
 // CurrentIssue is the issue a month's files are served from: its final issue, else its
 // latest provisional one; ok false when none is archived.
-func (s *Store) CurrentIssue(ctx context.Context, p calendar.Period) (invoicing.IssueInfo, bool, error) {
+func (s *Store) CurrentIssue(ctx context.Context, p calendar.Period) (statements.IssueInfo, bool, error) {
 	all, err := s.Issues(ctx, p)
 	if err != nil {
-		return invoicing.IssueInfo{}, false, err
+		return statements.IssueInfo{}, false, err
 	}
 	return currentIssue(all)
 }
 
-func currentIssue(all []invoicing.IssueInfo) (invoicing.IssueInfo, bool, error) {
-	var cur invoicing.IssueInfo
+func currentIssue(all []statements.IssueInfo) (statements.IssueInfo, bool, error) {
+	var cur statements.IssueInfo
 	ok := false
 	for _, is := range all { // oldest first: the last provisional wins, a final wins for good
 		if is.Final {
@@ -167,16 +167,16 @@ func currentIssue(all []invoicing.IssueInfo) (invoicing.IssueInfo, bool, error) 
 }
 
 // CurrentIssues is the current issue of every archived month, by period.
-func (s *Store) CurrentIssues(ctx context.Context) (map[calendar.Period]invoicing.IssueInfo, error) {
+func (s *Store) CurrentIssues(ctx context.Context) (map[calendar.Period]statements.IssueInfo, error) {
 	all, err := s.Issues(ctx, calendar.Period{})
 	if err != nil {
 		return nil, err
 	}
-	by := map[calendar.Period][]invoicing.IssueInfo{}
+	by := map[calendar.Period][]statements.IssueInfo{}
 	for _, is := range all {
 		by[is.Period] = append(by[is.Period], is)
 	}
-	out := map[calendar.Period]invoicing.IssueInfo{}
+	out := map[calendar.Period]statements.IssueInfo{}
 	for p, iss := range by {
 		if cur, ok, _ := currentIssue(iss); ok {
 			out[p] = cur
@@ -244,7 +244,7 @@ func (archivedFileQuery) scan(rows driver.Rows) ([][]byte, error) {
 
 // ArchivedFileOf returns the current issue's file at path of month p (ok false when the
 // month or the file is not archived).
-func (s *Store) ArchivedFileOf(ctx context.Context, p calendar.Period, path string) (content []byte, is invoicing.IssueInfo, ok bool, err error) {
+func (s *Store) ArchivedFileOf(ctx context.Context, p calendar.Period, path string) (content []byte, is statements.IssueInfo, ok bool, err error) {
 	is, ok, err = s.CurrentIssue(ctx, p)
 	if err != nil || !ok {
 		return nil, is, false, err
@@ -270,10 +270,10 @@ func (q issueFilesQuery) toSQL() (string, []any) {
 		[]any{q.period.Key(), q.issueID}
 }
 
-func (q issueFilesQuery) scan(rows driver.Rows) ([]invoicing.ArchivedFile, error) {
-	var out []invoicing.ArchivedFile
+func (q issueFilesQuery) scan(rows driver.Rows) ([]statements.ArchivedFile, error) {
+	var out []statements.ArchivedFile
 	for rows.Next() {
-		var f invoicing.ArchivedFile
+		var f statements.ArchivedFile
 		var c string
 		if err := rows.Scan(&f.Path, &c); err != nil {
 			return nil, err
@@ -285,7 +285,7 @@ func (q issueFilesQuery) scan(rows driver.Rows) ([]invoicing.ArchivedFile, error
 }
 
 // IssueFiles returns every file of the archived issue issueID of month p, by path.
-func (s *Store) IssueFiles(ctx context.Context, p calendar.Period, issueID string) ([]invoicing.ArchivedFile, error) {
+func (s *Store) IssueFiles(ctx context.Context, p calendar.Period, issueID string) ([]statements.ArchivedFile, error) {
 	q := issueFilesQuery{period: p, issueID: issueID}
 	sql, args := q.toSQL()
 	rows, err := s.conn.Query(ctx, sql, args...)

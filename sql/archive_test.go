@@ -11,17 +11,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing"
 	"cloudbill/sql/chtest"
+	"cloudbill/statements"
 )
 
 func TestArchive(t *testing.T) {
 	s := chtest.New(t)
 	ctx := context.Background()
 	p := calendar.Period{Year: 2026, Month: 10}
-	issue := func(final bool, summary string) invoicing.ArchiveIssue {
-		return invoicing.ArchiveIssue{Period: p, Final: final, IssuedAt: time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC), Net: decimal.RequireFromString("12.34"),
-			Files: []invoicing.ArchivedFile{{Path: "summary.csv", Content: []byte(summary)}, {Path: "departments/D1.pdf", Content: []byte("%PDF-\x00\xff binary")}}}
+	issue := func(final bool, summary string) statements.ArchiveIssue {
+		return statements.ArchiveIssue{Period: p, Final: final, IssuedAt: time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC), Net: decimal.RequireFromString("12.34"),
+			Files: []statements.ArchivedFile{{Path: "summary.csv", Content: []byte(summary)}, {Path: "departments/D1.pdf", Content: []byte("%PDF-\x00\xff binary")}}}
 	}
 	_, ok, err := s.CurrentIssue(ctx, p)
 	require.NoError(t, err)
@@ -52,7 +52,7 @@ func TestArchive(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, again.Kept, "re-issue of a closed month: nothing written")
 	_, err = s.Archive(ctx, issue(true, "final, other bytes"))
-	assert.True(t, errors.Is(err, invoicing.ErrArchiveDiffers), "got %v", err)
+	assert.True(t, errors.Is(err, statements.ErrArchiveDiffers), "got %v", err)
 	_, err = s.Archive(ctx, issue(false, "late provisional"))
 	assert.Error(t, err, "a provisional issue never replaces a final one")
 	b, _, _, err = s.ArchivedFileOf(ctx, p, "summary.csv")

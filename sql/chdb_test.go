@@ -22,7 +22,6 @@ import (
 	"cloudbill/funding"
 	"cloudbill/idle"
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing"
 	"cloudbill/metering"
 	"cloudbill/metering/pull"
 	"cloudbill/rating"
@@ -31,6 +30,7 @@ import (
 	chstore "cloudbill/sql"
 	"cloudbill/sql/chdbtest"
 	"cloudbill/sql/chtest"
+	"cloudbill/statements"
 )
 
 // notCompared: queries whose rows depend on the server, not on the data (they still run
@@ -227,8 +227,8 @@ X4,open,2026-10-01,D01,P01,V2,internet,N04,1,vm-4,,
 	require.NoError(t, err)
 	_, err = s.ClosedPeriods(ctx)
 	require.NoError(t, err)
-	_, err = s.Archive(ctx, invoicing.ArchiveIssue{Period: p, Final: true, IssuedAt: now, Net: out.Run.Total,
-		Files: []invoicing.ArchivedFile{{Path: "summary.csv", Content: []byte("a,b\n1,2\n")}, {Path: "departments/D1.pdf", Content: []byte("%PDF-\x00\xff binary")}}})
+	_, err = s.Archive(ctx, statements.ArchiveIssue{Period: p, Final: true, IssuedAt: now, Net: out.Run.Total,
+		Files: []statements.ArchivedFile{{Path: "summary.csv", Content: []byte("a,b\n1,2\n")}, {Path: "departments/D1.pdf", Content: []byte("%PDF-\x00\xff binary")}}})
 	require.NoError(t, err)
 	_, err = s.Issues(ctx, p)
 	require.NoError(t, err)

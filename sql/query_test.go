@@ -13,8 +13,8 @@ import (
 	"cloudbill/catalog"
 	"cloudbill/idle"
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing"
 	"cloudbill/reconcile"
+	"cloudbill/statements"
 )
 
 // The SQL of the queries, reviewed as text with the arguments bound to it (the tests
@@ -301,7 +301,7 @@ FROM rating_runs GROUP BY period ORDER BY period`,
 		},
 		{
 			name: "an archived issue recorded",
-			query: statementIssueInsert{is: invoicing.ArchiveIssue{Period: nov, Final: true, IssuedAt: uploadedAt, Net: decimal.RequireFromString("12.34")},
+			query: statementIssueInsert{is: statements.ArchiveIssue{Period: nov, Final: true, IssuedAt: uploadedAt, Net: decimal.RequireFromString("12.34")},
 				issueID: "2026-11-i1", archivedAt: uploadedAt.Add(time.Minute), files: 3}.toSQL,
 			wantSQL:  "INSERT INTO statement_issues (period, issue_id, final, issued_at, archived_at, files, net)",
 			wantArgs: []any{uint32(202611), "2026-11-i1", uint8(1), uploadedAt.UTC(), uploadedAt.Add(time.Minute).UTC(), uint32(3), decimal.RequireFromString("12.34")},

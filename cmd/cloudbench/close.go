@@ -11,9 +11,9 @@ import (
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
-	"cloudbill/invoicing/breakdown"
 	"cloudbill/monthclose"
 	"cloudbill/rating"
+	"cloudbill/statements/breakdown"
 )
 
 // benchClose: closing a city-scale month and a department's breakdown on an embedded

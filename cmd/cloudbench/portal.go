@@ -25,10 +25,10 @@ import (
 	"cloudbill/catalog"
 	"cloudbill/gen"
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing/breakdown"
 	"cloudbill/portal"
 	"cloudbill/rating"
 	"cloudbill/sql/chbench"
+	"cloudbill/statements/breakdown"
 )
 
 // benchPortal: the portal on the city-scale month (1,000 departments, 50,000 orders;

@@ -17,7 +17,7 @@ import (
 	"cloudbill/fixture/synth"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
-	"cloudbill/invoicing"
+	"cloudbill/statements"
 )
 
 // statementsChild marks the child process that does the work, so that its peak RSS is
@@ -63,8 +63,8 @@ func benchStatements(ctx context.Context) ([]figure, error) {
 	m := synth.Month(synth.Config{Period: calendar.MustPeriod("2026-11"), Departments: 1000, Vendors: 4, Orders: 50_000, Seed: 1, Closed: true})
 	synthTime := time.Since(t0)
 	t0 = time.Now()
-	st := invoicing.Build(m)
-	m = invoicing.Month{} // as in Issue: only the built statements stay live
+	st := statements.Build(m)
+	m = statements.Month{} // as in Issue: only the built statements stay live
 	build := time.Since(t0)
 
 	// Department PDFs alone: layout, one font face for the batch, typesetting, files.
@@ -114,7 +114,7 @@ func benchStatements(ctx context.Context) ([]figure, error) {
 
 	// The whole issue: every CSV and PDF (summary, departments, vendors).
 	t2 := time.Now()
-	sm, err := invoicing.Write(ctx, st, out, pdf.Typesetter{Font: font})
+	sm, err := statements.Write(ctx, st, out, pdf.Typesetter{Font: font})
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +176,7 @@ func benchStatements(ctx context.Context) ([]figure, error) {
 		figure{Name: "statements, department PDFs", Value: rate, Unit: "PDFs/s", AtLeast: true, Bound: 100,
 			Command: fmt.Sprintf("cloudbench statements: pdf.Typesetter, %d departments, GOMAXPROCS %d", n, runtime.GOMAXPROCS(0)), Load: load},
 		figure{Name: "statements, whole issue", Value: float64(sm.Files) / whole.Seconds(), Unit: "files/s", AtLeast: true, Bound: 100,
-			Command: fmt.Sprintf("cloudbench statements: invoicing.Write, %d files", sm.Files), Load: load},
+			Command: fmt.Sprintf("cloudbench statements: statements.Write, %d files", sm.Files), Load: load},
 		figure{Name: "statements, peak RSS", Value: float64(ru.Maxrss) / 1024, Unit: "MB", Bound: 1024, Command: "cloudbench statements (child process)", Load: load})
 	return figs, nil
 }

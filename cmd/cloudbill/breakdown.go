@@ -7,7 +7,7 @@ import (
 
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing/breakdown"
+	"cloudbill/statements/breakdown"
 )
 
 const breakdownHelp = `

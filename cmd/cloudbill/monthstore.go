@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 
-	"cloudbill/invoicing/breakdown"
 	"cloudbill/monthclose"
 	"cloudbill/schedule"
 	"cloudbill/sql"
+	"cloudbill/statements/breakdown"
 )
 
 // The store is what closing, the breakdown and the scheduler read and write.

@@ -8,12 +8,12 @@ import (
 	usecase "cloudbill/app"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
-	"cloudbill/invoicing"
 	"cloudbill/sql"
+	"cloudbill/statements"
 )
 
 // The store is what statements read.
-var _ invoicing.Source = (*chstore.Store)(nil)
+var _ statements.Source = (*chstore.Store)(nil)
 
 const statementsHelp = `
 Writes the statements of a rated month under DIR/YYYY-MM/ (docs/formats.md "Statement files"):
@@ -73,7 +73,7 @@ func statementsCommand() *command {
 	}
 }
 
-func printStatements(a *app, sm invoicing.Summary, seconds float64) {
+func printStatements(a *app, sm statements.Summary, seconds float64) {
 	state := "final (closed " + sm.IssuedAt.In(calendar.Shanghai).Format("2006-01-02 15:04") + " Asia/Shanghai)"
 	if !sm.Final {
 		state = "provisional (临时: the month is not closed)"

@@ -55,7 +55,7 @@ func TestUpgradeFromEarlierRelease(t *testing.T) {
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		require.NoError(t, err)
-		stmts = append(stmts, statements(string(b))...)
+		stmts = append(stmts, migrationStatements(string(b))...)
 	}
 	for _, st := range stmts {
 		require.NoError(t, db.Exec(ctx, st), st)
@@ -172,9 +172,9 @@ func TestUpgradeFromEarlierRelease(t *testing.T) {
 	})
 }
 
-// statements splits a migration file as the store does: on semicolons at line ends,
+// migrationStatements splits a migration file as the store does: on semicolons at line ends,
 // without -- comments.
-func statements(src string) []string {
+func migrationStatements(src string) []string {
 	var out []string
 	var cur strings.Builder
 	sc := bufio.NewScanner(strings.NewReader(src))

@@ -16,13 +16,13 @@ import (
 	"cloudbill/catalog"
 	"cloudbill/export/focus/conformance"
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing"
+	"cloudbill/statements"
 )
 
 // Source is what an export reads: the month as the statements read it, and the work
 // orders' events (for each order's resource).
 type Source interface {
-	invoicing.Source
+	statements.Source
 	OrderEvents(ctx context.Context) ([]catalog.Event, error)
 }
 
@@ -80,7 +80,7 @@ func Export(ctx context.Context, src Source, p calendar.Period, outDir string, o
 	if now == nil {
 		now = time.Now
 	}
-	m, err := invoicing.Load(ctx, src, p, now)
+	m, err := statements.Load(ctx, src, p, now)
 	if err != nil {
 		return Result{}, fmt.Errorf("export focus: %w", err)
 	}

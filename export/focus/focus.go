@@ -2,7 +2,7 @@
 // (FOCUS 1.2, the FinOps Open Cost and Usage Specification), one row per rated line, so
 // that standard cost tools read cloudbill's charges without conversion.
 //
-// The dataset is built from the same rated lines as the statements (invoicing.Month):
+// The dataset is built from the same rated lines as the statements (statements.Month):
 // Σ BilledCost of a month equals the finance summary's net payable to the fen. How each
 // cloudbill fact maps to a FOCUS column is in docs/focus.md; cloudbill's own facts
 // (department, 主管部门, project, funding category, work order, zone, unfunded) are custom
@@ -26,8 +26,8 @@ import (
 	"cloudbill/glossary"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
-	"cloudbill/invoicing"
 	"cloudbill/rating"
+	"cloudbill/statements"
 )
 
 // Version is the FOCUS version the dataset conforms to.
@@ -203,7 +203,7 @@ func ChargeCategoryOf(k rating.Kind) string {
 // Build makes the dataset of month m, one row per rated line in the month's line order.
 // resources maps a work order to the resource its events name (absent when none).
 // It refuses an open month unless provisional is set.
-func Build(m invoicing.Month, resources map[catalog.OrderID]Resource, provisional bool) ([]Row, error) {
+func Build(m statements.Month, resources map[catalog.OrderID]Resource, provisional bool) ([]Row, error) {
 	if !m.Final() && !provisional {
 		return nil, fmt.Errorf("export focus %s: %w", m.Period, ErrProvisional)
 	}
@@ -220,7 +220,7 @@ func Build(m invoicing.Month, resources map[catalog.OrderID]Resource, provisiona
 }
 
 type builder struct {
-	m         invoicing.Month
+	m         statements.Month
 	resources map[catalog.OrderID]Resource
 }
 
@@ -295,7 +295,7 @@ func (b builder) row(l rating.Line) (Row, error) {
 	}
 	if l.Zone != "" {
 		r.RegionID = string(l.Zone)
-		r.RegionName = invoicing.ZoneName(l.Zone)
+		r.RegionName = statements.ZoneName(l.Zone)
 	}
 	if res := b.resources[l.Order]; res.ID != "" {
 		r.ResourceID = string(res.ID)
@@ -350,9 +350,9 @@ func (b builder) row(l rating.Line) (Row, error) {
 		r.ChargeDescription = describe(l, it)
 	case rating.KindDeduction:
 		r.ChargeFrequency = FrequencyRecurring
-		r.ServiceName = invoicing.KindName(rating.KindDeduction)
+		r.ServiceName = statements.KindName(rating.KindDeduction)
 		r.ServiceCategory = "Other"
-		r.ChargeDescription = invoicing.KindName(rating.KindDeduction) + "（" + vendorName + "）" + noteSuffix(b.m.Note(l))
+		r.ChargeDescription = statements.KindName(rating.KindDeduction) + "（" + vendorName + "）" + noteSuffix(b.m.Note(l))
 	case rating.KindAdjustment:
 		r.ChargeClass = ClassCorrection
 		r.ChargeCategory = ChargeCategoryOf(l.CorrectsKind)
@@ -368,10 +368,10 @@ func (b builder) row(l rating.Line) (Row, error) {
 			r.ChargeFrequency = FrequencyRecurring
 		}
 		if r.ServiceName == "" {
-			r.ServiceName = invoicing.KindName(rating.KindDeduction)
+			r.ServiceName = statements.KindName(rating.KindDeduction)
 			r.ServiceCategory = "Other"
 		}
-		r.ChargeDescription = fmt.Sprintf("更正 %s 已结账月份（%s）%s", l.Corrects, invoicing.KindName(l.CorrectsKind), noteSuffix(glossary.Note(l.Note)))
+		r.ChargeDescription = fmt.Sprintf("更正 %s 已结账月份（%s）%s", l.Corrects, statements.KindName(l.CorrectsKind), noteSuffix(glossary.Note(l.Note)))
 	default:
 		return Row{}, fmt.Errorf("unknown line kind %q", l.Kind)
 	}
@@ -387,7 +387,7 @@ func describe(l rating.Line, it catalog.Item) string {
 	b.WriteString("（")
 	b.WriteString(it.Unit)
 	b.WriteString("）")
-	b.WriteString(invoicing.ZoneName(l.Zone))
+	b.WriteString(statements.ZoneName(l.Zone))
 	if it.Billing == catalog.Metered {
 		fmt.Fprintf(&b, " 计量 %s %s", l.Quantity, it.Unit)
 	} else {

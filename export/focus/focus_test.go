@@ -16,8 +16,8 @@ import (
 	"cloudbill/export/focus"
 	"cloudbill/export/focus/conformance"
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing"
 	"cloudbill/rating"
+	"cloudbill/statements"
 )
 
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
@@ -27,7 +27,7 @@ var nov = calendar.MustPeriod("2026-11")
 // edgeMonth is a closed November 2026 with one line of every kind FOCUS must express:
 // a prorated charge, a full-month charge, a metered line, an unfunded charge, acceptance
 // deductions, and adjustments correcting the closed October (a charge and a deduction).
-func edgeMonth() invoicing.Month {
+func edgeMonth() statements.Month {
 	item := func(code, name, category, unit string, billing catalog.Billing, price string) catalog.Item {
 		return catalog.Item{Code: catalog.ItemCode(code), Name: name, Category: category, Unit: unit, Billing: billing,
 			Prices: map[catalog.Zone]decimal.Decimal{catalog.ZoneInternet: dec(price), catalog.ZoneExtranet: dec(price)}}
@@ -77,7 +77,7 @@ func edgeMonth() invoicing.Month {
 		unfundedMetered,
 	}
 	closedAt := time.Date(2026, 12, 1, 2, 0, 0, 0, calendar.Shanghai)
-	return invoicing.Month{Period: nov, Lines: lines, Org: org, Catalog: cat, IssuedAt: closedAt,
+	return statements.Month{Period: nov, Lines: lines, Org: org, Catalog: cat, IssuedAt: closedAt,
 		Close: &rating.Close{Period: nov, ClosedAt: closedAt, RunID: "run", ContentHash: "h", Lines: len(lines)}}
 }
 
@@ -85,7 +85,7 @@ var resources = map[catalog.OrderID]focus.Resource{
 	"O-1": {ID: "i-cpu-1"}, "O-2": {ID: "d-disk-2"}, "O-3": {ID: "i-cpu-3", Type: "ecs.c6.large"}, "O-5": {ID: "eip-5"},
 }
 
-func exportCSV(t *testing.T, m invoicing.Month) ([]focus.Row, []byte) {
+func exportCSV(t *testing.T, m statements.Month) ([]focus.Row, []byte) {
 	t.Helper()
 	rows, err := focus.Build(m, resources, false)
 	require.NoError(t, err)
@@ -110,7 +110,7 @@ func TestEdgeMonthConforms(t *testing.T) {
 	require.Len(t, rows, len(m.Lines))
 
 	// Σ BilledCost = the finance summary's net payable, to the fen.
-	st := invoicing.Build(m)
+	st := statements.Build(m)
 	assert.Equal(t, st.Summary.Total.StringFixed(2), focus.Total(rows).StringFixed(2))
 
 	header, recs := cells(t, b)

@@ -1,4 +1,4 @@
-package invoicing_test
+package statements_test
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
-	"cloudbill/invoicing"
 	"cloudbill/rating"
+	"cloudbill/statements"
 )
 
 func fixedNow() time.Time { return time.Date(2026, 11, 20, 9, 30, 0, 0, calendar8) }
@@ -26,9 +26,9 @@ var calendar8 = time.FixedZone("CST", 8*3600)
 //	V1    gross 1,486.67 − 15.48 − 29.73 = 1,441.46;  V2 3,275.60 − 1,637.80 = 1,637.80
 //	district 1,088.66 + 1,990.60 = 1,441.46 + 1,637.80 = 3,079.26
 func TestHandMonth(t *testing.T) {
-	m, err := invoicing.Load(context.Background(), handMonth(), nov, fixedNow)
+	m, err := statements.Load(context.Background(), handMonth(), nov, fixedNow)
 	require.NoError(t, err)
-	st := invoicing.Build(m)
+	st := statements.Build(m)
 	require.NoError(t, st.Check())
 
 	deps := map[string]string{}
@@ -62,7 +62,7 @@ func TestHandMonth(t *testing.T) {
 	})
 	t.Run("breakdowns add up to the total", func(t *testing.T) {
 		for _, d := range st.Departments {
-			for name, rows := range map[string][]invoicing.Subtotal{"project": d.ByProject, "zone": d.ByZone, "category": d.ByCategory} {
+			for name, rows := range map[string][]statements.Subtotal{"project": d.ByProject, "zone": d.ByZone, "category": d.ByCategory} {
 				s := money.Sum()
 				for _, r := range rows {
 					s = s.Add(r.Amount)
@@ -98,17 +98,17 @@ func TestHandMonth(t *testing.T) {
 func TestFinalUsesClosedMonthsOnly(t *testing.T) {
 	src := handMonth()
 	closeHand(src, true) // November closed, October rated but open
-	m, err := invoicing.Load(context.Background(), src, nov, fixedNow)
+	m, err := statements.Load(context.Background(), src, nov, fixedNow)
 	require.NoError(t, err)
-	st := invoicing.Build(m)
+	st := statements.Build(m)
 	require.Len(t, st.Vendors[0].YearToDate, 1)
 	assert.Equal(t, "1441.46", money.Plain(st.Vendors[0].YearToDateNet))
 	assert.False(t, st.Summary.PreviousRated)
 
 	open := handMonth()
-	m, err = invoicing.Load(context.Background(), open, nov, fixedNow)
+	m, err = statements.Load(context.Background(), open, nov, fixedNow)
 	require.NoError(t, err)
-	st = invoicing.Build(m)
+	st = statements.Build(m)
 	require.Len(t, st.Vendors[0].YearToDate, 2)
 	assert.True(t, st.Summary.PreviousRated)
 }
@@ -128,9 +128,9 @@ func TestJanuary(t *testing.T) {
 	}
 	src.lines = map[calendar.Period][]rating.Line{jan: relabel(src.lines[nov], jan), dec: relabel(src.lines[calendar.MustPeriod("2026-10")], dec)}
 	src.deductions = map[calendar.Period][]rating.VendorDeduction{}
-	m, err := invoicing.Load(context.Background(), src, jan, fixedNow)
+	m, err := statements.Load(context.Background(), src, jan, fixedNow)
 	require.NoError(t, err)
-	st := invoicing.Build(m)
+	st := statements.Build(m)
 	require.True(t, st.Summary.PreviousRated)
 	require.Len(t, st.Summary.MonthOnMonth, 2)
 	assert.Equal(t, "88.66", money.Plain(st.Summary.MonthOnMonth[0].Change))

@@ -1,4 +1,4 @@
-package invoicing_test
+package statements_test
 
 import (
 	"io/fs"

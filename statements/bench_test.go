@@ -1,4 +1,4 @@
-package invoicing_test
+package statements_test
 
 import (
 	"testing"
@@ -7,7 +7,7 @@ import (
 	"cloudbill/document/sheet"
 	"cloudbill/fixture/synth"
 	"cloudbill/internal/calendar"
-	"cloudbill/invoicing"
+	"cloudbill/statements"
 )
 
 // BenchmarkDepartmentPDF typesets department statements of a generated month (about 60
@@ -18,7 +18,7 @@ func BenchmarkDepartmentPDF(b *testing.B) {
 		b.Skip(err)
 	}
 	m := synth.Month(synth.Config{Period: calendar.MustPeriod("2026-11"), Departments: 100, Vendors: 4, Orders: 5000, Seed: 1, Closed: true})
-	st := invoicing.Build(m)
+	st := statements.Build(m)
 	n := len(st.Departments)
 	docs := make([]sheet.Doc, n)
 	for i, d := range st.Departments {

@@ -1,4 +1,4 @@
-package invoicing_test
+package statements_test
 
 import (
 	"context"
@@ -13,8 +13,8 @@ import (
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
-	"cloudbill/invoicing"
 	"cloudbill/rating"
+	"cloudbill/statements"
 )
 
 func TestLoadRefuses(t *testing.T) {
@@ -31,7 +31,7 @@ func TestLoadRefuses(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			src := handMonth()
 			tt.change(src)
-			_, err := invoicing.Issue(context.Background(), src, nov, t.TempDir(), invoicing.Options{Now: fixedNow})
+			_, err := statements.Issue(context.Background(), src, nov, t.TempDir(), statements.Options{Now: fixedNow})
 			require.Error(t, err)
 			assert.Equal(t, tt.want, err.Error())
 		})
@@ -39,11 +39,11 @@ func TestLoadRefuses(t *testing.T) {
 	t.Run("never rated wraps ErrNotRated", func(t *testing.T) {
 		src := handMonth()
 		delete(src.lines, nov)
-		_, err := invoicing.Load(context.Background(), src, nov, fixedNow)
-		assert.ErrorIs(t, err, invoicing.ErrNotRated)
+		_, err := statements.Load(context.Background(), src, nov, fixedNow)
+		assert.ErrorIs(t, err, statements.ErrNotRated)
 	})
 	t.Run("no clock", func(t *testing.T) {
-		_, err := invoicing.Issue(context.Background(), handMonth(), nov, t.TempDir(), invoicing.Options{})
+		_, err := statements.Issue(context.Background(), handMonth(), nov, t.TempDir(), statements.Options{})
 		assert.EqualError(t, err, "statements: no clock (Options.Now)")
 	})
 }
@@ -54,7 +54,7 @@ func TestLoadRefuses(t *testing.T) {
 func TestEmptyMonth(t *testing.T) {
 	src := handMonth()
 	src.lines[nov] = []rating.Line{}
-	sm, err := invoicing.Issue(context.Background(), src, nov, t.TempDir(), invoicing.Options{Now: fixedNow, PDF: typesetter(t)})
+	sm, err := statements.Issue(context.Background(), src, nov, t.TempDir(), statements.Options{Now: fixedNow, PDF: typesetter(t)})
 	require.NoError(t, err)
 	assert.Equal(t, 2, sm.Departments, "D01 and D02 had lines in October")
 	assert.Equal(t, 2, sm.Vendors)
@@ -64,7 +64,7 @@ func TestEmptyMonth(t *testing.T) {
 
 func TestFileName(t *testing.T) {
 	for in, want := range map[string]string{"D01": "D01", "a/b": "a%2Fb", "a_b": "a_b", `a\b`: "a%5Cb", "..": "%2E.", "": "%", "x:y": "x%3Ay", "区财政局": "%E5%8C%BA%E8%B4%A2%E6%94%BF%E5%B1%80"} {
-		assert.Equal(t, want, invoicing.FileName(in), "FileName(%q)", in)
+		assert.Equal(t, want, statements.FileName(in), "FileName(%q)", in)
 	}
 }
 
@@ -85,7 +85,7 @@ func TestZeroStatements(t *testing.T) {
 		ev("O-3001", "open", "2024-01-01", "D0201"), ev("O-3001", "terminate", "2025-10-31", "D0201"), // ended 13 months before
 	}
 	dir := t.TempDir()
-	sm, err := invoicing.Issue(context.Background(), src, nov, dir, invoicing.Options{Now: fixedNow, PDF: typesetter(t)})
+	sm, err := statements.Issue(context.Background(), src, nov, dir, statements.Options{Now: fixedNow, PDF: typesetter(t)})
 	require.NoError(t, err)
 	assert.Equal(t, 2, sm.Departments)
 	files, err := filepath.Glob(filepath.Join(sm.Dir, "departments", "*.csv"))
@@ -103,7 +103,7 @@ func TestZeroStatements(t *testing.T) {
 	// A statement in the previous twelve months keeps the department too.
 	src.lines[calendar.MustPeriod("2026-03")] = []rating.Line{{Period: calendar.MustPeriod("2026-03"), Kind: rating.KindCharge,
 		Department: "D0201", Vendor: "V1", Project: "P03", Amount: dec("1.00"), Unrounded: dec("1.00")}}
-	sm, err = invoicing.Issue(context.Background(), src, nov, dir, invoicing.Options{Now: fixedNow})
+	sm, err = statements.Issue(context.Background(), src, nov, dir, statements.Options{Now: fixedNow})
 	require.NoError(t, err)
 	assert.Equal(t, 3, sm.Departments, "D02's unit D0201 had a statement in March: D0201 gets one, within D02's")
 }

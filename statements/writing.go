@@ -1,4 +1,4 @@
-package invoicing
+package statements
 
 import (
 	"crypto/rand"

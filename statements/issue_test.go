@@ -1,4 +1,4 @@
-package invoicing_test
+package statements_test
 
 import (
 	"bytes"
@@ -22,7 +22,7 @@ import (
 	"cloudbill/document/pdf"
 	"cloudbill/document/sheet"
 	"cloudbill/internal/money"
-	"cloudbill/invoicing"
+	"cloudbill/statements"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -40,9 +40,9 @@ func typesetter(t *testing.T) pdf.Typesetter {
 	return pdf.Typesetter{Font: font, Workers: 2}
 }
 
-func issue(t *testing.T, src invoicing.Source, out string) invoicing.Summary {
+func issue(t *testing.T, src statements.Source, out string) statements.Summary {
 	t.Helper()
-	sm, err := invoicing.Issue(context.Background(), src, nov, out, invoicing.Options{Now: fixedNow, PDF: typesetter(t)})
+	sm, err := statements.Issue(context.Background(), src, nov, out, statements.Options{Now: fixedNow, PDF: typesetter(t)})
 	require.NoError(t, err)
 	return sm
 }
@@ -67,8 +67,8 @@ func golden(t *testing.T, name string, got []byte) {
 		return
 	}
 	want, err := os.ReadFile(path)
-	require.NoError(t, err, "golden file missing: go test ./invoicing -update")
-	assert.Equal(t, string(want), string(got), "%s differs from the golden file (go test ./invoicing -update to accept)", name)
+	require.NoError(t, err, "golden file missing: go test ./statements -update")
+	assert.Equal(t, string(want), string(got), "%s differs from the golden file (go test ./statements -update to accept)", name)
 }
 
 // TestGoldenStatements writes the statements of the hand month (closed) and compares the
@@ -133,7 +133,7 @@ func TestCSVTotals(t *testing.T) {
 			rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
 			require.NoError(t, err)
 			require.NotEmpty(t, rows)
-			assert.Equal(t, invoicing.CSVColumns, rows[0][:len(invoicing.CSVColumns)])
+			assert.Equal(t, statements.CSVColumns, rows[0][:len(statements.CSVColumns)])
 			s := money.Sum()
 			for _, r := range rows[1:] {
 				s = s.Add(dec(r[14]))
@@ -159,7 +159,7 @@ func TestReissueClosedMonth(t *testing.T) {
 	src := handMonth()
 	closeHand(src)
 	a := issue(t, src, t.TempDir())
-	b, err := invoicing.Issue(context.Background(), src, nov, t.TempDir(), invoicing.Options{
+	b, err := statements.Issue(context.Background(), src, nov, t.TempDir(), statements.Options{
 		Now: func() time.Time { return fixedNow().AddDate(0, 3, 0) }, PDF: pdf.Typesetter{Font: font, Workers: 1}})
 	require.NoError(t, err)
 	n := 0
@@ -197,7 +197,7 @@ func TestFailedIssueKeepsEarlierOne(t *testing.T) {
 	before, err := os.ReadFile(filepath.Join(first.Dir, "summary.pdf"))
 	require.NoError(t, err)
 
-	_, err = invoicing.Issue(context.Background(), handMonth(), nov, out, invoicing.Options{Now: fixedNow, PDF: failingTypesetter{}})
+	_, err = statements.Issue(context.Background(), handMonth(), nov, out, statements.Options{Now: fixedNow, PDF: failingTypesetter{}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "statements of 2026-11: disk full")
 	after, err := os.ReadFile(filepath.Join(first.Dir, "summary.pdf"))

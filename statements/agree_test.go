@@ -1,4 +1,4 @@
-package invoicing_test
+package statements_test
 
 import (
 	"context"
@@ -13,8 +13,8 @@ import (
 	"cloudbill/fixture/synth"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
-	"cloudbill/invoicing"
 	"cloudbill/rating"
+	"cloudbill/statements"
 )
 
 // TestViewsAgree: on generated months, Σ department statements (top-level ones, which
@@ -26,7 +26,7 @@ func TestViewsAgree(t *testing.T) {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			m := synth.Month(synth.Config{Period: calendar.MustPeriod("2026-11"), Departments: 40, Vendors: 4, Orders: 600, Seed: seed})
 			require.NoError(t, m.Check())
-			st := invoicing.Build(m)
+			st := statements.Build(m)
 			require.NoError(t, st.Check())
 
 			lineSum := money.Sum()
@@ -79,7 +79,7 @@ func TestViewsAgree(t *testing.T) {
 					}
 				}
 				assert.Equal(t, money.Plain(d.Total), money.Plain(own), "department %s: own lines + units", d.Department.ID)
-				for _, rows := range [][]invoicing.Subtotal{d.ByProject, d.ByZone, d.ByCategory} {
+				for _, rows := range [][]statements.Subtotal{d.ByProject, d.ByZone, d.ByCategory} {
 					s := money.Sum()
 					for _, r := range rows {
 						s = s.Add(r.Amount)
@@ -101,8 +101,8 @@ func TestViewsAgree(t *testing.T) {
 // on more than the hand month (subordinate units, pending acceptance, many pages).
 func TestIssueGeneratedMonth(t *testing.T) {
 	m := synth.Month(synth.Config{Period: calendar.MustPeriod("2026-11"), Departments: 12, Vendors: 3, Orders: 400, Seed: 7, Closed: true})
-	st := invoicing.Build(m)
-	sm, err := invoicing.Write(context.Background(), st, t.TempDir(), typesetter(t))
+	st := statements.Build(m)
+	sm, err := statements.Write(context.Background(), st, t.TempDir(), typesetter(t))
 	require.NoError(t, err)
 	assert.True(t, sm.Final)
 	assert.Equal(t, len(st.Departments)*2+len(st.Vendors)*2+2, sm.Files)

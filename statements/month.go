@@ -1,4 +1,4 @@
-// Package invoicing owns the statements of a rated month: the department statement
+// Package statements owns the statements of a rated month: the department statement
 // (部门月度账单), the vendor settlement (服务商结算单) and the finance summary (财政月度汇总),
 // built from the month's rated lines, the organisation, the catalog, the vendors'
 // deductions and the month's close; their CSV files (docs/formats.md "Statement files"); and
@@ -10,7 +10,7 @@
 // are final and dated by the close; an open month's are provisional (临时).
 //
 // The package imports no driver: it reads through Source, which chstore.Store satisfies.
-package invoicing
+package statements
 
 import (
 	"context"
