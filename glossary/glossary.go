@@ -200,6 +200,16 @@ var Columns = map[string]string{
 	"opened":          "开通日期",
 	"terminated":      "终止日期",
 	"state":           "状态",
+	// the comparisons' (同比环比) columns
+	"name":           "名称",
+	"code":           "编码",
+	"month_current":  "本月（元）",
+	"month_previous": "上月（元）",
+	"mom":            "环比变化（元）",
+	"mom_pct":        "环比",
+	"year_ago":       "去年同月（元）",
+	"yoy":            "同比变化（元）",
+	"yoy_pct":        "同比",
 	// the declaration's (测算表) columns
 	"parent_id":   "主管部门编号",
 	"declared_as": "申报类别",

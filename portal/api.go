@@ -321,10 +321,17 @@ func breakdownTable(a apiBreakdownAnswer) xlsxout.Table {
 // byte-order mark when bom, for Excel on a Chinese Windows), Chinese headers and the
 // total row included; the export is audited.
 func (s *Server) exportTable(w http.ResponseWriter, r *http.Request, c *call, t xlsxout.Table, format string, bom bool) {
+	s.exportTables(w, r, c, t.Title, []xlsxout.Table{t}, format, bom)
+}
+
+// exportTables is exportTable of a workbook of several sheets, named title; as CSV, the
+// first table only.
+func (s *Server) exportTables(w http.ResponseWriter, r *http.Request, c *call, title string, ts []xlsxout.Table, format string, bom bool) {
 	var buf bytes.Buffer
 	ctype := xlsxType
+	t := ts[0]
 	if format == "xlsx" {
-		if err := xlsxout.Write(&buf, t); err != nil {
+		if err := xlsxout.Write(&buf, ts...); err != nil {
 			s.fail(w, r, apiRoute, 500, "服务暂不可用", err)
 			return
 		}
@@ -338,7 +345,7 @@ func (s *Server) exportTable(w http.ResponseWriter, r *http.Request, c *call, t 
 			return
 		}
 	}
-	name := sanitizeName(t.Title) + "." + format
+	name := sanitizeName(title) + "." + format
 	_ = s.cfg.Access.Record(r.Context(), access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "export", Target: r.URL.RequestURI(), Remote: c.remote})
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Content-Disposition", `attachment; filename*=UTF-8''`+neturl.PathEscape(name))
