@@ -62,18 +62,76 @@ type EstimateInput struct {
 	Lines []rating.Line
 	// InService: the orders in service on AsOf (InServiceOn, horizon the month's end).
 	InService []InService
+	// Windows: the usage window of each metered line of the month (rating.LineWindows on
+	// the month's orders and catalog). SoFar: the quantities of those windows cut at AsOf
+	// (SoFarWindows), aggregated as rating aggregates them from the samples of the days up
+	// to AsOf only; a window absent had no samples (quantity 0).
+	Windows []rating.LineWindow
+	SoFar   rating.Usage
 	// Rates: each vendor's rate of its latest closed month.
 	Rates map[catalog.VendorID]VendorRate
 }
 
-// BuildEstimate estimates the month of AsOf per vendor and department: each rated
-// charge and unfunded line for its days ≤ AsOf plus, for the order in service on AsOf,
-// the days after it to the month's end at its configuration on AsOf and the price in
-// force each day; each metered line at its amount so far plus its daily average so far ×
-// the days left; the month's adjustment lines as booked. Each line rounded once. The
-// deduction is −round(gross × the vendor's rate of its latest closed month), spread over
-// the vendor's departments and funding categories by their gross (money.Allocate). The
-// findings name orders in service on AsOf that the month's rating has no line for.
+// SoFarWindows are the usage windows an estimate as of asOf reads: the window of each
+// metered line that starts by asOf, cut at asOf (sorted, without duplicates).
+func SoFarWindows(lws []rating.LineWindow, asOf calendar.Date) []rating.UsageWindow {
+	seen := map[rating.UsageWindow]bool{}
+	var out []rating.UsageWindow
+	for _, lw := range lws {
+		if w, ok := soFarWindow(lw.Window, asOf); ok && !seen[w] {
+			seen[w] = true
+			out = append(out, w)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
+}
+
+// soFarWindow is w cut at asOf; ok is false when w starts after asOf.
+func soFarWindow(w rating.UsageWindow, asOf calendar.Date) (rating.UsageWindow, bool) {
+	if w.From.After(asOf) {
+		return w, false
+	}
+	w.To = calendar.MinDate(w.To, asOf)
+	return w, true
+}
+
+// meteredLine says whether l is priced on usage: a metered line, or an unfunded one of a
+// metered item (rating notes the usage window of both).
+func meteredLine(l rating.Line) bool {
+	if l.Kind == rating.KindMetered {
+		return true
+	}
+	for _, r := range rating.ParseNote(l.Note) {
+		if r.Code == rating.RemarkWindow {
+			return true
+		}
+	}
+	return false
+}
+
+type lineKey struct {
+	order catalog.OrderID
+	from  calendar.Date
+}
+
+// BuildEstimate estimates the month of AsOf per vendor and department (docs/year.md,
+// "The December estimate"); each line rounded once:
+//   - an allocated line (charge, unfunded): its rated daily amounts of the days ≤ AsOf,
+//     plus, for the order in service on AsOf, the days after it to the month's end at its
+//     configuration on AsOf and the price in force each day (Extend; a change or a
+//     termination confirmed for a later day is not anticipated);
+//   - a metered line: its quantity so far — its usage window cut at AsOf (SoFar), the
+//     samples of the days ≤ AsOf only — × its unit price; for the line in service on AsOf
+//     of an item aggregated by sum, plus that amount ÷ its days so far × the days after
+//     AsOf to the month's end; an item aggregated otherwise (max, p95, avg,
+//     avg_daily_max) takes its aggregate so far as the month's quantity: not extended;
+//   - the month's adjustment lines as booked.
+//
+// The deduction is −round(gross × the vendor's rate of its latest closed month), spread
+// over the vendor's departments and funding categories by their gross (money.Allocate).
+// The findings name orders in service on AsOf that the month's rating has no line for,
+// and lines the current orders and catalog no longer explain (rate the month again).
 func BuildEstimate(in EstimateInput) (Estimate, []string) {
 	p := in.AsOf.Period()
 	est := Estimate{Period: p, AsOf: in.AsOf, Rates: in.Rates}
@@ -84,35 +142,53 @@ func BuildEstimate(in EstimateInput) (Estimate, []string) {
 	for _, s := range in.InService {
 		ins[s.Order] = s
 	}
+	windows := map[lineKey]rating.UsageWindow{}
+	for _, lw := range in.Windows {
+		windows[lineKey{lw.Order, lw.From}] = lw.Window
+	}
 	covered := map[catalog.OrderID]bool{}
 	var findings []string
 	for _, l := range in.Lines {
 		e := EstimateLine{Kind: l.Kind, Department: l.Department, Vendor: l.Vendor, Project: l.Project, Category: l.Category,
 			Order: l.Order, Item: l.Item, Zone: l.Zone, ToDate: decimal.Zero, Rest: decimal.Zero}
-		switch l.Kind {
-		case rating.KindDeduction:
+		s, inService := ins[l.Order]
+		coversAsOf := inService && !l.From.After(in.AsOf) && !l.To.Before(in.AsOf)
+		w, windowed := windows[lineKey{l.Order, l.From}]
+		switch {
+		case l.Kind == rating.KindDeduction:
 			continue
-		case rating.KindAdjustment:
+		case l.Kind == rating.KindAdjustment:
 			e.ToDate, e.Note = l.Amount, l.Note
-		case rating.KindMetered:
-			e.ToDate = l.Unrounded
-			if s, ok := ins[l.Order]; ok && !l.From.After(in.AsOf) && !l.To.Before(in.AsOf) {
+		case meteredLine(l) && l.From.After(in.AsOf):
+			continue // its days are all after AsOf: the line in service on AsOf stands for them
+		case meteredLine(l) && windowed:
+			sw, _ := soFarWindow(w, in.AsOf)
+			e.ToDate = rating.Unrounded(true, l.UnitPrice, in.SoFar[sw], 0, 0)
+			if coversAsOf {
 				covered[l.Order] = true
-				left := in.AsOf.DaysUntil(calendar.MinDate(s.Until, p.Last()))
+				left := in.AsOf.DaysUntil(p.Last())
 				so := l.From.DaysUntil(in.AsOf) + 1
-				if left > 0 && so > 0 {
-					e.Rest = l.Unrounded.Div(decimal.NewFromInt(int64(so))).Mul(decimal.NewFromInt(int64(left)))
+				if w.Agg == catalog.AggSum && left > 0 && so > 0 {
+					e.Rest = e.ToDate.Mul(decimal.NewFromInt(int64(left))).DivRound(decimal.NewFromInt(int64(so)), rating.Places)
 				}
 			}
+		case meteredLine(l):
+			findings = append(findings, fmt.Sprintf("order %s: the metered line of %s..%s has no usage window in the current orders and catalog; estimated to date at its rated amount spread over its days: rate %s again", l.Order, l.From, l.To, p))
+			for _, d := range l.Daily() {
+				if !d.Date.After(in.AsOf) {
+					e.ToDate = e.ToDate.Add(d.Amount)
+				}
+			}
+			covered[l.Order] = covered[l.Order] || coversAsOf
 		default: // charge, unfunded
 			for _, d := range l.Daily() {
 				if !d.Date.After(in.AsOf) {
 					e.ToDate = e.ToDate.Add(d.Amount)
 				}
 			}
-			if s, ok := ins[l.Order]; ok && !l.From.After(in.AsOf) && !l.To.Before(in.AsOf) {
+			if coversAsOf {
 				covered[l.Order] = true
-				if to := calendar.MinDate(s.Until, p.Last()); to.After(in.AsOf) {
+				if to := p.Last(); to.After(in.AsOf) {
 					rest, ok := Extend(in.Catalog, s, in.AsOf.AddDays(1), to)
 					if !ok {
 						findings = append(findings, fmt.Sprintf("order %s: item %s has no price in zone %s after %s; estimated to date only", s.Order, s.Item, s.Zone, in.AsOf))

@@ -19,7 +19,7 @@ func day(s string) calendar.Date { return calendar.MustDate(s) }
 
 // The example district of these tests: one vCPU item whose price is 100.00 from
 // 2026-01-01, 120.00 from 2026-04-01 and (announced) 110.00 from 2026-10-01; a memory
-// item at 20.00; project P1 (O&M, 2026) of department D1 under its 主管部门 D0.
+// item at 20.00; metered traffic (sum of GB) at 0.80 and bandwidth (max Mbps) at 10.00; project P1 (O&M, 2026) of department D1 under its 主管部门 D0.
 func exampleCatalog() catalog.Catalog {
 	v := func(eff, cpu string) catalog.Version {
 		return catalog.Version{Effective: day(eff), Items: map[catalog.ItemCode]catalog.Item{
@@ -27,6 +27,8 @@ func exampleCatalog() catalog.Catalog {
 			"MEM":  {Code: "MEM", Billing: catalog.Allocated, Prices: map[catalog.Zone]decimal.Decimal{catalog.ZoneInternet: dec("20.00")}},
 			"NET": {Code: "NET", Billing: catalog.Metered, MeterMetric: "net_out_gb", MeterAgg: catalog.AggSum,
 				Prices: map[catalog.Zone]decimal.Decimal{catalog.ZoneInternet: dec("0.80")}},
+			"BW": {Code: "BW", Billing: catalog.Metered, MeterMetric: "bw_mbps", MeterAgg: catalog.AggMax,
+				Prices: map[catalog.Zone]decimal.Decimal{catalog.ZoneInternet: dec("10.00")}},
 		}}
 	}
 	return catalog.Catalog{Versions: []catalog.Version{v("2026-01-01", "100.00"), v("2026-04-01", "120.00"), v("2026-10-01", "110.00")}}

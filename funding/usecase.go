@@ -32,6 +32,8 @@ type EstimateStore interface {
 	Closes(ctx context.Context) ([]rating.Close, error)
 	RatedLines(ctx context.Context, p calendar.Period) ([]rating.Line, error)
 	VendorDeductions(ctx context.Context, p calendar.Period) ([]rating.VendorDeduction, error)
+	// UsageAggregates: the quantities of usage windows, as rating reads them.
+	UsageAggregates(ctx context.Context, p calendar.Period, ws []rating.UsageWindow) (rating.Usage, error)
 	IssuedEstimates(ctx context.Context) ([]EstimateInfo, error)
 	InsertEstimate(ctx context.Context, info EstimateInfo, est Estimate) error
 	WithdrawEstimate(ctx context.Context, info EstimateInfo, at time.Time, by, reason string) error
@@ -48,7 +50,8 @@ type IssueParams struct {
 }
 
 // IssueEstimate estimates month p as of a day of it (BuildEstimate on the month's latest
-// rating, each vendor at the rate of its latest closed month), freezes it with its content
+// rating, the metered lines' usage of the days up to the analysis date aggregated anew,
+// each vendor at the rate of its latest closed month), freezes it with its content
 // hash and records it. Refused: a closed month (ErrEstimateClosed), a month other than
 // December without Force (ErrEstimateMonth), an analysis date outside the month
 // (ErrEstimateAsOf), a month with an estimate in force (ErrEstimateIssued), a month not
@@ -102,7 +105,12 @@ func IssueEstimate(ctx context.Context, st EstimateStore, pr IssueParams) (Estim
 	if err != nil {
 		return EstimateInfo{}, Estimate{}, nil, err
 	}
-	est, findings := BuildEstimate(EstimateInput{AsOf: pr.AsOf, Catalog: cat, Lines: lines, InService: ins, Rates: rates})
+	windows := rating.LineWindows(p, cat, events)
+	soFar, err := st.UsageAggregates(ctx, p, SoFarWindows(windows, pr.AsOf))
+	if err != nil {
+		return EstimateInfo{}, Estimate{}, nil, fmt.Errorf("estimate %s: usage up to %s: %w", p, pr.AsOf, err)
+	}
+	est, findings := BuildEstimate(EstimateInput{AsOf: pr.AsOf, Catalog: cat, Lines: lines, InService: ins, Windows: windows, SoFar: soFar, Rates: rates})
 	total := decimal.Zero
 	for _, l := range est.Lines {
 		total = total.Add(l.Amount)

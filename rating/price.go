@@ -147,6 +147,34 @@ func Windows(p calendar.Period, cat catalog.Catalog, events []catalog.Event) []U
 	return windowsOf(ps)
 }
 
+// LineWindow is the usage window a metered line of a month is priced on, with what
+// identifies the line among the month's: its order and first day (an order's lines in a
+// month never share a first day).
+type LineWindow struct {
+	Order  catalog.OrderID
+	From   calendar.Date
+	Window UsageWindow
+}
+
+// LineWindows lists the usage window of every metered line that pricing month p makes
+// (orders without a resource_id have none: their quantity is 0), sorted by order and day.
+func LineWindows(p calendar.Period, cat catalog.Catalog, events []catalog.Event) []LineWindow {
+	ps, _ := pieces(p, cat, events)
+	var out []LineWindow
+	for _, pc := range ps {
+		if w, ok := pc.window(); ok && w.Resource != "" {
+			out = append(out, LineWindow{Order: pc.seg.Order, From: pc.from, Window: w})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Order != out[j].Order {
+			return out[i].Order < out[j].Order
+		}
+		return out[i].From.Before(out[j].From)
+	})
+	return out
+}
+
 func windowsOf(ps []piece) []UsageWindow {
 	seen := map[UsageWindow]bool{}
 	var out []UsageWindow

@@ -74,8 +74,10 @@ Issues the estimated settlement of December (§21: a year's fees are paid within
 and December cannot be closed before the year ends), per vendor as PDF and CSV marked 预估,
 under DIR/YYYY-12-estimate/vendors/<vendor>.pdf|.csv. As of the analysis date D: December's
 rated lines for the days up to D, each allocated order in service on D extended to 31
-December at its configuration on D and the price in force each day, each metered order at
-its December daily average so far × the days left; each line rounded once; the deduction
+December at its configuration on D and the price in force each day; each metered line at
+its usage of the days up to D only (samples after D do not count), an item aggregated by
+sum plus its December daily average so far × the days left, an item aggregated by max,
+p95 or an average at its aggregate so far (not extended); each line rounded once; the deduction
 at the rate of the vendor's latest closed month (named on the estimate). Rate December
 first (cloudbill rate --period YYYY-12).
 

@@ -346,6 +346,21 @@ func yearPayments(t *testing.T, cli func(...string) (string, string, error), gb 
 		return out
 	}
 	must("close", "--period", "2026-11")
+	// two metered orders of V1 from 1 December: traffic (N04, sum) and object storage (S03,
+	// average of the daily maxima), with samples of 1–20 December
+	must("orders", "import", gb("metered-orders.csv", "order_id,event,effective_date,department_id,project_id,vendor_id,zone,item_code,quantity,resource_id\n"+
+		"WO-7,open,2026-12-01,D01,P01,V1,internet,N04,1,eip-7\n"+
+		"WO-8,open,2026-12-01,D01,P01,V1,extranet,S03,1,oss-8\n"))
+	samples := func(name string, from, to int, gbPerDay, stored string) string {
+		var b strings.Builder
+		b.WriteString("resource_id,metric,ts,value\n")
+		for d := from; d <= to; d++ {
+			fmt.Fprintf(&b, "eip-7,net_out_gb,2026-12-%02dT12:00:00+08:00,%s\n", d, gbPerDay)
+			fmt.Fprintf(&b, "oss-8,objstore_gb,2026-12-%02dT12:00:00+08:00,%s\n", d, stored)
+		}
+		return gb(name, b.String())
+	}
+	must("ingest", samples("samples-1-20.csv", 1, 20, "10", "100"))
 	must("rate", "--period", "2026-12")
 	out := filepath.Join(dir, "out")
 	refused := func(want string, args ...string) {
@@ -360,11 +375,28 @@ func yearPayments(t *testing.T, cli func(...string) (string, string, error), gb 
 	got := must("estimate", "--period", "2026-12", "--as-of", "2026-12-20", "--out", out)
 	assert.Contains(t, got, "(预估)")
 	refused("already issued", "estimate", "--period", "2026-12", "--as-of", "2026-12-21", "--out", out)
+	csvFile := filepath.Join(out, "2026-12-estimate", "vendors", "V1.csv")
+	first, err := os.ReadFile(csvFile)
+	require.NoError(t, err)
+	// by hand: WO-7 200 GB so far × 0.80 = 160.00 + 160.00 ÷ 20 days × 11 left = 88.00 →
+	// 248.00; WO-8 the average of the daily maxima so far, 100 GB × 0.121 = 12.10, taken
+	// as the month's (not extended)
+	metered := map[string][3]string{}
+	for _, r := range readCSV(string(first)) {
+		if r["kind"] == "metered" {
+			metered[r["order_id"]] = [3]string{r["to_date"], r["rest"], r["amount"]}
+		}
+	}
+	assert.Equal(t, map[string][3]string{"WO-7": {"160.000000", "88.000000", "248.00"}, "WO-8": {"12.100000", "0.000000", "12.10"}}, metered)
+	// the samples of 21–31 December arrive and December is rated again: the month's
+	// metered lines grow, an estimate as of the 20th does not move
+	must("ingest", samples("samples-21-31.csv", 21, 31, "1000", "5000"))
+	must("rate", "--period", "2026-12")
 	must("estimate", "withdraw", "--period", "2026-12", "--reason", "a late change order")
 	got = must("estimate", "--period", "2026-12", "--as-of", "2026-12-20", "--out", out)
-	csvFile := filepath.Join(out, "2026-12-estimate", "vendors", "V1.csv")
 	b, err := os.ReadFile(csvFile)
 	require.NoError(t, err)
+	assert.Equal(t, string(first), string(b), "samples after the analysis date do not change the estimate")
 	estNet := decimal.Zero
 	for _, r := range readCSV(string(b)) {
 		assert.Equal(t, "预估", r["estimate"])
