@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"cloudbill/catalog"
@@ -97,7 +98,7 @@ func (s *Service) ResetPassword(ctx context.Context, login Login, password strin
 		return fmt.Errorf("reset password of %s: %w", login, err)
 	}
 	return s.Record(ctx, Event{Actor: by.Name(), Role: by.Role, Action: "password-reset", Target: string(login), Remote: remote,
-		Detail: fmt.Sprintf("%d sessions ended", n)})
+		Detail: Details(DetailSessions, "n", strconv.Itoa(n))})
 }
 
 // endSessions ends the open sessions of login; it returns how many.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -377,13 +378,7 @@ func (s *Service) AddUser(ctx context.Context, p AddUserParams) (User, error) {
 	if err := s.putUser(ctx, u); err != nil {
 		return User{}, fmt.Errorf("user %s: %w", p.Login, err)
 	}
-	detail := "role " + string(u.Role)
-	if u.Department != "" {
-		detail += " department " + string(u.Department)
-	}
-	if u.Vendor != "" {
-		detail += " vendor " + string(u.Vendor)
-	}
+	detail := Details(DetailAccount, "role", string(u.Role), "department", string(u.Department), "vendor", string(u.Vendor))
 	return u, s.Record(ctx, Event{Actor: p.By.Name(), Role: p.By.Role, Action: "user-add", Target: string(u.Login), Remote: p.Remote, Detail: detail})
 }
 
@@ -401,7 +396,7 @@ func (s *Service) DisableUser(ctx context.Context, login Login, by Identity, rem
 		return fmt.Errorf("user %s: %w", login, err)
 	}
 	if err := s.mayDisable(ctx, u, by); err != nil {
-		_ = s.Record(ctx, Event{Actor: by.Name(), Role: by.Role, Action: "user-disable", Target: string(login), Outcome: "refused", Remote: remote, Detail: err.Error()})
+		_ = s.Record(ctx, Event{Actor: by.Name(), Role: by.Role, Action: "user-disable", Target: string(login), Outcome: "refused", Remote: remote, Detail: refusedDetail(err)})
 		return err
 	}
 	now := s.now().UTC()
@@ -429,7 +424,7 @@ func (s *Service) DisableUser(ctx context.Context, login Login, by Identity, rem
 		}
 	}
 	return s.Record(ctx, Event{Actor: by.Name(), Role: by.Role, Action: "user-disable", Target: string(login), Remote: remote,
-		Detail: fmt.Sprintf("%d sessions ended", ended)})
+		Detail: Details(DetailSessions, "n", strconv.Itoa(ended))})
 }
 
 // later is a, or just after b when a is not after b (versions must increase).
@@ -474,7 +469,7 @@ func (s *Service) SignIn(ctx context.Context, login, password, remote string) (S
 		if _, herr := s.checkPassword(ctx, dummyHash, password); herr != nil {
 			return SignInResult{}, herr
 		}
-		_ = s.Record(ctx, Event{Actor: login, Action: "sign-in-failed", Outcome: "refused", Remote: remote, Detail: "unknown login"})
+		_ = s.Record(ctx, Event{Actor: login, Action: "sign-in-failed", Outcome: "refused", Remote: remote, Detail: Details(DetailRefused, "reason", ReasonUnknownLogin)})
 		return SignInResult{}, ErrBadCredentials
 	}
 	ok, herr := s.checkPassword(ctx, u.PasswordHash, password)
@@ -482,9 +477,9 @@ func (s *Service) SignIn(ctx context.Context, login, password, remote string) (S
 		return SignInResult{}, herr
 	}
 	if !ok || u.Disabled {
-		why := "wrong password"
+		why := Details(DetailRefused, "reason", ReasonWrongPass)
 		if u.Disabled {
-			why = "account disabled"
+			why = Details(DetailRefused, "reason", ReasonDisabled)
 		}
 		_ = s.Record(ctx, Event{Actor: login, Role: u.Role, Action: "sign-in-failed", Outcome: "refused", Remote: remote, Detail: why})
 		return SignInResult{}, ErrBadCredentials
@@ -658,12 +653,8 @@ func (s *Service) createToken(ctx context.Context, t Token, expires time.Duratio
 	if err := s.cfg.Store.PutToken(ctx, t); err != nil {
 		return NewToken{}, fmt.Errorf("store token: %w", err)
 	}
-	target := string(t.Login)
-	if t.Kind == TokenCollector {
-		target = "vendor " + string(t.Vendor)
-	}
 	err := s.Record(ctx, Event{Actor: by.Name(), Role: by.Role, Action: "token-create", Target: t.ID,
-		Detail: string(t.Kind) + " token of " + target})
+		Detail: tokenDetail(t)})
 	return NewToken{Token: t, Secret: secret}, err
 }
 

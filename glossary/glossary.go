@@ -135,6 +135,13 @@ var AuditActions = map[string]string{
 	"user-enable":       "启用账号",
 	"password-reset":    "重置密码",
 	"export":            "导出",
+
+	// recorded by the command line
+	"estimate-issue":           "签发12月预估",
+	"estimate-withdraw":        "撤回12月预估",
+	"budgets-import":           "导入项目预算",
+	"budget-thresholds-import": "导入预算预警阈值",
+	"payments-import":          "导入支付凭证",
 }
 
 // Outcomes names the outcome of an audited action.

@@ -403,7 +403,7 @@ func (s *Server) apiStatementFile(w http.ResponseWriter, r *http.Request, c *cal
 		}
 		body, name = buf.Bytes(), strings.TrimSuffix(rel, ".csv")+".xlsx"
 	}
-	_ = s.cfg.Access.Record(r.Context(), access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "download", Target: p.String() + "/" + name, Remote: c.remote, Detail: state + " issue " + is.IssueID})
+	_ = s.cfg.Access.Record(r.Context(), access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "download", Target: p.String() + "/" + name, Remote: c.remote, Detail: access.Details(access.DetailStatement, "state", state, "issue", is.IssueID)})
 	ctype := "application/pdf"
 	switch ext {
 	case "csv":

@@ -80,7 +80,7 @@ func (s *Server) declarationFile(w http.ResponseWriter, r *http.Request, c *call
 		return
 	}
 	_ = s.cfg.Access.Record(r.Context(), access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "download", Target: "declaration " + name, Remote: c.remote,
-		Detail: fmt.Sprintf("as of %s", today)})
+		Detail: access.Details(access.DetailAsOf, "date", today.String())})
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write(buf.Bytes())

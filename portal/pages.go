@@ -13,6 +13,7 @@ import (
 	neturl "net/url"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -102,6 +103,9 @@ var funcs = template.FuncMap{
 	"actionZh":    nameOf(glossary.AuditActions),
 	"outcomeZh":   nameOf(glossary.Outcomes),
 	"importZh":    nameOf(glossary.Imports),
+	"auditDetail": glossary.AuditDetail,
+	"auditTarget": glossary.AuditTarget,
+	"actorZh":     glossary.Actor,
 }
 
 // nameOf looks a code of any string type up in a glossary table.
@@ -245,7 +249,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, c *call) {
 	fresh := randomToken()
 	s.setCookie(w, loginCSRFCookie, fresh, 3600)
 	if err != nil || form == "" || !equalSecret(ck.Value, form) {
-		_ = s.cfg.Access.Record(r.Context(), access.Event{Actor: r.PostFormValue("login"), Action: "sign-in-failed", Outcome: "refused", Remote: c.remote, Detail: "missing or wrong CSRF token"})
+		_ = s.cfg.Access.Record(r.Context(), access.Event{Actor: r.PostFormValue("login"), Action: "sign-in-failed", Outcome: "refused", Remote: c.remote, Detail: access.Details(access.DetailRefused, "reason", access.ReasonCSRF)})
 		s.renderLogin(w, http.StatusForbidden, fresh, next, "登录页面已过期，请重新输入。")
 		return
 	}
@@ -512,18 +516,24 @@ func (s *Server) closeMonth(w http.ResponseWriter, r *http.Request, c *call) {
 	})
 	if err != nil {
 		status := http.StatusConflict
-		why := err.Error()
+		why := access.Details(access.DetailRefused, "reason", access.ReasonFailed, "text", err.Error())
+		reason := func(r string) { why = access.Details(access.DetailRefused, "reason", r) }
 		switch {
 		case errors.Is(err, app.ErrIncomplete):
 			d.Error = "有采集窗口缺失，不能结账：请先补采，或勾选“采集不完整仍结账”（将被记录）。"
+			reason(access.ReasonIncomplete)
 		case errors.Is(err, monthclose.ErrNotEnded):
 			d.Error = "该月尚未结束，不能结账。"
+			reason(access.ReasonNotEnded)
 		case errors.Is(err, monthclose.ErrNotRated):
 			d.Error = "该月尚未计费，请先计费（cloudbill rate）。"
+			reason(access.ReasonNotRated)
 		case errors.Is(err, monthclose.ErrPending):
 			d.Error = "有服务商的验收结果尚未导入；导入后重新计费，或勾选“验收待定仍结账”（将被记录）。"
+			reason(access.ReasonPending)
 		case errors.Is(err, monthclose.ErrBeingClosed):
 			d.Error = "该月正在由其他操作结账，请稍后刷新查看。"
+			reason(access.ReasonBeingClosed)
 		default:
 			status = http.StatusInternalServerError
 			d.Error = "结账失败。"
@@ -533,15 +543,16 @@ func (s *Server) closeMonth(w http.ResponseWriter, r *http.Request, c *call) {
 		s.render(w, c, status, "close", "结账确认 "+p.String(), d)
 		return
 	}
-	detail := "already closed"
+	detail := access.Details(access.DetailClose, "already", "1")
 	if !res.Already {
-		detail = fmt.Sprintf("run %s, %d lines, total %s, content hash %s", res.Close.RunID, res.Close.Lines, money.Plain(res.Close.Total), res.Close.ContentHash)
+		kv := []string{"run", res.Close.RunID, "lines", strconv.Itoa(res.Close.Lines), "total", money.Plain(res.Close.Total), "hash", res.Close.ContentHash}
 		if res.Close.AllowPending {
-			detail += ", closed with acceptance pending (allowed)"
+			kv = append(kv, "pending", "1")
 		}
 		if res.Incomplete != nil {
-			detail += fmt.Sprintf(", closed with %d collector windows missing (allowed)", res.Incomplete.Windows)
+			kv = append(kv, "missing", strconv.Itoa(res.Incomplete.Windows))
 		}
+		detail = access.Details(access.DetailClose, kv...)
 	}
 	_ = s.cfg.Access.Record(ctx, access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "close", Target: p.String(), Remote: c.remote, Detail: detail})
 	s.forget(p)
@@ -916,8 +927,10 @@ func (s *Server) uploadInvoice(w http.ResponseWriter, r *http.Request, c *call) 
 	ctx := r.Context()
 	p, _ := parsePeriod(r.PathValue("period"))
 	v := catalog.VendorID(r.PathValue("vendor"))
-	refuse := func(status int, msg string) {
-		_ = s.cfg.Access.Record(ctx, access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "upload", Target: string(v) + " " + p.String(), Outcome: "refused", Remote: c.remote, Detail: msg})
+	// refuse says msg and records why (a reason and its values, access.Details)
+	refuse := func(status int, msg string, why ...string) {
+		_ = s.cfg.Access.Record(ctx, access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "upload", Target: string(v) + " " + p.String(), Outcome: "refused", Remote: c.remote,
+			Detail: access.Details(access.DetailRefused, append([]string{"reason"}, why...)...)})
 		s.fail(w, r, Route{}, status, "发票未受理："+msg, nil)
 	}
 	if _, ok := c.org.Vendors[v]; !ok {
@@ -926,21 +939,21 @@ func (s *Server) uploadInvoice(w http.ResponseWriter, r *http.Request, c *call) 
 	}
 	f, hdr, err := r.FormFile("invoice")
 	if err != nil {
-		refuse(http.StatusBadRequest, "请选择发票文件（CSV 或 xlsx）")
+		refuse(http.StatusBadRequest, "请选择发票文件（CSV 或 xlsx）", access.ReasonNoFile)
 		return
 	}
 	defer f.Close()
 	if hdr.Size > s.cfg.MaxUpload {
-		refuse(http.StatusRequestEntityTooLarge, fmt.Sprintf("文件过大（上限 %d MiB）", s.cfg.MaxUpload>>20))
+		refuse(http.StatusRequestEntityTooLarge, fmt.Sprintf("文件过大（上限 %d MiB）", s.cfg.MaxUpload>>20), access.ReasonTooLarge, "limit_mib", strconv.FormatInt(s.cfg.MaxUpload>>20, 10))
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(f, s.cfg.MaxUpload+1))
 	if err != nil || int64(len(body)) > s.cfg.MaxUpload {
-		refuse(http.StatusRequestEntityTooLarge, fmt.Sprintf("文件过大（上限 %d MiB）", s.cfg.MaxUpload>>20))
+		refuse(http.StatusRequestEntityTooLarge, fmt.Sprintf("文件过大（上限 %d MiB）", s.cfg.MaxUpload>>20), access.ReasonTooLarge, "limit_mib", strconv.FormatInt(s.cfg.MaxUpload>>20, 10))
 		return
 	}
 	if err := sniffInvoice(body); err != nil {
-		refuse(http.StatusUnsupportedMediaType, err.Error())
+		refuse(http.StatusUnsupportedMediaType, err.Error(), access.ReasonNotInvoice)
 		return
 	}
 	name := path.Base(strings.ReplaceAll(hdr.Filename, "\\", "/"))
@@ -950,20 +963,23 @@ func (s *Server) uploadInvoice(w http.ResponseWriter, r *http.Request, c *call) 
 	up, rec, err := s.cfg.App.UploadInvoice(ctx, app.UploadRequest{Vendor: v, Period: p, Name: name, Body: body, By: c.id.Name()})
 	switch {
 	case errors.Is(err, app.ErrNotRated):
-		refuse(http.StatusConflict, p.String()+" 尚未计费，暂不能对账")
+		refuse(http.StatusConflict, p.String()+" 尚未计费，暂不能对账", access.ReasonNotRated)
 		return
-	case errors.Is(err, reconcile.ErrUnknownVendor), errors.Is(err, reconcile.ErrPeriodOpen):
-		refuse(http.StatusConflict, err.Error())
+	case errors.Is(err, reconcile.ErrPeriodOpen):
+		refuse(http.StatusConflict, err.Error(), access.ReasonPeriodOpen)
+		return
+	case errors.Is(err, reconcile.ErrUnknownVendor):
+		refuse(http.StatusConflict, err.Error(), access.ReasonFailed, "text", err.Error())
 		return
 	case errors.Is(err, app.ErrBadInvoice):
-		refuse(http.StatusBadRequest, err.Error())
+		refuse(http.StatusBadRequest, err.Error(), access.ReasonBadInvoice, "text", err.Error())
 		return
 	case err != nil:
 		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
 		return
 	}
 	_ = s.cfg.Access.Record(ctx, access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "upload", Target: string(v) + " " + p.String(), Remote: c.remote,
-		Detail: fmt.Sprintf("invoice %s (%d lines, sha256 %s): upload %s, %d differences", name, rec.Claims, up.FileSHA256[:16], up.ID, up.Differences)})
+		Detail: access.Details(access.DetailInvoice, "file", name, "lines", strconv.Itoa(rec.Claims), "sha256", up.FileSHA256, "upload", up.ID, "differences", strconv.Itoa(up.Differences))})
 	http.Redirect(w, r, "/vendors/"+esc(string(v))+"/reconciliations/"+up.ID, http.StatusSeeOther)
 }
 

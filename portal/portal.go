@@ -271,7 +271,7 @@ func (s *Server) wrap(rt Route) http.Handler {
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && c.id.Via == access.ViaSession {
 			if !s.csrfOK(r, c.session) {
-				_ = s.cfg.Access.Record(ctx, access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "denied", Target: r.Method + " " + r.URL.Path, Outcome: "refused", Remote: c.remote, Detail: "missing or wrong CSRF token"})
+				_ = s.cfg.Access.Record(ctx, access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "denied", Target: r.Method + " " + r.URL.Path, Outcome: "refused", Remote: c.remote, Detail: access.Details(access.DetailRefused, "reason", access.ReasonCSRF)})
 				s.fail(w, r, rt, http.StatusForbidden, "请求已过期或来源不明（CSRF 校验失败），请返回页面重试。", nil)
 				return
 			}

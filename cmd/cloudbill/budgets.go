@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -29,7 +30,7 @@ func budgetsCommand() *command {
 					rep, err := funding.ImportBudgets(ctx, s, f, a.now())
 					if err == nil && rep.Stored() {
 						err = s.AppendAudit(ctx, access.Event{At: a.now(), Actor: "cli", Action: "budgets-import", Target: f.Name, Outcome: "ok",
-							Detail: fmt.Sprintf("import %s: %d amounts (%d replace earlier versions)", rep.Import.ID, rep.Accepted, rep.Replaced)})
+							Detail: access.Details(access.DetailImport, "of", "budgets", "import", rep.Import.ID, "accepted", strconv.Itoa(rep.Accepted), "replaced", strconv.Itoa(rep.Replaced))})
 					}
 					return rep, err
 				}),
@@ -81,7 +82,7 @@ func budgetsCommand() *command {
 							rep, err := funding.ImportThresholds(ctx, s, f, a.now())
 							if err == nil && rep.Stored() {
 								err = s.AppendAudit(ctx, access.Event{At: a.now(), Actor: "cli", Action: "budget-thresholds-import", Target: f.Name, Outcome: "ok",
-									Detail: fmt.Sprintf("import %s: %d versions (%d replace the version of their date)", rep.Import.ID, rep.Accepted, rep.Replaced)})
+									Detail: access.Details(access.DetailImport, "of", "thresholds", "import", rep.Import.ID, "accepted", strconv.Itoa(rep.Accepted), "replaced", strconv.Itoa(rep.Replaced))})
 							}
 							return rep, err
 						}),

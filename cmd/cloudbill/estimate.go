@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 
 	"cloudbill/access"
 	"cloudbill/catalog"
@@ -58,7 +59,7 @@ the estimate stay.`,
 						return err
 					}
 					if err := s.AppendAudit(ctx, access.Event{At: a.now(), Actor: "cli", Action: "estimate-withdraw", Target: info.ID, Outcome: "ok",
-						Detail: fmt.Sprintf("%s as of %s, hash %s: %s", info.Period, info.AsOf, info.Hash, *reason)}); err != nil {
+						Detail: access.Details(access.DetailEstimate, "period", info.Period.String(), "as_of", info.AsOf.String(), "hash", info.Hash, "reason", *reason)}); err != nil {
 						return err
 					}
 					fmt.Fprintf(a.stdout, "withdrew estimate %s of %s (as of %s)\n", info.ID, info.Period, info.AsOf)
@@ -109,7 +110,7 @@ func runEstimate(ctx context.Context, a *app, pr funding.IssueParams, out, fontP
 		return err
 	}
 	if err := s.AppendAudit(ctx, access.Event{At: a.now(), Actor: "cli", Action: "estimate-issue", Target: info.ID, Outcome: "ok",
-		Detail: fmt.Sprintf("%s as of %s: %d lines, total %s, hash %s", info.Period, info.AsOf, info.Lines, money.Plain(info.Total), info.Hash)}); err != nil {
+		Detail: access.Details(access.DetailEstimate, "period", info.Period.String(), "as_of", info.AsOf.String(), "lines", strconv.Itoa(info.Lines), "total", money.Plain(info.Total), "hash", info.Hash)}); err != nil {
 		return err
 	}
 	org, err := s.Org(ctx)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"cloudbill/access"
 	"cloudbill/catalog"
@@ -22,7 +23,7 @@ func paymentsCommand() *command {
 					rep, err := funding.ImportPayments(ctx, s, f, a.now())
 					if err == nil && rep.Stored() {
 						err = s.AppendAudit(ctx, access.Event{At: a.now(), Actor: "cli", Action: "payments-import", Target: f.Name, Outcome: "ok",
-							Detail: fmt.Sprintf("import %s: %d vouchers", rep.Import.ID, rep.Accepted)})
+							Detail: access.Details(access.DetailImport, "of", "vouchers", "import", rep.Import.ID, "accepted", strconv.Itoa(rep.Accepted))})
 					}
 					return rep, err
 				}),
