@@ -35,6 +35,12 @@ type BatcherConfig struct {
 	Now func() time.Time
 	// Logf reports outages and replays; default: silent.
 	Logf func(format string, args ...any)
+	// StoredCacheRows, when set and the Sink is a LatestFinder, keeps what is stored of
+	// the series batches overlap (read once per series and month, up to this many rows
+	// in all) and checks each batch's duplicates against it instead of asking the store
+	// per batch. For one-shot commands (file ingest): writers in other processes are not
+	// seen while it is kept. 0: each batch asks the store.
+	StoredCacheRows int
 }
 
 // Validate reports a configuration that cannot work.
@@ -76,6 +82,11 @@ type Batcher struct {
 
 	rangesMu sync.Mutex
 	ranges   map[Series]knownRange // what is stored per series, as far as this process knows
+
+	latestMu   sync.Mutex
+	latest     map[Series]*cachedSeries // StoredCacheRows: what is stored of series (storedcache.go)
+	latestRows int                      // rows in latest
+	latestFull bool                     // a read found more than StoredCacheRows: no more reads
 
 	stats struct {
 		stored, spooledRows, replayedRows atomic.Int64
@@ -300,6 +311,9 @@ func (b *Batcher) write(p *pending) {
 			b.stats.stored.Add(int64(p.Len()))
 			if findDups {
 				b.learn(bs)
+				if b.cfg.StoredCacheRows > 0 {
+					b.learnStored(&p.Batch, bs, p.dup)
+				}
 			}
 			return
 		}
@@ -309,6 +323,9 @@ func (b *Batcher) write(p *pending) {
 			return
 		}
 		b.cfg.Logf("clickhouse cannot take a batch of %d samples, spooling: %v", p.Len(), err)
+	}
+	if b.cfg.StoredCacheRows > 0 {
+		b.forgetStored() // the spool's rows reach the store behind the cache's back
 	}
 	if err := b.cfg.Spool.Write(&p.Batch); err != nil {
 		p.err = fmt.Errorf("samples neither stored nor spooled: %w", err)
@@ -461,6 +478,9 @@ func (b *Batcher) duplicates(ctx context.Context, df DuplicateFinder, p *Batch, 
 		if r := stored[bs.ofRow[i]]; p.TS[i] >= r.First && p.TS[i] <= r.Last {
 			cand = append(cand, i)
 		}
+	}
+	if lf, ok := df.(LatestFinder); ok && b.cfg.StoredCacheRows > 0 && len(cand) > 0 {
+		cand = b.fromStored(ctx, lf, p, bs, cand, dup)
 	}
 	if len(cand) > 0 && df.StoredDuplicates(ctx, p, cand, dup) != nil {
 		return nil

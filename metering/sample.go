@@ -15,6 +15,7 @@ package metering
 
 import (
 	"context"
+	"errors"
 	"math"
 	"time"
 )
@@ -105,6 +106,29 @@ type DuplicateFinder interface {
 	// the same value as its latest version.
 	StoredDuplicates(ctx context.Context, b *Batch, rows []int, dup []bool) error
 }
+
+// LatestFinder is what a DuplicateFinder may also do: read the latest stored value of
+// every identity of some series inside a window at once. A Batcher configured with
+// StoredCacheRows reads so, once per series and month, and checks later batches against
+// what it read: a time-major file, whose every batch holds a little of each series,
+// then reads what is stored of its series once instead of once per batch.
+type LatestFinder interface {
+	// StoredLatest returns, for each series asked with anything stored inside window,
+	// its identities in ts order with the latest value and version of each; or
+	// ErrTooManyStored when more than max rows are stored there.
+	StoredLatest(ctx context.Context, series []Series, window TSRange, max int) (map[Series]*StoredSeries, error)
+}
+
+// StoredSeries is what is stored of one series: the latest value and version of each ts,
+// in ts order.
+type StoredSeries struct {
+	TS      []uint32
+	Value   []float64
+	Version []uint64
+}
+
+// ErrTooManyStored: more rows are stored than the caller would keep.
+var ErrTooManyStored = errors.New("more samples stored than asked for")
 
 // Series is (resource_id, metric).
 type Series struct{ ResourceID, Metric string }

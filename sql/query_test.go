@@ -13,6 +13,7 @@ import (
 	"cloudbill/catalog"
 	"cloudbill/idle"
 	"cloudbill/internal/calendar"
+	"cloudbill/metering"
 	"cloudbill/reconcile"
 	"cloudbill/statements"
 )
@@ -142,6 +143,21 @@ FROM usage_samples
 GROUP BY resource_id, metric, ts
 ORDER BY resource_id, metric, ts`,
 			wantArgs: []any{"net_out_gb"},
+		},
+		{
+			name:  "what is stored of a file's series in a month",
+			query: storedLatestQuery{window: metering.TSRange{First: novStart, Last: decStart - 1}}.toSQL,
+			wantSQL: `SELECT sid, toUInt32(ts), value, version
+FROM (
+    SELECT resource_id, metric, ts, value, version
+    FROM usage_samples
+    PREWHERE ts >= toDateTime(?) AND ts <= toDateTime(?)
+    WHERE resource_id IN (SELECT resource_id FROM batch_series)
+      AND (resource_id, metric) IN (SELECT resource_id, metric FROM batch_series)
+) AS s ALL INNER JOIN (
+    SELECT resource_id, metric, sid FROM batch_series
+) AS b USING (resource_id, metric)`,
+			wantArgs: []any{novStart, decStart - 1},
 		},
 		{
 			name:  "budgets in force",

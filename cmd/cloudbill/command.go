@@ -85,6 +85,14 @@ func (c *command) execute(ctx context.Context, a *app, path string, args []strin
 	if err := c.checkArgs(pos); err != nil {
 		return usagef("%s: %v", name, err)
 	}
+	if !a.profiling { // the outer command's profile covers the steps it runs (demo)
+		stop, err := cpuProfile()
+		if err != nil {
+			return err
+		}
+		a.profiling = true
+		defer func() { stop(); a.profiling = false }()
+	}
 	return run(ctx, a, pos)
 }
 

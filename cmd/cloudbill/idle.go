@@ -97,12 +97,7 @@ reminders of that date; --all: also resolved and overdue cases.`,
 						if err != nil {
 							return err
 						}
-						stopProfile, err := cpuProfile()
-						if err != nil {
-							return err
-						}
 						n, err := uc.WriteReminders(ctx, usecase.Reminders{Dir: *out, FontPath: *font, Only: date.Or(calendar.Date{}), All: *all})
-						stopProfile()
 						if err != nil {
 							return err
 						}

@@ -80,11 +80,6 @@ func runIngest(ctx context.Context, a *app, in ingestParams) error {
 	}
 	// Memory stays flat whatever the file size: a few batches are in flight.
 	defer batchGC(800, 180<<20)()
-	stopProfile, err := cpuProfile()
-	if err != nil {
-		return err
-	}
-	defer stopProfile()
 	store, err := a.Store(ctx)
 	if err != nil {
 		return err
@@ -95,7 +90,10 @@ func runIngest(ctx context.Context, a *app, in ingestParams) error {
 	}
 	b, err := metering.NewBatcher(metering.BatcherConfig{
 		Sink: store, Spool: spool, MaxRows: in.BatchRows, MaxDelay: time.Second,
-		Logf: func(f string, args ...any) { fmt.Fprintf(a.stderr, "ingest: "+f+"\n", args...) },
+		// what is stored of the files' series is read once, not once per batch (a
+		// re-sent time-major file); 4 M rows are about 80 MB
+		StoredCacheRows: 4 << 20,
+		Logf:            func(f string, args ...any) { fmt.Fprintf(a.stderr, "ingest: "+f+"\n", args...) },
 	})
 	if err != nil {
 		return err
@@ -170,8 +168,9 @@ func showProgress(w io.Writer, name string, size int64, p *metering.Parser, rows
 }
 
 // cpuProfile writes a CPU profile to $CLOUDBILL_CPUPROFILE and the allocations to
-// $CLOUDBILL_MEMPROFILE, each if set, until the returned function is called (for finding
-// where ingest, serve and idle reminders spend their time and memory).
+// $CLOUDBILL_MEMPROFILE, each if set, until the returned function is called; every
+// command runs under it (command.execute), for finding where a command spends its time
+// and memory.
 func cpuProfile() (stop func(), err error) {
 	stop = func() {}
 	if path := os.Getenv("CLOUDBILL_CPUPROFILE"); path != "" {

@@ -125,6 +125,41 @@ func TestIngestCommand(t *testing.T) {
 		assert.InDelta(t, want-0+1000, fixed.Sum, 1e-6, "vm-00 at 00:00 was 0, now 1000")
 	})
 
+	t.Run("a correction and its undoing in one command", func(t *testing.T) {
+		// one command reads what is stored of a series once and checks later batches
+		// against it: what it writes itself must count, or the undoing would be taken
+		// for a duplicate of the first value and lost
+		dsn, s := freshDB(t, addr)
+		dir := t.TempDir()
+		var csv strings.Builder
+		csv.WriteString("resource_id,metric,ts,value\n")
+		for m := 0; m < 30; m++ {
+			for r := 0; r < 4; r++ { // time-major, as collectors write
+				fmt.Fprintf(&csv, "vm-%02d,cpu,2026-11-05T10:%02d:00,%d\n", r, m, r+m)
+			}
+		}
+		orig := filepath.Join(dir, "orig.csv")
+		require.NoError(t, os.WriteFile(orig, []byte(csv.String()), 0o644))
+		out, _, err := runCmd(t, dsn, dir, "ingest", "--batch", "10", "--report", filepath.Join(dir, "r1.txt"), orig)
+		require.NoError(t, err, out)
+		first, err := s.SampleStats(ctx, november())
+		require.NoError(t, err)
+
+		fix := filepath.Join(dir, "fix.csv")
+		require.NoError(t, os.WriteFile(fix, []byte("resource_id,metric,ts,value\nvm-01,cpu,2026-11-05T10:07:00,500\n"), 0o644))
+		undo := filepath.Join(dir, "undo.csv")
+		require.NoError(t, os.WriteFile(undo, []byte("resource_id,metric,ts,value\nvm-01,cpu,2026-11-05T10:07:00,8\n"), 0o644))
+		out, _, err = runCmd(t, dsn, dir, "ingest", "--batch", "10", "--report", filepath.Join(dir, "r2.txt"), orig, fix, undo)
+		require.NoError(t, err, out)
+		assert.Contains(t, out, "orig.csv (CSV, UTF-8): accepted 120, duplicates 120, rejected 0")
+		assert.Contains(t, out, "fix.csv (CSV, UTF-8): accepted 1, duplicates 0, rejected 0")
+		assert.Contains(t, out, "undo.csv (CSV, UTF-8): accepted 1, duplicates 0, rejected 0", "8 is stored, but 500 was written after it")
+		got, err := s.SampleStats(ctx, november())
+		require.NoError(t, err)
+		assert.Equal(t, first.Samples, got.Samples)
+		assert.Equal(t, first.Sum, got.Sum, "vm-01 at 10:07 is 8 again")
+	})
+
 	t.Run("rejected lines", func(t *testing.T) {
 		dsn, s := freshDB(t, addr)
 		dir := t.TempDir()

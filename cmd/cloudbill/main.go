@@ -123,9 +123,10 @@ func usagef(format string, args ...any) error {
 // app is what every command gets: global configuration, output streams, and the
 // store, opened on first use.
 type app struct {
-	dsn     string
-	cluster string // --cluster: the ClickHouse cluster holding the tables (docs/cluster.md)
-	dataDir string
+	profiling bool // $CLOUDBILL_CPUPROFILE is being written (command.execute)
+	dsn       string
+	cluster   string // --cluster: the ClickHouse cluster holding the tables (docs/cluster.md)
+	dataDir   string
 	// passwordFile (--clickhouse-password-file) and password ($CLOUDBILL_CLICKHOUSE_PASSWORD)
 	// give the ClickHouse password without writing it in a DSN.
 	passwordFile string

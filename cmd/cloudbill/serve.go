@@ -214,11 +214,6 @@ func runServe(ctx context.Context, a *app, p serveParams) error {
 		defer batchGC(400, math.MaxInt64)()
 	}
 	guard := memguard.New(limit)
-	stopProfile, err := cpuProfile()
-	if err != nil {
-		return err
-	}
-	defer stopProfile()
 	collectCfgs, err := readCollectConfigs(p.CollectConfigs)
 	if err != nil {
 		return err

@@ -1,0 +1,129 @@
+package metering
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// findingSink is memSink that also answers the duplicate lookups (DuplicateFinder and
+// LatestFinder) from what it holds, counting the StoredLatest reads.
+type findingSink struct {
+	*memSink
+	reads atomic.Int64
+}
+
+func (f *findingSink) rowsOf(k Series, w TSRange) *StoredSeries {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var s StoredSeries
+	for key := range f.latest {
+		p := strings.Split(key, "|")
+		ts, _ := strconv.ParseInt(p[2], 10, 64)
+		if p[0] == k.ResourceID && p[1] == k.Metric && ts >= w.First && ts <= w.Last {
+			s.TS = append(s.TS, uint32(ts))
+		}
+	}
+	slices.Sort(s.TS)
+	for _, ts := range s.TS {
+		v := f.latest[k.ResourceID+"|"+k.Metric+"|"+strconv.FormatInt(int64(ts), 10)]
+		s.Value, s.Version = append(s.Value, v.v), append(s.Version, v.ver)
+	}
+	return &s
+}
+
+func (f *findingSink) StoredRanges(ctx context.Context, series []Series, w TSRange) (map[Series]TSRange, error) {
+	out := map[Series]TSRange{}
+	for _, k := range series {
+		if s := f.rowsOf(k, w); len(s.TS) > 0 {
+			out[k] = TSRange{First: int64(s.TS[0]), Last: int64(s.TS[len(s.TS)-1])}
+		}
+	}
+	return out, nil
+}
+
+func (f *findingSink) StoredDuplicates(ctx context.Context, b *Batch, rows []int, dup []bool) error {
+	for _, i := range rows {
+		v, ok := f.value(b.ResourceID[i], b.TS[i])
+		dup[i] = ok && v == b.Value[i]
+	}
+	return nil
+}
+
+func (f *findingSink) StoredLatest(ctx context.Context, series []Series, w TSRange, max int) (map[Series]*StoredSeries, error) {
+	f.reads.Add(1)
+	out := map[Series]*StoredSeries{}
+	n := 0
+	for _, k := range series {
+		if s := f.rowsOf(k, w); len(s.TS) > 0 {
+			out[k] = s
+			n += len(s.TS)
+		}
+	}
+	if n > max {
+		return nil, ErrTooManyStored
+	}
+	return out, nil
+}
+
+// TestBatcherStoredCache: with StoredCacheRows, what is stored of a series is read once
+// and later batches are checked against it; what the Batcher stores itself counts, and a
+// batch that went to the spool empties the cache, so a value sent again after a
+// correction that reached the store behind it is not taken for a duplicate.
+func TestBatcherStoredCache(t *testing.T) {
+	sink := &findingSink{memSink: newMemSink()}
+	spool, err := OpenSpool(t.TempDir())
+	require.NoError(t, err)
+	b, err := NewBatcher(BatcherConfig{Sink: sink, Spool: spool, MaxRows: 10, MaxDelay: time.Millisecond,
+		RetryEvery: time.Hour, StoredCacheRows: 1000})
+	require.NoError(t, err)
+	ctx := context.Background()
+	add := func(rows *Batch) Result {
+		t.Helper()
+		tk, err := b.Add(ctx, rows)
+		require.NoError(t, err)
+		b.Flush()
+		res, err := tk.Wait(ctx)
+		require.NoError(t, err)
+		return res
+	}
+	timeMajor := func(value float64) *Batch { // 3 series × 10 minutes: each batch holds a little of each
+		var r Batch
+		for m := 0; m < 10; m++ {
+			for s := 0; s < 3; s++ {
+				r.add("vm-"+strconv.Itoa(s), "cpu", 1_800_000_000+60*int64(m), value, "t")
+			}
+		}
+		return &r
+	}
+	one := func(value float64) *Batch {
+		var r Batch
+		r.add("vm-1", "cpu", 1_800_000_180, value, "t")
+		return &r
+	}
+	assert.Equal(t, Result{Accepted: 30}, add(timeMajor(1)))
+	assert.Equal(t, Result{Accepted: 30, Duplicates: 30}, add(timeMajor(1)), "the same rows again")
+	assert.Equal(t, int64(1), sink.reads.Load(), "read once for the three batches of 10")
+	assert.Equal(t, Result{Accepted: 1}, add(one(5)), "a correction")
+	assert.Equal(t, Result{Accepted: 1}, add(one(1)), "the first value again, after the correction the Batcher stored")
+	assert.Equal(t, Result{Accepted: 1, Duplicates: 1}, add(one(1)))
+
+	// a correction spooled while the store is down reaches it behind the cache
+	sink.setDown(true)
+	assert.Equal(t, Result{Accepted: 1, Spooled: 1}, add(one(7)))
+	sink.setDown(false)
+	require.Equal(t, 0, b.ReplaySpool(ctx))
+	v, _ := sink.value("vm-1", 1_800_000_180)
+	require.Equal(t, 7.0, v)
+	assert.Equal(t, Result{Accepted: 1}, add(one(1)), "1 is not what is stored (7)")
+	v, _ = sink.value("vm-1", 1_800_000_180)
+	assert.Equal(t, 1.0, v)
+	require.NoError(t, b.Close(ctx))
+}
