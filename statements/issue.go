@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 	"golang.org/x/sys/unix"
 
+	"cloudbill/catalog"
 	"cloudbill/document/sheet"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/safeid"
@@ -103,6 +104,41 @@ func (st Statements) Check() error {
 	}
 	if !depSum.Equal(total) || !venSum.Equal(total) {
 		return fmt.Errorf("statements disagree: departments %s, vendors %s, summary %s", depSum, venSum, total)
+	}
+	// the true-up (January): each statement's lines add up to its total, and the three
+	// views agree
+	depTU, venTU := decimal.Zero, decimal.Zero
+	for _, d := range st.Departments {
+		if !sum(d.TrueUp).Equal(d.TrueUpTotal) || !d.Total.Add(d.TrueUpTotal).Equal(d.Payable) {
+			return fmt.Errorf("department %s: true-up %s does not add up", d.Department.ID, d.TrueUpTotal)
+		}
+		if d.Parent == nil {
+			depTU = depTU.Add(d.TrueUpTotal)
+		}
+	}
+	for _, v := range st.Vendors {
+		venTU = venTU.Add(v.TrueUpTotal)
+	}
+	su := st.Summary
+	if !sum(su.TrueUp).Equal(su.TrueUpTotal) || !su.Total.Add(su.TrueUpTotal).Equal(su.Payable) {
+		return fmt.Errorf("summary: true-up %s does not add up", su.TrueUpTotal)
+	}
+	if !depTU.Equal(su.TrueUpTotal) || !venTU.Equal(su.TrueUpTotal) {
+		return fmt.Errorf("true-ups disagree: departments %s, vendors %s, summary %s", depTU, venTU, su.TrueUpTotal)
+	}
+	// the summary's year to date is each vendor settlement's
+	ledger := map[catalog.VendorID]VendorLedger{}
+	for _, r := range su.Ledger {
+		ledger[r.Vendor] = r
+	}
+	for _, v := range st.Vendors {
+		r, ok := ledger[v.Vendor.ID]
+		if !ok { // nothing payable nor paid this year: not listed
+			r = VendorLedger{Payable: decimal.Zero, Paid: decimal.Zero}
+		}
+		if len(su.Ledger) > 0 && (!r.Payable.Equal(v.YearToDateNet) || !r.Paid.Equal(v.Paid)) {
+			return fmt.Errorf("summary: vendor %s's year to date differs from its settlement's (%s, paid %s)", v.Vendor.ID, v.YearToDateNet, v.Paid)
+		}
 	}
 	return nil
 }
@@ -196,11 +232,11 @@ func write(ctx context.Context, st Statements, outDir string, opts Options) (Sum
 		names[st.DocName(i)] = i
 	}
 	for i := 0; i < st.NumDocs(); i++ {
-		ls := st.Summary.Lines
+		ls := st.Summary.FileLines()
 		switch {
 		case i == 0:
 		case i <= len(st.Departments):
-			ls = st.Departments[i-1].Lines
+			ls = st.Departments[i-1].FileLines()
 		default:
 			ls = st.Vendors[i-1-len(st.Departments)].Lines
 		}

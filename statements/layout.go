@@ -207,8 +207,43 @@ func (m Month) DepartmentDoc(ds DepartmentStatement) sheet.Doc {
 	}
 	d.Add(breakdownTable("按项目", ds.ByProject, ds.Total), breakdownTable("按区域", ds.ByZone, ds.Total),
 		breakdownTable("按资金类别（运维/新建）", ds.ByCategory, ds.Total))
+	if len(ds.TrueUp) > 0 {
+		m.departmentTrueUpBlocks(&d, ds)
+		return d
+	}
 	d.Add(totalParas("本期应付合计", ds.Total)...)
 	return d
+}
+
+// trueUpHeading names the true-up's section: the glossary's word, and that it is not a
+// cost of the month.
+func (m Month) trueUpHeading() string {
+	return fmt.Sprintf("%s（%d年12月结算 − 预估，不属本月费用）", trueUpLabel, m.Period.Year-1)
+}
+
+// departmentTrueUpBlocks lays out a January department statement's true-up: its lines
+// by unit, vendor and funding category with their total, apart from the month's; then
+// the month's total, the true-up and what they come to together.
+func (m Month) departmentTrueUpBlocks(d *sheet.Doc, ds DepartmentStatement) {
+	d.Add(sheet.Heading{Text: m.trueUpHeading()})
+	d.Add(sheet.Para{Text: fmt.Sprintf("%d年12月已按预估结算单在年内支付（年度费用年内支付）。该月结账后，各服务商结算净额与预估净额之差按单位、服务商和资金类别计入本期。"+
+		"差额不属本月费用：不计入本期合计、按项目、区域和资金类别的汇总，也不计入项目预算已用金额（12月费用计入12月）。", m.Period.Year-1)})
+	t := sheet.Table{Columns: []sheet.Column{{Title: "单位", Width: 40}, {Title: "服务商", Width: 34}, {Title: "资金类别", Width: 16},
+		{Title: "说明", Width: 56}, {Title: "金额（元）", Width: 20, Align: sheet.Right}}}
+	for _, l := range ds.TrueUp {
+		t.Rows = append(t.Rows, sheet.Row{Cells: []string{fmt.Sprintf("%s（%s）", m.departmentName(l.Department), l.Department),
+			m.vendorName(l.Vendor), glossary.Category(l.Category), l.Note, amt(l.Amount)}})
+	}
+	t.Rows = append(t.Rows, sheet.Row{Cells: []string{"合计", "", "", "", amt(ds.TrueUpTotal)}, Style: sheet.Total})
+	d.Add(t)
+	t = sheet.Table{Columns: []sheet.Column{{Title: "项目", Width: 60}, {Title: "金额（元）", Width: 30, Align: sheet.Right}}}
+	t.Rows = []sheet.Row{
+		{Cells: []string{"本期合计（本月费用）", amt(ds.Total)}},
+		{Cells: []string{trueUpLabel, amt(ds.TrueUpTotal)}},
+		{Cells: []string{"本期应付合计（含" + trueUpLabel + "）", amt(ds.Payable)}, Style: sheet.Total},
+	}
+	d.Add(t)
+	d.Add(totalParas("本期应付合计（含"+trueUpLabel+"）", ds.Payable)...)
 }
 
 // percent prints a rate (0.1) as a percentage (10%).
@@ -427,15 +462,59 @@ func (m Month) SummaryDoc(fs FinanceSummary, departments, vendors int) sheet.Doc
 		}
 		d.Add(t)
 	}
+	next := 7 // the number of the next section
 	if len(fs.Exceptions) > 0 {
-		d.Add(sheet.Heading{Text: "七、计费异常"})
+		d.Add(sheet.Heading{Text: numeral(next) + "、计费异常"})
+		next++
 		t = sheet.Table{Columns: []sheet.Column{{Title: "说明", Width: 100}}}
 		for _, e := range fs.Exceptions {
 			t.Rows = append(t.Rows, sheet.Row{Cells: []string{e}})
 		}
 		d.Add(t)
 	}
+	if len(fs.TrueUp) > 0 {
+		d.Add(sheet.Heading{Text: numeral(next) + "、" + m.trueUpHeading()})
+		next++
+		d.Add(sheet.Para{Text: fmt.Sprintf("%d年12月已按预估结算单在年内支付（年度费用年内支付）。该月结账后，各服务商结算净额与预估净额之差计入本期各服务商结算单及部门账单，"+
+			"不属本月费用，不计入全区本期合计及以上各表。", m.Period.Year-1)})
+		d.Add(breakdownTable("服务商", fs.TrueUpByVendor, fs.TrueUpTotal))
+	}
+	if len(fs.Ledger) > 0 {
+		d.Add(sheet.Heading{Text: numeral(next) + "、本年支付情况（截至出具日，年度费用年内支付）"})
+		d.Add(sheet.Para{Text: "本年累计应付：本年各月结算净额（截至本月，含" + trueUpLabel + "），与各服务商结算单一致；" +
+			glossary.Name(glossary.Funding, "paid") + "：本年各服务月份的支付凭证（出具日前导入，退款为负）；" +
+			glossary.Name(glossary.Funding, "outstanding") + " = 本年累计应付 − " + glossary.Name(glossary.Funding, "paid") + "。"})
+		t = sheet.Table{Columns: []sheet.Column{{Title: "服务商", Width: 50}, {Title: "凭证数", Width: 14, Align: sheet.Right},
+			{Title: "本年累计应付（元）", Width: 26, Align: sheet.Right}, {Title: glossary.Name(glossary.Funding, "paid") + "（元）", Width: 24, Align: sheet.Right},
+			{Title: glossary.Name(glossary.Funding, "outstanding") + "（元）", Width: 24, Align: sheet.Right}}}
+		for _, r := range fs.Ledger {
+			t.Rows = append(t.Rows, sheet.Row{Cells: []string{fmt.Sprintf("%s（%s）", r.Name, r.Vendor), strconv.Itoa(r.Vouchers),
+				amt(r.Payable), amt(r.Paid), amt(r.Outstanding)}})
+		}
+		lt := fs.LedgerTotal
+		t.Rows = append(t.Rows, sheet.Row{Cells: []string{"合计", strconv.Itoa(lt.Vouchers), amt(lt.Payable), amt(lt.Paid), amt(lt.Outstanding)}, Style: sheet.Total})
+		d.Add(t)
+	}
 	d.Add(sheet.Heading{Text: "合计"})
 	d.Add(totalParas("全区本期合计", fs.Total)...)
+	if len(fs.TrueUp) > 0 {
+		t = sheet.Table{Columns: []sheet.Column{{Title: "项目", Width: 60}, {Title: "金额（元）", Width: 30, Align: sheet.Right}}}
+		t.Rows = []sheet.Row{
+			{Cells: []string{"全区本期合计（本月费用）", amt(fs.Total)}},
+			{Cells: []string{trueUpLabel, amt(fs.TrueUpTotal)}},
+			{Cells: []string{"全区本期应付合计（含" + trueUpLabel + "）", amt(fs.Payable)}, Style: sheet.Total},
+		}
+		d.Add(t)
+		d.Add(totalParas("全区本期应付合计（含"+trueUpLabel+"）", fs.Payable)...)
+	}
 	return d
+}
+
+// numeral is n (1–10) as a Chinese section number.
+func numeral(n int) string {
+	ns := []string{"一", "二", "三", "四", "五", "六", "七", "八", "九", "十"}
+	if n >= 1 && n <= len(ns) {
+		return ns[n-1]
+	}
+	return strconv.Itoa(n)
 }

@@ -38,8 +38,26 @@ type DepartmentStatement struct {
 	// Breakdowns of Total; each adds up to Total (deduction lines in a row of their own).
 	ByProject, ByZone, ByCategory []Subtotal
 	Total                         decimal.Decimal
-	// Lines is every line shown, in statement order (the CSV).
+	// Lines is every line of the month shown, in statement order; Total is their sum.
 	Lines []rating.Line
+	// TrueUp are the lines 上年12月预估差额 of the department and its units (January
+	// only; see Month.TrueUp): December's final − estimated net per unit, vendor and
+	// funding category. They are not a cost of January (not in Total, nor in the
+	// breakdowns); TrueUpTotal is their sum and Payable = Total + TrueUpTotal. The CSV
+	// is Lines, then TrueUp (FileLines).
+	TrueUp               []rating.Line
+	TrueUpTotal, Payable decimal.Decimal
+}
+
+// FileLines are the rows of the department's CSV: the month's lines, then the true-up's.
+func (ds DepartmentStatement) FileLines() []rating.Line { return withTrueUp(ds.Lines, ds.TrueUp) }
+
+// withTrueUp is ls followed by tu (ls itself when tu is empty; never ls's array).
+func withTrueUp(ls, tu []rating.Line) []rating.Line {
+	if len(tu) == 0 {
+		return ls
+	}
+	return append(ls[:len(ls):len(ls)], tu...)
 }
 
 // UnitSection is one unit (the department itself or a subordinate unit) of a statement.
@@ -157,8 +175,33 @@ type FinanceSummary struct {
 	PreviousRated bool
 	// Exceptions are the rating run's findings.
 	Exceptions []string
-	Lines      []rating.Line
+	// Lines are the month's lines; Total is their sum.
+	Lines []rating.Line
+	// TrueUp are every line 上年12月预估差额 (January only; see Month.TrueUp),
+	// TrueUpByVendor their sums per vendor and TrueUpTotal their sum: not a cost of
+	// January (not in Total). Payable = Total + TrueUpTotal. The CSV is Lines, then
+	// TrueUp (FileLines).
+	TrueUp               []rating.Line
+	TrueUpByVendor       []Subtotal
+	TrueUpTotal, Payable decimal.Decimal
+	// Ledger is each vendor's payable, paid and outstanding of the year to date (§21),
+	// as the vendor settlements compute them (nil when no vendor has vouchers).
+	Ledger []VendorLedger
+	// LedgerTotal adds up Ledger's columns.
+	LedgerTotal VendorLedger
 }
+
+// VendorLedger is a vendor's year to date in the finance summary: payable (the vendor
+// settlement's 本年累计应付), paid (its vouchers) and outstanding = payable − paid.
+type VendorLedger struct {
+	Vendor                     catalog.VendorID
+	Name                       string
+	Vouchers                   int
+	Payable, Paid, Outstanding decimal.Decimal
+}
+
+// FileLines are the rows of the summary's CSV: the month's lines, then the true-up's.
+func (fs FinanceSummary) FileLines() []rating.Line { return withTrueUp(fs.Lines, fs.TrueUp) }
 
 // MatrixRow is a department × vendor cell row: O&M, new build, uncategorised charges,
 // deductions, and their total.
@@ -447,6 +490,30 @@ func buildDepartment(m Month, t *orgTree, id catalog.DepartmentID) DepartmentSta
 			ds.Lines = append(ds.Lines, own...)
 		}
 	}
+	ds.TrueUpTotal = decimal.Zero
+	if m.Period.Month == 1 && len(m.TrueUp) > 0 {
+		units := map[catalog.DepartmentID]bool{}
+		for _, u := range t.subtree(id) {
+			units[u] = true
+		}
+		for _, l := range m.TrueUp {
+			if units[l.Department] {
+				ds.TrueUp = append(ds.TrueUp, l)
+				ds.TrueUpTotal = ds.TrueUpTotal.Add(l.Amount)
+			}
+		}
+		sort.SliceStable(ds.TrueUp, func(i, j int) bool {
+			a, b := ds.TrueUp[i], ds.TrueUp[j]
+			if a.Department != b.Department {
+				return a.Department < b.Department
+			}
+			if a.Vendor != b.Vendor {
+				return a.Vendor < b.Vendor
+			}
+			return a.Category < b.Category
+		})
+	}
+	ds.Payable = ds.Total.Add(ds.TrueUpTotal)
 	ds.ByProject = breakdown(ds.Lines, func(l rating.Line) (string, string) {
 		return string(l.Project), string(l.Project) + " " + m.projectName(l.Project)
 	})
@@ -688,7 +755,61 @@ func buildSummary(m Month, t *orgTree) FinanceSummary {
 	}
 	sort.Slice(fs.Pending, func(i, j int) bool { return fs.Pending[i].ID < fs.Pending[j].ID })
 	fs.MonthOnMonth = monthOnMonth(m, t, fs.ByDepartment)
+	fs.TrueUpTotal = decimal.Zero
+	if m.Period.Month == 1 && len(m.TrueUp) > 0 {
+		fs.TrueUp = m.TrueUp
+		fs.TrueUpByVendor = sumBy(m.TrueUp, func(l rating.Line) (string, string) { return string(l.Vendor), m.vendorName(l.Vendor) })
+		fs.TrueUpTotal = sum(m.TrueUp)
+	}
+	fs.Payable = fs.Total.Add(fs.TrueUpTotal)
+	if len(m.Vouchers) > 0 {
+		fs.Ledger, fs.LedgerTotal = yearLedger(m)
+	}
 	return fs
+}
+
+// yearLedger is every vendor's year to date as its settlement computes it: payable = the
+// previous December's true-up (when booked this year) + the net of each of the year's
+// months up to this one, paid = its vouchers (Month.Vouchers), outstanding = payable −
+// paid; the vendors that have either, by id, and their total.
+func yearLedger(m Month) ([]VendorLedger, VendorLedger) {
+	rows := map[catalog.VendorID]*VendorLedger{}
+	get := func(v catalog.VendorID) *VendorLedger {
+		r := rows[v]
+		if r == nil {
+			r = &VendorLedger{Vendor: v, Name: m.vendorName(v), Payable: decimal.Zero, Paid: decimal.Zero}
+			rows[v] = r
+		}
+		return r
+	}
+	for _, l := range m.TrueUp {
+		get(l.Vendor).Payable = get(l.Vendor).Payable.Add(l.Amount)
+	}
+	for q := (calendar.Period{Year: m.Period.Year, Month: 1}); q.Before(m.Period); q = q.Next() {
+		for v, net := range m.EarlierNet[q] {
+			get(v).Payable = get(v).Payable.Add(net)
+		}
+	}
+	for _, l := range m.Lines {
+		get(l.Vendor).Payable = get(l.Vendor).Payable.Add(l.Amount)
+	}
+	for _, p := range m.Vouchers {
+		r := get(p.Vendor)
+		r.Paid = r.Paid.Add(p.Amount)
+		r.Vouchers++
+	}
+	total := VendorLedger{Payable: decimal.Zero, Paid: decimal.Zero, Outstanding: decimal.Zero}
+	out := make([]VendorLedger, 0, len(rows))
+	for _, r := range rows {
+		r.Outstanding = r.Payable.Sub(r.Paid)
+		out = append(out, *r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Vendor < out[j].Vendor })
+	for _, r := range out {
+		total.Vouchers += r.Vouchers
+		total.Payable, total.Paid, total.Outstanding = total.Payable.Add(r.Payable), total.Paid.Add(r.Paid), total.Outstanding.Add(r.Outstanding)
+	}
+	return out, total
 }
 
 // sumBy sums lines by key, rows sorted by key.

@@ -22,6 +22,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"cloudbill/internal/calendar"
+	"cloudbill/internal/money"
 )
 
 // The year's money through the CLI on a real ClickHouse: budgets refused
@@ -276,9 +277,39 @@ func yearSettlementFiles(t *testing.T, must func(...string) string, readCSV func
 	jan := pdfText(filepath.Join(out, "2027-01", "vendors", "V1.pdf"))
 	assert.Contains(t, jan, "上年12月预估差额")
 	assert.Contains(t, jan, "本期应付合计")
-	b, err = os.ReadFile(filepath.Join(out, "2027-01", "summary.csv"))
-	require.NoError(t, err)
-	assert.NotContains(t, string(b), "上年12月预估差额", "a cost summary: the true-up is a payment of December's cost, counted in 2026")
+	// the department statements and the finance summary carry it too, apart from the
+	// month's own cost: their CSVs end with its lines, and add up to month + true-up
+	trueUpOf := func(name string) (own, tu decimal.Decimal) {
+		b, err := os.ReadFile(filepath.Join(out, "2027-01", name))
+		require.NoError(t, err)
+		own, tu = decimal.Zero, decimal.Zero
+		for _, r := range readCSV(string(b)) {
+			a := decimal.RequireFromString(r["amount"])
+			if strings.HasPrefix(r["note"], "上年12月预估差额") {
+				assert.Equal(t, "2026-12", r["corrects"], name)
+				tu = tu.Add(a)
+			} else {
+				own = own.Add(a)
+			}
+		}
+		return own, tu
+	}
+	sumOwn, sumTU := trueUpOf("summary.csv")
+	assert.Equal(t, trueUp, sumTU.StringFixed(2), "one vendor with a true-up: the summary's is V1's")
+	depTU := decimal.Zero
+	for _, d := range []string{"D01", "D02", "D03"} {
+		if _, err := os.Stat(filepath.Join(out, "2027-01", "departments", d+".csv")); err == nil {
+			_, tu := trueUpOf(filepath.Join("departments", d+".csv"))
+			depTU = depTU.Add(tu)
+		}
+	}
+	assert.Equal(t, trueUp, depTU.StringFixed(2), "the top-level departments' true-ups add up to the vendors'")
+	summary := pdfText(filepath.Join(out, "2027-01", "summary.pdf"))
+	assert.Contains(t, summary, "上年12月预估差额（2026年12月结算 − 预估，不属本月费用）")
+	assert.Contains(t, summary, money.Grouped(sumOwn), "the month's own total as before")
+	assert.Contains(t, summary, "全区本期应付合计（含上年12月预估差额）")
+	assert.Contains(t, summary, money.Grouped(sumOwn.Add(sumTU)))
+	assert.Contains(t, pdfText(filepath.Join(out, "2027-01", "departments", "D01.pdf")), "本期应付合计（含上年12月预估差额）")
 }
 
 // yearThresholds: a refused thresholds file stores nothing; imported versions apply from

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -18,6 +19,7 @@ import (
 
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
+	"cloudbill/statements"
 )
 
 // TestYearOnDemoHistory: the year's money on the generated district with its year of
@@ -54,6 +56,7 @@ func TestYearOnDemoHistory(t *testing.T) {
 		Vendors []struct {
 			VendorID, Payable, Paid, Outstanding string
 			Lines                                []struct{ Period, Kind, Amount string } `json:"payable_lines"`
+			Vouchers                             []struct{ Period, Amount string }       `json:"vouchers"`
 		}
 	}
 	read := func() ledger {
@@ -103,6 +106,42 @@ func TestYearOnDemoHistory(t *testing.T) {
 	}
 
 	assert.Positive(t, trueUps, "December 2025 was estimated and closed in the history: 2026 books its true-up in January")
+
+	// November's finance summary (closed, issued by the demo) shows each vendor's year to
+	// date: the ledger's figures of the months up to November, to the fen
+	a := &app{dsn: demo, dataDir: dataDir, stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, now: func() time.Time { return now }}
+	defer a.close()
+	st, err := a.Store(context.Background())
+	require.NoError(t, err)
+	nov := calendar.MustPeriod("2026-11")
+	m, err := statements.Load(context.Background(), st, nov, func() time.Time { return now })
+	require.NoError(t, err)
+	summary := statements.Build(m).Summary
+	require.NotEmpty(t, summary.Ledger, "the demo paid the year's months: the summary has its payments section")
+	ytd := map[string][3]string{}
+	for _, r := range summary.Ledger {
+		ytd[string(r.Vendor)] = [3]string{money.Plain(r.Payable), money.Plain(r.Paid), money.Plain(r.Outstanding)}
+	}
+	for _, v := range after.Vendors {
+		payable, paid := decimal.Zero, decimal.Zero
+		for _, l := range v.Lines {
+			if !nov.Before(calendar.MustPeriod(l.Period)) {
+				payable = payable.Add(decimal.RequireFromString(l.Amount))
+			}
+		}
+		for _, p := range v.Vouchers {
+			if !nov.Before(calendar.MustPeriod(p.Period)) {
+				paid = paid.Add(decimal.RequireFromString(p.Amount))
+			}
+		}
+		assert.Equal(t, [3]string{money.Plain(payable), money.Plain(paid), money.Plain(payable.Sub(paid))}, ytd[v.VendorID],
+			"%s: November's summary = the ledger up to November", v.VendorID)
+	}
+	text, err := exec.Command("pdftotext", "-layout", filepath.Join(out, "2026-11", "summary.pdf"), "-").Output()
+	if err == nil {
+		assert.Contains(t, string(text), "本年支付情况")
+		assert.Contains(t, string(text), money.Grouped(summary.LedgerTotal.Outstanding))
+	}
 
 	cli(demo, "declare", "--year", "2027", "--as-of", "2026-11-30", "--out", out)
 	b, err := os.ReadFile(filepath.Join(out, "2026-11", "summary.csv"))
