@@ -67,3 +67,29 @@ func Orders(events []Event) []OrderSummary {
 	}
 	return out
 }
+
+// OrdersAsOf is Orders with each order's configuration (department, project, vendor,
+// item, zone, quantity) as it stood on day d: that of its latest event effective on or
+// before d (its first event's when all are later). Opened and Terminated are the order's
+// whatever d is: an order moved to another department after d is under the department it
+// had on d.
+func OrdersAsOf(events []Event, d calendar.Date) []OrderSummary {
+	out := Orders(events)
+	idx := make(map[OrderID]int, len(out))
+	for i, o := range out {
+		idx[o.Order] = i
+	}
+	first := map[OrderID]bool{}
+	for _, e := range events {
+		o := &out[idx[e.Order]]
+		if !first[e.Order] {
+			first[e.Order] = true
+			o.Config = e.Config
+			continue
+		}
+		if !d.Before(e.Effective) {
+			o.Config = e.Config
+		}
+	}
+	return out
+}

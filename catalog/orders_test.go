@@ -49,3 +49,36 @@ func TestOrders(t *testing.T) {
 	assert.True(t, os[1].InService(nov.First(), nov.Last()))
 	assert.False(t, os[1].InService(oct.First(), oct.Last()))
 }
+
+// TestOrdersAsOf: an order's configuration as it stood on a day: moved to another
+// department in November, it is under its first department in October.
+func TestOrdersAsOf(t *testing.T) {
+	d := calendar.MustDate
+	cfg := func(dep DepartmentID, qty string) Config {
+		return Config{Department: dep, Vendor: "v1", Item: "C01", Zone: ZoneInternet, Quantity: decimal.RequireFromString(qty)}
+	}
+	evs := []Event{
+		{Order: "o1", Kind: EventOpen, Effective: d("2026-09-10"), Config: cfg("d1", "2")},
+		{Order: "o1", Kind: EventChange, Effective: d("2026-11-05"), Config: cfg("d2", "4")},
+		{Order: "o2", Kind: EventOpen, Effective: d("2026-12-01"), Config: cfg("d3", "8")},
+	}
+	for _, c := range []struct {
+		day       string
+		dep       DepartmentID
+		qty       string
+		futureDep DepartmentID
+	}{
+		{"2026-10-31", "d1", "2", "d3"},
+		{"2026-11-04", "d1", "2", "d3"},
+		{"2026-11-05", "d2", "4", "d3"},
+		{"2026-12-31", "d2", "4", "d3"},
+	} {
+		os := OrdersAsOf(evs, d(c.day))
+		require.Len(t, os, 2)
+		assert.Equal(t, c.dep, os[0].Department, c.day)
+		assert.Equal(t, c.qty, os[0].Quantity.String(), c.day)
+		assert.Equal(t, d("2026-09-10"), os[0].Opened)
+		assert.Equal(t, c.futureDep, os[1].Department, "%s: not yet opened, its first configuration", c.day)
+	}
+	assert.Equal(t, Orders(evs), OrdersAsOf(evs, d("2027-01-01")), "after every event: as Orders")
+}

@@ -2,8 +2,9 @@ package portal
 
 // The work-order list (工单): every work order the identity may see, found by number,
 // department (with its subordinate units), vendor, item, zone, state and month, sorted by
-// any column, 50 a page with the total stated; as a page (GET /orders), as JSON and as
-// .xlsx or CSV (GET /api/v1/orders). Scope: the list needs access.Orders, and each order
+// any column, 50 a page with the total stated; in a month, each order as it stood at the
+// month's end (catalog.OrdersAsOf: its department, vendor and configuration then); as a
+// page (GET /orders), as JSON and as .xlsx or CSV (GET /api/v1/orders). Scope: the list needs access.Orders, and each order
 // is shown only when the identity may view its department or its vendor
 // (access.Identity.May, the one scope function); a month's amount counts only the lines
 // the identity may see the same way.
@@ -194,6 +195,10 @@ func (s *Server) orders(ctx context.Context, c *call, f orderFilter) (orderList,
 		}
 	}
 	today := calendar.LocalDate(s.now())
+	year := today.Year // the project's name of the month's year
+	if out.Period != "" {
+		year = p.Year
+	}
 	var units map[catalog.DepartmentID]bool
 	if f.Department != "" {
 		units = map[catalog.DepartmentID]bool{}
@@ -203,14 +208,22 @@ func (s *Server) orders(ctx context.Context, c *call, f orderFilter) (orderList,
 	}
 	q := strings.ToLower(f.Q)
 	seen := map[string]map[string]string{"department": {}, "vendor": {}, "item": {}, "zone": {}}
-	for _, o := range catalog.Orders(evs) {
-		if !visible(o.Department, o.Vendor) {
+	// each order as it stood in the month shown (its department, vendor and configuration
+	// at the month's end), as it stands now for every month; shown when its department or
+	// vendor then is in scope, or it has lines in the month the identity may see (an order
+	// moved within the month)
+	summaries := catalog.Orders(evs)
+	if out.Period != "" {
+		summaries = catalog.OrdersAsOf(evs, p.Last())
+	}
+	for _, o := range summaries {
+		if !visible(o.Department, o.Vendor) && !hasLines[o.Order] {
 			continue
 		}
 		if out.Period != "" && !o.InService(p.First(), p.Last()) && !hasLines[o.Order] {
 			continue
 		}
-		row := s.orderRowOf(c, cat, o, today)
+		row := s.orderRowOf(c, cat, o, today, year)
 		seen["department"][row.Department] = row.DepartmentName
 		seen["vendor"][row.Vendor] = row.VendorName
 		seen["item"][row.Item] = row.ItemName
@@ -262,13 +275,13 @@ func (s *Server) orders(ctx context.Context, c *call, f orderFilter) (orderList,
 	return out, nil
 }
 
-// orderRowOf is order o in words.
-func (s *Server) orderRowOf(c *call, cat catalog.Catalog, o catalog.OrderSummary, today calendar.Date) orderRow {
+// orderRowOf is order o in words (its project's name of year, its state today).
+func (s *Server) orderRowOf(c *call, cat catalog.Catalog, o catalog.OrderSummary, today calendar.Date, year int) orderRow {
 	row := orderRow{Order: string(o.Order), Resource: string(o.ResourceID), Department: string(o.Department),
 		DepartmentName: s.deptName(c, o.Department), Project: string(o.Project), Vendor: string(o.Vendor),
 		Item: string(o.Item), ItemName: string(o.Item), Zone: string(o.Zone), ZoneName: glossary.Zone(o.Zone),
 		Quantity: glossary.Qty(o.Quantity), qty: o.Quantity, Opened: o.Opened.String(), amount: decimal.Zero}
-	row.ProjectName = projectNameOf(c.org, o.Project, today.Year)
+	row.ProjectName = projectNameOf(c.org, o.Project, year)
 	row.VendorName = string(o.Vendor)
 	if v, ok := c.org.Vendors[o.Vendor]; ok && v.Name != "" {
 		row.VendorName = v.Name

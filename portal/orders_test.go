@@ -2,17 +2,21 @@ package portal_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"cloudbill/catalog"
 	"cloudbill/internal/money"
 	"cloudbill/statements/breakdown"
 )
@@ -194,4 +198,77 @@ func TestBrowserOrders(t *testing.T) {
 	require.NoError(t, chromedp.Run(ctx, chromedp.Click(`[id="order-`+some+`"] a`, chromedp.ByQuery)))
 	waitFor(t, ctx, "#level-items")
 	require.NoError(t, chromedp.Run(ctx, chromedp.EmulateViewport(1366, 768)))
+}
+
+// TestOrderListMonthDepartment: the list of a month shows each order as it stood in that
+// month: an order moved to another department in a later month is listed, in the month,
+// under the department it had then (with its amount of the month), and under its new
+// department only from the move on.
+func TestOrderListMonthDepartment(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	fin := f.signIn(t, f.fin)
+	// an order in service in the month, of a department outside the other tests' accounts,
+	// and a department to move it to (neither one a unit of the other)
+	away := map[catalog.DepartmentID]bool{}
+	for _, d := range []catalog.DepartmentID{f.depID, f.foreignDep} {
+		for _, u := range breakdown.Units(f.org, d) {
+			away[u] = true
+		}
+	}
+	evs, err := f.store.OrderEvents(ctx)
+	require.NoError(t, err)
+	var moved catalog.OrderSummary
+	for _, o := range catalog.Orders(evs) {
+		if !away[o.Department] && o.Terminated.IsZero() && o.InService(period.First(), period.Last()) {
+			moved = o
+			break
+		}
+	}
+	require.NotEmpty(t, moved.Order)
+	from := moved.Department
+	var to catalog.DepartmentID
+	for id := range f.org.Departments {
+		if away[id] || id == from || slices.Contains(breakdown.Units(f.org, id), from) || slices.Contains(breakdown.Units(f.org, from), id) {
+			continue
+		}
+		to = id
+		break
+	}
+	require.NotEmpty(t, to)
+
+	q := "/api/v1/orders?q=" + url.QueryEscape(string(moved.Order))
+	var before ordersAnswer
+	getJSON(t, fin, q+"&period="+period.String(), &before)
+	require.Len(t, before.Orders, 1)
+	require.Equal(t, string(from), before.Orders[0].Department)
+
+	// moved on the 5th of the next month
+	cfg := moved.Config
+	cfg.Department = to
+	ev := catalog.Event{Order: moved.Order, Kind: catalog.EventChange, Effective: period.Next().First().AddDays(4), Config: cfg}
+	require.NoError(t, f.store.InsertEvents(ctx, catalog.Import{ID: "test-move-" + string(moved.Order), Kind: "orders", File: "move.csv", Rows: 1, At: time.Now()}, []catalog.Event{ev}))
+
+	// now (every month): under its new department, once the portal has read the events again
+	var now ordersAnswer
+	require.Eventually(t, func() bool {
+		getJSON(t, fin, q+"&period=all", &now)
+		return len(now.Orders) == 1 && now.Orders[0].Department == string(to)
+	}, 3*time.Minute, 500*time.Millisecond, "the move shows in the list of every month")
+
+	// the month: under the department it had then, with the same amount
+	var after ordersAnswer
+	getJSON(t, fin, q+"&period="+period.String(), &after)
+	require.Len(t, after.Orders, 1)
+	assert.Equal(t, string(from), after.Orders[0].Department, "the department it had in the month")
+	assert.Equal(t, before.Orders[0].Amount, after.Orders[0].Amount)
+	for dep, n := range map[catalog.DepartmentID]int{from: 1, to: 0} {
+		var a ordersAnswer
+		getJSON(t, fin, q+"&period="+period.String()+"&department="+url.QueryEscape(string(dep)), &a)
+		assert.Len(t, a.Orders, n, "filtered by %s in the month", dep)
+	}
+	status, page := fin.get(t, "/orders?period="+period.String()+"&q="+url.QueryEscape(string(moved.Order)))
+	require.Equal(t, 200, status)
+	assert.Contains(t, page, `<div class="muted">`+string(from)+`</div>`)
+	assert.NotContains(t, page, `<div class="muted">`+string(to)+`</div>`)
 }
