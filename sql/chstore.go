@@ -54,6 +54,10 @@ type Config struct {
 	// Cluster names the cluster (remote_servers of the servers' configuration) that holds
 	// cloudbill's tables; empty: a single server. See cluster.go and docs/cluster.md.
 	Cluster string
+	// ReadTimeout is how long a query may receive nothing from the server before it fails
+	// (a progress deadline, not a bound on the query's time: readtimeout.go); default
+	// DefaultReadTimeout.
+	ReadTimeout time.Duration
 }
 
 // DefaultSampleChunkRows: about 4 million sample rows grouped by identity take a few
@@ -76,6 +80,9 @@ func (c Config) Validate() error {
 	if !dbName.MatchString(c.Database) {
 		return fmt.Errorf("clickhouse: database name %q must be letters, digits and _", c.Database)
 	}
+	if c.ReadTimeout < 0 {
+		return fmt.Errorf("clickhouse: read_timeout %s is negative", c.ReadTimeout)
+	}
 	if c.Cluster != "" && !dbName.MatchString(c.Cluster) {
 		return fmt.Errorf("clickhouse: cluster name %q must be letters, digits and _", c.Cluster)
 	}
@@ -83,8 +90,9 @@ func (c Config) Validate() error {
 }
 
 // ParseDSN reads
-// clickhouse://[user[:password]@]host:port[,host:port...][/database][?compress=lz4|none][&cluster=NAME].
-// Several hosts are tried in order; cluster=NAME selects cluster mode (cluster.go).
+// clickhouse://[user[:password]@]host:port[,host:port...][/database][?compress=lz4|none][&cluster=NAME][&read_timeout=DURATION].
+// Several hosts are tried in order; cluster=NAME selects cluster mode (cluster.go);
+// read_timeout (Go duration, "10m", or seconds) is Config.ReadTimeout.
 func ParseDSN(dsn string) (Config, error) {
 	u, err := url.Parse(dsn)
 	if err != nil || (u.Scheme != "clickhouse" && u.Scheme != "clickhouses" && u.Scheme != "tcp") || u.Host == "" {
@@ -92,6 +100,20 @@ func ParseDSN(dsn string) (Config, error) {
 	}
 	q := u.Query()
 	cfg := Config{Database: strings.Trim(u.Path, "/"), TLS: u.Scheme == "clickhouses", Compression: q.Get("compress"), Cluster: q.Get("cluster")}
+	if v := q.Get("read_timeout"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			n, nerr := strconv.ParseUint(v, 10, 32)
+			if nerr != nil {
+				return Config{}, fmt.Errorf("clickhouse address %q: read_timeout %q: want a duration (600s, 10m) or seconds", dsn, v)
+			}
+			d = time.Duration(n) * time.Second
+		}
+		if d <= 0 {
+			return Config{}, fmt.Errorf("clickhouse address %q: read_timeout %q: want more than 0", dsn, v)
+		}
+		cfg.ReadTimeout = d
+	}
 	hosts := strings.Split(u.Host, ",")
 	for i, h := range hosts {
 		if h == "" {
@@ -159,9 +181,15 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Compression == "none" || (cfg.Compression == "" && isLoopback(cfg.Addr)) {
 		opt.Compression = &clickhouse.Compression{Method: clickhouse.CompressionNone}
 	}
-	if cfg.TLS {
-		opt.TLS = &tls.Config{}
+	if cfg.ReadTimeout <= 0 {
+		cfg.ReadTimeout = DefaultReadTimeout
 	}
+	opt.ReadTimeout = cfg.ReadTimeout
+	var tlsCfg *tls.Config
+	if cfg.TLS {
+		tlsCfg = &tls.Config{}
+	}
+	opt.DialContext = progressDialer(cfg.ReadTimeout, opt.DialTimeout, tlsCfg)
 	if cfg.Cluster != "" {
 		return openCluster(ctx, cfg, opt)
 	}

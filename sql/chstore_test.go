@@ -41,7 +41,14 @@ func TestParseDSN(t *testing.T) {
 	cfg, err = chstore.ParseDSN("clickhouse://127.0.0.1:9000/db?compress=lz4")
 	require.NoError(t, err)
 	assert.Equal(t, "lz4", cfg.Compression)
-	for _, bad := range []string{"http://x:8123", "localhost:9000", "clickhouse://h/bad-name", "clickhouse://h:9000/db?compress=zstd"} {
+	cfg, err = chstore.ParseDSN("clickhouse://127.0.0.1:9000/db?read_timeout=10m")
+	require.NoError(t, err)
+	assert.Equal(t, 10*time.Minute, cfg.ReadTimeout)
+	cfg, err = chstore.ParseDSN("clickhouse://127.0.0.1:9000/db?read_timeout=90")
+	require.NoError(t, err)
+	assert.Equal(t, 90*time.Second, cfg.ReadTimeout)
+	for _, bad := range []string{"http://x:8123", "localhost:9000", "clickhouse://h/bad-name", "clickhouse://h:9000/db?compress=zstd",
+		"clickhouse://h:9000/db?read_timeout=soon", "clickhouse://h:9000/db?read_timeout=0s"} {
 		_, err := chstore.ParseDSN(bad)
 		assert.Error(t, err, bad)
 	}

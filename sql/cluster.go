@@ -378,7 +378,7 @@ func (t *topology) unreachable(ctx context.Context, sh *shard) []string {
 		o := sh.opt
 		o.Addr = []string{addr}
 		o.Auth.Database = "default"
-		o.DialTimeout = 2 * time.Second
+		o.DialTimeout = 2 * time.Second // (the dialer of Open keeps its own; pctx bounds the ping's)
 		c, err := clickhouse.Open(&o)
 		if err == nil {
 			pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
