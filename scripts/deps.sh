@@ -15,7 +15,12 @@ need=()
 command -v clickhouse-server >/dev/null 2>&1 || [ -x /usr/sbin/clickhouse-server ] || need+=(clickhouse-server)
 command -v clickhouse-client >/dev/null 2>&1 || need+=(clickhouse-client)
 [ -f /usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf ] || [ -f /usr/share/fonts/truetype/arphic/gbsn00lp.ttf ] || need+=(fonts-arphic-gbsn00lp)
-command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ] || need+=(golang-go)
+# Go: go.mod wants 1.26; Debian 12's golang-go is 1.19, too old to build it or to fetch a
+# newer toolchain, so it is not installed here
+if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then
+  echo "deps: Go missing: install Go 1.26 in /usr/local/go (go.dev's tarball; Debian 12's golang-go 1.19 cannot build cloudbill)" >&2
+  exit 1
+fi
 if [ "$mode" = test ]; then
   command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
   { [ -x /usr/bin/prometheus ] || command -v prometheus >/dev/null 2>&1; } && command -v promtool >/dev/null 2>&1 || need+=(prometheus)
