@@ -34,12 +34,12 @@ const (
 	RoleBureau Role = "bureau"
 )
 
-// Roles lists every role, in the order the docs give them.
-var Roles = []Role{RoleDepartment, RoleVendor, RoleFinance, RoleBureau}
+// Roles returns every role, in the order the docs give them.
+func Roles() []Role { return []Role{RoleDepartment, RoleVendor, RoleFinance, RoleBureau} }
 
 // ParseRole reads a role name.
 func ParseRole(s string) (Role, error) {
-	for _, r := range Roles {
+	for _, r := range Roles() {
 		if string(r) == s {
 			return r, nil
 		}

@@ -115,18 +115,16 @@ func (o Object) String() string {
 func Department(id catalog.DepartmentID) Object { return Object{ObjDepartment, string(id)} }
 func Vendor(id catalog.VendorID) Object         { return Object{ObjVendor, string(id)} }
 
-var (
-	District   = Object{Kind: ObjDistrict}
-	Months     = Object{Kind: ObjMonths}
-	Operations = Object{Kind: ObjOperations}
-	Audit      = Object{Kind: ObjAudit}
-	Accounts   = Object{Kind: ObjAccounts}
-	Self       = Object{Kind: ObjSelf}
-	Idle       = Object{Kind: ObjIdle}
-	Budgets    = Object{Kind: ObjBudgets}
-	Orders     = Object{Kind: ObjOrders}
-	Payments   = Object{Kind: ObjPayments}
-)
+func District() Object   { return Object{Kind: ObjDistrict} }
+func Months() Object     { return Object{Kind: ObjMonths} }
+func Operations() Object { return Object{Kind: ObjOperations} }
+func Audit() Object      { return Object{Kind: ObjAudit} }
+func Accounts() Object   { return Object{Kind: ObjAccounts} }
+func Self() Object       { return Object{Kind: ObjSelf} }
+func Idle() Object       { return Object{Kind: ObjIdle} }
+func Budgets() Object    { return Object{Kind: ObjBudgets} }
+func Orders() Object     { return Object{Kind: ObjOrders} }
+func Payments() Object   { return Object{Kind: ObjPayments} }
 
 // Parents tells a department's 主管部门 ("" for a top-level department). A
 // catalog.Org answers it through OrgParents.
@@ -142,7 +140,7 @@ func (o OrgParents) Parent(id catalog.DepartmentID) catalog.DepartmentID {
 }
 
 // NoParents is for callers that decide on objects other than departments.
-var NoParents Parents = OrgParents{}
+func NoParents() Parents { return OrgParents{} }
 
 // May is THE scope rule of cloudbill: it returns nil when id may do act on obj, and an
 // error wrapping ErrForbidden otherwise. Every handler of the portal and its API, every

@@ -150,8 +150,8 @@ func TestTokens(t *testing.T) {
 	id, err := s.Authenticate(ctx, col.Secret)
 	require.NoError(t, err)
 	assert.Equal(t, access.ViaCollector, id.Via)
-	assert.NoError(t, id.May(access.Ingest, access.Vendor("V1"), access.NoParents))
-	assert.Error(t, id.May(access.Ingest, access.Vendor("V2"), access.NoParents))
+	assert.NoError(t, id.May(access.Ingest, access.Vendor("V1"), access.NoParents()))
+	assert.Error(t, id.May(access.Ingest, access.Vendor("V2"), access.NoParents()))
 
 	for name, bad := range map[string]string{
 		"empty": "", "garbage": "hello", "wrong secret": col.Secret[:len(col.Secret)-2] + "xx",

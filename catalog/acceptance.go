@@ -10,10 +10,12 @@ import (
 	"cloudbill/internal/csvin"
 )
 
-// AcceptanceColumns are the columns of an acceptance file (docs/formats.md).
-var AcceptanceColumns = csvin.Spec{
-	Required: []string{"vendor_id", "period", "result"},
-	Optional: []string{"score", "availability", "security_valid_until"},
+// AcceptanceColumns returns the columns of an acceptance file (docs/formats.md).
+func AcceptanceColumns() csvin.Spec {
+	return csvin.Spec{
+		Required: []string{"vendor_id", "period", "result"},
+		Optional: []string{"score", "availability", "security_valid_until"},
+	}
 }
 
 // AcceptanceStore stores acceptance records.
@@ -63,7 +65,7 @@ func ImportAcceptance(ctx context.Context, st AcceptanceStore, f File, now time.
 	seen := map[key]Source{}
 	var out []Acceptance
 	var rep Report
-	rr.read(f, AcceptanceColumns, func(row csvin.Row) {
+	rr.read(f, AcceptanceColumns(), func(row csvin.Row) {
 		a := Acceptance{Source: rr.source(row)}
 		ok := true
 		if v, okV := rr.id(row, "vendor_id"); okV {

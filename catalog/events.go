@@ -11,10 +11,12 @@ import (
 	"cloudbill/internal/csvin"
 )
 
-// EventColumns are the columns of a work-order event file (docs/formats.md).
-var EventColumns = csvin.Spec{
-	Required: []string{"order_id", "event", "effective_date", "department_id", "project_id", "vendor_id", "zone", "item_code", "quantity"},
-	Optional: []string{"resource_id", "resource_type", "portion"},
+// EventColumns returns the columns of a work-order event file (docs/formats.md).
+func EventColumns() csvin.Spec {
+	return csvin.Spec{
+		Required: []string{"order_id", "event", "effective_date", "department_id", "project_id", "vendor_id", "zone", "item_code", "quantity"},
+		Optional: []string{"resource_id", "resource_type", "portion"},
+	}
 }
 
 // EventStore is what an order import reads and writes.
@@ -377,7 +379,7 @@ func CheckEvents(f File, cat Catalog, org Org, stored []Event, closed []calendar
 
 func checkEvents(f File, cat Catalog, org Org, stored []Event, closed []calendar.Period) (*eventChecker, error) {
 	c := newEventChecker(cat, org, stored, closed)
-	c.rr.read(f, EventColumns, c.row)
+	c.rr.read(f, EventColumns(), c.row)
 	c.rep.Read = c.rr.rows
 	if len(c.rr.errs) > 0 {
 		return nil, c.rr.errs

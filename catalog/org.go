@@ -10,12 +10,19 @@ import (
 	"cloudbill/internal/csvin"
 )
 
-// Columns of the organisation files (docs/formats.md).
-var (
-	DepartmentColumns = csvin.Spec{Required: []string{"id", "name"}, Optional: []string{"parent_id"}}
-	ProjectColumns    = csvin.Spec{Required: []string{"id", "name", "department_id", "year", "category", "approved"}}
-	VendorColumns     = csvin.Spec{Required: []string{"id", "name"}}
-)
+// DepartmentColumns, ProjectColumns and VendorColumns are the columns of the organisation
+// files (docs/formats.md); each call returns a fresh Spec.
+func DepartmentColumns() csvin.Spec {
+	return csvin.Spec{Required: []string{"id", "name"}, Optional: []string{"parent_id"}}
+}
+
+func ProjectColumns() csvin.Spec {
+	return csvin.Spec{Required: []string{"id", "name", "department_id", "year", "category", "approved"}}
+}
+
+func VendorColumns() csvin.Spec {
+	return csvin.Spec{Required: []string{"id", "name"}}
+}
 
 // OrgReader reads the stored organisation.
 type OrgReader interface {
@@ -80,7 +87,7 @@ func ImportOrg(ctx context.Context, st OrgStore, files OrgFiles, now time.Time) 
 	if f := files.Departments; f != nil {
 		deptRR = &rowReader{key: keyOf("department", "id")}
 		seen := map[DepartmentID]Source{}
-		deptRR.read(*f, DepartmentColumns, func(row csvin.Row) {
+		deptRR.read(*f, DepartmentColumns(), func(row csvin.Row) {
 			id, ok := deptRR.id(row, "id")
 			name, okName := deptRR.required(row, "name")
 			d := Department{ID: DepartmentID(id), Name: name, Parent: DepartmentID(row.Get("parent_id")), Source: deptRR.source(row)}
@@ -143,7 +150,7 @@ func ImportOrg(ctx context.Context, st OrgStore, files OrgFiles, now time.Time) 
 			return ""
 		}}
 		seen := map[ProjectKey]Source{}
-		rr.read(*f, ProjectColumns, func(row csvin.Row) {
+		rr.read(*f, ProjectColumns(), func(row csvin.Row) {
 			id, ok := rr.id(row, "id")
 			p := Project{ID: ProjectID(id), Source: rr.source(row)}
 			p.Name, _ = rr.required(row, "name")
@@ -209,7 +216,7 @@ func ImportOrg(ctx context.Context, st OrgStore, files OrgFiles, now time.Time) 
 	if f := files.Vendors; f != nil {
 		rr := &rowReader{key: keyOf("vendor", "id")}
 		seen := map[VendorID]Source{}
-		rr.read(*f, VendorColumns, func(row csvin.Row) {
+		rr.read(*f, VendorColumns(), func(row csvin.Row) {
 			id, ok := rr.id(row, "id")
 			name, okName := rr.required(row, "name")
 			if !ok || !okName {

@@ -12,16 +12,18 @@ import (
 	"cloudbill/internal/csvin"
 )
 
-// CatalogColumns are the columns of a catalog file (docs/formats.md).
-var CatalogColumns = csvin.Spec{
+// catalogColumns are the columns of a catalog file (docs/formats.md).
+var catalogColumns = csvin.Spec{
 	Required: []string{"code", "name", "category", "unit", "billing", "price_internet", "price_extranet"},
 	Optional: []string{"meter_metric", "meter_agg", "mode"},
 }
 
-// AdaptationColumns are the columns of an adaptations file (docs/formats.md).
-var AdaptationColumns = csvin.Spec{
-	Required: []string{"resource_type", "item_code"},
-	Optional: []string{"note"},
+// AdaptationColumns returns the columns of an adaptations file (docs/formats.md).
+func AdaptationColumns() csvin.Spec {
+	return csvin.Spec{
+		Required: []string{"resource_type", "item_code"},
+		Optional: []string{"note"},
+	}
 }
 
 var categoryName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
@@ -41,7 +43,7 @@ func ParseVersion(f File, effective calendar.Date) (Version, error) {
 func parseVersion(f File, effective calendar.Date) (Version, *rowReader, error) {
 	rr := &rowReader{key: keyOf("item", "code")}
 	v := Version{Effective: effective, Items: map[ItemCode]Item{}}
-	rr.read(f, CatalogColumns, func(row csvin.Row) {
+	rr.read(f, catalogColumns, func(row csvin.Row) {
 		code, okCode := rr.id(row, "code")
 		it := Item{Code: ItemCode(code), Source: rr.source(row), Prices: map[Zone]decimal.Decimal{}}
 		if okCode {
@@ -239,7 +241,7 @@ func ImportAdaptations(ctx context.Context, st AdaptationStore, f File, now time
 	var out []Adaptation
 	seen := map[string]Source{}
 	rep := Report{}
-	rr.read(f, AdaptationColumns, func(row csvin.Row) {
+	rr.read(f, AdaptationColumns(), func(row csvin.Row) {
 		rt, okType := rr.id(row, "resource_type")
 		code, okCode := rr.id(row, "item_code")
 		if okType {

@@ -11,8 +11,8 @@ import (
 	"cloudbill/internal/csvin"
 )
 
-// BudgetColumns are the columns of a budgets file (docs/formats.md).
-var BudgetColumns = csvin.Spec{Required: []string{"project_id", "year", "amount"}}
+// budgetColumns are the columns of a budgets file (docs/formats.md).
+var budgetColumns = csvin.Spec{Required: []string{"project_id", "year", "amount"}}
 
 // BudgetStore reads the organisation and stores budget versions.
 type BudgetStore interface {
@@ -59,7 +59,7 @@ func ImportBudgets(ctx context.Context, st BudgetStore, f catalog.File, now time
 	seen := map[key]int{}
 	var rep catalog.Report
 	var out []Budget
-	r.read(f, BudgetColumns, func(row csvin.Row) {
+	r.read(f, budgetColumns, func(row csvin.Row) {
 		id, okID := r.id(row, "project_id")
 		year, okY := r.year(row, "year")
 		amount, okA := r.amount(row, "amount", false)

@@ -70,8 +70,8 @@ func EstimateDoc(e Estimate, org catalog.Org, v catalog.VendorID, issued time.Ti
 	return d
 }
 
-// LedgerHeader is the CSV header of payments show (docs/formats.md).
-var LedgerHeader = []string{"vendor_id", "name", "year", "payable", "paid", "outstanding", "estimate", "true_up", "vouchers", "cross_year_vouchers"}
+// ledgerHeader is the CSV header of payments show (docs/formats.md).
+var ledgerHeader = []string{"vendor_id", "name", "year", "payable", "paid", "outstanding", "estimate", "true_up", "vouchers", "cross_year_vouchers"}
 
 func (vy VendorYear) kindSum(k PayableKind) decimal.Decimal {
 	s := decimal.Zero
@@ -96,7 +96,7 @@ func (vy VendorYear) crossYear() int {
 // WriteLedgerCSV writes one row per vendor.
 func WriteLedgerCSV(w io.Writer, l []VendorYear) error {
 	cw := csvout.NewWriter(w)
-	if err := cw.Write(LedgerHeader); err != nil {
+	if err := cw.Write(ledgerHeader); err != nil {
 		return err
 	}
 	for _, vy := range l {
@@ -205,8 +205,8 @@ func WriteLedgerTable(w io.Writer, year int, l []VendorYear) error {
 	return tw.Flush()
 }
 
-// DeclarationHeaders are the columns of a department's 测算表 (CSV and workbook).
-var DeclarationHeaders = []string{"department_id", "parent_id", "project_id", "project_name", "category", "declared_as", "item_code",
+// declarationHeaders are the columns of a department's 测算表 (CSV and workbook).
+var declarationHeaders = []string{"department_id", "parent_id", "project_id", "project_name", "category", "declared_as", "item_code",
 	"item_name", "vendor_id", "zone", "billing", "orders", "quantity", "unit_price", "monthly", "annual", "basis"}
 
 // DeclarationTable is the 测算表 of department dep as a table (xlsxout: CSV or workbook);
@@ -215,7 +215,7 @@ func DeclarationTable(d Declaration, org catalog.Org, dep catalog.DepartmentID) 
 	of := d.Of(dep)
 	name := org.Departments[dep].Name
 	t := xlsxout.Table{Sheet: Label("declaration"), Title: fmt.Sprintf("%s %d 年云资源运维项目%s（截至 %s 在用资源）", name, d.Year, Label("declaration"), d.AsOf),
-		Headers: DeclarationHeaders}
+		Headers: declarationHeaders}
 	for _, l := range of.Lines {
 		qty, price := xlsxout.Text(""), xlsxout.Text("")
 		if l.Billing == catalog.Allocated {
@@ -226,7 +226,7 @@ func DeclarationTable(d Declaration, org catalog.Org, dep catalog.DepartmentID) 
 			xlsxout.Text(string(l.Vendor)), xlsxout.Text(string(l.Zone)), xlsxout.Text(string(l.Billing)), xlsxout.Number(decimal.NewFromInt(int64(l.Orders))),
 			qty, price, xlsxout.Money(money.Round(l.Monthly)), xlsxout.Money(l.Annual), xlsxout.Text(l.Basis)})
 	}
-	total := make([]xlsxout.Cell, len(DeclarationHeaders))
+	total := make([]xlsxout.Cell, len(declarationHeaders))
 	for i := range total {
 		total[i] = xlsxout.Text("")
 	}

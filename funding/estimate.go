@@ -317,15 +317,15 @@ func (e Estimate) NetByDepartment() map[catalog.VendorID]map[catalog.DepartmentI
 	return out
 }
 
-// EstimateHeader is the CSV header of an estimate (docs/formats.md).
-var EstimateHeader = []string{"period", "as_of", "estimate", "vendor_id", "department_id", "project_id", "category", "order_id", "item_code",
+// estimateHeader is the CSV header of an estimate (docs/formats.md).
+var estimateHeader = []string{"period", "as_of", "estimate", "vendor_id", "department_id", "project_id", "category", "order_id", "item_code",
 	"zone", "kind", "to_date", "rest", "amount", "note"}
 
 // WriteCSV writes the lines of vendor v ("" every vendor), one row each, marked 预估 in
 // the estimate column; the amounts add up to the vendor's estimated net.
 func (e Estimate) WriteCSV(w interface{ Write([]byte) (int, error) }, v catalog.VendorID) error {
 	cw := csvout.NewWriter(w)
-	if err := cw.Write(EstimateHeader); err != nil {
+	if err := cw.Write(estimateHeader); err != nil {
 		return err
 	}
 	for _, l := range e.Lines {

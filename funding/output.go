@@ -29,8 +29,8 @@ func (r YearReport) Filter(dep catalog.DepartmentID) YearReport {
 	return out
 }
 
-// BudgetHeader is the CSV header of budgets show (docs/formats.md).
-var BudgetHeader = []string{"project_id", "name", "department_id", "parent_id", "category", "year", "budget", "spent", "forecast", "state", "state_label"}
+// budgetHeader is the CSV header of budgets show (docs/formats.md).
+var budgetHeader = []string{"project_id", "name", "department_id", "parent_id", "category", "year", "budget", "spent", "forecast", "state", "state_label"}
 
 func budgetText(s ProjectStatus) string {
 	if !s.HasBudget {
@@ -48,7 +48,7 @@ func (s ProjectStatus) Record() []string {
 // WriteCSV writes one row per project.
 func (r YearReport) WriteCSV(w io.Writer) error {
 	cw := csvout.NewWriter(w)
-	if err := cw.Write(BudgetHeader); err != nil {
+	if err := cw.Write(budgetHeader); err != nil {
 		return err
 	}
 	for _, s := range r.Statuses {
@@ -132,13 +132,13 @@ func (r YearReport) WriteTable(w io.Writer) error {
 	return tw.Flush()
 }
 
-// WarningHeader is the CSV header of budgets warnings.
-var WarningHeader = []string{"year", "project_id", "department_id", "parent_id", "threshold", "threshold_label", "budget", "spent", "forecast", "period", "run_id", "fired_at"}
+// warningHeader is the CSV header of budgets warnings.
+var warningHeader = []string{"year", "project_id", "department_id", "parent_id", "threshold", "threshold_label", "budget", "spent", "forecast", "period", "run_id", "fired_at"}
 
 // WriteWarningsCSV writes one row per warning.
 func WriteWarningsCSV(w io.Writer, ws []Warning) error {
 	cw := csvout.NewWriter(w)
-	if err := cw.Write(WarningHeader); err != nil {
+	if err := cw.Write(warningHeader); err != nil {
 		return err
 	}
 	for _, x := range ws {

@@ -37,8 +37,8 @@ func samePayment(a, b Payment) bool {
 		a.PaidDate == b.PaidDate && a.Refunds == b.Refunds
 }
 
-// PaymentColumns are the columns of a payments file (docs/formats.md).
-var PaymentColumns = csvin.Spec{
+// paymentColumns are the columns of a payments file (docs/formats.md).
+var paymentColumns = csvin.Spec{
 	Required: []string{"voucher_no", "vendor_id", "period", "amount", "paid_date"},
 	Optional: []string{"refunds"},
 }
@@ -99,7 +99,7 @@ func ImportPayments(ctx context.Context, st PaymentStore, f catalog.File, now ti
 	var rows []Payment
 	rowOf := map[string]csvin.Row{}
 	var rep catalog.Report
-	r.read(f, PaymentColumns, func(row csvin.Row) {
+	r.read(f, paymentColumns, func(row csvin.Row) {
 		p := Payment{Source: catalog.Source{File: f.Name, Line: row.Line}}
 		ok := true
 		if v, okV := r.id(row, "voucher_no"); okV {

@@ -23,8 +23,8 @@ type ThresholdVersion struct {
 	ImportedAt time.Time
 }
 
-// ThresholdColumns are the columns of a thresholds file (docs/formats.md).
-var ThresholdColumns = csvin.Spec{Required: []string{"effective", "warning", "over", "forecast_over"}}
+// thresholdColumns are the columns of a thresholds file (docs/formats.md).
+var thresholdColumns = csvin.Spec{Required: []string{"effective", "warning", "over", "forecast_over"}}
 
 // ThresholdStore reads and stores threshold versions.
 type ThresholdStore interface {
@@ -95,7 +95,7 @@ func ImportThresholds(ctx context.Context, st ThresholdStore, f catalog.File, no
 	seen := map[calendar.Date]int{}
 	var rep catalog.Report
 	var out []ThresholdVersion
-	r.read(f, ThresholdColumns, func(row csvin.Row) {
+	r.read(f, thresholdColumns, func(row csvin.Row) {
 		var day calendar.Date
 		okD := false
 		if v, ok := r.required(row, "effective"); ok {

@@ -11,11 +11,11 @@ import (
 	"cloudbill/internal/money"
 )
 
-// BudgetsHeader and PaymentsHeader are the columns of the year's money files
+// budgetsHeader and paymentsHeader are the columns of the year's money files
 // (docs/formats.md).
 var (
-	BudgetsHeader  = []string{"project_id", "year", "amount"}
-	PaymentsHeader = []string{"voucher_no", "vendor_id", "period", "amount", "paid_date", "refunds"}
+	budgetsHeader  = []string{"project_id", "year", "amount"}
+	paymentsHeader = []string{"voucher_no", "vendor_id", "period", "amount", "paid_date", "refunds"}
 )
 
 // budgetShares are what a generated budget is of a project's forecast for the year: most
@@ -44,7 +44,7 @@ func WriteBudgets(path string, year int, forecasts map[string]decimal.Decimal, s
 		amount := forecasts[id].Mul(share).Div(hundred).Ceil().Mul(hundred)
 		rows = append(rows, []string{id, strconv.Itoa(year), amount.StringFixed(2)})
 	}
-	return len(rows), writeCSV(path, BudgetsHeader, rows)
+	return len(rows), writeCSV(path, budgetsHeader, rows)
 }
 
 // WriteVouchers writes a payments file for service month p: one voucher per vendor of
@@ -71,5 +71,5 @@ func WriteVouchers(path string, p calendar.Period, amounts map[string]decimal.De
 			rows = append(rows, []string{no + "-R", v, p.String(), money.Plain(r.Neg()), paid.AddDays(10).String(), no})
 		}
 	}
-	return len(rows), writeCSV(path, PaymentsHeader, rows)
+	return len(rows), writeCSV(path, paymentsHeader, rows)
 }

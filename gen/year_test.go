@@ -38,7 +38,7 @@ func TestWriteBudgets(t *testing.T) {
 	bb, _ := os.ReadFile(b)
 	assert.Equal(t, ba, bb)
 	rows := readYearRows(t, a)
-	assert.Equal(t, BudgetsHeader, rows[0])
+	assert.Equal(t, budgetsHeader, rows[0])
 	for _, r := range rows[1:] {
 		amount := decimal.RequireFromString(r[2])
 		f := forecasts[r[0]]
@@ -58,7 +58,7 @@ func TestWriteVouchers(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 3, n)
 	assert.Equal(t, [][]string{
-		PaymentsHeader,
+		paymentsHeader,
 		{"PZ202603-V1", "V1", "2026-03", "1234.56", "2026-04-10", ""},
 		{"PZ202603-V1-R", "V1", "2026-03", "-12.35", "2026-04-20", "PZ202603-V1"},
 		{"PZ202603-V2", "V2", "2026-03", "200.00", "2026-04-10", ""},

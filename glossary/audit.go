@@ -7,8 +7,8 @@ import (
 	"cloudbill/access"
 )
 
-// Reasons names why an audited action was refused (access.Reason*).
-var Reasons = map[string]string{
+// reasons names why an audited action was refused (access.Reason*).
+var reasons = map[string]string{
 	access.ReasonSelf:         "不能停用自己的账号",
 	access.ReasonLastBureau:   "不能停用最后一个启用的区大数据发展局账号",
 	access.ReasonUnknownLogin: "账号不存在",
@@ -28,15 +28,15 @@ var Reasons = map[string]string{
 	access.ReasonFailed:       "处理失败",
 }
 
-// Actors names the actors that are not accounts.
-var Actors = map[string]string{
+// actors names the actors that are not accounts.
+var actors = map[string]string{
 	"cli": "命令行（cli）",
 }
 
 // Actor is an audit event's actor in words: an account's login as it is, the command
 // line named.
 func Actor(a string) string {
-	if n, ok := Actors[a]; ok {
+	if n, ok := actors[a]; ok {
 		return n
 	}
 	return a
@@ -67,7 +67,7 @@ func AuditDetail(d string) string {
 		}
 		return strings.Join(parts, "；")
 	case access.DetailRefused:
-		s := Name(Reasons, get("reason"))
+		s := Name(reasons, get("reason"))
 		if x := get("limit_mib"); x != "" {
 			s += "（上限 " + x + " MiB）"
 		}
@@ -95,7 +95,7 @@ func AuditDetail(d string) string {
 	case access.DetailInvoice:
 		return "发票 " + get("file") + "（" + get("lines") + " 行，SHA-256 " + get("sha256") + "）：对账记录 " + get("upload") + "，差异 " + get("differences") + " 处"
 	case access.DetailStatement:
-		return Name(Statuses, get("state")) + "，签发编号 " + get("issue")
+		return Status(get("state")) + "，签发编号 " + get("issue")
 	case access.DetailAsOf:
 		return "截至 " + get("date")
 	case access.DetailImport:

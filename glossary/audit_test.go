@@ -44,6 +44,6 @@ func TestAuditDetail(t *testing.T) {
 	assert.Equal(t, "2026-10/departments/D01.pdf", glossary.AuditTarget("2026-10/departments/D01.pdf"))
 	assert.Equal(t, "命令行（cli）", glossary.Actor("cli"))
 	for _, a := range []string{"estimate-issue", "estimate-withdraw", "budgets-import", "budget-thresholds-import", "payments-import", "export", "close", "upload", "download"} {
-		assert.NotEqual(t, a, glossary.Name(glossary.AuditActions, a), "action %s has a name", a)
+		assert.NotEqual(t, a, glossary.AuditAction(a), "action %s has a name", a)
 	}
 }

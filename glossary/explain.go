@@ -103,9 +103,9 @@ func tierShort(t rating.Tier) string {
 		}
 		return s + " " + Percent(t.Rate)
 	}
-	s := Name(TierGroups, t.Group) + " " + Percent(t.Rate)
+	s := TierGroup(t.Group) + " " + Percent(t.Rate)
 	if t.Value == nil {
-		s = Name(TierGroups, t.Group) + "未提供 " + Percent(t.Rate)
+		s = TierGroup(t.Group) + "未提供 " + Percent(t.Rate)
 	}
 	return s
 }

@@ -1,9 +1,9 @@
 package glossary
 
-// Funding names the words of the year's money (package funding: budgets, warnings,
+// funding names the words of the year's money (package funding: budgets, warnings,
 // payments, the December estimate, the declaration): budget states, warning thresholds,
 // the figures of a budget and of a vendor's year, and the declaration's categories.
-var Funding = map[string]string{
+var funding = map[string]string{
 	// budget states
 	"ok":            "正常",
 	"warning":       "预警",
@@ -30,3 +30,7 @@ var Funding = map[string]string{
 	"to_om":       "转为运维",
 	"annual":      "年度测算金额",
 }
+
+// Funding is the Chinese name of a word of the year's money (a key without an entry is
+// itself).
+func Funding(key string) string { return Name(funding, key) }

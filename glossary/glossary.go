@@ -10,12 +10,14 @@
 package glossary
 
 import (
+	"maps"
+
 	"cloudbill/catalog"
 	"cloudbill/rating"
 )
 
-// Kinds names the kinds of statement lines.
-var Kinds = map[rating.Kind]string{
+// kinds names the kinds of statement lines.
+var kinds = map[rating.Kind]string{
 	rating.KindCharge:     "资源费用",
 	rating.KindMetered:    "计量费用",
 	rating.KindDeduction:  "验收扣减",
@@ -23,8 +25,8 @@ var Kinds = map[rating.Kind]string{
 	rating.KindUnfunded:   "未列入项目清单",
 }
 
-// Results names the acceptance results; Pending is a month without a record.
-var Results = map[catalog.AcceptanceResult]string{
+// results names the acceptance results; Pending is a month without a record.
+var results = map[catalog.AcceptanceResult]string{
 	catalog.Passed:   "通过",
 	catalog.Deferred: "暂缓通过",
 	catalog.Failed:   "不通过",
@@ -33,35 +35,35 @@ var Results = map[catalog.AcceptanceResult]string{
 // Pending is the result of a vendor month without an acceptance record.
 const Pending = "待验收"
 
-// Zones names the network zones.
-var Zones = map[catalog.Zone]string{
+// zones names the network zones.
+var zones = map[catalog.Zone]string{
 	catalog.ZoneInternet: "互联网业务区",
 	catalog.ZoneExtranet: "电子政务外网业务区",
 }
 
-// Modes names the service modes.
-var Modes = map[catalog.Mode]string{
+// modes names the service modes.
+var modes = map[catalog.Mode]string{
 	catalog.ModeShared:    "共享云",
 	catalog.ModeDedicated: "专享云",
 	catalog.ModeHosting:   "云托管",
 	catalog.ModeBareMetal: "裸金属",
 }
 
-// Categories names the funding categories of projects and lines.
-var Categories = map[catalog.ProjectCategory]string{
+// categories names the funding categories of projects and lines.
+var categories = map[catalog.ProjectCategory]string{
 	catalog.CategoryOM:         "运维",
 	catalog.CategoryNew:        "新建",
 	catalog.CategoryRenovation: "改扩建",
 }
 
-// Billings names how an item is priced.
-var Billings = map[catalog.Billing]string{
+// billings names how an item is priced.
+var billings = map[catalog.Billing]string{
 	catalog.Allocated: "按月分摊",
 	catalog.Metered:   "按量计费",
 }
 
-// Aggs names how a metered item's samples become its quantity.
-var Aggs = map[catalog.Agg]string{
+// aggs names how a metered item's samples become its quantity.
+var aggs = map[catalog.Agg]string{
 	catalog.AggSum:         "合计",
 	catalog.AggMax:         "最大值",
 	catalog.AggAvg:         "平均值",
@@ -69,15 +71,15 @@ var Aggs = map[catalog.Agg]string{
 	catalog.AggAvgDailyMax: "日最大值的平均",
 }
 
-// TierGroups names the groups of the deduction rules.
-var TierGroups = map[rating.TierGroup]string{
+// tierGroups names the groups of the deduction rules.
+var tierGroups = map[rating.TierGroup]string{
 	rating.TierResult:       "验收结果",
 	rating.TierScore:        "评价得分",
 	rating.TierAvailability: "月度可用率",
 }
 
-// States names the states of a month (app.State).
-var States = map[string]string{
+// states names the states of a month (app.State).
+var states = map[string]string{
 	"open":               "未计费",
 	"rated":              "已计费（临时）",
 	"pending_acceptance": "待验收",
@@ -85,15 +87,15 @@ var States = map[string]string{
 	"closed":             "已结账",
 }
 
-// Statuses names a statement's status: final (the month is closed) or provisional.
-var Statuses = map[string]string{
+// statuses names a statement's status: final (the month is closed) or provisional.
+var statuses = map[string]string{
 	"closed":      "正式（已结账）",
 	"final":       "正式（已结账）",
 	"provisional": "临时",
 }
 
-// Jobs names the scheduled and recorded jobs.
-var Jobs = map[string]string{
+// jobs names the scheduled and recorded jobs.
+var jobs = map[string]string{
 	"rate":         "每日计费",
 	"close":        "月度结账",
 	"idle-analyze": "闲置资源分析",
@@ -101,16 +103,16 @@ var Jobs = map[string]string{
 	"collect":      "用量采集",
 }
 
-// JobStatuses names a job run's outcome.
-var JobStatuses = map[string]string{
+// jobStatuses names a job run's outcome.
+var jobStatuses = map[string]string{
 	"ok":      "成功",
 	"failed":  "失败",
 	"running": "运行中",
 	"skipped": "跳过",
 }
 
-// Triggers names what started a job.
-var Triggers = map[string]string{
+// triggers names what started a job.
+var triggers = map[string]string{
 	"schedule": "定时",
 	"catch-up": "补跑",
 	"manual":   "手动",
@@ -118,8 +120,8 @@ var Triggers = map[string]string{
 	"portal":   "门户",
 }
 
-// AuditActions names the actions of the audit log.
-var AuditActions = map[string]string{
+// auditActions names the actions of the audit log.
+var auditActions = map[string]string{
 	"sign-in":           "登录",
 	"sign-in-failed":    "登录失败",
 	"sign-in-throttled": "登录过频被拒",
@@ -144,16 +146,16 @@ var AuditActions = map[string]string{
 	"payments-import":          "导入支付凭证",
 }
 
-// Outcomes names the outcome of an audited action.
-var Outcomes = map[string]string{
+// outcomes names the outcome of an audited action.
+var outcomes = map[string]string{
 	"ok":      "成功",
 	"refused": "拒绝",
 	"denied":  "拒绝",
 	"error":   "出错",
 }
 
-// Imports names the kinds of data imports.
-var Imports = map[string]string{
+// imports names the kinds of data imports.
+var imports = map[string]string{
 	"org":         "组织与项目",
 	"catalog":     "服务目录",
 	"events":      "工单事件",
@@ -164,9 +166,9 @@ var Imports = map[string]string{
 	"idle-config": "冗余系数",
 }
 
-// Columns names the columns of lines and tables: the headers of Chinese CSV and .xlsx
+// columns names the columns of lines and tables: the headers of Chinese CSV and .xlsx
 // exports (the statement CSV keeps its English header, a documented contract).
-var Columns = map[string]string{
+var columns = map[string]string{
 	"period":          "账期",
 	"department_id":   "部门编号",
 	"department_name": "部门",
@@ -256,32 +258,53 @@ func Name[K ~string](names map[K]string, k K) string {
 	return string(k)
 }
 
-// Kind, Result, Zone, Mode, Category, Agg and State are Name over their tables.
-func Kind(k rating.Kind) string                 { return Name(Kinds, k) }
-func Result(r catalog.AcceptanceResult) string  { return Name(Results, r) }
-func Zone(z catalog.Zone) string                { return Name(Zones, z) }
-func Mode(m catalog.Mode) string                { return Name(Modes, m) }
-func Category(c catalog.ProjectCategory) string { return Name(Categories, c) }
-func Agg(a catalog.Agg) string                  { return Name(Aggs, a) }
-func State(s string) string                     { return Name(States, s) }
+// The names of codes, each Name over its table (the tables are not exported: a reader
+// asks for one name, nobody changes a table at run time).
+func Kind(k rating.Kind) string                 { return Name(kinds, k) }
+func Result(r catalog.AcceptanceResult) string  { return Name(results, r) }
+func Zone(z catalog.Zone) string                { return Name(zones, z) }
+func Mode(m catalog.Mode) string                { return Name(modes, m) }
+func Category(c catalog.ProjectCategory) string { return Name(categories, c) }
+func Billing(b catalog.Billing) string          { return Name(billings, b) }
+func Agg(a catalog.Agg) string                  { return Name(aggs, a) }
+func TierGroup(g rating.TierGroup) string       { return Name(tierGroups, g) }
+func State(s string) string                     { return Name(states, s) }
+func Status(s string) string                    { return Name(statuses, s) }
+func JobStatus(s string) string                 { return Name(jobStatuses, s) }
+func Trigger(s string) string                   { return Name(triggers, s) }
+func AuditAction(s string) string               { return Name(auditActions, s) }
+func Outcome(s string) string                   { return Name(outcomes, s) }
+func Import(s string) string                    { return Name(imports, s) }
+func IdleKind(s string) string                  { return Name(idleKinds, s) }
+func IdleState(s string) string                 { return Name(idleStates, s) }
+func IdleStatus(s string) string                { return Name(idleStatuses, s) }
+func OrderState(s string) string                { return Name(orderStates, s) }
+func MatchType(s string) string                 { return Name(matchTypes, s) }
+
+// AuditActions returns a copy of the audit actions' table (code: name), for a list to
+// choose from.
+func AuditActions() map[string]string { return maps.Clone(auditActions) }
+
+// IsOrderState tells whether s is a work order's state (a key of the order states' table).
+func IsOrderState(s string) bool { _, ok := orderStates[s]; return ok }
 
 // Job names a job; "collect:VENDOR" is the collection of that vendor.
 func Job(j string) string {
-	if n, ok := Jobs[j]; ok {
+	if n, ok := jobs[j]; ok {
 		return n
 	}
 	for i := 0; i < len(j); i++ {
 		if j[i] == ':' {
-			if n, ok := Jobs[j[:i]]; ok {
+			if n, ok := jobs[j[:i]]; ok {
 				return n + "（" + j[i+1:] + "）"
 			}
 		}
 	}
-	return Name(Jobs, j)
+	return Name(jobs, j)
 }
 
 // Column is the Chinese header of column c.
-func Column(c string) string { return Name(Columns, c) }
+func Column(c string) string { return Name(columns, c) }
 
 // Headers is Column of each of cs.
 func Headers(cs []string) []string {
@@ -292,34 +315,34 @@ func Headers(cs []string) []string {
 	return out
 }
 
-// IdleKinds, IdleStates and IdleStatuses name the idle-resource analysis's resource
+// idleKinds, idleStates and idleStatuses name the idle-resource analysis's resource
 // kinds, case states and per-resource verdicts.
 var (
-	IdleKinds = map[string]string{
+	idleKinds = map[string]string{
 		"vcpu":   "vCPU（核）",
 		"memory": "内存（GB）",
 	}
-	IdleStates = map[string]string{
+	idleStates = map[string]string{
 		"open":     "待整改",
 		"resolved": "已整改",
 		"overdue":  "逾期（列入缩容清单）",
 	}
-	IdleStatuses = map[string]string{
+	idleStatuses = map[string]string{
 		"reduce":            "建议缩减",
 		"keep":              "保留",
 		"insufficient_data": "数据不足",
 	}
 )
 
-// OrderStates names where a work order stands on a day (catalog.OrderState).
-var OrderStates = map[string]string{
+// orderStates names where a work order stands on a day (catalog.OrderState).
+var orderStates = map[string]string{
 	"pending":    "待开通",
 	"active":     "在用",
 	"terminated": "已终止",
 }
 
-// MatchTypes names what a search found.
-var MatchTypes = map[string]string{
+// matchTypes names what a search found.
+var matchTypes = map[string]string{
 	"order":      "工单",
 	"resource":   "资源",
 	"project":    "项目",

@@ -46,8 +46,10 @@ const (
 	KindMemory Kind = "memory"
 )
 
-// Kinds lists the kinds in report order.
-var Kinds = []Kind{KindVCPU, KindMemory}
+// Kinds returns the kinds in report order.
+func Kinds() []Kind {
+	return []Kind{KindVCPU, KindMemory}
+}
 
 // ParseKind reads "vcpu" or "memory".
 func ParseKind(s string) (Kind, bool) {

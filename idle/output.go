@@ -66,9 +66,9 @@ func ImportConfig(ctx context.Context, st ConfigStore, name string, r io.Reader,
 	return rep, nil
 }
 
-// AnalysisColumns are the CSV columns of `idle analyze --format csv`: the docs/idle.md
+// analysisColumns are the CSV columns of `idle analyze --format csv`: the docs/idle.md
 // contract first, then more.
-var AnalysisColumns = []string{"department_id", "kind", "resource_id", "order_id", "allocated", "p95_util", "used", "status",
+var analysisColumns = []string{"department_id", "kind", "resource_id", "order_id", "allocated", "p95_util", "used", "status",
 	"recommended_quantity", "monthly_saving",
 	"parent_department_id", "item_code", "zone", "unit_price", "days_with_data", "samples", "expected_samples", "excluded_samples",
 	"department_idle_ratio", "redundancy_ratio", "department_over"}
@@ -80,7 +80,7 @@ func dec(d decimal.Decimal, places int32) string {
 // WriteCSV writes one row per resource considered.
 func WriteCSV(w io.Writer, a Analysis) error {
 	cw := csvout.NewWriter(w)
-	if err := cw.Write(AnalysisColumns); err != nil {
+	if err := cw.Write(analysisColumns); err != nil {
 		return err
 	}
 	groups := map[groupKey]Group{}

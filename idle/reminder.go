@@ -163,14 +163,14 @@ func zoneCN(z catalog.Zone) string {
 	return string(z)
 }
 
-// ReminderColumns are the columns of a reminder CSV.
-var ReminderColumns = []string{"case_id", "department_id", "parent_department_id", "kind", "reminder_date", "deadline", "order_id",
+// reminderColumns are the columns of a reminder CSV.
+var reminderColumns = []string{"case_id", "department_id", "parent_department_id", "kind", "reminder_date", "deadline", "order_id",
 	"resource_id", "item_code", "zone", "allocated", "p95_util", "used", "recommended_quantity", "monthly_saving"}
 
 // WriteReminderCSV writes the resources a reminder names, one row each.
 func WriteReminderCSV(w io.Writer, r Reminder) error {
 	cw := csvout.NewWriter(w)
-	if err := cw.Write(ReminderColumns); err != nil {
+	if err := cw.Write(reminderColumns); err != nil {
 		return err
 	}
 	for _, c := range r.Cases {
@@ -194,15 +194,15 @@ func WriteReminderCSV(w io.Writer, r Reminder) error {
 	return cw.Error()
 }
 
-// ChangeRequestColumns are the columns of the bureau's downsizing list: a work-order event
+// changeRequestColumns are the columns of the bureau's downsizing list: a work-order event
 // file (docs/formats.md) of changes, with x_ columns that the order import ignores.
-var ChangeRequestColumns = []string{"order_id", "event", "effective_date", "department_id", "project_id", "vendor_id", "zone", "item_code",
+var changeRequestColumns = []string{"order_id", "event", "effective_date", "department_id", "project_id", "vendor_id", "zone", "item_code",
 	"quantity", "resource_id", "portion", "x_case_id", "x_deadline", "x_current_quantity"}
 
 // WriteChangeRequests writes the change requests as a work-order event file.
 func WriteChangeRequests(w io.Writer, reqs []ChangeRequest) error {
 	cw := csvout.NewWriter(w)
-	if err := cw.Write(ChangeRequestColumns); err != nil {
+	if err := cw.Write(changeRequestColumns); err != nil {
 		return err
 	}
 	for _, r := range reqs {

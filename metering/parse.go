@@ -62,8 +62,10 @@ const (
 	colSource   = "source"
 )
 
-// SampleColumns is the CSV header specification of usage samples.
-var SampleColumns = csvin.Spec{Required: []string{colResource, colMetric, colTS, colValue}, Optional: []string{colSource}}
+// SampleColumns returns the CSV header specification of usage samples.
+func SampleColumns() csvin.Spec {
+	return csvin.Spec{Required: []string{colResource, colMetric, colTS, colValue}, Optional: []string{colSource}}
+}
 
 // ParserConfig says what a Parser reads.
 type ParserConfig struct {
@@ -160,7 +162,7 @@ func NewParser(r io.Reader, cfg ParserConfig) (*Parser, error) {
 		for i := 0; i < len(p.bounds); i += 2 {
 			names = append(names, string(buf[p.bounds[i]:p.bounds[i+1]]))
 		}
-		cols, names, err := csvin.CheckHeader(cfg.Name, names, SampleColumns)
+		cols, names, err := csvin.CheckHeader(cfg.Name, names, SampleColumns())
 		if err != nil {
 			return nil, err
 		}

@@ -44,7 +44,7 @@ func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request, c *call) {
 	for _, t := range ts {
 		d.Tokens = append(d.Tokens, tokenRow{t, t.State(s.now())})
 	}
-	for _, ro := range access.Roles {
+	for _, ro := range access.Roles() {
 		d.Roles = append(d.Roles, option{string(ro), ro.Label()})
 	}
 	for id, dep := range c.org.Departments {

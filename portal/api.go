@@ -216,7 +216,7 @@ func quantity(d decimal.Decimal) string { return d.String() }
 // breakdownAnswer is a breakdown report as the API answers it.
 func breakdownAnswer(rep breakdown.Report, base string) apiBreakdownAnswer {
 	out := apiBreakdownAnswer{Period: rep.Period, Department: rep.Department, Name: rep.Name, Status: rep.Status,
-		StatusName: glossary.Name(glossary.Statuses, rep.Status), Through: rep.Through, MonthToDate: rep.MonthToDate,
+		StatusName: glossary.Status(rep.Status), Through: rep.Through, MonthToDate: rep.MonthToDate,
 		RunID: rep.RunID, Total: money.Plain(rep.Total.Decimal), Units: []apiUnit{}, Lines: []apiLine{}}
 	for _, u := range rep.Units {
 		au := apiUnit{ID: u.ID, Name: u.Name, Parent: u.Parent, Total: money.Plain(u.Total.Decimal), Projects: []apiProject{}}
@@ -396,7 +396,7 @@ func (s *Server) apiStatementFile(w http.ResponseWriter, r *http.Request, c *cal
 	name := rel
 	if ext == "xlsx" {
 		var buf bytes.Buffer
-		title := fmt.Sprintf("%s %s（%s）", p, strings.TrimSuffix(rel, ".csv"), glossary.Name(glossary.Statuses, state))
+		title := fmt.Sprintf("%s %s（%s）", p, strings.TrimSuffix(rel, ".csv"), glossary.Status(state))
 		if _, err := statements.StatementWorkbook(&buf, body, title); err != nil {
 			s.fail(w, r, apiRoute, 500, "服务暂不可用", err)
 			return

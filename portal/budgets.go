@@ -35,7 +35,7 @@ func (s *Server) budgetsRule(r *http.Request) (access.Action, access.Object, err
 	if _, err := s.parseYear(r); err != nil {
 		return "", access.Object{}, err
 	}
-	return access.View, access.Budgets, nil
+	return access.View, access.Budgets(), nil
 }
 
 // yearBudgets evaluates year's budgets as of today (or 31 December of a past year), keeps
@@ -61,7 +61,7 @@ func (s *Server) yearBudgets(ctx context.Context, c *call, year int) (funding.Ye
 			out.Statuses = append(out.Statuses, st)
 		}
 	}
-	district := c.id.May(access.View, access.District, parents) == nil
+	district := c.id.May(access.View, access.District(), parents) == nil
 	if !district {
 		out.Findings = nil
 	}

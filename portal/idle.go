@@ -53,11 +53,11 @@ func caseRule(r *http.Request) (access.Action, access.Object, error) {
 	return access.View, access.Department(dep), nil
 }
 
-func kindLabel(k idle.Kind) string { return glossary.Name(glossary.IdleKinds, string(k)) }
+func kindLabel(k idle.Kind) string { return glossary.IdleKind(string(k)) }
 
-func caseStateZh(k idle.State) string { return glossary.Name(glossary.IdleStates, string(k)) }
+func caseStateZh(k idle.State) string { return glossary.IdleState(string(k)) }
 
-func statusZh(k idle.Status) string { return glossary.Name(glossary.IdleStatuses, string(k)) }
+func statusZh(k idle.Status) string { return glossary.IdleStatus(string(k)) }
 
 // pct shows a ratio (0.2345) as a percentage with one decimal ("23.5%").
 func pct(d decimal.Decimal) string {
@@ -101,7 +101,7 @@ func (s *Server) idleList(w http.ResponseWriter, r *http.Request, c *call) {
 	parents := access.OrgParents(c.org)
 	vis := idle.Visible(cases, func(d catalog.DepartmentID) bool { return c.id.May(access.View, access.Department(d), parents) == nil })
 	q := r.URL.Query()
-	d := idleData{Today: calendar.LocalDate(s.now()), District: c.id.May(access.View, access.District, parents) == nil,
+	d := idleData{Today: calendar.LocalDate(s.now()), District: c.id.May(access.View, access.District(), parents) == nil,
 		Dept: strings.TrimSpace(q.Get("department")), State: q.Get("state")}
 	if len(d.Dept) > 128 || len(d.State) > 32 {
 		s.fail(w, r, Route{}, http.StatusBadRequest, "请求有误：筛选条件过长。", nil)

@@ -126,7 +126,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c *call) {
 		return
 	}
 	d := auditData{Events: evs, Actor: f.Actor, Action: f.Action, From: q.Get("from"), To: q.Get("to"), Pager: pg}
-	for v, label := range glossary.AuditActions {
+	for v, label := range glossary.AuditActions() {
 		d.Actions = append(d.Actions, option{v, label})
 	}
 	sort.Slice(d.Actions, func(i, j int) bool { return d.Actions[i].Label < d.Actions[j].Label })

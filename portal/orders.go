@@ -106,7 +106,7 @@ func readOrderFilter(r *http.Request) (orderFilter, error) {
 		}
 	}
 	if f.State != "" {
-		if _, ok := glossary.OrderStates[f.State]; !ok {
+		if !glossary.IsOrderState(f.State) {
 			return f, badInput("状态 %q 不存在", truncate(f.State))
 		}
 	}
@@ -270,7 +270,7 @@ func (s *Server) orders(ctx context.Context, c *call, f orderFilter) (orderList,
 	out.Departments, out.Vendors = opts(seen["department"], true), opts(seen["vendor"], false)
 	out.Items, out.Zones = opts(seen["item"], true), opts(seen["zone"], false)
 	for _, st := range []catalog.OrderState{catalog.OrderActive, catalog.OrderTerminated, catalog.OrderPending} {
-		out.States = append(out.States, option{string(st), glossary.OrderStates[string(st)]})
+		out.States = append(out.States, option{string(st), glossary.OrderState(string(st))})
 	}
 	return out, nil
 }
@@ -289,13 +289,13 @@ func (s *Server) orderRowOf(c *call, cat catalog.Catalog, o catalog.OrderSummary
 	if it, ok := cat.Priced(o.Item, calendar.Date{}, today); ok {
 		row.ItemName, row.Unit = it.Name, it.Unit
 		row.Metered = it.Billing == catalog.Metered // its quantity is measured each month
-		row.BillingName = glossary.Name(glossary.Billings, it.Billing)
+		row.BillingName = glossary.Billing(it.Billing)
 	}
 	if !o.Terminated.IsZero() {
 		row.Terminated = o.Terminated.String()
 	}
 	st := o.StateOn(today)
-	row.State, row.StateName = string(st), glossary.Name(glossary.OrderStates, string(st))
+	row.State, row.StateName = string(st), glossary.OrderState(string(st))
 	return row
 }
 

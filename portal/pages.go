@@ -94,23 +94,23 @@ var funcs = template.FuncMap{
 	"zoneZh":      func(z string) string { return glossary.Zone(catalog.Zone(z)) },
 	"categoryZh":  func(c string) string { return glossary.Category(catalog.ProjectCategory(c)) },
 	"modeZh":      func(m string) string { return glossary.Mode(catalog.Mode(m)) },
-	"tierGroupZh": func(g rating.TierGroup) string { return glossary.Name(glossary.TierGroups, g) },
+	"tierGroupZh": func(g rating.TierGroup) string { return glossary.TierGroup(g) },
 	"tierZh":      glossary.TierText,
 	"percent":     glossary.Percent,
 	"jobZh":       func(v any) string { return glossary.Job(fmt.Sprint(v)) },
-	"jobStatusZh": nameOf(glossary.JobStatuses),
-	"triggerZh":   nameOf(glossary.Triggers),
-	"actionZh":    nameOf(glossary.AuditActions),
-	"outcomeZh":   nameOf(glossary.Outcomes),
-	"importZh":    nameOf(glossary.Imports),
+	"jobStatusZh": nameOf(glossary.JobStatus),
+	"triggerZh":   nameOf(glossary.Trigger),
+	"actionZh":    nameOf(glossary.AuditAction),
+	"outcomeZh":   nameOf(glossary.Outcome),
+	"importZh":    nameOf(glossary.Import),
 	"auditDetail": glossary.AuditDetail,
 	"auditTarget": glossary.AuditTarget,
 	"actorZh":     glossary.Actor,
 }
 
-// nameOf looks a code of any string type up in a glossary table.
-func nameOf(names map[string]string) func(any) string {
-	return func(v any) string { return glossary.Name(names, fmt.Sprint(v)) }
+// nameOf looks a code of any string type up with a glossary lookup.
+func nameOf(name func(string) string) func(any) string {
+	return func(v any) string { return name(fmt.Sprint(v)) }
 }
 
 // stateZh is a month state's name (glossary.States).
@@ -139,36 +139,36 @@ func (s *Server) nav(c *call) []navItem {
 	if c.id.Role == access.RoleVendor {
 		items = append(items, navItem{"结算与对账", "/vendors/" + esc(string(c.id.Vendor)) + "/" + p})
 	}
-	if may(access.View, access.Orders) {
+	if may(access.View, access.Orders()) {
 		items = append(items, navItem{"工单", "/orders"})
 	}
 	items = append(items, navItem{"账单下载", "/statements/" + p})
-	if may(access.View, access.Idle) {
+	if may(access.View, access.Idle()) {
 		items = append(items, navItem{"闲置资源", "/idle"})
 	}
-	if may(access.View, access.Budgets) {
+	if may(access.View, access.Budgets()) {
 		items = append(items, navItem{"项目预算", "/budgets"})
 	}
-	if may(access.View, access.District) {
+	if may(access.View, access.District()) {
 		items = append(items, navItem{"付款情况", "/payments"})
 	} else if c.id.Role == access.RoleVendor {
 		items = append(items, navItem{"付款情况", "/vendors/" + esc(string(c.id.Vendor)) + "/payments"})
 	}
-	if may(access.View, access.District) {
+	if may(access.View, access.District()) {
 		items = append(items, navItem{"采集完整性", "/collection/" + p})
 	} else if c.id.Role == access.RoleVendor {
 		items = append(items, navItem{"采集完整性", "/vendors/" + esc(string(c.id.Vendor)) + "/collection/" + p})
 	}
-	if may(access.View, access.District) {
+	if may(access.View, access.District()) {
 		items = append(items, navItem{"月份与结账", "/months"})
 	}
-	if may(access.View, access.Operations) {
+	if may(access.View, access.Operations()) {
 		items = append(items, navItem{"任务与导入", "/operations"})
 	}
-	if may(access.View, access.Audit) {
+	if may(access.View, access.Audit()) {
 		items = append(items, navItem{"审计日志", "/audit"})
 	}
-	if may(access.Manage, access.Accounts) {
+	if may(access.Manage, access.Accounts()) {
 		items = append(items, navItem{"账户", "/accounts"})
 	}
 	return items
@@ -455,7 +455,7 @@ func (s *Server) monthsPage(w http.ResponseWriter, r *http.Request, c *call) {
 		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
 		return
 	}
-	s.render(w, c, 200, "months", "月份与结账", monthsData{Months: ms, MayClose: c.id.May(access.Close, access.Months, access.OrgParents(c.org)) == nil, Now: s.now()})
+	s.render(w, c, 200, "months", "月份与结账", monthsData{Months: ms, MayClose: c.id.May(access.Close, access.Months(), access.OrgParents(c.org)) == nil, Now: s.now()})
 }
 
 type closeData struct {
@@ -610,7 +610,7 @@ func (s *Server) statementsPage(w http.ResponseWriter, r *http.Request, c *call)
 	par := access.OrgParents(c.org)
 	base := "/api/v1/statements/" + p.String() + "/"
 	if m.Issue != nil {
-		if c.id.May(access.View, access.District, par) == nil {
+		if c.id.May(access.View, access.District(), par) == nil {
 			d.Files = append(d.Files, statementFile{"财政月度汇总", "summary", "", "全区", base + "summary"})
 		}
 		ids := make([]catalog.DepartmentID, 0, len(c.org.Departments))

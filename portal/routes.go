@@ -14,7 +14,7 @@ import (
 // Routes is every route of the portal and its API with its scope rule. The router is
 // built from it (New) and the access-matrix test enumerates it.
 func (s *Server) Routes() []Route {
-	self := fixed(access.View, access.Self)
+	self := fixed(access.View, access.Self())
 	return []Route{
 		// sign-in and assets
 		{Method: "GET", Pattern: "/login", Public: true, handle: s.loginPage},
@@ -25,31 +25,31 @@ func (s *Server) Routes() []Route {
 		{Method: "POST", Pattern: "/logout", Rule: self, handle: s.logout},
 		{Method: "GET", Pattern: "/{$}", Rule: self, handle: s.overview},
 		{Method: "GET", Pattern: "/search", Rule: self, handle: s.searchPage},
-		{Method: "GET", Pattern: "/months", Rule: fixed(access.View, access.Months), handle: s.monthsPage},
-		{Method: "GET", Pattern: "/months/{period}/close", Rule: withPeriod(access.Close, access.Months), handle: s.closeConfirm},
-		{Method: "POST", Pattern: "/months/{period}/close", Rule: withPeriod(access.Close, access.Months), handle: s.closeMonth},
-		{Method: "GET", Pattern: "/statements/{period}", Rule: withPeriod(access.View, access.Months), handle: s.statementsPage},
+		{Method: "GET", Pattern: "/months", Rule: fixed(access.View, access.Months()), handle: s.monthsPage},
+		{Method: "GET", Pattern: "/months/{period}/close", Rule: withPeriod(access.Close, access.Months()), handle: s.closeConfirm},
+		{Method: "POST", Pattern: "/months/{period}/close", Rule: withPeriod(access.Close, access.Months()), handle: s.closeMonth},
+		{Method: "GET", Pattern: "/statements/{period}", Rule: withPeriod(access.View, access.Months()), handle: s.statementsPage},
 		{Method: "GET", Pattern: "/departments/{department}/{period}", Rule: departmentRule("department"), handle: s.drillPage},
 		{Method: "GET", Pattern: "/departments/{department}/{period}/compare", Rule: departmentRule("department"), handle: s.comparePage},
-		{Method: "GET", Pattern: "/district/{period}/compare", Rule: withPeriod(access.View, access.District), handle: s.districtComparePage},
+		{Method: "GET", Pattern: "/district/{period}/compare", Rule: withPeriod(access.View, access.District()), handle: s.districtComparePage},
 		{Method: "GET", Pattern: "/vendors/{vendor}/{period}", Rule: vendorRule(access.View), handle: s.vendorPage},
 		{Method: "POST", Pattern: "/vendors/{vendor}/{period}/invoice", Rule: vendorRule(access.Upload), handle: s.uploadInvoice},
 		{Method: "GET", Pattern: "/vendors/{vendor}/reconciliations/{upload}", Rule: vendorUploadRule, handle: s.reconciliationPage},
 		{Method: "GET", Pattern: "/vendors/{vendor}/reconciliations/{upload}/{file}", Rule: vendorUploadRule, handle: s.reconciliationFile},
-		{Method: "GET", Pattern: "/orders", Rule: fixed(access.View, access.Orders), handle: s.ordersPage},
-		{Method: "GET", Pattern: "/idle", Rule: fixed(access.View, access.Idle), handle: s.idleList},
-		{Method: "GET", Pattern: "/idle/overdue.csv", Rule: fixed(access.View, access.District), handle: s.idleOverdueCSV},
+		{Method: "GET", Pattern: "/orders", Rule: fixed(access.View, access.Orders()), handle: s.ordersPage},
+		{Method: "GET", Pattern: "/idle", Rule: fixed(access.View, access.Idle()), handle: s.idleList},
+		{Method: "GET", Pattern: "/idle/overdue.csv", Rule: fixed(access.View, access.District()), handle: s.idleOverdueCSV},
 		{Method: "GET", Pattern: "/idle/{case}", Rule: caseRule, handle: s.idleCase},
 		{Method: "GET", Pattern: "/budgets", Rule: s.budgetsRule, handle: s.budgetsPage},
 		{Method: "GET", Pattern: "/departments/{department}/declaration", Rule: declarationRule, handle: s.declarationFile},
-		{Method: "GET", Pattern: "/payments", Rule: s.yearRule(access.View, access.District), handle: s.paymentsPage},
+		{Method: "GET", Pattern: "/payments", Rule: s.yearRule(access.View, access.District()), handle: s.paymentsPage},
 		{Method: "GET", Pattern: "/vendors/{vendor}/payments", Rule: s.vendorYearRule, handle: s.vendorPaymentsPage},
-		{Method: "GET", Pattern: "/collection/{period}", Rule: withPeriod(access.View, access.District), handle: s.collectionPage},
+		{Method: "GET", Pattern: "/collection/{period}", Rule: withPeriod(access.View, access.District()), handle: s.collectionPage},
 		{Method: "GET", Pattern: "/vendors/{vendor}/collection/{period}", Rule: vendorCollectionRule, handle: s.vendorCollectionPage},
-		{Method: "GET", Pattern: "/operations", Rule: fixed(access.View, access.Operations), handle: s.operationsPage},
-		{Method: "GET", Pattern: "/audit", Rule: fixed(access.View, access.Audit), handle: s.auditPage},
-		{Method: "GET", Pattern: "/accounts", Rule: fixed(access.Manage, access.Accounts), handle: s.accountsPage},
-		{Method: "POST", Pattern: "/accounts", Rule: fixed(access.Manage, access.Accounts), handle: s.addAccount},
+		{Method: "GET", Pattern: "/operations", Rule: fixed(access.View, access.Operations()), handle: s.operationsPage},
+		{Method: "GET", Pattern: "/audit", Rule: fixed(access.View, access.Audit()), handle: s.auditPage},
+		{Method: "GET", Pattern: "/accounts", Rule: fixed(access.Manage, access.Accounts()), handle: s.accountsPage},
+		{Method: "POST", Pattern: "/accounts", Rule: fixed(access.Manage, access.Accounts()), handle: s.addAccount},
 		{Method: "GET", Pattern: "/accounts/{login}/disable", Rule: loginRule, handle: s.disableConfirm},
 		{Method: "POST", Pattern: "/accounts/{login}/disable", Rule: loginRule, handle: s.disableAccount},
 		{Method: "POST", Pattern: "/accounts/{login}/enable", Rule: loginRule, handle: s.enableAccount},
@@ -58,19 +58,19 @@ func (s *Server) Routes() []Route {
 
 		// JSON API (docs/http.md "Portal and its API")
 		{Method: "GET", Pattern: "/api/v1/me", API: true, Rule: self, handle: s.apiMe},
-		{Method: "GET", Pattern: "/api/v1/periods", API: true, Rule: fixed(access.View, access.Months), handle: s.apiPeriods},
+		{Method: "GET", Pattern: "/api/v1/periods", API: true, Rule: fixed(access.View, access.Months()), handle: s.apiPeriods},
 		{Method: "GET", Pattern: "/api/v1/breakdown", API: true, Rule: breakdownRule, handle: s.apiBreakdown},
 		{Method: "GET", Pattern: "/api/v1/budgets", API: true, Rule: s.budgetsRule, handle: s.apiBudgets},
-		{Method: "GET", Pattern: "/api/v1/payments", API: true, Rule: s.yearRule(access.View, access.Payments), handle: s.apiPayments},
+		{Method: "GET", Pattern: "/api/v1/payments", API: true, Rule: s.yearRule(access.View, access.Payments()), handle: s.apiPayments},
 		{Method: "GET", Pattern: "/api/v1/statements/{period}/departments/{file}", API: true, Rule: statementRule(access.ObjDepartment), handle: s.apiStatementFile},
 		{Method: "GET", Pattern: "/api/v1/statements/{period}/vendors/{file}", API: true, Rule: statementRule(access.ObjVendor), handle: s.apiStatementFile},
 		{Method: "GET", Pattern: "/api/v1/statements/{period}/{file}", API: true, Rule: statementRule(access.ObjDistrict), handle: s.apiStatementFile},
 		{Method: "GET", Pattern: "/api/v1/compare", API: true, Rule: breakdownRule, handle: s.apiCompare},
-		{Method: "GET", Pattern: "/api/v1/district/compare", API: true, Rule: periodQueryRule(access.View, access.District), handle: s.apiDistrictCompare},
+		{Method: "GET", Pattern: "/api/v1/district/compare", API: true, Rule: periodQueryRule(access.View, access.District()), handle: s.apiDistrictCompare},
 		{Method: "GET", Pattern: "/api/v1/search", API: true, Rule: self, handle: s.apiSearch},
-		{Method: "GET", Pattern: "/api/v1/orders", API: true, Rule: fixed(access.View, access.Orders), handle: s.apiOrders},
-		{Method: "GET", Pattern: "/api/v1/idle/cases", API: true, Rule: fixed(access.View, access.Idle), handle: s.apiIdleCases},
-		{Method: "GET", Pattern: "/api/v1/collection/{period}", API: true, Rule: withPeriod(access.View, access.District), handle: s.apiCollection},
+		{Method: "GET", Pattern: "/api/v1/orders", API: true, Rule: fixed(access.View, access.Orders()), handle: s.apiOrders},
+		{Method: "GET", Pattern: "/api/v1/idle/cases", API: true, Rule: fixed(access.View, access.Idle()), handle: s.apiIdleCases},
+		{Method: "GET", Pattern: "/api/v1/collection/{period}", API: true, Rule: withPeriod(access.View, access.District()), handle: s.apiCollection},
 		{Method: "GET", Pattern: "/api/v1/vendors/{vendor}/collection/{period}", API: true, Rule: vendorCollectionRule, handle: s.apiCollection},
 	}
 }
@@ -135,7 +135,7 @@ func loginRule(r *http.Request) (access.Action, access.Object, error) {
 	if _, err := access.ParseLogin(r.PathValue("login")); err != nil {
 		return "", access.Object{}, badInput("%v", err)
 	}
-	return access.Manage, access.Accounts, nil
+	return access.Manage, access.Accounts(), nil
 }
 
 // breakdownRule: GET /api/v1/breakdown?period=YYYY-MM&department=ID.
@@ -170,7 +170,7 @@ func statementRule(kind access.ObjectKind) Rule {
 		if id != "summary" {
 			return "", access.Object{}, badInput("unknown statement %q (summary.pdf or summary.csv)", r.PathValue("file"))
 		}
-		return access.View, access.District, nil
+		return access.View, access.District(), nil
 	}
 }
 

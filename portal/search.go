@@ -50,7 +50,7 @@ func (s *Server) search(ctx context.Context, c *call, q string) ([]searchHit, er
 		if !inScope && !vendorsOwn {
 			continue
 		}
-		h := searchHit{Type: string(m.Type), TypeName: glossary.Name(glossary.MatchTypes, string(m.Type)), ID: m.ID, Name: m.Name, Department: string(m.Department)}
+		h := searchHit{Type: string(m.Type), TypeName: glossary.MatchType(string(m.Type)), ID: m.ID, Name: m.Name, Department: string(m.Department)}
 		if h.Name == "" {
 			h.Name = s.deptName(c, m.Department)
 		}

@@ -17,10 +17,13 @@ import (
 	"cloudbill/internal/money"
 )
 
-// Columns of a vendor invoice (docs/formats.md): required and optional.
-var InvoiceSpec = csvin.Spec{
-	Required: []string{"vendor_id", "period", "order_id", "item_code", "amount"},
-	Optional: []string{"quantity", "days"},
+// InvoiceSpec returns the columns of a vendor invoice (docs/formats.md): required and
+// optional.
+func InvoiceSpec() csvin.Spec {
+	return csvin.Spec{
+		Required: []string{"vendor_id", "period", "order_id", "item_code", "amount"},
+		Optional: []string{"quantity", "days"},
+	}
 }
 
 // Claim is one line of a vendor's invoice: what the vendor claims for one work order and
@@ -72,7 +75,7 @@ var plainDecimal = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 // On bad input it returns csvin.Errors (every problem found, each naming file, line and
 // column) and no invoice.
 func ReadInvoice(file string, r io.Reader, want Expect) (Invoice, error) {
-	rd, err := csvin.Open(file, r, InvoiceSpec)
+	rd, err := csvin.Open(file, r, InvoiceSpec())
 	if err != nil {
 		var ce *csvin.Error
 		if errors.As(err, &ce) {

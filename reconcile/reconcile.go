@@ -46,8 +46,10 @@ const (
 	DuplicateClaim Class = "duplicate_claim" // a second claim for the same order and item
 )
 
-// Classes lists every class in report order.
-var Classes = []Class{Match, AmountDiffers, OnlyVendor, OnlyOurs, DuplicateClaim}
+// Classes returns every class in report order.
+func Classes() []Class {
+	return []Class{Match, AmountDiffers, OnlyVendor, OnlyOurs, DuplicateClaim}
+}
 
 // Reason is a machine-readable explanation code of a line.
 type Reason string
@@ -367,7 +369,7 @@ func Reconcile(inv Invoice, p Params) (Result, error) {
 	})
 
 	totals := map[Class]*ClassTotal{}
-	for _, c := range Classes {
+	for _, c := range Classes() {
 		totals[c] = &ClassTotal{Class: c}
 	}
 	for _, row := range res.Rows {
@@ -380,7 +382,7 @@ func Reconcile(inv Invoice, p Params) (Result, error) {
 		res.Ours = res.Ours.Add(row.Ours)
 	}
 	res.Difference = res.Claimed.Sub(res.Ours)
-	for _, c := range Classes {
+	for _, c := range Classes() {
 		res.Classes = append(res.Classes, *totals[c])
 	}
 	res.settle(p)

@@ -139,7 +139,7 @@ func TestReconcileHandBuilt(t *testing.T) {
 			reasons[x] = true
 		}
 	}
-	for _, c := range Classes {
+	for _, c := range Classes() {
 		assert.True(t, classes[c], "class %s missing from the hand-built month", c)
 	}
 	for _, x := range []Reason{ReasonDays, ReasonQuantity, ReasonUnitPrice, ReasonUnfunded, ReasonUnfundedQuiet,

@@ -13,8 +13,8 @@ import (
 	"cloudbill/internal/safeid"
 )
 
-// ReportColumns are the columns of reconcile-<vendor>-<period>.csv.
-var ReportColumns = []string{
+// reportColumns are the columns of reconcile-<vendor>-<period>.csv.
+var reportColumns = []string{
 	"vendor_id", "period", "order_id", "item_code", "invoice_line", "class",
 	"vendor_amount", "our_amount", "difference",
 	"vendor_quantity", "our_quantity", "vendor_days", "our_days", "our_unit_price",
@@ -33,7 +33,7 @@ func FileName(r Result) string {
 // sentences separated by "；". The same result always gives the same bytes.
 func WriteCSV(w io.Writer, r Result) error {
 	cw := csvout.NewWriter(w)
-	if err := cw.Write(ReportColumns); err != nil {
+	if err := cw.Write(reportColumns); err != nil {
 		return err
 	}
 	for _, row := range r.Rows {

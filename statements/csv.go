@@ -12,24 +12,27 @@ import (
 	"cloudbill/rating"
 )
 
-// CSVColumns are the columns every statement CSV starts with (docs/formats.md, "Statement
+// CSVColumns returns the columns every statement CSV starts with (docs/formats.md, "Statement
 // files"), one row per statement line.
-var CSVColumns = []string{"period", "department_id", "vendor_id", "project_id", "category", "order_id",
-	"item_code", "zone", "from", "to", "days", "days_in_month", "quantity", "unit_price", "amount", "kind"}
+func CSVColumns() []string {
+	return []string{"period", "department_id", "vendor_id", "project_id", "category", "order_id",
+		"item_code", "zone", "from", "to", "days", "days_in_month", "quantity", "unit_price", "amount", "kind"}
+}
 
-// CSVExtra are the columns after them: the item's name and unit, the service mode, the
+// csvExtra are the columns after them: the item's name and unit, the service mode, the
 // month an adjustment corrects, and the line's note.
-var CSVExtra = []string{"item_name", "unit", "mode", "corrects", "note"}
+var csvExtra = []string{"item_name", "unit", "mode", "corrects", "note"}
 
 // WriteCSV writes lines as a statement CSV: UTF-8 without BOM, a header row, one row a
 // line, amounts rounded to the fen with a dot and no separators. There is no total row:
 // the statement's total is the sum of the amount column.
 func (m Month) WriteCSV(w io.Writer, ls []rating.Line) error {
 	cw := csvout.NewWriter(w)
-	if err := cw.Write(append(append([]string(nil), CSVColumns...), CSVExtra...)); err != nil {
+	header := append(CSVColumns(), csvExtra...)
+	if err := cw.Write(header); err != nil {
 		return err
 	}
-	row := make([]string, 0, len(CSVColumns)+len(CSVExtra))
+	row := make([]string, 0, len(header))
 	for _, l := range ls {
 		row = row[:0]
 		var from, to, days, dim string

@@ -133,7 +133,7 @@ func TestCSVTotals(t *testing.T) {
 			rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
 			require.NoError(t, err)
 			require.NotEmpty(t, rows)
-			assert.Equal(t, statements.CSVColumns, rows[0][:len(statements.CSVColumns)])
+			assert.Equal(t, statements.CSVColumns(), rows[0][:len(statements.CSVColumns())])
 			s := money.Sum()
 			for _, r := range rows[1:] {
 				s = s.Add(dec(r[14]))

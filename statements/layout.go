@@ -299,7 +299,7 @@ func (m Month) VendorDoc(vs VendorSettlement) sheet.Doc {
 		}})
 		t = sheet.Table{Columns: []sheet.Column{{Title: "规则组", Width: 20}, {Title: "适用档位", Width: 60}, {Title: "扣减比例", Width: 20, Align: sheet.Right}}}
 		for _, tier := range a.Tiers {
-			t.Rows = append(t.Rows, sheet.Row{Cells: []string{glossary.Name(glossary.TierGroups, tier.Group), glossary.TierText(tier), percent(tier.Rate)}})
+			t.Rows = append(t.Rows, sheet.Row{Cells: []string{glossary.TierGroup(tier.Group), glossary.TierText(tier), percent(tier.Rate)}})
 		}
 		t.Rows = append(t.Rows, sheet.Row{Cells: []string{"各项合计", "", percent(a.RateUncapped)}, Style: sheet.Subtotal})
 		t.Rows = append(t.Rows, sheet.Row{Cells: []string{"封顶", "", percent(a.Cap)}, Style: sheet.Subtotal})
@@ -348,7 +348,7 @@ func (m Month) VendorDoc(vs VendorSettlement) sheet.Doc {
 }
 
 // trueUpLabel is the glossary's word for the previous December's true-up.
-var trueUpLabel = glossary.Name(glossary.Funding, "true_up")
+var trueUpLabel = glossary.Funding("true_up")
 
 // trueUpBlocks lays out a January settlement's true-up: its lines by department and
 // category, and the total to pay with it.
@@ -375,20 +375,20 @@ func (m Month) paymentBlocks(d *sheet.Doc, vs VendorSettlement) {
 	for _, p := range vs.Vouchers {
 		var note []string
 		if p.Refunds != "" {
-			note = append(note, glossary.Name(glossary.Funding, "refund")+" "+p.Refunds)
+			note = append(note, glossary.Funding("refund")+" "+p.Refunds)
 		}
 		if p.CrossYear() {
-			note = append(note, glossary.Name(glossary.Funding, "cross_year"))
+			note = append(note, glossary.Funding("cross_year"))
 		}
 		t.Rows = append(t.Rows, sheet.Row{Cells: []string{p.Voucher, monthText(p.Period), p.PaidDate.String(), strings.Join(note, "；"), amt(p.Amount)}})
 	}
-	t.Rows = append(t.Rows, sheet.Row{Cells: []string{glossary.Name(glossary.Funding, "paid"), "", "", "", amt(vs.Paid)}, Style: sheet.Total})
+	t.Rows = append(t.Rows, sheet.Row{Cells: []string{glossary.Funding("paid"), "", "", "", amt(vs.Paid)}, Style: sheet.Total})
 	d.Add(t)
 	t = sheet.Table{Columns: []sheet.Column{{Title: "项目", Width: 60}, {Title: "金额（元）", Width: 30, Align: sheet.Right}}}
 	t.Rows = []sheet.Row{
 		{Cells: []string{"本年累计应付", amt(vs.YearToDateNet)}},
-		{Cells: []string{glossary.Name(glossary.Funding, "paid"), amt(vs.Paid)}},
-		{Cells: []string{glossary.Name(glossary.Funding, "outstanding"), amt(vs.Outstanding)}, Style: sheet.Total},
+		{Cells: []string{glossary.Funding("paid"), amt(vs.Paid)}},
+		{Cells: []string{glossary.Funding("outstanding"), amt(vs.Outstanding)}, Style: sheet.Total},
 	}
 	d.Add(t)
 	if m.Period.Month == 12 {

@@ -12,7 +12,7 @@ import (
 // for a formula is neutralised (package csvout); numbers stay numbers.
 func WriteCSV(w io.Writer, rows []Row) error {
 	cw := csvout.NewWriter(w)
-	if err := cw.Write(Columns); err != nil {
+	if err := cw.Write(Columns()); err != nil {
 		return fmt.Errorf("focus csv: %w", err)
 	}
 	for _, r := range rows {

@@ -111,20 +111,22 @@ type Row struct {
 	XDaysInMonth        int
 }
 
-// Columns are the dataset's columns in file order: the FOCUS columns alphabetically,
+// Columns returns the dataset's columns in file order: the FOCUS columns alphabetically,
 // then the x_ columns.
-var Columns = []string{
-	"BilledCost", "BillingAccountId", "BillingAccountName", "BillingAccountType", "BillingCurrency",
-	"BillingPeriodEnd", "BillingPeriodStart", "ChargeCategory", "ChargeClass",
-	"ChargeDescription", "ChargeFrequency", "ChargePeriodEnd", "ChargePeriodStart",
-	"ConsumedQuantity", "ConsumedUnit", "ContractedCost", "ContractedUnitPrice",
-	"EffectiveCost", "InvoiceId", "InvoiceIssuerName", "ListCost", "ListUnitPrice",
-	"PricingCategory", "PricingQuantity", "PricingUnit", "ProviderName", "PublisherName",
-	"RegionId", "RegionName", "ResourceId", "ResourceName", "ResourceType",
-	"ServiceCategory", "ServiceName", "SkuId", "SkuPriceId", "SubAccountId", "SubAccountName", "SubAccountType",
-	"x_DepartmentId", "x_ParentDepartmentId", "x_ProjectId", "x_FundingCategory",
-	"x_WorkOrderId", "x_Zone", "x_Unfunded", "x_LineKind", "x_CorrectsPeriod",
-	"x_CatalogVersion", "x_Days", "x_DaysInMonth",
+func Columns() []string {
+	return []string{
+		"BilledCost", "BillingAccountId", "BillingAccountName", "BillingAccountType", "BillingCurrency",
+		"BillingPeriodEnd", "BillingPeriodStart", "ChargeCategory", "ChargeClass",
+		"ChargeDescription", "ChargeFrequency", "ChargePeriodEnd", "ChargePeriodStart",
+		"ConsumedQuantity", "ConsumedUnit", "ContractedCost", "ContractedUnitPrice",
+		"EffectiveCost", "InvoiceId", "InvoiceIssuerName", "ListCost", "ListUnitPrice",
+		"PricingCategory", "PricingQuantity", "PricingUnit", "ProviderName", "PublisherName",
+		"RegionId", "RegionName", "ResourceId", "ResourceName", "ResourceType",
+		"ServiceCategory", "ServiceName", "SkuId", "SkuPriceId", "SubAccountId", "SubAccountName", "SubAccountType",
+		"x_DepartmentId", "x_ParentDepartmentId", "x_ProjectId", "x_FundingCategory",
+		"x_WorkOrderId", "x_Zone", "x_Unfunded", "x_LineKind", "x_CorrectsPeriod",
+		"x_CatalogVersion", "x_Days", "x_DaysInMonth",
+	}
 }
 
 // Values are the row's cells in Columns order, as the CSV writes them: decimals in plain

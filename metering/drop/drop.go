@@ -302,7 +302,8 @@ func reportRefusal(rep *metering.FileReport, src, shown string) string {
 	default:
 		return strings.ReplaceAll(rep.Refused, src, shown)
 	}
-	known := append(append([]string{}, metering.SampleColumns.Required...), metering.SampleColumns.Optional...)
+	spec := metering.SampleColumns()
+	known := append(spec.Required, spec.Optional...)
 	out := make(csvin.Errors, len(list))
 	for i, e := range list {
 		c := *e

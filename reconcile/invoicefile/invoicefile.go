@@ -229,7 +229,7 @@ func ReadXLSX(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoic
 		return bad(n, "", "sheet %q: %v", sheet, err)
 	}
 	if len(names) == 0 || last == 0 {
-		return bad(0, "", "the first sheet %q is empty: row 1 must name the columns (%s)", sheet, strings.Join(reconcile.InvoiceSpec.Required, ", "))
+		return bad(0, "", "the first sheet %q is empty: row 1 must name the columns (%s)", sheet, strings.Join(reconcile.InvoiceSpec().Required, ", "))
 	}
 	w.Flush()
 	inv, err := reconcile.ReadInvoice(name, &buf, want)

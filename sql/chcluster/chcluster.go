@@ -30,7 +30,9 @@ import (
 
 // Nodes are the cluster's nodes: shard 1 replicas 1 and 2, shard 2 replicas 1 and 2. The
 // DSN lists s1r1 first: a client is connected to s1r1 while it lives.
-var Nodes = []string{"s1r1", "s1r2", "s2r1", "s2r2"}
+func Nodes() []string {
+	return []string{"s1r1", "s1r2", "s2r1", "s2r2"}
+}
 
 // Cluster is a running local cluster.
 type Cluster struct {
@@ -236,7 +238,7 @@ func (c *Cluster) SyncReplicas(t testing.TB, db string, tables ...string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	for _, n := range Nodes {
+	for _, n := range Nodes() {
 		conn := c.Node(t, n)
 		names := tables
 		if len(names) == 0 {

@@ -84,7 +84,7 @@ func TestMigrationsClusterAndSingleServer(t *testing.T) {
 	want := tables(t, sconn, single.Database())
 	require.NotEmpty(t, want)
 	c.SyncReplicas(t, cl.Database(), "schema_migrations")
-	for _, n := range chcluster.Nodes {
+	for _, n := range chcluster.Nodes() {
 		got := tables(t, c.Node(t, n), cl.Database())
 		for name, engine := range want {
 			switch name {
@@ -170,7 +170,7 @@ func TestReplicaKilledDuringIngest(t *testing.T) {
 	assert.Equal(t, uint64(batches*2000), st.Rows, "nothing stored twice")
 	assert.InDelta(t, sum, st.Sum, 1e-6*math.Abs(sum))
 	count := map[string]uint64{}
-	for _, n := range chcluster.Nodes {
+	for _, n := range chcluster.Nodes() {
 		var k uint64
 		require.NoError(t, c.Node(t, n).QueryRow(ctx, "SELECT count() FROM "+s.Database()+".usage_samples_local").Scan(&k))
 		count[n] = k

@@ -39,15 +39,15 @@ func WriteJSON(w io.Writer, b Report) error {
 	return enc.Encode(b)
 }
 
-// Columns are the CSV columns. level=line rows carry amount (rounded; their sum
+// columns are the CSV columns. level=line rows carry amount (rounded; their sum
 // is the total); level=day rows carry day_amount (unrounded).
-var Columns = []string{"level", "period", "department_id", "project_id", "category", "order_id", "vendor_id",
+var columns = []string{"level", "period", "department_id", "project_id", "category", "order_id", "vendor_id",
 	"item_code", "kind", "zone", "mode", "from", "to", "date", "days", "days_in_month", "quantity", "unit_price",
 	"amount", "day_amount", "corrects", "note"}
 
 func WriteCSV(w io.Writer, b Report) error {
 	cw := csvout.NewWriter(w)
-	_ = cw.Write(Columns)
+	_ = cw.Write(columns)
 	for _, u := range b.Units {
 		for _, p := range u.Projects {
 			for _, o := range p.Orders {

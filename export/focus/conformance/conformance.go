@@ -85,10 +85,7 @@ var presence = []struct{ column, rule string }{
 
 // focusColumns are the column ids FOCUS 1.2 defines; any other column must be a custom
 // column, prefixed x_.
-var focusColumns = map[string]bool{}
-
-func init() {
-	for _, c := range strings.Fields(`AvailabilityZone BilledCost BillingAccountId
+var focusColumns = setOf(`AvailabilityZone BilledCost BillingAccountId
 		BillingAccountName BillingAccountType BillingCurrency BillingPeriodEnd
 		BillingPeriodStart CapacityReservationId CapacityReservationStatus ChargeCategory
 		ChargeClass ChargeDescription ChargeFrequency ChargePeriodEnd ChargePeriodStart
@@ -100,9 +97,15 @@ func init() {
 		PricingCurrencyEffectiveCost PricingCurrencyListUnitPrice PricingQuantity
 		PricingUnit ProviderName PublisherName RegionId RegionName ResourceId ResourceName
 		ResourceType ServiceCategory ServiceName ServiceSubcategory SkuId SkuMeter
-		SkuPriceDetails SkuPriceId SubAccountId SubAccountName SubAccountType Tags`) {
-		focusColumns[c] = true
+		SkuPriceDetails SkuPriceId SubAccountId SubAccountName SubAccountType Tags`)
+
+// setOf is the set of the space-separated words of s.
+func setOf(s string) map[string]bool {
+	set := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		set[w] = true
 	}
+	return set
 }
 
 // Column kinds and the type and format rules of each, by rule-id prefix.

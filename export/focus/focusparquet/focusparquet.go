@@ -28,7 +28,7 @@ const (
 // Schema is the dataset's Parquet schema.
 func Schema() *parquet.Schema {
 	g := parquet.Group{}
-	for _, name := range focus.Columns {
+	for _, name := range focus.Columns() {
 		var n parquet.Node
 		switch focus.ColumnType(name) {
 		case focus.TypeCost:
@@ -60,11 +60,12 @@ func Write(w io.Writer, rows []focus.Row) error {
 	for i, path := range schema.Columns() {
 		index[path[0]] = i
 	}
+	cols := focus.Columns()
 	buf := make([]parquet.Row, 0, 1024)
 	for n, r := range rows {
 		vals := r.Values()
-		row := make(parquet.Row, len(focus.Columns))
-		for i, name := range focus.Columns {
+		row := make(parquet.Row, len(cols))
+		for i, name := range cols {
 			v, err := value(name, vals[i])
 			if err != nil {
 				return fmt.Errorf("focus parquet: row %d column %s: %w", n+1, name, err)
