@@ -78,7 +78,7 @@ func (a *App) whyDiffers(ctx context.Context, p calendar.Period) string {
 	if err != nil || !ok {
 		return "today's rendering differs from the archived final issue"
 	}
-	at := cur.ArchivedAt.In(calendar.Shanghai).Format("2006-01-02 15:04")
+	at := cur.ArchivedAt.In(calendar.Shanghai()).Format("2006-01-02 15:04")
 	var since []string
 	for _, kind := range renderedMasterData {
 		imps, err := a.cfg.Store.Imports(ctx, kind)
@@ -87,7 +87,7 @@ func (a *App) whyDiffers(ctx context.Context, p calendar.Period) string {
 		}
 		for _, im := range imps {
 			if !im.At.Before(cur.ArchivedAt) { // both to the second: the same second counts
-				since = append(since, fmt.Sprintf("%s %s (%s)", im.Kind, im.File, im.At.In(calendar.Shanghai).Format("2006-01-02 15:04")))
+				since = append(since, fmt.Sprintf("%s %s (%s)", im.Kind, im.File, im.At.In(calendar.Shanghai()).Format("2006-01-02 15:04")))
 			}
 		}
 	}

@@ -46,7 +46,7 @@ func parseTS(b []byte) (int64, string) {
 		if year >= 1992 {
 			unix = local - 8*3600 // Asia/Shanghai has kept UTC+8 without summer time since 1991
 		} else {
-			unix = time.Date(year, time.Month(month), day, hour, min, sec, 0, calendar.Shanghai).Unix()
+			unix = time.Date(year, time.Month(month), day, hour, min, sec, 0, calendar.Shanghai()).Unix()
 		}
 	case len(rest) == 1 && (rest[0] == 'Z' || rest[0] == 'z'):
 		unix = local

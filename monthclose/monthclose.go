@@ -158,7 +158,7 @@ func Close(ctx context.Context, s Store, p calendar.Period, opts Options) (Resul
 	now := opts.Now()
 	if now.Before(p.End()) {
 		return Result{}, fmt.Errorf("close %s: %w: it ends %s Asia/Shanghai", p, ErrNotEnded,
-			p.End().In(calendar.Shanghai).Format("2006-01-02 15:04"))
+			p.End().In(calendar.Shanghai()).Format("2006-01-02 15:04"))
 	}
 	run, err := s.LatestRun(ctx, p)
 	if err != nil {

@@ -80,7 +80,7 @@ func rated(f *fakeStore, pending ...catalog.VendorID) {
 }
 
 // december is a clock in early December, after November ended.
-func december() time.Time { return time.Date(2026, 12, 1, 2, 0, 0, 0, calendar.Shanghai) }
+func december() time.Time { return time.Date(2026, 12, 1, 2, 0, 0, 0, calendar.Shanghai()) }
 
 func TestCloseRefusesUnratedMonth(t *testing.T) {
 	f := newFake()
@@ -94,7 +94,7 @@ func TestCloseRefusesUnratedMonth(t *testing.T) {
 func TestCloseRefusesMonthNotEnded(t *testing.T) {
 	f := newFake()
 	rated(f)
-	lastMinute := func() time.Time { return time.Date(2026, 11, 30, 23, 59, 0, 0, calendar.Shanghai) }
+	lastMinute := func() time.Time { return time.Date(2026, 11, 30, 23, 59, 0, 0, calendar.Shanghai()) }
 	_, err := Close(context.Background(), f, nov, Options{Now: lastMinute})
 	require.Error(t, err)
 	assert.ErrorIs(t, err, ErrNotEnded)
@@ -241,7 +241,7 @@ func TestCloseWarnsAboutOrder(t *testing.T) {
 			for _, p := range tt.closed {
 				f.closes = append(f.closes, rating.Close{Period: p, ContentHash: ContentHash(nil)})
 			}
-			res, err := Close(context.Background(), f, nov, Options{Now: func() time.Time { return time.Date(2027, 1, 2, 0, 0, 0, 0, calendar.Shanghai) }})
+			res, err := Close(context.Background(), f, nov, Options{Now: func() time.Time { return time.Date(2027, 1, 2, 0, 0, 0, 0, calendar.Shanghai()) }})
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, res.Warnings)
 		})

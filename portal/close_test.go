@@ -47,7 +47,7 @@ func TestPortalCloseRefusesIncompleteMonth(t *testing.T) {
 	})
 	// a vendor's collector from 30 November on that never answered: 24 hourly windows
 	// of November missing
-	start := time.Date(2026, 11, 30, 0, 0, 0, 0, calendar.Shanghai)
+	start := time.Date(2026, 11, 30, 0, 0, 0, 0, calendar.Shanghai())
 	require.NoError(t, store.SaveMappings(ctx, []pull.MappingRecord{{Vendor: "V1", Metric: "cpu_util", Query: "avg_over_time(x[1h])",
 		ResourceLabel: "instance", Window: time.Hour, Lateness: time.Minute, Start: start, File: "V1.yaml", At: time.Now()}}))
 

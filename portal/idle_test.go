@@ -159,7 +159,7 @@ func TestCollectionPage(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
 	sep := calendar.MustPeriod("2026-09")
-	start := time.Date(2026, 9, 30, 20, 0, 0, 0, calendar.Shanghai)
+	start := time.Date(2026, 9, 30, 20, 0, 0, 0, calendar.Shanghai())
 	vendor := string(f.venID)
 	require.NoError(t, f.store.SaveMappings(ctx, []pull.MappingRecord{{Vendor: vendor, Metric: "cpu_util", Query: "avg_over_time(x[1h])",
 		ResourceLabel: "instance", Window: time.Hour, Lateness: time.Minute, Start: start, File: "test.yaml", At: time.Now()}}))

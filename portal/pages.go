@@ -74,7 +74,7 @@ var funcs = template.FuncMap{
 		if t.IsZero() {
 			return ""
 		}
-		return t.In(calendar.Shanghai).Format("2006-01-02 15:04")
+		return t.In(calendar.Shanghai()).Format("2006-01-02 15:04")
 	},
 	"stateZh":     stateZh,
 	"roleZh":      func(r access.Role) string { return r.Label() },

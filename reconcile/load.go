@@ -64,7 +64,7 @@ func Load(ctx context.Context, s Store, r LoadRequest) (Loaded, error) {
 	)
 	if closed {
 		source = fmt.Sprintf("已结账月份的冻结计费：运行 %s，结账于 %s，内容哈希 %s", c.RunID,
-			c.ClosedAt.In(calendar.Shanghai).Format("2006-01-02 15:04"), short(c.ContentHash))
+			c.ClosedAt.In(calendar.Shanghai()).Format("2006-01-02 15:04"), short(c.ContentHash))
 		created = c.ClosedAt
 	} else {
 		if !r.Provisional {
@@ -74,7 +74,7 @@ func Load(ctx context.Context, s Store, r LoadRequest) (Loaded, error) {
 		if err != nil {
 			return Loaded{}, fmt.Errorf("reconcile %s: %w", r.Period, err)
 		}
-		source = fmt.Sprintf("未结账月份的最新计费运行 %s（%s），临时核对", run.ID, run.RatedAt.In(calendar.Shanghai).Format("2006-01-02 15:04"))
+		source = fmt.Sprintf("未结账月份的最新计费运行 %s（%s），临时核对", run.ID, run.RatedAt.In(calendar.Shanghai()).Format("2006-01-02 15:04"))
 		created = run.RatedAt
 	}
 	lines, err := s.RatedLines(ctx, r.Period)

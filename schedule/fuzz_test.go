@@ -15,7 +15,7 @@ func FuzzParseSpec(f *testing.F) {
 		"CRON_TZ=UTC 0 2 1 * *", "0 2 30 2 *", "*/0 * * * *", "1-0 * * * *", "0 0 ? * MON-FRI", "", "off", "59 23 31 12 7"} {
 		f.Add(s)
 	}
-	from := time.Date(2026, 11, 27, 12, 0, 0, 0, calendar.Shanghai)
+	from := time.Date(2026, 11, 27, 12, 0, 0, 0, calendar.Shanghai())
 	f.Fuzz(func(t *testing.T, spec string) {
 		sched, err := parseSpec(spec)
 		if err != nil {

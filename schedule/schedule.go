@@ -113,7 +113,7 @@ func parseSpec(spec string) (sched cron.Schedule, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("cron spec %q: %v (want five fields: minute hour day-of-month month day-of-week, e.g. %q)", spec, err, DefaultCloseSpec)
 	}
-	if sched.Next(time.Date(2000, 1, 1, 0, 0, 0, 0, calendar.Shanghai)).IsZero() {
+	if sched.Next(time.Date(2000, 1, 1, 0, 0, 0, 0, calendar.Shanghai())).IsZero() {
 		return nil, fmt.Errorf("cron spec %q never fires", spec)
 	}
 	return sched, nil
@@ -364,7 +364,7 @@ func (s *Scheduler) catchUpJobs(ctx context.Context) {
 func (s *Scheduler) Start(ctx context.Context) {
 	s.cancel()
 	s.ctx, s.cancel = context.WithCancel(ctx)
-	s.cron = cron.New(cron.WithLocation(calendar.Shanghai), cron.WithLogger(cronLogger{s.log}))
+	s.cron = cron.New(cron.WithLocation(calendar.Shanghai()), cron.WithLogger(cronLogger{s.log}))
 	if s.rateSched != nil {
 		s.cron.Schedule(s.rateSched, s.rateEntry)
 	}

@@ -43,7 +43,7 @@ type world struct {
 
 func newWorld(t *testing.T, now string) *world {
 	t.Helper()
-	at, err := time.ParseInLocation("2006-01-02 15:04", now, calendar.Shanghai)
+	at, err := time.ParseInLocation("2006-01-02 15:04", now, calendar.Shanghai())
 	require.NoError(t, err)
 	return &world{Store: chtest.New(t), runs: map[calendar.Period]rating.Run{},
 		pending: map[calendar.Period][]catalog.VendorID{}, now: at}
@@ -231,7 +231,7 @@ func TestCatchUpStopsAtFirstMonthThatCannotClose(t *testing.T) {
 
 	t.Run("the next tick retries once acceptance is in", func(t *testing.T) {
 		delete(w.pending, calendar.MustPeriod("2026-09"))
-		w.now = time.Date(2026, 12, 1, 2, 0, 0, 0, calendar.Shanghai)
+		w.now = time.Date(2026, 12, 1, 2, 0, 0, 0, calendar.Shanghai())
 		s := w.scheduler(t, schedule.Config{})
 		s.CloseJob(context.Background(), schedule.TriggerSchedule)
 		assert.Equal(t, periods("2026-09", "2026-10", "2026-11"), w.closed)
@@ -290,17 +290,17 @@ func TestRateJobRetriesDueCloses(t *testing.T) {
 	s.CloseJob(context.Background(), schedule.TriggerSchedule)
 	assert.Empty(t, w.closed, "acceptance pending on the 1st")
 
-	w.now = time.Date(2026, 12, 2, 3, 0, 0, 0, calendar.Shanghai)
+	w.now = time.Date(2026, 12, 2, 3, 0, 0, 0, calendar.Shanghai())
 	s.RateJob(context.Background(), schedule.TriggerSchedule)
 	assert.Empty(t, w.closed, "still pending on the 2nd")
 
 	delete(w.pending, calendar.MustPeriod("2026-11")) // the acceptance records came in
-	w.now = time.Date(2026, 12, 5, 3, 0, 0, 0, calendar.Shanghai)
+	w.now = time.Date(2026, 12, 5, 3, 0, 0, 0, calendar.Shanghai())
 	s.RateJob(context.Background(), schedule.TriggerSchedule)
 	assert.Equal(t, periods("2026-11"), w.closed, "closed on the first day it could")
 	assert.Equal(t, periods("2026-11"), w.issued)
 
-	w.now = time.Date(2026, 12, 6, 3, 0, 0, 0, calendar.Shanghai)
+	w.now = time.Date(2026, 12, 6, 3, 0, 0, 0, calendar.Shanghai())
 	s.RateJob(context.Background(), schedule.TriggerSchedule)
 	assert.Equal(t, periods("2026-11"), w.closed, "once")
 	assert.Equal(t, []string{

@@ -300,7 +300,7 @@ X4,open,2026-10-01,D01,P01,V2,internet,N04,1,vm-4,,
 	assert.Equal(t, access.Login("clerk"), ss[0].Login)
 
 	// collectors
-	start := time.Date(2026, 11, 30, 20, 0, 0, 0, calendar.Shanghai)
+	start := time.Date(2026, 11, 30, 20, 0, 0, 0, calendar.Shanghai())
 	require.NoError(t, s.SaveMappings(ctx, []pull.MappingRecord{{Vendor: "V1", Metric: "cpu_util", Query: "avg_over_time(x[1h])",
 		ResourceLabel: "instance", Window: time.Hour, Lateness: time.Minute, Start: start, File: "test.yaml", At: now}}))
 	_, err = s.Mappings(ctx)

@@ -16,7 +16,7 @@ import (
 func TestJobRunsRoundTrip(t *testing.T) {
 	s := chtest.New(t)
 	ctx := context.Background()
-	t0 := time.Date(2026, 12, 1, 2, 0, 0, 0, calendar.Shanghai)
+	t0 := time.Date(2026, 12, 1, 2, 0, 0, 0, calendar.Shanghai())
 	runs := []schedule.JobRun{
 		{Job: "close", Period: calendar.MustPeriod("2026-10"), Trigger: "catch-up", StartedAt: t0, FinishedAt: t0.Add(3 * time.Second),
 			Status: schedule.JobOK, Detail: "closed"},

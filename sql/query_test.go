@@ -23,7 +23,7 @@ import (
 func TestQuerySQL(t *testing.T) {
 	nov := calendar.MustPeriod("2026-11")
 	novStart, decStart := nov.Start().Unix(), nov.End().Unix()
-	uploadedAt := time.Date(2026, 12, 3, 10, 0, 0, 0, calendar.Shanghai)
+	uploadedAt := time.Date(2026, 12, 3, 10, 0, 0, 0, calendar.Shanghai())
 	tests := []struct {
 		name     string
 		query    func() (string, []any)

@@ -430,7 +430,7 @@ func (s *Store) usageOutOfRange(ctx context.Context, p calendar.Period, ws []rat
 			break
 		}
 		out = append(out, fmt.Sprintf("sample %s %s at %s: value %g is outside 0..%s, left out of the month's quantities",
-			r.resource, r.metric, r.ts.In(calendar.Shanghai).Format(time.RFC3339), r.v, maxBilledSample))
+			r.resource, r.metric, r.ts.In(calendar.Shanghai()).Format(time.RFC3339), r.v, maxBilledSample))
 	}
 	*outp = out
 	return nil

@@ -58,7 +58,7 @@ func decp(s string) *decimal.Decimal {
 var nov = calendar.MustPeriod("2026-11")
 
 // closedAt is when the hand month was closed: 2026-12-01 02:00 Asia/Shanghai.
-var closedAt = time.Date(2026, 12, 1, 2, 0, 0, 0, calendar.Shanghai)
+var closedAt = time.Date(2026, 12, 1, 2, 0, 0, 0, calendar.Shanghai())
 
 // line makes an allocated or metered line; amount is given as computed by hand.
 func line(kind rating.Kind, dep, ven, proj string, cat catalog.ProjectCategory, order, item string, zone catalog.Zone, mode catalog.Mode,

@@ -41,7 +41,7 @@ func benchCollect(ctx context.Context) ([]figure, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	day := time.Date(2026, 11, 2, 0, 0, 0, 0, calendar.Shanghai)
+	day := time.Date(2026, 11, 2, 0, 0, 0, 0, calendar.Shanghai())
 	om := filepath.Join(tmp, "day.om")
 	start := time.Now()
 	if err := writeDistrictDay(om, day, resources); err != nil {

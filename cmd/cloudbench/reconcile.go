@@ -77,7 +77,7 @@ func benchReconcile(ctx context.Context) ([]figure, error) {
 		{"reconcile", func() (err error) { res, err = reconcile.Reconcile(read, params); return err }},
 		{"write CSV report", func() error { return reconcile.WriteCSV(&csvOut, res) }},
 		{"write PDF report", func() (err error) {
-			pdfOut, err = pdf.Render(font, reconcile.Document(res, reconcile.DocMeta{Created: time.Date(2026, 12, 1, 0, 0, 0, 0, calendar.Shanghai)}))
+			pdfOut, err = pdf.Render(font, reconcile.Document(res, reconcile.DocMeta{Created: time.Date(2026, 12, 1, 0, 0, 0, 0, calendar.Shanghai())}))
 			return err
 		}},
 	} {

@@ -72,7 +72,7 @@ func runClose(ctx context.Context, a *app, p calendar.Period, o closeOptions) er
 
 func printClose(a *app, res monthclose.Result) {
 	c := res.Close
-	at := c.ClosedAt.In(calendar.Shanghai).Format("2006-01-02 15:04:05")
+	at := c.ClosedAt.In(calendar.Shanghai()).Format("2006-01-02 15:04:05")
 	if res.Already {
 		fmt.Fprintf(a.stdout, "%s is already closed (closed %s Asia/Shanghai, run %s, %d lines, content hash %s, lines verified): nothing done\n",
 			c.Period, at, c.RunID, c.Lines, c.ContentHash)

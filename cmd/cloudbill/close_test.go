@@ -54,8 +54,8 @@ func importFixtures(t *testing.T, dsn string, acceptance bool) {
 }
 
 var (
-	dec1  = time.Date(2026, 12, 1, 2, 0, 0, 0, calendar.Shanghai)
-	nov15 = time.Date(2026, 11, 15, 9, 30, 0, 0, calendar.Shanghai)
+	dec1  = time.Date(2026, 12, 1, 2, 0, 0, 0, calendar.Shanghai())
+	nov15 = time.Date(2026, 11, 15, 9, 30, 0, 0, calendar.Shanghai())
 )
 
 func TestCloseCommand(t *testing.T) {

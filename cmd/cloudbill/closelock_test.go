@@ -50,12 +50,12 @@ func TestConcurrentCloses(t *testing.T) {
 	assert.Equal(t, uint64(1), rows, "period_closes rows of 2026-11")
 
 	t.Run("told when it may not wait", func(t *testing.T) {
-		_, errOut, err := at(t, dsn, time.Date(2027, 1, 1, 2, 0, 0, 0, calendar.Shanghai), "rate", "--period", "2026-12")
+		_, errOut, err := at(t, dsn, time.Date(2027, 1, 1, 2, 0, 0, 0, calendar.Shanghai()), "rate", "--period", "2026-12")
 		require.NoError(t, err, errOut)
 		release, err := s.ClaimClose(context.Background(), calendar.MustPeriod("2026-12"), "another-closer", 0)
 		require.NoError(t, err)
 		defer release()
-		_, _, err = at(t, dsn, time.Date(2027, 1, 1, 2, 0, 0, 0, calendar.Shanghai), "close", "--period", "2026-12", "--wait", "0")
+		_, _, err = at(t, dsn, time.Date(2027, 1, 1, 2, 0, 0, 0, calendar.Shanghai()), "close", "--period", "2026-12", "--wait", "0")
 		require.Error(t, err)
 		assert.ErrorIs(t, err, monthclose.ErrBeingClosed)
 		assert.Contains(t, err.Error(), "close 2026-12: month is being closed: 2026-12 is being closed by another-closer on ")

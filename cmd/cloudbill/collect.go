@@ -199,7 +199,7 @@ func parseTime(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	if t, err := time.ParseInLocation("2006-01-02T15:04:05", s, calendar.Shanghai); err == nil {
+	if t, err := time.ParseInLocation("2006-01-02T15:04:05", s, calendar.Shanghai()); err == nil {
 		return t, nil
 	}
 	if d, err := calendar.ParseDate(s); err == nil {
@@ -243,7 +243,7 @@ func collectStatus(ctx context.Context, a *app, p calendar.Period, vendor, forma
 			r := row{Vendor: s.Vendor, Metric: s.Metric, Window: s.Window.String(), Expected: s.Expected, Collected: s.Collected,
 				Partial: s.Partial, Failed: s.Failed, Missing: s.Missing, Ranges: []rng{}}
 			for _, m := range s.MissingRanges {
-				r.Ranges = append(r.Ranges, rng{m.From.In(calendar.Shanghai), m.To.In(calendar.Shanghai), m.Windows})
+				r.Ranges = append(r.Ranges, rng{m.From.In(calendar.Shanghai()), m.To.In(calendar.Shanghai()), m.Windows})
 			}
 			rows = append(rows, r)
 		}

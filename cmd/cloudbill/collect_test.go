@@ -87,7 +87,7 @@ func TestServeRunsCollectors(t *testing.T) {
 	dsn := catalogDSN(t)
 	importFixtures(t, dsn, true)
 	cfg := filepath.Join(t.TempDir(), "V1.yaml")
-	start := time.Now().Add(-3 * time.Hour).In(calendar.Shanghai).Format(time.RFC3339)
+	start := time.Now().Add(-3 * time.Hour).In(calendar.Shanghai()).Format(time.RFC3339)
 	require.NoError(t, os.WriteFile(cfg, []byte(`
 vendor: V1
 prometheus: {url: "http://127.0.0.1:1", timeout: 2s}

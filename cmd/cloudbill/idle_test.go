@@ -49,7 +49,7 @@ func TestIdleCommands(t *testing.T) {
 	dir := t.TempDir()
 	_, errOut, err := at(t, dsn, time.Now(), "ingest", "--report", filepath.Join(dir, "r.txt"), writeIdleSamples(t, dir))
 	require.NoError(t, err, errOut)
-	now := time.Date(2026, 11, 30, 9, 0, 0, 0, calendar.Shanghai)
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, calendar.Shanghai())
 
 	t.Run("bad usage and bad configuration", func(t *testing.T) {
 		for _, c := range []struct {
@@ -102,11 +102,11 @@ func TestIdleCommands(t *testing.T) {
 			assert.Positive(t, st.Size())
 		}
 
-		out, _, err = at(t, dsn, time.Date(2026, 12, 31, 5, 0, 0, 0, calendar.Shanghai), "idle", "follow")
+		out, _, err = at(t, dsn, time.Date(2026, 12, 31, 5, 0, 0, 0, calendar.Shanghai()), "idle", "follow")
 		require.NoError(t, err)
 		assert.Contains(t, out, "20261130-D01-vcpu: overdue on 2026-12-31")
 		csvFile := filepath.Join(dir, "downsizing.csv")
-		_, _, err = at(t, dsn, time.Date(2026, 12, 31, 5, 0, 0, 0, calendar.Shanghai), "idle", "overdue", "--out", csvFile)
+		_, _, err = at(t, dsn, time.Date(2026, 12, 31, 5, 0, 0, 0, calendar.Shanghai()), "idle", "overdue", "--out", csvFile)
 		require.NoError(t, err)
 		b, err := os.ReadFile(csvFile)
 		require.NoError(t, err)
@@ -121,7 +121,7 @@ func TestIdleCommands(t *testing.T) {
 
 	t.Run("serve's idle jobs are recorded in job_runs", func(t *testing.T) {
 		a := &app{dsn: dsn, dataDir: t.TempDir(), stdout: io.Discard, stderr: io.Discard,
-			now: func() time.Time { return time.Date(2027, 1, 1, 4, 0, 0, 0, calendar.Shanghai) }}
+			now: func() time.Time { return time.Date(2027, 1, 1, 4, 0, 0, 0, calendar.Shanghai()) }}
 		defer a.close()
 		s, err := a.Store(context.Background())
 		require.NoError(t, err)

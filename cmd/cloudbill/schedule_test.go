@@ -36,7 +36,7 @@ func TestSchedulerCatchesUpOnStart(t *testing.T) {
 	out := t.TempDir()
 	set := serveJobFlags(t, "--statements-out", out, "--rate-schedule", "off", "--idle-schedule", "off", "--idle-follow-schedule", "off")
 
-	feb3 := time.Date(2027, 2, 3, 10, 0, 0, 0, calendar.Shanghai)
+	feb3 := time.Date(2027, 2, 3, 10, 0, 0, 0, calendar.Shanghai())
 	a := &app{dsn: dsn, dataDir: t.TempDir(), stdout: io.Discard, stderr: io.Discard, now: func() time.Time { return feb3 }}
 	defer a.close()
 	sched, err := startScheduler(context.Background(), a, set, newServeLog(io.Discard, "text"))

@@ -68,7 +68,7 @@ func TestSamplesCountOnlyForTheirVendor(t *testing.T) {
 	_, errOut, err := at(t, dsn, now, "orders", "import", orders)
 	require.NoError(t, err, errOut)
 
-	out, errOut, err := at(t, dsn, time.Date(2026, 11, 30, 12, 0, 0, 0, calendar.Shanghai), "rate", "--period", "2026-11")
+	out, errOut, err := at(t, dsn, time.Date(2026, 11, 30, 12, 0, 0, 0, calendar.Shanghai()), "rate", "--period", "2026-11")
 	require.NoError(t, err, errOut)
 	want := "samples of resource eip-new, metric net_out_gb, source V1: 24, another vendor's"
 	assert.Contains(t, out, want, "rate names the left-out samples")

@@ -74,7 +74,7 @@ func statementsCommand() *command {
 }
 
 func printStatements(a *app, sm statements.Summary, seconds float64) {
-	state := "final (closed " + sm.IssuedAt.In(calendar.Shanghai).Format("2006-01-02 15:04") + " Asia/Shanghai)"
+	state := "final (closed " + sm.IssuedAt.In(calendar.Shanghai()).Format("2006-01-02 15:04") + " Asia/Shanghai)"
 	if !sm.Final {
 		state = "provisional (临时: the month is not closed)"
 	}

@@ -95,7 +95,7 @@ func TestStatementsCommand(t *testing.T) {
 	defer a.close()
 	ms, err := a.monthStore(context.Background())
 	require.NoError(t, err)
-	closedAt := time.Date(2026, 12, 1, 2, 0, 0, 0, calendar.Shanghai)
+	closedAt := time.Date(2026, 12, 1, 2, 0, 0, 0, calendar.Shanghai())
 	_, err = monthclose.Close(context.Background(), ms, calendar.MustPeriod("2026-11"),
 		monthclose.Options{AllowPending: true, Now: func() time.Time { return closedAt }, ClosedBy: "test"})
 	require.NoError(t, err)

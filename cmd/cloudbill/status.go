@@ -263,7 +263,7 @@ func lastN[T any](xs []T, n int) []T {
 }
 
 func printStatus(w io.Writer, rep statusReport) {
-	local := func(t time.Time) string { return t.In(calendar.Shanghai).Format("2006-01-02 15:04") }
+	local := func(t time.Time) string { return t.In(calendar.Shanghai()).Format("2006-01-02 15:04") }
 	short := func(h string) string {
 		if len(h) > 16 {
 			return h[:16] + "…"

@@ -29,7 +29,7 @@ import (
 // (nothing stored) and imported from GB18030, shown, warned once after rating.
 func TestYearCommands(t *testing.T) {
 	dsn := catalogDSN(t)
-	clock = time.Date(2026, 12, 21, 10, 0, 0, 0, calendar.Shanghai)
+	clock = time.Date(2026, 12, 21, 10, 0, 0, 0, calendar.Shanghai())
 	fx := func(name string) string { return filepath.Join("..", "..", "sql", "testdata", "catalog", name) }
 	cli := func(args ...string) (string, string, error) {
 		var stdout, stderr bytes.Buffer
@@ -484,7 +484,7 @@ func yearPayments(t *testing.T, cli func(...string) (string, string, error), gb 
 	must("orders", "import", gb("late-order.csv", "order_id,event,effective_date,department_id,project_id,vendor_id,zone,item_code,quantity,resource_id\n"+
 		"WO-9,open,2026-12-01,D01,P01,V1,extranet,C01,2,ecs-009\n"))
 	must("rate", "--period", "2026-12")
-	clock = time.Date(2027, 1, 2, 10, 0, 0, 0, calendar.Shanghai)
+	clock = time.Date(2027, 1, 2, 10, 0, 0, 0, calendar.Shanghai())
 	must("close", "--period", "2026-12", "--allow-pending")
 	must("statements", "--period", "2026-12", "--out", out)
 	b, err = os.ReadFile(filepath.Join(out, "2026-12", "vendors", "V1.csv"))

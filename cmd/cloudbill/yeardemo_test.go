@@ -34,7 +34,7 @@ import (
 func TestYearOnDemoHistory(t *testing.T) {
 	dsn := catalogDSN(t)
 	out, dataDir := t.TempDir(), t.TempDir()
-	now := time.Date(2026, 12, 21, 10, 0, 0, 0, calendar.Shanghai)
+	now := time.Date(2026, 12, 21, 10, 0, 0, 0, calendar.Shanghai())
 	cli := func(dsn string, args ...string) string {
 		t.Helper()
 		var stdout, stderr bytes.Buffer

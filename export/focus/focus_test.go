@@ -76,7 +76,7 @@ func edgeMonth() statements.Month {
 		{Period: nov, Kind: rating.KindDeduction, Department: "D0201", Vendor: "V2", Amount: dec("-220.00"), Unrounded: dec("-220"), Note: "验收扣减 50%（封顶）"},
 		unfundedMetered,
 	}
-	closedAt := time.Date(2026, 12, 1, 2, 0, 0, 0, calendar.Shanghai)
+	closedAt := time.Date(2026, 12, 1, 2, 0, 0, 0, calendar.Shanghai())
 	return statements.Month{Period: nov, Lines: lines, Org: org, Catalog: cat, IssuedAt: closedAt,
 		Close: &rating.Close{Period: nov, ClosedAt: closedAt, RunID: "run", ContentHash: "h", Lines: len(lines)}}
 }

@@ -9,7 +9,9 @@ import (
 
 // Shanghai is the billing time zone. It is loaded from the system zone database and falls
 // back to a fixed UTC+8 zone (China has no daylight saving time since 1991).
-var Shanghai = func() *time.Location {
+func Shanghai() *time.Location { return shanghai }
+
+var shanghai = func() *time.Location {
 	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
 		return loc
 	}
@@ -48,13 +50,13 @@ func DateOf(t time.Time) Date {
 }
 
 // LocalDate is the Asia/Shanghai date of instant t.
-func LocalDate(t time.Time) Date { return DateOf(t.In(Shanghai)) }
+func LocalDate(t time.Time) Date { return DateOf(t.In(shanghai)) }
 
 // Time is midnight of d in UTC (a stable key for storage as a ClickHouse Date).
 func (d Date) Time() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC) }
 
 // Start is the instant of midnight Asia/Shanghai that begins d.
-func (d Date) Start() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, Shanghai) }
+func (d Date) Start() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, shanghai) }
 
 // AddDays returns d shifted by n days.
 func (d Date) AddDays(n int) Date { return DateOf(d.Time().AddDate(0, 0, n)) }

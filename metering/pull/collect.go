@@ -532,5 +532,5 @@ func labelString(l map[string]string) string {
 }
 
 func fmtTime(t time.Time) string {
-	return t.In(calendar.Shanghai).Format("2006-01-02T15:04:05-07:00")
+	return t.In(calendar.Shanghai()).Format("2006-01-02T15:04:05-07:00")
 }

@@ -184,7 +184,7 @@ func ParseConfig(file string, data []byte) (Config, error) {
 			s := p.str(n, f)
 			t, err := time.Parse(time.RFC3339, s)
 			if err != nil {
-				t, err = time.ParseInLocation("2006-01-02T15:04:05", s, calendar.Shanghai)
+				t, err = time.ParseInLocation("2006-01-02T15:04:05", s, calendar.Shanghai())
 			}
 			if err != nil {
 				d, derr := calendar.ParseDate(s)

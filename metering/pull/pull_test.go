@@ -36,7 +36,7 @@ var (
 )
 
 // T0 is the start of the backfilled data: 2026-11-02 00:00 Asia/Shanghai.
-var T0 = time.Date(2026, 11, 2, 0, 0, 0, 0, calendar.Shanghai)
+var T0 = time.Date(2026, 11, 2, 0, 0, 0, 0, calendar.Shanghai())
 
 const (
 	windows    = 24 // 5-minute windows backfilled (2 hours)
@@ -635,10 +635,10 @@ mappings:
 }
 
 func TestWindowsAlignOnShanghaiMidnight(t *testing.T) {
-	at := time.Date(2026, 11, 2, 13, 7, 30, 0, calendar.Shanghai)
-	assert.Equal(t, time.Date(2026, 11, 2, 0, 0, 0, 0, calendar.Shanghai).Unix(), pull.AlignDown(at, 24*time.Hour).Unix())
-	assert.Equal(t, time.Date(2026, 11, 2, 13, 5, 0, 0, calendar.Shanghai).Unix(), pull.AlignDown(at, 5*time.Minute).Unix())
-	assert.Equal(t, time.Date(2026, 11, 2, 13, 10, 0, 0, calendar.Shanghai).Unix(), pull.AlignUp(at, 5*time.Minute).Unix())
-	aligned := time.Date(2026, 11, 2, 13, 10, 0, 0, calendar.Shanghai)
+	at := time.Date(2026, 11, 2, 13, 7, 30, 0, calendar.Shanghai())
+	assert.Equal(t, time.Date(2026, 11, 2, 0, 0, 0, 0, calendar.Shanghai()).Unix(), pull.AlignDown(at, 24*time.Hour).Unix())
+	assert.Equal(t, time.Date(2026, 11, 2, 13, 5, 0, 0, calendar.Shanghai()).Unix(), pull.AlignDown(at, 5*time.Minute).Unix())
+	assert.Equal(t, time.Date(2026, 11, 2, 13, 10, 0, 0, calendar.Shanghai()).Unix(), pull.AlignUp(at, 5*time.Minute).Unix())
+	aligned := time.Date(2026, 11, 2, 13, 10, 0, 0, calendar.Shanghai())
 	assert.Equal(t, aligned.Unix(), pull.AlignUp(aligned, 5*time.Minute).Unix())
 }

@@ -24,7 +24,7 @@ type Range struct {
 }
 
 func (r Range) String() string {
-	return fmt.Sprintf("%s … %s (%d windows)", r.From.In(calendar.Shanghai).Format("2006-01-02 15:04"), r.To.In(calendar.Shanghai).Format("2006-01-02 15:04"), r.Windows)
+	return fmt.Sprintf("%s … %s (%d windows)", r.From.In(calendar.Shanghai()).Format("2006-01-02 15:04"), r.To.In(calendar.Shanghai()).Format("2006-01-02 15:04"), r.Windows)
 }
 
 // MappingStatus is the completeness of one mapping of one vendor in a month.
