@@ -55,6 +55,8 @@ type Store interface {
 	IssueFiles(ctx context.Context, p calendar.Period, issueID string) ([]statements.ArchivedFile, error)
 	// Imports lists the recorded imports of a kind, oldest first (why a re-issue differs).
 	Imports(ctx context.Context, kind string) ([]catalog.Import, error)
+	// the year's money: budgets, thresholds, payments, estimates (audited)
+	FundingStore
 }
 
 // Config configures the use cases.

@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/shopspring/decimal"
 
-	"cloudbill/access"
 	"cloudbill/catalog"
 	"cloudbill/funding"
 	"cloudbill/internal/calendar"
@@ -26,13 +24,12 @@ func budgetsCommand() *command {
 		Long:  budgetsHelp,
 		Subs: []*command{
 			importOneCommand("import", "import approved project budgets (a new version per change)", budgetsImportHelp, "budgets",
-				func(ctx context.Context, a *app, s *chstore.Store, f catalog.File) (catalog.Report, error) {
-					rep, err := funding.ImportBudgets(ctx, s, f, a.now())
-					if err == nil && rep.Stored() {
-						err = s.AppendAudit(ctx, access.Event{At: a.now(), Actor: "cli", Action: "budgets-import", Target: f.Name, Outcome: "ok",
-							Detail: access.Details(access.DetailImport, "of", "budgets", "import", rep.Import.ID, "accepted", strconv.Itoa(rep.Accepted), "replaced", strconv.Itoa(rep.Replaced))})
+				func(ctx context.Context, a *app, _ *chstore.Store, f catalog.File) (catalog.Report, error) {
+					uc, err := a.useCases(ctx)
+					if err != nil {
+						return catalog.Report{}, err
 					}
-					return rep, err
+					return uc.ImportBudgets(ctx, f, "cli")
 				}),
 			{
 				Name:  "show",
@@ -78,13 +75,12 @@ func budgetsCommand() *command {
 				Long:  budgetsThresholdsHelp,
 				Subs: []*command{
 					importOneCommand("import", "import threshold versions (effective from a date)", budgetsThresholdsHelp, "threshold versions",
-						func(ctx context.Context, a *app, s *chstore.Store, f catalog.File) (catalog.Report, error) {
-							rep, err := funding.ImportThresholds(ctx, s, f, a.now())
-							if err == nil && rep.Stored() {
-								err = s.AppendAudit(ctx, access.Event{At: a.now(), Actor: "cli", Action: "budget-thresholds-import", Target: f.Name, Outcome: "ok",
-									Detail: access.Details(access.DetailImport, "of", "thresholds", "import", rep.Import.ID, "accepted", strconv.Itoa(rep.Accepted), "replaced", strconv.Itoa(rep.Replaced))})
+						func(ctx context.Context, a *app, _ *chstore.Store, f catalog.File) (catalog.Report, error) {
+							uc, err := a.useCases(ctx)
+							if err != nil {
+								return catalog.Report{}, err
 							}
-							return rep, err
+							return uc.ImportThresholds(ctx, f, "cli")
 						}),
 					{
 						Name:  "show",

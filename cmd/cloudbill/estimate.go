@@ -1,18 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"sort"
-	"strconv"
 
-	"cloudbill/access"
-	"cloudbill/catalog"
-	"cloudbill/document/pdf"
+	usecase "cloudbill/app"
 	"cloudbill/funding"
 	"cloudbill/internal/money"
 )
@@ -47,19 +40,15 @@ the estimate stay.`,
 				reason := fs.String("reason", "", "why, recorded with the withdrawal")
 				fs.Require("period", "reason")
 				return func(ctx context.Context, a *app, _ []string) error {
-					s, err := a.Store(ctx)
+					uc, err := a.useCases(ctx)
 					if err != nil {
 						return err
 					}
-					info, err := funding.WithdrawEstimate(ctx, s, period.Get(), "cli", *reason, a.now())
+					info, err := uc.WithdrawEstimate(ctx, period.Get(), "cli", *reason)
 					if errors.Is(err, funding.ErrEstimateNone) || errors.Is(err, funding.ErrEstimateClosed) {
 						return &exitError{exitBadInput, err}
 					}
 					if err != nil {
-						return err
-					}
-					if err := s.AppendAudit(ctx, access.Event{At: a.now(), Actor: "cli", Action: "estimate-withdraw", Target: info.ID, Outcome: "ok",
-						Detail: access.Details(access.DetailEstimate, "period", info.Period.String(), "as_of", info.AsOf.String(), "hash", info.Hash, "reason", *reason)}); err != nil {
 						return err
 					}
 					fmt.Fprintf(a.stdout, "withdrew estimate %s of %s (as of %s)\n", info.ID, info.Period, info.AsOf)
@@ -92,15 +81,7 @@ func runEstimate(ctx context.Context, a *app, pr funding.IssueParams, out, fontP
 	if err != nil {
 		return err
 	}
-	font, err := uc.Font(fontPath)
-	if err != nil {
-		return err
-	}
-	s, err := a.Store(ctx)
-	if err != nil {
-		return err
-	}
-	info, est, findings, err := funding.IssueEstimate(ctx, s, pr)
+	is, err := uc.IssueEstimate(ctx, usecase.EstimateParams{IssueParams: pr, Out: out, FontPath: fontPath})
 	for _, e := range []error{funding.ErrEstimateClosed, funding.ErrEstimateMonth, funding.ErrEstimateAsOf, funding.ErrEstimateIssued, funding.ErrEstimateNotRate} {
 		if errors.Is(err, e) {
 			return &exitError{exitBadInput, err}
@@ -109,43 +90,10 @@ func runEstimate(ctx context.Context, a *app, pr funding.IssueParams, out, fontP
 	if err != nil {
 		return err
 	}
-	if err := s.AppendAudit(ctx, access.Event{At: a.now(), Actor: "cli", Action: "estimate-issue", Target: info.ID, Outcome: "ok",
-		Detail: access.Details(access.DetailEstimate, "period", info.Period.String(), "as_of", info.AsOf.String(), "lines", strconv.Itoa(info.Lines), "total", money.Plain(info.Total), "hash", info.Hash)}); err != nil {
-		return err
-	}
-	org, err := s.Org(ctx)
-	if err != nil {
-		return err
-	}
-	dir := filepath.Join(out, pr.Period.String()+"-estimate", "vendors")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	nets := est.Net()
-	vendors := make([]catalog.VendorID, 0, len(nets))
-	for v := range nets {
-		vendors = append(vendors, v)
-	}
-	sort.Slice(vendors, func(i, j int) bool { return vendors[i] < vendors[j] })
-	for _, v := range vendors {
-		var buf bytes.Buffer
-		if err := est.WriteCSV(&buf, v); err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(dir, string(v)+".csv"), buf.Bytes(), 0o644); err != nil {
-			return err
-		}
-		b, err := pdf.Render(font, funding.EstimateDoc(est, org, v, info.IssuedAt))
-		if err != nil {
-			return fmt.Errorf("estimate %s: PDF of %s: %w", pr.Period, v, err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, string(v)+".pdf"), b, 0o644); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintf(a.stdout, "estimate %s of %s as of %s: %d vendors, %d lines, net %s (预估)\n", info.ID, info.Period, info.AsOf, len(vendors), info.Lines, money.Grouped(info.Total))
-	fmt.Fprintf(a.stdout, "content hash %s\nfiles in %s\n", info.Hash, dir)
-	for _, f := range findings {
+	info := is.Info
+	fmt.Fprintf(a.stdout, "estimate %s of %s as of %s: %d vendors, %d lines, net %s (预估)\n", info.ID, info.Period, info.AsOf, is.Vendors, info.Lines, money.Grouped(info.Total))
+	fmt.Fprintf(a.stdout, "content hash %s\nfiles in %s\n", info.Hash, is.Dir)
+	for _, f := range is.Findings {
 		fmt.Fprintf(a.stderr, "warning: %s\n", f)
 	}
 	return nil

@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"strconv"
 
-	"cloudbill/access"
 	"cloudbill/catalog"
 	"cloudbill/funding"
 	chstore "cloudbill/sql"
@@ -19,13 +17,12 @@ func paymentsCommand() *command {
 		Long:  paymentsHelp,
 		Subs: []*command{
 			importOneCommand("import", "import payment vouchers (each voucher once)", paymentsImportHelp, "vouchers",
-				func(ctx context.Context, a *app, s *chstore.Store, f catalog.File) (catalog.Report, error) {
-					rep, err := funding.ImportPayments(ctx, s, f, a.now())
-					if err == nil && rep.Stored() {
-						err = s.AppendAudit(ctx, access.Event{At: a.now(), Actor: "cli", Action: "payments-import", Target: f.Name, Outcome: "ok",
-							Detail: access.Details(access.DetailImport, "of", "vouchers", "import", rep.Import.ID, "accepted", strconv.Itoa(rep.Accepted))})
+				func(ctx context.Context, a *app, _ *chstore.Store, f catalog.File) (catalog.Report, error) {
+					uc, err := a.useCases(ctx)
+					if err != nil {
+						return catalog.Report{}, err
 					}
-					return rep, err
+					return uc.ImportPayments(ctx, f, "cli")
 				}),
 			{
 				Name:  "show",
