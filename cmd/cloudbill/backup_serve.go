@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
-	"time"
 
 	"cloudbill/backup"
 	"cloudbill/internal/calendar"
@@ -44,30 +42,19 @@ func (set backupSettings) validate() error {
 	return nil
 }
 
-// scheduledBackup is the scheduled job: one backup into a new directory under the root,
-// then the retention. A plain function: the scheduler calls it and records its run.
+// scheduledBackup is the scheduled job (backup.Scheduled) with serve's settings. A plain
+// function: the scheduler calls it and records its run.
 func scheduledBackup(ctx context.Context, a *app, set backupSettings) (detail string, err error) {
 	sm, err := backup.ParseSamples(set.samples)
 	if err != nil {
 		return "", err
 	}
-	if err := os.MkdirAll(set.dir, 0o750); err != nil {
-		return "", err
-	}
-	dir := filepath.Join(set.dir, backup.Name(a.now()))
-	m, took, err := takeBackup(ctx, a, dir, sm)
+	store, err := a.Store(ctx)
 	if err != nil {
 		return "", err
 	}
-	removed, err := backup.Prune(set.dir, set.keep)
-	if err != nil {
-		return "", fmt.Errorf("retention: %w", err)
-	}
-	var rows, bytes int64
-	for _, t := range m.Tables {
-		rows, bytes = rows+t.Rows, bytes+t.Bytes
-	}
-	return fmt.Sprintf("%s: %d tables, %d rows, %d bytes in %s; %d old backups removed", dir, len(m.Tables), rows, bytes, took.Round(time.Millisecond), len(removed)), nil
+	return backup.Scheduled(ctx, backup.ScheduledParams{Root: set.dir, Keep: set.keep, Params: backup.Params{
+		Store: store, Database: store.Database(), SpoolDir: filepath.Join(a.dataDir, "spool"), Samples: sm, Now: a.now}})
 }
 
 // backupJobs is serve's scheduled backup, a job of the one scheduler (none without

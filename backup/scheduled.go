@@ -1,0 +1,48 @@
+package backup
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// ScheduledParams are the arguments of Scheduled: a backup's (Dir is not used: each
+// scheduled backup goes to a new directory under Root) and the retention's.
+type ScheduledParams struct {
+	Params
+	// Root holds the scheduled backups, ROOT/cloudbill-YYYYMMDD-HHMMSS (Name); created.
+	Root string
+	// Keep is the number of complete backups kept (Prune); at least one.
+	Keep int
+}
+
+// Scheduled is the scheduled backup job: one backup (Take) into a new directory under
+// p.Root named by the time it starts (p.Now), then the retention (Prune). It returns the
+// detail its run is recorded with: the directory, tables, rows, bytes, the time it took
+// and the number of old backups removed.
+func Scheduled(ctx context.Context, p ScheduledParams) (detail string, err error) {
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+	if err := os.MkdirAll(p.Root, 0o750); err != nil {
+		return "", err
+	}
+	p.Dir = filepath.Join(p.Root, Name(p.Now()))
+	began := time.Now()
+	m, err := Take(ctx, p.Params)
+	if err != nil {
+		return "", fmt.Errorf("backup: %w", err)
+	}
+	took := time.Since(began)
+	removed, err := Prune(p.Root, p.Keep)
+	if err != nil {
+		return "", fmt.Errorf("retention: %w", err)
+	}
+	var rows, bytes int64
+	for _, t := range m.Tables {
+		rows, bytes = rows+t.Rows, bytes+t.Bytes
+	}
+	return fmt.Sprintf("%s: %d tables, %d rows, %d bytes in %s; %d old backups removed", p.Dir, len(m.Tables), rows, bytes, took.Round(time.Millisecond), len(removed)), nil
+}
