@@ -16,6 +16,7 @@ import (
 	"cloudbill/internal/csvout"
 	"cloudbill/internal/money"
 	"cloudbill/internal/xlsxout"
+	"cloudbill/rating"
 )
 
 // EstimateDoc is the printed estimated settlement of vendor v (marked 预估 on every page).
@@ -27,7 +28,7 @@ func EstimateDoc(e Estimate, org catalog.Org, v catalog.VendorID, issued time.Ti
 		Mark:    Label("estimate") + " / ESTIMATE",
 		Created: issued.UTC(),
 	}
-	gross, ded, adj := decimal.Zero, decimal.Zero, decimal.Zero
+	tot := rating.TotalsOf(nil)
 	rate := e.Rates[v]
 	t := sheet.Table{Columns: []sheet.Column{{Title: "部门", Width: 3}, {Title: "项目", Width: 2}, {Title: "工单", Width: 2}, {Title: "配置项", Width: 2},
 		{Title: "类别", Width: 2}, {Title: "截至分析日", Width: 2, Align: sheet.Right}, {Title: "至月末", Width: 2, Align: sheet.Right},
@@ -36,14 +37,7 @@ func EstimateDoc(e Estimate, org catalog.Org, v catalog.VendorID, issued time.Ti
 		if l.Vendor != v {
 			continue
 		}
-		switch {
-		case l.Kind.CountsInGross():
-			gross = gross.Add(l.Amount)
-		case l.Kind == "deduction":
-			ded = ded.Add(l.Amount)
-		default:
-			adj = adj.Add(l.Amount)
-		}
+		tot.Add(rating.Line{Kind: l.Kind, Amount: l.Amount})
 		dep := org.Departments[l.Department].Name
 		if dep == "" {
 			dep = string(l.Department)
@@ -51,7 +45,7 @@ func EstimateDoc(e Estimate, org catalog.Org, v catalog.VendorID, issued time.Ti
 		t.Rows = append(t.Rows, sheet.Row{Cells: []string{dep, string(l.Project), string(l.Order), string(l.Item), glossary.Kind(l.Kind),
 			money.Grouped(money.Round(l.ToDate)), money.Grouped(money.Round(l.Rest)), money.Grouped(l.Amount)}})
 	}
-	net := gross.Add(ded).Add(adj)
+	gross, ded, adj, net := tot.Gross, tot.Deductions, tot.Adjustments, tot.Net
 	t.Rows = append(t.Rows, sheet.Row{Cells: []string{"合计", "", "", "", "", "", "", money.Grouped(net)}, Style: sheet.Total})
 	rateText := "无（无已关账月份的验收结果）"
 	if rate.From.Year != 0 {
