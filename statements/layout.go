@@ -482,11 +482,11 @@ func (m Month) SummaryDoc(fs FinanceSummary, departments, vendors int) sheet.Doc
 	if len(fs.Ledger) > 0 {
 		d.Add(sheet.Heading{Text: numeral(next) + "、本年支付情况（截至出具日，年度费用年内支付）"})
 		d.Add(sheet.Para{Text: "本年累计应付：本年各月结算净额（截至本月，含" + trueUpLabel + "），与各服务商结算单一致；" +
-			glossary.Name(glossary.Funding, "paid") + "：本年各服务月份的支付凭证（出具日前导入，退款为负）；" +
-			glossary.Name(glossary.Funding, "outstanding") + " = 本年累计应付 − " + glossary.Name(glossary.Funding, "paid") + "。"})
+			glossary.Funding("paid") + "：本年各服务月份的支付凭证（出具日前导入，退款为负）；" +
+			glossary.Funding("outstanding") + " = 本年累计应付 − " + glossary.Funding("paid") + "。"})
 		t = sheet.Table{Columns: []sheet.Column{{Title: "服务商", Width: 50}, {Title: "凭证数", Width: 14, Align: sheet.Right},
-			{Title: "本年累计应付（元）", Width: 26, Align: sheet.Right}, {Title: glossary.Name(glossary.Funding, "paid") + "（元）", Width: 24, Align: sheet.Right},
-			{Title: glossary.Name(glossary.Funding, "outstanding") + "（元）", Width: 24, Align: sheet.Right}}}
+			{Title: "本年累计应付（元）", Width: 26, Align: sheet.Right}, {Title: glossary.Funding("paid") + "（元）", Width: 24, Align: sheet.Right},
+			{Title: glossary.Funding("outstanding") + "（元）", Width: 24, Align: sheet.Right}}}
 		for _, r := range fs.Ledger {
 			t.Rows = append(t.Rows, sheet.Row{Cells: []string{fmt.Sprintf("%s（%s）", r.Name, r.Vendor), strconv.Itoa(r.Vouchers),
 				amt(r.Payable), amt(r.Paid), amt(r.Outstanding)}})
