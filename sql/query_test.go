@@ -110,12 +110,17 @@ LIMIT 21`,
     FROM usage_samples
     WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
       AND (resource_id, metric) IN (SELECT resource_id, metric FROM usage_windows)
+      AND (resource_id, metric, ts) IN (
+          SELECT resource_id, metric, ts FROM usage_samples
+          WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
+            AND (resource_id, metric) IN (SELECT resource_id, metric FROM usage_windows)
+            AND NOT (value >= 0 AND value <= 1e12))
     GROUP BY resource_id, metric, ts
     HAVING NOT (v >= 0 AND v <= 1e12)
 )
 ORDER BY resource_id, metric, ts
 LIMIT 21`,
-			wantArgs: []any{novStart, decStart},
+			wantArgs: []any{novStart, decStart, novStart, decStart},
 		},
 		{
 			name: "sample stats of a resource range",
@@ -158,6 +163,19 @@ FROM (
     SELECT resource_id, metric, sid FROM batch_series
 ) AS b USING (resource_id, metric)`,
 			wantArgs: []any{novStart, decStart - 1},
+		},
+		{
+			name:  "series of the windows with two owners in the month",
+			query: mixedOwnersQuery{period: nov, table: "usage_samples"}.toSQL,
+			wantSQL: `SELECT count() FROM (
+    SELECT resource_id, metric
+    FROM usage_samples
+    WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
+      AND (resource_id, metric) IN (SELECT resource_id, metric FROM usage_windows)
+    GROUP BY resource_id, metric
+    HAVING uniqExact(if(source IN (SELECT id FROM vendors), source, '')) > 1
+)`,
+			wantArgs: []any{novStart, decStart},
 		},
 		{
 			name:  "budgets in force",

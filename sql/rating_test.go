@@ -116,6 +116,9 @@ func TestUsageAggregatesHandComputed(t *testing.T) {
 		insertSamples(t, s, uint64(10+i), byVersion[v])
 	}
 	t.Run("ingested twice", check)
+	chstore.SetUsageByArgMax(true) // the other form, on rows not merged yet
+	t.Run("ingested twice, grouped by argMax", check)
+	chstore.SetUsageByArgMax(false)
 	require.NoError(t, chtest.Conn(t, s).Exec(ctx, "OPTIMIZE TABLE usage_samples FINAL"))
 	t.Run("after merge", check)
 }
