@@ -219,7 +219,6 @@ type usageOutOfRangeQuery struct {
 	period calendar.Period
 }
 
-//
 // Only identities with a row out of the range can have their latest value out of it: those
 // are found first (a filter on value, no grouping) and only they are grouped by argMax,
 // not every identity of the windows (which took 1.1 GB and most of the rating's time on
