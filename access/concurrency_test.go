@@ -48,7 +48,7 @@ func TestConcurrentSignInsBounded(t *testing.T) {
 	require.NoError(t, err)
 	addUser(t, s, access.AddUserParams{Login: "bur", Role: access.RoleBureau})
 
-	burst := func(login, remote func(i int) string) (bad, throttled int, slowestRefusal time.Duration, growth uint64) {
+	burst := func(login, remote func(i int) string) (bad, throttled int, slowestRefusal, slowestCheck time.Duration, growth uint64) {
 		runtime.GC()
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
@@ -69,6 +69,9 @@ func TestConcurrentSignInsBounded(t *testing.T) {
 				switch {
 				case errors.Is(err, access.ErrBadCredentials):
 					nBad.Add(1)
+					mu.Lock()
+					slowestCheck = max(slowestCheck, time.Since(t0))
+					mu.Unlock()
 				case errors.Is(err, access.ErrThrottled):
 					nThrottled.Add(1)
 					mu.Lock()
@@ -85,18 +88,22 @@ func TestConcurrentSignInsBounded(t *testing.T) {
 		if p := <-peak; p > before {
 			growth = p - before
 		}
-		return int(nBad.Load()), int(nThrottled.Load()), slowestRefusal, growth
+		return int(nBad.Load()), int(nThrottled.Load()), slowestRefusal, slowestCheck, growth
 	}
 
 	t.Run("one login, one address", func(t *testing.T) {
-		bad, throttled, slowest, growth := burst(func(int) string { return "bur" }, func(int) string { return "192.0.2.7" })
+		bad, throttled, slowest, slowestCheck, growth := burst(func(int) string { return "bur" }, func(int) string { return "192.0.2.7" })
 		assert.Equal(t, 5, bad, "checked: the login's MaxFailures")
 		assert.Equal(t, 25, throttled, "refused without a check")
-		assert.Less(t, slowest, 3*time.Second, "the refusals come at once")
-		t.Logf("heap growth %d MiB", growth>>20)
+		// A refusal does not wait for a turn at the password checks: queued behind them
+		// (two at a time) the 25 refusals would take several times as long as the 5
+		// checks. Measured against the checks of the same burst, so that a loaded machine
+		// slows both alike (a fixed bound of 3 s was overrun at load 40).
+		assert.Less(t, slowest, 2*slowestCheck+time.Second, "the refusals come at once (slowest check %v)", slowestCheck)
+		t.Logf("heap growth %d MiB; slowest refusal %v, slowest check %v", growth>>20, slowest, slowestCheck)
 	})
 	t.Run("30 logins, 30 addresses", func(t *testing.T) {
-		bad, throttled, _, growth := burst(func(i int) string { return fmt.Sprintf("nobody%d", i) },
+		bad, throttled, _, _, growth := burst(func(i int) string { return fmt.Sprintf("nobody%d", i) },
 			func(i int) string { return fmt.Sprintf("198.51.100.%d", i) })
 		assert.Equal(t, 30, bad)
 		assert.Zero(t, throttled)
