@@ -49,19 +49,23 @@ type WarningPayload struct {
 	Threshold  string `json:"threshold"`
 	// ThresholdName is the threshold's Chinese name (the glossary's).
 	ThresholdName string `json:"threshold_name"`
-	Budget        string `json:"budget"`
-	Spent         string `json:"spent"`
-	Forecast      string `json:"forecast"`
-	RunID         string `json:"run_id"`
-	Period        string `json:"period"`
-	FiredAt       string `json:"fired_at"`
+	// ThresholdShare is the threshold's share of the budget in force when it fired
+	// ("0.8": 80%; "" for a warning recorded before shares were).
+	ThresholdShare string `json:"threshold_share"`
+	Budget         string `json:"budget"`
+	Spent          string `json:"spent"`
+	Forecast       string `json:"forecast"`
+	RunID          string `json:"run_id"`
+	Period         string `json:"period"`
+	FiredAt        string `json:"fired_at"`
 }
 
 // PayloadOfWarning is the event body of w.
 func PayloadOfWarning(w Warning) WarningPayload {
 	return WarningPayload{Event: WarningEvent(w.Threshold), Project: string(w.Project), Department: string(w.Department),
 		Parent: string(w.Parent), Year: w.Year, Threshold: string(w.Threshold), ThresholdName: Label(string(w.Threshold)),
-		Budget: money.Plain(w.Budget), Spent: money.Plain(w.Spent), Forecast: money.Plain(w.Forecast),
+		ThresholdShare: w.ShareText(),
+		Budget:         money.Plain(w.Budget), Spent: money.Plain(w.Spent), Forecast: money.Plain(w.Forecast),
 		RunID: w.RunID, Period: w.Period, FiredAt: w.At.UTC().Format(time.RFC3339)}
 }
 

@@ -92,3 +92,17 @@ func Crossed(budget, spent, forecast decimal.Decimal, th Thresholds) []Threshold
 	}
 	return out
 }
+
+// ShareOf is the share of the budget at which threshold t fires under th (zero for an
+// unknown threshold).
+func (th Thresholds) ShareOf(t Threshold) decimal.Decimal {
+	switch t {
+	case ThresholdSpentWarning:
+		return th.Warning
+	case ThresholdSpentOver:
+		return th.Over
+	case ThresholdForecastOver:
+		return th.ForecastOver
+	}
+	return decimal.Zero
+}

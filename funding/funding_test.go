@@ -216,6 +216,14 @@ func TestThresholdsOn(t *testing.T) {
 	assert.Equal(t, "0.8", ThresholdsOn(nil, calendar.MustDate("2026-07-01")).Warning.String())
 	// a share of 0.75 warns at 750.00 of 1,000.00, not at 749.99
 	th := ThresholdsOn(vs, calendar.MustDate("2026-05-01"))
+	ws := NewWarnings([]ProjectStatus{{Project: "P1", Year: 2026, HasBudget: true, Budget: dec("1000.00"), Spent: dec("750.00"), Forecast: dec("1000.01")}},
+		th, map[WarningKey]bool{}, "r1", "2026-04", time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC))
+	shares := map[Threshold]string{}
+	for _, w := range ws {
+		shares[w.Threshold] = w.ShareText() + " " + w.SharePercent()
+	}
+	assert.Equal(t, map[Threshold]string{ThresholdSpentWarning: "0.75 75%", ThresholdForecastOver: "1 100%"}, shares,
+		"a warning records the share in force that fired it")
 	assert.Equal(t, StateOK, StateOf(dec("1000.00"), dec("749.99"), dec("900.00"), th))
 	assert.Equal(t, StateWarning, StateOf(dec("1000.00"), dec("750.00"), dec("900.00"), th))
 }

@@ -133,7 +133,7 @@ func (r YearReport) WriteTable(w io.Writer) error {
 }
 
 // warningHeader is the CSV header of budgets warnings.
-var warningHeader = []string{"year", "project_id", "department_id", "parent_id", "threshold", "threshold_label", "budget", "spent", "forecast", "period", "run_id", "fired_at"}
+var warningHeader = []string{"year", "project_id", "department_id", "parent_id", "threshold", "threshold_label", "share", "budget", "spent", "forecast", "period", "run_id", "fired_at"}
 
 // WriteWarningsCSV writes one row per warning.
 func WriteWarningsCSV(w io.Writer, ws []Warning) error {
@@ -143,7 +143,7 @@ func WriteWarningsCSV(w io.Writer, ws []Warning) error {
 	}
 	for _, x := range ws {
 		if err := cw.Write([]string{strconv.Itoa(x.Year), string(x.Project), string(x.Department), string(x.Parent), string(x.Threshold),
-			Label(string(x.Threshold)), money.Plain(x.Budget), money.Plain(x.Spent), money.Plain(x.Forecast), x.Period, x.RunID,
+			Label(string(x.Threshold)), x.ShareText(), money.Plain(x.Budget), money.Plain(x.Spent), money.Plain(x.Forecast), x.Period, x.RunID,
 			x.At.UTC().Format("2006-01-02T15:04:05Z")}); err != nil {
 			return err
 		}

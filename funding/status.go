@@ -103,7 +103,27 @@ type Warning struct {
 	Budget   decimal.Decimal
 	Spent    decimal.Decimal
 	Forecast decimal.Decimal
-	At       time.Time
+	// Share is the threshold's share of the budget in force when it fired (the version
+	// of the analysis date: 0.80 is 80%); zero for a warning recorded before shares were.
+	Share decimal.Decimal
+	At    time.Time
+}
+
+// ShareText is the warning's share as a thresholds file writes it (0.8 is 80%), "" when
+// it was recorded before shares were.
+func (w Warning) ShareText() string {
+	if w.Share.IsZero() {
+		return ""
+	}
+	return w.Share.String()
+}
+
+// SharePercent is the warning's share in percent (80%), "—" when unknown.
+func (w Warning) SharePercent() string {
+	if w.Share.IsZero() {
+		return "—"
+	}
+	return w.Share.Shift(2).String() + "%"
 }
 
 // WarningKey identifies a warning: it fires once per project, year and threshold.
@@ -130,7 +150,7 @@ func NewWarnings(sts []ProjectStatus, th Thresholds, fired map[WarningKey]bool, 
 				continue
 			}
 			out = append(out, Warning{Project: s.Project, Department: s.Department, Parent: s.Parent, Year: s.Year, Threshold: t,
-				RunID: runID, Period: period, Budget: s.Budget, Spent: s.Spent, Forecast: s.Forecast, At: at})
+				RunID: runID, Period: period, Budget: s.Budget, Spent: s.Spent, Forecast: s.Forecast, Share: th.ShareOf(t), At: at})
 		}
 	}
 	return out

@@ -14,6 +14,7 @@ var funding = map[string]string{
 	"spent_warning":        "已用达预警比例",
 	"spent_over":           "已用超出预算",
 	"forecast_over_budget": "预计全年超出预算",
+	"share":                "触发比例",
 	// figures
 	"budget":      "预算金额",
 	"spent":       "已用金额",

@@ -99,6 +99,8 @@ func TestBudgetsAPI(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	assert.Contains(t, body, `id="budget-warnings"`)
 	assert.Contains(t, body, "已用超出预算")
+	assert.Contains(t, body, "<th>触发比例</th>")
+	assert.Contains(t, body, "<td>100%</td>", "the share in force when it fired (the default over share)")
 
 	v := f.signIn(t, f.ven)
 	status, _ = v.get(t, "/api/v1/budgets?year=2026")

@@ -357,8 +357,13 @@ X4,open,2026-10-01,D01,P01,V2,internet,N04,1,vm-4,,
 	require.NoError(t, err)
 	_, err = s.MeteredDays(ctx, calendar.MustDate("2026-11-01"), calendar.MustDate("2026-11-30"))
 	require.NoError(t, err)
-	_, err = s.BudgetWarnings(ctx, 2026)
+	require.NoError(t, s.InsertBudgetWarnings(ctx, []funding.Warning{{Project: "P03", Department: "D0301", Parent: "D03", Year: 2026,
+		Threshold: funding.ThresholdSpentWarning, RunID: "r1", Period: "2026-11", Budget: d("2000.00"), Spent: d("1700.00"),
+		Forecast: d("2100.00"), Share: d("0.8500"), At: now}}))
+	warnings, err := s.BudgetWarnings(ctx, 2026)
 	require.NoError(t, err)
+	require.Len(t, warnings, 1)
+	assert.Equal(t, "0.85", warnings[0].Share.String(), "the share in force when it fired")
 
 	// payments and estimates (the year's money)
 	_, err = funding.ImportPayments(ctx, s, file("payments.csv", "voucher_no,vendor_id,period,amount,paid_date\nPV-1,V1,2026-11,100.00,2026-12-05\n"), now)

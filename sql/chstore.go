@@ -339,6 +339,13 @@ func (s *Store) Migrate(ctx context.Context) error {
 			continue
 		}
 		for _, st := range m.stmts {
+			done, err := s.columnAdded(ctx, st)
+			if err != nil {
+				return fmt.Errorf("migration %s: %w", m.name, err)
+			}
+			if done {
+				continue
+			}
 			if err := s.conn.Exec(ctx, st); err != nil {
 				return fmt.Errorf("migration %s: %w", m.name, err)
 			}

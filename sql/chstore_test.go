@@ -28,6 +28,13 @@ func TestMigrateTwice(t *testing.T) {
 	var files uint64
 	require.NoError(t, chtest.Conn(t, s).QueryRow(ctx, "SELECT uniqExact(version) FROM schema_migrations").Scan(&files))
 	assert.Equal(t, files, n, "each migration recorded once")
+	// every statement runs again on a migrated database (as after a crash between a
+	// migration's statements and its record), an ADD COLUMN included
+	require.NoError(t, chtest.Conn(t, s).Exec(ctx, "DROP TABLE schema_migrations"))
+	require.NoError(t, s.Migrate(ctx), "every migration's statements run again")
+	require.NoError(t, chtest.Conn(t, s).QueryRow(ctx, "SELECT count() FROM system.columns WHERE database = ? AND table = 'budget_warnings' AND name = 'share'",
+		s.Database()).Scan(&n))
+	assert.Equal(t, uint64(1), n, "the share column added once")
 }
 
 func TestParseDSN(t *testing.T) {

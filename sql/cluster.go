@@ -675,8 +675,9 @@ func (s *Store) migrateCluster(ctx context.Context) error {
 	}
 	rw := newClusterRewriter(s.db, s.cluster.name)
 	type step struct {
-		m     migration
-		stmts []string
+		m migration
+		// stmts: the rewrite of each of m.stmts
+		stmts [][]string
 	}
 	var all []step
 	for _, m := range ms {
@@ -686,7 +687,7 @@ func (s *Store) migrateCluster(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("migration %s: %w", m.name, err)
 			}
-			st.stmts = append(st.stmts, out...)
+			st.stmts = append(st.stmts, out)
 		}
 		all = append(all, st)
 	}
@@ -725,9 +726,18 @@ func (s *Store) migrateCluster(ctx context.Context) error {
 		}
 	}
 	for _, st := range todo {
-		for _, q := range st.stmts {
-			if err := s.conn.Exec(ctx, q); err != nil {
+		for i, qs := range st.stmts {
+			done, err := s.columnAdded(ctx, st.m.stmts[i])
+			if err != nil {
 				return fmt.Errorf("migration %s on cluster %s: %w", st.m.name, s.cluster.name, err)
+			}
+			if done { // an ALTER ON CLUSTER reaches every replica: this node has it, all have
+				continue
+			}
+			for _, q := range qs {
+				if err := s.conn.Exec(ctx, q); err != nil {
+					return fmt.Errorf("migration %s on cluster %s: %w", st.m.name, s.cluster.name, err)
+				}
 			}
 		}
 		if err := s.insertRow(ctx, "INSERT INTO schema_migrations (version, name, applied_at)",

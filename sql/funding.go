@@ -246,14 +246,14 @@ func (s *Store) MeteredDays(ctx context.Context, from, to calendar.Date) ([]rati
 // InsertBudgetWarnings records warnings that fired.
 func (s *Store) InsertBudgetWarnings(ctx context.Context, ws []funding.Warning) error {
 	err := s.batch(ctx, `INSERT INTO budget_warnings (project_id, year, threshold, department_id, parent_id, run_id, period, budget, spent,
-forecast, fired_at)`, len(ws), func(i int) []any {
+forecast, share, fired_at)`, len(ws), func(i int) []any {
 		w := ws[i]
 		var key uint32
 		if p, err := calendar.ParsePeriod(w.Period); err == nil {
 			key = p.Key()
 		}
 		return []any{string(w.Project), uint16(w.Year), string(w.Threshold), string(w.Department), string(w.Parent), w.RunID, key,
-			w.Budget, w.Spent, w.Forecast, w.At.UTC()}
+			w.Budget, w.Spent, w.Forecast, w.Share, w.At.UTC()}
 	})
 	if err != nil {
 		return fmt.Errorf("insert budget warnings: %w", err)
@@ -267,7 +267,7 @@ type budgetWarningsQuery struct{ year int }
 
 func (q budgetWarningsQuery) toSQL() (string, []any) {
 	return `SELECT project_id, year, threshold, argMin(department_id, fired_at), argMin(parent_id, fired_at), argMin(run_id, fired_at),
-argMin(period, fired_at), argMin(budget, fired_at), argMin(spent, fired_at), argMin(forecast, fired_at), min(fired_at)
+argMin(period, fired_at), argMin(budget, fired_at), argMin(spent, fired_at), argMin(forecast, fired_at), argMin(share, fired_at), min(fired_at)
 FROM budget_warnings WHERE year = ?
 GROUP BY project_id, year, threshold
 ORDER BY min(fired_at), project_id, threshold`, []any{uint16(q.year)}
@@ -280,7 +280,7 @@ func (q budgetWarningsQuery) scan(rows driver.Rows) ([]funding.Warning, error) {
 		var proj, th, dep, parent string
 		var year uint16
 		var key uint32
-		if err := rows.Scan(&proj, &year, &th, &dep, &parent, &w.RunID, &key, &w.Budget, &w.Spent, &w.Forecast, &w.At); err != nil {
+		if err := rows.Scan(&proj, &year, &th, &dep, &parent, &w.RunID, &key, &w.Budget, &w.Spent, &w.Forecast, &w.Share, &w.At); err != nil {
 			return nil, err
 		}
 		w.Project, w.Year, w.Threshold = catalog.ProjectID(proj), int(year), funding.Threshold(th)

@@ -220,10 +220,16 @@ ORDER BY order_id, date`,
 			wantArgs: []any{"2026-09-01", "2026-11-29", []string{"r"}},
 		},
 		{
+			name:     "is a column there (a migration's ADD COLUMN, re-run)",
+			query:    columnCountQuery{db: "cloudbill", table: "budget_warnings", column: "share"}.toSQL,
+			wantSQL:  `SELECT count() FROM system.columns WHERE database = ? AND table = ? AND name = ?`,
+			wantArgs: []any{"cloudbill", "budget_warnings", "share"},
+		},
+		{
 			name:  "a year's budget warnings",
 			query: budgetWarningsQuery{year: 2026}.toSQL,
 			wantSQL: `SELECT project_id, year, threshold, argMin(department_id, fired_at), argMin(parent_id, fired_at), argMin(run_id, fired_at),
-argMin(period, fired_at), argMin(budget, fired_at), argMin(spent, fired_at), argMin(forecast, fired_at), min(fired_at)
+argMin(period, fired_at), argMin(budget, fired_at), argMin(spent, fired_at), argMin(forecast, fired_at), argMin(share, fired_at), min(fired_at)
 FROM budget_warnings WHERE year = ?
 GROUP BY project_id, year, threshold
 ORDER BY min(fired_at), project_id, threshold`,

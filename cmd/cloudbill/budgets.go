@@ -232,8 +232,9 @@ day + each metered order at its average daily amount of the last 90 days × the 
 const budgetsWarningsHelp = `
 Writes the budget warnings of the year as CSV, oldest first: one row per project and
 threshold (spent_warning: spent reached the warning share of the budget, by default 80%; spent_over: spent passed it;
-forecast_over_budget: the forecast passed it), with the rating run after which it fired and
-the figures then. Each threshold fires once per project and year.`
+forecast_over_budget: the forecast passed it), with the share of the budget the threshold
+had when it fired (column share: 0.8 is 80%, the version in force then), the rating run
+after which it fired and the figures then. Each threshold fires once per project and year.`
 
 func runBudgetsShow(ctx context.Context, a *app, year int, asOf calendar.Date, dep catalog.DepartmentID, format string) error {
 	if year < 2000 || year > 2200 {

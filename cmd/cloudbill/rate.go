@@ -74,8 +74,8 @@ func runRate(ctx context.Context, a *app, p calendar.Period, rulesFile string) e
 // (docs/year.md).
 func printBudgetWarnings(w io.Writer, ws []funding.Warning) {
 	for _, wn := range ws {
-		fmt.Fprintf(w, "budget      project %s (%s) %d: %s (%s): spent %s, forecast %s of budget %s\n", wn.Project, wn.Department, wn.Year,
-			wn.Threshold, funding.Label(string(wn.Threshold)), money.Plain(wn.Spent), money.Plain(wn.Forecast), money.Plain(wn.Budget))
+		fmt.Fprintf(w, "budget      project %s (%s) %d: %s (%s, share %s): spent %s, forecast %s of budget %s\n", wn.Project, wn.Department, wn.Year,
+			wn.Threshold, funding.Label(string(wn.Threshold)), wn.SharePercent(), money.Plain(wn.Spent), money.Plain(wn.Forecast), money.Plain(wn.Budget))
 	}
 }
 

@@ -116,6 +116,8 @@ func TestYearCommands(t *testing.T) {
 	ws := readCSV(out)
 	var fired []string
 	for _, w := range ws {
+		// the share in force when it fired (the defaults: no version imported yet)
+		assert.Equal(t, map[string]string{"spent_warning": "0.8", "spent_over": "1", "forecast_over_budget": "1"}[w["threshold"]], w["share"], "%v", w)
 		assert.Equal(t, "P01", w["project_id"])
 		assert.Equal(t, "2026-11", w["period"])
 		assert.True(t, strings.HasPrefix(w["run_id"], "2026-11-"), w["run_id"])
@@ -207,6 +209,7 @@ func yearWebhook(t *testing.T, cli func(...string) (string, string, error), fire
 		assert.Equal(t, "D01", p.body["department_id"])
 		assert.Equal(t, "budget.warning."+p.body["threshold"].(string), p.body["event"])
 		assert.NotEmpty(t, p.body["threshold_name"])
+		assert.NotEmpty(t, p.body["threshold_share"])
 		assert.Equal(t, "10.00", p.body["budget"])
 		assert.Equal(t, "budget/P01/2026/"+p.body["threshold"].(string), p.key)
 		thresholds = append(thresholds, p.body["threshold"].(string))
@@ -362,6 +365,14 @@ func yearThresholds(t *testing.T, cli func(...string) (string, string, error), g
 	require.NoError(t, err)
 	assert.Contains(t, out, "in force on 2026-11-16: warning 0.0001, over 1.00, forecast_over 1.00")
 	assert.Contains(t, out, "thresholds.csv:3")
+	// the warnings keep the shares they fired at, whatever version is in force since
+	out, _, err = cli("budgets", "warnings", "--year", "2026")
+	require.NoError(t, err)
+	for _, w := range readCSV(out) {
+		if w["threshold"] == "spent_warning" {
+			assert.Equal(t, "0.8", w["share"])
+		}
+	}
 }
 
 // clock is the time of the year test's commands.
