@@ -177,7 +177,6 @@ func WriteLedgerJSON(w io.Writer, year int, l []VendorYear) error {
 // WriteLedgerTable writes each vendor's payable lines and vouchers, 跨年支付 marked.
 func WriteLedgerTable(w io.Writer, year int, l []VendorYear) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	total := struct{ p, pd, o decimal.Decimal }{decimal.Zero, decimal.Zero, decimal.Zero}
 	for _, vy := range l {
 		fmt.Fprintf(tw, "%s %s %d\tpayable %s\tpaid %s\toutstanding %s\n", vy.Vendor, vy.Name, year, money.Grouped(vy.Payable), money.Grouped(vy.Paid), money.Grouped(vy.Outstanding))
 		for _, x := range vy.Lines {
@@ -193,9 +192,9 @@ func WriteLedgerTable(w io.Writer, year int, l []VendorYear) error {
 			}
 			fmt.Fprintf(tw, "  voucher %s\t%s paid %s\t%s\t%s\n", p.Voucher, p.Period, p.PaidDate, money.Grouped(p.Amount), mark)
 		}
-		total.p, total.pd, total.o = total.p.Add(vy.Payable), total.pd.Add(vy.Paid), total.o.Add(vy.Outstanding)
 	}
-	fmt.Fprintf(tw, "total %d\tpayable %s\tpaid %s\toutstanding %s\n", year, money.Grouped(total.p), money.Grouped(total.pd), money.Grouped(total.o))
+	total := TotalOf(l)
+	fmt.Fprintf(tw, "total %d\tpayable %s\tpaid %s\toutstanding %s\n", year, money.Grouped(total.Payable), money.Grouped(total.Paid), money.Grouped(total.Outstanding))
 	return tw.Flush()
 }
 

@@ -110,12 +110,10 @@ func (s *Server) idleList(w http.ResponseWriter, r *http.Request, c *call) {
 	for _, st := range []idle.State{idle.StateOverdue, idle.StateOpen, idle.StateResolved} {
 		d.States = append(d.States, option{string(st), caseStateZh(st)})
 	}
+	d.Saving = idle.PendingSaving(vis)
 	var shown []caseRow
 	for _, cs := range vis {
 		row := caseRow{cs, s.deptName(c, cs.Department)}
-		if cs.State == idle.StateOpen || cs.State == idle.StateOverdue {
-			d.Saving = d.Saving.Add(cs.Saving)
-		}
 		if cs.State == idle.StateOverdue {
 			d.Overdue = append(d.Overdue, row)
 		}

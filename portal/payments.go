@@ -41,7 +41,7 @@ func (s *Server) vendorYearRule(r *http.Request) (access.Action, access.Object, 
 type paymentsData struct {
 	Year    int
 	Vendors []funding.VendorYear
-	Total   struct{ Payable, Paid, Outstanding decimal.Decimal }
+	Total   funding.LedgerTotal
 	// One: the page of one vendor (its lines and vouchers).
 	One bool
 }
@@ -54,16 +54,13 @@ func (s *Server) ledgerPage(w http.ResponseWriter, r *http.Request, c *call, ven
 		return
 	}
 	d := paymentsData{Year: year, One: vendor != ""}
-	d.Total.Payable, d.Total.Paid, d.Total.Outstanding = decimal.Zero, decimal.Zero, decimal.Zero
 	for _, vy := range l {
 		if vendor != "" && vy.Vendor != vendor {
 			continue
 		}
 		d.Vendors = append(d.Vendors, vy)
-		d.Total.Payable = d.Total.Payable.Add(vy.Payable)
-		d.Total.Paid = d.Total.Paid.Add(vy.Paid)
-		d.Total.Outstanding = d.Total.Outstanding.Add(vy.Outstanding)
 	}
+	d.Total = funding.TotalOf(d.Vendors)
 	if vendor != "" && len(d.Vendors) == 0 {
 		name := c.org.Vendors[vendor].Name
 		d.Vendors = []funding.VendorYear{{Vendor: vendor, Name: name, Year: year, Payable: decimal.Zero, Paid: decimal.Zero, Outstanding: decimal.Zero}}
