@@ -181,7 +181,7 @@ func (s *Server) latestPeriod(c *call) string {
 	defer cancel()
 	if ms, err := s.monthStates(ctx); err == nil {
 		for _, m := range ms { // newest first
-			if m.State != "open" {
+			if m.State != app.StateOpen {
 				return m.Period.String()
 			}
 		}
