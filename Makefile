@@ -58,7 +58,7 @@ BENCH_CITY_OUT ?= ./var/bench-city
 BENCH_CITY_HISTORY ?= 1
 bench-city: deps-demo $(BIN)
 	@uptime
-	./$(BIN) demo --scale city --history $(BENCH_CITY_HISTORY) --out $(BENCH_CITY_OUT)
+	CLOUDBENCH_CITY_BIN=./$(BIN) CLOUDBENCH_CITY_HISTORY=$(BENCH_CITY_HISTORY) CLOUDBENCH_CITY_OUT=$(BENCH_CITY_OUT) $(GO) run ./cmd/cloudbench city
 	@uptime
 
 demo: deps-demo $(BIN)

@@ -46,6 +46,8 @@ func main() {
 		byName[b.name] = b
 		names = append(names, b.name)
 	}
+	// on request only (make bench-city): the city month end to end, about 7 minutes
+	byName["city"] = benchmark{"city", benchCity}
 	if len(os.Args) > 1 {
 		names = os.Args[1:]
 	}
