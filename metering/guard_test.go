@@ -210,7 +210,9 @@ func TestVendorSharePerVendor(t *testing.T) {
 	resp, ans := post(t, srv.URL, "c:V3", oneSample)
 	took := time.Since(start)
 	assert.Equal(t, http.StatusOK, resp.StatusCode, "%v", ans)
-	assert.Less(t, took, 2*time.Second, "the third vendor is served promptly")
+	// Not served, it would wait for V1's bodies, which never end before stop: the bound
+	// only separates "at once" from "never" and is generous for a loaded machine.
+	assert.Less(t, took, 30*time.Second, "the third vendor is served promptly")
 	assert.Equal(t, 3, h.Saturation().InProgress, "V1's slow bodies still held: the answer did not wait for them")
 	close(stop)
 	wg.Wait()
