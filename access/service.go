@@ -133,8 +133,11 @@ type cachedIdentity struct {
 	se Session
 	u  User
 	at time.Time
-	// refreshing: a read in the background is under way (refreshIdentity)
+	// refreshing: a read in the background is under way (refreshIdentities)
 	refreshing bool
+	// used: asked since it was read (a browser still signed in): read again with the
+	// next batch
+	used bool
 }
 
 // refreshAt: a cached identity (and the snapshot of every account) is read again in the
@@ -154,10 +157,14 @@ func (s *Service) cachedSession(h string, now time.Time) (Session, User, bool) {
 	if !ok || now.Before(c.at) || now.Sub(c.at) >= s.cfg.IdentityCache {
 		return Session{}, User{}, false
 	}
+	if !c.used {
+		c.used = true
+		s.idents[h] = c
+	}
 	if now.Sub(c.at) >= s.cfg.IdentityCache/refreshAt && !c.refreshing {
 		// a browser still asking: read its identity again before the entry expires, so
-		// that its next request finds a fresh one instead of waiting for the read; the
-		// entries due are read together (refreshIdentities)
+		// that its next request finds a fresh one instead of waiting for the read; every
+		// entry asked since its read joins the same read (refreshIdentities)
 		c.refreshing = true
 		s.idents[h] = c
 		if !s.identsReading {
@@ -168,17 +175,24 @@ func (s *Service) cachedSession(h string, now time.Time) (Session, User, bool) {
 	return c.se, c.u, true
 }
 
-// refreshIdentities reads again the sessions of the entries marked refreshing, in one
-// query, with their accounts (the snapshot of every account, or one read each), and
-// replaces each entry, unless it was dropped (sign-out, disable) or replaced by a newer
-// read meanwhile; a session that ended or is gone, or an account disabled or gone, drops
-// the entry (the next request reads them itself and is refused). Entries marked during
-// the reads are read next, until none is due.
+// refreshIdentities reads again the sessions of the entries marked refreshing and of
+// every entry asked since its read (all the signed-in browsers: one read for all of them
+// each quarter of IdentityCache, however many requests they make), in one query, with
+// their accounts (a snapshot of every account at most a quarter of IdentityCache old, read
+// with the batch when older), and replaces each entry, unless it was dropped (sign-out,
+// disable) or replaced by a newer read meanwhile; a session that ended or is gone, or an
+// account disabled or gone, drops the entry (the next request reads them itself and is
+// refused). Entries marked during the reads are read next, until none is due.
 func (s *Service) refreshIdentities() {
 	for {
 		s.identMu.Lock()
+		now := s.now()
 		var hashes []string
 		for h, c := range s.idents {
+			if c.used && !c.refreshing && now.Sub(c.at) < s.cfg.IdentityCache && !now.Before(c.at) {
+				c.refreshing = true
+				s.idents[h] = c
+			}
 			if c.refreshing {
 				hashes = append(hashes, h)
 			}
@@ -199,20 +213,13 @@ func (s *Service) refreshBatch(hashes []string) {
 	at := s.now() // before the reads: the entries are at least as fresh as this
 	ss, err := s.cfg.Store.Sessions(ctx, hashes)
 	bySession := map[string]Session{}
-	users := map[Login]User{}
+	var users map[Login]User
+	if err == nil {
+		users, err = s.usersFresh(ctx, at)
+	}
 	if err == nil {
 		for _, se := range ss {
 			bySession[se.Hash] = se
-			if _, ok := users[se.Login]; ok {
-				continue
-			}
-			u, ok := s.snapshotUser(se.Login, at)
-			if !ok {
-				if u, err = s.cfg.Store.User(ctx, se.Login); err != nil {
-					break
-				}
-			}
-			users[se.Login] = u
 		}
 	}
 	s.identMu.Lock()
@@ -493,6 +500,9 @@ func (s *Service) SignIn(ctx context.Context, login, password, remote string) (S
 	if err := s.Record(ctx, Event{Actor: login, Role: u.Role, Action: "sign-in", Remote: remote}); err != nil {
 		return SignInResult{}, err
 	}
+	// the session and its account as written and read here: the browser's first request
+	// does not read them again
+	s.rememberSession(se.Hash, se, u, now, false)
 	return SignInResult{Session: se, Cookie: cookie, User: u}, nil
 }
 

@@ -64,3 +64,32 @@ func (s *Service) putUser(ctx context.Context, u User) error {
 	defer s.dropUsers()
 	return s.cfg.Store.PutUser(ctx, u)
 }
+
+// usersFresh is every account as read less than a quarter of IdentityCache before at (the
+// snapshot), else read now and kept as the snapshot: a batch of identities read again
+// (refreshBatch) reads the accounts with one query, not one per login.
+func (s *Service) usersFresh(ctx context.Context, at time.Time) (map[Login]User, error) {
+	s.usersMu.Lock()
+	age := at.Sub(s.usersAt)
+	if s.users != nil && age >= 0 && age < s.cfg.IdentityCache/refreshAt {
+		m := s.users
+		s.usersMu.Unlock()
+		return m, nil
+	}
+	gen := s.usersGen
+	s.usersMu.Unlock()
+	us, err := s.cfg.Store.Users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[Login]User, len(us))
+	for _, u := range us {
+		m[u.Login] = u
+	}
+	s.usersMu.Lock()
+	if gen == s.usersGen && !at.Before(s.usersAt) {
+		s.users, s.usersAt = m, at
+	}
+	s.usersMu.Unlock()
+	return m, nil
+}
