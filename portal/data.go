@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -83,8 +86,12 @@ func (s *Server) warmNew(ms []MonthState) {
 // its parties' totals (the 12-month chart) and the evaluation of the current year's
 // budgets (a department's overview), which a new run of the month changes.
 func (s *Server) warmMonth(ctx context.Context, m MonthState) error {
-	if _, err := s.monthLines(ctx, m.Period); err != nil && !errors.Is(err, errNotRated) {
+	md, err := s.monthLines(ctx, m.Period)
+	if err != nil && !errors.Is(err, errNotRated) {
 		return err
+	}
+	if err == nil {
+		s.prepareUnits(md) // every department's breakdown: no first view builds one
 	}
 	if _, err := s.month(ctx, m.Period); err != nil && !errors.Is(err, errNotRated) {
 		return err
@@ -96,7 +103,7 @@ func (s *Server) warmMonth(ctx context.Context, m MonthState) error {
 	if m.Period.Year != today.Year {
 		return nil
 	}
-	_, err := s.budgetReport(ctx, today.Year, today)
+	_, err = s.budgetReport(ctx, today.Year, today)
 	return err
 }
 
@@ -142,6 +149,19 @@ type monthData struct {
 	used      atomic.Int64 // Server.tick when last asked (the least recently used goes)
 	mu        sync.Mutex
 	depts     map[catalog.DepartmentID]*deptReport
+	// units is each department's own unit of the breakdown (its own lines, no
+	// subordinate's), made once for every department of the month (prepareUnits): a
+	// department's breakdown is its units' in order (deptOf), so that no first view builds
+	// anything and each line is held once however deep the organisation.
+	unitsOnce sync.Once
+	unitsMu   sync.Mutex
+	units     map[catalog.DepartmentID]ownUnit
+}
+
+// ownUnit is a department's own unit of the month's breakdown, or the error building it.
+type ownUnit struct {
+	unit breakdown.Unit
+	err  error
 }
 
 // keepMonths bounds the months whose figures are kept (the two newest are loaded ahead;
@@ -155,8 +175,7 @@ const keepDepts = 128
 
 type deptReport struct {
 	once sync.Once
-	used atomic.Int64    // Server.tick when last asked
-	in   breakdown.Input // the lines and days the report is built from
+	used atomic.Int64 // Server.tick when last asked
 	rep  breakdown.Report
 	err  error
 	// jsonOnce makes json, the API's answer (GET /api/v1/breakdown) encoded once.
@@ -307,17 +326,38 @@ func (s *Server) breakdownOf(ctx context.Context, md *monthData, dep catalog.Dep
 	return dr.rep, nil
 }
 
-// deptOf is dep's entry in the month with its breakdown built.
+// deptOf is dep's entry in the month with its breakdown: breakdown.Build's report of dep
+// and its units, put together from the units made ahead (prepareUnits) — the same report
+// (TestComposedBreakdown), without building it on the department's first view.
 func (s *Server) deptOf(md *monthData, dep catalog.DepartmentID) (*deptReport, error) {
 	dr := s.deptEntry(md, dep)
 	dr.once.Do(func() {
-		p := md.key.period
-		// the days come from the lines (rating.Line.Daily, the rule rated_days is
-		// computed by): a department's first view needs no query of its own
-		in := breakdown.Input{Period: p, Department: dep, Org: md.org, Catalog: md.catalog, Deductions: md.deds, Lines: md.linesOf(dep),
-			Closed: md.key.closed, RunID: md.key.run, Today: p.Last(), DaysFromLines: true}
-		dr.in = in
-		dr.rep, dr.err = breakdown.Build(in)
+		// the report's heading (status, through, name) as Build makes it, without lines
+		in := md.input(dep)
+		in.Lines = nil
+		rep, err := breakdown.Build(in)
+		if err != nil {
+			dr.err = err
+			return
+		}
+		units := breakdown.Units(md.org, dep)
+		if len(rep.Units) != len(units) {
+			dr.err = fmt.Errorf("breakdown %s of %s: %d units, %d expected", md.key.period, dep, len(rep.Units), len(units))
+			return
+		}
+		for i, u := range units {
+			ou := s.unitOf(md, u)
+			if ou.err != nil {
+				dr.err = ou.err
+				return
+			}
+			rep.Units[i] = ou.unit // shared with every report that holds the unit: read only
+		}
+		rep.Total = breakdown.Yuan{Decimal: decimal.Zero}
+		for _, u := range rep.Units {
+			rep.Total = breakdown.Yuan{Decimal: rep.Total.Add(u.Total.Decimal)}
+		}
+		dr.rep = rep
 	})
 	if dr.err != nil {
 		md.mu.Lock()
@@ -369,6 +409,68 @@ func (s *Server) breakdownJSON(md *monthData, dep catalog.DepartmentID) ([]byte,
 		dr.json = buf.Bytes()
 	})
 	return dr.json, nil
+}
+
+// input is what breakdown.Build makes dep's report of the whole month from: dep's and its
+// units' lines, their days from the lines (rating.Line.Daily, the rule rated_days is
+// computed by; no query of its own).
+func (md *monthData) input(dep catalog.DepartmentID) breakdown.Input {
+	p := md.key.period
+	return breakdown.Input{Period: p, Department: dep, Org: md.org, Catalog: md.catalog, Deductions: md.deds, Lines: md.linesOf(dep),
+		Closed: md.key.closed, RunID: md.key.run, Today: p.Last(), DaysFromLines: true}
+}
+
+// prepareUnits makes the own unit of every department of the month (warmMonth, or the
+// first breakdown asked): each line of the month once, as the breakdown shows it.
+func (s *Server) prepareUnits(md *monthData) {
+	md.unitsOnce.Do(func() {
+		units := make(map[catalog.DepartmentID]ownUnit, len(md.org.Departments))
+		for d := range md.org.Departments {
+			units[d] = md.buildUnit(d)
+		}
+		for d := range md.byDept {
+			if _, ok := units[d]; !ok {
+				units[d] = md.buildUnit(d)
+			}
+		}
+		md.unitsMu.Lock()
+		md.units = units
+		md.unitsMu.Unlock()
+	})
+}
+
+// unitOf is department d's own unit of the month (made now if the department is not in
+// the month's organisation).
+func (s *Server) unitOf(md *monthData, d catalog.DepartmentID) ownUnit {
+	s.prepareUnits(md)
+	md.unitsMu.Lock()
+	defer md.unitsMu.Unlock()
+	ou, ok := md.units[d]
+	if !ok {
+		ou = md.buildUnit(d)
+		md.units[d] = ou
+	}
+	return ou
+}
+
+// buildUnit is breakdown.Build's first unit of d from d's own lines: the unit as every
+// report that holds d shows it (a line's id names its department, so the ids of d's lines
+// do not depend on the other units').
+func (md *monthData) buildUnit(d catalog.DepartmentID) ownUnit {
+	in := md.input(d)
+	at := md.byDept[d]
+	in.Lines = make([]rating.Line, len(at))
+	for i, k := range at {
+		in.Lines[i] = md.lines[k]
+	}
+	rep, err := breakdown.Build(in)
+	if err != nil {
+		return ownUnit{err: err}
+	}
+	if len(rep.Units) == 0 || rep.Units[0].ID != string(d) {
+		return ownUnit{err: fmt.Errorf("breakdown %s: no unit %s", md.key.period, d)}
+	}
+	return ownUnit{unit: rep.Units[0]}
 }
 
 // linesOf is the month's lines of department dep and its units, in the month's order: all
@@ -424,6 +526,48 @@ func (s *Server) trend(ctx context.Context, c *call, ms []MonthState) ([]TrendPo
 	for _, m := range ms {
 		states[m.Period] = m
 	}
+	// the same 12 months' runs for the same party give the same trend: kept (trendKeep)
+	var key strings.Builder
+	key.WriteString(string(c.id.Role) + "|" + string(c.id.Department) + "|" + string(c.id.Vendor) + "|" + cur.String())
+	for p, i := cur, 0; i < 12; p, i = p.Prev(), i+1 {
+		if m, ok := states[p]; ok && m.Rated() {
+			key.WriteString("|" + m.RunID + "/" + string(m.State))
+		} else {
+			key.WriteString("|-")
+		}
+	}
+	k := trendKey{key.String(), reflect.ValueOf(c.org.Departments).Pointer()}
+	s.trendMu.Lock()
+	t, ok := s.trends[k]
+	s.trendMu.Unlock()
+	if ok {
+		return t, nil
+	}
+	t, err := s.makeTrend(ctx, c, cur, states)
+	if err != nil {
+		return nil, err
+	}
+	s.trendMu.Lock()
+	if s.trends == nil || len(s.trends) >= trendKeep {
+		s.trends = map[trendKey][]TrendPoint{}
+	}
+	s.trends[k] = t
+	s.trendMu.Unlock()
+	return t, nil
+}
+
+// trendKey is what a trend depends on: the party (role, department or vendor), the
+// current month and the runs and states of the 12 months, and the organisation (a
+// department's units; a re-read organisation is a new map).
+type trendKey struct {
+	runs string
+	org  uintptr
+}
+
+// trendKeep bounds the trends kept (all are dropped when it is reached).
+const trendKeep = 4096
+
+func (s *Server) makeTrend(ctx context.Context, c *call, cur calendar.Period, states map[calendar.Period]MonthState) ([]TrendPoint, error) {
 	var units map[catalog.DepartmentID]bool
 	if c.id.Role == access.RoleDepartment {
 		units = map[catalog.DepartmentID]bool{}

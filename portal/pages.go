@@ -128,8 +128,9 @@ func shortHash(s string) string {
 
 // nav is the menu of what the identity may open.
 func (s *Server) nav(c *call) []navItem {
+	parents := access.OrgParents(c.org)
 	may := func(act access.Action, obj access.Object) bool {
-		return c.id.May(act, obj, access.OrgParents(c.org)) == nil
+		return c.id.Allows(act, obj, parents)
 	}
 	items := []navItem{{"概览", "/"}}
 	p := s.latestPeriod(c)
@@ -431,7 +432,7 @@ func (s *Server) monthToDate(ctx context.Context, md *monthData, dep catalog.Dep
 	if dr.mtd != nil && dr.mtdDay == today {
 		return *dr.mtd, nil
 	}
-	in := dr.in
+	in := md.input(dep)
 	in.Today = today
 	rep, err := breakdown.Build(in)
 	if err != nil {
