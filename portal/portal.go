@@ -139,6 +139,8 @@ type Server struct {
 	months  map[monthKey]*monthData
 	totals  map[monthKey][]rating.PartyTotal
 	budgets budgetCache
+	trendMu sync.Mutex
+	trends  map[trendKey][]TrendPoint // the overview's 12 months of a party (trend)
 	tick    atomic.Int64 // orders the uses of cached months and departments
 	// the PDF font (declarations), read on first use
 	fontOnce sync.Once
