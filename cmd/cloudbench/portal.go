@@ -17,7 +17,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"cloudbill/access"
@@ -41,6 +40,9 @@ import (
 //     API answers in its scope, a first round (each department's first views) and a
 //     second: p50, p95 and errors (p95 ≤ 300 ms, no errors), and the process's memory.
 func benchPortal(ctx context.Context) ([]figure, error) {
+	if os.Getenv(portalClientsEnv) != "" {
+		return nil, runPortalClients(ctx)
+	}
 	var figs []figure
 	p := benchPeriod()
 	prof := os.Getenv("CLOUDBENCH_PORTAL_PROFILE")
@@ -161,9 +163,10 @@ func benchPortal(ctx context.Context) ([]figure, error) {
 	figs = append(figs, figure{Name: "portal drill-down, p95", Value: ms(pct(times, 95)), Unit: "ms", Bound: 300,
 		Command: fmt.Sprintf("cloudbench portal: %d requests of the largest department's four levels", len(times)), Load: loadNow()})
 
-	// 50 users at once
-	var users []*benchClient
-	var paths [][]string
+	// 50 users at once, their clients in a child process (portalClients): the CPU of this
+	// process is the server's alone, the clients' is measured apart (on 2 cores they
+	// compete with the server)
+	var users []clientUser
 	for i := 0; i < 50; i++ {
 		login := fmt.Sprintf("user%02d-%s", i, run)
 		var role access.Role = access.RoleDepartment
@@ -174,24 +177,23 @@ func benchPortal(ctx context.Context) ([]figure, error) {
 		if err := add(login, role, dep); err != nil {
 			return nil, err
 		}
-		uc, err := benchSignIn(base, login, pw)
-		if err != nil {
-			return nil, err
-		}
-		users = append(users, uc)
+		u := clientUser{Login: login}
 		if role == access.RoleFinance {
-			paths = append(paths, []string{"/", "/months", "/statements/" + p.String(), "/api/v1/periods", "/departments/" + url.PathEscape(string(tops[i])) + "/" + p.String()})
+			u.Paths = []string{"/", "/months", "/statements/" + p.String(), "/api/v1/periods", "/departments/" + url.PathEscape(string(tops[i])) + "/" + p.String()}
 		} else {
 			api := "/api/v1/breakdown?period=" + p.String() + "&department=" + url.QueryEscape(string(dep))
 			lv := drillLevels("/departments/"+url.PathEscape(string(dep))+"/"+p.String(), firsts[dep])
-			paths = append(paths, []string{"/", lv[0], lv[1], lv[2], api})
+			u.Paths = []string{"/", lv[0], lv[1], lv[2], api}
 		}
+		users = append(users, u)
 	}
-	for round, what := range []string{"first round: each department's figures loaded on its first view", "second round: figures cached"} {
-		var mu sync.Mutex
-		var all []time.Duration
-		errs := 0
-		var wg sync.WaitGroup
+	cl, err := startClients(ctx, clientsPlan{Base: base, Password: pw, Users: users, Requests: 20})
+	if err != nil {
+		return nil, err
+	}
+	defer cl.stop()
+	chPid := runningCH(sc.Dir)
+	for round, what := range []string{"first round: each department's first views", "second round: warm"} {
 		if prof != "" {
 			pf, err := os.Create(fmt.Sprintf("%s.round%d.cpu.pprof", prof, round+1))
 			if err != nil {
@@ -202,36 +204,67 @@ func benchPortal(ctx context.Context) ([]figure, error) {
 		stop := make(chan struct{})
 		peak := peakWatch(fmt.Sprintf("round%d-peak", round+1), stop)
 		load0 := loadNow()
+		time.Sleep(1100 * time.Millisecond) // the query log counts whole seconds
+		since := time.Now()
+		srv0, cli0, ch0 := cpuTime(), procCPU(cl.pid()), procCPU(chPid)
+		var gc0 runtime.MemStats
+		runtime.ReadMemStats(&gc0)
 		t2 := time.Now()
-		for i, u := range users {
-			wg.Add(1)
-			go func(u *benchClient, ps []string) {
-				defer wg.Done()
-				for k := 0; k < 20 && ctx.Err() == nil; k++ {
-					d, err := u.fetch(ps[k%len(ps)])
-					mu.Lock()
-					if err != nil {
-						errs++
-					} else {
-						all = append(all, d)
-					}
-					mu.Unlock()
-				}
-			}(u, paths[i])
+		res, err := cl.round(ctx)
+		if err != nil {
+			return nil, err
 		}
-		wg.Wait()
 		wall := time.Since(t2)
+		srvCPU, cliCPU, chCPU := cpuTime()-srv0, procCPU(cl.pid())-cli0, procCPU(chPid)-ch0
+		var gc1 runtime.MemStats
+		runtime.ReadMemStats(&gc1)
+		until := time.Now()
 		close(stop)
 		if prof != "" {
 			pprof.StopCPUProfile()
 		}
+		var all []time.Duration
+		for _, us := range res.Micros {
+			all = append(all, time.Duration(us)*time.Microsecond)
+		}
+		n := len(all) + res.Errors
 		fmt.Printf("50 signed-in users at once, 20 requests each, %s (%d requests in %.1f s, %.0f/s): p50 %.0f ms, p95 %.0f ms, max %.0f ms, %d errors (target p95 ≤ 300 ms, no errors); process resident at most %.0f MB; load %s before, %s after\n",
-			what, len(all)+errs, wall.Seconds(), float64(len(all))/wall.Seconds(), ms(pct(all, 50)), ms(pct(all, 95)), ms(pct(all, 100)), errs, <-peak, load0, loadNow())
+			what, n, wall.Seconds(), float64(len(all))/wall.Seconds(), ms(pct(all, 50)), ms(pct(all, 95)), ms(pct(all, 100)), res.Errors, <-peak, load0, loadNow())
+		if res.FirstError != "" {
+			fmt.Printf("  first error: %s\n", res.FirstError)
+		}
+		per := func(d time.Duration) float64 { return ms(d) / float64(max(n, 1)) }
+		fmt.Printf("  CPU per request: server %.2f ms (%.1f s in all, %d GCs, %.0f MB allocated), the 50 clients %.2f ms, ClickHouse %.2f ms\n",
+			per(srvCPU), srvCPU.Seconds(), gc1.NumGC-gc0.NumGC, float64(gc1.TotalAlloc-gc0.TotalAlloc)/(1<<20), per(cliCPU), per(chCPU))
+		qs, qerr := chbench.Queries(ctx, s, since, until)
+		nq := 0
+		for _, q := range qs {
+			nq += q.N
+		}
+		if qerr != nil {
+			fmt.Printf("  ClickHouse queries: not counted (%v)\n", qerr)
+		} else {
+			fmt.Printf("  ClickHouse queries during the round: %d (%.3f per request)\n", nq, float64(nq)/float64(max(n, 1)))
+			for i, q := range qs {
+				if i == 12 {
+					fmt.Printf("    … %d more kinds\n", len(qs)-i)
+					break
+				}
+				fmt.Printf("    %5d  %s\n", q.N, q.Query)
+			}
+		}
 		memStage(fmt.Sprintf("after round %d", round+1), fmt.Sprintf("round%d", round+1))
-		figs = append(figs, figure{Name: fmt.Sprintf("portal, 50 users at once, round %d, p95", round+1), Value: ms(pct(all, 95)), Unit: "ms", Bound: 300,
-			Command: "cloudbench portal: 50 signed-in users × 20 requests", Load: loadNow()})
-		if errs > 0 {
-			return nil, fmt.Errorf("round %d: %d requests failed", round+1, errs)
+		figs = append(figs,
+			figure{Name: fmt.Sprintf("portal, 50 users at once, round %d, p95", round+1), Value: ms(pct(all, 95)), Unit: "ms", Bound: 300,
+				Command: "cloudbench portal: 50 signed-in users × 20 requests", Load: loadNow()},
+			figure{Name: fmt.Sprintf("portal, round %d, server CPU per request", round+1), Value: per(srvCPU), Unit: "ms",
+				Command: "cloudbench portal: the bench process's CPU (clients apart) ÷ requests", Load: loadNow()})
+		if qerr == nil {
+			figs = append(figs, figure{Name: fmt.Sprintf("portal, round %d, ClickHouse queries per request", round+1), Value: float64(nq) / float64(max(n, 1)), Unit: "",
+				Command: "cloudbench portal: system.query_log during the round ÷ requests", Load: loadNow()})
+		}
+		if res.Errors > 0 {
+			return nil, fmt.Errorf("round %d: %d requests failed", round+1, res.Errors)
 		}
 	}
 	return figs, nil
@@ -358,14 +391,21 @@ func portalMonth(ctx context.Context, p calendar.Period) (*scratch, error) {
 	dir := os.Getenv("CLOUDBENCH_PORTAL_DIR")
 	var sc *scratch
 	var err error
-	if dir == "" {
-		sc, err = newScratch(ctx, "portal")
-	} else {
-		sc, err = keptScratch(ctx, dir)
+	keep := dir != ""
+	if !keep {
+		if dir, err = os.MkdirTemp("", "cloudbench-portal-"); err != nil {
+			return nil, err
+		}
 	}
+	// the server logs every query (system.query_log): the queries of each round
+	if err := chbench.LogQueries(filepath.Join(dir, "clickhouse")); err != nil {
+		return nil, err
+	}
+	sc, err = keptScratch(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
+	sc.keep = keep
 	ready := filepath.Join(sc.Dir, "portal-month-ready")
 	if b, err := os.ReadFile(ready); err == nil {
 		fmt.Printf("city month %s reused from %s (%s)\n", p, sc.Dir, strings.TrimSpace(string(b)))
