@@ -189,10 +189,6 @@ func (s *Service) refreshIdentities() {
 		now := s.now()
 		var hashes []string
 		for h, c := range s.idents {
-			if c.used && !c.refreshing && now.Sub(c.at) < s.cfg.IdentityCache && !now.Before(c.at) {
-				c.refreshing = true
-				s.idents[h] = c
-			}
 			if c.refreshing {
 				hashes = append(hashes, h)
 			}
@@ -201,6 +197,15 @@ func (s *Service) refreshIdentities() {
 			s.identsReading = false
 			s.identMu.Unlock()
 			return
+		}
+		// a read is due: every entry asked since its read joins it (not yet due, it
+		// would be soon), so that the browsers' entries stay due together
+		for h, c := range s.idents {
+			if c.used && !c.refreshing && now.Sub(c.at) < s.cfg.IdentityCache && !now.Before(c.at) {
+				c.refreshing = true
+				s.idents[h] = c
+				hashes = append(hashes, h)
+			}
 		}
 		s.identMu.Unlock()
 		s.refreshBatch(hashes)
