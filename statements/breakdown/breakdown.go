@@ -262,6 +262,7 @@ func Build(in Input) (Report, error) {
 	}
 	used := map[dayKey]int{}
 	ids := lineIDs{}
+	dates := dateNames{}
 
 	type lineAt struct {
 		unit    catalog.DepartmentID
@@ -289,20 +290,20 @@ func Build(in Input) (Report, error) {
 		}
 		cut := l // the line as shown: cut at through for month to date
 		if !l.From.IsZero() {
-			bl.From, bl.To = l.From.String(), l.To.String()
+			bl.From, bl.To = dates.of(l.From), dates.of(l.To)
 		}
 		if l.Corrects != (calendar.Period{}) {
 			bl.Corrects = l.Corrects.String()
 		}
 		k := dayKey{l.Department, l.Vendor, l.Project, l.Order, l.Item, l.Kind}
 		if hasDays(l) {
-			var mine []rating.Day
+			var mine []dayAmount
 			if in.DaysFromLines {
-				mine = l.Daily()
+				mine = lineDays(l)
 			} else {
 				for _, d := range days[k] {
 					if !d.Date.Before(l.From) && !d.Date.After(l.To) {
-						mine = append(mine, d)
+						mine = append(mine, dayAmount{d.Date, d.Amount})
 					}
 				}
 				used[k] += len(mine)
@@ -317,18 +318,21 @@ func Build(in Input) (Report, error) {
 			sort.Slice(mine, func(i, j int) bool { return mine[i].Date.Before(mine[j].Date) })
 			sum := decimal.Zero
 			n := 0
+			if l.Kind != rating.KindMetered {
+				bl.Daily = make([]Day, 0, len(mine))
+			}
 			for _, d := range mine {
 				if d.Date.After(through) {
 					break
 				}
 				if l.Kind != rating.KindMetered {
-					bl.Daily = append(bl.Daily, Day{Date: d.Date.String(), Amount: d.Amount})
+					bl.Daily = append(bl.Daily, Day{Date: dates.of(d.Date), Amount: d.Amount})
 				}
 				sum = sum.Add(d.Amount)
 				n++
 			}
 			if l.To.After(through) {
-				bl.To = through.String()
+				bl.To = dates.of(through)
 				bl.Days = n
 				bl.Amount = Yuan{money.Round(sum)}
 				cut.To, cut.Days = through, n
@@ -403,6 +407,45 @@ func Build(in Input) (Report, error) {
 		b.Total = Yuan{b.Total.Add(unit.Total.Decimal)}
 	}
 	return b, nil
+}
+
+// dayAmount is a day of a line's daily detail: its date and unrounded amount.
+type dayAmount struct {
+	Date   calendar.Date
+	Amount decimal.Decimal
+}
+
+// lineDays are the dates and amounts of l.Daily() (rating.Line.Daily: each day
+// l.DailyAmount(), the last day the rest of l.Unrounded), without the rest of each day's
+// record: a breakdown of the city's every line made them by the million
+// (TestLineDaysAreDaily).
+func lineDays(l rating.Line) []dayAmount {
+	if !l.Kind.CountsInGross() || l.Days <= 0 {
+		return nil
+	}
+	each := l.DailyAmount()
+	last := l.Unrounded.Sub(each.Mul(decimal.NewFromInt(int64(l.Days - 1))))
+	out := make([]dayAmount, l.Days)
+	for i := range out {
+		amt := each
+		if i == l.Days-1 {
+			amt = last
+		}
+		out[i] = dayAmount{l.From.AddDays(i), amt}
+	}
+	return out
+}
+
+// dateNames hands out each date's text once per report (a month's lines share 31 dates).
+type dateNames map[calendar.Date]string
+
+func (n dateNames) of(d calendar.Date) string {
+	s, ok := n[d]
+	if !ok {
+		s = d.String()
+		n[d] = s
+	}
+	return s
 }
 
 // deductionOf is the vendor record behind deduction line l (nil for other kinds, or

@@ -363,3 +363,22 @@ func golden(t *testing.T, path string, got []byte) {
 	require.NoError(t, err, "golden file (go test -update writes it)")
 	assert.Equal(t, string(want), string(got), "output differs from %s (go test -update rewrites it)", path)
 }
+
+// TestLineDaysAreDaily: a line's days as the breakdown makes them are rating.Line.Daily's,
+// date for date and amount for amount (the same decimal, the same text).
+func TestLineDaysAreDaily(t *testing.T) {
+	_, lines := sample()
+	checked := 0
+	for _, l := range lines {
+		want := l.Daily()
+		got := lineDays(l)
+		require.Len(t, got, len(want), "line %s %s", l.Order, l.Item)
+		for i := range want {
+			assert.Equal(t, want[i].Date, got[i].Date)
+			assert.Equal(t, want[i].Amount.String(), got[i].Amount.String())
+			assert.True(t, want[i].Amount.Equal(got[i].Amount))
+		}
+		checked += len(want)
+	}
+	assert.Positive(t, checked, "days checked")
+}
