@@ -216,12 +216,19 @@ func (s *Service) refreshBatch(hashes []string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	at := s.now() // before the reads: the entries are at least as fresh as this
-	ss, err := s.cfg.Store.Sessions(ctx, hashes)
-	bySession := map[string]Session{}
+	// the sessions and the accounts read at once (under load each read takes long)
 	var users map[Login]User
-	if err == nil {
+	uerr := make(chan error, 1)
+	go func() {
+		var err error
 		users, err = s.usersFresh(ctx, at)
+		uerr <- err
+	}()
+	ss, err := s.cfg.Store.Sessions(ctx, hashes)
+	if e := <-uerr; err == nil {
+		err = e
 	}
+	bySession := map[string]Session{}
 	if err == nil {
 		for _, se := range ss {
 			bySession[se.Hash] = se
