@@ -69,11 +69,11 @@ func benchPortal(ctx context.Context) ([]figure, error) {
 	}
 	// as serve: the rated month's figures load when the month is seen rated, before the
 	// first user asks
-	tw := time.Now()
+	tw, cw := time.Now(), cpuTime()
 	if err := srv.Warm(ctx); err != nil {
 		return nil, err
 	}
-	fmt.Printf("warm (the month's lines and statements loaded once the rating is seen): %.0f ms\n", ms(time.Since(tw)))
+	fmt.Printf("warm (the month's lines, statements and every department's breakdown made once the rating is seen): %.0f ms, %.1f s CPU\n", ms(time.Since(tw)), (cpuTime() - cw).Seconds())
 	memStage("after the warm", "warm")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -204,7 +204,9 @@ func benchPortal(ctx context.Context) ([]figure, error) {
 		stop := make(chan struct{})
 		peak := peakWatch(fmt.Sprintf("round%d-peak", round+1), stop)
 		load0 := loadNow()
+		chIdle0, idle0 := procCPU(chPid), time.Now()
 		time.Sleep(1100 * time.Millisecond) // the query log counts whole seconds
+		chIdle := float64(procCPU(chPid)-chIdle0) / float64(time.Since(idle0)) * 1000 // ms of CPU a second, no request
 		since := time.Now()
 		srv0, cli0, ch0 := cpuTime(), procCPU(cl.pid()), procCPU(chPid)
 		var gc0 runtime.MemStats
@@ -234,8 +236,8 @@ func benchPortal(ctx context.Context) ([]figure, error) {
 			fmt.Printf("  first error: %s\n", res.FirstError)
 		}
 		per := func(d time.Duration) float64 { return ms(d) / float64(max(n, 1)) }
-		fmt.Printf("  CPU per request: server %.2f ms (%.1f s in all, %d GCs, %.0f MB allocated), the 50 clients %.2f ms, ClickHouse %.2f ms\n",
-			per(srvCPU), srvCPU.Seconds(), gc1.NumGC-gc0.NumGC, float64(gc1.TotalAlloc-gc0.TotalAlloc)/(1<<20), per(cliCPU), per(chCPU))
+		fmt.Printf("  CPU per request: server %.2f ms (%.1f s in all, %d GCs, %.0f MB allocated), the 50 clients %.2f ms, ClickHouse %.2f ms (%.1f s in all; %.0f ms a second before the round, no request)\n",
+			per(srvCPU), srvCPU.Seconds(), gc1.NumGC-gc0.NumGC, float64(gc1.TotalAlloc-gc0.TotalAlloc)/(1<<20), per(cliCPU), per(chCPU), chCPU.Seconds(), chIdle)
 		qs, qerr := chbench.Queries(ctx, s, since, until)
 		nq := 0
 		for _, q := range qs {

@@ -14,7 +14,7 @@ import (
 )
 
 // LogQueries has the embedded server of directory dir (chserver.Config.Dir) keep
-// system.query_log, every query of every user logged (flushed each second): the files go
+// system.query_log, every query of every user logged (flushed when asked, Queries): the files go
 // in config.d and users.d beside the generated configuration, which the server merges at
 // its next start. Benchmark servers only.
 func LogQueries(dir string) error {
@@ -24,7 +24,7 @@ func LogQueries(dir string) error {
   <query_log>
     <database>system</database>
     <table>query_log</table>
-    <flush_interval_milliseconds>1000</flush_interval_milliseconds>
+    <flush_interval_milliseconds>60000</flush_interval_milliseconds>
   </query_log>
 </yandex>
 `,
@@ -52,7 +52,7 @@ func LogQueries(dir string) error {
 
 // QueryCount is how many queries of one text started in a time range.
 type QueryCount struct {
-	Query string // the first 100 characters, white space folded
+	Query string // white space folded, literals as ? ([?] an array); beyond 120 characters its first 70 … its last 45
 	N     int
 }
 
@@ -68,9 +68,9 @@ func Queries(ctx context.Context, s *chstore.Store, since, until time.Time) ([]Q
 	if err := conn.Exec(ctx, `SYSTEM FLUSH LOGS`); err != nil {
 		return nil, fmt.Errorf("query log: %w", err)
 	}
-	rows, err := conn.Query(ctx, `SELECT substring(replaceRegexpAll(query, '\\s+', ' '), 1, 100) AS q, count() AS n
-FROM system.query_log
-WHERE type = 1 AND event_time >= toDateTime(?) AND event_time <= toDateTime(?) AND query NOT LIKE '%system.query_log%' AND query NOT LIKE 'SYSTEM FLUSH%'
+	rows, err := conn.Query(ctx, `SELECT if(length(q0) > 120, concat(substring(q0, 1, 70), ' … ', substring(q0, length(q0) - 44)), q0) AS q, count() AS n
+FROM (SELECT replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(query, '\\s+', ' '), '\'[^\']*\'', '?'), '\\[[?, ]*\\]', '[?]') AS q0 FROM system.query_log
+      WHERE type = 1 AND event_time >= toDateTime(?) AND event_time <= toDateTime(?) AND query NOT LIKE '%system.query_log%' AND query NOT LIKE 'SYSTEM FLUSH%')
 GROUP BY q ORDER BY n DESC, q`, since.Unix(), until.Unix())
 	if err != nil {
 		return nil, fmt.Errorf("query log: %w", err)
