@@ -2,6 +2,8 @@ package portal_test
 
 import (
 	"context"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -27,4 +29,36 @@ func TestComposedBreakdown(t *testing.T) {
 		}
 	}
 	assert.Positive(t, withUnits, "departments with units and charges checked")
+}
+
+// TestDrillPageKept: a drill-down page's content is made once per month's run and level
+// and kept; each user still gets its own menu and identity around it, and the kept
+// content is the page made the first time.
+func TestDrillPageKept(t *testing.T) {
+	f := setup(t)
+	dep, fin := f.signIn(t, f.dep), f.signIn(t, f.fin)
+	main := func(body string) string {
+		i, j := strings.Index(body, "<main>"), strings.Index(body, "</main>")
+		require.True(t, i >= 0 && j > i, "a page with <main>")
+		return body[i:j]
+	}
+	for _, path := range []string{
+		"/departments/" + url.PathEscape(string(f.depID)) + "/" + period.String(),
+		"/departments/" + url.PathEscape(string(f.depID)) + "/" + period.String() + "?unit=" + url.QueryEscape(string(f.unitID)) + "&project=-",
+	} {
+		st1, first := dep.get(t, path)
+		st2, again := dep.get(t, path)
+		st3, other := fin.get(t, path)
+		if st1 == 404 && strings.Contains(path, "project=-") {
+			continue // the unit has no lines without a project
+		}
+		require.Equal(t, 200, st1, path)
+		require.Equal(t, 200, st2, path)
+		require.Equal(t, 200, st3, path)
+		assert.Equal(t, first, again, "the kept page is the page made the first time: %s", path)
+		assert.Equal(t, main(first), main(other), "the same content for every user who may see it: %s", path)
+		assert.Contains(t, first, `id="who">`+f.dep+`<`)
+		assert.Contains(t, other, `id="who">`+f.fin+`<`)
+		assert.NotContains(t, other, `id="who">`+f.dep+`<`)
+	}
 }

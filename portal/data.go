@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"reflect"
 	"slices"
 	"strings"
@@ -156,6 +157,36 @@ type monthData struct {
 	unitsOnce sync.Once
 	unitsMu   sync.Mutex
 	units     map[catalog.DepartmentID]ownUnit
+	// pages are the drill-down pages' content made (drillPage), by department, query and
+	// neighbour months; pagesSize bytes in all, at most keepPageBytes
+	pagesMu   sync.Mutex
+	pages     map[string]template.HTML
+	pagesSize int
+}
+
+// keepPageBytes bounds the drill-down pages' content kept with a month (all are dropped
+// when it is reached, and made again when asked).
+const keepPageBytes = 64 << 20
+
+// drillPage is the content kept under key.
+func (md *monthData) drillPage(key string) (template.HTML, bool) {
+	md.pagesMu.Lock()
+	defer md.pagesMu.Unlock()
+	h, ok := md.pages[key]
+	return h, ok
+}
+
+// keepDrillPage keeps a drill-down page's content.
+func (md *monthData) keepDrillPage(key string, h template.HTML) {
+	md.pagesMu.Lock()
+	defer md.pagesMu.Unlock()
+	if md.pages == nil || md.pagesSize+len(h) > keepPageBytes {
+		md.pages, md.pagesSize = map[string]template.HTML{}, 0
+	}
+	if _, ok := md.pages[key]; !ok {
+		md.pages[key] = h
+		md.pagesSize += len(key) + len(h)
+	}
 }
 
 // ownUnit is a department's own unit of the month's breakdown, or the error building it.

@@ -63,6 +63,16 @@ func (s *Server) parseTemplates() error {
 		}
 		s.pages[n] = t
 	}
+	// the layout around a page's content made before (pageData.Data is the content,
+	// template.HTML): renderContent
+	shell, err := template.New("layout").Funcs(funcs).ParseFS(assets, "templates/layout.html")
+	if err == nil {
+		shell, err = shell.Parse(`{{define "content"}}{{.Data}}{{end}}`)
+	}
+	if err != nil {
+		return fmt.Errorf("portal template shell: %w", err)
+	}
+	s.shell = shell
 	return nil
 }
 
@@ -207,6 +217,35 @@ func (s *Server) render(w http.ResponseWriter, c *call, status int, name, title 
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// renderContent renders page name with content, the HTML its "content" template made
+// of the page's data before (contentOf): the same page, the content not made again.
+func (s *Server) renderContent(w http.ResponseWriter, c *call, title string, content template.HTML) {
+	pd := pageData{Title: title, ID: c.id, CSRF: c.session.CSRF, Data: content}
+	if c.id.Login != "" || c.id.Via != "" {
+		pd.Nav = s.nav(c)
+	}
+	var buf bytes.Buffer
+	if err := s.shell.ExecuteTemplate(&buf, "layout", pd); err != nil {
+		s.cfg.Logf("portal: render: %v", err)
+		http.Error(w, "render error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(200)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// contentOf is the HTML of page name's "content" template for data (which reads only
+// its data, never the identity: the same for every user who may see the page).
+func (s *Server) contentOf(name string, data any) (template.HTML, error) {
+	var buf bytes.Buffer
+	if err := s.pages[name].ExecuteTemplate(&buf, "content", pageData{Data: data}); err != nil {
+		return "", err
+	}
+	return template.HTML(buf.String()), nil
 }
 
 // pageError renders a page-level error for a route (not found, refused, failure).
@@ -737,6 +776,24 @@ func (s *Server) drillPage(w http.ResponseWriter, r *http.Request, c *call) {
 			d.Next = "/departments/" + esc(string(dep)) + "/" + next
 		}
 	}
+	// the page's content is the month's run's figures of the department at the level
+	// asked, and its neighbour months: made once, kept with the month (drillPages)
+	title := "费用明细 " + rep.Name + " " + p.String()
+	key := string(dep) + "\x00" + r.URL.RawQuery + "\x00" + d.Prev + "\x00" + d.Next
+	if html, ok := md.drillPage(key); ok {
+		s.renderContent(w, c, title, html)
+		return
+	}
+	render := func() {
+		html, err := s.contentOf("drill", d)
+		if err != nil {
+			s.cfg.Logf("portal: render drill: %v", err)
+			http.Error(w, "render error", http.StatusInternalServerError)
+			return
+		}
+		md.keepDrillPage(key, html)
+		s.renderContent(w, c, title, html)
+	}
 	for _, u := range rep.Units {
 		for _, pr := range u.Projects {
 			d.ProjectLinks[u.ID+"/"+pr.ID] = drillURL(base, u.ID, pr.ID)
@@ -759,7 +816,7 @@ func (s *Server) drillPage(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	uid, okU := want("unit")
 	if !okU {
-		s.render(w, c, 200, "drill", "费用明细 "+rep.Name+" "+p.String(), d)
+		render()
 		return
 	}
 	var unit *breakdown.Unit
@@ -837,7 +894,7 @@ func (s *Server) drillPage(w http.ResponseWriter, r *http.Request, c *call) {
 			d.Crumbs = append(d.Crumbs, navItem{name + " " + l.From + "–" + l.To, drillURL(base, unit.ID, pr.ID, o.ID, o.Vendor, l.ID)})
 		}
 	}
-	s.render(w, c, 200, "drill", "费用明细 "+rep.Name+" "+p.String(), d)
+	render()
 }
 
 // --- vendor settlement and invoices ----------------------------------------------------

@@ -129,6 +129,7 @@ type Server struct {
 	routes []Route
 	mux    *http.ServeMux
 	pages  map[string]*template.Template
+	shell  *template.Template // the layout around content made before (renderContent)
 
 	org     kept[catalog.Org]
 	warmMu  sync.Mutex
@@ -141,7 +142,7 @@ type Server struct {
 	budgets budgetCache
 	trendMu sync.Mutex
 	trends  map[trendKey][]TrendPoint // the overview's 12 months of a party (trend)
-	tick    atomic.Int64 // orders the uses of cached months and departments
+	tick    atomic.Int64              // orders the uses of cached months and departments
 	// the PDF font (declarations), read on first use
 	fontOnce sync.Once
 	font     *pdf.Font
