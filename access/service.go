@@ -119,6 +119,7 @@ type Service struct {
 	identMu       sync.Mutex
 	idents        map[string]cachedIdentity // session hash → session and account read at
 	identsReading bool                      // refreshIdentities is running
+	keepAlive     time.Duration             // keepAlive (tests: longer)
 
 	// every account as read at usersAt (users_snapshot.go)
 	usersMu      sync.Mutex
@@ -133,11 +134,10 @@ type cachedIdentity struct {
 	se Session
 	u  User
 	at time.Time
-	// refreshing: a read in the background is under way (refreshIdentities)
+	// refreshing: a read in the background is due or under way (refreshIdentities)
 	refreshing bool
-	// used: asked since it was read (a browser still signed in): read again with the
-	// next batch
-	used bool
+	// asked: when a request last asked for it (the machine's clock; keepAlive)
+	asked time.Time
 }
 
 // refreshAt: a cached identity (and the snapshot of every account) is read again in the
@@ -157,55 +157,67 @@ func (s *Service) cachedSession(h string, now time.Time) (Session, User, bool) {
 	if !ok || now.Before(c.at) || now.Sub(c.at) >= s.cfg.IdentityCache {
 		return Session{}, User{}, false
 	}
-	if !c.used {
-		c.used = true
-		s.idents[h] = c
-	}
+	c.asked = time.Now()
 	if now.Sub(c.at) >= s.cfg.IdentityCache/refreshAt && !c.refreshing {
-		// a browser still asking: read its identity again before the entry expires, so
-		// that its next request finds a fresh one instead of waiting for the read; every
-		// entry asked since its read joins the same read (refreshIdentities)
+		// a browser still asking: its identity is read again before the entry expires
+		// (refreshIdentities), so that its next request finds a fresh one
 		c.refreshing = true
-		s.idents[h] = c
-		if !s.identsReading {
-			s.identsReading = true
-			go s.refreshIdentities()
-		}
 	}
+	s.idents[h] = c
+	s.startRefresher()
 	return c.se, c.u, true
 }
 
-// refreshIdentities reads again the sessions of the entries marked refreshing and of
-// every entry asked since its read (all the signed-in browsers: one read for all of them
-// each quarter of IdentityCache, however many requests they make), in one query, with
-// their accounts (a snapshot of every account at most a quarter of IdentityCache old, read
-// with the batch when older), and replaces each entry, unless it was dropped (sign-out,
+// keepAlive: the identity of a browser that asked within it is read again in the
+// background before its entry expires, request or not (a user reading a page asks again
+// seconds later, and would otherwise wait for the read).
+const keepAlive = 10 * time.Second
+
+// startRefresher starts refreshIdentities if it is not running. s.identMu is held.
+func (s *Service) startRefresher() {
+	if !s.identsReading {
+		s.identsReading = true
+		go s.refreshIdentities()
+	}
+}
+
+// refreshIdentities keeps the identities of the browsers that asked within keepAlive
+// fresh: once one is due (a quarter of IdentityCache old, or marked by a request), the
+// sessions of all of them are read again together, in one query, with their accounts (a
+// snapshot of every account at most a quarter of IdentityCache old, read with the batch
+// when older): one read for all signed-in browsers each quarter of IdentityCache, however
+// many requests they make. Each entry is replaced unless it was dropped (sign-out,
 // disable) or replaced by a newer read meanwhile; a session that ended or is gone, or an
 // account disabled or gone, drops the entry (the next request reads them itself and is
-// refused). Entries marked during the reads are read next, until none is due.
+// refused). It ends when no browser has asked within keepAlive.
 func (s *Service) refreshIdentities() {
 	for {
 		s.identMu.Lock()
-		now := s.now()
+		now, real := s.now(), time.Now()
 		var hashes []string
+		due, alive := false, false
 		for h, c := range s.idents {
-			if c.refreshing {
+			fresh := !now.Before(c.at) && now.Sub(c.at) < s.cfg.IdentityCache
+			if c.refreshing || (fresh && real.Sub(c.asked) < s.keepAlive) {
+				alive = true
 				hashes = append(hashes, h)
+				due = due || c.refreshing || now.Sub(c.at) >= s.cfg.IdentityCache/refreshAt
 			}
 		}
-		if len(hashes) == 0 {
+		if !alive {
 			s.identsReading = false
 			s.identMu.Unlock()
 			return
 		}
-		// a read is due: every entry asked since its read joins it (not yet due, it
-		// would be soon), so that the browsers' entries stay due together
-		for h, c := range s.idents {
-			if c.used && !c.refreshing && now.Sub(c.at) < s.cfg.IdentityCache && !now.Before(c.at) {
-				c.refreshing = true
-				s.idents[h] = c
-				hashes = append(hashes, h)
-			}
+		if !due {
+			s.identMu.Unlock()
+			time.Sleep(s.cfg.IdentityCache / (2 * refreshAt))
+			continue
+		}
+		for _, h := range hashes {
+			c := s.idents[h]
+			c.refreshing = true
+			s.idents[h] = c
 		}
 		s.identMu.Unlock()
 		s.refreshBatch(hashes)
@@ -250,7 +262,7 @@ func (s *Service) refreshBatch(hashes []string) {
 		if c.se.LastSeen.After(se.LastSeen) {
 			se.LastSeen = c.se.LastSeen // a touch written since the read
 		}
-		s.idents[h] = cachedIdentity{se: se, u: u, at: at}
+		s.idents[h] = cachedIdentity{se: se, u: u, at: at, asked: c.asked}
 	}
 }
 
@@ -276,7 +288,8 @@ func (s *Service) rememberSession(h string, se Session, u User, now time.Time, t
 			}
 		}
 	}
-	s.idents[h] = cachedIdentity{se: se, u: u, at: now}
+	s.idents[h] = cachedIdentity{se: se, u: u, at: now, asked: time.Now()}
+	s.startRefresher()
 }
 
 // forgetSessions drops cached sessions: of one session hash, or of every session of a
@@ -323,7 +336,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.HashWait <= 0 {
 		cfg.HashWait = 5 * time.Second
 	}
-	return &Service{cfg: cfg, now: cfg.Now, failures: map[string][]time.Time{}, idents: map[string]cachedIdentity{},
+	return &Service{cfg: cfg, now: cfg.Now, failures: map[string][]time.Time{}, idents: map[string]cachedIdentity{}, keepAlive: keepAlive,
 		hashes: make(chan struct{}, cfg.MaxHashes)}, nil
 }
 

@@ -83,3 +83,48 @@ func TestIdentityRefreshedAhead(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestIdentityKeptAlive: a browser that asked lately keeps a fresh identity without asking
+// again: past a quarter of MaxIdentityCache its session and account are read again in the
+// background (its next request reads nothing), and a disable made elsewhere drops it
+// before any request.
+func TestIdentityKeptAlive(t *testing.T) {
+	c := newClock()
+	ctx := ctxT()
+	store := chtest.New(t)
+	s, err := access.New(access.Config{Store: store, Now: c.Now})
+	require.NoError(t, err)
+	s.SetKeepAlive(10 * time.Minute) // the loaded machine's reads take seconds
+	other, err := access.New(access.Config{Store: store, Now: c.Now})
+	require.NoError(t, err)
+	addUser(t, s, access.AddUserParams{Login: "dep4", Role: access.RoleDepartment, Department: "D4"})
+	res, err := s.SignIn(ctx, "dep4", "a long enough password", "127.0.0.1")
+	require.NoError(t, err)
+	h := access.HashSecret(res.Cookie)
+	at0, ok := s.CachedIdentityAt(h)
+	require.True(t, ok, "the sign-in keeps the session it wrote")
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(2 * time.Minute)
+		for !cond() {
+			require.True(t, time.Now().Before(deadline), "waited 2 minutes for %s", what)
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	c.Add(access.MaxIdentityCache / 2)
+	waitFor("the identity read again without a request", func() bool {
+		at, ok := s.CachedIdentityAt(h)
+		return ok && at.After(at0)
+	})
+	_, _, err = s.SessionIdentity(ctx, res.Cookie)
+	require.NoError(t, err)
+
+	require.NoError(t, other.DisableUser(ctx, "dep4", admin(), ""))
+	c.Add(access.MaxIdentityCache / 2)
+	waitFor("the disable made elsewhere to drop the identity", func() bool {
+		_, ok := s.CachedIdentityAt(h)
+		return !ok
+	})
+	_, _, err = s.SessionIdentity(ctx, res.Cookie)
+	assert.ErrorIs(t, err, access.ErrUnauthenticated)
+}
