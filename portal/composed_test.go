@@ -31,6 +31,23 @@ func TestComposedBreakdown(t *testing.T) {
 	assert.Positive(t, withUnits, "departments with units and charges checked")
 }
 
+// TestComposedBreakdownJSON: every department's JSON breakdown, put together from its
+// units' parts made when the month was loaded, is the bytes encoding its answer makes.
+func TestComposedBreakdownJSON(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	checked := 0
+	for id := range f.org.Departments {
+		composed, encoded, err := f.portal.BreakdownJSONs(ctx, period, id)
+		require.NoError(t, err, "department %s", id)
+		require.Equal(t, string(encoded), string(composed), "department %s", id)
+		if strings.Contains(string(encoded), `"line_id"`) {
+			checked++
+		}
+	}
+	assert.Positive(t, checked, "departments with lines checked")
+}
+
 // TestDrillPageKept: a drill-down page's content is made once per month's run and level
 // and kept; each user still gets its own menu and identity around it, and the kept
 // content is the page made the first time.

@@ -1,9 +1,7 @@
 package portal
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -192,6 +190,7 @@ func (md *monthData) keepDrillPage(key string, h template.HTML) {
 // ownUnit is a department's own unit of the month's breakdown, or the error building it.
 type ownUnit struct {
 	unit breakdown.Unit
+	json unitJSON // the unit's parts of the API's answer (breakdownjson.go)
 	err  error
 }
 
@@ -212,6 +211,7 @@ type deptReport struct {
 	// jsonOnce makes json, the API's answer (GET /api/v1/breakdown) encoded once.
 	jsonOnce sync.Once
 	json     []byte
+	jsonErr  error
 	// mtd is the month to date as of mtdDay (an open month's overview).
 	mtdMu  sync.Mutex
 	mtdDay calendar.Date
@@ -425,21 +425,23 @@ func (s *Server) deptEntry(md *monthData, dep catalog.DepartmentID) *deptReport 
 	return dr
 }
 
-// breakdownJSON is dep's answer of GET /api/v1/breakdown (JSON), encoded once per run and
-// kept with the breakdown.
+// breakdownJSON is dep's answer of GET /api/v1/breakdown (JSON), put together once per run
+// from its units' parts made when the month loaded (composeJSON) and kept with the
+// breakdown.
 func (s *Server) breakdownJSON(md *monthData, dep catalog.DepartmentID) ([]byte, error) {
 	dr, err := s.deptOf(md, dep)
 	if err != nil {
 		return nil, err
 	}
 	dr.jsonOnce.Do(func() {
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(true)
-		_ = enc.Encode(breakdownAnswer(dr.rep, "/departments/"+esc(string(dep))+"/"+md.key.period.String()))
-		dr.json = buf.Bytes()
+		units := breakdown.Units(md.org, dep)
+		parts := make([]unitJSON, len(units))
+		for i, u := range units {
+			parts[i] = s.unitOf(md, u).json
+		}
+		dr.json, dr.jsonErr = composeJSON(md, dr.rep, parts, dep)
 	})
-	return dr.json, nil
+	return dr.json, dr.jsonErr
 }
 
 // input is what breakdown.Build makes dep's report of the whole month from: dep's and its
@@ -501,7 +503,7 @@ func (md *monthData) buildUnit(d catalog.DepartmentID) ownUnit {
 	if len(rep.Units) == 0 || rep.Units[0].ID != string(d) {
 		return ownUnit{err: fmt.Errorf("breakdown %s: no unit %s", md.key.period, d)}
 	}
-	return ownUnit{unit: rep.Units[0]}
+	return ownUnit{unit: rep.Units[0], json: unitParts(rep.Units[0])}
 }
 
 // linesOf is the month's lines of department dep and its units, in the month's order: all

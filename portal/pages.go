@@ -227,6 +227,7 @@ func (s *Server) renderContent(w http.ResponseWriter, c *call, title string, con
 		pd.Nav = s.nav(c)
 	}
 	var buf bytes.Buffer
+	buf.Grow(len(content) + 8<<10) // the content and the layout around it
 	if err := s.shell.ExecuteTemplate(&buf, "layout", pd); err != nil {
 		s.cfg.Logf("portal: render: %v", err)
 		http.Error(w, "render error", http.StatusInternalServerError)

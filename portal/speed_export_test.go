@@ -22,3 +22,21 @@ func (s *Server) Breakdowns(ctx context.Context, p calendar.Period, dep catalog.
 	built, err = breakdown.Build(md.input(dep))
 	return composed, built, err
 }
+
+// BreakdownJSONs are department dep's answer of GET /api/v1/breakdown for month p as the
+// portal answers it (put together from its units' parts) and as encoding the department's
+// answer makes it.
+func (s *Server) BreakdownJSONs(ctx context.Context, p calendar.Period, dep catalog.DepartmentID) (composed, encoded []byte, err error) {
+	md, err := s.monthLines(ctx, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	if composed, err = s.breakdownJSON(md, dep); err != nil {
+		return nil, nil, err
+	}
+	rep, err := s.breakdownOf(ctx, md, dep)
+	if err != nil {
+		return nil, nil, err
+	}
+	return composed, append(encodeJSON(breakdownAnswer(rep, "/departments/"+esc(string(dep))+"/"+p.String())), '\n'), nil
+}
