@@ -205,7 +205,7 @@ func benchPortal(ctx context.Context) ([]figure, error) {
 		peak := peakWatch(fmt.Sprintf("round%d-peak", round+1), stop)
 		load0 := loadNow()
 		chIdle0, idle0 := procCPU(chPid), time.Now()
-		time.Sleep(1100 * time.Millisecond) // the query log counts whole seconds
+		time.Sleep(1100 * time.Millisecond)                                           // the query log counts whole seconds
 		chIdle := float64(procCPU(chPid)-chIdle0) / float64(time.Since(idle0)) * 1000 // ms of CPU a second, no request
 		since := time.Now()
 		srv0, cli0, ch0 := cpuTime(), procCPU(cl.pid()), procCPU(chPid)
