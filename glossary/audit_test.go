@@ -43,6 +43,17 @@ func TestAuditDetail(t *testing.T) {
 	assert.Equal(t, "申报测算表 D01.pdf", glossary.AuditTarget("declaration D01.pdf"))
 	assert.Equal(t, "2026-10/departments/D01.pdf", glossary.AuditTarget("2026-10/departments/D01.pdf"))
 	assert.Equal(t, "命令行（cli）", glossary.Actor("cli"))
+	// job runs' details (English for cloudbill status) read in Chinese on the portal
+	for stored, want := range map[string]string{
+		"rated": "已计费",
+		"closed: 1930 lines, total 1043194.81, hash ab12; statements issued":                                        "已结账：共 1930 行，合计 1,043,194.81 元，内容哈希 ab12；已出具账单",
+		"analysis of 2026-11-30: 55 departments over, monthly saving 137154.00, 0 cases opened, 0 samples excluded": "分析日 2026-11-30：55 个部门超出冗余比例，每月可节约 137,154.00 元，新开整改事项 0 件，剔除样本 0 个",
+		"follow-up of 2026-12-06: 0 resolved, 2 overdue":                                                            "跟进日 2026-12-06：已整改 0 件，逾期 2 件",
+		"something else": "something else",
+	} {
+		assert.Equal(t, want, glossary.JobDetail(stored))
+	}
+	assert.Equal(t, "默认规则（未导入扣减规则版本）", glossary.RulesVersion("default"))
 	for _, a := range []string{"estimate-issue", "estimate-withdraw", "budgets-import", "budget-thresholds-import", "payments-import", "export", "close", "upload", "download"} {
 		assert.NotEqual(t, a, glossary.AuditAction(a), "action %s has a name", a)
 	}

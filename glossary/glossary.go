@@ -164,6 +164,10 @@ var imports = map[string]string{
 	"rules":       "扣减规则",
 	"adaptations": "目录适配",
 	"idle-config": "冗余系数",
+
+	"budgets":           "项目预算",
+	"budget-thresholds": "预算预警阈值",
+	"payments":          "支付凭证",
 }
 
 // columns names the columns of lines and tables: the headers of Chinese CSV and .xlsx

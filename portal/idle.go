@@ -158,6 +158,7 @@ const idlePageSize = 50
 type caseData struct {
 	Case     caseRow
 	Evidence []idle.Evidence
+	Items    map[catalog.ItemCode]string // the catalog's names of the items shown
 }
 
 // idleCase: one case with its frozen figures and every analysis recorded as evidence.
@@ -179,7 +180,26 @@ func (s *Server) idleCase(w http.ResponseWriter, r *http.Request, c *call) {
 			s.fail(w, r, Route{}, 500, "服务暂不可用", err)
 			return
 		}
-		s.render(w, c, 200, "idlecase", "闲置资源整改 "+string(id), caseData{Case: caseRow{cs, s.deptName(c, cs.Department)}, Evidence: ev})
+		cat, err := s.cfg.Store.Catalog(ctx)
+		if err != nil {
+			s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+			return
+		}
+		items := map[catalog.ItemCode]string{}
+		today := calendar.LocalDate(s.now())
+		for _, o := range cs.Orders {
+			if it, ok := cat.Priced(o.Item, calendar.Date{}, today); ok {
+				items[o.Item] = it.Name
+			}
+		}
+		for _, e := range ev {
+			for _, row := range e.Rows {
+				if it, ok := cat.Priced(row.Item, calendar.Date{}, today); ok {
+					items[row.Item] = it.Name
+				}
+			}
+		}
+		s.render(w, c, 200, "idlecase", "闲置资源整改 "+string(id), caseData{Case: caseRow{cs, s.deptName(c, cs.Department)}, Evidence: ev, Items: items})
 		return
 	}
 	s.fail(w, r, Route{}, http.StatusNotFound, "没有这个闲置资源整改事项。", nil)

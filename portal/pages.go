@@ -116,6 +116,8 @@ var funcs = template.FuncMap{
 	"auditDetail": glossary.AuditDetail,
 	"auditTarget": glossary.AuditTarget,
 	"actorZh":     glossary.Actor,
+	"jobDetail":   glossary.JobDetail,
+	"rulesZh":     glossary.RulesVersion,
 }
 
 // nameOf looks a code of any string type up with a glossary lookup.
