@@ -455,6 +455,9 @@ func TestBadInput(t *testing.T) {
 		status, body := upload(t, ven, action, tc.name, tc.content, ven.csrf)
 		assert.Equal(t, tc.want, status, tc.name)
 		assert.Regexp(t, "发票未受理|文件过大", body, tc.name)
+		if tc.name == "bad.csv" { // each error on its line, the place and the fault in Chinese
+			assert.Contains(t, body, "共 2 处错误：\n文件 bad.csv 第 1 行，列 “item_code”：表头缺少这一必需的列\n", tc.name)
+		}
 	}
 	status, _ = upload(t, ven, action, "ok.csv", []byte("vendor_id,period,order_id,item_code,amount\n"), "")
 	assert.Equal(t, http.StatusForbidden, status, "upload without CSRF")

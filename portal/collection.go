@@ -21,6 +21,7 @@ func vendorCollectionRule(r *http.Request) (access.Action, access.Object, error)
 type collectionData struct {
 	Period   calendar.Period
 	Vendor   string
+	Name     string // the vendor's name ("" for every vendor)
 	Statuses []collectionRow
 	Missing  int
 	Now      time.Time
@@ -51,6 +52,9 @@ func (s *Server) collection(w http.ResponseWriter, r *http.Request, c *call, ven
 		return
 	}
 	d := collectionData{Period: p, Vendor: vendor, Now: now}
+	if v, ok := c.org.Vendors[catalog.VendorID(vendor)]; ok && vendor != "" {
+		d.Name = v.Name
+	}
 	for _, st := range sts {
 		name := st.Vendor
 		if v, ok := c.org.Vendors[catalog.VendorID(st.Vendor)]; ok {

@@ -118,6 +118,15 @@ var funcs = template.FuncMap{
 	"actorZh":     glossary.Actor,
 	"jobDetail":   glossary.JobDetail,
 	"rulesZh":     glossary.RulesVersion,
+	// grouped: an amount answered as a plain string ("-1234.50") with thousands
+	// separators as the other pages print money; "" stays ""
+	"grouped": func(s string) string {
+		d, err := decimal.NewFromString(s)
+		if err != nil {
+			return s
+		}
+		return money.Grouped(d)
+	},
 }
 
 // nameOf looks a code of any string type up with a glossary lookup.
@@ -769,6 +778,9 @@ func (s *Server) drillPage(w http.ResponseWriter, r *http.Request, c *call) {
 		StatementPDF:  "/api/v1/statements/" + p.String() + "/departments/" + esc(statements.FileName(string(dep))) + ".pdf",
 		StatementCSV:  "/api/v1/statements/" + p.String() + "/departments/" + esc(statements.FileName(string(dep))) + ".csv",
 		StatementXLSX: "/api/v1/statements/" + p.String() + "/departments/" + esc(statements.FileName(string(dep))) + ".xlsx"}
+	if !s.issued(ctx, p) { // no statement of the month yet: no link to one
+		d.StatementPDF, d.StatementCSV, d.StatementXLSX = "", "", ""
+	}
 	export := "/api/v1/breakdown?period=" + p.String() + "&department=" + neturl.QueryEscape(string(dep))
 	d.ExportXLSX, d.ExportCSV = export+"&format=xlsx", export+"&format=csv&bom=1"
 	if prev, next, err := s.neighbours(ctx, p, shown); err == nil {
@@ -900,6 +912,13 @@ func (s *Server) drillPage(w http.ResponseWriter, r *http.Request, c *call) {
 	render()
 }
 
+// issued says whether month p's statements have been issued (final or provisional): the
+// pages link to statement files only then.
+func (s *Server) issued(ctx context.Context, p calendar.Period) bool {
+	m, err := s.stateOf(ctx, p)
+	return err == nil && m.Issue != nil
+}
+
 // --- vendor settlement and invoices ----------------------------------------------------
 
 type vendorData struct {
@@ -929,6 +948,9 @@ func (s *Server) vendorPage(w http.ResponseWriter, r *http.Request, c *call) {
 		MayUpload:    c.id.May(access.Upload, access.Vendor(v), access.OrgParents(c.org)) == nil,
 		Action:       "/vendors/" + esc(string(v)) + "/" + p.String() + "/invoice",
 		StatementPDF: "/api/v1/statements/" + p.String() + "/vendors/" + esc(statements.FileName(string(v))) + ".pdf"}
+	if !s.issued(ctx, p) { // no statement of the month yet: no link to one
+		d.StatementPDF = ""
+	}
 	md, err := s.month(ctx, p)
 	switch {
 	case errors.Is(err, errNotRated):
@@ -1033,7 +1055,8 @@ func (s *Server) uploadInvoice(w http.ResponseWriter, r *http.Request, c *call) 
 		refuse(http.StatusConflict, err.Error(), access.ReasonFailed, "text", err.Error())
 		return
 	case errors.Is(err, app.ErrBadInvoice):
-		refuse(http.StatusBadRequest, err.Error(), access.ReasonBadInvoice, "text", err.Error())
+		msg := invoiceErrorZh(err)
+		refuse(http.StatusBadRequest, msg, access.ReasonBadInvoice, "text", msg)
 		return
 	case err != nil:
 		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
