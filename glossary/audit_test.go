@@ -45,7 +45,8 @@ func TestAuditDetail(t *testing.T) {
 	assert.Equal(t, "命令行（cli）", glossary.Actor("cli"))
 	// job runs' details (English for cloudbill status) read in Chinese on the portal
 	for stored, want := range map[string]string{
-		"rated": "已计费",
+		"rated":                "已计费",
+		"effective 2026-11-16": "自 2026-11-16 起生效",
 		"closed: 1930 lines, total 1043194.81, hash ab12; statements issued":                                        "已结账：共 1930 行，合计 1,043,194.81 元，内容哈希 ab12；已出具账单",
 		"analysis of 2026-11-30: 55 departments over, monthly saving 137154.00, 0 cases opened, 0 samples excluded": "分析日 2026-11-30：55 个部门超出冗余比例，每月可节约 137,154.00 元，新开整改事项 0 件，剔除样本 0 个",
 		"follow-up of 2026-12-06: 0 resolved, 2 overdue":                                                            "跟进日 2026-12-06：已整改 0 件，逾期 2 件",

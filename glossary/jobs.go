@@ -13,6 +13,7 @@ var jobDetails = []struct {
 	words func(m []string) string
 }{
 	{regexp.MustCompile(`^rated$`), func([]string) string { return "已计费" }},
+	{regexp.MustCompile(`^effective (\d{4}-\d{2}-\d{2})$`), func(m []string) string { return "自 " + m[1] + " 起生效" }}, // a catalog import's note
 	{regexp.MustCompile(`^closed; not re-rated$`), func([]string) string { return "该月已结账，未重新计费" }},
 	{regexp.MustCompile(`^already closed$`), func([]string) string { return "该月此前已结账" }},
 	{regexp.MustCompile(`^closed: (\d+) lines, total ([0-9.-]+), hash (\w+)(; statements issued)?$`), func(m []string) string {
@@ -33,7 +34,7 @@ var jobDetails = []struct {
 	}},
 }
 
-// JobDetail is a job run's detail in Chinese (as stored when it is not one of the known
+// JobDetail is a job run's detail (or an import's note) in Chinese (as stored when it is not one of the known
 // forms).
 func JobDetail(d string) string {
 	d = strings.TrimSpace(d)
