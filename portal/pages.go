@@ -1074,6 +1074,7 @@ type reconData struct {
 	More        int
 	Base        string
 	Back        string
+	Name        string // the vendor's name
 }
 
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) (reconcile.Upload, bool) {
@@ -1099,12 +1100,16 @@ func (s *Server) reconciliationPage(w http.ResponseWriter, r *http.Request, c *c
 		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
 		return
 	}
+	d.Name = string(u.Vendor)
+	if v, ok := c.org.Vendors[u.Vendor]; ok && v.Name != "" {
+		d.Name = v.Name
+	}
 	d.Differences = d.R.Differences()
 	if len(d.Differences) > 200 {
 		d.More = len(d.Differences) - 200
 		d.Differences = d.Differences[:200]
 	}
-	s.render(w, c, 200, "reconciliation", "对账报告 "+string(u.Vendor)+" "+u.Period.String(), d)
+	s.render(w, c, 200, "reconciliation", "对账报告 "+d.Name+" "+u.Period.String(), d)
 }
 
 func (s *Server) reconciliationFile(w http.ResponseWriter, r *http.Request, c *call) {
