@@ -54,38 +54,54 @@ func version() uint64 {
 
 // PutUser writes a version of an account.
 func (s *Store) PutUser(ctx context.Context, u access.User) error {
-	return s.insertRow(ctx, "INSERT INTO users (login, role, department_id, vendor_id, password_hash, disabled, created_at, updated_at, version)",
-		string(u.Login), string(u.Role), string(u.Department), string(u.Vendor), u.PasswordHash, flag(u.Disabled),
-		putTime(u.CreatedAt), putTime(u.UpdatedAt), version())
+	return s.insertOne(ctx, userInsert{u: u, version: version()})
+}
+
+// userInsert writes a version of an account.
+type userInsert struct {
+	u       access.User
+	version uint64
+}
+
+func (q userInsert) toSQL() (string, []any) {
+	u := q.u
+	return "INSERT INTO users (login, role, department_id, vendor_id, password_hash, disabled, created_at, updated_at, version)",
+		[]any{string(u.Login), string(u.Role), string(u.Department), string(u.Vendor), u.PasswordHash, flag(u.Disabled),
+			putTime(u.CreatedAt), putTime(u.UpdatedAt), q.version}
 }
 
 // usersQuery selects the latest version of every account, or of one login.
-func usersQuery(login access.Login) (string, []any) {
-	q := `SELECT login, argMax(role, version), argMax(department_id, version), argMax(vendor_id, version),
+type usersQuery struct{ login access.Login }
+
+func (q usersQuery) toSQL() (string, []any) {
+	sql := `SELECT login, argMax(role, version), argMax(department_id, version), argMax(vendor_id, version),
        argMax(password_hash, version), argMax(disabled, version), min(created_at), max(updated_at)
 FROM users`
 	var args []any
-	if login != "" {
-		q += " WHERE login = ?"
-		args = append(args, string(login))
+	if q.login != "" {
+		sql += " WHERE login = ?"
+		args = append(args, string(q.login))
 	}
-	return q + " GROUP BY login ORDER BY login", args
+	return sql + " GROUP BY login ORDER BY login", args
 }
 
-func (s *Store) users(ctx context.Context, login access.Login) ([]access.User, error) {
-	q, args := usersQuery(login)
+func (usersQuery) scan(rows driver.Rows) ([]access.User, error) {
 	var out []access.User
-	err := s.scan(ctx, q, func(r driver.Rows) error {
+	for rows.Next() {
 		var u access.User
 		var login, role, dep, ven string
 		var disabled uint8
-		if err := r.Scan(&login, &role, &dep, &ven, &u.PasswordHash, &disabled, &u.CreatedAt, &u.UpdatedAt); err != nil {
-			return err
+		if err := rows.Scan(&login, &role, &dep, &ven, &u.PasswordHash, &disabled, &u.CreatedAt, &u.UpdatedAt); err != nil {
+			return nil, err
 		}
 		u.Login, u.Role, u.Department, u.Vendor, u.Disabled = access.Login(login), access.Role(role), catalog.DepartmentID(dep), catalog.VendorID(ven), disabled == 1
 		out = append(out, u)
-		return nil
-	}, args...)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) users(ctx context.Context, login access.Login) ([]access.User, error) {
+	out, err := runQuery(ctx, s.conn, usersQuery{login: login})
 	if err != nil {
 		return nil, fmt.Errorf("read users: %w", err)
 	}
@@ -109,39 +125,55 @@ func (s *Store) Users(ctx context.Context) ([]access.User, error) { return s.use
 
 // PutToken writes a version of a token.
 func (s *Store) PutToken(ctx context.Context, t access.Token) error {
-	return s.insertRow(ctx, "INSERT INTO access_tokens (id, kind, login, vendor_id, hash, note, created_at, expires_at, revoked_at, version)",
-		t.ID, string(t.Kind), string(t.Login), string(t.Vendor), t.Hash, t.Note,
-		putTime(t.CreatedAt), putTime(t.ExpiresAt), putTime(t.RevokedAt), version())
+	return s.insertOne(ctx, tokenInsert{t: t, version: version()})
+}
+
+// tokenInsert writes a version of a token.
+type tokenInsert struct {
+	t       access.Token
+	version uint64
+}
+
+func (q tokenInsert) toSQL() (string, []any) {
+	t := q.t
+	return "INSERT INTO access_tokens (id, kind, login, vendor_id, hash, note, created_at, expires_at, revoked_at, version)",
+		[]any{t.ID, string(t.Kind), string(t.Login), string(t.Vendor), t.Hash, t.Note,
+			putTime(t.CreatedAt), putTime(t.ExpiresAt), putTime(t.RevokedAt), q.version}
 }
 
 // tokensQuery selects the latest version of every token, or of one id. A token once
 // revoked stays revoked, whatever version came later (max of revoked_at).
-func tokensQuery(id string) (string, []any) {
-	q := `SELECT id, argMax(kind, version), argMax(login, version), argMax(vendor_id, version), argMax(hash, version),
+type tokensQuery struct{ id string }
+
+func (q tokensQuery) toSQL() (string, []any) {
+	sql := `SELECT id, argMax(kind, version), argMax(login, version), argMax(vendor_id, version), argMax(hash, version),
        argMax(note, version), min(created_at), argMax(expires_at, version), max(revoked_at)
 FROM access_tokens`
 	var args []any
-	if id != "" {
-		q += " WHERE id = ?"
-		args = append(args, id)
+	if q.id != "" {
+		sql += " WHERE id = ?"
+		args = append(args, q.id)
 	}
-	return q + " GROUP BY id ORDER BY min(created_at), min(version)", args
+	return sql + " GROUP BY id ORDER BY min(created_at), min(version)", args
 }
 
-func (s *Store) tokens(ctx context.Context, id string) ([]access.Token, error) {
-	q, args := tokensQuery(id)
+func (tokensQuery) scan(rows driver.Rows) ([]access.Token, error) {
 	var out []access.Token
-	err := s.scan(ctx, q, func(r driver.Rows) error {
+	for rows.Next() {
 		var t access.Token
 		var kind, login, ven string
-		if err := r.Scan(&t.ID, &kind, &login, &ven, &t.Hash, &t.Note, &t.CreatedAt, &t.ExpiresAt, &t.RevokedAt); err != nil {
-			return err
+		if err := rows.Scan(&t.ID, &kind, &login, &ven, &t.Hash, &t.Note, &t.CreatedAt, &t.ExpiresAt, &t.RevokedAt); err != nil {
+			return nil, err
 		}
 		t.Kind, t.Login, t.Vendor = access.TokenKind(kind), access.Login(login), catalog.VendorID(ven)
 		t.CreatedAt, t.ExpiresAt, t.RevokedAt = getTime(t.CreatedAt), getTime(t.ExpiresAt), getTime(t.RevokedAt)
 		out = append(out, t)
-		return nil
-	}, args...)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) tokens(ctx context.Context, id string) ([]access.Token, error) {
+	out, err := runQuery(ctx, s.conn, tokensQuery{id: id})
 	if err != nil {
 		return nil, fmt.Errorf("read tokens: %w", err)
 	}
@@ -165,41 +197,63 @@ func (s *Store) Tokens(ctx context.Context) ([]access.Token, error) { return s.t
 
 // PutSession writes a version of a session.
 func (s *Store) PutSession(ctx context.Context, se access.Session) error {
-	return s.insertRow(ctx, "INSERT INTO sessions (hash, login, csrf, created_at, last_seen, ended_at, remote, version)",
-		se.Hash, string(se.Login), se.CSRF, putTime(se.CreatedAt), putTime(se.LastSeen), putTime(se.EndedAt), se.Remote, version())
+	return s.insertOne(ctx, sessionInsert{se: se, version: version()})
+}
+
+// sessionInsert writes a version of a session.
+type sessionInsert struct {
+	se      access.Session
+	version uint64
+}
+
+func (q sessionInsert) toSQL() (string, []any) {
+	se := q.se
+	return "INSERT INTO sessions (hash, login, csrf, created_at, last_seen, ended_at, remote, version)",
+		[]any{se.Hash, string(se.Login), se.CSRF, putTime(se.CreatedAt), putTime(se.LastSeen), putTime(se.EndedAt), se.Remote, q.version}
 }
 
 // sessionsQuery selects sessions by hash or by login (latest versions). A session once
 // ended stays ended (max of ended_at), whatever a later touch wrote.
-func sessionsQuery(hash string, login access.Login) (string, []any) {
-	q := `SELECT hash, argMax(login, version), argMax(csrf, version), min(created_at), max(last_seen), max(ended_at), argMax(remote, version)
+type sessionsQuery struct {
+	hash  string
+	login access.Login
+}
+
+func (q sessionsQuery) toSQL() (string, []any) {
+	sql := `SELECT hash, argMax(login, version), argMax(csrf, version), min(created_at), max(last_seen), max(ended_at), argMax(remote, version)
 FROM sessions`
 	var args []any
 	switch {
-	case hash != "":
-		q += " WHERE hash = ?"
-		args = append(args, hash)
-	case login != "":
-		q += " WHERE login = ?"
-		args = append(args, string(login))
+	case q.hash != "":
+		sql += " WHERE hash = ?"
+		args = append(args, q.hash)
+	case q.login != "":
+		sql += " WHERE login = ?"
+		args = append(args, string(q.login))
 	}
-	return q + " GROUP BY hash", args
+	return sql + " GROUP BY hash", args
 }
 
-func (s *Store) sessions(ctx context.Context, hash string, login access.Login) ([]access.Session, error) {
-	q, args := sessionsQuery(hash, login)
+func (sessionsQuery) scan(rows driver.Rows) ([]access.Session, error) { return scanSessions(rows) }
+
+// scanSessions reads the rows of sessionsQuery and sessionsByHashQuery.
+func scanSessions(rows driver.Rows) ([]access.Session, error) {
 	var out []access.Session
-	err := s.scan(ctx, q, func(r driver.Rows) error {
+	for rows.Next() {
 		var se access.Session
 		var login string
-		if err := r.Scan(&se.Hash, &login, &se.CSRF, &se.CreatedAt, &se.LastSeen, &se.EndedAt, &se.Remote); err != nil {
-			return err
+		if err := rows.Scan(&se.Hash, &login, &se.CSRF, &se.CreatedAt, &se.LastSeen, &se.EndedAt, &se.Remote); err != nil {
+			return nil, err
 		}
 		se.Login = access.Login(login)
 		se.CreatedAt, se.LastSeen, se.EndedAt = getTime(se.CreatedAt), getTime(se.LastSeen), getTime(se.EndedAt)
 		out = append(out, se)
-		return nil
-	}, args...)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) sessions(ctx context.Context, hash string, login access.Login) ([]access.Session, error) {
+	out, err := runQuery(ctx, s.conn, sessionsQuery{hash: hash, login: login})
 	if err != nil {
 		return nil, fmt.Errorf("read sessions: %w", err)
 	}
@@ -216,15 +270,8 @@ func (q sessionsByHashQuery) toSQL() (string, []any) {
 FROM sessions WHERE has(?, hash) GROUP BY hash`, []any{q.hashes}
 }
 
-func (q sessionsByHashQuery) scan(r driver.Rows) (access.Session, error) {
-	var se access.Session
-	var login string
-	if err := r.Scan(&se.Hash, &login, &se.CSRF, &se.CreatedAt, &se.LastSeen, &se.EndedAt, &se.Remote); err != nil {
-		return se, err
-	}
-	se.Login = access.Login(login)
-	se.CreatedAt, se.LastSeen, se.EndedAt = getTime(se.CreatedAt), getTime(se.LastSeen), getTime(se.EndedAt)
-	return se, nil
+func (sessionsByHashQuery) scan(rows driver.Rows) ([]access.Session, error) {
+	return scanSessions(rows)
 }
 
 // Sessions is the latest version of the sessions of hashes (those found, in no order).
@@ -232,17 +279,7 @@ func (s *Store) Sessions(ctx context.Context, hashes []string) ([]access.Session
 	if len(hashes) == 0 {
 		return nil, nil
 	}
-	q := sessionsByHashQuery{hashes: hashes}
-	sqlText, args := q.toSQL()
-	var out []access.Session
-	err := s.scan(ctx, sqlText, func(r driver.Rows) error {
-		se, err := q.scan(r)
-		if err != nil {
-			return err
-		}
-		out = append(out, se)
-		return nil
-	}, args...)
+	out, err := runQuery(ctx, s.conn, sessionsByHashQuery{hashes: hashes})
 	if err != nil {
 		return nil, fmt.Errorf("read sessions: %w", err)
 	}
@@ -284,8 +321,19 @@ func (s *Store) OpenSessions(ctx context.Context, login access.Login) ([]access.
 
 // AppendAudit appends an audit event.
 func (s *Store) AppendAudit(ctx context.Context, e access.Event) error {
-	return s.insertRow(ctx, "INSERT INTO audit_log (at, seq, actor, role, action, target, outcome, remote, detail)",
-		e.At.UTC(), version(), e.Actor, string(e.Role), e.Action, e.Target, e.Outcome, e.Remote, e.Detail)
+	return s.insertOne(ctx, auditInsert{e: e, seq: version()})
+}
+
+// auditInsert appends an audit event; seq orders the events of one second.
+type auditInsert struct {
+	e   access.Event
+	seq uint64
+}
+
+func (q auditInsert) toSQL() (string, []any) {
+	e := q.e
+	return "INSERT INTO audit_log (at, seq, actor, role, action, target, outcome, remote, detail)",
+		[]any{e.At.UTC(), q.seq, e.Actor, string(e.Role), e.Action, e.Target, e.Outcome, e.Remote, e.Detail}
 }
 
 // auditQuery selects a page of audit events, newest first; count: how many match.
@@ -335,20 +383,34 @@ func (q auditQuery) toSQL() (string, []any) {
 	return sql + fmt.Sprintf(" ORDER BY at DESC, seq DESC LIMIT %d, %d", max(f.Offset, 0), limit), args
 }
 
-// Audit reads audit events, newest first.
-func (s *Store) Audit(ctx context.Context, f access.AuditFilter) ([]access.Event, error) {
-	q, args := auditQuery{f: f}.toSQL()
+func (auditQuery) scan(rows driver.Rows) ([]access.Event, error) {
 	var out []access.Event
-	err := s.scan(ctx, q, func(r driver.Rows) error {
+	for rows.Next() {
 		var e access.Event
 		var role string
-		if err := r.Scan(&e.At, &e.Actor, &role, &e.Action, &e.Target, &e.Outcome, &e.Remote, &e.Detail); err != nil {
-			return err
+		if err := rows.Scan(&e.At, &e.Actor, &role, &e.Action, &e.Target, &e.Outcome, &e.Remote, &e.Detail); err != nil {
+			return nil, err
 		}
 		e.Role = access.Role(role)
 		out = append(out, e)
-		return nil
-	}, args...)
+	}
+	return out, rows.Err()
+}
+
+// auditCountQuery counts the audit events of a filter (its Limit and Offset aside).
+type auditCountQuery struct{ f access.AuditFilter }
+
+func (q auditCountQuery) toSQL() (string, []any) { return auditQuery{f: q.f, count: true}.toSQL() }
+
+func (auditCountQuery) scan(row driver.Row) (uint64, error) {
+	var n uint64
+	err := row.Scan(&n)
+	return n, err
+}
+
+// Audit reads audit events, newest first.
+func (s *Store) Audit(ctx context.Context, f access.AuditFilter) ([]access.Event, error) {
+	out, err := runQuery(ctx, s.conn, auditQuery{f: f})
 	if err != nil {
 		return nil, fmt.Errorf("read audit log: %w", err)
 	}
@@ -357,9 +419,7 @@ func (s *Store) Audit(ctx context.Context, f access.AuditFilter) ([]access.Event
 
 // AuditCount is the number of audit events f selects (its Limit and Offset aside).
 func (s *Store) AuditCount(ctx context.Context, f access.AuditFilter) (int, error) {
-	q, args := auditQuery{f: f, count: true}.toSQL()
-	var n uint64
-	err := s.scan(ctx, q, func(r driver.Rows) error { return r.Scan(&n) }, args...)
+	n, err := runRow(ctx, s.conn, auditCountQuery{f: f})
 	if err != nil {
 		return 0, fmt.Errorf("count audit log: %w", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
 // Administration: what runs on a database or a table as a whole. ClickHouse cannot bind
@@ -21,33 +23,90 @@ func quoteIdent(name string) (string, error) {
 	return "`" + name + "`", nil
 }
 
+// ident is an identifier checked by newIdent and quoted: the only form in which a name
+// that cannot be bound (a database, a table, a column) is written into a statement.
+type ident string
+
+// newIdent is name checked and quoted (see quoteIdent).
+func newIdent(name string) (ident, error) {
+	q, err := quoteIdent(name)
+	return ident(q), err
+}
+
+// dropDatabase drops a database with its tables, if it exists; on every node of cluster
+// when set (a cluster name is checked by Config.Validate).
+type dropDatabase struct {
+	db      ident
+	cluster string
+}
+
+func (q dropDatabase) toSQL() (string, []any) {
+	sql := "DROP DATABASE IF EXISTS " + string(q.db)
+	if q.cluster != "" {
+		sql += " ON CLUSTER " + q.cluster
+	}
+	return sql, nil
+}
+
 // DropDatabase drops database name with all its tables, if it exists (the demo's own
 // database, a test's or a benchmark's). The store's own database can be dropped too; the
 // store is then unusable until reopened.
 func (s *Store) DropDatabase(ctx context.Context, name string) error {
-	q, err := quoteIdent(name)
+	db, err := newIdent(name)
 	if err != nil {
 		return fmt.Errorf("drop database: %w", err)
 	}
-	stmt := "DROP DATABASE IF EXISTS " + q
+	st := dropDatabase{db: db}
 	if s.cluster != nil {
-		stmt += " ON CLUSTER " + s.cluster.name // on every node
+		st.cluster = s.cluster.name // on every node
 	}
-	if err := s.conn.Exec(ctx, stmt); err != nil {
+	if err := execOn(ctx, s.conn, st); err != nil {
 		return fmt.Errorf("drop database %s: %w", name, err)
 	}
 	return nil
 }
 
+// countQuery is a query of one count.
+type countQuery struct {
+	sql  string
+	args []any
+}
+
+func (q countQuery) toSQL() (string, []any) { return q.sql, q.args }
+
+func (countQuery) scan(row driver.Row) (uint64, error) {
+	var n uint64
+	err := row.Scan(&n)
+	return n, err
+}
+
+// tableRowsQuery counts the rows of a table of the store's database, as stored.
+func tableRowsQuery(table ident) countQuery {
+	return countQuery{sql: "SELECT count() FROM " + string(table)}
+}
+
+// activePartsQuery counts the active data parts of a table.
+func activePartsQuery(db, table string) countQuery {
+	return countQuery{sql: "SELECT count() FROM system.parts WHERE database = ? AND table = ? AND active", args: []any{db, table}}
+}
+
+// runningMergesQuery counts the merges the server runs now, in any database.
+func runningMergesQuery() countQuery { return countQuery{sql: "SELECT count() FROM system.merges"} }
+
+// sampleMergesQuery counts the merges the server runs now on the samples of database db.
+func sampleMergesQuery(db string) countQuery {
+	return countQuery{sql: "SELECT count() FROM system.merges WHERE database = ? AND table IN ('usage_samples', 'usage_samples_local')", args: []any{db}}
+}
+
 // RowCount is the number of rows of table in the store's database (as stored: before
 // any deduplication by ReplacingMergeTree).
 func (s *Store) RowCount(ctx context.Context, table string) (uint64, error) {
-	q, err := quoteIdent(table)
+	t, err := newIdent(table)
 	if err != nil {
 		return 0, fmt.Errorf("row count: %w", err)
 	}
-	var n uint64
-	if err := s.conn.QueryRow(ctx, "SELECT count() FROM "+q).Scan(&n); err != nil {
+	n, err := runRow(ctx, s.conn, tableRowsQuery(t))
+	if err != nil {
 		return 0, fmt.Errorf("row count of %s: %w", table, err)
 	}
 	return n, nil
@@ -55,8 +114,7 @@ func (s *Store) RowCount(ctx context.Context, table string) (uint64, error) {
 
 // ActiveParts is the number of active data parts of table in the store's database.
 func (s *Store) ActiveParts(ctx context.Context, table string) (uint64, error) {
-	var n uint64
-	err := s.conn.QueryRow(ctx, "SELECT count() FROM system.parts WHERE database = ? AND table = ? AND active", s.db, table).Scan(&n)
+	n, err := runRow(ctx, s.conn, activePartsQuery(s.db, table))
 	if err != nil {
 		return 0, fmt.Errorf("active parts of %s: %w", table, err)
 	}
@@ -65,8 +123,8 @@ func (s *Store) ActiveParts(ctx context.Context, table string) (uint64, error) {
 
 // RunningMerges is the number of merges the server runs now, in any database.
 func (s *Store) RunningMerges(ctx context.Context) (uint64, error) {
-	var n uint64
-	if err := s.conn.QueryRow(ctx, "SELECT count() FROM system.merges").Scan(&n); err != nil {
+	n, err := runRow(ctx, s.conn, runningMergesQuery())
+	if err != nil {
 		return 0, fmt.Errorf("running merges: %w", err)
 	}
 	return n, nil

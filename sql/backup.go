@@ -288,12 +288,12 @@ func decodeInto(b driver.Batch, rd *proto.Reader, columns []string, rows int) er
 
 // Count is the rows of a table.
 func (s *Store) Count(ctx context.Context, table string) (int64, error) {
-	t, err := quoteIdent(table)
+	t, err := newIdent(table)
 	if err != nil {
 		return 0, err
 	}
-	var n uint64
-	if err := s.conn.QueryRow(ctx, "SELECT count() FROM "+t).Scan(&n); err != nil {
+	n, err := runRow(ctx, s.conn, tableRowsQuery(t))
+	if err != nil {
 		return 0, fmt.Errorf("count %s: %w", table, err)
 	}
 	return int64(n), nil

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
 	"cloudbill/internal/calendar"
 	"cloudbill/monthclose"
 )
@@ -93,9 +95,7 @@ func (s *Store) insertClaim(ctx context.Context, p calendar.Period, me claimant)
 	_, _ = rand.Read(b[:])
 	id := hex.EncodeToString(b[:])
 	began := time.Now()
-	err := s.conn.Exec(ctx, `INSERT INTO close_claims (period, claim_id, host, pid, holder, claimed_at, expires_at, released)
-SELECT ?, ?, ?, ?, ?, now(), now() + ?, 0`, p.Key(), id, me.host, me.pid, me.holder, uint32(ClaimTTL/time.Second))
-	if err != nil {
+	if err := execOn(ctx, s.conn, claimInsert{period: p, id: id, claimant: me}); err != nil {
 		return "", fmt.Errorf("claim the close of %s: %w", p, err)
 	}
 	if time.Since(began) > claimInsertMax {
@@ -155,29 +155,66 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// claims reads the claims of month p, one per claim id, and the server's clock.
-func (s *Store) claims(ctx context.Context, p calendar.Period) ([]claim, time.Time, error) {
+// claimInsert writes a claim of month p's close (a new claim, or a renewal of claim
+// id), or with release its end. The times are the server's now(): every claimant's
+// claims are ordered by one clock.
+type claimInsert struct {
+	period calendar.Period
+	id     string
+	claimant
+	release bool
+}
+
+func (q claimInsert) toSQL() (string, []any) {
+	const insert = `INSERT INTO close_claims (period, claim_id, host, pid, holder, claimed_at, expires_at, released)
+`
+	if q.release {
+		return insert + "SELECT ?, ?, ?, ?, ?, now(), now(), 1", []any{q.period.Key(), q.id, q.host, q.pid, q.holder}
+	}
+	return insert + "SELECT ?, ?, ?, ?, ?, now(), now() + ?, 0", []any{q.period.Key(), q.id, q.host, q.pid, q.holder, uint32(ClaimTTL / time.Second)}
+}
+
+// serverNowQuery reads the server's clock.
+type serverNowQuery struct{}
+
+func (serverNowQuery) toSQL() (string, []any) { return "SELECT now()", nil }
+
+func (serverNowQuery) scan(row driver.Row) (time.Time, error) {
 	var now time.Time
-	if err := s.conn.QueryRow(ctx, "SELECT now()").Scan(&now); err != nil {
-		return nil, now, fmt.Errorf("read the server's clock: %w", err)
-	}
-	rows, err := s.conn.Query(ctx, `SELECT claim_id, any(host), any(pid), any(holder), min(claimed_at), max(expires_at), max(released)
-FROM close_claims WHERE period = ? GROUP BY claim_id`, p.Key())
-	if err != nil {
-		return nil, now, fmt.Errorf("read the close claims of %s: %w", p, err)
-	}
-	defer rows.Close()
+	err := row.Scan(&now)
+	return now, err
+}
+
+// closeClaimsQuery reads the claims of a month's close, one per claim id.
+type closeClaimsQuery struct{ period calendar.Period }
+
+func (q closeClaimsQuery) toSQL() (string, []any) {
+	return `SELECT claim_id, any(host), any(pid), any(holder), min(claimed_at), max(expires_at), max(released)
+FROM close_claims WHERE period = ? GROUP BY claim_id`, []any{q.period.Key()}
+}
+
+func (q closeClaimsQuery) scan(rows driver.Rows) ([]claim, error) {
 	var out []claim
 	for rows.Next() {
 		var c claim
 		var rel uint8
 		if err := rows.Scan(&c.id, &c.host, &c.pid, &c.holder, &c.claimedAt, &c.expiresAt, &rel); err != nil {
-			return nil, now, fmt.Errorf("read the close claims of %s: %w", p, err)
+			return nil, err
 		}
 		c.released = rel == 1
 		out = append(out, c)
 	}
-	if err := rows.Err(); err != nil {
+	return out, rows.Err()
+}
+
+// claims reads the claims of month p, one per claim id, and the server's clock.
+func (s *Store) claims(ctx context.Context, p calendar.Period) ([]claim, time.Time, error) {
+	now, err := runRow(ctx, s.conn, serverNowQuery{})
+	if err != nil {
+		return nil, now, fmt.Errorf("read the server's clock: %w", err)
+	}
+	out, err := runQuery(ctx, s.conn, closeClaimsQuery{period: p})
+	if err != nil {
 		return nil, now, fmt.Errorf("read the close claims of %s: %w", p, err)
 	}
 	return out, now, nil
@@ -243,8 +280,7 @@ func (s *Store) hold(p calendar.Period, id string, me claimant) (release func())
 				return
 			case <-t.C:
 				ctx, cancel := context.WithTimeout(context.Background(), ClaimTTL/3)
-				_ = s.conn.Exec(ctx, `INSERT INTO close_claims (period, claim_id, host, pid, holder, claimed_at, expires_at, released)
-SELECT ?, ?, ?, ?, ?, now(), now() + ?, 0`, p.Key(), id, me.host, me.pid, me.holder, uint32(ClaimTTL/time.Second))
+				_ = execOn(ctx, s.conn, claimInsert{period: p, id: id, claimant: me})
 				cancel()
 			}
 		}
@@ -265,6 +301,5 @@ SELECT ?, ?, ?, ?, ?, now(), now() + ?, 0`, p.Key(), id, me.host, me.pid, me.hol
 func (s *Store) releaseClaim(p calendar.Period, id string, me claimant) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_ = s.conn.Exec(ctx, `INSERT INTO close_claims (period, claim_id, host, pid, holder, claimed_at, expires_at, released)
-SELECT ?, ?, ?, ?, ?, now(), now(), 1`, p.Key(), id, me.host, me.pid, me.holder)
+	_ = execOn(ctx, s.conn, claimInsert{period: p, id: id, claimant: me, release: true})
 }

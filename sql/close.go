@@ -23,20 +23,23 @@ func (s *Store) InsertClose(ctx context.Context, c rating.Close) error {
 	if err := s.CheckShards(ctx); err != nil {
 		return fmt.Errorf("record close of %s: %w", c.Period, err)
 	}
+	if err := s.insertOne(ctx, closeInsert{c}); err != nil {
+		return fmt.Errorf("record close of %s: %w", c.Period, err)
+	}
+	return nil
+}
+
+// closeInsert records a month's close.
+type closeInsert struct{ c rating.Close }
+
+func (q closeInsert) toSQL() (string, []any) {
+	c := q.c
 	pending := make([]string, len(c.Pending))
 	for i, v := range c.Pending {
 		pending[i] = string(v)
 	}
-	allow := uint8(0)
-	if c.AllowPending {
-		allow = 1
-	}
-	err := s.insertRow(ctx, "INSERT INTO period_closes (period, closed_at, run_id, content_hash, allow_pending, pending, lines, total, closed_by)",
-		c.Period.Key(), c.ClosedAt.UTC(), c.RunID, c.ContentHash, allow, pending, uint64(c.Lines), c.Total, c.ClosedBy)
-	if err != nil {
-		return fmt.Errorf("record close of %s: %w", c.Period, err)
-	}
-	return nil
+	return "INSERT INTO period_closes (period, closed_at, run_id, content_hash, allow_pending, pending, lines, total, closed_by)",
+		[]any{c.Period.Key(), c.ClosedAt.UTC(), c.RunID, c.ContentHash, flag(c.AllowPending), pending, uint64(c.Lines), c.Total, c.ClosedBy}
 }
 
 // closesQuery reads the closed months, oldest first; with period set, only that month's

@@ -15,12 +15,19 @@ import (
 
 // InsertJobRun records a completed job run.
 func (s *Store) InsertJobRun(ctx context.Context, r schedule.JobRun) error {
-	err := s.insertRow(ctx, "INSERT INTO job_runs (job, period, trigger, started_at, finished_at, status, detail, error)",
-		r.Job, r.Period.Key(), r.Trigger, r.StartedAt.UTC(), r.FinishedAt.UTC(), string(r.Status), r.Detail, r.Error)
-	if err != nil {
+	if err := s.insertOne(ctx, jobRunInsert{r}); err != nil {
 		return fmt.Errorf("record %s job of %s: %w", r.Job, r.Period, err)
 	}
 	return nil
+}
+
+// jobRunInsert records a completed job run.
+type jobRunInsert struct{ r schedule.JobRun }
+
+func (q jobRunInsert) toSQL() (string, []any) {
+	r := q.r
+	return "INSERT INTO job_runs (job, period, trigger, started_at, finished_at, status, detail, error)",
+		[]any{r.Job, r.Period.Key(), r.Trigger, r.StartedAt.UTC(), r.FinishedAt.UTC(), string(r.Status), r.Detail, r.Error}
 }
 
 // jobRunsQuery reads the recorded runs of job ("" for every job), oldest first.

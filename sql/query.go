@@ -40,3 +40,43 @@ func (s *Store) insertOne(ctx context.Context, ins rowInsert) error {
 	sql, values := ins.toSQL()
 	return s.insertRow(ctx, sql, values...)
 }
+
+// rowQuery is a query that yields one row, read into R (a count, the server's clock).
+type rowQuery[R any] interface {
+	toSQL() (string, []any)
+	scan(row driver.Row) (R, error)
+}
+
+// runRow runs q on conn and scans its row.
+func runRow[R any](ctx context.Context, conn driver.Conn, q rowQuery[R]) (R, error) {
+	sql, args := q.toSQL()
+	return q.scan(conn.QueryRow(ctx, sql, args...))
+}
+
+// statement is a statement that yields no rows (an INSERT ... SELECT, an ALTER, a
+// CREATE or DROP, a SYSTEM command): toSQL returns it and its bound arguments.
+// Identifiers that ClickHouse cannot bind are checked by the type before they are
+// written into the SQL (quoteIdent, or a list of the tables a statement may name).
+type statement interface {
+	toSQL() (string, []any)
+}
+
+// execOn runs st on conn (an INSERT carries the insert settings of conn's server: see
+// insertConn).
+func execOn(ctx context.Context, conn driver.Conn, st statement) error {
+	sql, args := st.toSQL()
+	return conn.Exec(ctx, sql, args...)
+}
+
+// blockInsert is the insert of n rows as one block: toSQL returns the INSERT (table and
+// columns), row(i) the values of row i in the columns' order.
+type blockInsert interface {
+	toSQL() string
+	rows() int
+	row(i int) []any
+}
+
+// insertBlock stores the rows of ins as one block (see batch); none is a no-op.
+func (s *Store) insertBlock(ctx context.Context, ins blockInsert) error {
+	return s.batch(ctx, ins.toSQL(), ins.rows(), ins.row)
+}

@@ -14,7 +14,9 @@ import (
 	"cloudbill/idle"
 	"cloudbill/internal/calendar"
 	"cloudbill/metering"
+	"cloudbill/rating"
 	"cloudbill/reconcile"
+	"cloudbill/schedule"
 	"cloudbill/statements"
 )
 
@@ -98,7 +100,7 @@ LIMIT 21`,
 		},
 		{
 			name:     "imports of a kind",
-			query:    func() (string, []any) { return importsQuery("catalog") },
+			query:    importsQuery{kind: "catalog"}.toSQL,
 			wantSQL:  "SELECT import_id, kind, file, sha256, rows, imported_at, note FROM imports WHERE kind = ? ORDER BY imported_at, import_id",
 			wantArgs: []any{"catalog"},
 		},
@@ -469,4 +471,289 @@ func TestUsageAggregatesSQL(t *testing.T) {
 			assert.Equal(t, 2, strings.Count(sql, "?"), "every value bound")
 		})
 	}
+}
+
+// firstRow is a block insert's INSERT and its first row's values, for the tables below.
+func firstRow(b blockInsert) func() (string, []any) {
+	return func() (string, []any) { return b.toSQL(), b.row(0) }
+}
+
+// The statements of the store's files, file by file (each also runs against a live
+// server in the store's tests and in the chDB suite, chdb_test.go).
+func TestStatementSQL(t *testing.T) {
+	nov := calendar.MustPeriod("2026-11")
+	at := time.Date(2026, 12, 3, 10, 0, 0, 0, calendar.Shanghai)
+	d := decimal.RequireFromString
+	imp := catalog.Import{ID: "imp-1", Kind: "orders", File: "orders.csv", SHA256: "abc", Rows: 2, At: at, Note: "2 events"}
+	seq := uint64(at.UnixNano())
+	source := catalog.Source{ImportID: "imp-1", File: "orders.csv", Line: 7}
+	score, until := d("95.5"), calendar.MustDate("2027-03-31")
+	tests := []struct {
+		name     string
+		query    func() (string, []any)
+		wantSQL  string
+		wantArgs []any
+	}{
+		// claims.go
+		{
+			name:  "a claim of a month's close",
+			query: claimInsert{period: nov, id: "c1", claimant: claimant{host: "h", pid: 42, holder: "cli"}}.toSQL,
+			wantSQL: `INSERT INTO close_claims (period, claim_id, host, pid, holder, claimed_at, expires_at, released)
+SELECT ?, ?, ?, ?, ?, now(), now() + ?, 0`,
+			wantArgs: []any{uint32(202611), "c1", "h", uint32(42), "cli", uint32(60)},
+		},
+		{
+			name:  "a claim released",
+			query: claimInsert{period: nov, id: "c1", claimant: claimant{host: "h", pid: 42, holder: "cli"}, release: true}.toSQL,
+			wantSQL: `INSERT INTO close_claims (period, claim_id, host, pid, holder, claimed_at, expires_at, released)
+SELECT ?, ?, ?, ?, ?, now(), now(), 1`,
+			wantArgs: []any{uint32(202611), "c1", "h", uint32(42), "cli"},
+		},
+		{name: "the server's clock", query: serverNowQuery{}.toSQL, wantSQL: "SELECT now()"},
+		{
+			name:  "the claims of a month's close",
+			query: closeClaimsQuery{period: nov}.toSQL,
+			wantSQL: `SELECT claim_id, any(host), any(pid), any(holder), min(claimed_at), max(expires_at), max(released)
+FROM close_claims WHERE period = ? GROUP BY claim_id`,
+			wantArgs: []any{uint32(202611)},
+		},
+		// close.go, jobs.go
+		{
+			name: "a close recorded",
+			query: closeInsert{rating.Close{Period: nov, ClosedAt: at, RunID: "r1", ContentHash: "h", AllowPending: true,
+				Pending: []catalog.VendorID{"V2"}, Lines: 3, Total: d("12.34"), ClosedBy: "finance"}}.toSQL,
+			wantSQL:  "INSERT INTO period_closes (period, closed_at, run_id, content_hash, allow_pending, pending, lines, total, closed_by)",
+			wantArgs: []any{uint32(202611), at.UTC(), "r1", "h", uint8(1), []string{"V2"}, uint64(3), d("12.34"), "finance"},
+		},
+		{
+			name: "a job run recorded",
+			query: jobRunInsert{schedule.JobRun{Job: "close", Period: nov, Trigger: "schedule", StartedAt: at, FinishedAt: at.Add(time.Second),
+				Status: schedule.JobOK, Detail: "closed"}}.toSQL,
+			wantSQL:  "INSERT INTO job_runs (job, period, trigger, started_at, finished_at, status, detail, error)",
+			wantArgs: []any{"close", uint32(202611), "schedule", at.UTC(), at.Add(time.Second).UTC(), "ok", "closed", ""},
+		},
+		// rules.go
+		{
+			name:  "every version of the deduction rules",
+			query: ruleVersionsQuery{}.toSQL,
+			wantSQL: `SELECT effective, import_id, import_seq, file, body
+FROM deduction_rules
+ORDER BY effective, import_seq`,
+		},
+		{
+			name: "a version of the deduction rules stored",
+			query: rulesInsert{v: rating.Rules{Effective: nov, ImportID: "rules-1", ImportedAt: at}, file: "rules.yaml", sha256: "abc",
+				body: []byte("a: 1\n")}.toSQL,
+			wantSQL:  "INSERT INTO deduction_rules (effective, import_id, import_seq, imported_at, file, sha256, body)",
+			wantArgs: []any{uint32(202611), "rules-1", seq, at.UTC(), "rules.yaml", "abc", "a: 1\n"},
+		},
+		// catalog.go
+		{
+			name:     "an import recorded",
+			query:    importInsert{imp}.toSQL,
+			wantSQL:  "INSERT INTO imports (import_id, kind, file, sha256, rows, imported_at, note)",
+			wantArgs: []any{"imp-1", "orders", "orders.csv", "abc", uint64(2), at.UTC(), "2 events"},
+		},
+		{
+			name: "a catalog version's items",
+			query: firstRow(catalogItemsInsert{imp: imp, effective: calendar.MustDate("2026-01-01"), items: []catalog.Item{{Code: "C01", Name: "vCPU",
+				Category: "compute", Unit: "vCPU·月", Billing: "allocated", Prices: map[catalog.Zone]decimal.Decimal{catalog.ZoneInternet: d("30")},
+				Mode: "monthly", Source: source}}}),
+			wantSQL: `INSERT INTO catalog_items (effective, import_id, import_seq, code, name, category, unit, billing,
+has_internet, price_internet, has_extranet, price_extranet, meter_metric, meter_agg, mode, file, line, imported_at)`,
+			wantArgs: []any{calendar.MustDate("2026-01-01").Time(), "imp-1", seq, "C01", "vCPU", "compute", "vCPU·月", "allocated",
+				uint8(1), d("30"), uint8(0), decimal.Decimal{}, "", "", "monthly", "orders.csv", uint32(7), at},
+		},
+		{
+			name:     "a catalog version recorded",
+			query:    catalogVersionInsert{imp: imp, effective: calendar.MustDate("2026-01-01"), items: 12}.toSQL,
+			wantSQL:  "INSERT INTO catalog_versions (effective, import_id, import_seq, items, file, imported_at)",
+			wantArgs: []any{calendar.MustDate("2026-01-01").Time(), "imp-1", seq, uint32(12), "orders.csv", at},
+		},
+		{
+			name:    "the catalog's effective dates",
+			query:   catalogVersionsQuery{}.toSQL,
+			wantSQL: "SELECT effective, argMax(import_id, import_seq) FROM catalog_versions GROUP BY effective ORDER BY effective",
+		},
+		{
+			name:  "the items of the catalog versions in force",
+			query: catalogItemsQuery{}.toSQL,
+			wantSQL: `SELECT import_id, code, name, category, unit, billing, has_internet, price_internet,
+has_extranet, price_extranet, meter_metric, meter_agg, mode, file, line FROM catalog_items
+WHERE import_id IN (SELECT argMax(import_id, import_seq) FROM catalog_versions GROUP BY effective)`,
+		},
+		{
+			name:    "every adaptation",
+			query:   adaptationsQuery{}.toSQL,
+			wantSQL: "SELECT resource_type, item_code, note, import_id, file, line FROM catalog_adaptations ORDER BY import_seq, line",
+		},
+		{
+			name:     "adaptations stored",
+			query:    firstRow(adaptationsInsert{imp: imp, as: []catalog.Adaptation{{ResourceType: "gpu-x", Item: "C09", Note: "n", Source: source}}}),
+			wantSQL:  "INSERT INTO catalog_adaptations (resource_type, item_code, note, import_id, import_seq, file, line, imported_at)",
+			wantArgs: []any{"gpu-x", "C09", "n", "imp-1", seq, "orders.csv", uint32(7), at},
+		},
+		{
+			name:     "departments stored",
+			query:    firstRow(departmentsInsert{imp: imp, ds: []catalog.Department{{ID: "D0101", Name: "科", Parent: "D01", Source: source}}}),
+			wantSQL:  "INSERT INTO departments (id, name, parent_id, import_id, import_seq, file, line, imported_at)",
+			wantArgs: []any{"D0101", "科", "D01", "imp-1", seq, "orders.csv", uint32(7), at},
+		},
+		{
+			name: "projects stored",
+			query: firstRow(projectsInsert{imp: imp, ps: []catalog.Project{{ID: "P01", Year: 2026, Name: "项目", Department: "D01",
+				Category: catalog.CategoryOM, Approved: true, Source: source}}}),
+			wantSQL:  "INSERT INTO projects (id, year, name, department_id, category, approved, import_id, import_seq, file, line, imported_at)",
+			wantArgs: []any{"P01", uint16(2026), "项目", "D01", "om", uint8(1), "imp-1", seq, "orders.csv", uint32(7), at},
+		},
+		{
+			name:     "vendors stored",
+			query:    firstRow(vendorsInsert{imp: imp, vs: []catalog.Vendor{{ID: "V1", Name: "云", Source: source}}}),
+			wantSQL:  "INSERT INTO vendors (id, name, import_id, import_seq, file, line, imported_at)",
+			wantArgs: []any{"V1", "云", "imp-1", seq, "orders.csv", uint32(7), at},
+		},
+		{
+			name:    "every department row",
+			query:   departmentsQuery{}.toSQL,
+			wantSQL: "SELECT id, name, parent_id, import_id, file, line FROM departments ORDER BY import_seq, line",
+		},
+		{
+			name:    "every project row",
+			query:   projectsQuery{}.toSQL,
+			wantSQL: "SELECT id, year, name, department_id, category, approved, import_id, file, line FROM projects ORDER BY import_seq, line",
+		},
+		{
+			name:    "every vendor row",
+			query:   vendorsQuery{}.toSQL,
+			wantSQL: "SELECT id, name, import_id, file, line FROM vendors ORDER BY import_seq, line",
+		},
+		{
+			name: "work-order events stored",
+			query: firstRow(orderEventsInsert{imp: imp, es: []catalog.Event{{Order: "X4", Kind: "open", Effective: calendar.MustDate("2026-10-01"),
+				Config: catalog.Config{Department: "D01", Project: "P01", Vendor: "V2", Zone: catalog.ZoneInternet, Item: "N04", Quantity: d("1"), ResourceID: "vm-4"},
+				Late:   true, Source: source}}}),
+			wantSQL: `INSERT INTO order_events (order_id, kind, effective_date, department_id, project_id, vendor_id, zone,
+item_code, quantity, resource_id, resource_type, portion, late, import_id, import_seq, file, line, imported_at)`,
+			wantArgs: []any{"X4", "open", calendar.MustDate("2026-10-01").Time(), "D01", "P01", "V2", "internet", "N04", d("1"), "vm-4", "", "", uint8(1),
+				"imp-1", seq, "orders.csv", uint32(7), at},
+		},
+		{
+			name:  "every work-order event",
+			query: orderEventsQuery{}.toSQL,
+			wantSQL: `SELECT order_id, kind, effective_date, department_id, project_id, vendor_id, zone, item_code, quantity,
+resource_id, resource_type, portion, late, import_id, file, line
+FROM order_events ORDER BY order_id, effective_date, import_seq, line`,
+		},
+		{
+			name: "acceptance records stored",
+			query: firstRow(acceptancesInsert{imp: imp, as: []catalog.Acceptance{{Vendor: "V1", Period: nov, Result: "passed", Score: &score,
+				SecurityValidUntil: &until, Source: source}}}),
+			wantSQL: `INSERT INTO acceptances (vendor_id, period, result, has_score, score, has_availability, availability,
+has_security, security_valid_until, import_id, import_seq, file, line, imported_at)`,
+			wantArgs: []any{"V1", uint32(202611), "passed", uint8(1), d("95.5"), uint8(0), decimal.Decimal{}, uint8(1), until.Time(),
+				"imp-1", seq, "orders.csv", uint32(7), at},
+		},
+		{
+			name:  "every acceptance record",
+			query: acceptancesQuery{}.toSQL,
+			wantSQL: `SELECT vendor_id, period, result, has_score, score, has_availability, availability, has_security, security_valid_until,
+import_id, file, line FROM acceptances ORDER BY vendor_id, period, import_seq, line`,
+		},
+		{
+			name:  "a month's acceptance records",
+			query: acceptancesQuery{period: &nov}.toSQL,
+			wantSQL: `SELECT vendor_id, period, result, has_score, score, has_availability, availability, has_security, security_valid_until,
+import_id, file, line FROM acceptances WHERE period = ? ORDER BY vendor_id, period, import_seq, line`,
+			wantArgs: []any{uint32(202611)},
+		},
+		// access.go
+		{
+			name: "a version of an account",
+			query: userInsert{u: access.User{Login: "clerk", Role: access.RoleDepartment, Department: "D01", PasswordHash: "x", CreatedAt: at},
+				version: 7}.toSQL,
+			wantSQL:  "INSERT INTO users (login, role, department_id, vendor_id, password_hash, disabled, created_at, updated_at, version)",
+			wantArgs: []any{"clerk", string(access.RoleDepartment), "D01", "", "x", uint8(0), at.UTC(), noTime, uint64(7)},
+		},
+		{
+			name:  "an account",
+			query: usersQuery{login: "clerk"}.toSQL,
+			wantSQL: `SELECT login, argMax(role, version), argMax(department_id, version), argMax(vendor_id, version),
+       argMax(password_hash, version), argMax(disabled, version), min(created_at), max(updated_at)
+FROM users WHERE login = ? GROUP BY login ORDER BY login`,
+			wantArgs: []any{"clerk"},
+		},
+		{
+			name:     "a version of a token",
+			query:    tokenInsert{t: access.Token{ID: "tok1", Kind: access.TokenCollector, Vendor: "V1", Hash: "abc", CreatedAt: at}, version: 7}.toSQL,
+			wantSQL:  "INSERT INTO access_tokens (id, kind, login, vendor_id, hash, note, created_at, expires_at, revoked_at, version)",
+			wantArgs: []any{"tok1", string(access.TokenCollector), "", "V1", "abc", "", at.UTC(), noTime, noTime, uint64(7)},
+		},
+		{
+			name:  "every token",
+			query: tokensQuery{}.toSQL,
+			wantSQL: `SELECT id, argMax(kind, version), argMax(login, version), argMax(vendor_id, version), argMax(hash, version),
+       argMax(note, version), min(created_at), argMax(expires_at, version), max(revoked_at)
+FROM access_tokens GROUP BY id ORDER BY min(created_at), min(version)`,
+		},
+		{
+			name:     "a version of a session",
+			query:    sessionInsert{se: access.Session{Hash: "h1", Login: "clerk", CSRF: "c", CreatedAt: at, LastSeen: at, Remote: "127.0.0.1"}, version: 7}.toSQL,
+			wantSQL:  "INSERT INTO sessions (hash, login, csrf, created_at, last_seen, ended_at, remote, version)",
+			wantArgs: []any{"h1", "clerk", "c", at.UTC(), at.UTC(), noTime, "127.0.0.1", uint64(7)},
+		},
+		{
+			name:  "the sessions of a login",
+			query: sessionsQuery{login: "clerk"}.toSQL,
+			wantSQL: `SELECT hash, argMax(login, version), argMax(csrf, version), min(created_at), max(last_seen), max(ended_at), argMax(remote, version)
+FROM sessions WHERE login = ? GROUP BY hash`,
+			wantArgs: []any{"clerk"},
+		},
+		{
+			name:     "an audit event appended",
+			query:    auditInsert{e: access.Event{At: at, Actor: "clerk", Role: access.RoleDepartment, Action: "download", Target: "summary.csv", Outcome: "ok"}, seq: 7}.toSQL,
+			wantSQL:  "INSERT INTO audit_log (at, seq, actor, role, action, target, outcome, remote, detail)",
+			wantArgs: []any{at.UTC(), uint64(7), "clerk", string(access.RoleDepartment), "download", "summary.csv", "ok", "", ""},
+		},
+		{
+			name:     "the audit events of an actor counted",
+			query:    auditCountQuery{f: access.AuditFilter{Actor: "clerk", Limit: 10}}.toSQL,
+			wantSQL:  "SELECT count() FROM audit_log WHERE actor = ?",
+			wantArgs: []any{"clerk"},
+		},
+		// admin.go
+		{name: "a database dropped", query: dropDatabase{db: "`cloudbill_demo`"}.toSQL, wantSQL: "DROP DATABASE IF EXISTS `cloudbill_demo`"},
+		{name: "a database dropped on every node", query: dropDatabase{db: "`t1`", cluster: "city"}.toSQL, wantSQL: "DROP DATABASE IF EXISTS `t1` ON CLUSTER city"},
+		{name: "a table's rows", query: tableRowsQuery("`usage_samples`").toSQL, wantSQL: "SELECT count() FROM `usage_samples`"},
+		{
+			name:     "a table's active parts",
+			query:    activePartsQuery("cloudbill", "usage_samples").toSQL,
+			wantSQL:  "SELECT count() FROM system.parts WHERE database = ? AND table = ? AND active",
+			wantArgs: []any{"cloudbill", "usage_samples"},
+		},
+		{name: "the running merges", query: runningMergesQuery().toSQL, wantSQL: "SELECT count() FROM system.merges"},
+		{
+			name:     "the merges of the samples",
+			query:    sampleMergesQuery("cloudbill").toSQL,
+			wantSQL:  "SELECT count() FROM system.merges WHERE database = ? AND table IN ('usage_samples', 'usage_samples_local')",
+			wantArgs: []any{"cloudbill"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			gotSQL, gotArgs := tt.query()
+			assert.Equal(t, tt.wantSQL, gotSQL)
+			assert.Equal(t, tt.wantArgs, gotArgs)
+		})
+	}
+}
+
+// An identifier that cannot be bound is written only once checked.
+func TestIdentChecked(t *testing.T) {
+	for _, bad := range []string{"", "1x", "a b", "x`; DROP TABLE y", "t.u"} {
+		_, err := newIdent(bad)
+		assert.Error(t, err, bad)
+	}
+	id, err := newIdent("usage_samples")
+	assert.NoError(t, err)
+	assert.Equal(t, ident("`usage_samples`"), id)
 }

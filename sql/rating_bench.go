@@ -11,8 +11,8 @@ import (
 func (s *Store) SettleMerges(ctx context.Context, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
-		var n uint64
-		if err := s.conn.QueryRow(ctx, "SELECT count() FROM system.merges WHERE database = ? AND table IN ('usage_samples', 'usage_samples_local')", s.db).Scan(&n); err != nil {
+		n, err := runRow(ctx, s.conn, sampleMergesQuery(s.db))
+		if err != nil {
 			return fmt.Errorf("watch merges: %w", err)
 		}
 		if n == 0 {
