@@ -14,6 +14,7 @@ import (
 	"cloudbill/idle"
 	"cloudbill/internal/calendar"
 	"cloudbill/metering"
+	"cloudbill/metering/pull"
 	"cloudbill/rating"
 	"cloudbill/reconcile"
 	"cloudbill/schedule"
@@ -719,6 +720,63 @@ FROM sessions WHERE login = ? GROUP BY hash`,
 			query:    auditCountQuery{f: access.AuditFilter{Actor: "clerk", Limit: 10}}.toSQL,
 			wantSQL:  "SELECT count() FROM audit_log WHERE actor = ?",
 			wantArgs: []any{"clerk"},
+		},
+		// collect.go
+		{
+			name: "collector mappings saved",
+			query: firstRow(mappingsInsert{ms: []pull.MappingRecord{{Vendor: "V1", Metric: "cpu_util", Query: "avg_over_time(x[1h])", ResourceLabel: "instance",
+				Window: time.Hour, Lateness: time.Minute, Start: at, File: "c.yaml", At: at}}, versions: []uint64{7}}),
+			wantSQL:  "INSERT INTO collect_mappings (vendor_id, metric, query, resource_label, window_seconds, lateness_seconds, start, config_file, saved_at, version)",
+			wantArgs: []any{"V1", "cpu_util", "avg_over_time(x[1h])", "instance", uint32(3600), uint32(60), at.UTC(), "c.yaml", at.UTC(), uint64(7)},
+		},
+		{
+			name:  "the collector mappings in force",
+			query: mappingsQuery{}.toSQL,
+			wantSQL: `SELECT vendor_id, metric, argMax(query, version), argMax(resource_label, version), argMax(window_seconds, version),
+       argMax(lateness_seconds, version), argMax(start, version), argMax(config_file, version), argMax(saved_at, version)
+FROM collect_mappings GROUP BY vendor_id, metric ORDER BY vendor_id, metric`,
+		},
+		{
+			name:  "the states of collected windows",
+			query: windowStatesQuery{vendor: "V1", metric: "cpu_util", from: at, to: at.Add(time.Hour)}.toSQL,
+			wantSQL: `SELECT toUInt32(window_start), argMax(status, version) FROM collect_windows
+WHERE vendor_id = ? AND metric = ? AND window_start >= ? AND window_start < ?
+GROUP BY window_start`,
+			wantArgs: []any{"V1", "cpu_util", at.UTC(), at.Add(time.Hour).UTC()},
+		},
+		{
+			name: "window records appended",
+			query: firstRow(windowsInsert{ws: []pull.Window{{Vendor: "V1", Metric: "cpu_util", Start: at, End: at.Add(time.Hour), Status: pull.Partial,
+				Series: 3, Samples: 2, Trigger: "test", At: at}}, versions: []uint64{7}}),
+			wantSQL: "INSERT INTO collect_windows (vendor_id, metric, window_start, window_end, status, series, samples, error, trigger, reason, recorded_at, version)",
+			wantArgs: []any{"V1", "cpu_util", at.UTC(), at.Add(time.Hour).UTC(), string(pull.Partial), uint32(3), uint32(2), "", "test", "", at.UTC(),
+				uint64(7)},
+		},
+		{
+			name:  "the records of collected windows",
+			query: windowRecordsQuery{vendor: "V1", metric: "cpu_util", from: at, to: at.Add(time.Hour)}.toSQL,
+			wantSQL: `SELECT vendor_id, metric, window_start, window_end, status, series, samples, error, trigger, reason, recorded_at
+FROM collect_windows WHERE vendor_id = ? AND metric = ? AND window_start >= ? AND window_start < ?
+ORDER BY window_start, version`,
+			wantArgs: []any{"V1", "cpu_util", at.UTC(), at.Add(time.Hour).UTC()},
+		},
+		{
+			name:     "a close with missing windows recorded",
+			query:    incompleteCloseInsert{period: nov, at: at, by: "cli", missing: 2, detail: "V1 cpu_util"}.toSQL,
+			wantSQL:  "INSERT INTO collect_incomplete_closes (period, closed_at, closed_by, missing, detail)",
+			wantArgs: []any{uint32(202611), at.UTC(), "cli", uint32(2), "V1 cpu_util"},
+		},
+		{
+			name:  "the vendors of each resource",
+			query: resourceOwnersQuery{}.toSQL,
+			wantSQL: `SELECT resource_id, groupUniqArray(vendor_id) FROM order_events
+WHERE resource_id != '' AND vendor_id != '' GROUP BY resource_id`,
+		},
+		{
+			name:     "a vendor imported",
+			query:    vendorCountQuery("V1").toSQL,
+			wantSQL:  "SELECT count() FROM vendors WHERE id = ?",
+			wantArgs: []any{"V1"},
 		},
 		// admin.go
 		{name: "a database dropped", query: dropDatabase{db: "`cloudbill_demo`"}.toSQL, wantSQL: "DROP DATABASE IF EXISTS `cloudbill_demo`"},
