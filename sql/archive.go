@@ -50,7 +50,6 @@ func (s *Store) Archive(ctx context.Context, is statements.ArchiveIssue) (statem
 	id := fmt.Sprintf("%s-%d", is.Period.String(), version())
 	files := append([]statements.ArchivedFile(nil), is.Files...)
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
-	key := is.Period.Key()
 	// Files first (in blocks of bounded size), then the issue row: the row commits the issue.
 	const blockBytes = 64 << 20
 	for start := 0; start < len(files); {
@@ -60,11 +59,7 @@ func (s *Store) Archive(ctx context.Context, is statements.ArchiveIssue) (statem
 			end++
 		}
 		part := files[start:end]
-		err := s.batch(ctx, "INSERT INTO statement_files (period, issue_id, path, sha256, size, content)", len(part), func(i int) []any {
-			f := part[i]
-			return []any{key, id, f.Path, sha(f.Content), uint64(len(f.Content)), string(f.Content)}
-		})
-		if err != nil {
+		if err := s.insertBlock(ctx, statementFilesInsert{period: is.Period, issueID: id, files: part}); err != nil {
 			return statements.ArchiveResult{}, fmt.Errorf("archive %s: %w", is.Period, err)
 		}
 		start = end
@@ -75,11 +70,39 @@ func (s *Store) Archive(ctx context.Context, is statements.ArchiveIssue) (statem
 	}
 	// The superseded provisional issue's files go (a final issue is never deleted).
 	if ok && !cur.Final {
-		if err := s.conn.Exec(ctx, "ALTER TABLE statement_files DELETE WHERE period = ? AND issue_id = ?", key, cur.IssueID); err != nil {
+		if err := execOn(ctx, s.conn, issueFilesDelete{period: is.Period, issueID: cur.IssueID}); err != nil {
 			return statements.ArchiveResult{}, fmt.Errorf("archive %s: drop superseded provisional files: %w", is.Period, err)
 		}
 	}
 	return statements.ArchiveResult{IssueID: id, Files: len(files)}, nil
+}
+
+// statementFilesInsert stores some files of an archived issue.
+type statementFilesInsert struct {
+	period  calendar.Period
+	issueID string
+	files   []statements.ArchivedFile
+}
+
+func (statementFilesInsert) toSQL() string {
+	return "INSERT INTO statement_files (period, issue_id, path, sha256, size, content)"
+}
+
+func (q statementFilesInsert) rows() int { return len(q.files) }
+
+func (q statementFilesInsert) row(i int) []any {
+	f := q.files[i]
+	return []any{q.period.Key(), q.issueID, f.Path, sha(f.Content), uint64(len(f.Content)), string(f.Content)}
+}
+
+// issueFilesDelete deletes the files of a superseded provisional issue.
+type issueFilesDelete struct {
+	period  calendar.Period
+	issueID string
+}
+
+func (q issueFilesDelete) toSQL() (string, []any) {
+	return "ALTER TABLE statement_files DELETE WHERE period = ? AND issue_id = ?", []any{q.period.Key(), q.issueID}
 }
 
 func sha(b []byte) string {
@@ -286,14 +309,7 @@ func (q issueFilesQuery) scan(rows driver.Rows) ([]statements.ArchivedFile, erro
 
 // IssueFiles returns every file of the archived issue issueID of month p, by path.
 func (s *Store) IssueFiles(ctx context.Context, p calendar.Period, issueID string) ([]statements.ArchivedFile, error) {
-	q := issueFilesQuery{period: p, issueID: issueID}
-	sql, args := q.toSQL()
-	rows, err := s.conn.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read archived files of %s: %w", p, err)
-	}
-	defer rows.Close()
-	files, err := q.scan(rows)
+	files, err := runQuery(ctx, s.conn, issueFilesQuery{period: p, issueID: issueID})
 	if err != nil {
 		return nil, fmt.Errorf("read archived files of %s: %w", p, err)
 	}

@@ -19,15 +19,27 @@ import (
 
 // InsertBudgets stores budget versions and records the import.
 func (s *Store) InsertBudgets(ctx context.Context, imp catalog.Import, bs []funding.Budget) error {
-	err := s.batch(ctx, `INSERT INTO budget_versions (project_id, year, amount, import_id, import_seq, file, line, imported_at)`,
-		len(bs), func(i int) []any {
-			b := bs[i]
-			return []any{string(b.Project), uint16(b.Year), b.Amount, imp.ID, imp.Seq(), b.Source.File, uint32(b.Source.Line), imp.At}
-		})
-	if err != nil {
+	if err := s.insertBlock(ctx, budgetsInsert{imp: imp, bs: bs}); err != nil {
 		return fmt.Errorf("insert budgets: %w", err)
 	}
 	return s.recordImport(ctx, imp)
+}
+
+// budgetsInsert stores the budget versions of an import.
+type budgetsInsert struct {
+	imp catalog.Import
+	bs  []funding.Budget
+}
+
+func (budgetsInsert) toSQL() string {
+	return `INSERT INTO budget_versions (project_id, year, amount, import_id, import_seq, file, line, imported_at)`
+}
+
+func (q budgetsInsert) rows() int { return len(q.bs) }
+
+func (q budgetsInsert) row(i int) []any {
+	b := q.bs[i]
+	return []any{string(b.Project), uint16(b.Year), b.Amount, q.imp.ID, q.imp.Seq(), b.Source.File, uint32(b.Source.Line), q.imp.At}
 }
 
 // budgetsQuery reads the budget in force (latest import) of every project and year, or
@@ -245,20 +257,30 @@ func (s *Store) MeteredDays(ctx context.Context, from, to calendar.Date) ([]rati
 
 // InsertBudgetWarnings records warnings that fired.
 func (s *Store) InsertBudgetWarnings(ctx context.Context, ws []funding.Warning) error {
-	err := s.batch(ctx, `INSERT INTO budget_warnings (project_id, year, threshold, department_id, parent_id, run_id, period, budget, spent,
-forecast, share, fired_at)`, len(ws), func(i int) []any {
-		w := ws[i]
-		var key uint32
-		if p, err := calendar.ParsePeriod(w.Period); err == nil {
-			key = p.Key()
-		}
-		return []any{string(w.Project), uint16(w.Year), string(w.Threshold), string(w.Department), string(w.Parent), w.RunID, key,
-			w.Budget, w.Spent, w.Forecast, w.Share, w.At.UTC()}
-	})
-	if err != nil {
+	if err := s.insertBlock(ctx, budgetWarningsInsert{ws}); err != nil {
 		return fmt.Errorf("insert budget warnings: %w", err)
 	}
 	return nil
+}
+
+// budgetWarningsInsert records warnings that fired.
+type budgetWarningsInsert struct{ ws []funding.Warning }
+
+func (budgetWarningsInsert) toSQL() string {
+	return `INSERT INTO budget_warnings (project_id, year, threshold, department_id, parent_id, run_id, period, budget, spent,
+forecast, share, fired_at)`
+}
+
+func (q budgetWarningsInsert) rows() int { return len(q.ws) }
+
+func (q budgetWarningsInsert) row(i int) []any {
+	w := q.ws[i]
+	var key uint32
+	if p, err := calendar.ParsePeriod(w.Period); err == nil {
+		key = p.Key()
+	}
+	return []any{string(w.Project), uint16(w.Year), string(w.Threshold), string(w.Department), string(w.Parent), w.RunID, key,
+		w.Budget, w.Spent, w.Forecast, w.Share, w.At.UTC()}
 }
 
 // budgetWarningsQuery reads the warnings of a year (the first row of each project,
@@ -355,13 +377,21 @@ func (s *Store) PendingWarningDeliveries(ctx context.Context) ([]funding.Pending
 // SaveWarningDelivery records one attempt to deliver a warning.
 func (s *Store) SaveWarningDelivery(ctx context.Context, d funding.WarningDelivery) error {
 	d.URL, _, _ = webhook.SplitCredentials(d.URL) // a URL is never stored with credentials
-	err := s.insertRow(ctx, `INSERT INTO budget_warning_deliveries (project_id, year, threshold, event, url, attempt, attempted_at, status_code,
-outcome, error)`, string(d.Key.Project), uint16(d.Key.Year), string(d.Key.Threshold), d.Event, d.URL, d.Attempt, d.At.UTC(),
-		uint16(d.StatusCode), string(d.Outcome), d.Error)
-	if err != nil {
+	if err := s.insertOne(ctx, warningDeliveryInsert{d}); err != nil {
 		return fmt.Errorf("record delivery of budget warning %s %d %s: %w", d.Key.Project, d.Key.Year, d.Key.Threshold, err)
 	}
 	return nil
+}
+
+// warningDeliveryInsert records one attempt to deliver a warning (its URL without
+// credentials: see SaveWarningDelivery).
+type warningDeliveryInsert struct{ d funding.WarningDelivery }
+
+func (q warningDeliveryInsert) toSQL() (string, []any) {
+	d := q.d
+	return `INSERT INTO budget_warning_deliveries (project_id, year, threshold, event, url, attempt, attempted_at, status_code,
+outcome, error)`, []any{string(d.Key.Project), uint16(d.Key.Year), string(d.Key.Threshold), d.Event, d.URL, d.Attempt, d.At.UTC(),
+		uint16(d.StatusCode), string(d.Outcome), d.Error}
 }
 
 // warningDeliveriesQuery lists the delivery attempts of a year's warnings, in order.
@@ -405,15 +435,28 @@ var _ funding.WarningDeliveryStore = (*Store)(nil)
 
 // InsertBudgetThresholds stores threshold versions and records the import.
 func (s *Store) InsertBudgetThresholds(ctx context.Context, imp catalog.Import, vs []funding.ThresholdVersion) error {
-	err := s.batch(ctx, `INSERT INTO budget_thresholds (effective, warning_share, over_share, forecast_over_share, import_id, import_seq, file, line,
-imported_at)`, len(vs), func(i int) []any {
-		v := vs[i]
-		return []any{chDate(v.Effective), v.Warning, v.Over, v.ForecastOver, imp.ID, imp.Seq(), v.Source.File, uint32(v.Source.Line), imp.At}
-	})
-	if err != nil {
+	if err := s.insertBlock(ctx, budgetThresholdsInsert{imp: imp, vs: vs}); err != nil {
 		return fmt.Errorf("insert budget thresholds: %w", err)
 	}
 	return s.recordImport(ctx, imp)
+}
+
+// budgetThresholdsInsert stores the threshold versions of an import.
+type budgetThresholdsInsert struct {
+	imp catalog.Import
+	vs  []funding.ThresholdVersion
+}
+
+func (budgetThresholdsInsert) toSQL() string {
+	return `INSERT INTO budget_thresholds (effective, warning_share, over_share, forecast_over_share, import_id, import_seq, file, line,
+imported_at)`
+}
+
+func (q budgetThresholdsInsert) rows() int { return len(q.vs) }
+
+func (q budgetThresholdsInsert) row(i int) []any {
+	v := q.vs[i]
+	return []any{chDate(v.Effective), v.Warning, v.Over, v.ForecastOver, q.imp.ID, q.imp.Seq(), v.Source.File, uint32(v.Source.Line), q.imp.At}
 }
 
 // budgetThresholdsQuery reads every threshold version, in import order.

@@ -19,16 +19,29 @@ import (
 
 // InsertPayments stores payment vouchers and records the import.
 func (s *Store) InsertPayments(ctx context.Context, imp catalog.Import, ps []funding.Payment) error {
-	err := s.batch(ctx, `INSERT INTO payments (voucher_no, vendor_id, period, amount, paid_date, refunds, import_id, import_seq, file, line,
-imported_at)`, len(ps), func(i int) []any {
-		p := ps[i]
-		return []any{p.Voucher, string(p.Vendor), p.Period.Key(), p.Amount, chDate(p.PaidDate), p.Refunds, imp.ID, imp.Seq(), p.Source.File,
-			uint32(p.Source.Line), imp.At}
-	})
-	if err != nil {
+	if err := s.insertBlock(ctx, paymentsInsert{imp: imp, ps: ps}); err != nil {
 		return fmt.Errorf("insert payments: %w", err)
 	}
 	return s.recordImport(ctx, imp)
+}
+
+// paymentsInsert stores the payment vouchers of an import.
+type paymentsInsert struct {
+	imp catalog.Import
+	ps  []funding.Payment
+}
+
+func (paymentsInsert) toSQL() string {
+	return `INSERT INTO payments (voucher_no, vendor_id, period, amount, paid_date, refunds, import_id, import_seq, file, line,
+imported_at)`
+}
+
+func (q paymentsInsert) rows() int { return len(q.ps) }
+
+func (q paymentsInsert) row(i int) []any {
+	p := q.ps[i]
+	return []any{p.Voucher, string(p.Vendor), p.Period.Key(), p.Amount, chDate(p.PaidDate), p.Refunds, q.imp.ID, q.imp.Seq(), p.Source.File,
+		uint32(p.Source.Line), q.imp.At}
 }
 
 // paymentsQuery reads every voucher row, by voucher and import.
@@ -203,28 +216,63 @@ func (s *Store) EstimatedPeriods(ctx context.Context) ([]calendar.Period, error)
 
 // InsertEstimate stores an estimate's lines, then its row (the commit).
 func (s *Store) InsertEstimate(ctx context.Context, info funding.EstimateInfo, est funding.Estimate) error {
-	key := info.Period.Key()
-	err := s.batch(ctx, `INSERT INTO estimate_lines (period, estimate_id, seq, kind, department_id, vendor_id, project_id, category, order_id,
-item_code, zone, to_date, rest, amount, note)`, len(est.Lines), func(i int) []any {
-		l := est.Lines[i]
-		return []any{key, info.ID, uint32(i), string(l.Kind), string(l.Department), string(l.Vendor), string(l.Project), string(l.Category),
-			string(l.Order), string(l.Item), string(l.Zone), l.ToDate.Round(18), l.Rest.Round(18), l.Amount, l.Note}
-	})
-	if err != nil {
+	if err := s.insertBlock(ctx, estimateLinesInsert{info: info, lines: est.Lines}); err != nil {
 		return fmt.Errorf("insert estimate lines: %w", err)
 	}
 	rates, err := json.Marshal(info.Rates)
 	if err != nil {
 		return err
 	}
-	return s.insertRow(ctx, `INSERT INTO estimates (period, estimate_id, as_of, issued_at, issued_by, content_hash, lines, total, rates)`,
-		key, info.ID, chDate(info.AsOf), info.IssuedAt.UTC(), info.IssuedBy, info.Hash, uint64(info.Lines), info.Total, string(rates))
+	return s.insertOne(ctx, estimateInsert{info: info, rates: string(rates)})
+}
+
+// estimateLinesInsert stores the lines of an estimate.
+type estimateLinesInsert struct {
+	info  funding.EstimateInfo
+	lines []funding.EstimateLine
+}
+
+func (estimateLinesInsert) toSQL() string {
+	return `INSERT INTO estimate_lines (period, estimate_id, seq, kind, department_id, vendor_id, project_id, category, order_id,
+item_code, zone, to_date, rest, amount, note)`
+}
+
+func (q estimateLinesInsert) rows() int { return len(q.lines) }
+
+func (q estimateLinesInsert) row(i int) []any {
+	l := q.lines[i]
+	return []any{q.info.Period.Key(), q.info.ID, uint32(i), string(l.Kind), string(l.Department), string(l.Vendor), string(l.Project), string(l.Category),
+		string(l.Order), string(l.Item), string(l.Zone), l.ToDate.Round(18), l.Rest.Round(18), l.Amount, l.Note}
+}
+
+// estimateInsert records an estimate (after its lines: the row commits it); rates is
+// the JSON of its vendors' deduction rates.
+type estimateInsert struct {
+	info  funding.EstimateInfo
+	rates string
+}
+
+func (q estimateInsert) toSQL() (string, []any) {
+	info := q.info
+	return `INSERT INTO estimates (period, estimate_id, as_of, issued_at, issued_by, content_hash, lines, total, rates)`,
+		[]any{info.Period.Key(), info.ID, chDate(info.AsOf), info.IssuedAt.UTC(), info.IssuedBy, info.Hash, uint64(info.Lines), info.Total, q.rates}
 }
 
 // WithdrawEstimate records the withdrawal of an estimate.
 func (s *Store) WithdrawEstimate(ctx context.Context, info funding.EstimateInfo, at time.Time, by, reason string) error {
-	return s.insertRow(ctx, `INSERT INTO estimate_withdrawals (period, estimate_id, withdrawn_at, withdrawn_by, reason)`,
-		info.Period.Key(), info.ID, at.UTC(), by, reason)
+	return s.insertOne(ctx, estimateWithdrawalInsert{info: info, at: at, by: by, reason: reason})
+}
+
+// estimateWithdrawalInsert records the withdrawal of an estimate.
+type estimateWithdrawalInsert struct {
+	info       funding.EstimateInfo
+	at         time.Time
+	by, reason string
+}
+
+func (q estimateWithdrawalInsert) toSQL() (string, []any) {
+	return `INSERT INTO estimate_withdrawals (period, estimate_id, withdrawn_at, withdrawn_by, reason)`,
+		[]any{q.info.Period.Key(), q.info.ID, q.at.UTC(), q.by, q.reason}
 }
 
 // estimateLinesQuery reads the lines of one estimate.

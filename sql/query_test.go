@@ -11,6 +11,7 @@ import (
 	"cloudbill/access"
 	"cloudbill/backup"
 	"cloudbill/catalog"
+	"cloudbill/funding"
 	"cloudbill/idle"
 	"cloudbill/internal/calendar"
 	"cloudbill/metering"
@@ -777,6 +778,83 @@ WHERE resource_id != '' AND vendor_id != '' GROUP BY resource_id`,
 			query:    vendorCountQuery("V1").toSQL,
 			wantSQL:  "SELECT count() FROM vendors WHERE id = ?",
 			wantArgs: []any{"V1"},
+		},
+		// archive.go
+		{
+			name:     "an archived issue's files stored",
+			query:    firstRow(statementFilesInsert{period: nov, issueID: "2026-11-i1", files: []statements.ArchivedFile{{Path: "summary.csv", Content: []byte("a\n")}}}),
+			wantSQL:  "INSERT INTO statement_files (period, issue_id, path, sha256, size, content)",
+			wantArgs: []any{uint32(202611), "2026-11-i1", "summary.csv", sha([]byte("a\n")), uint64(2), "a\n"},
+		},
+		{
+			name:     "a superseded provisional issue's files deleted",
+			query:    issueFilesDelete{period: nov, issueID: "2026-11-i0"}.toSQL,
+			wantSQL:  "ALTER TABLE statement_files DELETE WHERE period = ? AND issue_id = ?",
+			wantArgs: []any{uint32(202611), "2026-11-i0"},
+		},
+		// funding.go
+		{
+			name:     "budget versions stored",
+			query:    firstRow(budgetsInsert{imp: imp, bs: []funding.Budget{{Project: "P01", Year: 2026, Amount: d("100000"), Source: source}}}),
+			wantSQL:  "INSERT INTO budget_versions (project_id, year, amount, import_id, import_seq, file, line, imported_at)",
+			wantArgs: []any{"P01", uint16(2026), d("100000"), "imp-1", seq, "orders.csv", uint32(7), at},
+		},
+		{
+			name: "budget warnings recorded",
+			query: firstRow(budgetWarningsInsert{[]funding.Warning{{Project: "P01", Department: "D01", Year: 2026, Threshold: "warning", RunID: "r1",
+				Period: "2026-11", Budget: d("100"), Spent: d("90"), Forecast: d("110"), At: at}}}),
+			wantSQL: `INSERT INTO budget_warnings (project_id, year, threshold, department_id, parent_id, run_id, period, budget, spent,
+forecast, share, fired_at)`,
+			wantArgs: []any{"P01", uint16(2026), "warning", "D01", "", "r1", uint32(202611), d("100"), d("90"), d("110"), decimal.Decimal{}, at.UTC()},
+		},
+		{
+			name: "a budget warning's delivery recorded",
+			query: warningDeliveryInsert{funding.WarningDelivery{Key: funding.WarningKey{Project: "P01", Year: 2026, Threshold: "warning"}, Event: "warning",
+				URL: "https://example.invalid/hook", Attempt: 2, At: at, StatusCode: 500, Outcome: "failed", Error: "500"}}.toSQL,
+			wantSQL: `INSERT INTO budget_warning_deliveries (project_id, year, threshold, event, url, attempt, attempted_at, status_code,
+outcome, error)`,
+			wantArgs: []any{"P01", uint16(2026), "warning", "warning", "https://example.invalid/hook", uint32(2), at.UTC(), uint16(500), "failed", "500"},
+		},
+		{
+			name: "budget threshold versions stored",
+			query: firstRow(budgetThresholdsInsert{imp: imp, vs: []funding.ThresholdVersion{{Effective: calendar.MustDate("2026-01-01"),
+				Thresholds: funding.Thresholds{Warning: d("0.8"), Over: d("1"), ForecastOver: d("1")}, Source: source}}}),
+			wantSQL: `INSERT INTO budget_thresholds (effective, warning_share, over_share, forecast_over_share, import_id, import_seq, file, line,
+imported_at)`,
+			wantArgs: []any{calendar.MustDate("2026-01-01").Time(), d("0.8"), d("1"), d("1"), "imp-1", seq, "orders.csv", uint32(7), at},
+		},
+		// payments.go
+		{
+			name: "payment vouchers stored",
+			query: firstRow(paymentsInsert{imp: imp, ps: []funding.Payment{{Voucher: "PV-1", Vendor: "V1", Period: nov, Amount: d("100.00"),
+				PaidDate: calendar.MustDate("2026-12-05"), Source: source}}}),
+			wantSQL: `INSERT INTO payments (voucher_no, vendor_id, period, amount, paid_date, refunds, import_id, import_seq, file, line,
+imported_at)`,
+			wantArgs: []any{"PV-1", "V1", uint32(202611), d("100.00"), calendar.MustDate("2026-12-05").Time(), "", "imp-1", seq, "orders.csv", uint32(7), at},
+		},
+		{
+			name: "an estimate's lines stored",
+			query: firstRow(estimateLinesInsert{info: funding.EstimateInfo{ID: "2026-12-estimate-x", Period: calendar.MustPeriod("2026-12")},
+				lines: []funding.EstimateLine{{Kind: "allocated", Department: "D01", Vendor: "V1", Project: "P01", Category: "om", Order: "X4", Item: "C01",
+					Zone: catalog.ZoneInternet, ToDate: d("1.5"), Rest: d("2.5"), Amount: d("4.00"), Note: "n"}}}),
+			wantSQL: `INSERT INTO estimate_lines (period, estimate_id, seq, kind, department_id, vendor_id, project_id, category, order_id,
+item_code, zone, to_date, rest, amount, note)`,
+			wantArgs: []any{uint32(202612), "2026-12-estimate-x", uint32(0), "allocated", "D01", "V1", "P01", "om", "X4", "C01", "internet",
+				d("1.5").Round(18), d("2.5").Round(18), d("4.00"), "n"},
+		},
+		{
+			name: "an estimate recorded",
+			query: estimateInsert{info: funding.EstimateInfo{ID: "2026-12-estimate-x", Period: calendar.MustPeriod("2026-12"), AsOf: calendar.MustDate("2026-12-06"),
+				IssuedAt: at, IssuedBy: "finance", Hash: "h", Lines: 1, Total: d("4.00")}, rates: "{}"}.toSQL,
+			wantSQL: "INSERT INTO estimates (period, estimate_id, as_of, issued_at, issued_by, content_hash, lines, total, rates)",
+			wantArgs: []any{uint32(202612), "2026-12-estimate-x", calendar.MustDate("2026-12-06").Time(), at.UTC(), "finance", "h", uint64(1), d("4.00"),
+				"{}"},
+		},
+		{
+			name:     "an estimate withdrawn",
+			query:    estimateWithdrawalInsert{info: funding.EstimateInfo{ID: "2026-12-estimate-x", Period: calendar.MustPeriod("2026-12")}, at: at, by: "finance", reason: "r"}.toSQL,
+			wantSQL:  "INSERT INTO estimate_withdrawals (period, estimate_id, withdrawn_at, withdrawn_by, reason)",
+			wantArgs: []any{uint32(202612), "2026-12-estimate-x", at.UTC(), "finance", "r"},
 		},
 		// admin.go
 		{name: "a database dropped", query: dropDatabase{db: "`cloudbill_demo`"}.toSQL, wantSQL: "DROP DATABASE IF EXISTS `cloudbill_demo`"},
