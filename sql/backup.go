@@ -71,20 +71,22 @@ func (s *Store) Tables(ctx context.Context) ([]backup.Table, error) {
 
 // Migrations lists the applied schema migrations, in order.
 func (s *Store) Migrations(ctx context.Context) ([]uint32, error) {
-	rows, err := s.conn.Query(ctx, "SELECT DISTINCT version FROM schema_migrations ORDER BY version")
+	out, err := runQuery(ctx, s.conn, migrationVersionsQuery{})
 	if err != nil {
 		return nil, fmt.Errorf("read migrations: %w", err)
 	}
-	defer rows.Close()
-	var out []uint32
-	for rows.Next() {
-		var v uint32
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return out, nil
+}
+
+// migrationVersionsQuery lists the applied migrations, in order.
+type migrationVersionsQuery struct{}
+
+func (migrationVersionsQuery) toSQL() (string, []any) {
+	return "SELECT DISTINCT version FROM schema_migrations ORDER BY version", nil
+}
+
+func (migrationVersionsQuery) scan(rows driver.Rows) ([]uint32, error) {
+	return appliedMigrationsQuery{}.scan(rows)
 }
 
 // dumpQuery reads the rows of a table for a backup: FINAL on a Replacing table (what
@@ -189,17 +191,18 @@ func (s *Store) DumpNative(ctx context.Context, d backup.Dump, columns func([]st
 // decoded straight into the INSERT's block; another (a backup of another server
 // version) is converted value by value.
 func (s *Store) LoadNative(ctx context.Context, table string, columns []string, r io.Reader) (int64, error) {
-	t, err := quoteIdent(table)
-	if err != nil {
+	ins := nativeInsert{}
+	var err error
+	if ins.table, err = newIdent(table); err != nil {
 		return 0, err
 	}
-	qs := make([]string, len(columns))
+	ins.columns = make([]ident, len(columns))
 	for i, c := range columns {
-		if qs[i], err = quoteIdent(c); err != nil {
+		if ins.columns[i], err = newIdent(c); err != nil {
 			return 0, err
 		}
 	}
-	insert := "INSERT INTO " + t + " (" + strings.Join(qs, ", ") + ")"
+	insert := ins.toSQL()
 	rd := proto.NewReader(r)
 	var total int64
 	for n := 1; ; n++ {
@@ -234,6 +237,21 @@ func (s *Store) LoadNative(ctx context.Context, table string, columns []string, 
 		}
 		total += int64(nr)
 	}
+}
+
+// nativeInsert is the INSERT of a restored table's blocks, its columns named (a block's
+// columns are decoded straight into the batch: see decodeInto).
+type nativeInsert struct {
+	table   ident
+	columns []ident
+}
+
+func (q nativeInsert) toSQL() string {
+	cols := make([]string, len(q.columns))
+	for i, c := range q.columns {
+		cols[i] = string(c)
+	}
+	return "INSERT INTO " + string(q.table) + " (" + strings.Join(cols, ", ") + ")"
 }
 
 // decodeInto reads the columns of one Native block of rows rows into batch b.

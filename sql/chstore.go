@@ -201,7 +201,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse %s: %w", cfg.Addr, err)
 	}
-	if err := boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+dbName); err != nil {
+	if err := execOn(ctx, boot, createDatabase{db: dbName}); err != nil {
 		boot.Close()
 		return nil, fmt.Errorf("clickhouse %s: create database: %w", cfg.Addr, err)
 	}
@@ -311,25 +311,17 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if s.cluster != nil {
 		return s.migrateCluster(ctx)
 	}
-	if err := s.conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-    version UInt32, name String, applied_at DateTime
-) ENGINE = MergeTree ORDER BY version`); err != nil {
+	if err := s.conn.Exec(ctx, schemaMigrationsTable); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	applied := map[uint32]bool{}
-	rows, err := s.conn.Query(ctx, "SELECT version FROM schema_migrations")
+	vs, err := runQuery(ctx, s.conn, appliedMigrationsQuery{})
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	for rows.Next() {
-		var v uint32
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return fmt.Errorf("migrate: %w", err)
-		}
+	applied := map[uint32]bool{}
+	for _, v := range vs {
 		applied[v] = true
 	}
-	rows.Close()
 	ms, err := migrations()
 	if err != nil {
 		return err
@@ -350,12 +342,44 @@ func (s *Store) Migrate(ctx context.Context) error {
 				return fmt.Errorf("migration %s: %w", m.name, err)
 			}
 		}
-		if err := s.insertRow(ctx, "INSERT INTO schema_migrations (version, name, applied_at)",
-			uint32(m.version), m.name, time.Now().UTC()); err != nil {
+		if err := s.insertOne(ctx, migrationInsert{m: m, at: time.Now()}); err != nil {
 			return fmt.Errorf("migration %s: record: %w", m.name, err)
 		}
 	}
 	return nil
+}
+
+// appliedMigrationsQuery reads the versions of the applied migrations, of the
+// connection's database or of db (a name checked by Config.Validate).
+type appliedMigrationsQuery struct{ db string }
+
+func (q appliedMigrationsQuery) toSQL() (string, []any) {
+	if q.db != "" {
+		return "SELECT version FROM " + q.db + ".schema_migrations", nil
+	}
+	return "SELECT version FROM schema_migrations", nil
+}
+
+func (appliedMigrationsQuery) scan(rows driver.Rows) ([]uint32, error) {
+	var out []uint32
+	for rows.Next() {
+		var v uint32
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// migrationInsert records a migration applied at a time.
+type migrationInsert struct {
+	m  migration
+	at time.Time
+}
+
+func (q migrationInsert) toSQL() (string, []any) {
+	return "INSERT INTO schema_migrations (version, name, applied_at)", []any{uint32(q.m.version), q.m.name, q.at.UTC()}
 }
 
 // insertRow inserts one row through a native batch (the form that works on every server

@@ -161,7 +161,10 @@ func (s *Store) catchUp(ctx context.Context) error {
 // syncReplica waits until the replica of db.table on conn's node has caught up.
 // A lost connection is worth a retry (on the next replica); the end of the wait is not.
 func syncReplica(ctx context.Context, conn driver.Conn, db, table string) error {
-	err := conn.Exec(ctx, "SYSTEM SYNC REPLICA "+db+"."+table)
+	if !identRE.MatchString(db) || !identRE.MatchString(table) {
+		return fmt.Errorf("catch up %s.%s: not a plain table name", db, table)
+	}
+	err := execOn(ctx, conn, syncReplicaStatement{db: db, table: table})
 	switch {
 	case err == nil:
 		return nil
@@ -171,12 +174,67 @@ func syncReplica(ctx context.Context, conn driver.Conn, db, table string) error 
 	return fmt.Errorf("catch up %s: %w", table, err)
 }
 
+// syncReplicaStatement waits until a replica has caught up with its peers; db and table
+// are plain names (syncReplica checks them: they cannot be bound).
+type syncReplicaStatement struct{ db, table string }
+
+func (q syncReplicaStatement) toSQL() (string, []any) {
+	return "SYSTEM SYNC REPLICA " + q.db + "." + q.table, nil
+}
+
+// databaseCountQuery counts the databases named db on the node answering (one or none).
+func databaseCountQuery(db string) countQuery {
+	return countQuery{sql: "SELECT count() FROM system.databases WHERE name = ?", args: []any{db}}
+}
+
+// createDatabase creates a database if it does not exist, on every node of cluster when
+// set. db is written as given: a name checked by Config.Validate (dbName), quoted or
+// not; so is cluster.
+type createDatabase struct{ db, cluster string }
+
+func (q createDatabase) toSQL() (string, []any) {
+	if q.cluster != "" {
+		return fmt.Sprintf("CREATE DATABASE IF NOT EXISTS %s ON CLUSTER %s", q.db, q.cluster), nil
+	}
+	return "CREATE DATABASE IF NOT EXISTS " + q.db, nil
+}
+
+// clusterQuery reads the shards and replicas of a cluster (system.clusters), in shard
+// and replica order.
+type clusterQuery struct{ name string }
+
+func (q clusterQuery) toSQL() (string, []any) {
+	return `SELECT shard_num, host_address, port FROM system.clusters
+WHERE cluster = ? ORDER BY shard_num, replica_num`, []any{q.name}
+}
+
+// clusterReplica is a replica of a shard of a cluster.
+type clusterReplica struct {
+	shard uint32
+	host  string
+	port  uint16
+}
+
+func (clusterQuery) scan(rows driver.Rows) ([]clusterReplica, error) {
+	var out []clusterReplica
+	for rows.Next() {
+		var r clusterReplica
+		if err := rows.Scan(&r.shard, &r.host, &r.port); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
 // createClusterDatabase creates the database on every node unless the node answering
 // has it already (DDL needs every node up).
 func createClusterDatabase(ctx context.Context, conn driver.Conn, topo *topology, db string) error {
 	var n uint64
 	err := retry(ctx, func() error {
-		return conn.QueryRow(ctx, "SELECT count() FROM system.databases WHERE name = ?", db).Scan(&n)
+		var err error
+		n, err = runRow(ctx, conn, databaseCountQuery(db))
+		return err
 	})
 	if err != nil || n > 0 {
 		return err
@@ -185,7 +243,7 @@ func createClusterDatabase(ctx context.Context, conn driver.Conn, topo *topology
 		return fmt.Errorf("create database %s on cluster %s: every node must be up to change the schema: %w", db, topo.name, err)
 	}
 	if err := retry(ctx, func() error {
-		return conn.Exec(ctx, fmt.Sprintf("CREATE DATABASE IF NOT EXISTS %s ON CLUSTER %s", db, topo.name))
+		return execOn(ctx, conn, createDatabase{db: db, cluster: topo.name})
 	}); err != nil {
 		return fmt.Errorf("create database %s on cluster %s: %w", db, topo.name, err)
 	}
@@ -193,20 +251,13 @@ func createClusterDatabase(ctx context.Context, conn driver.Conn, topo *topology
 }
 
 func loadTopology(ctx context.Context, conn driver.Conn, name string, opt clickhouse.Options, db string) (*topology, error) {
-	rows, err := conn.Query(ctx, `SELECT shard_num, host_address, port FROM system.clusters
-WHERE cluster = ? ORDER BY shard_num, replica_num`, name)
+	replicas, err := runQuery(ctx, conn, clusterQuery{name: name})
 	if err != nil {
 		return nil, fmt.Errorf("read cluster %s: %w", name, err)
 	}
-	defer rows.Close()
 	t := &topology{name: name}
-	for rows.Next() {
-		var num uint32
-		var host string
-		var port uint16
-		if err := rows.Scan(&num, &host, &port); err != nil {
-			return nil, fmt.Errorf("read cluster %s: %w", name, err)
-		}
+	for _, r := range replicas {
+		num, host, port := r.shard, r.host, r.port
 		if len(t.shards) == 0 || t.shards[len(t.shards)-1].num != num {
 			o := opt
 			o.Auth.Database = db
@@ -216,9 +267,6 @@ WHERE cluster = ? ORDER BY shard_num, replica_num`, name)
 		sh := t.shards[len(t.shards)-1]
 		sh.replicas = append(sh.replicas, net.JoinHostPort(host, fmt.Sprint(port)))
 		sh.opt.Addr = sh.replicas
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read cluster %s: %w", name, err)
 	}
 	if len(t.shards) == 0 {
 		return nil, fmt.Errorf("cluster %q is not in the server's remote_servers (SELECT DISTINCT cluster FROM system.clusters lists them)", name)
@@ -719,7 +767,8 @@ func (s *Store) migrateCluster(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ddl = append([]string{fmt.Sprintf("CREATE DATABASE IF NOT EXISTS %s ON CLUSTER %s", s.db, s.cluster.name)}, ddl...)
+	create, _ := createDatabase{db: s.db, cluster: s.cluster.name}.toSQL()
+	ddl = append([]string{create}, ddl...)
 	for _, q := range ddl {
 		if err := s.conn.Exec(ctx, q); err != nil {
 			return fmt.Errorf("migrate on cluster %s: %w", s.cluster.name, err)
@@ -740,8 +789,7 @@ func (s *Store) migrateCluster(ctx context.Context) error {
 				}
 			}
 		}
-		if err := s.insertRow(ctx, "INSERT INTO schema_migrations (version, name, applied_at)",
-			uint32(st.m.version), st.m.name, time.Now().UTC()); err != nil {
+		if err := s.insertOne(ctx, migrationInsert{m: st.m, at: time.Now()}); err != nil {
 			return fmt.Errorf("migration %s: record: %w", st.m.name, err)
 		}
 	}
@@ -751,27 +799,27 @@ func (s *Store) migrateCluster(ctx context.Context) error {
 // appliedMigrations reads the recorded migrations; nil when the database or its
 // schema_migrations does not exist yet.
 func (s *Store) appliedMigrations(ctx context.Context) (map[uint32]bool, error) {
-	var n uint64
-	if err := s.conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = ? AND name = 'schema_migrations'", s.db).Scan(&n); err != nil {
+	n, err := runRow(ctx, s.conn, migrationsTableQuery(s.db))
+	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	if n == 0 {
 		return nil, nil
 	}
-	applied := map[uint32]bool{}
-	rows, err := s.conn.Query(ctx, "SELECT version FROM "+s.db+".schema_migrations")
+	vs, err := runQuery(ctx, s.conn, appliedMigrationsQuery{db: s.db})
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var v uint32
-		if err := rows.Scan(&v); err != nil {
-			return nil, fmt.Errorf("migrate: %w", err)
-		}
+	applied := map[uint32]bool{}
+	for _, v := range vs {
 		applied[v] = true
 	}
-	return applied, rows.Err()
+	return applied, nil
+}
+
+// migrationsTableQuery counts the schema_migrations tables of database db (one or none).
+func migrationsTableQuery(db string) countQuery {
+	return countQuery{sql: "SELECT count() FROM system.tables WHERE database = ? AND name = 'schema_migrations'", args: []any{db}}
 }
 
 // checkNodes returns an error naming every node of the cluster that does not answer.

@@ -856,6 +856,56 @@ item_code, zone, to_date, rest, amount, note)`,
 			wantSQL:  "INSERT INTO estimate_withdrawals (period, estimate_id, withdrawn_at, withdrawn_by, reason)",
 			wantArgs: []any{uint32(202612), "2026-12-estimate-x", at.UTC(), "finance", "r"},
 		},
+		// chstore.go, cluster.go, backup.go: migrations, the cluster, restore
+		{name: "a database created", query: createDatabase{db: "`cloudbill`"}.toSQL, wantSQL: "CREATE DATABASE IF NOT EXISTS `cloudbill`"},
+		{
+			name:    "a database created on every node",
+			query:   createDatabase{db: "cloudbill", cluster: "city"}.toSQL,
+			wantSQL: "CREATE DATABASE IF NOT EXISTS cloudbill ON CLUSTER city",
+		},
+		{name: "the applied migrations", query: appliedMigrationsQuery{}.toSQL, wantSQL: "SELECT version FROM schema_migrations"},
+		{
+			name:    "the applied migrations of a cluster's database",
+			query:   appliedMigrationsQuery{db: "cloudbill"}.toSQL,
+			wantSQL: "SELECT version FROM cloudbill.schema_migrations",
+		},
+		{
+			name:     "a migration recorded",
+			query:    migrationInsert{m: migration{version: 104, name: "0104_budget_thresholds.sql"}, at: at}.toSQL,
+			wantSQL:  "INSERT INTO schema_migrations (version, name, applied_at)",
+			wantArgs: []any{uint32(104), "0104_budget_thresholds.sql", at.UTC()},
+		},
+		{
+			name:     "the migrations table of a database",
+			query:    migrationsTableQuery("cloudbill").toSQL,
+			wantSQL:  "SELECT count() FROM system.tables WHERE database = ? AND name = 'schema_migrations'",
+			wantArgs: []any{"cloudbill"},
+		},
+		{name: "the applied migrations, in order", query: migrationVersionsQuery{}.toSQL, wantSQL: "SELECT DISTINCT version FROM schema_migrations ORDER BY version"},
+		{
+			name:     "a database on the node answering",
+			query:    databaseCountQuery("cloudbill").toSQL,
+			wantSQL:  "SELECT count() FROM system.databases WHERE name = ?",
+			wantArgs: []any{"cloudbill"},
+		},
+		{
+			name:     "the replicas of a cluster",
+			query:    clusterQuery{name: "city"}.toSQL,
+			wantSQL:  "SELECT shard_num, host_address, port FROM system.clusters\nWHERE cluster = ? ORDER BY shard_num, replica_num",
+			wantArgs: []any{"city"},
+		},
+		{
+			name:    "a replica caught up",
+			query:   syncReplicaStatement{db: "cloudbill", table: "usage_samples_local"}.toSQL,
+			wantSQL: "SYSTEM SYNC REPLICA cloudbill.usage_samples_local",
+		},
+		{
+			name: "a restored table's blocks",
+			query: func() (string, []any) {
+				return nativeInsert{table: "`users`", columns: []ident{"`login`", "`version`"}}.toSQL(), nil
+			},
+			wantSQL: "INSERT INTO `users` (`login`, `version`)",
+		},
 		// admin.go
 		{name: "a database dropped", query: dropDatabase{db: "`cloudbill_demo`"}.toSQL, wantSQL: "DROP DATABASE IF EXISTS `cloudbill_demo`"},
 		{name: "a database dropped on every node", query: dropDatabase{db: "`t1`", cluster: "city"}.toSQL, wantSQL: "DROP DATABASE IF EXISTS `t1` ON CLUSTER city"},
