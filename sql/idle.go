@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -24,20 +23,33 @@ var (
 
 // InsertIdleVersions stores redundancy ratio versions of one import and records it.
 func (s *Store) InsertIdleVersions(ctx context.Context, imp catalog.Import, vs []idle.Version) error {
-	err := s.batch(ctx, `INSERT INTO idle_ratio_versions (kind, effective, has_until, until, ratio, sizes, note, import_id, import_seq,
-file, line, imported_at)`, len(vs), func(i int) []any {
-		v := vs[i]
-		sizes := make([]string, len(v.Sizes))
-		for k, q := range v.Sizes {
-			sizes[k] = q.String()
-		}
-		return []any{string(v.Kind), v.Effective.Time(), flag(!v.Until.IsZero()), chDate(v.Until), v.Ratio, sizes, v.Note,
-			imp.ID, imp.Seq(), v.File, uint32(v.Line), imp.At}
-	})
-	if err != nil {
+	if err := s.insertBlock(ctx, idleRatiosInsert{imp: imp, vs: vs}); err != nil {
 		return fmt.Errorf("insert redundancy ratios: %w", err)
 	}
 	return s.recordImport(ctx, imp)
+}
+
+// idleRatiosInsert stores the redundancy ratio versions of an import.
+type idleRatiosInsert struct {
+	imp catalog.Import
+	vs  []idle.Version
+}
+
+func (idleRatiosInsert) toSQL() string {
+	return `INSERT INTO idle_ratio_versions (kind, effective, has_until, until, ratio, sizes, note, import_id, import_seq,
+file, line, imported_at)`
+}
+
+func (q idleRatiosInsert) rows() int { return len(q.vs) }
+
+func (q idleRatiosInsert) row(i int) []any {
+	v := q.vs[i]
+	sizes := make([]string, len(v.Sizes))
+	for k, sz := range v.Sizes {
+		sizes[k] = sz.String()
+	}
+	return []any{string(v.Kind), v.Effective.Time(), flag(!v.Until.IsZero()), chDate(v.Until), v.Ratio, sizes, v.Note,
+		q.imp.ID, q.imp.Seq(), v.File, uint32(v.Line), q.imp.At}
 }
 
 // idleRatiosQuery reads every stored redundancy ratio version (for a kind and effective
@@ -116,7 +128,14 @@ func (s *Store) IdleConfig(ctx context.Context) (idle.Config, error) {
 // table is usage_samples, or on a cluster each shard's usage_samples_local (a resource's
 // samples all live on one shard: each shard measures its own resources; the vendors
 // table is a full copy on every node).
-func idleMeasureQuery(from, to calendar.Date, byName, fast bool, table string) (string, []any) {
+type idleMeasureQuery struct {
+	from, to     calendar.Date
+	byName, fast bool
+	table        string
+}
+
+func (q idleMeasureQuery) toSQL() (string, []any) {
+	from, to, byName, fast, table := q.from, q.to, q.byName, q.fast, q.table
 	key, skey, using := "cityHash64(resource_id, metric) AS h", "cityHash64(resource_id, metric) AS h", "h"
 	if byName {
 		key, skey, using = "resource_id, metric", "resource_id, metric", "resource_id, metric"
@@ -160,7 +179,45 @@ FROM (
 GROUP BY oid`, []any{from.Start().Unix(), to.AddDays(1).Start().Unix()}
 }
 
-const idleSpanHashesDistinct = `SELECT uniqExact(resource_id, metric) = uniqExact(cityHash64(resource_id, metric)) FROM idle_spans`
+// idleMeasured is a row of idleMeasureQuery: a resource (oid) measured, and whether its
+// rows hold a duplicate or a correction.
+type idleMeasured struct {
+	oid uint32
+	dup bool
+	m   idle.Measure
+}
+
+func (idleMeasureQuery) scan(rows driver.Rows) ([]idleMeasured, error) {
+	var out []idleMeasured
+	for rows.Next() {
+		var (
+			oid, days     uint32
+			samples, excl uint64
+			p95           decimal.Decimal
+			dup           uint8
+		)
+		if err := rows.Scan(&oid, &days, &samples, &excl, &p95, &dup); err != nil {
+			return nil, err
+		}
+		out = append(out, idleMeasured{oid, dup == 1, idle.Measure{Days: int(days), Samples: int(samples), Excluded: int(excl), P95Used: p95.Shift(-8)}})
+	}
+	return out, rows.Err()
+}
+
+// hashesDistinctQuery reports whether the (resource_id, metric) pairs of an external
+// table (idle_spans, usage_windows) have distinct cityHash64 values (so grouping by the
+// hash is grouping by the pair).
+type hashesDistinctQuery struct{ table string }
+
+func (q hashesDistinctQuery) toSQL() (string, []any) {
+	return "SELECT uniqExact(resource_id, metric) = uniqExact(cityHash64(resource_id, metric)) FROM " + q.table, nil
+}
+
+func (hashesDistinctQuery) scan(row driver.Row) (bool, error) {
+	var distinct uint8
+	err := row.Scan(&distinct)
+	return distinct == 1, err
+}
 
 // MeasureIdle computes the measures of the resources over [from, to] in ClickHouse, in
 // chunks of Config.IdleMeasureChunk resources (samples never come to Go). A resource without a
@@ -209,51 +266,13 @@ func (s *Store) measureIdle(ctx context.Context, from, to calendar.Date, rs []id
 	if err != nil {
 		return nil, fmt.Errorf("measure idle resources: %w", err)
 	}
-	var distinct uint8
-	if err := s.conn.QueryRow(clickhouse.Context(ctx, clickhouse.WithExternalTable(t)), idleSpanHashesDistinct).Scan(&distinct); err != nil {
+	distinct, err := runRow(clickhouse.Context(ctx, clickhouse.WithExternalTable(t)), s.conn, hashesDistinctQuery{table: "idle_spans"})
+	if err != nil {
 		return nil, fmt.Errorf("measure idle resources: %w", err)
 	}
-	type measured struct {
-		oid uint32
-		dup bool
-		m   idle.Measure
-	}
-	var (
-		mu  sync.Mutex
-		all []measured
-	)
 	// On a cluster every shard at once, on its local table; else once.
-	err = s.eachShard(ctx, "usage_samples", func(ctx context.Context, conn driver.Conn, table string) error {
-		t, err := spans() // an external table is sent once
-		if err != nil {
-			return err
-		}
-		q, args := idleMeasureQuery(from, to, distinct != 1, fast, table)
-		rows, err := conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(t)), q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		var mine []measured
-		for rows.Next() {
-			var (
-				oid, days     uint32
-				samples, excl uint64
-				p95           decimal.Decimal
-				dup           uint8
-			)
-			if err := rows.Scan(&oid, &days, &samples, &excl, &p95, &dup); err != nil {
-				return err
-			}
-			mine = append(mine, measured{oid, dup == 1, idle.Measure{Days: int(days), Samples: int(samples), Excluded: int(excl), P95Used: p95.Shift(-8)}})
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		mu.Lock()
-		all = append(all, mine...)
-		mu.Unlock()
-		return nil
+	all, err := rowsOfShards(ctx, s, spans, false, func(table string) rowsQuery[idleMeasured] {
+		return idleMeasureQuery{from: from, to: to, byName: !distinct, fast: fast, table: table}
 	})
 	if err != nil {
 		return nil, fmt.Errorf("measure idle resources: %w", err)
@@ -290,33 +309,59 @@ type caseOrderJSON struct {
 
 // SaveCases writes newly opened cases and their open state.
 func (s *Store) SaveCases(ctx context.Context, cs []idle.Case, at time.Time) error {
-	err := s.batch(ctx, `INSERT INTO idle_cases (case_id, department_id, parent_id, kind, reminder_date, deadline, ratio, idle_ratio,
-allocated, target, saving, orders, created_at)`, len(cs), func(i int) []any {
-		c := cs[i]
-		os := make([]caseOrderJSON, len(c.Orders))
-		for k, o := range c.Orders {
-			os[k] = caseOrderJSON{string(o.Order), string(o.Resource), string(o.Item), string(o.Zone), o.Allocated, o.Recommended, o.Saving}
-		}
-		b, _ := json.Marshal(os)
-		return []any{string(c.ID), string(c.Department), string(c.Parent), string(c.Kind), c.Reminder.Time(), c.Deadline.Time(),
-			c.Ratio, c.IdleRatio.Round(12), c.Allocated, c.Target, c.Saving, string(b), at.UTC()}
-	})
-	if err != nil {
+	if err := s.insertBlock(ctx, casesInsert{cs: cs, at: at}); err != nil {
 		return fmt.Errorf("insert idle cases: %w", err)
 	}
 	return s.SaveStates(ctx, cs, at)
 }
 
+// casesInsert writes newly opened cases (their orders as JSON).
+type casesInsert struct {
+	cs []idle.Case
+	at time.Time
+}
+
+func (casesInsert) toSQL() string {
+	return `INSERT INTO idle_cases (case_id, department_id, parent_id, kind, reminder_date, deadline, ratio, idle_ratio,
+allocated, target, saving, orders, created_at)`
+}
+
+func (q casesInsert) rows() int { return len(q.cs) }
+
+func (q casesInsert) row(i int) []any {
+	c := q.cs[i]
+	os := make([]caseOrderJSON, len(c.Orders))
+	for k, o := range c.Orders {
+		os[k] = caseOrderJSON{string(o.Order), string(o.Resource), string(o.Item), string(o.Zone), o.Allocated, o.Recommended, o.Saving}
+	}
+	b, _ := json.Marshal(os)
+	return []any{string(c.ID), string(c.Department), string(c.Parent), string(c.Kind), c.Reminder.Time(), c.Deadline.Time(),
+		c.Ratio, c.IdleRatio.Round(12), c.Allocated, c.Target, c.Saving, string(b), q.at.UTC()}
+}
+
 // SaveStates records the state of each case (open: seq 0; resolved or overdue: seq 1).
 func (s *Store) SaveStates(ctx context.Context, cs []idle.Case, at time.Time) error {
-	err := s.batch(ctx, "INSERT INTO idle_case_states (case_id, seq, state, on_date, recorded_at, detail)", len(cs), func(i int) []any {
-		c := cs[i]
-		return []any{string(c.ID), stateSeq(c.State), string(c.State), c.StateOn.Time(), at.UTC(), ""}
-	})
-	if err != nil {
+	if err := s.insertBlock(ctx, caseStatesInsert{cs: cs, at: at}); err != nil {
 		return fmt.Errorf("insert idle case states: %w", err)
 	}
 	return nil
+}
+
+// caseStatesInsert records the state of each case.
+type caseStatesInsert struct {
+	cs []idle.Case
+	at time.Time
+}
+
+func (caseStatesInsert) toSQL() string {
+	return "INSERT INTO idle_case_states (case_id, seq, state, on_date, recorded_at, detail)"
+}
+
+func (q caseStatesInsert) rows() int { return len(q.cs) }
+
+func (q caseStatesInsert) row(i int) []any {
+	c := q.cs[i]
+	return []any{string(c.ID), stateSeq(c.State), string(c.State), c.StateOn.Time(), q.at.UTC(), ""}
 }
 
 func stateSeq(st idle.State) uint32 {
@@ -364,56 +409,85 @@ func (s *Store) SaveEvidence(ctx context.Context, es []idle.Evidence, at time.Ti
 	for _, r := range recorded {
 		have[r.caseID+"|"+r.date.String()] = true
 	}
-	type row struct {
-		e idle.Evidence
-		r idle.Row
-	}
-	var rows []row
+	ins := evidenceInsert{at: at}
 	for _, e := range es {
 		if have[string(e.Case)+"|"+e.Analysis.String()] {
 			continue
 		}
 		for _, r := range e.Rows {
-			rows = append(rows, row{e, r})
+			ins.rs = append(ins.rs, evidenceRow{e, r})
 		}
 	}
-	err = s.batch(ctx, `INSERT INTO idle_evidence (case_id, analysis_date, department_id, kind, ratio, group_idle, group_allocated, group_used,
-order_id, resource_id, item_code, zone, allocated, p95_util, used, days, samples, expected, excluded, status, recommended, saving, recorded_at)`,
-		len(rows), func(i int) []any {
-			e, r := rows[i].e, rows[i].r
-			return []any{string(e.Case), e.Analysis.Time(), string(e.Group.Department), string(e.Group.Kind), e.Group.Ratio, e.Group.IdleRatio.Round(12),
-				e.Group.Allocated, e.Group.Used.Round(8), string(r.Order), string(r.Resource.Resource), string(r.Item), string(r.Zone), r.Allocated,
-				r.P95Util.Round(6), r.Used.Round(8), uint32(r.Days), uint64(r.Samples), uint64(r.Expected), uint64(r.Excluded), string(r.Status),
-				r.Recommended, r.Saving, at.UTC()}
-		})
-	if err != nil {
+	if err := s.insertBlock(ctx, ins); err != nil {
 		return fmt.Errorf("insert idle evidence: %w", err)
 	}
 	return nil
 }
 
+// evidenceRow is a row of an idle case's evidence with its group.
+type evidenceRow struct {
+	e idle.Evidence
+	r idle.Row
+}
+
+// evidenceInsert records rows of evidence.
+type evidenceInsert struct {
+	rs []evidenceRow
+	at time.Time
+}
+
+func (evidenceInsert) toSQL() string {
+	return `INSERT INTO idle_evidence (case_id, analysis_date, department_id, kind, ratio, group_idle, group_allocated, group_used,
+order_id, resource_id, item_code, zone, allocated, p95_util, used, days, samples, expected, excluded, status, recommended, saving, recorded_at)`
+}
+
+func (q evidenceInsert) rows() int { return len(q.rs) }
+
+func (q evidenceInsert) row(i int) []any {
+	e, r := q.rs[i].e, q.rs[i].r
+	return []any{string(e.Case), e.Analysis.Time(), string(e.Group.Department), string(e.Group.Kind), e.Group.Ratio, e.Group.IdleRatio.Round(12),
+		e.Group.Allocated, e.Group.Used.Round(8), string(r.Order), string(r.Resource.Resource), string(r.Item), string(r.Zone), r.Allocated,
+		r.P95Util.Round(6), r.Used.Round(8), uint32(r.Days), uint64(r.Samples), uint64(r.Expected), uint64(r.Excluded), string(r.Status),
+		r.Recommended, r.Saving, q.at.UTC()}
+}
+
 // Cases returns every case with its current state, by case id.
 func (s *Store) Cases(ctx context.Context) ([]idle.Case, error) {
-	var out []idle.Case
-	err := s.scan(ctx, `SELECT c.case_id, department_id, parent_id, kind, reminder_date, deadline, ratio, idle_ratio, allocated, target, saving,
+	out, err := runQuery(ctx, s.conn, casesQuery{})
+	if err != nil {
+		return nil, fmt.Errorf("read idle cases: %w", err)
+	}
+	return out, nil
+}
+
+// casesQuery reads every case (its first record) with its current state, by case id.
+type casesQuery struct{}
+
+func (casesQuery) toSQL() (string, []any) {
+	return `SELECT c.case_id, department_id, parent_id, kind, reminder_date, deadline, ratio, idle_ratio, allocated, target, saving,
 orders, st.state, st.on_date
 FROM (SELECT * FROM idle_cases ORDER BY case_id, created_at LIMIT 1 BY case_id) AS c
 ALL INNER JOIN (
     SELECT case_id, argMax(state, seq) AS state, argMax(on_date, seq) AS on_date FROM idle_case_states GROUP BY case_id
 ) AS st USING (case_id)
-ORDER BY case_id`, func(r driver.Rows) error {
+ORDER BY case_id`, nil
+}
+
+func (casesQuery) scan(rows driver.Rows) ([]idle.Case, error) {
+	var out []idle.Case
+	for rows.Next() {
 		var (
 			c                            idle.Case
 			id, dep, parent, kind, state string
 			orders                       string
 			rem, dl, on                  time.Time
 		)
-		if err := r.Scan(&id, &dep, &parent, &kind, &rem, &dl, &c.Ratio, &c.IdleRatio, &c.Allocated, &c.Target, &c.Saving, &orders, &state, &on); err != nil {
-			return err
+		if err := rows.Scan(&id, &dep, &parent, &kind, &rem, &dl, &c.Ratio, &c.IdleRatio, &c.Allocated, &c.Target, &c.Saving, &orders, &state, &on); err != nil {
+			return nil, err
 		}
 		var os []caseOrderJSON
 		if err := json.Unmarshal([]byte(orders), &os); err != nil {
-			return fmt.Errorf("case %s: orders: %w", id, err)
+			return nil, fmt.Errorf("case %s: orders: %w", id, err)
 		}
 		for _, o := range os {
 			c.Orders = append(c.Orders, idle.CaseOrder{Order: catalog.OrderID(o.Order), Resource: catalog.ResourceID(o.Resource),
@@ -422,12 +496,8 @@ ORDER BY case_id`, func(r driver.Rows) error {
 		c.ID, c.Department, c.Parent, c.Kind = idle.CaseID(id), catalog.DepartmentID(dep), catalog.DepartmentID(parent), idle.Kind(kind)
 		c.Reminder, c.Deadline, c.State, c.StateOn = dateOf(rem), dateOf(dl), idle.State(state), dateOf(on)
 		out = append(out, c)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read idle cases: %w", err)
 	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // Evidence returns the recorded evidence of a case, oldest analysis first.
@@ -524,68 +594,99 @@ func (s *Store) queryEvidence(ctx context.Context, q evidenceQuery) (map[idle.Ca
 // PendingDeliveries lists the case events (state rows) not yet delivered, rejected or
 // given up, with the number of attempts made so far, oldest first.
 func (s *Store) PendingDeliveries(ctx context.Context) ([]idle.Pending, error) {
-	var out []idle.Pending
-	err := s.scan(ctx, `SELECT st.case_id, st.seq, st.state, st.on_date, toUInt32(ifNull(d.attempts, 0))
-FROM idle_case_states AS st
-ALL LEFT JOIN (
-    SELECT case_id, seq, count() AS attempts, countIf(outcome IN ('delivered', 'rejected', 'gave_up')) AS final
-    FROM idle_webhook_deliveries GROUP BY case_id, seq
-) AS d USING (case_id, seq)
-WHERE ifNull(d.final, 0) = 0
-ORDER BY st.recorded_at, st.case_id, st.seq`, func(r driver.Rows) error {
-		var p idle.Pending
-		var id, state string
-		var on time.Time
-		if err := r.Scan(&id, &p.Seq, &state, &on, &p.Attempts); err != nil {
-			return err
-		}
-		p.Case, p.State, p.On = idle.CaseID(id), idle.State(state), dateOf(on)
-		out = append(out, p)
-		return nil
-	})
+	out, err := runQuery(ctx, s.conn, pendingDeliveriesQuery{})
 	if err != nil {
 		return nil, fmt.Errorf("read pending webhook deliveries: %w", err)
 	}
 	return out, nil
 }
 
+// pendingDeliveriesQuery reads the case events not yet delivered, rejected or given up
+// (see PendingDeliveries).
+type pendingDeliveriesQuery struct{}
+
+func (pendingDeliveriesQuery) toSQL() (string, []any) {
+	return `SELECT st.case_id, st.seq, st.state, st.on_date, toUInt32(ifNull(d.attempts, 0))
+FROM idle_case_states AS st
+ALL LEFT JOIN (
+    SELECT case_id, seq, count() AS attempts, countIf(outcome IN ('delivered', 'rejected', 'gave_up')) AS final
+    FROM idle_webhook_deliveries GROUP BY case_id, seq
+) AS d USING (case_id, seq)
+WHERE ifNull(d.final, 0) = 0
+ORDER BY st.recorded_at, st.case_id, st.seq`, nil
+}
+
+func (pendingDeliveriesQuery) scan(rows driver.Rows) ([]idle.Pending, error) {
+	var out []idle.Pending
+	for rows.Next() {
+		var p idle.Pending
+		var id, state string
+		var on time.Time
+		if err := rows.Scan(&id, &p.Seq, &state, &on, &p.Attempts); err != nil {
+			return nil, err
+		}
+		p.Case, p.State, p.On = idle.CaseID(id), idle.State(state), dateOf(on)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
 // SaveDelivery records one delivery attempt.
 func (s *Store) SaveDelivery(ctx context.Context, d idle.Delivery) error {
 	d.URL, _, _ = idle.SplitCredentials(d.URL) // a URL is never stored with credentials
-	err := s.insertRow(ctx, "INSERT INTO idle_webhook_deliveries (case_id, seq, event, url, attempt, attempted_at, status_code, outcome, error)",
-		string(d.Case), d.Seq, d.Event, d.URL, d.Attempt, d.At.UTC(), uint16(d.StatusCode), string(d.Outcome), d.Error)
-	if err != nil {
+	if err := s.insertOne(ctx, deliveryInsert{d}); err != nil {
 		return fmt.Errorf("record webhook delivery of %s: %w", d.Case, err)
 	}
 	return nil
 }
 
+// deliveryInsert records one attempt to deliver a case event (its URL without
+// credentials: see SaveDelivery).
+type deliveryInsert struct{ d idle.Delivery }
+
+func (q deliveryInsert) toSQL() (string, []any) {
+	d := q.d
+	return "INSERT INTO idle_webhook_deliveries (case_id, seq, event, url, attempt, attempted_at, status_code, outcome, error)",
+		[]any{string(d.Case), d.Seq, d.Event, d.URL, d.Attempt, d.At.UTC(), uint16(d.StatusCode), string(d.Outcome), d.Error}
+}
+
 // Deliveries lists the recorded delivery attempts of a case ("" for all), in order.
 func (s *Store) Deliveries(ctx context.Context, id idle.CaseID) ([]idle.Delivery, error) {
-	q := "SELECT case_id, seq, event, url, attempt, attempted_at, status_code, outcome, error FROM idle_webhook_deliveries"
-	var args []any
-	if id != "" {
-		q += " WHERE case_id = ?"
-		args = append(args, string(id))
+	out, err := runQuery(ctx, s.conn, deliveriesQuery{id: id})
+	if err != nil {
+		return nil, fmt.Errorf("read webhook deliveries: %w", err)
 	}
+	return out, nil
+}
+
+// deliveriesQuery reads the recorded delivery attempts of a case ("" for all), in order.
+type deliveriesQuery struct{ id idle.CaseID }
+
+func (q deliveriesQuery) toSQL() (string, []any) {
+	sql := "SELECT case_id, seq, event, url, attempt, attempted_at, status_code, outcome, error FROM idle_webhook_deliveries"
+	var args []any
+	if q.id != "" {
+		sql += " WHERE case_id = ?"
+		args = append(args, string(q.id))
+	}
+	return sql + " ORDER BY case_id, seq, attempt", args
+}
+
+func (deliveriesQuery) scan(rows driver.Rows) ([]idle.Delivery, error) {
 	var out []idle.Delivery
-	err := s.scan(ctx, q+" ORDER BY case_id, seq, attempt", func(r driver.Rows) error {
+	for rows.Next() {
 		var d idle.Delivery
 		var cid, outcome string
 		var code uint16
-		if err := r.Scan(&cid, &d.Seq, &d.Event, &d.URL, &d.Attempt, &d.At, &code, &outcome, &d.Error); err != nil {
-			return err
+		if err := rows.Scan(&cid, &d.Seq, &d.Event, &d.URL, &d.Attempt, &d.At, &code, &outcome, &d.Error); err != nil {
+			return nil, err
 		}
 		// rows stored by earlier releases may hold credentials: never listed
 		d.URL, _, _ = idle.SplitCredentials(d.URL)
 		d.Case, d.StatusCode, d.Outcome = idle.CaseID(cid), int(code), idle.Outcome(outcome)
 		out = append(out, d)
-		return nil
-	}, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read webhook deliveries: %w", err)
 	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // UtilisationP95Rows runs the bare p95 query of the idle analysis over [from, to) (every
@@ -593,16 +694,27 @@ func (s *Store) Deliveries(ctx context.Context, id idle.CaseID) ([]idle.Delivery
 // (resource, metric) rows it gave: for the benchmark, which compares it with the whole
 // analysis.
 func (s *Store) UtilisationP95Rows(ctx context.Context, from, to time.Time) (int, error) {
-	rows, err := s.conn.Query(ctx, `SELECT resource_id, metric, quantileExact(0.95)(value) FROM usage_samples
-WHERE ts >= toDateTime(?) AND ts < toDateTime(?) AND metric IN ('cpu_util', 'mem_util')
-GROUP BY resource_id, metric`, from.Unix(), to.Unix())
+	n, err := runQuery(ctx, s.conn, utilisationP95Query{from: from, to: to})
 	if err != nil {
 		return 0, fmt.Errorf("p95 utilisation: %w", err)
 	}
-	defer rows.Close()
-	k := 0
+	return len(n), nil
+}
+
+// utilisationP95Query is the bare p95 query of the idle analysis over [from, to); its
+// rows are only counted.
+type utilisationP95Query struct{ from, to time.Time }
+
+func (q utilisationP95Query) toSQL() (string, []any) {
+	return `SELECT resource_id, metric, quantileExact(0.95)(value) FROM usage_samples
+WHERE ts >= toDateTime(?) AND ts < toDateTime(?) AND metric IN ('cpu_util', 'mem_util')
+GROUP BY resource_id, metric`, []any{q.from.Unix(), q.to.Unix()}
+}
+
+func (utilisationP95Query) scan(rows driver.Rows) ([]struct{}, error) {
+	var out []struct{}
 	for rows.Next() {
-		k++
+		out = append(out, struct{}{})
 	}
-	return k, rows.Err()
+	return out, rows.Err()
 }

@@ -2,7 +2,10 @@ package chstore
 
 import (
 	"context"
+	"sync"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/ext"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
@@ -79,4 +82,46 @@ type blockInsert interface {
 // insertBlock stores the rows of ins as one block (see batch); none is a no-op.
 func (s *Store) insertBlock(ctx context.Context, ins blockInsert) error {
 	return s.batch(ctx, ins.toSQL(), ins.rows(), ins.row)
+}
+
+// queryExternal runs q on conn with the external table that table builds (one for each
+// query: an external table is sent with its query and not shared), and scans its rows.
+func queryExternal[R any](ctx context.Context, conn driver.Conn, table func() (*ext.Table, error), q rowsQuery[R]) ([]R, error) {
+	t, err := table()
+	if err != nil {
+		return nil, err
+	}
+	return runQuery(clickhouse.Context(ctx, clickhouse.WithExternalTable(t)), conn, q)
+}
+
+// rowsOfShards runs the query that query(samples) makes, with the external table that table
+// builds: on a single server once, over usage_samples; on a cluster on every shard at once
+// (eachShard), over its local table, each shard answering for the resources whose samples
+// it holds. It returns the rows of every shard together, in no particular order. With
+// catchUp, a shard's replica first takes every block its peer took (syncReplica) before
+// it answers.
+func rowsOfShards[R any](ctx context.Context, s *Store, table func() (*ext.Table, error), catchUp bool, query func(samples string) rowsQuery[R]) ([]R, error) {
+	var (
+		mu  sync.Mutex
+		out []R
+	)
+	err := s.eachShard(ctx, "usage_samples", func(ctx context.Context, conn driver.Conn, samples string) error {
+		if catchUp && s.cluster != nil {
+			sctx, cancel := context.WithTimeout(ctx, catchUpTimeout)
+			err := syncReplica(sctx, conn, s.db, samples)
+			cancel()
+			if err != nil {
+				return err
+			}
+		}
+		mine, err := queryExternal(ctx, conn, table, query(samples))
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		out = append(out, mine...)
+		mu.Unlock()
+		return nil
+	})
+	return out, err
 }

@@ -906,6 +906,96 @@ item_code, zone, to_date, rest, amount, note)`,
 			},
 			wantSQL: "INSERT INTO `users` (`login`, `version`)",
 		},
+		// idle.go
+		{
+			name: "redundancy ratio versions stored",
+			query: firstRow(idleRatiosInsert{imp: imp, vs: []idle.Version{{Kind: idle.KindVCPU, Effective: calendar.MustDate("2026-01-01"), Ratio: d("0.2"),
+				Sizes: idle.Sizes{d("2"), d("4")}, Note: "n", File: "ratios.csv", Line: 3}}}),
+			wantSQL: `INSERT INTO idle_ratio_versions (kind, effective, has_until, until, ratio, sizes, note, import_id, import_seq,
+file, line, imported_at)`,
+			wantArgs: []any{string(idle.KindVCPU), calendar.MustDate("2026-01-01").Time(), uint8(0), time.Unix(0, 0).UTC(), d("0.2"), []string{"2", "4"}, "n",
+				"imp-1", seq, "ratios.csv", uint32(3), at},
+		},
+		{
+			name: "idle cases opened",
+			query: firstRow(casesInsert{cs: []idle.Case{{ID: "20261130-D01-vcpu", Department: "D01", Kind: idle.KindVCPU, Reminder: calendar.MustDate("2026-11-30"),
+				Deadline: calendar.MustDate("2026-12-30"), Ratio: d("0.2"), IdleRatio: d("0.5"), Allocated: d("16"), Target: d("10"), Saving: d("240"),
+				Orders: []idle.CaseOrder{{Order: "X4", Resource: "vm-4", Item: "C01", Zone: "extranet", Allocated: d("16"), Recommended: d("10"), Saving: d("240")}}}},
+				at: at}),
+			wantSQL: `INSERT INTO idle_cases (case_id, department_id, parent_id, kind, reminder_date, deadline, ratio, idle_ratio,
+allocated, target, saving, orders, created_at)`,
+			wantArgs: []any{"20261130-D01-vcpu", "D01", "", string(idle.KindVCPU), calendar.MustDate("2026-11-30").Time(), calendar.MustDate("2026-12-30").Time(),
+				d("0.2"), d("0.5").Round(12), d("16"), d("10"), d("240"),
+				`[{"order_id":"X4","resource_id":"vm-4","item_code":"C01","zone":"extranet","allocated":"16","recommended":"10","saving":"240"}]`, at.UTC()},
+		},
+		{
+			name:     "idle case states recorded",
+			query:    firstRow(caseStatesInsert{cs: []idle.Case{{ID: "20261130-D01-vcpu", State: idle.StateOverdue, StateOn: calendar.MustDate("2026-12-31")}}, at: at}),
+			wantSQL:  "INSERT INTO idle_case_states (case_id, seq, state, on_date, recorded_at, detail)",
+			wantArgs: []any{"20261130-D01-vcpu", uint32(1), string(idle.StateOverdue), calendar.MustDate("2026-12-31").Time(), at.UTC(), ""},
+		},
+		{
+			name: "idle evidence recorded",
+			query: firstRow(evidenceInsert{rs: []evidenceRow{{e: idle.Evidence{Case: "20261130-D01-vcpu", Analysis: calendar.MustDate("2026-11-30"),
+				Group: idle.Group{Department: "D01", Kind: idle.KindVCPU, Ratio: d("0.2"), Allocated: d("16"), Used: d("1.2"), IdleRatio: d("0.5")}},
+				r: idle.Row{Resource: idle.Resource{Order: "X4", Resource: "vm-4", Item: "C01", Zone: "extranet", Allocated: d("16")},
+					Measure: idle.Measure{Days: 30, Samples: 720}, Expected: 720, P95Util: d("7.5"), Used: d("1.2"), Status: "counted",
+					Recommended: d("10"), Saving: d("240")}}}, at: at}),
+			wantSQL: `INSERT INTO idle_evidence (case_id, analysis_date, department_id, kind, ratio, group_idle, group_allocated, group_used,
+order_id, resource_id, item_code, zone, allocated, p95_util, used, days, samples, expected, excluded, status, recommended, saving, recorded_at)`,
+			wantArgs: []any{"20261130-D01-vcpu", calendar.MustDate("2026-11-30").Time(), "D01", string(idle.KindVCPU), d("0.2"), d("0.5").Round(12), d("16"),
+				d("1.2").Round(8), "X4", "vm-4", "C01", "extranet", d("16"), d("7.5").Round(6), d("1.2").Round(8), uint32(30), uint64(720), uint64(720),
+				uint64(0), "counted", d("10"), d("240"), at.UTC()},
+		},
+		{
+			name:  "every idle case with its state",
+			query: casesQuery{}.toSQL,
+			wantSQL: `SELECT c.case_id, department_id, parent_id, kind, reminder_date, deadline, ratio, idle_ratio, allocated, target, saving,
+orders, st.state, st.on_date
+FROM (SELECT * FROM idle_cases ORDER BY case_id, created_at LIMIT 1 BY case_id) AS c
+ALL INNER JOIN (
+    SELECT case_id, argMax(state, seq) AS state, argMax(on_date, seq) AS on_date FROM idle_case_states GROUP BY case_id
+) AS st USING (case_id)
+ORDER BY case_id`,
+		},
+		{
+			name:  "idle case events not yet delivered",
+			query: pendingDeliveriesQuery{}.toSQL,
+			wantSQL: `SELECT st.case_id, st.seq, st.state, st.on_date, toUInt32(ifNull(d.attempts, 0))
+FROM idle_case_states AS st
+ALL LEFT JOIN (
+    SELECT case_id, seq, count() AS attempts, countIf(outcome IN ('delivered', 'rejected', 'gave_up')) AS final
+    FROM idle_webhook_deliveries GROUP BY case_id, seq
+) AS d USING (case_id, seq)
+WHERE ifNull(d.final, 0) = 0
+ORDER BY st.recorded_at, st.case_id, st.seq`,
+		},
+		{
+			name: "an idle case event's delivery recorded",
+			query: deliveryInsert{idle.Delivery{Case: "20261130-D01-vcpu", Seq: 1, Event: "open", URL: "https://example.invalid/hook", Attempt: 2, At: at,
+				StatusCode: 500, Outcome: "failed", Error: "500"}}.toSQL,
+			wantSQL:  "INSERT INTO idle_webhook_deliveries (case_id, seq, event, url, attempt, attempted_at, status_code, outcome, error)",
+			wantArgs: []any{"20261130-D01-vcpu", uint32(1), "open", "https://example.invalid/hook", uint32(2), at.UTC(), uint16(500), "failed", "500"},
+		},
+		{
+			name:     "a case's deliveries",
+			query:    deliveriesQuery{id: "20261130-D01-vcpu"}.toSQL,
+			wantSQL:  "SELECT case_id, seq, event, url, attempt, attempted_at, status_code, outcome, error FROM idle_webhook_deliveries WHERE case_id = ? ORDER BY case_id, seq, attempt",
+			wantArgs: []any{"20261130-D01-vcpu"},
+		},
+		{
+			name:  "the bare p95 of utilisation",
+			query: utilisationP95Query{from: nov.Start(), to: nov.End()}.toSQL,
+			wantSQL: `SELECT resource_id, metric, quantileExact(0.95)(value) FROM usage_samples
+WHERE ts >= toDateTime(?) AND ts < toDateTime(?) AND metric IN ('cpu_util', 'mem_util')
+GROUP BY resource_id, metric`,
+			wantArgs: []any{nov.Start().Unix(), nov.End().Unix()},
+		},
+		{
+			name:    "distinct hashes of the spans",
+			query:   hashesDistinctQuery{table: "idle_spans"}.toSQL,
+			wantSQL: "SELECT uniqExact(resource_id, metric) = uniqExact(cityHash64(resource_id, metric)) FROM idle_spans",
+		},
 		// admin.go
 		{name: "a database dropped", query: dropDatabase{db: "`cloudbill_demo`"}.toSQL, wantSQL: "DROP DATABASE IF EXISTS `cloudbill_demo`"},
 		{name: "a database dropped on every node", query: dropDatabase{db: "`t1`", cluster: "city"}.toSQL, wantSQL: "DROP DATABASE IF EXISTS `t1` ON CLUSTER city"},

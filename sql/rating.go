@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -430,43 +429,13 @@ func (s *Store) usageAggregates(ctx context.Context, p calendar.Period, ws []rat
 // queryWindows runs q (over usage_windows) on conn with the windows ws[i], i in idx, as its external table
 // usage_windows, and scans its rows.
 func queryWindows[R any](ctx context.Context, conn driver.Conn, ws []rating.UsageWindow, idx []int, q rowsQuery[R]) ([]R, error) {
-	tbl, err := usageWindowsTable(ws, idx) // one per query: an external table is not shared
-	if err != nil {
-		return nil, err
-	}
-	return runQuery(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), conn, q)
+	return queryExternal(ctx, conn, func() (*ext.Table, error) { return usageWindowsTable(ws, idx) }, q)
 }
 
 // shardWindowRows runs the query that query(table) makes over the windows ws[i], i in
-// idx: on a single server once, on usage_samples; on a cluster on every shard at once
-// (eachShard), on its local table, each shard answering for the windows of its
-// resources. It returns the rows of every shard together, in no particular order. With
-// catchUp, a shard's replica first takes every block its peer took (syncReplica) before
-// it answers.
+// idx, as the external table usage_windows, on every shard (see rowsOfShards).
 func shardWindowRows[R any](ctx context.Context, s *Store, ws []rating.UsageWindow, idx []int, catchUp bool, query func(table string) rowsQuery[R]) ([]R, error) {
-	var (
-		mu  sync.Mutex
-		out []R
-	)
-	err := s.eachShard(ctx, "usage_samples", func(ctx context.Context, conn driver.Conn, table string) error {
-		if catchUp && s.cluster != nil {
-			sctx, cancel := context.WithTimeout(ctx, catchUpTimeout)
-			err := syncReplica(sctx, conn, s.db, table)
-			cancel()
-			if err != nil {
-				return err
-			}
-		}
-		mine, err := queryWindows(ctx, conn, ws, idx, query(table))
-		if err != nil {
-			return err
-		}
-		mu.Lock()
-		out = append(out, mine...)
-		mu.Unlock()
-		return nil
-	})
-	return out, err
+	return rowsOfShards(ctx, s, func() (*ext.Table, error) { return usageWindowsTable(ws, idx) }, catchUp, query)
 }
 
 // usageWindowsTable is the windows ws[i], i in idx, as the external table usage_windows
