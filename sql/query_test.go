@@ -1,6 +1,7 @@
 package chstore
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -995,6 +996,104 @@ GROUP BY resource_id, metric`,
 			name:    "distinct hashes of the spans",
 			query:   hashesDistinctQuery{table: "idle_spans"}.toSQL,
 			wantSQL: "SELECT uniqExact(resource_id, metric) = uniqExact(cityHash64(resource_id, metric)) FROM idle_spans",
+		},
+		// rating.go
+		{
+			name:     "the runs of a month counted",
+			query:    runNumberQuery{period: nov}.toSQL,
+			wantSQL:  "SELECT toUInt32(count()) FROM rating_runs WHERE period = ?",
+			wantArgs: []any{uint32(202611)},
+		},
+		{
+			name: "a run's lines stored",
+			query: firstRow(ratedLinesInsert{run: rating.Run{ID: "r1", Period: nov}, lines: []rating.Line{{Period: nov, Kind: rating.KindCharge, Department: "D01",
+				Vendor: "V1", Project: "P01", Category: "om", Order: "X4", Item: "C01", Zone: catalog.ZoneInternet, Mode: "monthly",
+				From: calendar.MustDate("2026-11-01"), To: calendar.MustDate("2026-11-30"), Days: 30, DaysInMonth: 30, Quantity: d("2"), UnitPrice: d("30"),
+				Unrounded: d("60"), Amount: d("60.00"), CatalogVersion: calendar.MustDate("2026-01-01")}}}),
+			wantSQL: `INSERT INTO rated_lines (period, run_id, seq, kind, department_id, vendor_id, project_id, category, order_id,
+item_code, zone, mode, from_date, to_date, days, days_in_month, quantity, unit_price, unrounded, amount, daily_amount,
+catalog_version, corrects, corrects_kind, note)`,
+			wantArgs: []any{uint32(202611), "r1", uint32(0), string(rating.KindCharge), "D01", "V1", "P01", "om", "X4", "C01", "internet", "monthly",
+				calendar.MustDate("2026-11-01").Time(), calendar.MustDate("2026-11-30").Time(), int32(30), uint8(30), d("2"), d("30"), d("60"), d("60.00"),
+				rating.Line{Unrounded: d("60"), Days: 30}.DailyAmount(), calendar.MustDate("2026-01-01").Time(), uint32(0), "", ""},
+		},
+		{
+			name:  "a run's daily detail",
+			query: ratedDaysInsert{run: rating.Run{ID: "r1", Period: nov}}.toSQL,
+			wantSQL: `INSERT INTO rated_days (period, run_id, date, department_id, vendor_id, project_id, order_id, item_code,
+kind, quantity, unit_price, amount, line_seq)
+SELECT period, run_id, from_date + i, department_id, vendor_id, project_id, order_id, item_code, kind, quantity, unit_price,
+       if(i + 1 = days, unrounded - daily_amount * (days - 1), daily_amount), seq
+FROM rated_lines ARRAY JOIN range(toUInt32(days)) AS i
+WHERE period = ? AND run_id = ? AND kind IN ('charge', 'metered', 'unfunded') AND days > 0`,
+			wantArgs: []any{uint32(202611), "r1"},
+		},
+		{
+			name: "a run's vendor deductions stored",
+			query: firstRow(vendorDeductionsInsert{run: rating.Run{ID: "r1", Period: nov}, ded: []rating.VendorDeduction{{Vendor: "V1",
+				EffectiveResult: "passed", SecurityValid: true}}}),
+			wantSQL: `INSERT INTO vendor_deductions (period, run_id, vendor_id, pending, effective_result, security_valid, rate, gross,
+deduction, net, rules_version, detail)`,
+			wantArgs: func() []any {
+				v := rating.VendorDeduction{Vendor: "V1", EffectiveResult: "passed", SecurityValid: true}
+				detail, _ := json.Marshal(v)
+				return []any{uint32(202611), "r1", "V1", uint8(0), "passed", uint8(1), decimal.Decimal{}.Round(6), decimal.Decimal{}, decimal.Decimal{},
+					decimal.Decimal{}, "", string(detail)}
+			}(),
+		},
+		{
+			name: "a run committed",
+			query: ratingRunInsert{run: rating.Run{ID: "r1", Period: nov, RatedAt: at, Fingerprint: "f", Lines: 3, Total: d("90.00"),
+				Pending: []catalog.VendorID{"V2"}}, runNo: 2, gross: d("100.00"), deductions: d("-10.00")}.toSQL,
+			wantSQL: `INSERT INTO rating_runs (run_id, period, run_no, rated_at, fingerprint, lines, total, gross, deductions,
+adjustments, pending, exceptions)`,
+			wantArgs: []any{"r1", uint32(202611), uint32(2), at.UTC(), "f", uint64(3), d("90.00"), d("100.00"), d("-10.00"), decimal.Decimal{},
+				[]string{"V2"}, []string{}},
+		},
+		{
+			name:     "a month's superseded runs deleted",
+			query:    supersededRunsDelete{table: "rated_days", period: nov, keep: [2]string{"r2", "r1"}}.toSQL,
+			wantSQL:  "ALTER TABLE rated_days DELETE WHERE period = ? AND run_id != ? AND run_id != ?",
+			wantArgs: []any{uint32(202611), "r2", "r1"},
+		},
+		{name: "a table that holds no run is not named", query: supersededRunsDelete{table: "users", period: nov}.toSQL, wantSQL: ""},
+		{
+			name:  "a month's latest run",
+			query: runsQuery{period: nov, limit: 1}.toSQL,
+			wantSQL: `SELECT run_id, rated_at, fingerprint, lines, total, pending, exceptions FROM rating_runs
+WHERE period = ? ORDER BY run_no DESC, run_id LIMIT ?`,
+			wantArgs: []any{uint32(202611), 1},
+		},
+		{
+			name:  "a run's lines",
+			query: ratedLinesQuery{period: nov, run: "r1"}.toSQL,
+			wantSQL: `SELECT kind, department_id, vendor_id, project_id, category, order_id, item_code, zone, mode, from_date, to_date,
+days, days_in_month, quantity, unit_price, unrounded, amount, catalog_version, corrects, corrects_kind, note
+FROM rated_lines WHERE period = ? AND run_id = ? ORDER BY seq`,
+			wantArgs: []any{uint32(202611), "r1"},
+		},
+		{
+			name:  "a department's daily detail",
+			query: dailyAmountsQuery{period: nov, run: "r1", dep: "D01"}.toSQL,
+			wantSQL: `SELECT date, vendor_id, project_id, order_id, item_code, kind, quantity, unit_price, amount
+FROM rated_days WHERE period = ? AND run_id = ? AND department_id = ? ORDER BY date, order_id, line_seq`,
+			wantArgs: []any{uint32(202611), "r1", "D01"},
+		},
+		{
+			name:     "a run's vendor deductions",
+			query:    vendorDeductionsQuery{period: nov, run: "r1"}.toSQL,
+			wantSQL:  "SELECT detail FROM vendor_deductions WHERE period = ? AND run_id = ? ORDER BY vendor_id",
+			wantArgs: []any{uint32(202611), "r1"},
+		},
+		{
+			name:  "the month's rows of some resources",
+			query: monthResourceRowsQuery{period: nov}.toSQL,
+			wantSQL: `SELECT resource_id, count()
+FROM usage_samples
+WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
+  AND resource_id IN (SELECT resource_id FROM usage_resources)
+GROUP BY resource_id`,
+			wantArgs: []any{nov.Start().Unix(), nov.End().Unix()},
 		},
 		// admin.go
 		{name: "a database dropped", query: dropDatabase{db: "`cloudbill_demo`"}.toSQL, wantSQL: "DROP DATABASE IF EXISTS `cloudbill_demo`"},

@@ -263,17 +263,36 @@ func (q usageOutOfRangeQuery) scan(rows driver.Rows) ([]outOfRangeSample, error)
 // usageByName forces grouping by (resource_id, metric) (tests of the fallback).
 var usageByName = false
 
-// windowHashesDistinct reports whether the windows' (resource_id, metric) pairs have
-// distinct cityHash64 values (so grouping by the hash is grouping by the pair).
-const windowHashesDistinct = `SELECT uniqExact(resource_id, metric) = uniqExact(cityHash64(resource_id, metric)) FROM usage_windows`
-
 // monthResourceRowsQuery counts the month's stored rows of each resource of the external
 // table usage_resources (memory follows the resources, not the samples).
-const monthResourceRowsQuery = `SELECT resource_id, count()
+type monthResourceRowsQuery struct{ period calendar.Period }
+
+func (q monthResourceRowsQuery) toSQL() (string, []any) {
+	return `SELECT resource_id, count()
 FROM usage_samples
 WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
   AND resource_id IN (SELECT resource_id FROM usage_resources)
-GROUP BY resource_id`
+GROUP BY resource_id`, []any{q.period.Start().Unix(), q.period.End().Unix()}
+}
+
+// resourceRows is the stored rows of a resource.
+type resourceRows struct {
+	resource catalog.ResourceID
+	rows     uint64
+}
+
+func (monthResourceRowsQuery) scan(rows driver.Rows) ([]resourceRows, error) {
+	var out []resourceRows
+	for rows.Next() {
+		var id string
+		var n uint64
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out = append(out, resourceRows{catalog.ResourceID(id), n})
+	}
+	return out, rows.Err()
+}
 
 // UsageAggregates computes the quantity of every window in ClickHouse with grouped
 // queries (samples never come to Go): sum, max and p95 exactly to the micro-unit; avg
@@ -330,31 +349,25 @@ func (s *Store) windowChunks(ctx context.Context, p calendar.Period, ws []rating
 		byRes[w.Resource] = append(byRes[w.Resource], i)
 	}
 	sort.Slice(res, func(i, j int) bool { return res[i] < res[j] })
-	tbl, err := ext.NewTable("usage_resources", ext.Column("resource_id", "String"))
+	resources := func() (*ext.Table, error) {
+		tbl, err := ext.NewTable("usage_resources", ext.Column("resource_id", "String"))
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range res {
+			if err := tbl.Append(string(r)); err != nil {
+				return nil, err
+			}
+		}
+		return tbl, nil
+	}
+	counted, err := queryExternal(ctx, s.conn, resources, monthResourceRowsQuery{period: p})
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range res {
-		if err := tbl.Append(string(r)); err != nil {
-			return nil, err
-		}
-	}
-	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), monthResourceRowsQuery, p.Start().Unix(), p.End().Unix())
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	count := map[catalog.ResourceID]uint64{}
-	for rows.Next() {
-		var id string
-		var n uint64
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, err
-		}
-		count[catalog.ResourceID(id)] = n
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+	count := make(map[catalog.ResourceID]uint64, len(counted))
+	for _, c := range counted {
+		count[c.resource] = c.rows
 	}
 	var out [][]int
 	var cur []int
@@ -382,14 +395,14 @@ func (s *Store) usageAggregates(ctx context.Context, p calendar.Period, ws []rat
 	if err != nil {
 		return err
 	}
-	var distinct uint8
-	if err := s.conn.QueryRow(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), windowHashesDistinct).Scan(&distinct); err != nil {
+	distinct, err := runRow(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), s.conn, hashesDistinctQuery{table: "usage_windows"})
+	if err != nil {
 		return fmt.Errorf("aggregate usage of %s: %w", p, err)
 	}
 	// The replica answering has every block its peer took (none missed while it was
 	// down), or no figure.
 	aggs, err := shardWindowRows(ctx, s, ws, idx, true, func(table string) rowsQuery[usageAgg] {
-		return usageAggregatesQuery{period: p, byName: distinct != 1 || usageByName, table: table, final: final}
+		return usageAggregatesQuery{period: p, byName: !distinct || usageByName, table: table, final: final}
 	})
 	if err != nil {
 		return fmt.Errorf("aggregate usage of %s: %w", p, err)
@@ -573,39 +586,17 @@ func periodKey(p calendar.Period) uint32 {
 // superseded runs are deleted, all but the one this run supersedes (a reader may be
 // reading it). The month must be open (the rater checks).
 func (s *Store) SaveRun(ctx context.Context, r rating.Run, lines []rating.Line, ded []rating.VendorDeduction) error {
-	key := r.Period.Key()
-	var runNo uint32
-	if err := s.conn.QueryRow(ctx, "SELECT toUInt32(count()) FROM rating_runs WHERE period = ?", key).Scan(&runNo); err != nil {
+	runNo, err := runRow(ctx, s.conn, runNumberQuery{period: r.Period})
+	if err != nil {
 		return fmt.Errorf("number run: %w", err)
 	}
-	err := s.batch(ctx, `INSERT INTO rated_lines (period, run_id, seq, kind, department_id, vendor_id, project_id, category, order_id,
-item_code, zone, mode, from_date, to_date, days, days_in_month, quantity, unit_price, unrounded, amount, daily_amount,
-catalog_version, corrects, corrects_kind, note)`, len(lines), func(i int) []any {
-		l := lines[i]
-		return []any{key, r.ID, uint32(i), string(l.Kind), string(l.Department), string(l.Vendor), string(l.Project), string(l.Category),
-			string(l.Order), string(l.Item), string(l.Zone), string(l.Mode), chDate(l.From), chDate(l.To), int32(l.Days), uint8(l.DaysInMonth),
-			l.Quantity, l.UnitPrice, l.Unrounded, l.Amount, l.DailyAmount(), chDate(l.CatalogVersion), periodKey(l.Corrects),
-			string(l.CorrectsKind), l.Note}
-	})
-	if err != nil {
+	if err := s.insertBlock(ctx, ratedLinesInsert{run: r, lines: lines}); err != nil {
 		return fmt.Errorf("insert rated lines: %w", err)
 	}
-	if err := s.conn.Exec(ctx, `INSERT INTO rated_days (period, run_id, date, department_id, vendor_id, project_id, order_id, item_code,
-kind, quantity, unit_price, amount, line_seq)
-SELECT period, run_id, from_date + i, department_id, vendor_id, project_id, order_id, item_code, kind, quantity, unit_price,
-       if(i + 1 = days, unrounded - daily_amount * (days - 1), daily_amount), seq
-FROM rated_lines ARRAY JOIN range(toUInt32(days)) AS i
-WHERE period = ? AND run_id = ? AND kind IN ('charge', 'metered', 'unfunded') AND days > 0`, key, r.ID); err != nil {
+	if err := execOn(ctx, s.conn, ratedDaysInsert{run: r}); err != nil {
 		return fmt.Errorf("insert daily detail: %w", err)
 	}
-	err = s.batch(ctx, `INSERT INTO vendor_deductions (period, run_id, vendor_id, pending, effective_result, security_valid, rate, gross,
-deduction, net, rules_version, detail)`, len(ded), func(i int) []any {
-		d := ded[i]
-		detail, _ := json.Marshal(d)
-		return []any{key, r.ID, string(d.Vendor), flag(d.Pending), string(d.EffectiveResult), flag(d.SecurityValid), d.Rate.Round(6),
-			d.Gross, d.Deduction, d.Net, d.RulesVersion, string(detail)}
-	})
-	if err != nil {
+	if err := s.insertBlock(ctx, vendorDeductionsInsert{run: r, ded: ded}); err != nil {
 		return fmt.Errorf("insert vendor deductions: %w", err)
 	}
 	gross, deductions, adjustments := decimal.Zero, decimal.Zero, decimal.Zero
@@ -627,14 +618,8 @@ deduction, net, rules_version, detail)`, len(ded), func(i int) []any {
 	} else if !errors.Is(err, rating.ErrNotRated) {
 		return err
 	}
-	pending := make([]string, len(r.Pending))
-	for i, v := range r.Pending {
-		pending[i] = string(v)
-	}
-	exceptions := append([]string{}, r.Exceptions...)
-	if err := s.insertRow(ctx, `INSERT INTO rating_runs (run_id, period, run_no, rated_at, fingerprint, lines, total, gross, deductions,
-adjustments, pending, exceptions)`, r.ID, key, runNo+1, r.RatedAt.UTC(), r.Fingerprint, uint64(r.Lines), r.Total, gross, deductions,
-		adjustments, pending, exceptions); err != nil {
+	run := ratingRunInsert{run: r, runNo: runNo + 1, gross: gross, deductions: deductions, adjustments: adjustments}
+	if err := s.insertOne(ctx, run); err != nil {
 		return fmt.Errorf("commit run: %w", err)
 	}
 	// A month closed while this run was computed keeps every run (its frozen one above
@@ -642,12 +627,125 @@ adjustments, pending, exceptions)`, r.ID, key, runNo+1, r.RatedAt.UTC(), r.Finge
 	if _, closed, err := s.CloseOf(ctx, r.Period); err != nil || closed {
 		return err
 	}
-	for _, t := range []string{"rated_lines", "rated_days", "vendor_deductions"} {
-		if err := s.conn.Exec(ctx, "ALTER TABLE "+t+" DELETE WHERE period = ? AND run_id != ? AND run_id != ?", key, r.ID, previous); err != nil {
+	for _, t := range runTables() {
+		if err := execOn(ctx, s.conn, supersededRunsDelete{table: t, period: r.Period, keep: [2]string{r.ID, previous}}); err != nil {
 			return fmt.Errorf("delete superseded runs of %s from %s: %w", r.Period, t, err)
 		}
 	}
 	return nil
+}
+
+// runNumberQuery counts the runs of a month (the next run's number is one more).
+type runNumberQuery struct{ period calendar.Period }
+
+func (q runNumberQuery) toSQL() (string, []any) {
+	return "SELECT toUInt32(count()) FROM rating_runs WHERE period = ?", []any{q.period.Key()}
+}
+
+func (runNumberQuery) scan(row driver.Row) (uint32, error) {
+	var n uint32
+	err := row.Scan(&n)
+	return n, err
+}
+
+// ratedLinesInsert stores the lines of a run, in order (seq).
+type ratedLinesInsert struct {
+	run   rating.Run
+	lines []rating.Line
+}
+
+func (ratedLinesInsert) toSQL() string {
+	return `INSERT INTO rated_lines (period, run_id, seq, kind, department_id, vendor_id, project_id, category, order_id,
+item_code, zone, mode, from_date, to_date, days, days_in_month, quantity, unit_price, unrounded, amount, daily_amount,
+catalog_version, corrects, corrects_kind, note)`
+}
+
+func (q ratedLinesInsert) rows() int { return len(q.lines) }
+
+func (q ratedLinesInsert) row(i int) []any {
+	l := q.lines[i]
+	return []any{q.run.Period.Key(), q.run.ID, uint32(i), string(l.Kind), string(l.Department), string(l.Vendor), string(l.Project), string(l.Category),
+		string(l.Order), string(l.Item), string(l.Zone), string(l.Mode), chDate(l.From), chDate(l.To), int32(l.Days), uint8(l.DaysInMonth),
+		l.Quantity, l.UnitPrice, l.Unrounded, l.Amount, l.DailyAmount(), chDate(l.CatalogVersion), periodKey(l.Corrects),
+		string(l.CorrectsKind), l.Note}
+}
+
+// ratedDaysInsert computes a run's daily detail in ClickHouse from its stored lines:
+// every day Line.DailyAmount, the last day the rest, as rating.Line.Daily does.
+type ratedDaysInsert struct{ run rating.Run }
+
+func (q ratedDaysInsert) toSQL() (string, []any) {
+	return `INSERT INTO rated_days (period, run_id, date, department_id, vendor_id, project_id, order_id, item_code,
+kind, quantity, unit_price, amount, line_seq)
+SELECT period, run_id, from_date + i, department_id, vendor_id, project_id, order_id, item_code, kind, quantity, unit_price,
+       if(i + 1 = days, unrounded - daily_amount * (days - 1), daily_amount), seq
+FROM rated_lines ARRAY JOIN range(toUInt32(days)) AS i
+WHERE period = ? AND run_id = ? AND kind IN ('charge', 'metered', 'unfunded') AND days > 0`, []any{q.run.Period.Key(), q.run.ID}
+}
+
+// vendorDeductionsInsert stores how each vendor's acceptance became its deduction in a
+// run (the whole record as JSON in detail).
+type vendorDeductionsInsert struct {
+	run rating.Run
+	ded []rating.VendorDeduction
+}
+
+func (vendorDeductionsInsert) toSQL() string {
+	return `INSERT INTO vendor_deductions (period, run_id, vendor_id, pending, effective_result, security_valid, rate, gross,
+deduction, net, rules_version, detail)`
+}
+
+func (q vendorDeductionsInsert) rows() int { return len(q.ded) }
+
+func (q vendorDeductionsInsert) row(i int) []any {
+	d := q.ded[i]
+	detail, _ := json.Marshal(d)
+	return []any{q.run.Period.Key(), q.run.ID, string(d.Vendor), flag(d.Pending), string(d.EffectiveResult), flag(d.SecurityValid), d.Rate.Round(6),
+		d.Gross, d.Deduction, d.Net, d.RulesVersion, string(detail)}
+}
+
+// ratingRunInsert commits a run (its number and its gross, deductions and adjustments).
+type ratingRunInsert struct {
+	run                            rating.Run
+	runNo                          uint32
+	gross, deductions, adjustments decimal.Decimal
+}
+
+func (q ratingRunInsert) toSQL() (string, []any) {
+	r := q.run
+	pending := make([]string, len(r.Pending))
+	for i, v := range r.Pending {
+		pending[i] = string(v)
+	}
+	exceptions := append([]string{}, r.Exceptions...)
+	return `INSERT INTO rating_runs (run_id, period, run_no, rated_at, fingerprint, lines, total, gross, deductions,
+adjustments, pending, exceptions)`, []any{r.ID, r.Period.Key(), q.runNo, r.RatedAt.UTC(), r.Fingerprint, uint64(r.Lines), r.Total, q.gross, q.deductions,
+			q.adjustments, pending, exceptions}
+}
+
+// runTables are the tables that hold a run's rows, keyed by period and run_id: the only
+// tables supersededRunsDelete names.
+func runTables() [3]string { return [...]string{"rated_lines", "rated_days", "vendor_deductions"} }
+
+// supersededRunsDelete deletes from a run table the rows of a month's runs but two (the
+// run just committed and the one it supersedes). A table not in runTables is refused.
+type supersededRunsDelete struct {
+	table  string
+	period calendar.Period
+	keep   [2]string
+}
+
+func (q supersededRunsDelete) toSQL() (string, []any) {
+	table := ""
+	for _, t := range runTables() {
+		if q.table == t {
+			table = t
+		}
+	}
+	if table == "" {
+		return "", nil // not a run table: an empty statement, which the server refuses
+	}
+	return "ALTER TABLE " + table + " DELETE WHERE period = ? AND run_id != ? AND run_id != ?", []any{q.period.Key(), q.keep[0], q.keep[1]}
 }
 
 // LatestRun is month p's latest committed run; rating.ErrNotRated when it has none.
@@ -668,32 +766,46 @@ func (s *Store) Runs(ctx context.Context, p calendar.Period) ([]rating.Run, erro
 }
 
 func (s *Store) runs(ctx context.Context, p calendar.Period, limit int) ([]rating.Run, error) {
-	q := `SELECT run_id, rated_at, fingerprint, lines, total, pending, exceptions FROM rating_runs
-WHERE period = ? ORDER BY run_no DESC, run_id`
-	args := []any{p.Key()}
-	if limit > 0 {
-		q += " LIMIT ?"
-		args = append(args, limit)
+	out, err := runQuery(ctx, s.conn, runsQuery{period: p, limit: limit})
+	if err != nil {
+		return nil, fmt.Errorf("read rating runs of %s: %w", p, err)
 	}
+	return out, nil
+}
+
+// runsQuery reads a month's runs, latest first; at most limit when it is positive.
+type runsQuery struct {
+	period calendar.Period
+	limit  int
+}
+
+func (q runsQuery) toSQL() (string, []any) {
+	sql := `SELECT run_id, rated_at, fingerprint, lines, total, pending, exceptions FROM rating_runs
+WHERE period = ? ORDER BY run_no DESC, run_id`
+	args := []any{q.period.Key()}
+	if q.limit > 0 {
+		sql += " LIMIT ?"
+		args = append(args, q.limit)
+	}
+	return sql, args
+}
+
+func (q runsQuery) scan(rows driver.Rows) ([]rating.Run, error) {
 	var out []rating.Run
-	err := s.scan(ctx, q, func(rows driver.Rows) error {
-		r := rating.Run{Period: p}
+	for rows.Next() {
+		r := rating.Run{Period: q.period}
 		var lines uint64
 		var pending []string
 		if err := rows.Scan(&r.ID, &r.RatedAt, &r.Fingerprint, &lines, &r.Total, &pending, &r.Exceptions); err != nil {
-			return err
+			return nil, err
 		}
 		r.Lines = int(lines)
 		for _, v := range pending {
 			r.Pending = append(r.Pending, catalog.VendorID(v))
 		}
 		out = append(out, r)
-		return nil
-	}, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read rating runs of %s: %w", p, err)
 	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // runOf is the run whose results are month p's: the frozen one when p is closed, else
@@ -720,10 +832,28 @@ func (s *Store) RatedLines(ctx context.Context, p calendar.Period) ([]rating.Lin
 	if err != nil {
 		return nil, err
 	}
-	var out []rating.Line
-	err = s.scan(ctx, `SELECT kind, department_id, vendor_id, project_id, category, order_id, item_code, zone, mode, from_date, to_date,
+	out, err := runQuery(ctx, s.conn, ratedLinesQuery{period: p, run: run})
+	if err != nil {
+		return nil, fmt.Errorf("read rated lines of %s: %w", p, err)
+	}
+	return out, nil
+}
+
+// ratedLinesQuery reads the lines of a run of a month, in the order written.
+type ratedLinesQuery struct {
+	period calendar.Period
+	run    string
+}
+
+func (q ratedLinesQuery) toSQL() (string, []any) {
+	return `SELECT kind, department_id, vendor_id, project_id, category, order_id, item_code, zone, mode, from_date, to_date,
 days, days_in_month, quantity, unit_price, unrounded, amount, catalog_version, corrects, corrects_kind, note
-FROM rated_lines WHERE period = ? AND run_id = ? ORDER BY seq`, func(rows driver.Rows) error {
+FROM rated_lines WHERE period = ? AND run_id = ? ORDER BY seq`, []any{q.period.Key(), q.run}
+}
+
+func (q ratedLinesQuery) scan(rows driver.Rows) ([]rating.Line, error) {
+	var out []rating.Line
+	for rows.Next() {
 		var (
 			l                                                            rating.Line
 			kind, dep, vendor, proj, cat, order, item, zone, mode, ckind string
@@ -734,9 +864,9 @@ FROM rated_lines WHERE period = ? AND run_id = ? ORDER BY seq`, func(rows driver
 		)
 		if err := rows.Scan(&kind, &dep, &vendor, &proj, &cat, &order, &item, &zone, &mode, &from, &to, &days, &dim,
 			&l.Quantity, &l.UnitPrice, &l.Unrounded, &l.Amount, &version, &corrects, &ckind, &l.Note); err != nil {
-			return err
+			return nil, err
 		}
-		l.Period, l.Kind = p, rating.Kind(kind)
+		l.Period, l.Kind = q.period, rating.Kind(kind)
 		l.Department, l.Vendor, l.Project = catalog.DepartmentID(dep), catalog.VendorID(vendor), catalog.ProjectID(proj)
 		l.Category, l.Order, l.Item = catalog.ProjectCategory(cat), catalog.OrderID(order), catalog.ItemCode(item)
 		l.Zone, l.Mode = catalog.Zone(zone), catalog.Mode(mode)
@@ -747,12 +877,8 @@ FROM rated_lines WHERE period = ? AND run_id = ? ORDER BY seq`, func(rows driver
 		}
 		l.CorrectsKind = rating.Kind(ckind)
 		out = append(out, l)
-		return nil
-	}, p.Key(), run)
-	if err != nil {
-		return nil, fmt.Errorf("read rated lines of %s: %w", p, err)
 	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // DailyAmounts is the daily detail of department dep (that department only, not its
@@ -762,24 +888,39 @@ func (s *Store) DailyAmounts(ctx context.Context, p calendar.Period, dep catalog
 	if err != nil {
 		return nil, err
 	}
-	var out []rating.Day
-	err = s.scan(ctx, `SELECT date, vendor_id, project_id, order_id, item_code, kind, quantity, unit_price, amount
-FROM rated_days WHERE period = ? AND run_id = ? AND department_id = ? ORDER BY date, order_id, line_seq`, func(rows driver.Rows) error {
-		d := rating.Day{Period: p, Department: dep}
-		var date time.Time
-		var vendor, proj, order, item, kind string
-		if err := rows.Scan(&date, &vendor, &proj, &order, &item, &kind, &d.Quantity, &d.UnitPrice, &d.Amount); err != nil {
-			return err
-		}
-		d.Date = fromCHDate(date)
-		d.Vendor, d.Project, d.Order, d.Item, d.Kind = catalog.VendorID(vendor), catalog.ProjectID(proj), catalog.OrderID(order), catalog.ItemCode(item), rating.Kind(kind)
-		out = append(out, d)
-		return nil
-	}, p.Key(), run, string(dep))
+	out, err := runQuery(ctx, s.conn, dailyAmountsQuery{period: p, run: run, dep: dep})
 	if err != nil {
 		return nil, fmt.Errorf("read daily amounts of %s: %w", p, err)
 	}
 	return out, nil
+}
+
+// dailyAmountsQuery reads the daily detail of one department in a run of a month.
+type dailyAmountsQuery struct {
+	period calendar.Period
+	run    string
+	dep    catalog.DepartmentID
+}
+
+func (q dailyAmountsQuery) toSQL() (string, []any) {
+	return `SELECT date, vendor_id, project_id, order_id, item_code, kind, quantity, unit_price, amount
+FROM rated_days WHERE period = ? AND run_id = ? AND department_id = ? ORDER BY date, order_id, line_seq`, []any{q.period.Key(), q.run, string(q.dep)}
+}
+
+func (q dailyAmountsQuery) scan(rows driver.Rows) ([]rating.Day, error) {
+	var out []rating.Day
+	for rows.Next() {
+		d := rating.Day{Period: q.period, Department: q.dep}
+		var date time.Time
+		var vendor, proj, order, item, kind string
+		if err := rows.Scan(&date, &vendor, &proj, &order, &item, &kind, &d.Quantity, &d.UnitPrice, &d.Amount); err != nil {
+			return nil, err
+		}
+		d.Date = fromCHDate(date)
+		d.Vendor, d.Project, d.Order, d.Item, d.Kind = catalog.VendorID(vendor), catalog.ProjectID(proj), catalog.OrderID(order), catalog.ItemCode(item), rating.Kind(kind)
+		out = append(out, d)
+	}
+	return out, rows.Err()
 }
 
 // VendorDeductions is how each vendor's acceptance became its deduction in month p (the
@@ -789,21 +930,36 @@ func (s *Store) VendorDeductions(ctx context.Context, p calendar.Period) ([]rati
 	if err != nil {
 		return nil, err
 	}
-	var out []rating.VendorDeduction
-	err = s.scan(ctx, `SELECT detail FROM vendor_deductions WHERE period = ? AND run_id = ? ORDER BY vendor_id`, func(rows driver.Rows) error {
-		var detail string
-		if err := rows.Scan(&detail); err != nil {
-			return err
-		}
-		var d rating.VendorDeduction
-		if err := json.Unmarshal([]byte(detail), &d); err != nil {
-			return err
-		}
-		out = append(out, d)
-		return nil
-	}, p.Key(), run)
+	out, err := runQuery(ctx, s.conn, vendorDeductionsQuery{period: p, run: run})
 	if err != nil {
 		return nil, fmt.Errorf("read vendor deductions of %s: %w", p, err)
 	}
 	return out, nil
+}
+
+// vendorDeductionsQuery reads the vendor deductions of a run of a month (each stored
+// whole, as JSON), by vendor.
+type vendorDeductionsQuery struct {
+	period calendar.Period
+	run    string
+}
+
+func (q vendorDeductionsQuery) toSQL() (string, []any) {
+	return `SELECT detail FROM vendor_deductions WHERE period = ? AND run_id = ? ORDER BY vendor_id`, []any{q.period.Key(), q.run}
+}
+
+func (vendorDeductionsQuery) scan(rows driver.Rows) ([]rating.VendorDeduction, error) {
+	var out []rating.VendorDeduction
+	for rows.Next() {
+		var detail string
+		if err := rows.Scan(&detail); err != nil {
+			return nil, err
+		}
+		var d rating.VendorDeduction
+		if err := json.Unmarshal([]byte(detail), &d); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
 }
