@@ -391,7 +391,7 @@ func (q warningDeliveryInsert) toSQL() (string, []any) {
 	d := q.d
 	return `INSERT INTO budget_warning_deliveries (project_id, year, threshold, event, url, attempt, attempted_at, status_code,
 outcome, error)`, []any{string(d.Key.Project), uint16(d.Key.Year), string(d.Key.Threshold), d.Event, d.URL, d.Attempt, d.At.UTC(),
-		uint16(d.StatusCode), string(d.Outcome), d.Error}
+			uint16(d.StatusCode), string(d.Outcome), d.Error}
 }
 
 // warningDeliveriesQuery lists the delivery attempts of a year's warnings, in order.

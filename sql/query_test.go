@@ -491,6 +491,7 @@ func TestStatementSQL(t *testing.T) {
 	seq := uint64(at.UnixNano())
 	source := catalog.Source{ImportID: "imp-1", File: "orders.csv", Line: 7}
 	score, until := d("95.5"), calendar.MustDate("2027-03-31")
+	novStart, decStart := nov.Start().Unix(), nov.End().Unix()
 	tests := []struct {
 		name     string
 		query    func() (string, []any)
@@ -1094,6 +1095,40 @@ WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
   AND resource_id IN (SELECT resource_id FROM usage_resources)
 GROUP BY resource_id`,
 			wantArgs: []any{nov.Start().Unix(), nov.End().Unix()},
+		},
+		// samples.go
+		{
+			name:    "a batch of samples",
+			query:   func() (string, []any) { return samplesInsert{}.toSQL(), nil },
+			wantSQL: "INSERT INTO usage_samples (resource_id, metric, ts, value, source, ingested_at, version)",
+		},
+		{
+			name:  "the stored ranges of a batch's series",
+			query: storedRangesQuery{window: metering.TSRange{First: novStart, Last: decStart - 1}}.toSQL,
+			wantSQL: `SELECT resource_id, metric, toUInt32(min(ts)), toUInt32(max(ts))
+FROM usage_samples
+PREWHERE ts >= toDateTime(?) AND ts <= toDateTime(?)
+WHERE resource_id IN (SELECT resource_id FROM batch_series)
+  AND (resource_id, metric) IN (SELECT resource_id, metric FROM batch_series)
+GROUP BY resource_id, metric`,
+			wantArgs: []any{novStart, decStart - 1},
+		},
+		{
+			name:  "the stored values of a batch's identities",
+			query: storedDuplicatesQuery{first: novStart, last: decStart - 1}.toSQL,
+			wantSQL: `SELECT sid, t, argMax(value, version)
+FROM (
+    SELECT resource_id, metric, toUInt32(ts) AS t, value, version
+    FROM usage_samples
+    PREWHERE ts >= toDateTime(?) AND ts <= toDateTime(?)
+    WHERE resource_id IN (SELECT resource_id FROM batch_series)
+      AND (resource_id, metric) IN (SELECT resource_id, metric FROM batch_series)
+) AS s ALL INNER JOIN (
+    SELECT resource_id, metric, sid, first, last FROM batch_series
+) AS b USING (resource_id, metric)
+WHERE t >= first AND t <= last
+GROUP BY sid, t`,
+			wantArgs: []any{novStart, decStart - 1},
 		},
 		// admin.go
 		{name: "a database dropped", query: dropDatabase{db: "`cloudbill_demo`"}.toSQL, wantSQL: "DROP DATABASE IF EXISTS `cloudbill_demo`"},

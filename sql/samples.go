@@ -45,7 +45,7 @@ func (s *Store) InsertSamples(ctx context.Context, b *metering.Batch) error {
 	// In cluster mode a failed send is retried with the same rows: the shards'
 	// Replicated tables drop the blocks they already hold.
 	err := s.retry(ctx, func() error {
-		batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO usage_samples (resource_id, metric, ts, value, source, ingested_at, version)")
+		batch, err := s.conn.PrepareBatch(ctx, samplesInsert{}.toSQL())
 		if err != nil {
 			return err
 		}
@@ -63,6 +63,14 @@ func (s *Store) InsertSamples(ctx context.Context, b *metering.Batch) error {
 		return fmt.Errorf("insert samples: %w", err)
 	}
 	return nil
+}
+
+// samplesInsert is the INSERT of a batch of samples, whose columns are handed to the
+// driver whole (sortedColumns), not row by row.
+type samplesInsert struct{}
+
+func (samplesInsert) toSQL() string {
+	return "INSERT INTO usage_samples (resource_id, metric, ts, value, source, ingested_at, version)"
 }
 
 // sortedColumns are the columns of one insert, in the table's sort order and already in
@@ -492,29 +500,49 @@ func (s *Store) StoredRanges(ctx context.Context, series []metering.Series, wind
 			return nil, err
 		}
 	}
-	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(kt)), storedRangesQuery, window.First, window.Last)
+	ranges, err := runQuery(clickhouse.Context(ctx, clickhouse.WithExternalTable(kt)), s.conn, storedRangesQuery{window: window})
 	if err != nil {
 		return nil, fmt.Errorf("stored ranges: %w", err)
 	}
-	defer rows.Close()
-	out := map[metering.Series]metering.TSRange{}
-	for rows.Next() {
-		var k metering.Series
-		var lo, hi uint32
-		if err := rows.Scan(&k.ResourceID, &k.Metric, &lo, &hi); err != nil {
-			return nil, fmt.Errorf("stored ranges: %w", err)
-		}
-		out[k] = metering.TSRange{First: int64(lo), Last: int64(hi)}
+	out := make(map[metering.Series]metering.TSRange, len(ranges))
+	for _, r := range ranges {
+		out[r.series] = r.stored
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
-const storedRangesQuery = `SELECT resource_id, metric, toUInt32(min(ts)), toUInt32(max(ts))
+// storedRangesQuery reads the first and last ts stored inside window of each series of
+// the external table batch_series.
+type storedRangesQuery struct{ window metering.TSRange }
+
+func (q storedRangesQuery) toSQL() (string, []any) {
+	return `SELECT resource_id, metric, toUInt32(min(ts)), toUInt32(max(ts))
 FROM usage_samples
 PREWHERE ts >= toDateTime(?) AND ts <= toDateTime(?)
 WHERE resource_id IN (SELECT resource_id FROM batch_series)
   AND (resource_id, metric) IN (SELECT resource_id, metric FROM batch_series)
-GROUP BY resource_id, metric`
+GROUP BY resource_id, metric`, []any{q.window.First, q.window.Last}
+}
+
+// storedRange is the first and last ts stored of a series.
+type storedRange struct {
+	series metering.Series
+	stored metering.TSRange
+}
+
+func (storedRangesQuery) scan(rows driver.Rows) ([]storedRange, error) {
+	var out []storedRange
+	for rows.Next() {
+		var r storedRange
+		var lo, hi uint32
+		if err := rows.Scan(&r.series.ResourceID, &r.series.Metric, &lo, &hi); err != nil {
+			return nil, err
+		}
+		r.stored = metering.TSRange{First: int64(lo), Last: int64(hi)}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
 
 // storedDuplicatesQuery reads the latest value of the stored identities of the series in
 // batch_series (sid, resource_id, metric, first, last) with ts in [first, last] of their
@@ -523,7 +551,10 @@ GROUP BY resource_id, metric`
 // batch_series has one row per series, so ALL INNER JOIN gives each stored row its one
 // series (ANY INNER JOIN did on 18.16; since 20.x ANY also keeps one left row per key:
 // docs/clickhouse.md). Joined subqueries carry aliases (required since 20.x).
-const storedDuplicatesQuery = `SELECT sid, t, argMax(value, version)
+type storedDuplicatesQuery struct{ first, last int64 }
+
+func (q storedDuplicatesQuery) toSQL() (string, []any) {
+	return `SELECT sid, t, argMax(value, version)
 FROM (
     SELECT resource_id, metric, toUInt32(ts) AS t, value, version
     FROM usage_samples
@@ -534,7 +565,26 @@ FROM (
     SELECT resource_id, metric, sid, first, last FROM batch_series
 ) AS b USING (resource_id, metric)
 WHERE t >= first AND t <= last
-GROUP BY sid, t`
+GROUP BY sid, t`, []any{q.first, q.last}
+}
+
+// storedValue is the latest stored value of a series' (sid) sample at t.
+type storedValue struct {
+	sid, t uint32
+	v      float64
+}
+
+func (storedDuplicatesQuery) scan(rows driver.Rows) ([]storedValue, error) {
+	var out []storedValue
+	for rows.Next() {
+		var r storedValue
+		if err := rows.Scan(&r.sid, &r.t, &r.v); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
 
 // StoredDuplicates sets dup[i], for i in rows, when row i's identity is stored with the
 // same value as its latest version. One query per call reads the stored rows of the
@@ -575,22 +625,13 @@ func (s *Store) StoredDuplicates(ctx context.Context, b *metering.Batch, rowIdx 
 			return err
 		}
 	}
-	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(st)), storedDuplicatesQuery, lo, hi)
+	found, err := runQuery(clickhouse.Context(ctx, clickhouse.WithExternalTable(st)), s.conn, storedDuplicatesQuery{first: lo, last: hi})
 	if err != nil {
 		return fmt.Errorf("find duplicates: %w", err)
 	}
-	defer rows.Close()
-	stored := make(map[uint64]float64, len(rowIdx))
-	for rows.Next() {
-		var sid, ts uint32
-		var v float64
-		if err := rows.Scan(&sid, &ts, &v); err != nil {
-			return fmt.Errorf("find duplicates: %w", err)
-		}
-		stored[uint64(sid)<<32|uint64(ts)] = v
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("find duplicates: %w", err)
+	stored := make(map[uint64]float64, len(found))
+	for _, r := range found {
+		stored[uint64(r.sid)<<32|uint64(r.t)] = r.v
 	}
 	for n, i := range rowIdx {
 		if v, ok := stored[uint64(ofRow[n])<<32|uint64(uint32(b.TS[i]))]; ok && v == b.Value[i] {
