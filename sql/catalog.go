@@ -464,21 +464,6 @@ func (vendorsQuery) scan(rows driver.Rows) ([]catalog.Vendor, error) {
 	return out, rows.Err()
 }
 
-// scan runs a query without arguments and calls each for every row.
-func (s *Store) scan(ctx context.Context, q string, each func(driver.Rows) error, args ...any) error {
-	rows, err := s.conn.Query(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := each(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
 // InsertEvents stores work-order events (one block) and records the import.
 func (s *Store) InsertEvents(ctx context.Context, imp catalog.Import, es []catalog.Event) error {
 	if err := s.insertBlock(ctx, orderEventsInsert{imp: imp, es: es}); err != nil {

@@ -3,6 +3,7 @@
 package chstore_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -384,6 +385,42 @@ X4,open,2026-10-01,D01,P01,V2,internet,N04,1,vm-4,,
 	require.NoError(t, err)
 	_, err = s.EstimatedVendorNets(ctx)
 	require.NoError(t, err)
+
+	// the year's other records: budget warnings and their deliveries, threshold versions,
+	// an estimate issued and withdrawn; deduction rules and redundancy ratios imported
+	imp := catalog.Import{ID: "chdb-import", Kind: "thresholds", File: "thresholds.csv", SHA256: "abc", Rows: 1, At: now}
+	require.NoError(t, s.InsertBudgetThresholds(ctx, imp, []funding.ThresholdVersion{{Effective: calendar.MustDate("2026-01-01"),
+		Thresholds: funding.Thresholds{Warning: d("0.8"), Over: d("1"), ForecastOver: d("1")}, Source: catalog.Source{ImportID: imp.ID, File: imp.File, Line: 2}}}))
+	_, err = s.BudgetThresholds(ctx)
+	require.NoError(t, err)
+	require.NoError(t, s.InsertBudgetWarnings(ctx, []funding.Warning{{Project: "P01", Department: "D01", Year: 2026, Threshold: "warning", RunID: out.Run.ID,
+		Period: "2026-11", Budget: d("100"), Spent: d("90"), Forecast: d("110"), At: now}}))
+	key := funding.WarningKey{Project: "P01", Year: 2026, Threshold: "warning"}
+	require.NoError(t, s.SaveWarningDelivery(ctx, funding.WarningDelivery{Key: key, Event: "warning", URL: "https://example.invalid/hook", Attempt: 1, At: now,
+		StatusCode: 500, Outcome: "failed", Error: "500"}))
+	_, err = s.PendingWarningDeliveries(ctx)
+	require.NoError(t, err)
+	_, err = s.WarningDeliveries(ctx, 2026)
+	require.NoError(t, err)
+	est := funding.EstimateInfo{ID: "2026-12-estimate-chdb", Period: calendar.MustPeriod("2026-12"), AsOf: calendar.MustDate("2026-12-02"), IssuedAt: now,
+		IssuedBy: "test", Hash: "h", Lines: 1, Total: d("4.00")}
+	require.NoError(t, s.InsertEstimate(ctx, est, funding.Estimate{Lines: []funding.EstimateLine{{Kind: rating.KindCharge, Department: "D01", Vendor: "V1",
+		Project: "P01", Category: "om", Order: "X4", Item: "N04", Zone: catalog.ZoneInternet, ToDate: d("1.5"), Rest: d("2.5"), Amount: d("4.00")}}}))
+	_, _, _, err = s.EstimateOf(ctx, calendar.MustPeriod("2026-12"))
+	require.NoError(t, err)
+	require.NoError(t, s.WithdrawEstimate(ctx, est, now, "test", "chdb"))
+	rules := rating.DefaultRules()
+	_, err = rating.ImportRules(ctx, s, "rules.csv", bytes.NewReader(rules.CSV()), calendar.MustPeriod("2026-12"), now)
+	require.NoError(t, err)
+	_, err = s.RuleVersions(ctx)
+	require.NoError(t, err)
+	require.NoError(t, s.InsertIdleVersions(ctx, catalog.Import{ID: "chdb-ratios", Kind: "idle", File: "ratios.csv", At: now},
+		[]idle.Version{{Kind: idle.KindVCPU, Effective: calendar.MustDate("2026-01-01"), Ratio: d("0.2"), Sizes: idle.Sizes{d("2"), d("4")}, File: "ratios.csv", Line: 2}}))
+	_, err = s.IdleConfig(ctx)
+	require.NoError(t, err)
+	_, err = s.AuditCount(ctx, access.AuditFilter{Actor: "clerk"})
+	require.NoError(t, err)
+	require.NoError(t, s.SettleMerges(ctx, time.Second))
 
 	// the store's own look at its tables (status, backup)
 	_, err = s.Acceptances(ctx, p)
