@@ -242,7 +242,13 @@ func (c *Cluster) SyncReplicas(t testing.TB, db string, tables ...string) {
 		conn := c.Node(t, n)
 		names := tables
 		if len(names) == 0 {
+			// A node just started may not accept connections yet: ask again until it does
+			// (or the two minutes are over).
 			rows, err := conn.Query(ctx, "SELECT table FROM system.replicas WHERE database = ? ORDER BY table", db)
+			for err != nil && ctx.Err() == nil {
+				time.Sleep(time.Second)
+				rows, err = conn.Query(ctx, "SELECT table FROM system.replicas WHERE database = ? ORDER BY table", db)
+			}
 			if err != nil {
 				t.Fatalf("list the replicated tables of %s on %s: %v", db, n, err)
 			}
