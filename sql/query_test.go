@@ -485,7 +485,7 @@ func firstRow(b blockInsert) func() (string, []any) {
 // server in the store's tests and in the chDB suite, chdb_test.go).
 func TestStatementSQL(t *testing.T) {
 	nov := calendar.MustPeriod("2026-11")
-	at := time.Date(2026, 12, 3, 10, 0, 0, 0, calendar.Shanghai)
+	at := time.Date(2026, 12, 3, 10, 0, 0, 0, calendar.Shanghai())
 	d := decimal.RequireFromString
 	imp := catalog.Import{ID: "imp-1", Kind: "orders", File: "orders.csv", SHA256: "abc", Rows: 2, At: at, Note: "2 events"}
 	seq := uint64(at.UnixNano())
