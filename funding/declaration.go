@@ -146,7 +146,7 @@ func Declare(in DeclarationInput) (Declaration, []string) {
 			sort.Slice(ps, func(i, j int) bool { return ps[i].Before(ps[j]) })
 			switch len(ps) {
 			case 0:
-				l.Basis = "无已关账月份的计量数据，按 0 测算"
+				l.Basis = "无已结账月份的计量数据，按 0 测算"
 			case 1:
 				l.Basis = fmt.Sprintf("%s 计量金额 × 12", ps[0])
 			default:

@@ -47,12 +47,12 @@ func EstimateDoc(e Estimate, org catalog.Org, v catalog.VendorID, issued time.Ti
 	}
 	gross, ded, adj, net := tot.Gross, tot.Deductions, tot.Adjustments, tot.Net
 	t.Rows = append(t.Rows, sheet.Row{Cells: []string{"合计", "", "", "", "", "", "", money.Grouped(net)}, Style: sheet.Total})
-	rateText := "无（无已关账月份的验收结果）"
+	rateText := "无（无已结账月份的验收结果）"
 	if rate.From.Year != 0 {
 		rateText = fmt.Sprintf("%s%%（依据 %s 验收结果）", rate.Rate.Shift(2).StringFixed(2), rate.From)
 	}
 	d.Add(
-		sheet.Para{Text: fmt.Sprintf("本结算单为 %s 的预估结算（截至 %s），供年内支付（《管理办法》第二十一条）。%s 关账后，正式结算与预估的差额作为“%s”计入次年 1 月结算。", e.Period, e.AsOf, e.Period, Label("true_up"))},
+		sheet.Para{Text: fmt.Sprintf("本结算单为 %s 的预估结算（截至 %s），供年内支付（《管理办法》第二十一条）。%s 结账后，正式结算与预估的差额作为“%s”计入次年 1 月结算。", e.Period, e.AsOf, e.Period, Label("true_up"))},
 		sheet.Fields{Pairs: []sheet.Field{
 			{Label: "服务商", Value: name + "（" + string(v) + "）"}, {Label: "分析日", Value: e.AsOf.String()},
 			{Label: glossary.Gross, Value: money.Grouped(gross)}, {Label: glossary.Kind("deduction"), Value: money.Grouped(ded)},
@@ -277,7 +277,7 @@ func TableDoc(t xlsxout.Table, header string, created time.Time, widths []float6
 		}
 		st.Rows = append(st.Rows, row)
 	}
-	d.Add(sheet.Para{Text: "依据《管理办法》第十九条：各部门每年将已有云资源按年度作为运维项目申报。本表按截至测算日在用的资源、测算日的配置和价格测算全年费用（按月单价 × 数量 × 12；计量项目按最近已关账月份的月平均 × 12）；新建项目验收后转为运维。"}, st)
+	d.Add(sheet.Para{Text: "依据《管理办法》第十九条：各部门每年将已有云资源按年度作为运维项目申报。本表按截至测算日在用的资源、测算日的配置和价格测算全年费用（按月单价 × 数量 × 12；计量项目按最近已结账月份的月平均 × 12）；新建项目验收后转为运维。"}, st)
 	return d
 }
 

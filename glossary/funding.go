@@ -22,7 +22,7 @@ var funding = map[string]string{
 	"payable":     "应付金额",
 	"paid":        "已付金额",
 	"outstanding": "未付金额",
-	"closed":      "已关账结算",
+	"closed":      "已结账结算",
 	"cross_year":  "跨年支付",
 	"refund":      "退款",
 	"estimate":    "预估",
