@@ -115,7 +115,7 @@ LIMIT 21`,
     FROM usage_samples
     WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
       AND (resource_id, metric) IN (SELECT resource_id, metric FROM usage_windows)
-      AND (resource_id, metric, ts) IN (
+      AND (resource_id, metric, ts) GLOBAL IN (
           SELECT resource_id, metric, ts FROM usage_samples
           WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
             AND (resource_id, metric) IN (SELECT resource_id, metric FROM usage_windows)

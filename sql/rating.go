@@ -222,6 +222,9 @@ type usageOutOfRangeQuery struct {
 // are found first (a filter on value, no grouping) and only they are grouped by argMax,
 // not every identity of the windows (which took 1.1 GB and most of the rating's time on
 // the city month).
+// The subquery is GLOBAL: on a cluster usage_samples is a Distributed table, and a
+// distributed subquery inside a distributed query is refused (distributed_product_mode);
+// on a single server GLOBAL IN is IN.
 func (q usageOutOfRangeQuery) toSQL() (string, []any) {
 	from, to := q.period.Start().Unix(), q.period.End().Unix()
 	return `SELECT resource_id, metric, ts, v FROM (
@@ -229,7 +232,7 @@ func (q usageOutOfRangeQuery) toSQL() (string, []any) {
     FROM usage_samples
     WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
       AND (resource_id, metric) IN (SELECT resource_id, metric FROM usage_windows)
-      AND (resource_id, metric, ts) IN (
+      AND (resource_id, metric, ts) GLOBAL IN (
           SELECT resource_id, metric, ts FROM usage_samples
           WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
             AND (resource_id, metric) IN (SELECT resource_id, metric FROM usage_windows)
