@@ -34,6 +34,10 @@ func TestAccessMatrix(t *testing.T) {
 	foreignUpload := reconcile.Upload{ID: "feedfacefeedface", Vendor: f.foreignVen, Period: period, UploadedAt: time.Now(), UploadedBy: "bureau",
 		FileName: "x.csv", Summary: "{}", Claimed: decimal.RequireFromString("98765.43"), Ours: decimal.Zero, Difference: decimal.Zero}
 	require.NoError(t, f.store.InsertInvoiceUpload(ctx, foreignUpload))
+	// the operations page names an upload's vendor, its code beneath
+	status, body := f.signIn(t, f.bur).get(t, "/operations")
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, body, "<td>"+f.org.Vendors[f.foreignVen].Name+`<div class="muted">`+string(f.foreignVen)+"</div></td>")
 
 	depTotals := f.statementTotals("departments")
 	venTotals := f.statementTotals("vendors")

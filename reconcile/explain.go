@@ -38,7 +38,7 @@ func (e *explainer) classifyClaim(row *Row, c Claim, o *ours) {
 		case o != nil && len(o.adjusted) > 0:
 			e.add(row, ReasonAdjustmentOnly, fmt.Sprintf("本月只有对已结账月份 %s 的调整，没有本月费用", joinPeriods(o)))
 		case len(e.others[c.Order]) > 0:
-			e.add(row, ReasonOtherVendor, fmt.Sprintf("工单 %s 本月计入服务商 %s，不属于本服务商", c.Order, joinVendors(e.others[c.Order])))
+			e.add(row, ReasonOtherVendor, fmt.Sprintf("工单 %s 本月计入服务商 %s，不属于本服务商", c.Order, e.joinVendors(e.others[c.Order])))
 		case len(e.byOrder[c.Order]) > 0:
 			e.add(row, ReasonItemNotRated, fmt.Sprintf("工单 %s 本月计费的目录项为 %s，不含 %s", c.Order, joinItems(e.byOrder[c.Order]), c.Item))
 		default:
@@ -199,12 +199,18 @@ func joinPeriods(o *ours) string {
 	return strings.Join(s, "、")
 }
 
-func joinVendors(vs []catalog.VendorID) string {
+// joinVendors lists vendors by name with the code in brackets (by code where no name is
+// known), in the order of their codes.
+func (e *explainer) joinVendors(vs []catalog.VendorID) string {
+	vs = append([]catalog.VendorID(nil), vs...)
+	sort.Slice(vs, func(i, j int) bool { return vs[i] < vs[j] })
 	s := make([]string, len(vs))
 	for i, v := range vs {
 		s[i] = string(v)
+		if n := e.p.VendorNames[v]; n != "" {
+			s[i] = n + "（" + string(v) + "）"
+		}
 	}
-	sort.Strings(s)
 	return strings.Join(s, "、")
 }
 

@@ -199,6 +199,17 @@ func TestReconcileHandBuilt(t *testing.T) {
 		})
 	}
 
+	// another vendor is named where its name is known, its code in brackets
+	named := p
+	named.VendorNames = map[catalog.VendorID]string{"V2": "第二云服务有限公司"}
+	nres, err := Reconcile(inv, named)
+	require.NoError(t, err)
+	for _, r := range nres.Rows {
+		if r.Order == "O-OTHER" {
+			assert.Contains(t, strings.Join(r.Explanation, "；"), "工单 O-OTHER 本月计入服务商 第二云服务有限公司（V2），不属于本服务商")
+		}
+	}
+
 	// totals are sums of the rows; net payable follows the rated gross, not the claims
 	assert.Equal(t, "10924.59", money.Plain(res.Claimed), "claimed")
 	var claimed, ours decimal.Decimal
