@@ -1142,8 +1142,8 @@ type opsData struct {
 	Imports []catalog.Import
 	Issues  []MonthState
 	Uploads []reconcile.Upload
-	// VendorNames names each upload's vendor (the code is shown beneath).
-	VendorNames map[catalog.VendorID]string
+	// Vendors names each upload's vendor (the code is shown beneath).
+	Vendors map[catalog.VendorID]catalog.Vendor
 }
 
 func (s *Server) operationsPage(w http.ResponseWriter, r *http.Request, c *call) {
@@ -1165,11 +1165,7 @@ func (s *Server) operationsPage(w http.ResponseWriter, r *http.Request, c *call)
 					imps = imps[:200]
 				}
 				ms, _ := s.monthStates(ctx)
-				names := make(map[catalog.VendorID]string, len(c.org.Vendors))
-				for id, v := range c.org.Vendors {
-					names[id] = v.Name
-				}
-				s.render(w, c, 200, "operations", "任务与导入", opsData{Jobs: jobs, Imports: imps, Issues: ms, Uploads: ups, VendorNames: names})
+				s.render(w, c, 200, "operations", "任务与导入", opsData{Jobs: jobs, Imports: imps, Issues: ms, Uploads: ups, Vendors: c.org.Vendors})
 				return
 			}
 		}

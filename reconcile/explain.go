@@ -207,7 +207,7 @@ func (e *explainer) joinVendors(vs []catalog.VendorID) string {
 	s := make([]string, len(vs))
 	for i, v := range vs {
 		s[i] = string(v)
-		if n := e.p.VendorNames[v]; n != "" {
+		if n := e.p.Vendors[v].Name; n != "" {
 			s[i] = n + "（" + string(v) + "）"
 		}
 	}

@@ -113,7 +113,7 @@ func Load(ctx context.Context, s Store, r LoadRequest) (Loaded, error) {
 	}
 	return Loaded{
 		Params: Params{Vendor: r.Vendor, Period: r.Period, Tolerance: r.Tolerance, Lines: lines, Deduction: ded,
-			Catalog: &cat, Provisional: !closed, Source: source, VendorNames: vendorNames(org)},
+			Catalog: &cat, Provisional: !closed, Source: source, Vendors: org.Vendors},
 		Meta: DocMeta{VendorName: vendor.Name, Created: created},
 	}, nil
 }
@@ -123,13 +123,4 @@ func short(hash string) string {
 		return hash[:12]
 	}
 	return hash
-}
-
-// vendorNames names every vendor of the organisation, for explanations that mention another.
-func vendorNames(org catalog.Org) map[catalog.VendorID]string {
-	m := make(map[catalog.VendorID]string, len(org.Vendors))
-	for id, v := range org.Vendors {
-		m[id] = v.Name
-	}
-	return m
 }

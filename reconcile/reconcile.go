@@ -122,9 +122,9 @@ type Params struct {
 	Provisional bool
 	// Source says which rated lines were used (e.g. "frozen run R of the close …").
 	Source string
-	// VendorNames, when set, names the other vendors an explanation mentions (名称（代码）);
-	// a vendor without a name is written by its code.
-	VendorNames map[catalog.VendorID]string
+	// Vendors, when set, names the other vendors an explanation mentions (名称（代码）);
+	// a vendor not in it is written by its code.
+	Vendors map[catalog.VendorID]catalog.Vendor
 }
 
 // Result is a reconciliation.

@@ -201,7 +201,7 @@ func TestReconcileHandBuilt(t *testing.T) {
 
 	// another vendor is named where its name is known, its code in brackets
 	named := p
-	named.VendorNames = map[catalog.VendorID]string{"V2": "第二云服务有限公司"}
+	named.Vendors = map[catalog.VendorID]catalog.Vendor{"V2": {ID: "V2", Name: "第二云服务有限公司"}}
 	nres, err := Reconcile(inv, named)
 	require.NoError(t, err)
 	for _, r := range nres.Rows {
