@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -88,6 +89,10 @@ type Batcher struct {
 	latestRows int                      // rows in latest
 	latestFull bool                     // a read found more than StoredCacheRows: no more reads
 
+	flightMu sync.Mutex
+	flight   []*pending // sealed batches not yet stored (and learnt) or spooled, in seal order
+	sealSeq  uint64
+
 	stats struct {
 		stored, spooledRows, replayedRows atomic.Int64
 	}
@@ -101,6 +106,18 @@ type pending struct {
 	dup     []bool
 	spooled bool
 	err     error
+
+	seq      uint64 // seal order: the order of the versions
+	bsOnce   sync.Once
+	bs       *batchSeries
+	inFlight bool // in Batcher.flight (under flightMu)
+}
+
+// series is p's series, computed once (the inserter of p and the batches decided while p
+// is in flight both read it; p is not changed once sealed).
+func (p *pending) series() *batchSeries {
+	p.bsOnce.Do(func() { p.bs = seriesOf(&p.Batch) })
+	return p.bs
 }
 
 func newPending(capacity int, now time.Time) *pending {
@@ -241,7 +258,37 @@ func (b *Batcher) sealLocked() {
 		return
 	}
 	b.cur = nil
+	b.flightMu.Lock()
+	b.sealSeq++
+	p.seq, p.inFlight = b.sealSeq, true
+	b.flight = append(b.flight, p)
+	b.flightMu.Unlock()
 	b.sealed <- p
+}
+
+// landed takes p out of the batches in flight: its rows are in the store (and learnt) or
+// in the spool, or it failed.
+func (b *Batcher) landed(p *pending) {
+	b.flightMu.Lock()
+	defer b.flightMu.Unlock()
+	if i := slices.Index(b.flight, p); i >= 0 {
+		b.flight = slices.Delete(b.flight, i, i+1)
+	}
+	p.inFlight = false
+}
+
+// flightBefore is the batches sealed before p and not landed yet: what p's rows may
+// overwrite, or be overwritten by, without the store showing it yet.
+func (b *Batcher) flightBefore(p *pending) []*pending {
+	b.flightMu.Lock()
+	defer b.flightMu.Unlock()
+	var out []*pending
+	for _, q := range b.flight {
+		if q.seq < p.seq {
+			out = append(out, q)
+		}
+	}
+	return out
 }
 
 // Flush hands the samples gathered so far to the inserters without waiting for the
@@ -285,6 +332,7 @@ func (b *Batcher) inserter() {
 	for p := range b.sealed {
 		b.busy.Add(1)
 		b.write(p)
+		b.landed(p)
 		b.busy.Add(-1)
 		close(p.done)
 	}
@@ -298,8 +346,8 @@ func (b *Batcher) write(p *pending) {
 		df, findDups := b.cfg.Sink.(DuplicateFinder)
 		write := &p.Batch
 		if findDups {
-			bs = seriesOf(&p.Batch)
-			p.dup = b.duplicates(ctx, df, &p.Batch, bs)
+			bs = p.series()
+			p.dup = b.duplicates(ctx, df, p, bs)
 			write = withoutDuplicates(&p.Batch, p.dup)
 		}
 		var err error
@@ -310,9 +358,14 @@ func (b *Batcher) write(p *pending) {
 		if err == nil {
 			b.stats.stored.Add(int64(p.Len()))
 			if findDups {
-				b.learn(bs)
 				if b.cfg.StoredCacheRows > 0 {
-					b.learnStored(&p.Batch, bs, p.dup)
+					// both at once for a cache read ending now: it sees neither or both
+					b.latestMu.Lock()
+					b.learn(bs)
+					b.learnStoredLocked(&p.Batch, bs, p.dup)
+					b.latestMu.Unlock()
+				} else {
+					b.learn(bs)
 				}
 			}
 			return
@@ -390,7 +443,8 @@ func monthWindow(r TSRange) TSRange {
 // batchSeries is the series of a batch: each row's series, and each series' ts range in
 // the batch.
 type batchSeries struct {
-	keys  []Series
+	keys  []Series // each series once
+	byKey map[Series]int32
 	span  []TSRange
 	ofRow []int32
 }
@@ -398,20 +452,25 @@ type batchSeries struct {
 func seriesOf(p *Batch) *batchSeries {
 	bs := &batchSeries{ofRow: make([]int32, p.Len())}
 	// keyed by where the strings lie: the parser shares equal strings, so this is
-	// cheaper than hashing them; equal strings elsewhere just make a second entry
+	// cheaper than hashing them; equal strings elsewhere are found by their text
 	type at struct {
 		r, m   *byte
 		rn, mn int
 	}
 	idx := make(map[at]int32, min(p.Len(), 4096))
+	bs.byKey = make(map[Series]int32, min(p.Len(), 4096))
 	for i := 0; i < p.Len(); i++ {
 		a := at{unsafe.StringData(p.ResourceID[i]), unsafe.StringData(p.Metric[i]), len(p.ResourceID[i]), len(p.Metric[i])}
 		j, ok := idx[a]
 		if !ok {
-			j = int32(len(bs.keys))
+			k := Series{p.ResourceID[i], p.Metric[i]}
+			if j, ok = bs.byKey[k]; !ok { // equal strings elsewhere: the same series
+				j = int32(len(bs.keys))
+				bs.byKey[k] = j
+				bs.keys = append(bs.keys, k)
+				bs.span = append(bs.span, TSRange{First: p.TS[i], Last: p.TS[i]})
+			}
 			idx[a] = j
-			bs.keys = append(bs.keys, Series{p.ResourceID[i], p.Metric[i]})
-			bs.span = append(bs.span, TSRange{First: p.TS[i], Last: p.TS[i]})
 		}
 		bs.ofRow[i] = j
 		if r := &bs.span[j]; p.TS[i] < r.First {
@@ -425,32 +484,77 @@ func seriesOf(p *Batch) *batchSeries {
 
 // duplicates marks the rows of p already stored with the same value, or returns nil
 // when that cannot be told (the count is then unknown, reported as 0). Only rows inside
-// the stored range of their series are looked up.
-func (b *Batcher) duplicates(ctx context.Context, df DuplicateFinder, p *Batch, bs *batchSeries) []bool {
+// the stored range of their series are looked up. A row is not marked when an earlier
+// row of its identity with another value has not reached the store yet (an earlier row
+// of p, or of a batch still in flight): that row will land first and the later one must
+// replace it.
+func (b *Batcher) duplicates(ctx context.Context, df DuplicateFinder, pd *pending, bs *batchSeries) []bool {
+	// what the store (or the cache) shows from here on includes every batch landed now;
+	// those still in flight are checked against p's rows below
+	earlier := b.flightBefore(pd)
+	if b.cfg.Spool != nil && b.spooled.Load() > 0 {
+		return nil // spooled rows reach the store behind the lookups' back
+	}
+	dup := b.storedDuplicates(ctx, df, &pd.Batch, bs)
+	if dup != nil {
+		keepOverwritten(&pd.Batch, bs, dup, earlier)
+	}
+	return dup
+}
+
+func (b *Batcher) storedDuplicates(ctx context.Context, df DuplicateFinder, p *Batch, bs *batchSeries) []bool {
+	lf, cached := df.(LatestFinder)
+	cached = cached && b.cfg.StoredCacheRows > 0
 	b.rangesMu.Lock()
 	if b.ranges == nil || len(b.ranges) > maxRanges {
 		b.ranges = map[Series]knownRange{}
 	}
-	var unknown []Series
-	win := TSRange{First: math.MaxInt64, Last: math.MinInt64}
+	var unknown []int
+	var firstSeen []bool
 	for j, k := range bs.keys {
 		kr, ok := b.ranges[k]
 		if sp := bs.span[j]; !ok || sp.First < kr.win.First || sp.Last > kr.win.Last {
-			unknown = append(unknown, k)
-			win.First, win.Last = min(win.First, sp.First), max(win.Last, sp.Last)
+			unknown = append(unknown, j)
+			if cached {
+				if firstSeen == nil {
+					firstSeen = make([]bool, len(bs.keys))
+				}
+				firstSeen[j] = !ok
+			}
 		}
 	}
 	b.rangesMu.Unlock()
+	if len(unknown) > 0 && firstSeen != nil {
+		// series not seen before: reading what is stored of them (kept for later batches)
+		// tells their ranges too, one query instead of two in a row
+		b.cachedOf(ctx, lf, bs, firstSeen)
+		b.rangesMu.Lock()
+		rest := unknown[:0]
+		for _, j := range unknown {
+			kr, ok := b.ranges[bs.keys[j]]
+			if sp := bs.span[j]; !ok || sp.First < kr.win.First || sp.Last > kr.win.Last {
+				rest = append(rest, j)
+			}
+		}
+		unknown = rest
+		b.rangesMu.Unlock()
+	}
 	if len(unknown) > 0 {
 		// ask about the whole months of the batch: later batches of the same series and
 		// months need no question
+		win := TSRange{First: math.MaxInt64, Last: math.MinInt64}
+		series := make([]Series, len(unknown))
+		for n, j := range unknown {
+			series[n] = bs.keys[j]
+			win.First, win.Last = min(win.First, bs.span[j].First), max(win.Last, bs.span[j].Last)
+		}
 		win = monthWindow(win)
-		got, err := df.StoredRanges(ctx, unknown, win)
+		got, err := df.StoredRanges(ctx, series, win)
 		if err != nil {
 			return nil
 		}
 		b.rangesMu.Lock()
-		for _, k := range unknown {
+		for _, k := range series {
 			r, ok := got[k]
 			if !ok {
 				r = TSRange{First: math.MaxInt64, Last: math.MinInt64} // nothing stored
@@ -479,13 +583,113 @@ func (b *Batcher) duplicates(ctx context.Context, df DuplicateFinder, p *Batch, 
 			cand = append(cand, i)
 		}
 	}
-	if lf, ok := df.(LatestFinder); ok && b.cfg.StoredCacheRows > 0 && len(cand) > 0 {
+	if cached && len(cand) > 0 {
 		cand = b.fromStored(ctx, lf, p, bs, cand, dup)
 	}
 	if len(cand) > 0 && df.StoredDuplicates(ctx, p, cand, dup) != nil {
 		return nil
 	}
 	return dup
+}
+
+// keepOverwritten unmarks the duplicates of p (dup) that an earlier row of the same
+// identity with another value would overwrite: an earlier row of p, or a row of one of
+// the batches earlier, sealed before p and not landed when p was decided. Writing such
+// a row again is harmless (the latest version wins); dropping it would leave the earlier
+// value stored.
+func keepOverwritten(p *Batch, bs *batchSeries, dup []bool, earlier []*pending) {
+	hasDup := make([]bool, len(bs.keys))
+	some := false
+	for i, d := range dup {
+		if d {
+			hasDup[bs.ofRow[i]], some = true, true
+		}
+	}
+	if !some {
+		return
+	}
+	// in p: only a series whose ts do not grow row by row can repeat an identity
+	last := make([]int64, len(bs.keys))
+	for j := range last {
+		last[j] = math.MinInt64
+	}
+	repeats := make([]bool, len(bs.keys))
+	anyRepeat := false
+	for i := 0; i < p.Len(); i++ {
+		j := bs.ofRow[i]
+		if p.TS[i] <= last[j] && hasDup[j] {
+			repeats[j], anyRepeat = true, true
+		}
+		last[j] = p.TS[i]
+	}
+	if anyRepeat {
+		seen := map[uint64]float64{} // (series, ts) → the value of its rows so far, NaN: several
+		for i := 0; i < p.Len(); i++ {
+			j := bs.ofRow[i]
+			if !repeats[j] {
+				continue
+			}
+			key := uint64(j)<<32 | uint64(uint32(p.TS[i]))
+			v, ok := seen[key]
+			if ok && v != p.Value[i] { // NaN never equals
+				dup[i] = false
+				seen[key] = math.NaN()
+			} else if !ok {
+				seen[key] = p.Value[i]
+			}
+		}
+	}
+	// in the batches in flight: only series whose ts spans overlap
+	for _, q := range earlier {
+		qs := q.series()
+		var of []int32 // p's series → q's, -1: no overlap
+		for j, k := range bs.keys {
+			if !hasDup[j] {
+				continue
+			}
+			qj, ok := qs.byKey[k]
+			if !ok || qs.span[qj].Last < bs.span[j].First || qs.span[qj].First > bs.span[j].Last {
+				continue
+			}
+			if of == nil {
+				of = make([]int32, len(bs.keys))
+				for n := range of {
+					of[n] = -1
+				}
+			}
+			of[j] = qj
+		}
+		if of == nil {
+			continue
+		}
+		want := make([]bool, len(qs.keys))
+		for _, qj := range of {
+			if qj >= 0 {
+				want[qj] = true
+			}
+		}
+		vals := map[uint64]float64{} // (q's series, ts) → value, NaN: several
+		for i := 0; i < q.Len(); i++ {
+			qj := qs.ofRow[i]
+			if !want[qj] {
+				continue
+			}
+			key := uint64(qj)<<32 | uint64(uint32(q.TS[i]))
+			if v, ok := vals[key]; ok && v != q.Value[i] {
+				vals[key] = math.NaN()
+			} else if !ok {
+				vals[key] = q.Value[i]
+			}
+		}
+		for i, d := range dup {
+			if !d || of[bs.ofRow[i]] < 0 {
+				continue
+			}
+			if v, ok := vals[uint64(of[bs.ofRow[i]])<<32|uint64(uint32(p.TS[i]))]; ok && v != p.Value[i] {
+				dup[i] = false
+			}
+		}
+	}
 }
 
 // learn extends the known stored ranges with a batch just stored.

@@ -3,12 +3,17 @@ package metering
 import (
 	"context"
 	"errors"
+	"math"
 	"slices"
 )
 
 // The stored-rows cache (BatcherConfig.StoredCacheRows): what is stored of the series a
 // batch overlaps is read once per series and month (LatestFinder) and kept, and each
-// batch's candidates are checked against it. It stays what the store holds because:
+// batch's candidates are checked against it. A series seen for the first time is read
+// so straight away: the read tells its stored range too (no StoredRanges first). It is
+// exact between the first and last ts the read found (exact): a candidate outside is
+// asked of the store (StoredDuplicates), so rows the Batcher writes beyond what was
+// stored (a new file) are not kept. Inside exact it stays what the store holds because:
 //   - every batch this Batcher stores is learnt into it after the write (the latest
 //     version of each identity wins, as in the store), as StoredDuplicates would see it;
 //   - a read that a write of its series overlaps (the read may or may not have seen the
@@ -22,8 +27,9 @@ import (
 type cachedSeries struct {
 	win   TSRange
 	ready chan struct{} // closed when the read ends (ok or not)
-	ok    bool          // rows is what is stored in win
+	ok    bool          // rows is what is stored in exact
 	dirty bool          // a batch of the series was stored during the read
+	exact TSRange       // the first and last ts the read found (empty: none)
 	rows  StoredSeries
 }
 
@@ -45,6 +51,10 @@ func (b *Batcher) fromStored(ctx context.Context, lf LatestFinder, p *Batch, bs 
 		c := cs[bs.ofRow[i]]
 		if c == nil || !c.ok {
 			rest = append(rest, i)
+			continue
+		}
+		if p.TS[i] < c.exact.First || p.TS[i] > c.exact.Last {
+			rest = append(rest, i) // written by this Batcher beyond what was stored: not kept
 			continue
 		}
 		ts := uint32(p.TS[i])
@@ -138,7 +148,8 @@ type cacheRead struct {
 }
 
 // readStored reads what is stored of r's series and installs it, unless a write of a
-// series overlapped the read or the cache was emptied meanwhile.
+// series overlapped the read or the cache was emptied meanwhile; the stored range of a
+// series installed is known from then on (b.ranges), unless known already.
 func (b *Batcher) readStored(ctx context.Context, lf LatestFinder, r *cacheRead, budget int) {
 	got, err := lf.StoredLatest(ctx, r.series, r.win, budget)
 	b.latestMu.Lock()
@@ -146,14 +157,21 @@ func (b *Batcher) readStored(ctx context.Context, lf LatestFinder, r *cacheRead,
 	if errors.Is(err, ErrTooManyStored) {
 		b.latestFull = true // more than the cache may hold: each batch asks the store
 	}
+	b.rangesMu.Lock()
+	defer b.rangesMu.Unlock()
 	for i, c := range r.cached {
 		k := r.series[i]
 		if err == nil && !c.dirty && b.latest[k] == c {
-			if s := got[k]; s != nil {
+			c.exact = TSRange{First: math.MaxInt64, Last: math.MinInt64}
+			if s := got[k]; s != nil && len(s.TS) > 0 {
 				c.rows = *s
+				c.exact = TSRange{First: int64(s.TS[0]), Last: int64(s.TS[len(s.TS)-1])}
 			}
 			c.ok = true
 			b.latestRows += len(c.rows.TS)
+			if kr, known := b.ranges[k]; b.ranges != nil && (!known || kr.win.First > c.win.First || kr.win.Last < c.win.Last) {
+				b.ranges[k] = knownRange{stored: c.exact, win: c.win}
+			}
 		} else if b.latest[k] == c {
 			delete(b.latest, k)
 		}
@@ -161,12 +179,11 @@ func (b *Batcher) readStored(ctx context.Context, lf LatestFinder, r *cacheRead,
 	}
 }
 
-// learnStored puts the rows of p just stored (those dup does not mark) into the cached
-// series, keeping per ts the value of the highest version, as the store does; a series
-// being read is marked so that its read is thrown away.
-func (b *Batcher) learnStored(p *Batch, bs *batchSeries, dup []bool) {
-	b.latestMu.Lock()
-	defer b.latestMu.Unlock()
+// learnStoredLocked puts the rows of p just stored (those dup does not mark) inside
+// their cached series' exact range into it, keeping per ts the value of the highest
+// version, as the store does; a series being read is marked so that its read is thrown
+// away. The caller holds latestMu.
+func (b *Batcher) learnStoredLocked(p *Batch, bs *batchSeries, dup []bool) {
 	if len(b.latest) == 0 {
 		return
 	}
@@ -191,7 +208,7 @@ func (b *Batcher) learnStored(p *Batch, bs *batchSeries, dup []bool) {
 	}
 	for i := 0; i < p.Len(); i++ {
 		c := cs[bs.ofRow[i]]
-		if c == nil || (dup != nil && dup[i]) || p.TS[i] < c.win.First || p.TS[i] > c.win.Last {
+		if c == nil || (dup != nil && dup[i]) || p.TS[i] < c.exact.First || p.TS[i] > c.exact.Last {
 			continue
 		}
 		ts := uint32(p.TS[i])

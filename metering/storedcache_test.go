@@ -2,6 +2,7 @@ package metering
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -126,4 +127,82 @@ func TestBatcherStoredCache(t *testing.T) {
 	v, _ = sink.value("vm-1", 1_800_000_180)
 	assert.Equal(t, 1.0, v)
 	require.NoError(t, b.Close(ctx))
+}
+
+// gatedSink is findingSink whose InsertSamples of a batch holding the value gate waits,
+// once it is reached, until release is closed: the test decides which write is still in
+// flight while another batch is decided.
+type gatedSink struct {
+	*findingSink
+	gate    float64
+	reached chan struct{}
+	release chan struct{}
+}
+
+func (g *gatedSink) InsertSamples(ctx context.Context, b *Batch) error {
+	if slices.Contains(b.Value, g.gate) {
+		close(g.reached)
+		<-g.release
+	}
+	return g.findingSink.InsertSamples(ctx, b)
+}
+
+// TestBatcherSameIdentityInFlight: a later sample of an identity is never dropped as a
+// duplicate of what is stored while an earlier sample of the same identity with another
+// value is still to be written: a correction and its undoing in two batches decided at
+// once by the two inserters (the earlier one's write held until the later one is
+// decided), and in one batch. Per-batch lookups and the stored-rows cache alike.
+func TestBatcherSameIdentityInFlight(t *testing.T) {
+	const ts = 1_800_000_000
+	one := func(value float64) *Batch {
+		var r Batch
+		r.add("vm-1", "cpu", ts, value, "t")
+		return &r
+	}
+	for _, cache := range []int{0, 1000} {
+		t.Run(fmt.Sprintf("cache %d rows", cache), func(t *testing.T) {
+			sink := &gatedSink{findingSink: &findingSink{memSink: newMemSink()}, gate: 5,
+				reached: make(chan struct{}), release: make(chan struct{})}
+			b, err := NewBatcher(BatcherConfig{Sink: sink, MaxRows: 10, MaxDelay: time.Hour, RetryEvery: time.Hour,
+				Inserters: 2, StoredCacheRows: cache})
+			require.NoError(t, err)
+			ctx := context.Background()
+			send := func(rows *Batch) *Ticket {
+				t.Helper()
+				tk, err := b.Add(ctx, rows)
+				require.NoError(t, err)
+				b.Flush()
+				return tk
+			}
+			_, err = send(one(1)).Wait(ctx)
+			require.NoError(t, err)
+
+			// two batches: the correction's write is held until the undoing is decided
+			fix := send(one(5))
+			<-sink.reached
+			undo, err := send(one(1)).Wait(ctx)
+			require.NoError(t, err)
+			close(sink.release)
+			_, err = fix.Wait(ctx)
+			require.NoError(t, err)
+			v, _ := sink.value("vm-1", ts)
+			assert.Equal(t, 1.0, v, "the undoing, sent last, is what is stored")
+			assert.Equal(t, Result{Accepted: 1}, undo, "not a duplicate of what was stored when it was decided")
+
+			// one batch holding both
+			both := one(5)
+			both.add("vm-1", "cpu", ts, 1, "t")
+			sink.gate = -1
+			_, err = send(one(1)).Wait(ctx)
+			require.NoError(t, err)
+			v, _ = sink.value("vm-1", ts)
+			require.Equal(t, 1.0, v)
+			res, err := send(both).Wait(ctx)
+			require.NoError(t, err)
+			v, _ = sink.value("vm-1", ts)
+			assert.Equal(t, 1.0, v, "the later row of the batch is what is stored")
+			assert.Equal(t, 2, res.Accepted)
+			require.NoError(t, b.Close(ctx))
+		})
+	}
 }
