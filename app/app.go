@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"cloudbill/catalog"
-	"cloudbill/document/pdf"
+	"cloudbill/document/sheet"
 	"cloudbill/funding"
 	"cloudbill/internal/calendar"
 	"cloudbill/metering/pull"
@@ -70,6 +70,10 @@ type Config struct {
 	StatementsDir string
 	// FontPath is the TrueType CJK font of the statement PDFs; "": the default font.
 	FontPath string
+	// LoadFont loads the PDF typesetter of the TrueType CJK font at a path ("": the default
+	// font); required (cmd/cloudbill passes document/pdf's Load). Each font is loaded once
+	// per App. The use cases lay documents out; the PDF library stays behind this call.
+	LoadFont func(path string) (sheet.Typesetter, error)
 }
 
 // Validate reports a configuration that cannot work.
@@ -79,6 +83,8 @@ func (c Config) Validate() error {
 		return errors.New("app: no store")
 	case c.Now == nil:
 		return errors.New("app: no clock")
+	case c.LoadFont == nil:
+		return errors.New("app: no PDF font loader (Config.LoadFont)")
 	}
 	return nil
 }
@@ -88,7 +94,7 @@ type App struct {
 	cfg Config
 
 	fontMu sync.Mutex
-	fonts  map[string]*pdf.Font
+	fonts  map[string]sheet.Typesetter
 }
 
 // New checks cfg and returns the use cases.
@@ -96,7 +102,7 @@ func New(cfg Config) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &App{cfg: cfg, fonts: map[string]*pdf.Font{}}, nil
+	return &App{cfg: cfg, fonts: map[string]sheet.Typesetter{}}, nil
 }
 
 // Now is the App's clock.

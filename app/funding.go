@@ -11,7 +11,6 @@ import (
 
 	"cloudbill/access"
 	"cloudbill/catalog"
-	"cloudbill/document/pdf"
 	"cloudbill/funding"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
@@ -123,7 +122,7 @@ func (a *App) IssueEstimate(ctx context.Context, pr EstimateParams) (EstimateIss
 		if err := os.WriteFile(filepath.Join(dir, string(v)+".csv"), buf.Bytes(), 0o644); err != nil {
 			return EstimateIssued{}, err
 		}
-		b, err := pdf.Render(font, funding.EstimateDoc(est, org, v, info.IssuedAt))
+		b, err := font.Render(funding.EstimateDoc(est, org, v, info.IssuedAt))
 		if err != nil {
 			return EstimateIssued{}, fmt.Errorf("estimate %s: PDF of %s: %w", pr.Period, v, err)
 		}

@@ -11,6 +11,7 @@ import (
 
 	"cloudbill/access"
 	"cloudbill/catalog"
+	"cloudbill/document/pdf"
 	"cloudbill/funding"
 )
 
@@ -42,7 +43,7 @@ func (s *budgetStore) AppendAudit(_ context.Context, e access.Event) error {
 func TestImportBudgetsAudited(t *testing.T) {
 	st := &budgetStore{}
 	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	a, err := New(Config{Store: st, Now: func() time.Time { return now }})
+	a, err := New(Config{Store: st, Now: func() time.Time { return now }, LoadFont: pdf.Load})
 	require.NoError(t, err)
 	file := func(name, text string) catalog.File { return catalog.File{Name: name, R: strings.NewReader(text)} }
 

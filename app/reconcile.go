@@ -14,7 +14,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"cloudbill/catalog"
-	"cloudbill/document/pdf"
 	"cloudbill/internal/calendar"
 	"cloudbill/rating"
 	"cloudbill/reconcile"
@@ -78,7 +77,7 @@ func (a *App) Reconcile(ctx context.Context, req ReconcileRequest) (Reconciliati
 	if err != nil {
 		return Reconciliation{}, err
 	}
-	doc, err := pdf.Render(font, reconcile.Document(res, ld.Meta))
+	doc, err := font.Render(reconcile.Document(res, ld.Meta))
 	if err != nil {
 		return Reconciliation{}, fmt.Errorf("reconcile report: %w", err)
 	}

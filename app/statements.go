@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"cloudbill/document/pdf"
+	"cloudbill/document/sheet"
 	"cloudbill/internal/calendar"
 	"cloudbill/statements"
 )
@@ -40,7 +40,7 @@ func (a *App) IssueStatements(ctx context.Context, p calendar.Period, o IssueOpt
 	if err != nil {
 		return statements.Summary{}, err
 	}
-	sm, err := statements.Issue(ctx, a.cfg.Store, p, dir, statements.Options{Now: a.cfg.Now, PDF: pdf.Typesetter{Font: font}, Seal: a.seal})
+	sm, err := statements.Issue(ctx, a.cfg.Store, p, dir, statements.Options{Now: a.cfg.Now, PDF: font, Seal: a.seal})
 	if errors.Is(err, statements.ErrNotRated) {
 		return sm, fmt.Errorf("%w: rate it first (cloudbill rate --period %s)", err, p)
 	}
@@ -141,15 +141,15 @@ func (a *App) restoreArchived(ctx context.Context, p calendar.Period, dir string
 
 // Font is the PDF font at path ("": the default), read once per App (the scheduler
 // issues month after month with it).
-func (a *App) Font(path string) (*pdf.Font, error) { return a.font(path) }
+func (a *App) Font(path string) (sheet.Typesetter, error) { return a.font(path) }
 
-func (a *App) font(path string) (*pdf.Font, error) {
+func (a *App) font(path string) (sheet.Typesetter, error) {
 	a.fontMu.Lock()
 	defer a.fontMu.Unlock()
 	if f, ok := a.fonts[path]; ok {
 		return f, nil
 	}
-	f, err := pdf.LoadFont(path)
+	f, err := a.cfg.LoadFont(path)
 	if err != nil {
 		return nil, err
 	}

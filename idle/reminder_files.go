@@ -9,7 +9,7 @@ import (
 	"runtime"
 	"sync"
 
-	"cloudbill/document/pdf"
+	"cloudbill/document/sheet"
 )
 
 // WriteReminderFiles writes each reminder's files, DIR/<reminder date>/<department id>.pdf
@@ -17,7 +17,7 @@ import (
 // is typeset with a font face cut for its own text, exactly as one at a time would, so
 // the files do not depend on workers or on the order the goroutines finish. The first
 // error stops the rest and is returned.
-func WriteReminderFiles(ctx context.Context, rs []Reminder, out string, font *pdf.Font, workers int) error {
+func WriteReminderFiles(ctx context.Context, rs []Reminder, out string, font sheet.Typesetter, workers int) error {
 	for _, r := range rs { // the directories first, once each
 		if err := os.MkdirAll(filepath.Join(out, r.Date.String()), 0o755); err != nil {
 			return err
@@ -62,8 +62,8 @@ feed:
 }
 
 // writeReminderFiles writes one reminder's PDF and CSV.
-func writeReminderFiles(r Reminder, out string, font *pdf.Font) error {
-	doc, err := pdf.Render(font, r.Doc(r.Date.Start()))
+func writeReminderFiles(r Reminder, out string, font sheet.Typesetter) error {
+	doc, err := font.Render(r.Doc(r.Date.Start()))
 	if err != nil {
 		return fmt.Errorf("reminder of %s: %w", r.Department.ID, err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"cloudbill/access"
 	"cloudbill/app"
+	"cloudbill/document/pdf"
 	"cloudbill/gen"
 	"cloudbill/internal/calendar"
 	"cloudbill/metering/pull"
@@ -55,7 +56,7 @@ func TestPortalCloseRefusesIncompleteMonth(t *testing.T) {
 	require.NoError(t, err)
 	_, err = svc.AddUser(ctx, access.AddUserParams{Login: "finance", Role: access.RoleFinance, Password: password, By: access.Local("test")})
 	require.NoError(t, err)
-	uc, err := app.New(app.Config{Store: store, Now: time.Now, StatementsDir: t.TempDir()})
+	uc, err := app.New(app.Config{Store: store, Now: time.Now, StatementsDir: t.TempDir(), LoadFont: pdf.Load})
 	require.NoError(t, err)
 	p, err := portal.New(portal.Config{Store: store, Access: svc, App: uc})
 	require.NoError(t, err)

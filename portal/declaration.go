@@ -12,18 +12,12 @@ import (
 
 	"cloudbill/access"
 	"cloudbill/catalog"
-	"cloudbill/document/pdf"
+	"cloudbill/document/sheet"
 	"cloudbill/funding"
 	"cloudbill/glossary"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/xlsxout"
 )
-
-// pdfFont is the PDF font (Config.FontPath), read once.
-func (s *Server) pdfFont() (*pdf.Font, error) {
-	s.fontOnce.Do(func() { s.font, s.fontErr = pdf.LoadFont(s.cfg.FontPath) })
-	return s.font, s.fontErr
-}
 
 // declarationRule: the department named by {department}, with a valid ?format=.
 func declarationRule(r *http.Request) (access.Action, access.Object, error) {
@@ -61,10 +55,10 @@ func (s *Server) declarationFile(w http.ResponseWriter, r *http.Request, c *call
 		name += ".csv"
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	case "pdf":
-		var font *pdf.Font
-		if font, err = s.pdfFont(); err == nil {
+		var font sheet.Typesetter
+		if font, err = s.cfg.App.Font(s.cfg.FontPath); err == nil {
 			var b []byte
-			b, err = pdf.Render(font, funding.DeclarationDoc(d, org, dep, s.now()))
+			b, err = font.Render(funding.DeclarationDoc(d, org, dep, s.now()))
 			buf.Write(b)
 		}
 		name += ".pdf"

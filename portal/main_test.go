@@ -28,6 +28,7 @@ import (
 	"cloudbill/access"
 	"cloudbill/app"
 	"cloudbill/catalog"
+	"cloudbill/document/pdf"
 	"cloudbill/gen"
 	"cloudbill/internal/calendar"
 	"cloudbill/portal"
@@ -190,7 +191,7 @@ func build(t *testing.T) (*fixture, error) {
 	if err := f.pickAccounts(ctx); err != nil {
 		return nil, err
 	}
-	uc, err := app.New(app.Config{Store: f.store, Now: time.Now, StatementsDir: f.out})
+	uc, err := app.New(app.Config{Store: f.store, Now: time.Now, StatementsDir: f.out, LoadFont: pdf.Load})
 	if err != nil {
 		return nil, err
 	}

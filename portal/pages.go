@@ -31,7 +31,7 @@ import (
 	"cloudbill/monthclose"
 	"cloudbill/rating"
 	"cloudbill/reconcile"
-	"cloudbill/schedule"
+	"cloudbill/schedule/jobrun"
 	"cloudbill/statements"
 	"cloudbill/statements/breakdown"
 )
@@ -1138,7 +1138,7 @@ func (s *Server) reconciliationFile(w http.ResponseWriter, r *http.Request, c *c
 // --- operations, audit, accounts -------------------------------------------------------
 
 type opsData struct {
-	Jobs    []schedule.JobRun
+	Jobs    []jobrun.Run
 	Imports []catalog.Import
 	Issues  []MonthState
 	Uploads []reconcile.Upload

@@ -29,7 +29,7 @@ import (
 	"cloudbill/access"
 	"cloudbill/app"
 	"cloudbill/catalog"
-	"cloudbill/document/pdf"
+	"cloudbill/document/sheet"
 	"cloudbill/funding"
 	"cloudbill/idle"
 	"cloudbill/internal/calendar"
@@ -37,7 +37,7 @@ import (
 	"cloudbill/monthclose"
 	"cloudbill/rating"
 	"cloudbill/reconcile"
-	"cloudbill/schedule"
+	"cloudbill/schedule/jobrun"
 	"cloudbill/statements"
 	"cloudbill/statements/breakdown"
 )
@@ -57,7 +57,7 @@ type Store interface {
 	DailyAmountsOf(ctx context.Context, p calendar.Period, runID string, deps []catalog.DepartmentID) ([]rating.Day, error)
 	CurrentIssues(ctx context.Context) (map[calendar.Period]statements.IssueInfo, error)
 	ArchivedFileOf(ctx context.Context, p calendar.Period, path string) ([]byte, statements.IssueInfo, bool, error)
-	JobRuns(ctx context.Context, job string) ([]schedule.JobRun, error)
+	JobRuns(ctx context.Context, job string) ([]jobrun.Run, error)
 	Imports(ctx context.Context, kind string) ([]catalog.Import, error)
 	InsertInvoiceUpload(ctx context.Context, u reconcile.Upload) error
 	InvoiceUploads(ctx context.Context, vendor catalog.VendorID) ([]reconcile.Upload, error)
@@ -88,6 +88,8 @@ type App interface {
 	MissingWindows(ctx context.Context, p calendar.Period) (*app.IncompleteError, error)
 	// DownsizingList is the bureau's downsizing list on a day, as work-order changes.
 	DownsizingList(ctx context.Context, d calendar.Date) ([]idle.ChangeRequest, error)
+	// Font is the PDF typesetter of a font ("": the default), loaded once (declarations).
+	Font(path string) (sheet.Typesetter, error)
 }
 
 var _ App = (*app.App)(nil)
@@ -143,10 +145,6 @@ type Server struct {
 	trendMu sync.Mutex
 	trends  map[trendKey][]TrendPoint // the overview's 12 months of a party (trend)
 	tick    atomic.Int64              // orders the uses of cached months and departments
-	// the PDF font (declarations), read on first use
-	fontOnce sync.Once
-	font     *pdf.Font
-	fontErr  error
 }
 
 // New makes the portal.

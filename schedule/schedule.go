@@ -37,6 +37,7 @@ import (
 	"cloudbill/internal/calendar"
 	"cloudbill/monthclose"
 	"cloudbill/rating"
+	"cloudbill/schedule/jobrun"
 )
 
 // Default schedules (standard five-field cron specs, Asia/Shanghai).
@@ -157,7 +158,7 @@ type Store interface {
 	// not).
 	LatestRun(ctx context.Context, p calendar.Period) (rating.Run, error)
 	// InsertJobRun records a completed job.
-	InsertJobRun(ctx context.Context, r JobRun) error
+	InsertJobRun(ctx context.Context, r jobrun.Run) error
 }
 
 // Params are the scheduler's collaborators.
@@ -590,10 +591,10 @@ func (s *Scheduler) closeMonth(ctx context.Context, p calendar.Period, trigger s
 }
 
 func (s *Scheduler) record(ctx context.Context, job string, p calendar.Period, trigger string, started time.Time, detail string, err error) {
-	r := JobRun{Job: job, Period: p, Trigger: trigger, StartedAt: started, FinishedAt: s.p.Now(),
-		Status: JobOK, Detail: detail}
+	r := jobrun.Run{Job: job, Period: p, Trigger: trigger, StartedAt: started, FinishedAt: s.p.Now(),
+		Status: jobrun.OK, Detail: detail}
 	if err != nil {
-		r.Status, r.Error = JobFailed, err.Error()
+		r.Status, r.Error = jobrun.Failed, err.Error()
 		s.log.Error(job+" job", "period", p.String(), "trigger", trigger, "error", err)
 	} else {
 		s.log.Info(job+" job", "period", p.String(), "trigger", trigger, "detail", detail)

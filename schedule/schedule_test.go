@@ -19,6 +19,7 @@ import (
 	"cloudbill/monthclose"
 	"cloudbill/rating"
 	"cloudbill/schedule"
+	"cloudbill/schedule/jobrun"
 	"cloudbill/sql"
 	"cloudbill/sql/chtest"
 )
@@ -270,7 +271,7 @@ func TestCatchUpOnFreshInstallation(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, runs, 1)
 		assert.Equal(t, "nothing closed: no month has been closed yet and 2026-11 has no rated lines (close it by hand: cloudbill close --period 2026-11)", runs[0].Detail)
-		assert.Equal(t, schedule.JobOK, runs[0].Status)
+		assert.Equal(t, jobrun.OK, runs[0].Status)
 	})
 }
 

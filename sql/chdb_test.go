@@ -27,7 +27,7 @@ import (
 	"cloudbill/metering/pull"
 	"cloudbill/rating"
 	"cloudbill/reconcile"
-	"cloudbill/schedule"
+	"cloudbill/schedule/jobrun"
 	chstore "cloudbill/sql"
 	"cloudbill/sql/chdbtest"
 	"cloudbill/sql/chtest"
@@ -241,7 +241,7 @@ X4,open,2026-10-01,D01,P01,V2,internet,N04,1,vm-4,,
 	require.NoError(t, err)
 
 	// jobs, accounts, audit
-	require.NoError(t, s.InsertJobRun(ctx, schedule.JobRun{Job: "close", Period: p, Trigger: "schedule", StartedAt: now, FinishedAt: now.Add(time.Second), Status: schedule.JobOK, Detail: "closed"}))
+	require.NoError(t, s.InsertJobRun(ctx, jobrun.Run{Job: "close", Period: p, Trigger: "schedule", StartedAt: now, FinishedAt: now.Add(time.Second), Status: jobrun.OK, Detail: "closed"}))
 	_, err = s.JobRuns(ctx, "")
 	require.NoError(t, err)
 	_, err = s.JobRuns(ctx, "close")

@@ -7,14 +7,14 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"cloudbill/internal/calendar"
-	"cloudbill/schedule"
+	"cloudbill/schedule/jobrun"
 )
 
-// The store keeps package schedule's record of job runs (schedule.JobRun) in table
+// The store keeps package schedule's record of job runs (jobrun.Run) in table
 // job_runs.
 
 // InsertJobRun records a completed job run.
-func (s *Store) InsertJobRun(ctx context.Context, r schedule.JobRun) error {
+func (s *Store) InsertJobRun(ctx context.Context, r jobrun.Run) error {
 	if err := s.insertOne(ctx, jobRunInsert{r}); err != nil {
 		return fmt.Errorf("record %s job of %s: %w", r.Job, r.Period, err)
 	}
@@ -22,7 +22,7 @@ func (s *Store) InsertJobRun(ctx context.Context, r schedule.JobRun) error {
 }
 
 // jobRunInsert records a completed job run.
-type jobRunInsert struct{ r schedule.JobRun }
+type jobRunInsert struct{ r jobrun.Run }
 
 func (q jobRunInsert) toSQL() (string, []any) {
 	r := q.r
@@ -45,11 +45,11 @@ func (q jobRunsQuery) toSQL() (string, []any) {
 	return sql + " ORDER BY started_at, job, period", args
 }
 
-func (q jobRunsQuery) scan(rows driver.Rows) ([]schedule.JobRun, error) {
-	var out []schedule.JobRun
+func (q jobRunsQuery) scan(rows driver.Rows) ([]jobrun.Run, error) {
+	var out []jobrun.Run
 	for rows.Next() {
 		var (
-			r      schedule.JobRun
+			r      jobrun.Run
 			key    uint32
 			status string
 		)
@@ -57,14 +57,14 @@ func (q jobRunsQuery) scan(rows driver.Rows) ([]schedule.JobRun, error) {
 			return nil, err
 		}
 		r.Period = calendar.PeriodOfKey(key)
-		r.Status = schedule.JobStatus(status)
+		r.Status = jobrun.Status(status)
 		out = append(out, r)
 	}
 	return out, rows.Err()
 }
 
 // JobRuns returns the recorded runs of job ("" for every job), oldest first.
-func (s *Store) JobRuns(ctx context.Context, job string) ([]schedule.JobRun, error) {
+func (s *Store) JobRuns(ctx context.Context, job string) ([]jobrun.Run, error) {
 	out, err := runQuery(ctx, s.conn, jobRunsQuery{job: job})
 	if err != nil {
 		return nil, fmt.Errorf("read job runs: %w", err)

@@ -19,7 +19,7 @@ import (
 	"cloudbill/metering/pull"
 	"cloudbill/rating"
 	"cloudbill/reconcile"
-	"cloudbill/schedule"
+	"cloudbill/schedule/jobrun"
 	"cloudbill/statements"
 )
 
@@ -531,8 +531,8 @@ FROM close_claims WHERE period = ? GROUP BY claim_id`,
 		},
 		{
 			name: "a job run recorded",
-			query: jobRunInsert{schedule.JobRun{Job: "close", Period: nov, Trigger: "schedule", StartedAt: at, FinishedAt: at.Add(time.Second),
-				Status: schedule.JobOK, Detail: "closed"}}.toSQL,
+			query: jobRunInsert{jobrun.Run{Job: "close", Period: nov, Trigger: "schedule", StartedAt: at, FinishedAt: at.Add(time.Second),
+				Status: jobrun.OK, Detail: "closed"}}.toSQL,
 			wantSQL:  "INSERT INTO job_runs (job, period, trigger, started_at, finished_at, status, detail, error)",
 			wantArgs: []any{"close", uint32(202611), "schedule", at.UTC(), at.Add(time.Second).UTC(), "ok", "closed", ""},
 		},

@@ -22,6 +22,7 @@ import (
 	"cloudbill/access"
 	"cloudbill/app"
 	"cloudbill/catalog"
+	"cloudbill/document/pdf"
 	"cloudbill/gen"
 	"cloudbill/internal/calendar"
 	"cloudbill/portal"
@@ -59,7 +60,7 @@ func benchPortal(ctx context.Context) ([]figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	uc, err := app.New(app.Config{Store: s, Now: time.Now})
+	uc, err := app.New(app.Config{Store: s, Now: time.Now, LoadFont: pdf.Load})
 	if err != nil {
 		return nil, err
 	}

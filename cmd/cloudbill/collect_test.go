@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cloudbill/internal/calendar"
-	"cloudbill/schedule"
+	"cloudbill/schedule/jobrun"
 	"cloudbill/sql"
 	"cloudbill/sql/chtest"
 )
@@ -112,13 +112,13 @@ mappings:
 	s, err := chstore.Open(context.Background(), mustDSN(t, dsn))
 	require.NoError(t, err)
 	defer s.Close()
-	var runs []schedule.JobRun
+	var runs []jobrun.Run
 	require.Eventually(t, func() bool {
 		runs, err = s.JobRuns(context.Background(), "collect:V1")
 		return err == nil && len(runs) > 0
 	}, 30*time.Second, 100*time.Millisecond)
 	assert.Equal(t, "catch-up", runs[0].Trigger)
-	assert.Equal(t, schedule.JobFailed, runs[0].Status)
+	assert.Equal(t, jobrun.Failed, runs[0].Status)
 	assert.Contains(t, runs[0].Detail, "windows: 0 collected, 0 partial")
 	assert.Contains(t, runs[0].Error, "connection refused")
 }

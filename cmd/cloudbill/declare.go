@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"cloudbill/document/pdf"
 	"cloudbill/document/sheet"
 	"cloudbill/funding"
 	"cloudbill/glossary"
@@ -89,7 +88,7 @@ func runDeclare(ctx context.Context, a *app, year int, asOf calendar.Date, out, 
 		if err := os.WriteFile(filepath.Join(dir, name+".xlsx"), buf.Bytes(), 0o644); err != nil {
 			return err
 		}
-		b, err := pdf.Render(font, doc)
+		b, err := font.Render(doc)
 		if err != nil {
 			return fmt.Errorf("declare: PDF of %s: %w", name, err)
 		}

@@ -8,6 +8,7 @@ import (
 	usecase "cloudbill/app"
 	"cloudbill/internal/calendar"
 	"cloudbill/schedule"
+	"cloudbill/schedule/jobrun"
 	chstore "cloudbill/sql"
 )
 
@@ -90,7 +91,7 @@ func idleJobsOf(a *app, s *chstore.Store, uc *usecase.App, set idleSettings, log
 					return false, err
 				}
 				for _, r := range runs {
-					if r.Period == p && r.Status == schedule.JobOK {
+					if r.Period == p && r.Status == jobrun.OK {
 						return false, nil
 					}
 				}

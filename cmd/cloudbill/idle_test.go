@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cloudbill/internal/calendar"
-	"cloudbill/schedule"
+	"cloudbill/schedule/jobrun"
 )
 
 // writeIdleSamples writes a CSV of hourly cpu_util samples of ecs-001 (WO-1 of the catalog
@@ -148,6 +148,6 @@ func TestIdleCommands(t *testing.T) {
 			}
 		}
 		assert.Equal(t, []string{"idle-analyze 2026-12 catch-up ok", "idle-follow 2027-01 catch-up ok", "idle-follow 2027-01 catch-up ok"}, got)
-		assert.Equal(t, schedule.JobOK, runs[len(runs)-1].Status)
+		assert.Equal(t, jobrun.OK, runs[len(runs)-1].Status)
 	})
 }

@@ -14,6 +14,7 @@ import (
 
 	"cloudbill/internal/calendar"
 	"cloudbill/schedule"
+	"cloudbill/schedule/jobrun"
 )
 
 // TestSchedulerCatchesUpOnStart runs the real scheduler (rating engine, close, statements)
@@ -43,7 +44,7 @@ func TestSchedulerCatchesUpOnStart(t *testing.T) {
 	require.NoError(t, err)
 	s, err := a.Store(context.Background())
 	require.NoError(t, err)
-	var runs []schedule.JobRun
+	var runs []jobrun.Run
 	require.Eventually(t, func() bool {
 		runs, err = s.JobRuns(context.Background(), schedule.JobClose)
 		return err == nil && len(runs) >= 2

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	usecase "cloudbill/app"
+	"cloudbill/document/pdf"
 	chstore "cloudbill/sql"
 )
 
@@ -21,7 +22,7 @@ func (a *app) useCases(ctx context.Context) (*usecase.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	uc, err := usecase.New(usecase.Config{Store: s, Now: a.now, StatementsDir: filepath.Join(a.dataDir, "statements")})
+	uc, err := usecase.New(usecase.Config{Store: s, Now: a.now, StatementsDir: filepath.Join(a.dataDir, "statements"), LoadFont: pdf.Load})
 	if err != nil {
 		return nil, err
 	}

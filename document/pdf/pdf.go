@@ -61,6 +61,26 @@ func LoadFont(path string) (*Font, error) {
 	return nil, fmt.Errorf("load font (install fonts-arphic-gbsn00lp, `make deps`): %w", errors.Join(errs...))
 }
 
+// Load loads the font at path ("": fontPaths) as the sheet.Typesetter the use cases take
+// (app.Config.LoadFont).
+func Load(path string) (sheet.Typesetter, error) {
+	f, err := LoadFont(path)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+var _ sheet.Typesetter = (*Font)(nil)
+
+// Render typesets one document with its own cut of the font (Render(f, d)).
+func (f *Font) Render(d sheet.Doc) ([]byte, error) { return Render(f, d) }
+
+// Typeset typesets a batch on GOMAXPROCS goroutines with one face (Typesetter{Font: f}).
+func (f *Font) Typeset(ctx context.Context, n int, doc func(i int) sheet.Doc, emit func(i int, pdf []byte) error) error {
+	return Typesetter{Font: f}.Typeset(ctx, n, doc, emit)
+}
+
 // baseRunes are always in a face: printable ASCII and the page furniture.
 const baseRunes = "第页共临时 /PROVISIONAL"
 

@@ -5,6 +5,7 @@
 package sheet
 
 import (
+	"context"
 	"sort"
 	"strings"
 	"time"
@@ -22,6 +23,17 @@ type Doc struct {
 	// re-issue byte-identical sets a fixed time here.
 	Created time.Time
 	Blocks  []Block
+}
+
+// Typesetter turns documents into PDF files with one font. Package document/pdf provides it
+// (*pdf.Font, loaded by pdf.Load); the packages that lay documents out and keep or serve the
+// bytes (app, idle, the portal) depend on this interface, not on the PDF library.
+type Typesetter interface {
+	// Render typesets one document.
+	Render(d Doc) ([]byte, error)
+	// Typeset renders documents 0…n−1 and hands each PDF to emit, which may be called
+	// from several goroutines at once (each index once); the first error stops the batch.
+	Typeset(ctx context.Context, n int, doc func(i int) Doc, emit func(i int, pdf []byte) error) error
 }
 
 // Add appends blocks.
