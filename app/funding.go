@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"time"
 
 	"cloudbill/access"
 	"cloudbill/catalog"
@@ -31,38 +32,38 @@ type Auditor interface {
 	AppendAudit(ctx context.Context, e access.Event) error
 }
 
-// ImportBudgets imports a budgets file (funding.ImportBudgets) and, when it stored
-// something, records the import in the audit log as done by actor by. A refused file
-// stores nothing and records nothing.
+// ImportBudgets imports a budgets file (funding.ImportBudgets), audited by importAudited.
 func (a *App) ImportBudgets(ctx context.Context, f catalog.File, by string) (catalog.Report, error) {
-	rep, err := funding.ImportBudgets(ctx, a.cfg.Store, f, a.Now())
-	if err == nil && rep.Stored() {
-		err = a.audit(ctx, by, "budgets-import", f.Name, access.Details(access.DetailImport, "of", "budgets", "import", rep.Import.ID,
-			"accepted", strconv.Itoa(rep.Accepted), "replaced", strconv.Itoa(rep.Replaced)))
-	}
-	return rep, err
+	return importAudited[funding.BudgetStore](ctx, a, a.cfg.Store, f, by, "budgets-import", "budgets", true, funding.ImportBudgets)
 }
 
 // ImportThresholds imports the budget warning thresholds' versions
-// (funding.ImportThresholds), audited as ImportBudgets.
+// (funding.ImportThresholds), audited by importAudited.
 func (a *App) ImportThresholds(ctx context.Context, f catalog.File, by string) (catalog.Report, error) {
-	rep, err := funding.ImportThresholds(ctx, a.cfg.Store, f, a.Now())
-	if err == nil && rep.Stored() {
-		err = a.audit(ctx, by, "budget-thresholds-import", f.Name, access.Details(access.DetailImport, "of", "thresholds", "import", rep.Import.ID,
-			"accepted", strconv.Itoa(rep.Accepted), "replaced", strconv.Itoa(rep.Replaced)))
-	}
-	return rep, err
+	return importAudited[funding.ThresholdStore](ctx, a, a.cfg.Store, f, by, "budget-thresholds-import", "thresholds", true, funding.ImportThresholds)
 }
 
-// ImportPayments imports payment vouchers (funding.ImportPayments), audited as
-// ImportBudgets.
+// ImportPayments imports payment vouchers (funding.ImportPayments), audited by
+// importAudited. Vouchers are only added, so the record counts no replaced ones.
 func (a *App) ImportPayments(ctx context.Context, f catalog.File, by string) (catalog.Report, error) {
-	rep, err := funding.ImportPayments(ctx, a.cfg.Store, f, a.Now())
-	if err == nil && rep.Stored() {
-		err = a.audit(ctx, by, "payments-import", f.Name, access.Details(access.DetailImport, "of", "vouchers", "import", rep.Import.ID,
-			"accepted", strconv.Itoa(rep.Accepted)))
+	return importAudited[funding.PaymentStore](ctx, a, a.cfg.Store, f, by, "payments-import", "vouchers", false, funding.ImportPayments)
+}
+
+// importAudited runs an import of the year's money on st (the App's store) and, when it
+// stored something, records it in the audit log as action, done by actor by, on the file,
+// with what was imported (of), the import's id, the accepted records and, when replaces,
+// the replaced ones. A refused file stores nothing and records nothing.
+func importAudited[S any](ctx context.Context, a *App, st S, f catalog.File, by, action, of string, replaces bool,
+	run func(context.Context, S, catalog.File, time.Time) (catalog.Report, error)) (catalog.Report, error) {
+	rep, err := run(ctx, st, f, a.Now())
+	if err != nil || !rep.Stored() {
+		return rep, err
 	}
-	return rep, err
+	kv := []string{"of", of, "import", rep.Import.ID, "accepted", strconv.Itoa(rep.Accepted)}
+	if replaces {
+		kv = append(kv, "replaced", strconv.Itoa(rep.Replaced))
+	}
+	return rep, a.audit(ctx, by, action, f.Name, access.Details(access.DetailImport, kv...))
 }
 
 // EstimateParams are the arguments of IssueEstimate: the estimate's (By is the actor
