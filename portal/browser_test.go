@@ -177,15 +177,17 @@ func TestBrowserDepartment(t *testing.T) {
 	require.NoError(t, chromedp.Run(ctx, chromedp.Click("#level-items a.drill")))
 	waitFor(t, ctx, "#level-days")
 	shot(t, ctx, "06-drill-day")
-	// the day rows add up to the line's amount, rounded once
+	// the day rows are money to the fen and add up to the line's amount exactly
 	var days []string
 	require.NoError(t, chromedp.Run(ctx, chromedp.Evaluate(`Array.from(document.querySelectorAll("#level-days tr:not(.total) td:nth-child(2)")).map(e => e.textContent)`, &days)))
 	require.NotEmpty(t, days)
 	sum := decimal.Zero
 	for _, d := range days {
-		sum = sum.Add(decimal.RequireFromString(d))
+		amt := decimal.RequireFromString(strings.ReplaceAll(d, ",", ""))
+		assert.Equal(t, money.Grouped(amt), d, "a day's amount is shown to the fen")
+		sum = sum.Add(amt)
 	}
-	assert.Equal(t, money.Grouped(money.Round(sum)), text(t, ctx, "#level-total"), "days add up to the line")
+	assert.Equal(t, money.Grouped(sum), text(t, ctx, "#level-total"), "days add up to the line")
 
 	// download the statement PDF through the browser
 	dl := t.TempDir()

@@ -713,10 +713,12 @@ type drillData struct {
 	Line                                      *breakdown.Line
 	// Links to the projects of Units (by unit and project id), the orders of Project
 	// and the lines of Order: stable ids, never row positions.
-	ProjectLinks               map[string]string
-	OrderLinks                 []string
-	LineLinks                  []string
-	LineTotal                  decimal.Decimal
+	ProjectLinks map[string]string
+	OrderLinks   []string
+	LineLinks    []string
+	// LineDays are Line's days to the fen (breakdown.Line.DaysToFen): they add up to
+	// its amount.
+	LineDays                   []breakdown.Day
 	Prev, Next                 string
 	StatementPDF, StatementCSV string
 	StatementXLSX              string
@@ -898,10 +900,7 @@ func (s *Server) drillPage(w http.ResponseWriter, r *http.Request, c *call) {
 				return
 			}
 			d.Line, d.Level = l, "item"
-			d.LineTotal = decimal.Zero
-			for _, dd := range l.Daily {
-				d.LineTotal = d.LineTotal.Add(dd.Amount)
-			}
+			d.LineDays = l.DaysToFen()
 			name := l.ItemName
 			if name == "" {
 				name = l.KindName

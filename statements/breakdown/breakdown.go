@@ -209,6 +209,26 @@ type Day struct {
 	Amount decimal.Decimal `json:"amount"`
 }
 
+// DaysToFen are the line's days as a page shows them, to the fen: the line's amount
+// (rounded once) spread over its days in proportion to their unrounded amounts by
+// money.Allocate, so the days shown add up to the line's amount exactly and each is
+// within a fen of its unrounded amount. Nil for a line without days.
+func (l Line) DaysToFen() []Day {
+	if len(l.Daily) == 0 {
+		return nil
+	}
+	weights := make([]decimal.Decimal, len(l.Daily))
+	for i, d := range l.Daily {
+		weights[i] = d.Amount.Abs()
+	}
+	shares := money.Allocate(l.Amount.Decimal, weights)
+	out := make([]Day, len(l.Daily))
+	for i, d := range l.Daily {
+		out[i] = Day{Date: d.Date, Amount: shares[i]}
+	}
+	return out
+}
+
 // dayKey ties a day of rated_days to its line.
 type dayKey struct {
 	dep     catalog.DepartmentID

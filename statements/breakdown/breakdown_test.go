@@ -382,3 +382,36 @@ func TestLineDaysAreDaily(t *testing.T) {
 	}
 	assert.Positive(t, checked, "days checked")
 }
+
+// A line's days as a page shows them are to the fen, each within a fen of its unrounded
+// amount, and add up to the line's amount exactly (closed and month to date).
+func TestDaysToFen(t *testing.T) {
+	seen := 0
+	for _, today := range []string{"2026-12-05", "2026-11-15"} {
+		r := build(t, today == "2026-12-05", today)
+		for _, u := range r.Units {
+			for _, p := range u.Projects {
+				for _, o := range p.Orders {
+					for _, l := range o.Lines {
+						fen := l.DaysToFen()
+						if len(l.Daily) == 0 {
+							assert.Nil(t, fen, "%s: no days", l.ID)
+							continue
+						}
+						seen++
+						require.Len(t, fen, len(l.Daily))
+						sum := decimal.Zero
+						for i, d := range fen {
+							assert.Equal(t, l.Daily[i].Date, d.Date)
+							assert.True(t, d.Amount.Equal(d.Amount.Round(2)), "%s %s: %s is to the fen", l.ID, d.Date, d.Amount)
+							assert.True(t, d.Amount.Sub(l.Daily[i].Amount).Abs().LessThan(dec("0.01")), "%s %s: %s within a fen of %s", l.ID, d.Date, d.Amount, l.Daily[i].Amount)
+							sum = sum.Add(d.Amount)
+						}
+						assert.True(t, sum.Equal(l.Amount.Decimal), "%s (%s): days %s = line %s", l.ID, today, sum, l.Amount)
+					}
+				}
+			}
+		}
+	}
+	assert.GreaterOrEqual(t, seen, 4, "lines with days checked")
+}
