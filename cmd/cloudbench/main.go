@@ -48,6 +48,8 @@ func main() {
 	}
 	// on request only (make bench-city): the city month end to end, about 7 minutes
 	byName["city"] = benchmark{"city", benchCity}
+	// on request only: the portal's screenshot tour on `make demo`'s data
+	byName["tour"] = benchmark{"tour", benchTour}
 	if len(os.Args) > 1 {
 		names = os.Args[1:]
 	}
