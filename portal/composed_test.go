@@ -31,8 +31,9 @@ func TestComposedBreakdown(t *testing.T) {
 	assert.Positive(t, withUnits, "departments with units and charges checked")
 }
 
-// TestComposedBreakdownJSON: every department's JSON breakdown, put together from its
-// units' parts made when the month was loaded, is the bytes encoding its answer makes.
+// TestComposedBreakdownJSON: every department's JSON breakdown, as the portal answers it
+// (encoded from the breakdown put together from the units made when the month was
+// loaded, and kept), is the bytes that encoding breakdown.Build's report makes.
 func TestComposedBreakdownJSON(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()

@@ -85,15 +85,15 @@ func (s *Server) warmNew(ms []MonthState) {
 // its parties' totals (the 12-month chart) and the evaluation of the current year's
 // budgets (a department's overview), which a new run of the month changes.
 func (s *Server) warmMonth(ctx context.Context, m MonthState) error {
-	md, err := s.monthLines(ctx, m.Period)
+	// the statements first (their lines read once, with the month's), then the units:
+	// the statements' building is the larger passing need of memory, and is best met
+	// before the units are held
+	md, err := s.month(ctx, m.Period)
 	if err != nil && !errors.Is(err, errNotRated) {
 		return err
 	}
 	if err == nil {
 		s.prepareUnits(md) // every department's breakdown: no first view builds one
-	}
-	if _, err := s.month(ctx, m.Period); err != nil && !errors.Is(err, errNotRated) {
-		return err
 	}
 	if _, err := s.runTotals(ctx, monthKey{m.Period, m.RunID, m.State.Closed()}); err != nil {
 		return err
@@ -144,7 +144,7 @@ type monthData struct {
 	deds      []rating.VendorDeduction
 	stOnce    sync.Once
 	stErr     error
-	st        statements.Statements
+	st        monthStatements
 	used      atomic.Int64 // Server.tick when last asked (the least recently used goes)
 	mu        sync.Mutex
 	depts     map[catalog.DepartmentID]*deptReport
@@ -190,13 +190,12 @@ func (md *monthData) keepDrillPage(key string, h template.HTML) {
 // ownUnit is a department's own unit of the month's breakdown, or the error building it.
 type ownUnit struct {
 	unit breakdown.Unit
-	json unitJSON // the unit's parts of the API's answer (breakdownjson.go)
 	err  error
 }
 
 // keepMonths bounds the months whose figures are kept (the two newest are loaded ahead;
 // a month further back is loaded when asked and goes when it is the least recently
-// asked): a city month's lines and statements are some 400 MB.
+// asked): a city month's lines and breakdown units are some 200 MB.
 const keepMonths = 3
 
 // keepDepts bounds the departments whose breakdown is kept with a month (the least
@@ -211,7 +210,6 @@ type deptReport struct {
 	// jsonOnce makes json, the API's answer (GET /api/v1/breakdown) encoded once.
 	jsonOnce sync.Once
 	json     []byte
-	jsonErr  error
 	// mtd is the month to date as of mtdDay (an open month's overview).
 	mtdMu  sync.Mutex
 	mtdDay calendar.Date
@@ -300,20 +298,55 @@ func (s *Server) monthLines(ctx context.Context, p calendar.Period) (*monthData,
 	return md, nil
 }
 
-// month returns the month with its statements (statements.Build, the statements' own
-// figures).
+// monthStatements is what the pages show of the month's statements (statements.Build,
+// the statements' own figures): the district summary's departments and each vendor's
+// settlement without its lines. The statements themselves are not kept (a city month's
+// department statements, lines and summary are some 230 MB; the PDFs are files).
+type monthStatements struct {
+	ByDepartment []statements.Subtotal         // statements.FinanceSummary.ByDepartment
+	Vendors      []statements.VendorSettlement // Lines and TrueUp nil
+}
+
+// keptStatements is the part of st the pages show.
+func keptStatements(st statements.Statements) monthStatements {
+	out := monthStatements{ByDepartment: st.Summary.ByDepartment, Vendors: make([]statements.VendorSettlement, len(st.Vendors))}
+	for i, vs := range st.Vendors {
+		vs.Lines, vs.TrueUp = nil, nil
+		out.Vendors[i] = vs
+	}
+	return out
+}
+
+// linesSource is the store, with the month's lines already read (the portal's) answered
+// from memory: statements.Build copies the lines it sorts, so they are read only.
+type linesSource struct {
+	statements.Source
+	period calendar.Period
+	lines  []rating.Line
+}
+
+func (ls linesSource) RatedLines(ctx context.Context, p calendar.Period) ([]rating.Line, error) {
+	if p == ls.period {
+		return ls.lines, nil
+	}
+	return ls.Source.RatedLines(ctx, p)
+}
+
+// month returns the month with what the pages show of its statements (monthStatements),
+// built from its lines (monthLines) once per run.
 func (s *Server) month(ctx context.Context, p calendar.Period) (*monthData, error) {
-	md, err := s.monthEntry(ctx, p)
+	md, err := s.monthLines(ctx, p)
 	if err != nil {
 		return nil, err
 	}
 	md.stOnce.Do(func() {
-		m, err := statements.Load(context.WithoutCancel(ctx), s.cfg.Store, p, s.now)
+		src := linesSource{Source: s.cfg.Store, period: p, lines: md.lines}
+		m, err := statements.Load(context.WithoutCancel(ctx), src, p, s.now)
 		if err != nil {
 			md.stErr = err
 			return
 		}
-		md.st = statements.Build(m)
+		md.st = keptStatements(statements.Build(m))
 	})
 	if md.stErr != nil {
 		s.drop(md)
@@ -425,23 +458,23 @@ func (s *Server) deptEntry(md *monthData, dep catalog.DepartmentID) *deptReport 
 	return dr
 }
 
-// breakdownJSON is dep's answer of GET /api/v1/breakdown (JSON), put together once per run
-// from its units' parts made when the month loaded (composeJSON) and kept with the
-// breakdown.
+// breakdownJSON is dep's answer of GET /api/v1/breakdown (JSON), encoded from its
+// breakdown on its first ask and kept with it (a few milliseconds for the city's largest
+// department; encoded parts of every unit kept ahead were some 118 MB a city month).
 func (s *Server) breakdownJSON(md *monthData, dep catalog.DepartmentID) ([]byte, error) {
 	dr, err := s.deptOf(md, dep)
 	if err != nil {
 		return nil, err
 	}
 	dr.jsonOnce.Do(func() {
-		units := breakdown.Units(md.org, dep)
-		parts := make([]unitJSON, len(units))
-		for i, u := range units {
-			parts[i] = s.unitOf(md, u).json
-		}
-		dr.json, dr.jsonErr = composeJSON(md, dr.rep, parts, dep)
+		dr.json = encodeJSON(breakdownAnswer(dr.rep, departmentPage(md.key.period, dep)))
 	})
-	return dr.json, dr.jsonErr
+	return dr.json, nil
+}
+
+// departmentPage is the path of dep's page of month p (the drill-down urls' base).
+func departmentPage(p calendar.Period, dep catalog.DepartmentID) string {
+	return "/departments/" + esc(string(dep)) + "/" + p.String()
 }
 
 // input is what breakdown.Build makes dep's report of the whole month from: dep's and its
@@ -503,7 +536,7 @@ func (md *monthData) buildUnit(d catalog.DepartmentID) ownUnit {
 	if len(rep.Units) == 0 || rep.Units[0].ID != string(d) {
 		return ownUnit{err: fmt.Errorf("breakdown %s: no unit %s", md.key.period, d)}
 	}
-	return ownUnit{unit: rep.Units[0], json: unitParts(rep.Units[0])}
+	return ownUnit{unit: rep.Units[0]}
 }
 
 // linesOf is the month's lines of department dep and its units, in the month's order: all
@@ -520,16 +553,6 @@ func (md *monthData) linesOf(dep catalog.DepartmentID) []rating.Line {
 		out[i] = md.lines[k]
 	}
 	return out
-}
-
-// departmentStatement finds dep's statement in the month.
-func (md *monthData) departmentStatement(dep catalog.DepartmentID) (statements.DepartmentStatement, bool) {
-	for _, d := range md.st.Departments {
-		if d.Department.ID == dep {
-			return d, true
-		}
-	}
-	return statements.DepartmentStatement{}, false
 }
 
 // vendorSettlement finds vendor v's settlement in the month.

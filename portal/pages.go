@@ -456,7 +456,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, c *call) {
 		default:
 			d.CompareLink = "/district/" + p.String() + "/compare"
 			if md, err := s.month(ctx, p); err == nil {
-				d.Departments = md.st.Summary.ByDepartment
+				d.Departments = md.st.ByDepartment
 				for _, v := range md.st.Vendors {
 					d.Vendors = append(d.Vendors, vendorRow{string(v.Vendor.ID), v.Vendor.Name, v.Gross, v.Deduction, v.Net})
 				}

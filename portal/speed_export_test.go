@@ -24,8 +24,9 @@ func (s *Server) Breakdowns(ctx context.Context, p calendar.Period, dep catalog.
 }
 
 // BreakdownJSONs are department dep's answer of GET /api/v1/breakdown for month p as the
-// portal answers it (put together from its units' parts) and as encoding the department's
-// answer makes it.
+// portal answers it (encoded from the breakdown put together from the units made ahead,
+// and kept) and as encoding breakdown.Build's report of the department's and its units'
+// lines makes it.
 func (s *Server) BreakdownJSONs(ctx context.Context, p calendar.Period, dep catalog.DepartmentID) (composed, encoded []byte, err error) {
 	md, err := s.monthLines(ctx, p)
 	if err != nil {
@@ -34,9 +35,9 @@ func (s *Server) BreakdownJSONs(ctx context.Context, p calendar.Period, dep cata
 	if composed, err = s.breakdownJSON(md, dep); err != nil {
 		return nil, nil, err
 	}
-	rep, err := s.breakdownOf(ctx, md, dep)
+	built, err := breakdown.Build(md.input(dep))
 	if err != nil {
 		return nil, nil, err
 	}
-	return composed, append(encodeJSON(breakdownAnswer(rep, "/departments/"+esc(string(dep))+"/"+p.String())), '\n'), nil
+	return composed, encodeJSON(breakdownAnswer(built, departmentPage(p, dep))), nil
 }
