@@ -13,10 +13,11 @@ import (
 )
 
 // budgetTTL bounds how long an evaluation of a year's budgets is reused for the same
-// rating runs: a budget, threshold or work-order import (by any process) shows within it (and the
-// re-evaluation's time). A rating or
-// close of a month of the year shows as soon as the portal sees the month's new run
-// (statesTTL).
+// rating runs without a look at the store: a budget, threshold or work-order import (by
+// any process) shows within it (and the re-evaluation's time). A rating or close of a
+// month of the year shows as soon as the portal sees the month's new run (statesTTL).
+// The look is one small query (the imports' mark and the months' runs, budgetMark):
+// the evaluation is made again only when it changed.
 const budgetTTL = 30 * time.Second
 
 // budgetKeep bounds the evaluations kept (years and dates asked for).
@@ -38,6 +39,9 @@ type budgetEntry struct {
 	done chan struct{}
 	rep  funding.YearReport
 	err  error
+	// mark is budgetMark read before the evaluation's inputs ("" unknown: the next look
+	// evaluates again)
+	mark string
 	// refreshing: a newer evaluation of the same key is being made (the entry is older
 	// than budgetTTL); callers keep using this one meanwhile.
 	refreshing bool
@@ -80,14 +84,15 @@ func (s *Server) budgetReport(ctx context.Context, year int, asOf calendar.Date)
 			e = nil // a failed evaluation is made again
 		case !fresh && !e.refreshing:
 			e.refreshing = true
-			go s.evaluateBudgets(e.key)
+			go s.evaluateBudgets(e.key, e.mark)
 		}
 	}
 	if e == nil {
 		e = &budgetEntry{key: key, at: s.now(), done: make(chan struct{})}
 		c.put(e)
 		c.mu.Unlock()
-		e.rep, e.err = funding.Evaluate(context.WithoutCancel(ctx), budgetReader{s}, year, asOf)
+		s.budgetEvals.Add(1)
+		e.rep, e.err = funding.Evaluate(context.WithoutCancel(ctx), budgetReader{s: s}, year, asOf)
 		close(e.done)
 		return e.rep, e.err
 	}
@@ -100,13 +105,28 @@ func (s *Server) budgetReport(ctx context.Context, year int, asOf calendar.Date)
 	return e.rep, e.err
 }
 
-// evaluateBudgets re-makes the evaluation of key in the background and replaces the entry
-// when it succeeds (a failure keeps the previous one, tried again after budgetTTL).
-func (s *Server) evaluateBudgets(key budgetKey) {
+// evaluateBudgets looks, in the background, whether anything the evaluation of key reads
+// changed since it was made (mark: budgetMark then): when not, the entry is kept (fresh
+// for another budgetTTL); else the evaluation is made again, reading the organisation and
+// work-order events afresh (not the portal's kept copies, which may be older than the
+// mark), and replaces the entry when it succeeds (a failure keeps the previous one, tried
+// again after budgetTTL).
+func (s *Server) evaluateBudgets(key budgetKey, mark string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
+	defer s.budgetLooks.Add(1)
 	at := s.now()
-	rep, err := funding.Evaluate(ctx, budgetReader{s}, key.year, key.asOf)
+	now, err := s.budgetMark(ctx)
+	if err == nil && now == mark {
+		s.budgets.keep(key, at, mark)
+		return
+	}
+	if err != nil {
+		s.cfg.Logf("portal: budgets of %d: %v", key.year, err)
+		now = ""
+	}
+	s.budgetEvals.Add(1)
+	rep, err := funding.Evaluate(ctx, budgetReader{s: s, fresh: true}, key.year, key.asOf)
 	c := &s.budgets
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -119,11 +139,45 @@ func (s *Server) evaluateBudgets(key budgetKey) {
 			x.refreshing, x.at = false, at
 			return
 		}
-		e := &budgetEntry{key: key, at: at, done: make(chan struct{}), rep: rep}
+		e := &budgetEntry{key: key, at: at, done: make(chan struct{}), rep: rep, mark: now}
 		close(e.done)
 		c.put(e)
 		return
 	}
+}
+
+// keep marks the entry of key as looked at (fresh from at) when its mark is still mark.
+func (c *budgetCache) keep(key budgetKey, at time.Time, mark string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, x := range c.entries {
+		if x.key == key && x.mark == mark {
+			x.refreshing, x.at = false, at
+		}
+	}
+}
+
+// budgetMark is what tells that the inputs of a budget evaluation may have changed: the
+// imports' mark (every accepted import of organisation, work orders, catalog, budgets or
+// thresholds changes it once its facts are stored) and the runs and states of every rated
+// month (the year's line sums, the metered days of the last 90 days).
+func (s *Server) budgetMark(ctx context.Context) (string, error) {
+	imports, err := s.cfg.Store.ImportsMark(ctx)
+	if err != nil {
+		return "", err
+	}
+	ms, err := s.monthStates(ctx)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.WriteString(imports)
+	for _, m := range ms {
+		if m.Rated() {
+			b.WriteString(";" + m.Period.String() + "=" + m.RunID + "/" + string(m.State))
+		}
+	}
+	return b.String(), nil
 }
 
 // put adds e, replacing an entry of the same key, and drops the oldest beyond budgetKeep.
@@ -151,14 +205,23 @@ func isDone(ch <-chan struct{}) bool {
 	}
 }
 
-// budgetReader is the store as funding.Evaluate reads it, with the organisation and the
-// work-order events the portal keeps (re-read at most every 10 seconds) instead of a copy
-// of its own per evaluation.
-type budgetReader struct{ s *Server }
+// budgetReader is the store as funding.Evaluate reads it: the organisation the portal
+// keeps (re-read at most every 10 seconds), unless fresh, and the work-order events read
+// for the evaluation and not kept (a city's are some 80 MB; the evaluation is made again
+// only when an import or rating changed something, evaluateBudgets).
+type budgetReader struct {
+	s     *Server
+	fresh bool
+}
 
-func (r budgetReader) Org(ctx context.Context) (catalog.Org, error) { return r.s.orgNow(ctx) }
+func (r budgetReader) Org(ctx context.Context) (catalog.Org, error) {
+	if r.fresh {
+		return r.s.cfg.Store.Org(ctx)
+	}
+	return r.s.orgNow(ctx)
+}
 func (r budgetReader) OrderEvents(ctx context.Context) ([]catalog.Event, error) {
-	return r.s.orderEvents(ctx)
+	return r.s.cfg.Store.OrderEvents(ctx)
 }
 func (r budgetReader) Catalog(ctx context.Context) (catalog.Catalog, error) {
 	return r.s.cfg.Store.Catalog(ctx)

@@ -59,6 +59,8 @@ type Store interface {
 	ArchivedFileOf(ctx context.Context, p calendar.Period, path string) ([]byte, statements.IssueInfo, bool, error)
 	JobRuns(ctx context.Context, job string) ([]jobrun.Run, error)
 	Imports(ctx context.Context, kind string) ([]catalog.Import, error)
+	// ImportsMark changes with every accepted import (budgetMark)
+	ImportsMark(ctx context.Context) (string, error)
 	InsertInvoiceUpload(ctx context.Context, u reconcile.Upload) error
 	InvoiceUploads(ctx context.Context, vendor catalog.VendorID) ([]reconcile.Upload, error)
 	InvoiceUploadOf(ctx context.Context, id string) (reconcile.Upload, bool, error)
@@ -142,6 +144,10 @@ type Server struct {
 	months  map[monthKey]*monthData
 	totals  map[monthKey][]rating.PartyTotal
 	budgets budgetCache
+	// budgetEvals counts the evaluations of budgets made, budgetLooks the background looks
+	// whether one is due (evaluateBudgets)
+	budgetEvals, budgetLooks atomic.Int64
+
 	trendMu sync.Mutex
 	trends  map[trendKey][]TrendPoint // the overview's 12 months of a party (trend)
 	tick    atomic.Int64              // orders the uses of cached months and departments

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"cloudbill/catalog"
+	"cloudbill/funding"
 	"cloudbill/internal/calendar"
 	"cloudbill/statements/breakdown"
 )
@@ -40,4 +41,15 @@ func (s *Server) BreakdownJSONs(ctx context.Context, p calendar.Period, dep cata
 		return nil, nil, err
 	}
 	return composed, encodeJSON(breakdownAnswer(built, departmentPage(p, dep))), nil
+}
+
+// BudgetReportOf is the evaluation of year's budgets as of asOf as the pages get it.
+func (s *Server) BudgetReportOf(ctx context.Context, year int, asOf calendar.Date) (funding.YearReport, error) {
+	return s.budgetReport(ctx, year, asOf)
+}
+
+// BudgetCounts are how many evaluations of budgets were made and how many background
+// looks whether one is due have ended.
+func (s *Server) BudgetCounts() (evals, looks int64) {
+	return s.budgetEvals.Load(), s.budgetLooks.Load()
 }

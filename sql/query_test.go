@@ -102,6 +102,11 @@ LIMIT 21`,
 			wantArgs: []any{"close"},
 		},
 		{
+			name:    "imports mark",
+			query:   importsMarkQuery{}.toSQL,
+			wantSQL: "SELECT toString(count()), toString(max(imported_at)), toString(groupBitXor(cityHash64(import_id))) FROM imports",
+		},
+		{
 			name:     "imports of a kind",
 			query:    importsQuery{kind: "catalog"}.toSQL,
 			wantSQL:  "SELECT import_id, kind, file, sha256, rows, imported_at, note FROM imports WHERE kind = ? ORDER BY imported_at, import_id",
