@@ -540,14 +540,26 @@ func (b *Batcher) storedDuplicates(ctx context.Context, df DuplicateFinder, p *B
 		b.rangesMu.Unlock()
 	}
 	if len(unknown) > 0 {
-		// ask about the whole months of the batch: later batches of the same series and
-		// months need no question
+		// ask about the whole months of the batch that are not known yet (a file crossing
+		// into a new month asks about that month only, not again about the one it filled):
+		// later batches of the same series and months need no question
 		win := TSRange{First: math.MaxInt64, Last: math.MinInt64}
 		series := make([]Series, len(unknown))
+		b.rangesMu.Lock()
 		for n, j := range unknown {
 			series[n] = bs.keys[j]
-			win.First, win.Last = min(win.First, bs.span[j].First), max(win.Last, bs.span[j].Last)
+			ask := bs.span[j]
+			if kr, ok := b.ranges[series[n]]; ok && ask.First <= kr.win.Last && ask.Last >= kr.win.First &&
+				(ask.First >= kr.win.First || ask.Last <= kr.win.Last) { // overlaps it on one side
+				if ask.First >= kr.win.First {
+					ask.First = kr.win.Last + 1
+				} else {
+					ask.Last = kr.win.First - 1
+				}
+			}
+			win.First, win.Last = min(win.First, ask.First), max(win.Last, ask.Last)
 		}
+		b.rangesMu.Unlock()
 		win = monthWindow(win)
 		got, err := df.StoredRanges(ctx, series, win)
 		if err != nil {
@@ -559,7 +571,14 @@ func (b *Batcher) storedDuplicates(ctx context.Context, df DuplicateFinder, p *B
 			if !ok {
 				r = TSRange{First: math.MaxInt64, Last: math.MinInt64} // nothing stored
 			}
-			b.ranges[k] = knownRange{stored: r, win: win}
+			kr := knownRange{stored: r, win: win}
+			if old, ok := b.ranges[k]; ok && old.win.Last+1 >= win.First && win.Last+1 >= old.win.First {
+				// next to (or over) what was known: known together (a wider stored range
+				// only makes more rows looked up)
+				kr.win = TSRange{First: min(old.win.First, win.First), Last: max(old.win.Last, win.Last)}
+				kr.stored = TSRange{First: min(old.stored.First, r.First), Last: max(old.stored.Last, r.Last)}
+			}
+			b.ranges[k] = kr
 		}
 		b.rangesMu.Unlock()
 	}
@@ -577,7 +596,7 @@ func (b *Batcher) storedDuplicates(ctx context.Context, df DuplicateFinder, p *B
 	if !overlap {
 		return dup
 	}
-	var cand []int
+	cand := make([]int, 0, p.Len())
 	for i := 0; i < p.Len(); i++ {
 		if r := stored[bs.ofRow[i]]; p.TS[i] >= r.First && p.TS[i] <= r.Last {
 			cand = append(cand, i)

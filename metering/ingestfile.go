@@ -135,18 +135,26 @@ func IngestFile(ctx context.Context, b *Batcher, fp FileParams) (r *FileReport, 
 
 	var batch Batch
 	var tickets []*Ticket
+	// every done ticket is counted and let go, not only those in front: a batch whose
+	// write takes long (a timeout, then the spool) must not hold the batches after it
 	collect := func(all bool) error {
-		for len(tickets) > 0 && (all || tickets[0].Done()) {
-			res, err := tickets[0].Wait(ctx)
+		kept := tickets[:0]
+		for _, t := range tickets {
+			if !all && !t.Done() {
+				kept = append(kept, t)
+				continue
+			}
+			res, err := t.Wait(ctx)
 			if err != nil {
 				return err
 			}
 			r.Accepted += res.Accepted
 			r.Duplicates += res.Duplicates
 			r.Spooled += res.Spooled
-			r.Sum += tickets[0].Sum()
-			tickets = tickets[1:]
+			r.Sum += t.Sum()
 		}
+		clear(tickets[len(kept):])
+		tickets = kept
 		return nil
 	}
 	step := min(max(fp.Chunk, 1), 10_000)
