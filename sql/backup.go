@@ -27,16 +27,7 @@ func (q backupTablesQuery) toSQL() (string, []any) {
 	return "SELECT name, engine FROM system.tables WHERE database = ? AND name != 'schema_migrations' AND NOT startsWith(name, '.') AND engine NOT IN ('View', 'MaterializedView') ORDER BY name", []any{q.db}
 }
 
-// Tables lists the tables of the database that a backup copies. In cluster mode a
-// sharded table is listed once, by its Distributed table's name (read and written through
-// it: every shard) with its local tables' engine; the local tables are not listed.
-func (s *Store) Tables(ctx context.Context) ([]backup.Table, error) {
-	sql, args := backupTablesQuery{db: s.db}.toSQL()
-	rows, err := s.conn.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list tables: %w", err)
-	}
-	defer rows.Close()
+func (backupTablesQuery) scan(rows driver.Rows) ([]backup.Table, error) {
 	var out []backup.Table
 	for rows.Next() {
 		var t backup.Table
@@ -45,8 +36,16 @@ func (s *Store) Tables(ctx context.Context) ([]backup.Table, error) {
 		}
 		out = append(out, t)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+	return out, rows.Err()
+}
+
+// Tables lists the tables of the database that a backup copies. In cluster mode a
+// sharded table is listed once, by its Distributed table's name (read and written through
+// it: every shard) with its local tables' engine; the local tables are not listed.
+func (s *Store) Tables(ctx context.Context) ([]backup.Table, error) {
+	out, err := runQuery(ctx, s.conn, backupTablesQuery{db: s.db})
+	if err != nil {
+		return nil, fmt.Errorf("list tables: %w", err)
 	}
 	if s.cluster == nil {
 		return out, nil
@@ -90,38 +89,58 @@ func (migrationVersionsQuery) scan(rows driver.Rows) ([]uint32, error) {
 }
 
 // dumpQuery reads the rows of a table for a backup: FINAL on a Replacing table (what
-// readers see, whatever merges happened), optionally a time range.
-type dumpQuery struct{ d backup.Dump }
+// readers see, whatever merges happened), optionally a time range. Its names are checked
+// by newDumpQuery.
+type dumpQuery struct {
+	table    ident
+	columns  []ident // none: every column
+	final    bool
+	time     ident // "": no time range
+	from, to time.Time
+}
 
-func (q dumpQuery) toSQL() (string, []any, error) {
-	t, err := quoteIdent(q.d.Table.Name)
-	if err != nil {
-		return "", nil, err
+// newDumpQuery is the query of d, its table and column names checked (see newIdent).
+func newDumpQuery(d backup.Dump) (dumpQuery, error) {
+	q := dumpQuery{final: d.Table.Replacing(), from: d.From.UTC(), to: d.To.UTC()}
+	var err error
+	if q.table, err = newIdent(d.Table.Name); err != nil {
+		return dumpQuery{}, err
 	}
+	for _, c := range d.Columns {
+		col, err := newIdent(c)
+		if err != nil {
+			return dumpQuery{}, err
+		}
+		q.columns = append(q.columns, col)
+	}
+	if d.TimeColumn != "" {
+		if q.time, err = newIdent(d.TimeColumn); err != nil {
+			return dumpQuery{}, err
+		}
+	}
+	return q, nil
+}
+
+func (q dumpQuery) toSQL() (string, []any) {
 	cols := "*"
-	if len(q.d.Columns) > 0 {
-		qs := make([]string, len(q.d.Columns))
-		for i, c := range q.d.Columns {
-			if qs[i], err = quoteIdent(c); err != nil {
-				return "", nil, err
-			}
+	if len(q.columns) > 0 {
+		qs := make([]string, len(q.columns))
+		for i, c := range q.columns {
+			qs[i] = string(c)
 		}
 		cols = strings.Join(qs, ", ")
 	}
-	sql := "SELECT " + cols + " FROM " + t
-	if q.d.Table.Replacing() {
+	sql := "SELECT " + cols + " FROM " + string(q.table)
+	if q.final {
 		sql += " FINAL"
 	}
 	var args []any
-	if q.d.TimeColumn != "" {
-		c, err := quoteIdent(q.d.TimeColumn)
-		if err != nil {
-			return "", nil, err
-		}
+	if q.time != "" {
+		c := string(q.time)
 		sql += " WHERE " + c + " >= ? AND " + c + " < ?"
-		args = append(args, q.d.From.UTC(), q.d.To.UTC())
+		args = append(args, q.from, q.to)
 	}
-	return sql, args, nil
+	return sql, args
 }
 
 // nativeBlockRows bounds the rows of one Native block a backup writes (and so of one
@@ -134,15 +153,16 @@ const nativeBlockRows = 65_536
 // nativeBlockRows rows; columns are the names of the columns read, known before the
 // first block.
 func (s *Store) DumpNative(ctx context.Context, d backup.Dump, columns func([]string), each func(block []byte) error) error {
-	sql, args, err := dumpQuery{d: d}.toSQL()
+	q, err := newDumpQuery(d)
 	if err != nil {
 		return err
 	}
-	rows, err := s.conn.Query(ctx, sql, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
+	return streamQuery(ctx, s.conn, q, func(rows driver.Rows) error { return nativeBlocks(rows, columns, each) })
+}
+
+// nativeBlocks hands the rows to each as Native blocks of at most nativeBlockRows rows
+// (see DumpNative), after the names of their columns to columns.
+func nativeBlocks(rows driver.Rows, columns func([]string), each func(block []byte) error) error {
 	names := rows.Columns()
 	columns(names)
 	types := rows.ColumnTypes()
@@ -220,19 +240,16 @@ func (s *Store) LoadNative(ctx context.Context, table string, columns []string, 
 		if nc != uint64(len(columns)) || nr > 1<<30 {
 			return total, fmt.Errorf("block %d: %d columns, %d rows: want the %d columns %v", n, nc, nr, len(columns), columns)
 		}
-		b, err := s.conn.PrepareBatch(ctx, insert)
+		err = sendBlock(ctx, s.conn, insert, func(b driver.Batch) error {
+			if err := decodeInto(b, rd, columns, int(nr)); err != nil {
+				return err
+			}
+			if nr == 0 {
+				return errEmptyBlock
+			}
+			return nil
+		})
 		if err != nil {
-			return total, err
-		}
-		if err := decodeInto(b, rd, columns, int(nr)); err != nil {
-			_ = b.Abort()
-			return total, fmt.Errorf("block %d: %w", n, err)
-		}
-		if nr == 0 {
-			_ = b.Abort()
-			continue
-		}
-		if err := b.Send(); err != nil {
 			return total, fmt.Errorf("block %d: %w", n, err)
 		}
 		total += int64(nr)

@@ -21,27 +21,6 @@ var (
 	_ catalog.AcceptanceStore = (*Store)(nil)
 )
 
-// batch appends rows to one INSERT and sends it as a single block (one block is
-// inserted whole or not at all).
-func (s *Store) batch(ctx context.Context, insert string, n int, row func(i int) []any) error {
-	if n == 0 {
-		return nil
-	}
-	return s.retry(ctx, func() error {
-		b, err := s.conn.PrepareBatch(ctx, insert)
-		if err != nil {
-			return err
-		}
-		for i := 0; i < n; i++ {
-			if err := b.Append(row(i)...); err != nil {
-				_ = b.Abort()
-				return err
-			}
-		}
-		return b.Send()
-	})
-}
-
 // importInsert records an accepted file in imports (last, after its facts).
 type importInsert struct{ imp catalog.Import }
 

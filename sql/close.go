@@ -87,13 +87,7 @@ func (q closesQuery) scan(rows driver.Rows) ([]rating.Close, error) {
 
 // queryCloses runs q.
 func (s *Store) queryCloses(ctx context.Context, q closesQuery) ([]rating.Close, error) {
-	sql, args := q.toSQL()
-	rows, err := s.conn.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read closes: %w", err)
-	}
-	defer rows.Close()
-	out, err := q.scan(rows)
+	out, err := runQuery(ctx, s.conn, q)
 	if err != nil {
 		return nil, fmt.Errorf("read closes: %w", err)
 	}

@@ -770,7 +770,7 @@ func (s *Store) migrateCluster(ctx context.Context) error {
 	create, _ := createDatabase{db: s.db, cluster: s.cluster.name}.toSQL()
 	ddl = append([]string{create}, ddl...)
 	for _, q := range ddl {
-		if err := s.conn.Exec(ctx, q); err != nil {
+		if err := execOn(ctx, s.conn, migrationDDL(q)); err != nil {
 			return fmt.Errorf("migrate on cluster %s: %w", s.cluster.name, err)
 		}
 	}
@@ -784,7 +784,7 @@ func (s *Store) migrateCluster(ctx context.Context) error {
 				continue
 			}
 			for _, q := range qs {
-				if err := s.conn.Exec(ctx, q); err != nil {
+				if err := execOn(ctx, s.conn, migrationDDL(q)); err != nil {
 					return fmt.Errorf("migration %s on cluster %s: %w", st.m.name, s.cluster.name, err)
 				}
 			}

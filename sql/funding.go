@@ -79,13 +79,7 @@ func (q budgetsQuery) scan(rows driver.Rows) ([]BudgetVersion, error) {
 }
 
 func (s *Store) budgets(ctx context.Context, q budgetsQuery) ([]BudgetVersion, error) {
-	sqlText, args := q.toSQL()
-	rows, err := s.conn.Query(ctx, sqlText, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read budgets: %w", err)
-	}
-	defer rows.Close()
-	out, err := q.scan(rows)
+	out, err := runQuery(ctx, s.conn, q)
 	if err != nil {
 		return nil, fmt.Errorf("read budgets: %w", err)
 	}
@@ -186,13 +180,11 @@ func (s *Store) YearLineSums(ctx context.Context, year int) ([]funding.LineSum, 
 		return nil, nil
 	}
 	q := yearLineSumsQuery{from: calendar.Period{Year: year, Month: 1}, to: calendar.Period{Year: year, Month: 12}, runs: runList(runs)}
-	sqlText, args := q.toSQL()
-	rows, err := s.conn.Query(ctx, sqlText, args...)
+	out, err := runQuery(ctx, s.conn, q)
 	if err != nil {
 		return nil, fmt.Errorf("add up the rated lines of %d: %w", year, err)
 	}
-	defer rows.Close()
-	return q.scan(rows)
+	return out, nil
 }
 
 // meteredDaysQuery reads the daily detail of metered lines between two dates (both
@@ -246,13 +238,11 @@ func (s *Store) MeteredDays(ctx context.Context, from, to calendar.Date) ([]rati
 		return nil, nil
 	}
 	q := meteredDaysQuery{from: from, to: to, runs: runList(runs)}
-	sqlText, args := q.toSQL()
-	rows, err := s.conn.Query(ctx, sqlText, args...)
+	out, err := runQuery(ctx, s.conn, q)
 	if err != nil {
 		return nil, fmt.Errorf("read metered days %s–%s: %w", from, to, err)
 	}
-	defer rows.Close()
-	return q.scan(rows)
+	return out, nil
 }
 
 // InsertBudgetWarnings records warnings that fired.
@@ -318,13 +308,11 @@ func (q budgetWarningsQuery) scan(rows driver.Rows) ([]funding.Warning, error) {
 // BudgetWarnings is the warnings of year that fired, oldest first.
 func (s *Store) BudgetWarnings(ctx context.Context, year int) ([]funding.Warning, error) {
 	q := budgetWarningsQuery{year: year}
-	sqlText, args := q.toSQL()
-	rows, err := s.conn.Query(ctx, sqlText, args...)
+	out, err := runQuery(ctx, s.conn, q)
 	if err != nil {
 		return nil, fmt.Errorf("read budget warnings of %d: %w", year, err)
 	}
-	defer rows.Close()
-	return q.scan(rows)
+	return out, nil
 }
 
 var _ funding.WarnStore = (*Store)(nil)
@@ -365,13 +353,11 @@ func (pendingWarningDeliveriesQuery) scan(rows driver.Rows) ([]funding.PendingWa
 // PendingWarningDeliveries lists the warnings not yet delivered, rejected or given up.
 func (s *Store) PendingWarningDeliveries(ctx context.Context) ([]funding.PendingWarning, error) {
 	q := pendingWarningDeliveriesQuery{}
-	sqlText, args := q.toSQL()
-	rows, err := s.conn.Query(ctx, sqlText, args...)
+	out, err := runQuery(ctx, s.conn, q)
 	if err != nil {
 		return nil, fmt.Errorf("read pending budget warning deliveries: %w", err)
 	}
-	defer rows.Close()
-	return q.scan(rows)
+	return out, nil
 }
 
 // SaveWarningDelivery records one attempt to deliver a warning.
@@ -422,13 +408,11 @@ func (warningDeliveriesQuery) scan(rows driver.Rows) ([]funding.WarningDelivery,
 // WarningDeliveries lists the delivery attempts of the warnings of year, in order.
 func (s *Store) WarningDeliveries(ctx context.Context, year int) ([]funding.WarningDelivery, error) {
 	q := warningDeliveriesQuery{year: year}
-	sqlText, args := q.toSQL()
-	rows, err := s.conn.Query(ctx, sqlText, args...)
+	out, err := runQuery(ctx, s.conn, q)
 	if err != nil {
 		return nil, fmt.Errorf("read budget warning deliveries of %d: %w", year, err)
 	}
-	defer rows.Close()
-	return q.scan(rows)
+	return out, nil
 }
 
 var _ funding.WarningDeliveryStore = (*Store)(nil)
@@ -485,13 +469,11 @@ func (budgetThresholdsQuery) scan(rows driver.Rows) ([]funding.ThresholdVersion,
 // BudgetThresholds is every threshold version, in import order.
 func (s *Store) BudgetThresholds(ctx context.Context) ([]funding.ThresholdVersion, error) {
 	q := budgetThresholdsQuery{}
-	sqlText, args := q.toSQL()
-	rows, err := s.conn.Query(ctx, sqlText, args...)
+	out, err := runQuery(ctx, s.conn, q)
 	if err != nil {
 		return nil, fmt.Errorf("read budget thresholds: %w", err)
 	}
-	defer rows.Close()
-	return q.scan(rows)
+	return out, nil
 }
 
 var _ funding.ThresholdStore = (*Store)(nil)

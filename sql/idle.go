@@ -582,13 +582,7 @@ func (s *Store) queryEvidence(ctx context.Context, q evidenceQuery) (map[idle.Ca
 	if len(q.cases) == 0 {
 		return map[idle.CaseID][]idle.Evidence{}, nil
 	}
-	sql, args := q.toSQL()
-	rows, err := s.conn.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	return q.scan(rows)
+	return runScan(ctx, s.conn, q)
 }
 
 // PendingDeliveries lists the case events (state rows) not yet delivered, rejected or

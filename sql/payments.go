@@ -74,13 +74,11 @@ func (paymentsQuery) scan(rows driver.Rows) ([]funding.Payment, error) {
 // Payments is every payment voucher, by voucher number.
 func (s *Store) Payments(ctx context.Context) ([]funding.Payment, error) {
 	q := paymentsQuery{}
-	sqlText, args := q.toSQL()
-	rows, err := s.conn.Query(ctx, sqlText, args...)
+	out, err := runQuery(ctx, s.conn, q)
 	if err != nil {
 		return nil, fmt.Errorf("read payments: %w", err)
 	}
-	defer rows.Close()
-	return q.scan(rows)
+	return out, nil
 }
 
 // vendorNetsQuery adds up the lines of the given runs by month, vendor and department.
@@ -151,13 +149,11 @@ func (s *Store) ClosedNets(ctx context.Context) (Nets, error) {
 		return Nets{}, nil
 	}
 	q := vendorNetsQuery{runs: runs}
-	sqlText, args := q.toSQL()
-	rows, err := s.conn.Query(ctx, sqlText, args...)
+	out, err := runScan(ctx, s.conn, q)
 	if err != nil {
 		return nil, fmt.Errorf("read closed nets: %w", err)
 	}
-	defer rows.Close()
-	return q.scan(rows)
+	return out, nil
 }
 
 // estimatesQuery reads the issued estimates that were not withdrawn.
@@ -192,13 +188,11 @@ func (estimatesQuery) scan(rows driver.Rows) ([]funding.EstimateInfo, error) {
 // IssuedEstimates lists the estimates in force (issued, not withdrawn), by month.
 func (s *Store) IssuedEstimates(ctx context.Context) ([]funding.EstimateInfo, error) {
 	q := estimatesQuery{}
-	sqlText, args := q.toSQL()
-	rows, err := s.conn.Query(ctx, sqlText, args...)
+	out, err := runQuery(ctx, s.conn, q)
 	if err != nil {
 		return nil, fmt.Errorf("read estimates: %w", err)
 	}
-	defer rows.Close()
-	return q.scan(rows)
+	return out, nil
 }
 
 // EstimatedPeriods lists the months with an estimate in force.
@@ -315,15 +309,9 @@ func (s *Store) EstimateOf(ctx context.Context, p calendar.Period) (funding.Esti
 		return funding.EstimateInfo{}, funding.Estimate{}, false, nil
 	}
 	q := estimateLinesQuery{id: info.ID}
-	sqlText, args := q.toSQL()
-	rows, err := s.conn.Query(ctx, sqlText, args...)
+	lines, err := runQuery(ctx, s.conn, q)
 	if err != nil {
 		return funding.EstimateInfo{}, funding.Estimate{}, false, fmt.Errorf("read estimate %s: %w", info.ID, err)
-	}
-	defer rows.Close()
-	lines, err := q.scan(rows)
-	if err != nil {
-		return funding.EstimateInfo{}, funding.Estimate{}, false, err
 	}
 	return info, funding.Estimate{Period: p, AsOf: info.AsOf, Lines: lines, Rates: info.Rates, Hash: info.Hash}, true, nil
 }
@@ -348,6 +336,9 @@ GROUP BY period, vendor_id, department_id
 ORDER BY period, vendor_id, department_id`, []any{q.ids}
 }
 
+// scan reads the sums as vendorNetsQuery does (the same columns).
+func (estimateNetsQuery) scan(rows driver.Rows) (Nets, error) { return vendorNetsQuery{}.scan(rows) }
+
 // EstimatedNets is each estimate in force, its net per vendor and department.
 func (s *Store) EstimatedNets(ctx context.Context) (Nets, error) {
 	es, err := s.IssuedEstimates(ctx)
@@ -361,13 +352,11 @@ func (s *Store) EstimatedNets(ctx context.Context) (Nets, error) {
 	for _, e := range es {
 		q.ids = append(q.ids, e.ID)
 	}
-	sqlText, args := q.toSQL()
-	rows, err := s.conn.Query(ctx, sqlText, args...)
+	out, err := runScan(ctx, s.conn, q)
 	if err != nil {
 		return nil, fmt.Errorf("read estimated nets: %w", err)
 	}
-	defer rows.Close()
-	return vendorNetsQuery{}.scan(rows)
+	return out, nil
 }
 
 // EstimatedVendorNets is each estimate in force, its net per vendor.

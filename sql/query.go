@@ -2,6 +2,7 @@ package chstore
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -23,13 +24,39 @@ type rowsQuery[R any] interface {
 
 // runQuery runs q on conn and scans its rows.
 func runQuery[R any](ctx context.Context, conn driver.Conn, q rowsQuery[R]) ([]R, error) {
+	return runScan[[]R](ctx, conn, q)
+}
+
+// scanQuery is a query whose rows are read into one value T: a list (rowsQuery), a map
+// (by case, by month), a sum.
+type scanQuery[T any] interface {
+	toSQL() (string, []any)
+	scan(rows driver.Rows) (T, error)
+}
+
+// runScan runs q on conn and scans its rows into one value.
+func runScan[T any](ctx context.Context, conn driver.Conn, q scanQuery[T]) (T, error) {
+	var out T
+	err := streamQuery(ctx, conn, q, func(rows driver.Rows) error {
+		var err error
+		out, err = q.scan(rows)
+		return err
+	})
+	return out, err
+}
+
+// streamQuery runs q on conn and hands its rows to read, which reads them as they come
+// (into blocks, into columns, into a caller's slice): for the large reads (a backup's
+// table, stored samples) that are not held as one slice of rows. The rows are closed
+// when read returns.
+func streamQuery(ctx context.Context, conn driver.Conn, q statement, read func(rows driver.Rows) error) error {
 	sql, args := q.toSQL()
 	rows, err := conn.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	return q.scan(rows)
+	return read(rows)
 }
 
 // rowInsert is the insert of one row: toSQL returns the INSERT (table and columns) and
@@ -38,10 +65,13 @@ type rowInsert interface {
 	toSQL() (string, []any)
 }
 
-// insertOne stores the row of ins (see insertRow).
+// insertOne stores the row of ins through a native batch (the form that works on every
+// server version: ClickHouse 18.16 does not take client-bound VALUES).
 func (s *Store) insertOne(ctx context.Context, ins rowInsert) error {
 	sql, values := ins.toSQL()
-	return s.insertRow(ctx, sql, values...)
+	return s.retry(ctx, func() error {
+		return sendBlock(ctx, s.conn, sql, func(b driver.Batch) error { return b.Append(values...) })
+	})
 }
 
 // rowQuery is a query that yields one row, read into R (a count, the server's clock).
@@ -79,9 +109,46 @@ type blockInsert interface {
 	row(i int) []any
 }
 
-// insertBlock stores the rows of ins as one block (see batch); none is a no-op.
+// insertBlock stores the rows of ins as one block (one block is inserted whole or not at
+// all); none is a no-op.
 func (s *Store) insertBlock(ctx context.Context, ins blockInsert) error {
-	return s.batch(ctx, ins.toSQL(), ins.rows(), ins.row)
+	n := ins.rows()
+	if n == 0 {
+		return nil
+	}
+	return s.retry(ctx, func() error {
+		return sendBlock(ctx, s.conn, ins.toSQL(), func(b driver.Batch) error {
+			for i := 0; i < n; i++ {
+				if err := b.Append(ins.row(i)...); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+}
+
+// errEmptyBlock, returned by the fill of sendBlock, aborts a block that has no rows:
+// nothing is sent, and sendBlock returns nil.
+var errEmptyBlock = errors.New("empty block")
+
+// sendBlock prepares insert (an INSERT naming its table and columns) on conn, lets fill
+// append the block's rows (row by row, or whole columns: the samples' columnar insert, a
+// restored Native block) and sends it as one block. When fill fails the block is aborted
+// and nothing is sent.
+func sendBlock(ctx context.Context, conn driver.Conn, insert string, fill func(b driver.Batch) error) error {
+	b, err := conn.PrepareBatch(ctx, insert)
+	if err != nil {
+		return err
+	}
+	if err := fill(b); err != nil {
+		_ = b.Abort()
+		if err == errEmptyBlock {
+			return nil
+		}
+		return err
+	}
+	return b.Send()
 }
 
 // queryExternal runs q on conn with the external table that table builds (one for each

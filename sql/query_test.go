@@ -282,17 +282,17 @@ ORDER BY project_id, threshold, attempt`,
 		{
 			name: "a Replacing table's rows for a backup",
 			query: func() (string, []any) {
-				sql, args, _ := dumpQuery{d: backup.Dump{Table: backup.Table{Name: "users", Engine: "ReplacingMergeTree"}}}.toSQL()
-				return sql, args
+				q, _ := newDumpQuery(backup.Dump{Table: backup.Table{Name: "users", Engine: "ReplacingMergeTree"}})
+				return q.toSQL()
 			},
 			wantSQL: "SELECT * FROM `users` FINAL",
 		},
 		{
 			name: "some months' samples for a backup, named columns (read back after a restore)",
 			query: func() (string, []any) {
-				sql, args, _ := dumpQuery{d: backup.Dump{Table: backup.Table{Name: "usage_samples", Engine: "ReplacingMergeTree"},
-					Columns: []string{"resource_id", "ts"}, TimeColumn: "ts", From: nov.Start(), To: nov.End()}}.toSQL()
-				return sql, args
+				q, _ := newDumpQuery(backup.Dump{Table: backup.Table{Name: "usage_samples", Engine: "ReplacingMergeTree"},
+					Columns: []string{"resource_id", "ts"}, TimeColumn: "ts", From: nov.Start(), To: nov.End()})
+				return q.toSQL()
 			},
 			wantSQL:  "SELECT `resource_id`, `ts` FROM `usage_samples` FINAL WHERE `ts` >= ? AND `ts` < ?",
 			wantArgs: []any{nov.Start().UTC(), nov.End().UTC()},
@@ -907,6 +907,11 @@ item_code, zone, to_date, rest, amount, note)`,
 			wantSQL: "SYSTEM SYNC REPLICA cloudbill.usage_samples_local",
 		},
 		{
+			name:    "a migration's statement, as its file writes it",
+			query:   migrationDDL(schemaMigrationsTable).toSQL,
+			wantSQL: "CREATE TABLE IF NOT EXISTS schema_migrations (\n    version UInt32, name String, applied_at DateTime\n) ENGINE = MergeTree ORDER BY version",
+		},
+		{
 			name: "a restored table's blocks",
 			query: func() (string, []any) {
 				return nativeInsert{table: "`users`", columns: []ident{"`login`", "`version`"}}.toSQL(), nil
@@ -914,6 +919,73 @@ item_code, zone, to_date, rest, amount, note)`,
 			wantSQL: "INSERT INTO `users` (`login`, `version`)",
 		},
 		// idle.go
+		{
+			name: "the idle measure, rows as stored, joined by hash",
+			query: idleMeasureQuery{from: calendar.MustDate("2026-11-01"), to: calendar.MustDate("2026-11-30"), fast: true,
+				table: "usage_samples"}.toSQL,
+			wantSQL: `SELECT oid, toUInt32(countIf(dcnt > 0)), sumIf(dcnt, dcnt > 0), sum(dexcl), quantileExactIfMerge(0.95)(qs), toUInt8(max(ddup) > 0)
+FROM (
+    SELECT oid, day, countIf(ok) AS dcnt, countIf(NOT ok) AS dexcl,
+           quantileExactIfState(0.95)(toDecimal128(round(if(ok, v, 0) * 1000000), 0) * q, ok) AS qs,
+           count() - uniqExact(ts) AS ddup
+    FROM (
+        SELECT oid, ts, day, value AS v, qty AS q,
+               isFinite(v) AND v >= 0 AND v <= 100 AS ok
+        FROM (
+            SELECT oid, ts, day, value, version, qty
+            FROM (
+                SELECT cityHash64(resource_id, metric) AS h, ts, toDate(ts, 'Asia/Shanghai') AS day, value, version,
+                       if(source IN (SELECT id FROM vendors), source, '') AS owner
+                FROM usage_samples
+                WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
+                  AND metric IN ('cpu_util', 'mem_util')
+                  AND resource_id IN (SELECT resource_id FROM idle_spans)
+                  AND (resource_id, metric) IN (SELECT resource_id, metric FROM idle_spans)
+            ) AS s ALL INNER JOIN (
+                SELECT cityHash64(resource_id, metric) AS h, oid, from_date, to_date, qty, vendor FROM idle_spans
+            ) AS sp USING (h)
+            WHERE day >= from_date AND day <= to_date AND (owner = '' OR owner = vendor)
+        )
+    )
+    GROUP BY oid, day
+)
+GROUP BY oid`,
+			wantArgs: []any{novStart, decStart},
+		},
+		{
+			name: "the idle measure of a shard, each identity at its latest value, joined by name",
+			query: idleMeasureQuery{from: calendar.MustDate("2026-11-01"), to: calendar.MustDate("2026-11-30"), byName: true,
+				table: "usage_samples_local"}.toSQL,
+			wantSQL: `SELECT oid, toUInt32(countIf(dcnt > 0)), sumIf(dcnt, dcnt > 0), sum(dexcl), quantileExactIfMerge(0.95)(qs), toUInt8(max(ddup) > 0)
+FROM (
+    SELECT oid, day, countIf(ok) AS dcnt, countIf(NOT ok) AS dexcl,
+           quantileExactIfState(0.95)(toDecimal128(round(if(ok, v, 0) * 1000000), 0) * q, ok) AS qs,
+           count() - uniqExact(ts) AS ddup
+    FROM (
+        SELECT oid, ts, day, argMax(value, version) AS v, any(qty) AS q,
+               isFinite(v) AND v >= 0 AND v <= 100 AS ok
+        FROM (
+            SELECT oid, ts, day, value, version, qty
+            FROM (
+                SELECT resource_id, metric, ts, toDate(ts, 'Asia/Shanghai') AS day, value, version,
+                       if(source IN (SELECT id FROM vendors), source, '') AS owner
+                FROM usage_samples_local
+                WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
+                  AND metric IN ('cpu_util', 'mem_util')
+                  AND resource_id IN (SELECT resource_id FROM idle_spans)
+                  AND (resource_id, metric) IN (SELECT resource_id, metric FROM idle_spans)
+            ) AS s ALL INNER JOIN (
+                SELECT resource_id, metric, oid, from_date, to_date, qty, vendor FROM idle_spans
+            ) AS sp USING (resource_id, metric)
+            WHERE day >= from_date AND day <= to_date AND (owner = '' OR owner = vendor)
+        )
+        GROUP BY oid, ts, day
+    )
+    GROUP BY oid, day
+)
+GROUP BY oid`,
+			wantArgs: []any{novStart, decStart},
+		},
 		{
 			name: "redundancy ratio versions stored",
 			query: firstRow(idleRatiosInsert{imp: imp, vs: []idle.Version{{Kind: idle.KindVCPU, Effective: calendar.MustDate("2026-01-01"), Ratio: d("0.2"),
@@ -1171,4 +1243,17 @@ func TestIdentChecked(t *testing.T) {
 	id, err := newIdent("usage_samples")
 	assert.NoError(t, err)
 	assert.Equal(t, ident("`usage_samples`"), id)
+}
+
+// A backup's query names its table and columns only once they are checked.
+func TestDumpQueryNamesChecked(t *testing.T) {
+	users := backup.Table{Name: "users", Engine: "ReplacingMergeTree"}
+	for _, d := range []backup.Dump{
+		{Table: backup.Table{Name: "users; DROP TABLE x"}},
+		{Table: users, Columns: []string{"login", "a`b"}},
+		{Table: users, TimeColumn: "ts OR 1"},
+	} {
+		_, err := newDumpQuery(d)
+		assert.Error(t, err, "%+v", d)
+	}
 }

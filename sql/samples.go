@@ -45,19 +45,16 @@ func (s *Store) InsertSamples(ctx context.Context, b *metering.Batch) error {
 	// In cluster mode a failed send is retried with the same rows: the shards'
 	// Replicated tables drop the blocks they already hold.
 	err := s.retry(ctx, func() error {
-		batch, err := s.conn.PrepareBatch(ctx, samplesInsert{}.toSQL())
-		if err != nil {
-			return err
-		}
-		if !sc.into(batch.Columns()) {
-			for i, c := range sc.values() {
-				if err := batch.Column(i).Append(c); err != nil {
-					_ = batch.Abort()
-					return fmt.Errorf("column %d: %w", i, err)
+		return sendBlock(ctx, s.conn, samplesInsert{}.toSQL(), func(batch driver.Batch) error {
+			if !sc.into(batch.Columns()) {
+				for i, c := range sc.values() {
+					if err := batch.Column(i).Append(c); err != nil {
+						return fmt.Errorf("column %d: %w", i, err)
+					}
 				}
 			}
-		}
-		return batch.Send()
+			return nil
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("insert samples: %w", err)
@@ -374,14 +371,7 @@ func (q resourceCountsQuery) scan(rows driver.Rows) ([]resourceCount, error) {
 // that group samples by identity run once per range: each groups at most limit rows,
 // whatever the size of the table or the time range. It returns the number of resources.
 func (s *Store) resourceChunks(ctx context.Context, f SampleFilter, limit int) ([]resourceRange, int, error) {
-	q := resourceCountsQuery{filter: f}
-	sql, args := q.toSQL()
-	rows, err := s.conn.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	counts, err := q.scan(rows)
+	counts, err := runQuery(ctx, s.conn, resourceCountsQuery{filter: f})
 	if err != nil {
 		return nil, 0, err
 	}
@@ -416,9 +406,7 @@ func (s *Store) SampleStats(ctx context.Context, f SampleFilter) (SampleStats, e
 	}
 	st := SampleStats{Resources: uint64(resources)}
 	for _, r := range chunks {
-		q := sampleStatsQuery{filter: f, resources: r}
-		sql, args := q.toSQL()
-		part, err := q.scan(s.conn.QueryRow(ctx, sql, args...))
+		part, err := runRow(ctx, s.conn, sampleStatsQuery{filter: f, resources: r})
 		if err != nil {
 			return SampleStats{}, fmt.Errorf("sample stats: %w", err)
 		}
@@ -474,13 +462,8 @@ func (q latestSamplesQuery) scan(rows driver.Rows, out *[]metering.Sample) error
 }
 
 func (s *Store) latestSamples(ctx context.Context, q latestSamplesQuery, out *[]metering.Sample) error {
-	sql, args := q.toSQL()
-	rows, err := s.conn.Query(ctx, sql, args...)
+	err := streamQuery(ctx, s.conn, q, func(rows driver.Rows) error { return q.scan(rows, out) })
 	if err != nil {
-		return fmt.Errorf("read samples: %w", err)
-	}
-	defer rows.Close()
-	if err := q.scan(rows, out); err != nil {
 		return fmt.Errorf("read samples: %w", err)
 	}
 	return nil

@@ -115,19 +115,16 @@ func (s *Store) StoredLatest(ctx context.Context, series []metering.Series, wind
 		}
 	}
 	q := storedLatestQuery{window: window}
-	sql, args := q.toSQL()
 	qctx, cancel := context.WithCancel(ctx)
 	defer cancel() // a read cut short at max rows stops the query
-	rows, err := s.conn.Query(clickhouse.Context(qctx, clickhouse.WithExternalTable(st)), sql, args...)
-	if err != nil {
-		return nil, fmt.Errorf("stored samples of %d series: %w", len(series), err)
-	}
-	defer rows.Close()
 	bySid := make([]*metering.StoredSeries, len(series))
-	if err := q.scan(rows, bySid, max); err != nil {
-		if err == metering.ErrTooManyStored {
-			return nil, err
-		}
+	err = streamQuery(clickhouse.Context(qctx, clickhouse.WithExternalTable(st)), s.conn, q, func(rows driver.Rows) error {
+		return q.scan(rows, bySid, max)
+	})
+	if err == metering.ErrTooManyStored {
+		return nil, err
+	}
+	if err != nil {
 		return nil, fmt.Errorf("stored samples of %d series: %w", len(series), err)
 	}
 	out := make(map[metering.Series]*metering.StoredSeries, len(series))
