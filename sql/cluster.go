@@ -767,8 +767,9 @@ func (s *Store) migrateCluster(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	create, _ := createDatabase{db: s.db, cluster: s.cluster.name}.toSQL()
-	ddl = append([]string{create}, ddl...)
+	if err := execOn(ctx, s.conn, createDatabase{db: s.db, cluster: s.cluster.name}); err != nil {
+		return fmt.Errorf("migrate on cluster %s: %w", s.cluster.name, err)
+	}
 	for _, q := range ddl {
 		if err := execOn(ctx, s.conn, migrationDDL(q)); err != nil {
 			return fmt.Errorf("migrate on cluster %s: %w", s.cluster.name, err)
