@@ -47,6 +47,9 @@ func StateOf(rated bool, pending int, beingClosed, closed bool) State {
 	return StateOpen
 }
 
+// Open: the month was never rated (nothing to close or show yet).
+func (s State) Open() bool { return s == StateOpen }
+
 // Closed: the month is frozen and its statements are final.
 func (s State) Closed() bool { return s == StateClosed }
 

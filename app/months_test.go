@@ -31,6 +31,7 @@ func TestStateOf(t *testing.T) {
 			assert.Equal(t, tc.want, got)
 			assert.Equal(t, tc.closable, got.Closable(), "closable")
 			assert.Equal(t, tc.wantClosed, got.Closed(), "closed")
+			assert.Equal(t, tc.want == StateOpen, got.Open(), "open: never rated")
 		})
 	}
 }

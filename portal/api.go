@@ -125,10 +125,7 @@ func (s *Server) apiPeriods(w http.ResponseWriter, r *http.Request, c *call) {
 			ap.ClosedAt, ap.ContentHash = &t, m.Close.ContentHash
 		}
 		if m.Issue != nil {
-			ap.Statements = "provisional"
-			if m.Issue.Final {
-				ap.Statements = "final"
-			}
+			ap.Statements = m.Issue.Status()
 		}
 		out = append(out, ap)
 	}
@@ -215,8 +212,8 @@ func quantity(d decimal.Decimal) string { return d.String() }
 
 // breakdownAnswer is a breakdown report as the API answers it.
 func breakdownAnswer(rep breakdown.Report, base string) apiBreakdownAnswer {
-	out := apiBreakdownAnswer{Period: rep.Period, Department: rep.Department, Name: rep.Name, Status: rep.Status,
-		StatusName: glossary.Status(rep.Status), Through: rep.Through, MonthToDate: rep.MonthToDate,
+	out := apiBreakdownAnswer{Period: rep.Period, Department: rep.Department, Name: rep.Name, Status: string(rep.Status),
+		StatusName: glossary.Status(string(rep.Status)), Through: rep.Through, MonthToDate: rep.MonthToDate,
 		RunID: rep.RunID, Total: money.Plain(rep.Total.Decimal), Units: []apiUnit{}, Lines: []apiLine{}}
 	for _, u := range rep.Units {
 		au := apiUnit{ID: u.ID, Name: u.Name, Parent: u.Parent, Total: money.Plain(u.Total.Decimal), Projects: []apiProject{}}
@@ -389,10 +386,7 @@ func (s *Server) apiStatementFile(w http.ResponseWriter, r *http.Request, c *cal
 		writeJSONCode(w, http.StatusNotFound, "not_issued", p.String()+" 尚未出具结算单："+rel)
 		return
 	}
-	state := "provisional"
-	if is.Final {
-		state = "final"
-	}
+	state := is.Status()
 	name := rel
 	if ext == "xlsx" {
 		var buf bytes.Buffer

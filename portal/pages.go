@@ -774,8 +774,8 @@ func (s *Server) drillPage(w http.ResponseWriter, r *http.Request, c *call) {
 		return
 	}
 	base := "/departments/" + esc(string(dep)) + "/" + p.String()
-	d := drillData{Period: p.String(), Department: rep.Department, Name: rep.Name, Status: rep.Status, Through: rep.Through,
-		Final: rep.Status == "closed", Total: rep.Total.Decimal, Base: base, Level: "department", Units: rep.Units,
+	d := drillData{Period: p.String(), Department: rep.Department, Name: rep.Name, Status: string(rep.Status), Through: rep.Through,
+		Final: rep.Final(), Total: rep.Total.Decimal, Base: base, Level: "department", Units: rep.Units,
 		ProjectLinks:  map[string]string{},
 		StatementPDF:  "/api/v1/statements/" + p.String() + "/departments/" + esc(statements.FileName(string(dep))) + ".pdf",
 		StatementCSV:  "/api/v1/statements/" + p.String() + "/departments/" + esc(statements.FileName(string(dep))) + ".csv",

@@ -53,3 +53,12 @@ type IssueInfo struct {
 	Files      int
 	Net        decimal.Decimal
 }
+
+// Status is the issue's word in the API and the glossary: "final" (the month is closed)
+// or "provisional".
+func (i IssueInfo) Status() string {
+	if i.Final {
+		return "final"
+	}
+	return "provisional"
+}

@@ -132,13 +132,26 @@ func Units(org catalog.Org, dep catalog.DepartmentID) []catalog.DepartmentID {
 	return out
 }
 
+// Status is whether a breakdown's figures are final: its words are the API's.
+type Status string
+
+const (
+	// StatusClosed: the month is closed, the figures are final.
+	StatusClosed Status = "closed"
+	// StatusProvisional: the month is open, the figures may still change.
+	StatusProvisional Status = "provisional"
+)
+
+// Final: the month is closed and the breakdown's figures are final.
+func (r Report) Final() bool { return r.Status == StatusClosed }
+
 // Report is the breakdown: the tree the three formats print.
 type Report struct {
 	Period     string `json:"period"`
 	Department string `json:"department_id"`
 	Name       string `json:"department_name"`
-	// Status: "closed" (final) or "provisional".
-	Status string `json:"status"`
+	// Status: StatusClosed (final) or StatusProvisional.
+	Status Status `json:"status"`
 	// Through is the last day counted: the month's last day, or today for an open month
 	// (month to date).
 	Through     string `json:"through"`
@@ -262,10 +275,10 @@ func Build(in Input) (Report, error) {
 	}
 	b := Report{
 		Period: p.String(), Department: string(in.Department), Name: in.Org.Departments[in.Department].Name,
-		Status: "provisional", Through: through.String(), MonthToDate: mtd, RunID: in.RunID, Total: Yuan{decimal.Zero},
+		Status: StatusProvisional, Through: through.String(), MonthToDate: mtd, RunID: in.RunID, Total: Yuan{decimal.Zero},
 	}
 	if in.Closed {
-		b.Status = "closed"
+		b.Status = StatusClosed
 	}
 
 	if in.DaysFromLines {

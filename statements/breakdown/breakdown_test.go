@@ -219,6 +219,13 @@ func TestBuildTotals(t *testing.T) {
 			assert.Equal(t, tt.wantTotal, r.Total.StringFixed(2))
 			assert.True(t, sum.Equal(r.Total.Decimal))
 			assert.Equal(t, tt.wantMTD, r.MonthToDate)
+			// a closed month's breakdown is final (closed); an open month's provisional
+			assert.Equal(t, tt.closed, r.Final())
+			want := StatusProvisional
+			if tt.closed {
+				want = StatusClosed
+			}
+			assert.Equal(t, want, r.Status)
 		})
 	}
 }

@@ -75,7 +75,7 @@ func WriteTable(w io.Writer, b Report) error {
 	switch {
 	case b.MonthToDate:
 		status = "provisional, month to date through " + b.Through
-	case b.Status != "closed":
+	case !b.Final():
 		status = "provisional"
 	}
 	fmt.Fprintf(&sb, "Breakdown of %s %s for %s: %s (run %s)\n", b.Department, b.Name, b.Period, status, b.RunID)
