@@ -168,6 +168,14 @@ func (id Identity) Allows(act Action, obj Object, parents Parents) bool {
 	return id.may(act, obj, parents)
 }
 
+// SeesCharge reports whether id sees a charge (a rated line, a party's total) of
+// department dep with vendor v: it may view the department (for a department: its own or
+// a subordinate unit) or the vendor (for a vendor: its own). The lists and figures the
+// portal sums (an order's amount, the overview's trend) keep what it sees.
+func (id Identity) SeesCharge(dep catalog.DepartmentID, v catalog.VendorID, parents Parents) bool {
+	return id.may(View, Department(dep), parents) || id.may(View, Vendor(v), parents)
+}
+
 func (id Identity) may(act Action, obj Object, parents Parents) bool {
 	if id.Via == ViaCollector {
 		return act == Ingest && obj.Kind == ObjVendor && id.Vendor != "" && obj.ID == string(id.Vendor)

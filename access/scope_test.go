@@ -106,6 +106,41 @@ func TestMay(t *testing.T) {
 	}
 }
 
+// A charge (a line, a party's total) is seen by whoever may view its department or its
+// vendor: the district by finance and the bureau, a department's own and its units' by the
+// department, a vendor's own by the vendor; nothing by a collector.
+func TestSeesCharge(t *testing.T) {
+	org := testOrg()
+	ids := map[string]access.Identity{
+		"dep":  {Login: "d", Role: access.RoleDepartment, Department: "D1", Via: access.ViaSession},
+		"unit": {Login: "u", Role: access.RoleDepartment, Department: "D1a", Via: access.ViaSession},
+		"ven":  {Login: "v", Role: access.RoleVendor, Vendor: "V1", Via: access.ViaPersonal},
+		"fin":  {Login: "f", Role: access.RoleFinance, Via: access.ViaSession},
+		"bur":  {Login: "b", Role: access.RoleBureau, Via: access.ViaSession},
+		"col":  {Vendor: "V1", Via: access.ViaCollector},
+	}
+	for _, tc := range []struct {
+		dep  catalog.DepartmentID
+		v    catalog.VendorID
+		want []string // who sees it
+	}{
+		{"D1", "V1", []string{"dep", "ven", "fin", "bur"}},
+		{"D1a1", "V2", []string{"dep", "unit", "fin", "bur"}},
+		{"D1b", "V2", []string{"dep", "fin", "bur"}},
+		{"D2", "V1", []string{"ven", "fin", "bur"}},
+		{"D2", "V2", []string{"fin", "bur"}},
+		{"LOOP1", "V2", []string{"fin", "bur"}},
+	} {
+		var got []string
+		for _, who := range []string{"dep", "unit", "ven", "fin", "bur", "col"} {
+			if ids[who].SeesCharge(tc.dep, tc.v, org) {
+				got = append(got, who)
+			}
+		}
+		assert.Equal(t, tc.want, got, "%s × %s", tc.dep, tc.v)
+	}
+}
+
 func TestPassword(t *testing.T) {
 	h, err := access.HashPassword("correct horse battery")
 	assert.NoError(t, err)

@@ -624,13 +624,8 @@ type trendKey struct {
 const trendKeep = 4096
 
 func (s *Server) makeTrend(ctx context.Context, c *call, cur calendar.Period, states map[calendar.Period]MonthState) ([]TrendPoint, error) {
-	var units map[catalog.DepartmentID]bool
-	if c.id.Role == access.RoleDepartment {
-		units = map[catalog.DepartmentID]bool{}
-		for _, u := range breakdown.Units(c.org, c.id.Department) {
-			units[u] = true
-		}
-	}
+	parents := access.OrgParents(c.org)
+	sees := func(t rating.PartyTotal) bool { return c.id.SeesCharge(t.Department, t.Vendor, parents) }
 	var out []TrendPoint
 	p := cur
 	for i := 0; i < 11; i++ {
@@ -645,14 +640,7 @@ func (s *Server) makeTrend(ctx context.Context, c *call, cur calendar.Period, st
 			if err != nil {
 				return nil, err
 			}
-			for _, t := range tots {
-				switch {
-				case units != nil && units[t.Department],
-					c.id.Role == access.RoleVendor && t.Vendor == c.id.Vendor,
-					units == nil && c.id.Role != access.RoleVendor:
-					pt.Amount = pt.Amount.Add(t.Amount)
-				}
-			}
+			pt.Amount = rating.NetOfParties(tots, sees)
 		}
 		out = append(out, pt)
 	}

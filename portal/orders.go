@@ -26,6 +26,7 @@ import (
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/internal/xlsxout"
+	"cloudbill/rating"
 	"cloudbill/statements/breakdown"
 )
 
@@ -138,9 +139,7 @@ func (s *Server) orders(ctx context.Context, c *call, f orderFilter) (orderList,
 		return out, err
 	}
 	parents := access.OrgParents(c.org)
-	visible := func(d catalog.DepartmentID, v catalog.VendorID) bool {
-		return c.id.May(access.View, access.Department(d), parents) == nil || c.id.May(access.View, access.Vendor(v), parents) == nil
-	}
+	visible := func(d catalog.DepartmentID, v catalog.VendorID) bool { return c.id.SeesCharge(d, v, parents) }
 	// the month: chosen, or the latest with figures
 	latest := s.latestRated(ctx)
 	switch f.Period {
@@ -159,10 +158,10 @@ func (s *Server) orders(ctx context.Context, c *call, f orderFilter) (orderList,
 			out.Periods = append(out.Periods, option{m.Period.String(), m.Period.String() + " " + stateZh(m.State)})
 		}
 	}
-	// the month's lines (amounts) and a catalog (item names)
+	// the month's lines (each order's amount: the net of its lines the identity sees) and
+	// a catalog (item names)
 	var cat catalog.Catalog
-	amounts := map[catalog.OrderID]decimal.Decimal{}
-	hasLines := map[catalog.OrderID]bool{}
+	var amounts map[catalog.OrderID]decimal.Decimal
 	var p calendar.Period
 	if out.Period != "" {
 		p, _ = parsePeriod(out.Period)
@@ -170,13 +169,7 @@ func (s *Server) orders(ctx context.Context, c *call, f orderFilter) (orderList,
 		switch {
 		case err == nil:
 			out.Rated, cat = true, md.catalog
-			for _, l := range md.lines {
-				if l.Order == "" || !visible(l.Department, l.Vendor) {
-					continue
-				}
-				amounts[l.Order] = amounts[l.Order].Add(l.Amount)
-				hasLines[l.Order] = true
-			}
+			amounts = rating.NetByOrder(md.lines, func(l rating.Line) bool { return visible(l.Department, l.Vendor) })
 		case !errors.Is(err, errNotRated):
 			return out, err
 		}
@@ -217,10 +210,11 @@ func (s *Server) orders(ctx context.Context, c *call, f orderFilter) (orderList,
 		summaries = catalog.OrdersAsOf(evs, p.Last())
 	}
 	for _, o := range summaries {
-		if !visible(o.Department, o.Vendor) && !hasLines[o.Order] {
+		_, hasLines := amounts[o.Order]
+		if !visible(o.Department, o.Vendor) && !hasLines {
 			continue
 		}
-		if out.Period != "" && !o.InService(p.First(), p.Last()) && !hasLines[o.Order] {
+		if out.Period != "" && !o.InService(p.First(), p.Last()) && !hasLines {
 			continue
 		}
 		row := s.orderRowOf(c, cat, o, today, year)

@@ -1,6 +1,10 @@
 package rating
 
-import "github.com/shopspring/decimal"
+import (
+	"github.com/shopspring/decimal"
+
+	"cloudbill/catalog"
+)
 
 // Totals are the sums of a set of lines by what they are. Every figure is a sum of
 // rounded line amounts (Line.Amount), so a total is the sum of the lines it shows.
@@ -48,4 +52,32 @@ func (t *Totals) Add(l Line) {
 	default:
 		t.Adjustments = t.Adjustments.Add(l.Amount)
 	}
+}
+
+// NetByOrder is the net (Totals.Net: its charges, deductions and adjustments) of each
+// work order among the lines keep accepts (nil: every line); lines of no order are left
+// out. It is an order's amount in the month, as the order list shows it.
+func NetByOrder(lines []Line, keep func(Line) bool) map[catalog.OrderID]decimal.Decimal {
+	out := map[catalog.OrderID]decimal.Decimal{}
+	for _, l := range lines {
+		if l.Order == "" || (keep != nil && !keep(l)) {
+			continue
+		}
+		out[l.Order] = out[l.Order].Add(l.Amount)
+	}
+	return out
+}
+
+// NetOfParties is the net of the party totals keep accepts (nil: all): what one party sees
+// of a month (the overview's trend of a department with its units, a vendor, the
+// district). Each PartyTotal is a sum of rounded line amounts, so this is Totals.Net of
+// the same lines.
+func NetOfParties(ts []PartyTotal, keep func(PartyTotal) bool) decimal.Decimal {
+	sum := decimal.Zero
+	for _, t := range ts {
+		if keep == nil || keep(t) {
+			sum = sum.Add(t.Amount)
+		}
+	}
+	return sum
 }
