@@ -568,45 +568,27 @@ func (s *Server) closeMonth(w http.ResponseWriter, r *http.Request, c *call) {
 	})
 	if err != nil {
 		status := http.StatusConflict
-		why := access.Details(access.DetailRefused, "reason", access.ReasonFailed, "text", err.Error())
-		reason := func(r string) { why = access.Details(access.DetailRefused, "reason", r) }
 		switch {
 		case errors.Is(err, app.ErrIncomplete):
 			d.Error = "有采集窗口缺失，不能结账：请先补采，或勾选“采集不完整仍结账”（将被记录）。"
-			reason(access.ReasonIncomplete)
 		case errors.Is(err, monthclose.ErrNotEnded):
 			d.Error = "该月尚未结束，不能结账。"
-			reason(access.ReasonNotEnded)
 		case errors.Is(err, monthclose.ErrNotRated):
 			d.Error = "该月尚未计费，请先计费（cloudbill rate）。"
-			reason(access.ReasonNotRated)
 		case errors.Is(err, monthclose.ErrPending):
 			d.Error = "有服务商的验收结果尚未导入；导入后重新计费，或勾选“验收待定仍结账”（将被记录）。"
-			reason(access.ReasonPending)
 		case errors.Is(err, monthclose.ErrBeingClosed):
 			d.Error = "该月正在由其他操作结账，请稍后刷新查看。"
-			reason(access.ReasonBeingClosed)
 		default:
 			status = http.StatusInternalServerError
 			d.Error = "结账失败。"
 			s.cfg.Logf("portal: close %s: %v", p, err)
 		}
-		_ = s.cfg.Access.Record(ctx, access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "close", Target: p.String(), Outcome: "refused", Remote: c.remote, Detail: why})
+		_ = s.cfg.Access.Record(ctx, access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "close", Target: p.String(), Outcome: "refused", Remote: c.remote, Detail: app.CloseRefusalDetail(err)})
 		s.render(w, c, status, "close", "结账确认 "+p.String(), d)
 		return
 	}
-	detail := access.Details(access.DetailClose, "already", "1")
-	if !res.Already {
-		kv := []string{"run", res.Close.RunID, "lines", strconv.Itoa(res.Close.Lines), "total", money.Plain(res.Close.Total), "hash", res.Close.ContentHash}
-		if res.Close.AllowPending {
-			kv = append(kv, "pending", "1")
-		}
-		if res.Incomplete != nil {
-			kv = append(kv, "missing", strconv.Itoa(res.Incomplete.Windows))
-		}
-		detail = access.Details(access.DetailClose, kv...)
-	}
-	_ = s.cfg.Access.Record(ctx, access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "close", Target: p.String(), Remote: c.remote, Detail: detail})
+	_ = s.cfg.Access.Record(ctx, access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "close", Target: p.String(), Remote: c.remote, Detail: res.AuditDetail()})
 	s.forget(p)
 	d.Result = &res
 	switch {
