@@ -22,3 +22,6 @@ func (s *Service) SetKeepAlive(d time.Duration) {
 	s.keepAlive = d
 	s.identMu.Unlock()
 }
+
+// WaitTouches waits for the LastSeen writes in flight.
+func (s *Service) WaitTouches() { s.touchesWG.Wait() }

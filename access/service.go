@@ -127,6 +127,10 @@ type Service struct {
 	usersAt      time.Time
 	usersGen     int
 	usersReading bool
+
+	// touches are the LastSeen writes in flight, by session hash (touch)
+	touches   map[string]time.Time
+	touchesWG sync.WaitGroup
 }
 
 // cachedIdentity is a session and its account as read from the store at a time.
@@ -337,7 +341,7 @@ func New(cfg Config) (*Service, error) {
 		cfg.HashWait = 5 * time.Second
 	}
 	return &Service{cfg: cfg, now: cfg.Now, failures: map[string][]time.Time{}, idents: map[string]cachedIdentity{}, keepAlive: keepAlive,
-		hashes: make(chan struct{}, cfg.MaxHashes)}, nil
+		hashes: make(chan struct{}, cfg.MaxHashes), touches: map[string]time.Time{}}, nil
 }
 
 // IdleTimeout is the configured idle expiry of sessions.
@@ -579,7 +583,8 @@ const touchEvery = time.Minute
 
 // SessionIdentity authenticates a session cookie: the session must exist, not be ended,
 // idle no longer than IdleTimeout, younger than MaxSessionAge, and its account enabled.
-// Otherwise ErrUnauthenticated. It records the request (LastSeen, at most once a minute).
+// Otherwise ErrUnauthenticated. It records the request (LastSeen, at most once a minute),
+// written after it answers (touch).
 func (s *Service) SessionIdentity(ctx context.Context, cookie string) (Identity, Session, error) {
 	if cookie == "" || len(cookie) > 100 {
 		return Identity{}, Session{}, ErrUnauthenticated
@@ -589,12 +594,16 @@ func (s *Service) SessionIdentity(ctx context.Context, cookie string) (Identity,
 	se, u, cached := s.cachedSession(h, now)
 	if !cached {
 		var err error
+		touched := s.touchedAt(h, time.Time{}) // before the read: a touch written during it is in one or the other
 		se, err = s.cfg.Store.Session(ctx, h)
 		if errors.Is(err, ErrNotFound) {
 			return Identity{}, Session{}, ErrUnauthenticated
 		}
 		if err != nil {
 			return Identity{}, Session{}, err
+		}
+		if touched.After(se.LastSeen) {
+			se.LastSeen = touched
 		}
 	}
 	if !se.EndedAt.IsZero() || now.Sub(se.LastSeen) > s.cfg.IdleTimeout || now.Sub(se.CreatedAt) > s.cfg.MaxSessionAge {
@@ -619,13 +628,55 @@ func (s *Service) SessionIdentity(ctx context.Context, cookie string) (Identity,
 	}
 	if now.Sub(se.LastSeen) >= touchEvery {
 		se.LastSeen = later(now.UTC(), se.LastSeen)
-		if err := s.cfg.Store.PutSession(ctx, se); err != nil {
-			return Identity{}, Session{}, err
-		}
+		s.touch(se)
 		s.rememberSession(h, se, u, now, true)
 	}
 	id := Identity{Login: u.Login, Role: u.Role, Department: u.Department, Vendor: u.Vendor, Via: ViaSession, SessionHash: se.Hash}
 	return id, se, nil
+}
+
+// touch writes session se's new LastSeen in the background (a version of the session
+// row, as every touch has been): the request does not wait for the write. Until it is
+// written, a read of the session here takes its LastSeen from the touch (touchedAt), so
+// that a session in use does not look idle. A touch never revives a session: the store
+// keeps the latest ended_at of all versions (an end or a disable written before or after
+// the touch stands), and a sign-out or disable drops the cached identity at once. A
+// failed write drops the cached identity, so that the next request reads the session and
+// touches it again.
+func (s *Service) touch(se Session) {
+	s.identMu.Lock()
+	if at, ok := s.touches[se.Hash]; ok && !at.Before(se.LastSeen) {
+		s.identMu.Unlock()
+		return // written by a touch in flight
+	}
+	s.touches[se.Hash] = se.LastSeen
+	s.identMu.Unlock()
+	s.touchesWG.Add(1)
+	go func() {
+		defer s.touchesWG.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		err := s.cfg.Store.PutSession(ctx, se)
+		s.identMu.Lock()
+		if s.touches[se.Hash].Equal(se.LastSeen) {
+			delete(s.touches, se.Hash)
+		}
+		s.identMu.Unlock()
+		if err != nil {
+			s.forgetSessions(se.Hash, "")
+		}
+	}()
+}
+
+// touchedAt is lastSeen, or the LastSeen of a touch of session hash h still being
+// written when that is later.
+func (s *Service) touchedAt(h string, lastSeen time.Time) time.Time {
+	s.identMu.Lock()
+	defer s.identMu.Unlock()
+	if at, ok := s.touches[h]; ok && at.After(lastSeen) {
+		return at
+	}
+	return lastSeen
 }
 
 // SignOut ends the session of a cookie (no error if there is none).
