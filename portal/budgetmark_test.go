@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cloudbill/app"
+	"cloudbill/document/pdf"
 	"cloudbill/portal"
 )
 
@@ -21,7 +22,7 @@ func TestBudgetsEvaluatedOnChange(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
 	clk := &fakeClock{}
-	uc, err := app.New(app.Config{Store: f.store, Now: time.Now, StatementsDir: f.out})
+	uc, err := app.New(app.Config{Store: f.store, Now: time.Now, StatementsDir: f.out, LoadFont: pdf.Load})
 	require.NoError(t, err)
 	p, err := portal.New(portal.Config{Store: f.store, Access: f.access, App: uc, Now: clk.Now, NoWarm: true})
 	require.NoError(t, err)
