@@ -230,8 +230,15 @@ func breakdownAnswer(rep breakdown.Report, base string) apiBreakdownAnswer {
 						DaysInMonth: l.DaysInMonth, Quantity: quantity(l.Quantity), UnitPrice: glossary.Price(l.UnitPrice),
 						Amount: money.Plain(l.Amount.Decimal), Corrects: l.Corrects, Explanation: l.Explanation,
 						URL: drillURL(base, u.ID, pr.ID, o.ID, o.Vendor, l.ID)}
-					for _, d := range l.Daily {
-						al.Daily = append(al.Daily, d.Amount.StringFixed(DayScale))
+					if len(l.Daily) > 0 {
+						al.Daily = make([]string, len(l.Daily))
+					}
+					for i, d := range l.Daily {
+						if i > 0 && d.Amount == l.Daily[i-1].Amount {
+							al.Daily[i] = al.Daily[i-1] // the same amount (a line's days but its last): written once
+							continue
+						}
+						al.Daily[i] = d.Amount.StringFixed(DayScale)
 					}
 					out.Lines = append(out.Lines, al)
 				}

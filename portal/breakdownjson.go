@@ -3,13 +3,21 @@ package portal
 import (
 	"bytes"
 	"encoding/json"
+	"sync"
 )
 
+// encodeBufs are the buffers answers are encoded in (an answer is copied out of its
+// buffer at its own length): a large department's breakdown is over a megabyte, and a
+// buffer grown anew for each costs as much as the encoding.
+var encodeBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // encodeJSON is v as the API writes it (HTML escaped, a final newline), in a slice of its
-// own length (an encoder's buffer is up to twice as long; answers are kept).
+// own length (answers are kept).
 func encodeJSON(v any) []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	buf := encodeBufs.Get().(*bytes.Buffer)
+	defer encodeBufs.Put(buf)
+	buf.Reset()
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(true)
 	_ = enc.Encode(v)
 	return bytes.Clone(buf.Bytes())

@@ -85,9 +85,15 @@ func (s *Server) warmNew(ms []MonthState) {
 // its parties' totals (the 12-month chart) and the evaluation of the current year's
 // budgets (a department's overview), which a new run of the month changes.
 func (s *Server) warmMonth(ctx context.Context, m MonthState) error {
-	// the statements first (their lines read once, with the month's), then the units:
-	// the statements' building is the larger passing need of memory, and is best met
-	// before the units are held
+	// the budgets first, then the statements (their lines read once, with the month's),
+	// then the units: each of the first two needs much memory for a while (the work-order
+	// events, the statements), best met before the units are held
+	today := calendar.LocalDate(s.now())
+	if m.Period.Year == today.Year {
+		if _, err := s.budgetReport(ctx, today.Year, today); err != nil {
+			return err
+		}
+	}
 	md, err := s.month(ctx, m.Period)
 	if err != nil && !errors.Is(err, errNotRated) {
 		return err
@@ -95,14 +101,7 @@ func (s *Server) warmMonth(ctx context.Context, m MonthState) error {
 	if err == nil {
 		s.prepareUnits(md) // every department's breakdown: no first view builds one
 	}
-	if _, err := s.runTotals(ctx, monthKey{m.Period, m.RunID, m.State.Closed()}); err != nil {
-		return err
-	}
-	today := calendar.LocalDate(s.now())
-	if m.Period.Year != today.Year {
-		return nil
-	}
-	_, err = s.budgetReport(ctx, today.Year, today)
+	_, err = s.runTotals(ctx, monthKey{m.Period, m.RunID, m.State.Closed()})
 	return err
 }
 
@@ -283,6 +282,7 @@ func (s *Server) monthLines(ctx context.Context, p calendar.Period) (*monthData,
 		if md.lines, md.linesErr = s.cfg.Store.RatedLines(ctx, p); md.linesErr != nil {
 			return
 		}
+		compactLines(md.lines)
 		md.byDept = map[catalog.DepartmentID][]int32{}
 		for i, l := range md.lines {
 			md.byDept[l.Department] = append(md.byDept[l.Department], int32(i))
@@ -491,12 +491,20 @@ func (md *monthData) input(dep catalog.DepartmentID) breakdown.Input {
 func (s *Server) prepareUnits(md *monthData) {
 	md.unitsOnce.Do(func() {
 		units := make(map[catalog.DepartmentID]ownUnit, len(md.org.Departments))
+		in := newInterner() // the units' explanations and daily amounts held once (compactUnit)
+		build := func(d catalog.DepartmentID) {
+			ou := md.buildUnit(d)
+			if ou.err == nil {
+				compactUnit(in, &ou.unit)
+			}
+			units[d] = ou
+		}
 		for d := range md.org.Departments {
-			units[d] = md.buildUnit(d)
+			build(d)
 		}
 		for d := range md.byDept {
 			if _, ok := units[d]; !ok {
-				units[d] = md.buildUnit(d)
+				build(d)
 			}
 		}
 		md.unitsMu.Lock()
