@@ -2,7 +2,6 @@ package reconcile
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"regexp"
 	"strconv"
@@ -146,41 +145,41 @@ func parseClaim(row csvin.Row, want Expect) (Claim, []*csvin.Error) {
 	c := Claim{Line: row.Line}
 	switch v := row.Get("vendor_id"); {
 	case v == "":
-		errs = append(errs, row.Errorf("vendor_id", "is empty: every line names the vendor"))
+		errs = append(errs, row.Coded("vendor_id", csvin.CodeVendorEmpty))
 	case catalog.VendorID(v) != want.Vendor:
-		errs = append(errs, row.Errorf("vendor_id", "vendor %q is not the vendor being reconciled (%q): an invoice holds one vendor's claims", v, want.Vendor))
+		errs = append(errs, row.Coded("vendor_id", csvin.CodeVendorOther, "vendor", v, "want", string(want.Vendor)))
 	}
 	switch v := row.Get("period"); {
 	case v == "":
-		errs = append(errs, row.Errorf("period", "is empty: every line names the month (YYYY-MM)"))
+		errs = append(errs, row.Coded("period", csvin.CodePeriodEmpty))
 	default:
 		p, err := calendar.ParsePeriod(v)
 		if err != nil {
-			errs = append(errs, row.Errorf("period", "%q is not a month YYYY-MM", v))
+			errs = append(errs, row.Coded("period", csvin.CodePeriodBad, "value", v))
 		} else if p != want.Period {
-			errs = append(errs, row.Errorf("period", "month %s is not the month being reconciled (%s)", p, want.Period))
+			errs = append(errs, row.Coded("period", csvin.CodePeriodOther, "period", p.String(), "want", want.Period.String()))
 		}
 	}
 	c.Order = catalog.OrderID(row.Get("order_id"))
 	if c.Order == "" {
-		errs = append(errs, row.Errorf("order_id", "is empty: every claim names its work order"))
+		errs = append(errs, row.Coded("order_id", csvin.CodeOrderEmpty))
 	}
 	c.Item = catalog.ItemCode(row.Get("item_code"))
 	if c.Item == "" {
-		errs = append(errs, row.Errorf("item_code", "is empty: every claim names its catalog item"))
+		errs = append(errs, row.Coded("item_code", csvin.CodeItemEmpty))
 	}
-	amount, err := parseAmount(row.Get("amount"))
-	if err != "" {
-		errs = append(errs, row.Errorf("amount", "%s", err))
+	amount, code, kv := parseAmount(row.Get("amount"))
+	if code != "" {
+		errs = append(errs, row.Coded("amount", code, kv...))
 	}
 	c.Amount = amount
 	if s := row.Get("quantity"); s != "" {
-		q, err := parseDecimal(s)
+		q, code := parseDecimal(s)
 		switch {
-		case err != "":
-			errs = append(errs, row.Errorf("quantity", "%s", err))
+		case code != "":
+			errs = append(errs, row.Coded("quantity", code, "value", s))
 		case q.IsNegative():
-			errs = append(errs, row.Errorf("quantity", "%s is negative", s))
+			errs = append(errs, row.Coded("quantity", csvin.CodeNegative, "value", s))
 		default:
 			c.Quantity = &q
 		}
@@ -189,49 +188,53 @@ func parseClaim(row csvin.Row, want Expect) (Claim, []*csvin.Error) {
 		d, err := strconv.Atoi(s)
 		switch {
 		case err != nil:
-			errs = append(errs, row.Errorf("days", "%q is not a whole number of days", s))
+			errs = append(errs, row.Coded("days", csvin.CodeDaysNotWhole, "value", s))
 		case d < 1 || d > want.Period.Days():
-			errs = append(errs, row.Errorf("days", "%d is outside 1…%d (the days of %s)", d, want.Period.Days(), want.Period))
+			errs = append(errs, row.Coded("days", csvin.CodeDaysRange, "value", strconv.Itoa(d), "max", strconv.Itoa(want.Period.Days()), "period", want.Period.String()))
 		default:
 			c.Days = &d
 		}
+	}
+	for _, e := range errs {
+		e.SetKey("order", string(c.Order), "item", string(c.Item))
 	}
 	return c, errs
 }
 
 // parseAmount reads a claimed amount: a plain decimal ≥ 0 with at most two decimals.
-// The second result is the problem in words, "" when none.
-func parseAmount(s string) (decimal.Decimal, string) {
+// The problem, when there is one, is a code and its values.
+func parseAmount(s string) (decimal.Decimal, csvin.Code, []string) {
 	if s == "" {
-		return decimal.Zero, "is empty: every claim has an amount (write 0 for none)"
+		return decimal.Zero, csvin.CodeAmountEmpty, nil
 	}
-	d, msg := parseDecimal(s)
-	if msg != "" {
-		return d, msg
+	value := []string{"value", s}
+	d, code := parseDecimal(s)
+	switch {
+	case code != "":
+		return d, code, value
+	case d.IsNegative():
+		return d, csvin.CodeAmountNeg, value
+	case !money.Round(d).Equal(d):
+		return d, csvin.CodeAmountFen, value
 	}
-	if d.IsNegative() {
-		return d, fmt.Sprintf("%s is negative: an invoice claims amounts of 0 or more", s)
-	}
-	if !money.Round(d).Equal(d) {
-		return d, fmt.Sprintf("%s has more than two decimals: amounts are in fen (0.01)", s)
-	}
-	return d, ""
+	return d, "", nil
 }
 
-// parseDecimal reads a plain decimal string ("1234.5"), naming the usual mistakes.
-func parseDecimal(s string) (decimal.Decimal, string) {
+// parseDecimal reads a plain decimal string ("1234.5"), naming the usual mistakes (a
+// code whose value is s).
+func parseDecimal(s string) (decimal.Decimal, csvin.Code) {
 	if !plainDecimal.MatchString(s) {
 		switch {
 		case strings.Contains(s, ","):
-			return decimal.Zero, fmt.Sprintf("%q has a thousands separator or decimal comma: write a plain decimal such as 1234.5", s)
+			return decimal.Zero, csvin.CodeSeparator
 		case strings.ContainsAny(s, "¥￥$元 "):
-			return decimal.Zero, fmt.Sprintf("%q carries a currency sign or unit: write a plain decimal such as 1234.5", s)
+			return decimal.Zero, csvin.CodeCurrency
 		}
-		return decimal.Zero, fmt.Sprintf("%q is not a decimal number", s)
+		return decimal.Zero, csvin.CodeNotDecimal
 	}
 	d, err := decimal.NewFromString(s)
 	if err != nil {
-		return decimal.Zero, fmt.Sprintf("%q is not a decimal number", s)
+		return decimal.Zero, csvin.CodeNotDecimal
 	}
 	return d, ""
 }

@@ -58,7 +58,7 @@ func TestReadInvoiceGB18030(t *testing.T) {
 	require.NoError(t, err)
 	_, err = ReadInvoice("发票.csv", strings.NewReader(gb), want)
 	require.Error(t, err, "the amount of line 3 is not a number")
-	assert.EqualError(t, err, `发票.csv:3: column "amount": "五百" is not a decimal number`)
+	assert.EqualError(t, err, `发票.csv:3: order 工单-002, item ECS-4C8G: column "amount": "五百" is not a decimal number`)
 
 	good := strings.Join(strings.Split(gb, "\n")[:2], "\n") + "\n"
 	inv, err := ReadInvoice("发票.csv", strings.NewReader(good), want)
@@ -75,23 +75,23 @@ func TestReadInvoiceBadInput(t *testing.T) {
 		want []string // every message, in order
 	}{
 		{"wrong vendor id", header + "V2,2026-11,O1,ECS,10,,\n",
-			[]string{`inv.csv:2: column "vendor_id": vendor "V2" is not the vendor being reconciled ("V1"): an invoice holds one vendor's claims`}},
+			[]string{`inv.csv:2: order O1, item ECS: column "vendor_id": vendor "V2" is not the vendor being reconciled ("V1"): an invoice holds one vendor's claims`}},
 		{"period mismatch", header + "V1,2026-10,O1,ECS,10,,\n",
-			[]string{`inv.csv:2: column "period": month 2026-10 is not the month being reconciled (2026-11)`}},
+			[]string{`inv.csv:2: order O1, item ECS: column "period": month 2026-10 is not the month being reconciled (2026-11)`}},
 		{"period not a month", header + "V1,2026/11,O1,ECS,10,,\n",
-			[]string{`inv.csv:2: column "period": "2026/11" is not a month YYYY-MM`}},
+			[]string{`inv.csv:2: order O1, item ECS: column "period": "2026/11" is not a month YYYY-MM`}},
 		{"non-decimal amount", header + "V1,2026-11,O1,ECS,abc,,\n",
-			[]string{`inv.csv:2: column "amount": "abc" is not a decimal number`}},
+			[]string{`inv.csv:2: order O1, item ECS: column "amount": "abc" is not a decimal number`}},
 		{"thousands separator", header + "V1,2026-11,O1,ECS,\"1,234.5\",,\n",
-			[]string{`inv.csv:2: column "amount": "1,234.5" has a thousands separator or decimal comma: write a plain decimal such as 1234.5`}},
+			[]string{`inv.csv:2: order O1, item ECS: column "amount": "1,234.5" has a thousands separator or decimal comma: write a plain decimal such as 1234.5`}},
 		{"currency sign", header + "V1,2026-11,O1,ECS,¥100,,\n",
-			[]string{`inv.csv:2: column "amount": "¥100" carries a currency sign or unit: write a plain decimal such as 1234.5`}},
+			[]string{`inv.csv:2: order O1, item ECS: column "amount": "¥100" carries a currency sign or unit: write a plain decimal such as 1234.5`}},
 		{"negative amount", header + "V1,2026-11,O1,ECS,-5.00,,\n",
-			[]string{`inv.csv:2: column "amount": -5.00 is negative: an invoice claims amounts of 0 or more`}},
+			[]string{`inv.csv:2: order O1, item ECS: column "amount": -5.00 is negative: an invoice claims amounts of 0 or more`}},
 		{"empty amount", header + "V1,2026-11,O1,ECS,,,\n",
-			[]string{`inv.csv:2: column "amount": is empty: every claim has an amount (write 0 for none)`}},
+			[]string{`inv.csv:2: order O1, item ECS: column "amount": is empty: every claim has an amount (write 0 for none)`}},
 		{"sub-fen amount", header + "V1,2026-11,O1,ECS,1.005,,\n",
-			[]string{`inv.csv:2: column "amount": 1.005 has more than two decimals: amounts are in fen (0.01)`}},
+			[]string{`inv.csv:2: order O1, item ECS: column "amount": 1.005 has more than two decimals: amounts are in fen (0.01)`}},
 		{"missing required column", "vendor_id,period,order_id,amount\nV1,2026-11,O1,10\n",
 			[]string{`inv.csv:1: column "item_code": required column is missing from the header`}},
 		{"unknown column", "vendor_id,period,order_id,item_code,amount,remark\n",
@@ -101,16 +101,16 @@ func TestReadInvoiceBadInput(t *testing.T) {
 			[]string{`inv.csv:2: column "order_id": is empty: every claim names its work order`,
 				`inv.csv:2: column "item_code": is empty: every claim names its catalog item`}},
 		{"bad quantity and days", header + "V1,2026-11,O1,ECS,10,two,31\nV1,2026-11,O2,ECS,10,-1,1.5\n",
-			[]string{`inv.csv:2: column "quantity": "two" is not a decimal number`,
-				`inv.csv:2: column "days": 31 is outside 1…30 (the days of 2026-11)`,
-				`inv.csv:3: column "quantity": -1 is negative`,
-				`inv.csv:3: column "days": "1.5" is not a whole number of days`}},
+			[]string{`inv.csv:2: order O1, item ECS: column "quantity": "two" is not a decimal number`,
+				`inv.csv:2: order O1, item ECS: column "days": 31 is outside 1…30 (the days of 2026-11)`,
+				`inv.csv:3: order O2, item ECS: column "quantity": -1 is negative`,
+				`inv.csv:3: order O2, item ECS: column "days": "1.5" is not a whole number of days`}},
 		{"wrong field count", header + "V1,2026-11,O1,ECS,10\n",
 			[]string{`inv.csv:2: has 5 fields, the header has 7`}},
 		{"every bad line reported", header + "V2,2026-11,O1,ECS,10,,\nV1,2026-11,O2,ECS,10,,\nV1,2026-12,O3,ECS,x,,\n",
-			[]string{`inv.csv:2: column "vendor_id": vendor "V2" is not the vendor being reconciled ("V1"): an invoice holds one vendor's claims`,
-				`inv.csv:4: column "period": month 2026-12 is not the month being reconciled (2026-11)`,
-				`inv.csv:4: column "amount": "x" is not a decimal number`}},
+			[]string{`inv.csv:2: order O1, item ECS: column "vendor_id": vendor "V2" is not the vendor being reconciled ("V1"): an invoice holds one vendor's claims`,
+				`inv.csv:4: order O3, item ECS: column "period": month 2026-12 is not the month being reconciled (2026-11)`,
+				`inv.csv:4: order O3, item ECS: column "amount": "x" is not a decimal number`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

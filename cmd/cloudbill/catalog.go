@@ -283,8 +283,8 @@ func (a *app) refused(name string, err error) error {
 		return err
 	}
 	fmt.Fprintf(a.stderr, "%s: refused, nothing stored: %d %s\n", name, len(many), plural(len(many), "error", "errors"))
-	for _, e := range many {
-		fmt.Fprintln(a.stderr, "  "+e.Error())
+	for _, l := range inputLines(many) {
+		fmt.Fprintln(a.stderr, "  "+l)
 	}
 	return &exitError{exitBadInput, fmt.Errorf("%w: %s refused", errQuiet, name)}
 }

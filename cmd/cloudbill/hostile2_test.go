@@ -53,7 +53,7 @@ func TestHostileInputRound2(t *testing.T) {
 		m := runMeasured(t, h.dsn, filepath.Join(h.dir, "var"), 3*time.Minute,
 			"reconcile", "--period", "2026-11", "--vendor", "V1", "--invoice", inv, "--out", filepath.Join(h.dir, "out"), "--provisional")
 		assert.Equal(t, exitBadInput, m.code, m.out)
-		assert.Contains(t, m.out, "far.xlsx:2: a value in column XFD, beyond the")
+		assert.Contains(t, m.out, "far.xlsx 第 2 行：XFD 列有值，超出表头的最后一列 E", "the binary prints the refusal in Chinese")
 		assert.Less(t, m.peakMB, 200.0, "peak RSS of reconcile, MB (1,000 before the fix)")
 		assert.Less(t, m.took, 60*time.Second)
 
@@ -162,10 +162,10 @@ func TestHostileInputRound2(t *testing.T) {
 	t.Run("F9 a Latin-1 department name valid as GB18030 is refused, naming --encoding", func(t *testing.T) {
 		t.Parallel() // a database and a folder of its own
 		h := newHostile(t, srv, false)
-		msg := h.refused([]string{"d.csv:3: byte 6 (0xFC): is valid GB18030 only by chance", "--encoding utf-8|gb18030"},
+		msg := h.refused([]string{"d.csv 第 3 行：第 6 个字节（0xFC）：按 GB18030 虽能读", "--encoding utf-8|gb18030"},
 			"org", "import", "--departments", h.file("d.csv", "id,name,parent_id\nD01,Finanzamt,\nD02,M\xfcller Stra\xdfe,\n"))
 		assert.NotContains(t, msg, "黮")
-		h.refused([]string{"byte 12 (0xE9): is valid GB18030 only by chance"},
+		h.refused([]string{"第 12 个字节（0xE9）：按 GB18030 虽能读"},
 			"org", "import", "--departments", h.file("d2.csv", "id,name,parent_id\nD01,Les caf\xe9s,\n"))
 		// a GB18030 file as Excel on a Chinese Windows saves it is still read
 		h.ok("org", "import", "--departments", h.file("gb.csv", gbText(t, "id,name,parent_id\nD01,区财政局,\nD02,区民政局（社会救助中心）,\nD03,王喆工作室,\n")))

@@ -28,6 +28,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"cloudbill/fixture/badinvoice"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/csvin"
 	chstore "cloudbill/sql"
@@ -133,7 +134,7 @@ func (h *hostile) refused(want []string, args ...string) string {
 	out, errOut, err := h.cli(args...)
 	require.Error(h.t, err, "%v must be refused: %s", args, out)
 	assert.Equal(h.t, exitBadInput, exitCode(err), "exit status of %v: %v", args, err)
-	msg := out + errOut + err.Error()
+	msg := out + errOut + err.Error() + "\n" + errorText(err) // errorText: what main prints
 	for _, w := range want {
 		assert.Contains(h.t, msg, w)
 	}
@@ -490,14 +491,14 @@ func TestHostileInput(t *testing.T) {
 	t.Run("F7 one invalid byte in a UTF-8 file refuses it, naming line and byte", func(t *testing.T) {
 		t.Parallel() // a database and a folder of its own
 		h := newHostile(t, srv, false)
-		h.refused([]string{"d.csv:3: byte 11 (0x80) is not valid UTF-8, and the file is UTF-8 (as its text up to line 2 shows)"},
+		h.refused([]string{"d.csv 第 3 行：第 11 个字节（0x80）不是有效的 UTF-8，而该文件是 UTF-8（由第 2 行及之前的内容判断）"},
 			"org", "import", "--departments", h.file("d.csv", "id,name,parent_id\nD01,区财政局,\nD02,区中\x80心,\n"))
 	})
 
 	t.Run("F7 a Latin-1 file is refused, naming line and byte", func(t *testing.T) {
 		t.Parallel() // a database and a folder of its own
 		h := newHostile(t, srv, false)
-		h.refused([]string{"v.csv:2: byte 7 (0xE9): is neither UTF-8 nor GB18030 text"},
+		h.refused([]string{"v.csv 第 2 行：第 7 个字节（0xE9）既不是 UTF-8 也不是 GB18030 文本"},
 			"org", "import", "--vendors", h.file("v.csv", "id,name\nV1,Caf\xe9 Cloud\n"))
 	})
 
@@ -512,12 +513,32 @@ func TestHostileInput(t *testing.T) {
 
 	// ---- more of the same spirit ----
 
+	t.Run("vendor: each bad invoice refused in Chinese, naming file, line, record and column", func(t *testing.T) {
+		t.Parallel() // a database and a folder of its own
+		h := newHostile(t, srv, true)
+		h.ok("rate", "--period", "2026-11")
+		before := h.state()
+		for _, c := range badinvoice.Cases(t, "V1", calendar.MustPeriod("2026-11"), "WO-1", "C01") {
+			inv := h.file(c.File, string(c.Body))
+			_, _, err := h.cli("reconcile", "--period", "2026-11", "--vendor", "V1", "--invoice", inv, "--out", filepath.Join(h.dir, "out"), "--provisional")
+			require.Error(t, err, c.Name)
+			assert.Equal(t, exitBadInput, exitCode(err), c.Name)
+			// errorText is what main prints; the CLI names the file as given
+			assert.Contains(t, errorText(err), strings.Replace(c.Want, "文件 "+c.File, "文件 "+inv, 1), c.Name)
+		}
+		after := h.state()
+		assert.Equal(t, before.rows, after.rows, "nothing stored")
+		for p := range after.files {
+			assert.Contains(t, p, h.inDir, "nothing written but the invoices")
+		}
+	})
+
 	t.Run("vendor: an invoice amount written as a formula is refused", func(t *testing.T) {
 		t.Parallel() // a database and a folder of its own
 		h := newHostile(t, srv, true)
 		h.ok("rate", "--period", "2026-11")
 		inv := h.file("inv.csv", "vendor_id,period,order_id,item_code,amount\nV1,2026-11,WO-1,C01,=1000*1000\n")
-		h.refused([]string{`inv.csv:2: column "amount"`},
+		h.refused([]string{`inv.csv:2: order WO-1, item C01: column "amount"`, "inv.csv 第 2 行（工单 WO-1，品目 C01），列 “amount”：“=1000*1000”不是数字"},
 			"reconcile", "--period", "2026-11", "--vendor", "V1", "--invoice", inv, "--out", filepath.Join(h.dir, "out"), "--provisional")
 	})
 

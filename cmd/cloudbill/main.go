@@ -21,6 +21,7 @@ import (
 	"time"
 
 	usecase "cloudbill/app"
+	"cloudbill/glossary"
 	"cloudbill/internal/chserver"
 	"cloudbill/internal/csvin"
 	"cloudbill/sql"
@@ -74,7 +75,7 @@ func main() {
 	stop()
 	if err != nil {
 		if !errors.Is(err, errQuiet) {
-			fmt.Fprintln(os.Stderr, "cloudbill:", err)
+			fmt.Fprintln(os.Stderr, "cloudbill:", errorText(err))
 		}
 		os.Exit(exitCode(err))
 	}
@@ -114,6 +115,50 @@ func exitCode(err error) int {
 		return exitBadInput
 	}
 	return exitFailed
+}
+
+// errorText is err as the command line prints it: the input errors it holds
+// (csvin.Errors) in Chinese, one to a line, naming file, line, record and column
+// (glossary.InputErrors), after the context they were reported in ("reconcile: "); an
+// input error that has no code prints as written. Other errors as they are.
+func errorText(err error) string {
+	var many csvin.Errors
+	var one *csvin.Error
+	var inner error
+	switch {
+	case errors.As(err, &many):
+		inner = many
+	case errors.As(err, &one):
+		inner, many = one, csvin.Errors{one}
+	default:
+		return err.Error()
+	}
+	lines := inputLines(many)
+	if len(lines) > 50 {
+		lines = append(lines[:50], fmt.Sprintf("……另有 %d 处", len(lines)-50))
+	}
+	text := lines[0]
+	if len(lines) > 1 {
+		text = fmt.Sprintf("共 %d 处错误：\n", len(many)) + strings.Join(lines, "\n")
+	}
+	if full, in := err.Error(), inner.Error(); strings.HasSuffix(full, in) {
+		return strings.TrimSuffix(full, in) + text
+	}
+	return text
+}
+
+// inputLines are input errors one to a line: in Chinese when coded, as written
+// otherwise.
+func inputLines(es csvin.Errors) []string {
+	var lines []string
+	for _, e := range es {
+		if e.Code != "" {
+			lines = append(lines, glossary.InputError(e))
+		} else {
+			lines = append(lines, e.Error())
+		}
+	}
+	return lines
 }
 
 func usagef(format string, args ...any) error {

@@ -130,8 +130,8 @@ func TestReconcileCommand(t *testing.T) {
 		want string
 	}{
 		{"open month", []string{"--vendor", "V1", "--invoice", writeInvoice(t, dir, "V1", nil)}, "month is open: 2026-11 is not closed"},
-		{"wrong vendor in the file", []string{"--vendor", "V1", "--invoice", bad, "--provisional"}, `V2-invoice.csv:2: column "vendor_id": vendor "V2" is not the vendor being reconciled ("V1")`},
-		{"separator", []string{"--vendor", "V2", "--invoice", bad, "--provisional"}, `V2-invoice.csv:2: column "amount": "1,000.00" has a thousands separator`},
+		{"wrong vendor in the file", []string{"--vendor", "V1", "--invoice", bad, "--provisional"}, `V2-invoice.csv:2: order WO-1, item C01: column "vendor_id": vendor "V2" is not the vendor being reconciled ("V1")`},
+		{"separator", []string{"--vendor", "V2", "--invoice", bad, "--provisional"}, `V2-invoice.csv:2: order WO-1, item C01: column "amount": "1,000.00" has a thousands separator`},
 		{"unknown vendor", []string{"--vendor", "V9", "--invoice", writeInvoice(t, dir, "V9", nil), "--provisional"}, `unknown vendor "V9"`},
 		{"missing invoice", []string{"--vendor", "V1", "--invoice", filepath.Join(dir, "none.csv")}, "no such file"},
 		{"no vendor", []string{"--invoice", bad}, "reconcile: --vendor is required"},

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"cloudbill/internal/csvout"
@@ -32,6 +33,28 @@ type Error struct {
 	// concerns a header cell (0 otherwise): a report that must not quote the file's text
 	// names the column by it.
 	Field int
+	// Code is what is wrong as data, with its values in Params (Coded); empty for a
+	// message that is only text (Errorf).
+	Code   Code
+	Params map[string]string
+	// Key is the record's key as data, noun and value pairs ("order", "O-1", "item",
+	// "C01"), when it was given as such (SetKey); Record is then the same in words.
+	Key []string
+}
+
+// SetKey names the record e concerns by its key, noun and value pairs (a pair with an
+// empty value left out): Record becomes "order O-1, item C01". It returns e.
+func (e *Error) SetKey(kv ...string) *Error {
+	e.Key = nil
+	var words []string
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			e.Key = append(e.Key, kv[i], kv[i+1])
+			words = append(words, kv[i]+" "+kv[i+1])
+		}
+	}
+	e.Record = strings.Join(words, ", ")
+	return e
 }
 
 func (e *Error) Error() string {
@@ -121,7 +144,7 @@ func OpenEncoding(file string, r io.Reader, spec Spec, enc Encoding) (*Reader, e
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err == io.EOF {
-		return nil, Errorf(file, 0, "", "file is empty: a header row naming the columns is required")
+		return nil, Coded(file, 0, "", CodeFileEmpty)
 	}
 	if err != nil {
 		return nil, fromCSV(file, err)
@@ -153,18 +176,18 @@ func CheckHeader(file string, header []string, spec Spec) (cols map[string]int, 
 		at := func(e *Error) *Error { e.Field = i + 1; return e }
 		switch {
 		case name == "":
-			errs = append(errs, at(Errorf(file, 1, "", "column %d has an empty name", i+1)))
+			errs = append(errs, at(Coded(file, 1, "", CodeHeaderEmptyName, "n", strconv.Itoa(i+1))))
 		case hasIndex(cols, name):
-			errs = append(errs, at(Errorf(file, 1, name, "column appears twice in the header")))
+			errs = append(errs, at(Coded(file, 1, name, CodeHeaderTwice)))
 		case !known[name] && !strings.HasPrefix(name, "x_"):
-			errs = append(errs, at(Errorf(file, 1, name, "unknown column (expected %s; extra columns must start with x_)", strings.Join(append(append([]string{}, spec.Required...), spec.Optional...), ", "))))
+			errs = append(errs, at(Coded(file, 1, name, CodeHeaderUnknown, "expected", strings.Join(append(append([]string{}, spec.Required...), spec.Optional...), ", "))))
 		default:
 			cols[name] = i
 		}
 	}
 	for _, c := range spec.Required {
 		if _, ok := cols[c]; !ok {
-			errs = append(errs, Errorf(file, 1, c, "required column is missing from the header"))
+			errs = append(errs, Coded(file, 1, c, CodeHeaderMissing))
 		}
 	}
 	if len(errs) > 0 {
@@ -210,7 +233,7 @@ func (r *Reader) Next() (Row, error) {
 				return Row{}, te
 			}
 			if !errors.As(err, &pe) {
-				return Row{}, Errorf(r.file, 0, "", "%v", err)
+				return Row{}, Coded(r.file, 0, "", CodeReadFailed, "detail", err.Error())
 			}
 		}
 		line, _ := r.csv.FieldPos(0)
@@ -218,7 +241,7 @@ func (r *Reader) Next() (Row, error) {
 			continue // blank line
 		}
 		if len(rec) != len(r.names) {
-			return Row{}, Errorf(r.file, line, "", "has %d fields, the header has %d", len(rec), len(r.names))
+			return Row{}, Coded(r.file, line, "", CodeFieldCount, "got", strconv.Itoa(len(rec)), "want", strconv.Itoa(len(r.names)))
 		}
 		return Row{Line: line, rec: rec, r: r}, nil
 	}
@@ -260,9 +283,15 @@ func fromCSV(file string, err error) *Error {
 	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return Errorf(file, pe.Line, "", "malformed CSV: %v", pe.Err)
+		switch {
+		case errors.Is(pe.Err, csv.ErrBareQuote):
+			return Coded(file, pe.Line, "", CodeBareQuote)
+		case errors.Is(pe.Err, csv.ErrQuote):
+			return Coded(file, pe.Line, "", CodeQuote)
+		}
+		return Coded(file, pe.Line, "", CodeMalformed, "detail", pe.Err.Error())
 	}
-	return Errorf(file, 0, "", "%v", err)
+	return Coded(file, 0, "", CodeReadFailed, "detail", err.Error())
 }
 
 // decoder turns the input into UTF-8 line by line with a TextDecoder (one encoding for
@@ -291,7 +320,7 @@ func newDecoder(file string, r io.Reader, enc Encoding) *decoder {
 }
 
 func (d *decoder) tooLong() error {
-	d.err = Errorf(d.file, d.line, "", "a record of more than %d KiB (a quoted field not closed?): refused, nothing after it read", MaxRecordBytes>>10)
+	d.err = Coded(d.file, d.line, "", CodeRecordTooLong, "kib", strconv.Itoa(MaxRecordBytes>>10))
 	return d.err
 }
 

@@ -3,6 +3,7 @@ package csvin
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -52,6 +53,8 @@ type ByteError struct {
 	Offset int
 	Byte   byte
 	Msg    string
+	// Code is why, as data (CodeGBByChance, CodeDamagedUTF8, CodeNeitherText).
+	Code Code
 }
 
 func (e *ByteError) Error() string {
@@ -99,7 +102,7 @@ func Detect(b []byte, cut bool) (Encoding, *ByteError) {
 				if off >= end-start { // the line is Chinese, the evidence after it is not
 					off = firstNonASCII(b[start:end])
 				}
-				return Auto, &ByteError{Offset: start + off, Byte: b[start+off], Msg: "is valid GB18030 only by chance: read so, most of the text's characters would not be Chinese (outside GB2312's common ones), as with Latin-1 text such as Müller or café; undecidable"}
+				return Auto, &ByteError{Offset: start + off, Byte: b[start+off], Code: CodeGBByChance, Msg: "is valid GB18030 only by chance: read so, most of the text's characters would not be Chinese (outside GB2312's common ones), as with Latin-1 text such as Müller or café; undecidable"}
 			}
 			return GB18030, nil
 		case weakUTF8:
@@ -122,9 +125,9 @@ func Detect(b []byte, cut bool) (Encoding, *ByteError) {
 			}
 			return UTF8, nil
 		case damagedUTF8:
-			return Auto, &ByteError{Offset: start + off, Byte: b[start+off], Msg: "is not valid UTF-8 in text that is otherwise UTF-8: a damaged file, not GB18030"}
+			return Auto, &ByteError{Offset: start + off, Byte: b[start+off], Code: CodeDamagedUTF8, Msg: "is not valid UTF-8 in text that is otherwise UTF-8: a damaged file, not GB18030"}
 		default:
-			return Auto, &ByteError{Offset: start + off, Byte: b[start+off], Msg: "is neither UTF-8 nor GB18030 text"}
+			return Auto, &ByteError{Offset: start + off, Byte: b[start+off], Code: CodeNeitherText, Msg: "is neither UTF-8 nor GB18030 text"}
 		}
 	}
 	return Auto, nil
@@ -364,7 +367,7 @@ func (d *TextDecoder) Line(n int, b []byte, ahead func() []byte) ([]byte, *Error
 			enc, berr = Detect(b, false)
 		}
 		if berr != nil {
-			return nil, Errorf(d.file, n, "", "%v; a file must be UTF-8 or GB18030 as a whole (--encoding utf-8|gb18030 says which)", berr)
+			return nil, Coded(d.file, n, "", berr.Code, byteAt(berr.Offset, berr.Byte)...)
 		}
 		d.enc, d.decidedAt = enc, n
 	}
@@ -381,29 +384,36 @@ func (d *TextDecoder) Line(n int, b []byte, ahead func() []byte) ([]byte, *Error
 			}
 			i += size
 		}
-		return nil, Errorf(d.file, n, "", "byte %d (0x%02X) is not valid UTF-8, and the file is UTF-8 (%s); a file must be one encoding as a whole", i+1, b[i], d.why())
+		return nil, d.coded(n, CodeNotUTF8, CodeNotUTF8Flag, byteAt(i, b[i])...)
 	default:
 		if firstNonASCII(b) < 0 {
 			return b, nil
 		}
 		if !d.forced && looksUTF8(b) {
-			return nil, Errorf(d.file, n, "", "the line is UTF-8 text, and the file is GB18030 (%s); a file must be one encoding as a whole", d.why())
+			return nil, d.coded(n, CodeUTF8Line, "")
 		}
 		if off := invalidGB18030(b, false); off >= 0 {
-			return nil, Errorf(d.file, n, "", "byte %d (0x%02X) is not valid GB18030, and the file is GB18030 (%s); a file must be one encoding as a whole", off+1, b[off], d.why())
+			return nil, d.coded(n, CodeNotGB18030, CodeNotGB18030Flag, byteAt(off, b[off])...)
 		}
 		out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(b)
 		if err != nil {
-			return nil, Errorf(d.file, n, "", "not valid GB18030: %v", err)
+			return nil, Coded(d.file, n, "", CodeGB18030, "detail", err.Error())
 		}
 		d.buf = append(d.buf[:0], out...)
 		return d.buf, nil
 	}
 }
 
-func (d *TextDecoder) why() string {
-	if d.forced {
-		return "as --encoding says"
+// coded is an encoding error at line n: code when the text decided the encoding (the
+// line that did is named), flagCode when --encoding did.
+func (d *TextDecoder) coded(n int, code, flagCode Code, kv ...string) *Error {
+	if d.forced && flagCode != "" {
+		return Coded(d.file, n, "", flagCode, kv...)
 	}
-	return fmt.Sprintf("as its text up to line %d shows", d.decidedAt)
+	return Coded(d.file, n, "", code, append(kv, "decided", strconv.Itoa(d.decidedAt))...)
+}
+
+// byteAt names the byte at off (0-based) of a line: its position from 1 and its value.
+func byteAt(off int, c byte) []string {
+	return []string{"byte", strconv.Itoa(off + 1), "hex", fmt.Sprintf("%02X", c)}
 }

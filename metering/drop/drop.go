@@ -309,7 +309,7 @@ func reportRefusal(rep *metering.FileReport, src, shown string) string {
 		c := *e
 		c.File = shown
 		if c.Column != "" && !slices.Contains(known, c.Column) {
-			c.Column = ""
+			c.Column, c.Code = "", "" // the message is rewritten: its text, not its code
 			if e.Field > 0 {
 				c.Msg = fmt.Sprintf("column %d of the header: %s", e.Field, c.Msg)
 			} else {

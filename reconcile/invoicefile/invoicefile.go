@@ -57,7 +57,7 @@ func ReadFrom(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoic
 	case bytes.HasPrefix(head, zipMagic):
 		return ReadXLSX(name, br, want)
 	case bytes.HasPrefix(head, oleMagic):
-		return reconcile.Invoice{}, csvin.Errors{csvin.Errorf(name, 0, "", "is an old Excel .xls workbook: save it as .xlsx or CSV")}
+		return reconcile.Invoice{}, csvin.Errors{csvin.Coded(name, 0, "", csvin.CodeXLS)}
 	}
 	return reconcile.ReadInvoice(name, br, want)
 }
@@ -89,38 +89,40 @@ const (
 // ReadXLSX reads the first sheet of an .xlsx workbook as an invoice, within the bounds
 // above: the sheet is streamed row by row.
 func ReadXLSX(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoice, error) {
-	bad := func(row int, col, format string, args ...any) (reconcile.Invoice, error) {
-		return reconcile.Invoice{}, csvin.Errors{csvin.Errorf(name, row, col, format, args...)}
+	bad := func(row int, col string, code csvin.Code, kv ...string) (reconcile.Invoice, error) {
+		return reconcile.Invoice{}, csvin.Errors{csvin.Coded(name, row, col, code, kv...)}
 	}
+	itoa := strconv.Itoa
 	data, err := io.ReadAll(io.LimitReader(r, MaxXLSXBytes+1))
 	if err != nil {
 		return reconcile.Invoice{}, fmt.Errorf("read %s: %w", name, err)
 	}
 	if len(data) > MaxXLSXBytes {
-		return bad(0, "", "the workbook is larger than %d MiB: refused (send CSV, or split the invoice)", MaxXLSXBytes>>20)
+		return bad(0, "", csvin.CodeXLSXTooLarge, "mib", itoa(MaxXLSXBytes>>20))
 	}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return bad(0, "", "is not a readable .xlsx workbook: %v", err)
+		return bad(0, "", csvin.CodeXLSXBad, "detail", err.Error())
 	}
-	merges, err := checkParts(zr)
-	if err != nil {
-		return bad(0, "", "refused: %v", err)
+	merges, perr := checkParts(zr)
+	if perr != nil {
+		perr.File = name
+		return reconcile.Invoice{}, csvin.Errors{perr}
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: MaxUnzippedBytes, UnzipXMLSizeLimit: 16 << 20})
 	if err != nil {
-		return bad(0, "", "is not a readable .xlsx workbook: %v", err)
+		return bad(0, "", csvin.CodeXLSXBad, "detail", err.Error())
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		return bad(0, "", "the workbook has no sheet")
+		return bad(0, "", csvin.CodeXLSXNoSheet)
 	}
 	sheet := sheets[0]
 	var merged []excelize.MergeCell
 	if merges { // GetMergeCells parses the whole sheet: only when there may be some
 		if merged, err = f.GetMergeCells(sheet, true); err != nil {
-			return bad(0, "", "sheet %q: %v", sheet, err)
+			return bad(0, "", csvin.CodeXLSXSheet, "sheet", sheet, "detail", err.Error())
 		}
 	}
 	var errs csvin.Errors
@@ -131,9 +133,9 @@ func ReadXLSX(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoic
 		}
 		rng := m.GetStartAxis() + ":" + m.GetEndAxis()
 		if row == 1 {
-			errs = append(errs, csvin.Errorf(name, 1, "", "header cells %s are merged: unmerge them so that every column has its own header cell", rng))
+			errs = append(errs, csvin.Coded(name, 1, "", csvin.CodeMergedHeader, "range", rng))
 		} else {
-			errs = append(errs, csvin.Errorf(name, row, "", "cells %s are merged: unmerge them so that every line has its own values", rng))
+			errs = append(errs, csvin.Coded(name, row, "", csvin.CodeMerged, "range", rng))
 		}
 	}
 	if len(errs) > 0 {
@@ -142,7 +144,7 @@ func ReadXLSX(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoic
 
 	rows, err := f.Rows(sheet)
 	if err != nil {
-		return bad(0, "", "sheet %q: %v", sheet, err)
+		return bad(0, "", csvin.CodeXLSXSheet, "sheet", sheet, "detail", err.Error())
 	}
 	defer rows.Close()
 	var (
@@ -156,14 +158,14 @@ func ReadXLSX(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoic
 	for rows.Next() {
 		n++
 		if n > MaxRows {
-			return bad(MaxRows+1, "", "the sheet has more than %d rows (Excel's limit): refused, not truncated", MaxRows)
+			return bad(MaxRows+1, "", csvin.CodeXLSXRows, "max", itoa(MaxRows))
 		}
 		row, err := rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
 			if errors.Is(err, excelize.ErrMaxRows) {
-				return bad(MaxRows+1, "", "the sheet has more than %d rows (Excel's limit): refused, not truncated", MaxRows)
+				return bad(MaxRows+1, "", csvin.CodeXLSXRows, "max", itoa(MaxRows))
 			}
-			return bad(n, "", "sheet %q: %v", sheet, err)
+			return bad(n, "", csvin.CodeXLSXSheet, "sheet", sheet, "detail", err.Error())
 		}
 		for j, v := range row {
 			if len(v) > MaxCellChars && utf8.RuneCountInString(v) > MaxCellChars {
@@ -171,7 +173,7 @@ func ReadXLSX(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoic
 				if j < len(names) {
 					col = names[j]
 				}
-				return bad(n, col, "a cell of more than %d characters (Excel's limit): refused", MaxCellChars)
+				return bad(n, col, csvin.CodeXLSXCell, "max", itoa(MaxCellChars))
 			}
 		}
 		if n == 1 {
@@ -179,7 +181,7 @@ func ReadXLSX(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoic
 				break
 			}
 			if len(row) > MaxColumns {
-				return bad(1, "", "the header row has a cell in column %s, beyond the %d columns an invoice may have: refused", columnName(len(row)), MaxColumns)
+				return bad(1, "", csvin.CodeXLSXColumns, "column", columnName(len(row)), "max", itoa(MaxColumns))
 			}
 			for _, h := range row {
 				names = append(names, strings.ToLower(strings.TrimSpace(h)))
@@ -194,7 +196,7 @@ func ReadXLSX(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoic
 			// to the right (one in column XFD makes 16,384 fields) are never carried on
 			for j := len(names); j < len(row); j++ {
 				if strings.TrimSpace(row[j]) != "" {
-					return bad(n, "", "a value in column %s, beyond the header's last column %s: every value needs a column named in row 1; refused", columnName(j+1), columnName(len(names)))
+					return bad(n, "", csvin.CodeXLSXBeyond, "column", columnName(j+1), "last", columnName(len(names)))
 				}
 			}
 			row = row[:len(names)]
@@ -214,22 +216,22 @@ func ReadXLSX(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoic
 			continue
 		}
 		if err := w.Write(rec); err != nil {
-			return bad(n, "", "%v", err)
+			return reconcile.Invoice{}, csvin.Errors{csvin.Errorf(name, n, "", "%v", err)}
 		}
 		w.Flush()
 		last = n
 		if buf.Len() > MaxTextBytes {
-			return bad(n, "", "the sheet holds more than %d MiB of text: refused (send the invoice as CSV, or split it)", MaxTextBytes>>20)
+			return bad(n, "", csvin.CodeXLSXText, "mib", itoa(MaxTextBytes>>20))
 		}
 	}
 	if err := rows.Error(); err != nil {
 		if errors.Is(err, excelize.ErrMaxRows) {
-			return bad(MaxRows+1, "", "the sheet has more than %d rows (Excel's limit): refused, not truncated", MaxRows)
+			return bad(MaxRows+1, "", csvin.CodeXLSXRows, "max", itoa(MaxRows))
 		}
-		return bad(n, "", "sheet %q: %v", sheet, err)
+		return bad(n, "", csvin.CodeXLSXSheet, "sheet", sheet, "detail", err.Error())
 	}
 	if len(names) == 0 || last == 0 {
-		return bad(0, "", "the first sheet %q is empty: row 1 must name the columns (%s)", sheet, strings.Join(reconcile.InvoiceSpec().Required, ", "))
+		return bad(0, "", csvin.CodeXLSXEmpty, "sheet", sheet, "required", strings.Join(reconcile.InvoiceSpec().Required, ", "))
 	}
 	w.Flush()
 	inv, err := reconcile.ReadInvoice(name, &buf, want)
@@ -240,13 +242,14 @@ func ReadXLSX(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoic
 // checkParts checks the workbook's parts against the bounds before excelize reads them:
 // their decompressed sizes (as the zip declares them; archive/zip refuses an entry that
 // holds more), and in the worksheets and shared strings, streamed, no piece of text or
-// tag longer than MaxXMLRun. It reports whether a worksheet may hold merged cells.
-func checkParts(zr *zip.Reader) (merges bool, err error) {
+// tag longer than MaxXMLRun. It reports whether a worksheet may hold merged cells; a
+// refusal is an *csvin.Error without its file.
+func checkParts(zr *zip.Reader) (merges bool, err *csvin.Error) {
 	var total uint64
 	for _, zf := range zr.File {
 		total += zf.UncompressedSize64
 		if total > MaxUnzippedBytes {
-			return false, fmt.Errorf("its parts decompress to more than %d MiB (bound of a workbook)", MaxUnzippedBytes>>20)
+			return false, csvin.Coded("", 0, "", csvin.CodeXLSXUnzipped, "mib", strconv.Itoa(MaxUnzippedBytes>>20))
 		}
 	}
 	for _, zf := range zr.File {
@@ -254,26 +257,34 @@ func checkParts(zr *zip.Reader) (merges bool, err error) {
 		if !sheet && zf.Name != "xl/sharedStrings.xml" {
 			continue
 		}
-		m, err := scanXML(zf)
-		if err != nil {
-			return false, fmt.Errorf("%s: %v", zf.Name, err)
+		m, off, err := scanXML(zf)
+		switch {
+		case errors.Is(err, errXMLRun):
+			return false, csvin.Coded("", 0, "", csvin.CodeXLSXRun, "part", zf.Name, "kib", strconv.Itoa(MaxXMLRun>>10),
+				"offset", strconv.FormatInt(off, 10), "chars", strconv.Itoa(MaxCellChars))
+		case err != nil:
+			return false, csvin.Coded("", 0, "", csvin.CodeXLSXPart, "part", zf.Name, "detail", err.Error())
 		}
 		merges = merges || (sheet && m)
 	}
 	return merges, nil
 }
 
-// scanXML streams one part: it fails on a run of more than MaxXMLRun bytes without '<'
-// or '>', and reports whether the part mentions mergeCell.
-func scanXML(zf *zip.File) (merges bool, err error) {
+// errXMLRun is a run of more than MaxXMLRun bytes without markup.
+var errXMLRun = errors.New("text without markup past the bound")
+
+// scanXML streams one part: it fails with errXMLRun on a run of more than MaxXMLRun
+// bytes without '<' or '>' (off: near which byte), and reports whether the part
+// mentions mergeCell.
+func scanXML(zf *zip.File) (merges bool, off int64, err error) {
 	rc, err := zf.Open()
 	if err != nil {
-		return false, err
+		return false, 0, err
 	}
 	defer rc.Close()
 	buf := make([]byte, 64<<10)
 	var tail []byte
-	run, off := 0, int64(0)
+	run := 0
 	for {
 		n, rerr := rc.Read(buf)
 		chunk := buf[:n]
@@ -284,7 +295,7 @@ func scanXML(zf *zip.File) (merges bool, err error) {
 			}
 			run++
 			if run > MaxXMLRun {
-				return false, fmt.Errorf("more than %d KiB of text without markup near byte %d (bound: a cell holds at most %d characters)", MaxXMLRun>>10, off, MaxCellChars)
+				return false, off, errXMLRun
 			}
 		}
 		if !merges {
@@ -294,10 +305,10 @@ func scanXML(zf *zip.File) (merges bool, err error) {
 		}
 		off += int64(n)
 		if rerr == io.EOF {
-			return merges, nil
+			return merges, off, nil
 		}
 		if rerr != nil {
-			return false, rerr
+			return false, off, rerr
 		}
 	}
 }

@@ -109,14 +109,14 @@ func TestReadXLSXBadInput(t *testing.T) {
 		}, []string{`inv.xlsx: the first sheet "Sheet1" is empty: row 1 must name the columns (vendor_id, period, order_id, item_code, amount)`}},
 		{"amount typed as text with a separator", func(t *testing.T) []byte {
 			return workbook(t, [][]any{head, {"V1", "2026-11", "O1", "ECS", 10}, {"V1", "2026-11", "O2", "ECS", "1,234.5"}}, nil)
-		}, []string{`inv.xlsx:3: column "amount": "1,234.5" has a thousands separator or decimal comma: write a plain decimal such as 1234.5`}},
+		}, []string{`inv.xlsx:3: order O2, item ECS: column "amount": "1,234.5" has a thousands separator or decimal comma: write a plain decimal such as 1234.5`}},
 		{"wrong vendor and month", func(t *testing.T) []byte {
 			return workbook(t, [][]any{head, {}, {"V9", "2026-12", "O1", "ECS", 10}}, nil)
-		}, []string{`inv.xlsx:3: column "vendor_id": vendor "V9" is not the vendor being reconciled ("V1"): an invoice holds one vendor's claims`,
-			`inv.xlsx:3: column "period": month 2026-12 is not the month being reconciled (2026-11)`}},
+		}, []string{`inv.xlsx:3: order O1, item ECS: column "vendor_id": vendor "V9" is not the vendor being reconciled ("V1"): an invoice holds one vendor's claims`,
+			`inv.xlsx:3: order O1, item ECS: column "period": month 2026-12 is not the month being reconciled (2026-11)`}},
 		{"negative amount", func(t *testing.T) []byte {
 			return workbook(t, [][]any{head, {"V1", "2026-11", "O1", "ECS", -3.5}}, nil)
-		}, []string{`inv.xlsx:2: column "amount": -3.5 is negative: an invoice claims amounts of 0 or more`}},
+		}, []string{`inv.xlsx:2: order O1, item ECS: column "amount": -3.5 is negative: an invoice claims amounts of 0 or more`}},
 		{"missing column", func(t *testing.T) []byte {
 			return workbook(t, [][]any{{"vendor_id", "period", "order_id", "item_code"}, {"V1", "2026-11", "O1", "ECS"}}, nil)
 		}, []string{`inv.xlsx:1: column "amount": required column is missing from the header`}},
