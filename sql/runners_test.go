@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -171,6 +172,85 @@ func TestEveryQueryTypeHasSQLRow(t *testing.T) {
 	for _, typ := range slices.Compact(types) {
 		if !named[typ] && !slices.ContainsFunc(makers[typ], func(m string) bool { return named[m] }) {
 			t.Errorf("query type %s has no row in query_test.go (nor has a function that makes one)", typ)
+		}
+	}
+}
+
+// sqlText is a string that starts like a statement (the keyword in capitals, as the
+// package writes its SQL; prose and error messages do not).
+var sqlText = regexp.MustCompile("^[\"`]\\s*(SELECT|INSERT|ALTER|CREATE|SYSTEM|DROP|OPTIMIZE|TRUNCATE|RENAME|SHOW|DETACH|ATTACH|EXCHANGE|KILL|WITH)\\s")
+
+// ddlText are the other places allowed to write SQL text, each with its reason.
+var ddlText = map[string]string{
+	"schemaMigrationsTable":       "chstore.go/cluster.go: the migrations' bookkeeping table, DDL like the migration files, run as migrationDDL by Migrate and rewritten ON CLUSTER",
+	"clusterRewriter.rewrite":     "cluster.go: the migration files' DDL rewritten ON CLUSTER (sharded, replicated), run as migrationDDL",
+	"clusterRewriter.createTable": "cluster.go: the migration files' CREATE TABLE rewritten ON CLUSTER (a local Replicated table and its Distributed one), run as migrationDDL",
+}
+
+// Every SQL text of the package is written in a query type's toSQL (or in a function
+// that makes a query type, like tableRowsQuery), where query_test.go's rows hold it, or
+// in the migrations' DDL named in ddlText: no statement is written inline.
+func TestSQLTextOnlyInQueryTypes(t *testing.T) {
+	fset, files := sourceFiles(t)
+	queryTypes := map[string]bool{}
+	for _, f := range files {
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == "toSQL" && fd.Recv != nil {
+				typ, _, _ := strings.Cut(funcName(fd), ".")
+				queryTypes[typ] = true
+			}
+		}
+	}
+	makesQuery := func(fd *ast.FuncDecl) bool {
+		if fd.Type.Results == nil {
+			return false
+		}
+		for _, r := range fd.Type.Results.List {
+			if id, ok := r.Type.(*ast.Ident); ok && queryTypes[id.Name] {
+				return true
+			}
+		}
+		return false
+	}
+	used := map[string]bool{}
+	var bad []string
+	for _, f := range files {
+		for _, d := range f.Decls {
+			where := "a package-level declaration"
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				where = funcName(d)
+				if d.Name.Name == "toSQL" && d.Recv != nil || makesQuery(d) {
+					continue
+				}
+			case *ast.GenDecl:
+				if len(d.Specs) == 1 {
+					if vs, ok := d.Specs[0].(*ast.ValueSpec); ok && len(vs.Names) == 1 {
+						where = vs.Names[0].Name
+					}
+				}
+			}
+			ast.Inspect(d, func(n ast.Node) bool {
+				lit, ok := n.(*ast.BasicLit)
+				if !ok || lit.Kind != token.STRING || !sqlText.MatchString(lit.Value) {
+					return true
+				}
+				if _, ok := ddlText[where]; ok {
+					used[where] = true
+					return true
+				}
+				bad = append(bad, fset.Position(lit.Pos()).String()+" in "+where)
+				return true
+			})
+		}
+	}
+	sort.Strings(bad)
+	for _, b := range bad {
+		t.Errorf("SQL written inline at %s: write it in a query type's toSQL (and its row in query_test.go)", b)
+	}
+	for w, why := range ddlText {
+		if !used[w] {
+			t.Errorf("allowlisted %s (%s) writes no SQL any more: remove it from ddlText", w, why)
 		}
 	}
 }
