@@ -36,6 +36,12 @@ const (
 	StateNoBudget     State = "no_budget"     // 无预算: not approved for the year, or no amount imported
 )
 
+// Alert: the state is one a department is warned of (warning, over, forecast over): the
+// portal's banner and the budgets list's marked rows.
+func (s State) Alert() bool {
+	return s == StateWarning || s == StateOver || s == StateForecastOver
+}
+
 // Thresholds are the shares of the budget that warn: spent ≥ Warning × budget, spent >
 // Over × budget, forecast > ForecastOver × budget. They are versioned configuration
 // (ImportThresholds, ThresholdsOn); DefaultThresholds (80%, 100%, 100%) until a version

@@ -227,3 +227,10 @@ func TestThresholdsOn(t *testing.T) {
 	assert.Equal(t, StateOK, StateOf(dec("1000.00"), dec("749.99"), dec("900.00"), th))
 	assert.Equal(t, StateWarning, StateOf(dec("1000.00"), dec("750.00"), dec("900.00"), th))
 }
+
+// A department is warned of warning, over and forecast over; not of ok or no budget.
+func TestStateAlert(t *testing.T) {
+	for s, want := range map[State]bool{StateOK: false, StateNoBudget: false, StateWarning: true, StateOver: true, StateForecastOver: true} {
+		assert.Equal(t, want, s.Alert(), "%s", s)
+	}
+}

@@ -103,7 +103,7 @@ func (s *Server) budgetRows(c *call, rep funding.YearReport) []budgetRow {
 	rows := make([]budgetRow, 0, len(rep.Statuses))
 	for _, st := range rep.Statuses {
 		rows = append(rows, budgetRow{st, s.deptName(c, st.Department), funding.Label(string(st.State)),
-			st.State == funding.StateWarning || st.State == funding.StateOver || st.State == funding.StateForecastOver})
+			st.State.Alert()})
 	}
 	return rows
 }

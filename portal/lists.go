@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"cloudbill/access"
-	"cloudbill/app"
 	"cloudbill/glossary"
 	"cloudbill/internal/calendar"
 )
@@ -155,7 +154,7 @@ func (s *Server) neighbours(ctx context.Context, p calendar.Period, ok func(Mont
 }
 
 // shown: a month with figures (rated, whatever came after).
-func shown(m MonthState) bool { return m.State != app.StateOpen }
+func shown(m MonthState) bool { return !m.State.Open() }
 
 // notRated says that p has no figures yet, and which months nearby have.
 func (s *Server) notRated(ctx context.Context, p calendar.Period) string {

@@ -203,7 +203,7 @@ func (s *Server) latestPeriod(c *call) string {
 	defer cancel()
 	if ms, err := s.monthStates(ctx); err == nil {
 		for _, m := range ms { // newest first
-			if m.State != app.StateOpen {
+			if !m.State.Open() {
 				return m.Period.String()
 			}
 		}

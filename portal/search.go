@@ -45,11 +45,10 @@ func (s *Server) search(ctx context.Context, c *call, q string) ([]searchHit, er
 	parents := access.OrgParents(c.org)
 	hits := []searchHit{}
 	for _, m := range catalog.Find(c.org, evs, q, 0) {
-		inScope := c.id.May(access.View, access.Department(m.Department), parents) == nil
-		vendorsOwn := c.id.Role == access.RoleVendor && m.Vendor != "" && m.Vendor == c.id.Vendor
-		if !inScope && !vendorsOwn {
+		if !c.id.SeesCharge(m.Department, m.Vendor, parents) {
 			continue
 		}
+		inScope := c.id.Allows(access.View, access.Department(m.Department), parents)
 		h := searchHit{Type: string(m.Type), TypeName: glossary.MatchType(string(m.Type)), ID: m.ID, Name: m.Name, Department: string(m.Department)}
 		if h.Name == "" {
 			h.Name = s.deptName(c, m.Department)

@@ -133,11 +133,8 @@ func (s *demoSteps) yearFigures(ctx context.Context, year int) (warnings int, pa
 	if err != nil {
 		return 0, payable, paid, outstanding, err
 	}
-	payable, paid, outstanding = decimal.Zero, decimal.Zero, decimal.Zero
-	for _, v := range ledger {
-		payable, paid, outstanding = payable.Add(v.Payable), paid.Add(v.Paid), outstanding.Add(v.Outstanding)
-	}
-	return len(ws), payable, paid, outstanding, nil
+	t := funding.TotalOf(ledger) // the 合计 of `payments show`
+	return len(ws), t.Payable, t.Paid, t.Outstanding, nil
 }
 
 func newDemoYear(out string, seed int64) (*demoYear, error) {
