@@ -98,7 +98,7 @@ func (a *App) WriteReminders(ctx context.Context, req Reminders) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := idle.WriteReminderFiles(ctx, rs, req.Dir, font, 0); err != nil {
+	if err := idle.WriteReminderFiles(ctx, rs, req.Dir, font); err != nil {
 		return 0, err
 	}
 	return len(rs), nil

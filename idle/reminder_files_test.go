@@ -14,13 +14,15 @@ import (
 
 	"cloudbill/catalog"
 	"cloudbill/document/pdf"
+	"cloudbill/document/sheet"
 	"cloudbill/idle"
 	"cloudbill/internal/calendar"
 )
 
-// TestReminderFilesByteIdentical: the reminders written by the worker pool are, byte for
-// byte, what typesetting them one after another writes (each PDF with a face cut for its
-// own text), whatever the number of workers; and nothing else is written.
+// TestReminderFilesByteIdentical: the reminders written as one batch (the font cut once
+// for all of them) are, byte for byte, what typesetting them one after another writes
+// (each PDF with a face cut for its own text), whatever the number of workers; and nothing
+// else is written.
 func TestReminderFilesByteIdentical(t *testing.T) {
 	font, err := pdf.LoadFont("")
 	if err != nil {
@@ -62,7 +64,7 @@ func TestReminderFilesByteIdentical(t *testing.T) {
 	}
 	for _, workers := range []int{1, 3, 0} {
 		dir := t.TempDir()
-		require.NoError(t, idle.WriteReminderFiles(context.Background(), rs, dir, font, workers))
+		require.NoError(t, idle.WriteReminderFiles(context.Background(), rs, dir, withWorkers{font, workers}))
 		got := map[string][]byte{}
 		require.NoError(t, filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
 			if err != nil || e.IsDir() {
@@ -82,5 +84,15 @@ func TestReminderFilesByteIdentical(t *testing.T) {
 	// a cancelled context stops the batch with its error
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	assert.ErrorIs(t, idle.WriteReminderFiles(ctx, rs, t.TempDir(), font, 2), context.Canceled)
+	assert.ErrorIs(t, idle.WriteReminderFiles(ctx, rs, t.TempDir(), withWorkers{font, 2}), context.Canceled)
+}
+
+// withWorkers is the font typesetting a batch on n goroutines (≤ 0: GOMAXPROCS).
+type withWorkers struct {
+	*pdf.Font
+	n int
+}
+
+func (w withWorkers) Typeset(ctx context.Context, n int, doc func(i int) sheet.Doc, emit func(i int, pdf []byte) error) error {
+	return pdf.Typesetter{Font: w.Font, Workers: w.n}.Typeset(ctx, n, doc, emit)
 }
