@@ -1,6 +1,7 @@
 package funding
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -53,4 +54,19 @@ func TestDeclarationOMAndRenovation(t *testing.T) {
 	assert.Equal(t, "2026-08 至 2026-10 计量金额月平均（3 个月）× 12", d.Lines[2].Basis)
 	assert.Equal(t, catalog.DepartmentID("D0"), d.Lines[0].Parent)
 	assert.Equal(t, []catalog.DepartmentID{"D1"}, d.Departments())
+}
+
+// TestDeclarationByDepartment: one pass gives each department the lines Of gives it, in
+// the same order, whatever the order of the lines (interleaved here).
+func TestDeclarationByDepartment(t *testing.T) {
+	d := Declaration{Year: 2027, AsOf: day("2026-11-30")}
+	for i, dep := range []catalog.DepartmentID{"D2", "D1", "D2", "D3", "D1", "D2"} {
+		d.Lines = append(d.Lines, DeclarationLine{Department: dep, Annual: dec(fmt.Sprintf("%d.00", i+1))})
+	}
+	parts := d.ByDepartment()
+	require.Len(t, parts, 3)
+	for _, dep := range []catalog.DepartmentID{"D1", "D2", "D3"} {
+		assert.Equal(t, d.Of(dep), parts[dep], "%s", dep)
+	}
+	assert.Equal(t, "10.00", parts["D2"].Total().StringFixed(2))
 }

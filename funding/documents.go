@@ -234,8 +234,9 @@ func DeclarationTable(d Declaration, org catalog.Org, dep catalog.DepartmentID) 
 func DeclarationSummary(d Declaration, org catalog.Org) xlsxout.Table {
 	t := xlsxout.Table{Sheet: "汇总", Title: fmt.Sprintf("%d 年云资源运维项目%s汇总（截至 %s）", d.Year, Label("declaration"), d.AsOf),
 		Headers: []string{"department_id", "department_name", "parent_id", "lines", "annual"}}
+	parts := d.ByDepartment()
 	for _, dep := range d.Departments() {
-		of := d.Of(dep)
+		of := parts[dep]
 		t.Rows = append(t.Rows, []xlsxout.Cell{xlsxout.Text(string(dep)), xlsxout.Text(org.Departments[dep].Name), xlsxout.Text(string(org.ParentOf(dep))),
 			xlsxout.Number(decimal.NewFromInt(int64(len(of.Lines)))), xlsxout.Money(of.Total())})
 	}
