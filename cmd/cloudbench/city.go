@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -21,12 +22,14 @@ import (
 // ./var/bench-city), printing its steps as they run, and returns the city goals as figures:
 // the month end to end without generation, the rating of the open month, idle analysis
 // and reminders together, and the peak RSS (the largest single process, and cloudbill
-// with its ClickHouse together, sampled every second).
+// with its ClickHouse together, sampled every second), after the peak of each step (cloudbill,
+// its ClickHouse, both). $CLOUDBENCH_CITY_SCALE runs another scale (a check of the bench).
 func benchCity(ctx context.Context) ([]figure, error) {
 	bin := envStr("CLOUDBENCH_CITY_BIN", "bin/cloudbill")
 	out := envStr("CLOUDBENCH_CITY_OUT", "./var/bench-city")
 	history := envInt("CLOUDBENCH_CITY_HISTORY", 1)
-	args := []string{"demo", "--scale", "city", "--history", strconv.Itoa(history), "--out", out}
+	scale := envStr("CLOUDBENCH_CITY_SCALE", "city") // small or district: a quick check of the bench itself
+	args := []string{"demo", "--scale", scale, "--history", strconv.Itoa(history), "--out", out}
 	cmd := exec.CommandContext(ctx, bin, args...)
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, os.Stderr
@@ -35,6 +38,13 @@ func benchCity(ctx context.Context) ([]figure, error) {
 		return nil, fmt.Errorf("%s: %w", bin, err)
 	}
 	var together atomic.Int64 // peak of cloudbill + its children, bytes
+	// The peaks since the last step line, by process: a step's line is printed when it
+	// ends, so the peaks seen before it are that step's.
+	var (
+		mu       sync.Mutex
+		stepPeak rssPeak
+		byStep   []stepRSS
+	)
 	done := make(chan struct{})
 	go func() {
 		t := time.NewTicker(time.Second)
@@ -44,9 +54,13 @@ func benchCity(ctx context.Context) ([]figure, error) {
 			case <-done:
 				return
 			case <-t.C:
-				if n := treeRSS(cmd.Process.Pid); n > together.Load() {
+				own, children := treeRSSParts(cmd.Process.Pid)
+				if n := own + children; n > together.Load() {
 					together.Store(n)
 				}
+				mu.Lock()
+				stepPeak.add(own, children)
+				mu.Unlock()
 			}
 		}
 	}()
@@ -68,6 +82,10 @@ func benchCity(ctx context.Context) ([]figure, error) {
 					label string
 					secs  float64
 				}{strings.TrimSpace(m[1]), v})
+				mu.Lock()
+				byStep = append(byStep, stepRSS{label: strings.TrimSpace(m[1]), peak: stepPeak})
+				stepPeak = rssPeak{}
+				mu.Unlock()
 			}
 		}
 		_, _ = io.Copy(io.Discard, pr)
@@ -92,6 +110,10 @@ func benchCity(ctx context.Context) ([]figure, error) {
 			idleSecs += s.secs
 		}
 	}
+	fmt.Println("\npeak RSS by step (sampled each second; MB): cloudbill, ClickHouse, together")
+	for _, st := range byStep {
+		fmt.Printf("  %-70.70s %6.0f %6.0f %6.0f\n", st.label, mb(st.peak.own), mb(st.peak.children), mb(st.peak.together))
+	}
 	var maxrss int64
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		maxrss = ru.Maxrss << 10 // KiB on Linux
@@ -108,16 +130,46 @@ func benchCity(ctx context.Context) ([]figure, error) {
 	return figs, nil
 }
 
-// treeRSS is the resident memory of pid and its child processes, in bytes.
-func treeRSS(pid int) int64 {
-	total := procRSS(pid)
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
-	for _, c := range strings.Fields(string(b)) {
-		if n, err := strconv.Atoi(c); err == nil {
-			total += procRSS(n)
+// rssPeak is the peak resident memory of a process (own), of its children (the embedded
+// ClickHouse) and of both at one sample, in bytes.
+type rssPeak struct{ own, children, together int64 }
+
+func (p *rssPeak) add(own, children int64) {
+	p.own, p.children, p.together = max(p.own, own), max(p.children, children), max(p.together, own+children)
+}
+
+// stepRSS is the peak seen during one step of the demo.
+type stepRSS struct {
+	label string
+	peak  rssPeak
+}
+
+func mb(b int64) float64 { return float64(b) / (1 << 20) }
+
+// treeRSSParts is the resident memory of pid and of its descendants, in bytes.
+func treeRSSParts(pid int) (own, descendants int64) {
+	for _, c := range childPids(pid) {
+		o, d := treeRSSParts(c)
+		descendants += o + d
+	}
+	return procRSS(pid), descendants
+}
+
+// childPids lists the children of every thread of pid: /proc/PID/task/PID/children names
+// only the main thread's, and a Go program starts its children (the embedded ClickHouse)
+// from whichever thread runs the goroutine.
+func childPids(pid int) []int {
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	var out []int
+	for _, t := range tasks {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, t.Name()))
+		for _, c := range strings.Fields(string(b)) {
+			if n, err := strconv.Atoi(c); err == nil {
+				out = append(out, n)
+			}
 		}
 	}
-	return total
+	return out
 }
 
 func procRSS(pid int) int64 {
