@@ -920,16 +920,13 @@ item_code, zone, to_date, rest, amount, note)`,
 		},
 		// idle.go
 		{
-			name: "the idle measure, rows as stored, joined by hash",
-			query: idleMeasureQuery{from: calendar.MustDate("2026-11-01"), to: calendar.MustDate("2026-11-30"), fast: true,
+			name: "the idle measure, rows as stored, joined by hash, quantities as Int64 micro-units",
+			query: idleMeasureQuery{from: calendar.MustDate("2026-11-01"), to: calendar.MustDate("2026-11-30"), fast: true, intQty: true,
 				table: "usage_samples"}.toSQL,
-			wantSQL: `SELECT oid, toUInt32(countIf(dcnt > 0)), sumIf(dcnt, dcnt > 0), sum(dexcl), quantileExactIfMerge(0.95)(qs), toUInt8(max(ddup) > 0)
+			wantSQL: `SELECT oid, toUInt32(uniqExactIf(day, ok)), countIf(ok), countIf(NOT ok), quantileExactIf(0.95)(toInt64(round(if(ok, v, 0) * 1000000)) * q, ok),
+       toUInt8(count() > uniqExact(ts))
 FROM (
-    SELECT oid, day, countIf(ok) AS dcnt, countIf(NOT ok) AS dexcl,
-           quantileExactIfState(0.95)(toDecimal128(round(if(ok, v, 0) * 1000000), 0) * q, ok) AS qs,
-           count() - uniqExact(ts) AS ddup
-    FROM (
-        SELECT oid, ts, day, value AS v, qty AS q,
+    SELECT oid, ts, day, value AS v, qty AS q,
                isFinite(v) AND v >= 0 AND v <= 100 AS ok
         FROM (
             SELECT oid, ts, day, value, version, qty
@@ -942,12 +939,10 @@ FROM (
                   AND resource_id IN (SELECT resource_id FROM idle_spans)
                   AND (resource_id, metric) IN (SELECT resource_id, metric FROM idle_spans)
             ) AS s ALL INNER JOIN (
-                SELECT cityHash64(resource_id, metric) AS h, oid, from_date, to_date, qty, vendor FROM idle_spans
+                SELECT cityHash64(resource_id, metric) AS h, oid, from_date, to_date, qm AS qty, vendor FROM idle_spans
             ) AS sp USING (h)
             WHERE day >= from_date AND day <= to_date AND (owner = '' OR owner = vendor)
         )
-    )
-    GROUP BY oid, day
 )
 GROUP BY oid`,
 			wantArgs: []any{novStart, decStart},
@@ -956,13 +951,10 @@ GROUP BY oid`,
 			name: "the idle measure of a shard, each identity at its latest value, joined by name",
 			query: idleMeasureQuery{from: calendar.MustDate("2026-11-01"), to: calendar.MustDate("2026-11-30"), byName: true,
 				table: "usage_samples_local"}.toSQL,
-			wantSQL: `SELECT oid, toUInt32(countIf(dcnt > 0)), sumIf(dcnt, dcnt > 0), sum(dexcl), quantileExactIfMerge(0.95)(qs), toUInt8(max(ddup) > 0)
+			wantSQL: `SELECT oid, toUInt32(uniqExactIf(day, ok)), countIf(ok), countIf(NOT ok), quantileExactIf(0.95)(toDecimal128(round(if(ok, v, 0) * 1000000), 0) * q, ok),
+       toUInt8(count() > uniqExact(ts))
 FROM (
-    SELECT oid, day, countIf(ok) AS dcnt, countIf(NOT ok) AS dexcl,
-           quantileExactIfState(0.95)(toDecimal128(round(if(ok, v, 0) * 1000000), 0) * q, ok) AS qs,
-           count() - uniqExact(ts) AS ddup
-    FROM (
-        SELECT oid, ts, day, argMax(value, version) AS v, any(qty) AS q,
+    SELECT oid, ts, day, argMax(value, version) AS v, any(qty) AS q,
                isFinite(v) AND v >= 0 AND v <= 100 AS ok
         FROM (
             SELECT oid, ts, day, value, version, qty
@@ -980,8 +972,6 @@ FROM (
             WHERE day >= from_date AND day <= to_date AND (owner = '' OR owner = vendor)
         )
         GROUP BY oid, ts, day
-    )
-    GROUP BY oid, day
 )
 GROUP BY oid`,
 			wantArgs: []any{novStart, decStart},
