@@ -91,8 +91,7 @@ func (s *Server) budgetReport(ctx context.Context, year int, asOf calendar.Date)
 		e = &budgetEntry{key: key, at: s.now(), done: make(chan struct{})}
 		c.put(e)
 		c.mu.Unlock()
-		s.budgetEvals.Add(1)
-		e.rep, e.err = funding.Evaluate(context.WithoutCancel(ctx), budgetReader{s: s}, year, asOf)
+		e.rep, e.mark, e.err = s.evaluate(context.WithoutCancel(ctx), year, asOf)
 		close(e.done)
 		return e.rep, e.err
 	}
@@ -123,10 +122,8 @@ func (s *Server) evaluateBudgets(key budgetKey, mark string) {
 	}
 	if err != nil {
 		s.cfg.Logf("portal: budgets of %d: %v", key.year, err)
-		now = ""
 	}
-	s.budgetEvals.Add(1)
-	rep, err := funding.Evaluate(ctx, budgetReader{s: s, fresh: true}, key.year, key.asOf)
+	rep, now, err := s.evaluate(ctx, key.year, key.asOf)
 	c := &s.budgets
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -144,6 +141,19 @@ func (s *Server) evaluateBudgets(key budgetKey, mark string) {
 		c.put(e)
 		return
 	}
+}
+
+// evaluate is funding.Evaluate of year's budgets as of asOf, with budgetMark read before
+// its inputs ("" when it could not be read: the next look evaluates again).
+func (s *Server) evaluate(ctx context.Context, year int, asOf calendar.Date) (funding.YearReport, string, error) {
+	mark, err := s.budgetMark(ctx)
+	if err != nil {
+		s.cfg.Logf("portal: budgets of %d: %v", year, err)
+		mark = ""
+	}
+	s.budgetEvals.Add(1)
+	rep, err := funding.Evaluate(ctx, budgetReader{s}, year, asOf)
+	return rep, mark, err
 }
 
 // keep marks the entry of key as looked at (fresh from at) when its mark is still mark.
@@ -205,20 +215,14 @@ func isDone(ch <-chan struct{}) bool {
 	}
 }
 
-// budgetReader is the store as funding.Evaluate reads it: the organisation the portal
-// keeps (re-read at most every 10 seconds), unless fresh, and the work-order events read
-// for the evaluation and not kept (a city's are some 80 MB; the evaluation is made again
-// only when an import or rating changed something, evaluateBudgets).
-type budgetReader struct {
-	s     *Server
-	fresh bool
-}
+// budgetReader is the store as funding.Evaluate reads it: the organisation and the
+// work-order events read after the mark (not the portal's kept copies, which may be older)
+// and not kept (a city's events are some 80 MB; the evaluation is made again only when an
+// import or rating changed something, evaluateBudgets).
+type budgetReader struct{ s *Server }
 
 func (r budgetReader) Org(ctx context.Context) (catalog.Org, error) {
-	if r.fresh {
-		return r.s.cfg.Store.Org(ctx)
-	}
-	return r.s.orgNow(ctx)
+	return r.s.cfg.Store.Org(ctx)
 }
 func (r budgetReader) OrderEvents(ctx context.Context) ([]catalog.Event, error) {
 	return r.s.cfg.Store.OrderEvents(ctx)
