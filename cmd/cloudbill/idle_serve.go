@@ -8,7 +8,6 @@ import (
 	usecase "cloudbill/app"
 	"cloudbill/internal/calendar"
 	"cloudbill/schedule"
-	"cloudbill/schedule/jobrun"
 	chstore "cloudbill/sql"
 )
 
@@ -74,10 +73,7 @@ func idleJobsOf(a *app, s *chstore.Store, uc *usecase.App, set idleSettings, log
 		{
 			Name: jobIdleAnalyze, Spec: set.analyze, Setting: "--idle-schedule", Group: "idle", After: after,
 			Run: func(ctx context.Context, trigger string) (calendar.Period, string, error) {
-				d := calendar.LocalDate(a.now()).AddDays(-1)
-				if trigger == schedule.TriggerCatchUp {
-					d = calendar.LocalDate(a.now()).Period().Prev().Last()
-				}
+				d := usecase.IdleAnalysisDay(a.now(), trigger == schedule.TriggerCatchUp)
 				res, rec, err := uc.AnalyzeIdle(ctx, usecase.IdleAnalysis{Date: d, Interval: iv})
 				if err != nil {
 					return d.Period(), "", err
@@ -85,17 +81,11 @@ func idleJobsOf(a *app, s *chstore.Store, uc *usecase.App, set idleSettings, log
 				return d.Period(), usecase.IdleAnalysisDetail(d, res, rec), nil
 			},
 			CatchUp: func(ctx context.Context) (bool, error) {
-				p := calendar.LocalDate(a.now()).Period().Prev()
 				runs, err := s.JobRuns(ctx, jobIdleAnalyze)
 				if err != nil {
 					return false, err
 				}
-				for _, r := range runs {
-					if r.Period == p && r.Status == jobrun.OK {
-						return false, nil
-					}
-				}
-				return true, nil
+				return usecase.IdleAnalysisDue(runs, a.now()), nil
 			},
 		},
 		{
