@@ -3,8 +3,8 @@ package access
 import (
 	"errors"
 	"net/url"
-	"regexp"
-	"strings"
+
+	"cloudbill/internal/coded"
 )
 
 // DetailCode names what an audit event's Detail says. The detail is data: a code and its
@@ -65,31 +65,15 @@ const (
 )
 
 // Details is the stored form of a detail: code and values from key, value pairs (keys
-// with an empty value left out), "code?key=value&…" with the values query-escaped.
-func Details(code DetailCode, kv ...string) string {
-	v := url.Values{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		if kv[i+1] != "" {
-			v.Set(kv[i], kv[i+1])
-		}
-	}
-	return string(code) + "?" + v.Encode()
-}
-
-var detailRE = regexp.MustCompile(`^[a-z_]+\?[^ ]*$`)
+// with an empty value left out), "code?key=value&…" with the values query-escaped
+// (package coded).
+func Details(code DetailCode, kv ...string) string { return coded.Text(string(code), kv...) }
 
 // ParseDetail reads a stored detail back: ok is false for one that is not a code and
 // values (recorded before details were data), to be shown as stored.
 func ParseDetail(s string) (code DetailCode, v url.Values, ok bool) {
-	if !detailRE.MatchString(s) {
-		return "", nil, false
-	}
-	c, q, _ := strings.Cut(s, "?")
-	v, err := url.ParseQuery(q)
-	if err != nil {
-		return "", nil, false
-	}
-	return DetailCode(c), v, true
+	c, v, ok := coded.Parse(s)
+	return DetailCode(c), v, ok
 }
 
 // refusedDetail is the detail of an account change refused by err.

@@ -2,10 +2,11 @@ package app
 
 import (
 	"context"
-	"fmt"
+	"strconv"
 
 	"cloudbill/idle"
 	"cloudbill/internal/calendar"
+	"cloudbill/schedule/jobrun"
 )
 
 // IdleStore is what the idle use cases read and write: the analysis's inputs, the cases
@@ -126,13 +127,14 @@ func (a *App) DeliverIdleEvents(ctx context.Context, wh idle.Webhook) (idle.Deli
 	return wh.Deliver(ctx, a.cfg.Store)
 }
 
-// IdleAnalysisDetail says what an analysis did, in the words of its job run.
+// IdleAnalysisDetail says what an analysis did: its job run's detail (data,
+// schedule.Detail).
 func IdleAnalysisDetail(d calendar.Date, res idle.Result, rec idle.Recorded) string {
-	return fmt.Sprintf("analysis of %s: %d departments over, monthly saving %s, %d cases opened, %d samples excluded",
-		d, res.DepartmentsOver(), res.Saving().StringFixed(2), len(rec.Opened), res.Excluded)
+	return jobrun.Detail(jobrun.DetailIdleAnalysis, "date", d.String(), "over", strconv.Itoa(res.DepartmentsOver()),
+		"saving", res.Saving().StringFixed(2), "opened", strconv.Itoa(len(rec.Opened)), "excluded", strconv.Itoa(res.Excluded))
 }
 
-// IdleFollowDetail says what a follow-up did, in the words of its job run.
+// IdleFollowDetail says what a follow-up did: its job run's detail (data).
 func IdleFollowDetail(d calendar.Date, changed []idle.Case) string {
 	resolved, overdue := 0, 0
 	for _, c := range changed {
@@ -142,5 +144,5 @@ func IdleFollowDetail(d calendar.Date, changed []idle.Case) string {
 			overdue++
 		}
 	}
-	return fmt.Sprintf("follow-up of %s: %d resolved, %d overdue", d, resolved, overdue)
+	return jobrun.Detail(jobrun.DetailIdleFollow, "date", d.String(), "resolved", strconv.Itoa(resolved), "overdue", strconv.Itoa(overdue))
 }

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
+
+	"cloudbill/schedule/jobrun"
 )
 
 // ScheduledParams are the arguments of Scheduled: a backup's (Dir is not used: each
@@ -20,8 +23,8 @@ type ScheduledParams struct {
 
 // Scheduled is the scheduled backup job: one backup (Take) into a new directory under
 // p.Root named by the time it starts (p.Now), then the retention (Prune). It returns the
-// detail its run is recorded with: the directory, tables, rows, bytes, the time it took
-// and the number of old backups removed.
+// detail its run is recorded with (data, jobrun.DetailBackup): the directory, tables,
+// rows, bytes, the time it took and the number of old backups removed.
 func Scheduled(ctx context.Context, p ScheduledParams) (detail string, err error) {
 	if p.Now == nil {
 		p.Now = time.Now
@@ -44,5 +47,6 @@ func Scheduled(ctx context.Context, p ScheduledParams) (detail string, err error
 	for _, t := range m.Tables {
 		rows, bytes = rows+t.Rows, bytes+t.Bytes
 	}
-	return fmt.Sprintf("%s: %d tables, %d rows, %d bytes in %s; %d old backups removed", p.Dir, len(m.Tables), rows, bytes, took.Round(time.Millisecond), len(removed)), nil
+	return jobrun.Detail(jobrun.DetailBackup, "dir", p.Dir, "tables", strconv.Itoa(len(m.Tables)), "rows", strconv.FormatInt(rows, 10),
+		"bytes", strconv.FormatInt(bytes, 10), "took", took.Round(time.Millisecond).String(), "removed", strconv.Itoa(len(removed))), nil
 }

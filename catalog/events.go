@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"cloudbill/internal/calendar"
+	"cloudbill/internal/coded"
 	"cloudbill/internal/csvin"
 )
 
@@ -418,7 +420,7 @@ func ImportEvents(ctx context.Context, st EventStore, f File, now time.Time) (Re
 	imp := newImport("orders", f.Name, c.rr.digest(), now)
 	imp.Rows = len(c.out)
 	if rep.Late > 0 {
-		imp.Note = fmt.Sprintf("%d late events", rep.Late)
+		imp.Note = coded.Text(NoteLate, "events", strconv.Itoa(rep.Late))
 	}
 	for i := range c.out {
 		setImport(&c.out[i].Source, imp.ID)

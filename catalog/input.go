@@ -34,8 +34,22 @@ type Import struct {
 	SHA256 string
 	Rows   int // facts stored by this import
 	At     time.Time
-	Note   string
+	// Note says more about the import as data, a code and its values (package coded:
+	// NoteEffective, NoteOrg, NoteLate); glossary.JobDetail says it in Chinese. A note
+	// stored before notes were data prints as stored.
+	Note string
 }
+
+// The codes of an import's Note.
+const (
+	// NoteEffective: a catalog version's import. Values: date (effective), replaces=1
+	// (it replaces the version of the same date).
+	NoteEffective = "effective"
+	// NoteOrg: an organisation import. Values: departments, projects, vendors (counts).
+	NoteOrg = "org"
+	// NoteLate: work-order events that arrived late. Values: events.
+	NoteLate = "late"
+)
 
 // Seq orders imports: the later import has the larger Seq (nanoseconds of At).
 func (im Import) Seq() uint64 { return uint64(im.At.UnixNano()) }

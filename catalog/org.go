@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"cloudbill/internal/coded"
 	"cloudbill/internal/csvin"
 )
 
@@ -265,7 +266,7 @@ func ImportOrg(ctx context.Context, st OrgStore, files OrgFiles, now time.Time) 
 	}
 	imp := newImport("org", strings.Join(names, ","), strings.Join(sums, ","), now)
 	imp.Rows = ch.len()
-	imp.Note = fmt.Sprintf("%d departments, %d projects, %d vendors", len(ch.Departments), len(ch.Projects), len(ch.Vendors))
+	imp.Note = coded.Text(NoteOrg, "departments", strconv.Itoa(len(ch.Departments)), "projects", strconv.Itoa(len(ch.Projects)), "vendors", strconv.Itoa(len(ch.Vendors)))
 	for i := range ch.Departments {
 		setImport(&ch.Departments[i].Source, imp.ID)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"cloudbill/internal/calendar"
+	"cloudbill/internal/coded"
 	"cloudbill/internal/csvin"
 )
 
@@ -198,9 +199,9 @@ func ImportVersion(ctx context.Context, st VersionStore, in VersionInput) (Repor
 	}
 	imp := newImport("catalog", in.File.Name, rr.digest(), in.Now)
 	imp.Rows = len(v.Items)
-	imp.Note = "effective " + in.Effective.String()
+	imp.Note = coded.Text(NoteEffective, "date", in.Effective.String())
 	if replaced {
-		imp.Note += " (replaces the version of the same date)"
+		imp.Note = coded.Text(NoteEffective, "date", in.Effective.String(), "replaces", "1")
 		rep.Replaced = len(v.Items)
 	}
 	v.ImportID = imp.ID

@@ -7,6 +7,7 @@ import (
 
 	"cloudbill/access"
 	"cloudbill/glossary"
+	"cloudbill/schedule/jobrun"
 )
 
 // TestAuditDetail: every kind of audit detail is stored as a code and values and read in
@@ -43,16 +44,31 @@ func TestAuditDetail(t *testing.T) {
 	assert.Equal(t, "申报测算表 D01.pdf", glossary.AuditTarget("declaration D01.pdf"))
 	assert.Equal(t, "2026-10/departments/D01.pdf", glossary.AuditTarget("2026-10/departments/D01.pdf"))
 	assert.Equal(t, "命令行（cli）", glossary.Actor("cli"))
-	// job runs' details (English for cloudbill status) read in Chinese on the portal
-	for stored, want := range map[string]string{
-		"rated":                "已计费",
-		"effective 2026-11-16": "自 2026-11-16 起生效",
-		"closed: 1930 lines, total 1043194.81, hash ab12; statements issued":                                        "已结账：共 1930 行，合计 1,043,194.81 元，内容哈希 ab12；已出具账单",
-		"analysis of 2026-11-30: 55 departments over, monthly saving 137154.00, 0 cases opened, 0 samples excluded": "分析日 2026-11-30：55 个部门超出冗余比例，每月可节约 137,154.00 元，新开整改事项 0 件，剔除样本 0 个",
-		"follow-up of 2026-12-06: 0 resolved, 2 overdue":                                                            "跟进日 2026-12-06：已整改 0 件，逾期 2 件",
-		"something else": "something else",
+	// job runs' details and imports' notes (data) read in Chinese on the portal; free
+	// text stored before they were data as stored
+	for _, tt := range []struct{ stored, want string }{
+		{jobrun.Detail(jobrun.DetailRated), "已计费"},
+		{jobrun.Detail(jobrun.DetailRateClosed), "该月已结账，未重新计费"},
+		{jobrun.Detail(jobrun.DetailAlreadyClosed), "该月此前已结账"},
+		{jobrun.Detail(jobrun.DetailNothingDue, "period", "2026-11"), "未结账：尚无已结账的月份，且 2026-11 没有计费明细（请手工结账：cloudbill close --period 2026-11）"},
+		{jobrun.Detail(jobrun.DetailClosed, "lines", "1930", "total", "1043194.81", "hash", "ab12", "issued", "1"), "已结账：共 1,930 行，合计 1,043,194.81 元，内容哈希 ab12；已出具账单"},
+		{jobrun.Detail(jobrun.DetailClosed, "lines", "12", "total", "10.00", "hash", "ab12"), "已结账：共 12 行，合计 10.00 元，内容哈希 ab12"},
+		{jobrun.Detail(jobrun.DetailIdleAnalysis, "date", "2026-11-30", "over", "55", "saving", "137154.00", "opened", "0", "excluded", "0"),
+			"分析日 2026-11-30：55 个部门超出冗余比例，每月可节约 137,154.00 元，新开整改事项 0 件，剔除样本 0 个"},
+		{jobrun.Detail(jobrun.DetailIdleFollow, "date", "2026-12-06", "resolved", "0", "overdue", "2"), "跟进日 2026-12-06：已整改 0 件，逾期 2 件"},
+		{jobrun.Detail(jobrun.DetailBackup, "dir", "/var/backups/cloudbill-20261206-010000", "tables", "41", "rows", "1234567", "bytes", "52428800", "took", "1m3.5s", "removed", "1"),
+			"备份至 /var/backups/cloudbill-20261206-010000：41 张表，1,234,567 行，52,428,800 字节，用时 1m3.5s；删除旧备份 1 份"},
+		{jobrun.Detail(jobrun.DetailCollect, "windows", "96", "collected", "95", "partial", "1", "failed", "0", "samples", "14400", "duplicates", "0"),
+			"采集窗口 96 个：完整 95 个，部分 1 个，失败 0 个；样本 14,400 个（其中 0 个已存且值相同）"},
+		{"effective?date=2026-11-16", "自 2026-11-16 起生效"},
+		{"effective?date=2026-11-16&replaces=1", "自 2026-11-16 起生效（替换同日生效的版本）"},
+		{"org?departments=56&projects=120&vendors=5", "部门 56 个，项目 120 个，服务商 5 家"},
+		{"late?events=3", "迟到的工单事件 3 条"},
+		{"closed: 1930 lines, total 1043194.81, hash ab12; statements issued", "closed: 1930 lines, total 1043194.81, hash ab12; statements issued"},
+		{"effective 2026-11-16", "effective 2026-11-16"},
+		{"", ""},
 	} {
-		assert.Equal(t, want, glossary.JobDetail(stored))
+		assert.Equal(t, tt.want, glossary.JobDetail(tt.stored), tt.stored)
 	}
 	assert.Equal(t, "默认规则（未导入扣减规则版本）", glossary.RulesVersion("default"))
 	for _, a := range []string{"estimate-issue", "estimate-withdraw", "budgets-import", "budget-thresholds-import", "payments-import", "export", "close", "upload", "download"} {

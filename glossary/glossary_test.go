@@ -1,6 +1,7 @@
 package glossary_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -10,6 +11,7 @@ import (
 	"cloudbill/glossary"
 	"cloudbill/idle"
 	"cloudbill/internal/calendar"
+	"cloudbill/internal/csvin"
 	"cloudbill/rating"
 )
 
@@ -48,6 +50,46 @@ func TestEveryCodeHasAName(t *testing.T) {
 	assert.Equal(t, "—", glossary.Zone(""))
 	assert.Equal(t, "mars", glossary.Zone("mars"), "an unknown code prints as itself")
 	assert.Equal(t, "用量采集（ctcc）", glossary.Job("collect:ctcc"))
+	// every job run detail and import note code in Chinese
+	for _, c := range glossary.JobDetailCodes() {
+		assert.NotEqual(t, c+"?", glossary.JobDetail(c+"?"), "no Chinese for job detail %q", c)
+	}
+	// every input error code in Chinese, with the values its English text has
+	for _, c := range csvin.Codes() {
+		zh := glossary.InputText(c)
+		if assert.NotEmpty(t, zh, "no Chinese for input error %q", c) {
+			assert.Equal(t, csvin.Placeholders(csvin.English(c)), csvin.Placeholders(zh), "values of %q", c)
+		}
+	}
+}
+
+// TestInputError: an input error in Chinese with its place: file, line, record, column;
+// a message without a code as written.
+func TestInputError(t *testing.T) {
+	for _, tt := range []struct {
+		err  *csvin.Error
+		want string
+	}{
+		{csvin.Coded("inv.csv", 2, "amount", csvin.CodeSeparator, "value", "1,234.5").SetKey("order", "O1", "item", "C01"),
+			"文件 inv.csv 第 2 行（工单 O1，品目 C01），列 “amount”：“1,234.5”含千位分隔符或小数逗号：请写成 1234.5 这样的普通小数"},
+		{csvin.Coded("inv.csv", 3, "days", csvin.CodeDaysRange, "value", "40", "max", "30", "period", "2026-11").SetKey("order", "O1", "item", ""),
+			"文件 inv.csv 第 3 行（工单 O1），列 “days”：40 不在 1～30 之内（2026-11 的天数）"},
+		{csvin.Coded("a.csv", 1, "colour", csvin.CodeHeaderUnknown, "expected", "id, name"),
+			"文件 a.csv 第 1 行，列 “colour”：未知的列（应为 id, name；其他列须以 x_ 开头）"},
+		{csvin.Coded("a.csv", 4, "", csvin.CodeNotUTF8, "byte", "7", "hex", "E9", "decided", "2"),
+			"文件 a.csv 第 4 行：第 7 个字节（0xE9）不是有效的 UTF-8，而该文件是 UTF-8（由第 2 行及之前的内容判断）；一个文件须整体使用同一种编码"},
+		{csvin.Coded("i.xlsx", 0, "", csvin.CodeXLSXTooLarge, "mib", "64"), "文件 i.xlsx：工作簿大于 64 MiB：拒收（请改用 CSV，或拆分发票）"},
+		{csvin.Coded("inv.csv", 2, "amount", csvin.CodeNotDecimal, "value", "1\x1b[31m"), "文件 inv.csv 第 2 行，列 “amount”：“1\\x1b[31m”不是数字"},
+		{&csvin.Error{File: "c.csv", Line: 3, Column: "code", Record: "item C02", Msg: "identifier \"../C\" is not safe"},
+			"文件 c.csv 第 3 行（item C02），列 “code”：identifier \"../C\" is not safe"},
+	} {
+		assert.Equal(t, tt.want, glossary.InputError(tt.err))
+	}
+	text, ok := glossary.InputErrors(csvin.Errors{csvin.Coded("a.csv", 0, "", csvin.CodeFileEmpty), csvin.Coded("b.csv", 2, "", csvin.CodeFieldCount, "got", "3", "want", "5")})
+	assert.True(t, ok)
+	assert.Equal(t, "共 2 处错误：\n文件 a.csv：文件为空：第 1 行须为列名（表头）\n文件 b.csv 第 2 行：该行有 3 个字段，表头有 5 列", text)
+	_, ok = glossary.InputErrors(errors.New("not an input error"))
+	assert.False(t, ok)
 }
 
 func TestTierText(t *testing.T) {

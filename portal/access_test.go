@@ -16,8 +16,10 @@ import (
 
 	"cloudbill/access"
 	"cloudbill/catalog"
+	"cloudbill/fixture/badinvoice"
 	"cloudbill/internal/money"
 	"cloudbill/reconcile"
+	"cloudbill/schedule/jobrun"
 )
 
 var wildcard = regexp.MustCompile(`\{([a-z]+)\}`)
@@ -34,10 +36,19 @@ func TestAccessMatrix(t *testing.T) {
 	foreignUpload := reconcile.Upload{ID: "feedfacefeedface", Vendor: f.foreignVen, Period: period, UploadedAt: time.Now(), UploadedBy: "bureau",
 		FileName: "x.csv", Summary: "{}", Claimed: decimal.RequireFromString("98765.43"), Ours: decimal.Zero, Difference: decimal.Zero}
 	require.NoError(t, f.store.InsertInvoiceUpload(ctx, foreignUpload))
-	// the operations page names an upload's vendor, its code beneath
+	// a job run recorded as data (jobrun.Detail), and one of free text from before
+	now := time.Now()
+	for _, d := range []string{jobrun.Detail(jobrun.DetailClosed, "lines", "1930", "total", "1043194.81", "hash", "ab12", "issued", "1"), "closed: 7 lines, total 1.00, hash cd34"} {
+		require.NoError(t, f.store.InsertJobRun(ctx, jobrun.Run{Job: "close", Period: period, Trigger: "schedule", StartedAt: now, FinishedAt: now, Status: jobrun.OK, Detail: d}))
+	}
+	// the operations page names an upload's vendor, its code beneath; job runs and
+	// imports' notes in Chinese, a free-text detail as stored
 	status, body := f.signIn(t, f.bur).get(t, "/operations")
 	require.Equal(t, http.StatusOK, status)
 	assert.Contains(t, body, "<td>"+f.org.Vendors[f.foreignVen].Name+`<div class="muted">`+string(f.foreignVen)+"</div></td>")
+	assert.Contains(t, body, "已结账：共 1,930 行，合计 1,043,194.81 元，内容哈希 ab12；已出具账单")
+	assert.Contains(t, body, "closed: 7 lines, total 1.00, hash cd34")
+	assert.Regexp(t, `<td class="text">自 \d{4}-\d{2}-\d{2} 起生效</td>`, body, "a catalog import's note")
 
 	depTotals := f.statementTotals("departments")
 	venTotals := f.statementTotals("vendors")
@@ -462,6 +473,18 @@ func TestBadInput(t *testing.T) {
 		if tc.name == "bad.csv" { // each error on its line, the place and the fault in Chinese
 			assert.Contains(t, body, "共 2 处错误：\n文件 bad.csv 第 1 行，列 “item_code”：表头缺少这一必需的列\n", tc.name)
 		}
+	}
+	// each bad invoice (the same cases as the command line's): the refusal in Chinese,
+	// naming file, line, record and column (a .xls is refused before it is read)
+	for _, c := range badinvoice.Cases(t, f.venID, period, "O1", "C01") {
+		status, body := upload(t, ven, action, c.File, c.Body, ven.csrf)
+		if strings.HasSuffix(c.File, ".xls") {
+			assert.Equal(t, http.StatusUnsupportedMediaType, status, c.Name)
+			assert.Contains(t, body, "只接受 CSV 或 Excel .xlsx 文件", c.Name)
+			continue
+		}
+		assert.Equal(t, http.StatusBadRequest, status, c.Name)
+		assert.Contains(t, body, "发票未受理："+html.EscapeString(c.Want), c.Name)
 	}
 	status, _ = upload(t, ven, action, "ok.csv", []byte("vendor_id,period,order_id,item_code,amount\n"), "")
 	assert.Equal(t, http.StatusForbidden, status, "upload without CSRF")

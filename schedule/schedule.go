@@ -28,6 +28,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -434,9 +435,9 @@ func (s *Scheduler) RateJob(ctx context.Context, trigger string) {
 	p := calendar.LocalDate(s.p.Now()).Period()
 	started := s.p.Now()
 	err := s.p.Rate(context.WithoutCancel(ctx), p)
-	detail := "rated"
+	detail := jobrun.Detail(jobrun.DetailRated)
 	if errors.Is(err, rating.ErrPeriodClosed) {
-		detail, err = "closed; not re-rated", nil
+		detail, err = jobrun.Detail(jobrun.DetailRateClosed), nil
 	}
 	s.record(ctx, JobRate, p, trigger, started, detail, err)
 }
@@ -552,11 +553,11 @@ func (s *Scheduler) nothingDue(ctx context.Context) string {
 	if err == nil {
 		for _, c := range closes {
 			if c.Period == last {
-				return "already closed"
+				return jobrun.Detail(jobrun.DetailAlreadyClosed)
 			}
 		}
 	}
-	return fmt.Sprintf("nothing closed: no month has been closed yet and %s has no rated lines (close it by hand: cloudbill close --period %s)", last, last)
+	return jobrun.Detail(jobrun.DetailNothingDue, "period", last.String())
 }
 
 // closeMonth rates month p one last time, closes it and issues its statements.
@@ -573,20 +574,21 @@ func (s *Scheduler) closeMonth(ctx context.Context, p calendar.Period, trigger s
 		return err
 	}
 	if res.Already {
-		detail = "already closed"
+		detail = jobrun.Detail(jobrun.DetailAlreadyClosed)
 		return nil
 	}
 	for _, w := range res.Warnings {
 		s.log.Warn("close", "period", p.String(), "warning", w)
 	}
-	detail = fmt.Sprintf("closed: %d lines, total %s, hash %s", res.Close.Lines, res.Close.Total.StringFixed(2), res.Close.ContentHash)
+	closed := []string{"lines", strconv.Itoa(res.Close.Lines), "total", res.Close.Total.StringFixed(2), "hash", res.Close.ContentHash}
+	detail = jobrun.Detail(jobrun.DetailClosed, closed...)
 	if s.p.Issue == nil {
 		return nil
 	}
 	if err := s.p.Issue(work, p); err != nil {
 		return fmt.Errorf("%s closed, but statements: %w (issue them with cloudbill statements --period %s)", p, err, p)
 	}
-	detail += "; statements issued"
+	detail = jobrun.Detail(jobrun.DetailClosed, append(closed, "issued", "1")...)
 	return nil
 }
 
@@ -597,7 +599,7 @@ func (s *Scheduler) record(ctx context.Context, job string, p calendar.Period, t
 		r.Status, r.Error = jobrun.Failed, err.Error()
 		s.log.Error(job+" job", "period", p.String(), "trigger", trigger, "error", err)
 	} else {
-		s.log.Info(job+" job", "period", p.String(), "trigger", trigger, "detail", detail)
+		s.log.Info(job+" job", "period", p.String(), "trigger", trigger, "detail", jobrun.DetailEnglish(detail))
 	}
 	if err := s.p.Store.InsertJobRun(context.WithoutCancel(ctx), r); err != nil {
 		s.log.Error("record job run", "job", job, "period", p.String(), "error", err)

@@ -168,7 +168,7 @@ func (w *world) jobs(t *testing.T, job string) []string {
 	require.NoError(t, err)
 	var out []string
 	for _, r := range runs {
-		what := r.Detail
+		what := jobrun.DetailEnglish(r.Detail)
 		if r.Error != "" {
 			what = r.Error
 		}
@@ -270,7 +270,7 @@ func TestCatchUpOnFreshInstallation(t *testing.T) {
 		runs, err := w.JobRuns(context.Background(), schedule.JobClose)
 		require.NoError(t, err)
 		require.Len(t, runs, 1)
-		assert.Equal(t, "nothing closed: no month has been closed yet and 2026-11 has no rated lines (close it by hand: cloudbill close --period 2026-11)", runs[0].Detail)
+		assert.Equal(t, "nothing closed: no month has been closed yet and 2026-11 has no rated lines (close it by hand: cloudbill close --period 2026-11)", jobrun.DetailEnglish(runs[0].Detail))
 		assert.Equal(t, jobrun.OK, runs[0].Status)
 	})
 }

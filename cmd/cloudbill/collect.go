@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"cloudbill/metering"
 	"cloudbill/metering/pull"
 	"cloudbill/schedule"
+	"cloudbill/schedule/jobrun"
 	"cloudbill/sql"
 )
 
@@ -310,7 +312,7 @@ func collectorJobs(ctx context.Context, a *app, store *chstore.Store, samples pu
 				if err == nil && rep.Failed > 0 {
 					err = errors.New(strings.Join(rep.Errors, "; "))
 				}
-				return calendar.LocalDate(started).Period(), rep.String(), err
+				return calendar.LocalDate(started).Period(), collectDetail(rep), err
 			},
 			Next: func(now time.Time) time.Time {
 				next := c.NextDue(now)
@@ -322,4 +324,11 @@ func collectorJobs(ctx context.Context, a *app, store *chstore.Store, samples pu
 		})
 	}
 	return jobs, nil
+}
+
+// collectDetail is a collector pass's job run detail (data, jobrun.DetailCollect).
+func collectDetail(r pull.Report) string {
+	n := strconv.Itoa
+	return jobrun.Detail(jobrun.DetailCollect, "windows", n(r.Windows), "collected", n(r.Collected), "partial", n(r.Partial),
+		"failed", n(r.Failed), "samples", n(r.Samples), "duplicates", n(r.Duplicates))
 }

@@ -119,6 +119,6 @@ mappings:
 	}, 30*time.Second, 100*time.Millisecond)
 	assert.Equal(t, "catch-up", runs[0].Trigger)
 	assert.Equal(t, jobrun.Failed, runs[0].Status)
-	assert.Contains(t, runs[0].Detail, "windows: 0 collected, 0 partial")
+	assert.Contains(t, jobrun.DetailEnglish(runs[0].Detail), "windows: 0 collected, 0 partial")
 	assert.Contains(t, runs[0].Error, "connection refused")
 }

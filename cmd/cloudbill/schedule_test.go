@@ -56,7 +56,7 @@ func TestSchedulerCatchesUpOnStart(t *testing.T) {
 	var got []string
 	for _, r := range runs {
 		got = append(got, r.Period.String()+" "+r.Trigger+" "+string(r.Status)+" "+r.Error)
-		assert.True(t, strings.HasSuffix(r.Detail, "; statements issued"), r.Detail)
+		assert.True(t, strings.HasSuffix(jobrun.DetailEnglish(r.Detail), "; statements issued"), r.Detail)
 	}
 	assert.ElementsMatch(t, []string{"2026-12 catch-up ok ", "2027-01 catch-up ok "}, got)
 	cs, err := s.Closes(context.Background())

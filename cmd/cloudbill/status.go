@@ -20,6 +20,7 @@ import (
 	"cloudbill/internal/money"
 	"cloudbill/metering"
 	"cloudbill/rating"
+	"cloudbill/schedule/jobrun"
 	"cloudbill/sql"
 )
 
@@ -218,7 +219,7 @@ func buildStatus(ctx context.Context, a *app, s *chstore.Store, only calendar.Pe
 			continue
 		}
 		jobs = append(jobs, jobStatus{Job: r.Job, Period: r.Period.String(), Trigger: r.Trigger, StartedAt: r.StartedAt.UTC(),
-			FinishedAt: r.FinishedAt.UTC(), Status: string(r.Status), Detail: r.Detail, Error: r.Error})
+			FinishedAt: r.FinishedAt.UTC(), Status: string(r.Status), Detail: jobrun.DetailEnglish(r.Detail), Error: r.Error})
 	}
 	rep.Jobs = lastN(jobs, statusLast)
 	if rep.Jobs == nil {

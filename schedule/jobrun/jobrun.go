@@ -31,7 +31,8 @@ type Run struct {
 	StartedAt  time.Time
 	FinishedAt time.Time
 	Status     Status
-	// Detail says what the run did in words ("closed", "already closed", …).
+	// Detail says what the run did, as data: a code and its values (Detail, DetailCode);
+	// a run recorded before details were data holds free text.
 	Detail string
 	Error  string
 }
