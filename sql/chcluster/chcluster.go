@@ -236,38 +236,65 @@ func (c *Cluster) Node(t testing.TB, n string) driver.Conn {
 // table of db on that node.
 func (c *Cluster) SyncReplicas(t testing.TB, db string, tables ...string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	for _, n := range Nodes() {
-		conn := c.Node(t, n)
-		names := tables
-		if len(names) == 0 {
-			// A node just started may not accept connections yet: ask again until it does
-			// (or the two minutes are over).
+		c.syncNode(t, n, db, tables)
+	}
+}
+
+// syncNode is SyncReplicas on one node, with a budget of its own: a node restarted just
+// before (as the tests do) may take minutes to accept connections and reattach its
+// replicated tables on a loaded 2-core machine, and one slow node must not use up the
+// others' time. Each attempt has its own shorter timeout, so an attempt that hangs on a
+// node still starting is asked again rather than waited on to the end.
+func (c *Cluster) syncNode(t testing.TB, n, db string, tables []string) {
+	t.Helper()
+	const budget, attempt = 5 * time.Minute, 30 * time.Second
+	deadline := time.Now().Add(budget)
+	conn := c.Node(t, n)
+	retry := func(what string, f func(ctx context.Context) error) {
+		t.Helper()
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), attempt)
+			err := f(ctx)
+			cancel()
+			if err == nil {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s on %s (asked for %s): %v", what, n, budget, err)
+			}
+			time.Sleep(time.Second)
+		}
+	}
+	names := tables
+	if len(names) == 0 {
+		retry("list the replicated tables of "+db, func(ctx context.Context) error {
 			rows, err := conn.Query(ctx, "SELECT table FROM system.replicas WHERE database = ? ORDER BY table", db)
-			for err != nil && ctx.Err() == nil {
-				time.Sleep(time.Second)
-				rows, err = conn.Query(ctx, "SELECT table FROM system.replicas WHERE database = ? ORDER BY table", db)
-			}
 			if err != nil {
-				t.Fatalf("list the replicated tables of %s on %s: %v", db, n, err)
+				return err
 			}
+			defer rows.Close()
+			var got []string
 			for rows.Next() {
 				var tb string
 				if err := rows.Scan(&tb); err != nil {
-					t.Fatal(err)
+					return err
 				}
-				names = append(names, tb)
+				got = append(got, tb)
 			}
-			rows.Close()
-			if len(names) == 0 {
-				t.Fatalf("%s has no replicated table on %s", db, n)
+			if err := rows.Err(); err != nil {
+				return err
 			}
+			names = got
+			return nil
+		})
+		if len(names) == 0 {
+			t.Fatalf("%s has no replicated table on %s", db, n)
 		}
-		for _, tb := range names {
-			if err := conn.Exec(ctx, "SYSTEM SYNC REPLICA "+db+"."+tb); err != nil {
-				t.Fatalf("sync %s.%s on %s: %v", db, tb, n, err)
-			}
-		}
+	}
+	for _, tb := range names {
+		retry("sync "+db+"."+tb, func(ctx context.Context) error {
+			return conn.Exec(ctx, "SYSTEM SYNC REPLICA "+db+"."+tb)
+		})
 	}
 }
