@@ -462,7 +462,7 @@ func yearPayments(t *testing.T, cli func(...string) (string, string, error), gb 
 		`bad-payments.csv:4: voucher PZ-003: column "period": month 2026-10 is neither closed nor estimated`,
 		`bad-payments.csv:5: voucher PZ-004: column "refunds": a negative amount is a refund`,
 		`bad-payments.csv:6: voucher PZ-005: column "refunds": refunds voucher PZ-999, which is not imported`,
-		`bad-payments.csv:7`,
+		`bad-payments.csv 第 7 行：该行有 7 个字段，表头有 6 列`, // a coded error: in Chinese
 	} {
 		assert.Contains(t, errOut, want)
 	}
