@@ -234,12 +234,14 @@ func TestBrowserVendor(t *testing.T) {
 	// the invoice: the vendor's charge and metered lines by order and item, one +10.00
 	type key struct{ order, item string }
 	sums := map[key]decimal.Decimal{}
+	names := map[string]string{} // item code → name, as the statement prints it
 	var keys []key
 	for _, r := range f.statementCSV("vendors", string(f.venID)) {
 		if r["kind"] != "charge" && r["kind"] != "metered" {
 			continue
 		}
 		k := key{r["order_id"], r["item_code"]}
+		names[r["item_code"]] = r["item_name"]
 		if _, ok := sums[k]; !ok {
 			keys = append(keys, k)
 		}
@@ -263,6 +265,8 @@ func TestBrowserVendor(t *testing.T) {
 	))
 	waitFor(t, ctx, "#recon-summary")
 	assert.Equal(t, "10.00", text(t, ctx, "#difference"), "the one line claimed 10.00 too high")
+	item := text(t, ctx, "#differences tr:nth-child(2) td:nth-child(2)")
+	assert.Equal(t, names[keys[0].item]+"\n"+keys[0].item, item, "the difference's item by its catalog name, its code beneath")
 	shot(t, ctx, "09-reconciliation-report")
 }
 

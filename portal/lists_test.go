@@ -54,6 +54,7 @@ func TestNoDeadEnds(t *testing.T) {
 	require.Equal(t, 200, st)
 	assert.Contains(t, body, `id="no-issue"`)
 	assert.Contains(t, body, `href="/statements/`+period.String()+`"`, "points to the month that has statements")
+	assert.Contains(t, body, `<a href="/statements/`+period.String()+`">账单下载</a>`, "the menu opens the latest month with statements")
 
 	st, body = bur.get(t, "/vendors/"+string(f.venID)+"/2026-09")
 	require.Equal(t, 200, st)

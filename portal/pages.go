@@ -116,6 +116,8 @@ var funcs = template.FuncMap{
 	"auditDetail": glossary.AuditDetail,
 	"auditTarget": glossary.AuditTarget,
 	"actorZh":     glossary.Actor,
+	"tokenKindZh": func(k access.TokenKind) string { return glossary.TokenKind(string(k)) },
+	"tokenState":  glossary.TokenState,
 	"jobDetail":   glossary.JobDetail,
 	"rulesZh":     glossary.RulesVersion,
 	// grouped: an amount answered as a plain string ("-1234.50") with thousands
@@ -154,7 +156,7 @@ func (s *Server) nav(c *call) []navItem {
 		return c.id.Allows(act, obj, parents)
 	}
 	items := []navItem{{"概览", "/"}}
-	p := s.latestPeriod(c)
+	p, issued := s.latestPeriods(c)
 	if c.id.Role == access.RoleDepartment {
 		items = append(items, navItem{"费用明细", "/departments/" + esc(string(c.id.Department)) + "/" + p})
 	}
@@ -164,7 +166,7 @@ func (s *Server) nav(c *call) []navItem {
 	if may(access.View, access.Orders()) {
 		items = append(items, navItem{"工单", "/orders"})
 	}
-	items = append(items, navItem{"账单下载", "/statements/" + p})
+	items = append(items, navItem{"账单下载", "/statements/" + issued})
 	if may(access.View, access.Idle()) {
 		items = append(items, navItem{"闲置资源", "/idle"})
 	}
@@ -196,19 +198,29 @@ func (s *Server) nav(c *call) []navItem {
 	return items
 }
 
-// latestPeriod is the latest rated or closed month (else the previous month), for menu
-// links: a menu never leads to a month with nothing to show.
-func (s *Server) latestPeriod(c *call) string {
+// latestPeriods are, for menu links (a menu never leads to a month with nothing to show),
+// the latest rated or closed month (else the previous month) and the latest month with
+// issued statements (else that same month).
+func (s *Server) latestPeriods(c *call) (shownP, issuedP string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if ms, err := s.monthStates(ctx); err == nil {
 		for _, m := range ms { // newest first
-			if !m.State.Open() {
-				return m.Period.String()
+			if shownP == "" && !m.State.Open() {
+				shownP = m.Period.String()
+			}
+			if issuedP == "" && m.Issue != nil {
+				issuedP = m.Period.String()
 			}
 		}
 	}
-	return currentPeriod(s.now()).Prev().String()
+	if shownP == "" {
+		shownP = currentPeriod(s.now()).Prev().String()
+	}
+	if issuedP == "" {
+		issuedP = shownP
+	}
+	return shownP, issuedP
 }
 
 func esc(s string) string { return neturl.PathEscape(s) }
@@ -1056,6 +1068,8 @@ type reconData struct {
 	Base        string
 	Back        string
 	Name        string // the vendor's name
+	// Items are the catalog's names of the differences' items (in force in the month).
+	Items map[catalog.ItemCode]string
 }
 
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) (reconcile.Upload, bool) {
@@ -1089,6 +1103,17 @@ func (s *Server) reconciliationPage(w http.ResponseWriter, r *http.Request, c *c
 	if len(d.Differences) > 200 {
 		d.More = len(d.Differences) - 200
 		d.Differences = d.Differences[:200]
+	}
+	cat, err := s.cfg.Store.Catalog(r.Context())
+	if err != nil {
+		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
+		return
+	}
+	d.Items = map[catalog.ItemCode]string{}
+	for _, row := range d.Differences {
+		if it, ok := cat.Priced(row.Item, calendar.Date{}, u.Period.Last()); ok {
+			d.Items[row.Item] = it.Name
+		}
 	}
 	s.render(w, c, 200, "reconciliation", "对账报告 "+d.Name+" "+u.Period.String(), d)
 }

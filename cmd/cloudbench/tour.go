@@ -320,6 +320,10 @@ func (w *tourWalk) role(ctx context.Context, r tourRole) []string {
 			problems = append(problems, fmt.Sprintf("%s %s: %v", r.Role, s.Name, err))
 			continue
 		}
+		var empty bool // a menu link leads to a month with something to show
+		if err := chromedp.Run(ctx, chromedp.Evaluate(`!!document.querySelector("#no-issue, #not-rated")`, &empty)); err == nil && empty && strings.HasPrefix(s.Name, "menu") {
+			problems = append(problems, fmt.Sprintf("%s %s: the menu leads to %s, a month with nothing to show", r.Role, s.Name, path))
+		}
 		prev = next
 	}
 	return problems
