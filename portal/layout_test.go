@@ -32,8 +32,8 @@ func rolePages(f *fixture, login string) []string {
 // TestBrowserLayouts signs in as each role and opens every page of its menu (and its
 // drill-down pages) at 1366×768 and 390×844, each checked with axe-core (axe_test.go): at phone width the page never scrolls
 // sideways (tables scroll inside it), the menu folds behind one button that opens it,
-// and 退出 is on the screen; printed (print media), no menu, no 退出, no form, and the
-// signature lines are there. Screenshots of each page at both widths.
+// and 退出 is on the screen; printed (print media), no menu, no 退出, no form, no links
+// to other months, exports or downloads, and the signature lines are there. Screenshots of each page at both widths.
 func TestBrowserLayouts(t *testing.T) {
 	f := setup(t)
 	axe := axeSource(t)
@@ -80,11 +80,12 @@ func TestBrowserLayouts(t *testing.T) {
 					emulation.SetEmulatedMedia().WithMedia("print"),
 					chromedp.Evaluate(`(() => {
 						const shown = sel => Array.from(document.querySelectorAll(sel)).some(e => getComputedStyle(e).display !== "none" && e.getClientRects().length > 0);
-						return {nav: shown("header nav"), logout: shown("#logout"), form: shown("main form"), signature: shown(".signature"), main: shown("main h1")};
+						return {nav: shown("header nav"), logout: shown("#logout"), form: shown("main form"), signature: shown(".signature"), main: shown("main h1"),
+							links: shown("#prev-month, #next-month, #compare-prev, #compare-next, #export-xlsx, #statement-pdf")};
 					})()`, &printed),
 					emulation.SetEmulatedMedia().WithMedia(""),
 				))
-				assert.Equal(t, map[string]bool{"nav": false, "logout": false, "form": false, "signature": true, "main": true}, printed, "%s printed", page)
+				assert.Equal(t, map[string]bool{"nav": false, "logout": false, "form": false, "signature": true, "main": true, "links": false}, printed, "%s printed", page)
 			}
 		})
 	}
