@@ -2,6 +2,7 @@ package glossary_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 
@@ -71,7 +72,21 @@ func TestAuditDetail(t *testing.T) {
 		assert.Equal(t, tt.want, glossary.JobDetail(tt.stored), tt.stored)
 	}
 	assert.Equal(t, "默认规则（未导入扣减规则版本）", glossary.RulesVersion("default"))
+	for _, k := range []string{"org", "catalog", "orders", "acceptance", "adaptations", "budgets", "payments"} { // the kinds imports record
+		assert.NotEqual(t, k, glossary.Import(k), "import kind %s has a name", k)
+	}
 	for _, a := range []string{"estimate-issue", "estimate-withdraw", "budgets-import", "budget-thresholds-import", "payments-import", "export", "close", "upload", "download"} {
 		assert.NotEqual(t, a, glossary.AuditAction(a), "action %s has a name", a)
+	}
+}
+
+// Access tokens' kinds and states in words on the accounts page.
+func TestTokenWords(t *testing.T) {
+	for _, k := range []access.TokenKind{access.TokenPersonal, access.TokenCollector} {
+		assert.NotEqual(t, string(k), glossary.TokenKind(string(k)))
+	}
+	for _, tok := range []access.Token{{}, {RevokedAt: time.Unix(1, 0)}, {ExpiresAt: time.Unix(1, 0)}} {
+		st := tok.State(time.Unix(2, 0))
+		assert.NotEqual(t, st, glossary.TokenState(st), "token state %s has a name", st)
 	}
 }

@@ -159,6 +159,7 @@ var imports = map[string]string{
 	"org":         "组织与项目",
 	"catalog":     "服务目录",
 	"events":      "工单事件",
+	"orders":      "工单事件", // the kind the work-order events' import records
 	"usage":       "用量",
 	"acceptance":  "验收记录",
 	"rules":       "扣减规则",

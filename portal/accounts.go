@@ -21,6 +21,8 @@ type accountsData struct {
 	Depts  []option
 	Vens   []option
 	Self   access.Login
+	// DeptNames and VenNames name the departments and vendors of accounts and tokens.
+	DeptNames, VenNames map[string]string
 }
 
 type tokenRow struct {
@@ -40,7 +42,7 @@ func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request, c *call) {
 		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
 		return
 	}
-	d := accountsData{Users: us, Self: c.id.Login}
+	d := accountsData{Users: us, Self: c.id.Login, DeptNames: map[string]string{}, VenNames: map[string]string{}}
 	for _, t := range ts {
 		d.Tokens = append(d.Tokens, tokenRow{t, t.State(s.now())})
 	}
@@ -49,9 +51,11 @@ func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	for id, dep := range c.org.Departments {
 		d.Depts = append(d.Depts, option{string(id), string(id) + " " + dep.Name})
+		d.DeptNames[string(id)] = dep.Name
 	}
 	for id, v := range c.org.Vendors {
 		d.Vens = append(d.Vens, option{string(id), string(id) + " " + v.Name})
+		d.VenNames[string(id)] = v.Name
 	}
 	sort.Slice(d.Depts, func(i, j int) bool { return d.Depts[i].Value < d.Depts[j].Value })
 	sort.Slice(d.Vens, func(i, j int) bool { return d.Vens[i].Value < d.Vens[j].Value })

@@ -31,6 +31,9 @@ func TestAccounts(t *testing.T) {
 	require.NotNil(t, m, "the new password is shown once")
 	pw := m[1]
 	assert.GreaterOrEqual(t, len(pw), access.MinPasswordLength)
+	_, body = bur.get(t, "/accounts")
+	assert.Regexp(t, `<tr id="user-newclerk">.*?<td>`+regexp.QuoteMeta(f.org.Departments[f.depID].Name)+`<div class="muted">`+string(f.depID)+`</div>`, body, "the account's department by its name, its code beneath")
+	assert.Regexp(t, `<tr id="user-`+f.ven+`">.*?<td>`+regexp.QuoteMeta(f.org.Vendors[f.venID].Name)+`<div class="muted">`+string(f.venID)+`</div>`, body, "the account's vendor by its name")
 	clerk := signInWith(t, f, "newclerk", pw)
 	st, _ = clerk.get(t, "/api/v1/me")
 	require.Equal(t, 200, st)

@@ -77,6 +77,7 @@ func (s *Server) yearBudgets(ctx context.Context, c *call, year int) (funding.Ye
 
 type budgetRow struct {
 	funding.ProjectStatus
+	ParentName     string // the 主管部门's name, "" for a top-level department
 	DepartmentName string
 	StateLabel     string
 	Alert          bool
@@ -84,7 +85,9 @@ type budgetRow struct {
 
 type warningRow struct {
 	funding.Warning
-	Label string
+	Label          string
+	ProjectName    string
+	DepartmentName string
 }
 
 type budgetsData struct {
@@ -102,7 +105,11 @@ type budgetsData struct {
 func (s *Server) budgetRows(c *call, rep funding.YearReport) []budgetRow {
 	rows := make([]budgetRow, 0, len(rep.Statuses))
 	for _, st := range rep.Statuses {
-		rows = append(rows, budgetRow{st, s.deptName(c, st.Department), funding.Label(string(st.State)),
+		parent := ""
+		if st.Parent != "" {
+			parent = s.deptName(c, st.Parent)
+		}
+		rows = append(rows, budgetRow{st, parent, s.deptName(c, st.Department), funding.Label(string(st.State)),
 			st.State.Alert()})
 	}
 	return rows
@@ -128,7 +135,11 @@ func (s *Server) budgetsPage(w http.ResponseWriter, r *http.Request, c *call) {
 			return
 		}
 		for _, x := range ws {
-			d.Warnings = append(d.Warnings, warningRow{x, funding.Label(string(x.Threshold))})
+			name := string(x.Project)
+			if pr, ok := c.org.Projects[catalog.ProjectKey{ID: x.Project, Year: x.Year}]; ok && pr.Name != "" {
+				name = pr.Name
+			}
+			d.Warnings = append(d.Warnings, warningRow{x, funding.Label(string(x.Threshold)), name, s.deptName(c, x.Department)})
 		}
 	}
 	s.render(w, c, 200, "budgets", "项目预算", d)

@@ -101,6 +101,8 @@ func TestBudgetsAPI(t *testing.T) {
 	assert.Contains(t, body, "已用超出预算")
 	assert.Contains(t, body, "<th>触发比例</th>")
 	assert.Contains(t, body, "<td>100%</td>", "the share in force when it fired (the default over share)")
+	assert.NotContains(t, body, "<td>"+string(f.depID)+"</td>", "a unit's 主管部门 by its name, not its code")
+	assert.Regexp(t, `(?s)id="budget-warnings".*?<tr><td>[^<]+<div class="muted">[^<]+</div></td><td class="text">[^<]+<div class="muted">`, body, "a warning's project and department by their names, the codes beneath")
 
 	v := f.signIn(t, f.ven)
 	status, _ = v.get(t, "/api/v1/budgets?year=2026")
