@@ -77,7 +77,7 @@ func (s *Server) yearBudgets(ctx context.Context, c *call, year int) (funding.Ye
 
 type budgetRow struct {
 	funding.ProjectStatus
-	ParentName     string // the 主管部门's name, "" for a top-level department
+	ParentName     string // the 主管部门's name ("" for a top-level department; its code for one not in scope)
 	DepartmentName string
 	StateLabel     string
 	Alert          bool
@@ -103,10 +103,11 @@ type budgetsData struct {
 }
 
 func (s *Server) budgetRows(c *call, rep funding.YearReport) []budgetRow {
+	parents := access.OrgParents(c.org)
 	rows := make([]budgetRow, 0, len(rep.Statuses))
 	for _, st := range rep.Statuses {
-		parent := ""
-		if st.Parent != "" {
+		parent := string(st.Parent) // a unit's account sees its 主管部门's code, not its name
+		if st.Parent != "" && c.id.Allows(access.View, access.Department(st.Parent), parents) {
 			parent = s.deptName(c, st.Parent)
 		}
 		rows = append(rows, budgetRow{st, parent, s.deptName(c, st.Department), funding.Label(string(st.State)),
