@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"cloudbill/access"
 	"cloudbill/internal/calendar"
 	"cloudbill/metering/pull"
 	"cloudbill/monthclose"
@@ -54,6 +55,10 @@ type CloseRequest struct {
 	// Issue writes and archives the month's final statements after closing it (under
 	// Config.StatementsDir).
 	Issue bool
+	// Who is the audit log's account of who asks (Actor, Role, Remote); an empty Actor
+	// is By. Close records every close, done or refused, in the audit log, whichever way
+	// it came in (the command line, the scheduler, the portal).
+	Who access.Event
 }
 
 // CloseResult says what Close did.
@@ -78,8 +83,30 @@ type CloseResult struct {
 // A close made with windows missing is recorded (RecordIncompleteClose) with the close
 // time and req.By. Closing a closed month writes nothing. With req.Issue the final
 // statements are issued and archived after the close; a failure there is reported in
-// CloseResult.IssueErr, not as Close's error.
+// CloseResult.IssueErr, not as Close's error. Every close, done or refused, is in the
+// audit log (action close, detail CloseResult.AuditDetail or CloseRefusalDetail).
 func (a *App) Close(ctx context.Context, req CloseRequest) (CloseResult, error) {
+	res, err := a.close(ctx, req)
+	e := req.Who
+	if e.Actor == "" {
+		e.Actor = req.By
+	}
+	e.At, e.Action, e.Target = a.Now(), "close", req.Period.String()
+	if err != nil {
+		e.Outcome, e.Detail = "refused", CloseRefusalDetail(err)
+		if aerr := a.cfg.Store.AppendAudit(context.WithoutCancel(ctx), e); aerr != nil {
+			return res, fmt.Errorf("%w (and its refusal was not audited: %v)", err, aerr)
+		}
+		return res, err
+	}
+	e.Outcome, e.Detail = "ok", res.AuditDetail()
+	if aerr := a.cfg.Store.AppendAudit(context.WithoutCancel(ctx), e); aerr != nil {
+		return res, fmt.Errorf("%s closed, but the close was not audited: %w", req.Period, aerr)
+	}
+	return res, nil
+}
+
+func (a *App) close(ctx context.Context, req CloseRequest) (CloseResult, error) {
 	p := req.Period
 	inc, err := a.MissingWindows(ctx, p)
 	if err != nil {

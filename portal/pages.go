@@ -576,6 +576,7 @@ func (s *Server) closeMonth(w http.ResponseWriter, r *http.Request, c *call) {
 		AllowPending:    r.PostFormValue("allow_pending") == "yes",
 		AllowIncomplete: r.PostFormValue("allow_incomplete") == "yes",
 		By:              "portal:" + c.id.Name(),
+		Who:             access.Event{Actor: c.id.Name(), Role: c.id.Role, Remote: c.remote},
 		Issue:           true,
 	})
 	if err != nil {
@@ -596,11 +597,9 @@ func (s *Server) closeMonth(w http.ResponseWriter, r *http.Request, c *call) {
 			d.Error = "结账失败。"
 			s.cfg.Logf("portal: close %s: %v", p, err)
 		}
-		_ = s.cfg.Access.Record(ctx, access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "close", Target: p.String(), Outcome: "refused", Remote: c.remote, Detail: app.CloseRefusalDetail(err)})
 		s.render(w, c, status, "close", "结账确认 "+p.String(), d)
 		return
 	}
-	_ = s.cfg.Access.Record(ctx, access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "close", Target: p.String(), Remote: c.remote, Detail: res.AuditDetail()})
 	s.forget(p)
 	d.Result = &res
 	switch {

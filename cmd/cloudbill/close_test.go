@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"cloudbill/access"
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
 	"cloudbill/monthclose"
@@ -150,6 +151,27 @@ func TestCloseCommand(t *testing.T) {
 		after, err := s.RatedLines(ctx, nov)
 		require.NoError(t, err)
 		assert.Equal(t, monthclose.ContentHash(lines), monthclose.ContentHash(after), "frozen lines unchanged")
+	})
+	t.Run("every close from the command line is audited, done or refused", func(t *testing.T) {
+		evs, err := s.Audit(ctx, access.AuditFilter{Action: "close", Limit: 100})
+		require.NoError(t, err)
+		var got []string
+		for _, e := range evs {
+			assert.Equal(t, "cli", e.Actor)
+			assert.Equal(t, "2026-11", e.Target)
+			got = append(got, e.Outcome+" "+e.Detail)
+		}
+		// Newest first by each command's clock: the no-op, the close with pending
+		// acceptance, then the three refusals (the bad-usage calls never reach the use case).
+		require.Len(t, got, 5, "%q", got)
+		assert.Equal(t, "ok close?already=1", got[0])
+		assert.True(t, strings.HasPrefix(got[1], "ok close?hash="+monthclose.ContentHash(lines)+"&"), got[1])
+		assert.Contains(t, got[1], "&pending=")
+		assert.ElementsMatch(t, []string{
+			"refused " + access.Details(access.DetailRefused, "reason", access.ReasonPending),
+			"refused " + access.Details(access.DetailRefused, "reason", access.ReasonNotEnded),
+			"refused " + access.Details(access.DetailRefused, "reason", access.ReasonNotRated),
+		}, got[2:])
 	})
 }
 
