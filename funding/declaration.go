@@ -3,6 +3,7 @@ package funding
 import (
 	"fmt"
 	"sort"
+	"strconv"
 
 	"github.com/shopspring/decimal"
 
@@ -146,14 +147,14 @@ func Declare(in DeclarationInput) (Declaration, []string) {
 			sort.Slice(ps, func(i, j int) bool { return ps[i].Before(ps[j]) })
 			switch len(ps) {
 			case 0:
-				l.Basis = "无已结账月份的计量数据，按 0 测算"
+				l.Basis = glossary.FundingText("basis_none")
 			case 1:
-				l.Basis = fmt.Sprintf("%s 计量金额 × 12", ps[0])
+				l.Basis = glossary.FundingText("basis_month", "month", ps[0].String())
 			default:
-				l.Basis = fmt.Sprintf("%s 至 %s 计量金额月平均（%d 个月）× 12", ps[0], ps[len(ps)-1], len(ps))
+				l.Basis = glossary.FundingText("basis_average", "from", ps[0].String(), "to", ps[len(ps)-1].String(), "months", strconv.Itoa(len(ps)))
 			}
 		} else {
-			l.Basis = fmt.Sprintf("单价 %s × 数量 %s × 12（%s 价格）", l.UnitPrice.StringFixed(2), l.Quantity.String(), in.AsOf)
+			l.Basis = glossary.FundingText("basis_price", "price", l.UnitPrice.StringFixed(2), "quantity", l.Quantity.String(), "as_of", in.AsOf.String())
 		}
 		d.Lines = append(d.Lines, *l)
 	}

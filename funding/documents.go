@@ -23,16 +23,17 @@ import (
 func EstimateDoc(e Estimate, org catalog.Org, v catalog.VendorID, issued time.Time) sheet.Doc {
 	name := org.Vendors[v].Name
 	d := sheet.Doc{
-		Title:   fmt.Sprintf("%s %s 预估结算单", e.Period, name),
-		Header:  fmt.Sprintf("%s 预估结算单 · %s", e.Period, v),
+		Title:   glossary.FundingText("estimate_title", "period", e.Period.String(), "vendor", name),
+		Header:  glossary.FundingText("estimate_header", "period", e.Period.String(), "code", string(v)),
 		Mark:    Label("estimate") + " / ESTIMATE",
 		Created: issued.UTC(),
 	}
 	tot := rating.TotalsOf(nil)
 	rate := e.Rates[v]
-	t := sheet.Table{Columns: []sheet.Column{{Title: "部门", Width: 3}, {Title: "项目", Width: 2}, {Title: "工单", Width: 2}, {Title: "配置项", Width: 2},
-		{Title: "类别", Width: 2}, {Title: "截至分析日", Width: 2, Align: sheet.Right}, {Title: "至月末", Width: 2, Align: sheet.Right},
-		{Title: "金额（元）", Width: 2, Align: sheet.Right}}}
+	w := glossary.EstimateWord
+	t := sheet.Table{Columns: []sheet.Column{{Title: w("department"), Width: 3}, {Title: w("project"), Width: 2}, {Title: w("order"), Width: 2}, {Title: w("item"), Width: 2},
+		{Title: w("kind"), Width: 2}, {Title: w("to_date"), Width: 2, Align: sheet.Right}, {Title: w("rest"), Width: 2, Align: sheet.Right},
+		{Title: w("amount"), Width: 2, Align: sheet.Right}}}
 	for _, l := range e.Lines {
 		if l.Vendor != v {
 			continue
@@ -46,18 +47,18 @@ func EstimateDoc(e Estimate, org catalog.Org, v catalog.VendorID, issued time.Ti
 			money.Grouped(money.Round(l.ToDate)), money.Grouped(money.Round(l.Rest)), money.Grouped(l.Amount)}})
 	}
 	gross, ded, adj, net := tot.Gross, tot.Deductions, tot.Adjustments, tot.Net
-	t.Rows = append(t.Rows, sheet.Row{Cells: []string{"合计", "", "", "", "", "", "", money.Grouped(net)}, Style: sheet.Total})
-	rateText := "无（无已结账月份的验收结果）"
+	t.Rows = append(t.Rows, sheet.Row{Cells: []string{w("total"), "", "", "", "", "", "", money.Grouped(net)}, Style: sheet.Total})
+	rateText := glossary.FundingText("estimate_no_rate")
 	if rate.From.Year != 0 {
-		rateText = fmt.Sprintf("%s%%（依据 %s 验收结果）", rate.Rate.Shift(2).StringFixed(2), rate.From)
+		rateText = glossary.FundingText("estimate_rate", "rate", rate.Rate.Shift(2).StringFixed(2), "from", rate.From.String())
 	}
 	d.Add(
-		sheet.Para{Text: fmt.Sprintf("本结算单为 %s 的预估结算（截至 %s），供年内支付（《管理办法》第二十一条）。%s 结账后，正式结算与预估的差额作为“%s”计入次年 1 月结算。", e.Period, e.AsOf, e.Period, Label("true_up"))},
+		sheet.Para{Text: glossary.FundingText("estimate_intro", "period", e.Period.String(), "as_of", e.AsOf.String(), "true_up", Label("true_up"))},
 		sheet.Fields{Pairs: []sheet.Field{
-			{Label: "服务商", Value: name + "（" + string(v) + "）"}, {Label: "分析日", Value: e.AsOf.String()},
+			{Label: w("vendor"), Value: name + "（" + string(v) + "）"}, {Label: w("as_of"), Value: e.AsOf.String()},
 			{Label: glossary.Gross, Value: money.Grouped(gross)}, {Label: glossary.Kind("deduction"), Value: money.Grouped(ded)},
-			{Label: "调整", Value: money.Grouped(adj)}, {Label: "扣减比例", Value: rateText},
-			{Label: "预估应付净额", Value: money.Grouped(net)}, {Label: "内容哈希", Value: e.Hash},
+			{Label: w("adjustments"), Value: money.Grouped(adj)}, {Label: w("rate"), Value: rateText},
+			{Label: w("estimate_net"), Value: money.Grouped(net)}, {Label: w("hash"), Value: e.Hash},
 		}},
 		t,
 	)

@@ -267,7 +267,7 @@ func estimateDeductions(lines []EstimateLine, rates map[catalog.VendorID]VendorR
 			weights[i] = gross[v][g]
 		}
 		ded := money.Round(total.Mul(r.Rate)).Neg()
-		note := fmt.Sprintf("扣减比例 %s%%（依据 %s 验收结果）", r.Rate.Shift(2).StringFixed(2), r.From)
+		note := glossary.FundingText("deduction_note", "rate", r.Rate.Shift(2).StringFixed(2), "from", r.From.String())
 		for i, share := range money.Allocate(ded, weights) {
 			out = append(out, EstimateLine{Kind: rating.KindDeduction, Department: groups[i].d, Vendor: v, Category: groups[i].c,
 				ToDate: decimal.Zero, Rest: decimal.Zero, Amount: share, Note: note})

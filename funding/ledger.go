@@ -1,12 +1,13 @@
 package funding
 
 import (
-	"fmt"
 	"sort"
+	"strconv"
 
 	"github.com/shopspring/decimal"
 
 	"cloudbill/catalog"
+	"cloudbill/glossary"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/rating"
@@ -175,7 +176,7 @@ func TrueUpLines(january calendar.Period, final []rating.Line, est Estimate) []r
 		}
 		out = append(out, rating.Line{Period: january, Kind: rating.KindAdjustment, Department: k.dep, Vendor: k.ven, Category: k.cat,
 			Amount: d, Unrounded: d, Corrects: est.Period,
-			Note: fmt.Sprintf("%s：%d年12月结算 %s − 预估 %s", Label("true_up"), est.Period.Year, money.Plain(p.final), money.Plain(p.est))})
+			Note: glossary.FundingText("true_up_note", "true_up", Label("true_up"), "year", strconv.Itoa(est.Period.Year), "final", money.Plain(p.final), "estimate", money.Plain(p.est))})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]

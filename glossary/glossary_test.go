@@ -54,6 +54,13 @@ func TestEveryCodeHasAName(t *testing.T) {
 	for _, c := range glossary.JobDetailCodes() {
 		assert.NotEqual(t, c+"?", glossary.JobDetail(c+"?"), "no Chinese for job detail %q", c)
 	}
+	// the year's money: every sentence and every label of the December estimate has words
+	for _, k := range glossary.FundingTextKeys() {
+		assert.NotEmpty(t, glossary.FundingText(k), "no words for %q", k)
+	}
+	for _, k := range glossary.EstimateWordKeys() {
+		assert.NotEqual(t, k, glossary.EstimateWord(k), "no words for %q", k)
+	}
 	// every input error code in Chinese, with the values its English text has
 	for _, c := range csvin.Codes() {
 		zh := glossary.InputText(c)
@@ -152,5 +159,23 @@ func TestExplain(t *testing.T) {
 			Amount: *d("-15.48")}, glossary.Item{}, "更正 2026-10 已结账月份的资源费用：重新计费后差额 -15.48 元"},
 	} {
 		t.Run(tt.name, func(t *testing.T) { assert.Equal(t, tt.want, glossary.Explain(tt.line, tt.item, nil)) })
+	}
+}
+
+// TestReconcileText: every explanation of a reconciliation has words; values fill them,
+// a zone said in words.
+func TestReconcileText(t *testing.T) {
+	for _, n := range glossary.ReconcileNotes() {
+		assert.NotEmpty(t, glossary.ReconcileText(n), "no words for %q", n)
+	}
+	for _, tt := range []struct {
+		got, want string
+	}{
+		{glossary.ReconcileText(glossary.NoteDaysMore, "vendor", "23", "ours", "20", "n", "3"), "天数不同：服务商 23 天，平台 20 天（多 3 天：可能计入了试用期或更晚的终止日期）"},
+		{glossary.ReconcileText(glossary.NoteUnitPrice, "implied", "1100.00", "price", "1000.00", "version", "2026-01-01", "zone", "internet"),
+			"单价不同：申报金额折合单价 1100.00 元，平台单价 1000.00 元（目录版本 2026-01-01，互联网业务区）"},
+		{glossary.ReconcileText(glossary.NoteNotClaimed), "平台已计费，服务商未申报"},
+	} {
+		assert.Equal(t, tt.want, tt.got)
 	}
 }

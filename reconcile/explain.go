@@ -1,8 +1,8 @@
 package reconcile
 
 import (
-	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -21,9 +21,11 @@ type explainer struct {
 	others  map[catalog.OrderID][]catalog.VendorID // other vendors rated on an order
 }
 
-func (e *explainer) add(row *Row, r Reason, text string) {
+// add records reason r of row with its explanation n (its values: key, value pairs), in
+// the glossary's words.
+func (e *explainer) add(row *Row, r Reason, n glossary.ReconcileNote, kv ...string) {
 	row.Reasons = append(row.Reasons, r)
-	row.Explanation = append(row.Explanation, text)
+	row.Explanation = append(row.Explanation, glossary.ReconcileText(n, kv...))
 }
 
 func (e *explainer) within(a, b decimal.Decimal) bool {
@@ -36,26 +38,26 @@ func (e *explainer) classifyClaim(row *Row, c Claim, o *ours) {
 		row.Class = OnlyVendor
 		switch {
 		case o != nil && len(o.adjusted) > 0:
-			e.add(row, ReasonAdjustmentOnly, fmt.Sprintf("本月只有对已结账月份 %s 的调整，没有本月费用", joinPeriods(o)))
+			e.add(row, ReasonAdjustmentOnly, glossary.NoteAdjustmentOnly, "periods", joinPeriods(o))
 		case len(e.others[c.Order]) > 0:
-			e.add(row, ReasonOtherVendor, fmt.Sprintf("工单 %s 本月计入服务商 %s，不属于本服务商", c.Order, e.joinVendors(e.others[c.Order])))
+			e.add(row, ReasonOtherVendor, glossary.NoteOtherVendor, "order", string(c.Order), "vendors", e.joinVendors(e.others[c.Order]))
 		case len(e.byOrder[c.Order]) > 0:
-			e.add(row, ReasonItemNotRated, fmt.Sprintf("工单 %s 本月计费的目录项为 %s，不含 %s", c.Order, joinItems(e.byOrder[c.Order]), c.Item))
+			e.add(row, ReasonItemNotRated, glossary.NoteItemNotRated, "order", string(c.Order), "items", joinItems(e.byOrder[c.Order]), "item", string(c.Item))
 		default:
-			e.add(row, ReasonOrderNotRated, fmt.Sprintf("本月没有工单 %s 的计费：可能是试用期、未经确认的资源或并不存在的工单", c.Order))
+			e.add(row, ReasonOrderNotRated, glossary.NoteOrderNotRated, "order", string(c.Order))
 		}
 		return
 	}
 	row.Ours = o.payable
 	if o.payable.IsZero() && !o.unfunded.IsZero() {
 		row.Class = OnlyVendor
-		e.add(row, ReasonUnfunded, fmt.Sprintf("申报了未纳入项目清单的费用：项目 %s 不在已批准的项目清单上（已计费 %s 元，资金落实前暂缓支付）", joinProjects(o.projects), money.Plain(o.unfunded)))
+		e.add(row, ReasonUnfunded, glossary.NoteUnfundedClaimed, "projects", joinProjects(o.projects), "unfunded", money.Plain(o.unfunded))
 		return
 	}
 	if e.within(c.Amount, o.payable) {
 		row.Class = Match
 		if d := c.Amount.Sub(o.payable); !d.IsZero() {
-			e.add(row, ReasonWithinTolerance, fmt.Sprintf("差额 %s 元在容差 %s 元以内", money.Plain(d), money.Plain(e.p.Tolerance)))
+			e.add(row, ReasonWithinTolerance, glossary.NoteWithinTolerance, "difference", money.Plain(d), "tolerance", money.Plain(e.p.Tolerance))
 		}
 		return
 	}
@@ -67,7 +69,7 @@ func (e *explainer) classifyClaim(row *Row, c Claim, o *ours) {
 // quantity or unit price, or an unfunded part claimed.
 func (e *explainer) explainAmount(row *Row, c Claim, o *ours) {
 	if !o.unfunded.IsZero() && e.within(c.Amount, o.payable.Add(o.unfunded)) {
-		e.add(row, ReasonUnfunded, fmt.Sprintf("申报金额包含未纳入项目清单的费用 %s 元（项目 %s 不在已批准的项目清单上）", money.Plain(o.unfunded), joinProjects(o.projects)))
+		e.add(row, ReasonUnfunded, glossary.NoteUnfundedIncluded, "unfunded", money.Plain(o.unfunded), "projects", joinProjects(o.projects))
 		return
 	}
 	dim := o.dim
@@ -78,27 +80,27 @@ func (e *explainer) explainAmount(row *Row, c Claim, o *ours) {
 	if c.Days != nil && !o.metered {
 		days = *c.Days
 		if n := *c.Days - o.days; n > 0 {
-			e.add(row, ReasonDays, fmt.Sprintf("天数不同：服务商 %d 天，平台 %d 天（多 %d 天：可能计入了试用期或更晚的终止日期）", *c.Days, o.days, n))
+			e.add(row, ReasonDays, glossary.NoteDaysMore, "vendor", strconv.Itoa(*c.Days), "ours", strconv.Itoa(o.days), "n", strconv.Itoa(n))
 		} else if n < 0 {
-			e.add(row, ReasonDays, fmt.Sprintf("天数不同：服务商 %d 天，平台 %d 天（少 %d 天：可能按更早的终止日期或更晚的开通日期计算）", *c.Days, o.days, -n))
+			e.add(row, ReasonDays, glossary.NoteDaysFewer, "vendor", strconv.Itoa(*c.Days), "ours", strconv.Itoa(o.days), "n", strconv.Itoa(-n))
 		}
 	}
 	qty := o.quantity
 	if c.Quantity != nil {
 		qty = c.Quantity
 		if o.quantity != nil && !c.Quantity.Equal(*o.quantity) {
-			e.add(row, ReasonQuantity, fmt.Sprintf("数量不同：服务商 %s，平台 %s", c.Quantity.String(), o.quantity.String()))
+			e.add(row, ReasonQuantity, glossary.NoteQuantity, "vendor", c.Quantity.String(), "ours", o.quantity.String())
 		}
 	}
 	if o.unitPrice == nil || qty == nil || o.mixed && o.quantity == nil {
 		if len(row.Reasons) == 0 {
-			e.add(row, ReasonUnexplained, fmt.Sprintf("差额 %s 元：本月该工单有多个计费段（数量或价格变化），数据无法逐项解释", money.Plain(c.Amount.Sub(o.payable))))
+			e.add(row, ReasonUnexplained, glossary.NoteSegments, "difference", money.Plain(c.Amount.Sub(o.payable)))
 		}
 		return
 	}
 	if e.within(c.Amount, amountFor(o.metered, *o.unitPrice, *qty, days, dim)) {
 		if len(row.Reasons) > 0 {
-			row.Explanation = append(row.Explanation, "按服务商的天数和数量、平台单价计算，与申报金额一致")
+			row.Explanation = append(row.Explanation, glossary.ReconcileText(glossary.NoteConsistent))
 			return
 		}
 	}
@@ -107,18 +109,19 @@ func (e *explainer) explainAmount(row *Row, c Claim, o *ours) {
 	}
 	base := rating.Unrounded(o.metered, decimal.NewFromInt(1), *qty, days, dim) // the quantity the price applies to
 	if base.IsZero() {
-		e.add(row, ReasonUnexplained, fmt.Sprintf("差额 %s 元：数量为 0，数据无法解释", money.Plain(c.Amount.Sub(o.payable))))
+		e.add(row, ReasonUnexplained, glossary.NoteZeroQuantity, "difference", money.Plain(c.Amount.Sub(o.payable)))
 		return
 	}
 	implied := c.Amount.DivRound(base, 4)
 	if implied.Abs().GreaterThanOrEqual(decimal.NewFromInt(1)) {
 		implied = money.Round(implied)
 	}
-	text := fmt.Sprintf("单价不同：申报金额折合单价 %s 元，平台单价 %s 元（目录版本 %s，%s）", priceText(implied), priceText(*o.unitPrice), o.version, glossary.Zone(o.zone))
+	text := glossary.ReconcileText(glossary.NoteUnitPrice, "implied", priceText(implied), "price", priceText(*o.unitPrice), "version", o.version.String(), "zone", string(o.zone))
 	if hit := e.catalogPrice(row.Item, c.Amount, o, *qty, days, dim); hit != "" {
 		text += "；" + hit
 	}
-	e.add(row, ReasonUnitPrice, text)
+	row.Reasons = append(row.Reasons, ReasonUnitPrice)
+	row.Explanation = append(row.Explanation, text)
 }
 
 // inferFigures explains a claim that gives neither days nor quantity when its amount is
@@ -131,12 +134,11 @@ func (e *explainer) inferFigures(row *Row, c Claim, o *ours, dim int) bool {
 	if !o.metered {
 		for n := 1; n <= dim; n++ {
 			if n != o.days && e.within(c.Amount, amountFor(false, *o.unitPrice, *o.quantity, n, dim)) {
-				more := "多"
-				hint := "可能计入了试用期或更晚的终止日期"
+				note := glossary.NoteImpliedDaysMore
 				if n < o.days {
-					more, hint = "少", "可能按更早的终止日期或更晚的开通日期计算"
+					note = glossary.NoteImpliedDaysFewer
 				}
-				e.add(row, ReasonDays, fmt.Sprintf("申报金额相当于 %d 天的费用，平台 %d 天（%s %d 天：%s）", n, o.days, more, abs(n-o.days), hint))
+				e.add(row, ReasonDays, note, "days", strconv.Itoa(n), "ours", strconv.Itoa(o.days), "n", strconv.Itoa(abs(n-o.days)))
 				return true
 			}
 		}
@@ -146,7 +148,7 @@ func (e *explainer) inferFigures(row *Row, c Claim, o *ours, dim int) bool {
 		for q := int64(1); q <= limit; q++ {
 			dq := decimal.NewFromInt(q)
 			if !dq.Equal(*o.quantity) && e.within(c.Amount, amountFor(o.metered, *o.unitPrice, dq, o.days, dim)) {
-				e.add(row, ReasonQuantity, fmt.Sprintf("申报金额相当于数量 %d 的费用，平台数量 %s", q, o.quantity.String()))
+				e.add(row, ReasonQuantity, glossary.NoteImpliedQuantity, "quantity", strconv.FormatInt(q, 10), "ours", o.quantity.String())
 				return true
 			}
 		}
@@ -183,7 +185,7 @@ func (e *explainer) catalogPrice(item catalog.ItemCode, amount decimal.Decimal, 
 			}
 			price := it.Prices[z]
 			if e.within(amount, amountFor(o.metered, price, qty, days, dim)) {
-				return fmt.Sprintf("与目录版本 %s %s的价格 %s 元一致（可能用错了目录版本或区域）", v.Effective, glossary.Zone(z), priceText(price))
+				return glossary.ReconcileText(glossary.NoteOtherPrice, "version", v.Effective.String(), "zone", string(z), "price", priceText(price))
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"cloudbill/catalog"
+	"cloudbill/glossary"
 	"cloudbill/internal/calendar"
 	"cloudbill/rating"
 )
@@ -63,8 +64,8 @@ func Load(ctx context.Context, s Store, r LoadRequest) (Loaded, error) {
 		created time.Time
 	)
 	if closed {
-		source = fmt.Sprintf("已结账月份的冻结计费：运行 %s，结账于 %s，内容哈希 %s", c.RunID,
-			c.ClosedAt.In(calendar.Shanghai()).Format("2006-01-02 15:04"), short(c.ContentHash))
+		source = glossary.ReconcileText(glossary.NoteSourceClosed, "run", c.RunID,
+			"closed_at", c.ClosedAt.In(calendar.Shanghai()).Format("2006-01-02 15:04"), "hash", short(c.ContentHash))
 		created = c.ClosedAt
 	} else {
 		if !r.Provisional {
@@ -74,7 +75,7 @@ func Load(ctx context.Context, s Store, r LoadRequest) (Loaded, error) {
 		if err != nil {
 			return Loaded{}, fmt.Errorf("reconcile %s: %w", r.Period, err)
 		}
-		source = fmt.Sprintf("未结账月份的最新计费运行 %s（%s），临时核对", run.ID, run.RatedAt.In(calendar.Shanghai()).Format("2006-01-02 15:04"))
+		source = glossary.ReconcileText(glossary.NoteSourceOpen, "run", run.ID, "rated_at", run.RatedAt.In(calendar.Shanghai()).Format("2006-01-02 15:04"))
 		created = run.RatedAt
 	}
 	lines, err := s.RatedLines(ctx, r.Period)

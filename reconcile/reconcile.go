@@ -24,6 +24,7 @@ package reconcile
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -330,9 +331,9 @@ func Reconcile(inv Invoice, p Params) (Result, error) {
 		if line, dup := first[k]; dup {
 			row.Class = DuplicateClaim
 			if c.Repeats > 0 {
-				e.add(&row, ReasonDuplicate, fmt.Sprintf("重复申报（claimed twice）：与第 %d 行完全相同，不予支付", c.Repeats))
+				e.add(&row, ReasonDuplicate, glossary.NoteRepeated, "line", strconv.Itoa(c.Repeats))
 			} else {
-				e.add(&row, ReasonDuplicate, fmt.Sprintf("重复申报：第 %d 行已申报同一工单和目录项", line))
+				e.add(&row, ReasonDuplicate, glossary.NoteDuplicate, "line", strconv.Itoa(line))
 			}
 		} else {
 			first[k] = c.Line
@@ -352,12 +353,12 @@ func Reconcile(inv Invoice, p Params) (Result, error) {
 		switch {
 		case o.payable.IsZero() && !o.unfunded.IsZero():
 			row.Class = Match
-			e.add(&row, ReasonUnfundedQuiet, fmt.Sprintf("未申报，正确：项目 %s 不在已批准的项目清单上，已计费 %s 元（资金落实前暂缓支付）", joinProjects(o.projects), money.Plain(o.unfunded)))
+			e.add(&row, ReasonUnfundedQuiet, glossary.NoteUnfundedQuiet, "projects", joinProjects(o.projects), "unfunded", money.Plain(o.unfunded))
 		case o.payable.IsZero():
 			row.Class = Match
 		default:
 			row.Class = OnlyOurs
-			e.add(&row, ReasonNotClaimed, "平台已计费，服务商未申报")
+			e.add(&row, ReasonNotClaimed, glossary.NoteNotClaimed)
 		}
 		row.Difference = row.Vendor.Sub(row.Ours)
 		res.Rows = append(res.Rows, row)
@@ -404,16 +405,16 @@ func (res *Result) settle(p Params) {
 	switch d := p.Deduction; {
 	case d == nil:
 		res.DeductionPending = true
-		res.DeductionNote = "无验收扣减记录：未扣减"
+		res.DeductionNote = glossary.ReconcileText(glossary.NoteNoDeduction)
 	case d.Pending:
 		res.DeductionPending = true
-		res.DeductionNote = "尚无验收记录：未扣减（待验收）"
+		res.DeductionNote = glossary.ReconcileText(glossary.NoteNoAcceptance)
 	default:
 		res.Deduction = d.Deduction
 		res.DeductionRate = d.Rate
-		res.DeductionNote = fmt.Sprintf("验收结果 %s，扣减比例 %s%%", glossary.Result(d.EffectiveResult), d.Rate.Mul(decimal.NewFromInt(100)).String())
+		res.DeductionNote = glossary.ReconcileText(glossary.NoteDeduction, "result", string(d.EffectiveResult), "rate", d.Rate.Mul(decimal.NewFromInt(100)).String())
 		if !d.Gross.Equal(res.Gross) {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("扣减计算所用总额 %s 与本月计费总额 %s 不一致", money.Plain(d.Gross), money.Plain(res.Gross)))
+			res.Warnings = append(res.Warnings, glossary.ReconcileText(glossary.NoteGrossMismatch, "used", money.Plain(d.Gross), "gross", money.Plain(res.Gross)))
 		}
 	}
 	res.Net = res.Gross.Add(res.Deduction).Add(res.Adjustments)
