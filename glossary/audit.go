@@ -48,7 +48,20 @@ func Actor(a string) string {
 //   - close: 计费批次 R1，共 1,930 行，合计 1,043,194.81 元，内容哈希 …
 //   - refused: 密码错误
 //   - invoice: 发票 v.csv（120 行，SHA-256 …）：对账记录 U1，差异 3 处
-func AuditDetail(d string) string {
+func AuditDetail(d string) string { return AuditDetailNamed(d, nil) }
+
+// AuditDetailNamed is AuditDetail with the departments and vendors an account change
+// names given by name, the code after it ("部门 区财政局（D001）"); name answers ""
+// for a code it does not know (then the code alone), and may be nil.
+func AuditDetailNamed(d string, name func(kind, code string) string) string {
+	named := func(kind, code string) string {
+		if name != nil {
+			if n := name(kind, code); n != "" && n != code {
+				return n + "（" + code + "）"
+			}
+		}
+		return code
+	}
 	code, v, ok := access.ParseDetail(d)
 	if !ok {
 		return d
@@ -60,10 +73,10 @@ func AuditDetail(d string) string {
 	case access.DetailAccount:
 		parts := []string{"角色 " + access.Role(get("role")).Label()}
 		if x := get("department"); x != "" {
-			parts = append(parts, "部门 "+x)
+			parts = append(parts, "部门 "+named("department", x))
 		}
 		if x := get("vendor"); x != "" {
-			parts = append(parts, "服务商 "+x)
+			parts = append(parts, "服务商 "+named("vendor", x))
 		}
 		return strings.Join(parts, "；")
 	case access.DetailRefused:

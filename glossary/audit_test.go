@@ -42,6 +42,16 @@ func TestAuditDetail(t *testing.T) {
 	} {
 		assert.Equal(t, tt.want, glossary.AuditDetail(tt.stored), tt.stored)
 	}
+	// the portal's audit page names departments and vendors, the code after the name
+	names := func(kind, code string) string {
+		return map[string]string{"department/D01": "区财政局", "vendor/ctcc": "中国电信"}[kind+"/"+code]
+	}
+	assert.Equal(t, "角色 政务部门；部门 区财政局（D01）",
+		glossary.AuditDetailNamed(access.Details(access.DetailAccount, "role", "department", "department", "D01"), names))
+	assert.Equal(t, "角色 云服务商；服务商 中国电信（ctcc）",
+		glossary.AuditDetailNamed(access.Details(access.DetailAccount, "role", "vendor", "vendor", "ctcc"), names))
+	assert.Equal(t, "角色 政务部门；部门 D99",
+		glossary.AuditDetailNamed(access.Details(access.DetailAccount, "role", "department", "department", "D99"), names), "an unknown code as it is")
 	assert.Equal(t, "申报测算表 D01.pdf", glossary.AuditTarget("declaration D01.pdf"))
 	assert.Equal(t, "2026-10/departments/D01.pdf", glossary.AuditTarget("2026-10/departments/D01.pdf"))
 	assert.Equal(t, "命令行（cli）", glossary.Actor("cli"))

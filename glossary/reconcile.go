@@ -52,7 +52,7 @@ const (
 var reconcileNotes = map[ReconcileNote]string{
 	NoteAdjustmentOnly:   "本月只有对已结账月份 {periods} 的调整，没有本月费用",
 	NoteOtherVendor:      "工单 {order} 本月计入服务商 {vendors}，不属于本服务商",
-	NoteItemNotRated:     "工单 {order} 本月计费的目录项为 {items}，不含 {item}",
+	NoteItemNotRated:     "工单 {order} 本月计费的品目为 {items}，不含 {item}",
 	NoteOrderNotRated:    "本月没有工单 {order} 的计费：可能是试用期、未经确认的资源或并不存在的工单",
 	NoteUnfundedClaimed:  "申报了未纳入项目清单的费用：项目 {projects} " + notListed + "（已计费 {unfunded} 元，资金落实前暂缓支付）",
 	NoteUnfundedIncluded: "申报金额包含未纳入项目清单的费用 {unfunded} 元（项目 {projects} " + notListed + "）",
@@ -70,7 +70,7 @@ var reconcileNotes = map[ReconcileNote]string{
 	NoteImpliedDaysFewer: "申报金额相当于 {days} 天的费用，平台 {ours} 天（少 {n} 天：" + fewerDays + "）",
 	NoteImpliedQuantity:  "申报金额相当于数量 {quantity} 的费用，平台数量 {ours}",
 	NoteRepeated:         "重复申报（claimed twice）：与第 {line} 行完全相同，不予支付",
-	NoteDuplicate:        "重复申报：第 {line} 行已申报同一工单和目录项",
+	NoteDuplicate:        "重复申报：第 {line} 行已申报同一工单和品目",
 	NoteNotClaimed:       "平台已计费，服务商未申报",
 	NoteNoDeduction:      "无验收扣减记录：未扣减",
 	NoteNoAcceptance:     "尚无验收记录：未扣减（待验收）",

@@ -130,7 +130,7 @@ func (r Reminder) Doc(created time.Time) sheet.Doc {
 			rows[row.Order] = row
 		}
 		t := sheet.Table{Columns: []sheet.Column{
-			{Title: "工单", Width: 14}, {Title: "资源", Width: 16}, {Title: "目录项", Width: 8}, {Title: "区域", Width: 8},
+			{Title: "工单", Width: 14}, {Title: "资源", Width: 16}, {Title: "品目", Width: 8}, {Title: "区域", Width: 8},
 			{Title: "现配置", Width: 8, Align: sheet.Right}, {Title: "P95利用率", Width: 9, Align: sheet.Right},
 			{Title: "使用量", Width: 8, Align: sheet.Right}, {Title: "建议配置", Width: 8, Align: sheet.Right},
 			{Title: "每月节约（元）", Width: 11, Align: sheet.Right},

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"cloudbill/access"
+	"cloudbill/catalog"
 	"cloudbill/glossary"
 	"cloudbill/internal/calendar"
 )
@@ -80,6 +81,8 @@ type auditData struct {
 	Actions         []option
 	Pager           pager
 	FilterDescribed string
+	// Detail renders an event's detail in Chinese, departments and vendors by name.
+	Detail func(string) string
 }
 
 // option is one choice of a filter's select.
@@ -125,6 +128,17 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c *call) {
 		return
 	}
 	d := auditData{Events: evs, Actor: f.Actor, Action: f.Action, From: q.Get("from"), To: q.Get("to"), Pager: pg}
+	d.Detail = func(detail string) string {
+		return glossary.AuditDetailNamed(detail, func(kind, code string) string {
+			switch kind {
+			case "department":
+				return c.org.Departments[catalog.DepartmentID(code)].Name
+			case "vendor":
+				return c.org.Vendors[catalog.VendorID(code)].Name
+			}
+			return ""
+		})
+	}
 	for v, label := range glossary.AuditActions() {
 		d.Actions = append(d.Actions, option{v, label})
 	}

@@ -113,7 +113,6 @@ var funcs = template.FuncMap{
 	"actionZh":    nameOf(glossary.AuditAction),
 	"outcomeZh":   nameOf(glossary.Outcome),
 	"importZh":    nameOf(glossary.Import),
-	"auditDetail": glossary.AuditDetail,
 	"auditTarget": glossary.AuditTarget,
 	"actorZh":     glossary.Actor,
 	"tokenKindZh": func(k access.TokenKind) string { return glossary.TokenKind(string(k)) },

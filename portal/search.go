@@ -24,7 +24,10 @@ type searchHit struct {
 	ID         string `json:"id"`
 	Name       string `json:"name"`
 	Department string `json:"department_id"`
-	URL        string `json:"url"`
+	// DepartmentName is the department's name, for those who may view it (a vendor's own
+	// order in another department shows the code alone, as its settlement links do).
+	DepartmentName string `json:"department_name,omitempty"`
+	URL            string `json:"url"`
 }
 
 // orderEvents are the work-order events, re-read at most every 10 seconds (in the
@@ -52,6 +55,9 @@ func (s *Server) search(ctx context.Context, c *call, q string) ([]searchHit, er
 		h := searchHit{Type: string(m.Type), TypeName: glossary.MatchType(string(m.Type)), ID: m.ID, Name: m.Name, Department: string(m.Department)}
 		if h.Name == "" {
 			h.Name = s.deptName(c, m.Department)
+		}
+		if inScope {
+			h.DepartmentName = s.deptName(c, m.Department)
 		}
 		dep := "/departments/" + esc(string(m.Department)) + "/" + period
 		switch {

@@ -14,10 +14,11 @@ import (
 
 type searchResults struct {
 	Results []struct {
-		Type       string `json:"type"`
-		ID         string `json:"id"`
-		Department string `json:"department_id"`
-		URL        string `json:"url"`
+		Type           string `json:"type"`
+		ID             string `json:"id"`
+		Department     string `json:"department_id"`
+		DepartmentName string `json:"department_name"`
+		URL            string `json:"url"`
 	} `json:"results"`
 }
 
@@ -45,6 +46,7 @@ func TestSearch(t *testing.T) {
 	require.NotEmpty(t, r.Results)
 	assert.Equal(t, "order", r.Results[0].Type)
 	assert.Equal(t, string(own.Order), r.Results[0].ID, "the exact number first")
+	assert.Equal(t, f.org.Departments[own.Department].Name, r.Results[0].DepartmentName, "the department by name")
 	status, body := dep.get(t, r.Results[0].URL)
 	assert.Equal(t, 200, status, r.Results[0].URL)
 	assert.Contains(t, body, `id="level-items"`, "the link opens the work order")

@@ -109,7 +109,7 @@ func Document(r Result, m DocMeta) sheet.Doc {
 		return d
 	}
 	t := sheet.Table{Columns: []sheet.Column{
-		{Title: "工单", Width: 2.4}, {Title: "目录项", Width: 2}, {Title: "行号", Width: 0.8, Align: sheet.Right},
+		{Title: "工单", Width: 2.4}, {Title: "品目", Width: 2}, {Title: "行号", Width: 0.8, Align: sheet.Right},
 		{Title: "核对结果", Width: 2.1}, {Title: "申报", Width: 1.7, Align: sheet.Right}, {Title: "平台", Width: 1.7, Align: sheet.Right},
 		{Title: "差额", Width: 1.7, Align: sheet.Right}, {Title: "说明", Width: 4.6},
 	}}

@@ -177,7 +177,7 @@ func TestReconcileHandBuilt(t *testing.T) {
 		{"segments", "O-MIXED", 11, AmountDiffers, []Reason{ReasonUnexplained}, "多个计费段"},
 		{"other vendor", "O-OTHER", 12, OnlyVendor, []Reason{ReasonOtherVendor}, "计入服务商 V2"},
 		{"trial order", "O-TRIAL", 13, OnlyVendor, []Reason{ReasonOrderNotRated}, "可能是试用期"},
-		{"item not rated", "O-MATCH", 14, OnlyVendor, []Reason{ReasonItemNotRated}, "计费的目录项为 ECS-4C8G，不含 NET-BW"},
+		{"item not rated", "O-MATCH", 14, OnlyVendor, []Reason{ReasonItemNotRated}, "计费的品目为 ECS-4C8G，不含 NET-BW"},
 		{"adjustment only", "O-ADJ", 15, OnlyVendor, []Reason{ReasonAdjustmentOnly}, "2026-10"},
 		{"first of duplicates", "O-DUP", 16, Match, nil, ""},
 		{"duplicate", "O-DUP", 17, DuplicateClaim, []Reason{ReasonDuplicate}, "第 16 行已申报"},
