@@ -231,6 +231,33 @@ func (c *Cluster) Node(t testing.TB, n string) driver.Conn {
 	return conn
 }
 
+// running tells whether node n's server process lives (its pid file names a process
+// that is not a zombie).
+func (c *Cluster) running(n string) bool {
+	b, err := os.ReadFile(filepath.Join(c.Dir, n, "pid"))
+	if err != nil {
+		return false
+	}
+	st, err := os.ReadFile(filepath.Join("/proc", strings.TrimSpace(string(b)), "stat"))
+	if err != nil {
+		return false
+	}
+	i := bytes.LastIndexByte(st, ')')
+	return i >= 0 && i+2 < len(st) && st[i+2] != 'Z'
+}
+
+// logTail is the end of node n's error log, for a failure's message.
+func (c *Cluster) logTail(n string) string {
+	b, err := os.ReadFile(filepath.Join(c.Dir, n, "log", "server.err.log"))
+	if err != nil {
+		return "(no error log: " + err.Error() + ")"
+	}
+	if len(b) > 4000 {
+		b = b[len(b)-4000:]
+	}
+	return string(b)
+}
+
 // SyncReplicas waits until every replica of table in db (on every node) has fetched
 // what the others hold (SYSTEM SYNC REPLICA); with no table named, every replicated
 // table of db on that node.
@@ -251,6 +278,7 @@ func (c *Cluster) syncNode(t testing.TB, n, db string, tables []string) {
 	const budget, attempt = 5 * time.Minute, 30 * time.Second
 	deadline := time.Now().Add(budget)
 	conn := c.Node(t, n)
+	restarts := 0
 	retry := func(what string, f func(ctx context.Context) error) {
 		t.Helper()
 		for {
@@ -261,7 +289,16 @@ func (c *Cluster) syncNode(t testing.TB, n, db string, tables []string) {
 				return
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("%s on %s (asked for %s): %v", what, n, budget, err)
+				t.Fatalf("%s on %s (asked for %s): %v\n%s", what, n, budget, err, c.logTail(n))
+			}
+			// A node started again after a kill has been seen to answer and then exit on
+			// the loaded test machine (its own server, not cloudbill): say so with its log,
+			// and start it again, twice at most, as an operator would.
+			if !c.running(n) && restarts < 2 {
+				restarts++
+				t.Logf("%s is not running (%v); starting it again. Its log ends:\n%s", n, err, c.logTail(n))
+				c.StartNode(t, n)
+				continue
 			}
 			time.Sleep(time.Second)
 		}
