@@ -20,17 +20,7 @@ func (q columnCountQuery) toSQL() (string, []any) {
 	return `SELECT count() FROM system.columns WHERE database = ? AND table = ? AND name = ?`, []any{q.db, q.table, q.column}
 }
 
-func (columnCountQuery) scan(rows driver.Rows) ([]uint64, error) {
-	var out []uint64
-	for rows.Next() {
-		var n uint64
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
-}
+func (columnCountQuery) scan(rows driver.Rows) ([]uint64, error) { return scanUint64s(rows) }
 
 // columnAdded reports whether stmt is an ADD COLUMN whose column already exists (then it
 // is skipped).

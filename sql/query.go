@@ -192,3 +192,16 @@ func rowsOfShards[R any](ctx context.Context, s *Store, table func() (*ext.Table
 	})
 	return out, err
 }
+
+// scanUint64s reads rows of one unsigned number each (counts, per shard or per table).
+func scanUint64s(rows driver.Rows) ([]uint64, error) {
+	var out []uint64
+	for rows.Next() {
+		var n uint64
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}

@@ -157,17 +157,7 @@ func (q mixedOwnersQuery) toSQL() (string, []any) {
 )`, []any{q.period.Start().Unix(), q.period.End().Unix()}
 }
 
-func (q mixedOwnersQuery) scan(rows driver.Rows) ([]uint64, error) {
-	var out []uint64
-	for rows.Next() {
-		var n uint64
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
-}
+func (mixedOwnersQuery) scan(rows driver.Rows) ([]uint64, error) { return scanUint64s(rows) }
 
 // foreignSamples is one row of usageForeignQuery.
 type foreignSamples struct {

@@ -82,17 +82,7 @@ func benchIngest(ctx context.Context) ([]figure, error) {
 	rounds := envInt("CLOUDBENCH_ROUNDS", 3)
 	var baseRates, fileRates, resendRates, httpRates, http1Rates []float64
 	for r := 1; r <= rounds; r++ {
-		baseSecs, err := measure(ctx, where, fmt.Sprintf("bench_baseline_%d", r), rows, func(db string) (float64, error) {
-			in, err := os.Open(tsvFile)
-			if err != nil {
-				return 0, err
-			}
-			defer in.Close()
-			cmd := exec.CommandContext(ctx, client, "--host", host, "--port", port, "--password", srv.Password, "--database", db,
-				"--query", "INSERT INTO usage_samples (resource_id, metric, ts, value, source, ingested_at, version) FORMAT TSV")
-			cmd.Stdin, cmd.Stderr = in, os.Stderr
-			return 0, cmd.Run()
-		})
+		baseSecs, err := clientInsert(ctx, client, srv, fmt.Sprintf("bench_baseline_%d", r), tsvFile, rows)
 		if err != nil {
 			return nil, fmt.Errorf("baseline: %w", err)
 		}
