@@ -52,15 +52,11 @@ func ImportAcceptance(ctx context.Context, st AcceptanceStore, f File, now time.
 	for _, a := range all {
 		stored[key{a.Vendor, a.Period}] = a
 	}
-	rr := &rowReader{key: func(row csvin.Row) string {
-		v, p := row.Get("vendor_id"), row.Get("period")
-		switch {
-		case v != "" && p != "":
-			return "vendor " + v + ", period " + p
-		case v != "":
-			return "vendor " + v
+	rr := &rowReader{key: func(row csvin.Row) []string {
+		if v := row.Get("vendor_id"); v != "" {
+			return []string{"vendor", v, "period", row.Get("period")}
 		}
-		return ""
+		return nil
 	}}
 	seen := map[key]Source{}
 	var out []Acceptance
@@ -70,7 +66,7 @@ func ImportAcceptance(ctx context.Context, st AcceptanceStore, f File, now time.
 		ok := true
 		if v, okV := rr.id(row, "vendor_id"); okV {
 			if _, exists := org.Vendors[VendorID(v)]; !exists {
-				rr.errorf(row, "vendor_id", "unknown vendor %s", v)
+				rr.coded(row, "vendor_id", csvin.CodeUnknownVendor, "vendor", v)
 				ok = false
 			}
 			a.Vendor = VendorID(v)
@@ -80,7 +76,7 @@ func ImportAcceptance(ctx context.Context, st AcceptanceStore, f File, now time.
 		if s, okP := rr.required(row, "period"); okP {
 			p, err := calendar.ParsePeriod(s)
 			if err != nil {
-				rr.errorf(row, "period", "%v", err)
+				rr.coded(row, "period", csvin.CodePeriodBadOf, "value", s)
 				ok = false
 			}
 			a.Period = p
@@ -106,7 +102,7 @@ func ImportAcceptance(ctx context.Context, st AcceptanceStore, f File, now time.
 				continue
 			}
 			if d.GreaterThan(hundred) {
-				rr.errorf(row, col.name, "%s is above 100", s)
+				rr.coded(row, col.name, csvin.CodeAbove100, "value", s)
 				ok = false
 				continue
 			}
@@ -125,7 +121,7 @@ func ImportAcceptance(ctx context.Context, st AcceptanceStore, f File, now time.
 		}
 		k := key{a.Vendor, a.Period}
 		if prev, dup := seen[k]; dup {
-			rr.errorf(row, "period", "a second record for vendor %s and %s (also %s)", a.Vendor, a.Period, where(prev, rr.file))
+			rr.coded(row, "period", csvin.CodeAcceptanceTwice, append([]string{"vendor", string(a.Vendor), "period", a.Period.String()}, rr.at(prev)...)...)
 			return
 		}
 		seen[k] = a.Source

@@ -151,20 +151,20 @@ func (c *eventChecker) row(row csvin.Row) {
 	switch {
 	case e.Kind == EventOpen && st.open != nil:
 		if st.open.Effective != e.Effective || eventKey(*st.open) != key {
-			rr.errorf(row, "order_id", "duplicate order id: order %s is already opened on %s (%s) with different content", oid, st.open.Effective, where(st.open.Source, rr.file))
+			rr.coded(row, "order_id", csvin.CodeOrderOpenedTwice, append([]string{"order", oid, "date", st.open.Effective.String()}, rr.at(st.open.Source)...)...)
 		}
 		return
 	case e.Kind != EventOpen && st.open == nil:
-		rr.errorf(row, "event", "%s before open: order %s has no open event", kind, oid)
+		rr.coded(row, "event", csvin.CodeBeforeOpen, "event", kind, "order", oid)
 		return
 	case e.Kind != EventOpen && eff.Before(st.open.Effective):
-		rr.errorf(row, "effective_date", "%s before open: order %s opens on %s (%s), this %s is dated %s", kind, oid, st.open.Effective, where(st.open.Source, rr.file), kind, eff)
+		rr.coded(row, "effective_date", csvin.CodeBeforeOpenDate, append([]string{"event", kind, "order", oid, "open", st.open.Effective.String(), "date", eff.String()}, rr.at(st.open.Source)...)...)
 		return
 	case st.term != nil:
-		rr.errorf(row, "event", "event after terminate: order %s was terminated on %s (%s); nothing may follow a terminate", oid, st.term.Effective, where(st.term.Source, rr.file))
+		rr.coded(row, "event", csvin.CodeAfterTerminate, append([]string{"order", oid, "date", st.term.Effective.String()}, rr.at(st.term.Source)...)...)
 		return
 	case st.last != nil && eff.Before(st.last.Effective):
-		rr.errorf(row, "effective_date", "effective date %s goes back before %s, the date of order %s's previous event (%s)", eff, st.last.Effective, oid, where(st.last.Source, rr.file))
+		rr.coded(row, "effective_date", csvin.CodeGoesBack, append([]string{"date", eff.String(), "last", st.last.Effective.String(), "order", oid}, rr.at(st.last.Source)...)...)
 		return
 	}
 	if !fieldsOK {
@@ -196,19 +196,19 @@ func (c *eventChecker) config(row csvin.Row, eff calendar.Date, okDate, terminat
 			return v, true
 		}
 		if !terminate {
-			rr.errorf(row, col, "is empty")
+			rr.coded(row, col, csvin.CodeEmpty)
 		}
 		return "", false
 	}
 	if v, ok := get("department_id"); ok {
 		if _, exists := c.org.Departments[DepartmentID(v)]; !exists {
-			rr.errorf(row, "department_id", "unknown department %s", v)
+			rr.coded(row, "department_id", csvin.CodeUnknownDept, "department", v)
 		}
 		cfg.Department = DepartmentID(v)
 	}
 	if v, ok := get("vendor_id"); ok {
 		if _, exists := c.org.Vendors[VendorID(v)]; !exists {
-			rr.errorf(row, "vendor_id", "unknown vendor %s", v)
+			rr.coded(row, "vendor_id", csvin.CodeUnknownVendor, "vendor", v)
 		}
 		cfg.Vendor = VendorID(v)
 	}
@@ -220,17 +220,17 @@ func (c *eventChecker) config(row csvin.Row, eff calendar.Date, okDate, terminat
 			// no date: check the id only
 			_, projOK = c.project(cfg.Project, calendar.Date{Year: 1})
 			if !projOK {
-				rr.errorf(row, "project_id", "unknown project %s (not on any year's project list)", v)
+				rr.coded(row, "project_id", csvin.CodeUnknownProj, "project", v)
 			}
 			projOK = false
 		} else if proj, projOK = c.project(cfg.Project, eff); !projOK {
-			rr.errorf(row, "project_id", "unknown project %s (not on any year's project list)", v)
+			rr.coded(row, "project_id", csvin.CodeUnknownProj, "project", v)
 		}
 	}
 	if projOK && cfg.Department != "" {
 		if _, exists := c.org.Departments[cfg.Department]; exists &&
 			proj.Department != cfg.Department && proj.Department != c.org.ParentOf(cfg.Department) {
-			rr.errorf(row, "project_id", "project %s belongs to department %s, which is neither the order's department %s nor its parent", proj.ID, proj.Department, cfg.Department)
+			rr.coded(row, "project_id", csvin.CodeProjectOtherDept, "project", string(proj.ID), "owner", string(proj.Department), "department", string(cfg.Department))
 		}
 	}
 	if v, ok := get("zone"); ok {
@@ -240,12 +240,12 @@ func (c *eventChecker) config(row csvin.Row, eff calendar.Date, okDate, terminat
 	}
 	if v, ok := get("quantity"); ok {
 		if strings.HasPrefix(v, "-") {
-			rr.errorf(row, "quantity", "quantity must be positive, got %s", v)
+			rr.coded(row, "quantity", csvin.CodeQtyNotPositive, "value", v)
 		} else if q, okQ := rr.decimalValue(row, "quantity", v); okQ {
 			if q.Sign() <= 0 {
-				rr.errorf(row, "quantity", "quantity must be positive, got %s", v)
+				rr.coded(row, "quantity", csvin.CodeQtyNotPositive, "value", v)
 			} else {
-				rr.atMost(row, "quantity", q, maxQuantity, "quantity")
+				rr.atMost(row, "quantity", q, maxQuantity, csvin.CodeQtyTooLarge)
 			}
 			cfg.Quantity = q
 		}
@@ -263,7 +263,7 @@ func (c *eventChecker) config(row csvin.Row, eff calendar.Date, okDate, terminat
 		if rr.oneOf(row, "portion", p, string(PortionStock), string(PortionNew)) {
 			cfg.Portion = Portion(p)
 			if projOK && proj.Category != CategoryRenovation {
-				rr.errorf(row, "portion", "portion %s is only for renovation projects; project %s is %s", p, proj.ID, proj.Category)
+				rr.coded(row, "portion", csvin.CodePortion, "value", p, "project", string(proj.ID), "category", string(proj.Category))
 			}
 		}
 	}
@@ -276,13 +276,13 @@ func (c *eventChecker) config(row csvin.Row, eff calendar.Date, okDate, terminat
 	case cfg.ResourceType != "":
 		a, ok := c.cat.Adaptations[cfg.ResourceType]
 		if !ok {
-			rr.errorf(row, "resource_type", "resource type %s is not in the catalog and has no adaptation (import one with `catalog adapt`)", cfg.ResourceType)
+			rr.coded(row, "resource_type", csvin.CodeTypeNotAdapted, "type", cfg.ResourceType)
 		} else {
 			cfg.Item = a.Item
 			given["item_code"] = true
 		}
 	case !terminate:
-		rr.errorf(row, "item_code", "is empty: give a catalog item code, or a resource_type that has an adaptation")
+		rr.coded(row, "item_code", csvin.CodeNoItem)
 	}
 	if cfg.Item != "" && okDate && !terminate {
 		c.checkOffered(row, cfg, eff)
@@ -298,15 +298,15 @@ func (c *eventChecker) checkOffered(row csvin.Row, cfg Config, d calendar.Date) 
 	}
 	v, ok := c.cat.InForce(d)
 	if !ok {
-		c.rr.errorf(row, "effective_date", "no catalog version is in force on %s", d)
+		c.rr.coded(row, "effective_date", csvin.CodeNoCatalogOn, "date", d.String())
 		return
 	}
 	it, ok := v.Items[cfg.Item]
 	if !ok {
 		if c.known(cfg.Item) {
-			c.rr.errorf(row, col, "item %s is not offered on %s (not in the catalog version effective %s)", cfg.Item, d, v.Effective)
+			c.rr.coded(row, col, csvin.CodeItemNotOffered, "item", string(cfg.Item), "date", d.String(), "version", v.Effective.String())
 		} else {
-			c.rr.errorf(row, col, "unknown catalog item %s", cfg.Item)
+			c.rr.coded(row, col, csvin.CodeItemUnknown, "item", string(cfg.Item))
 		}
 		return
 	}
@@ -314,7 +314,7 @@ func (c *eventChecker) checkOffered(row csvin.Row, cfg Config, d calendar.Date) 
 		return
 	}
 	if _, ok := it.Price(cfg.Zone); !ok {
-		c.rr.errorf(row, "zone", "item %s (%s) is not offered in zone %s on %s (no %s price in the catalog version effective %s)", it.Code, it.Name, cfg.Zone, d, cfg.Zone, v.Effective)
+		c.rr.coded(row, "zone", csvin.CodeZoneNotOffered, "item", string(it.Code), "name", it.Name, "zone", string(cfg.Zone), "date", d.String(), "version", v.Effective.String())
 	}
 }
 
@@ -332,7 +332,7 @@ func (c *eventChecker) known(code ItemCode) bool {
 func (c *eventChecker) checkSame(row csvin.Row, given map[string]bool, got, want Config) {
 	diff := func(col, g, w string) {
 		if given[col] && g != w {
-			c.rr.errorf(row, col, "a terminate keeps the configuration in force (%s), got %s: leave the column empty or repeat the value in force", w, g)
+			c.rr.coded(row, col, csvin.CodeTerminateKeeps, "want", w, "got", g)
 		}
 	}
 	diff("department_id", string(got.Department), string(want.Department))
@@ -344,7 +344,7 @@ func (c *eventChecker) checkSame(row csvin.Row, given map[string]bool, got, want
 	diff("resource_type", got.ResourceType, want.ResourceType)
 	diff("portion", string(got.Portion), string(want.Portion))
 	if given["quantity"] && !got.Quantity.Equal(want.Quantity) {
-		c.rr.errorf(row, "quantity", "a terminate keeps the configuration in force (%s), got %s: leave the column empty or repeat the value in force", want.Quantity, got.Quantity)
+		c.rr.coded(row, "quantity", csvin.CodeTerminateKeeps, "want", want.Quantity.String(), "got", got.Quantity.String())
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"hash"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,7 +16,6 @@ import (
 
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/csvin"
-	"cloudbill/internal/safeid"
 )
 
 // File is one input file: the name used in error messages and provenance, and its bytes.
@@ -90,8 +90,9 @@ func (r Report) Stored() bool { return r.Accepted > 0 }
 // rowReader walks the rows of one file, collecting every error.
 type rowReader struct {
 	file string
-	// key names a row's record in its errors ("order O-1"); "" when the key is missing.
-	key  func(row csvin.Row) string
+	// key names a row's record in its errors as noun and value pairs ("order", "O-1";
+	// csvin.Error.SetKey); nil when the key is missing.
+	key  func(row csvin.Row) []string
 	errs csvin.Errors
 	sum  hash.Hash
 	rows int
@@ -135,39 +136,42 @@ func (rr *rowReader) add(err error) {
 	case errors.As(err, &one):
 		rr.errs = append(rr.errs, one)
 	default:
-		rr.errs = append(rr.errs, csvin.Errorf(rr.file, 0, "", "%v", err))
+		rr.errs = append(rr.errs, csvin.Coded(rr.file, 0, "", csvin.CodeReadFailed, "detail", err.Error()))
 	}
 }
 
-func (rr *rowReader) errorf(row csvin.Row, col, format string, args ...any) {
-	e := row.Errorf(col, format, args...)
+// coded collects the error code (with its values, key and value pairs) at row and
+// column col, naming the row's record.
+func (rr *rowReader) coded(row csvin.Row, col string, code csvin.Code, kv ...string) {
+	rr.keyed(row, row.Coded(col, code, kv...))
+}
+
+// keyed collects e, naming row's record.
+func (rr *rowReader) keyed(row csvin.Row, e *csvin.Error) {
 	if rr.key != nil {
-		e.Record = rr.key(row)
+		e.SetKey(rr.key(row)...)
 	}
 	rr.errs = append(rr.errs, e)
 }
 
-// recordErr sets the record e concerns.
-func recordErr(e *csvin.Error, record string) *csvin.Error {
-	e.Record = record
-	return e
-}
-
-// keyOf names a record by one key column ("order O-1"), "" when the column is empty.
-func keyOf(noun, col string) func(row csvin.Row) string {
-	return func(row csvin.Row) string {
+// keyOf names a record by one key column ("order", "O-1"), nil when the column is empty.
+func keyOf(noun, col string) func(row csvin.Row) []string {
+	return func(row csvin.Row) []string {
 		if v := row.Get(col); v != "" {
-			return noun + " " + v
+			return []string{noun, v}
 		}
-		return ""
+		return nil
 	}
 }
+
+// at is the values of the place s for an error's {at} (csvin.At).
+func (rr *rowReader) at(s Source) []string { return csvin.At(rr.file, s.File, s.Line) }
 
 // required is the value of a column that must not be empty.
 func (rr *rowReader) required(row csvin.Row, col string) (string, bool) {
 	v := row.Get(col)
 	if v == "" {
-		rr.errorf(row, col, "is empty")
+		rr.coded(row, col, csvin.CodeEmpty)
 		return "", false
 	}
 	return v, true
@@ -188,10 +192,10 @@ var (
 	maxQuantity = decimal.New(1, 8) // 100,000,000
 )
 
-// atMost checks v ≤ max for column col, naming the bound.
-func (rr *rowReader) atMost(row csvin.Row, col string, v, max decimal.Decimal, what string) bool {
+// atMost checks v ≤ max for column col, naming the bound (code: price or quantity).
+func (rr *rowReader) atMost(row csvin.Row, col string, v, max decimal.Decimal, code csvin.Code) bool {
 	if v.GreaterThan(max) {
-		rr.errorf(row, col, "%s %s is above the largest allowed, %s", what, v.String(), max.String())
+		rr.coded(row, col, code, "value", v.String(), "max", max.String())
 		return false
 	}
 	return true
@@ -200,15 +204,15 @@ func (rr *rowReader) atMost(row csvin.Row, col string, v, max decimal.Decimal, w
 // decimalValue reads a non-negative plain decimal (1234.5; never 1,234.5, 1e3 or −1).
 func (rr *rowReader) decimalValue(row csvin.Row, col, v string) (decimal.Decimal, bool) {
 	if !plainDecimal.MatchString(v) {
-		hint := ""
+		code := csvin.CodeDecimalBad
 		if strings.Contains(v, ",") {
-			hint = " (no thousands separators)"
+			code = csvin.CodeDecimalSep
 		}
-		rr.errorf(row, col, "%q is not a plain non-negative decimal like 1234.5%s", v, hint)
+		rr.coded(row, col, code, "value", v)
 		return decimal.Decimal{}, false
 	}
 	if _, frac, ok := strings.Cut(v, "."); ok && len(frac) > maxScale {
-		rr.errorf(row, col, "%q has more than %d decimal places", v, maxScale)
+		rr.coded(row, col, csvin.CodeDecimalScale, "value", v, "max", strconv.Itoa(maxScale))
 		return decimal.Decimal{}, false
 	}
 	return decimal.RequireFromString(v), true
@@ -217,11 +221,11 @@ func (rr *rowReader) decimalValue(row csvin.Row, col, v string) (decimal.Decimal
 func (rr *rowReader) date(row csvin.Row, col, v string) (calendar.Date, bool) {
 	d, err := calendar.ParseDate(v)
 	if err != nil {
-		rr.errorf(row, col, "%v", err)
+		rr.coded(row, col, csvin.CodeDateBad, "value", v)
 		return calendar.Date{}, false
 	}
 	if d.Year < 1971 || d.Year > 2105 {
-		rr.errorf(row, col, "date %s is outside 1971–2105", v)
+		rr.coded(row, col, csvin.CodeDateRange, "value", v)
 		return calendar.Date{}, false
 	}
 	return d, true
@@ -234,7 +238,7 @@ func (rr *rowReader) oneOf(row csvin.Row, col, v string, allowed ...string) bool
 			return true
 		}
 	}
-	rr.errorf(row, col, "%q is not one of %s", v, strings.Join(allowed, ", "))
+	rr.coded(row, col, csvin.CodeOneOf, "value", v, "allowed", strings.Join(allowed, ", "))
 	return false
 }
 
@@ -246,25 +250,14 @@ func (rr *rowReader) id(row csvin.Row, col string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	if err := safeid.Check(v); err != nil {
-		rr.errorf(row, col, "%v", err)
+	if e := row.IDError(col, v); e != nil {
+		rr.keyed(row, e)
 		return "", false
 	}
 	return v, true
 }
 
 func (rr *rowReader) source(row csvin.Row) Source { return Source{File: rr.file, Line: row.Line} }
-
-// where names a place for messages: "line 7" in the same file, "file.csv:7" elsewhere.
-func where(s Source, file string) string {
-	if s.File == file || s.File == "" {
-		return fmt.Sprintf("line %d", s.Line)
-	}
-	if s.Line == 0 {
-		return s.File
-	}
-	return fmt.Sprintf("%s:%d", s.File, s.Line)
-}
 
 func setImport(s *Source, id string) { s.ImportID = id }
 

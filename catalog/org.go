@@ -94,7 +94,7 @@ func ImportOrg(ctx context.Context, st OrgStore, files OrgFiles, now time.Time) 
 			d := Department{ID: DepartmentID(id), Name: name, Parent: DepartmentID(row.Get("parent_id")), Source: deptRR.source(row)}
 			if ok {
 				if prev, dup := seen[d.ID]; dup {
-					deptRR.errorf(row, "id", "department %s appears twice (also %s)", id, where(prev, deptRR.file))
+					deptRR.coded(row, "id", csvin.CodeDeptTwice, append([]string{"department", id}, deptRR.at(prev)...)...)
 					ok = false
 				}
 				seen[d.ID] = d.Source
@@ -121,7 +121,7 @@ func ImportOrg(ctx context.Context, st OrgStore, files OrgFiles, now time.Time) 
 				}
 			}
 			if other != "" {
-				deptRR.errs = append(deptRR.errs, recordErr(csvin.Errorf(deptRR.file, d.Source.Line, "id", "department %s differs from department %s only in letter case: their statement files would be one on a case-insensitive file system", d.ID, other), "department "+string(d.ID)))
+				deptRR.errs = append(deptRR.errs, csvin.Coded(deptRR.file, d.Source.Line, "id", csvin.CodeDeptCase, "department", string(d.ID), "other", string(other)).SetKey("department", string(d.ID)))
 			}
 		}
 		// parents and cycles, over the merged set
@@ -130,25 +130,21 @@ func ImportOrg(ctx context.Context, st OrgStore, files OrgFiles, now time.Time) 
 				continue
 			}
 			if _, ok := merged.Departments[d.Parent]; !ok {
-				deptRR.errs = append(deptRR.errs, recordErr(csvin.Errorf(deptRR.file, d.Source.Line, "parent_id", "unknown parent department %s of %s (%s)", d.Parent, d.ID, d.Name), "department "+string(d.ID)))
+				deptRR.errs = append(deptRR.errs, csvin.Coded(deptRR.file, d.Source.Line, "parent_id", csvin.CodeDeptParent, "parent", string(d.Parent), "department", string(d.ID), "name", d.Name).SetKey("department", string(d.ID)))
 				continue
 			}
 			if cycle := parentCycle(merged.Departments, d.ID); cycle != nil {
-				deptRR.errs = append(deptRR.errs, recordErr(csvin.Errorf(deptRR.file, d.Source.Line, "parent_id", "department %s (%s) is in a cycle of parents: %s", d.ID, d.Name, strings.Join(cycle, " → ")), "department "+string(d.ID)))
+				deptRR.errs = append(deptRR.errs, csvin.Coded(deptRR.file, d.Source.Line, "parent_id", csvin.CodeDeptCycle, "department", string(d.ID), "name", d.Name, "cycle", strings.Join(cycle, " → ")).SetKey("department", string(d.ID)))
 			}
 		}
 		errs = append(errs, deptRR.errs...)
 	}
 	if f := files.Projects; f != nil {
-		rr := &rowReader{key: func(row csvin.Row) string {
-			id, y := row.Get("id"), row.Get("year")
-			switch {
-			case id != "" && y != "":
-				return "project " + id + ", year " + y
-			case id != "":
-				return "project " + id
+		rr := &rowReader{key: func(row csvin.Row) []string {
+			if id := row.Get("id"); id != "" {
+				return []string{"project", id, "year", row.Get("year")}
 			}
-			return ""
+			return nil
 		}}
 		seen := map[ProjectKey]Source{}
 		rr.read(*f, ProjectColumns(), func(row csvin.Row) {
@@ -157,7 +153,7 @@ func ImportOrg(ctx context.Context, st OrgStore, files OrgFiles, now time.Time) 
 			p.Name, _ = rr.required(row, "name")
 			if dep, okDep := rr.id(row, "department_id"); okDep {
 				if _, exists := merged.Departments[DepartmentID(dep)]; !exists {
-					rr.errorf(row, "department_id", "unknown department %s", dep)
+					rr.coded(row, "department_id", csvin.CodeUnknownDept, "department", dep)
 					ok = false
 				}
 				p.Department = DepartmentID(dep)
@@ -167,7 +163,7 @@ func ImportOrg(ctx context.Context, st OrgStore, files OrgFiles, now time.Time) 
 			if y, okY := rr.required(row, "year"); okY {
 				n, err := strconv.Atoi(y)
 				if err != nil || n < 2000 || n > 2100 {
-					rr.errorf(row, "year", "%q is not a year (2000–2100)", y)
+					rr.coded(row, "year", csvin.CodeProjectYear, "value", y)
 					ok = false
 				}
 				p.Year = n
@@ -187,7 +183,7 @@ func ImportOrg(ctx context.Context, st OrgStore, files OrgFiles, now time.Time) 
 					p.Approved = true
 				case "false":
 				default:
-					rr.errorf(row, "approved", "%q is not true or false", a)
+					rr.coded(row, "approved", csvin.CodeApproved, "value", a)
 					ok = false
 				}
 			}
@@ -196,7 +192,7 @@ func ImportOrg(ctx context.Context, st OrgStore, files OrgFiles, now time.Time) 
 			}
 			key := ProjectKey{p.ID, p.Year}
 			if prev, dup := seen[key]; dup {
-				rr.errorf(row, "id", "project %s of %d appears twice (also %s)", p.ID, p.Year, where(prev, rr.file))
+				rr.coded(row, "id", csvin.CodeProjectTwice, append([]string{"project", string(p.ID), "year", strconv.Itoa(p.Year)}, rr.at(prev)...)...)
 				return
 			}
 			seen[key] = p.Source
@@ -225,12 +221,12 @@ func ImportOrg(ctx context.Context, st OrgStore, files OrgFiles, now time.Time) 
 			}
 			v := Vendor{ID: VendorID(id), Name: name, Source: rr.source(row)}
 			if prev, dup := seen[v.ID]; dup {
-				rr.errorf(row, "id", "vendor %s appears twice (also %s)", id, where(prev, rr.file))
+				rr.coded(row, "id", csvin.CodeVendorTwice, append([]string{"vendor", id}, rr.at(prev)...)...)
 				return
 			}
 			seen[v.ID] = v.Source
 			if other, ok := caseTwin(v.ID, old.Vendors, seen); ok {
-				rr.errorf(row, "id", "vendor %s differs from vendor %s only in letter case: their statement files would be one on a case-insensitive file system", v.ID, other)
+				rr.coded(row, "id", csvin.CodeVendorCase, "vendor", string(v.ID), "other", string(other))
 				return
 			}
 			if o, ok := old.Vendors[v.ID]; ok && o.Name == v.Name {

@@ -49,7 +49,7 @@ func parseVersion(f File, effective calendar.Date) (Version, *rowReader, error) 
 		it := Item{Code: ItemCode(code), Source: rr.source(row), Prices: map[Zone]decimal.Decimal{}}
 		if okCode {
 			if prev, dup := v.Items[it.Code]; dup {
-				rr.errorf(row, "code", "item %s appears twice (also %s)", code, where(prev.Source, rr.file))
+				rr.coded(row, "code", csvin.CodeItemTwice, append([]string{"item", code}, rr.at(prev.Source)...)...)
 				okCode = false
 			}
 		}
@@ -59,7 +59,7 @@ func parseVersion(f File, effective calendar.Date) (Version, *rowReader, error) 
 			if categoryName.MatchString(c) {
 				it.Category = c
 			} else {
-				rr.errorf(row, "category", "%q is not a category name (lower-case word such as compute, storage, network)", c)
+				rr.coded(row, "category", csvin.CodeCategoryName, "value", c)
 			}
 		}
 		if b, ok := rr.required(row, "billing"); ok && rr.oneOf(row, "billing", b, string(Allocated), string(Metered)) {
@@ -75,31 +75,31 @@ func parseVersion(f File, effective calendar.Date) (Version, *rowReader, error) 
 				continue
 			}
 			priced = true
-			if p, ok := rr.decimalValue(row, z.col, s); ok && rr.atMost(row, z.col, p, maxPrice, "price") {
+			if p, ok := rr.decimalValue(row, z.col, s); ok && rr.atMost(row, z.col, p, maxPrice, csvin.CodePriceTooLarge) {
 				it.Prices[z.zone] = p
 			}
 		}
 		if !priced {
-			rr.errorf(row, "price_internet", "item %s has no price in any zone (give price_internet, price_extranet or both)", code)
+			rr.coded(row, "price_internet", csvin.CodeItemNoPrice, "item", code)
 		}
 		it.MeterMetric = row.Get("meter_metric")
 		agg := row.Get("meter_agg")
 		switch it.Billing {
 		case Metered:
 			if it.MeterMetric == "" {
-				rr.errorf(row, "meter_metric", "a metered item names the usage metric it is priced on")
+				rr.coded(row, "meter_metric", csvin.CodeMeteredMetric)
 			}
 			if agg == "" {
-				rr.errorf(row, "meter_agg", "a metered item names its aggregation (sum, max, avg, p95, avg_daily_max)")
+				rr.coded(row, "meter_agg", csvin.CodeMeteredAgg)
 			} else if rr.oneOf(row, "meter_agg", agg, string(AggSum), string(AggMax), string(AggAvg), string(AggP95), string(AggAvgDailyMax)) {
 				it.MeterAgg = Agg(agg)
 			}
 		case Allocated:
 			if it.MeterMetric != "" {
-				rr.errorf(row, "meter_metric", "an allocated item has no meter metric (got %q)", it.MeterMetric)
+				rr.coded(row, "meter_metric", csvin.CodeAllocatedMetric, "value", it.MeterMetric)
 			}
 			if agg != "" {
-				rr.errorf(row, "meter_agg", "an allocated item has no meter aggregation (got %q)", agg)
+				rr.coded(row, "meter_agg", csvin.CodeAllocatedAgg, "value", agg)
 			}
 		}
 		it.Mode = ModeShared
@@ -111,7 +111,7 @@ func parseVersion(f File, effective calendar.Date) (Version, *rowReader, error) 
 		}
 	})
 	if rr.rows == 0 && len(rr.errs) == 0 {
-		rr.errs = append(rr.errs, csvin.Errorf(f.Name, 0, "", "the catalog has no items"))
+		rr.errs = append(rr.errs, csvin.Coded(f.Name, 0, "", csvin.CodeCatalogEmpty))
 	}
 	if len(rr.errs) > 0 {
 		return Version{}, rr, rr.errs
@@ -247,16 +247,16 @@ func ImportAdaptations(ctx context.Context, st AdaptationStore, f File, now time
 		code, okCode := rr.id(row, "item_code")
 		if okType {
 			if prev, dup := seen[rt]; dup {
-				rr.errorf(row, "resource_type", "resource type %s appears twice (also %s)", rt, where(prev, rr.file))
+				rr.coded(row, "resource_type", csvin.CodeResourceTypeTwice, append([]string{"type", rt}, rr.at(prev)...)...)
 				okType = false
 			}
 			seen[rt] = rr.source(row)
 		}
 		if okCode && !known[ItemCode(code)] {
 			if len(cat.Versions) == 0 {
-				rr.errorf(row, "item_code", "unknown catalog item %s: no catalog has been imported yet", code)
+				rr.coded(row, "item_code", csvin.CodeAdaptNoCatalog, "item", code)
 			} else {
-				rr.errorf(row, "item_code", "unknown catalog item %s (not in any catalog version)", code)
+				rr.coded(row, "item_code", csvin.CodeAdaptUnknownItem, "item", code)
 			}
 			okCode = false
 		}

@@ -3,6 +3,7 @@ package funding
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -46,15 +47,11 @@ func ImportBudgets(ctx context.Context, st BudgetStore, f catalog.File, now time
 	for _, b := range stored {
 		inForce[key{b.Project, b.Year}] = b.Amount
 	}
-	r := &reader{key: func(row csvin.Row) string {
-		p, y := row.Get("project_id"), row.Get("year")
-		switch {
-		case p != "" && y != "":
-			return "project " + p + ", year " + y
-		case p != "":
-			return "project " + p
+	r := &reader{key: func(row csvin.Row) []string {
+		if p := row.Get("project_id"); p != "" {
+			return []string{"project", p, "year", row.Get("year")}
 		}
-		return ""
+		return nil
 	}}
 	seen := map[key]int{}
 	var rep catalog.Report
@@ -68,13 +65,13 @@ func ImportBudgets(ctx context.Context, st BudgetStore, f catalog.File, now time
 			switch {
 			case !onList:
 				if _, any := org.ProjectFor(catalog.ProjectID(id), year); any {
-					r.errorf(row, "year", "project %s is not on the %d project list", id, year)
+					r.coded(row, "year", csvin.CodeBudgetNotOnList, "project", id, "year", strconv.Itoa(year))
 				} else {
-					r.errorf(row, "project_id", "unknown project %s (not on any year's project list)", id)
+					r.coded(row, "project_id", csvin.CodeUnknownProj, "project", id)
 				}
 				okID = false
 			case !p.Approved:
-				r.errorf(row, "year", "project %s is not approved for %d (its charges stay unfunded; it has no budget)", id, year)
+				r.coded(row, "year", csvin.CodeBudgetNotApproved, "project", id, "year", strconv.Itoa(year))
 				okID = false
 			}
 		}
@@ -83,7 +80,7 @@ func ImportBudgets(ctx context.Context, st BudgetStore, f catalog.File, now time
 		}
 		k := key{catalog.ProjectID(id), year}
 		if prev, dup := seen[k]; dup {
-			r.errorf(row, "project_id", "a second amount for project %s and %d (also line %d)", id, year, prev)
+			r.coded(row, "project_id", csvin.CodeBudgetTwice, append([]string{"project", id, "year", strconv.Itoa(year)}, r.at(prev)...)...)
 			return
 		}
 		seen[k] = row.Line

@@ -15,14 +15,14 @@ import (
 
 	"cloudbill/catalog"
 	"cloudbill/internal/csvin"
-	"cloudbill/internal/safeid"
 )
 
 // reader walks the rows of one input file, collecting every error (file, line, column
 // and record), and hashes the bytes for the imports table.
 type reader struct {
 	file string
-	key  func(row csvin.Row) string
+	// key names a row's record as noun and value pairs (csvin.Error.SetKey).
+	key  func(row csvin.Row) []string
 	errs csvin.Errors
 	sum  hash.Hash
 	rows int
@@ -59,22 +59,31 @@ func (r *reader) add(err error) {
 	case *csvin.Error:
 		r.errs = append(r.errs, e)
 	default:
-		r.errs = append(r.errs, csvin.Errorf(r.file, 0, "", "%v", err))
+		r.errs = append(r.errs, csvin.Coded(r.file, 0, "", csvin.CodeReadFailed, "detail", err.Error()))
 	}
 }
 
-func (r *reader) errorf(row csvin.Row, col, format string, args ...any) {
-	e := row.Errorf(col, format, args...)
+// coded collects the error code (with its values, key and value pairs) at row and
+// column col, naming the row's record.
+func (r *reader) coded(row csvin.Row, col string, code csvin.Code, kv ...string) {
+	r.keyed(row, row.Coded(col, code, kv...))
+}
+
+// keyed collects e, naming row's record.
+func (r *reader) keyed(row csvin.Row, e *csvin.Error) {
 	if r.key != nil {
-		e.Record = r.key(row)
+		e.SetKey(r.key(row)...)
 	}
 	r.errs = append(r.errs, e)
 }
 
+// at is the values of line of this file for an error's {at} (csvin.At).
+func (r *reader) at(line int) []string { return csvin.At(r.file, "", line) }
+
 func (r *reader) required(row csvin.Row, col string) (string, bool) {
 	v := row.Get(col)
 	if v == "" {
-		r.errorf(row, col, "is empty")
+		r.coded(row, col, csvin.CodeEmpty)
 		return "", false
 	}
 	return v, true
@@ -85,8 +94,8 @@ func (r *reader) id(row csvin.Row, col string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	if err := safeid.Check(v); err != nil {
-		r.errorf(row, col, "%v", err)
+	if e := row.IDError(col, v); e != nil {
+		r.keyed(row, e)
 		return "", false
 	}
 	return v, true
@@ -105,20 +114,20 @@ func (r *reader) amount(row csvin.Row, col string, allowNegative bool) (decimal.
 		return decimal.Decimal{}, false
 	}
 	if !amountPattern.MatchString(v) {
-		hint := ""
+		code := csvin.CodeMoneyBad
 		if strings.Contains(v, ",") {
-			hint = " (no thousands separators)"
+			code = csvin.CodeMoneySep
 		}
-		r.errorf(row, col, "%q is not an amount like 1234.56 (at most two decimals)%s", v, hint)
+		r.coded(row, col, code, "value", v)
 		return decimal.Decimal{}, false
 	}
 	d := decimal.RequireFromString(v)
 	if d.Sign() < 0 && !allowNegative {
-		r.errorf(row, col, "amount %s is negative", v)
+		r.coded(row, col, csvin.CodeMoneyNegative, "value", v)
 		return decimal.Decimal{}, false
 	}
 	if d.Abs().GreaterThan(maxAmount) {
-		r.errorf(row, col, "amount %s is above the largest allowed, %s", v, maxAmount)
+		r.coded(row, col, csvin.CodeMoneyTooLarge, "value", v, "max", maxAmount.String())
 		return decimal.Decimal{}, false
 	}
 	return d, true
@@ -131,7 +140,7 @@ func (r *reader) year(row csvin.Row, col string) (int, bool) {
 	}
 	y, err := strconv.Atoi(v)
 	if err != nil || y < 2000 || y > 2200 {
-		r.errorf(row, col, "%q is not a year YYYY", v)
+		r.coded(row, col, csvin.CodeYearBad, "value", v)
 		return 0, false
 	}
 	return y, true

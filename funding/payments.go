@@ -90,11 +90,8 @@ func ImportPayments(ctx context.Context, st PaymentStore, f catalog.File, now ti
 			refunded[p.Refunds] = refunded[p.Refunds].Add(p.Amount)
 		}
 	}
-	r := &reader{key: func(row csvin.Row) string {
-		if v := row.Get("voucher_no"); v != "" {
-			return "voucher " + v
-		}
-		return ""
+	r := &reader{key: func(row csvin.Row) []string {
+		return []string{"voucher", row.Get("voucher_no")}
 	}}
 	var rows []Payment
 	rowOf := map[string]csvin.Row{}
@@ -109,7 +106,7 @@ func ImportPayments(ctx context.Context, st PaymentStore, f catalog.File, now ti
 		}
 		if v, okV := r.id(row, "vendor_id"); okV {
 			if _, exists := org.Vendors[catalog.VendorID(v)]; !exists {
-				r.errorf(row, "vendor_id", "unknown vendor %s", v)
+				r.coded(row, "vendor_id", csvin.CodeUnknownVendor, "vendor", v)
 				ok = false
 			}
 			p.Vendor = catalog.VendorID(v)
@@ -120,10 +117,10 @@ func ImportPayments(ctx context.Context, st PaymentStore, f catalog.File, now ti
 			per, err := calendar.ParsePeriod(s)
 			switch {
 			case err != nil:
-				r.errorf(row, "period", "%v", err)
+				r.coded(row, "period", csvin.CodePeriodBadOf, "value", s)
 				ok = false
 			case !payable[per]:
-				r.errorf(row, "period", "month %s is neither closed nor estimated: nothing is payable for it yet", per)
+				r.coded(row, "period", csvin.CodeNotPayable, "period", per.String())
 				ok = false
 			}
 			p.Period = per
@@ -132,7 +129,7 @@ func ImportPayments(ctx context.Context, st PaymentStore, f catalog.File, now ti
 		}
 		if a, okA := r.amount(row, "amount", true); okA {
 			if a.IsZero() {
-				r.errorf(row, "amount", "amount is zero")
+				r.coded(row, "amount", csvin.CodeAmountZero)
 				ok = false
 			}
 			p.Amount = a
@@ -142,7 +139,7 @@ func ImportPayments(ctx context.Context, st PaymentStore, f catalog.File, now ti
 		if s, okD := r.required(row, "paid_date"); okD {
 			d, err := calendar.ParseDate(s)
 			if err != nil {
-				r.errorf(row, "paid_date", "%v", err)
+				r.coded(row, "paid_date", csvin.CodeDateBad, "value", s)
 				ok = false
 			}
 			p.PaidDate = d
@@ -152,17 +149,17 @@ func ImportPayments(ctx context.Context, st PaymentStore, f catalog.File, now ti
 		p.Refunds = row.Get("refunds")
 		switch {
 		case p.Amount.Sign() < 0 && p.Refunds == "":
-			r.errorf(row, "refunds", "a negative amount is a refund: name the refunded voucher_no")
+			r.coded(row, "refunds", csvin.CodeRefundNoVoucher)
 			ok = false
 		case p.Amount.Sign() > 0 && p.Refunds != "":
-			r.errorf(row, "refunds", "a refund has a negative amount (this one is %s)", p.Amount)
+			r.coded(row, "refunds", csvin.CodeRefundPositive, "value", p.Amount.String())
 			ok = false
 		}
 		if !ok {
 			return
 		}
 		if prev, dup := rowOf[p.Voucher]; dup {
-			r.errorf(row, "voucher_no", "voucher %s appears twice in the file (also line %d)", p.Voucher, prev.Line)
+			r.coded(row, "voucher_no", csvin.CodeVoucherTwice, append([]string{"voucher", p.Voucher}, r.at(prev.Line)...)...)
 			return
 		}
 		rowOf[p.Voucher] = row
@@ -171,8 +168,8 @@ func ImportPayments(ctx context.Context, st PaymentStore, f catalog.File, now ti
 				rep.Present++
 				return
 			}
-			r.errorf(row, "voucher_no", "voucher %s was imported before (%s) with other content: vendor %s, period %s, amount %s, paid %s",
-				p.Voucher, old.Source.File, old.Vendor, old.Period, old.Amount.StringFixed(2), old.PaidDate)
+			r.coded(row, "voucher_no", csvin.CodeVoucherChanged, "voucher", p.Voucher, "file", old.Source.File, "vendor", string(old.Vendor),
+				"period", old.Period.String(), "amount", old.Amount.StringFixed(2), "paid", old.PaidDate.String())
 			return
 		}
 		rows = append(rows, p)
@@ -194,18 +191,18 @@ func ImportPayments(ctx context.Context, st PaymentStore, f catalog.File, now ti
 		}
 		switch {
 		case !ok:
-			r.errorf(row, "refunds", "refunds voucher %s, which is not imported", p.Refunds)
+			r.coded(row, "refunds", csvin.CodeRefundUnknown, "voucher", p.Refunds)
 			continue
 		case orig.Amount.Sign() < 0:
-			r.errorf(row, "refunds", "voucher %s is itself a refund", p.Refunds)
+			r.coded(row, "refunds", csvin.CodeRefundOfRefund, "voucher", p.Refunds)
 			continue
 		case orig.Vendor != p.Vendor:
-			r.errorf(row, "refunds", "voucher %s paid vendor %s, not %s", p.Refunds, orig.Vendor, p.Vendor)
+			r.coded(row, "refunds", csvin.CodeRefundVendor, "voucher", p.Refunds, "paid", string(orig.Vendor), "vendor", string(p.Vendor))
 			continue
 		}
 		refunded[p.Refunds] = refunded[p.Refunds].Add(p.Amount)
 		if refunded[p.Refunds].Add(orig.Amount).Sign() < 0 {
-			r.errorf(row, "amount", "refunds of voucher %s (%s) exceed what it paid (%s)", p.Refunds, refunded[p.Refunds].Neg().StringFixed(2), orig.Amount.StringFixed(2))
+			r.coded(row, "amount", csvin.CodeRefundExceeds, "voucher", p.Refunds, "refunded", refunded[p.Refunds].Neg().StringFixed(2), "paid", orig.Amount.StringFixed(2))
 		}
 	}
 	rep.Read = r.rows

@@ -70,11 +70,8 @@ func ImportThresholds(ctx context.Context, st ThresholdStore, f catalog.File, no
 	for _, v := range stored {
 		byDate[v.Effective] = v.Thresholds
 	}
-	r := &reader{key: func(row csvin.Row) string {
-		if e := row.Get("effective"); e != "" {
-			return "effective " + e
-		}
-		return ""
+	r := &reader{key: func(row csvin.Row) []string {
+		return []string{"effective", row.Get("effective")}
 	}}
 	share := func(row csvin.Row, col string) (decimal.Decimal, bool) {
 		v, ok := r.required(row, col)
@@ -82,12 +79,12 @@ func ImportThresholds(ctx context.Context, st ThresholdStore, f catalog.File, no
 			return decimal.Decimal{}, false
 		}
 		if !sharePattern.MatchString(v) {
-			r.errorf(row, col, "%q is not a share of the budget like 0.80 (80%%; at most four decimals)", v)
+			r.coded(row, col, csvin.CodeShareBad, "value", v)
 			return decimal.Decimal{}, false
 		}
 		d := decimal.RequireFromString(v)
 		if d.Sign() <= 0 || d.GreaterThan(maxShare) {
-			r.errorf(row, col, "share %s is outside (0, %s]", v, maxShare)
+			r.coded(row, col, csvin.CodeShareRange, "value", v, "max", maxShare.String())
 			return decimal.Decimal{}, false
 		}
 		return d, true
@@ -101,7 +98,7 @@ func ImportThresholds(ctx context.Context, st ThresholdStore, f catalog.File, no
 		if v, ok := r.required(row, "effective"); ok {
 			d, err := calendar.ParseDate(v)
 			if err != nil {
-				r.errorf(row, "effective", "%q is not a date YYYY-MM-DD", v)
+				r.coded(row, "effective", csvin.CodeDateBad, "value", v)
 			} else {
 				day, okD = d, true
 			}
@@ -110,14 +107,14 @@ func ImportThresholds(ctx context.Context, st ThresholdStore, f catalog.File, no
 		o, okO := share(row, "over")
 		fo, okF := share(row, "forecast_over")
 		if okW && okO && w.GreaterThan(o) {
-			r.errorf(row, "warning", "warning share %s is above the over share %s", w, o)
+			r.coded(row, "warning", csvin.CodeWarningAboveOver, "warning", w.String(), "over", o.String())
 			okW = false
 		}
 		if !okD || !okW || !okO || !okF {
 			return
 		}
 		if prev, dup := seen[day]; dup {
-			r.errorf(row, "effective", "a second version effective %s (also line %d)", day, prev)
+			r.coded(row, "effective", csvin.CodeThresholdTwice, append([]string{"date", day.String()}, r.at(prev)...)...)
 			return
 		}
 		seen[day] = row.Line

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -135,33 +136,33 @@ func ParseConfig(file string, r io.Reader, stored Config) (added []Version, pres
 		}
 		v := Version{File: file, Line: row.Line}
 		ok := true
-		fail := func(col, format string, args ...any) {
-			errs = append(errs, row.Errorf(col, format, args...))
+		fail := func(col string, code csvin.Code, kv ...string) {
+			errs = append(errs, row.Coded(col, code, kv...))
 			ok = false
 		}
 		if k, good := ParseKind(row.Get("kind")); good {
 			v.Kind = k
 		} else {
-			fail("kind", "%q is not a kind: want vcpu or memory", row.Get("kind"))
+			fail("kind", csvin.CodeIdleKind, "value", row.Get("kind"))
 		}
 		if d, err := calendar.ParseDate(strings.TrimSpace(row.Get("effective"))); err == nil {
 			v.Effective = d
 		} else {
-			fail("effective", "%v", err)
+			fail("effective", csvin.CodeDateBad, "value", strings.TrimSpace(row.Get("effective")))
 		}
 		if s := strings.TrimSpace(row.Get("until")); s != "" {
 			if d, err := calendar.ParseDate(s); err != nil {
-				fail("until", "%v", err)
+				fail("until", csvin.CodeDateBad, "value", s)
 			} else if !v.Effective.IsZero() && d.Before(v.Effective) {
-				fail("until", "%s is before the effective date %s", d, v.Effective)
+				fail("until", csvin.CodeUntilBefore, "until", d.String(), "effective", v.Effective.String())
 			} else {
 				v.Until = d
 			}
 		}
 		if x, err := decimal.NewFromString(strings.TrimSpace(row.Get("ratio"))); err != nil {
-			fail("ratio", "%q is not a decimal number", row.Get("ratio"))
+			fail("ratio", csvin.CodeRatioBad, "value", row.Get("ratio"))
 		} else if x.IsNegative() || !x.LessThan(one) {
-			fail("ratio", "%s is outside 0–1: a redundancy ratio is at least 0 and below 1 (e.g. 0.20)", x)
+			fail("ratio", csvin.CodeRatioRange, "value", x.String())
 		} else {
 			v.Ratio = x
 		}
@@ -170,11 +171,11 @@ func ParseConfig(file string, r io.Reader, stored Config) (added []Version, pres
 				q, err := decimal.NewFromString(strings.TrimSpace(p))
 				switch {
 				case err != nil:
-					fail("sizes", "%q is not a quantity", p)
+					fail("sizes", csvin.CodeSizeBad, "value", p)
 				case !q.IsPositive():
-					fail("sizes", "%s is not a positive quantity", q)
+					fail("sizes", csvin.CodeSizeNotPos, "value", q.String())
 				case len(v.Sizes) > 0 && !q.GreaterThan(v.Sizes[len(v.Sizes)-1]):
-					fail("sizes", "%s does not follow %s: sizes must ascend", q, v.Sizes[len(v.Sizes)-1])
+					fail("sizes", csvin.CodeSizeOrder, "value", q.String(), "previous", v.Sizes[len(v.Sizes)-1].String())
 				default:
 					v.Sizes = append(v.Sizes, q)
 				}
@@ -202,7 +203,7 @@ func ParseConfig(file string, r io.Reader, stored Config) (added []Version, pres
 	for _, v := range read {
 		k := key{v.Kind, v.Effective}
 		if prev, dup := inFile[k]; dup {
-			errs = append(errs, csvin.Errorf(file, v.Line, "effective", "kind %s has a second version effective %s (line %d has the first)", v.Kind, v.Effective, prev.Line))
+			errs = append(errs, csvin.Coded(file, v.Line, "effective", csvin.CodeIdleTwice, append([]string{"kind", string(v.Kind), "date", v.Effective.String()}, csvin.At(file, "", prev.Line)...)...))
 			continue
 		}
 		inFile[k] = v
@@ -211,8 +212,8 @@ func ParseConfig(file string, r io.Reader, stored Config) (added []Version, pres
 				present++
 				continue
 			}
-			errs = append(errs, csvin.Errorf(file, v.Line, "effective", "kind %s already has a version effective %s (ratio %s, %s line %d): an imported version is never rewritten, give a new effective date",
-				v.Kind, v.Effective, prev.Ratio, prev.File, prev.Line))
+			errs = append(errs, csvin.Coded(file, v.Line, "effective", csvin.CodeIdleRewritten, "kind", string(v.Kind), "date", v.Effective.String(),
+				"ratio", prev.Ratio.String(), "file", prev.File, "line", strconv.Itoa(prev.Line)))
 			continue
 		}
 		added = append(added, v)
@@ -232,8 +233,8 @@ func ParseConfig(file string, r io.Reader, stored Config) (added []Version, pres
 		if a.ImportID != "" {
 			bad = b
 		}
-		errs = append(errs, csvin.Errorf(file, bad.Line, "until", "kind %s: the version effective %s until %s overlaps the version effective %s",
-			a.Kind, a.Effective, a.Until, b.Effective))
+		errs = append(errs, csvin.Coded(file, bad.Line, "until", csvin.CodeIdleOverlap, "kind", string(a.Kind), "date", a.Effective.String(),
+			"until", a.Until.String(), "next", b.Effective.String()))
 	}
 	if len(errs) > 0 {
 		return nil, 0, errs
@@ -254,7 +255,7 @@ func asInputErrors(file string, err error) csvin.Errors {
 	case errors.As(err, &one):
 		return csvin.Errors{one}
 	}
-	return csvin.Errors{csvin.Errorf(file, 0, "", "%v", err)}
+	return csvin.Errors{csvin.Coded(file, 0, "", csvin.CodeReadFailed, "detail", err.Error())}
 }
 
 // String describes the version in one line.

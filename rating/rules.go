@@ -305,15 +305,15 @@ func readRules(file string, r io.Reader, fixed *calendar.Period) (RuleBook, erro
 		if e := row.Get("effective"); fixed != nil && e == "" {
 			p = *fixed
 		} else if p, err = calendar.ParsePeriod(e); err != nil {
-			errs = append(errs, row.Errorf("effective", "%v", err))
+			errs = append(errs, row.Coded("effective", csvin.CodePeriodBadOf, "value", e))
 			continue
 		} else if fixed != nil && p != *fixed {
-			errs = append(errs, row.Errorf("effective", "rules of %s in a file imported as effective %s: import one version at a time (leave the column empty or give %s)", p, *fixed, *fixed))
+			errs = append(errs, row.Coded("effective", csvin.CodeRulesOtherMonth, "period", p.String(), "fixed", fixed.String()))
 			continue
 		}
 		rate, err := decimal.NewFromString(row.Get("rate_percent"))
 		if err != nil || rate.IsNegative() || rate.GreaterThan(decimal.NewFromInt(100)) {
-			errs = append(errs, row.Errorf("rate_percent", "rate %q is not a percentage between 0 and 100", row.Get("rate_percent")))
+			errs = append(errs, row.Coded("rate_percent", csvin.CodeRulesRate, "value", row.Get("rate_percent")))
 			continue
 		}
 		rate = rate.Shift(-2)
@@ -330,23 +330,23 @@ func readRules(file string, r io.Reader, fixed *calendar.Period) (RuleBook, erro
 		case "result":
 			res := catalog.AcceptanceResult(strings.ToLower(th))
 			if res != catalog.Passed && res != catalog.Deferred && res != catalog.Failed {
-				errs = append(errs, row.Errorf("threshold", "result %q is not passed, deferred or failed", th))
+				errs = append(errs, row.Coded("threshold", csvin.CodeRulesResult, "value", th))
 				continue
 			}
 			if _, dup := a.rules.Result[res]; dup {
-				errs = append(errs, row.Errorf("threshold", "result %s given twice for %s", res, p))
+				errs = append(errs, row.Coded("threshold", csvin.CodeRulesResultTwice, "result", string(res), "period", p.String()))
 				continue
 			}
 			a.rules.Result[res] = rate
 		case "score", "availability":
 			min, err := decimal.NewFromString(th)
 			if err != nil || min.IsNegative() || min.GreaterThan(decimal.NewFromInt(100)) {
-				errs = append(errs, row.Errorf("threshold", "%s threshold %q is not a number between 0 and 100", group, th))
+				errs = append(errs, row.Coded("threshold", csvin.CodeRulesThreshold, "group", group, "value", th))
 				continue
 			}
 			key := group + " " + min.String()
 			if a.seenMin[key] {
-				errs = append(errs, row.Errorf("threshold", "%s threshold %s given twice for %s", group, min, p))
+				errs = append(errs, row.Coded("threshold", csvin.CodeRulesTierTwice, "group", group, "value", min.String(), "period", p.String()))
 				continue
 			}
 			a.seenMin[key] = true
@@ -358,27 +358,27 @@ func readRules(file string, r io.Reader, fixed *calendar.Period) (RuleBook, erro
 			}
 		case "cap":
 			if th != "" {
-				errs = append(errs, row.Errorf("threshold", "the cap takes no threshold (got %q)", th))
+				errs = append(errs, row.Coded("threshold", csvin.CodeRulesCapValue, "value", th))
 				continue
 			}
 			if a.hasCap {
-				errs = append(errs, row.Errorf("group", "cap given twice for %s", p))
+				errs = append(errs, row.Coded("group", csvin.CodeRulesCapTwice, "period", p.String()))
 				continue
 			}
 			a.rules.Cap, a.hasCap = rate, true
 		default:
-			errs = append(errs, row.Errorf("group", "group %q is not result, score, availability or cap", row.Get("group")))
+			errs = append(errs, row.Coded("group", csvin.CodeRulesGroup, "value", row.Get("group")))
 		}
 	}
 	var book RuleBook
 	for p, a := range byMonth {
 		for _, res := range []catalog.AcceptanceResult{catalog.Passed, catalog.Deferred, catalog.Failed} {
 			if _, ok := a.rules.Result[res]; !ok {
-				errs = append(errs, csvin.Errorf(file, a.line, "threshold", "rules effective %s give no rate for result %s", p, res))
+				errs = append(errs, csvin.Coded(file, a.line, "threshold", csvin.CodeRulesNoResult, "period", p.String(), "result", string(res)))
 			}
 		}
 		if !a.hasCap {
-			errs = append(errs, csvin.Errorf(file, a.line, "group", "rules effective %s have no cap", p))
+			errs = append(errs, csvin.Coded(file, a.line, "group", csvin.CodeRulesNoCap, "period", p.String()))
 		}
 		for _, ts := range [][]Threshold{a.rules.Score, a.rules.Availability} {
 			sort.Slice(ts, func(i, j int) bool { return ts[i].Min.GreaterThan(ts[j].Min) })
@@ -390,7 +390,7 @@ func readRules(file string, r io.Reader, fixed *calendar.Period) (RuleBook, erro
 		return RuleBook{}, errs
 	}
 	if len(book.Versions) == 0 {
-		return RuleBook{}, csvin.Errorf(file, 0, "", "no rules: the file has a header but no rows")
+		return RuleBook{}, csvin.Coded(file, 0, "", csvin.CodeRulesEmpty)
 	}
 	sort.Slice(book.Versions, func(i, j int) bool { return book.Versions[i].Effective.Before(book.Versions[j].Effective) })
 	return book, nil

@@ -141,8 +141,11 @@ var english = map[Code]string{
 
 // Codes is every code, sorted.
 func Codes() []Code {
-	cs := make([]Code, 0, len(english))
+	cs := make([]Code, 0, len(english)+len(importEnglish))
 	for c := range english {
+		cs = append(cs, c)
+	}
+	for c := range importEnglish {
 		cs = append(cs, c)
 	}
 	sort.Slice(cs, func(i, j int) bool { return cs[i] < cs[j] })
@@ -151,7 +154,12 @@ func Codes() []Code {
 
 // English is code's English text, with {name} where a value goes ("" for an unknown
 // code).
-func English(c Code) string { return english[c] }
+func English(c Code) string {
+	if t, ok := english[c]; ok {
+		return t
+	}
+	return importEnglish[c]
+}
 
 // Expand writes text with each {name} replaced by params' value and each {name:q} by the
 // value quoted (strconv.Quote); a name without a value is left empty.
@@ -204,13 +212,17 @@ func Placeholders(text string) []string {
 }
 
 // Coded makes an *Error of code at file, line and column with its values (key, value
-// pairs); its Msg is the code's English text.
+// pairs); its Msg is the code's English text. The values at_line and at_file (At) give
+// the value at, a place in English ("line 7", "other.csv:7").
 func Coded(file string, line int, column string, code Code, kv ...string) *Error {
 	p := make(map[string]string, len(kv)/2)
 	for i := 0; i+1 < len(kv); i += 2 {
 		p[kv[i]] = kv[i+1]
 	}
-	return &Error{File: file, Line: line, Column: column, Code: code, Params: p, Msg: Expand(english[code], p)}
+	if _, ok := p["at_line"]; ok {
+		p["at"] = englishPlace(p)
+	}
+	return &Error{File: file, Line: line, Column: column, Code: code, Params: p, Msg: Expand(English(code), p)}
 }
 
 // Coded makes an *Error of code at this row and column c.
