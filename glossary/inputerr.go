@@ -78,18 +78,29 @@ const (
 
 // InputText is code's Chinese text with {name} where a value goes ("" for a code
 // without one).
-func InputText(c csvin.Code) string { return inputErrors[c] }
+func InputText(c csvin.Code) string {
+	if t, ok := inputErrors[c]; ok {
+		return t
+	}
+	return importErrors[c]
+}
 
 // InputMessage is what an input error says is wrong, in Chinese: its code's words with
 // its values; an error without a code (an importer's own message) as written.
 func InputMessage(e *csvin.Error) string {
-	words, ok := inputErrors[e.Code]
-	if e.Code == "" || !ok {
+	words := InputText(e.Code)
+	if e.Code == "" || words == "" {
 		return e.Msg
 	}
 	p := make(map[string]string, len(e.Params))
 	for k, v := range e.Params {
+		if name, ok := valueNames[k]; ok {
+			v = name(v)
+		}
 		p[k] = printable(v)
+	}
+	if _, ok := p["at_line"]; ok {
+		p["at"] = placeZh(e.Params)
 	}
 	return csvin.Expand(words, p)
 }
@@ -130,13 +141,16 @@ func InputError(e *csvin.Error) string {
 
 // recordNouns name the parts of a record's key (csvin.Error.Key).
 var recordNouns = map[string]string{
-	"order":      "工单",
-	"item":       "品目",
-	"vendor":     "服务商",
-	"period":     "月份",
-	"department": "部门",
-	"project":    "项目",
-	"year":       "年度",
+	"order":         "工单",
+	"item":          "品目",
+	"vendor":        "服务商",
+	"period":        "月份",
+	"department":    "部门",
+	"project":       "项目",
+	"year":          "年度",
+	"resource type": "资源类型",
+	"voucher":       "凭证",
+	"effective":     "生效日期",
 }
 
 // InputRecord names the record an input error concerns: its key in words ("工单 O1，品目
