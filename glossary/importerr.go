@@ -122,6 +122,7 @@ var valueNames = map[string]func(string) string{
 	"category": func(v string) string { return Category(catalog.ProjectCategory(v)) },
 	"result":   func(v string) string { return Result(catalog.AcceptanceResult(v)) },
 	"group":    func(v string) string { return TierGroup(rating.TierGroup(v)) },
+	"kind":     IdleKind,
 }
 
 // placeZh is the place of an error's values at_line and at_file in Chinese: 第 N 行 in the

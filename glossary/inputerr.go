@@ -200,3 +200,10 @@ func InputErrors(err error) (text string, ok bool) {
 	}
 	return b.String(), true
 }
+
+// RefusedFile is the first line of the list of a refused input file's n errors (the
+// command line's import commands; name: the file, or the files of one import): 文件 F
+// 未受理，未存储任何内容：共 N 处错误：, the words of the portal's refused upload.
+func RefusedFile(name string, n int) string {
+	return fmt.Sprintf("文件 %s 未受理，未存储任何内容：共 %d 处错误：", printable(name), n)
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"cloudbill/catalog"
+	"cloudbill/glossary"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/csvin"
 	"cloudbill/internal/csvout"
@@ -270,8 +271,9 @@ func openInput(path string, enc csvin.Encoding) (catalog.File, func(), error) {
 	return catalog.File{Name: path, R: f, Encoding: enc}, func() { f.Close() }, nil
 }
 
-// refused reports a refused input: every error on stderr, one a line, and exit status 2
-// (nothing of the file was stored). Other errors pass through.
+// refused reports a refused input: every error on stderr, one a line in Chinese under
+// the line glossary.RefusedFile, and exit status 2 (nothing of the file was stored).
+// Other errors pass through.
 func (a *app) refused(name string, err error) error {
 	var many csvin.Errors
 	var one *csvin.Error
@@ -282,18 +284,11 @@ func (a *app) refused(name string, err error) error {
 	default:
 		return err
 	}
-	fmt.Fprintf(a.stderr, "%s: refused, nothing stored: %d %s\n", name, len(many), plural(len(many), "error", "errors"))
+	fmt.Fprintln(a.stderr, glossary.RefusedFile(name, len(many)))
 	for _, l := range inputLines(many) {
 		fmt.Fprintln(a.stderr, "  "+l)
 	}
 	return &exitError{exitBadInput, fmt.Errorf("%w: %s refused", errQuiet, name)}
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // printReport prints the short report of an import.

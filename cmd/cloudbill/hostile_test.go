@@ -317,7 +317,7 @@ func TestHostileInput(t *testing.T) {
 	t.Run("F1 formula as an order id is refused at import", func(t *testing.T) {
 		t.Parallel() // a database and a folder of its own
 		h := newHostile(t, srv, true)
-		h.refused([]string{"evil.csv:2: order =cmd|'/Ccalc'!A0: column \"order_id\"", `identifier "=cmd|'/Ccalc'!A0" is not safe`},
+		h.refused([]string{"evil.csv 第 2 行（工单 =cmd|'/Ccalc'!A0），列 “order_id”：编号“=cmd|'/Ccalc'!A0”含不允许的字符"},
 			"orders", "import", h.file("evil.csv", ordersHead+"=cmd|'/Ccalc'!A0,open,2026-11-01,D01,P01,V1,extranet,C01,8,ecs-001,,\n"))
 	})
 
@@ -375,7 +375,7 @@ func TestHostileInput(t *testing.T) {
 	t.Run("F2 a vendor id that climbs out of a folder is refused at import", func(t *testing.T) {
 		t.Parallel() // a database and a folder of its own
 		h := newHostile(t, srv, false)
-		h.refused([]string{"v.csv:2: vendor x/../../rec-escaped: column \"id\"", `identifier "x/../../rec-escaped" is not safe`},
+		h.refused([]string{"v.csv 第 2 行（服务商 x/../../rec-escaped），列 “id”：编号“x/../../rec-escaped”含不允许的字符"},
 			"org", "import", "--vendors", h.file("v.csv", "id,name\nx/../../rec-escaped,Evil Cloud\n"))
 	})
 
@@ -395,7 +395,7 @@ func TestHostileInput(t *testing.T) {
 	t.Run("F3 departments Q/1 and Q_1 are refused, not merged into one file", func(t *testing.T) {
 		t.Parallel() // a database and a folder of its own
 		h := newHostile(t, srv, false)
-		h.refused([]string{"d.csv:2: department Q/1: column \"id\"", `identifier "Q/1" is not safe`},
+		h.refused([]string{"d.csv 第 2 行（部门 Q/1），列 “id”：编号“Q/1”含不允许的字符"},
 			"org", "import", "--departments", h.file("d.csv", "id,name,parent_id\nQ/1,甲,\nQ_1,乙,\n"))
 	})
 
@@ -451,7 +451,7 @@ func TestHostileInput(t *testing.T) {
 	t.Run("F4 an order quantity of 10^26 is refused at import", func(t *testing.T) {
 		t.Parallel() // a database and a folder of its own
 		h := newHostile(t, srv, true)
-		h.refused([]string{`q.csv:2: order WO-8: column "quantity": quantity 100000000000000000000000000 is above the largest allowed, 100000000`},
+		h.refused([]string{"q.csv 第 2 行（工单 WO-8），列 “quantity”：数量 100000000000000000000000000 超过允许的最大值 100000000"},
 			"orders", "import", h.file("q.csv", ordersHead+"WO-8,open,2026-11-01,D01,P01,V1,extranet,C01,100000000000000000000000000,ecs-8,,\n"))
 	})
 
@@ -507,7 +507,7 @@ func TestHostileInput(t *testing.T) {
 	t.Run("F9 a huge catalog price fails the catalog import with file and line", func(t *testing.T) {
 		t.Parallel() // a database and a folder of its own
 		h := newHostile(t, srv, false)
-		h.refused([]string{`c.csv:3: item C02: column "price_internet": price 1000000000000000000000000000000 is above the largest allowed, 100000000`},
+		h.refused([]string{"c.csv 第 3 行（品目 C02），列 “price_internet”：单价 1000000000000000000000000000000 超过允许的最大值 100000000"},
 			"catalog", "import", h.file("c.csv", "code,name,category,unit,billing,price_internet,price_extranet\nC01,vCPU,compute,vCPU·月,allocated,40,40\nC02,内存,compute,GB·月,allocated,1000000000000000000000000000000,\n"), "--effective", "2026-01-01")
 	})
 
@@ -620,21 +620,21 @@ func TestHostileInput(t *testing.T) {
 	t.Run("department: a negative order quantity is refused", func(t *testing.T) {
 		t.Parallel() // a database and a folder of its own
 		h := newHostile(t, srv, true)
-		h.refused([]string{`q.csv:2: order WO-1: column "quantity": quantity must be positive, got -16`},
+		h.refused([]string{"q.csv 第 2 行（工单 WO-1），列 “quantity”：数量须为正数，此处为 -16"},
 			"orders", "import", h.file("q.csv", ordersHead+"WO-1,change,2026-11-15,D01,P01,V1,extranet,C01,-16,ecs-001,,\n"))
 	})
 
 	t.Run("department: a department id of .. is refused", func(t *testing.T) {
 		t.Parallel() // a database and a folder of its own
 		h := newHostile(t, srv, false)
-		h.refused([]string{`d.csv:2: department ..: column "id": identifier ".." is not safe`},
+		h.refused([]string{"d.csv 第 2 行（部门 ..），列 “id”：编号“..”含不允许的字符"},
 			"org", "import", "--departments", h.file("d.csv", "id,name,parent_id\n..,上级目录,\n"))
 	})
 
 	t.Run("department: a project id starting with @ is refused", func(t *testing.T) {
 		t.Parallel() // a database and a folder of its own
 		h := newHostile(t, srv, false)
-		h.refused([]string{`p.csv:2: project @P01, year 2026: column "id": identifier "@P01" is not safe`},
+		h.refused([]string{"p.csv 第 2 行（项目 @P01，年度 2026），列 “id”：编号“@P01”含不允许的字符"},
 			"org", "import", "--departments", h.file("d.csv", "id,name,parent_id\nD01,区财政局,\n"),
 			"--projects", h.file("p.csv", "id,name,department_id,year,category,approved\n@P01,x,D01,2026,om,true\n"))
 	})
@@ -642,42 +642,42 @@ func TestHostileInput(t *testing.T) {
 	t.Run("department: an id in Chinese characters is refused (ids are file names)", func(t *testing.T) {
 		t.Parallel() // a database and a folder of its own
 		h := newHostile(t, srv, false)
-		h.refused([]string{`d.csv:2: department 区财政局: column "id": identifier "区财政局" is not safe`},
+		h.refused([]string{"d.csv 第 2 行（部门 区财政局），列 “id”：编号“区财政局”含不允许的字符"},
 			"org", "import", "--departments", h.file("d.csv", "id,name,parent_id\n区财政局,区财政局,\n"))
 	})
 
 	t.Run("vendor: a vendor id starting with - is refused", func(t *testing.T) {
 		t.Parallel() // a database and a folder of its own
 		h := newHostile(t, srv, false)
-		h.refused([]string{`v.csv:2: vendor -rf: column "id": identifier "-rf" is not safe`},
+		h.refused([]string{"v.csv 第 2 行（服务商 -rf），列 “id”：编号“-rf”含不允许的字符"},
 			"org", "import", "--vendors", h.file("v.csv", "id,name\n-rf,Evil Cloud\n"))
 	})
 
 	t.Run("vendor: an acceptance record for V1/../V2 is refused", func(t *testing.T) {
 		t.Parallel() // a database and a folder of its own
 		h := newHostile(t, srv, true)
-		h.refused([]string{`a.csv:2: vendor V1/../V2, period 2026-11: column "vendor_id": identifier "V1/../V2" is not safe`},
+		h.refused([]string{"a.csv 第 2 行（服务商 V1/../V2，月份 2026-11），列 “vendor_id”：编号“V1/../V2”含不允许的字符"},
 			"acceptance", "import", h.file("a.csv", "vendor_id,period,result,score\nV1/../V2,2026-11,passed,100\n"))
 	})
 
 	t.Run("vendor: a catalog item code ../C01 is refused", func(t *testing.T) {
 		t.Parallel() // a database and a folder of its own
 		h := newHostile(t, srv, false)
-		h.refused([]string{`c.csv:2: item ../C01: column "code": identifier "../C01" is not safe`},
+		h.refused([]string{"c.csv 第 2 行（品目 ../C01），列 “code”：编号“../C01”含不允许的字符"},
 			"catalog", "import", h.file("c.csv", "code,name,category,unit,billing,price_internet,price_extranet\n../C01,vCPU,compute,vCPU·月,allocated,40,40\n"), "--effective", "2026-01-01")
 	})
 
 	t.Run("vendor: a resource type =1+1 in the adaptations is refused", func(t *testing.T) {
 		t.Parallel() // a database and a folder of its own
 		h := newHostile(t, srv, true)
-		h.refused([]string{`ad.csv:2: resource type =1+1: column "resource_type": identifier "=1+1" is not safe`},
+		h.refused([]string{"ad.csv 第 2 行（资源类型 =1+1），列 “resource_type”：编号“=1+1”含不允许的字符"},
 			"catalog", "adapt", h.file("ad.csv", "resource_type,item_code\n=1+1,C01\n"))
 	})
 
 	t.Run("vendor: a price in exponent form is refused", func(t *testing.T) {
 		t.Parallel() // a database and a folder of its own
 		h := newHostile(t, srv, false)
-		h.refused([]string{`c.csv:2: item C01: column "price_internet": "4e1" is not a plain non-negative decimal`},
+		h.refused([]string{"c.csv 第 2 行（品目 C01），列 “price_internet”：“4e1”不是非负的普通小数"},
 			"catalog", "import", h.file("c.csv", "code,name,category,unit,billing,price_internet,price_extranet\nC01,vCPU,compute,vCPU·月,allocated,4e1,40\n"), "--effective", "2026-01-01")
 	})
 
@@ -686,13 +686,13 @@ func TestHostileInput(t *testing.T) {
 	t.Run("department: d01 beside a stored D01 is refused", func(t *testing.T) {
 		t.Parallel()
 		h := newHostile(t, srv, true)
-		h.refused([]string{`d.csv:2: department d01: column "id": department d01 differs from department D01 only in letter case`},
+		h.refused([]string{"d.csv 第 2 行（部门 d01），列 “id”：部门 d01 与部门 D01 只有字母大小写不同"},
 			"org", "import", "--departments", h.file("d.csv", "id,name,parent_id\nd01,小写财政局,\n"))
 	})
 	t.Run("vendor: v1 and V1 in one file are refused", func(t *testing.T) {
 		t.Parallel()
 		h := newHostile(t, srv, false)
-		h.refused([]string{`v.csv:3: vendor v1: column "id": vendor v1 differs from vendor V1 only in letter case`},
+		h.refused([]string{"v.csv 第 3 行（服务商 v1），列 “id”：服务商 v1 与服务商 V1 只有字母大小写不同"},
 			"org", "import", "--vendors", h.file("v.csv", "id,name\nV1,甲\nv1,乙\n"))
 	})
 }

@@ -260,7 +260,7 @@ func idleConfigImport(ctx context.Context, a *app, args []string) error {
 	defer f.Close()
 	rep, err := idle.ImportConfig(ctx, s, args[0], f, a.now())
 	if err != nil {
-		return err
+		return a.refused(args[0], err)
 	}
 	fmt.Fprintf(a.stdout, "%s: %d versions imported, %d already present\n", args[0], len(rep.Added), rep.Present)
 	for _, v := range rep.Added {

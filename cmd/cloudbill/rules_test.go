@@ -124,8 +124,8 @@ func TestRulesCommandErrors(t *testing.T) {
 		want string
 	}{
 		{"no effective", []string{"rules", "import", bad}, "--effective is required"},
-		{"bad rate", []string{"rules", "import", bad, "--effective", "2027-01"}, "rules.csv: refused, nothing stored"},
-		{"other month in the file", []string{"rules", "import", other, "--effective", "2027-01"}, "other.csv: refused"},
+		{"bad rate", []string{"rules", "import", bad, "--effective", "2027-01"}, "rules.csv 未受理，未存储任何内容：共 1 处错误："},
+		{"other month in the file", []string{"rules", "import", other, "--effective", "2027-01"}, "other.csv 未受理"},
 		{"rate --rules is gone", []string{"rate", "--period", "2026-11", "--rules", bad}, "cloudbill rules import FILE --effective YYYY-MM"},
 		{"csv needs a month", []string{"rules", "show", "--format", "csv"}, "give --period"},
 	} {
@@ -137,7 +137,7 @@ func TestRulesCommandErrors(t *testing.T) {
 		})
 	}
 	_, errOut, _ := at(t, dsn, dec1, "rules", "import", bad, "--effective", "2027-01")
-	assert.Contains(t, errOut, `rules.csv:2: column "rate_percent": rate "500" is not a percentage between 0 and 100`)
+	assert.Contains(t, errOut, "rules.csv 第 2 行，列 “rate_percent”：扣减比例“500”不是 0～100 之间的百分数")
 	_, errOut, _ = at(t, dsn, dec1, "rules", "import", other, "--effective", "2027-01")
-	assert.Contains(t, errOut, `other.csv:2: column "effective": rules of 2026-10 in a file imported as effective 2027-01`)
+	assert.Contains(t, errOut, "other.csv 第 2 行，列 “effective”：按 2027-01 生效导入的文件中有 2026-10 的规则：一次导入一个版本（请留空或填写 2027-01）")
 }

@@ -84,12 +84,13 @@ func TestYearCommands(t *testing.T) {
 		require.Error(t, err)
 		assert.Equal(t, exitBadInput, exitCode(err))
 		for _, want := range []string{
-			`bad-budgets.csv:3: project P99, year 2026: column "project_id": unknown project P99`,
-			`bad-budgets.csv:4: project P04, year 2026: column "year": project P04 is not approved for 2026`,
-			`bad-budgets.csv:5: project P01, year 2025: column "year": project P01 is not on the 2025 project list`,
-			`bad-budgets.csv:6: project P02, year 2026: column "amount": amount -5.00 is negative`,
-			`bad-budgets.csv:7: project P03, year 2026: column "amount": "1,000" is not an amount`,
-			`bad-budgets.csv:8: project P03, year 2026: column "amount": "abc" is not an amount`,
+			"bad-budgets.csv 未受理，未存储任何内容：共 6 处错误：",
+			"bad-budgets.csv 第 3 行（项目 P99，年度 2026），列 “project_id”：未知的项目 P99（不在任何年度的项目清单中）",
+			"bad-budgets.csv 第 4 行（项目 P04，年度 2026），列 “year”：项目 P04 未获批列入 2026 年度（其费用不列入项目资金，没有预算）",
+			"bad-budgets.csv 第 5 行（项目 P01，年度 2025），列 “year”：项目 P01 不在 2025 年度的项目清单中",
+			"bad-budgets.csv 第 6 行（项目 P02，年度 2026），列 “amount”：金额 -5.00 为负数",
+			"bad-budgets.csv 第 7 行（项目 P03，年度 2026），列 “amount”：“1,000”含千位分隔符或小数逗号：请写成 1234.56 这样的数，最多两位小数",
+			"bad-budgets.csv 第 8 行（项目 P03，年度 2026），列 “amount”：“abc”不是金额：请写成 1234.56 这样的数，最多两位小数",
 		} {
 			assert.Contains(t, errOut, want)
 		}
@@ -344,11 +345,11 @@ func yearThresholds(t *testing.T, cli func(...string) (string, string, error), g
 	require.Error(t, err)
 	assert.Equal(t, exitBadInput, exitCode(err))
 	for _, want := range []string{
-		`bad-thresholds.csv:3: effective 2026-13-01: column "effective": "2026-13-01" is not a date YYYY-MM-DD`,
-		`bad-thresholds.csv:4: effective 2026-11-16: column "warning": "80%" is not a share of the budget`,
-		`bad-thresholds.csv:5: effective 2026-11-17: column "warning": warning share 1.2 is above the over share 1`,
-		`bad-thresholds.csv:6: effective 2026-11-15: column "effective": a second version effective 2026-11-15 (also line 2)`,
-		`bad-thresholds.csv:7: effective 2026-11-18: column "over": share 0 is outside (0, 10]`,
+		"bad-thresholds.csv 第 3 行（生效日期 2026-13-01），列 “effective”：“2026-13-01”不是 YYYY-MM-DD 格式的日期",
+		"bad-thresholds.csv 第 4 行（生效日期 2026-11-16），列 “warning”：“80%”不是预算比例：请写成 0.80 这样的数（即 80%，最多四位小数）",
+		"bad-thresholds.csv 第 5 行（生效日期 2026-11-17），列 “warning”：预警比例 1.2 高于超支比例 1",
+		"bad-thresholds.csv 第 6 行（生效日期 2026-11-15），列 “effective”：2026-11-15 生效的第二个版本（另见第 2 行）",
+		"bad-thresholds.csv 第 7 行（生效日期 2026-11-18），列 “over”：比例 0 不在 (0, 10] 之内",
 	} {
 		assert.Contains(t, errOut, want)
 	}
@@ -458,11 +459,11 @@ func yearPayments(t *testing.T, cli func(...string) (string, string, error), gb 
 	_, errOut, err := cli("payments", "import", bad)
 	require.Error(t, err)
 	for _, want := range []string{
-		`bad-payments.csv:3: voucher PZ-002: column "vendor_id": unknown vendor V9`,
-		`bad-payments.csv:4: voucher PZ-003: column "period": month 2026-10 is neither closed nor estimated`,
-		`bad-payments.csv:5: voucher PZ-004: column "refunds": a negative amount is a refund`,
-		`bad-payments.csv:6: voucher PZ-005: column "refunds": refunds voucher PZ-999, which is not imported`,
-		`bad-payments.csv 第 7 行：该行有 7 个字段，表头有 6 列`, // a coded error: in Chinese
+		"bad-payments.csv 第 3 行（凭证 PZ-002），列 “vendor_id”：未知的服务商 V9",
+		"bad-payments.csv 第 4 行（凭证 PZ-003），列 “period”：2026-10 既未结账也未预估：该月尚无应付款",
+		"bad-payments.csv 第 5 行（凭证 PZ-004），列 “refunds”：负数金额是退款：请在 refunds 列写明被退款的凭证号",
+		"bad-payments.csv 第 6 行（凭证 PZ-005），列 “refunds”：退款所对应的凭证 PZ-999 尚未导入",
+		"bad-payments.csv 第 7 行：该行有 7 个字段，表头有 6 列",
 	} {
 		assert.Contains(t, errOut, want)
 	}
