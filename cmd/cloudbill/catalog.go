@@ -70,8 +70,8 @@ version in force that day. Importing the same file for the same date again chang
 nothing; other content for a date that already has a version replaces it (a correction).
 'catalog adapt' loads the adaptation table (resource_type → item_code) for resource types
 not in the catalog (§17). 'catalog show' prints the items and prices in force on a day.
-A refused file is listed with every error (file:line: column: message), nothing of it is
-stored, and the exit status is 2.`
+A refused file is listed with every error in Chinese (文件 F 第 L 行（记录），列 "C"：…;
+docs/errors.md), nothing of it is stored, and the exit status is 2.`
 
 // importOneCommand is an import subcommand that takes exactly one FILE: it imports it
 // with imp and prints the report (noun names the rows), or lists every error of a

@@ -103,7 +103,7 @@ func TestMasterDataCommands(t *testing.T) {
 		// in Chinese: file, line, record, column and what is wrong
 		assert.Contains(t, errOut, "文件 "+bad+" 未受理，未存储任何内容：共 2 处错误：\n")
 		assert.Contains(t, errOut, "  文件 "+bad+" 第 2 行（工单 WO-9），列 “event”：change 事件早于开通：工单 WO-9 没有 open 事件\n")
-		assert.Contains(t, errOut, "  文件 "+bad+" 第 3 行（工单 WO-8），列 “zone”：品目 N01（弹性公网IP）在 2026-11-02 不在电子政务外网业务区提供（2026-11-01 生效的服务目录版本中没有电子政务外网业务区的单价）\n")
+		assert.Contains(t, errOut, "  文件 "+bad+" 第 3 行（工单 WO-8），列 “zone”：品目 N01（弹性公网IP）在 2026-11-02 不在电子政务外网业务区提供（2026-01-01 生效的服务目录版本中没有电子政务外网业务区的单价）\n")
 	})
 	t.Run("usage errors", func(t *testing.T) {
 		for _, args := range [][]string{

@@ -476,7 +476,7 @@ func yearPayments(t *testing.T, cli func(...string) (string, string, error), gb 
 	assert.Contains(t, got, "4 vouchers accepted")
 	got = must("payments", "import", good)
 	assert.Contains(t, got, "0 vouchers accepted, 4 already present")
-	refused("imported before", "payments", "import", gb("again.csv", "voucher_no,vendor_id,period,amount,paid_date\nPZ-001,V1,2026-11,501.00,2026-12-05\n"))
+	refused("凭证 PZ-001 已导入过", "payments", "import", gb("again.csv", "voucher_no,vendor_id,period,amount,paid_date\nPZ-001,V1,2026-11,501.00,2026-12-05\n"))
 
 	rows := readCSV(must("payments", "show", "--year", "2026", "--format", "csv"))
 	require.Len(t, rows, 2)
