@@ -87,6 +87,17 @@ func TestInputError(t *testing.T) {
 			"文件 a.csv 第 4 行：第 7 个字节（0xE9）不是有效的 UTF-8，而该文件是 UTF-8（由第 2 行及之前的内容判断）；一个文件须整体使用同一种编码"},
 		{csvin.Coded("i.xlsx", 0, "", csvin.CodeXLSXTooLarge, "mib", "64"), "文件 i.xlsx：工作簿大于 64 MiB：拒收（请改用 CSV，或拆分发票）"},
 		{csvin.Coded("inv.csv", 2, "amount", csvin.CodeNotDecimal, "value", "1\x1b[31m"), "文件 inv.csv 第 2 行，列 “amount”：“1\\x1b[31m”不是数字"},
+		// the importers' own: a place in another file, values by their Chinese names
+		{csvin.Coded("o.csv", 7, "order_id", csvin.CodeOrderOpenedTwice, append([]string{"order", "WO-8", "date", "2026-11-01"}, csvin.At("o.csv", "old.csv", 3)...)...).SetKey("order", "WO-8"),
+			"文件 o.csv 第 7 行（工单 WO-8），列 “order_id”：工单编号重复：工单 WO-8 已于 2026-11-01 开通（文件 old.csv 第 3 行），内容不同"},
+		{csvin.Coded("c.csv", 4, "code", csvin.CodeItemTwice, append([]string{"item", "C01"}, csvin.At("c.csv", "c.csv", 2)...)...).SetKey("item", "C01"),
+			"文件 c.csv 第 4 行（品目 C01），列 “code”：品目 C01 出现了两次（另见第 2 行）"},
+		{csvin.Coded("o.csv", 2, "zone", csvin.CodeZoneNotOffered, "item", "N01", "name", "弹性公网IP", "zone", "extranet", "date", "2026-11-02", "version", "2026-01-01"),
+			"文件 o.csv 第 2 行，列 “zone”：品目 N01（弹性公网IP）在 2026-11-02 不在电子政务外网业务区提供（2026-01-01 生效的服务目录版本中没有电子政务外网业务区的单价）"},
+		{csvin.Coded("r.csv", 5, "threshold", csvin.CodeRulesNoResult, "period", "2026-12", "result", "failed"),
+			"文件 r.csv 第 5 行，列 “threshold”：2026-12 生效的规则没有验收结果不通过的扣减比例"},
+		{csvin.Coded("p.csv", 2, "voucher_no", csvin.CodeVoucherTwice, append([]string{"voucher", "PZ-1"}, csvin.At("p.csv", "", 1)...)...).SetKey("voucher", "PZ-1"),
+			"文件 p.csv 第 2 行（凭证 PZ-1），列 “voucher_no”：凭证 PZ-1 在文件中出现了两次（另见第 1 行）"},
 		{&csvin.Error{File: "c.csv", Line: 3, Column: "code", Record: "item C02", Msg: "identifier \"../C\" is not safe"},
 			"文件 c.csv 第 3 行（item C02），列 “code”：identifier \"../C\" is not safe"},
 	} {
@@ -95,6 +106,7 @@ func TestInputError(t *testing.T) {
 	text, ok := glossary.InputErrors(csvin.Errors{csvin.Coded("a.csv", 0, "", csvin.CodeFileEmpty), csvin.Coded("b.csv", 2, "", csvin.CodeFieldCount, "got", "3", "want", "5")})
 	assert.True(t, ok)
 	assert.Equal(t, "共 2 处错误：\n文件 a.csv：文件为空：第 1 行须为列名（表头）\n文件 b.csv 第 2 行：该行有 3 个字段，表头有 5 列", text)
+	assert.Equal(t, "文件 a.csv, b.csv 未受理，未存储任何内容：共 3 处错误：", glossary.RefusedFile("a.csv, b.csv", 3))
 	_, ok = glossary.InputErrors(errors.New("not an input error"))
 	assert.False(t, ok)
 }

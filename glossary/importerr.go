@@ -97,8 +97,8 @@ var importErrors = map[csvin.Code]string{
 	csvin.CodeSizeBad:       "“{value}”不是数量",
 	csvin.CodeSizeNotPos:    "{value} 不是正数",
 	csvin.CodeSizeOrder:     "{value} 不大于前一个规格 {previous}：规格须由小到大排列",
-	csvin.CodeIdleTwice:     "{kind} 有第二个 {date} 生效的版本（第一个见{at}）",
-	csvin.CodeIdleRewritten: "{kind} 已有 {date} 生效的版本（冗余系数 {ratio}，文件 {file} 第 {line} 行）：已导入的版本不会改写，请另定生效日期",
+	csvin.CodeIdleTwice:     "{kind}有第二个 {date} 生效的版本（第一个见{at}）",
+	csvin.CodeIdleRewritten: "{kind}已有 {date} 生效的版本（冗余系数 {ratio}，文件 {file} 第 {line} 行）：已导入的版本不会改写，请另定生效日期",
 	csvin.CodeIdleOverlap:   "{kind}：{date} 生效、{until} 截止的版本与 {next} 生效的版本重叠",
 
 	csvin.CodeRulesOtherMonth:  "按 {fixed} 生效导入的文件中有 {period} 的规则：一次导入一个版本（请留空或填写 {fixed}）",

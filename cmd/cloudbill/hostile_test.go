@@ -268,6 +268,11 @@ func xlsxRow(r int, order, amount string) string {
 func TestHostileInput(t *testing.T) {
 	srv := meteringServer(t)
 
+	t.Run("clerk: each importer's bad file is refused in Chinese, naming file, line, record and column; nothing stored", func(t *testing.T) {
+		t.Parallel() // a database and a folder of its own
+		importerRefusals(t, newHostile(t, srv, true))
+	})
+
 	// ---- finding 1: CSV formula injection ----
 
 	t.Run("F1 formula in an item name is neutralised in the statement CSV, numbers stay numbers", func(t *testing.T) {

@@ -82,3 +82,40 @@ func TestLineErrorsKeepGoing(t *testing.T) {
 	require.True(t, errors.As(errs[1], &e))
 	assert.Equal(t, 5, e.Line)
 }
+
+// TestCodedPlace: a place in a file ({at}) in English: the line in the error's own file,
+// file:line in another, the file alone for line 0; the key names the record.
+func TestCodedPlace(t *testing.T) {
+	e := Coded("o.csv", 7, "order_id", CodeItemTwice, append([]string{"item", "C01"}, At("o.csv", "o.csv", 3)...)...).SetKey("item", "C01")
+	assert.Equal(t, `o.csv:7: item C01: column "order_id": item C01 appears twice (also line 3)`, e.Error())
+	e = Coded("o.csv", 7, "order_id", CodeItemTwice, append([]string{"item", "C01"}, At("o.csv", "old.csv", 3)...)...)
+	assert.Equal(t, `o.csv:7: column "order_id": item C01 appears twice (also old.csv:3)`, e.Error())
+	e = Coded("o.csv", 7, "order_id", CodeItemTwice, append([]string{"item", "C01"}, At("o.csv", "old.csv", 0)...)...)
+	assert.Equal(t, "item C01 appears twice (also old.csv)", e.Msg)
+	assert.Equal(t, map[string]string{"item": "C01", "at_file": "old.csv", "at_line": "0", "at": "old.csv"}, e.Params)
+	assert.Equal(t, CodeItemTwice, e.Code)
+}
+
+// TestIDError: an identifier outside the safe alphabet, too long or empty is a coded
+// error at its row and column; a safe one is none.
+func TestIDError(t *testing.T) {
+	r, err := Open("v.csv", strings.NewReader("id,name\nV1,a\n../x,b\n"+strings.Repeat("a", 65)+",c\n,d\n"), Spec{Required: []string{"id", "name"}})
+	require.NoError(t, err)
+	var got []*Error
+	for {
+		row, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		got = append(got, row.IDError("id", row.Get("id")))
+	}
+	require.Len(t, got, 4)
+	assert.Nil(t, got[0])
+	assert.Equal(t, `v.csv:3: column "id": identifier "../x" is not safe: use only letters A–Z a–z, digits, '-', '_' and '.', starting with a letter or digit, at most 64 characters`, got[1].Error())
+	assert.Equal(t, CodeIDUnsafe, got[1].Code)
+	assert.Equal(t, CodeIDTooLong, got[2].Code)
+	assert.Equal(t, "identifier is longer than 64 characters", got[2].Msg)
+	assert.Equal(t, CodeEmpty, got[3].Code)
+	assert.Equal(t, 5, got[3].Line)
+}

@@ -216,7 +216,7 @@ func ReadXLSX(name string, r io.Reader, want reconcile.Expect) (reconcile.Invoic
 			continue
 		}
 		if err := w.Write(rec); err != nil {
-			return reconcile.Invoice{}, csvin.Errors{csvin.Errorf(name, n, "", "%v", err)}
+			return reconcile.Invoice{}, csvin.Errors{csvin.Coded(name, n, "", csvin.CodeReadFailed, "detail", err.Error())}
 		}
 		w.Flush()
 		last = n
