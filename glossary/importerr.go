@@ -10,14 +10,14 @@ import (
 // in Chinese, as inputErrors does the reader's and the invoice's. {at} is a place in a
 // file: 第 N 行, or 文件 F 第 N 行 in another file (placeZh).
 var importErrors = map[csvin.Code]string{
-	csvin.CodeEmpty:         "为空：须填写",
+	csvin.CodeEmpty:         "为空：此列须填写",
 	csvin.CodeIDTooLong:     "编号超过 {max} 个字符",
 	csvin.CodeIDUnsafe:      "编号“{value}”含不允许的字符：只能使用字母 A–Z a–z、数字、“-”“_”“.”，以字母或数字开头，最多 64 个字符",
 	csvin.CodeDateBad:       "“{value}”不是 YYYY-MM-DD 格式的日期",
 	csvin.CodeDateRange:     "日期 {value} 不在 1971～2105 年之内",
 	csvin.CodePeriodBadOf:   "“{value}”不是 YYYY-MM 格式的月份",
 	csvin.CodeOneOf:         "“{value}”不是可用的值（应为 {allowed} 之一）",
-	csvin.CodeDecimalBad:    "“{value}”不是非负的普通小数" + plainNumber,
+	csvin.CodeDecimalBad:    "“{value}”不是非负数" + plainNumber,
 	csvin.CodeDecimalSep:    "“{value}”含千位分隔符或小数逗号" + plainNumber,
 	csvin.CodeDecimalScale:  "“{value}”超过 {max} 位小数",
 	csvin.CodePriceTooLarge: "单价 {value} 超过允许的最大值 {max}",
@@ -90,7 +90,7 @@ var importErrors = map[csvin.Code]string{
 	csvin.CodeWarningAboveOver:  "预警比例 {warning} 高于超支比例 {over}",
 	csvin.CodeThresholdTwice:    "{date} 生效的第二个版本（另见{at}）",
 
-	csvin.CodeIdleKind:      "“{value}”不是资源类型：应为 vcpu 或 memory",
+	csvin.CodeIdleKind:      "“{value}”不是冗余系数适用的资源：应为 vcpu 或 memory",
 	csvin.CodeUntilBefore:   "{until} 早于生效日期 {effective}",
 	csvin.CodeRatioBad:      "“{value}”不是数字",
 	csvin.CodeRatioRange:    "{value} 不在 0～1 之内：冗余系数须不小于 0 且小于 1（如 0.20）",

@@ -682,7 +682,7 @@ func TestHostileInput(t *testing.T) {
 	t.Run("vendor: a price in exponent form is refused", func(t *testing.T) {
 		t.Parallel() // a database and a folder of its own
 		h := newHostile(t, srv, false)
-		h.refused([]string{"c.csv 第 2 行（品目 C01），列 “price_internet”：“4e1”不是非负的普通小数"},
+		h.refused([]string{"c.csv 第 2 行（品目 C01），列 “price_internet”：“4e1”不是非负数：请写成 1234.5 这样的普通小数"},
 			"catalog", "import", h.file("c.csv", "code,name,category,unit,billing,price_internet,price_extranet\nC01,vCPU,compute,vCPU·月,allocated,4e1,40\n"), "--effective", "2026-01-01")
 	})
 

@@ -74,7 +74,7 @@ func TestIdleCommands(t *testing.T) {
 		assert.Equal(t, exitBadInput, exitCode(err))
 		assert.Contains(t, errOut, "文件 "+bad+" 未受理，未存储任何内容：共 2 处错误：")
 		assert.Contains(t, errOut, "文件 "+bad+" 第 2 行，列 “ratio”：1.5 不在 0～1 之内：冗余系数须不小于 0 且小于 1（如 0.20）")
-		assert.Contains(t, errOut, "文件 "+bad+" 第 3 行，列 “kind”：“disk”不是资源类型：应为 vcpu 或 memory")
+		assert.Contains(t, errOut, "文件 "+bad+" 第 3 行，列 “kind”：“disk”不是冗余系数适用的资源：应为 vcpu 或 memory")
 		out, _, err := at(t, dsn, now, "idle", "config", "show")
 		require.NoError(t, err)
 		assert.Contains(t, out, "no redundancy ratio imported: 0.2 for every kind", "a refused file stores nothing")

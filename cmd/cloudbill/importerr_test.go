@@ -94,7 +94,7 @@ func importerRefusals(t *testing.T, h *hostile) {
 			func(p string) []string { return []string{"idle", "config", "import", p} },
 			[]string{
 				"第 2 行，列 “sizes”：2 不大于前一个规格 4：规格须由小到大排列",
-				"第 3 行，列 “kind”：“disk”不是资源类型：应为 vcpu 或 memory",
+				"第 3 行，列 “kind”：“disk”不是冗余系数适用的资源：应为 vcpu 或 memory",
 			}},
 		{"redundancy ratios twice", "r2.csv", "kind,effective,ratio\nmemory,2026-01-01,0.2\nmemory,2026-01-01,0.3\n",
 			func(p string) []string { return []string{"idle", "config", "import", p} },
