@@ -391,8 +391,9 @@ func (s *Server) breakdownOf(ctx context.Context, md *monthData, dep catalog.Dep
 }
 
 // deptOf is dep's entry in the month with its breakdown: breakdown.Build's report of dep
-// and its units, put together from the units made ahead (prepareUnits) — the same report
-// (TestComposedBreakdown), without building it on the department's first view.
+// and its units, put together (breakdown.Compose) from the units made ahead
+// (prepareUnits) — the same report (TestComposedBreakdown), without building it on the
+// department's first view.
 func (s *Server) deptOf(md *monthData, dep catalog.DepartmentID) (*deptReport, error) {
 	dr := s.deptEntry(md, dep)
 	dr.once.Do(func() {
@@ -404,24 +405,18 @@ func (s *Server) deptOf(md *monthData, dep catalog.DepartmentID) (*deptReport, e
 			dr.err = err
 			return
 		}
-		units := breakdown.Units(md.org, dep)
-		if len(rep.Units) != len(units) {
-			dr.err = fmt.Errorf("breakdown %s of %s: %d units, %d expected", md.key.period, dep, len(rep.Units), len(units))
-			return
-		}
-		for i, u := range units {
-			ou := s.unitOf(md, u)
+		units := make([]breakdown.Unit, len(rep.Units))
+		for i, u := range rep.Units {
+			ou := s.unitOf(md, catalog.DepartmentID(u.ID))
 			if ou.err != nil {
 				dr.err = ou.err
 				return
 			}
-			rep.Units[i] = ou.unit // shared with every report that holds the unit: read only
+			units[i] = ou.unit // shared with every report that holds the unit: read only
 		}
-		rep.Total = breakdown.Yuan{Decimal: decimal.Zero}
-		for _, u := range rep.Units {
-			rep.Total = breakdown.Yuan{Decimal: rep.Total.Add(u.Total.Decimal)}
+		if dr.rep, err = breakdown.Compose(rep, units); err != nil {
+			dr.err = err
 		}
-		dr.rep = rep
 	})
 	if dr.err != nil {
 		md.mu.Lock()

@@ -437,9 +437,40 @@ func Build(in Input) (Report, error) {
 			})
 		}
 		b.Units = append(b.Units, unit)
-		b.Total = Yuan{b.Total.Add(unit.Total.Decimal)}
 	}
+	b.Total = TotalOf(b.Units)
 	return b, nil
+}
+
+// TotalOf is the total of a department's units: the sum of their totals, each the sum of
+// the rounded line amounts below it (what the department's statement shows as its
+// total, rating.TotalsOf's Net of the same lines for a closed month).
+func TotalOf(units []Unit) Yuan {
+	t := Yuan{decimal.Zero}
+	for _, u := range units {
+		t = Yuan{t.Add(u.Total.Decimal)}
+	}
+	return t
+}
+
+// Compose is a department's report made of its units' own reports: head is Build's
+// report of the department without lines (its heading, its units empty), units each
+// unit's own unit (Build's first unit of that department's own lines) in Units order.
+// The result is the report Build makes from all the lines (TestCompose): head with
+// units and their total (TotalOf). The units are shared, not copied. Units that are not
+// head's, in its order, are an error.
+func Compose(head Report, units []Unit) (Report, error) {
+	if len(head.Units) != len(units) {
+		return Report{}, fmt.Errorf("breakdown %s of %s: %d units, %d expected", head.Period, head.Department, len(units), len(head.Units))
+	}
+	for i, u := range units {
+		if u.ID != head.Units[i].ID {
+			return Report{}, fmt.Errorf("breakdown %s of %s: unit %d is %s, %s expected", head.Period, head.Department, i+1, u.ID, head.Units[i].ID)
+		}
+	}
+	head.Units = units
+	head.Total = TotalOf(units)
+	return head, nil
 }
 
 // dayAmount is a day of a line's daily detail: its date and unrounded amount.

@@ -422,3 +422,89 @@ func TestDaysToFen(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, seen, 4, "lines with days checked")
 }
+
+// TestTotalOf: a department's total is the sum of its units' totals, to the fen, with
+// negative units (deductions) and none.
+func TestTotalOf(t *testing.T) {
+	unit := func(total string) Unit { return Unit{Total: Yuan{dec(total)}} }
+	for _, tt := range []struct {
+		name  string
+		units []Unit
+		want  string
+	}{
+		{"no unit", nil, "0"},
+		{"one unit", []Unit{unit("204.50")}, "204.50"},
+		{"units of the sample", []Unit{unit("204.50"), unit("75.00"), unit("110.00")}, "389.50"},
+		{"a unit of deductions only", []Unit{unit("6.67"), unit("-13.50"), unit("0.01")}, "-6.82"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := TotalOf(tt.units)
+			assert.True(t, got.Equal(dec(tt.want)), "got %s, want %s", got, tt.want)
+		})
+	}
+}
+
+// TestCompose: a department's report made of its units' own reports (each unit built from
+// its own lines only, as the portal keeps them) is Build's report from all the lines, for
+// every department, closed and month to date; its total is the units' (TotalOf) and, for a
+// closed month, the net of the department's and its units' lines (rating.TotalsOf): the
+// breakdown's total and the statement's are one rule.
+func TestCompose(t *testing.T) {
+	org, lines := sample()
+	for _, closed := range []bool{true, false} {
+		for _, today := range []string{"2026-12-05", "2026-11-15"} {
+			for dep := range org.Departments {
+				name := fmt.Sprintf("%s closed=%v today=%s", dep, closed, today)
+				load := func(d catalog.DepartmentID, own bool) Input {
+					in, err := Load(context.Background(), fakeReader{org: org, lines: lines, closed: closed}, nov, d, calendar.MustDate(today))
+					require.NoError(t, err, name)
+					in.Days, in.DaysFromLines = nil, true
+					if own { // d's own lines only
+						var ls []rating.Line
+						for _, l := range in.Lines {
+							if l.Department == d {
+								ls = append(ls, l)
+							}
+						}
+						in.Lines = ls
+					}
+					return in
+				}
+				want, err := Build(load(dep, false))
+				require.NoError(t, err, name)
+				head := load(dep, false)
+				head.Lines = nil
+				h, err := Build(head)
+				require.NoError(t, err, name)
+				var units []Unit
+				for _, u := range Units(org, dep) {
+					r, err := Build(load(u, true))
+					require.NoError(t, err, name)
+					units = append(units, r.Units[0])
+				}
+				got, err := Compose(h, units)
+				require.NoError(t, err, name)
+				assert.Equal(t, want, got, name)
+				if closed {
+					var mine []rating.Line
+					for _, l := range lines {
+						for _, u := range Units(org, dep) {
+							if l.Department == u {
+								mine = append(mine, l)
+							}
+						}
+					}
+					net := rating.TotalsOf(mine).Net
+					assert.True(t, net.Equal(got.Total.Decimal), "%s: total %s, statement's net %s", name, got.Total, net)
+				}
+			}
+		}
+	}
+	org2, _ := sample()
+	h, err := Build(Input{Period: nov, Department: "d1", Org: org2, Closed: true})
+	require.NoError(t, err)
+	_, err = Compose(h, []Unit{{ID: "d1"}})
+	assert.ErrorContains(t, err, "1 units, 3 expected")
+	_, err = Compose(h, []Unit{{ID: "d1"}, {ID: "d1a1"}, {ID: "d1a"}})
+	assert.ErrorContains(t, err, "unit 2 is d1a1, d1a expected")
+}
