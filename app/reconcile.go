@@ -13,6 +13,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"cloudbill/access"
 	"cloudbill/catalog"
 	"cloudbill/internal/calendar"
 	"cloudbill/rating"
@@ -32,6 +33,10 @@ type ReconcileRequest struct {
 	// Provisional reconciles an open (rated) month against its latest rating, the report
 	// marked provisional; without it an open month is refused (reconcile.ErrPeriodOpen).
 	Provisional bool
+	// By names who asks ("cli"); Who is the audit log's account of who asks (Actor,
+	// Role, Remote), an empty Actor is By.
+	By  string
+	Who access.Event
 }
 
 // ErrBadInvoice: the invoice cannot be read or reconciled as it is (bad input: the error
@@ -48,6 +53,8 @@ func (e *BadInvoiceError) Is(target error) bool { return target == ErrBadInvoice
 // Reconciliation is a reconciliation done: its result and its report, as CSV and PDF.
 type Reconciliation struct {
 	Result reconcile.Result
+	// File is the invoice's name as given, SHA256 the hex SHA-256 of its bytes.
+	File, SHA256 string
 	// Claims is the number of invoice lines read.
 	Claims   int
 	CSV, PDF []byte
@@ -59,11 +66,25 @@ type Reconciliation struct {
 // vendor (the frozen lines of a closed month) and renders the report. A bad invoice is an
 // error naming the file, line and column (ErrBadInvoice, wrapping csvin.Errors); an open month without
 // Provisional is reconcile.ErrPeriodOpen, a vendor neither known nor rated
-// reconcile.ErrUnknownVendor. Nothing is written.
+// reconcile.ErrUnknownVendor. Nothing is stored but the audit log's record: every
+// reconciliation, done or refused, is in it (action reconcile, target "<vendor> <period>",
+// detail Reconciliation.AuditDetail or InvoiceRefusalDetail), as an invoice handed in is
+// (UploadInvoice).
 func (a *App) Reconcile(ctx context.Context, req ReconcileRequest) (Reconciliation, error) {
-	inv, err := invoicefile.ReadFrom(req.Name, req.Invoice, reconcile.Expect{Vendor: req.Vendor, Period: req.Period})
+	rec, err := a.reconcile(ctx, req)
+	return rec, a.auditInvoice(ctx, invoiceAudit{action: "reconcile", by: req.By, who: req.Who, vendor: req.Vendor, period: req.Period,
+		err: err, detail: func() string { return rec.AuditDetail("") }})
+}
+
+func (a *App) reconcile(ctx context.Context, req ReconcileRequest) (Reconciliation, error) {
+	h := sha256.New()
+	body := io.TeeReader(req.Invoice, h)
+	inv, err := invoicefile.ReadFrom(req.Name, body, reconcile.Expect{Vendor: req.Vendor, Period: req.Period})
 	if err != nil {
 		return Reconciliation{}, &BadInvoiceError{err}
+	}
+	if _, err := io.Copy(io.Discard, body); err != nil { // the whole file's hash
+		return Reconciliation{}, err
 	}
 	ld, err := reconcile.Load(ctx, a.cfg.Store, reconcile.LoadRequest{Vendor: req.Vendor, Period: req.Period, Tolerance: req.Tolerance, Provisional: req.Provisional})
 	if err != nil {
@@ -85,7 +106,8 @@ func (a *App) Reconcile(ctx context.Context, req ReconcileRequest) (Reconciliati
 	if err := reconcile.WriteCSV(&csv, res); err != nil {
 		return Reconciliation{}, err
 	}
-	return Reconciliation{Result: res, Claims: len(inv.Claims), CSV: csv.Bytes(), PDF: doc, Name: reconcile.FileName(res)}, nil
+	return Reconciliation{Result: res, File: req.Name, SHA256: hex.EncodeToString(h.Sum(nil)), Claims: len(inv.Claims),
+		CSV: csv.Bytes(), PDF: doc, Name: reconcile.FileName(res)}, nil
 }
 
 // ErrNotRated: the month was never rated; nothing can be reconciled against it.
@@ -95,17 +117,51 @@ var ErrNotRated = errors.New("month not rated")
 type UploadRequest struct {
 	Vendor catalog.VendorID
 	Period calendar.Period
-	Name   string
-	Body   []byte
-	// By names who handed it in.
-	By string
+	// Name is the file's name as sent: its last path element is kept (UploadName).
+	Name string
+	// Invoice is the file (nil: no file was sent, ErrNoFile), read up to MaxBytes
+	// (*TooLargeError beyond; 0: no bound).
+	Invoice  io.Reader
+	MaxBytes int64
+	// By names who handed it in (the upload's UploadedBy); Who is the audit log's account
+	// of who asks (Actor, Role, Remote), an empty Actor is By.
+	By  string
+	Who access.Event
 }
 
 // UploadInvoice reconciles an invoice handed in and keeps it with its report (the
-// vendor's reconciliations). A closed month is reconciled against its frozen lines, an
-// open one provisionally against its latest rating; a month never rated is refused
-// (ErrNotRated). The errors of Reconcile are returned as they are, nothing stored.
+// vendor's reconciliations). It is refused, nothing stored, when no file was sent
+// (ErrNoFile), the file is larger than req.MaxBytes (*TooLargeError) or is neither CSV
+// text nor an .xlsx workbook (*NotInvoiceError), the month was never rated (ErrNotRated),
+// and for Reconcile's reasons. A closed month is reconciled against its frozen lines, an
+// open one provisionally against its latest rating. Every upload, kept or refused, is in
+// the audit log (action upload, target "<vendor> <period>", detail
+// Reconciliation.AuditDetail with the upload's id, or InvoiceRefusalDetail).
 func (a *App) UploadInvoice(ctx context.Context, req UploadRequest) (reconcile.Upload, Reconciliation, error) {
+	up, rec, err := a.uploadInvoice(ctx, req)
+	return up, rec, a.auditInvoice(ctx, invoiceAudit{action: "upload", by: req.By, who: req.Who, vendor: req.Vendor, period: req.Period,
+		err: err, detail: func() string { return rec.AuditDetail(up.ID) }})
+}
+
+func (a *App) uploadInvoice(ctx context.Context, req UploadRequest) (reconcile.Upload, Reconciliation, error) {
+	if req.Invoice == nil {
+		return reconcile.Upload{}, Reconciliation{}, ErrNoFile
+	}
+	r := req.Invoice
+	if req.MaxBytes > 0 {
+		r = io.LimitReader(r, req.MaxBytes+1)
+	}
+	body, err := io.ReadAll(r)
+	if err != nil {
+		return reconcile.Upload{}, Reconciliation{}, fmt.Errorf("read the invoice: %w", err)
+	}
+	if req.MaxBytes > 0 && int64(len(body)) > req.MaxBytes {
+		return reconcile.Upload{}, Reconciliation{}, &TooLargeError{Limit: req.MaxBytes}
+	}
+	name := UploadName(req.Name)
+	if err := CheckInvoiceFile(name, body); err != nil {
+		return reconcile.Upload{}, Reconciliation{}, err
+	}
 	_, closed, err := a.cfg.Store.CloseOf(ctx, req.Period)
 	if err != nil {
 		return reconcile.Upload{}, Reconciliation{}, err
@@ -118,7 +174,7 @@ func (a *App) UploadInvoice(ctx context.Context, req UploadRequest) (reconcile.U
 			return reconcile.Upload{}, Reconciliation{}, err
 		}
 	}
-	rec, err := a.Reconcile(ctx, ReconcileRequest{Vendor: req.Vendor, Period: req.Period, Name: req.Name, Invoice: bytes.NewReader(req.Body), Tolerance: decimal.Zero, Provisional: !closed})
+	rec, err := a.reconcile(ctx, ReconcileRequest{Vendor: req.Vendor, Period: req.Period, Name: name, Invoice: bytes.NewReader(body), Tolerance: decimal.Zero, Provisional: !closed})
 	if err != nil {
 		return reconcile.Upload{}, Reconciliation{}, err
 	}
@@ -127,9 +183,8 @@ func (a *App) UploadInvoice(ctx context.Context, req UploadRequest) (reconcile.U
 	if err != nil {
 		return reconcile.Upload{}, Reconciliation{}, err
 	}
-	sum := sha256.Sum256(req.Body)
-	up := reconcile.Upload{ID: randomHex(8), Vendor: req.Vendor, Period: req.Period, UploadedAt: a.cfg.Now(), UploadedBy: req.By, FileName: req.Name,
-		FileSHA256: hex.EncodeToString(sum[:]), File: req.Body, Provisional: res.Provisional, Claimed: res.Claimed, Ours: res.Ours,
+	up := reconcile.Upload{ID: randomHex(8), Vendor: req.Vendor, Period: req.Period, UploadedAt: a.cfg.Now(), UploadedBy: req.By, FileName: name,
+		FileSHA256: rec.SHA256, File: body, Provisional: res.Provisional, Claimed: res.Claimed, Ours: res.Ours,
 		Difference: res.Difference, Differences: len(res.Differences()), Summary: string(summary), ReportCSV: rec.CSV, ReportPDF: rec.PDF}
 	if err := a.cfg.Store.InsertInvoiceUpload(ctx, up); err != nil {
 		return reconcile.Upload{}, Reconciliation{}, err

@@ -106,7 +106,11 @@ func AuditDetailNamed(d string, name func(kind, code string) string) string {
 		}
 		return s
 	case access.DetailInvoice:
-		return "发票 " + get("file") + "（" + get("lines") + " 行，SHA-256 " + get("sha256") + "）：对账记录 " + get("upload") + "，差异 " + get("differences") + " 处"
+		s := "发票 " + get("file") + "（" + get("lines") + " 行，SHA-256 " + get("sha256") + "）："
+		if x := get("upload"); x != "" {
+			s += "对账记录 " + x + "，"
+		}
+		return s + "差异 " + get("differences") + " 处"
 	case access.DetailStatement:
 		return Status(get("state")) + "，签发编号 " + get("issue")
 	case access.DetailAsOf:

@@ -29,6 +29,8 @@ func TestAuditDetail(t *testing.T) {
 		{access.Details(access.DetailClose, "already", "1"), "该月此前已结账，未重复结账"},
 		{access.Details(access.DetailInvoice, "file", "v.csv", "lines", "120", "sha256", "ff00", "upload", "U1", "differences", "3"),
 			"发票 v.csv（120 行，SHA-256 ff00）：对账记录 U1，差异 3 处"},
+		{access.Details(access.DetailInvoice, "file", "v.csv", "lines", "120", "sha256", "ff00", "differences", "0"),
+			"发票 v.csv（120 行，SHA-256 ff00）：差异 0 处"}, // `cloudbill reconcile`: nothing kept
 		{access.Details(access.DetailStatement, "state", "final", "issue", "I9"), "正式（已结账），签发编号 I9"},
 		{access.Details(access.DetailAsOf, "date", "2026-11-30"), "截至 2026-11-30"},
 		{access.Details(access.DetailImport, "of", "budgets", "import", "B1", "accepted", "56", "replaced", "2"), "导入批次 B1：56 条预算金额（其中 2 条替换原版本）"},

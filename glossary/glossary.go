@@ -144,6 +144,7 @@ var auditActions = map[string]string{
 	"budgets-import":           "导入项目预算",
 	"budget-thresholds-import": "导入预算预警阈值",
 	"payments-import":          "导入支付凭证",
+	"reconcile":                "发票对账",
 }
 
 // outcomes names the outcome of an audited action.

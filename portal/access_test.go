@@ -491,6 +491,19 @@ func TestBadInput(t *testing.T) {
 	after, err := f.store.InvoiceUploads(ctx, f.venID)
 	require.NoError(t, err)
 	assert.Len(t, after, len(before), "no upload stored")
+	// each refusal audited by app.UploadInvoice with its reason (the CSRF one never
+	// reaches it, nor a body past the bound: the server refuses it before the handler)
+	evs, err := f.access.Audit(ctx, access.AuditFilter{Actor: f.ven, Action: "upload"})
+	require.NoError(t, err)
+	reasons := map[string]bool{}
+	for _, e := range evs {
+		if _, v, ok := access.ParseDetail(e.Detail); ok && e.Outcome == "refused" {
+			reasons[v.Get("reason")] = true
+		}
+	}
+	for _, r := range []string{access.ReasonNotInvoice, access.ReasonBadInvoice} {
+		assert.True(t, reasons[r], "an upload refused as %s is audited", r)
+	}
 
 	// sign-in throttling: 5 failures, then even the right password waits
 	_, err = f.access.AddUser(ctx, access.AddUserParams{Login: "target", Role: access.RoleFinance, Password: password, By: access.Local("test")})
@@ -501,7 +514,7 @@ func TestBadInput(t *testing.T) {
 	}
 	assert.Equal(t, http.StatusTooManyRequests, last)
 	assert.Equal(t, http.StatusTooManyRequests, formSignIn(t, f, "target", password))
-	evs, err := f.access.Audit(ctx, access.AuditFilter{Actor: "target"})
+	evs, err = f.access.Audit(ctx, access.AuditFilter{Actor: "target"})
 	require.NoError(t, err)
 	assert.NotEmpty(t, evs, "failed sign-ins are audited")
 }

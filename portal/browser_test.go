@@ -3,6 +3,7 @@ package portal_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"image"
 	"image/png"
@@ -20,6 +21,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"cloudbill/access"
 	"cloudbill/internal/money"
 )
 
@@ -268,6 +270,26 @@ func TestBrowserVendor(t *testing.T) {
 	item := text(t, ctx, "#differences tr:nth-child(2) td:nth-child(2)")
 	assert.Equal(t, names[keys[0].item]+"\n"+keys[0].item, item, "the difference's item by its catalog name, its code beneath")
 	shot(t, ctx, "09-reconciliation-report")
+
+	// the upload is audited by app.UploadInvoice: the file, its lines and hash, the upload
+	// that keeps it and its one difference
+	ups, err := f.store.InvoiceUploads(context.Background(), f.venID)
+	require.NoError(t, err)
+	require.NotEmpty(t, ups)
+	up := ups[0]
+	for _, u := range ups {
+		if u.UploadedAt.After(up.UploadedAt) {
+			up = u
+		}
+	}
+	evs, err := f.access.Audit(context.Background(), access.AuditFilter{Actor: f.ven, Action: "upload"})
+	require.NoError(t, err)
+	var details []string
+	for _, e := range evs {
+		details = append(details, e.Outcome+" "+e.Target+" "+e.Detail)
+	}
+	assert.Contains(t, details, "ok "+string(f.venID)+" "+period.String()+" "+access.Details(access.DetailInvoice, "file", filepath.Base(file),
+		"lines", fmt.Sprint(len(keys)), "sha256", fmt.Sprintf("%x", sha256.Sum256([]byte(inv.String()))), "upload", up.ID, "differences", "1"))
 }
 
 // TestBrowserZFinanceCloses (runs last: it closes the month): the finance bureau opens

@@ -7,17 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"io/fs"
 	"net/http"
 	neturl "net/url"
 	"path"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
@@ -971,91 +968,44 @@ func (s *Server) vendorPage(w http.ResponseWriter, r *http.Request, c *call) {
 	s.render(w, c, 200, "vendor", "服务商结算 "+ven.Name+" "+p.String(), d)
 }
 
-// sniffInvoice accepts CSV text or an .xlsx workbook, nothing else.
-func sniffInvoice(b []byte) error {
-	if len(b) == 0 {
-		return errors.New("文件为空")
-	}
-	if bytes.HasPrefix(b, []byte("PK\x03\x04")) {
-		return nil // xlsx (a zip); invoicefile reads and checks it
-	}
-	head := b
-	if len(head) > 8192 {
-		head = head[:8192]
-	}
-	if bytes.IndexByte(head, 0) >= 0 || bytes.HasPrefix(b, []byte("%PDF")) || bytes.HasPrefix(b, []byte("\xd0\xcf\x11\xe0")) {
-		return errors.New("只接受 CSV 或 Excel .xlsx 文件")
-	}
-	if !utf8.Valid(head) {
-		// GB18030 text is accepted by the CSV reader; anything with control bytes is not
-		for _, c := range head {
-			if c < 0x09 {
-				return errors.New("只接受 CSV 或 Excel .xlsx 文件")
-			}
-		}
-	}
-	return nil
-}
-
 func (s *Server) uploadInvoice(w http.ResponseWriter, r *http.Request, c *call) {
 	ctx := r.Context()
 	p, _ := parsePeriod(r.PathValue("period"))
 	v := catalog.VendorID(r.PathValue("vendor"))
-	// refuse says msg and records why (a reason and its values, access.Details)
-	refuse := func(status int, msg string, why ...string) {
-		_ = s.cfg.Access.Record(ctx, access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "upload", Target: string(v) + " " + p.String(), Outcome: "refused", Remote: c.remote,
-			Detail: access.Details(access.DetailRefused, append([]string{"reason"}, why...)...)})
-		s.fail(w, r, Route{}, status, "发票未受理："+msg, nil)
-	}
 	if _, ok := c.org.Vendors[v]; !ok {
 		s.fail(w, r, Route{}, http.StatusNotFound, "没有这个服务商。", nil)
 		return
 	}
-	f, hdr, err := r.FormFile("invoice")
-	if err != nil {
-		refuse(http.StatusBadRequest, "请选择发票文件（CSV 或 xlsx）", access.ReasonNoFile)
-		return
+	req := app.UploadRequest{Vendor: v, Period: p, MaxBytes: s.cfg.MaxUpload, By: c.id.Name(),
+		Who: access.Event{Actor: c.id.Name(), Role: c.id.Role, Remote: c.remote}}
+	if f, hdr, err := r.FormFile("invoice"); err == nil { // else no file: refused (app.ErrNoFile)
+		defer f.Close()
+		req.Invoice, req.Name = f, hdr.Filename
 	}
-	defer f.Close()
-	if hdr.Size > s.cfg.MaxUpload {
-		refuse(http.StatusRequestEntityTooLarge, fmt.Sprintf("文件过大（上限 %d MiB）", s.cfg.MaxUpload>>20), access.ReasonTooLarge, "limit_mib", strconv.FormatInt(s.cfg.MaxUpload>>20, 10))
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(f, s.cfg.MaxUpload+1))
-	if err != nil || int64(len(body)) > s.cfg.MaxUpload {
-		refuse(http.StatusRequestEntityTooLarge, fmt.Sprintf("文件过大（上限 %d MiB）", s.cfg.MaxUpload>>20), access.ReasonTooLarge, "limit_mib", strconv.FormatInt(s.cfg.MaxUpload>>20, 10))
-		return
-	}
-	if err := sniffInvoice(body); err != nil {
-		refuse(http.StatusUnsupportedMediaType, err.Error(), access.ReasonNotInvoice)
-		return
-	}
-	name := path.Base(strings.ReplaceAll(hdr.Filename, "\\", "/"))
-	if name == "" || name == "." || name == "/" {
-		name = "invoice.csv"
-	}
-	up, rec, err := s.cfg.App.UploadInvoice(ctx, app.UploadRequest{Vendor: v, Period: p, Name: name, Body: body, By: c.id.Name()})
+	// app.UploadInvoice refuses and audits; the page says why in Chinese
+	up, _, err := s.cfg.App.UploadInvoice(ctx, req)
+	var notInvoice *app.NotInvoiceError
+	refused := func(status int, msg string) { s.fail(w, r, Route{}, status, "发票未受理："+msg, nil) }
 	switch {
+	case errors.Is(err, app.ErrNoFile):
+		refused(http.StatusBadRequest, "请选择发票文件（CSV 或 xlsx）")
+	case errors.Is(err, app.ErrTooLarge):
+		refused(http.StatusRequestEntityTooLarge, fmt.Sprintf("文件过大（上限 %d MiB）", s.cfg.MaxUpload>>20))
+	case errors.As(err, &notInvoice) && notInvoice.Empty:
+		refused(http.StatusUnsupportedMediaType, "文件为空")
+	case errors.As(err, &notInvoice):
+		refused(http.StatusUnsupportedMediaType, "只接受 CSV 或 Excel .xlsx 文件")
 	case errors.Is(err, app.ErrNotRated):
-		refuse(http.StatusConflict, p.String()+" 尚未计费，暂不能对账", access.ReasonNotRated)
-		return
-	case errors.Is(err, reconcile.ErrPeriodOpen):
-		refuse(http.StatusConflict, err.Error(), access.ReasonPeriodOpen)
-		return
-	case errors.Is(err, reconcile.ErrUnknownVendor):
-		refuse(http.StatusConflict, err.Error(), access.ReasonFailed, "text", err.Error())
-		return
+		refused(http.StatusConflict, p.String()+" 尚未计费，暂不能对账")
+	case errors.Is(err, reconcile.ErrPeriodOpen), errors.Is(err, reconcile.ErrUnknownVendor):
+		refused(http.StatusConflict, err.Error())
 	case errors.Is(err, app.ErrBadInvoice):
-		msg := invoiceErrorZh(err)
-		refuse(http.StatusBadRequest, msg, access.ReasonBadInvoice, "text", msg)
-		return
+		refused(http.StatusBadRequest, app.InvoiceErrorText(err))
 	case err != nil:
 		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
-		return
+	default:
+		http.Redirect(w, r, "/vendors/"+esc(string(v))+"/reconciliations/"+up.ID, http.StatusSeeOther)
 	}
-	_ = s.cfg.Access.Record(ctx, access.Event{Actor: c.id.Name(), Role: c.id.Role, Action: "upload", Target: string(v) + " " + p.String(), Remote: c.remote,
-		Detail: access.Details(access.DetailInvoice, "file", name, "lines", strconv.Itoa(rec.Claims), "sha256", up.FileSHA256, "upload", up.ID, "differences", strconv.Itoa(up.Differences))})
-	http.Redirect(w, r, "/vendors/"+esc(string(v))+"/reconciliations/"+up.ID, http.StatusSeeOther)
 }
 
 type reconData struct {

@@ -117,7 +117,7 @@ func (a *app) reconcile(ctx context.Context, r reconcileRequest) (reconcileOutco
 		return reconcileOutcome{}, err
 	}
 	rec, err := uc.Reconcile(ctx, usecase.ReconcileRequest{Vendor: r.Vendor, Period: r.Period, Name: r.Invoice, Invoice: f,
-		Tolerance: r.Tolerance, Provisional: r.Provisional})
+		Tolerance: r.Tolerance, Provisional: r.Provisional, By: "cli"})
 	switch {
 	case errors.Is(err, reconcile.ErrPeriodOpen), errors.Is(err, reconcile.ErrUnknownVendor):
 		return reconcileOutcome{}, usagef("reconcile: %v", err)

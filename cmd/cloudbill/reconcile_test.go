@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -17,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"cloudbill/access"
 	"cloudbill/fixture/reconciletest"
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
@@ -146,6 +149,46 @@ func TestReconcileCommand(t *testing.T) {
 			assert.Equal(t, exitBadInput, exitCode(err))
 		})
 	}
+
+	t.Run("every reconciliation from the command line is audited, done or refused, as the portal's upload", func(t *testing.T) {
+		s, err := chstore.Open(context.Background(), mustDSN(t, dsn))
+		require.NoError(t, err)
+		defer s.Close()
+		evs, err := s.Audit(context.Background(), access.AuditFilter{Action: "reconcile", Limit: 100})
+		require.NoError(t, err)
+		reasons := map[string]int{}
+		var done []string
+		for _, e := range evs {
+			assert.Equal(t, "cli", e.Actor)
+			if e.Outcome == "ok" {
+				done = append(done, e.Detail)
+				continue
+			}
+			require.Equal(t, "refused", e.Outcome, e.Detail)
+			_, v, ok := access.ParseDetail(e.Detail)
+			require.True(t, ok, e.Detail)
+			reasons[v.Get("reason")]++
+			if v.Get("reason") == access.ReasonFailed {
+				assert.Contains(t, v.Get("text"), `unknown vendor "V9"`)
+				assert.Equal(t, "V9 2026-11", e.Target)
+			}
+			if v.Get("reason") == access.ReasonBadInvoice && e.Target == "V2 2026-11" {
+				assert.Contains(t, v.Get("text"), "“1,000.00”含千位分隔符", "the portal's words (app.InvoiceErrorText)")
+			}
+		}
+		// vendors.csv and the two bad invoices; the month not yet rated; open without
+		// --provisional; an unknown vendor (the usage errors never reach the use case)
+		assert.Equal(t, map[string]int{access.ReasonBadInvoice: 3, access.ReasonNotRated: 1, access.ReasonPeriodOpen: 1, access.ReasonFailed: 1}, reasons)
+		require.Len(t, done, 5, "V1 and V2 generated, V2 twice more, the matching invoice")
+		inv := filepath.Join(dir, "invoices", "V1-2026-11.csv")
+		b, err := os.ReadFile(inv)
+		require.NoError(t, err)
+		sum := sha256.Sum256(b)
+		differ := len(readCSV(t, filepath.Join(dir, "invoices", "injected-V1-2026-11.csv"))) - 1
+		claims := len(readCSV(t, inv)) - 1
+		assert.Contains(t, done, access.Details(access.DetailInvoice, "file", inv, "lines", fmt.Sprint(claims), "sha256", hex.EncodeToString(sum[:]),
+			"differences", fmt.Sprint(differ)), "the generated V1 invoice: file, lines, hash and differences, no upload (nothing kept)")
+	})
 }
 
 // TestReconcileClosedMonth reconciles a closed month stored in ClickHouse (a synthetic
