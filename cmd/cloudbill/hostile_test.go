@@ -86,8 +86,11 @@ func (h *hostile) ok(args ...string) string {
 // state is what a case must not change: the row count of every table, and the hash of
 // every file under the case's folder and of the folder above it.
 type state struct {
-	rows  map[string]uint64
+	rows  map[string]uint64 // every table's but the audit log's
 	files map[string]string
+	// audit is the audit log's rows: a refusal may be recorded there (a reconciliation
+	// refused is, as the portal's upload), nothing of the refused input is
+	audit uint64
 }
 
 func (h *hostile) state() state {
@@ -107,6 +110,10 @@ func (h *hostile) state() state {
 	for _, tb := range tables {
 		var n uint64
 		require.NoError(h.t, chtest.Conn(h.t, h.s).QueryRow(ctx, "SELECT count() FROM `"+tb+"`").Scan(&n))
+		if tb == "audit_log" {
+			st.audit = n
+			continue
+		}
 		st.rows[tb] = n
 	}
 	// the folder above the case's: a file escaping --out would land there
@@ -140,6 +147,7 @@ func (h *hostile) refused(want []string, args ...string) string {
 	}
 	after := h.state()
 	assert.Equal(h.t, before.rows, after.rows, "nothing stored")
+	assert.LessOrEqual(h.t, after.audit, before.audit+1, "at most the refusal's record in the audit log")
 	assert.Equal(h.t, before.files, after.files, "nothing written")
 	return msg
 }
@@ -166,6 +174,7 @@ func (h *hostile) ingestRejects(accepted int, want []string, args ...string) str
 			assert.Equal(h.t, n, after.rows[tb], "table %s unchanged", tb)
 		}
 	}
+	assert.Equal(h.t, before.audit, after.audit, "audit log unchanged")
 	return out
 }
 
@@ -533,6 +542,7 @@ func TestHostileInput(t *testing.T) {
 		}
 		after := h.state()
 		assert.Equal(t, before.rows, after.rows, "nothing stored")
+		assert.Equal(t, before.audit+uint64(len(badinvoice.Cases(t, "V1", calendar.MustPeriod("2026-11"), "WO-1", "C01"))), after.audit, "each refusal recorded in the audit log")
 		for p := range after.files {
 			assert.Contains(t, p, h.inDir, "nothing written but the invoices")
 		}

@@ -41,6 +41,7 @@ totals, classes, acceptance deduction, net payable = rated gross − deduction +
 adjustments, the differences largest first).
 
 A closed month uses its frozen lines; an open month is refused unless --provisional.
+Each reconciliation, done or refused, is recorded in the audit log (action reconcile).
 Exit status: 0 every line matches, 3 differences found, 2 bad input or usage, 1 failure.`
 
 // reconcileRequest is one reconciliation asked for.
