@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"time"
 
@@ -81,6 +82,9 @@ type MonthStore interface {
 	Closes(ctx context.Context) ([]rating.Close, error)
 	CloseClaims(ctx context.Context, p calendar.Period) ([]monthclose.Claim, error)
 	CurrentIssues(ctx context.Context) (map[calendar.Period]statements.IssueInfo, error)
+	// LatestRun and Runs (latest first) are a month's rating runs (RunOf).
+	LatestRun(ctx context.Context, p calendar.Period) (rating.Run, error)
+	Runs(ctx context.Context, p calendar.Period) ([]rating.Run, error)
 }
 
 // Months lists every month rated or closed, and the months also given (open when
@@ -140,4 +144,36 @@ func (a *App) Months(ctx context.Context, also ...calendar.Period) ([]Month, err
 	}
 	sort.Slice(out, func(i, j int) bool { return out[j].Period.Before(out[i].Period) })
 	return out, nil
+}
+
+// RunOf is the rating run of m's figures: once closed the frozen run (the latest if the
+// frozen one is not among the month's runs), else the latest. ok is false for a month
+// never rated.
+func (a *App) RunOf(ctx context.Context, m Month) (run rating.Run, ok bool, err error) {
+	s := a.cfg.Store
+	run, err = s.LatestRun(ctx, m.Period)
+	if errors.Is(err, rating.ErrNotRated) {
+		return rating.Run{}, false, nil
+	}
+	if err != nil {
+		return rating.Run{}, false, err
+	}
+	if m.Close != nil && run.ID != m.Close.RunID {
+		rs, err := s.Runs(ctx, m.Period)
+		if err != nil {
+			return rating.Run{}, false, err
+		}
+		run = FrozenRun(run, m.Close.RunID, rs)
+	}
+	return run, true, nil
+}
+
+// FrozenRun is the run of id among runs, or latest when it is not there.
+func FrozenRun(latest rating.Run, id string, runs []rating.Run) rating.Run {
+	for _, r := range runs {
+		if r.ID == id {
+			return r
+		}
+	}
+	return latest
 }

@@ -1,9 +1,17 @@
 package app
 
 import (
+	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"cloudbill/document/pdf"
+	"cloudbill/internal/calendar"
+	"cloudbill/rating"
 )
 
 // The one rule of a month's state: closed wins, then a close under way, then rated with
@@ -32,6 +40,55 @@ func TestStateOf(t *testing.T) {
 			assert.Equal(t, tc.closable, got.Closable(), "closable")
 			assert.Equal(t, tc.wantClosed, got.Closed(), "closed")
 			assert.Equal(t, tc.want == StateOpen, got.Open(), "open: never rated")
+		})
+	}
+}
+
+// runStore is a hand-written fake of a month's rating runs; the rest of Store is not
+// called.
+type runStore struct {
+	Store
+	runs map[calendar.Period][]rating.Run // latest first
+}
+
+func (s runStore) LatestRun(_ context.Context, p calendar.Period) (rating.Run, error) {
+	if len(s.runs[p]) == 0 {
+		return rating.Run{}, fmt.Errorf("latest run of %s: %w", p, rating.ErrNotRated)
+	}
+	return s.runs[p][0], nil
+}
+func (s runStore) Runs(_ context.Context, p calendar.Period) ([]rating.Run, error) {
+	return s.runs[p], nil
+}
+
+// TestRunOf: the run whose figures a month shows (`cloudbill status`): the latest of an
+// open month, the frozen one of a closed month (the latest when the frozen run is not
+// listed), none for a month never rated.
+func TestRunOf(t *testing.T) {
+	oct, nov, dec := calendar.MustPeriod("2026-10"), calendar.MustPeriod("2026-11"), calendar.MustPeriod("2026-12")
+	st := runStore{runs: map[calendar.Period][]rating.Run{
+		oct: {{ID: "oct-3"}, {ID: "oct-2"}, {ID: "oct-1"}},
+		nov: {{ID: "nov-2"}, {ID: "nov-1"}},
+	}}
+	a, err := New(Config{Store: st, Now: time.Now, LoadFont: pdf.Load})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name   string
+		m      Month
+		want   string
+		wantOK bool
+	}{
+		{"open month: the latest", Month{Period: nov, RunID: "nov-2"}, "nov-2", true},
+		{"closed on an earlier run: the frozen one", Month{Period: oct, Close: &rating.Close{RunID: "oct-2"}}, "oct-2", true},
+		{"closed on the latest", Month{Period: oct, Close: &rating.Close{RunID: "oct-3"}}, "oct-3", true},
+		{"frozen run not listed: the latest", Month{Period: oct, Close: &rating.Close{RunID: "gone"}}, "oct-3", true},
+		{"never rated", Month{Period: dec}, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			run, ok, err := a.RunOf(context.Background(), tc.m)
+			require.NoError(t, err)
+			assert.Equal(t, tc.wantOK, ok)
+			assert.Equal(t, tc.want, run.ID)
 		})
 	}
 }

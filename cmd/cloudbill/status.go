@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -19,7 +17,6 @@ import (
 	"cloudbill/internal/calendar"
 	"cloudbill/internal/money"
 	"cloudbill/metering"
-	"cloudbill/rating"
 	"cloudbill/schedule/jobrun"
 	"cloudbill/sql"
 )
@@ -144,68 +141,41 @@ func runStatus(ctx context.Context, a *app, only calendar.Period, format string)
 func buildStatus(ctx context.Context, a *app, s *chstore.Store, only calendar.Period) (statusReport, error) {
 	now := a.now()
 	rep := statusReport{AsOf: now.UTC().Truncate(time.Second), ClickHouse: a.clickhouseName()}
-	closes, err := s.Closes(ctx)
+	uc, err := a.useCases(ctx)
 	if err != nil {
 		return rep, err
 	}
-	closed := map[calendar.Period]rating.Close{}
-	for _, c := range closes {
-		closed[c.Period] = c
-	}
-	var months []calendar.Period
+	// every month rated or closed, and the previous and current months; or only one
+	cur := calendar.LocalDate(now).Period()
+	also := []calendar.Period{cur.Prev(), cur}
 	if only != (calendar.Period{}) {
-		months = []calendar.Period{only}
-	} else {
-		rated, err := s.RatedPeriods(ctx)
-		if err != nil {
-			return rep, err
-		}
-		cur := calendar.LocalDate(now).Period()
-		seen := map[calendar.Period]bool{}
-		for _, p := range append(append(rated, cur.Prev(), cur), keys(closed)...) {
-			if !seen[p] {
-				seen[p] = true
-				months = append(months, p)
-			}
-		}
-		sort.Slice(months, func(i, j int) bool { return months[i].Before(months[j]) })
+		also = []calendar.Period{only}
 	}
-	for _, p := range months {
-		m := monthStatus{Period: p.String()}
-		var pending int
-		if c, ok := closed[p]; ok {
+	months, err := uc.Months(ctx, also...)
+	if err != nil {
+		return rep, err
+	}
+	for i := len(months) - 1; i >= 0; i-- { // oldest first
+		mo := months[i]
+		if only != (calendar.Period{}) && mo.Period != only {
+			continue
+		}
+		m := monthStatus{Period: mo.Period.String(), State: mo.State}
+		if c := mo.Close; c != nil {
 			m.Closed = &closedStatus{At: c.ClosedAt.UTC(), By: c.ClosedBy, RunID: c.RunID, ContentHash: c.ContentHash,
 				Lines: c.Lines, Total: c.Total.StringFixed(2), AllowPending: c.AllowPending, Pending: vendorStrings(c.Pending)}
 		}
-		run, err := s.LatestRun(ctx, p)
-		switch {
-		case err == nil:
-			if m.Closed != nil && run.ID != m.Closed.RunID {
-				// a closed month shows the frozen run
-				if rs, err := s.Runs(ctx, p); err == nil {
-					for _, r := range rs {
-						if r.ID == m.Closed.RunID {
-							run = r
-						}
-					}
-				}
-			}
-			m.Rated = &ratedStatus{At: run.RatedAt.UTC(), RunID: run.ID, Fingerprint: run.Fingerprint, Lines: run.Lines,
-				Total: run.Total.StringFixed(2), Pending: vendorStrings(run.Pending), Exceptions: len(run.Exceptions)}
-			pending = len(run.Pending)
-		case !errorsIsNotRated(err):
+		run, rated, err := uc.RunOf(ctx, mo)
+		if err != nil {
 			return rep, err
 		}
-		if m.Closed == nil {
-			cs, err := s.CloseClaims(ctx, p)
-			if err != nil {
-				return rep, err
-			}
-			if len(cs) > 0 {
-				m.BeingClosedBy = fmt.Sprintf("%s on %s (pid %d) since %s UTC", cs[0].Holder, cs[0].Host, cs[0].PID, cs[0].Since)
-			}
+		if rated {
+			m.Rated = &ratedStatus{At: run.RatedAt.UTC(), RunID: run.ID, Fingerprint: run.Fingerprint, Lines: run.Lines,
+				Total: run.Total.StringFixed(2), Pending: vendorStrings(run.Pending), Exceptions: len(run.Exceptions)}
 		}
-		m.State = usecase.StateOf(m.Rated != nil, pending, m.BeingClosedBy != "", m.Closed != nil)
+		if cl := mo.Claim; cl != nil {
+			m.BeingClosedBy = fmt.Sprintf("%s on %s (pid %d) since %s UTC", cl.Holder, cl.Host, cl.PID, cl.Since)
+		}
 		rep.Months = append(rep.Months, m)
 	}
 
@@ -246,14 +216,6 @@ func buildStatus(ctx context.Context, a *app, s *chstore.Store, only calendar.Pe
 		rep.Spool.Oldest = &o
 	}
 	return rep, nil
-}
-
-func keys(m map[calendar.Period]rating.Close) []calendar.Period {
-	out := make([]calendar.Period, 0, len(m))
-	for p := range m {
-		out = append(out, p)
-	}
-	return out
 }
 
 func lastN[T any](xs []T, n int) []T {
@@ -361,5 +323,3 @@ func mustDec(s string) decimal.Decimal {
 	}
 	return d
 }
-
-func errorsIsNotRated(err error) bool { return errors.Is(err, rating.ErrNotRated) }

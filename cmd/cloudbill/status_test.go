@@ -1,13 +1,18 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	usecase "cloudbill/app"
+	"cloudbill/document/pdf"
+	"cloudbill/internal/calendar"
+	chstore "cloudbill/sql"
 )
 
 func statusJSON(t *testing.T, dsn string, args ...string) statusReport {
@@ -79,6 +84,32 @@ func TestStatusCommand(t *testing.T) {
 		require.NoError(t, err)
 		assert.Contains(t, out, "2026-11  closed  closed 2026-12-01 02:00 by cli: 5 lines")
 		assert.Contains(t, out, "closed with acceptance pending for V1, V2 (allowed)")
+	})
+
+	t.Run("the months are app.Months' and the runs app.RunOf's, as the portal lists them", func(t *testing.T) {
+		s, err := chstore.Open(context.Background(), mustDSN(t, dsn))
+		require.NoError(t, err)
+		defer s.Close()
+		uc, err := usecase.New(usecase.Config{Store: s, Now: func() time.Time { return dec1 }, LoadFont: pdf.Load})
+		require.NoError(t, err)
+		cur := calendar.LocalDate(dec1).Period()
+		ms, err := uc.Months(context.Background(), cur.Prev(), cur)
+		require.NoError(t, err)
+		var want []string
+		for i := len(ms) - 1; i >= 0; i-- {
+			run, _, err := uc.RunOf(context.Background(), ms[i])
+			require.NoError(t, err)
+			want = append(want, ms[i].Period.String()+" "+string(ms[i].State)+" "+run.ID)
+		}
+		var got []string
+		for _, m := range statusJSON(t, dsn).Months {
+			id := ""
+			if m.Rated != nil {
+				id = m.Rated.RunID
+			}
+			got = append(got, m.Period+" "+string(m.State)+" "+id)
+		}
+		assert.Equal(t, want, got)
 	})
 
 	t.Run("bad usage", func(t *testing.T) {
