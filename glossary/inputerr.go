@@ -151,6 +151,9 @@ var recordNouns = map[string]string{
 	"resource type": "资源类型",
 	"voucher":       "凭证",
 	"effective":     "生效日期",
+	"resource kind": "资源",
+	"group":         "分组",
+	"threshold":     "阈值",
 }
 
 // InputRecord names the record an input error concerns: its key in words ("工单 O1，品目

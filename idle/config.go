@@ -137,7 +137,7 @@ func ParseConfig(file string, r io.Reader, stored Config) (added []Version, pres
 		v := Version{File: file, Line: row.Line}
 		ok := true
 		fail := func(col string, code csvin.Code, kv ...string) {
-			errs = append(errs, row.Coded(col, code, kv...))
+			errs = append(errs, row.Coded(col, code, kv...).SetKey("resource kind", row.Get("kind"), "effective", strings.TrimSpace(row.Get("effective"))))
 			ok = false
 		}
 		if k, good := ParseKind(row.Get("kind")); good {
@@ -203,7 +203,7 @@ func ParseConfig(file string, r io.Reader, stored Config) (added []Version, pres
 	for _, v := range read {
 		k := key{v.Kind, v.Effective}
 		if prev, dup := inFile[k]; dup {
-			errs = append(errs, csvin.Coded(file, v.Line, "effective", csvin.CodeIdleTwice, append([]string{"kind", string(v.Kind), "date", v.Effective.String()}, csvin.At(file, "", prev.Line)...)...))
+			errs = append(errs, csvin.Coded(file, v.Line, "effective", csvin.CodeIdleTwice, append([]string{"kind", string(v.Kind), "date", v.Effective.String()}, csvin.At(file, "", prev.Line)...)...).SetKey(versionKey(v)...))
 			continue
 		}
 		inFile[k] = v
@@ -213,7 +213,7 @@ func ParseConfig(file string, r io.Reader, stored Config) (added []Version, pres
 				continue
 			}
 			errs = append(errs, csvin.Coded(file, v.Line, "effective", csvin.CodeIdleRewritten, "kind", string(v.Kind), "date", v.Effective.String(),
-				"ratio", prev.Ratio.String(), "file", prev.File, "line", strconv.Itoa(prev.Line)))
+				"ratio", prev.Ratio.String(), "file", prev.File, "line", strconv.Itoa(prev.Line)).SetKey(versionKey(v)...))
 			continue
 		}
 		added = append(added, v)
@@ -234,12 +234,17 @@ func ParseConfig(file string, r io.Reader, stored Config) (added []Version, pres
 			bad = b
 		}
 		errs = append(errs, csvin.Coded(file, bad.Line, "until", csvin.CodeIdleOverlap, "kind", string(a.Kind), "date", a.Effective.String(),
-			"until", a.Until.String(), "next", b.Effective.String()))
+			"until", a.Until.String(), "next", b.Effective.String()).SetKey(versionKey(bad)...))
 	}
 	if len(errs) > 0 {
 		return nil, 0, errs
 	}
 	return added, present, nil
+}
+
+// versionKey names a version in an error (csvin.Error.SetKey): its kind and effective date.
+func versionKey(v Version) []string {
+	return []string{"resource kind", string(v.Kind), "effective", v.Effective.String()}
 }
 
 func sameVersion(a, b Version) bool {

@@ -287,16 +287,16 @@ func TestParseConfigBadInput(t *testing.T) {
 		name, file string
 		want       []string
 	}{
-		{"ratio above 1", "kind,effective,ratio\nvcpu,2026-02-01,1.2\n", []string{`cfg.csv:2: column "ratio": 1.2 is outside 0–1`}},
-		{"ratio of 1", "kind,effective,ratio\nvcpu,2026-02-01,1\n", []string{`cfg.csv:2: column "ratio": 1 is outside 0–1`}},
-		{"negative ratio", "kind,effective,ratio\nmemory,2026-02-01,-0.1\n", []string{`cfg.csv:2: column "ratio": -0.1 is outside 0–1`}},
-		{"not a number", "kind,effective,ratio\nmemory,2026-02-01,20%\n", []string{`cfg.csv:2: column "ratio": "20%" is not a decimal number`}},
-		{"unknown kind", "kind,effective,ratio\nvcpu,2026-02-01,0.2\ndisk,2026-02-01,0.2\n", []string{`cfg.csv:3: column "kind": "disk" is not a kind: want vcpu or memory`}},
-		{"bad date", "kind,effective,ratio\nvcpu,2026-02-30,0.2\n", []string{`cfg.csv:2: column "effective": date "2026-02-30" is not YYYY-MM-DD`}},
-		{"duplicate in file", "kind,effective,ratio\nvcpu,2026-02-01,0.2\nvcpu,2026-02-01,0.25\n", []string{`cfg.csv:3: column "effective": kind vcpu has a second version effective 2026-02-01 (line 2 has the first)`}},
-		{"duplicate of stored", "kind,effective,ratio\nvcpu,2026-01-01,0.25\n", []string{`cfg.csv:2: column "effective": kind vcpu already has a version effective 2026-01-01 (ratio 0.3, old.csv line 2)`}},
-		{"overlap", "kind,effective,ratio,until\nmemory,2026-02-01,0.2,2026-06-30\nmemory,2026-06-01,0.25,\n", []string{`cfg.csv:2: column "until": kind memory: the version effective 2026-02-01 until 2026-06-30 overlaps the version effective 2026-06-01`}},
-		{"sizes not ascending", "kind,effective,ratio,sizes\nvcpu,2026-02-01,0.2,1|4|2\n", []string{`cfg.csv:2: column "sizes": 2 does not follow 4: sizes must ascend`}},
+		{"ratio above 1", "kind,effective,ratio\nvcpu,2026-02-01,1.2\n", []string{`cfg.csv:2: resource kind vcpu, effective 2026-02-01: column "ratio": 1.2 is outside 0–1`}},
+		{"ratio of 1", "kind,effective,ratio\nvcpu,2026-02-01,1\n", []string{`cfg.csv:2: resource kind vcpu, effective 2026-02-01: column "ratio": 1 is outside 0–1`}},
+		{"negative ratio", "kind,effective,ratio\nmemory,2026-02-01,-0.1\n", []string{`cfg.csv:2: resource kind memory, effective 2026-02-01: column "ratio": -0.1 is outside 0–1`}},
+		{"not a number", "kind,effective,ratio\nmemory,2026-02-01,20%\n", []string{`cfg.csv:2: resource kind memory, effective 2026-02-01: column "ratio": "20%" is not a decimal number`}},
+		{"unknown kind", "kind,effective,ratio\nvcpu,2026-02-01,0.2\ndisk,2026-02-01,0.2\n", []string{`cfg.csv:3: resource kind disk, effective 2026-02-01: column "kind": "disk" is not a kind: want vcpu or memory`}},
+		{"bad date", "kind,effective,ratio\nvcpu,2026-02-30,0.2\n", []string{`cfg.csv:2: resource kind vcpu, effective 2026-02-30: column "effective": date "2026-02-30" is not YYYY-MM-DD`}},
+		{"duplicate in file", "kind,effective,ratio\nvcpu,2026-02-01,0.2\nvcpu,2026-02-01,0.25\n", []string{`cfg.csv:3: resource kind vcpu, effective 2026-02-01: column "effective": kind vcpu has a second version effective 2026-02-01 (line 2 has the first)`}},
+		{"duplicate of stored", "kind,effective,ratio\nvcpu,2026-01-01,0.25\n", []string{`cfg.csv:2: resource kind vcpu, effective 2026-01-01: column "effective": kind vcpu already has a version effective 2026-01-01 (ratio 0.3, old.csv line 2)`}},
+		{"overlap", "kind,effective,ratio,until\nmemory,2026-02-01,0.2,2026-06-30\nmemory,2026-06-01,0.25,\n", []string{`cfg.csv:2: resource kind memory, effective 2026-02-01: column "until": kind memory: the version effective 2026-02-01 until 2026-06-30 overlaps the version effective 2026-06-01`}},
+		{"sizes not ascending", "kind,effective,ratio,sizes\nvcpu,2026-02-01,0.2,1|4|2\n", []string{`cfg.csv:2: resource kind vcpu, effective 2026-02-01: column "sizes": 2 does not follow 4: sizes must ascend`}},
 		{"unknown column", "kind,effective,ratio,colour\nvcpu,2026-02-01,0.2,red\n", []string{`cfg.csv`, `colour`}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

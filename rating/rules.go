@@ -301,19 +301,27 @@ func readRules(file string, r io.Reader, fixed *calendar.Period) (RuleBook, erro
 		if err != nil {
 			return RuleBook{}, err
 		}
+		// keyed names the line's record: its month, group and threshold
+		keyed := func(e *csvin.Error) *csvin.Error {
+			per := row.Get("effective")
+			if per == "" && fixed != nil {
+				per = fixed.String()
+			}
+			return e.SetKey("period", per, "group", row.Get("group"), "threshold", row.Get("threshold"))
+		}
 		var p calendar.Period
 		if e := row.Get("effective"); fixed != nil && e == "" {
 			p = *fixed
 		} else if p, err = calendar.ParsePeriod(e); err != nil {
-			errs = append(errs, row.Coded("effective", csvin.CodePeriodBadOf, "value", e))
+			errs = append(errs, keyed(row.Coded("effective", csvin.CodePeriodBadOf, "value", e)))
 			continue
 		} else if fixed != nil && p != *fixed {
-			errs = append(errs, row.Coded("effective", csvin.CodeRulesOtherMonth, "period", p.String(), "fixed", fixed.String()))
+			errs = append(errs, keyed(row.Coded("effective", csvin.CodeRulesOtherMonth, "period", p.String(), "fixed", fixed.String())))
 			continue
 		}
 		rate, err := decimal.NewFromString(row.Get("rate_percent"))
 		if err != nil || rate.IsNegative() || rate.GreaterThan(decimal.NewFromInt(100)) {
-			errs = append(errs, row.Coded("rate_percent", csvin.CodeRulesRate, "value", row.Get("rate_percent")))
+			errs = append(errs, keyed(row.Coded("rate_percent", csvin.CodeRulesRate, "value", row.Get("rate_percent"))))
 			continue
 		}
 		rate = rate.Shift(-2)
@@ -330,23 +338,23 @@ func readRules(file string, r io.Reader, fixed *calendar.Period) (RuleBook, erro
 		case "result":
 			res := catalog.AcceptanceResult(strings.ToLower(th))
 			if res != catalog.Passed && res != catalog.Deferred && res != catalog.Failed {
-				errs = append(errs, row.Coded("threshold", csvin.CodeRulesResult, "value", th))
+				errs = append(errs, keyed(row.Coded("threshold", csvin.CodeRulesResult, "value", th)))
 				continue
 			}
 			if _, dup := a.rules.Result[res]; dup {
-				errs = append(errs, row.Coded("threshold", csvin.CodeRulesResultTwice, "result", string(res), "period", p.String()))
+				errs = append(errs, keyed(row.Coded("threshold", csvin.CodeRulesResultTwice, "result", string(res), "period", p.String())))
 				continue
 			}
 			a.rules.Result[res] = rate
 		case "score", "availability":
 			min, err := decimal.NewFromString(th)
 			if err != nil || min.IsNegative() || min.GreaterThan(decimal.NewFromInt(100)) {
-				errs = append(errs, row.Coded("threshold", csvin.CodeRulesThreshold, "group", group, "value", th))
+				errs = append(errs, keyed(row.Coded("threshold", csvin.CodeRulesThreshold, "group", group, "value", th)))
 				continue
 			}
 			key := group + " " + min.String()
 			if a.seenMin[key] {
-				errs = append(errs, row.Coded("threshold", csvin.CodeRulesTierTwice, "group", group, "value", min.String(), "period", p.String()))
+				errs = append(errs, keyed(row.Coded("threshold", csvin.CodeRulesTierTwice, "group", group, "value", min.String(), "period", p.String())))
 				continue
 			}
 			a.seenMin[key] = true
@@ -358,27 +366,27 @@ func readRules(file string, r io.Reader, fixed *calendar.Period) (RuleBook, erro
 			}
 		case "cap":
 			if th != "" {
-				errs = append(errs, row.Coded("threshold", csvin.CodeRulesCapValue, "value", th))
+				errs = append(errs, keyed(row.Coded("threshold", csvin.CodeRulesCapValue, "value", th)))
 				continue
 			}
 			if a.hasCap {
-				errs = append(errs, row.Coded("group", csvin.CodeRulesCapTwice, "period", p.String()))
+				errs = append(errs, keyed(row.Coded("group", csvin.CodeRulesCapTwice, "period", p.String())))
 				continue
 			}
 			a.rules.Cap, a.hasCap = rate, true
 		default:
-			errs = append(errs, row.Coded("group", csvin.CodeRulesGroup, "value", row.Get("group")))
+			errs = append(errs, keyed(row.Coded("group", csvin.CodeRulesGroup, "value", row.Get("group"))))
 		}
 	}
 	var book RuleBook
 	for p, a := range byMonth {
 		for _, res := range []catalog.AcceptanceResult{catalog.Passed, catalog.Deferred, catalog.Failed} {
 			if _, ok := a.rules.Result[res]; !ok {
-				errs = append(errs, csvin.Coded(file, a.line, "threshold", csvin.CodeRulesNoResult, "period", p.String(), "result", string(res)))
+				errs = append(errs, csvin.Coded(file, a.line, "threshold", csvin.CodeRulesNoResult, "period", p.String(), "result", string(res)).SetKey("period", p.String()))
 			}
 		}
 		if !a.hasCap {
-			errs = append(errs, csvin.Coded(file, a.line, "group", csvin.CodeRulesNoCap, "period", p.String()))
+			errs = append(errs, csvin.Coded(file, a.line, "group", csvin.CodeRulesNoCap, "period", p.String()).SetKey("period", p.String()))
 		}
 		for _, ts := range [][]Threshold{a.rules.Score, a.rules.Availability} {
 			sort.Slice(ts, func(i, j int) bool { return ts[i].Min.GreaterThan(ts[j].Min) })

@@ -93,17 +93,17 @@ func importerRefusals(t *testing.T, h *hostile) {
 		{"redundancy ratios", "r.csv", "kind,effective,ratio,sizes\nvcpu,2026-01-01,0.2,4|2\ndisk,2026-01-01,0.2,\n",
 			func(p string) []string { return []string{"idle", "config", "import", p} },
 			[]string{
-				"第 2 行，列 “sizes”：2 不大于前一个规格 4：规格须由小到大排列",
-				"第 3 行，列 “kind”：“disk”不是冗余系数适用的资源：应为 vcpu 或 memory",
+				"第 2 行（资源 vcpu，生效日期 2026-01-01），列 “sizes”：2 不大于前一个规格 4：规格须由小到大排列",
+				"第 3 行（资源 disk，生效日期 2026-01-01），列 “kind”：“disk”不是冗余系数适用的资源：应为 vcpu 或 memory",
 			}},
 		{"redundancy ratios twice", "r2.csv", "kind,effective,ratio\nmemory,2026-01-01,0.2\nmemory,2026-01-01,0.3\n",
 			func(p string) []string { return []string{"idle", "config", "import", p} },
-			[]string{"第 3 行，列 “effective”：内存（GB）有第二个 2026-01-01 生效的版本（第一个见第 2 行）"}},
+			[]string{"第 3 行（资源 memory，生效日期 2026-01-01），列 “effective”：内存（GB）有第二个 2026-01-01 生效的版本（第一个见第 2 行）"}},
 		{"deduction rules", "ru.csv", "group,threshold,rate_percent\nresult,passed,0\nresult,deferred,10\nresult,failed,30\nscore,abc,5\n",
 			func(p string) []string { return []string{"rules", "import", p, "--effective", "2026-12"} },
 			[]string{
-				"第 2 行，列 “group”：2026-12 生效的规则没有上限（cap）",
-				"第 5 行，列 “threshold”：评价得分的阈值“abc”不是 0～100 之间的数",
+				"第 2 行（月份 2026-12），列 “group”：2026-12 生效的规则没有上限（cap）",
+				"第 5 行（月份 2026-12，分组 score，阈值 abc），列 “threshold”：评价得分的阈值“abc”不是 0～100 之间的数",
 			}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -137,7 +137,7 @@ func TestRulesCommandErrors(t *testing.T) {
 		})
 	}
 	_, errOut, _ := at(t, dsn, dec1, "rules", "import", bad, "--effective", "2027-01")
-	assert.Contains(t, errOut, "rules.csv 第 2 行，列 “rate_percent”：扣减比例“500”不是 0～100 之间的百分数")
+	assert.Contains(t, errOut, "rules.csv 第 2 行（月份 2027-01，分组 cap），列 “rate_percent”：扣减比例“500”不是 0～100 之间的百分数")
 	_, errOut, _ = at(t, dsn, dec1, "rules", "import", other, "--effective", "2027-01")
-	assert.Contains(t, errOut, "other.csv 第 2 行，列 “effective”：按 2027-01 生效导入的文件中有 2026-10 的规则：一次导入一个版本（请留空或填写 2027-01）")
+	assert.Contains(t, errOut, "other.csv 第 2 行（月份 2026-10，分组 cap），列 “effective”：按 2027-01 生效导入的文件中有 2026-10 的规则：一次导入一个版本（请留空或填写 2027-01）")
 }
