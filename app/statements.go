@@ -170,11 +170,8 @@ func (a *App) archive(ctx context.Context, sm statements.Summary) (statements.Ar
 		if err != nil {
 			return err
 		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		is.Files = append(is.Files, statements.ArchivedFile{Path: filepath.ToSlash(rel), Content: b})
+		// read when stored, a block at a time: the month's files are never all in memory
+		is.Files = append(is.Files, statements.ArchivedFile{Path: filepath.ToSlash(rel), Read: func() ([]byte, error) { return os.ReadFile(path) }})
 		return nil
 	})
 	if err != nil {

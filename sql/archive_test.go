@@ -1,6 +1,7 @@
 package chstore_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cloudbill/internal/calendar"
+	chstore "cloudbill/sql"
 	"cloudbill/sql/chtest"
 	"cloudbill/statements"
 )
@@ -65,4 +67,42 @@ func TestArchive(t *testing.T) {
 	iss, err := s.Issues(ctx, calendar.Period{})
 	require.NoError(t, err)
 	assert.Len(t, iss, 3)
+}
+
+// TestArchiveReadsFilesWhenStored: files given by Read (as the statements' issue gives
+// them, read from its folder) are read as their block is stored, in blocks of bounded
+// size (here 3 files over archiveBlockBytes, so more than one block), and stored byte for
+// byte; a file that cannot be read fails the issue and nothing of it is current.
+func TestArchiveReadsFilesWhenStored(t *testing.T) {
+	s := chtest.New(t)
+	ctx := context.Background()
+	p := calendar.Period{Year: 2026, Month: 9}
+	big := func(c byte) []byte { return bytes.Repeat([]byte{c}, chstore.ArchiveBlockBytes/2+1) }
+	contents := map[string][]byte{"a.pdf": big('a'), "b.pdf": big('b'), "c.pdf": big('c'), "summary.csv": []byte("x,y\n")}
+	reads := map[string]int{}
+	var files []statements.ArchivedFile
+	for path, c := range contents {
+		files = append(files, statements.ArchivedFile{Path: path, Read: func() ([]byte, error) { reads[path]++; return c, nil }})
+	}
+	failing := append(append([]statements.ArchivedFile(nil), files...), statements.ArchivedFile{Path: "z.pdf", Read: func() ([]byte, error) { return nil, errors.New("gone") }})
+	_, err := s.Archive(ctx, statements.ArchiveIssue{Period: p, Final: true, Net: decimal.Zero, Files: failing})
+	require.ErrorContains(t, err, "gone")
+	_, ok, err := s.CurrentIssue(ctx, p)
+	require.NoError(t, err)
+	assert.False(t, ok, "an issue whose file cannot be read is not archived")
+
+	clear(reads)
+	r, err := s.Archive(ctx, statements.ArchiveIssue{Period: p, Final: true, Net: decimal.Zero, Files: files})
+	require.NoError(t, err)
+	assert.Equal(t, 4, r.Files)
+	for path, c := range contents {
+		assert.Equal(t, 1, reads[path], "%s read once", path)
+		b, _, ok, err := s.ArchivedFileOf(ctx, p, path)
+		require.NoError(t, err)
+		require.True(t, ok, path)
+		assert.True(t, bytes.Equal(c, b), "%s stored byte for byte", path)
+	}
+	again, err := s.Archive(ctx, statements.ArchiveIssue{Period: p, Final: true, Net: decimal.Zero, Files: files})
+	require.NoError(t, err)
+	assert.True(t, again.Kept, "the same bytes again, read on demand: kept")
 }

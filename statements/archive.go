@@ -18,6 +18,18 @@ import (
 type ArchivedFile struct {
 	Path    string
 	Content []byte
+	// Read, when Content is nil, reads the file's content when the archive needs it, so
+	// that an issue's files need not all be in memory at once (a city month's 2,012 files
+	// are 127 MB).
+	Read func() ([]byte, error)
+}
+
+// Bytes is the file's content: Content, or what Read reads.
+func (f ArchivedFile) Bytes() ([]byte, error) {
+	if f.Content != nil || f.Read == nil {
+		return f.Content, nil
+	}
+	return f.Read()
 }
 
 // ArchiveIssue is one issue of a month's statements.
