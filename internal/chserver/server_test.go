@@ -164,6 +164,11 @@ func TestPassword(t *testing.T) {
 	users, err := os.ReadFile(filepath.Join(dir, "users.xml"))
 	require.NoError(t, err)
 	assert.NotContains(t, string(users), s.Password, "only the hash is in users.xml")
+	if os.Getenv("MALLOC_CONF") == "" {
+		env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", s.cmd.Process.Pid))
+		require.NoError(t, err)
+		assert.Contains(t, strings.Split(string(env), "\x00"), "MALLOC_CONF="+mallocConf, "the server returns freed memory (serverEnv)")
+	}
 
 	pw := s.Password
 	require.NoError(t, s.Stop())
@@ -243,4 +248,17 @@ func TestOrphanWithAnotherPassword(t *testing.T) {
 	require.NoError(t, hello(s.Addr, s.Password))
 	assert.False(t, alive(old), "the server with the other password is stopped")
 	assert.NotEqual(t, old, runningPid(dir))
+}
+
+// TestServerEnv: the server gets the allocator's configuration unless the environment
+// has one (an operator's own wins); the caller's slice is not changed.
+func TestServerEnv(t *testing.T) {
+	env := make([]string, 1, 4)
+	env[0] = "PATH=/usr/bin"
+	got := serverEnv(env)
+	assert.Equal(t, []string{"PATH=/usr/bin", "MALLOC_CONF=" + mallocConf}, got)
+	assert.Equal(t, []string{"PATH=/usr/bin"}, env[:cap(env)][:1])
+	assert.Equal(t, "", env[:2][1], "the caller's spare capacity is not written")
+	own := []string{"MALLOC_CONF=narenas:1", "PATH=/usr/bin"}
+	assert.Equal(t, own, serverEnv(own))
 }
