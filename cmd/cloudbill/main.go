@@ -71,7 +71,9 @@ func main() {
 	// A reader that went away (`cloudbill … | head -1`) makes writes fail with EPIPE
 	// instead of killing the process mid-command: it finishes its work and leaves cleanly.
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	restoreGC := batchGC(100, batchMemoryLimit) // serve and ingest set their own while they run
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	restoreGC()
 	stop()
 	if err != nil {
 		if !errors.Is(err, errQuiet) {
@@ -80,6 +82,15 @@ func main() {
 		os.Exit(exitCode(err))
 	}
 }
+
+// batchMemoryLimit is the soft memory limit of a command (the Go runtime's; GOMEMLIMIT or
+// GOGC in the environment wins): the garbage collector collects more often as the process
+// nears it, and gives freed memory back to the system instead of keeping it for the next
+// step. Without it, one process running every step of the month (demo) held on the city
+// month what its largest step had once needed, twice that step's live heap. The city
+// month's steps live in less (rating about 180 MB, statements about 150 MB, 240 MB for a
+// month of 100,000 lines); a command that needs more still runs, collecting often.
+const batchMemoryLimit = 512 << 20
 
 // Exit statuses (docs/cli.md): 0 done, 1 failed, 2 bad usage or bad input; reconcile
 // adds 3 for differences found.
