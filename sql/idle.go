@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -241,22 +242,65 @@ func (hashesDistinctQuery) scan(row driver.Row) (bool, error) {
 // chunks of Config.IdleMeasureChunk resources (samples never come to Go). A resource without a
 // valid sample in the window is absent from the result. Each chunk is read as stored
 // first; the resources whose rows hold a duplicate or a correction are measured again
-// with argMax per identity (see idleMeasureQuery).
+// with argMax per identity (see idleMeasureQuery). idleMeasureParallel chunks are measured
+// at once: one query leaves the server's cores idle part of its time (building the join's
+// table of spans, merging its groups, sending the result), which another chunk's scan
+// fills.
 func (s *Store) MeasureIdle(ctx context.Context, from, to calendar.Date, rs []idle.Resource) (map[catalog.OrderID]idle.Measure, error) {
 	out := make(map[catalog.OrderID]idle.Measure, len(rs))
-	for lo := 0; lo < len(rs); lo += s.idleChunk {
-		hi := min(len(rs), lo+s.idleChunk)
-		dups, err := s.measureIdle(ctx, from, to, rs[lo:hi], true, out)
-		if err != nil {
-			return nil, err
-		}
-		if len(dups) > 0 {
-			if _, err := s.measureIdle(ctx, from, to, dups, false, out); err != nil {
-				return nil, err
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	chunks := make(chan []idle.Resource)
+	for range idleMeasureParallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for chunk := range chunks {
+				mine := make(map[catalog.OrderID]idle.Measure, len(chunk))
+				err := s.measureChunk(ctx, from, to, chunk, mine)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+					cancel()
+				}
+				for k, v := range mine {
+					out[k] = v
+				}
+				mu.Unlock()
 			}
-		}
+		}()
+	}
+	for lo := 0; lo < len(rs) && ctx.Err() == nil; lo += s.idleChunk {
+		chunks <- rs[lo:min(len(rs), lo+s.idleChunk)]
+	}
+	close(chunks)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// idleMeasureParallel is the number of chunks MeasureIdle measures at once.
+const idleMeasureParallel = 2
+
+// measureChunk measures one chunk: as stored, then again exactly the resources whose rows
+// hold duplicates.
+func (s *Store) measureChunk(ctx context.Context, from, to calendar.Date, rs []idle.Resource, out map[catalog.OrderID]idle.Measure) error {
+	dups, err := s.measureIdle(ctx, from, to, rs, true, out)
+	if err != nil || len(dups) == 0 {
+		return err
+	}
+	_, err = s.measureIdle(ctx, from, to, dups, false, out)
+	return err
 }
 
 // idleMeasureFastOnly disables the exact pass (tests that show it is needed).
