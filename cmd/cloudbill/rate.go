@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"cloudbill/funding"
@@ -112,14 +111,8 @@ func printRateSummary(w io.Writer, out rating.Outcome) {
 	fmt.Fprintf(w, "deductions  %15s\n", money.Grouped(tot.Deductions))
 	fmt.Fprintf(w, "adjustments %15s\n", money.Grouped(tot.Adjustments))
 	fmt.Fprintf(w, "net         %15s\n", money.Grouped(tot.Net))
-	var pending []string
-	for _, d := range out.Deductions {
-		if d.Pending && d.Gross.Sign() != 0 {
-			pending = append(pending, string(d.Vendor))
-		}
-	}
-	sort.Strings(pending)
-	if len(pending) > 0 {
+	// the run's pending vendors (rating's rule: no acceptance record, a gross to deduct from)
+	if pending := vendorStrings(run.Pending); len(pending) > 0 {
 		fmt.Fprintf(w, "pending     %d vendors without an acceptance record: %s\n", len(pending), strings.Join(pending, ", "))
 	}
 	if len(run.Exceptions) > 0 {

@@ -43,8 +43,13 @@ func TestStatusCommand(t *testing.T) {
 	})
 
 	importFixtures(t, dsn, false) // V1 and V2 without acceptance records
-	_, errOut, err := at(t, dsn, dec1, "rate", "--period", "2026-11")
+	rateOut, errOut, err := at(t, dsn, dec1, "rate", "--period", "2026-11")
 	require.NoError(t, err, errOut)
+	assert.Contains(t, rateOut, "pending     2 vendors without an acceptance record: V1, V2\n", "rate prints the run's pending vendors")
+	again, errOut, err := at(t, dsn, dec1, "rate", "--period", "2026-11")
+	require.NoError(t, err, errOut)
+	assert.Contains(t, again, "unchanged")
+	assert.Contains(t, again, "pending     2 vendors without an acceptance record: V1, V2\n", "and the stored run's when unchanged")
 
 	t.Run("rated month with pending acceptance", func(t *testing.T) {
 		rep := statusJSON(t, dsn, "--period", "2026-11")
