@@ -177,3 +177,26 @@ func FrozenRun(latest rating.Run, id string, runs []rating.Run) rating.Run {
 	}
 	return latest
 }
+
+// LatestShown is the month the pages and lists open on: the newest month with figures
+// (rated or closed) of ms (newest first, as Months lists them), else the month before
+// now's (nothing rated yet), so that no link leads to a month with nothing to show.
+func LatestShown(ms []Month, now time.Time) calendar.Period {
+	for _, m := range ms {
+		if m.Rated() {
+			return m.Period
+		}
+	}
+	return calendar.LocalDate(now).Period().Prev()
+}
+
+// LatestIssued is the newest month of ms with issued statements (final or
+// provisional), else LatestShown.
+func LatestIssued(ms []Month, now time.Time) calendar.Period {
+	for _, m := range ms {
+		if m.Issue != nil {
+			return m.Period
+		}
+	}
+	return LatestShown(ms, now)
+}

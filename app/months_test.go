@@ -12,6 +12,7 @@ import (
 	"cloudbill/document/pdf"
 	"cloudbill/internal/calendar"
 	"cloudbill/rating"
+	"cloudbill/statements"
 )
 
 // The one rule of a month's state: closed wins, then a close under way, then rated with
@@ -89,6 +90,30 @@ func TestRunOf(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tc.wantOK, ok)
 			assert.Equal(t, tc.want, run.ID)
+		})
+	}
+}
+
+// TestLatestShown: the month the pages open on is the newest with figures, else the
+// month before now's; the statements' menu opens on the newest issued month, else that.
+func TestLatestShown(t *testing.T) {
+	oct, nov, dec := calendar.MustPeriod("2026-10"), calendar.MustPeriod("2026-11"), calendar.MustPeriod("2026-12")
+	now := time.Date(2026, 12, 31, 17, 0, 0, 0, time.UTC) // 1 January 2027 in Shanghai
+	issued := &statements.IssueInfo{}
+	for _, tc := range []struct {
+		name               string
+		ms                 []Month // newest first
+		wantShown, wantIss string
+	}{
+		{"nothing known: the month before now's (Shanghai)", nil, "2026-12", "2026-12"},
+		{"only open months", []Month{{Period: dec, State: StateOpen}, {Period: nov, State: StateOpen}}, "2026-12", "2026-12"},
+		{"a claim on a month never rated shows nothing", []Month{{Period: dec, State: StateBeingClosed}, {Period: nov, RunID: "r", State: StateRated}}, "2026-11", "2026-11"},
+		{"newest rated; issued earlier", []Month{{Period: dec}, {Period: nov, RunID: "r2", State: StateRated}, {Period: oct, RunID: "r1", State: StateClosed, Issue: issued}}, "2026-11", "2026-10"},
+		{"newest issued", []Month{{Period: nov, RunID: "r2", State: StateRated, Issue: issued}, {Period: oct, RunID: "r1", Issue: issued}}, "2026-11", "2026-11"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.wantShown, LatestShown(tc.ms, now).String())
+			assert.Equal(t, tc.wantIss, LatestIssued(tc.ms, now).String())
 		})
 	}
 }

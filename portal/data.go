@@ -680,7 +680,4 @@ func (s *Server) forget(p calendar.Period) {
 }
 
 // currentPeriod is the month of now in Asia/Shanghai.
-func currentPeriod(now time.Time) calendar.Period {
-	d := calendar.LocalDate(now)
-	return calendar.Period{Year: d.Year, Month: d.Month}
-}
+func currentPeriod(now time.Time) calendar.Period { return calendar.LocalDate(now).Period() }

@@ -195,28 +195,17 @@ func (s *Server) nav(c *call) []navItem {
 }
 
 // latestPeriods are, for menu links (a menu never leads to a month with nothing to show),
-// the latest rated or closed month (else the previous month) and the latest month with
-// issued statements (else that same month).
+// the latest rated or closed month and the latest month with issued statements
+// (app.LatestShown, app.LatestIssued).
 func (s *Server) latestPeriods(c *call) (shownP, issuedP string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if ms, err := s.monthStates(ctx); err == nil {
-		for _, m := range ms { // newest first
-			if shownP == "" && !m.State.Open() {
-				shownP = m.Period.String()
-			}
-			if issuedP == "" && m.Issue != nil {
-				issuedP = m.Period.String()
-			}
-		}
+	ms, err := s.monthStates(ctx)
+	if err != nil {
+		ms = nil // none known: the month before this one
 	}
-	if shownP == "" {
-		shownP = currentPeriod(s.now()).Prev().String()
-	}
-	if issuedP == "" {
-		issuedP = shownP
-	}
-	return shownP, issuedP
+	now := s.now()
+	return app.LatestShown(ms, now).String(), app.LatestIssued(ms, now).String()
 }
 
 func esc(s string) string { return neturl.PathEscape(s) }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"cloudbill/access"
+	"cloudbill/app"
 	"cloudbill/catalog"
 	"cloudbill/glossary"
 )
@@ -78,16 +79,14 @@ func (s *Server) search(ctx context.Context, c *call, q string) ([]searchHit, er
 	return hits, nil
 }
 
-// latestRated is the latest rated or closed month ("YYYY-MM"), else the previous month.
+// latestRated is the latest rated or closed month ("YYYY-MM"), else the previous month
+// (app.LatestShown).
 func (s *Server) latestRated(ctx context.Context) string {
-	if ms, err := s.monthStates(ctx); err == nil {
-		for _, m := range ms {
-			if m.Rated() {
-				return m.Period.String()
-			}
-		}
+	ms, err := s.monthStates(ctx)
+	if err != nil {
+		ms = nil // none known: the month before this one
 	}
-	return currentPeriod(s.now()).Prev().String()
+	return app.LatestShown(ms, s.now()).String()
 }
 
 type searchData struct {
