@@ -1,6 +1,7 @@
 package funding
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -69,4 +70,15 @@ func TestDeclarationByDepartment(t *testing.T) {
 		assert.Equal(t, d.Of(dep), parts[dep], "%s", dep)
 	}
 	assert.Equal(t, "10.00", parts["D2"].Total().StringFixed(2))
+}
+
+// TestDeclarationYear: a declaration is for the year after its as-of date (Shanghai's
+// date), the one rule of `cloudbill declare`, the portal's declaration download and its
+// budgets page; LoadDeclaration refuses another year before reading anything.
+func TestDeclarationYear(t *testing.T) {
+	for asOf, want := range map[string]int{"2026-01-01": 2027, "2026-11-30": 2027, "2026-12-31": 2027, "2027-01-01": 2028} {
+		assert.Equal(t, want, DeclarationYear(calendar.MustDate(asOf)), asOf)
+	}
+	_, _, _, err := LoadDeclaration(context.Background(), nil, 2026, calendar.MustDate("2026-11-30"))
+	assert.EqualError(t, err, "declare 2026 as of 2026-11-30: the declaration is for the year after the as-of date (2027)")
 }

@@ -214,12 +214,16 @@ type DeclarationStore interface {
 	RatedLines(ctx context.Context, p calendar.Period) ([]rating.Line, error)
 }
 
+// DeclarationYear is the year a declaration made on asOf is for: the next one (§19: each
+// year a department declares its cloud resources for the next year).
+func DeclarationYear(asOf calendar.Date) int { return asOf.Year + 1 }
+
 // LoadDeclaration is the declaration of year as of asOf (Declare on the stored orders,
 // catalog and the metered lines of the latest three closed months ending on or before
-// asOf). year must be asOf's year + 1.
+// asOf). year must be DeclarationYear(asOf).
 func LoadDeclaration(ctx context.Context, st DeclarationStore, year int, asOf calendar.Date) (Declaration, catalog.Org, []string, error) {
-	if year != asOf.Year+1 {
-		return Declaration{}, catalog.Org{}, nil, fmt.Errorf("declare %d as of %s: the declaration is for the year after the as-of date (%d)", year, asOf, asOf.Year+1)
+	if want := DeclarationYear(asOf); year != want {
+		return Declaration{}, catalog.Org{}, nil, fmt.Errorf("declare %d as of %s: the declaration is for the year after the as-of date (%d)", year, asOf, want)
 	}
 	org, err := st.Org(ctx)
 	if err != nil {

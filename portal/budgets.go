@@ -127,7 +127,7 @@ func (s *Server) budgetsPage(w http.ResponseWriter, r *http.Request, c *call) {
 	d := budgetsData{Year: year, AsOf: rep.AsOf.String(), Rows: s.budgetRows(c, rep), District: district}
 	if c.id.Role == access.RoleDepartment {
 		d.Declaration = "/departments/" + esc(string(c.id.Department)) + "/declaration"
-		d.DeclarationYear = calendar.LocalDate(s.now()).Year + 1
+		d.DeclarationYear = funding.DeclarationYear(calendar.LocalDate(s.now()))
 	}
 	if district {
 		ws, err := s.cfg.Store.BudgetWarnings(r.Context(), year)

@@ -36,7 +36,7 @@ func declarationRule(r *http.Request) (access.Action, access.Object, error) {
 func (s *Server) declarationFile(w http.ResponseWriter, r *http.Request, c *call) {
 	dep := catalog.DepartmentID(r.PathValue("department"))
 	today := calendar.LocalDate(s.now())
-	d, org, _, err := funding.LoadDeclaration(r.Context(), s.cfg.Store, today.Year+1, today)
+	d, org, _, err := funding.LoadDeclaration(r.Context(), s.cfg.Store, funding.DeclarationYear(today), today)
 	if err != nil {
 		s.fail(w, r, Route{}, 500, "服务暂不可用", err)
 		return

@@ -48,8 +48,8 @@ Everything in service is declared as O&M (运维); a new-build project (and a re
 portion) is shown as 转为运维.`
 
 func runDeclare(ctx context.Context, a *app, year int, asOf calendar.Date, out, fontPath string) error {
-	if year != asOf.Year+1 {
-		return usagef("declare: --year %d: the declaration is for the year after --as-of %s (%d)", year, asOf, asOf.Year+1)
+	if want := funding.DeclarationYear(asOf); year != want {
+		return usagef("declare: --year %d: the declaration is for the year after --as-of %s (%d)", year, asOf, want)
 	}
 	uc, err := a.useCases(ctx)
 	if err != nil {
