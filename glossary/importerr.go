@@ -113,6 +113,7 @@ var importErrors = map[csvin.Code]string{
 	csvin.CodeRulesNoResult:    "{period} 生效的规则没有验收结果{result}的扣减比例",
 	csvin.CodeRulesNoCap:       "{period} 生效的规则没有上限（cap）",
 	csvin.CodeRulesEmpty:       "没有规则：文件只有表头，没有数据行",
+	csvin.CodeRulesClosed:      "规则不能自 {effective} 起生效：{closed} 已结账，其验收扣减已冻结；新规则最早可自 {next} 起生效",
 }
 
 // valueNames say some values of an input error by their Chinese names (a zone, a funding

@@ -169,8 +169,8 @@ var ErrRulesOfClosedMonth = errors.New("rules cannot take effect in a closed mon
 // ImportRules reads one version of the rules (ReadRulesVersion) and stores it as in force
 // from month effective, unless the version stored for that month is the same (then
 // nothing is written: importing the same file again changes nothing). A month at or before
-// the latest closed month is refused with ErrRulesOfClosedMonth: closed months keep the
-// rules they were closed with.
+// the latest closed month is refused with an input error (csvin.CodeRulesClosed) that is
+// ErrRulesOfClosedMonth: closed months keep the rules they were closed with.
 func ImportRules(ctx context.Context, st RuleStore, file string, r io.Reader, effective calendar.Period, now time.Time) (RulesImport, error) {
 	var raw bytes.Buffer
 	v, err := ReadRulesVersion(file, io.TeeReader(r, &raw), effective)
@@ -188,8 +188,9 @@ func ImportRules(ctx context.Context, st RuleStore, file string, r io.Reader, ef
 		}
 	}
 	if (latest != calendar.Period{}) && !latest.Before(effective) {
-		return RulesImport{}, fmt.Errorf("rules effective %s: %s is closed, its deductions are frozen; the earliest month new rules can take effect is %s: %w",
-			effective, latest, latest.Next(), ErrRulesOfClosedMonth)
+		e := csvin.Coded(file, 0, "", csvin.CodeRulesClosed, "effective", effective.String(), "closed", latest.String(), "next", latest.Next().String())
+		e.Err = ErrRulesOfClosedMonth
+		return RulesImport{}, e
 	}
 	book, err := StoredRuleBook(ctx, st)
 	if err != nil {

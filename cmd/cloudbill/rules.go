@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -90,10 +89,7 @@ func rulesImport(ctx context.Context, a *app, file string, p calendar.Period) er
 		return err
 	}
 	res, err := rating.ImportRules(ctx, s, file, f, p, a.now())
-	if errors.Is(err, rating.ErrRulesOfClosedMonth) {
-		return &exitError{exitBadInput, fmt.Errorf("rules import: %w", err)}
-	}
-	if err != nil {
+	if err != nil { // a closed month (rating.ErrRulesOfClosedMonth) too
 		return a.refused(file, err)
 	}
 	if res.Unchanged {

@@ -40,7 +40,13 @@ type Error struct {
 	// Key is the record's key as data, noun and value pairs ("order", "O-1", "item",
 	// "C01"), when it was given as such (SetKey); Record is then the same in words.
 	Key []string
+	// Err is the refusal the error stands for, when its caller tells refusals apart
+	// (errors.Is), e.g. rating.ErrRulesOfClosedMonth; nil for most.
+	Err error
 }
+
+// Unwrap is the refusal e stands for (Err).
+func (e *Error) Unwrap() error { return e.Err }
 
 // SetKey names the record e concerns by its key, noun and value pairs (a pair with an
 // empty value left out): Record becomes "order O-1, item C01". It returns e.

@@ -2,6 +2,7 @@ package csvin
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -118,4 +119,14 @@ func TestIDError(t *testing.T) {
 	assert.Equal(t, "identifier is longer than 64 characters", got[2].Msg)
 	assert.Equal(t, CodeEmpty, got[3].Code)
 	assert.Equal(t, 5, got[3].Line)
+}
+
+// TestErrorUnwrap: an input error is the refusal it stands for (errors.Is).
+func TestErrorUnwrap(t *testing.T) {
+	closed := errors.New("rules cannot take effect in a closed month")
+	e := Coded("r.csv", 0, "", CodeRulesClosed, "effective", "2026-11", "closed", "2026-11", "next", "2026-12")
+	assert.NotErrorIs(t, e, closed)
+	e.Err = closed
+	assert.ErrorIs(t, fmt.Errorf("rules import: %w", e), closed)
+	assert.Equal(t, "r.csv: rules effective 2026-11: 2026-11 is closed, its deductions are frozen; the earliest month new rules can take effect is 2026-12", e.Error())
 }

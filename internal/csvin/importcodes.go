@@ -115,6 +115,7 @@ const (
 	CodeRulesNoResult    Code = "rules.no_result"    // period, result
 	CodeRulesNoCap       Code = "rules.no_cap"       // period
 	CodeRulesEmpty       Code = "rules.empty"
+	CodeRulesClosed      Code = "rules.closed_month" // effective, closed, next
 )
 
 const terminateKeeps = ": leave the column empty or repeat the value in force"
@@ -223,6 +224,7 @@ var importEnglish = map[Code]string{
 	CodeRulesNoResult:    "rules effective {period} give no rate for result {result}",
 	CodeRulesNoCap:       "rules effective {period} have no cap",
 	CodeRulesEmpty:       "no rules: the file has a header but no rows",
+	CodeRulesClosed:      "rules effective {effective}: {closed} is closed, its deductions are frozen; the earliest month new rules can take effect is {next}",
 }
 
 // englishPlace is a place in a file in English, for {at}: "line 7" in the error's own
