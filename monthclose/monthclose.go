@@ -156,7 +156,7 @@ func Close(ctx context.Context, s Store, p calendar.Period, opts Options) (Resul
 		}
 	}
 	now := opts.Now()
-	if now.Before(p.End()) {
+	if !Ended(p, now) {
 		return Result{}, fmt.Errorf("close %s: %w: it ends %s Asia/Shanghai", p, ErrNotEnded,
 			p.End().In(calendar.Shanghai()).Format("2006-01-02 15:04"))
 	}
@@ -316,3 +316,7 @@ func vendorList(vs []catalog.VendorID) string {
 }
 
 func joinComma(s []string) string { return strings.Join(s, ", ") }
+
+// Ended says whether month p has ended at now: its end (midnight after its last day,
+// Asia/Shanghai) has come. A month is closed only once it has ended (ErrNotEnded).
+func Ended(p calendar.Period, now time.Time) bool { return !now.Before(p.End()) }

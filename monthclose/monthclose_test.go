@@ -293,3 +293,20 @@ func TestCloseRequiresClock(t *testing.T) {
 	require.Error(t, err)
 	assert.False(t, errors.Is(err, ErrNotRated))
 }
+
+// TestEnded: a month ends at midnight after its last day in Asia/Shanghai (16:00 UTC the
+// day before), the rule of the close's refusal and of the portal's close page.
+func TestEnded(t *testing.T) {
+	nov := calendar.MustPeriod("2026-11")
+	for _, tc := range []struct {
+		now  time.Time
+		want bool
+	}{
+		{time.Date(2026, 11, 15, 0, 0, 0, 0, time.UTC), false},
+		{time.Date(2026, 11, 30, 15, 59, 59, 0, time.UTC), false}, // 23:59:59 on the 30th in Shanghai
+		{time.Date(2026, 11, 30, 16, 0, 0, 0, time.UTC), true},    // midnight, 1 December in Shanghai
+		{time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), true},
+	} {
+		assert.Equal(t, tc.want, Ended(nov, tc.now), "%s", tc.now)
+	}
+}

@@ -528,7 +528,7 @@ func (s *Server) closeData(ctx context.Context, p calendar.Period) (closeData, e
 	if err != nil {
 		return closeData{}, err
 	}
-	return closeData{Month: m, Ended: !s.now().Before(p.End()), Missing: missing}, nil
+	return closeData{Month: m, Ended: monthclose.Ended(p, s.now()), Missing: missing}, nil
 }
 
 func (s *Server) closeConfirm(w http.ResponseWriter, r *http.Request, c *call) {
