@@ -151,10 +151,7 @@ func (a *App) MissingWindows(ctx context.Context, p calendar.Period) (*Incomplet
 	if err != nil {
 		return nil, err
 	}
-	n := 0
-	for _, s := range sts {
-		n += s.Missing
-	}
+	n := pull.Missing(sts)
 	if n == 0 {
 		return nil, nil
 	}

@@ -61,7 +61,7 @@ func (s *Server) collection(w http.ResponseWriter, r *http.Request, c *call, ven
 			name = v.Name
 		}
 		d.Statuses = append(d.Statuses, collectionRow{st, name})
-		d.Missing += st.Missing
 	}
+	d.Missing = pull.Missing(sts)
 	s.render(w, c, 200, "collection", "采集完整性 "+p.String(), d)
 }

@@ -219,10 +219,7 @@ func collectStatus(ctx context.Context, a *app, p calendar.Period, vendor, forma
 	if err != nil {
 		return err
 	}
-	missing := 0
-	for _, s := range sts {
-		missing += s.Missing
-	}
+	missing := pull.Missing(sts)
 	if format == "json" {
 		type rng struct {
 			From    time.Time `json:"from"`

@@ -107,6 +107,16 @@ func Completeness(ctx context.Context, st StatusStore, p calendar.Period, now ti
 	return out, nil
 }
 
+// Missing is the number of windows missing in sts, every mapping's: what refuses a close
+// (app.MissingWindows) and what `collect status` and the portal's collection page total.
+func Missing(sts []MappingStatus) int {
+	n := 0
+	for _, s := range sts {
+		n += s.Missing
+	}
+	return n
+}
+
 // Incomplete lists, one line a mapping, what is missing in sts ("" when complete).
 func Incomplete(sts []MappingStatus) []string {
 	var out []string
