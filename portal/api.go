@@ -517,7 +517,6 @@ func (s *Server) apiCollection(w http.ResponseWriter, r *http.Request, c *call) 
 		return
 	}
 	out := []apiCollection{}
-	missing := 0
 	for _, st := range sts {
 		name := st.Vendor
 		if v, ok := c.org.Vendors[catalog.VendorID(st.Vendor)]; ok {
@@ -529,8 +528,7 @@ func (s *Server) apiCollection(w http.ResponseWriter, r *http.Request, c *call) 
 		for _, g := range st.MissingRanges {
 			ac.Gaps = append(ac.Gaps, []string{g.From.UTC().Format(time.RFC3339), g.To.UTC().Format(time.RFC3339)})
 		}
-		missing += st.Missing
 		out = append(out, ac)
 	}
-	writeJSON(w, 200, map[string]any{"period": p.String(), "as_of": now.UTC().Format(time.RFC3339), "missing": missing, "mappings": out})
+	writeJSON(w, 200, map[string]any{"period": p.String(), "as_of": now.UTC().Format(time.RFC3339), "missing": pull.Missing(sts), "mappings": out})
 }
