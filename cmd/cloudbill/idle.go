@@ -93,6 +93,11 @@ reminders of that date; --all: also resolved and overdue cases.`,
 					font := fs.String("font", "", "TrueType CJK font `file` (default: Debian's gbsn00lp.ttf)")
 					fs.Require("out")
 					return func(ctx context.Context, a *app, _ []string) error {
+						// Typesetting allocates a compressor for each stream of each PDF, on a
+						// small live heap: collecting at 5× it instead of 2× cut the city
+						// month's reminders from 11.6–13.8 s of CPU to 10.2–10.3 s (load 15),
+						// at about 310 MB resident instead of 122 MB.
+						defer batchGC(400, batchMemoryLimit)()
 						uc, err := a.useCases(ctx)
 						if err != nil {
 							return err
