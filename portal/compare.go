@@ -39,7 +39,7 @@ func (s *Server) comparison(ctx context.Context, p calendar.Period, dep catalog.
 	} else if !errors.Is(err, errNotRated) {
 		return breakdown.Comparison{}, err
 	}
-	if ly, err := s.monthLines(ctx, calendar.Period{Year: p.Year - 1, Month: p.Month}); err == nil {
+	if ly, err := s.monthLines(ctx, p.YearBefore()); err == nil {
 		in.LastYear, in.HasLastYear = ly.lines, true
 	} else if !errors.Is(err, errNotRated) {
 		return breakdown.Comparison{}, err

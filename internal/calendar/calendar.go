@@ -156,6 +156,9 @@ func (p Period) Days() int { return p.Last().Day }
 func (p Period) Next() Period { return p.add(1) }
 func (p Period) Prev() Period { return p.add(-1) }
 
+// YearBefore is the same month a year before (a comparison's "year on year").
+func (p Period) YearBefore() Period { return p.add(-12) }
+
 func (p Period) add(n int) Period {
 	t := time.Date(p.Year, p.Month+time.Month(n), 1, 0, 0, 0, 0, time.UTC)
 	return Period{t.Year(), t.Month()}

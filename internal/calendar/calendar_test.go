@@ -42,6 +42,8 @@ func TestDateArithmetic(t *testing.T) {
 	assert.Equal(t, MustDate("2027-01-01"), d.AddDays(1))
 	assert.Equal(t, MustPeriod("2027-01"), MustPeriod("2026-12").Next())
 	assert.Equal(t, MustPeriod("2025-12"), MustPeriod("2026-01").Prev())
+	assert.Equal(t, MustPeriod("2025-01"), MustPeriod("2026-01").YearBefore())
+	assert.Equal(t, MustPeriod("2025-12"), MustPeriod("2026-12").YearBefore())
 	assert.Equal(t, 59, MustDate("2028-01-01").DaysUntil(MustDate("2028-02-29")))
 	assert.True(t, MustDate("2026-01-02").After(MustDate("2026-01-01")))
 	assert.Equal(t, MustDate("2028-02-29"), MustPeriod("2028-02").Last())

@@ -74,7 +74,7 @@ func Compare(in CompareInput) Comparison {
 		units[u] = true
 	}
 	out := Comparison{Period: in.Period, Previous: in.Period.Prev(),
-		LastYear:    calendar.Period{Year: in.Period.Year - 1, Month: in.Period.Month},
+		LastYear:    in.Period.YearBefore(),
 		HasPrevious: in.HasPrevious, HasLastYear: in.HasLastYear,
 		Total: Change{Key: string(in.Department), Name: in.Org.Departments[in.Department].Name}}
 	if district {
