@@ -89,6 +89,8 @@ type Batcher struct {
 	latestRows int                      // rows in latest
 	latestFull bool                     // a read found more than StoredCacheRows: no more reads
 
+	seriesHint atomic.Int64 // series of the last batch grouped: the size its maps start at
+
 	flightMu sync.Mutex
 	flight   []*pending // sealed batches not yet stored (and learnt) or spooled, in seal order
 	sealSeq  uint64
@@ -111,12 +113,13 @@ type pending struct {
 	bsOnce   sync.Once
 	bs       *batchSeries
 	inFlight bool // in Batcher.flight (under flightMu)
+	hint     int  // series expected (the batch before had as many)
 }
 
 // series is p's series, computed once (the inserter of p and the batches decided while p
 // is in flight both read it; p is not changed once sealed).
 func (p *pending) series() *batchSeries {
-	p.bsOnce.Do(func() { p.bs = seriesOf(&p.Batch) })
+	p.bsOnce.Do(func() { p.bs = seriesOf(&p.Batch, p.hint) })
 	return p.bs
 }
 
@@ -261,6 +264,7 @@ func (b *Batcher) sealLocked() {
 	b.flightMu.Lock()
 	b.sealSeq++
 	p.seq, p.inFlight = b.sealSeq, true
+	p.hint = int(b.seriesHint.Load())
 	b.flight = append(b.flight, p)
 	b.flightMu.Unlock()
 	b.sealed <- p
@@ -347,8 +351,12 @@ func (b *Batcher) write(p *pending) {
 		write := &p.Batch
 		if findDups {
 			bs = p.series()
+			b.seriesHint.Store(int64(len(bs.keys)))
 			p.dup = b.duplicates(ctx, df, p, bs)
 			write = withoutDuplicates(&p.Batch, p.dup)
+			if write == &p.Batch { // the rows as grouped: the store need not group them again
+				write.Grouping = &Grouping{Keys: bs.keys, OfRow: bs.ofRow}
+			}
 		}
 		var err error
 		if write.Len() > 0 { // a batch of duplicates only: nothing to write
@@ -449,16 +457,21 @@ type batchSeries struct {
 	ofRow []int32
 }
 
-func seriesOf(p *Batch) *batchSeries {
+func seriesOf(p *Batch, hint int) *batchSeries {
 	bs := &batchSeries{ofRow: make([]int32, p.Len())}
+	// sized for as many series as the batch before (a time-major file: every batch has
+	// the file's series), not grown to them batch after batch
+	size := min(p.Len(), max(hint+hint/8, 4096))
 	// keyed by where the strings lie: the parser shares equal strings, so this is
 	// cheaper than hashing them; equal strings elsewhere are found by their text
 	type at struct {
 		r, m   *byte
 		rn, mn int
 	}
-	idx := make(map[at]int32, min(p.Len(), 4096))
-	bs.byKey = make(map[Series]int32, min(p.Len(), 4096))
+	idx := make(map[at]int32, size)
+	bs.byKey = make(map[Series]int32, size)
+	bs.keys = make([]Series, 0, size)
+	bs.span = make([]TSRange, 0, size)
 	for i := 0; i < p.Len(); i++ {
 		a := at{unsafe.StringData(p.ResourceID[i]), unsafe.StringData(p.Metric[i]), len(p.ResourceID[i]), len(p.Metric[i])}
 		j, ok := idx[a]

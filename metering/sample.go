@@ -51,6 +51,16 @@ type Batch struct {
 	Value      []float64
 	Source     []string
 	Version    []uint64
+	// Grouping, when set, is each row's series, as the Batcher found them: the store
+	// then orders the rows without grouping them again. nil: not known.
+	Grouping *Grouping
+}
+
+// Grouping is the series of a batch: Keys each series once (distinct by value), and
+// OfRow[i] the index in Keys of row i's series.
+type Grouping struct {
+	Keys  []Series
+	OfRow []int32
 }
 
 // Len is the number of samples in b.
@@ -64,6 +74,7 @@ func (b *Batch) Reset() {
 	b.Value = b.Value[:0]
 	b.Source = b.Source[:0]
 	b.Version = b.Version[:0]
+	b.Grouping = nil
 }
 
 // Append adds one sample (with version 0).

@@ -198,23 +198,34 @@ type seriesKey struct {
 // already in ts order is sorted (files are written in time order).
 func (sc *sortedColumns) sampleOrder(b *metering.Batch) []int32 {
 	n := b.Len()
-	type at struct {
-		r, m   *byte
-		rn, mn int
-	}
-	idx := make(map[at]int32, 1024)
 	sc.keys = sc.keys[:0]
-	sc.rowSeries = slices.Grow(sc.rowSeries[:0], n)[:n]
-	for i := 0; i < n; i++ {
-		r, m := b.ResourceID[i], b.Metric[i]
-		a := at{unsafe.StringData(r), unsafe.StringData(m), len(r), len(m)}
-		j, ok := idx[a]
-		if !ok {
-			j = int32(len(sc.keys))
-			idx[a] = j
-			sc.keys = append(sc.keys, seriesKey{resource: r, metric: m, first: j})
+	rowSeries := sc.rowSeries
+	if g := b.Grouping; g != nil && len(g.OfRow) == n {
+		// grouped by the batcher already (the batch's rows as they are): its series are
+		// distinct by value, so they rank as the map below would rank them
+		rowSeries = g.OfRow
+		for j, k := range g.Keys {
+			sc.keys = append(sc.keys, seriesKey{resource: k.ResourceID, metric: k.Metric, first: int32(j)})
 		}
-		sc.rowSeries[i] = j
+	} else {
+		type at struct {
+			r, m   *byte
+			rn, mn int
+		}
+		idx := make(map[at]int32, 1024)
+		sc.rowSeries = slices.Grow(sc.rowSeries[:0], n)[:n]
+		rowSeries = sc.rowSeries
+		for i := 0; i < n; i++ {
+			r, m := b.ResourceID[i], b.Metric[i]
+			a := at{unsafe.StringData(r), unsafe.StringData(m), len(r), len(m)}
+			j, ok := idx[a]
+			if !ok {
+				j = int32(len(sc.keys))
+				idx[a] = j
+				sc.keys = append(sc.keys, seriesKey{resource: r, metric: m, first: j})
+			}
+			rowSeries[i] = j
+		}
 	}
 	// rank the series by value; equal strings found at different places share a rank
 	sorted := slices.Clone(sc.keys)
@@ -239,7 +250,7 @@ func (sc *sortedColumns) sampleOrder(b *metering.Batch) []int32 {
 	// count the rows out by rank (stable: rows of a series keep their order)
 	sc.count = slices.Grow(sc.count[:0], int(nr)+1)[:nr+1]
 	clear(sc.count)
-	for _, j := range sc.rowSeries {
+	for _, j := range rowSeries {
 		sc.count[sc.rank[j]+1]++
 	}
 	for r := 1; r <= int(nr); r++ {
@@ -247,7 +258,7 @@ func (sc *sortedColumns) sampleOrder(b *metering.Batch) []int32 {
 	}
 	order := slices.Grow(sc.order[:0], n)[:n]
 	next := sc.count[:nr]
-	for i, j := range sc.rowSeries {
+	for i, j := range rowSeries {
 		r := sc.rank[j]
 		order[next[r]] = int32(i)
 		next[r]++

@@ -63,5 +63,30 @@ func TestSampleOrder(t *testing.T) {
 		// the same batch gives the same block (a retried insert is recognised)
 		again := append([]int32(nil), sc.order...)
 		require.Equal(t, again, new(sortedColumns).sampleOrder(&b))
+		// grouped by the batcher (its series distinct by value, in the order met): the
+		// same order, without grouping again
+		g := &metering.Grouping{OfRow: make([]int32, b.Len())}
+		idx := map[metering.Series]int32{}
+		for i := range b.Len() {
+			k := metering.Series{ResourceID: b.ResourceID[i], Metric: b.Metric[i]}
+			j, ok := idx[k]
+			if !ok {
+				j = int32(len(g.Keys))
+				idx[k] = j
+				g.Keys = append(g.Keys, k)
+			}
+			g.OfRow[i] = j
+		}
+		b.Grouping = g
+		require.Equal(t, again, new(sortedColumns).sampleOrder(&b))
+		require.Equal(t, again, sc.sampleOrder(&b), "a reused sortedColumns")
+		require.Equal(t, g.OfRow, func() []int32 { // the batcher's grouping is not written into
+			out := make([]int32, b.Len())
+			for i := range out {
+				out[i] = idx[metering.Series{ResourceID: b.ResourceID[i], Metric: b.Metric[i]}]
+			}
+			return out
+		}())
+		b.Grouping = nil
 	}
 }
