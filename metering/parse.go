@@ -113,7 +113,7 @@ type Parser struct {
 	js jsonLine
 
 	strs                   map[string]string
-	lastMetric, lastSource string
+	lastResource, lastMetric, lastSource string
 	// valid range of rangeMetric's values (cfg.Ranges)
 	rangeMetric      string
 	rangeLo, rangeHi float64
@@ -455,7 +455,7 @@ func (p *Parser) sample(dst *Batch, resource, metric, ts, value, source []byte) 
 		}
 		src = p.internLast(&p.lastSource, source)
 	}
-	res := p.intern(resource)
+	res := p.internLast(&p.lastResource, resource) // a resource's metrics come line after line
 	if p.cfg.Admit != nil {
 		if col, msg := p.cfg.Admit(res, src); msg != "" {
 			return col, msg
