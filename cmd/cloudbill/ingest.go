@@ -78,8 +78,10 @@ func runIngest(ctx context.Context, a *app, in ingestParams) error {
 	if err := os.MkdirAll(filepath.Dir(in.Report), 0o755); err != nil {
 		return err
 	}
-	// Memory stays flat whatever the file size: a few batches are in flight.
-	defer batchGC(800, 180<<20)()
+	// Memory stays flat whatever the file size: a few batches are in flight (the one
+	// filling, one waiting, two being written: about 600 bytes a row of --batch), so
+	// the heap's bound follows the batch size, at least the 180 MB of 100,000 rows.
+	defer batchGC(800, max(180<<20, 120<<20+int64(in.BatchRows)*600))()
 	store, err := a.Store(ctx)
 	if err != nil {
 		return err
