@@ -67,6 +67,13 @@ type demoParams struct {
 // has the scale's): one sample a day keeps the demo fast and bills the metered items.
 const demoHistoryInterval = 24 * time.Hour
 
+// A demo of demoBulkSamples samples or more loads them demoBulkBatch rows an insert
+// (the ingest command's default is 100,000: less memory, more merging for the server).
+const (
+	demoBulkSamples = 10_000_000
+	demoBulkBatch   = 500_000
+)
+
 const demoHelp = `
 Runs the month's work on a generated district with a year of history, on a fresh database:
 gen → catalog/org/orders/acceptance import → ingest → rate and close each of the
@@ -161,7 +168,13 @@ func runDemo(ctx context.Context, a *app, d demoParams) error {
 			return err
 		}
 	}
-	if err := steps.cmd(ctx, "ingest", samples...); err != nil {
+	ingest := samples
+	if nSamples >= demoBulkSamples {
+		// a bulk load: inserts of 500,000 rows make parts 5 times larger, which the
+		// server merges far less often (docs/ingest.md, "The city month's ingest")
+		ingest = append([]string{"--batch", strconv.Itoa(demoBulkBatch)}, samples...)
+	}
+	if err := steps.cmd(ctx, "ingest", ingest...); err != nil {
 		return err
 	}
 	year, err := newDemoYear(d.Out, d.Seed)
@@ -292,9 +305,15 @@ func (s *demoSteps) quiet(f func() error) error {
 
 func shorten(args []string) []string {
 	out := make([]string, 0, len(args))
-	for i, a := range args {
-		if i == 3 && len(args) > 7 {
-			out = append(out, fmt.Sprintf("… (%d files)", len(args)))
+	flags := 0 // leading "--flag value" pairs
+	for flags+1 < len(args) && strings.HasPrefix(args[flags], "--") {
+		out = append(out, args[flags], args[flags+1])
+		flags += 2
+	}
+	files := args[flags:]
+	for i, a := range files {
+		if i == 3 && len(files) > 7 {
+			out = append(out, fmt.Sprintf("… (%d files)", len(files)))
 			break
 		}
 		out = append(out, filepath.Base(a))
