@@ -112,7 +112,7 @@ type Parser struct {
 	// NDJSON
 	js jsonLine
 
-	strs                   map[string]string
+	strs                                 map[string]string
 	lastResource, lastMetric, lastSource string
 	// valid range of rangeMetric's values (cfg.Ranges)
 	rangeMetric      string
