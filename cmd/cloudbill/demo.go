@@ -70,7 +70,7 @@ const demoHistoryInterval = 24 * time.Hour
 // A demo of demoBulkSamples samples or more loads them demoBulkBatch rows an insert
 // (the ingest command's default is 100,000: less memory, more merging for the server).
 const (
-	demoBulkSamples = 10_000_000
+	demoBulkSamples = 50_000_000
 	demoBulkBatch   = 500_000
 )
 
