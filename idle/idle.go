@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -241,6 +242,20 @@ type Analysis struct {
 // Seconds is a sample interval in seconds.
 type Seconds int
 
+// dividesDay: a sample interval is a whole number of seconds that divides a day (the
+// days' samples then fall on the same times of day).
+func (s Seconds) dividesDay() bool { return s > 0 && 86400%int(s) == 0 }
+
+// IntervalOf is the sample interval d (a flag or a configuration value) as Seconds, or
+// an error when d is not whole seconds that divide a day.
+func IntervalOf(d time.Duration) (Seconds, error) {
+	s := Seconds(d / time.Second)
+	if time.Duration(s)*time.Second != d || !s.dividesDay() {
+		return 0, fmt.Errorf("%s: want whole seconds that divide a day (e.g. 15m, 1h)", d)
+	}
+	return s, nil
+}
+
 // Over lists the groups over their ratio.
 func (a Analysis) Over() []Group {
 	var out []Group
@@ -294,7 +309,7 @@ type Input struct {
 
 // Analyze applies the rules to measured resources. It does not modify its input.
 func Analyze(in Input) (Analysis, error) {
-	if in.SampleInterval <= 0 || 86400%int(in.SampleInterval) != 0 {
+	if !in.SampleInterval.dividesDay() {
 		return Analysis{}, fmt.Errorf("sample interval %ds: must divide a day", in.SampleInterval)
 	}
 	from, to := Window(in.Date)

@@ -3,6 +3,7 @@ package idle
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
@@ -313,4 +314,32 @@ func TestParseConfigBadInput(t *testing.T) {
 	require.Len(t, added, 1)
 	assert.Equal(t, "memory from 2026-02-01: ratio 0.15, sizes 1|2|4|8", added[0].String())
 	assert.Equal(t, 3, added[0].Line)
+}
+
+// TestIntervalOf: a sample interval is whole seconds that divide a day, whichever way
+// it is given (flag, configuration, the analysis's own input).
+func TestIntervalOf(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want Seconds
+		ok   bool
+	}{
+		{time.Hour, 3600, true}, {15 * time.Minute, 900, true}, {24 * time.Hour, 86400, true},
+		{time.Second, 1, true}, {7 * time.Minute, 0, false}, {1500 * time.Millisecond, 0, false},
+		{0, 0, false}, {-time.Hour, 0, false}, {48 * time.Hour, 0, false},
+	} {
+		got, err := IntervalOf(c.d)
+		if c.ok {
+			require.NoError(t, err, c.d)
+			assert.Equal(t, c.want, got, c.d)
+			_, err = Analyze(Input{SampleInterval: got})
+			assert.False(t, err != nil && strings.Contains(err.Error(), "must divide a day"), "%s: %v", c.d, err)
+		} else {
+			assert.ErrorContains(t, err, "want whole seconds that divide a day", c.d)
+			if s := Seconds(c.d / time.Second); time.Duration(s)*time.Second == c.d { // 1.5 s is refused for its fraction only
+				_, err = Analyze(Input{SampleInterval: s})
+				assert.ErrorContains(t, err, "must divide a day", c.d)
+			}
+		}
+	}
 }

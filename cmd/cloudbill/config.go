@@ -198,7 +198,7 @@ func checkConfigValue(key, v string) error {
 		if err != nil {
 			return nil // the flag's parser words it
 		}
-		_, err = intervalSeconds(d)
+		_, err = idle.IntervalOf(d)
 		return err
 	case "log-format":
 		if v != "text" && v != "json" {

@@ -200,7 +200,7 @@ func idleAnalyzeCommand() *command {
 			interval := fs.Duration("interval", 15*time.Minute, "expected sample `interval` of cpu_util and mem_util")
 			dry := fs.Bool("dry-run", false, "analyse only: open no case, record no evidence")
 			return func(ctx context.Context, a *app, _ []string) error {
-				iv, err := intervalSeconds(*interval)
+				iv, err := idle.IntervalOf(*interval)
 				if err != nil {
 					return usagef("idle analyze: --interval: %v", err)
 				}
@@ -231,14 +231,6 @@ func idleAnalyze(ctx context.Context, a *app, d calendar.Date, format string, iv
 	}
 	fmt.Fprintf(a.stderr, "idle analyze: measured in ClickHouse in %.2fs\n", res.MeasureTime.Seconds())
 	return nil
-}
-
-func intervalSeconds(d time.Duration) (idle.Seconds, error) {
-	s := int(d / time.Second)
-	if s <= 0 || time.Duration(s)*time.Second != d || 86400%s != 0 {
-		return 0, fmt.Errorf("%s: want whole seconds that divide a day (e.g. 15m, 1h)", d)
-	}
-	return idle.Seconds(s), nil
 }
 
 const idleConfigExplain = `

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	usecase "cloudbill/app"
+	"cloudbill/idle"
 	"cloudbill/internal/calendar"
 	"cloudbill/schedule"
 	chstore "cloudbill/sql"
@@ -50,7 +51,7 @@ func idleServeFlags(fs *flagSet, set *idleSettings) {
 //
 // With a webhook the pending case events are delivered after each run.
 func idleJobsOf(a *app, s *chstore.Store, uc *usecase.App, set idleSettings, log *slog.Logger) ([]schedule.Job, error) {
-	iv, err := intervalSeconds(set.interval)
+	iv, err := idle.IntervalOf(set.interval)
 	if err != nil {
 		return nil, usagef("--idle-interval: %v", err)
 	}
