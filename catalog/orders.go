@@ -93,3 +93,28 @@ func OrdersAsOf(events []Event, d calendar.Date) []OrderSummary {
 	}
 	return out
 }
+
+// Listed is the orders a list of month p shows (p nil: of every month, each order as it
+// stands now). For a month each order is taken as it stood on the month's last day, and
+// listed when it was in service in the month and sees its department or vendor then, or
+// when billed says it has lines in the month that the reader sees (an order moved to
+// another department or ended within the month). billed may be nil (no lines).
+func Listed(events []Event, p *calendar.Period, sees func(DepartmentID, VendorID) bool, billed func(OrderID) bool) []OrderSummary {
+	all := Orders(events)
+	if p != nil {
+		all = OrdersAsOf(events, p.Last())
+	}
+	var out []OrderSummary
+	for _, o := range all {
+		hasLines := billed != nil && billed(o.Order)
+		switch {
+		case hasLines:
+		case !sees(o.Department, o.Vendor):
+			continue
+		case p != nil && !o.InService(p.First(), p.Last()):
+			continue
+		}
+		out = append(out, o)
+	}
+	return out
+}

@@ -82,3 +82,38 @@ func TestOrdersAsOf(t *testing.T) {
 	}
 	assert.Equal(t, Orders(evs), OrdersAsOf(evs, d("2027-01-01")), "after every event: as Orders")
 }
+
+// TestListed: which orders a list shows. o1 moved from d1 to d2 on 11-05; o2 ended in
+// September; o3 opens in December; o4 is another reader's. A reader of d1 sees, for
+// October, o1 (d1's at the month's end); for November not o1 (d2's on 11-30) unless it
+// has lines the reader sees (its days under d1); o2 never in October or November (not in
+// service), but in the list of every month; o3 neither month.
+func TestListed(t *testing.T) {
+	d := calendar.MustDate
+	cfg := func(dep DepartmentID) Config {
+		return Config{Department: dep, Vendor: "v1", Item: "C01", Zone: ZoneInternet, Quantity: decimal.NewFromInt(1)}
+	}
+	evs := []Event{
+		{Order: "o1", Kind: EventOpen, Effective: d("2026-09-10"), Config: cfg("d1")},
+		{Order: "o1", Kind: EventChange, Effective: d("2026-11-05"), Config: cfg("d2")},
+		{Order: "o2", Kind: EventOpen, Effective: d("2026-08-01"), Config: cfg("d1")},
+		{Order: "o2", Kind: EventTerminate, Effective: d("2026-09-20"), Config: cfg("d1")},
+		{Order: "o3", Kind: EventOpen, Effective: d("2026-12-01"), Config: cfg("d1")},
+		{Order: "o4", Kind: EventOpen, Effective: d("2026-09-01"), Config: cfg("d9")},
+	}
+	d1 := func(dep DepartmentID, _ VendorID) bool { return dep == "d1" }
+	ids := func(os []OrderSummary) (out []OrderID) {
+		for _, o := range os {
+			out = append(out, o.Order)
+		}
+		return out
+	}
+	oct, nov := calendar.MustPeriod("2026-10"), calendar.MustPeriod("2026-11")
+	billedO1 := func(id OrderID) bool { return id == "o1" }
+	assert.Equal(t, []OrderID{"o1"}, ids(Listed(evs, &oct, d1, nil)))
+	assert.Empty(t, ids(Listed(evs, &nov, d1, nil)), "o1 is d2's at November's end")
+	assert.Equal(t, []OrderID{"o1"}, ids(Listed(evs, &nov, d1, billedO1)), "its November lines under d1")
+	assert.Equal(t, []OrderID{"o2", "o3"}, ids(Listed(evs, nil, d1, nil)), "every month: as each stands now")
+	all := func(DepartmentID, VendorID) bool { return true }
+	assert.Equal(t, []OrderID{"o1", "o4"}, ids(Listed(evs, &oct, all, nil)))
+}

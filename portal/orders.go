@@ -201,22 +201,13 @@ func (s *Server) orders(ctx context.Context, c *call, f orderFilter) (orderList,
 	}
 	q := strings.ToLower(f.Q)
 	seen := map[string]map[string]string{"department": {}, "vendor": {}, "item": {}, "zone": {}}
-	// each order as it stood in the month shown (its department, vendor and configuration
-	// at the month's end), as it stands now for every month; shown when its department or
-	// vendor then is in scope, or it has lines in the month the identity may see (an order
-	// moved within the month)
-	summaries := catalog.Orders(evs)
+	// the orders the month lists (catalog.Listed), then the page's filters
+	var month *calendar.Period
 	if out.Period != "" {
-		summaries = catalog.OrdersAsOf(evs, p.Last())
+		month = &p
 	}
-	for _, o := range summaries {
-		_, hasLines := amounts[o.Order]
-		if !visible(o.Department, o.Vendor) && !hasLines {
-			continue
-		}
-		if out.Period != "" && !o.InService(p.First(), p.Last()) && !hasLines {
-			continue
-		}
+	billed := func(id catalog.OrderID) bool { _, ok := amounts[id]; return ok }
+	for _, o := range catalog.Listed(evs, month, visible, billed) {
 		row := s.orderRowOf(c, cat, o, today, year)
 		seen["department"][row.Department] = row.DepartmentName
 		seen["vendor"][row.Vendor] = row.VendorName
