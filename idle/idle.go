@@ -27,7 +27,9 @@
 package idle
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -285,15 +287,19 @@ func (a Analysis) DepartmentsOver() int {
 	return len(seen)
 }
 
-// RowsOf returns the rows of one group.
+// RowsOf returns the rows of one group (a copy), found by binary search in Rows, which
+// are by department, kind and order: a scan of every row for each group made writing a
+// city's analysis quadratic (2,000 groups × 11,700 rows, a third of a second).
 func (a Analysis) RowsOf(dep catalog.DepartmentID, k Kind) []Row {
-	var out []Row
-	for _, r := range a.Rows {
-		if r.Department == dep && r.Kind == k {
-			out = append(out, r)
-		}
+	key := func(r Row) int {
+		return cmp.Or(strings.Compare(string(r.Department), string(dep)), cmp.Compare(kindOrder(r.Kind), kindOrder(k)))
 	}
-	return out
+	lo := sort.Search(len(a.Rows), func(i int) bool { return key(a.Rows[i]) >= 0 })
+	hi := lo
+	for hi < len(a.Rows) && key(a.Rows[hi]) == 0 {
+		hi++
+	}
+	return slices.DeleteFunc(slices.Clone(a.Rows[lo:hi]), func(r Row) bool { return r.Kind != k })
 }
 
 // Input is what an analysis needs.

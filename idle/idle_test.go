@@ -1,6 +1,7 @@
 package idle
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -341,5 +342,48 @@ func TestIntervalOf(t *testing.T) {
 				assert.ErrorContains(t, err, "must divide a day", c.d)
 			}
 		}
+	}
+}
+
+// TestRowsOf: each group's rows, found by binary search, are exactly the rows of its
+// department and kind in order; a department or kind without rows has none.
+func TestRowsOf(t *testing.T) {
+	var rs []Resource
+	ms := map[catalog.OrderID]Measure{}
+	for i, dep := range []string{"D3", "D1", "D2", "D10", "D1", "D3", "D2", "D1"} {
+		r := res(fmt.Sprintf("O%02d", 20-i), dep, "8", "40")
+		if i%3 == 0 {
+			r.Kind = KindMemory
+		}
+		rs = append(rs, r)
+		ms[r.Order] = full("2")
+	}
+	a, err := Analyze(Input{Date: day("2026-11-30"), SampleInterval: 3600, Resources: rs, Measures: ms})
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, dep := range []string{"D0", "D1", "D10", "D2", "D3", "D4"} {
+		for _, k := range []Kind{KindVCPU, KindMemory} {
+			var want []Row
+			for _, r := range a.Rows {
+				if string(r.Department) == dep && r.Kind == k {
+					want = append(want, r)
+				}
+			}
+			got := a.RowsOf(catalog.DepartmentID(dep), k)
+			if len(got) != len(want) {
+				t.Fatalf("RowsOf(%s, %s): %d rows, want %d", dep, k, len(got), len(want))
+			}
+			for i := range want {
+				if got[i].Order != want[i].Order {
+					t.Errorf("RowsOf(%s, %s)[%d] = %s, want %s", dep, k, i, got[i].Order, want[i].Order)
+				}
+			}
+			total += len(got)
+		}
+	}
+	if total != len(rs) {
+		t.Errorf("the groups' rows: %d, want %d", total, len(rs))
 	}
 }

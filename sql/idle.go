@@ -1,9 +1,12 @@
 package chstore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -255,6 +258,13 @@ func (s *Store) MeasureIdle(ctx context.Context, from, to calendar.Date, rs []id
 		firstErr error
 		wg       sync.WaitGroup
 	)
+	// Chunks in the table's key order: a chunk's resources are then one stretch of the
+	// (resource_id, metric, ts) key, and the granules a chunk reads hold few rows of
+	// other chunks' resources.
+	rs = slices.Clone(rs)
+	slices.SortStableFunc(rs, func(a, b idle.Resource) int {
+		return cmp.Or(strings.Compare(string(a.Resource), string(b.Resource)), strings.Compare(a.Kind.Metric(), b.Kind.Metric()))
+	})
 	chunks := make(chan []idle.Resource)
 	for range idleMeasureParallel {
 		wg.Add(1)
