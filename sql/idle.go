@@ -166,7 +166,6 @@ func (q idleMeasureQuery) toSQL() (string, []any) {
                 WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
                   AND metric IN ('cpu_util', 'mem_util')
                   AND resource_id IN (SELECT resource_id FROM idle_spans)
-                  AND (resource_id, metric) IN (SELECT resource_id, metric FROM idle_spans)
             ) AS s ALL INNER JOIN (
                 SELECT ` + skey + `, oid, from_date, to_date, ` + qcol + `, vendor FROM idle_spans
             ) AS sp USING (` + using + `)
