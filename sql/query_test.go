@@ -937,7 +937,6 @@ FROM (
                 WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
                   AND metric IN ('cpu_util', 'mem_util')
                   AND resource_id IN (SELECT resource_id FROM idle_spans)
-                  AND (resource_id, metric) IN (SELECT resource_id, metric FROM idle_spans)
             ) AS s ALL INNER JOIN (
                 SELECT cityHash64(resource_id, metric) AS h, oid, from_date, to_date, qm AS qty, vendor FROM idle_spans
             ) AS sp USING (h)
@@ -965,7 +964,6 @@ FROM (
                 WHERE ts >= toDateTime(?) AND ts < toDateTime(?)
                   AND metric IN ('cpu_util', 'mem_util')
                   AND resource_id IN (SELECT resource_id FROM idle_spans)
-                  AND (resource_id, metric) IN (SELECT resource_id, metric FROM idle_spans)
             ) AS s ALL INNER JOIN (
                 SELECT resource_id, metric, oid, from_date, to_date, qty, vendor FROM idle_spans
             ) AS sp USING (resource_id, metric)
