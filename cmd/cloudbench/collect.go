@@ -28,8 +28,10 @@ import (
 // sample every 150 s, two per window). The collector's whole pass (range queries, JSON
 // decoding, the window arithmetic, the samples stored in ClickHouse through the batcher,
 // the windows recorded) is timed against `curl` making the same PromQL range queries
-// and discarding the answers. CLOUDBENCH_ROUNDS rounds (default 3), interleaved, each
-// pull into a fresh database; the ratio is of the medians.
+// and discarding the answers. CLOUDBENCH_ROUNDS rounds (default 3): first the queries
+// (curl and the pull with samples discarded, in turns, after a round not counted), then
+// the whole pass and clickhouse-client's insert (in turns, each into a fresh database);
+// the ratios are of the medians.
 func benchCollect(ctx context.Context) ([]figure, error) {
 	var figs []figure
 	resources := envInt("CLOUDBENCH_COLLECT_RESOURCES", 2000)
@@ -85,42 +87,81 @@ mappings:
 	if err := writePulledTSV(tsv, day, resources); err != nil {
 		return nil, err
 	}
-	var curlT, pullT, curlCPU, pullCPU, queryT, insertT []float64
+	// The queries first, with ClickHouse idle: curl and the pull with samples discarded
+	// back to back in each round, in turns (curl first in odd rounds, the pull first in
+	// even ones), after one round of both not counted (Prometheus' chunks and the page
+	// cache warm for both alike). Both ask the same 4 queries (the same form: query,
+	// start, end, step, timeout), with no Accept-Encoding (curl asks none without
+	// --compressed; the pull asks identity), and Prometheus evaluates one at a time for
+	// both.
+	if _, _, err := curlDay(ctx, prom.URL(), cfg, day, end); err != nil {
+		return nil, err
+	}
+	if _, _, err := pullNowhere(ctx, cfg, end); err != nil {
+		return nil, err
+	}
+	var curlT, curlCPU, queryT, queryCPU, ratios []float64
 	for r := 0; r < rounds; r++ {
-		ins, err := clientInsert(ctx, client, srv, fmt.Sprintf("collect_ref_%d", r), tsv, resources*4*288)
-		if err != nil {
+		var c, cc, q, qc float64
+		var err error
+		curl := func() error { c, cc, err = curlDay(ctx, prom.URL(), cfg, day, end); return err }
+		pull := func() error { q, qc, err = pullNowhere(ctx, cfg, end); return err }
+		first, second := curl, pull
+		if r%2 == 1 {
+			first, second = pull, curl
+		}
+		if err := first(); err != nil {
 			return nil, err
 		}
-		insertT = append(insertT, ins)
-		c, cc, err := curlDay(ctx, prom.URL(), cfg, day, end)
-		if err != nil {
+		if err := second(); err != nil {
 			return nil, err
 		}
-		cpu0 := selfCPU()
-		p, samples, err := pullDay(ctx, srv, cfg, end, r)
-		if err != nil {
+		fmt.Printf("round %d: curl, the 4 range queries %.2f s (client CPU %.2f s) | the pull's queries and decoding, samples discarded %.2f s (client CPU %.2f s) | ratio %.2f\n",
+			r+1, c, cc, q, qc, q/c)
+		curlT, curlCPU = append(curlT, c), append(curlCPU, cc)
+		queryT, queryCPU = append(queryT, q), append(queryCPU, qc)
+		ratios = append(ratios, q/c)
+	}
+	mc, mq := median(curlT), median(queryT)
+	fmt.Printf("median of %d rounds: curl %.2f s, the pull's queries and decoding %.2f s; ratio %.2f (median of the rounds' ratios %.2f); client CPU: curl %.2f s, pull %.2f s\n",
+		rounds, mc, mq, mq/mc, median(ratios), median(curlCPU), median(queryCPU))
+
+	// The whole pass against clickhouse-client's insert of the same samples, each into a
+	// fresh database once the server merges nothing, in turns as above.
+	var pullT, pullCPU, insertT []float64
+	for r := 0; r < rounds; r++ {
+		var ins, p, pc float64
+		var samples int
+		var err error
+		insert := func() error {
+			ins, err = clientInsert(ctx, client, srv, fmt.Sprintf("collect_ref_%d", r), tsv, resources*4*288)
+			return err
+		}
+		whole := func() error {
+			cpu0 := selfCPU()
+			p, samples, err = pullDay(ctx, srv, cfg, end, r)
+			pc = selfCPU() - cpu0
+			return err
+		}
+		first, second := insert, whole
+		if r%2 == 1 {
+			first, second = whole, insert
+		}
+		if err := first(); err != nil {
 			return nil, err
 		}
-		pc := selfCPU() - cpu0
-		q, err := pullNowhere(ctx, cfg, end)
-		if err != nil {
+		if err := second(); err != nil {
 			return nil, err
 		}
-		queryT = append(queryT, q)
 		if want := resources * 4 * 288; samples != want {
 			return nil, fmt.Errorf("pulled %d samples, want %d", samples, want)
 		}
-		fmt.Printf("round %d: curl, the 4 range queries %.2f s (client CPU %.2f s) | clickhouse-client INSERT of the samples %.2f s | cloudbill collect, 1,152 windows, %d samples stored %.2f s (client CPU %.2f s)\n", r+1, c, cc, ins, samples, p, pc)
-		curlT, pullT = append(curlT, c), append(pullT, p)
-		curlCPU, pullCPU = append(curlCPU, cc), append(pullCPU, pc)
+		fmt.Printf("round %d: clickhouse-client INSERT of the samples %.2f s | cloudbill collect, 1,152 windows in 4 range queries, %d samples stored %.2f s (client CPU %.2f s)\n", r+1, ins, samples, p, pc)
+		insertT, pullT, pullCPU = append(insertT, ins), append(pullT, p), append(pullCPU, pc)
 	}
-	mc, mp := median(curlT), median(pullT)
-	fmt.Printf("median of %d rounds: curl %.2f s, pull %.2f s (%.0f samples/s); ratio pull / curl %.2f (client CPU: curl %.2f s, pull %.2f s)\n",
-		rounds, mc, mp, float64(resources*4*288)/mp, mp/mc, median(curlCPU), median(pullCPU))
-	mq := median(queryT)
-	fmt.Printf("the pull's queries and decoding alone (samples and records discarded): %.2f s; ratio to curl %.2f\n", mq, mq/mc)
-	mi := median(insertT)
-	fmt.Printf("curl + clickhouse-client's insert of the same samples: %.2f s + %.2f s; ratio of the whole pass %.2f\n", mc, mi, mp/(mc+mi))
+	mp, mi := median(pullT), median(insertT)
+	fmt.Printf("median of %d rounds: the whole pass %.2f s (%.0f samples/s, client CPU %.2f s); curl + clickhouse-client's insert of the same samples: %.2f s + %.2f s; ratio %.2f\n",
+		rounds, mp, float64(resources*4*288)/mp, median(pullCPU), mc, mi, mp/(mc+mi))
 	load := loadNow()
 	med := fmt.Sprintf(" (median of %d rounds)", rounds)
 	figs = append(figs,
@@ -190,14 +231,16 @@ func curlDay(ctx context.Context, base string, cfg pull.Config, from, to time.Ti
 	return time.Since(start).Seconds(), cpu.Seconds(), nil
 }
 
-// pullDay collects the day into a fresh database and returns the time and the samples
-// stored.
+// pullDay collects the day into a fresh database (dropped after) and returns the time
+// and the samples stored.
 func pullDay(ctx context.Context, srv *chserver.Server, cfg pull.Config, now time.Time, round int) (float64, int, error) {
 	store, err := chstore.Open(ctx, chstore.Config{Addr: srv.Addr, User: srv.User, Password: srv.Password, Database: fmt.Sprintf("collect_%d", round)})
 	if err != nil {
 		return 0, 0, err
 	}
 	defer store.Close()
+	defer store.DropDatabase(context.Background(), fmt.Sprintf("collect_%d", round))
+	quiesce(ctx, store) // as the reference insert: no merges of the round before
 	b, err := metering.NewBatcher(metering.BatcherConfig{Sink: store, MaxDelay: 100 * time.Millisecond})
 	if err != nil {
 		return 0, 0, err
@@ -240,18 +283,20 @@ func (nowhere) WindowStates(context.Context, string, string, time.Time, time.Tim
 }
 func (nowhere) RecordWindows(context.Context, []pull.Window) error { return nil }
 
-// pullNowhere runs the pull's queries and decoding, keeping nothing.
-func pullNowhere(ctx context.Context, cfg pull.Config, now time.Time) (float64, error) {
+// pullNowhere runs the pull's queries and decoding, keeping nothing; it returns the time
+// and the client CPU.
+func pullNowhere(ctx context.Context, cfg pull.Config, now time.Time) (float64, float64, error) {
 	c, err := pull.New(pull.CollectorConfig{Config: cfg, Samples: nowhere{}, Store: nowhere{}, Now: func() time.Time { return now }})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
+	cpu0 := selfCPU()
 	start := time.Now()
 	rep, err := c.CatchUp(ctx, "catch-up")
 	if err == nil && rep.Failed > 0 {
 		err = fmt.Errorf("%d windows failed: %v", rep.Failed, rep.Errors)
 	}
-	return time.Since(start).Seconds(), err
+	return time.Since(start).Seconds(), selfCPU() - cpu0, err
 }
 
 // writePulledTSV writes the samples a pull of the district day stores (2,000 resources ×
