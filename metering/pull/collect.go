@@ -69,7 +69,9 @@ type WindowStore interface {
 	RecordWindows(ctx context.Context, ws []Window) error
 }
 
-// SampleAdder takes samples until they are durable; *metering.Batcher satisfies it.
+// SampleAdder takes samples until they are durable; *metering.Batcher satisfies it. Add
+// copies what it keeps: the batch is the caller's again once Add returns (the collector
+// reuses its columns for the next run).
 type SampleAdder interface {
 	Add(ctx context.Context, b *metering.Batch) (*metering.Ticket, error)
 }
@@ -195,6 +197,7 @@ func DueUntil(m Mapping, now time.Time) time.Time {
 func (c *Collector) CatchUp(ctx context.Context, trigger string) (Report, error) {
 	ps := &pass{trigger: trigger}
 	now := c.cfg.Now()
+	var runs []run
 	for _, m := range c.cfg.Config.Mappings {
 		from := AlignUp(c.cfg.Config.Start, m.Window)
 		to := DueUntil(m, now)
@@ -211,20 +214,21 @@ func (c *Collector) CatchUp(ctx context.Context, trigger string) (Report, error)
 				todo = append(todo, s)
 			}
 		}
-		if err := c.collect(ctx, ps, m, todo); err != nil {
-			return ps.end(ctx, c, err)
-		}
+		runs = c.runsOf(runs, m, todo)
 	}
-	return ps.end(ctx, c, nil)
+	return ps.end(ctx, c, c.collect(ctx, ps, runs))
 }
 
-// pass is one CatchUp or Recollect: its report so far and the run queried whose samples
+// pass is one CatchUp or Recollect: its report so far, the run queried whose samples
 // are on their way to the store (the next query, of the same mapping or the next one,
-// is asked before it is waited for).
+// is read before it is waited for), and the buffers its answers are read into (reused
+// from run to run, dropped with the pass).
 type pass struct {
 	trigger, reason string
 	total           Report
 	prev            *inFlight
+	dec             jsonDecoder
+	batch           metering.Batch
 }
 
 // finish waits for the run in flight, if any, and records its windows.
@@ -262,6 +266,7 @@ func (c *Collector) Recollect(ctx context.Context, from, to time.Time, reason st
 	}
 	ps := &pass{trigger: "command", reason: reason}
 	now := c.cfg.Now()
+	var runs []run
 	for _, m := range c.cfg.Config.Mappings {
 		lo := AlignUp(from, m.Window)
 		hi := min64t(AlignUp(to, m.Window), DueUntil(m, now))
@@ -269,11 +274,9 @@ func (c *Collector) Recollect(ctx context.Context, from, to time.Time, reason st
 		for s := lo; s.Before(hi); s = s.Add(m.Window) {
 			todo = append(todo, s)
 		}
-		if err := c.collect(ctx, ps, m, todo); err != nil {
-			return ps.end(ctx, c, err)
-		}
+		runs = c.runsOf(runs, m, todo)
 	}
-	return ps.end(ctx, c, nil)
+	return ps.end(ctx, c, c.collect(ctx, ps, runs))
 }
 
 func min64t(a, b time.Time) time.Time {
@@ -295,36 +298,80 @@ func (c *Collector) NextDue(now time.Time) time.Time {
 	return next
 }
 
-// collect collects the given window starts of m (ascending), in runs of consecutive
-// windows of at most MaxWindowsPerQuery, one range query each. The query of a run
-// overlaps the storing of the run before (of m, or of the mapping before it in the
-// pass); a run's windows are recorded only once its samples are durable. After a failed
-// query the remaining windows of m in the pass are recorded as failed with the same
-// error without asking again (they are tried on the next pass).
-func (c *Collector) collect(ctx context.Context, ps *pass, m Mapping, starts []time.Time) error {
-	var failErr string
+// run is consecutive windows of one mapping asked in one range query.
+type run struct {
+	m      Mapping
+	starts []time.Time
+}
+
+// runsOf appends to runs the given window starts of m (ascending) in runs of
+// consecutive windows of at most MaxWindowsPerQuery.
+func (c *Collector) runsOf(runs []run, m Mapping, starts []time.Time) []run {
 	for i := 0; i < len(starts); {
 		j := i + 1
 		for j < len(starts) && j-i < c.cfg.MaxWindowsPerQuery && starts[j].Sub(starts[j-1]) == m.Window {
 			j++
 		}
-		run := starts[i:j]
+		runs = append(runs, run{m: m, starts: starts[i:j]})
 		i = j
+	}
+	return runs
+}
+
+// ask sends the range query of r.
+func (c *Collector) ask(ctx context.Context, r run) *promCall {
+	return c.prom.ask(ctx, r.m.Expr(), r.starts[0].Add(r.m.Window), r.starts[len(r.starts)-1].Add(r.m.Window), r.m.Window)
+}
+
+// collect collects the runs, one range query each, in order. Prometheus evaluates one
+// query at a time: the next run is asked once the answer of the one before starts to
+// come (Prometheus has evaluated it), so that reading and storing an answer overlaps the
+// evaluation of the next query; and a run's samples are stored while the next one is
+// read. A run's windows are recorded only once its samples are durable. After a failed
+// query of a mapping, its runs not yet asked are recorded as failed with the same error
+// without asking (they are tried on the next pass); a run already asked is read as any.
+// The next run of a mapping is not asked early when the answer before it failed already
+// at its head (no answer, or not a 2xx).
+func (c *Collector) collect(ctx context.Context, ps *pass, runs []run) error {
+	failed := map[string]string{} // metric → the error of its failed query in this pass
+	var next *promCall            // runs[i]'s query, asked early
+	defer func() {
+		if next != nil {
+			next.abandon()
+		}
+	}()
+	for i, r := range runs {
+		m := r.m
+		q := next
+		next = nil
 		if err := ctx.Err(); err != nil {
+			if q != nil {
+				q.abandon()
+			}
 			return err
 		}
-		if failErr != "" {
+		if msg := failed[m.Metric]; msg != "" && q == nil {
 			if err := ps.finish(ctx, c); err != nil {
 				return err
 			}
-			r, err := c.record(ctx, m, run, nil, "not asked after an earlier failure in this pass: "+failErr, ps.trigger, ps.reason)
-			ps.total.add(r)
+			rep, err := c.record(ctx, m, r.starts, nil, "not asked after an earlier failure in this pass: "+msg, ps.trigger, ps.reason)
+			ps.total.add(rep)
 			if err != nil {
 				return err
 			}
 			continue
 		}
-		f, qerr := c.query(ctx, m, run)
+		if q == nil {
+			q = c.ask(ctx, r)
+		}
+		headFailed := q.head()
+		if i+1 < len(runs) && ctx.Err() == nil {
+			n := runs[i+1]
+			if failed[n.m.Metric] == "" && !(headFailed && n.m.Metric == m.Metric) {
+				next = c.ask(ctx, n)
+			}
+		}
+		f, qerr := c.take(ctx, ps, r, q)
 		if err := ps.finish(ctx, c); err != nil {
 			return err
 		}
@@ -332,13 +379,13 @@ func (c *Collector) collect(ctx context.Context, ps *pass, m Mapping, starts []t
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			c.cfg.Logf("%s %s: windows %s … %s: %v", c.cfg.Config.Vendor, m.Metric, fmtTime(run[0]), fmtTime(run[len(run)-1]), qerr)
-			r, err := c.record(ctx, m, run, nil, qerr.Error(), ps.trigger, ps.reason)
-			ps.total.add(r)
+			c.cfg.Logf("%s %s: windows %s … %s: %v", c.cfg.Config.Vendor, m.Metric, fmtTime(r.starts[0]), fmtTime(r.starts[len(r.starts)-1]), qerr)
+			rep, err := c.record(ctx, m, r.starts, nil, qerr.Error(), ps.trigger, ps.reason)
+			ps.total.add(rep)
 			if err != nil {
 				return err
 			}
-			failErr = qerr.Error()
+			failed[m.Metric] = qerr.Error()
 			continue
 		}
 		ps.prev = f
@@ -356,32 +403,47 @@ type windowResult struct {
 type inFlight struct {
 	m        Mapping
 	run      []time.Time
-	wins     map[int64]*windowResult
+	wins     []windowResult // by window, as run
 	warnings []string
 	ticket   *metering.Ticket
 	addErr   error
 }
 
-// query asks one range query for consecutive windows and hands their samples to the
-// store (without waiting for them to be durable).
-func (c *Collector) query(ctx context.Context, m Mapping, run []time.Time) (*inFlight, error) {
-	first, last := run[0].Add(m.Window), run[len(run)-1].Add(m.Window)
-	result, warnings, err := c.prom.queryRange(ctx, m.Expr(), first, last, m.Window)
+// take reads the answer of r's query and hands its samples to the store (without
+// waiting for them to be durable).
+func (c *Collector) take(ctx context.Context, ps *pass, r run, q *promCall) (*inFlight, error) {
+	ans, err := q.read(&ps.dec)
 	if err != nil {
 		return nil, err
 	}
-	wins := make(map[int64]*windowResult, len(run))
-	for _, s := range run {
-		wins[s.Add(m.Window).UnixMilli()] = &windowResult{}
-	}
+	result := ans.Data.Result
+	m := r.m
+	// the window of a point: points are at the windows' ends, first … last, a window apart
 	winSec := int64(m.Window / time.Second)
+	winMs := winSec * 1000
+	firstMs := r.starts[0].Add(m.Window).UnixMilli()
+	n := int64(len(r.starts))
+	wins := make([]windowResult, len(r.starts))
+	win := func(t int64) *windowResult {
+		d := t - firstMs
+		if d < 0 || d%winMs != 0 || d/winMs >= n {
+			return nil
+		}
+		return &wins[d/winMs]
+	}
 	points := 0
 	for _, sr := range result {
 		points += len(sr.Values)
 	}
-	// sized once: growing six columns point by point was a third of the pass's CPU
-	b := metering.Batch{ResourceID: make([]string, 0, points), Metric: make([]string, 0, points), TS: make([]int64, 0, points),
-		Value: make([]float64, 0, points), Source: make([]string, 0, points), Version: make([]uint64, 0, points)}
+	// the columns of the pass, grown once to the largest run (Add copies them): growing
+	// them point by point was a third of the pass's CPU
+	b := &ps.batch
+	if cap(b.TS) < points {
+		*b = metering.Batch{ResourceID: make([]string, 0, points), Metric: make([]string, 0, points), TS: make([]int64, 0, points),
+			Value: make([]float64, 0, points), Source: make([]string, 0, points), Version: make([]uint64, 0, points)}
+	}
+	b.ResourceID, b.Metric, b.TS, b.Value, b.Source, b.Version = b.ResourceID[:0], b.Metric[:0], b.TS[:0], b.Value[:0], b.Source[:0], b.Version[:0]
+	vendor := c.cfg.Config.Vendor
 	add := func(res string, pt promPoint, w *windowResult) {
 		if math.IsNaN(pt.V) || math.IsInf(pt.V, 0) {
 			w.dropped = append(w.dropped, cutText(fmt.Sprintf("resource %s: value %v is not a finite number", res, pt.V), maxOutsideText))
@@ -391,7 +453,7 @@ func (c *Collector) query(ctx context.Context, m Mapping, run []time.Time) (*inF
 		b.Metric = append(b.Metric, m.Metric)
 		b.TS = append(b.TS, pt.T/1000-winSec) // the window's start
 		b.Value = append(b.Value, pt.V)
-		b.Source = append(b.Source, c.cfg.Config.Vendor)
+		b.Source = append(b.Source, vendor)
 		b.Version = append(b.Version, 0)
 		w.samples++
 	}
@@ -406,7 +468,7 @@ func (c *Collector) query(ctx context.Context, m Mapping, run []time.Time) (*inF
 		case res == "":
 			for _, i := range list {
 				for _, pt := range result[i].Values {
-					if w := wins[pt.T]; w != nil {
+					if w := win(pt.T); w != nil {
 						w.series++
 						w.dropped = append(w.dropped, cutText(fmt.Sprintf("series %s has no label %s", labelString(result[i].Metric), m.ResourceLabel), maxOutsideText))
 					}
@@ -414,7 +476,7 @@ func (c *Collector) query(ctx context.Context, m Mapping, run []time.Time) (*inF
 			}
 		case len(list) == 1:
 			for _, pt := range result[list[0]].Values {
-				if w := wins[pt.T]; w != nil {
+				if w := win(pt.T); w != nil {
 					w.series++
 					add(res, pt, w)
 				}
@@ -423,14 +485,14 @@ func (c *Collector) query(ctx context.Context, m Mapping, run []time.Time) (*inF
 			seen := map[int64][]int{}
 			for _, i := range list {
 				for _, pt := range result[i].Values {
-					if wins[pt.T] != nil {
+					if win(pt.T) != nil {
 						seen[pt.T] = append(seen[pt.T], i)
 					}
 				}
 			}
 			for _, i := range list {
 				for _, pt := range result[i].Values {
-					w := wins[pt.T]
+					w := win(pt.T)
 					if w == nil {
 						continue
 					}
@@ -450,9 +512,9 @@ func (c *Collector) query(ctx context.Context, m Mapping, run []time.Time) (*inF
 			}
 		}
 	}
-	f := &inFlight{m: m, run: run, wins: wins, warnings: warnings}
+	f := &inFlight{m: m, run: r.starts, wins: wins, warnings: ans.Warnings}
 	if b.Len() > 0 {
-		f.ticket, f.addErr = c.cfg.Samples.Add(ctx, &b)
+		f.ticket, f.addErr = c.cfg.Samples.Add(ctx, b)
 		if fl, ok := c.cfg.Samples.(interface{ Flush() }); ok {
 			fl.Flush() // a run is a batch of its own: no waiting for more
 		}
@@ -484,18 +546,18 @@ func (c *Collector) finish(ctx context.Context, m Mapping, f *inFlight, trigger,
 
 // record writes the records of the windows of run: failed with failure when wins is
 // nil, else as collected or partial.
-func (c *Collector) record(ctx context.Context, m Mapping, run []time.Time, wins map[int64]*windowResult, note, trigger, reason string) (Report, error) {
+func (c *Collector) record(ctx context.Context, m Mapping, run []time.Time, wins []windowResult, note, trigger, reason string) (Report, error) {
 	at := c.cfg.Now()
 	rs := make([]Window, 0, len(run))
 	var rep Report
-	for _, s := range run {
+	for k, s := range run {
 		w := Window{Vendor: c.cfg.Config.Vendor, Metric: m.Metric, Start: s, End: s.Add(m.Window), Trigger: trigger, Reason: reason, At: at}
 		rep.Windows++
 		if wins == nil {
 			w.Status, w.Error = Failed, note
 			rep.Failed++
 		} else {
-			wr := wins[w.End.UnixMilli()]
+			wr := &wins[k]
 			w.Series, w.Samples = wr.series, wr.samples
 			rep.Samples += w.Samples
 			w.Status = Collected

@@ -11,13 +11,26 @@ import (
 	"unsafe"
 )
 
-// decodeAnswer reads a query_range answer as it streams in: one pass over the bytes,
-// each point written straight into its series' Values and each label into its Metric,
-// every key it does not know skipped without being kept (no tree of the document, no
-// reflection, no allocation per point). r carries the answer's bounds (boundedJSON).
-// It reads JSON as strictly as encoding/json does: a malformed answer is an error.
+// decodeAnswer reads a query_range answer with buffers of its own.
 func decodeAnswer(r io.Reader) (promAnswer, error) {
-	d := jsonDecoder{r: r, buf: make([]byte, 64<<10)}
+	var d jsonDecoder
+	return d.decodeAnswer(r)
+}
+
+// decodeAnswer reads a query_range answer as it streams in: one pass over the bytes,
+// each point written straight into the decoder's one slice of points (the series'
+// Values are windows of it) and each label into its series' Metric, every key it does
+// not know skipped without being kept (no tree of the document, no reflection, no
+// allocation per point; the buffers are the decoder's, reused by its next answer, so
+// the answer returned is valid until then). r carries the answer's size bound
+// (boundedReader); the decoder bounds each string (maxJSONString). It reads JSON as
+// strictly as encoding/json does: a malformed answer is an error.
+func (d *jsonDecoder) decodeAnswer(r io.Reader) (promAnswer, error) {
+	if d.buf == nil {
+		d.buf = make([]byte, 64<<10)
+	}
+	d.r, d.pos, d.end, d.err = r, 0, 0, nil
+	d.pts, d.result, d.spans = d.pts[:0], d.result[:0], d.spans[:0]
 	var ans promAnswer
 	err := d.object(func(key []byte) error {
 		switch string(key) {
@@ -43,11 +56,13 @@ func decodeAnswer(r io.Reader) (promAnswer, error) {
 					return d.stringInto(&ans.Data.ResultType)
 				case "result":
 					return d.array(func() error {
+						lo := len(d.pts)
 						var s promSeries
 						if err := d.series(&s); err != nil {
 							return err
 						}
-						ans.Data.Result = append(ans.Data.Result, s)
+						d.result = append(d.result, s)
+						d.spans = append(d.spans, [2]int{lo, len(d.pts)})
 						return nil
 					})
 				}
@@ -56,17 +71,23 @@ func decodeAnswer(r io.Reader) (promAnswer, error) {
 		}
 		return d.skip()
 	})
+	if len(d.result) > 0 {
+		ans.Data.Result = d.result
+		for i, sp := range d.spans {
+			ans.Data.Result[i].Values = d.pts[sp[0]:sp[1]:sp[1]]
+		}
+	}
 	return ans, err // what follows the answer is not read (as encoding/json's Decode)
 }
 
-// series reads {"metric": {labels}, "values": [[t, "v"], …]}.
+// series reads {"metric": {labels}, "values": [[t, "v"], …]}, the points into d.pts.
 func (d *jsonDecoder) series(s *promSeries) error {
 	return d.object(func(key []byte) error {
 		switch string(key) {
 		case "metric":
-			s.Metric = map[string]string{}
+			s.Metric = make(map[string]string, 2)
 			return d.object(func(name []byte) error {
-				n := string(name)
+				n := d.labelName(name)
 				var v string
 				if err := d.stringInto(&v); err != nil {
 					return fmt.Errorf("label %.40q: %w", n, err)
@@ -75,21 +96,146 @@ func (d *jsonDecoder) series(s *promSeries) error {
 				return nil
 			})
 		case "values":
-			// read into the decoder's scratch, then one allocation of the exact size
-			d.pts = d.pts[:0]
-			err := d.array(func() error {
-				var p promPoint
-				if err := d.point(&p); err != nil {
-					return err
-				}
-				d.pts = append(d.pts, p)
-				return nil
-			})
-			s.Values = append(s.Values, d.pts...)
-			return err
+			return d.values()
 		}
 		return d.skip()
 	})
+}
+
+// labelName is name as a string, the same string for the same name (a few names
+// repeat in every series); at most 256 names are kept.
+func (d *jsonDecoder) labelName(name []byte) string {
+	if n, ok := d.names[string(name)]; ok {
+		return n
+	}
+	n := string(name)
+	if d.names == nil {
+		d.names = map[string]string{}
+	}
+	if len(d.names) < 256 {
+		d.names[n] = n
+	}
+	return n
+}
+
+// values reads [[t, "v"], …] onto d.pts. A null is no points.
+func (d *jsonDecoder) values() error {
+	c, err := d.next()
+	if err != nil {
+		return err
+	}
+	if c == 'n' {
+		return d.literal("ull")
+	}
+	if c != '[' {
+		return fmt.Errorf("invalid character %q, want an array", c)
+	}
+	if c, ok := d.peek(); ok && c == ']' {
+		d.pos++
+		return nil
+	}
+	for {
+		if !d.plainPoint() {
+			var p promPoint
+			if err := d.point(&p); err != nil {
+				return err
+			}
+			d.pts = append(d.pts, p)
+		}
+		c, err := d.next()
+		if err != nil {
+			return err
+		}
+		if c == ']' {
+			return nil
+		}
+		if c != ',' {
+			return fmt.Errorf("invalid character %q after an array element", c)
+		}
+	}
+}
+
+// plainPoint reads a point written as Prometheus writes it, [1761955200,"1.5"] (no
+// blank space, the time as millis reads it, the value without escapes), straight from
+// the buffer onto d.pts, and reports whether it did; anything else is left for point,
+// which reads every form (and names what is wrong). Both give the same values.
+func (d *jsonDecoder) plainPoint() bool {
+	const room = 64 // more than the time, the separators and a usual value
+	if d.end-d.pos < room && !d.ensure(room) {
+		return false
+	}
+	b := d.buf[d.pos:d.end]
+	if b[0] != '[' || b[1] < '1' || b[1] > '9' { // JSON numbers have no leading zero
+		return false
+	}
+	i := 1
+	for i < 20 && (b[i] >= '0' && b[i] <= '9' || b[i] == '.') {
+		i++
+	}
+	ms, ok := millis(b[1:i])
+	if !ok || b[i] != ',' || b[i+1] != '"' {
+		return false
+	}
+	i += 2
+	j := i
+	for j < len(b) && b[j] != '"' {
+		if b[j] == '\\' || b[j] < 0x20 {
+			return false
+		}
+		j++
+	}
+	if j+1 >= len(b) || b[j+1] != ']' {
+		return false
+	}
+	v, ok := plainDecimal(b[i:j])
+	if !ok {
+		var err error
+		if v, err = strconv.ParseFloat(unsafe.String(unsafe.SliceData(b[i:j]), j-i), 64); err != nil {
+			return false
+		}
+	}
+	d.pts = append(d.pts, promPoint{T: ms, V: v})
+	d.pos += j + 2
+	return true
+}
+
+// pow10 are the powers of ten a float64 holds exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+
+// plainDecimal reads [+-]digits[.digits] of at most 15 digits as strconv.ParseFloat
+// does on its exact path (the digits are an integer below 2^53 and 10^k is exact, so
+// one division rounds correctly: the same float64); ok is false for any other form.
+func plainDecimal(b []byte) (float64, bool) {
+	i, neg := 0, false
+	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
+		neg = b[0] == '-'
+		i++
+	}
+	var mant uint64
+	digits, frac, dot := 0, 0, false
+	for ; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c >= '0' && c <= '9':
+			mant = mant*10 + uint64(c-'0')
+			digits++
+			if dot {
+				frac++
+			}
+		case c == '.' && !dot && digits > 0:
+			dot = true
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 || digits > 15 || (dot && frac == 0) {
+		return 0, false
+	}
+	v := float64(mant) / pow10[frac]
+	if neg {
+		v = -v
+	}
+	return v, true
 }
 
 // point reads [1700000000.5, "1.25"]: the time in seconds (kept in milliseconds) and
@@ -171,9 +317,12 @@ type jsonDecoder struct {
 	r        io.Reader
 	buf      []byte
 	pos, end int
-	str      []byte      // the string or number last read (valid until the next)
-	pts      []promPoint // the points of the series being read
-	err      error       // the reader's error, once met
+	str      []byte       // the string or number last read (valid until the next)
+	pts      []promPoint  // the points of the answer, series after series
+	result   []promSeries // the series of the answer
+	spans    [][2]int     // each series' points in pts
+	names    map[string]string
+	err      error // the reader's error, once met
 }
 
 var errUnexpectedEOF = errors.New("unexpected end of JSON input")
@@ -191,6 +340,22 @@ func (d *jsonDecoder) more() bool {
 		}
 	}
 	return false
+}
+
+// ensure reads until at least n bytes are buffered, moving what is left to the
+// buffer's start; false if the input ends (or fails) first.
+func (d *jsonDecoder) ensure(n int) bool {
+	if d.end-d.pos >= n {
+		return true
+	}
+	d.end = copy(d.buf, d.buf[d.pos:d.end])
+	d.pos = 0
+	for d.end < n && d.err == nil {
+		k, err := d.r.Read(d.buf[d.end:])
+		d.end += k
+		d.err = err
+	}
+	return d.end >= n
 }
 
 // fail is the error of a read that ended early.
@@ -352,6 +517,9 @@ func (d *jsonDecoder) stringBody() ([]byte, error) {
 	d.str = d.str[:0]
 	ascii := true
 	for {
+		if len(d.str) > maxJSONString {
+			return nil, boundError{fmt.Sprintf("a string of more than %d KiB in the answer", maxJSONString>>10)}
+		}
 		if !d.more() {
 			return nil, d.fail()
 		}

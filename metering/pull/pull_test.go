@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -641,4 +642,103 @@ func TestWindowsAlignOnShanghaiMidnight(t *testing.T) {
 	assert.Equal(t, time.Date(2026, 11, 2, 13, 10, 0, 0, calendar.Shanghai()).Unix(), pull.AlignUp(at, 5*time.Minute).Unix())
 	aligned := time.Date(2026, 11, 2, 13, 10, 0, 0, calendar.Shanghai())
 	assert.Equal(t, aligned.Unix(), pull.AlignUp(aligned, 5*time.Minute).Unix())
+}
+
+// TestRunsAskedOneAtATime: the next run is asked once the answer before it has come
+// (so Prometheus never evaluates two queries of a pass at once), and read while the one
+// before is stored. A run asked that way is read as any, even when the answer before it
+// turns out unreadable; runs of a failed mapping not yet asked are not asked; and after
+// an answer that failed at its head (a 503) the next run of its mapping is not asked.
+func TestRunsAskedOneAtATime(t *testing.T) {
+	store := chtest.New(t)
+	b, err := metering.NewBatcher(metering.BatcherConfig{Sink: store})
+	require.NoError(t, err)
+	defer b.Close(context.Background())
+	var mu sync.Mutex
+	evaluating, overlaps := 0, 0
+	asked := map[string]int{} // "query start" → times asked
+	hour := int64(3600)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		require.NoError(t, r.ParseForm())
+		q, start := r.Form.Get("query"), r.Form.Get("start")
+		var end int64
+		fmt.Sscan(start, &end)
+		k := (end - T0.Unix()) / hour // the window's index + 1
+		mu.Lock()
+		if evaluating > 0 {
+			overlaps++
+		}
+		evaluating++
+		name := "a"
+		if strings.Contains(q, "b[") {
+			name = "b"
+		}
+		asked[fmt.Sprintf("%s %d", name, k)]++
+		mu.Unlock()
+		answer := func(status int, body string) {
+			mu.Lock()
+			evaluating-- // the head is about to go: the query is evaluated
+			mu.Unlock()
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			fmt.Fprint(w, body)
+		}
+		ok := fmt.Sprintf(`{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"id":"r1"},"values":[[%d,"1.5"]]}]}}`, end)
+		switch {
+		case name == "a" && k == 2:
+			answer(200, `{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"id":"r1"},"values":[[`)
+		case name == "b" && k == 1:
+			answer(503, "<html>overloaded</html>")
+		default:
+			answer(200, ok)
+		}
+	}))
+	defer srv.Close()
+	cfg, err := pull.ParseConfig("v05.yaml", []byte(fmt.Sprintf(`
+vendor: V05
+prometheus: {url: %s, timeout: 1m}
+start: 2026-11-02T00:00:00+08:00
+mappings:
+  - {metric: ma, query: "avg_over_time(a[$window])", resource_label: id, window: 1h}
+  - {metric: mb, query: "avg_over_time(b[$window])", resource_label: id, window: 1h}
+`, srv.URL)))
+	require.NoError(t, err)
+	now := T0.Add(4 * time.Hour)
+	c, err := pull.New(pull.CollectorConfig{Config: cfg, Samples: b, Store: store, MaxWindowsPerQuery: 1, Now: func() time.Time { return now }})
+	require.NoError(t, err)
+	rep, err := c.CatchUp(context.Background(), "catch-up")
+	require.NoError(t, err)
+	assert.Equal(t, 0, overlaps, "two queries evaluated at once")
+	assert.Equal(t, map[string]int{"a 1": 1, "a 2": 1, "a 3": 1, "b 1": 1}, asked)
+	assert.Equal(t, 8, rep.Windows)
+	assert.Equal(t, 2, rep.Collected)
+	assert.Equal(t, 6, rep.Failed)
+
+	status := func(metric string) []string {
+		recs, err := store.WindowRecords(context.Background(), "V05", metric, T0, T0.Add(24*time.Hour))
+		require.NoError(t, err)
+		var out []string
+		for _, w := range recs {
+			out = append(out, fmt.Sprintf("%s %s %s", w.Start.In(calendar.Shanghai()).Format("15:04"), w.Status, w.Error))
+		}
+		return out
+	}
+	a := status("ma")
+	require.Len(t, a, 4)
+	assert.Equal(t, "00:00 collected ", a[0])
+	assert.Contains(t, a[1], "01:00 failed prometheus answer unreadable: ")
+	assert.Contains(t, a[1], "unexpected end of JSON input")
+	assert.Equal(t, "02:00 collected ", a[2], "asked before the answer before it was read: read as any")
+	assert.Contains(t, a[3], "03:00 failed not asked after an earlier failure in this pass: prometheus answer unreadable")
+	mb := status("mb")
+	require.Len(t, mb, 4)
+	assert.Equal(t, "00:00 failed prometheus answered 503 Service Unavailable", mb[0])
+	for _, s := range mb[1:] {
+		assert.Contains(t, s, "failed not asked after an earlier failure in this pass: prometheus answered 503")
+	}
+	got, err := store.LatestSamples(context.Background(), chstore.SampleFilter{Metric: "ma"})
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	assert.Equal(t, 1.5, got[1].Value)
+	assert.Equal(t, T0.Add(2*time.Hour).Unix(), got[1].TS.Unix())
 }
