@@ -18,8 +18,8 @@ func decodeAnswer(r io.Reader) (promAnswer, error) {
 }
 
 // decodeAnswer reads a query_range answer as it streams in: one pass over the bytes,
-// each point written straight into the decoder's one slice of points (the series'
-// Values are windows of it) and each label into its series' Metric, every key it does
+// each point written straight into the decoder's slabs of points (the series'
+// Values are windows of them) and each label into its series' Metric, every key it does
 // not know skipped without being kept (no tree of the document, no reflection, no
 // allocation per point; the buffers are the decoder's, reused by its next answer, so
 // the answer returned is valid until then). r carries the answer's size bound
@@ -30,7 +30,16 @@ func (d *jsonDecoder) decodeAnswer(r io.Reader) (promAnswer, error) {
 		d.buf = make([]byte, 64<<10)
 	}
 	d.r, d.pos, d.end, d.err = r, 0, 0, nil
-	d.pts, d.result, d.spans = d.pts[:0], d.result[:0], d.spans[:0]
+	d.result = d.result[:0]
+	// the slabs of the answer before are free again
+	for _, sl := range d.full {
+		d.spare = append(d.spare, sl[:0])
+	}
+	d.full = d.full[:0]
+	if cap(d.slab) > 0 {
+		d.spare = append(d.spare, d.slab[:0])
+	}
+	d.slab = nil
 	var ans promAnswer
 	err := d.object(func(key []byte) error {
 		switch string(key) {
@@ -56,13 +65,11 @@ func (d *jsonDecoder) decodeAnswer(r io.Reader) (promAnswer, error) {
 					return d.stringInto(&ans.Data.ResultType)
 				case "result":
 					return d.array(func() error {
-						lo := len(d.pts)
 						var s promSeries
 						if err := d.series(&s); err != nil {
 							return err
 						}
 						d.result = append(d.result, s)
-						d.spans = append(d.spans, [2]int{lo, len(d.pts)})
 						return nil
 					})
 				}
@@ -73,15 +80,15 @@ func (d *jsonDecoder) decodeAnswer(r io.Reader) (promAnswer, error) {
 	})
 	if len(d.result) > 0 {
 		ans.Data.Result = d.result
-		for i, sp := range d.spans {
-			ans.Data.Result[i].Values = d.pts[sp[0]:sp[1]:sp[1]]
-		}
 	}
 	return ans, err // what follows the answer is not read (as encoding/json's Decode)
 }
 
-// series reads {"metric": {labels}, "values": [[t, "v"], …]}, the points into d.pts.
+// series reads {"metric": {labels}, "values": [[t, "v"], …]}, the points into the
+// decoder's slabs (s.Values is a window of one).
 func (d *jsonDecoder) series(s *promSeries) error {
+	d.lo = len(d.slab)
+	defer func() { s.Values = d.slab[d.lo:len(d.slab):len(d.slab)] }()
 	return d.object(func(key []byte) error {
 		switch string(key) {
 		case "metric":
@@ -118,7 +125,32 @@ func (d *jsonDecoder) labelName(name []byte) string {
 	return n
 }
 
-// values reads [[t, "v"], …] onto d.pts. A null is no points.
+// slabPoints is the size of a slab of points (1 MiB).
+const slabPoints = 64 << 10
+
+// add appends a point of the series being read to the current slab; a full slab is
+// left as it is (the series before point into it) and the series' points so far move to
+// the next one (a slab of the answer before, or a new one; a series longer than a slab
+// gets a slab of its own size).
+func (d *jsonDecoder) add(p promPoint) {
+	if len(d.slab) == cap(d.slab) {
+		part := d.slab[d.lo:]
+		var next []promPoint
+		if n := len(d.spare); n > 0 && cap(d.spare[n-1]) > 2*len(part) {
+			next, d.spare = d.spare[n-1], d.spare[:n-1]
+		} else {
+			next = make([]promPoint, 0, max(slabPoints, 4*len(part)))
+		}
+		next = append(next, part...)
+		if cap(d.slab) > 0 {
+			d.full = append(d.full, d.slab)
+		}
+		d.slab, d.lo = next, 0
+	}
+	d.slab = append(d.slab, p)
+}
+
+// values reads [[t, "v"], …] onto the slab. A null is no points.
 func (d *jsonDecoder) values() error {
 	c, err := d.next()
 	if err != nil {
@@ -140,7 +172,7 @@ func (d *jsonDecoder) values() error {
 			if err := d.point(&p); err != nil {
 				return err
 			}
-			d.pts = append(d.pts, p)
+			d.add(p)
 		}
 		c, err := d.next()
 		if err != nil {
@@ -157,7 +189,7 @@ func (d *jsonDecoder) values() error {
 
 // plainPoint reads a point written as Prometheus writes it, [1761955200,"1.5"] (no
 // blank space, the time as millis reads it, the value without escapes), straight from
-// the buffer onto d.pts, and reports whether it did; anything else is left for point,
+// the buffer onto the slab, and reports whether it did; anything else is left for point,
 // which reads every form (and names what is wrong). Both give the same values.
 func (d *jsonDecoder) plainPoint() bool {
 	const room = 64 // more than the time, the separators and a usual value
@@ -168,13 +200,30 @@ func (d *jsonDecoder) plainPoint() bool {
 	if b[0] != '[' || b[1] < '1' || b[1] > '9' { // JSON numbers have no leading zero
 		return false
 	}
+	// the time as millis reads it: at most 15 characters, at most 3 decimals
 	i := 1
-	for i < 20 && (b[i] >= '0' && b[i] <= '9' || b[i] == '.') {
+	var ms int64
+	for i < 17 && b[i] >= '0' && b[i] <= '9' {
+		ms = ms*10 + int64(b[i]-'0')
 		i++
 	}
-	ms, ok := millis(b[1:i])
-	if !ok || b[i] != ',' || b[i+1] != '"' {
+	frac := 0
+	if b[i] == '.' {
+		i++
+		for frac < 3 && b[i] >= '0' && b[i] <= '9' {
+			ms = ms*10 + int64(b[i]-'0')
+			frac++
+			i++
+		}
+		if frac == 0 {
+			return false
+		}
+	}
+	if i-1 > 15 || b[i] != ',' || b[i+1] != '"' {
 		return false
+	}
+	for ; frac < 3; frac++ {
+		ms *= 10
 	}
 	i += 2
 	j := i
@@ -194,7 +243,7 @@ func (d *jsonDecoder) plainPoint() bool {
 			return false
 		}
 	}
-	d.pts = append(d.pts, promPoint{T: ms, V: v})
+	d.add(promPoint{T: ms, V: v})
 	d.pos += j + 2
 	return true
 }
@@ -317,10 +366,12 @@ type jsonDecoder struct {
 	r        io.Reader
 	buf      []byte
 	pos, end int
-	str      []byte       // the string or number last read (valid until the next)
-	pts      []promPoint  // the points of the answer, series after series
-	result   []promSeries // the series of the answer
-	spans    [][2]int     // each series' points in pts
+	str      []byte        // the string or number last read (valid until the next)
+	slab     []promPoint   // the points being written, series after series
+	lo       int           // where the series being read starts in slab
+	full     [][]promPoint // the answer's slabs before slab
+	spare    [][]promPoint // slabs free for the answer (the answer before's)
+	result   []promSeries  // the series of the answer
 	names    map[string]string
 	err      error // the reader's error, once met
 }

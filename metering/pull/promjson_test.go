@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -151,5 +152,74 @@ func BenchmarkDecodeAnswer(b *testing.B) {
 		if _, err := d.decodeAnswer(strings.NewReader(text)); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestDecodeAnswerPointForms: the points read straight from the buffer (as Prometheus
+// writes them) and those read by the general path give what encoding/json and
+// strconv give, bit for bit, for every form a time and a value take: whole and decimal
+// times, values of up to 15 digits (the exact path) and longer, signs, exponents,
+// leading zeros, NaN and infinities; and refuse what encoding/json refuses.
+func TestDecodeAnswerPointForms(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	values := []string{"0", "-0", "+5", "300", "50.5", "0.000001", "123456789012345", "1234567890123456", "12345678.1234567",
+		"-17.25", "007.5", "1e-3", "2.5E+10", "NaN", "+Inf", "-Inf", "0.1", "0.3", "9007199254740993", "4.35", "999999999999999.9"}
+	for i := 0; i < 3000; i++ {
+		f := rng.NormFloat64() * math.Pow(10, float64(rng.IntN(30)-15))
+		switch rng.IntN(4) {
+		case 0:
+			values = append(values, strconv.FormatFloat(f, 'f', -1, 64))
+		case 1:
+			values = append(values, strconv.FormatFloat(f, 'f', rng.IntN(8), 64))
+		case 2:
+			values = append(values, strconv.FormatFloat(f, 'g', -1, 64))
+		default:
+			values = append(values, strconv.FormatFloat(float64(rng.IntN(1_000_000))/4, 'f', -1, 64))
+		}
+	}
+	times := []string{"1761955200", "1761955200.5", "1761955200.25", "1761955200.125", "1761955200.1255", "1.7619552e9", "1761955200.0"}
+	var sb strings.Builder
+	sb.WriteString(`{"status":"success","data":{"resultType":"matrix","result":[`)
+	for s := 0; s*100 < len(values); s++ {
+		if s > 0 {
+			sb.WriteString(",")
+		}
+		fmt.Fprintf(&sb, `{"metric":{"id":"r%d"},"values":[`, s)
+		for p := s * 100; p < min(len(values), s*100+100); p++ {
+			if p > s*100 {
+				sb.WriteString(",")
+			}
+			fmt.Fprintf(&sb, `[%s,"%s"]`, times[p%len(times)], values[p])
+		}
+		sb.WriteString("]}")
+	}
+	sb.WriteString("]}}")
+	text := sb.String()
+	want, err := refDecode(t, text)
+	require.NoError(t, err)
+	var d jsonDecoder
+	for round := 0; round < 2; round++ { // the second with the slabs of the first
+		got, err := d.decodeAnswer(strings.NewReader(text))
+		require.NoError(t, err)
+		require.Equal(t, len(want.Data.Result), len(got.Data.Result))
+		n := 0
+		for k := range want.Data.Result {
+			w, g := want.Data.Result[k].Values, got.Data.Result[k].Values
+			require.Equal(t, len(w), len(g))
+			for j := range w {
+				assert.Equal(t, w[j].T, g[j].T, "time %s", times[n%len(times)])
+				assert.Equal(t, math.Float64bits(w[j].V), math.Float64bits(g[j].V), "value %q", values[n])
+				n++
+			}
+		}
+		assert.Equal(t, len(values), n)
+	}
+	// and what encoding/json or strconv refuses is refused from the buffer too
+	for _, p := range []string{`[01,"1"]`, `[1761955200,"1.2.3"]`, `[1761955200,"x"]`, `[1761955200.,"1"]`, `[1761955200,"1"`, `[1761955200,"1\u0001"]`} {
+		text := `{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[` + p + `,[1761955200,"` + strings.Repeat("1", 80) + `"]]}]}}`
+		_, refErr := refDecode(t, text)
+		_, err := d.decodeAnswer(strings.NewReader(text))
+		assert.Error(t, refErr, p)
+		assert.Error(t, err, p)
 	}
 }
