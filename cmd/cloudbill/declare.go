@@ -51,6 +51,12 @@ func runDeclare(ctx context.Context, a *app, year int, asOf calendar.Date, out, 
 	if want := funding.DeclarationYear(asOf); year != want {
 		return usagef("declare: --year %d: the declaration is for the year after --as-of %s (%d)", year, asOf, want)
 	}
+	// A PDF and a workbook per department: typesetting allocates a compressor for each
+	// stream, workbooks their XML, on a live heap that keeps collections frequent at 2×
+	// it. At 5× (under the commands' memory limit), as idle reminders do, the city's 1,000
+	// declarations took 17.9/23.3 s of CPU against 25.4/29.7 s (interleaved, load 4.5-6.5),
+	// at about 530 MB resident instead of 210 MB.
+	defer batchGC(400, batchMemoryLimit)()
 	uc, err := a.useCases(ctx)
 	if err != nil {
 		return err
