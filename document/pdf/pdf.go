@@ -140,24 +140,45 @@ type Typesetter struct {
 
 // Typeset renders documents 0…n−1 and hands each PDF to emit, which may be called from
 // several goroutines at once (each index once). doc lays out document i; it is called
-// twice per document — once to gather the runes of the batch's font face, once to
-// typeset — so that no more than a few documents are held at a time. The first error
-// stops the batch.
+// twice per document, from several goroutines at once — once to gather the runes of the
+// batch's font face, once to typeset — so that no more than a few documents are held at
+// a time. The first error stops the batch.
 func (t Typesetter) Typeset(ctx context.Context, n int, doc func(i int) sheet.Doc, emit func(i int, pdf []byte) error) error {
 	if n == 0 {
 		return nil
 	}
-	set := map[rune]bool{}
-	for i := 0; i < n; i++ {
-		for _, r := range sheet.Runes(doc(i)) {
-			set[r] = true
-		}
-	}
-	face := t.Font.Face(setString(set))
 	workers := t.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	// The face's runes are gathered on the workers too (each a stripe of the documents):
+	// on one goroutine this pass was the batch's longest serial step after its queries.
+	// Each document's runes are kept for its typesetting, which needs them again.
+	runes := make([]string, n)
+	sets := make([]map[rune]bool, workers)
+	var gather sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		gather.Add(1)
+		go func() {
+			defer gather.Done()
+			set := map[rune]bool{}
+			for i := w; i < n; i += workers {
+				runes[i] = sheet.Runes(doc(i))
+				for _, r := range runes[i] {
+					set[r] = true
+				}
+			}
+			sets[w] = set
+		}()
+	}
+	gather.Wait()
+	set := sets[0]
+	for _, s := range sets[1:] {
+		for r := range s {
+			set[r] = true
+		}
+	}
+	face := t.Font.Face(setString(set))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	next := make(chan int)
@@ -175,7 +196,7 @@ func (t Typesetter) Typeset(ctx context.Context, n int, doc func(i int) sheet.Do
 			defer wg.Done()
 			for i := range next {
 				d := doc(i)
-				b, err := face.Render(d)
+				b, err := face.render(d, runes[i])
 				if err == nil {
 					err = emit(i, b)
 				}
@@ -224,7 +245,10 @@ const (
 )
 
 // Render typesets a document.
-func (fc *Face) Render(d sheet.Doc) ([]byte, error) {
+func (fc *Face) Render(d sheet.Doc) ([]byte, error) { return fc.render(d, sheet.Runes(d)) }
+
+// render typesets d, whose runes (sheet.Runes(d)) are given.
+func (fc *Face) render(d sheet.Doc, runes string) ([]byte, error) {
 	f := gofpdf.New("P", "mm", "A4", "")
 	f.SetCompression(true)
 	f.SetCatalogSort(true)
@@ -237,7 +261,7 @@ func (fc *Face) Render(d sheet.Doc) ([]byte, error) {
 	// The document embeds a cut of the face to its own runes: cutting is exact (a cut of
 	// a cut is the cut of the full font), so a document's bytes do not depend on which
 	// other documents shared the face.
-	docRunes := runeSet(sheet.Runes(d))
+	docRunes := runeSet(runes)
 	for r := range docRunes {
 		if !fc.runes[r] {
 			return nil, fmt.Errorf("character %q is not in the font face (make the face from every document's runes)", r)
