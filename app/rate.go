@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"cloudbill/funding"
@@ -54,18 +55,41 @@ func (a *App) Rate(ctx context.Context, p calendar.Period) (RateResult, error) {
 	return res, nil
 }
 
-// timedUsage measures the time the store takes to aggregate usage.
+// timedUsage measures the time the store takes to aggregate usage: the time while at
+// least one of its reads runs (the rater runs them at once).
 type timedUsage struct {
 	rating.UsageReader
-	now     func() time.Time
+	now func() time.Time
+
+	mu      sync.Mutex
+	active  int
+	since   time.Time
 	windows int
 	took    time.Duration
 }
 
+// begin marks a read started; the func it returns marks it ended.
+func (u *timedUsage) begin() (end func()) {
+	u.mu.Lock()
+	if u.active == 0 {
+		u.since = u.now()
+	}
+	u.active++
+	u.mu.Unlock()
+	return func() {
+		u.mu.Lock()
+		if u.active--; u.active == 0 {
+			u.took += u.now().Sub(u.since)
+		}
+		u.mu.Unlock()
+	}
+}
+
 func (u *timedUsage) UsageAggregates(ctx context.Context, p calendar.Period, ws []rating.UsageWindow) (rating.Usage, error) {
-	start := u.now()
-	defer func() { u.took += u.now().Sub(start) }()
+	defer u.begin()()
+	u.mu.Lock()
 	u.windows += len(ws)
+	u.mu.Unlock()
 	return u.UsageReader.UsageAggregates(ctx, p, ws)
 }
 
@@ -76,8 +100,7 @@ func (u *timedUsage) UsageOutOfRange(ctx context.Context, p calendar.Period, ws 
 	if !ok {
 		return nil, nil
 	}
-	start := u.now()
-	defer func() { u.took += u.now().Sub(start) }()
+	defer u.begin()()
 	return ua.UsageOutOfRange(ctx, p, ws)
 }
 
@@ -87,7 +110,6 @@ func (u *timedUsage) UsageForeign(ctx context.Context, p calendar.Period, ws []r
 	if !ok {
 		return nil, nil
 	}
-	start := u.now()
-	defer func() { u.took += u.now().Sub(start) }()
+	defer u.begin()()
 	return ua.UsageForeign(ctx, p, ws)
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -216,25 +217,29 @@ func (r *Rater) month(ctx context.Context, p calendar.Period, cat catalog.Catalo
 	var usage Usage
 	ps, exc := pieces(p, cat, events)
 	if ws := windowsOf(ps); len(ws) > 0 {
-		if usage, err = r.cfg.Usage.UsageAggregates(ctx, p, ws); err != nil {
-			return Priced{}, fmt.Errorf("rate %s: usage: %w", p, err)
-		}
 		ua, ok := r.cfg.Usage.(UsageAnomalies)
 		if !ok { // a wrapped UsageReader hides it; the store behind Master has it too
 			ua, ok = r.cfg.Master.(UsageAnomalies)
 		}
+		// The quantities and the two questions about the samples left out are three
+		// independent reads of the month's samples: they run at once (each is one
+		// ClickHouse query at a time, on one core), and their exceptions are added in
+		// this order whichever ends first.
+		var bad, foreign []string
+		reads := []func(context.Context) error{func(ctx context.Context) (err error) {
+			usage, err = r.cfg.Usage.UsageAggregates(ctx, p, ws)
+			return err
+		}}
 		if ok {
-			bad, err := ua.UsageOutOfRange(ctx, p, ws)
-			if err != nil {
-				return Priced{}, fmt.Errorf("rate %s: usage: %w", p, err)
-			}
-			exc = append(exc, bad...)
-			foreign, err := ua.UsageForeign(ctx, p, ws)
-			if err != nil {
-				return Priced{}, fmt.Errorf("rate %s: usage: %w", p, err)
-			}
-			exc = append(exc, foreign...)
+			reads = append(reads,
+				func(ctx context.Context) (err error) { bad, err = ua.UsageOutOfRange(ctx, p, ws); return err },
+				func(ctx context.Context) (err error) { foreign, err = ua.UsageForeign(ctx, p, ws); return err })
 		}
+		if err := concurrently(ctx, reads...); err != nil {
+			return Priced{}, fmt.Errorf("rate %s: usage: %w", p, err)
+		}
+		exc = append(exc, bad...)
+		exc = append(exc, foreign...)
 	}
 	fp.add("month", p.String())
 	fp.add("acceptances", accs)
@@ -335,4 +340,34 @@ func rulesCanon(r Rules) any {
 		Score, Avail []Threshold
 		Cap          string
 	}{r.Name, res, r.Score, r.Availability, r.Cap.String()}
+}
+
+// concurrently runs fs at once and, once all have returned, the first error in fs's
+// order; the first to fail cancels the context of the others.
+func concurrently(ctx context.Context, fs ...func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]error, len(fs))
+	var wg sync.WaitGroup
+	for i, f := range fs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if errs[i] = f(ctx); errs[i] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
