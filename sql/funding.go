@@ -206,7 +206,7 @@ ORDER BY order_id, date`, []any{q.from.String(), q.to.String(), q.runs}
 }
 
 func (q meteredDaysQuery) scan(rows driver.Rows) ([]rating.Day, error) {
-	var out []rating.Day
+	var out blockList[rating.Day]
 	for rows.Next() {
 		var d rating.Day
 		var order, proj string
@@ -216,9 +216,9 @@ func (q meteredDaysQuery) scan(rows driver.Rows) ([]rating.Day, error) {
 		}
 		d.Order, d.Project, d.Date, d.Kind = catalog.OrderID(order), catalog.ProjectID(proj), fromCHDate(date), rating.KindMetered
 		d.Period = d.Date.Period()
-		out = append(out, d)
+		out.add(d)
 	}
-	return out, rows.Err()
+	return out.list(), rows.Err()
 }
 
 // MeteredDays is the unrounded daily amounts of metered lines from from to to (both
