@@ -57,6 +57,8 @@ var (
 	sessDir  string
 	// mu serialises statements on the one chDB session (it has one current database).
 	mu sync.Mutex
+	// externalMu serialises the statements that bring external tables (Mirror.onChDB).
+	externalMu sync.Mutex
 )
 
 // Session is the process's chDB session (one per test binary), in a temporary directory
@@ -314,6 +316,13 @@ func settingsText(s clickhouse.Settings) string {
 
 // onChDB runs a statement on chDB with ctx's external tables as tables of the database.
 func (m *Mirror) onChDB(sql string, external []*ext.Table, format string) ([]byte, error) {
+	if len(external) > 0 {
+		// a server's external tables belong to one query; here they are tables of the
+		// database until the query is done, so two queries at once with the same
+		// external table name (rating's reads of a month run at once) take turns
+		externalMu.Lock()
+		defer externalMu.Unlock()
+	}
 	for _, t := range external {
 		if err := execIn(m.db, fmt.Sprintf("CREATE TABLE %s (%s) ENGINE = Memory", t.Name(), t.Structure())); err != nil {
 			return nil, fmt.Errorf("external table %s: %w", t.Name(), err)
