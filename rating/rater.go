@@ -1,6 +1,7 @@
 package rating
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"io"
 	"sort"
 	"sync"
 	"time"
@@ -164,19 +166,43 @@ func (r *Rater) Rate(ctx context.Context, p calendar.Period) (Outcome, error) {
 	fp := newFingerprint()
 	fp.add("engine", EngineVersion)
 	fp.add("period", p.String())
-	fp.add("catalog", cat)
-	fp.add("org", orgCanon(org))
-	fp.add("events", events)
-	priced, err := r.month(ctx, p, cat, org, events, book, fp)
-	if err != nil {
+	// The inputs' fingerprint, the month and the re-rating of the closed months run at
+	// once (the month waits on ClickHouse most of its time, the others are Go's work);
+	// each feeds a fork of fp, joined in the order they fed it one after the other, so
+	// the fingerprint is the same.
+	inputs, mfp, afp := fp.fork(), fp.fork(), fp.fork()
+	adjusting := (latest != calendar.Period{}) && latest.Next() == p
+	var (
+		priced Priced
+		adj    []Line
+		late   []string
+		parts  = []func(context.Context) error{
+			func(context.Context) error {
+				inputs.add("catalog", cat)
+				inputs.add("org", orgCanon(org))
+				inputs.add("events", events)
+				return nil
+			},
+			func(ctx context.Context) (err error) {
+				priced, err = r.month(ctx, p, cat, org, events, book, mfp)
+				return err
+			},
+		}
+	)
+	if adjusting {
+		parts = append(parts, func(ctx context.Context) (err error) {
+			adj, late, err = r.adjustments(ctx, p, closes, cat, org, events, book, afp)
+			return err
+		})
+	}
+	if err := concurrently(ctx, parts...); err != nil {
 		return Outcome{}, err
 	}
+	fp.join(inputs)
+	fp.join(mfp)
+	fp.join(afp)
 	lines, exc := priced.Lines, priced.Exceptions
-	if (latest != calendar.Period{}) && latest.Next() == p {
-		adj, late, err := r.adjustments(ctx, p, closes, cat, org, events, book, fp)
-		if err != nil {
-			return Outcome{}, err
-		}
+	if adjusting {
 		lines = append(lines, adj...)
 		exc = append(exc, late...)
 		SortLines(lines)
@@ -293,10 +319,22 @@ func (r *Rater) adjustments(ctx context.Context, p calendar.Period, closes []Clo
 	return out, exc, nil
 }
 
-// fingerprint hashes canonical JSON of the inputs, in the order they are added.
-type fingerprint struct{ h hash.Hash }
+// fingerprint hashes canonical JSON of the inputs, in the order they are added. A fork
+// keeps what is added to it until it is joined (to what forked it, or another fork), so
+// that parts fed at once give the hash they would give one after the other.
+type fingerprint struct {
+	h   hash.Hash     // nil in a fork
+	buf *bytes.Buffer // a fork's input
+}
 
 func newFingerprint() *fingerprint { return &fingerprint{h: sha256.New()} }
+
+func (f *fingerprint) w() io.Writer {
+	if f.h != nil {
+		return f.h
+	}
+	return f.buf
+}
 
 func (f *fingerprint) add(name string, v any) {
 	b, err := json.Marshal(v)
@@ -304,9 +342,15 @@ func (f *fingerprint) add(name string, v any) {
 		// every input type marshals; a failure is a programming error.
 		panic(fmt.Sprintf("fingerprint %s: %v", name, err))
 	}
-	fmt.Fprintf(f.h, "%s %d\n", name, len(b))
-	f.h.Write(b)
+	fmt.Fprintf(f.w(), "%s %d\n", name, len(b))
+	f.w().Write(b)
 }
+
+// fork is a fingerprint whose input is added to f when f joins it.
+func (f *fingerprint) fork() *fingerprint { return &fingerprint{buf: &bytes.Buffer{}} }
+
+// join adds what was added to the fork c, in its order.
+func (f *fingerprint) join(c *fingerprint) { f.w().Write(c.buf.Bytes()) }
 
 func (f *fingerprint) sum() string { return hex.EncodeToString(f.h.Sum(nil)) }
 

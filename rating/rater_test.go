@@ -126,3 +126,33 @@ func TestRaterFlow(t *testing.T) {
 	assert.Equal(t, saves, m.saves, "unchanged inputs: nothing written")
 	assert.Equal(t, out.Run.ID, again.Run.ID)
 }
+
+// TestFingerprintFork: parts added to forks, in any order, and joined in order give the
+// hash of adding them one after the other.
+func TestFingerprintFork(t *testing.T) {
+	direct := newFingerprint()
+	direct.add("engine", "x")
+	direct.add("catalog", []int{1, 2, 3})
+	direct.add("month", "2026-11")
+	direct.add("closed", map[string]int{"a": 1})
+	want := direct.sum()
+
+	fp := newFingerprint()
+	fp.add("engine", "x")
+	a, b := fp.fork(), fp.fork()
+	b.add("closed", map[string]int{"a": 1}) // fed first, joined last
+	a.add("catalog", []int{1, 2, 3})
+	a.add("month", "2026-11")
+	fp.join(a)
+	fp.join(b)
+	if got := fp.sum(); got != want {
+		t.Fatalf("joined forks: %s, want %s", got, want)
+	}
+	other := newFingerprint()
+	other.add("engine", "x")
+	other.join(b)
+	other.join(a)
+	if other.sum() == want {
+		t.Fatal("forks joined in another order give the same hash")
+	}
+}
