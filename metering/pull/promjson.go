@@ -152,39 +152,17 @@ func (d *jsonDecoder) add(p promPoint) {
 
 // values reads [[t, "v"], …] onto the slab. A null is no points.
 func (d *jsonDecoder) values() error {
-	c, err := d.next()
-	if err != nil {
-		return err
-	}
-	if c == 'n' {
-		return d.literal("ull")
-	}
-	if c != '[' {
-		return fmt.Errorf("invalid character %q, want an array", c)
-	}
-	if c, ok := d.peek(); ok && c == ']' {
-		d.pos++
-		return nil
-	}
-	for {
-		if !d.plainPoint() {
-			var p promPoint
-			if err := d.point(&p); err != nil {
-				return err
-			}
-			d.add(p)
-		}
-		c, err := d.next()
-		if err != nil {
-			return err
-		}
-		if c == ']' {
+	return d.array(func() error {
+		if d.plainPoint() {
 			return nil
 		}
-		if c != ',' {
-			return fmt.Errorf("invalid character %q after an array element", c)
+		var p promPoint
+		if err := d.point(&p); err != nil {
+			return err
 		}
-	}
+		d.add(p)
+		return nil
+	})
 }
 
 // plainPoint reads a point written as Prometheus writes it, [1761955200,"1.5"] (no
