@@ -476,22 +476,17 @@ func (q orderEventsInsert) row(i int) []any {
 // import order (and file order within an import). Config.Item is the catalog item the
 // event was adapted to at import; a terminate carries the configuration in force.
 func (s *Store) OrderEvents(ctx context.Context) ([]catalog.Event, error) {
-	// the list is made as long as the table first: growing a slice of a city's 67,000
-	// events (280 bytes each) by appending cost 0.3 s of copying and page faults
-	n, err := runRow(ctx, s.conn, tableRowsQuery("order_events"))
-	if err != nil {
-		return nil, fmt.Errorf("read order events: %w", err)
-	}
-	out, err := runQuery(ctx, s.conn, orderEventsQuery{rows: int(min(n, 1<<24))})
+	out, err := runQuery(ctx, s.conn, orderEventsQuery{})
 	if err != nil {
 		return nil, fmt.Errorf("read order events: %w", err)
 	}
 	return out, nil
 }
 
-// orderEventsQuery reads every stored work-order event (see OrderEvents); rows is the
-// expected number of rows (the list's first capacity).
-type orderEventsQuery struct{ rows int }
+// orderEventsQuery reads every stored work-order event (see OrderEvents). The events are
+// collected in blocks (blockList): growing a list of a city's 67,000 events (280 bytes
+// each) by appending cost 0.3 s of copying and page faults.
+type orderEventsQuery struct{}
 
 func (orderEventsQuery) toSQL() (string, []any) {
 	return `SELECT order_id, kind, effective_date, department_id, project_id, vendor_id, zone, item_code, quantity,
@@ -499,8 +494,8 @@ resource_id, resource_type, portion, late, import_id, file, line
 FROM order_events ORDER BY order_id, effective_date, import_seq, line`, nil
 }
 
-func (q orderEventsQuery) scan(rows driver.Rows) ([]catalog.Event, error) {
-	out := make([]catalog.Event, 0, q.rows)
+func (orderEventsQuery) scan(rows driver.Rows) ([]catalog.Event, error) {
+	var out blockList[catalog.Event]
 	for rows.Next() {
 		var (
 			e                                                             catalog.Event
@@ -518,9 +513,9 @@ func (q orderEventsQuery) scan(rows driver.Rows) ([]catalog.Event, error) {
 		e.Zone, e.Item, e.ResourceID, e.Portion = catalog.Zone(zone), catalog.ItemCode(item), catalog.ResourceID(res), catalog.Portion(portion)
 		e.Late = late == 1
 		e.Source = src(imp, file, line)
-		out = append(out, e)
+		out.add(e)
 	}
-	return out, rows.Err()
+	return out.list(), rows.Err()
 }
 
 // ClosedPeriods lists the closed months, oldest first.
